@@ -1,0 +1,123 @@
+"""Absorbs the quirks of markdown-it-py and its plugins, so construct modules never see them.
+
+Each quirk has a test in ``tests/test_adapter.py``:
+
+* ``amsmath`` tokens end their ``map`` on the ``\\end{…}`` line (inclusive), one line later
+  than the exclusive ends every other block uses: :func:`block_lines` normalises.
+* ``$$`` right after a paragraph line is not a math block but ``math_inline_double`` inside
+  the paragraph: :func:`is_display_math_inline` tells the two apart.
+* inline tokens carry no columns: the parser records spans into the inline content
+  (``meta["span"]``) and :class:`InlineLocator` maps them to absolute file offsets.
+* table cells share the row's ``map`` and have their pipes and padding stripped:
+  :func:`table_cell_locators` finds each cell in its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from markdown_it.token import Token
+
+from .source import View
+
+
+def block_lines(token: Token) -> tuple[int, int]:
+    """``(first, end)`` line range of a block token, ``end`` exclusive, for every type."""
+    assert token.map is not None
+    start, end = token.map
+    if token.type == "amsmath":
+        end += 1
+    return start, end
+
+
+def is_display_math_inline(token: Token) -> bool:
+    """``$$…$$`` parsed inline (it followed a paragraph line without a blank line)."""
+    return token.type == "math_inline_double"
+
+
+class InlineLocator:
+    """Maps offsets into an inline token's ``content`` to absolute offsets in the file.
+
+    markdown-it builds inline content from the block's lines with leading indentation
+    (and list/quote markers) removed and the last line right-stripped; each content line
+    is found again in its source line.
+    """
+
+    def __init__(self, content: str, view: View, first_line: int, hint_cols: list[int] | None = None):
+        self.content = content
+        self.ok = True
+        self._content_starts: list[int] = []
+        self._abs_starts: list[int] = []
+        pos = 0
+        for i, cline in enumerate(content.split("\n")):
+            src = view.line(first_line + i)
+            col = -1
+            if hint_cols is not None and i < len(hint_cols):
+                col = src.find(cline, hint_cols[i]) if cline else hint_cols[i]
+            elif cline == "":
+                col = len(src)
+            elif src.endswith(cline):
+                col = len(src) - len(cline)
+            else:
+                col = src.find(cline)
+            if col < 0:
+                self.ok = False
+                break
+            self._content_starts.append(pos)
+            self._abs_starts.append(view.abs(first_line + i, col))
+            pos += len(cline) + 1
+
+    def abs(self, offset: int) -> int:
+        """Absolute file offset of ``content[offset]``."""
+        lo, hi = 0, len(self._content_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._content_starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return self._abs_starts[lo] + offset - self._content_starts[lo]
+
+    def span(self, token: Token) -> tuple[int, int] | None:
+        """Absolute span of a token that recorded one, else ``None``."""
+        span = (token.meta or {}).get("span")
+        if span is None or not self.ok:
+            return None
+        return self.abs(span[0]), self.abs(span[1])
+
+
+def table_cell_locators(tokens: list[Token], start: int, view: View) -> Iterator[tuple[Token, InlineLocator]]:
+    """Yield ``(inline, locator)`` for every cell of the table opening at ``tokens[start]``.
+
+    Cells are found left to right in their row's source line, skipping escaped pipes.
+    """
+    row_line = -1
+    cursor = 0
+    i = start
+    while i < len(tokens) and tokens[i].type != "table_close":
+        token = tokens[i]
+        if token.type == "tr_open" and token.map is not None:
+            row_line = token.map[0]
+            cursor = 0
+        elif token.type == "inline" and row_line >= 0:
+            src = view.line(row_line)
+            # move past the next unescaped pipe (the cell separator)
+            if token.content:
+                col = src.find(token.content, cursor)
+            else:
+                col = cursor
+            if col < 0:
+                col = cursor
+                locator = InlineLocator(token.content, view, row_line, [col])
+                locator.ok = False
+            else:
+                locator = InlineLocator(token.content, view, row_line, [col])
+                cursor = col + len(token.content)
+            yield token, locator
+        i += 1
+
+
+def heading_text_locator(inline: Token, view: View) -> InlineLocator:
+    """Locator for a heading's inline content (ATX: after the ``#``s; setext: its lines)."""
+    assert inline.map is not None
+    return InlineLocator(inline.content, view, inline.map[0])

@@ -1,0 +1,110 @@
+"""Settings from three places, later ones winning: ``myst2qmd.toml`` (or ``[tool.myst2qmd]``
+in ``pyproject.toml``), ``MYST2QMD_*`` environment variables, and command-line flags.
+
+``myst2qmd.toml``::
+
+    engine = "none"
+    images-path = "/assets/images/cnn/"
+    escape-fences = false
+    macros = "_config.yml"
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+#: setting name → type; names are the long flags without ``--``
+SETTINGS: dict[str, type] = {
+    "engine": str,
+    "images-path": str,
+    "escape-fences": bool,
+    "macros": str,
+}
+
+
+class ConfigError(ValueError):
+    """A config file or variable that cannot be used."""
+
+
+def _coerce(name: str, value: Any, where: str) -> Any:
+    kind = SETTINGS[name]
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"{where}: {name} must be true or false, not {value!r}")
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: {name} must be a string, not {value!r}")
+    return value
+
+
+def find_config_file(start: Path) -> Path | None:
+    """``myst2qmd.toml`` in ``start`` or a parent folder, else a ``pyproject.toml`` with our table."""
+    for folder in [start, *start.parents]:
+        candidate = folder / "myst2qmd.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+            if "myst2qmd" in data.get("tool", {}):
+                return pyproject
+    return None
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("myst2qmd", {})
+    settings: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key.replace("_", "-")
+        if name not in SETTINGS:
+            raise ConfigError(f"{path}: unknown setting '{key}' (known: {', '.join(SETTINGS)})")
+        settings[name] = _coerce(name, value, str(path))
+    if "macros" in settings and not Path(settings["macros"]).is_absolute():
+        settings["macros"] = str(path.parent / settings["macros"])
+    return settings
+
+
+def load_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = dict(os.environ if environ is None else environ)
+    settings = {}
+    for name in SETTINGS:
+        var = "MYST2QMD_" + name.upper().replace("-", "_")
+        if var in environ:
+            settings[name] = _coerce(name, environ[var], var)
+    return settings
+
+
+def resolve(flags: dict[str, Any], config_path: str | None, cwd: Path) -> dict[str, Any]:
+    """Merge file < environment < flags (flags that were not given are ``None``)."""
+    path = Path(config_path) if config_path else find_config_file(cwd)
+    settings: dict[str, Any] = {}
+    if path is not None:
+        if config_path and not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+        settings.update(load_file(path))
+    settings.update(load_env())
+    settings.update({k: v for k, v in flags.items() if v is not None})
+    return settings

@@ -1,0 +1,95 @@
+"""Admonitions to Quarto callouts.
+
+MyST::
+
+    ```{admonition} Frage
+    :class: dropdown
+    Was ist die Grösse der Activation Map?
+    ```
+
+Quarto::
+
+    ::: {.callout-note appearance="simple" collapse="true"}
+    ## Frage
+
+    Was ist die Grösse der Activation Map?
+    :::
+
+A plain ```` ```{note} ```` becomes ``::: {.callout-note appearance="simple"}``; a custom
+title is a bold first paragraph (``**Frage**``, as in the seed's example); a dropdown needs a
+clickable header, so its title is the callout's heading and it gets ``collapse="true"``.
+"""
+
+from __future__ import annotations
+
+from ..context import Context
+from ..directives import Directive
+from .base import FENCE, Rewrite, div_open
+
+#: MyST admonition → Quarto callout kind (Quarto has note, tip, warning, caution, important)
+CALLOUT_KIND = {
+    "note": "note",
+    "tip": "tip",
+    "hint": "tip",
+    "seealso": "note",
+    "important": "important",
+    "attention": "important",
+    "warning": "warning",
+    "caution": "caution",
+    "danger": "caution",
+    "error": "caution",
+    "todo": "warning",
+    "admonition": "note",
+    "dropdown": "note",
+    "topic": "note",
+    "versionadded": "note",
+    "versionchanged": "note",
+    "deprecated": "warning",
+}
+
+#: default titles for directives whose argument is not a title
+_VERSION_TITLES = {"versionadded": "New in version", "versionchanged": "Changed in version", "deprecated": "Deprecated since version"}
+
+
+def admonition(d: Directive, ctx: Context) -> Rewrite:
+    """Any admonition-like directive to a callout."""
+    ctx.count("callout")
+    classes = d.classes()
+    kind = CALLOUT_KIND.get(d.name, "note")
+    if d.name in ("admonition", "dropdown", "topic"):
+        for cls in classes:
+            if cls in CALLOUT_KIND and cls not in ("admonition", "dropdown"):
+                kind = CALLOUT_KIND[cls]
+                break
+    dropdown = d.name == "dropdown" or "dropdown" in classes or d.flag("collapsible")
+    extra_classes = [
+        c for c in classes if c not in CALLOUT_KIND and c not in ("dropdown", "toggle", "simple")
+    ]
+    title = d.argument
+    if d.name in _VERSION_TITLES:
+        title = f"{_VERSION_TITLES[d.name]} {d.argument}".strip()
+    parts = [f".callout-{kind}"] + [f".{c}" for c in extra_classes] + ['appearance="simple"']
+    if dropdown:
+        parts.append('collapse="true"')
+    name = d.option("name")
+    if name:
+        label = ctx.labels.get(name)
+        parts.insert(0, f"#{label.quarto_id}" if label else f"#{name}")
+    unknown = sorted(set(d.options) - {"class", "name", "open", "collapsible", "icon", "color", "animate", "margin", "chevron", "title", "nonumber", "label"})
+    if unknown:
+        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
+    if d.option("title") and not title:
+        title = d.option("title")
+    if d.flag("open"):
+        parts[-1] = 'collapse="false"'
+    open_ = div_open(*parts) + "\n"
+    has_body = any(line.strip() for line in d.body_lines)
+    if title:
+        heading = f"## {title}" if dropdown else f"**{title}**"
+        open_ += f"\n{heading}\n"
+        if has_body and d.body_lines[0].strip():
+            open_ += "\n"
+    return Rewrite(open=open_, close=FENCE)
+
+
+DIRECTIVES = {name: admonition for name in CALLOUT_KIND}

@@ -1,0 +1,77 @@
+"""What construct functions receive and return.
+
+A directive function maps a :class:`~myst2qmd.directives.Directive` to a :class:`Rewrite`:
+the text that replaces its opening fence line (with options), the text that replaces its
+closing fence line, and optionally its body. ``{FENCE}`` in ``open``/``close`` stands for a
+Pandoc div fence; the walker sizes it (``:::``, ``::::``, …) so nested divs stay nested.
+
+A role function maps a :class:`Role` to the Quarto text that replaces it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..context import Context
+from ..directives import Directive
+
+FENCE = "{FENCE}"
+
+
+@dataclass
+class Rewrite:
+    """How a directive is rewritten. ``None`` keeps that part as it is."""
+
+    open: str | None = None
+    close: str | None = None
+    #: a replacement for the whole body; ``None`` converts the body as MyST (or keeps it)
+    body: str | None = None
+    #: ``False``: the body is not Markdown (code, math) and is never parsed
+    parse_body: bool = True
+    #: written in front of every body line (``"> "`` quotes the body)
+    prefix_body: str | None = None
+
+
+@dataclass
+class Role:
+    """A ``{name}`content``` role as found in the text."""
+
+    name: str
+    content: str
+    lineno: int
+    #: the text just before the role in its paragraph (for "siehe Abbildung {numref}`x`")
+    before: str = ""
+
+
+@dataclass
+class RoleResult:
+    """The replacement for a role; ``eat_before`` characters before it are removed too."""
+
+    text: str
+    eat_before: int = 0
+
+
+DirectiveFn = Callable[[Directive, Context], Rewrite]
+RoleFn = Callable[[Role, Context], RoleResult]
+
+
+def attr_value(text: str) -> str:
+    """Quote ``text`` as a Pandoc attribute value.
+
+    >>> attr_value('a "b"')
+    '"a \\\\"b\\\\""'
+    """
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def div_open(*parts: str) -> str:
+    """``{FENCE} {#id .class key="v"}``."""
+    inner = " ".join(p for p in parts if p)
+    return f"{FENCE} {{{inner}}}"
+
+
+def strip_px(value: str) -> str:
+    """``600px`` → ``600``; other units are kept (``50%``, ``10em``)."""
+    value = str(value).strip()
+    return value[:-2].strip() if value.endswith("px") else value

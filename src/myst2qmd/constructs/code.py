@@ -1,0 +1,199 @@
+"""Code cells and code blocks.
+
+MyST::
+
+    ```{code-cell} ipython3
+    ---
+    tags: [hide-input]
+    ---
+    import torch
+    ```
+
+Quarto::
+
+    ```{python}
+    #| code-fold: true
+    import torch
+    ```
+
+``{code-block} py`` / ``{code}`` become plain fenced code (``:caption:`` → ``filename``,
+``:caption:`` with ``:name:`` → a ``#lst-`` listing). Plain fences stay verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from ..context import Context
+from ..directives import Directive
+from ..labels import quarto_id
+from .base import Rewrite, attr_value
+
+#: cell tag → Quarto cell option
+TAG_OPTIONS = {
+    "hide-input": ("code-fold", "true"),
+    "hide-cell": ("code-fold", "true"),
+    "remove-input": ("echo", "false"),
+    "remove-output": ("output", "false"),
+    "remove-cell": ("include", "false"),
+    "raises-exception": ("error", "true"),
+    "remove-stderr": ("warning", "false"),
+    "remove-stdout": ("output", "false"),
+    "skip-execution": ("eval", "false"),
+    "full-width": ("column", "page"),
+    "margin": ("column", "margin"),
+}
+#: cell languages by kernel / language name
+CELL_LANGUAGE = {
+    "ipython3": "python", "ipython": "python", "python3": "python", "python": "python",
+    "ir": "r", "r": "r", "julia": "julia", "bash": "bash", "sh": "bash",
+}
+
+
+def cell_language(argument: str, default: str) -> str:
+    """``ipython3`` → ``python``, ``ir`` → ``r``, ``julia-1.9`` → ``julia``."""
+    arg = argument.strip().lower()
+    if not arg:
+        return CELL_LANGUAGE.get(default, default)
+    if arg.startswith("julia"):
+        return "julia"
+    return CELL_LANGUAGE.get(arg, arg)
+
+
+def _tags(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, str):
+        try:
+            loaded = yaml.safe_load(value)
+        except yaml.YAMLError:
+            loaded = None
+        if isinstance(loaded, list):
+            return [str(v) for v in loaded]
+        return [t for t in re.split(r"[\s,\[\]]+", value) if t]
+    return []
+
+
+def _yaml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    text = str(value)
+    return text if re.fullmatch(r"[\w.\-/ ]+", text) and text.strip() == text else attr_value(text)
+
+
+def fence_for(body_lines: list[str], minimum: int = 3) -> str:
+    """A backtick fence longer than any backtick fence inside the body."""
+    longest = 0
+    for line in body_lines:
+        match = re.match(r"^\s*(`{3,})", line)
+        if match:
+            longest = max(longest, len(match.group(1)))
+    return "`" * max(minimum, longest + 1)
+
+
+def code_cell(d: Directive, ctx: Context) -> Rewrite:
+    """```` ```{code-cell} ipython3 ```` → ```` ```{python} ```` with ``#|`` options."""
+    ctx.count("code cell")
+    language = cell_language(d.argument, ctx.kernel_language)
+    options: list[tuple[str, str]] = []
+    tags = _tags(d.options.get("tags"))
+    kept_tags = []
+    for tag in tags:
+        if tag in TAG_OPTIONS:
+            pair = TAG_OPTIONS[tag]
+            if pair not in options:
+                options.append(pair)
+            ctx.count(f"cell tag {tag}")
+        else:
+            kept_tags.append(tag)
+    if kept_tags:
+        options.append(("tags", "[" + ", ".join(kept_tags) + "]"))
+    for key, value in d.options.items():
+        if key == "tags":
+            continue
+        if key in ("name", "label"):
+            options.insert(0, ("label", str(value)))
+        elif key == "mystnb" and isinstance(value, dict):
+            ctx.warn(d.lineno, f"code-cell mystnb options not carried over: {', '.join(map(str, value))}")
+        else:
+            options.append((key, _yaml_value(value)))
+            ctx.info(d.lineno, f"code-cell option '{key}' kept as '#| {key}'; check Quarto knows it")
+    comment = "//" if language in ("ojs", "js") else "#"
+    lines = [f"{comment}| {key}: {value}" for key, value in options]
+    fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
+    open_ = f"{fence}{{{language}}}\n" + "".join(line + "\n" for line in lines)
+    body = list(d.body_lines)
+    if options and body and body[0].strip() == "":
+        # "#|" options must be the first lines; the blank line after a YAML block goes
+        return Rewrite(open=open_, close=fence, body="\n".join(_drop_leading_blank(body)), parse_body=False)
+    return Rewrite(open=open_, close=fence, parse_body=False)
+
+
+def _drop_leading_blank(lines: list[str]) -> list[str]:
+    i = 0
+    while i < len(lines) and lines[i].strip() == "" and i < 1:
+        i += 1
+    return lines[i:]
+
+
+def code_block(d: Directive, ctx: Context) -> Rewrite:
+    """```` ```{code-block} py ```` → ```` ```py ```` (caption → ``filename``)."""
+    ctx.count("code block")
+    language = d.argument.split()[0] if d.argument else ""
+    attrs: list[str] = []
+    caption = d.option("caption")
+    name = d.option("name")
+    if name and caption:
+        label = ctx.labels.get(name)
+        attrs.append("#" + (label.quarto_id if label else quarto_id(name, "lst")))
+    if language:
+        attrs.append("." + language)
+    if d.flag("linenos") or d.flag("number-lines") or d.flag("lineno-start"):
+        attrs.append(".numberLines")
+        if d.option("lineno-start"):
+            attrs.append(f"startFrom={attr_value(d.option('lineno-start'))}")
+    if caption:
+        attrs.append(("lst-cap=" if name else "filename=") + attr_value(caption))
+    if d.option("emphasize-lines"):
+        attrs.append(f"code-line-numbers={attr_value(d.option('emphasize-lines'))}")
+    unknown = sorted(set(d.options) - {"caption", "name", "linenos", "number-lines", "lineno-start", "emphasize-lines", "class", "force", "dedent"})
+    if unknown:
+        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
+    fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
+    if attrs == [f".{language}"] or not attrs:
+        info = language
+    else:
+        info = "{" + " ".join(attrs) + "}"
+    return Rewrite(open=f"{fence}{info}\n", close=fence, parse_body=False)
+
+
+def escape_fences(text: str) -> str:
+    """Every backtick fence line written ``\\```…`` (for pasting into a chat)."""
+    return re.sub(r"(?m)^([ \t]*)(?=```)", r"\1\\", text)
+
+
+def quarto_cell(d: Directive, ctx: Context) -> Rewrite:
+    """``{mermaid}``/``{graphviz}`` diagrams → Quarto's executable diagram cells."""
+    language = {"graphviz": "dot", "mermaid": "mermaid"}[d.name]
+    ctx.count("diagram")
+    fence = fence_for(d.body_lines)
+    return Rewrite(open=f"{fence}{{{language}}}\n", close=fence, parse_body=False)
+
+
+DIRECTIVES = {
+    "code-cell": code_cell,
+    "code-block": code_block,
+    "code": code_block,
+    "sourcecode": code_block,
+    "mermaid": quarto_cell,
+    "graphviz": quarto_cell,
+}
+LABELS = {"code-block": "lst", "code": "lst", "sourcecode": "lst"}
+VERBATIM = {"code-cell", "code-block", "code", "sourcecode", "mermaid", "graphviz", "math",
+            "raw", "literalinclude", "csv-table", "eval-rst", "parsed-literal", "highlight",
+            "glossary", "list-table", "bibliography", "tableofcontents", "toctree", "include"}

@@ -1,0 +1,63 @@
+"""Comments.
+
+* HTML comments holding LaTeX (``<!-- ### BEGIN LATEX EXPORT … ### END LATEX EXPORT -->``
+  and any comment that is LaTeX source) are removed; other HTML comments stay verbatim.
+* MyST ``% comment`` lines become HTML comments: ``% todo`` → ``<!-- todo -->``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it.token import Token
+
+from ..context import Context
+
+_STRUCTURAL = re.compile(
+    r"^\s*\\(?:begin\{(?:frame|document|itemize|enumerate|block|columns|figure|minted|tabular)|"
+    r"end\{(?:frame|document)|section\*?\{|subsection\*?\{|input\{|include\{|documentclass|usepackage|"
+    r"frametitle|titlepage|tableofcontents|graphicspath|subtitle\{|maketitle)",
+    re.MULTILINE,
+)
+
+
+def is_latex_comment(body: str) -> bool:
+    """Is this comment's text LaTeX source (not commented-out Markdown)?
+
+    >>> is_latex_comment("### BEGIN LATEX EXPORT\\n\\\\section{X}\\n### END LATEX EXPORT")
+    True
+    >>> is_latex_comment(" Title: Multilayer Perceptron ")
+    False
+    """
+    if "BEGIN LATEX EXPORT" in body or "END LATEX EXPORT" in body:
+        return True
+    if _STRUCTURAL.search(body):
+        return True
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    if len(lines) < 2:
+        return False
+    latexish = sum(1 for line in lines if line.startswith(("\\", "%")))
+    return latexish / len(lines) >= 0.6
+
+
+def html_comment_block(token: Token, ctx: Context) -> str | None:
+    """``""`` to remove a LaTeX comment block, ``None`` to keep the block."""
+    text = token.content.strip()
+    if not text.startswith("<!--"):
+        return None
+    # the block may hold several comments; remove it only when every one is LaTeX
+    comments = re.findall(r"<!--(.*?)-->", text, re.DOTALL)
+    rest = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL).strip()
+    if not comments or rest:
+        return None
+    if all(is_latex_comment(c) for c in comments):
+        ctx.count("LaTeX comment removed")
+        return ""
+    return None
+
+
+def line_comment(token: Token, ctx: Context) -> str:
+    """``% a`` / ``% b`` → ``<!-- a -->`` / ``<!-- b -->``."""
+    ctx.count("comment")
+    lines = token.content.split("\n")
+    return "\n".join(f"<!-- {line.strip().replace('--', '- -')} -->" for line in lines)

@@ -1,0 +1,200 @@
+"""Figures and images.
+
+MyST::
+
+    :::{figure-md} fig-cnn-mlp
+    <img src="./images/mlp.jpeg" class="bg-primary mb-1" width="600px">
+
+    Source: {cite}`li_cs231n_2022`.
+    :::
+
+Quarto::
+
+    ::: {#fig-cnn-mlp}
+
+    ![](./images/mlp.jpeg){width=600}
+
+    Source: [@li_cs231n_2022].
+    :::
+
+The ```` ```{figure} ```` and ```` ```{image} ```` directives and bare ``<img>`` tags become the
+same Quarto forms; ``width="600px"`` loses its unit, ``alt`` becomes ``fig-alt``, and with
+``--images-path P`` a source in the images folder is written
+``{{< meta params.images_path >}}name.png``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+from ..context import Context
+from ..directives import Directive
+from ..labels import quarto_id, slug
+from .base import FENCE, Rewrite, attr_value, strip_px
+
+_ATTR = re.compile(r"""([A-Za-z_:][\w:.\-]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
+IMG_TAG = re.compile(r"<img\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>", re.IGNORECASE)
+LONE_IMG = re.compile(r"^\s*<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*/?>\s*(?:</img>)?\s*$", re.IGNORECASE)
+_SOURCES = re.compile(
+    r"""src\s*=\s*["']([^"']+)["']|!\[[^\]]*\]\(([^)\s]+)|^\s*[`:]{3,}\s*\{(?:figure|image)\}\s+(\S+)""",
+    re.IGNORECASE | re.MULTILINE,
+)
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:|//|/|#|\{\{<)", re.IGNORECASE)
+
+
+def html_attrs(tag_inner: str) -> dict[str, str]:
+    """Attributes of an HTML tag body.
+
+    >>> html_attrs(' src="a.png" width="600px" alt=\\'x\\'')
+    {'src': 'a.png', 'width': '600px', 'alt': 'x'}
+    """
+    attrs: dict[str, str] = {}
+    for match in _ATTR.finditer(tag_inner):
+        value = match.group(2) or ""
+        if value[:1] in ("'", '"'):
+            value = value[1:-1]
+        attrs[match.group(1).lower()] = html.unescape(value)
+    return attrs
+
+
+def images_folder(text: str) -> str | None:
+    """The first path component most relative image sources of ``text`` share."""
+    folders: Counter[str] = Counter()
+    for match in _SOURCES.finditer(text):
+        src = next(g for g in match.groups() if g)
+        if _URL.match(src):
+            continue
+        parts = [p for p in src.split("/") if p not in ("", ".")]
+        if len(parts) > 1:
+            folders[parts[0]] += 1
+    return folders.most_common(1)[0][0] if folders else None
+
+
+def image_source(src: str, ctx: Context) -> str:
+    """The source as Quarto should see it (``--images-path`` applied)."""
+    prefix = ctx.options.images_path
+    if prefix is None or _URL.match(src) or ctx.images_folder is None:
+        return src
+    parts = src.split("/")
+    while parts and parts[0] in ("", "."):
+        parts.pop(0)
+    if len(parts) > 1 and parts[0] == ctx.images_folder:
+        ctx.count("image path")
+        return "{{< meta params.images_path >}}" + "/".join(parts[1:])
+    return src
+
+
+def markdown_image(src: str, ctx: Context, *, alt: str = "", width: str = "", height: str = "",
+                   align: str = "", ident: str = "", extra: list[str] | None = None) -> str:
+    """``![](src){width=600 fig-alt="…"}``."""
+    attrs = []
+    if ident:
+        attrs.append(f"#{ident}")
+    if width:
+        attrs.append(f"width={_dimension(width)}")
+    if height:
+        attrs.append(f"height={_dimension(height)}")
+    if alt:
+        attrs.append(f"fig-alt={attr_value(alt)}")
+    if align in ("left", "center", "right"):
+        attrs.append(f"fig-align={attr_value(align)}")
+    attrs.extend(extra or [])
+    tail = "{" + " ".join(attrs) + "}" if attrs else ""
+    return f"![]({_link_target(image_source(src, ctx))}){tail}"
+
+
+def _dimension(value: str) -> str:
+    value = strip_px(value)
+    return value if re.fullmatch(r"[\d.]+", value) else attr_value(value)
+
+
+def _link_target(src: str) -> str:
+    return f"<{src}>" if " " in src and not src.startswith("{{<") else src
+
+
+def img_tag_to_markdown(tag: str, ctx: Context, line: int) -> str | None:
+    """``<img src="a.png" width="600px">`` → ``![](a.png){width=600}``; ``None`` if no src."""
+    match = IMG_TAG.search(tag)
+    if not match:
+        return None
+    attrs = html_attrs(match.group(1))
+    src = attrs.get("src")
+    if not src:
+        ctx.warn(line, "<img> without src kept as HTML")
+        return None
+    dropped = sorted(set(attrs) - {"src", "width", "height", "alt", "class", "align", "style", "title"})
+    if dropped:
+        ctx.info(line, f"<img> attributes not carried over: {', '.join(dropped)}")
+    extra = [f"style={attr_value(attrs['style'])}"] if attrs.get("style") else []
+    if attrs.get("title"):
+        extra.append(f"title={attr_value(attrs['title'])}")
+    ctx.count("image")
+    return markdown_image(
+        src, ctx, alt=attrs.get("alt", ""), width=attrs.get("width", ""),
+        height=attrs.get("height", ""), align=attrs.get("align", ""), extra=extra,
+    )
+
+
+def figure_id(label: str, ctx: Context, fallback: str) -> str:
+    known = ctx.labels.get(label)
+    if known is not None:
+        return known.quarto_id
+    return quarto_id(label, "fig") if label else f"fig-{slug(fallback)}"
+
+
+def figure_md(d: Directive, ctx: Context) -> Rewrite:
+    """``:::{figure-md} label`` → ``::: {#fig-label}``; the body's ``<img>`` converts itself."""
+    ctx.count("figure")
+    ident = figure_id(d.argument.split()[0] if d.argument else d.option("name"), ctx, f"{d.lineno}")
+    open_ = f"{FENCE} {{#{ident}}}\n"
+    if d.body_lines and d.body_lines[0].strip():
+        open_ += "\n"
+    return Rewrite(open=open_, close=FENCE)
+
+
+def _image_options(d: Directive, ctx: Context) -> dict[str, str]:
+    known = {"name", "width", "height", "alt", "align", "class", "figwidth", "figclass", "target", "scale", "loading"}
+    unknown = sorted(set(d.options) - known)
+    if unknown:
+        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
+    if d.flag("scale"):
+        ctx.warn(d.lineno, f"{{{d.name}}} :scale: has no Quarto equivalent; use :width:")
+    return {k: d.option(k) for k in ("width", "height", "alt", "align")}
+
+
+def figure(d: Directive, ctx: Context) -> Rewrite:
+    """```` ```{figure} img.png ```` with ``:name:``/``:width:``/``:alt:``/``:align:`` and a caption."""
+    ctx.count("figure")
+    opts = _image_options(d, ctx)
+    width = opts["width"] or d.option("figwidth")
+    image = markdown_image(d.argument, ctx, alt=opts["alt"], width=width, height=opts["height"], align=opts["align"])
+    if d.option("target"):
+        image = f"[{image}]({d.option('target')})"
+    ident = figure_id(d.option("name"), ctx, d.argument.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    caption = any(line.strip() for line in d.body_lines)
+    open_ = f"{FENCE} {{#{ident}}}\n\n{image}\n"
+    if caption and d.body_lines[0].strip():
+        open_ += "\n"
+    return Rewrite(open=open_, close=FENCE)
+
+
+def image(d: Directive, ctx: Context) -> Rewrite:
+    """```` ```{image} img.png ```` → ``![](img.png){width=…}``."""
+    ctx.count("image")
+    opts = _image_options(d, ctx)
+    name = d.option("name")
+    ident = ctx.labels[name].quarto_id if name in ctx.labels else ""
+    text = markdown_image(d.argument, ctx, alt=opts["alt"], width=opts["width"], height=opts["height"],
+                          align=opts["align"], ident=ident)
+    if d.option("target"):
+        text = f"[{text}]({d.option('target')})"
+    if any(line.strip() for line in d.body_lines):
+        ctx.warn(d.lineno, "{image} has content; it is kept after the image")
+        return Rewrite(open=text + "\n", close="")
+    return Rewrite(open=text, close="")
+
+
+DIRECTIVES = {"figure-md": figure_md, "figure": figure, "image": image}
+LABELS = {"figure-md": "fig", "figure": "fig", "image": "anchor"}

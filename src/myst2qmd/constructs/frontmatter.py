@@ -1,0 +1,158 @@
+"""Front matter and the document title.
+
+MyST::
+
+    ---
+    jupytext: {…}
+    kernelspec: {name: python3, language: python}
+    ---
+    # Convolutional Neural Networks
+
+Quarto::
+
+    ---
+    title: "Convolutional Neural Networks"
+    jupyter: python3
+    ---
+
+``jupytext`` is dropped, ``kernelspec`` becomes ``jupyter: <name>``, the first H1 becomes
+``title`` (unless one is set) and leaves the body, other keys are kept as written, and
+``--images-path P`` adds ``params: images_path: "P"``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from markdown_it.token import Token
+
+from ..context import Context
+from ..edits import Edit
+from ..source import View
+
+_TOP_KEY = re.compile(r"^([A-Za-z_][\w\-]*)\s*:")
+KERNEL_LANGUAGES = {"ipython3": "python", "ipython": "python", "python3": "python", "ir": "r"}
+
+
+def yaml_string(text: str) -> str:
+    """A double-quoted YAML scalar.
+
+    >>> yaml_string('Nets: "deep"')
+    '"Nets: \\\\"deep\\\\""'
+    """
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _key_blocks(lines: list[str]) -> list[tuple[str, int, int]]:
+    """Top-level keys of a YAML mapping with their line ranges ``(key, start, end)``."""
+    blocks: list[tuple[str, int, int]] = []
+    for i, line in enumerate(lines):
+        match = _TOP_KEY.match(line)
+        if match:
+            if blocks:
+                key, start, _ = blocks[-1]
+                blocks[-1] = (key, start, i)
+            blocks.append((match.group(1), i, len(lines)))
+    return blocks
+
+
+def _title_from_heading(inline: Token) -> str:
+    text = inline.content.strip()
+    # a heading's own MyST roles/markup stay as written; Quarto renders Markdown in titles
+    return text
+
+
+def kernel_of(data: dict[str, Any]) -> tuple[str | None, str]:
+    """``(kernel name, cell language)`` from a ``kernelspec`` mapping."""
+    spec = data.get("kernelspec") or {}
+    if not isinstance(spec, dict):
+        return None, "python"
+    name = spec.get("name")
+    language = str(spec.get("language") or KERNEL_LANGUAGES.get(str(name), "python")).lower()
+    return (str(name) if name else None), KERNEL_LANGUAGES.get(language, language)
+
+
+def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list[Edit]) -> list[Edit]:
+    """Edits for the front matter and the first H1 (title) of the root document."""
+    out: list[Edit] = []
+    fm = tokens[0] if tokens and tokens[0].type == "front_matter" else None
+    data: dict[str, Any] = {}
+    lines: list[str] = []
+    if fm is not None:
+        lines = fm.content.split("\n")
+        try:
+            loaded = yaml.safe_load(fm.content) if fm.content.strip() else {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = (mark.line + 2) if mark is not None else 1
+            ctx.warn(line, f"front matter is not valid YAML ({getattr(exc, 'problem', exc)}); kept as it is")
+            return out
+        if not isinstance(loaded, dict):
+            ctx.warn(1, "front matter is not a YAML mapping; kept as it is")
+            return out
+        data = loaded
+
+    kernel, language = kernel_of(data)
+    ctx.kernel_language = language
+    has_title = "title" in data
+
+    title: str | None = None
+    h1 = _first_h1(tokens)
+    if h1 is not None and not has_title:
+        open_tok, inline = tokens[h1], tokens[h1 + 1]
+        title = _title_from_heading(inline)
+        first, end = open_tok.map or (0, 1)
+        # remove the heading and the blank lines after it
+        stop = end
+        while stop < view.nlines - 1 and view.line(stop).strip() == "":
+            stop += 1
+        start_abs = view.abs(first, 0)
+        stop_abs = view.abs(stop, 0) if stop < view.nlines else len(view.text)
+        # the heading's own edits (a section label) go with it
+        edits[:] = [e for e in edits if not (start_abs <= e.start and e.end <= stop_abs)]
+        out.append(Edit(start_abs, stop_abs, "", "title"))
+        ctx.count("title")
+
+    new_lines: list[str] = []
+    if title is not None:
+        new_lines.append(f"title: {yaml_string(title)}")
+    for key, start, end in _key_blocks(lines):
+        if key == "jupytext":
+            ctx.count("front matter: jupytext dropped")
+            continue
+        if key == "kernelspec":
+            if kernel:
+                new_lines.append(f"jupyter: {kernel}")
+            ctx.count("front matter: kernelspec")
+            continue
+        new_lines.extend(lines[start:end])
+    # keep anything before the first key (comments)
+    blocks = _key_blocks(lines)
+    head = lines[: blocks[0][1]] if blocks else [line for line in lines if line.strip()]
+    if ctx.options.images_path is not None and "params" not in data:
+        new_lines.append("params:")
+        new_lines.append(f"  images_path: {yaml_string(ctx.options.images_path)}")
+    elif ctx.options.images_path is not None:
+        ctx.warn(1, "front matter already has 'params'; add images_path to it yourself")
+    while new_lines and new_lines[-1].strip() == "":
+        new_lines.pop()
+    body = "\n".join(head + new_lines)
+    if fm is not None:
+        assert fm.map is not None
+        if body == fm.content.rstrip("\n") and title is None:
+            return out
+        start = view.abs(0, 0)
+        stop = view.abs(fm.map[1] - 1, len(view.line(fm.map[1] - 1)))
+        out.append(Edit(start, stop, f"---\n{body}\n---", "front matter"))
+    elif new_lines:
+        out.append(Edit(0, 0, f"---\n{body}\n---\n\n", "front matter"))
+    return out
+
+
+def _first_h1(tokens: list[Token]) -> int | None:
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h1" and token.level == 0:
+            return i
+    return None

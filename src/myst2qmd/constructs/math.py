@@ -1,0 +1,171 @@
+"""Display math.
+
+MyST → Quarto::
+
+    \\begin{equation}           $$
+    o = \\floor{k/2}     →      o = \\lfloor k/2 \\rfloor
+    \\end{equation}             $$
+
+    \\begin{align} … \\end{align}   →  $$ \\begin{aligned} … \\end{aligned} $$
+    $$ x $$ (eq-x)                →  $$ x $$ {#eq-x}
+    ```{math}                     →  $$
+    :label: eq:norm                  y = …
+    y = …                            $$ {#eq-norm}
+    ```
+
+Blank lines inside display math end it in Pandoc, so they are removed. With ``--macros``
+user macros are expanded; commands MathJax does not know are reported once per document.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it.token import Token
+
+from .. import macros as macromod
+from ..context import Context
+from ..directives import Directive
+from ..mathjax_commands import KNOWN
+from ..source import View
+from .base import Rewrite
+
+#: amsmath environment → the environment that works inside ``$$`` (None: just the body)
+_INNER_ENV = {
+    "equation": None,
+    "equation*": None,
+    "align": "aligned",
+    "align*": "aligned",
+    "flalign": "aligned",
+    "flalign*": "aligned",
+    "eqnarray": "aligned",
+    "eqnarray*": "aligned",
+    "gather": "gathered",
+    "gather*": "gathered",
+    "multline": "multline",
+    "multline*": "multline",
+    "alignat": "alignedat",
+    "alignat*": "alignedat",
+    "xalignat": "alignedat",
+    "xxalignat": "alignedat",
+    "math": None,
+    "displaymath": None,
+}
+_LABEL = re.compile(r"\\label\{([^{}]+)\}")
+_BEGIN = re.compile(r"^\s*\\begin\{([a-z]+\*?)\}(\{[^{}]*\})?")
+
+
+def label_from_amsmath(content: str) -> str | None:
+    """The first ``\\label{…}`` of an amsmath block."""
+    match = _LABEL.search(content)
+    return match.group(1) if match else None
+
+
+def prepare(tex: str, ctx: Context, line: int) -> str:
+    """Expand user macros, note unknown commands, and drop blank lines."""
+    tex = macromod.expand(tex, ctx.options.macros)
+    for name in macromod.commands(tex):
+        if name not in KNOWN and name not in ctx.options.macros:
+            ctx.undefined_macros.setdefault(name, line)
+    return "\n".join(part for part in tex.split("\n") if part.strip() != "" or part == "")
+
+
+def _no_blank_lines(tex: str) -> str:
+    lines = tex.split("\n")
+    inner = [line for line in lines[1:-1] if line.strip()]
+    return "\n".join(lines[:1] + inner + lines[-1:]) if len(lines) > 2 else tex
+
+
+def _equation_id(label: str, ctx: Context) -> str:
+    known = ctx.labels.get(label)
+    from ..labels import quarto_id
+
+    return known.quarto_id if known else quarto_id(label, "eq")
+
+
+def amsmath(token: Token, ctx: Context, line: int) -> str:
+    """An amsmath environment as ``$$`` display math."""
+    ctx.count("equation")
+    content = token.content.strip("\n")
+    match = _BEGIN.match(content)
+    env = match.group(1) if match else "equation"
+    arg = match.group(2) or "" if match else ""
+    inner = content
+    if match:
+        end = content.rfind(f"\\end{{{env}}}")
+        inner = content[match.end() : end if end >= 0 else len(content)]
+    labels = _LABEL.findall(inner)
+    if len(labels) > 1:
+        ctx.warn(line, f"{env} has {len(labels)} labels; Quarto numbers the whole block once as {labels[0]}")
+    inner = _LABEL.sub("", inner)
+    inner = re.sub(r"\\(?:notag|nonumber)\b\s*", "", inner)
+    inner = prepare(inner.strip("\n"), ctx, line)
+    target = _INNER_ENV.get(env, env)
+    body = inner if target is None else f"\\begin{{{target}}}{arg}\n{inner}\n\\end{{{target}}}"
+    body = "\n".join(part for part in body.split("\n") if part.strip())
+    tail = f" {{#{_equation_id(labels[0], ctx)}}}" if labels else ""
+    return f"$$\n{body}\n$${tail}"
+
+
+def dollar_block(token: Token, ctx: Context, line: int) -> str | None:
+    """``$$ … $$`` (with an optional ``(label)``): label to ``{#eq-…}``, macros, blank lines."""
+    ctx.count("equation")
+    content = token.content
+    new = prepare(content, ctx, line)
+    new = "\n".join(part for part in new.split("\n") if part.strip()) if "\n" in new.strip("\n") or "\n\n" in new else new
+    if "\n" in content:
+        new = ("\n" if content.startswith("\n") else "") + new.strip("\n") + ("\n" if content.endswith("\n") else "")
+    if token.type == "math_block_label":
+        return f"$${new}$$ {{#{_equation_id(token.info, ctx)}}}"
+    if new == content:
+        return None
+    return f"$${new}$$"
+
+
+def math_block(token: Token, view: View, ctx: Context) -> str | None:
+    assert token.map is not None
+    line = view.lineno(token.map[0])
+    if token.type == "amsmath":
+        return amsmath(token, ctx, line)
+    return dollar_block(token, ctx, line)
+
+
+def inline_math(source: str, ctx: Context, line: int) -> str | None:
+    """``$…$`` spans: only macros change (and only with ``--macros``)."""
+    new = prepare(source, ctx, line)
+    return new if new != source else None
+
+
+def math_directive(d: Directive, ctx: Context) -> Rewrite:
+    """```` ```{math} ```` with ``:label:`` → ``$$ … $$ {#eq-…}``."""
+    ctx.count("equation")
+    lines = ([d.argument] if d.argument else []) + d.body_lines
+    tex = "\n".join(lines).strip("\n")
+    parts = [p.strip("\n") for p in re.split(r"\n\s*\n", tex) if p.strip()]
+    if len(parts) > 1 and not d.flag("nowrap"):
+        tex = "\\begin{aligned}\n" + " \\\\\n".join(parts) + "\n\\end{aligned}"
+    elif "\\\\" in tex and "\\begin" not in tex and not d.flag("nowrap"):
+        tex = "\\begin{aligned}\n" + tex + "\n\\end{aligned}"
+    tex = prepare(tex, ctx, d.lineno)
+    tex = "\n".join(part for part in tex.split("\n") if part.strip())
+    label = d.option("label") or d.option("name")
+    tail = f" {{#{_equation_id(label, ctx)}}}" if label else ""
+    unknown = sorted(set(d.options) - {"label", "name", "nowrap", "class"})
+    if unknown:
+        ctx.warn(d.lineno, f"{{math}} options not carried over: {', '.join(unknown)}")
+    if not d.body_lines:
+        return Rewrite(open=f"$$\n{tex}\n$${tail}", close="", parse_body=False)
+    return Rewrite(open="$$", body=tex, close=f"$${tail}", parse_body=False)
+
+
+def report_macros(ctx: Context) -> None:
+    names = sorted(ctx.undefined_macros)
+    if names:
+        first = min(ctx.undefined_macros.values())
+        listed = ", ".join(f"\\{n}" for n in names)
+        hint = "" if ctx.options.macros else " (pass --macros _config.yml or a .tex file of \\newcommand lines)"
+        ctx.warn(first, f"math uses macros that are never defined: {listed}{hint}")
+
+
+DIRECTIVES = {"math": math_directive}
+LABELS = {"math": "eq"}

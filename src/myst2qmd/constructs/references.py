@@ -1,0 +1,173 @@
+"""Cross-references and citations.
+
+MyST → Quarto::
+
+    siehe Figure {numref}`fig-cnn-mlp`     →  siehe @fig-cnn-mlp
+    {numref}`Abbildung %s <fig-x>`         →  Abbildung -@fig-x
+    {ref}`receptive-field`                 →  @sec-receptive-field
+    {ref}`das Feld <receptive-field>`      →  [das Feld](#sec-receptive-field)
+    {eq}`eq:normalization`                 →  @eq-normalization
+    {cite}`a,b`  /  {cite:t}`a`            →  [@a; @b]  /  @a
+    {doc}`intro`  /  {download}`d.csv`     →  [intro](intro.qmd)  /  [d.csv](d.csv)
+
+A word before a reference that Quarto writes itself ("Figure", "Abbildung", "Gleichung",
+…) is dropped. A label the file does not define is kept as a reference (its prefix
+guessed from its spelling) and reported.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..context import Context
+from ..labels import kind_from_label, quarto_id, slug
+from .base import Role, RoleResult
+
+_EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>\s*$", re.DOTALL)
+#: words Quarto writes in front of a numbered reference; dropped before ``@fig-x``
+_PREFIX_WORDS = re.compile(
+    r"(?:(?<=[\s(\[])|^)(?:Figures?|Fig\.|Abbildung(?:en)?|Abb\.|Tables?|Tab\.|Tabellen?|"
+    r"Equations?|Eqs?\.|Gleichung(?:en)?|Gl\.|Formel|Sections?|Sec\.|Abschnitt|Kapitel|Chapter|"
+    r"Listing|Theorem|Lemma|Definition|Exercises?|Übung|Aufgabe)(?:\s|\xa0|~)+$",
+    re.IGNORECASE,
+)
+_NUMBERED_KINDS = {"fig", "tbl", "eq", "sec", "lst", "exr", "thm", "lem", "def", "cor", "prp", "cnj", "exm", "alg", "sol", "rem"}
+_CITE_KEY = re.compile(r"^[\w][\w:.#$%&\-+?<>~/]*$")
+
+
+def split_explicit(content: str) -> tuple[str | None, str]:
+    """``"Text <target>"`` → ``("Text", "target")``; ``"target"`` → ``(None, "target")``."""
+    match = _EXPLICIT.match(content)
+    if match and match.group("text"):
+        return match.group("text"), match.group("target").strip()
+    if match:
+        return None, match.group("target").strip()
+    return None, content.strip()
+
+
+def resolve(label: str, ctx: Context, default_kind: str, line: int) -> tuple[str, str]:
+    """``(quarto id, kind)`` for a label, warning when the file does not define it."""
+    known = ctx.labels.get(label)
+    if known is not None:
+        return known.quarto_id, known.kind
+    external = ctx.options.external_labels.get(label)
+    if external is not None:
+        return external, external.split("-", 1)[0]
+    kind = kind_from_label(label) or default_kind
+    ctx.warn(line, f"reference to '{label}', which this file does not define; kept as @{quarto_id(label, kind)}")
+    ctx.count("unresolved reference")
+    return quarto_id(label, kind), kind
+
+
+def _eat(role: Role, kind: str) -> int:
+    if kind not in _NUMBERED_KINDS:
+        return 0
+    match = _PREFIX_WORDS.search(role.before)
+    return len(match.group(0)) if match else 0
+
+
+def _reference(role: Role, ctx: Context, default_kind: str) -> RoleResult:
+    ctx.count("reference")
+    text, label = split_explicit(role.content)
+    ident, kind = resolve(label, ctx, default_kind, role.lineno)
+    if kind == "anchor":
+        title = text or (ctx.labels[label].title if label in ctx.labels else "") or label
+        return RoleResult(f"[{title}](#{ident})")
+    if text is None:
+        return RoleResult(f"@{ident}", _eat(role, kind))
+    if "%s" in text or "{number}" in text:
+        return RoleResult(text.replace("%s", f"-@{ident}").replace("{number}", f"-@{ident}")
+                          .replace("{name}", ctx.labels[label].title if label in ctx.labels else label))
+    if "{name}" in text:
+        title = ctx.labels[label].title if label in ctx.labels and ctx.labels[label].title else label
+        return RoleResult(f"[{text.replace('{name}', title)}](#{ident})")
+    return RoleResult(f"[{text}](#{ident})")
+
+
+def numref(role: Role, ctx: Context) -> RoleResult:
+    return _reference(role, ctx, "fig")
+
+
+def ref(role: Role, ctx: Context) -> RoleResult:
+    return _reference(role, ctx, "sec")
+
+
+def eq(role: Role, ctx: Context) -> RoleResult:
+    return _reference(role, ctx, "eq")
+
+
+def cite_key(key: str) -> str:
+    """``@key``, or ``@{key}`` when Pandoc would end the key early."""
+    key = key.strip()
+    if _CITE_KEY.match(key) and key[-1].isalnum() or key.endswith("_"):
+        return f"@{key}"
+    return f"@{{{key}}}"
+
+
+def _keys(content: str) -> list[str]:
+    # sphinxcontrib-bibtex pre/post notes: {see}key{p. 3}
+    content = re.sub(r"\{[^{}]*\}", "", content)
+    return [k.strip() for k in content.split(",") if k.strip()]
+
+
+def cite(role: Role, ctx: Context) -> RoleResult:
+    """All ``{cite:*}`` styles of sphinxcontrib-bibtex."""
+    ctx.count("citation")
+    keys = _keys(role.content)
+    notes = re.findall(r"\{([^{}]*)\}", role.content)
+    style = role.name.split(":", 1)[1] if ":" in role.name else "p"
+    cites = [cite_key(k) for k in keys]
+    if not cites:
+        ctx.warn(role.lineno, f"{{{role.name}}} without keys; kept as written")
+        return RoleResult(f"{{{role.name}}}`{role.content}`")
+    if style in ("t", "ts", "author", "authors", "alt", "alts", "label", "labels"):
+        return RoleResult("; ".join(cites))
+    if style in ("year", "yearpar", "empty"):
+        return RoleResult("[" + "; ".join("-" + c for c in cites) + "]")
+    pre = notes[0] + " " if notes and notes[0] else ""
+    post = ", " + notes[1] if len(notes) > 1 and notes[1] else ""
+    return RoleResult("[" + pre + "; ".join(cites) + post + "]")
+
+
+def doc_target(path: str) -> str:
+    """A document path as the ``.qmd`` file it becomes."""
+    anchor = ""
+    if "#" in path:
+        path, anchor = path.split("#", 1)
+        anchor = "#" + anchor
+    for ext in (".md", ".ipynb", ".rst", ".myst"):
+        if path.endswith(ext):
+            return path[: -len(ext)] + ".qmd" + anchor
+    return (path + ".qmd" if path and "." not in path.rsplit("/", 1)[-1] else path) + anchor
+
+
+def doc(role: Role, ctx: Context) -> RoleResult:
+    ctx.count("document link")
+    text, target = split_explicit(role.content)
+    return RoleResult(f"[{text or target}]({doc_target(target)})")
+
+
+def download(role: Role, ctx: Context) -> RoleResult:
+    ctx.count("download link")
+    text, target = split_explicit(role.content)
+    return RoleResult(f"[{text or target.rsplit('/', 1)[-1]}]({target})")
+
+
+def term(role: Role, ctx: Context) -> RoleResult:
+    ctx.count("glossary term")
+    text, target = split_explicit(role.content)
+    return RoleResult(f"[{text or target}](#term-{slug(target)})")
+
+
+ROLES = {
+    "numref": numref,
+    "ref": ref,
+    "eq": eq,
+    "doc": doc,
+    "download": download,
+    "term": term,
+    "any": ref,
+    "prf:ref": ref,
+    "cite": cite,
+}
+ROLE_PREFIXES = {"cite:": cite, "cite": cite}

@@ -1,0 +1,129 @@
+"""Inline roles that are formatting, not references.
+
+MyST → Quarto::
+
+    H{sub}`2`O, x{sup}`2`        →  H~2~O, x^2^
+    {abbr}`CSS (Cascading …)`     →  [CSS]{title="Cascading …"}
+    {kbd}`Ctrl+C`                 →  {{< kbd Ctrl+C >}}
+    {math}`a^2`                   →  $a^2$
+    {code}`x = 1`, {file}`a.txt`  →  `x = 1`, `a.txt`
+
+A role nobody knows becomes ``[content]{.role-name}`` and is reported.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..context import Context
+from .base import Role, RoleResult, attr_value
+
+
+def inline_code(text: str) -> str:
+    """Backtick ``text`` with a fence longer than any backtick run inside it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _pandoc_script(text: str, mark: str) -> str:
+    return mark + text.replace("\\", "\\\\").replace(" ", "\\ ").replace(mark, "\\" + mark) + mark
+
+
+def sub(role: Role, ctx: Context) -> RoleResult:
+    return RoleResult(_pandoc_script(role.content, "~"))
+
+
+def sup(role: Role, ctx: Context) -> RoleResult:
+    return RoleResult(_pandoc_script(role.content, "^"))
+
+
+def abbr(role: Role, ctx: Context) -> RoleResult:
+    match = re.match(r"^(.*?)\s*\((.*)\)\s*$", role.content, re.DOTALL)
+    if not match:
+        return RoleResult(role.content)
+    return RoleResult(f"[{match.group(1)}]{{title={attr_value(match.group(2))}}}")
+
+
+def kbd(role: Role, ctx: Context) -> RoleResult:
+    return RoleResult("{{< kbd " + role.content.strip() + " >}}")
+
+
+def math(role: Role, ctx: Context) -> RoleResult:
+    ctx.count("inline math")
+    return RoleResult(f"${role.content.strip()}$")
+
+
+def code(role: Role, ctx: Context) -> RoleResult:
+    return RoleResult(inline_code(role.content))
+
+
+def emphasis(role: Role, ctx: Context) -> RoleResult:
+    return RoleResult(f"*{role.content}*")
+
+
+def strong(role: Role, ctx: Context) -> RoleResult:
+    return RoleResult(f"**{role.content}**")
+
+
+def span(css: str) -> object:
+    def role_fn(role: Role, ctx: Context) -> RoleResult:
+        return RoleResult(f"[{role.content}]{{.{css}}}")
+
+    return role_fn
+
+
+def strike(role: Role, ctx: Context) -> RoleResult:
+    return RoleResult(f"~~{role.content}~~")
+
+
+def index(role: Role, ctx: Context) -> RoleResult:
+    ctx.info(role.lineno, "{index} entries have no Quarto equivalent; the text is kept")
+    text = re.sub(r"\s*<[^<>]*>\s*$", "", role.content)
+    return RoleResult(text)
+
+
+def raw(fmt: str) -> object:
+    def role_fn(role: Role, ctx: Context) -> RoleResult:
+        return RoleResult(f"{inline_code(role.content)}{{={fmt}}}")
+
+    return role_fn
+
+
+def unknown(role: Role, ctx: Context) -> RoleResult:
+    """Any other role: kept visible as a span with the role's name as class."""
+    ctx.warn(role.lineno, f"unknown role {{{role.name}}}; written as a span [..]{{.{role.name.replace(':', '-')}}}")
+    ctx.count("unknown role")
+    return RoleResult(f"[{role.content}]{{.{role.name.replace(':', '-')}}}")
+
+
+_CODE_ROLES = (
+    "file", "samp", "command", "program", "envvar", "option", "mimetype", "makevar", "regexp",
+    "literal", "func", "class", "meth", "mod", "attr", "data", "obj", "exc", "const", "type",
+)
+ROLES = {
+    "sub": sub,
+    "subscript": sub,
+    "sup": sup,
+    "superscript": sup,
+    "abbr": abbr,
+    "kbd": kbd,
+    "math": math,
+    "code": code,
+    "emphasis": emphasis,
+    "strong": strong,
+    "u": span("underline"),
+    "del": strike,
+    "sc": span("smallcaps"),
+    "guilabel": span("guilabel"),
+    "menuselection": span("menuselection"),
+    "dfn": emphasis,
+    "index": index,
+    "raw-html": raw("html"),
+    "raw-latex": raw("latex"),
+    "raw-tex": raw("latex"),
+    **{name: code for name in _CODE_ROLES},
+}
+#: ``{py:func}``, ``{r:…}``: a domain prefix keeps the role's last part as code
+DOMAIN_CODE_PREFIXES = ("py:", "js:", "c:", "cpp:", "std:", "r:", "jl:", "julia:")

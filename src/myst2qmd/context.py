@@ -1,0 +1,83 @@
+"""Options, warnings and the label table shared by every construct module."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Level = Literal["warning", "info"]
+
+
+@dataclass(frozen=True)
+class Warning_:
+    """One message about the input, with the 1-based line it concerns."""
+
+    path: str
+    line: int
+    message: str
+    level: Level = "warning"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.level}: {self.message}"
+
+
+@dataclass
+class Options:
+    """What the user asked for (see ``myst2qmd convert --help``)."""
+
+    images_path: str | None = None
+    escape_fences: bool = False
+    macros: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: labels defined elsewhere (other chapters of a book): label -> Quarto id
+    external_labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Label:
+    """A MyST label and the Quarto id it becomes."""
+
+    name: str
+    kind: str  # fig, tbl, eq, sec, lst, anchor, ...
+    quarto_id: str
+    line: int
+    title: str = ""
+
+
+@dataclass
+class Context:
+    """Everything a construct function may read or report into, for one file."""
+
+    path: str = "<string>"
+    options: Options = field(default_factory=Options)
+    labels: dict[str, Label] = field(default_factory=dict)
+    warnings: list[Warning_] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    #: the kernel language of the document (from the front matter), e.g. "python"
+    kernel_language: str = "python"
+    #: the folder (first path component) most images live in, for --images-path
+    images_folder: str | None = None
+    #: macros seen in math but not defined: name -> first line
+    undefined_macros: dict[str, int] = field(default_factory=dict)
+
+    #: set by the converter: converts a MyST fragment with this document's labels
+    fragment_converter: Callable[[str, int], str] | None = None
+
+    def convert_fragment(self, text: str, lineno: int) -> str:
+        """Convert a MyST fragment (a table cell, a glossary definition) to Quarto."""
+        return self.fragment_converter(text, lineno) if self.fragment_converter else text
+
+    def warn(self, line: int, message: str, level: Level = "warning") -> None:
+        self.warnings.append(Warning_(self.path, line, message, level))
+
+    def info(self, line: int, message: str) -> None:
+        self.warn(line, message, "info")
+
+    def count(self, kind: str) -> None:
+        self.counts[kind] += 1
+
+    @property
+    def display_path(self) -> str:
+        return str(Path(self.path)) if self.path != "<string>" else self.path

@@ -1,0 +1,424 @@
+"""The walker: MyST token stream in, edits out.
+
+``convert_text`` parses the document once (directive bodies are re-parsed as documents of
+their own, with their place in the file remembered), collects every label, then asks the
+construct modules for edits and applies them. Text that no construct claims is never
+touched.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+from . import labels as labelmod
+from .adapter import InlineLocator, block_lines, table_cell_locators
+from .constructs import registry
+from .constructs.base import FENCE, Role, Rewrite
+from .constructs.frontmatter import frontmatter_edits
+from .constructs.math import label_from_amsmath
+from .context import Context, Label, Options, Warning_
+from .directives import Directive, directive_name, read_directive
+from .edits import Edit, apply_edits, check_untouched
+from .parser import shared_parser
+from .source import View
+
+MAX_DEPTH = 1000
+
+
+@dataclass
+class Result:
+    """The converted text and what the converter has to say about the input."""
+
+    text: str
+    warnings: list[Warning_] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, Label] = field(default_factory=dict)
+
+
+@dataclass
+class Parsed:
+    """A view, its tokens, and the directives (with parsed bodies) found in them."""
+
+    view: View
+    tokens: list[Token]
+    directives: dict[int, Directive] = field(default_factory=dict)
+    bodies: dict[int, Parsed] = field(default_factory=dict)
+
+
+@contextmanager
+def _deep_recursion(limit: int) -> Iterator[None]:
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+class Converter:
+    """Converts one document; holds the context while it walks."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.md = shared_parser()
+        self.edits: list[Edit] = []
+        if ctx.fragment_converter is None:
+            ctx.fragment_converter = self.fragment
+
+    # -- parsing ---------------------------------------------------------------------------
+    def parse(self, view: View) -> Parsed:
+        tokens = self.md.parse(view.text, {})
+        parsed = Parsed(view=view, tokens=tokens)
+        for index, token in enumerate(tokens):
+            if token.type not in ("fence", "colon_fence") or token.map is None:
+                continue
+            directive = read_directive(token, view)
+            if directive is None:
+                if token.type == "colon_fence" and view.depth < MAX_DEPTH:
+                    # a Pandoc div (our own output) or a bare ::: block: walk inside it
+                    sub = self._fence_body_view(token, view)
+                    if sub is not None:
+                        parsed.bodies[index] = self.parse(sub)
+                continue
+            parsed.directives[index] = directive
+            if registry.parses_body(directive.name) and view.depth < MAX_DEPTH:
+                sub = directive.sub_view()
+                if sub is None:
+                    self.ctx.warn(directive.lineno, f"could not map the body of {{{directive.name}}} to the file; body kept as is")
+                else:
+                    parsed.bodies[index] = self.parse(sub)
+            elif view.depth >= MAX_DEPTH:
+                self.ctx.warn(directive.lineno, f"directives nested deeper than {MAX_DEPTH}; body kept as is")
+        return parsed
+
+    @staticmethod
+    def _fence_body_view(token: Token, view: View) -> View | None:
+        first, end = block_lines(token)
+        lines = token.content.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        closes = end - first - 1 > len(lines) - 1 and end - 1 > first
+        n = end - first - (2 if closes else 1)
+        return view.sub(first + 1, (lines + [""] * n)[:n]) if n >= 0 else None
+
+    # -- labels ------------------------------------------------------------------------------
+    def collect_labels(self, parsed: Parsed) -> None:
+        tokens = parsed.tokens
+        view = parsed.view
+        for index, token in enumerate(tokens):
+            if token.type == "myst_target" and token.map is not None:
+                nxt = _next_block(tokens, index + 1)
+                if nxt is not None and tokens[nxt].type == "heading_open":
+                    title = tokens[nxt + 1].content if nxt + 1 < len(tokens) else ""
+                    self._define(token.content, "sec", view.lineno(token.map[0]), title)
+                else:
+                    self._define(token.content, "anchor", view.lineno(token.map[0]))
+            elif token.type == "math_block_label" and token.map is not None:
+                self._define(token.info, "eq", view.lineno(token.map[0]))
+            elif token.type == "amsmath" and token.map is not None:
+                label = label_from_amsmath(token.content)
+                if label:
+                    self._define(label, "eq", view.lineno(token.map[0]))
+        for index, directive in parsed.directives.items():
+            found = registry.label_of(directive)
+            if found is not None:
+                name, kind = found
+                self._define(name, kind, directive.lineno, registry.title_of(directive))
+        for body in parsed.bodies.values():
+            self.collect_labels(body)
+
+    def _define(self, name: str, kind: str, line: int, title: str = "") -> None:
+        name = name.strip()
+        if not name:
+            return
+        if name in self.ctx.labels:
+            self.ctx.warn(line, f"label '{name}' is defined twice (first at line {self.ctx.labels[name].line})")
+            return
+        qid = labelmod.quarto_id(name, kind)
+        for other in self.ctx.labels.values():
+            if other.quarto_id == qid:
+                self.ctx.warn(line, f"labels '{other.name}' and '{name}' both become '#{qid}'; the second keeps its own spelling")
+                qid = f"{qid}-{len(self.ctx.labels)}"
+                break
+        self.ctx.labels[name] = Label(name=name, kind=kind, quarto_id=qid, line=line, title=title)
+
+    # -- edits ---------------------------------------------------------------------------------
+    def add(self, start: int, end: int, new: str, kind: str = "") -> None:
+        self.edits.append(Edit(start, end, new, kind))
+
+    def walk(self, parsed: Parsed) -> int:
+        """Add the edits for one view; return the longest ``:`` fence found or written in it."""
+        view = parsed.view
+        tokens = parsed.tokens
+        widest = 0
+        in_table = 0
+        section_label: Label | None = None
+        for index, token in enumerate(tokens):
+            ttype = token.type
+            if ttype == "myst_target":
+                section_label = self.target(token, view)
+                continue
+            if ttype == "heading_open":
+                self.heading(tokens, index, view, section_label)
+            if token.map is not None:
+                section_label = None
+            if ttype == "table_open":
+                in_table += 1
+                self.table(tokens, index, view)
+            elif ttype == "table_close":
+                in_table -= 1
+            elif ttype == "inline" and not in_table and token.map is not None:
+                self.inline(token, InlineLocator(token.content, view, token.map[0]), view.lineno(token.map[0]))
+            elif ttype in ("fence", "colon_fence"):
+                widest = max(widest, self.fence(parsed, index))
+            elif ttype in ("math_block", "math_block_label", "amsmath"):
+                self.replace_block(token, view, registry.math_block(token, view, self.ctx))
+            elif ttype == "html_block":
+                self.replace_block(token, view, registry.html_block(token, view, self.ctx))
+            elif ttype == "myst_line_comment":
+                self.replace_block(token, view, registry.line_comment(token, self.ctx))
+            elif ttype == "myst_block_break":
+                self.ctx.count("block break")
+                self.replace_block(token, view, "")
+        return widest
+
+    def replace_block(self, token: Token, view: View, new: str | None) -> None:
+        """Replace a whole block (its lines, keeping its indentation) with ``new``.
+
+        ``""`` removes the block's lines, newlines included.
+        """
+        if new is None:
+            return
+        first, end = block_lines(token)
+        end = min(end, view.nlines)
+        if new == "":
+            self.add(view.abs(first, 0), view.abs_line_end(end - 1), "", token.type)
+            return
+        src = view.line(first)
+        indent = src[: len(src) - len(src.lstrip(" \t"))]
+        start = view.abs(first, len(indent))
+        stop = view.abs(end - 1, len(view.line(end - 1)))
+        self.add(start, stop, _indent(new, indent), token.type)
+
+    def target(self, token: Token, view: View) -> Label | None:
+        """``(label)=``: folded into the heading after it, else an anchor ``[]{#label}``."""
+        self.ctx.count("target")
+        label = self.ctx.labels.get(token.content.strip())
+        if label is not None and label.kind == "sec":
+            self.replace_block(token, view, "")
+            return label
+        anchor = label.quarto_id if label else labelmod.slug(token.content)
+        self.replace_block(token, view, f"[]{{#{anchor}}}")
+        return None
+
+    def heading(self, tokens: list[Token], index: int, view: View, label: Label | None) -> None:
+        """``(label)=`` before a heading → ``## Heading {#sec-label}``."""
+        inline = tokens[index + 1]
+        if label is None or inline.map is None:
+            return
+        line = inline.map[0]
+        src = view.line(line)
+        if tokens[index].markup.startswith("#"):
+            stripped = src.rstrip()
+            # drop a closing sequence of #s: "## Title ##"
+            closing = re.search(r"(\s+#+)$", stripped)
+            end_col = closing.start() if closing else len(stripped)
+            self.add(view.abs(line, end_col), view.abs(line, end_col), f" {{#{label.quarto_id}}}", "section label")
+        else:
+            # setext heading: put the id at the end of its last text line
+            last = tokens[index].map[1] - 2 if tokens[index].map else line
+            text = view.line(last).rstrip()
+            self.add(view.abs(last, len(text)), view.abs(last, len(text)), f" {{#{label.quarto_id}}}", "section label")
+
+    def table(self, tokens: list[Token], index: int, view: View) -> None:
+        for inline, locator in table_cell_locators(tokens, index, view):
+            line = view.lineno(inline.map[0]) if inline.map else view.lineno(0)
+            self.inline(inline, locator, line)
+
+    def inline(self, token: Token, locator: InlineLocator, lineno: int) -> None:
+        if not token.children:
+            return
+        needs = any(c.type in registry.INLINE_TYPES for c in token.children)
+        if not needs:
+            return
+        if not locator.ok:
+            self.ctx.warn(lineno, "could not locate this paragraph's text in the file; its roles were left as they are")
+            return
+        content = token.content
+        for child in token.children:
+            if child.type not in registry.INLINE_TYPES:
+                continue
+            span = child.meta.get("span") if child.meta else None
+            if span is None:
+                continue
+            line = lineno + content.count("\n", 0, span[0])
+            if child.type == "myst_role":
+                role = Role(name=child.meta["name"], content=child.content, lineno=line, before=content[: span[0]])
+                result = registry.role(role, self.ctx)
+                if result is None:
+                    continue
+                start = span[0] - result.eat_before
+                self.add(locator.abs(start), locator.abs(span[1]), result.text, f"role {role.name}")
+            else:
+                new = registry.inline_token(child, content[span[0] : span[1]], line, self.ctx)
+                if new is not None:
+                    self.add(locator.abs(span[0]), locator.abs(span[1]), new, child.type)
+
+    def fence(self, parsed: Parsed, index: int) -> int:
+        """A fenced block: a directive to rewrite, a Pandoc div to walk into, or code to keep."""
+        token = parsed.tokens[index]
+        view = parsed.view
+        directive = parsed.directives.get(index)
+        body = parsed.bodies.get(index)
+        if directive is None:
+            if body is not None:
+                inner = self.walk(body)
+                return max(inner, len(token.markup))
+            return 0
+        inner = self.walk(body) if body is not None else 0
+        rewrite = registry.directive(directive, self.ctx)
+        fence_len = max(3, inner + 1)
+        fence = ":" * fence_len
+        uses_fence = False
+        first_line = directive.open_line
+        if rewrite.open is not None:
+            uses_fence = FENCE in rewrite.open
+            new_open = rewrite.open.replace(FENCE, fence)
+            start = view.abs(first_line, len(directive.indent))
+            stop = view.abs(directive.body_first, 0) if directive.body_first < view.nlines else view.abs(
+                view.nlines - 1, len(view.line(view.nlines - 1))
+            )
+            if directive.body_first >= view.nlines:
+                new_open = new_open.rstrip("\n")
+            elif not new_open.endswith("\n") and new_open:
+                new_open += "\n"
+            new_open = _indent(new_open, directive.indent)
+            if directive.option_errors:
+                for err in directive.option_errors:
+                    self.ctx.warn(directive.lineno, f"{{{directive.name}}}: {err}; options kept as a comment")
+                new_open += directive.indent + "<!-- " + " ".join(directive.raw_options).replace("--", "- -") + " -->\n"
+            if new_open == "" and directive.body_first < view.nlines:
+                start = view.abs(first_line, 0)
+            self.add(start, stop, new_open, f"directive {directive.name}")
+        if rewrite.body is not None and directive.body_lines:
+            start = view.abs(directive.body_first, 0)
+            last = directive.body_first + len(directive.body_lines) - 1
+            stop = view.abs(last, len(view.line(last)))
+            self.add(start, stop, _indent(rewrite.body, directive.indent, first=True), f"directive {directive.name}")
+        if rewrite.prefix_body is not None:
+            for i in range(len(directive.body_lines)):
+                line = directive.body_first + i
+                at = view.abs(line, len(directive.indent)) if view.line(line).startswith(directive.indent) else view.abs(line, 0)
+                self.add(at, at, rewrite.prefix_body if view.line(line).strip() else rewrite.prefix_body.rstrip(), "quote")
+        if rewrite.close is not None:
+            uses_fence = uses_fence or FENCE in rewrite.close
+            new_close = rewrite.close.replace(FENCE, fence)
+            if directive.close_line is not None:
+                line = directive.close_line
+                src = view.line(line)
+                if new_close == "":
+                    self.add(view.abs(line, 0), view.abs_line_end(line), "", f"directive {directive.name}")
+                else:
+                    start = view.abs(line, len(src) - len(src.lstrip(" \t")))
+                    self.add(start, view.abs(line, len(src)), _indent(new_close, directive.indent), f"directive {directive.name}")
+            else:
+                self.ctx.warn(directive.lineno, f"{{{directive.name}}} is never closed; closed at the end of the file")
+                end = view.abs(view.nlines - 1, len(view.line(view.nlines - 1)))
+                tail = view.line(view.nlines - 1)
+                sep = "" if tail == "" else "\n"
+                if new_close:
+                    self.add(end, end, sep + directive.indent + _indent(new_close, directive.indent), "unclosed")
+        return fence_len if uses_fence else inner
+
+    def fragment(self, text: str, lineno: int) -> str:
+        """Convert a piece of MyST (a table cell, a caption) with this document's labels."""
+        if not text:
+            return text
+        sub = Converter(self.ctx)
+        view = View.root(text)
+        view.first_lineno = lineno
+        sub.walk(sub.parse(view))
+        return apply_edits(text, sub.edits)
+
+    def document(self, text: str) -> list[Edit]:
+        root = View.root(text)
+        parsed = self.parse(root)
+        self.collect_labels(parsed)
+        self.edits = []
+        self.ctx.images_folder = registry.images_folder(text)
+        self.walk(parsed)
+        self.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, self.edits))
+        return self.edits
+
+
+def _indent(text: str, indent: str, first: bool = False) -> str:
+    """Indent every line after the first (or every line) of ``text`` with ``indent``."""
+    if not indent:
+        return text
+    lines = text.split("\n")
+    out = [(indent + lines[0]) if first and lines[0] else lines[0]]
+    out += [(indent + line) if line else line for line in lines[1:]]
+    return "\n".join(out)
+
+
+def _next_block(tokens: list[Token], start: int) -> int | None:
+    for i in range(start, len(tokens)):
+        if tokens[i].type in ("myst_target",):
+            continue
+        if tokens[i].map is not None or tokens[i].type.endswith("_open"):
+            return i
+    return None
+
+
+def convert_text(
+    text: str,
+    *,
+    path: str = "<string>",
+    images_path: str | None = None,
+    escape_fences: bool = False,
+    macros: dict[str, tuple[str, int]] | None = None,
+    external_labels: dict[str, str] | None = None,
+    engine: str = "none",
+) -> Result:
+    """Convert MyST Markdown ``text`` to Quarto Markdown.
+
+    >>> convert_text("See {numref}`fig-a`.\\n").text
+    'See @fig-a.\\n'
+    """
+    if engine not in ("none",):
+        raise ValueError(f"unknown translation engine {engine!r}")
+    options = Options(
+        images_path=images_path,
+        escape_fences=escape_fences,
+        macros=dict(macros or {}),
+        external_labels=dict(external_labels or {}),
+    )
+    ctx = Context(path=path, options=options)
+    bom = text.startswith("\ufeff")
+    if bom:
+        text = text[1:]
+    crlf = "\r\n" in text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    with _deep_recursion(20000):
+        converter = Converter(ctx)
+        edits = converter.document(text)
+        out = apply_edits(text, edits)
+        check_untouched(text, edits, out)
+        if escape_fences:
+            out = registry.escape_fences(out)
+    registry.report_macros(ctx)
+    if crlf:
+        out = out.replace("\n", "\r\n")
+    counts = dict(ctx.counts)
+    warnings = sorted(ctx.warnings, key=lambda w: w.line)
+    return Result(text=out, warnings=warnings, counts=counts, labels=dict(ctx.labels))
+
+
+__all__ = ["Result", "convert_text", "directive_name"]

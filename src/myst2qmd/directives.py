@@ -1,0 +1,166 @@
+"""The directive node: a MyST directive read out of a fence token.
+
+```` ```{figure} img.png ```` / ``:::{figure} img.png`` followed by ``:key: value`` option
+lines or a ``---`` YAML block, then the body. Names are case-insensitive (docutils
+lower-cases them), so ``{Note}`` is ``note``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from markdown_it.token import Token
+
+from .adapter import block_lines
+from .source import View
+
+DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9_\-+:.]+)\}\s*(.*)$")
+_OPTION_LINE = re.compile(r"^:([A-Za-z0-9_\-]+):(?:\s+(.*?))?\s*$")
+#: info strings that are Quarto executable cells or Pandoc attributes, never MyST directives
+QUARTO_CELL_LANGUAGES = frozenset(
+    {"python", "r", "julia", "ojs", "mermaid", "dot", "bash", "sql", "sh", "octave", "stata", "sas"}
+)
+
+
+def directive_name(info: str) -> str | None:
+    """The directive name in a fence info string, or ``None`` for code and Pandoc attributes.
+
+    >>> directive_name("{Note}"), directive_name("{figure-md} fig-x"), directive_name("python")
+    ('note', 'figure-md', None)
+    >>> directive_name("{.callout-note}"), directive_name("{python}")
+    (None, None)
+    """
+    match = DIRECTIVE_INFO.match(info.strip())
+    if not match:
+        return None
+    name = match.group(1).lower()
+    if name in QUARTO_CELL_LANGUAGES:
+        return None
+    return name
+
+
+@dataclass
+class Directive:
+    """A directive as written: where its parts are in the view, and what they say."""
+
+    name: str
+    argument: str
+    options: dict[str, Any]
+    token: Token
+    view: View
+    open_line: int
+    body_first: int
+    body_lines: list[str]
+    close_line: int | None
+    indent: str
+    marker: str
+    option_errors: list[str] = field(default_factory=list)
+    raw_options: list[str] = field(default_factory=list)
+
+    @property
+    def lineno(self) -> int:
+        """1-based line of the opening fence in the original file."""
+        return self.view.lineno(self.open_line)
+
+    @property
+    def body(self) -> str:
+        return "\n".join(self.body_lines)
+
+    @property
+    def is_colon(self) -> bool:
+        return self.marker.startswith(":")
+
+    def option(self, key: str, default: str = "") -> str:
+        value = self.options.get(key, default)
+        return "" if value is None else str(value)
+
+    def flag(self, key: str) -> bool:
+        return key in self.options
+
+    def classes(self) -> list[str]:
+        raw = self.options.get("class", "")
+        if isinstance(raw, list):
+            return [str(c) for c in raw]
+        return [c for c in re.split(r"[\s,]+", str(raw or "")) if c]
+
+    def sub_view(self) -> View | None:
+        """The body as a view of its own, for re-parsing (MyST parses bodies as documents)."""
+        return self.view.sub(self.body_first, self.body_lines)
+
+
+def _parse_options(lines: list[str]) -> tuple[dict[str, Any], int, list[str]]:
+    """Options at the head of a directive's content: ``(options, lines used, errors)``."""
+    errors: list[str] = []
+    if lines and lines[0].strip() == "---":
+        for end in range(1, len(lines)):
+            if lines[end].strip() == "---":
+                block = "\n".join(lines[1:end])
+                try:
+                    data = yaml.safe_load(block) if block.strip() else {}
+                except yaml.YAMLError as exc:
+                    mark = getattr(exc, "problem_mark", None)
+                    where = f" (option line {mark.line + 1})" if mark is not None else ""
+                    errors.append(f"options are not valid YAML{where}")
+                    return {}, end + 1, errors
+                if not isinstance(data, dict):
+                    errors.append("options YAML is not a mapping")
+                    return {}, end + 1, errors
+                return {str(k).lower(): v for k, v in data.items()}, end + 1, errors
+        errors.append("options block opened with '---' is never closed")
+        return {}, 0, errors
+    options: dict[str, Any] = {}
+    used = 0
+    for line in lines:
+        match = _OPTION_LINE.match(line)
+        if not match:
+            break
+        options[match.group(1).lower()] = (match.group(2) or "").strip()
+        used += 1
+    return options, used, errors
+
+
+def read_directive(token: Token, view: View) -> Directive | None:
+    """Read the directive in a ``fence`` or ``colon_fence`` token, or ``None`` if it is code."""
+    name = directive_name(token.info)
+    if name is None:
+        return None
+    match = DIRECTIVE_INFO.match(token.info.strip())
+    assert match is not None
+    argument = match.group(2).strip()
+    first, end = block_lines(token)
+    open_src = view.line(first)
+    indent = open_src[: len(open_src) - len(open_src.lstrip(" \t"))]
+    marker = token.markup
+    content_lines = token.content.split("\n")
+    if content_lines and content_lines[-1] == "":
+        content_lines.pop()
+    last = end - 1
+    closes = last > first and view.line(last).strip().startswith(marker[0] * len(marker)) and (
+        view.line(last).strip().strip(marker[0]) == ""
+    )
+    n_content = (last - first - 1) if closes else (end - first - 1)
+    content_lines = content_lines[:n_content] if n_content >= 0 else []
+    # markdown-it may drop trailing blank lines of an unclosed fence
+    while len(content_lines) < n_content:
+        content_lines.append("")
+    options, used, errors = _parse_options(content_lines)
+    raw = content_lines[:used]
+    body_lines = content_lines[used:]
+    return Directive(
+        name=name,
+        argument=argument,
+        options=options,
+        token=token,
+        view=view,
+        open_line=first,
+        body_first=first + 1 + used,
+        body_lines=body_lines,
+        close_line=last if closes else None,
+        indent=indent,
+        marker=marker,
+        option_errors=errors,
+        raw_options=raw,
+    )

@@ -1,0 +1,85 @@
+"""Edits on the original text, and the one place they are applied.
+
+Every conversion is an :class:`Edit`: replace ``text[start:end]`` with ``new``. Keeping
+all changes as edits on the original makes the safety property checkable: every byte
+outside an edit is the byte the author wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    """Replace ``source[start:end]`` with ``new`` (``start == end`` inserts)."""
+
+    start: int
+    end: int
+    new: str
+    #: which construct made the edit (for reports and error messages)
+    kind: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad edit span {self.start}..{self.end} ({self.kind})")
+
+
+class OverlappingEditsError(ValueError):
+    """Two constructs claimed the same bytes; a converter bug, never silently resolved."""
+
+
+def _ordered(edits: list[Edit]) -> list[Edit]:
+    # insertions at a position come before a replacement that starts there
+    return sorted(edits, key=lambda e: (e.start, e.end != e.start, e.end))
+
+
+def apply_edits(source: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits and return the new text.
+
+    >>> apply_edits("see {numref}`fig-a`", [Edit(4, 19, "@fig-a")])
+    'see @fig-a'
+    """
+    out: list[str] = []
+    pos = 0
+    previous: Edit | None = None
+    for edit in _ordered(edits):
+        if edit.start < pos:
+            raise OverlappingEditsError(
+                f"edits overlap: {previous} and {edit} at offset {edit.start}"
+            )
+        if edit.end > len(source):
+            raise ValueError(f"edit past the end of the text: {edit}")
+        out.append(source[pos : edit.start])
+        out.append(edit.new)
+        pos = edit.end
+        previous = edit
+    out.append(source[pos:])
+    return "".join(out)
+
+
+def untouched_spans(source: str, edits: list[Edit]) -> list[tuple[int, int]]:
+    """The spans of ``source`` that no edit covers, in order."""
+    spans = []
+    pos = 0
+    for edit in _ordered(edits):
+        if edit.start > pos:
+            spans.append((pos, edit.start))
+        pos = max(pos, edit.end)
+    if pos < len(source):
+        spans.append((pos, len(source)))
+    return spans
+
+
+def check_untouched(source: str, edits: list[Edit], result: str) -> None:
+    """Assert the safety property: every untouched byte appears in order in ``result``.
+
+    Raises ``AssertionError`` naming the first span that moved or changed.
+    """
+    pos = 0
+    for start, end in untouched_spans(source, edits):
+        chunk = source[start:end]
+        found = result.find(chunk, pos)
+        if found < 0:
+            raise AssertionError(f"bytes {start}..{end} of the input changed: {chunk[:60]!r}")
+        pos = found + len(chunk)

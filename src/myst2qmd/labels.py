@@ -1,0 +1,72 @@
+"""MyST labels to Quarto cross-reference ids.
+
+Quarto numbers and resolves ``@fig-x``, ``@tbl-x``, ``@eq-x``, ``@sec-x``, ``@lst-x``, …
+only when the id starts with its kind's prefix and holds no characters a Pandoc citation
+key would stop at. ``quarto_id("cnn-mlp", "fig")`` is ``"fig-cnn-mlp"``;
+``quarto_id("eq:normalization", "eq")`` is ``"eq-normalization"``.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: MyST/Sphinx spellings of a kind prefix that a label may already carry
+_KIND_ALIASES = {
+    "fig": ("fig", "figure", "abb", "abbildung"),
+    "tbl": ("tbl", "tab", "table", "tabelle"),
+    "eq": ("eq", "eqn", "equation", "gl", "gleichung"),
+    "sec": ("sec", "section", "chap", "chapter", "kap"),
+    "lst": ("lst", "listing", "code"),
+    "exr": ("exr", "ex", "exercise"),
+    "sol": ("sol", "solution"),
+    "thm": ("thm", "theorem"),
+    "lem": ("lem", "lemma"),
+    "def": ("def", "definition"),
+    "cor": ("cor", "corollary"),
+    "prp": ("prp", "proposition"),
+    "cnj": ("cnj", "conjecture"),
+    "exm": ("exm", "example"),
+    "rem": ("rem", "remark"),
+    "alg": ("alg", "algorithm"),
+}
+
+_INVALID = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def slug(text: str) -> str:
+    """A label made safe for a Quarto id: letters, digits, ``-`` and ``_`` only, lower case."""
+    text = _INVALID.sub("-", text.strip()).strip("-_")
+    text = re.sub(r"-{2,}", "-", text)
+    return text.lower() or "x"
+
+
+def quarto_id(label: str, kind: str) -> str:
+    """The Quarto id for a MyST ``label`` of ``kind``.
+
+    >>> quarto_id("fig-cnn-mlp", "fig"), quarto_id("receptive-field", "sec")
+    ('fig-cnn-mlp', 'sec-receptive-field')
+    >>> quarto_id("eq:binary:natural", "eq"), quarto_id("Installation_R-Studio", "sec")
+    ('eq-binary-natural', 'sec-installation_r-studio')
+    """
+    if kind == "anchor":
+        return slug(label)
+    body = label
+    for alias in _KIND_ALIASES.get(kind, (kind,)):
+        for sep in ("-", ":", "_", "."):
+            if body.lower().startswith(alias + sep) and len(body) > len(alias) + 1:
+                body = body[len(alias) + 1 :]
+                break
+        else:
+            continue
+        break
+    return f"{kind}-{slug(body)}"
+
+
+def kind_from_label(label: str) -> str | None:
+    """The kind a label's own prefix announces (``fig-x`` → ``fig``), else ``None``."""
+    lowered = label.lower()
+    for kind, aliases in _KIND_ALIASES.items():
+        for alias in aliases:
+            if any(lowered.startswith(alias + sep) for sep in ("-", ":", "_", ".")):
+                return kind
+    return None

@@ -1,0 +1,119 @@
+"""The one place where the MyST dialect is assembled.
+
+``create_md_parser()`` returns a markdown-it-py parser configured the way MyST-Parser
+configures it for Jupyter Book: CommonMark with HTML, tables, front matter, MyST roles,
+targets, comments and block breaks, colon fences, dollar math with labels, amsmath,
+definition lists and footnotes.
+
+On top of that it records where inline tokens came from: markdown-it inline tokens carry
+no columns, so the rules whose tokens we rewrite are wrapped to store
+``token.meta["span"] = (start, end)``, offsets into the inline token's ``content``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.colon_fence import colon_fence_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.myst_blocks import myst_block_plugin
+from mdit_py_plugins.myst_role import myst_role_plugin
+
+#: Inline token types whose source span we record (everything we may rewrite or protect).
+SPANNED_INLINE_TYPES = frozenset(
+    {
+        "myst_role",
+        "code_inline",
+        "math_inline",
+        "math_inline_double",
+        "html_inline",
+        "link_open",
+        "link_close",
+        "image",
+        "footnote_ref",
+        "autolink",
+    }
+)
+
+InlineRule = Callable[[StateInline, bool], bool]
+
+
+def _recording(rule: InlineRule) -> InlineRule:
+    """Wrap an inline rule so that the tokens it pushes remember their source span."""
+
+    def wrapped(state: StateInline, silent: bool) -> bool:
+        start = state.pos
+        first = len(state.tokens)
+        ok = rule(state, silent)
+        if ok and not silent:
+            for token in state.tokens[first:]:
+                if token.type in SPANNED_INLINE_TYPES and "span" not in (token.meta or {}):
+                    token.meta = dict(token.meta or {})
+                    token.meta["span"] = (start, state.pos)
+        return ok
+
+    return wrapped
+
+
+#: inline rules whose tokens get a recorded span
+_RECORDED_RULES = (
+    "myst_role",
+    "backticks",
+    "math_inline",
+    "html_inline",
+    "link",
+    "image",
+    "autolink",
+    "footnote_ref",
+    "footnote_inline",
+)
+
+
+def create_md_parser() -> MarkdownIt:
+    """Return a fresh parser for the MyST dialect used by Jupyter Book.
+
+    >>> tokens = create_md_parser().parse("See {numref}`fig-a`.")
+    >>> [t.type for t in tokens[1].children]
+    ['text', 'myst_role', 'text']
+    >>> tokens[1].children[1].meta["span"]
+    (4, 19)
+    """
+    md = (
+        MarkdownIt("commonmark", {"html": True})
+        .enable("table")
+        .use(front_matter_plugin)
+        .use(myst_block_plugin)
+        .use(myst_role_plugin)
+        .use(colon_fence_plugin)
+        .use(
+            dollarmath_plugin,
+            allow_labels=True,
+            allow_space=True,
+            allow_digits=True,
+            double_inline=True,
+        )
+        .use(amsmath_plugin)
+        .use(deflist_plugin)
+        .use(footnote_plugin)
+    )
+    # directive bodies nest deeper than CommonMark's default of 20 levels
+    md.options["maxNesting"] = 100
+    names = set(md.inline.ruler.get_all_rules())
+    for name in _RECORDED_RULES:
+        if name in names:
+            rule = md.inline.ruler.__rules__[md.inline.ruler.__find__(name)]
+            md.inline.ruler.at(name, _recording(rule.fn))
+    return md
+
+
+@lru_cache(maxsize=1)
+def shared_parser() -> MarkdownIt:
+    """A parser shared by the converter (parsers are stateless between ``parse`` calls)."""
+    return create_md_parser()
