@@ -198,13 +198,20 @@ class Converter:
         first, end = block_lines(token)
         end = min(end, view.nlines)
         if new == "":
-            self.add(view.abs(first, 0), view.abs_line_end(end - 1), "", token.type)
+            self.remove_lines(view, first, end, token.type)
             return
         src = view.line(first)
         indent = src[: len(src) - len(src.lstrip(" \t"))]
         start = view.abs(first, len(indent))
         stop = view.abs(end - 1, len(view.line(end - 1)))
         self.add(start, stop, _indent(new, indent), token.type)
+
+    def remove_lines(self, view: View, first: int, end: int, kind: str) -> None:
+        """Remove lines ``first…end-1``; after a blank line, the blank lines after them go too."""
+        if first == 0 or view.line(first - 1).strip() == "":
+            while end < view.nlines - 1 and view.line(end).strip() == "":
+                end += 1
+        self.add(view.abs(first, 0), view.abs_line_end(end - 1), "", kind)
 
     def target(self, token: Token, view: View) -> Label | None:
         """``(label)=``: folded into the heading after it, else an anchor ``[]{#label}``."""
@@ -299,6 +306,9 @@ class Converter:
             elif not new_open.endswith("\n") and new_open:
                 new_open += "\n"
             new_open = _indent(new_open, directive.indent)
+            if uses_fence and first_line > 0 and view.line(first_line - 1).strip():
+                # Pandoc only opens a div after a blank line
+                new_open = "\n" + directive.indent + new_open
             if directive.option_errors:
                 for err in directive.option_errors:
                     self.ctx.warn(directive.lineno, f"{{{directive.name}}}: {err}; options kept as a comment")

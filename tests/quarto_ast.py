@@ -1,0 +1,124 @@
+"""Read Quarto Markdown the way Quarto does, with pandoc, into its JSON AST.
+
+Quarto's engines turn executable cells (```` ```{python} ````) into code blocks before
+Pandoc reads the file; we do the same rewrite (to ```` ```{.python .cell} ````) and then
+ask pandoc (from the ``pypandoc-binary`` wheel) for the AST. Everything else is pandoc's
+own reading, independent of our parser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pypandoc
+
+_CELL = re.compile(r"(?m)^([ \t]*`{3,})\{(python|r|julia|ojs|bash|mermaid|dot)\}[ \t]*$")
+
+
+def read_ast(qmd: str) -> dict[str, Any]:
+    """Pandoc's JSON AST of a Quarto document."""
+    text = _CELL.sub(r"\1{.\2 .cell}", qmd)
+    return json.loads(pypandoc.convert_text(text, "json", format="markdown"))
+
+
+def walk(node: Any):
+    """Every AST element (dicts with a ``t``), depth first."""
+    if isinstance(node, dict):
+        if "t" in node:
+            yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def stringify(node: Any) -> str:
+    """Plain text of an inline/block subtree."""
+    out: list[str] = []
+    for el in walk(node):
+        t = el["t"]
+        if t == "Str":
+            out.append(el["c"])
+        elif t in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif t == "Code":
+            out.append(el["c"][1])
+        elif t == "Math":
+            out.append(el["c"][1])
+    return "".join(out)
+
+
+@dataclass
+class Summary:
+    """What a test usually wants to know about a Quarto document."""
+
+    meta: dict[str, Any]
+    divs: list[tuple[str, list[str], dict[str, str]]] = field(default_factory=list)
+    code_blocks: list[tuple[list[str], str]] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)
+    display_math: list[str] = field(default_factory=list)
+    inline_math: list[str] = field(default_factory=list)
+    images: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    headers: list[tuple[int, str, str]] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    raw_blocks: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def figures(self) -> list[str]:
+        return [d[0] for d in self.divs if d[0].startswith("fig-")]
+
+    @property
+    def callouts(self) -> list[tuple[str, list[str], dict[str, str]]]:
+        return [d for d in self.divs if any(c.startswith("callout-") for c in d[1])]
+
+    @property
+    def cross_refs(self) -> list[str]:
+        """Citation keys that are Quarto cross-references (``@fig-x``)."""
+        return [c for c in self.citations if re.match(r"^(fig|tbl|eq|sec|lst|exr|thm|lem|def|cor|prp|cnj|exm|rem|alg)-", c)]
+
+    @property
+    def bib_citations(self) -> list[str]:
+        return [c for c in self.citations if c not in self.cross_refs]
+
+
+def summarize(qmd: str) -> Summary:
+    ast = read_ast(qmd)
+    s = Summary(meta=ast.get("meta", {}))
+    for el in walk(ast["blocks"]):
+        t, c = el["t"], el.get("c")
+        if t == "Div":
+            ident, classes, kv = c[0]
+            s.divs.append((ident, classes, dict(kv)))
+            if ident:
+                s.ids.append(ident)
+        elif t == "CodeBlock":
+            s.code_blocks.append((c[0][1], c[1]))
+        elif t == "Cite":
+            s.citations.extend(cit["citationId"] for cit in c[0])
+        elif t == "Math":
+            (s.display_math if c[0]["t"] == "DisplayMath" else s.inline_math).append(c[1])
+        elif t == "Image":
+            s.images.append((c[2][0], dict(c[0][2])))
+            if c[0][0]:
+                s.ids.append(c[0][0])
+        elif t == "Header":
+            s.headers.append((c[0], c[1][0], stringify(c[2])))
+            s.ids.append(c[1][0])
+        elif t == "Link":
+            s.links.append(c[2][0])
+        elif t == "Span" and c[0][0]:
+            s.ids.append(c[0][0])
+        elif t == "RawBlock":
+            s.raw_blocks.append(c[1])
+    s.text = stringify(ast["blocks"])
+    return s
+
+
+def equation_labels(qmd_summary_text: str) -> list[str]:
+    return re.findall(r"\{#(eq-[^}\s]+)\}", qmd_summary_text)
