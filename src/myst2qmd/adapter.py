@@ -86,10 +86,25 @@ class InlineLocator:
         return self.abs(span[0]), self.abs(span[1])
 
 
+class CellLocator(InlineLocator):
+    """A table cell: markdown-it unescapes ``\\|`` in cell content, so every ``|`` before
+    an offset stands for two characters of the file."""
+
+    def __init__(self, content: str, base: int, ok: bool = True):
+        self.content = content
+        self.ok = ok
+        self._base = base
+        self._content_starts = [0]
+        self._abs_starts = [base]
+
+    def abs(self, offset: int) -> int:
+        return self._base + offset + self.content.count("|", 0, offset)
+
+
 def table_cell_locators(tokens: list[Token], start: int, view: View) -> Iterator[tuple[Token, InlineLocator]]:
     """Yield ``(inline, locator)`` for every cell of the table opening at ``tokens[start]``.
 
-    Cells are found left to right in their row's source line, skipping escaped pipes.
+    Cells are found left to right in their row's source line (``|`` in a cell was ``\\|``).
     """
     row_line = -1
     cursor = 0
@@ -101,19 +116,16 @@ def table_cell_locators(tokens: list[Token], start: int, view: View) -> Iterator
             cursor = 0
         elif token.type == "inline" and row_line >= 0:
             src = view.line(row_line)
-            # move past the next unescaped pipe (the cell separator)
-            if token.content:
-                col = src.find(token.content, cursor)
-            else:
-                col = cursor
+            written = token.content.replace("|", "\\|")
+            # skip the separator pipe before the cell
+            sep = src.find("|", cursor) if cursor or src.lstrip().startswith("|") else cursor - 1
+            begin = sep + 1 if sep >= 0 else cursor
+            col = src.find(written, begin) if written else begin
             if col < 0:
-                col = cursor
-                locator = InlineLocator(token.content, view, row_line, [col])
-                locator.ok = False
+                yield token, CellLocator(token.content, view.abs(row_line, 0), ok=False)
             else:
-                locator = InlineLocator(token.content, view, row_line, [col])
-                cursor = col + len(token.content)
-            yield token, locator
+                yield token, CellLocator(token.content, view.abs(row_line, col))
+                cursor = col + len(written)
         i += 1
 
 

@@ -20,7 +20,7 @@ from . import labels as labelmod
 from .adapter import InlineLocator, block_lines, table_cell_locators
 from .constructs import registry
 from .constructs.base import FENCE, Role, Rewrite
-from .constructs.frontmatter import frontmatter_edits
+from .constructs.frontmatter import frontmatter_edits, read_kernel
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
 from .directives import Directive, directive_name, read_directive
@@ -117,6 +117,7 @@ class Converter:
                 if nxt is not None and tokens[nxt].type == "heading_open":
                     title = tokens[nxt + 1].content if nxt + 1 < len(tokens) else ""
                     self._define(token.content, "sec", view.lineno(token.map[0]), title)
+                    _alias_to_next_target(tokens, index, self.ctx.labels)
                 else:
                     self._define(token.content, "anchor", view.lineno(token.map[0]))
             elif token.type == "math_block_label" and token.map is not None:
@@ -232,14 +233,13 @@ class Converter:
         line = inline.map[0]
         src = view.line(line)
         if tokens[index].markup.startswith("#"):
-            stripped = src.rstrip()
-            # drop a closing sequence of #s: "## Title ##"
-            closing = re.search(r"(\s+#+)$", stripped)
-            end_col = closing.start() if closing else len(stripped)
+            # after a closing sequence of #s, as Pandoc wants it: "## Title ## {#sec-x}"
+            end_col = len(src.rstrip())
             self.add(view.abs(line, end_col), view.abs(line, end_col), f" {{#{label.quarto_id}}}", "section label")
         else:
             # setext heading: put the id at the end of its last text line
-            last = tokens[index].map[1] - 2 if tokens[index].map else line
+            heading_map = tokens[index].map
+            last = heading_map[1] - 2 if heading_map else line
             text = view.line(last).rstrip()
             self.add(view.abs(last, len(text)), view.abs(last, len(text)), f" {{#{label.quarto_id}}}", "section label")
 
@@ -290,6 +290,11 @@ class Converter:
             return 0
         inner = self.walk(body) if body is not None else 0
         rewrite = registry.directive(directive, self.ctx)
+        if rewrite.open == "" and rewrite.body == "" and rewrite.close == "":
+            # removed altogether ({bibliography}, {toctree}): its lines go, like a removed block
+            last = directive.close_line if directive.close_line is not None else view.nlines - 1
+            self.remove_lines(view, directive.open_line, last + 1, f"directive {directive.name}")
+            return 0
         fence_len = max(3, inner + 1)
         fence = ":" * fence_len
         uses_fence = False
@@ -315,6 +320,12 @@ class Converter:
                 new_open += directive.indent + "<!-- " + " ".join(directive.raw_options).replace("--", "- -") + " -->\n"
             if new_open == "" and directive.body_first < view.nlines:
                 start = view.abs(first_line, 0)
+                if rewrite.body is None and (first_line == 0 or not view.line(first_line - 1).strip()):
+                    # after a blank line, the body's leading blank lines go with the fence
+                    skip = 0
+                    while skip < len(directive.body_lines) - 1 and not directive.body_lines[skip].strip():
+                        skip += 1
+                    stop = view.abs(directive.body_first + skip, 0)
             self.add(start, stop, new_open, f"directive {directive.name}")
         if rewrite.body is not None and directive.body_lines:
             start = view.abs(directive.body_first, 0)
@@ -322,7 +333,9 @@ class Converter:
             stop = view.abs(last, len(view.line(last)))
             self.add(start, stop, _indent(rewrite.body, directive.indent, first=True), f"directive {directive.name}")
         if rewrite.prefix_body is not None:
-            for i in range(len(directive.body_lines)):
+            filled = [i for i, text in enumerate(directive.body_lines) if text.strip()]
+            # blank lines before the first and after the last line of text stay unquoted
+            for i in range(filled[0], filled[-1] + 1) if filled else ():
                 line = directive.body_first + i
                 at = view.abs(line, len(directive.indent)) if view.line(line).startswith(directive.indent) else view.abs(line, 0)
                 self.add(at, at, rewrite.prefix_body if view.line(line).strip() else rewrite.prefix_body.rstrip(), "quote")
@@ -362,6 +375,7 @@ class Converter:
         self.collect_labels(parsed)
         self.edits = []
         self.ctx.images_folder = registry.images_folder(text)
+        read_kernel(parsed.tokens, self.ctx)
         self.walk(parsed)
         self.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, self.edits))
         return self.edits
@@ -375,6 +389,19 @@ def _indent(text: str, indent: str, first: bool = False) -> str:
     out = [(indent + lines[0]) if first and lines[0] else lines[0]]
     out += [(indent + line) if line else line for line in lines[1:]]
     return "\n".join(out)
+
+
+def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> None:
+    """``(a)=`` ``(b)=`` ``## H``: the heading takes one id, so ``a`` becomes an alias of ``b``."""
+    this = labels.get(tokens[index].content.strip())
+    if this is None or this.kind != "sec":
+        return
+    before = index - 1
+    while before >= 0 and tokens[before].type == "myst_target":
+        previous = labels.get(tokens[before].content.strip())
+        if previous is not None and previous.kind == "sec":
+            previous.quarto_id = this.quarto_id
+        before -= 1
 
 
 def _next_block(tokens: list[Token], start: int) -> int | None:

@@ -17,7 +17,7 @@ from markdown_it.token import Token
 from .adapter import block_lines
 from .source import View
 
-DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9_\-+:.]+)\}\s*(.*)$")
+DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][A-Za-z0-9_\-+:.]*)\}\s*(.*)$")
 _OPTION_LINE = re.compile(r"^:([A-Za-z0-9_\-]+):(?:\s+(.*?))?\s*$")
 #: info strings that are Quarto executable cells or Pandoc attributes, never MyST directives
 QUARTO_CELL_LANGUAGES = frozenset(

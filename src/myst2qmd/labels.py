@@ -30,12 +30,13 @@ _KIND_ALIASES = {
     "alg": ("alg", "algorithm"),
 }
 
-_INVALID = re.compile(r"[^A-Za-z0-9_-]+")
+#: Quarto: ids hold letters, digits and hyphens; underscores break LaTeX output
+_INVALID = re.compile(r"[^A-Za-z0-9-]+")
 
 
 def slug(text: str) -> str:
-    """A label made safe for a Quarto id: letters, digits, ``-`` and ``_`` only, lower case."""
-    text = _INVALID.sub("-", text.strip()).strip("-_")
+    """A label made safe for a Quarto id: lower-case letters, digits and ``-`` only."""
+    text = _INVALID.sub("-", text.strip()).strip("-")
     text = re.sub(r"-{2,}", "-", text)
     return text.lower() or "x"
 
@@ -46,7 +47,7 @@ def quarto_id(label: str, kind: str) -> str:
     >>> quarto_id("fig-cnn-mlp", "fig"), quarto_id("receptive-field", "sec")
     ('fig-cnn-mlp', 'sec-receptive-field')
     >>> quarto_id("eq:binary:natural", "eq"), quarto_id("Installation_R-Studio", "sec")
-    ('eq-binary-natural', 'sec-installation_r-studio')
+    ('eq-binary-natural', 'sec-installation-r-studio')
     """
     if kind == "anchor":
         return slug(label)

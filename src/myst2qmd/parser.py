@@ -12,10 +12,12 @@ no columns, so the rules whose tokens we rewrite are wrapped to store
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.colon_fence import colon_fence_plugin
@@ -76,6 +78,54 @@ _RECORDED_RULES = (
 )
 
 
+_QUARTO_MATH_CLOSE = re.compile(r"\$\$[ \t]*\{#([^{}\s]+)[^{}]*\}[ \t]*$")
+
+
+def quarto_math_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """``$$ … $$ {#eq-x}``, Quarto's labelled equation, as a ``math_block_label`` token.
+
+    dollarmath only knows MyST's ``$$ … $$ (label)`` and reads past a Quarto label to the
+    next ``$$``; this rule runs first and claims the block only when its first closing
+    ``$$`` carries a ``{#id}``.
+    """
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False
+    start = state.bMarks[start_line] + state.tShift[start_line]
+    if not state.src.startswith("$$", start):
+        return False
+    line, text_from = start_line, start + 2
+    while line < end_line:
+        end = state.eMarks[line]
+        text = state.src[text_from:end]
+        match = _QUARTO_MATH_CLOSE.search(text)
+        if match is not None:
+            break
+        if text.rstrip().endswith("$$") or "$$" in text or (line > start_line and not text.strip()):
+            return False  # a MyST/plain block, or blank line: dollarmath's business
+        line += 1
+        if line < end_line:
+            text_from = state.bMarks[line] + state.tShift[line]
+    else:
+        return False
+    if silent:
+        return True
+    close = text_from + match.start()
+    first_end = state.eMarks[start_line] if line > start_line else close
+    parts = [state.src[start + 2 : first_end]]
+    for inner in range(start_line + 1, line):
+        parts.append(state.src[state.bMarks[inner] : state.eMarks[inner]])
+    if line > start_line:
+        parts.append(state.src[state.bMarks[line] : close])
+    token = state.push("math_block_label", "math", 0)
+    token.block = True
+    token.content = "\n".join(parts)
+    token.markup = "$$"
+    token.info = match.group(1)
+    token.map = [start_line, line + 1]
+    state.line = line + 1
+    return True
+
+
 def create_md_parser() -> MarkdownIt:
     """Return a fresh parser for the MyST dialect used by Jupyter Book.
 
@@ -103,6 +153,8 @@ def create_md_parser() -> MarkdownIt:
         .use(deflist_plugin)
         .use(footnote_plugin)
     )
+    # Quarto's own labelled display math, so converted output reads back as it was written
+    md.block.ruler.before("math_block", "quarto_math_block", quarto_math_block)
     # directive bodies nest deeper than CommonMark's default of 20 levels
     md.options["maxNesting"] = 100
     names = set(md.inline.ruler.get_all_rules())

@@ -74,6 +74,35 @@ def kernel_of(data: dict[str, Any]) -> tuple[str | None, str]:
     return (str(name) if name else None), KERNEL_LANGUAGES.get(language, language)
 
 
+def _front_matter_data(fm: Token, ctx: Context | None) -> dict[str, Any] | None:
+    """The front matter as a mapping; ``None`` (with a warning if ``ctx``) when it is not one."""
+    try:
+        loaded = yaml.safe_load(fm.content) if fm.content.strip() else {}
+    except yaml.YAMLError as exc:
+        if ctx is not None:
+            mark = getattr(exc, "problem_mark", None)
+            line = (mark.line + 2) if mark is not None else 1
+            ctx.warn(line, f"front matter is not valid YAML ({getattr(exc, 'problem', exc)}); kept as it is")
+        return None
+    if not isinstance(loaded, dict):
+        if ctx is not None:
+            ctx.warn(1, "front matter is not a YAML mapping; kept as it is")
+        return None
+    return loaded
+
+
+def read_kernel(tokens: list[Token], ctx: Context) -> None:
+    """Set ``ctx.kernel_language`` from the ``kernelspec`` before cells are converted.
+
+    A ``{code-cell}`` without a language argument runs in the document's kernel:
+    with ``kernelspec: {name: ir, language: R}`` it becomes ```` ```{r} ````.
+    """
+    if tokens and tokens[0].type == "front_matter":
+        data = _front_matter_data(tokens[0], None)
+        if data is not None:
+            ctx.kernel_language = kernel_of(data)[1]
+
+
 def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list[Edit]) -> list[Edit]:
     """Edits for the front matter and the first H1 (title) of the root document."""
     out: list[Edit] = []
@@ -82,15 +111,8 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list
     lines: list[str] = []
     if fm is not None:
         lines = fm.content.split("\n")
-        try:
-            loaded = yaml.safe_load(fm.content) if fm.content.strip() else {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = (mark.line + 2) if mark is not None else 1
-            ctx.warn(line, f"front matter is not valid YAML ({getattr(exc, 'problem', exc)}); kept as it is")
-            return out
-        if not isinstance(loaded, dict):
-            ctx.warn(1, "front matter is not a YAML mapping; kept as it is")
+        loaded = _front_matter_data(fm, ctx)
+        if loaded is None:
             return out
         data = loaded
 
@@ -102,16 +124,20 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list
     h1 = _first_h1(tokens)
     if h1 is not None and not has_title:
         open_tok, inline = tokens[h1], tokens[h1 + 1]
-        title = _title_from_heading(inline)
         first, end = open_tok.map or (0, 1)
+        title = ctx.convert_fragment(_title_from_heading(inline), view.lineno(first))
         # remove the heading and the blank lines after it
         stop = end
         while stop < view.nlines - 1 and view.line(stop).strip() == "":
             stop += 1
         start_abs = view.abs(first, 0)
         stop_abs = view.abs(stop, 0) if stop < view.nlines else len(view.text)
-        # the heading's own edits (a section label) go with it
+        # the heading's own edits (roles, a section label) go with it
+        inside = [e for e in edits if start_abs <= e.start and e.end <= stop_abs]
         edits[:] = [e for e in edits if not (start_abs <= e.start and e.end <= stop_abs)]
+        for label in _labels_of_title(inside, ctx):
+            ctx.warn(view.lineno(first), f"label '{label}' is on the heading that becomes the title; "
+                     "references to it will not resolve in Quarto")
         out.append(Edit(start_abs, stop_abs, "", "title"))
         ctx.count("title")
 
@@ -144,11 +170,24 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list
         if body == fm.content.rstrip("\n") and title is None:
             return out
         start = view.abs(0, 0)
+        if not body.strip():
+            # nothing left (only jupytext): the block and the blank lines after it go
+            after = fm.map[1]
+            while after < view.nlines - 1 and view.line(after).strip() == "":
+                after += 1
+            out.append(Edit(start, view.abs(after, 0), "", "front matter"))
+            return out
         stop = view.abs(fm.map[1] - 1, len(view.line(fm.map[1] - 1)))
         out.append(Edit(start, stop, f"---\n{body}\n---", "front matter"))
     elif new_lines:
         out.append(Edit(0, 0, f"---\n{body}\n---\n\n", "front matter"))
     return out
+
+
+def _labels_of_title(edits: list[Edit], ctx: Context) -> list[str]:
+    """MyST labels whose ``{#id}`` was to go on the heading that became the title."""
+    ids = {e.new.strip()[2:-1] for e in edits if e.kind == "section label"}
+    return [label.name for label in ctx.labels.values() if label.quarto_id in ids]
 
 
 def _first_h1(tokens: list[Token]) -> int | None:

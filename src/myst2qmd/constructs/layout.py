@@ -3,28 +3,30 @@
 MyST → Quarto::
 
     ::::{tab-set}             ::: {.panel-tabset}
-    :::{tab-item} Python      ## Python
-    …                   →     …
-    :::                       :::
-    ::::
+    :::{tab-item} Python
+    …                   →     ## Python
+    :::                       …
+    ::::                      :::
 
     ```{margin}               ::: {.column-margin}
     ```{sidebar} Title        ::: {.column-margin}  (title in bold)
     ```{epigraph}             ::: {.epigraph}  > quoted body
-    ```{card} Title           ::: {.card}  (Bootstrap card, title in bold)
-    ```{grid} 2               ::: {.grid}  with ::: {.g-col-6} items
+    ```{card} Title           ::: {.card}  (title in bold, linked with :link:)
+    ```{grid} 1 2 2 3         ::: {layout-ncol=3}  with ::: {.grid-item} / {.card} cells
     ```{include} a.md         {{< include a.qmd >}}
     ```{youtube} ID           {{< video https://www.youtube.com/embed/ID >}}
     ```{bibliography}         (removed, with an info message)
-    ```{whatever}             ::: {.whatever}  (and a warning)
+    ```{whatever} arg         ::: {.whatever argument="arg"}  (and a warning)
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 from ..context import Context
 from ..directives import Directive
+from ..labels import quarto_id
 from .base import FENCE, Rewrite, attr_value, div_open
 
 
@@ -35,65 +37,170 @@ def _title_block(title: str, d: Directive) -> str:
     return f"\n**{title}**\n{tail}"
 
 
+def _report_unused(d: Directive, ctx: Context, used: set[str]) -> None:
+    """An info message for every option Quarto has no place for (nothing goes silently)."""
+    for key in sorted(set(d.options) - used):
+        ctx.info(d.lineno, f"{{{d.name}}} option :{key}: has no Quarto equivalent; dropped")
+
+
+def _id_of(d: Directive, ctx: Context) -> str:
+    """``#id`` for a directive's ``:name:``, as the label table spells it, else ``""``."""
+    name = d.option("name").strip()
+    if not name:
+        return ""
+    label = ctx.labels.get(name)
+    return "#" + (label.quarto_id if label else quarto_id(name, "anchor"))
+
+
 def tab_set(d: Directive, ctx: Context) -> Rewrite:
+    """``::::{tab-set}`` → ``::: {.panel-tabset}``; ``:sync-group:`` → ``group="…"``."""
     ctx.count("tabset")
-    return Rewrite(open=div_open(".panel-tabset") + "\n", close=FENCE)
+    parts = [_id_of(d, ctx), ".panel-tabset", *(f".{c}" for c in d.classes())]
+    group = d.option("sync-group")
+    if group:
+        parts.append(f"group={attr_value(group)}")
+    _report_unused(d, ctx, {"sync-group", "class", "name"})
+    return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
+
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def heading_levels(text: str) -> list[int]:
+    """Levels of the ATX headings in ``text``, outside fenced code (a cheap scan).
+
+    >>> heading_levels("## A\\n```\\n# not\\n```\\n### B")
+    [2, 3]
+    """
+    levels: list[int] = []
+    fence = ""
+    for line in text.split("\n"):
+        stripped = line.lstrip()
+        match = _FENCE_LINE.match(stripped)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if match:
+            fence = match.group(1)
+            continue
+        heading = _ATX.match(stripped)
+        if heading:
+            levels.append(len(heading.group(1)))
+    return levels
 
 
 def tab_item(d: Directive, ctx: Context) -> Rewrite:
-    """A tab: its label becomes the heading Quarto makes a tab of; its fences go."""
+    """A tab: its label becomes the heading Quarto makes a tab of; its fences go.
+
+    ``:::{tab-item} Python`` → ``## Python`` (one level above any heading inside the
+    tab-set, so those stay inside their tab).
+    """
     ctx.count("tab")
     label = d.argument or "Tab"
-    return Rewrite(open=f"## {label}\n", close="")
+    inner = [level for level in heading_levels(d.view.text) if level > 0]
+    level = min(2, min(inner, default=3) - 1)
+    if level < 1:
+        ctx.warn(d.lineno, "a tab holds a level-1 heading; Quarto will make a tab of it too")
+        level = 1
+    ident = _id_of(d, ctx)
+    heading = "#" * level + f" {label}" + (f" {{{ident}}}" if ident else "")
+    before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
+    lead = "\n" if before.strip() else ""
+    tail = "\n" if d.body_lines and d.body_lines[0].strip() else ""
+    _report_unused(d, ctx, {"name"})
+    return Rewrite(open=f"{lead}{heading}\n{tail}", close="")
 
 
 def margin(d: Directive, ctx: Context) -> Rewrite:
+    """``{margin} Title`` → ``::: {.column-margin}`` with ``**Title**`` first."""
     ctx.count("margin")
-    return Rewrite(open=div_open(".column-margin") + "\n" + _title_block(d.argument, d), close=FENCE)
+    return _margin_div(d, ctx)
 
 
 def sidebar(d: Directive, ctx: Context) -> Rewrite:
+    """``{sidebar}``: Quarto has no floating sidebar; the margin column is the nearest."""
     ctx.count("sidebar")
     ctx.info(d.lineno, "{sidebar} becomes a margin column (Quarto has no sidebar blocks)")
-    return Rewrite(open=div_open(".column-margin") + "\n" + _title_block(d.argument, d), close=FENCE)
+    return _margin_div(d, ctx)
+
+
+def _margin_div(d: Directive, ctx: Context) -> Rewrite:
+    parts = [_id_of(d, ctx), ".column-margin", *(f".{c}" for c in d.classes())]
+    _report_unused(d, ctx, {"name", "class"})
+    return Rewrite(open=div_open(*parts) + "\n" + _title_block(d.argument, d), close=FENCE)
 
 
 def epigraph(d: Directive, ctx: Context) -> Rewrite:
-    """Epigraphs, pull quotes and highlights: a quoted div."""
+    """Epigraphs, pull quotes and highlights: a quoted div, ``:attribution:`` at its foot.
+
+    ``{epigraph}`` with ``:attribution: Kant`` → ``::: {.epigraph}``, ``> body``,
+    ``>``, ``> --- Kant``, ``:::``.
+    """
     ctx.count("quote")
     attribution = d.option("attribution")
-    close = f"> \n> --- {attribution}\n{FENCE}" if attribution else FENCE
+    close = f">\n> --- {attribution}\n{FENCE}" if attribution else FENCE
+    if attribution and d.body_lines and not d.body_lines[-1].strip():
+        close = f"> --- {attribution}\n{FENCE}"
+        ctx.info(d.lineno, f"{{{d.name}}} ends with a blank line; the attribution follows it")
+    _report_unused(d, ctx, {"attribution"})
     return Rewrite(open=div_open(f".{d.name}") + "\n", close=close, prefix_body="> ")
 
 
 def card(d: Directive, ctx: Context) -> Rewrite:
+    """``{card} Title`` → ``::: {.card}`` with ``**Title**`` (a link with ``:link:``)."""
     ctx.count("card")
-    parts = [".card"]
-    link = d.option("link")
-    open_ = div_open(*parts) + "\n" + _title_block(d.argument, d)
+    return _card_like(d, ctx, [_id_of(d, ctx), ".card", *(f".{c}" for c in d.classes())])
+
+
+def _card_like(d: Directive, ctx: Context, parts: list[str]) -> Rewrite:
+    title = d.argument.strip()
+    link = d.option("link").strip()
+    if link and d.option("link-type") in ("ref", "doc"):
+        from .references import doc_target, resolve
+
+        link = doc_target(link) if d.option("link-type") == "doc" else "#" + resolve(link, ctx, "sec", d.lineno)[0]
     if link:
-        ctx.info(d.lineno, f"{{{d.name}}} :link: written as a link under the card's title")
-        open_ += f"\n[{link}]({link})\n\n"
-    return Rewrite(open=open_, close=FENCE)
+        title = f"[{title or link}]({link})"
+    header = d.option("header").strip()
+    footer = d.option("footer").strip()
+    open_ = div_open(*parts) + "\n"
+    heads = [f"**{title}**" if title else "", header]
+    block = "\n\n".join(h for h in heads if h)
+    if block:
+        tail = "\n" if d.body_lines and d.body_lines[0].strip() else ""
+        open_ += f"\n{block}\n{tail}"
+    close = FENCE
+    if footer:
+        close = ("" if d.body_lines and not d.body_lines[-1].strip() else "\n") + f"{footer}\n{FENCE}"
+    _report_unused(d, ctx, {"link", "link-type", "header", "footer", "class", "name", "columns"})
+    return Rewrite(open=open_, close=close)
+
+
+def grid_columns(argument: str) -> int:
+    """Columns of a sphinx-design grid: its widest breakpoint (``1 2 2 3`` → 3).
+
+    >>> grid_columns("2"), grid_columns("1 2 2 3"), grid_columns("")
+    (2, 3, 2)
+    """
+    numbers = [int(n) for n in re.findall(r"\d+", argument)]
+    return max(1, min(12, max(numbers) if numbers else 2))
 
 
 def grid(d: Directive, ctx: Context) -> Rewrite:
+    """``{grid} 2`` → ``::: {layout-ncol=2}``: Quarto lays out each child div as a cell."""
     ctx.count("grid")
-    return Rewrite(open=div_open(".grid") + "\n", close=FENCE)
-
-
-def _columns(argument: str) -> int:
-    numbers = [int(n) for n in re.findall(r"\d+", argument)]
-    return max(1, min(12, numbers[-1] if numbers else 2))
+    parts = [_id_of(d, ctx), *(f".{c}" for c in d.classes()), f"layout-ncol={grid_columns(d.argument)}"]
+    _report_unused(d, ctx, {"class", "name"})
+    return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
 
 
 def grid_item(d: Directive, ctx: Context) -> Rewrite:
+    """One cell of a grid: ``::: {.grid-item}``, or a card for ``{grid-item-card}``."""
     ctx.count("grid item")
-    width = 12 // _columns(d.option("columns") or "2")
-    classes = [f".g-col-{width}"]
-    if d.name == "grid-item-card":
-        classes.append(".card")
-    return Rewrite(open=div_open(*classes) + "\n" + _title_block(d.argument, d), close=FENCE)
+    classes = [_id_of(d, ctx), ".card" if d.name == "grid-item-card" else ".grid-item"]
+    return _card_like(d, ctx, classes + [f".{c}" for c in d.classes()])
 
 
 def container(d: Directive, ctx: Context) -> Rewrite:
@@ -111,8 +218,14 @@ def rubric(d: Directive, ctx: Context) -> Rewrite:
 
 
 def removed(d: Directive, ctx: Context) -> Rewrite:
-    """Things Quarto does itself (bibliography, table of contents)."""
-    ctx.info(d.lineno, f"{{{d.name}}} removed: Quarto makes this itself (see _quarto.yml)")
+    """Things Quarto does itself (bibliography, table of contents): removed, and said so.
+
+    A ``{toctree}``'s entries are named in the message: they belong in ``_quarto.yml``.
+    """
+    entries = [line.strip() for line in d.body_lines if line.strip()]
+    where = "the book's chapters in _quarto.yml" if d.name == "toctree" else "_quarto.yml"
+    listed = f" (entries: {', '.join(entries)})" if entries else ""
+    ctx.info(d.lineno, f"{{{d.name}}} removed: Quarto makes this itself from {where}{listed}")
     ctx.count(f"{d.name} removed")
     return Rewrite(open="", body="", close="", parse_body=False)
 
@@ -155,16 +268,35 @@ def literal(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open="```\n", close="```", parse_body=False)
 
 
+def _attr_key(key: str) -> str:
+    """An option name as a Pandoc attribute key (``:2col:`` → ``x-2col``)."""
+    key = re.sub(r"[^\w-]", "-", key)
+    return key if re.fullmatch(r"[A-Za-z_][\w-]*", key) else f"x-{key}"
+
+
+def _attr_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def unknown(d: Directive, ctx: Context) -> Rewrite:
-    """Any other directive: a fenced div with its name as class, and a warning."""
-    ctx.warn(d.lineno, f"unknown directive {{{d.name}}}: written as a fenced div ::: {{.{d.name}}}")
+    """Any other directive: a fenced div with its name as class, and a warning.
+
+    Its argument and options become attributes, ``:name:`` its id and ``:class:`` classes:
+    ```` ```{foo} Arg ```` with ``:key: v`` → ``::: {.foo argument="Arg" key="v"}``.
+    """
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", d.name)
+    ctx.warn(d.lineno, f"unknown directive {{{d.name}}}: written as a fenced div ::: {{.{name}}}")
     ctx.count("unknown directive")
-    parts = [f".{re.sub(r'[^A-Za-z0-9_-]', '-', d.name)}"]
+    parts = [_id_of(d, ctx), f".{name}", *(f".{c}" for c in d.classes())]
     if d.argument:
         parts.append(f"argument={attr_value(d.argument)}")
     for key, value in d.options.items():
-        if re.fullmatch(r"[A-Za-z_][\w-]*", key):
-            parts.append(f"{key}={attr_value(str(value) if value is not None else '')}")
+        if key not in ("name", "class"):
+            parts.append(f"{_attr_key(key)}={attr_value(_attr_text(value))}")
     return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
 
 

@@ -1,0 +1,319 @@
+"""Translatable prose of a Quarto document, and writing it back.
+
+The converter's output is read again with the same parser: paragraphs, headings, list
+items, table cells, figure and table captions, callout titles, definition terms, ``fig-alt``
+texts and the front matter ``title`` are :class:`Segment` s. Inside each, the spans a
+translation must never touch (inline code, math, ``@refs`` and ``[@cites]``, link targets,
+images, inline HTML, shortcodes, attributes, URLs) are *protected*.
+
+>>> qmd = "Siehe @fig-a und `x = 1`.\\n"
+>>> [s.masked()[0] for s in extract_segments(qmd)]
+['Siehe ⟨1⟩ und ⟨2⟩.']
+>>> seg = extract_segments(qmd)[0]
+>>> replace_segments(qmd, {seg.id: seg.unmask("See ⟨1⟩ and ⟨2⟩.")})
+'See @fig-a and `x = 1`.\\n'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+from .adapter import InlineLocator, table_cell_locators
+from .context import Context
+from .edits import Edit, apply_edits
+from .source import View
+
+#: spans Pandoc/Quarto give meaning to that markdown-it sees as plain text
+_PROTECT_PATTERNS = [
+    re.compile(r"\{\{<.*?>\}\}", re.DOTALL),  # shortcodes
+    re.compile(r"\[-?@[^\[\]]*\]"),  # [@a; @b], [-@a]
+    re.compile(r"(?<![\w@.])-?@\{[^{}]*\}"),  # @{key}
+    re.compile(r"(?<![\w@.])-?@[\w][\w:.#$%&\-+?<>~/]*[\w]|(?<![\w@.])-?@\w"),  # @key, @fig-x
+    re.compile(r"\]\{[^{}]*\}"),  # the end of a bracketed span [text]{.class}
+    re.compile(r"(?<=\))\{[^{}\n]*\}"),  # attributes after an image or link: ){width=600}
+    re.compile(r"(?<=\s)\{#[^{}\s][^{}]*\}\s*$|^\{#[^{}]*\}$"),  # heading attributes {#sec-x}
+    re.compile(r"\bhttps?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]"),  # bare URLs
+    re.compile(r"\\[\\`*_{}\[\]()#+\-.!|<>$@~^]"),  # backslash escapes
+]
+PLACEHOLDER = re.compile(r"⟨\s*(\d+)\s*⟩")
+#: inline tokens protected whole
+_PROTECTED_TOKENS = {"code_inline", "math_inline", "math_inline_double", "html_inline", "image", "autolink", "footnote_ref", "myst_role"}
+
+
+@dataclass
+class Segment:
+    """One unit of prose: where it is, its text, and the spans inside it to protect."""
+
+    id: int
+    kind: str
+    start: int
+    end: int
+    text: str
+    line: int
+    protected: list[tuple[int, int]] = field(default_factory=list)
+    #: written before every line after the first when the segment is written back
+    continuation: str = ""
+    #: how the text is stored: "markdown", "yaml" (a double-quoted scalar) or "attr" (a "…" value)
+    encoding: str = "markdown"
+
+    def protected_texts(self) -> list[str]:
+        return [self.text[a:b] for a, b in self.protected]
+
+    def masked(self) -> tuple[str, list[str]]:
+        """The text with every protected span replaced by ``⟨n⟩`` (1-based), and the spans."""
+        out: list[str] = []
+        pos = 0
+        for n, (a, b) in enumerate(self.protected, 1):
+            out.append(self.text[pos:a])
+            out.append(f"⟨{n}⟩")
+            pos = b
+        out.append(self.text[pos:])
+        return "".join(out), self.protected_texts()
+
+    def unmask(self, translated: str) -> str | None:
+        """Put the protected spans back into a translation of :meth:`masked`.
+
+        Returns ``None`` when the placeholders that came back are not exactly the ones sent
+        (each once), so the caller can retry or keep the original.
+        """
+        spans = self.protected_texts()
+        found = [int(m.group(1)) for m in PLACEHOLDER.finditer(translated)]
+        if sorted(found) != list(range(1, len(spans) + 1)):
+            return None
+        return PLACEHOLDER.sub(lambda m: spans[int(m.group(1)) - 1], translated)
+
+    @property
+    def has_prose(self) -> bool:
+        """Is there anything but protected spans, punctuation and numbers to translate?"""
+        masked, _ = self.masked()
+        return bool(re.search(r"[^\W\d_]{2,}", PLACEHOLDER.sub(" ", masked)))
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _link_label_end(content: str, start: int) -> int | None:
+    """Index of the ``]`` closing the link label that opens at ``content[start]``."""
+    depth = 0
+    i = start
+    while i < len(content):
+        ch = content[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "`":
+            run = re.match(r"`+", content[i:])
+            assert run
+            close = content.find(run.group(0), i + len(run.group(0)))
+            i = close + len(run.group(0)) if close >= 0 else i + 1
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def protected_spans(inline: Token) -> list[tuple[int, int]]:
+    """Spans of an inline token's content that must not be translated."""
+    content = inline.content
+    spans: list[tuple[int, int]] = []
+    for child in inline.children or []:
+        span = (child.meta or {}).get("span")
+        if span is None:
+            continue
+        if child.type in _PROTECTED_TOKENS:
+            spans.append(span)
+        elif child.type == "link_open":
+            label_end = _link_label_end(content, span[0])
+            if label_end is None:
+                spans.append(span)
+            else:
+                spans.append((span[0], span[0] + 1))  # "["
+                spans.append((label_end, span[1]))  # "](target)"
+    spans = _merge(spans)
+    extra: list[tuple[int, int]] = []
+    for pattern in _PROTECT_PATTERNS:
+        for match in pattern.finditer(content):
+            a, b = match.span()
+            if a == b or any(x <= a < y or x < b <= y for x, y in spans):
+                continue
+            extra.append((a, b))
+    # an attribute block right after a protected image/link belongs to it
+    merged = _merge(spans + extra)
+    glued: list[tuple[int, int]] = []
+    for a, b in merged:
+        if glued and content[glued[-1][1] : a] == "":
+            glued[-1] = (glued[-1][0], b)
+        else:
+            glued.append((a, b))
+    return glued
+
+
+class _Extractor:
+    def __init__(self, text: str):
+        from .convert import Converter
+
+        self.text = text
+        self.segments: list[Segment] = []
+        self.converter = Converter(Context())
+
+    def add(self, kind: str, start: int, end: int, text: str, line: int,
+            protected: list[tuple[int, int]], continuation: str = "", encoding: str = "markdown") -> None:
+        if not text.strip():
+            return
+        self.segments.append(Segment(len(self.segments) + 1, kind, start, end, text, line,
+                                     protected, continuation, encoding))
+
+    def inline_segment(self, inline: Token, locator: InlineLocator, view: View, kind: str) -> None:
+        if not locator.ok or inline.map is None:
+            return
+        content = inline.content
+        if not content.strip():
+            return
+        protected = protected_spans(inline)
+        continuation = ""
+        if "\n" in content:
+            second = inline.map[0] + 1
+            src = view.line(second)
+            cline = content.split("\n")[1]
+            col = len(src) - len(cline) if src.endswith(cline) else 0
+            continuation = src[:col]
+        start = locator.abs(0)
+        end = locator.abs(len(content))
+        segment = Segment(0, kind, start, end, content, view.lineno(inline.map[0]), protected, continuation)
+        if segment.has_prose or "fig-alt=" not in content:
+            self.add(kind, start, end, content, segment.line, protected, continuation)
+        else:
+            # an image alone in its paragraph: its alt text is the prose
+            self.image_alts(content, start, segment.line)
+
+    def image_alts(self, content: str, start: int, line: int) -> None:
+        """``fig-alt="…"`` values are prose of their own."""
+        for match in re.finditer(r'fig-alt="((?:[^"\\]|\\.)*)"', content):
+            a, b = match.span(1)
+            self.add("alt", start + a, start + b, match.group(1), line, [], encoding="attr")
+
+    def walk(self, parsed: object, divs: list[str]) -> None:
+        from .convert import Parsed
+
+        assert isinstance(parsed, Parsed)
+        view = parsed.view
+        tokens = parsed.tokens
+        in_table = 0
+        context: list[str] = []
+        div_kind = divs[-1] if divs else ""
+        paragraphs_in_div = [i for i, t in enumerate(tokens) if t.type == "paragraph_open" and t.level == 0]
+        for index, token in enumerate(tokens):
+            ttype = token.type
+            if ttype.endswith("_open") and ttype not in ("paragraph_open",):
+                context.append(ttype)
+            elif ttype.endswith("_close") and context and ttype != "paragraph_close":
+                context.pop()
+            if ttype == "table_open":
+                in_table += 1
+                for inline, locator in table_cell_locators(tokens, index, view):
+                    self.inline_segment(inline, locator, view, "table-cell")
+            elif ttype == "table_close":
+                in_table -= 1
+            elif ttype == "inline" and not in_table and token.map is not None:
+                kind = self.kind_of(tokens, index, context, div_kind, paragraphs_in_div)
+                self.inline_segment(token, InlineLocator(token.content, view, token.map[0]), view, kind)
+            elif ttype == "colon_fence" and index in parsed.bodies:
+                ident = re.match(r"\{#([\w-]+)", token.info.strip())
+                classes = re.findall(r"\.([\w-]+)", token.info)
+                kind = "figure" if ident and ident.group(1).startswith("fig-") else (
+                    "callout" if any(c.startswith("callout-") for c in classes) else "div")
+                self.walk(parsed.bodies[index], divs + [kind])
+
+    @staticmethod
+    def kind_of(tokens: list[Token], index: int, context: list[str], div_kind: str,
+                paragraphs: list[int]) -> str:
+        parent = tokens[index - 1].type if index else ""
+        if parent == "heading_open":
+            return "heading"
+        if "list_item_open" in context:
+            return "list-item"
+        if parent == "dt_open":
+            return "term"
+        if "dd_open" in context:
+            return "definition"
+        content = tokens[index].content
+        if div_kind == "figure" and paragraphs and index - 1 == paragraphs[-1]:
+            return "caption"
+        if div_kind == "callout" and paragraphs and index - 1 == paragraphs[0] and re.fullmatch(r"\*\*[^*].*\*\*", content.strip()):
+            return "callout-title"
+        if content.startswith(": "):
+            return "table-caption"
+        return "paragraph"
+
+    def front_matter_title(self, tokens: list[Token], view: View) -> None:
+        if not tokens or tokens[0].type != "front_matter" or tokens[0].map is None:
+            return
+        for i in range(tokens[0].map[0] + 1, tokens[0].map[1] - 1):
+            line = view.line(i)
+            match = re.match(r'^title:\s*"((?:[^"\\]|\\.)*)"\s*$', line)
+            encoding = "yaml"
+            if not match:
+                match = re.match(r"^title:\s*([^\"'|>\s].*?)\s*$", line)
+                encoding = "markdown"
+            if match:
+                a, b = match.span(1)
+                value = match.group(1)
+                if encoding == "yaml":
+                    value = value.replace('\\"', '"').replace("\\\\", "\\")
+                self.add("title", view.abs(i, a), view.abs(i, b), value, view.lineno(i),
+                         [], encoding=encoding)
+                return
+
+
+def extract_segments(qmd: str) -> list[Segment]:
+    """The translatable segments of a Quarto document, in document order."""
+    extractor = _Extractor(qmd)
+    root = View.root(qmd)
+    parsed = extractor.converter.parse(root)
+    extractor.front_matter_title(parsed.tokens, root)
+    extractor.walk(parsed, [])
+    for segment in extractor.segments:
+        if segment.kind == "table-caption":
+            segment.protected = _merge(segment.protected + [(0, 2)])
+    extractor.segments.sort(key=lambda s: s.start)
+    for n, segment in enumerate(extractor.segments, 1):
+        segment.id = n
+    return extractor.segments
+
+
+def _encode(segment: Segment, text: str) -> str:
+    if segment.encoding == "yaml":
+        return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    if segment.encoding == "attr":
+        return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    if segment.kind in ("heading", "table-cell", "term", "title", "table-caption"):
+        text = text.replace("\n", " ")
+    if segment.kind == "table-cell":
+        text = re.sub(r"(?<!\\)\|", r"\\|", text)
+    return text.replace("\n", "\n" + segment.continuation)
+
+
+def replace_segments(qmd: str, texts: dict[int, str], segments: list[Segment] | None = None) -> str:
+    """Write new texts for segments (by id) back into the document; others stay byte-identical."""
+    segments = segments if segments is not None else extract_segments(qmd)
+    edits = [
+        Edit(s.start, s.end, _encode(s, texts[s.id]), f"segment {s.kind}")
+        for s in segments
+        if s.id in texts and texts[s.id] != s.text
+    ]
+    return apply_edits(qmd, edits)
