@@ -202,7 +202,10 @@ class Converter:
             self.remove_lines(view, first, end, token.type)
             return
         src = view.line(first)
-        indent = src[: len(src) - len(src.lstrip(" \t"))]
+        # the indentation, or a block quote's "> " markers, that every new line needs again
+        indent = src[: len(src) - len(src.lstrip(" \t>"))] if src.lstrip(" \t").startswith(">") else (
+            src[: len(src) - len(src.lstrip(" \t"))]
+        )
         start = view.abs(first, len(indent))
         stop = view.abs(end - 1, len(view.line(end - 1)))
         self.add(start, stop, _indent(new, indent), token.type)
@@ -226,22 +229,28 @@ class Converter:
         return None
 
     def heading(self, tokens: list[Token], index: int, view: View, label: Label | None) -> None:
-        """``(label)=`` before a heading → ``## Heading {#sec-label}``."""
+        """``(label)=`` before a heading → ``## Heading {#sec-label}``.
+
+        An attribute block the heading already has gains the id: ``{.unnumbered}`` →
+        ``{#sec-label .unnumbered}``; one that already has an id is left alone (and reported).
+        """
         inline = tokens[index + 1]
-        if label is None or inline.map is None:
+        heading_map = tokens[index].map
+        if label is None or inline.map is None or heading_map is None:
             return
-        line = inline.map[0]
-        src = view.line(line)
-        if tokens[index].markup.startswith("#"):
-            # after a closing sequence of #s, as Pandoc wants it: "## Title ## {#sec-x}"
-            end_col = len(src.rstrip())
-            self.add(view.abs(line, end_col), view.abs(line, end_col), f" {{#{label.quarto_id}}}", "section label")
-        else:
-            # setext heading: put the id at the end of its last text line
-            heading_map = tokens[index].map
-            last = heading_map[1] - 2 if heading_map else line
-            text = view.line(last).rstrip()
-            self.add(view.abs(last, len(text)), view.abs(last, len(text)), f" {{#{label.quarto_id}}}", "section label")
+        atx = tokens[index].markup.startswith("#")
+        last = inline.map[0] if atx else heading_map[1] - 2
+        text = view.line(last).rstrip()
+        attrs = re.search(r"\s\{([^{}]*)\}$", text)
+        if attrs is not None:
+            if re.search(r"(^|\s)#", attrs.group(1)):
+                self.ctx.warn(view.lineno(last), f"heading already has an id; label '{label.name}' not added")
+                return
+            at = view.abs(last, attrs.start(1))
+            self.add(at, at, f"#{label.quarto_id} ", "section label")
+            return
+        # ATX: after a closing sequence of #s too, as Pandoc wants it: "## Title ## {#sec-x}"
+        self.add(view.abs(last, len(text)), view.abs(last, len(text)), f" {{#{label.quarto_id}}}", "section label")
 
     def table(self, tokens: list[Token], index: int, view: View) -> None:
         for inline, locator in table_cell_locators(tokens, index, view):
@@ -273,7 +282,8 @@ class Converter:
                 start = span[0] - result.eat_before
                 self.add(locator.abs(start), locator.abs(span[1]), result.text, f"role {role.name}")
             else:
-                new = registry.inline_token(child, content[span[0] : span[1]], line, self.ctx)
+                alone = span == (0, len(content))
+                new = registry.inline_token(child, content[span[0] : span[1]], line, self.ctx, alone)
                 if new is not None:
                     self.add(locator.abs(span[0]), locator.abs(span[1]), new, child.type)
 
@@ -355,8 +365,10 @@ class Converter:
                 end = view.abs(view.nlines - 1, len(view.line(view.nlines - 1)))
                 tail = view.line(view.nlines - 1)
                 sep = "" if tail == "" else "\n"
+                # after a final newline the close needs one of its own
+                after = "\n" if tail == "" else ""
                 if new_close:
-                    self.add(end, end, sep + directive.indent + _indent(new_close, directive.indent), "unclosed")
+                    self.add(end, end, sep + directive.indent + _indent(new_close, directive.indent) + after, "unclosed")
         return fence_len if uses_fence else inner
 
     def fragment(self, text: str, lineno: int) -> str:

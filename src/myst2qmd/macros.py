@@ -129,6 +129,26 @@ def load_macros(path: str | Path) -> Macros:
     return macros_from_tex(text)
 
 
+def substitute(body: str, args: list[str]) -> str:
+    r"""Put ``args`` in for ``#1``…``#9`` of a macro body, in one pass.
+
+    A control word right before a parameter stays a word of its own, as TeX reads it:
+
+    >>> print(substitute(r"\left\lVert#1\right\rVert", ["a"]))
+    \left\lVert a\right\rVert
+    """
+
+    def one(match: re.Match[str]) -> str:
+        n = int(match.group(2))
+        arg = args[n - 1] if n <= len(args) else match.group(0)
+        before = match.group(1)
+        if before and arg[:1].isalpha():
+            return before + " " + arg
+        return before + arg
+
+    return re.sub(r"((?:\\[A-Za-z]+)?)#([1-9])", one, body)
+
+
 def expand(tex: str, macros: Macros, rounds: int = 10) -> str:
     """Expand user macros in ``tex`` (nested macros too, up to ``rounds`` levels).
 
@@ -165,8 +185,7 @@ def expand(tex: str, macros: Macros, rounds: int = 10) -> str:
                     end += 1
             if len(args) < nargs:
                 continue
-            for n, arg in enumerate(args, 1):
-                body = body.replace(f"#{n}", arg)
+            body = substitute(body, args)
             # keep a following letter from gluing onto the expansion's last command
             if re.search(r"\\[A-Za-z]+$", body) and end < len(tex) and tex[end].isalpha():
                 body += " "

@@ -2,8 +2,7 @@
 color, cancel, newcommand and textmacros packages Quarto loads). A command in a document's
 math that is neither here nor in the user's macros is reported as undefined."""
 
-KNOWN = frozenset(
-    """
+_NAMES = """
     alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa varkappa lambda mu
     nu xi omicron pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta
     Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega varGamma varDelta varTheta varLambda varXi varPi
@@ -62,5 +61,5 @@ KNOWN = frozenset(
     llcorner lrcorner unlhd unrhd lhd rhd
     underbracket overbracket xLeftarrow xRightarrow xleftrightarrow xLeftrightarrow
     xhookleftarrow xhookrightarrow xmapsto shoveleft shoveright
-    """.split()
-)
+    """
+KNOWN = frozenset(_NAMES.split())

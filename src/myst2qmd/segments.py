@@ -163,6 +163,25 @@ def protected_spans(inline: Token) -> list[tuple[int, int]]:
     return glued
 
 
+def _structural_edges(kind: str, content: str) -> tuple[int, int]:
+    """Characters at the start and end of a segment that are structure, not prose.
+
+    A heading's ``{#sec-x}``, a table caption's ``: `` and ``{#tbl-x}``, a callout title's
+    ``**``: they stay outside the segment, so no engine can move them.
+    """
+    lead = trail = 0
+    if kind in ("heading", "table-caption"):
+        match = re.search(r"\s*\{[^{}]*\}\s*$", content)
+        if match and match.start() > 0:
+            trail = len(content) - match.start()
+    if kind == "table-caption":
+        match = re.match(r":\s*", content)
+        lead = match.end() if match else 0
+    if kind == "callout-title" and content.startswith("**") and content.endswith("**") and len(content) > 4:
+        lead, trail = 2, 2
+    return lead, trail
+
+
 class _Extractor:
     def __init__(self, text: str):
         from .convert import Converter
@@ -192,8 +211,16 @@ class _Extractor:
             cline = content.split("\n")[1]
             col = len(src) - len(cline) if src.endswith(cline) else 0
             continuation = src[:col]
-        start = locator.abs(0)
-        end = locator.abs(len(content))
+        lead, trail = _structural_edges(kind, content)
+        if lead or trail:
+            inner = content[lead : len(content) - trail]
+            protected = [(a - lead, b - lead) for a, b in protected if a >= lead and b <= len(content) - trail]
+            start = locator.abs(lead)
+            end = locator.abs(len(content) - trail)
+            content = inner
+        else:
+            start = locator.abs(0)
+            end = locator.abs(len(content))
         segment = Segment(0, kind, start, end, content, view.lineno(inline.map[0]), protected, continuation)
         if segment.has_prose or "fig-alt=" not in content:
             self.add(kind, start, end, content, segment.line, protected, continuation)
@@ -287,9 +314,6 @@ def extract_segments(qmd: str) -> list[Segment]:
     parsed = extractor.converter.parse(root)
     extractor.front_matter_title(parsed.tokens, root)
     extractor.walk(parsed, [])
-    for segment in extractor.segments:
-        if segment.kind == "table-caption":
-            segment.protected = _merge(segment.protected + [(0, 2)])
     extractor.segments.sort(key=lambda s: s.start)
     for n, segment in enumerate(extractor.segments, 1):
         segment.id = n

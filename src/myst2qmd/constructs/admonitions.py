@@ -15,7 +15,9 @@ Quarto::
     Was ist die Grösse der Activation Map?
     :::
 
-A plain ```` ```{note} ```` becomes ``::: {.callout-note appearance="simple"}``; a custom
+A plain ```` ```{note} ```` becomes ``::: {.callout-note appearance="simple"}``; kinds Quarto
+lacks keep their MyST title (```` ```{hint} ```` →
+``::: {.callout-tip title="Hint" appearance="simple"}``); a custom
 title is a bold first paragraph (``**Frage**``, as in the seed's example); a dropdown needs a
 clickable header, so its title is the callout's heading and it gets ``collapse="true"``.
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 from ..context import Context
 from ..directives import Directive
-from .base import FENCE, Rewrite, div_open
+from .base import FENCE, Rewrite, attr_value, div_open
 
 #: MyST admonition → Quarto callout kind (Quarto has note, tip, warning, caution, important)
 CALLOUT_KIND = {
@@ -47,8 +49,27 @@ CALLOUT_KIND = {
     "deprecated": "warning",
 }
 
+#: the title MyST shows for kinds Quarto has no callout of (Quarto would say "Tip" for a hint)
+KIND_TITLES = {
+    "hint": "Hint",
+    "seealso": "See also",
+    "attention": "Attention",
+    "danger": "Danger",
+    "error": "Error",
+    "todo": "Todo",
+}
+
 #: default titles for directives whose argument is not a title
-_VERSION_TITLES = {"versionadded": "New in version", "versionchanged": "Changed in version", "deprecated": "Deprecated since version"}
+_VERSION_TITLES = {
+    "versionadded": "New in version",
+    "versionchanged": "Changed in version",
+    "deprecated": "Deprecated since version",
+}
+#: options that need no carrying over (or are handled above)
+_KNOWN_OPTIONS = frozenset(
+    {"class", "name", "open", "collapsible", "icon", "color", "animate", "margin", "chevron", "title", "nonumber",
+     "label"}
+)
 
 
 def admonition(d: Directive, ctx: Context) -> Rewrite:
@@ -68,20 +89,22 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
     title = d.argument
     if d.name in _VERSION_TITLES:
         title = f"{_VERSION_TITLES[d.name]} {d.argument}".strip()
-    parts = [f".callout-{kind}"] + [f".{c}" for c in extra_classes] + ['appearance="simple"']
+    parts = [f".callout-{kind}"] + [f".{c}" for c in extra_classes]
+    if d.name in KIND_TITLES and not (dropdown and title):
+        parts.append(f"title={attr_value(KIND_TITLES[d.name])}")
+    parts.append('appearance="simple"')
     if dropdown:
-        parts.append('collapse="true"')
+        # a dropdown shown open (":open:") still folds, it just starts unfolded
+        parts.append('collapse="false"' if d.flag("open") else 'collapse="true"')
     name = d.option("name")
     if name:
         label = ctx.labels.get(name)
         parts.insert(0, f"#{label.quarto_id}" if label else f"#{name}")
-    unknown = sorted(set(d.options) - {"class", "name", "open", "collapsible", "icon", "color", "animate", "margin", "chevron", "title", "nonumber", "label"})
+    unknown = sorted(set(d.options) - _KNOWN_OPTIONS)
     if unknown:
         ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
     if d.option("title") and not title:
         title = d.option("title")
-    if d.flag("open"):
-        parts[-1] = 'collapse="false"'
     open_ = div_open(*parts) + "\n"
     has_body = any(line.strip() for line in d.body_lines)
     if title:

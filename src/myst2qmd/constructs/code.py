@@ -53,6 +53,19 @@ CELL_LANGUAGE = {
 }
 
 
+#: Pygments lexer names Pandoc's highlighter does not know → the name it knows
+LEXER_ALIASES = {
+    "ipython3": "python", "ipython": "python", "ipython2": "python", "python3": "python",
+    "py3": "python", "shell": "bash", "console": "bash", "shell-session": "bash", "zsh": "bash",
+}
+
+
+def code_language(argument: str) -> str:
+    """The fence language for a ``{code-block}``'s lexer: ``ipython3`` → ``python``."""
+    lexer = argument.split()[0] if argument.strip() else ""
+    return LEXER_ALIASES.get(lexer.lower(), lexer)
+
+
 def cell_language(argument: str, default: str) -> str:
     """``ipython3`` → ``python``, ``ir`` → ``r``, ``julia-1.9`` → ``julia``."""
     arg = argument.strip().lower()
@@ -144,7 +157,7 @@ def _drop_leading_blank(lines: list[str]) -> list[str]:
 def code_block(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{code-block} py ```` → ```` ```py ```` (caption → ``filename``)."""
     ctx.count("code block")
-    language = d.argument.split()[0] if d.argument else ""
+    language = code_language(d.argument)
     attrs: list[str] = []
     caption = d.option("caption")
     name = d.option("name")
@@ -161,14 +174,13 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
         attrs.append(("lst-cap=" if name else "filename=") + attr_value(caption))
     if d.option("emphasize-lines"):
         attrs.append(f"code-line-numbers={attr_value(d.option('emphasize-lines'))}")
-    unknown = sorted(set(d.options) - {"caption", "name", "linenos", "number-lines", "lineno-start", "emphasize-lines", "class", "force", "dedent"})
+    known = {"caption", "name", "linenos", "number-lines", "lineno-start", "emphasize-lines", "class", "force",
+             "dedent"}
+    unknown = sorted(set(d.options) - known)
     if unknown:
         ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
     fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
-    if attrs == [f".{language}"] or not attrs:
-        info = language
-    else:
-        info = "{" + " ".join(attrs) + "}"
+    info = language if attrs == [f".{language}"] or not attrs else "{" + " ".join(attrs) + "}"
     return Rewrite(open=f"{fence}{info}\n", close=fence, parse_body=False)
 
 

@@ -21,6 +21,10 @@ _STRUCTURAL = re.compile(
 )
 
 
+#: one LaTeX command with its arguments: ``\newpage``, ``\vspace{1cm}``, ``\input{x.tex}``
+_COMMAND_LINE = re.compile(r"^(?:\\[A-Za-z]+\*?(?:\[[^\]]*\])*(?:\{[^{}]*\})*\s*)+$")
+
+
 def is_latex_comment(body: str) -> bool:
     """Is this comment's text LaTeX source (not commented-out Markdown)?
 
@@ -28,13 +32,17 @@ def is_latex_comment(body: str) -> bool:
     True
     >>> is_latex_comment(" Title: Multilayer Perceptron ")
     False
+    >>> is_latex_comment(" \\\\vspace{1cm} "), is_latex_comment(" $x$ stays ")
+    (True, False)
     """
     if "BEGIN LATEX EXPORT" in body or "END LATEX EXPORT" in body:
         return True
     if _STRUCTURAL.search(body):
         return True
     lines = [line.strip() for line in body.splitlines() if line.strip()]
-    if len(lines) < 2:
+    if len(lines) == 1:
+        return bool(_COMMAND_LINE.match(lines[0]))
+    if not lines:
         return False
     latexish = sum(1 for line in lines if line.startswith(("\\", "%")))
     return latexish / len(lines) >= 0.6
@@ -54,6 +62,18 @@ def html_comment_block(token: Token, ctx: Context) -> str | None:
         ctx.count("LaTeX comment removed")
         return ""
     return None
+
+
+def inline_comment(source: str, ctx: Context) -> str | None:
+    """A comment inside a paragraph: ``Text <!-- \\newpage --> mehr`` loses a LaTeX one.
+
+    ``""`` removes it, ``None`` keeps it.
+    """
+    match = re.fullmatch(r"<!--(.*?)-->", source, re.DOTALL)
+    if match is None or not is_latex_comment(match.group(1)):
+        return None
+    ctx.count("LaTeX comment removed")
+    return ""
 
 
 def line_comment(token: Token, ctx: Context) -> str:

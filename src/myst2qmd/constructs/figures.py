@@ -29,6 +29,8 @@ import html
 import re
 from collections import Counter
 
+from markdown_it.token import Token
+
 from ..context import Context
 from ..directives import Directive
 from ..labels import quarto_id, slug
@@ -36,11 +38,11 @@ from .base import FENCE, Rewrite, attr_value, strip_px
 
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.\-]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 IMG_TAG = re.compile(r"<img\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>", re.IGNORECASE)
-LONE_IMG = re.compile(r"^\s*<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*/?>\s*(?:</img>)?\s*$", re.IGNORECASE)
 _SOURCES = re.compile(
     r"""src\s*=\s*["']([^"']+)["']|!\[[^\]]*\]\(([^)\s]+)|^\s*[`:]{3,}\s*\{(?:figure|image)\}\s+(\S+)""",
     re.IGNORECASE | re.MULTILINE,
 )
+META_IMAGES_PATH = "{{< meta params.images_path >}}"
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:|//|/|#|\{\{<)", re.IGNORECASE)
 
 
@@ -60,7 +62,12 @@ def html_attrs(tag_inner: str) -> dict[str, str]:
 
 
 def images_folder(text: str) -> str | None:
-    """The first path component most relative image sources of ``text`` share."""
+    """The first path component most relative image sources of ``text`` share.
+
+    ``None`` once the document reads its images from ``params.images_path`` (converted).
+    """
+    if META_IMAGES_PATH in text:
+        return None
     folders: Counter[str] = Counter()
     for match in _SOURCES.finditer(text):
         src = next(g for g in match.groups() if g)
@@ -82,7 +89,7 @@ def image_source(src: str, ctx: Context) -> str:
         parts.pop(0)
     if len(parts) > 1 and parts[0] == ctx.images_folder:
         ctx.count("image path")
-        return "{{< meta params.images_path >}}" + "/".join(parts[1:])
+        return META_IMAGES_PATH + "/".join(parts[1:])
     return src
 
 
@@ -137,17 +144,130 @@ def img_tag_to_markdown(tag: str, ctx: Context, line: int) -> str | None:
     )
 
 
-def figure_id(label: str, ctx: Context, fallback: str) -> str:
+_LONE_IMG_LINE = re.compile(r"^\s*(?:<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*/?>\s*(?:</img>)?\s*)+$", re.IGNORECASE)
+_HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*[\s/>]")
+
+
+def img_block(content: str, ctx: Context, line: int) -> str | None:
+    """An HTML block of ``<img>`` lines, maybe with caption text right below, as Markdown.
+
+    MyST::
+
+        <img src="a.png" width="600px">
+        Quelle: {cite}`x`
+
+    Quarto (the text is a paragraph of its own, the caption of an enclosing figure)::
+
+        ![](a.png){width=600}
+
+        Quelle: [@x]
+
+    ``None`` when the block holds other HTML, which stays as it is.
+    """
+    lines = content.split("\n")
+    n_img = 0
+    while n_img < len(lines) and _LONE_IMG_LINE.match(lines[n_img]):
+        n_img += 1
+    rest = "\n".join(lines[n_img:]).strip("\n")
+    if n_img == 0 or _HTML_TAG.search(IMG_TAG.sub("", rest)):
+        return None
+    images = []
+    for i in range(n_img):
+
+        def one(match: re.Match[str], lineno: int = line + i) -> str:
+            return img_tag_to_markdown(match.group(0), ctx, lineno) or match.group(0)
+
+        images.append(IMG_TAG.sub(one, lines[i]).strip().replace("</img>", ""))
+    if IMG_TAG.search("\n".join(images)):
+        return None
+    text = "\n".join(images)
+    if rest.strip():
+        text += "\n\n" + ctx.convert_fragment(rest, line + n_img)
+    return text
+
+
+def _plain_alt(token: Token) -> str:
+    """The text of an image's alt (its children), without Markdown."""
+    return "".join(c.content for c in token.children or [] if c.type in ("text", "code_inline", "softbreak")).strip()
+
+
+_MD_IMAGE = re.compile(r"^!\[(?P<alt>.*)\]\((?P<pre>\s*)(?P<dest><[^<>\n]*>|\S+?)(?P<rest>(?:\s+[^)]*)?)\)$", re.DOTALL)
+
+
+def markdown_image_token(token: Token, source: str, ctx: Context, alone: bool) -> str | None:
+    """A Markdown image: ``--images-path`` on its source; alt text to ``fig-alt`` when alone.
+
+    Alone in its paragraph, ``![Ein MLP](images/mlp.png)`` is a figure captioned "Ein MLP"
+    for Quarto but an image with alt text for MyST, so it becomes
+    ``![](images/mlp.png){fig-alt="Ein MLP"}``. ``None`` leaves the image as written.
+    """
+    match = _MD_IMAGE.match(source)
+    if match is None:
+        return None  # a reference image ![x][ref]: kept
+    dest = match.group("dest")
+    bare = dest[1:-1] if dest.startswith("<") else dest
+    new_src = image_source(bare, ctx)
+    alt = _plain_alt(token) if alone else ""
+    if new_src == bare and not alt:
+        return None
+    if new_src != bare:
+        dest = _link_target(new_src)
+    if not alt:
+        return f"![{match.group('alt')}]({match.group('pre')}{dest}{match.group('rest')})"
+    ctx.count("image")
+    return f"![]({match.group('pre')}{dest}{match.group('rest')}){{fig-alt={attr_value(alt)}}}"
+
+
+_FIRST_SOURCE = re.compile(r"""src\s*=\s*["']([^"']+)["']|!\[[^\]]*\]\(<?([^)\s>]+)""", re.IGNORECASE)
+
+
+def figure_id(label: str, ctx: Context, fallback: str, line: int = 0) -> str:
+    """The div id of a figure: its label's Quarto id, else one made from ``fallback``.
+
+    An unlabelled figure is still numbered in MyST, so it gets ``#fig-<image name>``
+    (``#fig-<image name>-<line>`` if a label already has that id).
+    """
     known = ctx.labels.get(label)
     if known is not None:
         return known.quarto_id
-    return quarto_id(label, "fig") if label else f"fig-{slug(fallback)}"
+    if label:
+        return quarto_id(label, "fig")
+    ident = f"fig-{slug(fallback)}"
+    if any(other.quarto_id == ident for other in ctx.labels.values()):
+        ident = f"{ident}-{line}"
+    return ident
+
+
+def _paragraphs(lines: list[str]) -> int:
+    """How many blank-line-separated blocks ``lines`` hold."""
+    count, previous_blank = 0, True
+    for line in lines:
+        blank = not line.strip()
+        if not blank and previous_blank:
+            count += 1
+        previous_blank = blank
+    return count
+
+
+def _warn_legend(d: Directive, ctx: Context, blocks: int) -> None:
+    """A caption followed by a legend: Quarto takes the last paragraph of the div as caption."""
+    if _paragraphs(d.body_lines) > blocks:
+        ctx.warn(d.lineno, f"{{{d.name}}} has a legend after its caption; Quarto captions a figure div with its "
+                 "last paragraph, so the legend becomes the caption")
+
+
+def _image_stem(src: str) -> str:
+    """``../images/cnn.png`` → ``cnn``."""
+    return src.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
 def figure_md(d: Directive, ctx: Context) -> Rewrite:
     """``:::{figure-md} label`` → ``::: {#fig-label}``; the body's ``<img>`` converts itself."""
     ctx.count("figure")
-    ident = figure_id(d.argument.split()[0] if d.argument else d.option("name"), ctx, f"{d.lineno}")
+    source = _FIRST_SOURCE.search(d.body)
+    stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
+    ident = figure_id(d.argument.split()[0] if d.argument else d.option("name"), ctx, stem, d.lineno)
+    _warn_legend(d, ctx, 2)
     open_ = f"{FENCE} {{#{ident}}}\n"
     if d.body_lines and d.body_lines[0].strip():
         open_ += "\n"
@@ -172,8 +292,9 @@ def figure(d: Directive, ctx: Context) -> Rewrite:
     image = markdown_image(d.argument, ctx, alt=opts["alt"], width=width, height=opts["height"], align=opts["align"])
     if d.option("target"):
         image = f"[{image}]({d.option('target')})"
-    ident = figure_id(d.option("name"), ctx, d.argument.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    ident = figure_id(d.option("name"), ctx, _image_stem(d.argument), d.lineno)
     caption = any(line.strip() for line in d.body_lines)
+    _warn_legend(d, ctx, 1)
     open_ = f"{FENCE} {{#{ident}}}\n\n{image}\n"
     if caption and d.body_lines[0].strip():
         open_ += "\n"

@@ -12,6 +12,9 @@ Quarto (a definition list whose terms carry ids, so ``{term}`Faltung``` →
 
     [Faltung]{#term-faltung}
     :   Eine Operation, die …
+
+Several terms for one definition share its one term line (Pandoc terms are one line):
+``[CNN]{#term-cnn}, [ConvNet]{#term-convnet}``. ``:sorted:`` sorts the entries.
 """
 
 from __future__ import annotations
@@ -24,37 +27,60 @@ from ..labels import slug
 from .base import Rewrite
 
 
-def glossary(d: Directive, ctx: Context) -> Rewrite:
-    ctx.count("glossary")
-    out: list[str] = []
-    definition: list[str] = []
-    terms: list[str] = []
+def term_id(term: str) -> str:
+    """The id a glossary term gets, and every ``{term}`` link points at.
 
-    def flush() -> None:
+    >>> term_id("Convolutional Neural Network")
+    'term-convolutional-neural-network'
+    """
+    return f"term-{slug(term)}"
+
+
+def entries(body_lines: list[str]) -> list[tuple[list[str], list[str]]]:
+    """``(terms, definition lines)`` pairs of a glossary body, in their order.
+
+    A term is a line at the left margin; the indented lines after it are its definition.
+    """
+    found: list[tuple[list[str], list[str]]] = []
+    for line in body_lines:
+        if not line.strip():
+            if found and found[-1][1]:
+                found[-1][1].append("")
+        elif not line[:1].isspace():
+            if not found or found[-1][1]:
+                found.append(([], []))
+            found[-1][0].append(line.strip())
+        elif found:
+            found[-1][1].append(line)
+        else:
+            found.append(([], [line]))
+    return found
+
+
+def glossary(d: Directive, ctx: Context) -> Rewrite:
+    """A glossary as a Pandoc definition list whose terms carry ``#term-…`` ids."""
+    ctx.count("glossary")
+    items = entries(d.body_lines)
+    if d.flag("sorted"):
+        items.sort(key=lambda item: item[0][0].lower() if item[0] else "")
+    for key in sorted(set(d.options) - {"sorted"}):
+        ctx.info(d.lineno, f"{{glossary}} option :{key}: has no Quarto equivalent; dropped")
+    if not items:
+        ctx.info(d.lineno, "empty {glossary} removed")
+    out: list[str] = []
+    for terms, definition in items:
         if not terms:
-            return
-        for term in terms:
-            out.append(f"[{term}]{{#term-{slug(term)}}}")
+            ctx.warn(d.lineno, "glossary text before the first term; kept as a paragraph")
+        else:
+            out.append(", ".join(f"[{term}]{{#{term_id(term)}}}" for term in terms))
         text = ctx.convert_fragment(textwrap.dedent("\n".join(definition)).strip("\n"), d.lineno)
         lines = text.split("\n") if text else [""]
-        out.append(":   " + lines[0])
-        out.extend(("    " + line) if line.strip() else "" for line in lines[1:])
-        out.append("")
-        terms.clear()
-        definition.clear()
-
-    for line in d.body_lines:
-        if line.strip() == "":
-            if definition:
-                definition.append("")
-            continue
-        if not line[:1].isspace():
-            if definition:
-                flush()
-            terms.append(line.strip())
+        if terms:
+            out.append(":   " + lines[0])
+            out.extend(("    " + line) if line.strip() else "" for line in lines[1:])
         else:
-            definition.append(line)
-    flush()
+            out.extend(lines)
+        out.append("")
     while out and out[-1] == "":
         out.pop()
     return Rewrite(open="", body="\n".join(out), close="", parse_body=False)

@@ -42,8 +42,9 @@ _INNER_ENV = {
     "eqnarray*": "aligned",
     "gather": "gathered",
     "gather*": "gathered",
-    "multline": "multline",
-    "multline*": "multline",
+    # amsmath has no "multlined" (mathtools does); gathered works in MathJax and LaTeX alike
+    "multline": "gathered",
+    "multline*": "gathered",
     "alignat": "alignedat",
     "alignat*": "alignedat",
     "xalignat": "alignedat",
@@ -97,22 +98,42 @@ def amsmath(token: Token, ctx: Context, line: int) -> str:
     labels = _LABEL.findall(inner)
     if len(labels) > 1:
         ctx.warn(line, f"{env} has {len(labels)} labels; Quarto numbers the whole block once as {labels[0]}")
-    inner = _LABEL.sub("", inner)
-    inner = re.sub(r"\\(?:notag|nonumber)\b\s*", "", inner)
+    inner = re.sub(r"[ \t]*(?:\\label\{[^{}]+\}|\\(?:notag|nonumber)\b)[ \t]*", " ", inner)
+    inner = "\n".join(part.rstrip() if part.strip() else part for part in inner.split("\n"))
     inner = prepare(inner.strip("\n"), ctx, line)
     target = _INNER_ENV.get(env, env)
+    if env.startswith("multline"):
+        ctx.info(line, f"{env} written as gathered inside $$: its lines are centred, not flushed left and right")
     body = inner if target is None else f"\\begin{{{target}}}{arg}\n{inner}\n\\end{{{target}}}"
     body = "\n".join(part for part in body.split("\n") if part.strip())
     tail = f" {{#{_equation_id(labels[0], ctx)}}}" if labels else ""
     return f"$$\n{body}\n$${tail}"
 
 
-def dollar_block(token: Token, ctx: Context, line: int) -> str | None:
-    """``$$ … $$`` (with an optional ``(label)``): label to ``{#eq-…}``, macros, blank lines."""
+def _dedent_lines(content: str, indent: str) -> str:
+    """Lines after the first without the container ``indent`` (dollarmath keeps it there).
+
+    >>> _dedent_lines("\\n  a = b\\n  ", "  ")
+    '\\na = b\\n'
+    """
+    if not indent:
+        return content
+    lines = content.split("\n")
+    rest = [part[len(indent) :] if part.startswith(indent) else part.lstrip(" \t") for part in lines[1:]]
+    return "\n".join(lines[:1] + rest)
+
+
+def dollar_block(token: Token, ctx: Context, line: int, indent: str = "") -> str | None:
+    """``$$ … $$`` (with an optional ``(label)``): label to ``{#eq-…}``, macros, blank lines.
+
+    ``indent``: the indentation of the block's first line (in a list item), which the
+    walker writes again in front of every line of the result.
+    """
     ctx.count("equation")
-    content = token.content
+    content = _dedent_lines(token.content, indent)
     new = prepare(content, ctx, line)
-    new = "\n".join(part for part in new.split("\n") if part.strip()) if "\n" in new.strip("\n") or "\n\n" in new else new
+    if "\n" in new.strip("\n") or "\n\n" in new:
+        new = "\n".join(part for part in new.split("\n") if part.strip())
     if "\n" in content:
         new = ("\n" if content.startswith("\n") else "") + new.strip("\n") + ("\n" if content.endswith("\n") else "")
     if token.type == "math_block_label":
@@ -127,7 +148,8 @@ def math_block(token: Token, view: View, ctx: Context) -> str | None:
     line = view.lineno(token.map[0])
     if token.type == "amsmath":
         return amsmath(token, ctx, line)
-    return dollar_block(token, ctx, line)
+    first = view.line(token.map[0])
+    return dollar_block(token, ctx, line, first[: len(first) - len(first.lstrip(" \t"))])
 
 
 def inline_math(source: str, ctx: Context, line: int) -> str | None:
@@ -143,7 +165,9 @@ def math_directive(d: Directive, ctx: Context) -> Rewrite:
     tex = "\n".join(lines).strip("\n")
     parts = [p.strip("\n") for p in re.split(r"\n\s*\n", tex) if p.strip()]
     if len(parts) > 1 and not d.flag("nowrap"):
-        tex = "\\begin{aligned}\n" + " \\\\\n".join(parts) + "\n\\end{aligned}"
+        # one equation per paragraph, each centred (aligned when they align at "&")
+        env = "aligned" if any("&" in part for part in parts) else "gathered"
+        tex = f"\\begin{{{env}}}\n" + " \\\\\n".join(parts) + f"\n\\end{{{env}}}"
     elif "\\\\" in tex and "\\begin" not in tex and not d.flag("nowrap"):
         tex = "\\begin{aligned}\n" + tex + "\n\\end{aligned}"
     tex = prepare(tex, ctx, d.lineno)

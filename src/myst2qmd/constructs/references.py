@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 
 from ..context import Context
-from ..labels import kind_from_label, quarto_id, slug
+from ..labels import kind_from_label, quarto_id
 from .base import Role, RoleResult
+from .glossary import term_id
 
 _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>\s*$", re.DOTALL)
 #: words Quarto writes in front of a numbered reference; dropped before ``@fig-x``
@@ -31,7 +32,9 @@ _PREFIX_WORDS = re.compile(
     r"Listing|Theorem|Lemma|Definition|Exercises?|Übung|Aufgabe)(?:\s|\xa0|~)+$",
     re.IGNORECASE,
 )
-_NUMBERED_KINDS = {"fig", "tbl", "eq", "sec", "lst", "exr", "thm", "lem", "def", "cor", "prp", "cnj", "exm", "alg", "sol", "rem"}
+_NUMBERED_KINDS = {
+    "fig", "tbl", "eq", "sec", "lst", "exr", "thm", "lem", "def", "cor", "prp", "cnj", "exm", "alg", "sol", "rem",
+}
 _CITE_KEY = re.compile(r"^[\w][\w:.#$%&\-+?<>~/]*$")
 
 
@@ -104,29 +107,47 @@ def cite_key(key: str) -> str:
     return f"@{{{key}}}"
 
 
-def _keys(content: str) -> list[str]:
-    # sphinxcontrib-bibtex pre/post notes: {see}key{p. 3}
-    content = re.sub(r"\{[^{}]*\}", "", content)
-    return [k.strip() for k in content.split(",") if k.strip()]
+_NOTED = re.compile(r"^\s*(?:\{(?P<pre>[^{}]*)\})?(?P<keys>[^{}]*?)(?:\{(?P<post>[^{}]*)\})?\s*$")
+
+
+def split_cite(content: str) -> tuple[str, list[str], str]:
+    """``(pre-note, keys, post-note)`` of sphinxcontrib-bibtex's ``{pre}a,b{post}``.
+
+    >>> split_cite("{vgl. }a, b{S. 3}"), split_cite("a{S. 3}")
+    (('vgl.', ['a', 'b'], 'S. 3'), ('', ['a'], 'S. 3'))
+    """
+    match = _NOTED.match(content)
+    if match is None:
+        keys = re.sub(r"\{[^{}]*\}", "", content)
+        return "", [k.strip() for k in keys.split(",") if k.strip()], ""
+    found = [k.strip() for k in match.group("keys").split(",") if k.strip()]
+    return (match.group("pre") or "").strip(), found, (match.group("post") or "").strip()
 
 
 def cite(role: Role, ctx: Context) -> RoleResult:
-    """All ``{cite:*}`` styles of sphinxcontrib-bibtex."""
+    """All ``{cite:*}`` styles of sphinxcontrib-bibtex.
+
+    ``{cite}`a,b``` → ``[@a; @b]``; ``{cite:t}`a``` → ``@a``; ``{cite:year}`a``` → ``[-@a]``;
+    ``{cite:p}`{vgl.}a{S. 3}``` → ``[vgl. @a, S. 3]``.
+    """
     ctx.count("citation")
-    keys = _keys(role.content)
-    notes = re.findall(r"\{([^{}]*)\}", role.content)
+    pre, keys, post = split_cite(role.content)
     style = role.name.split(":", 1)[1] if ":" in role.name else "p"
     cites = [cite_key(k) for k in keys]
     if not cites:
         ctx.warn(role.lineno, f"{{{role.name}}} without keys; kept as written")
         return RoleResult(f"{{{role.name}}}`{role.content}`")
+    if style == "empty":
+        ctx.info(role.lineno, f"{{cite:empty}} shows nothing; to list {', '.join(keys)} in the bibliography, "
+                 f"add nocite: '{', '.join(cites)}' to the front matter")
+        return RoleResult("", 1 if role.before.endswith(" ") else 0)
     if style in ("t", "ts", "author", "authors", "alt", "alts", "label", "labels"):
-        return RoleResult("; ".join(cites))
-    if style in ("year", "yearpar", "empty"):
+        return RoleResult(", ".join(cites))
+    if style in ("year", "yearpar"):
         return RoleResult("[" + "; ".join("-" + c for c in cites) + "]")
-    pre = notes[0] + " " if notes and notes[0] else ""
-    post = ", " + notes[1] if len(notes) > 1 and notes[1] else ""
-    return RoleResult("[" + pre + "; ".join(cites) + post + "]")
+    if post and not post.startswith(","):
+        post = ", " + post
+    return RoleResult("[" + (pre + " " if pre else "") + "; ".join(cites) + post + "]")
 
 
 def doc_target(path: str) -> str:
@@ -154,9 +175,10 @@ def download(role: Role, ctx: Context) -> RoleResult:
 
 
 def term(role: Role, ctx: Context) -> RoleResult:
+    """``{term}`CNN``` → ``[CNN](#term-cnn)``, a link to the glossary entry's id."""
     ctx.count("glossary term")
     text, target = split_explicit(role.content)
-    return RoleResult(f"[{text or target}](#term-{slug(target)})")
+    return RoleResult(f"[{text or target}](#{term_id(target)})")
 
 
 ROLES = {

@@ -34,7 +34,7 @@ LABEL_KINDS: dict[str, str] = {
 NOT_MARKDOWN = code.VERBATIM
 
 #: inline token types the walker hands to construct functions
-INLINE_TYPES = frozenset({"myst_role", "html_inline", "math_inline", "math_inline_double"})
+INLINE_TYPES = frozenset({"myst_role", "html_inline", "math_inline", "math_inline_double", "image"})
 
 images_folder = figures.images_folder
 escape_fences = code.escape_fences
@@ -83,11 +83,18 @@ def role(r: Role, ctx: Context) -> RoleResult | None:
     return fn(r, ctx)
 
 
-def inline_token(token: Token, source: str, line: int, ctx: Context) -> str | None:
-    """Rewrite of an inline token other than a role (``<img>``, math with macros)."""
+def inline_token(token: Token, source: str, line: int, ctx: Context, alone: bool = False) -> str | None:
+    """Rewrite of an inline token other than a role (``<img>``, images, math with macros).
+
+    ``alone``: the token is all of its paragraph.
+    """
+    if token.type == "image":
+        return figures.markdown_image_token(token, source, ctx, alone)
     if token.type == "html_inline":
         if re.match(r"<img\b", source, re.IGNORECASE):
             return figures.img_tag_to_markdown(source, ctx, line)
+        if source.startswith("<!--"):
+            return comments.inline_comment(source, ctx)
         return None
     if token.type in ("math_inline", "math_inline_double"):
         return math.inline_math(source, ctx, line)
@@ -101,8 +108,9 @@ def html_block(token: Token, view: View, ctx: Context) -> str | None:
     content = token.content.rstrip("\n")
     if content.lstrip().startswith("<!--"):
         return comments.html_comment_block(token, ctx)
-    if figures.LONE_IMG.match(content):
-        return figures.img_tag_to_markdown(content, ctx, line)
+    images = figures.img_block(content, ctx, line)
+    if images is not None:
+        return images
     video = media.iframe_to_video(content, ctx, line)
     if video is not None:
         return video

@@ -5,6 +5,7 @@ MyST::
     ```{list-table} Messwerte
     :header-rows: 1
     :name: tbl-werte
+    :widths: 30 70
 
     * - Grösse
       - Wert
@@ -18,52 +19,155 @@ Quarto::
     |---|---|
     | $k$ | 3 |
 
-    : Messwerte {#tbl-werte}
+    : Messwerte {#tbl-werte tbl-colwidths="[30,70]"}
 
 ```` ```{table} Caption ```` around a Markdown table keeps the table and gains the same
-caption line.
+caption line; around anything else (an HTML table) it becomes a ``::: {#tbl-x}`` div
+with the caption as its last paragraph.
 """
 
 from __future__ import annotations
+
+import re
+
+from markdown_it.token import Token
 
 from ..context import Context
 from ..directives import Directive
 from ..labels import quarto_id
 from ..parser import shared_parser
-from .base import Rewrite
+from .base import FENCE, Rewrite, attr_value, div_open
+
+_ITEM = re.compile(r"[ \t]*[-*+](?:[ \t]+|$)")
+#: options a pipe table can express, or that only concern Sphinx's HTML
+_TABLE_OPTIONS = {"header-rows", "name", "widths", "class"}
 
 
-def _caption_line(d: Directive, ctx: Context) -> str:
-    caption = d.argument
-    name = d.option("name")
-    ident = ""
-    if name:
-        label = ctx.labels.get(name)
-        ident = label.quarto_id if label else quarto_id(name, "tbl")
-    if not caption and not ident:
+def escape_pipes(text: str) -> str:
+    """Escape the ``|`` that would end a pipe-table cell; code spans and math keep theirs.
+
+    Pandoc splits cells around code and math, and keeps a backslash inside them.
+
+    >>> escape_pipes("a | b `c|d` $x|y$")
+    'a \\\\| b `c|d` $x|y$'
+    """
+    out: list[str] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if ch == "`":
+            run = len(text[i:]) - len(text[i:].lstrip("`"))
+            close = re.compile(r"(?<!`)" + "`" * run + r"(?!`)").search(text, i + run)
+            if close:
+                out.append(text[i : close.end()])
+                i = close.end()
+                continue
+            out.append("`" * run)
+            i += run
+            continue
+        if ch == "$":
+            delim = "$$" if text.startswith("$$", i) else "$"
+            end = text.find(delim, i + len(delim))
+            if end > i + len(delim):
+                out.append(text[i : end + len(delim)])
+                i = end + len(delim)
+                continue
+        out.append("\\|" if ch == "|" else ch)
+        i += 1
+    return "".join(out)
+
+
+def caption_line(caption: str, attrs: list[str]) -> str:
+    """Quarto's table caption: ``: Caption {#tbl-x .cls key="v"}``.
+
+    >>> caption_line("Werte", ["#tbl-werte"]), caption_line("", ["#tbl-x"]), caption_line("A", [])
+    (': Werte {#tbl-werte}', ': {#tbl-x}', ': A')
+    """
+    inner = " ".join(a for a in attrs if a)
+    parts = [p for p in (caption.strip(), f"{{{inner}}}" if inner else "") if p]
+    return ": " + " ".join(parts) if parts else ""
+
+
+def _table_id(d: Directive, ctx: Context) -> str:
+    name = d.option("name").strip()
+    if not name:
         return ""
-    if ident:
-        return f": {ctx.convert_fragment(caption, d.lineno)} {{#{ident}}}".replace(":  {", ": {")
-    return f": {ctx.convert_fragment(caption, d.lineno)}"
+    label = ctx.labels.get(name)
+    return "#" + (label.quarto_id if label else quarto_id(name, "tbl"))
+
+
+def _colwidths(d: Directive, ctx: Context, ncols: int | None) -> str:
+    """``:widths: 30 70`` → ``tbl-colwidths="[30,70]"`` (``auto``/``grid``: none)."""
+    raw = d.option("widths").strip()
+    if not raw or raw in ("auto", "grid"):
+        return ""
+    numbers = re.findall(r"\d+", raw)
+    if ncols is not None and len(numbers) != ncols:
+        ctx.warn(d.lineno, f"{{{d.name}}} :widths: {raw} does not match the {ncols} columns; left out")
+        return ""
+    return f"tbl-colwidths={attr_value('[' + ','.join(numbers) + ']')}"
+
+
+def _attrs(d: Directive, ctx: Context, ncols: int | None) -> list[str]:
+    classes = [f".{c}" for c in d.classes()]
+    for key in sorted(set(d.options) - _TABLE_OPTIONS):
+        ctx.info(d.lineno, f"{{{d.name}}} option :{key}: has no Quarto table equivalent; dropped")
+    return [_table_id(d, ctx), *classes, _colwidths(d, ctx, ncols)]
+
+
+def _caption(d: Directive, ctx: Context) -> str:
+    return ctx.convert_fragment(d.argument, d.lineno) if d.argument else ""
+
+
+def _is_single_paragraph(text: str) -> bool:
+    tokens = [t for t in shared_parser().parse(text) if t.level == 0 and t.nesting >= 0]
+    return len(tokens) <= 1 or [t.type for t in tokens] == ["paragraph_open"]
 
 
 def _cell_text(lines: list[str], ctx: Context, line: int) -> str:
+    """A list-table cell as one line of Quarto: converted, joined, pipes escaped."""
     text = "\n".join(lines).strip()
+    if not text:
+        return ""
+    if not _is_single_paragraph(text):
+        ctx.warn(line, "list-table cell with several blocks joined into one line (pipe tables hold one line per cell)")
     converted = ctx.convert_fragment(text, line)
     flat = " ".join(part.strip() for part in converted.split("\n") if part.strip())
-    if "\n\n" in text:
-        ctx.warn(line, "list-table cell with several paragraphs joined into one line")
-    return flat.replace("|", "\\|")
+    return escape_pipes(flat)
 
 
-def list_table(d: Directive, ctx: Context) -> Rewrite:
-    """A ``list-table`` (a list of lists) as a pipe table with a caption line."""
-    ctx.count("table")
-    body = "\n".join(d.body_lines)
-    tokens = shared_parser().parse(body)
+def _cell_lines(lines: list[str], first: int, outer_first: int) -> list[str]:
+    """The lines of a cell (inner list item) without the list markers and their indent.
+
+    ``* - Grösse`` (the row's marker on the same line) and ``  - Wert`` both give the
+    cell text after the inner marker; continuation lines lose the content indentation.
+    """
+    head = lines[first]
+    col = 0
+    if first == outer_first:
+        outer = _ITEM.match(head)
+        col = outer.end() if outer else 0
+    inner = _ITEM.match(head, col)
+    col = inner.end() if inner else col
+    cell = [head[col:]]
+    for text in lines[first + 1 :]:
+        cell.append(text[col:] if not text[:col].strip() else text.lstrip())
+    while cell and not cell[-1].strip():
+        cell.pop()
+    return cell
+
+
+def list_table_rows(d: Directive, ctx: Context) -> list[list[str]]:
+    """The rows of a ``list-table`` body, each a list of converted cell texts."""
+    tokens: list[Token] = shared_parser().parse(d.body)
     rows: list[list[str]] = []
     depth = 0
-    item_start: int | None = None
+    outer_first = -1
     for token in tokens:
         if token.type == "bullet_list_open":
             depth += 1
@@ -71,45 +175,69 @@ def list_table(d: Directive, ctx: Context) -> Rewrite:
                 rows.append([])
         elif token.type == "bullet_list_close":
             depth -= 1
-        elif token.type == "list_item_open" and depth == 2 and token.map is not None:
-            item_start = token.map[0]
-            cell_lines = d.body_lines[token.map[0] : token.map[1]]
-            if cell_lines:
-                first = cell_lines[0].lstrip()
-                marker = first[:2] if first[:1] in "-*+" else ""
-                indent = len(cell_lines[0]) - len(first) + len(marker)
-                cell_lines = [cell_lines[0][indent:]] + [ln[indent:] if len(ln) >= indent else ln.strip() for ln in cell_lines[1:]]
-            rows[-1].append(_cell_text(cell_lines, ctx, d.view.lineno(d.body_first + item_start)))
+        elif token.type == "list_item_open" and token.map is not None:
+            if depth == 1:
+                outer_first = token.map[0]
+            elif depth == 2:
+                first, end = token.map
+                lines = _cell_lines(d.body_lines[:end], first, outer_first)
+                rows[-1].append(_cell_text(lines, ctx, d.view.lineno(d.body_first + first)))
+    return rows
+
+
+def list_table(d: Directive, ctx: Context) -> Rewrite:
+    """A ``list-table`` (a list of lists) as a pipe table with a caption line."""
+    ctx.count("table")
+    rows = list_table_rows(d, ctx)
     if not rows:
         ctx.warn(d.lineno, "{list-table} without rows; kept as a div")
-        return Rewrite(open="::: {.list-table}\n", close=":::")
+        return Rewrite(open=div_open(".list-table") + "\n", close=FENCE)
     width = max(len(r) for r in rows)
+    if any(len(r) != width for r in rows):
+        ctx.warn(d.lineno, "{list-table} rows of different lengths; short rows padded with empty cells")
     rows = [r + [""] * (width - len(r)) for r in rows]
-    header_rows = int(d.option("header-rows") or 0)
+    header_rows = int(re.sub(r"\D", "", d.option("header-rows")) or 0)
     if header_rows > 1:
         ctx.warn(d.lineno, "pipe tables have one header row; the others become body rows")
-    lines: list[str] = []
     header = rows[0] if header_rows else [""] * width
     body_rows = rows[1:] if header_rows else rows
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append("|" + "|".join(["---"] * width) + "|")
-    lines.extend("| " + " | ".join(r) + " |" for r in body_rows)
-    caption = _caption_line(d, ctx)
+    lines = [_row(header), "|" + "|".join(["---"] * width) + "|", *(_row(r) for r in body_rows)]
+    caption = caption_line(_caption(d, ctx), _attrs(d, ctx, width))
     if caption:
         lines += ["", caption]
-    for key in sorted(set(d.options) - {"header-rows", "name", "widths", "width", "align", "class", "stub-columns"}):
-        ctx.warn(d.lineno, f"{{list-table}} option :{key}: not carried over")
     return Rewrite(open="", body="\n".join(lines), close="", parse_body=False)
 
 
+def _row(cells: list[str]) -> str:
+    """``| a | b |`` (an empty cell is ``| |``)."""
+    return "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"
+
+
+def _holds_pipe_table(d: Directive) -> bool:
+    return any(line.lstrip().startswith(("|", "+-", "+=")) for line in d.body_lines)
+
+
 def table(d: Directive, ctx: Context) -> Rewrite:
-    """```` ```{table} Caption ```` around a Markdown table: the table plus ``: Caption {#tbl-x}``."""
+    """```` ```{table} Caption ```` around a Markdown table: the table plus ``: Caption {#tbl-x}``.
+
+    Around other content (an HTML table) it is a cross-reference div:
+    ``::: {#tbl-x}`` holding the content and the caption as its last paragraph.
+    """
     ctx.count("table")
-    caption = _caption_line(d, ctx)
-    close = f"\n{caption}" if caption else ""
-    if d.body_lines and d.body_lines[-1].strip() == "":
-        close = caption
-    return Rewrite(open="", close=close)
+    caption = _caption(d, ctx)
+    attrs = _attrs(d, ctx, None)
+    if not _holds_pipe_table(d):
+        ident = attrs[0]
+        if not ident:
+            ctx.warn(d.lineno, "{table} without a Markdown table or :name:; written as a plain div")
+        tail = "\n" if d.body_lines and d.body_lines[-1].strip() else ""
+        close = f"{tail}{caption}\n{FENCE}" if caption else FENCE
+        return Rewrite(open=div_open(*([a for a in attrs if a] or [".table"])) + "\n", close=close)
+    line = caption_line(caption, attrs)
+    if not line:
+        return Rewrite(open="", close="")
+    blank = "" if d.body_lines and not d.body_lines[-1].strip() else "\n"
+    return Rewrite(open="", close=f"{blank}{line}")
 
 
 DIRECTIVES = {"list-table": list_table, "table": table}

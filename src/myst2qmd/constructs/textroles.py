@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ..context import Context
-from .base import Role, RoleResult, attr_value
+from .base import Role, RoleFn, RoleResult, attr_value
 
 
 def inline_code(text: str) -> str:
@@ -47,7 +47,16 @@ def abbr(role: Role, ctx: Context) -> RoleResult:
 
 
 def kbd(role: Role, ctx: Context) -> RoleResult:
-    return RoleResult("{{< kbd " + role.content.strip() + " >}}")
+    """``{kbd}`Ctrl+C``` → ``{{< kbd Ctrl+C >}}``; keys with spaces are quoted.
+
+    >>> kbd(Role("kbd", "Ctrl C", 1), Context()).text
+    '{{< kbd "Ctrl C" >}}'
+    """
+    keys = role.content.strip()
+    if re.search(r"[\s=\"'<>{}]", keys) or not keys:
+        quote = "'" if '"' in keys else '"'
+        keys = quote + keys.replace(quote, "") + quote
+    return RoleResult("{{< kbd " + keys + " >}}")
 
 
 def math(role: Role, ctx: Context) -> RoleResult:
@@ -67,7 +76,7 @@ def strong(role: Role, ctx: Context) -> RoleResult:
     return RoleResult(f"**{role.content}**")
 
 
-def span(css: str) -> object:
+def span(css: str) -> RoleFn:
     def role_fn(role: Role, ctx: Context) -> RoleResult:
         return RoleResult(f"[{role.content}]{{.{css}}}")
 
@@ -84,7 +93,7 @@ def index(role: Role, ctx: Context) -> RoleResult:
     return RoleResult(text)
 
 
-def raw(fmt: str) -> object:
+def raw(fmt: str) -> RoleFn:
     def role_fn(role: Role, ctx: Context) -> RoleResult:
         return RoleResult(f"{inline_code(role.content)}{{={fmt}}}")
 

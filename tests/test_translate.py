@@ -1,0 +1,174 @@
+"""The translation pipeline, with the pseudo engine and a fault-injecting OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fake_openai import FakeOpenAI
+from quarto_ast import summarize
+
+from myst2qmd import convert_text
+from myst2qmd.segments import extract_segments
+from myst2qmd.translate import Glossary, TranslationCache, Translator
+from myst2qmd.translate.engines.openai import OpenAIEngine
+from myst2qmd.translate.engines.pseudo import PseudoEngine
+from myst2qmd.translate.language import detect
+
+FAULTS = """\
+# Fehlerbehandlung
+
+Dieser Absatz wird ganz normal übersetzt, mit einem Verweis auf @fig-a und etwas Mathematik $x^2$.
+
+Hier kommt eine Drosselung vor, die beim ersten Mal mit einem Statuscode abgelehnt wird, siehe @fig-a.
+
+Ein Serverfehler trifft diesen Absatz zweimal, bevor er durchkommt, mit dem Code `print(1)`.
+
+Ein Zeitlimit lässt die erste Anfrage hängen, bis der Client aufgibt und es erneut versucht.
+
+Dieser Absatz bekommt immer Kaputtjson zurück, weil der Server kein gültiges JSON sendet.
+
+Hier geht ein Platzhalterweg verloren: die Formel $a+b$ kommt nicht zurück, auch nicht beim zweiten Mal.
+
+Kurz: Platzhalterweg bei $c$.
+
+Verdreht werden hier nur die Abstände in den Platzhaltern um $y$ und `z`, was erlaubt ist.
+
+Für diesen Absatz ist die Antwort Fehlend, der Schlüssel fehlt in der Antwort des Servers immer.
+
+Dieser Absatz wird immer Abgeschnitten, weil der Server die Länge als Grund angibt.
+
+Eine Vorrede steht immer vor der Übersetzung dieses Absatzes, und das ist nicht erlaubt.
+"""
+ALWAYS_FAILING = ("Kaputtjson", "Platzhalterweg", "Fehlend", "Abgeschnitten", "Vorrede")
+
+
+def _engine(server: FakeOpenAI, timeout: float = 2.0) -> OpenAIEngine:
+    return OpenAIEngine(server.base_url, "fake", None, timeout=timeout, backoff=0.05, max_attempts=4,
+                        max_batch_chars=400, max_batch_units=3)
+
+
+def test_pseudo_engine_on_the_seed(seed_text: str) -> None:
+    plain = convert_text(seed_text).text
+    engine = PseudoEngine()
+    translated, report, warnings = Translator(engine).translate_document(plain)
+    assert not report.kept and not warnings
+    # every prose segment came back upper-cased in ⟦ ⟧, except those already in English
+    english = 0
+    for segment in extract_segments(translated):
+        if segment.has_prose:
+            masked, _ = segment.masked()
+            if not masked.startswith("⟦"):
+                assert detect(masked, ("de", "en"))[0] == "en", segment
+                english += 1
+                continue
+            assert masked.endswith("⟧") and masked == masked.upper(), segment
+    assert english == report.already_in_target <= 5
+    before, after = summarize(plain), summarize(translated)
+    assert after.code_blocks == before.code_blocks
+    assert after.display_math == before.display_math and after.inline_math == before.inline_math
+    assert after.citations == before.citations
+    assert after.links == before.links
+    assert [i[0] for i in after.images] == [i[0] for i in before.images]
+    assert after.divs == before.divs
+    assert len(after.headers) == len(before.headers)
+    assert all(h[2].startswith("⟦") for h in after.headers)
+    assert "⟦CONVOLUTIONAL NEURAL NETWORKS⟧" in str(after.meta["title"]) or "⟦CONVOLUTIONAL" in translated
+    # what the engine received never holds code, math, references or URLs
+    sent = "\n".join(engine.sent)
+    assert "$" not in sent and "@fig-" not in sent and "http" not in sent and "```" not in sent
+
+
+def test_fault_injection_loses_nothing_and_names_what_was_kept() -> None:
+    qmd = convert_text(FAULTS).text
+    with FakeOpenAI(hang=3.0) as server:
+        engine = _engine(server, timeout=1.0)
+        translated, report, warnings = Translator(engine, jobs=4).translate_document(qmd, "faults.md")
+    segments = extract_segments(qmd)
+    expected_kept = sorted(s.line for s in segments if any(w in s.text for w in ALWAYS_FAILING)
+                           and "Formel" not in s.text)
+    assert sorted(line for line, _ in report.kept) == expected_kept
+    assert sorted(w.line for w in warnings) == expected_kept
+    for word in ALWAYS_FAILING:
+        assert word in translated  # the German paragraph is still there, whole
+    # translated after retries; the long Platzhalterweg paragraph by splitting it in halves
+    for word in ("Drosselung", "Serverfehler", "Zeitlimit", "Verdreht", "normal", "Formel"):
+        assert word not in translated
+    assert "Platzhalterweg bei $c$." in translated  # its own sentence: kept, whole, with its math
+    before, after = summarize(qmd), summarize(translated)
+    assert after.inline_math == before.inline_math
+    assert after.citations == before.citations
+    assert [c for c in after.text.split() if "print(1)" in c]
+    assert "⟨" not in translated and "⟩" not in translated
+
+
+def test_cache_second_run_makes_no_calls_and_an_edit_makes_one(tmp_path: Path) -> None:
+    qmd = convert_text(FAULTS.split("Hier kommt")[0] + "Ein zweiter Absatz mit einem Link auf [die Seite](https://example.org).\n").text
+    cache = TranslationCache(tmp_path / "tm.sqlite")
+    with FakeOpenAI() as server:
+        first, _, _ = Translator(_engine(server), cache=cache).translate_document(qmd)
+        calls = server.requests
+        assert calls >= 1
+        second, report, _ = Translator(_engine(server), cache=cache).translate_document(qmd)
+        assert server.requests == calls and second == first
+        assert report.cached == report.segments - report.nothing_to_translate - report.already_in_target
+        edited = qmd.replace("ganz normal", "völlig normal")
+        Translator(_engine(server), cache=cache).translate_document(edited)
+        assert server.requests == calls + 1
+        assert server.units == 1 + sum(len(b) for b in [[0]] * 0) + server.units - 1  # one unit in the new call
+        last_units = re.findall(r'"u\d+"', server.bodies[-1]["messages"][-1]["content"])
+        assert len(last_units) == 1
+
+
+def test_killed_run_resumes_without_retranslating(tmp_path: Path) -> None:
+    qmd = convert_text("\n\n".join(f"Absatz Nummer {n} erklärt die Faltung im Detail." for n in range(12)) + "\n").text
+    cache = TranslationCache(tmp_path / "tm.sqlite")
+
+    class Killed(Exception):
+        pass
+
+    with FakeOpenAI() as server:
+        engine = _engine(server)
+        engine.max_batch_units = 1
+        done = 0
+
+        def progress(n: int) -> None:
+            nonlocal done
+            done += n
+            if done == 5:
+                raise Killed
+
+        with pytest.raises(Killed):
+            Translator(engine, cache=cache, jobs=1, on_progress=progress).translate_document(qmd)
+        finished = server.units
+        assert 5 <= finished < 12
+        _, report, _ = Translator(_engine(server), cache=cache, jobs=1).translate_document(qmd)
+        # everything finished before the kill comes from the cache; only the rest is sent
+        assert report.cached == finished
+        assert report.units_sent == 12 - finished == server.units - finished
+        assert report.translated == 12 - finished
+
+
+def test_glossary_goes_into_the_prompt_and_is_checked() -> None:
+    qmd = convert_text("Die Faltung ist eine Operation auf Bildern mit einem Filter.\n\nEin Satz ohne Fachbegriff hier.\n").text
+    glossary = Glossary({"Faltung": "convolution", "Merkmalskarte": "feature map"})
+    with FakeOpenAI() as server:
+        _, _, warnings = Translator(_engine(server), glossary=glossary).translate_document(qmd)
+        system = server.bodies[0]["messages"][0]["content"]
+    assert "Faltung → convolution" in system
+    assert "Merkmalskarte" not in system  # only entries that occur in the batch
+    assert any("glossary term not used: Faltung → convolution" in w.message for w in warnings)
+
+
+def test_english_and_empty_segments_are_not_sent() -> None:
+    qmd = convert_text(
+        "This paragraph is already written in English and talks about convolutional networks.\n\n"
+        "Source: {cite}`li_2022`.\n\nDieser Absatz ist auf Deutsch geschrieben und muss übersetzt werden.\n"
+    ).text
+    engine = PseudoEngine()
+    translated, report, _ = Translator(engine).translate_document(qmd)
+    assert report.already_in_target == 1
+    assert report.nothing_to_translate == 0
+    assert len(engine.sent) == 2  # "Source: ⟨1⟩." has a word; the English paragraph is not sent
+    assert "This paragraph is already written in English" in translated
