@@ -75,8 +75,10 @@ def read_source(path: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
         raise UsageError(
-            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}, "
+            f"offset {exc.start}); "
             "re-encode it, e.g. iconv -f latin1 -t utf-8"
         ) from exc
 
@@ -91,17 +93,37 @@ def write_atomically(path: Path, text: str) -> None:
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         else:
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_stdout(text: str) -> None:
+    """Write ``text`` as UTF-8 bytes, whatever the locale says stdout's encoding is."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (tests, some IDEs)
+        sys.stdout.write(text)
+    else:
+        buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+
+
 def summary(result: Result, src: Path, out: str) -> str:
     counts = result.counts
     shown = ["figure", "citation", "reference", "callout", "code cell", "equation", "table", "LaTeX comment removed"]
-    parts = [f"{counts[k]} {k}{'s' if counts[k] != 1 and not k.endswith('removed') else ''}" for k in shown if counts.get(k)]
+    parts = [
+        f"{counts[k]} {k}{'s' if counts[k] != 1 and not k.endswith('removed') else ''}"
+        for k in shown if counts.get(k)
+    ]
     n_warn = sum(1 for w in result.warnings if w.level == "warning")
     parts.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}")
     return f"{src} -> {out}: " + ", ".join(parts)
@@ -144,10 +166,23 @@ def run_convert(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     if out_path is None:
-        sys.stdout.write(result.text)
-        sys.stdout.flush()
+        try:
+            write_stdout(result.text)
+        except BrokenPipeError:
+            # the reader went away (`| head`): stop quietly, and keep Python's exit flush quiet
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):  # a stream without a file descriptor
+                pass
+            return EXIT_ERROR
     else:
-        write_atomically(out_path, result.text)
+        try:
+            write_atomically(out_path, result.text)
+        except OSError as exc:
+            print(f"myst2qmd: error: cannot write {out_path}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
     if not args.quiet:
         print(summary(result, src, "stdout" if out_path is None else str(out_path)), file=sys.stderr)
     return EXIT_OK

@@ -182,8 +182,54 @@ def _structural_edges(kind: str, content: str) -> tuple[int, int]:
     return lead, trail
 
 
+_CELL_INFO = re.compile(r"^\{(python|r|julia|bash|sh)\b[^}]*\}$")
+
+
+def python_comments(code: str) -> list[tuple[int, int, str]]:
+    """``(line, column, text)`` of every ``#`` comment in Python ``code`` (never in strings).
+
+    >>> python_comments("x = '# no'  # yes\n#| echo: false\n")
+    [(0, 11, '# yes')]
+    """
+    import io
+    import tokenize
+
+    found = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.type == tokenize.COMMENT and not tok.string.startswith(("#|", "#!")):
+                found.append((tok.start[0] - 1, tok.start[1], tok.string))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return found
+    return found
+
+
+def hash_comments(code: str) -> list[tuple[int, int, str]]:
+    """``#`` comments of R, Julia or shell code: a ``#`` outside quotes to the end of the line."""
+    found = []
+    for n, line in enumerate(code.split("\n")):
+        quote = ""
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if quote:
+                if ch == "\\":
+                    i += 1
+                elif ch == quote:
+                    quote = ""
+            elif ch in "'\"`":
+                quote = ch
+            elif ch == "#":
+                if not line[i:].startswith(("#|", "#!")):
+                    found.append((n, i, line[i:]))
+                break
+            i += 1
+    return found
+
+
 class _Extractor:
-    def __init__(self, text: str):
+    def __init__(self, text: str, code_comments: bool = False):
+        self.code_comments = code_comments
         from .convert import Converter
 
         self.text = text
@@ -259,12 +305,33 @@ class _Extractor:
             elif ttype == "inline" and not in_table and token.map is not None:
                 kind = self.kind_of(tokens, index, context, div_kind, paragraphs_in_div)
                 self.inline_segment(token, InlineLocator(token.content, view, token.map[0]), view, kind)
+            elif ttype == "fence" and self.code_comments and _CELL_INFO.match(token.info.strip()):
+                self.comment_segments(token, view)
             elif ttype == "colon_fence" and index in parsed.bodies:
                 ident = re.match(r"\{#([\w-]+)", token.info.strip())
                 classes = re.findall(r"\.([\w-]+)", token.info)
                 kind = "figure" if ident and ident.group(1).startswith("fig-") else (
                     "callout" if any(c.startswith("callout-") for c in classes) else "div")
                 self.walk(parsed.bodies[index], divs + [kind])
+
+    def comment_segments(self, token: Token, view: View) -> None:
+        """``# a comment`` in an executable cell: its words, after ``# ``, are a segment."""
+        assert token.map is not None
+        language = _CELL_INFO.match(token.info.strip())
+        code = token.content
+        comments = python_comments(code) if language and language.group(1) == "python" else hash_comments(code)
+        first = token.map[0] + 1
+        for line, col, text in comments:
+            body = text.lstrip("#").lstrip()
+            if not body.strip():
+                continue
+            offset = col + len(text) - len(body)
+            src = view.line(first + line)
+            code_line = code.split("\n")[line]
+            shift = len(src) - len(code_line) if src.endswith(code_line) else 0
+            start = view.abs(first + line, shift + offset)
+            protected = [m.span() for m in re.finditer(r"`[^`]*`|https?://\S+", body)]
+            self.add("code-comment", start, start + len(body), body, view.lineno(first + line), protected)
 
     @staticmethod
     def kind_of(tokens: list[Token], index: int, context: list[str], div_kind: str,
@@ -307,9 +374,12 @@ class _Extractor:
                 return
 
 
-def extract_segments(qmd: str) -> list[Segment]:
-    """The translatable segments of a Quarto document, in document order."""
-    extractor = _Extractor(qmd)
+def extract_segments(qmd: str, code_comments: bool = False) -> list[Segment]:
+    """The translatable segments of a Quarto document, in document order.
+
+    ``code_comments``: also the ``#`` comments of executable cells (never strings or code).
+    """
+    extractor = _Extractor(qmd, code_comments)
     root = View.root(qmd)
     parsed = extractor.converter.parse(root)
     extractor.front_matter_title(parsed.tokens, root)
@@ -325,7 +395,7 @@ def _encode(segment: Segment, text: str) -> str:
         return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
     if segment.encoding == "attr":
         return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    if segment.kind in ("heading", "table-cell", "term", "title", "table-caption"):
+    if segment.kind in ("heading", "table-cell", "term", "title", "table-caption", "code-comment"):
         text = text.replace("\n", " ")
     if segment.kind == "table-cell":
         text = re.sub(r"(?<!\\)\|", r"\\|", text)

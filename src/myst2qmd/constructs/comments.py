@@ -2,7 +2,8 @@
 
 * HTML comments holding LaTeX (``<!-- ### BEGIN LATEX EXPORT … ### END LATEX EXPORT -->``
   and any comment that is LaTeX source) are removed; other HTML comments stay verbatim.
-* MyST ``% comment`` lines become HTML comments: ``% todo`` → ``<!-- todo -->``.
+* MyST ``% comment`` lines become HTML comments: ``% todo`` → ``<!-- todo -->``, except
+  commented-out LaTeX (``% \\newpage``), which goes too.
 """
 
 from __future__ import annotations
@@ -77,7 +78,19 @@ def inline_comment(source: str, ctx: Context) -> str | None:
 
 
 def line_comment(token: Token, ctx: Context) -> str:
-    """``% a`` / ``% b`` → ``<!-- a -->`` / ``<!-- b -->``."""
+    """``% a`` / ``% b`` → ``<!-- a -->`` / ``<!-- b -->``; commented-out LaTeX goes.
+
+    ``% \\begin{frame}`` … ``% \\end{frame}`` is removed whole, a ``% \\newpage`` line on
+    its own (each line is an HTML comment of its own afterwards, and those are judged alone).
+    """
+    if is_latex_comment(token.content):
+        ctx.count("LaTeX comment removed")
+        return ""
     ctx.count("comment")
-    lines = token.content.split("\n")
-    return "\n".join(f"<!-- {line.strip().replace('--', '- -')} -->" for line in lines)
+    lines = [line.strip() for line in token.content.split("\n")]
+    kept = [line for line in lines if not is_latex_comment(line)]
+    if len(kept) < len(lines):
+        ctx.count("LaTeX comment removed")
+    if not kept:
+        return ""
+    return "\n".join(f"<!-- {line.replace('--', '- -')} -->" for line in kept)

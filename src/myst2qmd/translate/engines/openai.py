@@ -34,6 +34,10 @@ unchanged, where it belongs in the translated sentence.
 - Answer with the JSON object only: no explanation, no code fence."""
 
 
+EXAMPLE_IN = {"e1": "Ein Filter gleitet über das Bild ⟨1⟩, siehe ⟨2⟩.", "e2": "Quelle: ⟨1⟩."}
+EXAMPLE_OUT = {"e1": "A filter slides over the image ⟨1⟩, see ⟨2⟩.", "e2": "Source: ⟨1⟩."}
+
+
 def retry_after(response: httpx.Response) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
     value = response.headers.get("retry-after")
@@ -82,7 +86,8 @@ class OpenAIEngine:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.max_tokens = max_tokens
-        self._structured = True
+        #: 2: response_format json_schema, 1: json_object (with the schema), 0: plain JSON in the prompt
+        self._structured = 2
         self._lock = threading.Lock()
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
@@ -98,7 +103,14 @@ class OpenAIEngine:
         if notes:
             system += "\n" + "\n".join(notes)
         payload = json.dumps({unit.id: unit.text for unit in units}, ensure_ascii=False)
-        return [{"role": "system", "content": system}, {"role": "user", "content": payload}]
+        messages = [{"role": "system", "content": system}]
+        if request.source_lang == "de" and request.target_lang == "en":
+            # one worked example: small local models follow it far better than the rules alone
+            messages += [
+                {"role": "user", "content": json.dumps(EXAMPLE_IN, ensure_ascii=False)},
+                {"role": "assistant", "content": json.dumps(EXAMPLE_OUT, ensure_ascii=False)},
+            ]
+        return messages + [{"role": "user", "content": payload}]
 
     def _body(self, units: list[Unit], request: Request) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.model, "messages": self._messages(units, request), "temperature": 0}
@@ -106,21 +118,20 @@ class OpenAIEngine:
             body["max_tokens"] = self.max_tokens
         else:
             body["max_tokens"] = max(256, sum(len(u.text) for u in units) * 2 + 64 * len(units))
-        if self._structured:
-            ids = [unit.id for unit in units]
+        ids = [unit.id for unit in units]
+        schema = {
+            "type": "object",
+            "properties": {i: {"type": "string"} for i in ids},
+            "required": ids,
+            "additionalProperties": False,
+        }
+        if self._structured == 2:
             body["response_format"] = {
                 "type": "json_schema",
-                "json_schema": {
-                    "name": "translations",
-                    "strict": True,
-                    "schema": {
-                        "type": "object",
-                        "properties": {i: {"type": "string"} for i in ids},
-                        "required": ids,
-                        "additionalProperties": False,
-                    },
-                },
+                "json_schema": {"name": "translations", "strict": True, "schema": schema},
             }
+        elif self._structured == 1:
+            body["response_format"] = {"type": "json_object", "schema": schema}
         return body
 
     def _post(self, units: list[Unit], request: Request) -> dict[str, Any]:
@@ -143,8 +154,10 @@ class OpenAIEngine:
                         if isinstance(data, dict):
                             return data
                         last = "the server sent an unexpected body"
-                elif status in (400, 422) and self._structured and "response_format" in response.text:
-                    self._structured = False  # the server has no structured output: plain JSON
+                elif status >= 400 and self._structured and "response_format" in response.text:
+                    # the server has no (such) structured output: step down to the next form
+                    with self._lock:
+                        self._structured -= 1
                     continue
                 elif status in (401, 403):
                     raise FatalEngineError(f"the server refused the key (HTTP {status}); set OPENAI_API_KEY")
