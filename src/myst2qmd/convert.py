@@ -23,8 +23,8 @@ from .constructs.base import FENCE, Role, Rewrite
 from .constructs.frontmatter import frontmatter_edits, read_kernel
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
-from .directives import Directive, directive_name, read_directive
-from .edits import Edit, apply_edits, check_untouched
+from .directives import Directive, container_prefix_len, directive_name, read_directive
+from .edits import Edit, Normalized, apply_edits, check_untouched
 from .parser import shared_parser
 from .source import View
 
@@ -326,8 +326,11 @@ class Converter:
                 new_open = "\n" + directive.indent + new_open
             if directive.option_errors:
                 for err in directive.option_errors:
-                    self.ctx.warn(directive.lineno, f"{{{directive.name}}}: {err}; options kept as a comment")
-                new_open += directive.indent + "<!-- " + " ".join(directive.raw_options).replace("--", "- -") + " -->\n"
+                    self.ctx.warn(directive.lineno, f"{{{directive.name}}}: {err}; options kept as a comment before it")
+                # before the construct, never inside it (inside a code cell it would be code)
+                raw = "\n".join(directive.raw_options).replace("-->", "--&gt;")
+                comment = _indent(f"<!-- {{{directive.name}}} options that could not be read:\n{raw}\n-->", directive.indent)
+                new_open = comment + "\n" + directive.indent + new_open
             if new_open == "" and directive.body_first < view.nlines:
                 start = view.abs(first_line, 0)
                 if rewrite.body is None and (first_line == 0 or not view.line(first_line - 1).strip()):
@@ -358,7 +361,7 @@ class Converter:
                 if new_close == "":
                     self.add(view.abs(line, 0), view.abs_line_end(line), "", f"directive {directive.name}")
                 else:
-                    start = view.abs(line, len(src) - len(src.lstrip(" \t")))
+                    start = view.abs(line, container_prefix_len(src))
                     self.add(start, view.abs(line, len(src)), _indent(new_close, directive.indent), f"directive {directive.name}")
             else:
                 self.ctx.warn(directive.lineno, f"{{{directive.name}}} is never closed; closed at the end of the file")
@@ -449,22 +452,19 @@ def convert_text(
         external_labels=dict(external_labels or {}),
     )
     ctx = Context(path=path, options=options)
-    bom = text.startswith("\ufeff")
-    if bom:
+    if text.startswith("\ufeff"):
         text = text[1:]
-    crlf = "\r\n" in text
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    source = Normalized(text)
     with _deep_recursion(20000):
         converter = Converter(ctx)
-        edits = converter.document(text)
-        out = apply_edits(text, edits)
-        check_untouched(text, edits, out)
+        edits = converter.document(source.text)
+        out = apply_edits(source.text, edits)
+        check_untouched(source.text, edits, out)
+        if source.changed:
+            out = source.rebuild(edits)
         if escape_fences:
             out = registry.escape_fences(out)
     registry.report_macros(ctx)
-    if crlf:
-        out = out.replace("\n", "\r\n")
     counts = dict(ctx.counts)
     warnings = sorted(ctx.warnings, key=lambda w: w.line)
     return Result(text=out, warnings=warnings, counts=counts, labels=dict(ctx.labels))

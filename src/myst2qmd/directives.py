@@ -122,6 +122,16 @@ def _parse_options(lines: list[str]) -> tuple[dict[str, Any], int, list[str]]:
     return options, used, errors
 
 
+def container_strip(line: str) -> str:
+    """A line without its indentation and block-quote markers: ``"  > ```"`` → ``"```"``."""
+    return re.sub(r"^[ \t>]*", "", line)
+
+
+def container_prefix_len(line: str) -> int:
+    """How many leading characters of ``line`` are indentation or block-quote markers."""
+    return len(line) - len(container_strip(line))
+
+
 def read_directive(token: Token, view: View) -> Directive | None:
     """Read the directive in a ``fence`` or ``colon_fence`` token, or ``None`` if it is code."""
     name = directive_name(token.info)
@@ -132,15 +142,16 @@ def read_directive(token: Token, view: View) -> Directive | None:
     argument = match.group(2).strip()
     first, end = block_lines(token)
     open_src = view.line(first)
-    indent = open_src[: len(open_src) - len(open_src.lstrip(" \t"))]
+    # what stands before the fence: indentation, or a block quote's "> " (kept on every new line)
+    marker_col = open_src.find(token.markup)
+    indent = open_src[:marker_col] if marker_col >= 0 else open_src[: len(open_src) - len(open_src.lstrip(" \t"))]
     marker = token.markup
     content_lines = token.content.split("\n")
     if content_lines and content_lines[-1] == "":
         content_lines.pop()
     last = end - 1
-    closes = last > first and view.line(last).strip().startswith(marker[0] * len(marker)) and (
-        view.line(last).strip().strip(marker[0]) == ""
-    )
+    closing = container_strip(view.line(last))
+    closes = last > first and closing.startswith(marker[0] * len(marker)) and closing.strip(marker[0]).strip() == ""
     n_content = (last - first - 1) if closes else (end - first - 1)
     content_lines = content_lines[:n_content] if n_content >= 0 else []
     # markdown-it may drop trailing blank lines of an unclosed fence

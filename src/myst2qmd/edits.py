@@ -7,6 +7,8 @@ outside an edit is the byte the author wrote.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 
@@ -29,7 +31,7 @@ class OverlappingEditsError(ValueError):
     """Two constructs claimed the same bytes; a converter bug, never silently resolved."""
 
 
-def _ordered(edits: list[Edit]) -> list[Edit]:
+def ordered_edits(edits: list[Edit]) -> list[Edit]:
     # insertions at a position come before a replacement that starts there
     return sorted(edits, key=lambda e: (e.start, e.end != e.start, e.end))
 
@@ -43,7 +45,7 @@ def apply_edits(source: str, edits: list[Edit]) -> str:
     out: list[str] = []
     pos = 0
     previous: Edit | None = None
-    for edit in _ordered(edits):
+    for edit in ordered_edits(edits):
         if edit.start < pos:
             raise OverlappingEditsError(
                 f"edits overlap: {previous} and {edit} at offset {edit.start}"
@@ -62,7 +64,7 @@ def untouched_spans(source: str, edits: list[Edit]) -> list[tuple[int, int]]:
     """The spans of ``source`` that no edit covers, in order."""
     spans = []
     pos = 0
-    for edit in _ordered(edits):
+    for edit in ordered_edits(edits):
         if edit.start > pos:
             spans.append((pos, edit.start))
         pos = max(pos, edit.end)
@@ -83,3 +85,53 @@ def check_untouched(source: str, edits: list[Edit], result: str) -> None:
         if found < 0:
             raise AssertionError(f"bytes {start}..{end} of the input changed: {chunk[:60]!r}")
         pos = found + len(chunk)
+
+
+class Normalized:
+    """The text the parser sees, and the way back to the bytes the author wrote.
+
+    markdown-it turns ``\r\n`` and ``\r`` into ``\n`` and NUL into U+FFFD; we do the same
+    before parsing so offsets agree, and :meth:`rebuild` writes every untouched span from the
+    original (mixed line endings and NULs included). Replacement text gets the file's
+    majority line ending.
+    """
+
+    def __init__(self, original: str):
+        self.original = original
+        text = original.replace("\r\n", "\n")
+        self._crlf: list[int] = []
+        if len(text) != len(original):
+            shift = 0
+            for match in re.finditer("\r\n", original):
+                self._crlf.append(match.start() - shift)
+                shift += 1
+        text = text.replace("\r", "\n")
+        self._nul = "\0" in text and "\ufffd" not in text
+        if self._nul:
+            text = text.replace("\0", "\ufffd")
+        self.text = text
+        lines = text.count("\n")
+        self.newline = "\r\n" if lines and len(self._crlf) * 2 > lines else "\n"
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+    def to_original(self, offset: int) -> int:
+        return offset + bisect_left(self._crlf, offset)
+
+    def _new(self, text: str) -> str:
+        if self._nul:
+            text = text.replace("\ufffd", "\0")
+        return text.replace("\n", self.newline) if self.newline != "\n" else text
+
+    def rebuild(self, edits: list[Edit]) -> str:
+        """Apply ``edits`` (offsets into :attr:`text`) onto the original."""
+        pieces: list[str] = []
+        pos = 0
+        for edit in ordered_edits(edits):
+            pieces.append(self.original[self.to_original(pos) : self.to_original(edit.start)])
+            pieces.append(self._new(edit.new))
+            pos = edit.end
+        pieces.append(self.original[self.to_original(pos) :])
+        return "".join(pieces)
