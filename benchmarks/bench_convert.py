@@ -90,8 +90,7 @@ def one_run(version: Version, texts: list[str]) -> float:
 def report(label: str, seconds: list[float], files: int, megabytes: float) -> None:
     def line(name: str, amount: float, fmt: str) -> str:
         rates = [amount / s for s in seconds]
-        return (f"  {name:<8} {statistics.median(rates):{fmt}}  "
-                f"(min {min(rates):{fmt}}, max {max(rates):{fmt}})")
+        return f"  {name:<8} {statistics.median(rates):{fmt}}  (min {min(rates):{fmt}}, max {max(rates):{fmt}})"
 
     print(f"{label}:")
     print(line("files/s", files, ".1f"))
@@ -124,8 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     texts = make_copies(args.seed.read_text(encoding="utf-8"), args.files)
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     current = Version("working tree", ROOT / "src")
-    print(f"{args.files} copies of {args.seed.name}, {megabytes:.2f} MB per run, "
-          f"{args.repeats} runs; Python {sys.version.split()[0]}")
+    print(
+        f"{args.files} copies of {args.seed.name}, {megabytes:.2f} MB per run, "
+        f"{args.repeats} runs; Python {sys.version.split()[0]}"
+    )
 
     if not args.baseline:
         one_run(current, texts[:1])
@@ -144,12 +145,13 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 t_base, t_cur = one_run(base, texts), one_run(current, texts)
             pairs.append((t_cur, t_base))
-    report(f"myst2qmd {current.version} ({current.label})", [p[0] for p in pairs],
-           args.files, megabytes)
+    report(f"myst2qmd {current.version} ({current.label})", [p[0] for p in pairs], args.files, megabytes)
     report(f"myst2qmd {base.version} ({base.label})", [p[1] for p in pairs], args.files, megabytes)
     ratios = [t_base / t_cur for t_cur, t_base in pairs]
-    print(f"speed-up (baseline time / working-tree time): {statistics.median(ratios):.3f}  "
-          f"(min {min(ratios):.3f}, max {max(ratios):.3f}; > 1 means the working tree is faster)")
+    print(
+        f"speed-up (baseline time / working-tree time): {statistics.median(ratios):.3f}  "
+        f"(min {min(ratios):.3f}, max {max(ratios):.3f}; > 1 means the working tree is faster)"
+    )
     return 0
 
 

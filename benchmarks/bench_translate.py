@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from fake_openai import FakeOpenAI  # noqa: E402
-
 from myst2qmd import convert_text  # noqa: E402
 from myst2qmd.translate import TranslationCache, Translator  # noqa: E402
 from myst2qmd.translate.engines.openai import OpenAIEngine  # noqa: E402
@@ -53,7 +52,7 @@ def main() -> int:
     results: dict[int, list[float]] = {1: [], 8: []}
     sent = calls = 0
     with FakeOpenAI(delay=args.delay) as server, tempfile.TemporaryDirectory() as tmp:
-        for n in range(args.repeat):
+        for _ in range(args.repeat):
             for jobs in (1, 8):  # alternate, so machine noise hits both
                 elapsed, sent, calls = run(qmd, server, jobs, TranslationCache(None))
                 results[jobs].append(elapsed)
@@ -63,11 +62,16 @@ def main() -> int:
         warm, _, warm_calls = run(qmd, server, 8, cache)
         assert server.requests == before and warm_calls == 0
     med1, med8 = statistics.median(results[1]), statistics.median(results[8])
-    print(f"seed chapter: {len(source):,} characters, {len(qmd):,} after conversion; server delay {args.delay * 1000:.0f} ms")
+    print(
+        f"seed chapter: {len(source):,} characters, {len(qmd):,} after conversion; "
+        f"server delay {args.delay * 1000:.0f} ms"
+    )
     for jobs in (1, 8):
         times = results[jobs]
-        print(f"  --jobs {jobs}: median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f}), "
-              f"{calls} requests")
+        print(
+            f"  --jobs {jobs}: median {statistics.median(times):.2f} s (min {min(times):.2f}, max {max(times):.2f}), "
+            f"{calls} requests"
+        )
     print(f"  speed-up --jobs 8 vs --jobs 1: {med1 / med8:.2f}x")
     print(f"  characters sent: {sent:,} = {sent / len(source):.0%} of the chapter a whole-file prompt would send")
     print(f"  from the cache: {warm:.3f} s, 0 requests (cold run with cache: {cold:.2f} s)")

@@ -19,3 +19,12 @@ def seed_text() -> str:
     if not SEED.is_file():
         pytest.fail(f"seed chapter not found at {SEED} (set MYST2QMD_SHARED)")
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _no_engine_and_private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests choose their translation engine explicitly and never share the user's cache."""
+    monkeypatch.setenv("MYST2QMD_ENGINE", "none")
+    monkeypatch.setenv("MYST2QMD_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    for var in ("DEEPL_AUTH_KEY", "OPENAI_API_KEY", "MYST2QMD_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)

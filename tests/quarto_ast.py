@@ -45,9 +45,7 @@ def stringify(node: Any) -> str:
             out.append(el["c"])
         elif t in ("Space", "SoftBreak", "LineBreak"):
             out.append(" ")
-        elif t == "Code":
-            out.append(el["c"][1])
-        elif t == "Math":
+        elif t == "Code" or t == "Math":
             out.append(el["c"][1])
     return "".join(out)
 
@@ -80,7 +78,9 @@ class Summary:
     @property
     def cross_refs(self) -> list[str]:
         """Citation keys that are Quarto cross-references (``@fig-x``)."""
-        return [c for c in self.citations if re.match(r"^(fig|tbl|eq|sec|lst|exr|thm|lem|def|cor|prp|cnj|exm|rem|alg)-", c)]
+        return [
+            c for c in self.citations if re.match(r"^(fig|tbl|eq|sec|lst|exr|thm|lem|def|cor|prp|cnj|exm|rem|alg)-", c)
+        ]
 
     @property
     def bib_citations(self) -> list[str]:

@@ -42,15 +42,22 @@ CHAPTER = (
 )
 
 
-def clean_env(**extra: str) -> dict[str, str]:
+def clean_env(default_engine: bool = True, **extra: str) -> dict[str, str]:
+    """The environment without MYST2QMD_* settings; translation off unless a test asks for it
+    (``--engine auto`` would pick the installed local model)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYST2QMD_")}
+    if default_engine:
+        env["MYST2QMD_ENGINE"] = "none"
+    env["MYST2QMD_CACHE_DIR"] = os.environ.get("MYST2QMD_CACHE_DIR", "")
     env.update(extra)
     return env
 
 
-def run(args: list[str], cwd: Path, launcher: str = "module", **env: str) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], cwd: Path, launcher: str = "module", default_engine: bool = True, **env: str
+) -> subprocess.CompletedProcess:
     proc = subprocess.run(
-        LAUNCHERS[launcher] + args, cwd=cwd, env=clean_env(**env), capture_output=True, timeout=120
+        LAUNCHERS[launcher] + args, cwd=cwd, env=clean_env(default_engine, **env), capture_output=True, timeout=120
     )
     assert b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
     return proc
@@ -75,8 +82,9 @@ def in_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """For main(argv): run in tmp_path with no MYST2QMD_* variables."""
     monkeypatch.chdir(tmp_path)
     for name in list(os.environ):
-        if name.startswith("MYST2QMD_"):
+        if name.startswith("MYST2QMD_") and name != "MYST2QMD_CACHE_DIR":
             monkeypatch.delenv(name)
+    monkeypatch.setenv("MYST2QMD_ENGINE", "none")  # --engine auto would pick the installed local model
     return tmp_path
 
 
@@ -252,8 +260,7 @@ def _same_file_outputs(tmp_path: Path, src: Path) -> dict[str, list[str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["same path", "relative spelling", "symlink", "hard link",
-                                  "source through symlink"])
+@pytest.mark.parametrize("case", ["same path", "relative spelling", "symlink", "hard link", "source through symlink"])
 def test_output_onto_the_input_is_refused(case: str, chapter: Path, tmp_path: Path) -> None:
     args = _same_file_outputs(tmp_path, chapter)[case]
     proc = run(args, cwd=tmp_path)
@@ -322,7 +329,9 @@ def test_new_output_respects_umask(chapter: Path, in_folder: Path) -> None:
 
 
 def test_failed_write_keeps_old_output_and_leaves_no_temp_file(
-    chapter: Path, in_folder: Path, monkeypatch: pytest.MonkeyPatch,
+    chapter: Path,
+    in_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = in_folder / "kapitel.qmd"
@@ -340,7 +349,9 @@ def test_failed_write_keeps_old_output_and_leaves_no_temp_file(
 
 
 def test_unexpected_error_exits_1_without_traceback(
-    chapter: Path, in_folder: Path, monkeypatch: pytest.MonkeyPatch,
+    chapter: Path,
+    in_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     def boom(*args, **kwargs):
@@ -354,7 +365,9 @@ def test_unexpected_error_exits_1_without_traceback(
 
 
 def test_closed_stdout_is_not_a_traceback(
-    chapter: Path, in_folder: Path, monkeypatch: pytest.MonkeyPatch,
+    chapter: Path,
+    in_folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     class ClosedPipe(io.RawIOBase):
@@ -378,22 +391,24 @@ def _images_path(qmd: str) -> str | None:
 
 
 def test_config_file_environment_and_flags(chapter: Path, tmp_path: Path) -> None:
-    (tmp_path / "myst2qmd.toml").write_text(
-        'images-path = "/toml/"\nescape-fences = true\n', encoding="utf-8"
-    )
+    (tmp_path / "myst2qmd.toml").write_text('images-path = "/toml/"\nescape-fences = true\n', encoding="utf-8")
     out = run(["convert", "kapitel.md", "-o", "-"], cwd=tmp_path).stdout.decode("utf-8")
     assert _images_path(out) == "/toml/"
     assert "\\```python" in out
     assert out == expected(images_path="/toml/", escape_fences=True)
 
-    out = run(["convert", "kapitel.md", "-o", "-"], cwd=tmp_path,
-              MYST2QMD_IMAGES_PATH="/env/", MYST2QMD_ESCAPE_FENCES="false").stdout.decode("utf-8")
+    out = run(
+        ["convert", "kapitel.md", "-o", "-"], cwd=tmp_path, MYST2QMD_IMAGES_PATH="/env/", MYST2QMD_ESCAPE_FENCES="false"
+    ).stdout.decode("utf-8")
     assert _images_path(out) == "/env/"
     assert "\\```" not in out
 
-    out = run(["convert", "kapitel.md", "-o", "-", "--images-path", "/flag/", "--escape-fences"],
-              cwd=tmp_path, MYST2QMD_IMAGES_PATH="/env/", MYST2QMD_ESCAPE_FENCES="0",
-              ).stdout.decode("utf-8")
+    out = run(
+        ["convert", "kapitel.md", "-o", "-", "--images-path", "/flag/", "--escape-fences"],
+        cwd=tmp_path,
+        MYST2QMD_IMAGES_PATH="/env/",
+        MYST2QMD_ESCAPE_FENCES="0",
+    ).stdout.decode("utf-8")
     assert _images_path(out) == "/flag/"
     assert "\\```python" in out
 
@@ -413,16 +428,18 @@ def test_pyproject_table_and_explicit_config(chapter: Path, tmp_path: Path) -> N
     out = run(["convert", "kapitel.md", "-o", "-"], cwd=tmp_path).stdout.decode("utf-8")
     assert _images_path(out) == "/pyproject/"
     (tmp_path / "other.toml").write_text('images-path = "/explicit/"\n', encoding="utf-8")
-    out = run(["convert", "kapitel.md", "-o", "-", "--config", "other.toml"],
-              cwd=tmp_path).stdout.decode("utf-8")
+    out = run(["convert", "kapitel.md", "-o", "-", "--config", "other.toml"], cwd=tmp_path).stdout.decode("utf-8")
     assert _images_path(out) == "/explicit/"
 
 
 def test_engine_from_config_and_environment(chapter: Path, tmp_path: Path) -> None:
     (tmp_path / "myst2qmd.toml").write_text('engine = "babelfish"\n', encoding="utf-8")
-    assert run(["convert", "kapitel.md", "-o", "-"], cwd=tmp_path).returncode == 2
+    assert run(["convert", "kapitel.md", "-o", "-"], cwd=tmp_path, default_engine=False).returncode == 2
     # the environment wins over the file, the flag over both
-    assert run(["convert", "kapitel.md", "-o", "-"], cwd=tmp_path,
-               MYST2QMD_ENGINE="none").returncode == 0
-    assert run(["convert", "kapitel.md", "-o", "-", "--engine", "none"], cwd=tmp_path,
-               MYST2QMD_ENGINE="babelfish").returncode == 0
+    assert run(["convert", "kapitel.md", "-o", "-"], cwd=tmp_path, MYST2QMD_ENGINE="none").returncode == 0
+    assert (
+        run(
+            ["convert", "kapitel.md", "-o", "-", "--engine", "none"], cwd=tmp_path, MYST2QMD_ENGINE="babelfish"
+        ).returncode
+        == 0
+    )

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from markdown_it.utils import read_fixture_file
-from quarto_ast import read_ast
 
 from myst2qmd import convert_text
+from quarto_ast import read_ast
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = [

@@ -106,7 +106,7 @@ def test_without_images_path_sources_stay() -> None:
 
 
 def test_existing_params_are_not_overwritten() -> None:
-    doc = "---\nparams:\n  x: 1\n---\n\n<img src=\"images/a.png\">\n"
+    doc = '---\nparams:\n  x: 1\n---\n\n<img src="images/a.png">\n'
     result = convert_text(doc, images_path="/img/")
     assert result.text == f"---\nparams:\n  x: 1\n---\n\n![]({META}a.png)\n"
     assert any("params" in w.message for w in result.warnings)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from quarto_ast import summarize
 
 from myst2qmd import convert_text
+from quarto_ast import summarize
 
 FIXTURE = Path(__file__).parent / "fixtures" / "german" / "kurz.md"
 
@@ -34,9 +34,23 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("llama") / "server.log"
     with log.open("w") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path()), "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "4096", "--model_alias", "gemma"],
-            stdout=handle, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(model_path()),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "4096",
+                "--model_alias",
+                "gemma",
+            ],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
         )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
@@ -66,9 +80,27 @@ def test_openai_engine_round_trip_through_llama_cpp_server(llama_server: str, tm
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "DEEPL_AUTH_KEY")}
     env["MYST2QMD_CACHE_DIR"] = str(tmp_path / "cache")
     run = subprocess.run(
-        [sys.executable, "-m", "myst2qmd", "convert", str(FIXTURE), "-o", str(out), "--engine", "openai",
-         "--base-url", llama_server, "--model", "gemma", "--jobs", "2"],
-        capture_output=True, text=True, env=env, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "myst2qmd",
+            "convert",
+            str(FIXTURE),
+            "-o",
+            str(out),
+            "--engine",
+            "openai",
+            "--base-url",
+            llama_server,
+            "--model",
+            "gemma",
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr

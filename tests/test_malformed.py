@@ -29,8 +29,9 @@ def test_unclosed_directive_is_closed_at_the_end_and_warned_at_its_line() -> Non
     src = "Intro\n\nMehr.\n\n```{note}\nHallo\n\nNoch {numref}`fig-x`.\n"
     result = convert_text(src)
     assert result.text.endswith("\n:::\n")
-    assert [(w.line, "never closed" in w.message) for w in result.warnings
-            if "never closed" in w.message] == [(5, True)]
+    assert [(w.line, "never closed" in w.message) for w in result.warnings if "never closed" in w.message] == [
+        (5, True)
+    ]
     summary = summarize(result.text)
     assert [d[1] for d in summary.callouts] == [["callout-note"]]
     assert "Hallo" in summary.text and "Noch" in summary.text
@@ -98,8 +99,10 @@ def test_crlf_seed_keeps_crlf_and_converts_like_lf(seed_text: str) -> None:
 
 
 def test_crlf_untouched_lines_are_byte_identical() -> None:
-    src = "Zeile mit Leerzeichen  \r\n\tTab-Zeile\r\n\r\nSiehe {numref}`fig-a`.\r\n\r\n" \
-          ":::{figure-md} fig-a\r\n<img src=\"a.png\" width=\"5px\">\r\n\r\nCap\r\n:::\r\n"
+    src = (
+        "Zeile mit Leerzeichen  \r\n\tTab-Zeile\r\n\r\nSiehe {numref}`fig-a`.\r\n\r\n"
+        ':::{figure-md} fig-a\r\n<img src="a.png" width="5px">\r\n\r\nCap\r\n:::\r\n'
+    )
     out = convert_text(src).text
     assert out.startswith("Zeile mit Leerzeichen  \r\n\tTab-Zeile\r\n\r\nSiehe @fig-a.\r\n")
     assert "\n" not in out.replace("\r\n", "")
@@ -134,10 +137,13 @@ def test_nul_bytes_in_prose_and_code_are_kept() -> None:
     assert convert_text(src).text == "Hallo\x00Welt.\n\n```{python}\nx = '\x00'\n```\n"
 
 
-@pytest.mark.parametrize("src", [
-    "A\x00 {numref}`fig-a`\n",
-    "```{note}\nA\x00B {numref}`fig-a`\n```\n",
-])
+@pytest.mark.parametrize(
+    "src",
+    [
+        "A\x00 {numref}`fig-a`\n",
+        "```{note}\nA\x00B {numref}`fig-a`\n```\n",
+    ],
+)
 def test_nul_bytes_do_not_stop_conversion(src: str) -> None:
     result = convert_text(src)
     assert "{numref}" not in result.text
@@ -157,15 +163,23 @@ def test_tabs_in_code_cells_are_byte_identical() -> None:
 def _blockquote_callouts(qmd: str) -> list[dict[str, Any]]:
     ast = read_ast(qmd)
     quotes = [el for el in walk(ast["blocks"]) if el["t"] == "BlockQuote"]
-    return [el for q in quotes for el in walk(q["c"])
-            if el["t"] == "Div" and any(c.startswith("callout-") for c in el["c"][0][1])]
+    return [
+        el
+        for q in quotes
+        for el in walk(q["c"])
+        if el["t"] == "Div" and any(c.startswith("callout-") for c in el["c"][0][1])
+    ]
 
 
-@pytest.mark.parametrize("src", [
-    "> Zitat.\n>\n> ```{note}\n> Hallo {numref}`fig-x`\n> ```\n",
-    "> :::{tip}\n> Hallo {numref}`fig-x`\n> :::\n",
-    "- item\n\n  > ```{note}\n  > Hallo {numref}`fig-x`\n  > ```\n",
-], ids=["backticks", "colons", "in a list item"])
+@pytest.mark.parametrize(
+    "src",
+    [
+        "> Zitat.\n>\n> ```{note}\n> Hallo {numref}`fig-x`\n> ```\n",
+        "> :::{tip}\n> Hallo {numref}`fig-x`\n> :::\n",
+        "- item\n\n  > ```{note}\n  > Hallo {numref}`fig-x`\n  > ```\n",
+    ],
+    ids=["backticks", "colons", "in a list item"],
+)
 def test_directive_in_a_blockquote_stays_in_the_quote(src: str) -> None:
     result = convert_text(src)
     assert not [w for w in result.warnings if "never closed" in w.message]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,12 +68,15 @@ def block(draw: st.DrawFn, depth: int = 0) -> tuple[str, list[str]]:
         return f"{ticks}{{note}}\n{line}\n\n{inner}\n{ticks}", words + inner_words
     if kind == "admonition":
         title = draw(PROSE)
-        return f"{ticks}{{admonition}} {title}\n:class: tip\n{line}\n\n{inner}\n{ticks}", words + title.split() + inner_words
+        return (
+            f"{ticks}{{admonition}} {title}\n:class: tip\n{line}\n\n{inner}\n{ticks}",
+            words + title.split() + inner_words,
+        )
     if kind == "dropdown":
         title = draw(PROSE)
         return f"{colons}{{dropdown}} {title}\n{line}\n{colons}", words + title.split()
     if kind == "figure":
-        return f"{colons}{{figure-md}} fig-{draw(LABEL)}\n<img src=\"a.png\" width=\"100px\">\n\n{line}\n{colons}", words
+        return f'{colons}{{figure-md}} fig-{draw(LABEL)}\n<img src="a.png" width="100px">\n\n{line}\n{colons}', words
     if kind == "colon-note":
         return f"{colons}{{note}}\n{line}\n\n{inner}\n{colons}", words + inner_words
     return f"{ticks}{{mystery-{draw(LABEL)}}} arg\n:opt: 1\n{line}\n{ticks}", words
@@ -104,8 +105,25 @@ def test_no_crash_and_no_prose_lost(doc: tuple[str, list[str]]) -> None:
 
 
 NOISE = st.lists(
-    st.sampled_from(list("`:{}()[]$%+-=*_#>!<|~\\\n \t ab") + ["```", ":::", "{note}", "{figure-md}", "$$",
-                    "<!--", "-->", "\r\n", "(x)=", "{numref}", "\\begin{align}", "\\end{align}", "+++", "---"]),
+    st.sampled_from(
+        list("`:{}()[]$%+-=*_#>!<|~\\\n \t ab")
+        + [
+            "```",
+            ":::",
+            "{note}",
+            "{figure-md}",
+            "$$",
+            "<!--",
+            "-->",
+            "\r\n",
+            "(x)=",
+            "{numref}",
+            "\\begin{align}",
+            "\\end{align}",
+            "+++",
+            "---",
+        ]
+    ),
     max_size=120,
 ).map("".join)
 

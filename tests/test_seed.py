@@ -70,7 +70,7 @@ def source_cell_bodies(src: str) -> list[str]:
         had_options = False
         if body.startswith("---\n"):
             end = body.index("\n---\n", 3)
-            body = body[end + len("\n---\n"):]
+            body = body[end + len("\n---\n") :]
             had_options = True
         else:
             stripped = re.sub(r"\A(?::[\w-]+:[^\n]*\n)+", "", body)
@@ -201,9 +201,7 @@ def test_python_cells_keep_their_bodies(seed_text: str, qmd: str, summary: Summa
     cells = [body for classes, body in summary.code_blocks if "python" in classes]
     assert len(cells) == 12
     # and pandoc reads the same (it drops the final newline)
-    assert [re.sub(r"\A(?:#\|[^\n]*\n)+", "", body) for body in cells] == [
-        body.removesuffix("\n") for body in expected
-    ]
+    assert [re.sub(r"\A(?:#\|[^\n]*\n)+", "", body) for body in cells] == [body.removesuffix("\n") for body in expected]
 
 
 def test_hide_input_cells_fold_their_code(seed_text: str, summary: Summary) -> None:
@@ -212,9 +210,7 @@ def test_hide_input_cells_fold_their_code(seed_text: str, summary: Summary) -> N
     assert hidden == len(folded) == 2
 
 
-def test_display_equations_are_dollar_math(
-    seed_text: str, ast: dict[str, Any], summary: Summary
-) -> None:
+def test_display_equations_are_dollar_math(seed_text: str, ast: dict[str, Any], summary: Summary) -> None:
     equations = source_equations(seed_text)
     assert len(equations) == 11
     assert len(summary.display_math) == len(equations)
@@ -223,8 +219,11 @@ def test_display_equations_are_dollar_math(
         if env == "align":
             assert squash(math).startswith(r"\begin{aligned}")
     # no equation environment left for pandoc to pass through as raw TeX
-    raw_tex = [el["c"][1] for el in walk(ast["blocks"])
-               if el["t"] in ("RawBlock", "RawInline") and el["c"][0] in ("tex", "latex")]
+    raw_tex = [
+        el["c"][1]
+        for el in walk(ast["blocks"])
+        if el["t"] in ("RawBlock", "RawInline") and el["c"][0] in ("tex", "latex")
+    ]
     assert not [raw for raw in raw_tex if "\\begin{" in raw]
 
 
@@ -268,7 +267,10 @@ def test_cli_on_the_seed_matches_the_api(tmp_path: Path, seed_text: str, qmd: st
     out = tmp_path / "cnn-lecture.qmd"
     proc = subprocess.run(
         [sys.executable, "-m", "myst2qmd", "convert", str(SEED), "-o", str(out), "--engine", "none"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from quarto_ast import summarize
-
 from myst2qmd import convert_text
 from myst2qmd.segments import extract_segments, replace_segments
+from quarto_ast import summarize
 
 
 def _shout(qmd: str) -> str:
@@ -55,8 +54,19 @@ def test_protected_spans() -> None:
     )
     (segment,) = extract_segments(qmd)
     masked, spans = segment.masked()
-    assert spans == ["@fig-a", "[@k1; @k2]", "`code`", "$x^2$", "<b>", "</b>", "{{< kbd Ctrl >}}",
-                     "[", "](https://example.org){.cls}", "![](a.png){width=60}", "https://x.org/y"]
+    assert spans == [
+        "@fig-a",
+        "[@k1; @k2]",
+        "`code`",
+        "$x^2$",
+        "<b>",
+        "</b>",
+        "{{< kbd Ctrl >}}",
+        "[",
+        "](https://example.org){.cls}",
+        "![](a.png){width=60}",
+        "https://x.org/y",
+    ]
     assert "Text" in masked and "fett" in masked
 
 
@@ -76,9 +86,16 @@ def test_segment_kinds_in_structures() -> None:
     )
     kinds = [(s.kind, s.text) for s in extract_segments(qmd)]
     assert kinds == [
-        ("title", "Ein Titel"), ("heading", "Kopf"), ("list-item", "Punkt eins"),
-        ("table-cell", "Spalte"), ("table-cell", "Wert"), ("table-cell", "Zelle"), ("table-cell", "3"),
-        ("table-caption", "Unterschrift"), ("callout-title", "Frage"), ("paragraph", "Körper."),
+        ("title", "Ein Titel"),
+        ("heading", "Kopf"),
+        ("list-item", "Punkt eins"),
+        ("table-cell", "Spalte"),
+        ("table-cell", "Wert"),
+        ("table-cell", "Zelle"),
+        ("table-cell", "3"),
+        ("table-caption", "Unterschrift"),
+        ("callout-title", "Frage"),
+        ("paragraph", "Körper."),
     ]
     seg = next(s for s in extract_segments(qmd) if s.kind == "table-caption")
     assert seg.masked()[0] == "Unterschrift"

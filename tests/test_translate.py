@@ -6,15 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
-from fake_openai import FakeOpenAI
-from quarto_ast import summarize
 
+from fake_openai import FakeOpenAI
 from myst2qmd import convert_text
 from myst2qmd.segments import extract_segments
 from myst2qmd.translate import Glossary, TranslationCache, Translator
 from myst2qmd.translate.engines.openai import OpenAIEngine
 from myst2qmd.translate.engines.pseudo import PseudoEngine
 from myst2qmd.translate.language import detect
+from quarto_ast import summarize
 
 FAULTS = """\
 # Fehlerbehandlung
@@ -45,8 +45,16 @@ ALWAYS_FAILING = ("Kaputtjson", "Platzhalterweg", "Fehlend", "Abgeschnitten", "V
 
 
 def _engine(server: FakeOpenAI, timeout: float = 2.0) -> OpenAIEngine:
-    return OpenAIEngine(server.base_url, "fake", None, timeout=timeout, backoff=0.05, max_attempts=4,
-                        max_batch_chars=400, max_batch_units=3)
+    return OpenAIEngine(
+        server.base_url,
+        "fake",
+        None,
+        timeout=timeout,
+        backoff=0.05,
+        max_attempts=4,
+        max_batch_chars=400,
+        max_batch_units=3,
+    )
 
 
 def test_pseudo_engine_on_the_seed(seed_text: str) -> None:
@@ -86,8 +94,9 @@ def test_fault_injection_loses_nothing_and_names_what_was_kept() -> None:
         engine = _engine(server, timeout=1.0)
         translated, report, warnings = Translator(engine, jobs=4).translate_document(qmd, "faults.md")
     segments = extract_segments(qmd)
-    expected_kept = sorted(s.line for s in segments if any(w in s.text for w in ALWAYS_FAILING)
-                           and "Formel" not in s.text)
+    expected_kept = sorted(
+        s.line for s in segments if any(w in s.text for w in ALWAYS_FAILING) and "Formel" not in s.text
+    )
     assert sorted(line for line, _ in report.kept) == expected_kept
     assert sorted(w.line for w in warnings) == expected_kept
     for word in ALWAYS_FAILING:
@@ -104,7 +113,9 @@ def test_fault_injection_loses_nothing_and_names_what_was_kept() -> None:
 
 
 def test_cache_second_run_makes_no_calls_and_an_edit_makes_one(tmp_path: Path) -> None:
-    qmd = convert_text(FAULTS.split("Hier kommt")[0] + "Ein zweiter Absatz mit einem Link auf [die Seite](https://example.org).\n").text
+    qmd = convert_text(
+        FAULTS.split("Hier kommt")[0] + "Ein zweiter Absatz mit einem Link auf [die Seite](https://example.org).\n"
+    ).text
     cache = TranslationCache(tmp_path / "tm.sqlite")
     with FakeOpenAI() as server:
         first, _, _ = Translator(_engine(server), cache=cache).translate_document(qmd)
@@ -151,7 +162,9 @@ def test_killed_run_resumes_without_retranslating(tmp_path: Path) -> None:
 
 
 def test_glossary_goes_into_the_prompt_and_is_checked() -> None:
-    qmd = convert_text("Die Faltung ist eine Operation auf Bildern mit einem Filter.\n\nEin Satz ohne Fachbegriff hier.\n").text
+    qmd = convert_text(
+        "Die Faltung ist eine Operation auf Bildern mit einem Filter.\n\nEin Satz ohne Fachbegriff hier.\n"
+    ).text
     glossary = Glossary({"Faltung": "convolution", "Merkmalskarte": "feature map"})
     with FakeOpenAI() as server:
         _, _, warnings = Translator(_engine(server), glossary=glossary).translate_document(qmd)

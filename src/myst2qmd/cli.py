@@ -15,14 +15,28 @@ from typing import Any
 
 from . import __version__
 from .config import ConfigError, resolve
+from .context import Warning_
 from .convert import Result, convert_text
 from .macros import MacroFileError, load_macros
+from .translate import (
+    ENGINE_NAMES,
+    EngineSettings,
+    TranslationCache,
+    TranslationReport,
+    Translator,
+    load_glossary,
+    make_engine,
+    resolve_auto,
+)
+from .translate.cache import default_cache_dir
+from .translate.engines.base import FatalEngineError, Request
+from .translate.glossary import Glossary, GlossaryError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
-ENGINES = ("none",)
+ENGINES = ENGINE_NAMES
 
 
 class UsageError(Exception):
@@ -42,23 +56,99 @@ def build_parser() -> argparse.ArgumentParser:
     convert = sub.add_parser(
         "convert",
         help="convert a MyST .md file to a Quarto .qmd file",
-        description="Convert one MyST Markdown file to Quarto. Warnings name file:line.",
+        usage="myst2qmd convert SRC.md [-o OUT.qmd] [options]",
+        description="Convert one MyST Markdown file to Quarto and translate its prose. Warnings name file:line.",
     )
     convert.add_argument("src", metavar="SRC.md", help="the MyST Markdown file to convert")
-    convert.add_argument("-o", "--output", metavar="OUT.qmd",
-                         help="where to write (default: SRC with .qmd beside it; '-' for stdout)")
-    convert.add_argument("--engine", choices=ENGINES, default=None,
-                         help="translation engine (default: none; translation comes in a later release)")
-    convert.add_argument("--images-path", metavar="PREFIX", default=None,
-                         help='write images of the images folder as {{< meta params.images_path >}}NAME '
-                              'and add params: images_path: "PREFIX" to the front matter')
-    convert.add_argument("--escape-fences", action="store_const", const=True, default=None,
-                         help="write every code fence as \\``` (for pasting into a chat)")
-    convert.add_argument("--macros", metavar="FILE", default=None,
-                         help="expand LaTeX macros defined in a Jupyter Book _config.yml or a .tex file")
-    convert.add_argument("--config", metavar="FILE", default=None,
-                         help="settings file (default: myst2qmd.toml found from the current folder up)")
+    convert.add_argument(
+        "-o", "--output", metavar="OUT.qmd", help="where to write (default: SRC with .qmd beside it; '-' for stdout)"
+    )
+    convert.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="translation engine: auto (default: DeepL if DEEPL_AUTH_KEY is set, else openai if "
+        "OPENAI_API_KEY or MYST2QMD_BASE_URL is set, else local if installed, else none), "
+        "none, pseudo (dry run: upper-cases what would be sent), openai, deepl, local",
+    )
+    convert.add_argument(
+        "--images-path",
+        metavar="PREFIX",
+        default=None,
+        help="write images of the images folder as {{< meta params.images_path >}}NAME "
+        'and add params: images_path: "PREFIX" to the front matter',
+    )
+    convert.add_argument(
+        "--escape-fences",
+        action="store_const",
+        const=True,
+        default=None,
+        help="write every code fence as \\``` (for pasting into a chat)",
+    )
+    convert.add_argument(
+        "--macros",
+        metavar="FILE",
+        default=None,
+        help="expand LaTeX macros defined in a Jupyter Book _config.yml or a .tex file",
+    )
+    convert.add_argument(
+        "--config",
+        metavar="FILE",
+        default=None,
+        help="settings file (default: myst2qmd.toml found from the current folder up)",
+    )
+    tr = convert.add_argument_group("translation")
+    tr.add_argument(
+        "--from", dest="source_lang", metavar="LANG", default=None, help="language of the source (default: de)"
+    )
+    tr.add_argument(
+        "--to", dest="target_lang", metavar="LANG", default=None, help="language to translate to (default: en)"
+    )
+    tr.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=None,
+        help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 for Ollama "
+        "(default: $MYST2QMD_BASE_URL, else api.openai.com); for deepl: the API server",
+    )
+    tr.add_argument(
+        "--model",
+        metavar="NAME",
+        default=None,
+        help="model for --engine openai (default: $MYST2QMD_MODEL or gpt-4o-mini); a .gguf path for local",
+    )
+    tr.add_argument(
+        "--glossary",
+        metavar="FILE",
+        default=None,
+        help="terms to translate one way or keep (YAML or CSV: source term, target term)",
+    )
+    tr.add_argument("--jobs", type=int, metavar="N", default=None, help="requests in flight at once (default: 4)")
+    tr.add_argument("--timeout", type=float, metavar="SECONDS", default=None, help="per request (default: 120)")
+    tr.add_argument(
+        "--no-cache",
+        action="store_const",
+        const=True,
+        default=None,
+        help="neither read nor write the translation memory",
+    )
+    tr.add_argument(
+        "--translate-code-comments",
+        action="store_const",
+        const=True,
+        default=None,
+        help="also translate # comments in code cells (never strings or code)",
+    )
+    tr.add_argument(
+        "--deepl-target",
+        metavar="VARIANT",
+        default=None,
+        choices=("EN-US", "EN-GB"),
+        help="English variant for DeepL (default: EN-US)",
+    )
     convert.add_argument("-q", "--quiet", action="store_true", help="print warnings only, no summary")
+    cache = sub.add_parser("cache", help="the translation memory", description="Manage the translation memory.")
+    cache.add_argument("action", choices=("clear", "path"), help="clear: delete every entry; path: print where it is")
     return parser
 
 
@@ -117,27 +207,49 @@ def write_stdout(text: str) -> None:
     sys.stdout.flush()
 
 
-def summary(result: Result, src: Path, out: str) -> str:
+def summary(result: Result, src: Path, out: str, warnings: list[Warning_] | None = None) -> str:
     counts = result.counts
     shown = ["figure", "citation", "reference", "callout", "code cell", "equation", "table", "LaTeX comment removed"]
     parts = [
-        f"{counts[k]} {k}{'s' if counts[k] != 1 and not k.endswith('removed') else ''}"
-        for k in shown if counts.get(k)
+        f"{counts[k]} {k}{'s' if counts[k] != 1 and not k.endswith('removed') else ''}" for k in shown if counts.get(k)
     ]
-    n_warn = sum(1 for w in result.warnings if w.level == "warning")
+    n_warn = sum(1 for w in (result.warnings if warnings is None else warnings) if w.level == "warning")
     parts.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}")
     return f"{src} -> {out}: " + ", ".join(parts)
 
 
 def run_convert(args: argparse.Namespace) -> int:
     settings: dict[str, Any] = resolve(
-        {"engine": args.engine, "images-path": args.images_path,
-         "escape-fences": args.escape_fences, "macros": args.macros},
-        args.config, Path.cwd(),
+        {
+            "engine": args.engine,
+            "images-path": args.images_path,
+            "escape-fences": args.escape_fences,
+            "macros": args.macros,
+            "from": args.source_lang,
+            "to": args.target_lang,
+            "base-url": args.base_url,
+            "model": args.model,
+            "glossary": args.glossary,
+            "jobs": args.jobs,
+            "timeout": args.timeout,
+            "no-cache": args.no_cache,
+            "translate-code-comments": args.translate_code_comments,
+            "deepl-target": args.deepl_target,
+        },
+        args.config,
+        Path.cwd(),
     )
-    engine = settings.get("engine", "none")
+    engine = settings.get("engine", "auto")
     if engine not in ENGINES:
         raise UsageError(f"unknown engine '{engine}' (available: {', '.join(ENGINES)})")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    glossary = Glossary()
+    if settings.get("glossary"):
+        try:
+            glossary = load_glossary(settings["glossary"])
+        except GlossaryError as exc:
+            raise UsageError(str(exc)) from exc
     src = Path(args.src)
     text = read_source(src)
     if args.output == "-":
@@ -163,8 +275,19 @@ def run_convert(args: argparse.Namespace) -> int:
         escape_fences=bool(settings.get("escape-fences", False)),
         macros=macros,
     )
-    for warning in result.warnings:
+    text_out = result.text
+    warnings: list[Warning_] = list(result.warnings)
+    report: TranslationReport | None = None
+    if engine == "auto":
+        engine, why = resolve_auto()
+        if engine == "none" and not args.quiet:
+            print(f"myst2qmd: note: {why}", file=sys.stderr)
+    if engine != "none":
+        text_out, report, more = translate(result.text, str(src), engine, settings, glossary, quiet=args.quiet)
+        warnings += more
+    for warning in sorted(warnings, key=lambda w: w.line):
         print(warning, file=sys.stderr)
+    result.text = text_out
     if out_path is None:
         try:
             write_stdout(result.text)
@@ -184,7 +307,85 @@ def run_convert(args: argparse.Namespace) -> int:
             print(f"myst2qmd: error: cannot write {out_path}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_ERROR
     if not args.quiet:
-        print(summary(result, src, "stdout" if out_path is None else str(out_path)), file=sys.stderr)
+        print(summary(result, src, "stdout" if out_path is None else str(out_path), warnings), file=sys.stderr)
+        if report is not None:
+            print(translation_summary(report), file=sys.stderr)
+    return EXIT_OK
+
+
+def translate(
+    qmd: str, path: str, engine_name: str, settings: dict[str, Any], glossary: Glossary, quiet: bool = False
+) -> tuple[str, TranslationReport, list[Warning_]]:
+    """Translate a converted document's prose with the chosen engine (progress on a terminal)."""
+    engine_settings = EngineSettings(
+        base_url=settings.get("base-url"),
+        model=settings.get("model"),
+        timeout=float(settings.get("timeout", 120.0)),
+        deepl_target=settings.get("deepl-target", "EN-US"),
+        glossary=glossary.entries or None,
+    )
+    engine = make_engine(engine_name, engine_settings)
+    assert engine is not None
+    cache = TranslationCache(None) if settings.get("no-cache") else TranslationCache.default()
+    request = Request(
+        source_lang=settings.get("from", "de"), target_lang=settings.get("to", "en"), timeout=engine_settings.timeout
+    )
+    translator = Translator(
+        engine,
+        request=request,
+        cache=cache,
+        glossary=glossary,
+        jobs=int(settings.get("jobs", 4)),
+        code_comments=bool(settings.get("translate-code-comments", False)),
+    )
+    try:
+        if quiet or not sys.stderr.isatty():
+            return translator.translate_document(qmd, path)
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (TextColumn("translating {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task(Path(path).name, total=None)
+            translator.on_total = lambda n: progress.update(task, total=n)
+            translator.on_progress = lambda n: progress.advance(task, n)
+            return translator.translate_document(qmd, path)
+    finally:
+        engine.close()
+        cache.close()
+
+
+def translation_summary(report: TranslationReport) -> str:
+    parts = [
+        f"{report.translated} segments translated",
+        f"{report.cached} from the translation memory",
+        f"{report.already_in_target} already in the target language",
+        f"{len({line for line, _ in report.kept})} kept in the original language",
+        f"{report.engine_calls} requests",
+        f"{report.characters_sent:,} characters sent",
+    ]
+    line = f"engine {report.engine} ({report.model}): " + ", ".join(parts)
+    if report.engine == "local":
+        line += (
+            "\nnote: the local model (Gemma 3 270M) gives a draft; DeepL or a larger model behind "
+            "--engine openai gives publication quality"
+        )
+    return line
+
+
+def run_cache(args: argparse.Namespace) -> int:
+    folder = default_cache_dir()
+    path = folder / "translations.sqlite"
+    if args.action == "path":
+        print(path)
+        return EXIT_OK
+    if not path.exists():
+        print(f"the translation memory at {path} is empty")
+        return EXIT_OK
+    cache = TranslationCache(path)
+    removed = cache.clear()
+    cache.close()
+    print(f"removed {removed} entries from {path}")
     return EXIT_OK
 
 
@@ -199,7 +400,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return run_convert(args)
+        return run_cache(args) if args.command == "cache" else run_convert(args)
+    except FatalEngineError as exc:
+        print(f"myst2qmd: error: {exc}; nothing was written", file=sys.stderr)
+        return EXIT_ERROR
     except (UsageError, ConfigError) as exc:
         print(f"myst2qmd: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -27,6 +27,16 @@ SETTINGS: dict[str, type] = {
     "images-path": str,
     "escape-fences": bool,
     "macros": str,
+    "base-url": str,
+    "model": str,
+    "from": str,
+    "to": str,
+    "glossary": str,
+    "jobs": int,
+    "no-cache": bool,
+    "translate-code-comments": bool,
+    "timeout": float,
+    "deepl-target": str,
 }
 
 
@@ -45,6 +55,16 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         if text in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"{where}: {name} must be true or false, not {value!r}")
+    if kind in (int, float):
+        if isinstance(value, bool):
+            raise ConfigError(f"{where}: {name} must be a number, not {value!r}")
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: {name} must be a number, not {value!r}") from None
+        if number <= 0:
+            raise ConfigError(f"{where}: {name} must be greater than 0, not {value!r}")
+        return number
     if not isinstance(value, str):
         raise ConfigError(f"{where}: {name} must be a string, not {value!r}")
     return value
@@ -82,8 +102,9 @@ def load_file(path: Path) -> dict[str, Any]:
         if name not in SETTINGS:
             raise ConfigError(f"{path}: unknown setting '{key}' (known: {', '.join(SETTINGS)})")
         settings[name] = _coerce(name, value, str(path))
-    if "macros" in settings and not Path(settings["macros"]).is_absolute():
-        settings["macros"] = str(path.parent / settings["macros"])
+    for key in ("macros", "glossary"):
+        if key in settings and not Path(settings[key]).is_absolute():
+            settings[key] = str(path.parent / settings[key])
     return settings
 
 

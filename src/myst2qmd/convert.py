@@ -19,7 +19,7 @@ from markdown_it.token import Token
 from . import labels as labelmod
 from .adapter import InlineLocator, block_lines, table_cell_locators
 from .constructs import registry
-from .constructs.base import FENCE, Role, Rewrite
+from .constructs.base import FENCE, Role
 from .constructs.frontmatter import frontmatter_edits, read_kernel
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
@@ -90,7 +90,9 @@ class Converter:
             if registry.parses_body(directive.name) and view.depth < MAX_DEPTH:
                 sub = directive.sub_view()
                 if sub is None:
-                    self.ctx.warn(directive.lineno, f"could not map the body of {{{directive.name}}} to the file; body kept as is")
+                    self.ctx.warn(
+                        directive.lineno, f"could not map the body of {{{directive.name}}} to the file; body kept as is"
+                    )
                 else:
                     parsed.bodies[index] = self.parse(sub)
             elif view.depth >= MAX_DEPTH:
@@ -126,7 +128,7 @@ class Converter:
                 label = label_from_amsmath(token.content)
                 if label:
                     self._define(label, "eq", view.lineno(token.map[0]))
-        for index, directive in parsed.directives.items():
+        for directive in parsed.directives.values():
             found = registry.label_of(directive)
             if found is not None:
                 name, kind = found
@@ -144,7 +146,9 @@ class Converter:
         qid = labelmod.quarto_id(name, kind)
         for other in self.ctx.labels.values():
             if other.quarto_id == qid:
-                self.ctx.warn(line, f"labels '{other.name}' and '{name}' both become '#{qid}'; the second keeps its own spelling")
+                self.ctx.warn(
+                    line, f"labels '{other.name}' and '{name}' both become '#{qid}'; the second keeps its own spelling"
+                )
                 qid = f"{qid}-{len(self.ctx.labels)}"
                 break
         self.ctx.labels[name] = Label(name=name, kind=kind, quarto_id=qid, line=line, title=title)
@@ -203,8 +207,10 @@ class Converter:
             return
         src = view.line(first)
         # the indentation, or a block quote's "> " markers, that every new line needs again
-        indent = src[: len(src) - len(src.lstrip(" \t>"))] if src.lstrip(" \t").startswith(">") else (
-            src[: len(src) - len(src.lstrip(" \t"))]
+        indent = (
+            src[: len(src) - len(src.lstrip(" \t>"))]
+            if src.lstrip(" \t").startswith(">")
+            else (src[: len(src) - len(src.lstrip(" \t"))])
         )
         start = view.abs(first, len(indent))
         stop = view.abs(end - 1, len(view.line(end - 1)))
@@ -313,8 +319,10 @@ class Converter:
             uses_fence = FENCE in rewrite.open
             new_open = rewrite.open.replace(FENCE, fence)
             start = view.abs(first_line, len(directive.indent))
-            stop = view.abs(directive.body_first, 0) if directive.body_first < view.nlines else view.abs(
-                view.nlines - 1, len(view.line(view.nlines - 1))
+            stop = (
+                view.abs(directive.body_first, 0)
+                if directive.body_first < view.nlines
+                else view.abs(view.nlines - 1, len(view.line(view.nlines - 1)))
             )
             if directive.body_first >= view.nlines:
                 new_open = new_open.rstrip("\n")
@@ -329,7 +337,9 @@ class Converter:
                     self.ctx.warn(directive.lineno, f"{{{directive.name}}}: {err}; options kept as a comment before it")
                 # before the construct, never inside it (inside a code cell it would be code)
                 raw = "\n".join(directive.raw_options).replace("-->", "--&gt;")
-                comment = _indent(f"<!-- {{{directive.name}}} options that could not be read:\n{raw}\n-->", directive.indent)
+                comment = _indent(
+                    f"<!-- {{{directive.name}}} options that could not be read:\n{raw}\n-->", directive.indent
+                )
                 new_open = comment + "\n" + directive.indent + new_open
             if new_open == "" and directive.body_first < view.nlines:
                 start = view.abs(first_line, 0)
@@ -350,8 +360,14 @@ class Converter:
             # blank lines before the first and after the last line of text stay unquoted
             for i in range(filled[0], filled[-1] + 1) if filled else ():
                 line = directive.body_first + i
-                at = view.abs(line, len(directive.indent)) if view.line(line).startswith(directive.indent) else view.abs(line, 0)
-                self.add(at, at, rewrite.prefix_body if view.line(line).strip() else rewrite.prefix_body.rstrip(), "quote")
+                at = (
+                    view.abs(line, len(directive.indent))
+                    if view.line(line).startswith(directive.indent)
+                    else view.abs(line, 0)
+                )
+                self.add(
+                    at, at, rewrite.prefix_body if view.line(line).strip() else rewrite.prefix_body.rstrip(), "quote"
+                )
         if rewrite.close is not None:
             uses_fence = uses_fence or FENCE in rewrite.close
             new_close = rewrite.close.replace(FENCE, fence)
@@ -362,7 +378,12 @@ class Converter:
                     self.add(view.abs(line, 0), view.abs_line_end(line), "", f"directive {directive.name}")
                 else:
                     start = view.abs(line, container_prefix_len(src))
-                    self.add(start, view.abs(line, len(src)), _indent(new_close, directive.indent), f"directive {directive.name}")
+                    self.add(
+                        start,
+                        view.abs(line, len(src)),
+                        _indent(new_close, directive.indent),
+                        f"directive {directive.name}",
+                    )
             else:
                 self.ctx.warn(directive.lineno, f"{{{directive.name}}} is never closed; closed at the end of the file")
                 end = view.abs(view.nlines - 1, len(view.line(view.nlines - 1)))
@@ -371,7 +392,9 @@ class Converter:
                 # after a final newline the close needs one of its own
                 after = "\n" if tail == "" else ""
                 if new_close:
-                    self.add(end, end, sep + directive.indent + _indent(new_close, directive.indent) + after, "unclosed")
+                    self.add(
+                        end, end, sep + directive.indent + _indent(new_close, directive.indent) + after, "unclosed"
+                    )
         return fence_len if uses_fence else inner
 
     def fragment(self, text: str, lineno: int) -> str:

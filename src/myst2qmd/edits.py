@@ -47,9 +47,7 @@ def apply_edits(source: str, edits: list[Edit]) -> str:
     previous: Edit | None = None
     for edit in ordered_edits(edits):
         if edit.start < pos:
-            raise OverlappingEditsError(
-                f"edits overlap: {previous} and {edit} at offset {edit.start}"
-            )
+            raise OverlappingEditsError(f"edits overlap: {previous} and {edit} at offset {edit.start}")
         if edit.end > len(source):
             raise ValueError(f"edit past the end of the text: {edit}")
         out.append(source[pos : edit.start])
@@ -101,10 +99,8 @@ class Normalized:
         text = original.replace("\r\n", "\n")
         self._crlf: list[int] = []
         if len(text) != len(original):
-            shift = 0
-            for match in re.finditer("\r\n", original):
+            for shift, match in enumerate(re.finditer("\r\n", original)):
                 self._crlf.append(match.start() - shift)
-                shift += 1
         text = text.replace("\r", "\n")
         self._nul = "\0" in text and "\ufffd" not in text
         if self._nul:

@@ -53,8 +53,12 @@ def _dig(data: Any, *keys: str) -> Any:
 def macros_from_config(data: Mapping[str, Any]) -> Macros:
     """Macros of a Jupyter Book ``_config.yml`` (MathJax 3 or 2 config) or a ``myst.yml``."""
     config = _dig(data, "sphinx", "config") or {}
-    for path in (("mathjax3_config", "tex", "macros"), ("mathjax_config", "tex", "macros"),
-                 ("mathjax2_config", "TeX", "Macros"), ("mathjax_config", "TeX", "Macros")):
+    for path in (
+        ("mathjax3_config", "tex", "macros"),
+        ("mathjax_config", "tex", "macros"),
+        ("mathjax2_config", "TeX", "Macros"),
+        ("mathjax_config", "TeX", "Macros"),
+    ):
         found = _dig(config, *path)
         if isinstance(found, dict):
             return _from_mapping(found)

@@ -40,7 +40,16 @@ _PROTECT_PATTERNS = [
 ]
 PLACEHOLDER = re.compile(r"⟨\s*(\d+)\s*⟩")
 #: inline tokens protected whole
-_PROTECTED_TOKENS = {"code_inline", "math_inline", "math_inline_double", "html_inline", "image", "autolink", "footnote_ref", "myst_role"}
+_PROTECTED_TOKENS = {
+    "code_inline",
+    "math_inline",
+    "math_inline_double",
+    "html_inline",
+    "image",
+    "autolink",
+    "footnote_ref",
+    "myst_role",
+}
 
 
 @dataclass
@@ -236,12 +245,22 @@ class _Extractor:
         self.segments: list[Segment] = []
         self.converter = Converter(Context())
 
-    def add(self, kind: str, start: int, end: int, text: str, line: int,
-            protected: list[tuple[int, int]], continuation: str = "", encoding: str = "markdown") -> None:
+    def add(
+        self,
+        kind: str,
+        start: int,
+        end: int,
+        text: str,
+        line: int,
+        protected: list[tuple[int, int]],
+        continuation: str = "",
+        encoding: str = "markdown",
+    ) -> None:
         if not text.strip():
             return
-        self.segments.append(Segment(len(self.segments) + 1, kind, start, end, text, line,
-                                     protected, continuation, encoding))
+        self.segments.append(
+            Segment(len(self.segments) + 1, kind, start, end, text, line, protected, continuation, encoding)
+        )
 
     def inline_segment(self, inline: Token, locator: InlineLocator, view: View, kind: str) -> None:
         if not locator.ok or inline.map is None:
@@ -310,8 +329,11 @@ class _Extractor:
             elif ttype == "colon_fence" and index in parsed.bodies:
                 ident = re.match(r"\{#([\w-]+)", token.info.strip())
                 classes = re.findall(r"\.([\w-]+)", token.info)
-                kind = "figure" if ident and ident.group(1).startswith("fig-") else (
-                    "callout" if any(c.startswith("callout-") for c in classes) else "div")
+                kind = (
+                    "figure"
+                    if ident and ident.group(1).startswith("fig-")
+                    else ("callout" if any(c.startswith("callout-") for c in classes) else "div")
+                )
                 self.walk(parsed.bodies[index], divs + [kind])
 
     def comment_segments(self, token: Token, view: View) -> None:
@@ -334,8 +356,7 @@ class _Extractor:
             self.add("code-comment", start, start + len(body), body, view.lineno(first + line), protected)
 
     @staticmethod
-    def kind_of(tokens: list[Token], index: int, context: list[str], div_kind: str,
-                paragraphs: list[int]) -> str:
+    def kind_of(tokens: list[Token], index: int, context: list[str], div_kind: str, paragraphs: list[int]) -> str:
         parent = tokens[index - 1].type if index else ""
         if parent == "heading_open":
             return "heading"
@@ -348,7 +369,12 @@ class _Extractor:
         content = tokens[index].content
         if div_kind == "figure" and paragraphs and index - 1 == paragraphs[-1]:
             return "caption"
-        if div_kind == "callout" and paragraphs and index - 1 == paragraphs[0] and re.fullmatch(r"\*\*[^*].*\*\*", content.strip()):
+        if (
+            div_kind == "callout"
+            and paragraphs
+            and index - 1 == paragraphs[0]
+            and re.fullmatch(r"\*\*[^*].*\*\*", content.strip())
+        ):
             return "callout-title"
         if content.startswith(": "):
             return "table-caption"
@@ -369,8 +395,7 @@ class _Extractor:
                 value = match.group(1)
                 if encoding == "yaml":
                     value = value.replace('\\"', '"').replace("\\\\", "\\")
-                self.add("title", view.abs(i, a), view.abs(i, b), value, view.lineno(i),
-                         [], encoding=encoding)
+                self.add("title", view.abs(i, a), view.abs(i, b), value, view.lineno(i), [], encoding=encoding)
                 return
 
 

@@ -67,8 +67,20 @@ _VERSION_TITLES = {
 }
 #: options that need no carrying over (or are handled above)
 _KNOWN_OPTIONS = frozenset(
-    {"class", "name", "open", "collapsible", "icon", "color", "animate", "margin", "chevron", "title", "nonumber",
-     "label"}
+    {
+        "class",
+        "name",
+        "open",
+        "collapsible",
+        "icon",
+        "color",
+        "animate",
+        "margin",
+        "chevron",
+        "title",
+        "nonumber",
+        "label",
+    }
 )
 
 
@@ -83,9 +95,7 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
                 kind = CALLOUT_KIND[cls]
                 break
     dropdown = d.name == "dropdown" or "dropdown" in classes or d.flag("collapsible")
-    extra_classes = [
-        c for c in classes if c not in CALLOUT_KIND and c not in ("dropdown", "toggle", "simple")
-    ]
+    extra_classes = [c for c in classes if c not in CALLOUT_KIND and c not in ("dropdown", "toggle", "simple")]
     title = d.argument
     if d.name in _VERSION_TITLES:
         title = f"{_VERSION_TITLES[d.name]} {d.argument}".strip()

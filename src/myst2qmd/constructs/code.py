@@ -48,15 +48,29 @@ TAG_OPTIONS = {
 }
 #: cell languages by kernel / language name
 CELL_LANGUAGE = {
-    "ipython3": "python", "ipython": "python", "python3": "python", "python": "python",
-    "ir": "r", "r": "r", "julia": "julia", "bash": "bash", "sh": "bash",
+    "ipython3": "python",
+    "ipython": "python",
+    "python3": "python",
+    "python": "python",
+    "ir": "r",
+    "r": "r",
+    "julia": "julia",
+    "bash": "bash",
+    "sh": "bash",
 }
 
 
 #: Pygments lexer names Pandoc's highlighter does not know → the name it knows
 LEXER_ALIASES = {
-    "ipython3": "python", "ipython": "python", "ipython2": "python", "python3": "python",
-    "py3": "python", "shell": "bash", "console": "bash", "shell-session": "bash", "zsh": "bash",
+    "ipython3": "python",
+    "ipython": "python",
+    "ipython2": "python",
+    "python3": "python",
+    "py3": "python",
+    "shell": "bash",
+    "console": "bash",
+    "shell-session": "bash",
+    "zsh": "bash",
 }
 
 
@@ -174,8 +188,17 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
         attrs.append(("lst-cap=" if name else "filename=") + attr_value(caption))
     if d.option("emphasize-lines"):
         attrs.append(f"code-line-numbers={attr_value(d.option('emphasize-lines'))}")
-    known = {"caption", "name", "linenos", "number-lines", "lineno-start", "emphasize-lines", "class", "force",
-             "dedent"}
+    known = {
+        "caption",
+        "name",
+        "linenos",
+        "number-lines",
+        "lineno-start",
+        "emphasize-lines",
+        "class",
+        "force",
+        "dedent",
+    }
     unknown = sorted(set(d.options) - known)
     if unknown:
         ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
@@ -206,6 +229,24 @@ DIRECTIVES = {
     "graphviz": quarto_cell,
 }
 LABELS = {"code-block": "lst", "code": "lst", "sourcecode": "lst"}
-VERBATIM = {"code-cell", "code-block", "code", "sourcecode", "mermaid", "graphviz", "math",
-            "raw", "literalinclude", "csv-table", "eval-rst", "parsed-literal", "highlight",
-            "glossary", "list-table", "bibliography", "tableofcontents", "toctree", "include"}
+VERBATIM = {
+    "code-cell",
+    "code-block",
+    "code",
+    "sourcecode",
+    "mermaid",
+    "graphviz",
+    "math",
+    "raw",
+    "literalinclude",
+    "csv-table",
+    "eval-rst",
+    "parsed-literal",
+    "highlight",
+    "glossary",
+    "list-table",
+    "bibliography",
+    "tableofcontents",
+    "toctree",
+    "include",
+}

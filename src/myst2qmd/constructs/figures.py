@@ -93,8 +93,17 @@ def image_source(src: str, ctx: Context) -> str:
     return src
 
 
-def markdown_image(src: str, ctx: Context, *, alt: str = "", width: str = "", height: str = "",
-                   align: str = "", ident: str = "", extra: list[str] | None = None) -> str:
+def markdown_image(
+    src: str,
+    ctx: Context,
+    *,
+    alt: str = "",
+    width: str = "",
+    height: str = "",
+    align: str = "",
+    ident: str = "",
+    extra: list[str] | None = None,
+) -> str:
     """``![](src){width=600 fig-alt="…"}``."""
     attrs = []
     if ident:
@@ -139,8 +148,13 @@ def img_tag_to_markdown(tag: str, ctx: Context, line: int) -> str | None:
         extra.append(f"title={attr_value(attrs['title'])}")
     ctx.count("image")
     return markdown_image(
-        src, ctx, alt=attrs.get("alt", ""), width=attrs.get("width", ""),
-        height=attrs.get("height", ""), align=attrs.get("align", ""), extra=extra,
+        src,
+        ctx,
+        alt=attrs.get("alt", ""),
+        width=attrs.get("width", ""),
+        height=attrs.get("height", ""),
+        align=attrs.get("align", ""),
+        extra=extra,
     )
 
 
@@ -252,8 +266,11 @@ def _paragraphs(lines: list[str]) -> int:
 def _warn_legend(d: Directive, ctx: Context, blocks: int) -> None:
     """A caption followed by a legend: Quarto takes the last paragraph of the div as caption."""
     if _paragraphs(d.body_lines) > blocks:
-        ctx.warn(d.lineno, f"{{{d.name}}} has a legend after its caption; Quarto captions a figure div with its "
-                 "last paragraph, so the legend becomes the caption")
+        ctx.warn(
+            d.lineno,
+            f"{{{d.name}}} has a legend after its caption; Quarto captions a figure div with its "
+            "last paragraph, so the legend becomes the caption",
+        )
 
 
 def _image_stem(src: str) -> str:
@@ -307,8 +324,9 @@ def image(d: Directive, ctx: Context) -> Rewrite:
     opts = _image_options(d, ctx)
     name = d.option("name")
     ident = ctx.labels[name].quarto_id if name in ctx.labels else ""
-    text = markdown_image(d.argument, ctx, alt=opts["alt"], width=opts["width"], height=opts["height"],
-                          align=opts["align"], ident=ident)
+    text = markdown_image(
+        d.argument, ctx, alt=opts["alt"], width=opts["width"], height=opts["height"], align=opts["align"], ident=ident
+    )
     if d.option("target"):
         text = f"[{text}]({d.option('target')})"
     if any(line.strip() for line in d.body_lines):

@@ -136,8 +136,11 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list
         inside = [e for e in edits if start_abs <= e.start and e.end <= stop_abs]
         edits[:] = [e for e in edits if not (start_abs <= e.start and e.end <= stop_abs)]
         for label in _labels_of_title(inside, ctx):
-            ctx.warn(view.lineno(first), f"label '{label}' is on the heading that becomes the title; "
-                     "references to it will not resolve in Quarto")
+            ctx.warn(
+                view.lineno(first),
+                f"label '{label}' is on the heading that becomes the title; "
+                "references to it will not resolve in Quarto",
+            )
         out.append(Edit(start_abs, stop_abs, "", "title"))
         ctx.count("title")
 

@@ -240,8 +240,10 @@ def include(d: Directive, ctx: Context) -> Rewrite:
         ctx.info(d.lineno, f"{{include}} of {d.argument}: convert that file too, it is included as {target}")
     for key in ("start-after", "end-before", "start-line", "end-line", "lines"):
         if d.flag(key):
-            ctx.warn(d.lineno, f"{{include}} :{key}: cannot be expressed by Quarto's include shortcode; "
-                     "the whole file is included")
+            ctx.warn(
+                d.lineno,
+                f"{{include}} :{key}: cannot be expressed by Quarto's include shortcode; the whole file is included",
+            )
     if d.option("literal") is not None and d.flag("literal"):
         ctx.warn(d.lineno, "{include} :literal: — use {literalinclude}; included as Markdown")
     return Rewrite(open="{{< include " + target + " >}}", body="", close="", parse_body=False)

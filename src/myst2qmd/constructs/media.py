@@ -17,9 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..context import Context
 from .figures import html_attrs
 
-_IFRAME = re.compile(
-    r"^\s*<iframe\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>\s*(?:</iframe>)?\s*$", re.IGNORECASE | re.DOTALL
-)
+_IFRAME = re.compile(r"^\s*<iframe\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>\s*(?:</iframe>)?\s*$", re.IGNORECASE | re.DOTALL)
 _YOUTUBE_HOSTS = {"youtube.com", "m.youtube.com", "youtube-nocookie.com"}
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
 

@@ -33,7 +33,22 @@ _PREFIX_WORDS = re.compile(
     re.IGNORECASE,
 )
 _NUMBERED_KINDS = {
-    "fig", "tbl", "eq", "sec", "lst", "exr", "thm", "lem", "def", "cor", "prp", "cnj", "exm", "alg", "sol", "rem",
+    "fig",
+    "tbl",
+    "eq",
+    "sec",
+    "lst",
+    "exr",
+    "thm",
+    "lem",
+    "def",
+    "cor",
+    "prp",
+    "cnj",
+    "exm",
+    "alg",
+    "sol",
+    "rem",
 }
 _CITE_KEY = re.compile(r"^[\w][\w:.#$%&\-+?<>~/]*$")
 
@@ -79,8 +94,11 @@ def _reference(role: Role, ctx: Context, default_kind: str) -> RoleResult:
     if text is None:
         return RoleResult(f"@{ident}", _eat(role, kind))
     if "%s" in text or "{number}" in text:
-        return RoleResult(text.replace("%s", f"-@{ident}").replace("{number}", f"-@{ident}")
-                          .replace("{name}", ctx.labels[label].title if label in ctx.labels else label))
+        return RoleResult(
+            text.replace("%s", f"-@{ident}")
+            .replace("{number}", f"-@{ident}")
+            .replace("{name}", ctx.labels[label].title if label in ctx.labels else label)
+        )
     if "{name}" in text:
         title = ctx.labels[label].title if label in ctx.labels and ctx.labels[label].title else label
         return RoleResult(f"[{text.replace('{name}', title)}](#{ident})")
@@ -138,8 +156,11 @@ def cite(role: Role, ctx: Context) -> RoleResult:
         ctx.warn(role.lineno, f"{{{role.name}}} without keys; kept as written")
         return RoleResult(f"{{{role.name}}}`{role.content}`")
     if style == "empty":
-        ctx.info(role.lineno, f"{{cite:empty}} shows nothing; to list {', '.join(keys)} in the bibliography, "
-                 f"add nocite: '{', '.join(cites)}' to the front matter")
+        ctx.info(
+            role.lineno,
+            f"{{cite:empty}} shows nothing; to list {', '.join(keys)} in the bibliography, "
+            f"add nocite: '{', '.join(cites)}' to the front matter",
+        )
         return RoleResult("", 1 if role.before.endswith(" ") else 0)
     if style in ("t", "ts", "author", "authors", "alt", "alts", "label", "labels"):
         return RoleResult(", ".join(cites))

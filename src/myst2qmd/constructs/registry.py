@@ -28,7 +28,11 @@ DIRECTIVES: dict[str, DirectiveFn] = {
 }
 ROLES: dict[str, RoleFn] = {**textroles.ROLES, **references.ROLES}
 LABEL_KINDS: dict[str, str] = {
-    **figures.LABELS, **math.LABELS, **tables.LABELS, **code.LABELS, **layout.LABELS,
+    **figures.LABELS,
+    **math.LABELS,
+    **tables.LABELS,
+    **code.LABELS,
+    **layout.LABELS,
 }
 #: directives whose body is not Markdown, or is rebuilt by its function
 NOT_MARKDOWN = code.VERBATIM

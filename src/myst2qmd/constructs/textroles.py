@@ -108,8 +108,26 @@ def unknown(role: Role, ctx: Context) -> RoleResult:
 
 
 _CODE_ROLES = (
-    "file", "samp", "command", "program", "envvar", "option", "mimetype", "makevar", "regexp",
-    "literal", "func", "class", "meth", "mod", "attr", "data", "obj", "exc", "const", "type",
+    "file",
+    "samp",
+    "command",
+    "program",
+    "envvar",
+    "option",
+    "mimetype",
+    "makevar",
+    "regexp",
+    "literal",
+    "func",
+    "class",
+    "meth",
+    "mod",
+    "attr",
+    "data",
+    "obj",
+    "exc",
+    "const",
+    "type",
 )
 ROLES = {
     "sub": sub,

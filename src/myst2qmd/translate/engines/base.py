@@ -64,8 +64,7 @@ class Engine(Protocol):
         """Translate ``units``; the result maps unit ids to replies (missing ids: failures)."""
         ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 @dataclass

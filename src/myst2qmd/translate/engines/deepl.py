@@ -8,6 +8,7 @@ the run with a clear message.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from typing import Any
@@ -32,8 +33,14 @@ class DeepLEngine:
     max_batch_chars = 100_000  # DeepL takes 128 KiB per request; leave room for tags and escaping
     max_batch_units = 50
 
-    def __init__(self, auth_key: str, *, target_variant: str = "EN-US", server_url: str | None = None,
-                 glossary: dict[str, str] | None = None):
+    def __init__(
+        self,
+        auth_key: str,
+        *,
+        target_variant: str = "EN-US",
+        server_url: str | None = None,
+        glossary: dict[str, str] | None = None,
+    ):
         try:
             import deepl
         except ImportError as exc:  # pragma: no cover - deepl is a dependency
@@ -55,7 +62,9 @@ class DeepLEngine:
             return self._glossary
         try:
             self._glossary = self.translator.create_glossary(
-                "myst2qmd", source_lang=request.source_lang.upper(), target_lang=request.target_lang.upper(),
+                "myst2qmd",
+                source_lang=request.source_lang.upper(),
+                target_lang=request.target_lang.upper(),
                 entries=self._glossary_entries,
             )
         except self._deepl.DeepLException as exc:
@@ -76,19 +85,19 @@ class DeepLEngine:
                 glossary=self._ensure_glossary(request),
             )
         except deepl.QuotaExceededException as exc:
-            raise FatalEngineError("DeepL quota exhausted (HTTP 456); finished work is cached, run again later") from exc
+            raise FatalEngineError(
+                "DeepL quota exhausted (HTTP 456); finished work is cached, run again later"
+            ) from exc
         except deepl.AuthorizationException as exc:
             raise FatalEngineError("DeepL refused the key; check DEEPL_AUTH_KEY") from exc
         except deepl.DeepLException as exc:
             raise EngineError(f"DeepL: {exc}") from exc
         if not isinstance(results, list):
             results = [results]
-        return {unit.id: Reply(from_xml(result.text), "stop") for unit, result in zip(units, results)}
+        return {unit.id: Reply(from_xml(result.text), "stop") for unit, result in zip(units, results, strict=False)}
 
     def close(self) -> None:
         if self._glossary is not None:
-            try:
+            with contextlib.suppress(self._deepl.DeepLException):
                 self.translator.delete_glossary(self._glossary)
-            except self._deepl.DeepLException:
-                pass
             self._glossary = None

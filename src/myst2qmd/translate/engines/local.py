@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +25,33 @@ FEW_SHOT = [
     ("Ein Filter gleitet über das Bild ⟨1⟩.", "A filter slides over the image ⟨1⟩."),
     ("Die Gewichte werden mit Backpropagation angepasst.", "The weights are adjusted with backpropagation."),
     ("Siehe ⟨1⟩ für eine Illustration.", "See ⟨1⟩ for an illustration."),
-    ("Dabei ist ⟨1⟩ die Anzahl der Kanäle und ⟨2⟩ die Kernel-Size.", "Here ⟨1⟩ is the number of channels and ⟨2⟩ the kernel size."),
+    (
+        "Dabei ist ⟨1⟩ die Anzahl der Kanäle und ⟨2⟩ die Kernel-Size.",
+        "Here ⟨1⟩ is the number of channels and ⟨2⟩ the kernel size.",
+    ),
     ("Quelle: ⟨1⟩.", "Source: ⟨1⟩."),
     ("Wie viele Parameter hat das Modell?", "How many parameters does the model have?"),
 ]
 
 PROMPT_HEAD = "Translate {source} lecture notes into {target}. Keep every placeholder like ⟨1⟩ unchanged.\n\n"
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 (C libraries write there directly)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def model_path() -> Path:
@@ -72,14 +95,16 @@ class LocalEngine:
         if not path.is_file():
             raise FatalEngineError(f"model file {path} not found")
         self._lock = threading.Lock()
-        self.llm: Any = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 2,
-                              verbose=False)
+        with _quiet_stderr():  # llama.cpp logs from C even with verbose=False
+            self.llm: Any = Llama(
+                model_path=str(path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 2, verbose=False
+            )
 
     def translate(self, units: list[Unit], request: Request) -> dict[str, Reply]:
         out: dict[str, Reply] = {}
         for unit in units:
             prompt = build_prompt(unit, request)
-            with self._lock:
+            with self._lock, _quiet_stderr():
                 result = self.llm(prompt, max_tokens=max(32, len(unit.text)), temperature=0.0, stop=["\n"])
             choice = result["choices"][0]
             out[unit.id] = Reply(str(choice["text"]).strip(), str(choice.get("finish_reason") or ""))

@@ -76,9 +76,19 @@ class OpenAIEngine:
 
     name = "openai"
 
-    def __init__(self, base_url: str, model: str, api_key: str | None = None, *, timeout: float = 120.0,
-                 max_attempts: int = 5, max_batch_chars: int = 6000, max_batch_units: int = 20,
-                 backoff: float = 1.0, max_tokens: int | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        *,
+        timeout: float = 120.0,
+        max_attempts: int = 5,
+        max_batch_chars: int = 6000,
+        max_batch_units: int = 20,
+        backoff: float = 1.0,
+        max_tokens: int | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.max_batch_chars = max_batch_chars
@@ -162,7 +172,9 @@ class OpenAIEngine:
                 elif status in (401, 403):
                     raise FatalEngineError(f"the server refused the key (HTTP {status}); set OPENAI_API_KEY")
                 elif status == 404:
-                    raise FatalEngineError(f"{self.base_url}/chat/completions or model '{self.model}' not found (HTTP 404)")
+                    raise FatalEngineError(
+                        f"{self.base_url}/chat/completions or model '{self.model}' not found (HTTP 404)"
+                    )
                 elif status in (429, 503) or status >= 500:
                     wait = retry_after(response)
                     last = f"HTTP {status}"
