@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..context import Context
 from ..directives import Directive
+from ..labels import quarto_id
 
 FENCE = "{FENCE}"
 
@@ -63,6 +64,18 @@ def attr_value(text: str) -> str:
     '"a \\\\"b\\\\""'
     """
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def name_id(d: Directive, ctx: Context, kind: str) -> str:
+    """``#id`` for a directive's ``:name:`` as the label table spells it (else mapped as ``kind``), or ``""``.
+
+    ``:name: tbl-werte`` → ``#tbl-werte``; ``:name: Werte`` (kind ``tbl``) → ``#tbl-werte``.
+    """
+    name = d.option("name").strip()
+    if not name:
+        return ""
+    label = ctx.labels.get(name)
+    return "#" + (label.quarto_id if label else quarto_id(name, kind))
 
 
 def div_open(*parts: str) -> str:

@@ -29,8 +29,7 @@ import yaml
 
 from ..context import Context
 from ..directives import Directive
-from ..labels import quarto_id
-from .base import Rewrite, attr_value
+from .base import Rewrite, attr_value, name_id
 
 #: cell tag → Quarto cell option
 TAG_OPTIONS = {
@@ -174,10 +173,8 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
     language = code_language(d.argument)
     attrs: list[str] = []
     caption = d.option("caption")
-    name = d.option("name")
-    if name and caption:
-        label = ctx.labels.get(name)
-        attrs.append("#" + (label.quarto_id if label else quarto_id(name, "lst")))
+    if caption and d.option("name"):
+        attrs.append(name_id(d, ctx, "lst"))
     if language:
         attrs.append("." + language)
     if d.flag("linenos") or d.flag("number-lines") or d.flag("lineno-start"):
@@ -185,7 +182,7 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
         if d.option("lineno-start"):
             attrs.append(f"startFrom={attr_value(d.option('lineno-start'))}")
     if caption:
-        attrs.append(("lst-cap=" if name else "filename=") + attr_value(caption))
+        attrs.append(("lst-cap=" if d.option("name") else "filename=") + attr_value(caption))
     if d.option("emphasize-lines"):
         attrs.append(f"code-line-numbers={attr_value(d.option('emphasize-lines'))}")
     known = {

@@ -26,8 +26,7 @@ import re
 
 from ..context import Context
 from ..directives import Directive
-from ..labels import quarto_id
-from .base import FENCE, Rewrite, attr_value, div_open
+from .base import FENCE, Rewrite, attr_value, div_open, name_id
 
 
 def _title_block(title: str, d: Directive) -> str:
@@ -43,19 +42,10 @@ def _report_unused(d: Directive, ctx: Context, used: set[str]) -> None:
         ctx.info(d.lineno, f"{{{d.name}}} option :{key}: has no Quarto equivalent; dropped")
 
 
-def _id_of(d: Directive, ctx: Context) -> str:
-    """``#id`` for a directive's ``:name:``, as the label table spells it, else ``""``."""
-    name = d.option("name").strip()
-    if not name:
-        return ""
-    label = ctx.labels.get(name)
-    return "#" + (label.quarto_id if label else quarto_id(name, "anchor"))
-
-
 def tab_set(d: Directive, ctx: Context) -> Rewrite:
     """``::::{tab-set}`` → ``::: {.panel-tabset}``; ``:sync-group:`` → ``group="…"``."""
     ctx.count("tabset")
-    parts = [_id_of(d, ctx), ".panel-tabset", *(f".{c}" for c in d.classes())]
+    parts = [name_id(d, ctx, "anchor"), ".panel-tabset", *(f".{c}" for c in d.classes())]
     group = d.option("sync-group")
     if group:
         parts.append(f"group={attr_value(group)}")
@@ -104,7 +94,7 @@ def tab_item(d: Directive, ctx: Context) -> Rewrite:
     if level < 1:
         ctx.warn(d.lineno, "a tab holds a level-1 heading; Quarto will make a tab of it too")
         level = 1
-    ident = _id_of(d, ctx)
+    ident = name_id(d, ctx, "anchor")
     heading = "#" * level + f" {label}" + (f" {{{ident}}}" if ident else "")
     before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
     lead = "\n" if before.strip() else ""
@@ -127,7 +117,7 @@ def sidebar(d: Directive, ctx: Context) -> Rewrite:
 
 
 def _margin_div(d: Directive, ctx: Context) -> Rewrite:
-    parts = [_id_of(d, ctx), ".column-margin", *(f".{c}" for c in d.classes())]
+    parts = [name_id(d, ctx, "anchor"), ".column-margin", *(f".{c}" for c in d.classes())]
     _report_unused(d, ctx, {"name", "class"})
     return Rewrite(open=div_open(*parts) + "\n" + _title_block(d.argument, d), close=FENCE)
 
@@ -151,7 +141,7 @@ def epigraph(d: Directive, ctx: Context) -> Rewrite:
 def card(d: Directive, ctx: Context) -> Rewrite:
     """``{card} Title`` → ``::: {.card}`` with ``**Title**`` (a link with ``:link:``)."""
     ctx.count("card")
-    return _card_like(d, ctx, [_id_of(d, ctx), ".card", *(f".{c}" for c in d.classes())])
+    return _card_like(d, ctx, [name_id(d, ctx, "anchor"), ".card", *(f".{c}" for c in d.classes())])
 
 
 def _card_like(d: Directive, ctx: Context, parts: list[str]) -> Rewrite:
@@ -191,7 +181,7 @@ def grid_columns(argument: str) -> int:
 def grid(d: Directive, ctx: Context) -> Rewrite:
     """``{grid} 2`` → ``::: {layout-ncol=2}``: Quarto lays out each child div as a cell."""
     ctx.count("grid")
-    parts = [_id_of(d, ctx), *(f".{c}" for c in d.classes()), f"layout-ncol={grid_columns(d.argument)}"]
+    parts = [name_id(d, ctx, "anchor"), *(f".{c}" for c in d.classes()), f"layout-ncol={grid_columns(d.argument)}"]
     _report_unused(d, ctx, {"class", "name"})
     return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
 
@@ -199,7 +189,7 @@ def grid(d: Directive, ctx: Context) -> Rewrite:
 def grid_item(d: Directive, ctx: Context) -> Rewrite:
     """One cell of a grid: ``::: {.grid-item}``, or a card for ``{grid-item-card}``."""
     ctx.count("grid item")
-    classes = [_id_of(d, ctx), ".card" if d.name == "grid-item-card" else ".grid-item"]
+    classes = [name_id(d, ctx, "anchor"), ".card" if d.name == "grid-item-card" else ".grid-item"]
     return _card_like(d, ctx, classes + [f".{c}" for c in d.classes()])
 
 
@@ -295,7 +285,7 @@ def unknown(d: Directive, ctx: Context) -> Rewrite:
     name = re.sub(r"[^A-Za-z0-9_-]", "-", d.name)
     ctx.warn(d.lineno, f"unknown directive {{{d.name}}}: written as a fenced div ::: {{.{name}}}")
     ctx.count("unknown directive")
-    parts = [_id_of(d, ctx), f".{name}", *(f".{c}" for c in d.classes())]
+    parts = [name_id(d, ctx, "anchor"), f".{name}", *(f".{c}" for c in d.classes())]
     if d.argument:
         parts.append(f"argument={attr_value(d.argument)}")
     for key, value in d.options.items():

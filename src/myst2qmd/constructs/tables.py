@@ -34,9 +34,8 @@ from markdown_it.token import Token
 
 from ..context import Context
 from ..directives import Directive
-from ..labels import quarto_id
 from ..parser import shared_parser
-from .base import FENCE, Rewrite, attr_value, div_open
+from .base import FENCE, Rewrite, attr_value, div_open, name_id
 
 _ITEM = re.compile(r"[ \t]*[-*+](?:[ \t]+|$)")
 #: options a pipe table can express, or that only concern Sphinx's HTML
@@ -93,14 +92,6 @@ def caption_line(caption: str, attrs: list[str]) -> str:
     return ": " + " ".join(parts) if parts else ""
 
 
-def _table_id(d: Directive, ctx: Context) -> str:
-    name = d.option("name").strip()
-    if not name:
-        return ""
-    label = ctx.labels.get(name)
-    return "#" + (label.quarto_id if label else quarto_id(name, "tbl"))
-
-
 def _colwidths(d: Directive, ctx: Context, ncols: int | None) -> str:
     """``:widths: 30 70`` → ``tbl-colwidths="[30,70]"`` (``auto``/``grid``: none)."""
     raw = d.option("widths").strip()
@@ -117,7 +108,7 @@ def _attrs(d: Directive, ctx: Context, ncols: int | None) -> list[str]:
     classes = [f".{c}" for c in d.classes()]
     for key in sorted(set(d.options) - _TABLE_OPTIONS):
         ctx.info(d.lineno, f"{{{d.name}}} option :{key}: has no Quarto table equivalent; dropped")
-    return [_table_id(d, ctx), *classes, _colwidths(d, ctx, ncols)]
+    return [name_id(d, ctx, "tbl"), *classes, _colwidths(d, ctx, ncols)]
 
 
 def _caption(d: Directive, ctx: Context) -> str:

@@ -149,27 +149,31 @@ class Translator:
         )
         return (verdict.text, "") if verdict.ok else (None, verdict.reason)
 
-    def _rescue(self, text: str, reason: str, report: TranslationReport, depth: int = 0) -> tuple[str, list[str]]:
-        """Correction retry, then halves; what still fails keeps ``text``. Never raises EngineError."""
-        report.retries += 1
-        unit = self._unit("1", text, RETRY_NOTE.format(reason=reason))
+    def _remember(self, text: str, translation: str) -> None:
+        """Store a validated translation at once (a killed run resumes from here)."""
+        r = self.request
+        self.cache.put(
+            self._key(text), self.engine.name, self.engine.model, r.source_lang, r.target_lang, text, translation
+        )
+
+    def _attempt(self, unit: Unit, report: TranslationReport) -> tuple[str | None, str]:
+        """Send one unit alone; ``(accepted translation, "")`` or ``(None, why not)``."""
         try:
             replies = self._call([unit], report)
-            accepted, why = self._accept(text, replies.get("1"))
+            accepted, why = self._accept(unit.text, replies.get(unit.id))
         except FatalEngineError:
             raise
         except EngineError as exc:
             accepted, why = None, f"engine error: {exc}"
         if accepted is not None:
-            self.cache.put(
-                self._key(text),
-                self.engine.name,
-                self.engine.model,
-                self.request.source_lang,
-                self.request.target_lang,
-                text,
-                accepted,
-            )
+            self._remember(unit.text, accepted)
+        return accepted, why
+
+    def _rescue(self, text: str, reason: str, report: TranslationReport, depth: int = 0) -> tuple[str, list[str]]:
+        """Correction retry, then halves; what still fails keeps ``text``. Never raises EngineError."""
+        report.retries += 1
+        accepted, why = self._attempt(self._unit("1", text, RETRY_NOTE.format(reason=reason)), report)
+        if accepted is not None:
             return accepted, []
         halves = split_in_half(text) if depth < 2 else None
         if halves is None:
@@ -186,23 +190,8 @@ class Translator:
         cached = self.cache.get(self._key(text))
         if cached is not None:
             return cached, []
-        try:
-            replies = self._call([self._unit("1", text)], report)
-            accepted, why = self._accept(text, replies.get("1"))
-        except FatalEngineError:
-            raise
-        except EngineError as exc:
-            accepted, why = None, f"engine error: {exc}"
+        accepted, why = self._attempt(self._unit("1", text), report)
         if accepted is not None:
-            self.cache.put(
-                self._key(text),
-                self.engine.name,
-                self.engine.model,
-                self.request.source_lang,
-                self.request.target_lang,
-                text,
-                accepted,
-            )
             return accepted, []
         return self._rescue(text, why, report, depth)
 
@@ -218,15 +207,7 @@ class Translator:
         for job, index, unit in batch:
             accepted, why = self._accept(unit.text, replies.get(unit.id)) if not error else (None, error)
             if accepted is not None:
-                self.cache.put(
-                    self._key(unit.text),
-                    self.engine.name,
-                    self.engine.model,
-                    self.request.source_lang,
-                    self.request.target_lang,
-                    unit.text,
-                    accepted,
-                )
+                self._remember(unit.text, accepted)
                 job.results[index] = accepted
             else:
                 text, failures = self._rescue(unit.text, why, report)
