@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -185,3 +188,53 @@ def test_english_and_empty_segments_are_not_sent() -> None:
     assert report.nothing_to_translate == 0
     assert len(engine.sent) == 2  # "Source: ⟨1⟩." has a word; the English paragraph is not sent
     assert "This paragraph is already written in English" in translated
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    run = subprocess.run([sys.executable, "-m", "myst2qmd", *args], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, timeout=300)
+    assert "Traceback" not in run.stderr, run.stderr
+    return run
+
+
+def test_cli_pseudo_on_the_seed_keeps_every_protected_span(seed_text: str, tmp_path: Path) -> None:
+    """The issue's acceptance run: ``convert cnn-lecture.md --engine pseudo`` vs ``--engine none``."""
+    from conftest import SEED
+
+    none_out, pseudo_out = tmp_path / "none.qmd", tmp_path / "pseudo.qmd"
+    assert _cli("convert", str(SEED), "-o", str(none_out), "--engine", "none").returncode == 0
+    run = _cli("convert", str(SEED), "-o", str(pseudo_out), "--engine", "pseudo")
+    assert run.returncode == 0, run.stderr
+    assert "engine pseudo" in run.stderr and "0 kept in the original language" in run.stderr
+    plain, shouted = none_out.read_text(encoding="utf-8"), pseudo_out.read_text(encoding="utf-8")
+    before, after = summarize(plain), summarize(shouted)
+    assert after.code_blocks == before.code_blocks  # every code cell
+    assert after.display_math == before.display_math  # every equation
+    assert after.inline_math == before.inline_math  # every inline math span
+    assert after.citations == before.citations  # citation keys and references
+    assert after.links == before.links  # URLs
+    assert [i[0] for i in after.images] == [i[0] for i in before.images]  # image sources
+    assert after.ids == before.ids
+    headings = [h[2] for h in after.headers]
+    assert headings and all(h.startswith("⟦") and h == h.upper() for h in headings)
+    captions = [s for s in extract_segments(shouted) if s.kind == "caption" and s.has_prose]
+    german_captions = [s for s in captions if detect(s.text, ("de", "en"))[0] != "en"]
+    assert german_captions and all(s.text.startswith("⟦") for s in german_captions)
+    items = [s for s in extract_segments(shouted) if s.kind in ("list-item", "callout-title", "title")]
+    assert items and all("⟦" in s.text for s in items)
+
+
+def test_cli_cache_second_run_and_clear(tmp_path: Path) -> None:
+    src = tmp_path / "k.md"
+    src.write_text("# Titel\n\nEin Absatz über Faltung mit $x$.\n\nNoch ein Absatz hier.\n", encoding="utf-8")
+    env = {"MYST2QMD_CACHE_DIR": str(tmp_path / "cache")}
+    first = _cli("convert", str(src), "--engine", "pseudo", env=env)
+    assert first.returncode == 0 and "3 segments translated" in first.stderr
+    second = _cli("convert", str(src), "--engine", "pseudo", env=env)
+    assert "0 segments translated, 3 from the translation memory" in second.stderr and "0 requests" in second.stderr
+    assert _cli("cache", "path", env=env).stdout.strip() == str(tmp_path / "cache" / "translations.sqlite")
+    cleared = _cli("cache", "clear", env=env)
+    assert cleared.returncode == 0 and "removed 3 entries" in cleared.stdout
+    third = _cli("convert", str(src), "--engine", "pseudo", "--no-cache", env=env)
+    assert "3 segments translated" in third.stderr
+    assert "removed 0 entries" in _cli("cache", "clear", env=env).stdout  # --no-cache wrote nothing

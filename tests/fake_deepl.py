@@ -1,0 +1,91 @@
+"""A small DeepL API stand-in on 127.0.0.1 (``/v2/translate``, ``/v2/glossaries``), for the
+``deepl`` engine's tests through the official client.
+
+It answers like DeepL with ``tag_handling="xml"``: tags listed in ``ignore_tags`` come back
+untouched, the rest becomes English filler. A text holding ``Kontingent`` gets HTTP 456
+(quota exhausted).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def english_like(text: str) -> str:
+    tags = re.findall(r"<x\s+i=\"\d+\"\s*/>", text)
+    words = ["the", "model", "learns", "features", "from", "data"] * 20
+    count = max(3, len(re.sub(r"<[^>]+>", "", text).split()))
+    out = words[:count]
+    for n, tag in enumerate(tags):
+        out.insert(min(len(out), (n + 1) * len(out) // (len(tags) + 1)), tag)
+    return " ".join(out).capitalize() + "."
+
+
+class FakeDeepL:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.glossaries: dict[str, dict[str, Any]] = {}
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, payload: Any = None) -> None:
+                data = json.dumps(payload).encode() if payload is not None else b""
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+                outer.requests.append({"path": self.path, "auth": self.headers.get("authorization"), **body})
+                if self.path.startswith("/v2/translate"):
+                    texts = body.get("text", [])
+                    if any("Kontingent" in t for t in texts):
+                        self._send(456, {"message": "Quota Exceeded"})
+                        return
+                    ignored = body.get("ignore_tags") or []
+                    results = [
+                        {"text": english_like(t) if "x" in ignored else t, "detected_source_language": "DE",
+                         "billed_characters": len(t)}
+                        for t in texts
+                    ]
+                    self._send(200, {"translations": results})
+                elif self.path.startswith("/v2/glossaries"):
+                    gid = f"g{len(outer.glossaries) + 1}"
+                    info = {"glossary_id": gid, "name": body.get("name"), "ready": True,
+                            "source_lang": body.get("source_lang"), "target_lang": body.get("target_lang"),
+                            "creation_time": "2026-11-25T00:00:00.000Z",
+                            "entry_count": len(str(body.get("entries", "")).splitlines())}
+                    outer.glossaries[gid] = {**info, "entries": body.get("entries")}
+                    self._send(201, info)
+                else:
+                    self._send(404, {"message": "not found"})
+
+            def do_DELETE(self) -> None:  # noqa: N802
+                gid = self.path.rsplit("/", 1)[-1]
+                outer.glossaries.pop(gid, None)
+                self._send(204)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FakeDeepL:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
