@@ -53,17 +53,25 @@ class FakeDeepL:
                         return
                     ignored = body.get("ignore_tags") or []
                     results = [
-                        {"text": english_like(t) if "x" in ignored else t, "detected_source_language": "DE",
-                         "billed_characters": len(t)}
+                        {
+                            "text": english_like(t) if "x" in ignored else t,
+                            "detected_source_language": "DE",
+                            "billed_characters": len(t),
+                        }
                         for t in texts
                     ]
                     self._send(200, {"translations": results})
                 elif self.path.startswith("/v2/glossaries"):
                     gid = f"g{len(outer.glossaries) + 1}"
-                    info = {"glossary_id": gid, "name": body.get("name"), "ready": True,
-                            "source_lang": body.get("source_lang"), "target_lang": body.get("target_lang"),
-                            "creation_time": "2026-11-25T00:00:00.000Z",
-                            "entry_count": len(str(body.get("entries", "")).splitlines())}
+                    info = {
+                        "glossary_id": gid,
+                        "name": body.get("name"),
+                        "ready": True,
+                        "source_lang": body.get("source_lang"),
+                        "target_lang": body.get("target_lang"),
+                        "creation_time": "2026-11-25T00:00:00.000Z",
+                        "entry_count": len(str(body.get("entries", "")).splitlines()),
+                    }
                     outer.glossaries[gid] = {**info, "entries": body.get("entries")}
                     self._send(201, info)
                 else:

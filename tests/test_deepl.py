@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_deepl import FakeDeepL
 
+from fake_deepl import FakeDeepL
 from myst2qmd import convert_text
 from myst2qmd.translate import Glossary, Translator
 from myst2qmd.translate.engines.base import FatalEngineError
@@ -53,8 +53,13 @@ def test_cli_quota_exhaustion_exits_1_and_writes_nothing(tmp_path: Path) -> None
     src.write_text("# Titel\n\nDas Kontingent ist aufgebraucht, dieser Satz kommt nie an.\n", encoding="utf-8")
     with FakeDeepL() as server:
         env = {**os.environ, "DEEPL_AUTH_KEY": "key:fx", "MYST2QMD_ENGINE": "auto"}
-        run = subprocess.run([sys.executable, "-m", "myst2qmd", "convert", str(src), "--base-url", server.url],
-                             capture_output=True, text=True, env=env, timeout=120)
+        run = subprocess.run(
+            [sys.executable, "-m", "myst2qmd", "convert", str(src), "--base-url", server.url],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
     assert run.returncode == 1
     assert "DeepL quota exhausted" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "k.qmd").exists()

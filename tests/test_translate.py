@@ -191,8 +191,13 @@ def test_english_and_empty_segments_are_not_sent() -> None:
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run([sys.executable, "-m", "myst2qmd", *args], capture_output=True, text=True,
-                         env={**os.environ, **(env or {})}, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "myst2qmd", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
     assert "Traceback" not in run.stderr, run.stderr
     return run
 

@@ -14,6 +14,7 @@ Each quirk has a test in ``tests/test_adapter.py``:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from markdown_it.token import Token
@@ -133,3 +134,60 @@ def heading_text_locator(inline: Token, view: View) -> InlineLocator:
     """Locator for a heading's inline content (ATX: after the ``#``s; setext: its lines)."""
     assert inline.map is not None
     return InlineLocator(inline.content, view, inline.map[0])
+
+
+def link_label_end(content: str, start: int) -> int | None:
+    """Index of the ``]`` closing the link label that opens at ``content[start]``."""
+    depth = 0
+    i = start
+    while i < len(content):
+        ch = content[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "`":
+            run = re.match(r"`+", content[i:])
+            assert run
+            close = content.find(run.group(0), i + len(run.group(0)))
+            i = close + len(run.group(0)) if close >= 0 else i + 1
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
+def link_destination(content: str, span: tuple[int, int]) -> tuple[int, int] | None:
+    """Where the destination of the inline link spanning ``span`` is: ``[text](HERE "title")``.
+
+    markdown-it gives the parsed ``href`` only; rewriting it needs its place in the source.
+    """
+    label_end = link_label_end(content, span[0])
+    if label_end is None or content[label_end + 1 : label_end + 2] != "(":
+        return None  # a reference link [text][ref]: its destination lives elsewhere
+    i = label_end + 2
+    while i < span[1] and content[i] in " \t\n":
+        i += 1
+    if content[i : i + 1] == "<":
+        end = content.find(">", i)
+        return (i + 1, end) if 0 < end < span[1] else None
+    start, depth = i, 0
+    while i < span[1]:
+        ch = content[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        elif ch in " \t\n":
+            break
+        i += 1
+    return start, i

@@ -7,11 +7,13 @@ or input that cannot be read, 1 anything else.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import __version__
 from .config import ConfigError, resolve
@@ -31,6 +33,8 @@ from .translate import (
 from .translate.cache import default_cache_dir
 from .translate.engines.base import FatalEngineError, Request
 from .translate.glossary import Glossary, GlossaryError
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -56,10 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     convert = sub.add_parser(
         "convert",
         help="convert a MyST .md file to a Quarto .qmd file",
-        usage="myst2qmd convert SRC.md [-o OUT.qmd] [options]",
+        usage="myst2qmd convert SRC.md [-o OUT.qmd] [options]\n       myst2qmd convert BOOK_DIR -o OUT_DIR [options]",
         description="Convert one MyST Markdown file to Quarto and translate its prose. Warnings name file:line.",
     )
-    convert.add_argument("src", metavar="SRC.md", help="the MyST Markdown file to convert")
+    convert.add_argument("src", metavar="SRC.md", help="the MyST Markdown file, or a Jupyter Book folder, to convert")
     convert.add_argument(
         "-o", "--output", metavar="OUT.qmd", help="where to write (default: SRC with .qmd beside it; '-' for stdout)"
     )
@@ -146,7 +150,22 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("EN-US", "EN-GB"),
         help="English variant for DeepL (default: EN-US)",
     )
+    convert.add_argument(
+        "--report",
+        metavar="FILE.json",
+        default=None,
+        help="with a book: write what was converted, warned and translated as JSON",
+    )
     convert.add_argument("-q", "--quiet", action="store_true", help="print warnings only, no summary")
+    checker = sub.add_parser(
+        "check",
+        help="check a .qmd file or a Quarto project for problems, without rendering",
+        description="Report MyST syntax left outside code, references without a target, duplicate ids, ids "
+        "without a Quarto prefix, missing images, YAML that does not parse and unbalanced ::: divs, as "
+        "file:line. Exit 1 when there are problems. Uses pandoc when present.",
+    )
+    checker.add_argument("path", metavar="PATH", help="a .qmd file or a Quarto project folder")
+    checker.add_argument("--no-pandoc", action="store_true", help="use only the built-in scan")
     cache = sub.add_parser("cache", help="the translation memory", description="Manage the translation memory.")
     cache.add_argument("action", choices=("clear", "path"), help="clear: delete every entry; path: print where it is")
     return parser
@@ -251,6 +270,10 @@ def run_convert(args: argparse.Namespace) -> int:
         except GlossaryError as exc:
             raise UsageError(str(exc)) from exc
     src = Path(args.src)
+    if src.is_dir():
+        return run_book(args, src, settings, engine, glossary)
+    if args.report:
+        raise UsageError("--report goes with a book folder")
     text = read_source(src)
     if args.output == "-":
         out_path = None
@@ -283,7 +306,10 @@ def run_convert(args: argparse.Namespace) -> int:
         if engine == "none" and not args.quiet:
             print(f"myst2qmd: note: {why}", file=sys.stderr)
     if engine != "none":
-        text_out, report, more = translate(result.text, str(src), engine, settings, glossary, quiet=args.quiet)
+        translator = make_translator(engine, settings, glossary)
+        text_out, report, more = progress_run(
+            translator, src.name, args.quiet, lambda: translator.translate_document(result.text, str(src))
+        )
         warnings += more
     for warning in sorted(warnings, key=lambda w: w.line):
         print(warning, file=sys.stderr)
@@ -313,10 +339,8 @@ def run_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def translate(
-    qmd: str, path: str, engine_name: str, settings: dict[str, Any], glossary: Glossary, quiet: bool = False
-) -> tuple[str, TranslationReport, list[Warning_]]:
-    """Translate a converted document's prose with the chosen engine (progress on a terminal)."""
+def make_translator(engine_name: str, settings: dict[str, Any], glossary: Glossary) -> Translator:
+    """The translator for a run (its engine and cache are closed by :func:`progress_run`)."""
     engine_settings = EngineSettings(
         base_url=settings.get("base-url"),
         model=settings.get("model"),
@@ -330,7 +354,7 @@ def translate(
     request = Request(
         source_lang=settings.get("from", "de"), target_lang=settings.get("to", "en"), timeout=engine_settings.timeout
     )
-    translator = Translator(
+    return Translator(
         engine,
         request=request,
         cache=cache,
@@ -338,21 +362,25 @@ def translate(
         jobs=int(settings.get("jobs", 4)),
         code_comments=bool(settings.get("translate-code-comments", False)),
     )
+
+
+def progress_run(translator: Translator, label: str, quiet: bool, work: Callable[[], T]) -> T:
+    """Run ``work`` with a progress bar of translated segments on a terminal; close the engine after."""
     try:
         if quiet or not sys.stderr.isatty():
-            return translator.translate_document(qmd, path)
+            return work()
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         columns = (TextColumn("translating {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task(Path(path).name, total=None)
+            task = progress.add_task(label, total=None)
             translator.on_total = lambda n: progress.update(task, total=n)
             translator.on_progress = lambda n: progress.advance(task, n)
-            return translator.translate_document(qmd, path)
+            return work()
     finally:
-        engine.close()
-        cache.close()
+        translator.engine.close()
+        translator.cache.close()
 
 
 def translation_summary(report: TranslationReport) -> str:
@@ -371,6 +399,77 @@ def translation_summary(report: TranslationReport) -> str:
             "--engine openai gives publication quality"
         )
     return line
+
+
+def run_book(args: argparse.Namespace, src: Path, settings: dict[str, Any], engine: str, glossary: Glossary) -> int:
+    """``myst2qmd convert BOOK_DIR -o OUT_DIR``: a Jupyter Book to a Quarto book project."""
+    from .book import BookError, convert_book, is_book
+
+    if not is_book(src):
+        raise UsageError(f"{src} is a folder without _toc.yml or myst.yml; give a .md file or a Jupyter Book")
+    if args.output in (None, "-"):
+        raise UsageError("a book needs an output folder: -o OUT_DIR")
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} exists and is not a folder")
+    if out.resolve() == src.resolve():
+        raise UsageError("the output folder must not be the book folder itself")
+    if engine == "auto":
+        engine, why = resolve_auto()
+        if engine == "none" and not args.quiet:
+            print(f"myst2qmd: note: {why}", file=sys.stderr)
+    translator = make_translator(engine, settings, glossary) if engine != "none" else None
+
+    def work() -> Any:
+        return convert_book(
+            src,
+            out,
+            images_path=settings.get("images-path"),
+            translator=translator,
+            target_lang=settings.get("to", "en") if translator is not None else None,
+        )
+
+    try:
+        report, warnings = progress_run(translator, src.name, args.quiet, work) if translator else work()
+    except BookError as exc:
+        raise UsageError(str(exc)) from exc
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    if args.report:
+        write_atomically(Path(args.report), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+    if not args.quiet:
+        n_warn = sum(1 for w in warnings if w.level == "warning")
+        top = ", ".join(f"{n} {k}" for k, n in report.constructs.most_common(6))
+        print(
+            f"{src} -> {out}: {report.files_converted} chapters ({report.files_written} files written, "
+            f"{report.files_unchanged} unchanged), {report.assets_copied} files copied; {top}; references "
+            f"{report.references_resolved} resolved, {report.references_unresolved} unresolved; {n_warn} warnings",
+            file=sys.stderr,
+        )
+        if report.translation:
+            t = report.translation
+            print(
+                f"engine {t['engine']} ({t['model']}): {t['translated']} segments translated, {t['cached']} from "
+                f"the translation memory, {t['kept']} kept in the original language, {t['requests']} requests",
+                file=sys.stderr,
+            )
+    return EXIT_OK
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .check import check
+
+    path = Path(args.path)
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder")
+    problems, files = check(path, use_pandoc=not args.no_pandoc)
+    for problem in problems:
+        print(problem)
+    noun = "file" if files == 1 else "files"
+    print(
+        f"{files} {noun} checked: {len(problems) or 'no'} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr
+    )
+    return EXIT_ERROR if problems else EXIT_OK
 
 
 def run_cache(args: argparse.Namespace) -> int:
@@ -400,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command == "check":
+            return run_check(args)
         return run_cache(args) if args.command == "cache" else run_convert(args)
     except FatalEngineError as exc:
         print(f"myst2qmd: error: {exc}; nothing was written", file=sys.stderr)

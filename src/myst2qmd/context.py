@@ -33,6 +33,18 @@ class Options:
     macros: dict[str, tuple[str, int]] = field(default_factory=dict)
     #: labels defined elsewhere (other chapters of a book): label -> Quarto id
     external_labels: dict[str, str] = field(default_factory=dict)
+    #: in a book: label -> (kind, page of the chapter that defines it, relative to this one)
+    label_pages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: in a book: a document path as written (``../intro``) -> (link target, title), or None
+    resolve_document: Callable[[str], tuple[str, str] | None] | None = None
+    #: ``myst_substitutions``: ``{{ key }}`` -> value
+    substitutions: dict[str, str] = field(default_factory=dict)
+    #: the first H1 becomes ``title:``; a book keeps it (Quarto titles chapters by their H1)
+    title_from_h1: bool = True
+    #: {include}/{literalinclude}: the folder of the document being converted (relative paths)
+    source_dir: str | None = None
+    #: the book's folder (``/``-paths and the boundary of includes); ``None`` for a single file
+    root_dir: str | None = None
 
 
 @dataclass

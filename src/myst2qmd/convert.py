@@ -17,18 +17,20 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from . import labels as labelmod
-from .adapter import InlineLocator, block_lines, table_cell_locators
+from .adapter import InlineLocator, block_lines, link_destination, table_cell_locators
 from .constructs import registry
 from .constructs.base import FENCE, Role
 from .constructs.frontmatter import frontmatter_edits, read_kernel
+from .constructs.links import rewrite_link
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
-from .directives import Directive, container_prefix_len, directive_name, read_directive
+from .directives import Directive, container_prefix_len, container_strip, directive_name, read_directive
 from .edits import Edit, Normalized, apply_edits, check_untouched
 from .parser import shared_parser
 from .source import View
 
 MAX_DEPTH = 1000
+_SUBSTITUTION = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
 
 
 @dataclass
@@ -129,6 +131,10 @@ class Converter:
                 if label:
                     self._define(label, "eq", view.lineno(token.map[0]))
         for directive in parsed.directives.values():
+            if directive.name == "glossary":
+                for n, line in enumerate(directive.body_lines):
+                    if line.strip() and not line[:1].isspace():
+                        self._define(f"term:{line.strip()}", "term", directive.view.lineno(directive.body_first + n))
             found = registry.label_of(directive)
             if found is not None:
                 name, kind = found
@@ -266,7 +272,8 @@ class Converter:
     def inline(self, token: Token, locator: InlineLocator, lineno: int) -> None:
         if not token.children:
             return
-        needs = any(c.type in registry.INLINE_TYPES for c in token.children)
+        substitutions = self.ctx.options.substitutions and "{{" in token.content
+        needs = substitutions or any(c.type in registry.INLINE_TYPES for c in token.children)
         if not needs:
             return
         if not locator.ok:
@@ -280,7 +287,9 @@ class Converter:
             if span is None:
                 continue
             line = lineno + content.count("\n", 0, span[0])
-            if child.type == "myst_role":
+            if child.type == "link_open":
+                self.link(child, content, span, locator, line)
+            elif child.type == "myst_role":
                 role = Role(name=child.meta["name"], content=child.content, lineno=line, before=content[: span[0]])
                 result = registry.role(role, self.ctx)
                 if result is None:
@@ -292,6 +301,49 @@ class Converter:
                 new = registry.inline_token(child, content[span[0] : span[1]], line, self.ctx, alone)
                 if new is not None:
                     self.add(locator.abs(span[0]), locator.abs(span[1]), new, child.type)
+        if substitutions:
+            self.substitute(token, locator, lineno)
+
+    def link(self, token: Token, content: str, span: tuple[int, int], locator: InlineLocator, line: int) -> None:
+        """A Markdown link's destination, as MyST resolves it (labels, documents, built pages)."""
+        if content[span[0] : span[0] + 9] == "<project:":
+            # a MyST autolink <project:#label> or <project:path.md>
+            rewrite = rewrite_link(content[span[0] + 1 : span[1] - 1], True, self.ctx, line)
+            if rewrite is not None:
+                whole = rewrite.whole or f"[{rewrite.target}]({rewrite.target})"
+                self.add(locator.abs(span[0]), locator.abs(span[1]), whole, "link")
+            return
+        destination = link_destination(content, span)
+        if destination is None:
+            return
+        target = content[destination[0] : destination[1]]
+        empty = content[span[0] + 1 : span[0] + 2] == "]"
+        rewrite = rewrite_link(target, empty, self.ctx, line)
+        if rewrite is None:
+            return
+        if rewrite.whole is not None:
+            self.add(locator.abs(span[0]), locator.abs(span[1]), rewrite.whole, "link")
+        elif rewrite.target is not None and rewrite.target != target:
+            bracketed = content[destination[0] - 1 : destination[0]] == "<"
+            new = f"<{rewrite.target}>" if " " in rewrite.target and not bracketed else rewrite.target
+            self.add(locator.abs(destination[0]), locator.abs(destination[1]), new, "link")
+
+    def substitute(self, token: Token, locator: InlineLocator, lineno: int) -> None:
+        """``{{ key }}`` (``myst_substitutions``) → its value, converted as MyST; never inside code."""
+        content = token.content
+        taken = [c.meta["span"] for c in token.children or [] if c.meta and "span" in c.meta]
+        for match in _SUBSTITUTION.finditer(content):
+            if any(a <= match.start() < b for a, b in taken):
+                continue
+            key = match.group(1)
+            line = lineno + content.count("\n", 0, match.start())
+            value = self.ctx.options.substitutions.get(key)
+            if value is None:
+                self.ctx.warn(line, f"substitution {{{{ {key} }}}} is not defined; kept as it is")
+                continue
+            self.ctx.count("substitution")
+            new = self.fragment(str(value), line).strip("\n")
+            self.add(locator.abs(match.start()), locator.abs(match.end()), new, "substitution")
 
     def fence(self, parsed: Parsed, index: int) -> int:
         """A fenced block: a directive to rewrite, a Pandoc div to walk into, or code to keep."""
@@ -303,6 +355,8 @@ class Converter:
             if body is not None:
                 inner = self.walk(body)
                 return max(inner, len(token.markup))
+            if view.depth > 0 and token.type == "fence":
+                self.close_code_fence(token, view)
             return 0
         inner = self.walk(body) if body is not None else 0
         rewrite = registry.directive(directive, self.ctx)
@@ -407,6 +461,20 @@ class Converter:
         sub.walk(sub.parse(view))
         return apply_edits(text, sub.edits)
 
+    def close_code_fence(self, token: Token, view: View) -> None:
+        """A code fence left open inside a directive ends with that directive's body (as in MyST);
+        Pandoc would run it to the end of the file, so it gets its closing fence."""
+        first, end = block_lines(token)
+        last = container_strip(view.line(end - 1))
+        marker = token.markup
+        if end - 1 > first and last.startswith(marker) and last.strip(marker[0]).strip() == "":
+            return
+        self.ctx.warn(view.lineno(first), "code fence never closed inside a directive; closed where the directive ends")
+        src = view.line(first)
+        indent = src[: container_prefix_len(src)]
+        tail = view.abs(end - 1, len(view.line(end - 1)))
+        self.add(tail, tail, ("\n" if view.line(end - 1) else "") + indent + marker, "fence closed")
+
     def document(self, text: str) -> list[Edit]:
         root = View.root(text)
         parsed = self.parse(root)
@@ -460,6 +528,7 @@ def convert_text(
     macros: dict[str, tuple[str, int]] | None = None,
     external_labels: dict[str, str] | None = None,
     engine: str = "none",
+    options: Options | None = None,
 ) -> Result:
     """Convert MyST Markdown ``text`` to Quarto Markdown.
 
@@ -468,12 +537,13 @@ def convert_text(
     """
     if engine not in ("none",):
         raise ValueError(f"unknown translation engine {engine!r}")
-    options = Options(
-        images_path=images_path,
-        escape_fences=escape_fences,
-        macros=dict(macros or {}),
-        external_labels=dict(external_labels or {}),
-    )
+    if options is None:
+        options = Options(
+            images_path=images_path,
+            escape_fences=escape_fences,
+            macros=dict(macros or {}),
+            external_labels=dict(external_labels or {}),
+        )
     ctx = Context(path=path, options=options)
     if text.startswith("\ufeff"):
         text = text[1:]

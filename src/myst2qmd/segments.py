@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from .adapter import InlineLocator, table_cell_locators
+from .adapter import InlineLocator, link_label_end, table_cell_locators
 from .context import Context
 from .edits import Edit, apply_edits
 from .source import View
@@ -111,31 +111,6 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _link_label_end(content: str, start: int) -> int | None:
-    """Index of the ``]`` closing the link label that opens at ``content[start]``."""
-    depth = 0
-    i = start
-    while i < len(content):
-        ch = content[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "`":
-            run = re.match(r"`+", content[i:])
-            assert run
-            close = content.find(run.group(0), i + len(run.group(0)))
-            i = close + len(run.group(0)) if close >= 0 else i + 1
-            continue
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return None
-
-
 def protected_spans(inline: Token) -> list[tuple[int, int]]:
     """Spans of an inline token's content that must not be translated."""
     content = inline.content
@@ -147,7 +122,7 @@ def protected_spans(inline: Token) -> list[tuple[int, int]]:
         if child.type in _PROTECTED_TOKENS:
             spans.append(span)
         elif child.type == "link_open":
-            label_end = _link_label_end(content, span[0])
+            label_end = link_label_end(content, span[0])
             if label_end is None:
                 spans.append(span)
             else:

@@ -118,6 +118,8 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
     open_ = div_open(*parts) + "\n"
     has_body = any(line.strip() for line in d.body_lines)
     if title:
+        # a title is MyST too: roles and links in it convert like the body's
+        title = " ".join(ctx.convert_fragment(title, d.lineno).split())
         heading = f"## {title}" if dropdown else f"**{title}**"
         open_ += f"\n{heading}\n"
         if has_body and d.body_lines[0].strip():

@@ -122,7 +122,7 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list
 
     title: str | None = None
     h1 = _first_h1(tokens)
-    if h1 is not None and not has_title:
+    if h1 is not None and not has_title and ctx.options.title_from_h1:
         open_tok, inline = tokens[h1], tokens[h1 + 1]
         first, end = open_tok.map or (0, 1)
         title = ctx.convert_fragment(_title_from_heading(inline), view.lineno(first))

@@ -70,7 +70,8 @@ def resolve(label: str, ctx: Context, default_kind: str, line: int) -> tuple[str
         return known.quarto_id, known.kind
     external = ctx.options.external_labels.get(label)
     if external is not None:
-        return external, external.split("-", 1)[0]
+        page = ctx.options.label_pages.get(label)
+        return external, page[0] if page else external.split("-", 1)[0]
     kind = kind_from_label(label) or default_kind
     ctx.warn(line, f"reference to '{label}', which this file does not define; kept as @{quarto_id(label, kind)}")
     ctx.count("unresolved reference")
@@ -84,13 +85,21 @@ def _eat(role: Role, kind: str) -> int:
     return len(match.group(0)) if match else 0
 
 
+def page_of(label: str, ctx: Context) -> str:
+    """The chapter a label lives in, relative to this one ("" for this document)."""
+    if label in ctx.labels:
+        return ""
+    return ctx.options.label_pages.get(label, ("", ""))[1]
+
+
 def _reference(role: Role, ctx: Context, default_kind: str) -> RoleResult:
     ctx.count("reference")
     text, label = split_explicit(role.content)
     ident, kind = resolve(label, ctx, default_kind, role.lineno)
+    ident_href = page_of(label, ctx) + "#" + ident
     if kind == "anchor":
         title = text or (ctx.labels[label].title if label in ctx.labels else "") or label
-        return RoleResult(f"[{title}](#{ident})")
+        return RoleResult(f"[{title}]({ident_href})")
     if text is None:
         return RoleResult(f"@{ident}", _eat(role, kind))
     if "%s" in text or "{number}" in text:
@@ -101,8 +110,8 @@ def _reference(role: Role, ctx: Context, default_kind: str) -> RoleResult:
         )
     if "{name}" in text:
         title = ctx.labels[label].title if label in ctx.labels and ctx.labels[label].title else label
-        return RoleResult(f"[{text.replace('{name}', title)}](#{ident})")
-    return RoleResult(f"[{text}](#{ident})")
+        return RoleResult(f"[{text.replace('{name}', title)}]({ident_href})")
+    return RoleResult(f"[{text}]({ident_href})")
 
 
 def numref(role: Role, ctx: Context) -> RoleResult:
@@ -184,8 +193,16 @@ def doc_target(path: str) -> str:
 
 
 def doc(role: Role, ctx: Context) -> RoleResult:
+    """``{doc}`intro``` → ``[Introduction](intro.qmd)`` (the title is known in a book)."""
     ctx.count("document link")
     text, target = split_explicit(role.content)
+    resolver = ctx.options.resolve_document
+    if resolver is not None:
+        found = resolver(target)
+        if found is not None:
+            href, title = found
+            return RoleResult(f"[{text or title or target}]({href})")
+        ctx.warn(role.lineno, f"{{doc}} to '{target}', which is not a document of this book; kept as a link")
     return RoleResult(f"[{text or target}]({doc_target(target)})")
 
 
@@ -199,7 +216,9 @@ def term(role: Role, ctx: Context) -> RoleResult:
     """``{term}`CNN``` → ``[CNN](#term-cnn)``, a link to the glossary entry's id."""
     ctx.count("glossary term")
     text, target = split_explicit(role.content)
-    return RoleResult(f"[{text or target}](#{term_id(target)})")
+    key = f"term:{target}"
+    page = page_of(key, ctx) if key in ctx.labels or key in ctx.options.label_pages else ""
+    return RoleResult(f"[{text or target}]({page}#{term_id(target)})")
 
 
 ROLES = {

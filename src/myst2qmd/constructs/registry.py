@@ -38,7 +38,7 @@ LABEL_KINDS: dict[str, str] = {
 NOT_MARKDOWN = code.VERBATIM
 
 #: inline token types the walker hands to construct functions
-INLINE_TYPES = frozenset({"myst_role", "html_inline", "math_inline", "math_inline_double", "image"})
+INLINE_TYPES = frozenset({"myst_role", "html_inline", "math_inline", "math_inline_double", "image", "link_open"})
 
 images_folder = figures.images_folder
 escape_fences = code.escape_fences

@@ -268,6 +268,24 @@ class Translator:
         self.translate_jobs(jobs, report)
         return self.write_back(qmd, segments, jobs, report, path)
 
+    def translate_many(
+        self, documents: list[str], paths: list[str]
+    ) -> tuple[list[str], TranslationReport, list[Warning_]]:
+        """Translate several documents in one run: one plan, one cache, batches across files."""
+        report = TranslationReport(engine=self.engine.name, model=self.engine.model)
+        planned = []
+        for qmd in documents:
+            segments = extract_segments(qmd, code_comments=self.code_comments)
+            planned.append((segments, self.plan(segments, report)))
+        self.translate_jobs([job for _, jobs in planned for job in jobs], report)
+        outputs: list[str] = []
+        warnings: list[Warning_] = []
+        for qmd, path, (segments, jobs) in zip(documents, paths, planned, strict=True):
+            text, _, more = self.write_back(qmd, segments, jobs, report, path)
+            outputs.append(text)
+            warnings += more
+        return outputs, report, warnings
+
     def write_back(
         self, qmd: str, segments: list[Segment], jobs: list[_Job], report: TranslationReport, path: str
     ) -> tuple[str, TranslationReport, list[Warning_]]:

@@ -1,0 +1,117 @@
+"""Markdown links, resolved the way MyST resolves them.
+
+MyST → Quarto (in a book, paths are relative to the output chapter)::
+
+    [Text](faltung)                    →  [Text](grundlagen.qmd#sec-faltung)   (a label)
+    [](#faltung)                       →  @sec-faltung                          (empty text: a reference)
+    [Text](/Markdown/5_4_Übung_PID.md) →  [Text](5_4_Übung_PID.qmd)            (root-relative, umlauts)
+    [Text](../overview/01_overview)    →  [Text](../overview/01_overview.qmd)  (extensionless)
+    [Text](01_week_01.html#anchor)     →  [Text](01_week_01.qmd#anchor)        (built pages)
+    <project:#faltung>                 →  [Die Faltung](grundlagen.qmd#sec-faltung)
+
+A link to nothing the book has stays as written and is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from ..context import Context
+from .references import page_of
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.IGNORECASE)
+_CROSSREF_KINDS = {
+    "fig",
+    "tbl",
+    "eq",
+    "sec",
+    "lst",
+    "exr",
+    "sol",
+    "thm",
+    "lem",
+    "def",
+    "cor",
+    "prp",
+    "cnj",
+    "exm",
+    "rem",
+    "alg",
+}
+_DOCUMENT = re.compile(r"\.(md|ipynb|myst|markdown|html|rst)$", re.IGNORECASE)
+
+
+@dataclass
+class LinkRewrite:
+    """A new destination, or (for ``[](#label)``) a replacement for the whole link."""
+
+    target: str | None = None
+    whole: str | None = None
+
+
+def _label(name: str, ctx: Context) -> tuple[str, str, str] | None:
+    """``(quarto id, kind, page)`` when ``name`` is a label of this document or book."""
+    known = ctx.labels.get(name)
+    if known is not None:
+        return known.quarto_id, known.kind, ""
+    external = ctx.options.external_labels.get(name)
+    if external is not None:
+        kind = ctx.options.label_pages.get(name, ("anchor", ""))[0]
+        return external, kind, page_of(name, ctx)
+    return None
+
+
+def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> LinkRewrite | None:
+    """How a link destination changes; ``None`` keeps it."""
+    project = target.startswith("project:")
+    if project:
+        target = target[len("project:") :]
+    elif _SCHEME.match(target) or target.startswith("//"):
+        return None
+    path, _, anchor = target.partition("#")
+    if not path:
+        found = _label(anchor, ctx) if anchor else None
+        if found is None:
+            return LinkRewrite(target=f"#{anchor}") if project else None
+        return _to_label(found, text_is_empty, _title(anchor, ctx))
+    if "/" not in path and "." not in path and not anchor:
+        found = _label(path, ctx)
+        if found is not None:
+            return _to_label(found, text_is_empty, _title(path, ctx))
+    decoded = unquote(path)
+    resolver = ctx.options.resolve_document
+    if resolver is not None:
+        document = re.sub(r"\.html$", "", decoded)
+        hit = resolver(document)
+        if hit is not None:
+            href = hit[0]
+            if anchor:
+                found = _label(anchor, ctx)
+                anchor = found[0] if found is not None else anchor
+                href += f"#{anchor}"
+            ctx.count("document link")
+            return LinkRewrite(target=href) if href != target else None
+        if _DOCUMENT.search(decoded) or "." not in decoded.rsplit("/", 1)[-1]:
+            ctx.warn(line, f"link to {target}: no such document in this book; kept as written")
+        return None
+    if re.search(r"\.(md|ipynb|myst)$", decoded, re.IGNORECASE):
+        ctx.count("document link")
+        new = re.sub(r"\.(md|ipynb|myst)$", ".qmd", path, flags=re.IGNORECASE)
+        return LinkRewrite(target=new + (f"#{anchor}" if anchor else ""))
+    return None
+
+
+def _title(name: str, ctx: Context) -> str:
+    label = ctx.labels.get(name)
+    return label.title if label is not None else ""
+
+
+def _to_label(found: tuple[str, str, str], text_is_empty: bool, title: str = "") -> LinkRewrite:
+    ident, kind, page = found
+    if text_is_empty and kind in _CROSSREF_KINDS:
+        return LinkRewrite(whole=f"@{ident}")
+    if text_is_empty:
+        return LinkRewrite(target=f"{page}#{ident}", whole=f"[{title or ident}]({page}#{ident})")
+    return LinkRewrite(target=f"{page}#{ident}")
