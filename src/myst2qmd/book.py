@@ -393,6 +393,8 @@ class BookConverter:
         parse = book.config.get("parse") or {}
         subs = parse.get("myst_substitutions") if isinstance(parse, dict) else None
         self.substitutions = {str(k): str(v) for k, v in (subs or {}).items()}
+        extensions = parse.get("myst_enable_extensions") if isinstance(parse, dict) else None
+        self.extensions = {str(e) for e in extensions or []}
 
     # -- labels across the book ----------------------------------------------------------------
     def collect_labels(self, documents: list[Document]) -> dict[str, tuple[str, str, str]]:
@@ -451,6 +453,7 @@ class BookConverter:
             label_pages=pages,
             resolve_document=self.resolver(chapter),
             substitutions=self.substitutions,
+            linkify="linkify" in self.extensions,
             title_from_h1=False,
         )
 

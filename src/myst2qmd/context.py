@@ -39,6 +39,8 @@ class Options:
     resolve_document: Callable[[str], tuple[str, str] | None] | None = None
     #: ``myst_substitutions``: ``{{ key }}`` -> value
     substitutions: dict[str, str] = field(default_factory=dict)
+    #: ``linkify`` (a Jupyter Book extension): bare URLs in text become links ``<https://…>``
+    linkify: bool = False
     #: the first H1 becomes ``title:``; a book keeps it (Quarto titles chapters by their H1)
     title_from_h1: bool = True
     #: {include}/{literalinclude}: the folder of the document being converted (relative paths)

@@ -30,6 +30,7 @@ from .parser import shared_parser
 from .source import View
 
 MAX_DEPTH = 1000
+_BARE_URL = re.compile(r"(?<![<(\[\"'=/\w])(?:https?://|www\.)[^\s<>()\[\]`]*[^\s<>()\[\]`.,;:!?'\"]")
 _SUBSTITUTION = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
 
 
@@ -273,7 +274,8 @@ class Converter:
         if not token.children:
             return
         substitutions = self.ctx.options.substitutions and "{{" in token.content
-        needs = substitutions or any(c.type in registry.INLINE_TYPES for c in token.children)
+        linkify = self.ctx.options.linkify and "://" in token.content
+        needs = substitutions or linkify or any(c.type in registry.INLINE_TYPES for c in token.children)
         if not needs:
             return
         if not locator.ok:
@@ -303,6 +305,18 @@ class Converter:
                     self.add(locator.abs(span[0]), locator.abs(span[1]), new, child.type)
         if substitutions:
             self.substitute(token, locator, lineno)
+        if linkify:
+            self.linkify(token, locator)
+
+    def linkify(self, token: Token, locator: InlineLocator) -> None:
+        """A bare ``https://…`` in text → ``<https://…>`` (what MyST's linkify extension renders)."""
+        content = token.content
+        taken = [c.meta["span"] for c in token.children or [] if c.meta and "span" in c.meta]
+        for match in _BARE_URL.finditer(content):
+            if any(a <= match.start() < b for a, b in taken):
+                continue
+            self.ctx.count("bare URL linked")
+            self.add(locator.abs(match.start()), locator.abs(match.end()), f"<{match.group(0)}>", "linkify")
 
     def link(self, token: Token, content: str, span: tuple[int, int], locator: InlineLocator, line: int) -> None:
         """A Markdown link's destination, as MyST resolves it (labels, documents, built pages)."""

@@ -13,7 +13,6 @@ MyST → Quarto::
     ```{epigraph}             ::: {.epigraph}  > quoted body
     ```{card} Title           ::: {.card}  (title in bold, linked with :link:)
     ```{grid} 1 2 2 3         ::: {layout-ncol=3}  with ::: {.grid-item} / {.card} cells
-    ```{include} a.md         {{< include a.qmd >}}
     ```{youtube} ID           {{< video https://www.youtube.com/embed/ID >}}
     ```{bibliography}         (removed, with an info message)
     ```{whatever} arg         ::: {.whatever argument="arg"}  (and a warning)
@@ -220,25 +219,6 @@ def removed(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open="", body="", close="", parse_body=False)
 
 
-def include(d: Directive, ctx: Context) -> Rewrite:
-    from .references import doc_target
-
-    ctx.count("include")
-    target = d.argument
-    if target.endswith(".md"):
-        target = doc_target(target)
-        ctx.info(d.lineno, f"{{include}} of {d.argument}: convert that file too, it is included as {target}")
-    for key in ("start-after", "end-before", "start-line", "end-line", "lines"):
-        if d.flag(key):
-            ctx.warn(
-                d.lineno,
-                f"{{include}} :{key}: cannot be expressed by Quarto's include shortcode; the whole file is included",
-            )
-    if d.option("literal") is not None and d.flag("literal"):
-        ctx.warn(d.lineno, "{include} :literal: — use {literalinclude}; included as Markdown")
-    return Rewrite(open="{{< include " + target + " >}}", body="", close="", parse_body=False)
-
-
 def youtube(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("video")
     video_id = d.argument.strip()
@@ -314,7 +294,6 @@ DIRECTIVES = {
     "tableofcontents": removed,
     "toctree": removed,
     "contents": removed,
-    "include": include,
     "youtube": youtube,
     "video": video,
     "raw": raw,

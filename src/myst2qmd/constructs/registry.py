@@ -14,7 +14,20 @@ from markdown_it.token import Token
 from ..context import Context
 from ..directives import Directive
 from ..source import View
-from . import admonitions, code, comments, figures, glossary, layout, math, media, references, tables, textroles
+from . import (
+    admonitions,
+    code,
+    comments,
+    figures,
+    glossary,
+    includes,
+    layout,
+    math,
+    media,
+    references,
+    tables,
+    textroles,
+)
 from .base import DirectiveFn, Rewrite, Role, RoleFn, RoleResult
 
 DIRECTIVES: dict[str, DirectiveFn] = {
@@ -25,6 +38,7 @@ DIRECTIVES: dict[str, DirectiveFn] = {
     **layout.DIRECTIVES,
     **tables.DIRECTIVES,
     **glossary.DIRECTIVES,
+    **includes.DIRECTIVES,
 }
 ROLES: dict[str, RoleFn] = {**textroles.ROLES, **references.ROLES}
 LABEL_KINDS: dict[str, str] = {
@@ -33,6 +47,7 @@ LABEL_KINDS: dict[str, str] = {
     **tables.LABELS,
     **code.LABELS,
     **layout.LABELS,
+    **includes.LABELS,
 }
 #: directives whose body is not Markdown, or is rebuilt by its function
 NOT_MARKDOWN = code.VERBATIM
