@@ -36,18 +36,41 @@ def walk(node: Any):
             yield from walk(value)
 
 
+_BLOCKS = {
+    "Para",
+    "Plain",
+    "Header",
+    "Div",
+    "BlockQuote",
+    "LineBlock",
+    "CodeBlock",
+    "RawBlock",
+    "Table",
+    "Cell",
+    "Row",
+    "DefinitionList",
+    "BulletList",
+    "OrderedList",
+    "Figure",
+    "Caption",
+    "RawInline",
+}
+
+
 def stringify(node: Any) -> str:
     """Plain text of an inline/block subtree."""
     out: list[str] = []
     for el in walk(node):
         t = el["t"]
+        if t in _BLOCKS:
+            out.append(" ")  # blocks (and table cells) are separate words
         if t == "Str":
             out.append(el["c"])
         elif t in ("Space", "SoftBreak", "LineBreak"):
             out.append(" ")
         elif t == "Code" or t == "Math":
             out.append(el["c"][1])
-    return "".join(out)
+    return "".join(out).strip()
 
 
 @dataclass

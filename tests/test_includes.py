@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
 
+from conftest import SHARED
 from myst2qmd import convert_text
 from myst2qmd.check import scan_file
 from myst2qmd.constructs.includes import line_numbers
@@ -41,6 +41,7 @@ def book(tmp_path: Path) -> Path:
 def convert(book: Path, text: str, *, root: bool = True, sub: str = "kap") -> tuple[str, list[Warning_]]:
     options = Options(source_dir=str(book / sub), root_dir=str(book) if root else None)
     result = convert_text(text, path="kapitel.md", options=options)
+    assert convert_text(result.text, options=options).text == result.text  # a fixed point
     return result.text, result.warnings
 
 
@@ -286,9 +287,17 @@ def test_nested_include_resolves_from_the_included_file_and_recursion_stops(book
 def test_included_part_inside_a_directive_keeps_its_indentation_and_fences(book: Path) -> None:
     source = "````{admonition} Rahmen\n```{include} teile/hinweis.md\n:lines: 1\n```\n````\n"
     text, found = convert(book, source)
-    assert "Ein **Hinweis**." in text and "{include}" not in text
+    assert text == '::: {.callout-note appearance="simple"}\n\n**Rahmen**\n\nEin **Hinweis**.\n\n:::\n'
     assert warnings_of(found) == []
+    (book / "kap" / "teile" / "div.md").write_text("```{note}\nInnen.\n```\n", encoding="utf-8")
+    text, _ = convert(book, source.replace("hinweis.md\n:lines: 1\n", "div.md\n:lines: 1-\n"))
+    assert text == (
+        ':::: {.callout-note appearance="simple"}\n\n**Rahmen**\n\n'
+        '::: {.callout-note appearance="simple"}\nInnen.\n:::\n\n::::\n'
+    )
     read_ast(text)
+    text, _ = convert(book, "> Zitat\n> ```{include} teile/ziele.md\n> :lines: 10\n> ```\n> mehr\n")
+    assert text == "> Zitat\n>  \n> Ziel B.\n>  \n> mehr\n"
 
 
 # -- the corpus --------------------------------------------------------------------------------------

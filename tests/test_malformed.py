@@ -78,12 +78,12 @@ def test_invalid_front_matter_is_kept_verbatim_and_warned() -> None:
 
 
 def test_unknown_directive_drops_nothing() -> None:
-    src = "```{exercise} Aufgabe 1\n:label: ex-1\n:difficulty: hard\n\nRechne {math}`1+1`.\n```\n"
+    src = "```{aufgabe} Aufgabe 1\n:label: ex-1\n:difficulty: hard\n\nRechne {math}`1+1`.\n```\n"
     result = convert_text(src)
-    warned = [w for w in result.warnings if "exercise" in w.message]
+    warned = [w for w in result.warnings if "aufgabe" in w.message]
     assert warned and warned[0].line == 1
     summary = summarize(result.text)
-    div = [d for d in summary.divs if "exercise" in d[1]]
+    div = [d for d in summary.divs if "aufgabe" in d[1]]
     assert len(div) == 1
     assert "Aufgabe 1" in result.text and "hard" in result.text and "Rechne" in summary.text
 
@@ -202,7 +202,7 @@ def test_directive_in_a_list_item_stays_in_the_item() -> None:
 
 def _nested(depth: int, fence: str) -> str:
     """``depth`` directives, each inside the previous one; outer fences are longer."""
-    names = ["note", "tip", "warning", "exercise"]
+    names = ["note", "tip", "warning", "aufgabe"]
     opens = [f"{fence * (depth + 3 - i)}{{{names[i % 4]}}}\n" for i in range(depth)]
     closes = [f"{fence * (4 + i)}\n" for i in range(depth)]
     return "".join(opens) + "Kern {numref}`fig-x`.\n" + "".join(closes)
@@ -232,7 +232,7 @@ def test_200_nested_directives(fence: str) -> None:
     assert _div_depth(ast["blocks"]) == 200
     divs = [el["c"][0] for el in walk(ast["blocks"]) if el["t"] == "Div"]
     assert len(divs) == 200
-    assert sum(1 for _, classes, _ in divs if "exercise" in classes) == 50
+    assert sum(1 for _, classes, _ in divs if "aufgabe" in classes) == 50
     assert sum(1 for _, classes, _ in divs if any(c.startswith("callout-") for c in classes)) == 150
 
 

@@ -454,6 +454,8 @@ class BookConverter:
             resolve_document=self.resolver(chapter),
             substitutions=self.substitutions,
             linkify="linkify" in self.extensions,
+            source_dir=str(chapter.source.parent),
+            root_dir=str(self.book.folder),
             title_from_h1=False,
         )
 
@@ -494,6 +496,7 @@ class BookConverter:
         self.out.mkdir(parents=True, exist_ok=True)
         for document, _ in converted:
             self.write(document.chapter.out_rel, self.render(document, texts[id(document)]))
+        self.convert_included(labels)
         self.copy_assets()
         self.write(PurePosixPath("_quarto.yml"), self.quarto_yml())
         for warning in self.warnings:
@@ -528,6 +531,32 @@ class BookConverter:
             "characters_sent": report.characters_sent,
         }
         return new
+
+    def convert_included(self, labels: dict[str, tuple[str, str, str]]) -> None:
+        """Files that chapters include whole (``{{< include part.qmd >}}``) but that are no chapters."""
+        done = {c.out_rel for c in self.book.chapters}
+        queue = [c.out_rel for c in self.book.chapters]
+        while queue:
+            rel = queue.pop()
+            target = self.out / rel
+            if target.suffix != ".qmd" or not target.is_file():
+                continue
+            for match in re.finditer(r"\{\{<\s*include\s+(\S+)\s*>\}\}", target.read_text(encoding="utf-8")):
+                path = match.group(1)
+                base = PurePosixPath("/") if path.startswith("/") else rel.parent
+                include_rel = PurePosixPath(os.path.normpath((base / path.lstrip("/")).as_posix()).lstrip("/"))
+                if include_rel in done:
+                    continue
+                done.add(include_rel)
+                source = self.book.folder / include_rel.with_suffix(".md")
+                if not source.is_file() or not _inside(self.book.folder, source):
+                    continue
+                chapter = Chapter(source, include_rel.with_suffix(".md"), include_rel)
+                document = read_document(chapter)
+                result = convert_text(document.pieces[0], path=document.path, options=self.options(chapter, labels))
+                self.warnings.extend(result.warnings)
+                self.write(include_rel, result.text)
+                queue.append(include_rel)
 
     def render(self, document: Document, texts: list[str]) -> str:
         if document.notebook is None:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from . import __version__
 from .config import ConfigError, resolve
-from .context import Warning_
+from .context import Options, Warning_
 from .convert import Result, convert_text
 from .macros import MacroFileError, load_macros
 from .translate import (
@@ -291,13 +291,13 @@ def run_convert(args: argparse.Namespace) -> int:
             macros = load_macros(settings["macros"])
         except MacroFileError as exc:
             raise UsageError(str(exc)) from exc
-    result = convert_text(
-        text,
-        path=str(src),
+    options = Options(
         images_path=settings.get("images-path"),
         escape_fences=bool(settings.get("escape-fences", False)),
         macros=macros,
+        source_dir=str(src.resolve().parent),
     )
+    result = convert_text(text, path=str(src), options=options)
     text_out = result.text
     warnings: list[Warning_] = list(result.warnings)
     report: TranslationReport | None = None

@@ -312,6 +312,16 @@ class Converter:
         """A bare ``https://…`` in text → ``<https://…>`` (what MyST's linkify extension renders)."""
         content = token.content
         taken = [c.meta["span"] for c in token.children or [] if c.meta and "span" in c.meta]
+        # like markdown-it's linkify: nothing inside an HTML <a>…</a> is linked again
+        opened: int | None = None
+        for child in token.children or []:
+            span = (child.meta or {}).get("span")
+            if child.type == "html_inline" and span is not None:
+                if re.match(r"<a[\s>]", child.content, re.IGNORECASE):
+                    opened = span[0]
+                elif re.match(r"</a\s*>", child.content, re.IGNORECASE) and opened is not None:
+                    taken.append((opened, span[1]))
+                    opened = None
         for match in _BARE_URL.finditer(content):
             if any(a <= match.start() < b for a, b in taken):
                 continue
@@ -569,7 +579,7 @@ def convert_text(
         check_untouched(source.text, edits, out)
         if source.changed:
             out = source.rebuild(edits)
-        if escape_fences:
+        if options.escape_fences:
             out = registry.escape_fences(out)
     registry.report_macros(ctx)
     counts = dict(ctx.counts)

@@ -137,7 +137,7 @@ def protected_spans(inline: Token) -> list[tuple[int, int]]:
                 continue
             extra.append((a, b))
     # an attribute block right after a protected image/link belongs to it
-    merged = _merge(spans + extra)
+    merged = _merge([s for s in spans + extra if s[0] < s[1]])
     glued: list[tuple[int, int]] = []
     for a, b in merged:
         if glued and content[glued[-1][1] : a] == "":

@@ -35,7 +35,7 @@ import yaml
 
 from ..context import Context
 from ..directives import Directive, container_strip
-from .base import FENCE, Rewrite, attr_value, div_open, name_id
+from .base import FENCE, Rewrite, attr_value, name_id
 from .code import code_language
 
 #: the files being included right now (innermost last): their folder resolves nested includes
@@ -311,9 +311,11 @@ def select_literal(text: str, d: Directive, ctx: Context) -> list[tuple[int, str
 
 
 def _dedent(numbered: list[tuple[int, str]], value: str, ctx: Context, d: Directive) -> list[tuple[int, str]]:
+    if not numbered:
+        return numbered
     if not value:
         lines = textwrap.dedent("\n".join(line for _, line in numbered)).split("\n")
-        return [(n, line) for (n, _), line in zip(numbered, lines)]
+        return [(n, line) for (n, _), line in zip(numbered, lines, strict=True)]
     try:
         width = int(value)
     except ValueError as exc:
@@ -405,7 +407,8 @@ def code_span(text: str) -> str:
 def _spaced(text: str, d: Directive) -> str:
     """``text`` with a blank line before/after it where the lines around the directive have text."""
     view = d.view
-    if d.open_line > 0 and container_strip(view.line(d.open_line - 1)).strip():
+    # the walker itself puts a blank line before a text that opens a div ({FENCE})
+    if FENCE not in text and d.open_line > 0 and container_strip(view.line(d.open_line - 1)).strip():
         text = "\n" + text
     after = d.close_line + 1 if d.close_line is not None else view.nlines
     if after < view.nlines and container_strip(view.line(after)).strip():
@@ -413,9 +416,23 @@ def _spaced(text: str, d: Directive) -> str:
     return text
 
 
-def _replace(d: Directive, text: str) -> Rewrite:
-    """The directive, fences and all, replaced by ``text``."""
-    return Rewrite(open=_spaced(text, d), body="", close="", parse_body=False)
+_DIV_FENCE3 = re.compile(r"(?m)^([ \t>]*):::(?!:)")
+
+
+def _replace(d: Directive, text: str, divs: bool = True) -> Rewrite:
+    """The directive, fences and all, replaced by ``text``.
+
+    ``divs``: ``:::`` fences in ``text`` (not code) are written as ``{FENCE}`` (which the walker makes ``:::`` here),
+    so that a directive around this one sizes its own fence wider. In a block quote, blank lines
+    get a space, so the walker's ``> `` continues the quote over them.
+    """
+    if divs and ":::" in text and not re.search(r"(?m)^[ \t>]*::::", text):
+        text = _DIV_FENCE3.sub(lambda m: m.group(1) + FENCE, text)
+    text = _spaced(text, d)
+    if ">" in d.indent:
+        lines = text.split("\n")
+        text = "\n".join([line or " " for line in lines[:-1]] + lines[-1:])
+    return Rewrite(open=text, body="", close="", parse_body=False)
 
 
 def not_included(d: Directive, ctx: Context, reason: str) -> Rewrite:
@@ -424,8 +441,7 @@ def not_included(d: Directive, ctx: Context, reason: str) -> Rewrite:
     ctx.warn(d.lineno, f"{{{d.name}}} {what}: {reason}; a warning note stands in its place")
     ctx.count(f"{d.name} not resolved")
     note = f"**Not included** ({{{d.name}}}): {code_span(what)}: {reason}."
-    open_ = div_open(".callout-warning", ".include-error", f"path={attr_value(what)}") + f"\n{note}\n{FENCE}"
-    return _replace(d, open_)
+    return _replace(d, f"::: {{.callout-warning .include-error path={attr_value(what)}}}\n{note}\n:::")
 
 
 def _report_unused(d: Directive, ctx: Context, known: set[str]) -> None:
@@ -487,7 +503,7 @@ def literalinclude(d: Directive, ctx: Context) -> Rewrite:
         numbered = select_literal(text, d, ctx)
     except IncludeError as exc:
         return not_included(d, ctx, str(exc))
-    return _replace(d, literal_block(d, ctx, path, numbered))
+    return _replace(d, literal_block(d, ctx, path, numbered), divs=False)
 
 
 def include(d: Directive, ctx: Context) -> Rewrite:
@@ -531,7 +547,7 @@ def _include_part(d: Directive, ctx: Context, literal: bool) -> Rewrite:
     if literal:
         ctx.count("include as code")
         numbered = list(enumerate(_lines(part), start=1))
-        return _replace(d, literal_block(d, ctx, path, numbered))
+        return _replace(d, literal_block(d, ctx, path, numbered), divs=False)
     if offset:
         part = shift_headings(part, offset)
     ctx.count("include inlined")

@@ -8,6 +8,7 @@ tables and is the only place the walker asks.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from markdown_it.token import Token
 
@@ -18,12 +19,14 @@ from . import (
     admonitions,
     code,
     comments,
+    exercises,
     figures,
     glossary,
     includes,
     layout,
     math,
     media,
+    proofs,
     references,
     tables,
     textroles,
@@ -39,6 +42,8 @@ DIRECTIVES: dict[str, DirectiveFn] = {
     **tables.DIRECTIVES,
     **glossary.DIRECTIVES,
     **includes.DIRECTIVES,
+    **exercises.DIRECTIVES,
+    **proofs.DIRECTIVES,
 }
 ROLES: dict[str, RoleFn] = {**textroles.ROLES, **references.ROLES}
 LABEL_KINDS: dict[str, str] = {
@@ -49,6 +54,8 @@ LABEL_KINDS: dict[str, str] = {
     **layout.LABELS,
     **includes.LABELS,
 }
+#: directives that name their label with ``:label:`` (sphinx-exercise, sphinx-proof): name → (label, kind)
+LABEL_FUNCTIONS: dict[str, Callable[[Directive], tuple[str, str] | None]] = {**exercises.LABELS, **proofs.LABELS}
 #: directives whose body is not Markdown, or is rebuilt by its function
 NOT_MARKDOWN = code.VERBATIM
 
@@ -69,6 +76,8 @@ def parses_body(name: str) -> bool:
 
 def label_of(d: Directive) -> tuple[str, str] | None:
     """``(label, kind)`` a directive defines, if any."""
+    if d.name in LABEL_FUNCTIONS:
+        return LABEL_FUNCTIONS[d.name](d)
     kind = LABEL_KINDS.get(d.name)
     if d.name == "figure-md":
         name = d.argument.split()[0] if d.argument else d.option("name")

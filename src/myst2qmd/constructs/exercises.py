@@ -1,0 +1,222 @@
+"""sphinx-exercise directives to Quarto exercises and solutions.
+
+MyST::
+
+    ```{exercise} Faltung
+    :label: ex-faltung
+
+    Berechne $f * g$.
+    ```
+
+    ```{solution} ex-faltung
+    :class: dropdown
+
+    Es ist …
+    ```
+
+Quarto (https://quarto.org/docs/authoring/cross-references.html#theorems-and-proofs: an
+exercise is a theorem-like div with an ``#exr-`` id, its name the first heading in it)::
+
+    ::: {#exr-faltung}
+
+    ## Faltung
+
+    Berechne $f * g$.
+    :::
+
+    ::: {.callout-note .solution appearance="simple" collapse="true"}
+    ## Solution to @exr-faltung
+
+    Es ist …
+    :::
+
+``{ref}``/``{numref}`` to ``ex-faltung`` become ``@exr-faltung``. Decisions:
+
+* An exercise without ``:label:`` is numbered in sphinx-exercise, so it gets a numbered
+  Quarto exercise with a generated id ``#exr-<n>``, ``n`` its place among the file's exercises
+  (see :mod:`.proofs`). ``:nonumber:`` stays numbered (Quarto has no unnumbered exercise;
+  an info message says so), and ``:class: dropdown`` on an exercise cannot fold a Quarto
+  exercise: it is shown open, with an info message.
+* A solution is Quarto's ``.solution`` block named after its exercise (``## @exr-x`` →
+  "Solution (Exercise 1)"); with a ``:label:`` it is the cross-referenceable ``#sol-label``
+  (Quarto numbers those). A ``dropdown`` solution is a folded callout
+  (``collapse="true"``, https://quarto.org/docs/authoring/callouts.html) titled
+  "Solution to @exr-x", class ``.solution``; its label is an anchor ``[]{#label}`` before it.
+* Gated directives: ```` ```{exercise-start} ```` opens the div and ```` ```{exercise-end} ````
+  closes it (likewise ``solution-start``/``solution-end``), so code cells and directives in
+  between end up inside. Both write the same fixed fence, at least ``::::::`` and longer
+  than any fence the content between them can become, so inner divs nest. A start without
+  its end (or an end without its start) is reported; the start then becomes an empty block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from ..context import Context
+from ..directives import Directive, container_strip
+from .base import FENCE, Rewrite
+from .proofs import (
+    anchor_id,
+    block_id,
+    count_name,
+    extra_classes,
+    heading_open,
+    hidden_class,
+    label_name,
+    register_prefix,
+    title_text,
+    warn_options,
+)
+from .references import resolve
+
+_FENCE_LINE = re.compile(r"^(`{3,}|~{3,}|:{3,})\s*(.*)$")
+_GATE = re.compile(r"^\{(exercise|solution)-(start|end)\}", re.IGNORECASE)
+#: the shortest fence a gated pair writes
+GATED_FENCE = 6
+
+for _name in ("exercise", "exercise-start"):
+    register_prefix("exr", _name)
+register_prefix("sol", "solution")
+
+
+def _dropdown(d: Directive) -> bool:
+    return "dropdown" in d.classes()
+
+
+def _exercise_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
+    warn_options(d, ctx)
+    ctx.count(count_name(d.name))
+    if d.flag("nonumber"):
+        ctx.info(d.lineno, f"{{{d.name}}} is :nonumber:, but Quarto numbers every exercise")
+    if _dropdown(d):
+        ctx.info(d.lineno, f"{{{d.name}}} is a dropdown, but Quarto cannot fold an exercise; shown open")
+    parts = [f"#{block_id(d, ctx, 'exr')}", *extra_classes(d), *hidden_class(d, ctx)]
+    return heading_open(parts, title_text(d.argument, d, ctx), d, fence=fence)
+
+
+def _solution_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
+    warn_options(d, ctx)
+    ctx.count(count_name(d.name))
+    target = d.argument.strip()
+    ref = ""
+    if target:
+        ctx.count("reference")
+        ref = "@" + resolve(target, ctx, "exr", d.lineno)[0]
+    else:
+        ctx.warn(d.lineno, f"{{{d.name}}} names no exercise")
+    classes = [*extra_classes(d), *hidden_class(d, ctx)]
+    if _dropdown(d):
+        parts = [".callout-note", ".solution", *classes, 'appearance="simple"', 'collapse="true"']
+        title = f"Solution to {ref}" if ref else "Solution"
+        return heading_open(parts, title, d, anchor_id(d, ctx), fence)
+    ident = f"#{block_id(d, ctx, 'sol')}" if label_name(d) else ".solution"
+    return heading_open([ident, *classes], ref, d, fence=fence)
+
+
+def exercise(d: Directive, ctx: Context) -> Rewrite:
+    return Rewrite(open=_exercise_open(d, ctx), close=FENCE)
+
+
+def solution(d: Directive, ctx: Context) -> Rewrite:
+    return Rewrite(open=_solution_open(d, ctx), close=FENCE)
+
+
+@lru_cache(maxsize=32)
+def gated_pairs(text: str) -> dict[int, tuple[int, int]]:
+    """Gated start/end directives in a view's text: line → (the other line, fence length).
+
+    Only directives outside any other fence pair up; the fence length is longer than every
+    fence the lines between can hold once converted (a div grows by one colon per level).
+    """
+    pairs: dict[int, tuple[int, int]] = {}
+    stack: list[tuple[str, int, bool]] = []  # fence character, length, holds Markdown
+    pending: dict[str, list[int]] = {}  # kind -> [start line, longest colon fence, depth]
+    for index, raw in enumerate(text.split("\n")):
+        match = _FENCE_LINE.match(container_strip(raw).rstrip())
+        if stack:
+            char, length, markdown = stack[-1]
+            if match and match.group(1)[0] == char and len(match.group(1)) >= length and not match.group(2):
+                stack.pop()
+                continue
+            if not markdown:
+                continue
+        if match is None:
+            continue
+        marker, info = match.group(1), match.group(2)
+        gate = _GATE.match(info) if not stack else None
+        if gate is not None:
+            kind, which = gate.group(1).lower(), gate.group(2).lower()
+            if which == "start" and kind not in pending:
+                pending[kind] = [index, 0, 0]
+            elif which == "end" and kind in pending:
+                start, colons, depth = pending.pop(kind)
+                width = max(GATED_FENCE, colons + depth + 1, depth + 3)
+                pairs[start] = (index, width)
+                pairs[index] = (start, width)
+        stack.append((marker[0], len(marker), marker[0] == ":" or info.startswith("{")))
+        for kind, (start, colons, depth) in pending.items():
+            if start != index:
+                pending[kind] = [start, max(colons, len(marker) if marker[0] == ":" else 0), max(depth, len(stack))]
+    return pairs
+
+
+def _gated_start(d: Directive, ctx: Context, opener: Callable[..., str]) -> Rewrite:
+    pair = gated_pairs(d.view.text).get(d.open_line)
+    if pair is None or d.close_line is None:
+        end = d.name.replace("-start", "-end")
+        ctx.warn(d.lineno, f"{{{d.name}}} without a matching {{{end}}}; written as an empty block")
+        return Rewrite(open=opener(d, ctx), close=FENCE)
+    _, width = pair
+    open_ = opener(d, ctx, ":" * width)
+    view = d.view
+    if d.open_line > 0 and view.line(d.open_line - 1).strip():
+        open_ = "\n" + open_
+    if not any(line.strip() for line in d.body_lines) and view.line(d.close_line + 1).strip():
+        open_ += "\n"
+    return Rewrite(open=open_, close="")
+
+
+def exercise_start(d: Directive, ctx: Context) -> Rewrite:
+    return _gated_start(d, ctx, _exercise_open)
+
+
+def solution_start(d: Directive, ctx: Context) -> Rewrite:
+    return _gated_start(d, ctx, _solution_open)
+
+
+def gated_end(d: Directive, ctx: Context) -> Rewrite:
+    pair = gated_pairs(d.view.text).get(d.open_line)
+    if pair is None:
+        start = d.name.replace("-end", "-start")
+        ctx.warn(d.lineno, f"{{{d.name}}} without a {{{start}}} before it; removed")
+        return Rewrite(open="", close="", body="")
+    if any(line.strip() for line in d.body_lines):
+        ctx.warn(d.lineno, f"{{{d.name}}} has content; it is kept after the closing fence")
+    open_ = ":" * pair[1]
+    if d.close_line is not None and d.view.line(d.close_line + 1).strip():
+        open_ += "\n\n"
+    return Rewrite(open=open_, close="")
+
+
+def label_of(d: Directive) -> tuple[str, str] | None:
+    """``(label, kind)``: ``exr`` for exercises, ``sol`` for solutions (an anchor if folded)."""
+    name = label_name(d)
+    if not name:
+        return None
+    if d.name.startswith("exercise"):
+        return name, "exr"
+    return name, "anchor" if _dropdown(d) else "sol"
+
+
+DIRECTIVES = {
+    "exercise": exercise,
+    "solution": solution,
+    "exercise-start": exercise_start,
+    "solution-start": solution_start,
+    "exercise-end": gated_end,
+    "solution-end": gated_end,
+}
+LABELS = {name: label_of for name in ("exercise", "solution", "exercise-start", "solution-start")}

@@ -1,0 +1,224 @@
+"""sphinx-proof directives to Quarto theorem and proof blocks.
+
+MyST::
+
+    ```{prf:theorem} Satz von Pythagoras
+    :label: pythagoras
+
+    $a^2 + b^2 = c^2$
+    ```
+
+Quarto (https://quarto.org/docs/authoring/cross-references.html#theorems-and-proofs: a div
+whose id has the kind's prefix, its name the first heading inside)::
+
+    ::: {#thm-pythagoras}
+
+    ## Satz von Pythagoras
+
+    $a^2 + b^2 = c^2$
+    :::
+
+``{prf:ref}`pythagoras``` then becomes ``@thm-pythagoras``.
+
+The kinds Quarto documents: theorem ``#thm-``, lemma ``#lem-``, corollary ``#cor-``,
+proposition ``#prp-``, conjecture ``#cnj-``, definition ``#def-``, example ``#exm-``,
+exercise ``#exr-``, solution ``#sol-``, remark ``#rem-``, algorithm ``#alg-`` (all numbered);
+``.proof``, ``.remark`` and ``.solution`` divs are the unnumbered forms. Decisions:
+
+* sphinx-proof numbers every directive but ``prf:proof``, so an unlabelled one still gets a
+  numbered Quarto block, with a generated id ``#<prefix>-<n>``: ``n`` is the block's place
+  among this file's blocks of that prefix (so ``#thm-3`` is the file's third theorem), with
+  ``-<line>`` added should a label of the file already map to that id. Generated ids are
+  deterministic, so converting the same file again gives the same ids.
+* ``:nonumber:``: Quarto has no unnumbered theorem, lemma, … (nor exercise), so those stay
+  numbered and an info message says so; an unnumbered remark becomes ``.remark``.
+* ``prf:proof`` is ``.proof`` (unnumbered, as in sphinx-proof); a ``:label:`` on it (or on an
+  unnumbered remark) becomes an anchor ``[]{#label}`` just before the div, because Quarto
+  drops ids from proof divs that are not cross-reference ids.
+* Kinds Quarto lacks take the nearest kind and keep their own name in front of the title,
+  with a warning: axiom, assumption, notation → definition (``Definition 2 (Axiom: Title)``),
+  criterion → theorem, property → proposition, observation → remark. ``prf:algorithm``
+  becomes Quarto's ``#alg-`` block (Quarto ≥ 1.4), typeset like a theorem rather than as
+  pseudocode, and is warned about as well.
+* ``:hidden:`` adds ``.content-hidden`` (Quarto's conditional content, hidden in every
+  format); ``:class:`` values are kept as classes.
+"""
+
+from __future__ import annotations
+
+from ..context import Context
+from ..directives import Directive
+from ..labels import quarto_id, slug
+from .base import FENCE, Rewrite, div_open
+
+#: sphinx-proof directive → Quarto cross-reference prefix ("" for the unnumbered proof)
+KINDS = {
+    "prf:theorem": "thm",
+    "prf:lemma": "lem",
+    "prf:definition": "def",
+    "prf:corollary": "cor",
+    "prf:proposition": "prp",
+    "prf:conjecture": "cnj",
+    "prf:example": "exm",
+    "prf:remark": "rem",
+    "prf:algorithm": "alg",
+    "prf:proof": "",
+    # no Quarto kind: the nearest one, the source's name kept in the title
+    "prf:axiom": "def",
+    "prf:assumption": "def",
+    "prf:notation": "def",
+    "prf:criterion": "thm",
+    "prf:property": "prp",
+    "prf:observation": "rem",
+}
+#: the name sphinx-proof prints for kinds Quarto does not have
+_OWN_NAMES = {
+    "prf:axiom": "Axiom",
+    "prf:assumption": "Assumption",
+    "prf:notation": "Notation",
+    "prf:criterion": "Criterion",
+    "prf:property": "Property",
+    "prf:observation": "Observation",
+}
+#: Quarto's unnumbered classes for the numbered kinds that have one
+_UNNUMBERED = {"rem": ".remark", "sol": ".solution"}
+#: counted per prefix for generated ids (exercises share the table through exercises.py)
+PREFIX_COUNTS: dict[str, tuple[str, ...]] = {}
+_KNOWN_OPTIONS = frozenset({"label", "name", "class", "nonumber", "hidden"})
+
+
+def count_name(name: str) -> str:
+    """``prf:theorem`` → ``theorem``, ``exercise-start`` → ``exercise``: the key in the counts."""
+    return name.split(":", 1)[-1].removesuffix("-start")
+
+
+def register_prefix(prefix: str, name: str) -> None:
+    key = count_name(name)
+    names = PREFIX_COUNTS.setdefault(prefix, ())
+    if key not in names:
+        PREFIX_COUNTS[prefix] = (*names, key)
+
+
+for _name, _prefix in KINDS.items():
+    if _prefix:
+        register_prefix(_prefix, _name)
+
+
+def label_name(d: Directive) -> str:
+    """The label a sphinx-proof or sphinx-exercise directive defines (``:label:``, else ``:name:``)."""
+    return (d.option("label") or d.option("name")).strip()
+
+
+def block_id(d: Directive, ctx: Context, prefix: str) -> str:
+    """The id of a numbered block: its label's Quarto id, else a generated ``prefix-n``.
+
+    Call once per directive, after ``ctx.count(count_name(d.name))``.
+    """
+    name = label_name(d)
+    known = ctx.labels.get(name) if name else None
+    if known is not None:
+        return known.quarto_id
+    if name:
+        return quarto_id(name, prefix)
+    n = sum(ctx.counts[key] for key in PREFIX_COUNTS.get(prefix, (count_name(d.name),)))
+    ident = f"{prefix}-{n}"
+    if any(other.quarto_id == ident for other in ctx.labels.values()):
+        ident = f"{ident}-{d.lineno}"
+    return ident
+
+
+def anchor_id(d: Directive, ctx: Context) -> str:
+    """The id of an anchor for a label on an unnumbered block, or ``""``."""
+    name = label_name(d)
+    if not name:
+        return ""
+    known = ctx.labels.get(name)
+    if known is not None:
+        return known.quarto_id
+    return slug(name)
+
+
+def title_text(title: str, d: Directive, ctx: Context) -> str:
+    """A directive's title with its MyST (roles, math) converted."""
+    title = title.strip()
+    return ctx.convert_fragment(title, d.lineno).strip() if title else ""
+
+
+def heading_open(parts: list[str], title: str, d: Directive, anchor: str = "", fence: str = FENCE) -> str:
+    """``{FENCE} {…}`` plus the title as the div's first heading (Quarto's name for it)."""
+    open_ = (f"[]{{#{anchor}}}\n\n" if anchor else "") + div_open(*parts).replace(FENCE, fence) + "\n"
+    if title:
+        open_ += f"\n## {title}\n"
+        if any(line.strip() for line in d.body_lines) and d.body_lines[0].strip():
+            open_ += "\n"
+    return open_
+
+
+def extra_classes(d: Directive, drop: tuple[str, ...] = ("dropdown",)) -> list[str]:
+    return [f".{c}" for c in d.classes() if c not in drop]
+
+
+def warn_options(d: Directive, ctx: Context, known: frozenset[str] = _KNOWN_OPTIONS) -> None:
+    unknown = sorted(set(d.options) - known)
+    if unknown:
+        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
+
+
+def hidden_class(d: Directive, ctx: Context) -> list[str]:
+    if not d.flag("hidden"):
+        return []
+    ctx.info(d.lineno, f"{{{d.name}}} is :hidden:; written with .content-hidden, which Quarto leaves out")
+    return [".content-hidden"]
+
+
+def theorem_parts(d: Directive, ctx: Context) -> tuple[list[str], str]:
+    """The div attributes and the anchor for a sphinx-proof directive."""
+    prefix = KINDS[d.name]
+    ctx.count(count_name(d.name))
+    classes = extra_classes(d, ()) + hidden_class(d, ctx)
+    if not prefix:
+        return [".proof", *classes], anchor_id(d, ctx)
+    if d.flag("nonumber"):
+        if prefix in _UNNUMBERED:
+            return [_UNNUMBERED[prefix], *classes], anchor_id(d, ctx)
+        ctx.info(d.lineno, f"{{{d.name}}} is :nonumber:, but Quarto numbers every block of this kind")
+    return [f"#{block_id(d, ctx, prefix)}", *classes], ""
+
+
+def proof_title(d: Directive, ctx: Context) -> str:
+    title = title_text(d.argument, d, ctx)
+    own = _OWN_NAMES.get(d.name)
+    if own:
+        kind = {"def": "definition", "thm": "theorem", "prp": "proposition", "rem": "remark"}[KINDS[d.name]]
+        ctx.warn(d.lineno, f"{{{d.name}}}: Quarto has no {own.lower()} block; written as a {kind} titled '{own}'")
+        title = f"{own}: {title}" if title else own
+    if d.name == "prf:algorithm":
+        ctx.warn(
+            d.lineno,
+            "{prf:algorithm} becomes a Quarto algorithm block (#alg-, Quarto 1.4 or later), "
+            "typeset like a theorem, not as pseudocode",
+        )
+    return title
+
+
+def proof(d: Directive, ctx: Context) -> Rewrite:
+    """Any sphinx-proof directive to a Quarto theorem-like block or proof div."""
+    warn_options(d, ctx)
+    parts, anchor = theorem_parts(d, ctx)
+    title = proof_title(d, ctx)
+    return Rewrite(open=heading_open(parts, title, d, anchor), close=FENCE)
+
+
+def label_of(d: Directive) -> tuple[str, str] | None:
+    """``(label, kind)`` a sphinx-proof directive defines: the kind its block's id has."""
+    name = label_name(d)
+    if not name:
+        return None
+    prefix = KINDS.get(d.name, "")
+    if not prefix or (d.flag("nonumber") and prefix in _UNNUMBERED):
+        return name, "anchor"
+    return name, prefix
+
+
+DIRECTIVES = {name: proof for name in KINDS}
+LABELS = {name: label_of for name in KINDS}
