@@ -31,9 +31,10 @@ from typing import Any
 
 import yaml
 
+from .constructs.code import TAG_OPTIONS
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text
-from .macros import macros_from_config
+from .macros import dig, macros_from_config
 from .source import View
 
 #: book folders never copied
@@ -51,15 +52,6 @@ _ALWAYS_EXCLUDED = [
     "myst.yml",
 ]
 _SOURCE_SUFFIXES = (".md", ".ipynb", ".myst", ".markdown")
-#: cell tags → Quarto cell options (the same mapping as {code-cell})
-_NB_TAGS = {
-    "hide-input": ("code-fold", "true"),
-    "hide-cell": ("code-fold", "true"),
-    "remove-input": ("echo", "false"),
-    "remove-output": ("output", "false"),
-    "remove-cell": ("include", "false"),
-    "raises-exception": ("error", "true"),
-}
 
 
 class BookError(ValueError):
@@ -645,15 +637,15 @@ class BookConverter:
         bib = config.get("bibtex_bibfiles") or []
         if bib:
             data["bibliography"] = [str(b) for b in bib]
-        language = self.target_lang or config.get("language") or _dig(config, "sphinx", "config", "language")
+        language = self.target_lang or config.get("language") or dig(config, "sphinx", "config", "language")
         if language:
             data["lang"] = str(language)
-        execute = _dig(config, "execute", "execute_notebooks")
+        execute = dig(config, "execute", "execute_notebooks")
         if execute in ("off", False, "false"):
             data["execute"] = {"enabled": False}
         elif execute == "cache":
             data["execute"] = {"freeze": "auto"}
-        numbered = _dig(config, "_numbered")
+        numbered = dig(config, "_numbered")
         if numbered:
             data["number-sections"] = True
         data["format"] = {"html": {"theme": "cosmo"}}
@@ -693,18 +685,10 @@ def rebase_paths(qmd: str, prefix: str) -> str:
     return qmd
 
 
-def _dig(data: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
-
-
 def _cell_options(cell: dict[str, Any]) -> None:
     """Notebook code-cell tags as ``#|`` options at the top of the cell (once)."""
     tags = (cell.get("metadata") or {}).get("tags") or []
-    options = [f"#| {k}: {v}" for k, v in dict(_NB_TAGS[t] for t in tags if t in _NB_TAGS).items()]
+    options = [f"#| {k}: {v}" for k, v in dict(TAG_OPTIONS[t] for t in tags if t in TAG_OPTIONS).items()]
     if not options:
         return
     source = _cell_source(cell)

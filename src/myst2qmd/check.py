@@ -18,29 +18,8 @@ from pathlib import Path
 
 import yaml
 
-CROSSREF_PREFIXES = (
-    "fig",
-    "tbl",
-    "eq",
-    "sec",
-    "lst",
-    "exr",
-    "sol",
-    "thm",
-    "lem",
-    "def",
-    "cor",
-    "prp",
-    "cnj",
-    "exm",
-    "rem",
-    "alg",
-    "tip",
-    "nte",
-    "wrn",
-    "imp",
-    "cau",
-)
+from .labels import CROSSREF_PREFIXES
+
 _REF = re.compile(r"(?<![\w@.\-])-?@((?:" + "|".join(CROSSREF_PREFIXES) + r")-[A-Za-z0-9_\-.:]*[A-Za-z0-9_])")
 _ID = re.compile(r"\{#([A-Za-z0-9_\-.:]+)[^}]*\}")
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")

@@ -31,6 +31,27 @@ _KIND_ALIASES = {
 }
 
 #: Quarto: ids hold letters, digits and hyphens; underscores break LaTeX output
+#: id prefixes Quarto numbers and resolves with ``@prefix-x`` (callout kinds included)
+CROSSREF_KINDS = (
+    "fig",
+    "tbl",
+    "eq",
+    "sec",
+    "lst",
+    "exr",
+    "sol",
+    "thm",
+    "lem",
+    "def",
+    "cor",
+    "prp",
+    "cnj",
+    "exm",
+    "rem",
+    "alg",
+)
+CROSSREF_PREFIXES = CROSSREF_KINDS + ("tip", "nte", "wrn", "imp", "cau")
+
 _INVALID = re.compile(r"[^A-Za-z0-9-]+")
 
 

@@ -42,7 +42,8 @@ def _from_mapping(raw: Mapping[str, Any]) -> Macros:
     return macros
 
 
-def _dig(data: Any, *keys: str) -> Any:
+def dig(data: Any, *keys: str) -> Any:
+    """``data[k1][k2]…``, or ``None`` where a level is missing or not a mapping."""
     for key in keys:
         if not isinstance(data, dict):
             return None
@@ -52,17 +53,17 @@ def _dig(data: Any, *keys: str) -> Any:
 
 def macros_from_config(data: Mapping[str, Any]) -> Macros:
     """Macros of a Jupyter Book ``_config.yml`` (MathJax 3 or 2 config) or a ``myst.yml``."""
-    config = _dig(data, "sphinx", "config") or {}
+    config = dig(data, "sphinx", "config") or {}
     for path in (
         ("mathjax3_config", "tex", "macros"),
         ("mathjax_config", "tex", "macros"),
         ("mathjax2_config", "TeX", "Macros"),
         ("mathjax_config", "TeX", "Macros"),
     ):
-        found = _dig(config, *path)
+        found = dig(config, *path)
         if isinstance(found, dict):
             return _from_mapping(found)
-    found = _dig(data, "project", "math") or data.get("math")
+    found = dig(data, "project", "math") or data.get("math")
     if isinstance(found, dict):
         out: Macros = {}
         for name, value in found.items():

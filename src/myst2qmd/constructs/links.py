@@ -19,27 +19,10 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from ..context import Context
+from ..labels import CROSSREF_KINDS
 from .references import page_of
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.IGNORECASE)
-_CROSSREF_KINDS = {
-    "fig",
-    "tbl",
-    "eq",
-    "sec",
-    "lst",
-    "exr",
-    "sol",
-    "thm",
-    "lem",
-    "def",
-    "cor",
-    "prp",
-    "cnj",
-    "exm",
-    "rem",
-    "alg",
-}
 _DOCUMENT = re.compile(r"\.(md|ipynb|myst|markdown|html|rst)$", re.IGNORECASE)
 
 
@@ -110,7 +93,7 @@ def _title(name: str, ctx: Context) -> str:
 
 def _to_label(found: tuple[str, str, str], text_is_empty: bool, title: str = "") -> LinkRewrite:
     ident, kind, page = found
-    if text_is_empty and kind in _CROSSREF_KINDS:
+    if text_is_empty and kind in CROSSREF_KINDS:
         return LinkRewrite(whole=f"@{ident}")
     if text_is_empty:
         return LinkRewrite(target=f"{page}#{ident}", whole=f"[{title or ident}]({page}#{ident})")

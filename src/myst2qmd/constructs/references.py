@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from ..context import Context
-from ..labels import kind_from_label, quarto_id
+from ..labels import CROSSREF_KINDS, kind_from_label, quarto_id
 from .base import Role, RoleResult
 from .glossary import term_id
 
@@ -32,24 +32,7 @@ _PREFIX_WORDS = re.compile(
     r"Listing|Theorem|Lemma|Definition|Exercises?|Übung|Aufgabe)(?:\s|\xa0|~)+$",
     re.IGNORECASE,
 )
-_NUMBERED_KINDS = {
-    "fig",
-    "tbl",
-    "eq",
-    "sec",
-    "lst",
-    "exr",
-    "thm",
-    "lem",
-    "def",
-    "cor",
-    "prp",
-    "cnj",
-    "exm",
-    "alg",
-    "sol",
-    "rem",
-}
+_NUMBERED_KINDS = set(CROSSREF_KINDS)
 _CITE_KEY = re.compile(r"^[\w][\w:.#$%&\-+?<>~/]*$")
 
 
