@@ -100,6 +100,15 @@ def raw(fmt: str) -> RoleFn:
     return role_fn
 
 
+def glue(role: Role, ctx: Context) -> RoleResult:
+    """myst-nb ``{glue:}`key``` pastes a value computed in a notebook cell; Quarto would need that
+    cell labelled for an embed, so the key stays visible: ``[key]{.glue}``."""
+    key = role.content.strip()
+    ctx.warn(role.lineno, f"{{{role.name}}} pastes a notebook value Quarto cannot look up; kept as [{key}]{{.glue}}")
+    ctx.count("glue kept")
+    return RoleResult(f"[{key}]{{.glue}}")
+
+
 def unknown(role: Role, ctx: Context) -> RoleResult:
     """Any other role: kept visible as a span with the role's name as class."""
     ctx.warn(role.lineno, f"unknown role {{{role.name}}}; written as a span [..]{{.{role.name.replace(':', '-')}}}")
@@ -147,6 +156,11 @@ ROLES = {
     "menuselection": span("menuselection"),
     "dfn": emphasis,
     "index": index,
+    "glue": glue,
+    "glue:": glue,
+    "glue:any": glue,
+    "glue:text": glue,
+    "glue:md": glue,
     "raw-html": raw("html"),
     "raw-latex": raw("latex"),
     "raw-tex": raw("latex"),
