@@ -243,3 +243,30 @@ def test_cli_cache_second_run_and_clear(tmp_path: Path) -> None:
     third = _cli("convert", str(src), "--engine", "pseudo", "--no-cache", env=env)
     assert "3 segments translated" in third.stderr
     assert "removed 0 entries" in _cli("cache", "clear", env=env).stdout  # --no-cache wrote nothing
+
+
+def test_glossary_files_yaml_and_csv(tmp_path: Path) -> None:
+    from myst2qmd.translate import load_glossary
+    from myst2qmd.translate.glossary import GlossaryError
+
+    (tmp_path / "g.yml").write_text("Faltung: convolution\nStride:\n", encoding="utf-8")
+    (tmp_path / "g.csv").write_text("# term,translation\nFaltung,convolution\nStride\n", encoding="utf-8")
+    for name in ("g.yml", "g.csv"):
+        assert load_glossary(tmp_path / name).entries == {"Faltung": "convolution", "Stride": "Stride"}
+    (tmp_path / "bad.yml").write_text("- [unclosed\n", encoding="utf-8")
+    with pytest.raises(GlossaryError):
+        load_glossary(tmp_path / "bad.yml")
+    run = _cli("convert", str(tmp_path / "g.yml"), "--glossary", str(tmp_path / "bad.yml"), "--engine", "pseudo")
+    assert run.returncode == 2 and "glossary" in run.stderr
+
+
+def test_code_comments_are_translated_only_when_asked(tmp_path: Path) -> None:
+    src = tmp_path / "k.md"
+    src.write_text(
+        '```{code-cell} ipython3\nx = "# kein Kommentar"  # die Ausgabegrösse berechnen\n```\n', encoding="utf-8"
+    )
+    plain = _cli("convert", str(src), "-o", "-", "--engine", "pseudo").stdout
+    assert "# die Ausgabegrösse berechnen" in plain
+    run = _cli("convert", str(src), "-o", "-", "--engine", "pseudo", "--translate-code-comments")
+    assert "# ⟦DIE AUSGABEGRÖSSE BERECHNEN⟧" in run.stdout
+    assert 'x = "# kein Kommentar"' in run.stdout  # strings and code never change
