@@ -45,8 +45,10 @@ def main() -> int:
     print(f"{folder.name}: {len(chapters)} chapters, {size / 1e6:.2f} MB of chapter source")
     for name, times in (("fresh output", cold), ("unchanged re-run", warm)):
         median = statistics.median(times)
-        print(f"  {name}: median {median:.2f} s (min {min(times):.2f}, max {max(times):.2f}) = "
-              f"{len(chapters) / median:.1f} chapters/s, {size / 1e6 / median:.2f} MB/s")
+        print(
+            f"  {name}: median {median:.2f} s (min {min(times):.2f}, max {max(times):.2f}) = "
+            f"{len(chapters) / median:.1f} chapters/s, {size / 1e6 / median:.2f} MB/s"
+        )
     return 0
 
 

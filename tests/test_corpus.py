@@ -129,6 +129,13 @@ def test_every_toc_chapter_is_written_and_parses(corpus: Path, converted: tuple)
     assert len(listed) == 43 and all((out / c).is_file() for c in listed)
 
 
+def test_the_missing_pdf_is_warned_about(converted: tuple) -> None:
+    """The corpus links a PDF that is not in the book: kept, and reported with file:line."""
+    _, _, warnings = converted
+    missing = [w for w in warnings if "bildungsbericht-2022.pdf" in w.message]
+    assert [(w.path, w.line) for w in missing] == [("Markdown/2_Datenbasis.md", 17)]
+
+
 def test_check_finds_nothing(converted: tuple) -> None:
     out, _, _ = converted
     problems, files = check(out)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import unquote
 
 from ..context import Context
@@ -78,12 +79,25 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
             return LinkRewrite(target=href) if href != target else None
         if _DOCUMENT.search(decoded) or "." not in decoded.rsplit("/", 1)[-1]:
             ctx.warn(line, f"link to {target}: no such document in this book; kept as written")
+            return None
+    _warn_if_missing(decoded, target, ctx, line)
+    if resolver is not None:
         return None
     if re.search(r"\.(md|ipynb|myst)$", decoded, re.IGNORECASE):
         ctx.count("document link")
         new = re.sub(r"\.(md|ipynb|myst)$", ".qmd", path, flags=re.IGNORECASE)
         return LinkRewrite(target=new + (f"#{anchor}" if anchor else ""))
     return None
+
+
+def _warn_if_missing(path: str, target: str, ctx: Context, line: int) -> None:
+    """A link to a file (a PDF, a data set) that is not there: kept, and reported."""
+    options = ctx.options
+    if options.source_dir is None:
+        return
+    base = Path(options.root_dir or options.source_dir) if path.startswith("/") else Path(options.source_dir)
+    if not (base / path.lstrip("/")).exists():
+        ctx.warn(line, f"link to {target}: there is no such file; kept as written")
 
 
 def _title(name: str, ctx: Context) -> str:
