@@ -9,6 +9,7 @@ test knows exactly which segments must end up kept in their original language:
 trigger word            fault
 ======================  =============================================================
 ``Drosselung``          first request holding it: HTTP 429 with ``Retry-After: 1``
+``Baldigst``            first request holding it: HTTP 429 with ``Retry-After: soon`` (malformed)
 ``Serverfehler``        first two requests holding it: HTTP 500
 ``Zeitlimit``           first request holding it: no answer before the client times out
 ``Kaputtjson``          always: a body that is not JSON
@@ -111,6 +112,8 @@ class FakeOpenAI:
         joined = " ".join(units.values())
         if "Drosselung" in joined and self._first("Drosselung"):
             return 429, {"retry-after": "1"}, {"error": {"message": "slow down"}}
+        if "Baldigst" in joined and self._first("Baldigst"):
+            return 429, {"retry-after": "soon"}, {"error": {"message": "a Retry-After that is no number"}}
         if "Serverfehler" in joined and self._first("Serverfehler", 2):
             return 500, {}, {"error": {"message": "boom"}}
         if "Zeitlimit" in joined and self._first("Zeitlimit"):

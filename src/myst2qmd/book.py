@@ -402,6 +402,9 @@ class BookConverter:
                 converter = Converter(ctx)
                 converter.collect_labels(converter.parse(View.root(piece.replace("\r\n", "\n"))))
                 for name, label in ctx.labels.items():
+                    if name.startswith("slug:"):
+                        found.setdefault(name, (label.quarto_id, document.path, label.kind))
+                        continue
                     if name in found and found[name][1] != document.path:
                         message = f"label '{name}' is defined in {found[name][1]} and in {document.path}"
                         self.report.duplicate_labels.append(message)

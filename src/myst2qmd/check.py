@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import yaml
 
@@ -22,7 +23,7 @@ from .labels import CROSSREF_PREFIXES
 
 _REF = re.compile(r"(?<![\w@.\-])-?@((?:" + "|".join(CROSSREF_PREFIXES) + r")-[A-Za-z0-9_\-.:]*[A-Za-z0-9_])")
 _ID = re.compile(r"\{#([A-Za-z0-9_\-.:]+)[^}]*\}")
-_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*(?:<([^>\n]+)>|([^)\s>]+))(?:\s+\"[^\"]*\")?\s*\)")
 _HTML_IMG = re.compile(r"<img\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
 _MYST = {
     "MyST role": re.compile(r"\{[\w:-]+\}`"),
@@ -32,7 +33,10 @@ _MYST = {
 _QUARTO_CELL = re.compile(r"^\s*(`{3,})\s*\{(python|r|julia|ojs|mermaid|dot|bash|sql|sh)\b")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _DIV = re.compile(r"^\s*(:{3,})\s*(.*?)\s*$")
-_LINK = re.compile(r"(?<!!)\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?(?P<p>[^)\s>]+)|<a\b[^>]*\bhref\s*=\s*[\"'](?P<h>[^\"']+)")
+_LINK = re.compile(
+    r"(?<!!)\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(?:<(?P<b>[^>\n]+)>|(?P<p>[^)\s>]+))"
+    r"|<a\b[^>]*\bhref\s*=\s*[\"'](?P<h>[^\"']+)"
+)
 _HEADING = re.compile(r"(?m)^#{1,6}\s+(.*?)\s*#*\s*$")
 
 
@@ -42,7 +46,7 @@ def auto_identifier(heading: str) -> str:
     text = re.sub(r"[`*_~\[\]()]|<[^>]+>", "", text).lower()
     text = re.sub(r"[^\w\s.\-]", "", text)
     text = re.sub(r"\s+", "-", text.strip())
-    return re.sub(r"^[^a-z]+", "", text) or "section"
+    return re.sub(r"^[\W\d_]+", "", text) or "section"
 
 
 @dataclass
@@ -127,16 +131,16 @@ def scan_file(path: Path, display: str) -> FileScan:
         if not re.search(r"\{#", match.group(1)):
             scan.ids.setdefault(auto_identifier(match.group(1)), _line(body, match.start()))
     for match in _LINK.finditer(body):
-        target = match.group("p") or match.group("h")
+        target = unquote(match.group("b") or match.group("p") or match.group("h"))
         if not re.match(r"^(?:[a-z][a-z0-9+.\-]*:|//|\{\{<|data:)", target, re.IGNORECASE):
             scan.links.append((target, _line(body, match.start())))
     for pattern in (_IMAGE, _HTML_IMG):
         for match in pattern.finditer(body):
-            src = match.group(1)
+            src = unquote(next(g for g in match.groups() if g))
             if re.match(r"^(?:[a-z][a-z0-9+.\-]*:|//|#|\{\{<|data:)", src, re.IGNORECASE):
                 continue
-            target = path.parent / src.split("#")[0].split("?")[0]
-            if not target.exists():
+            image = path.parent / src.split("#")[0].split("?")[0]
+            if not image.exists():
                 scan.problems.append(Problem(display, _line(body, match.start()), f"image {src} does not exist"))
     scan.problems += _div_balance(body, display)
     scan.problems += _figure_ids(body, display)

@@ -159,6 +159,10 @@ class Converter:
                 qid = f"{qid}-{len(self.ctx.labels)}"
                 break
         self.ctx.labels[name] = Label(name=name, kind=kind, quarto_id=qid, line=line, title=title)
+        if kind == "sec" and title:
+            # the heading's own anchor (myst_heading_anchors) now lives under the label's id
+            alias = f"slug:{heading_slug(title)}"
+            self.ctx.labels.setdefault(alias, Label(name=alias, kind=kind, quarto_id=qid, line=line, title=title))
 
     # -- edits ---------------------------------------------------------------------------------
     def add(self, start: int, end: int, new: str, kind: str = "") -> None:
@@ -509,6 +513,17 @@ class Converter:
         self.walk(parsed)
         self.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, self.edits))
         return self.edits
+
+
+def heading_slug(title: str) -> str:
+    """The anchor MyST (``myst_heading_anchors``, GitHub style) gives a heading.
+
+    >>> heading_slug("Stacking & Receptive Field")
+    'stacking--receptive-field'
+    """
+    text = re.sub(r"\{[^{}]*\}|`|\*|_(?=\w)|(?<=\w)_", "", title).strip().lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
 
 
 def _indent(text: str, indent: str, first: bool = False) -> str:

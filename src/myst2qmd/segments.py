@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from .adapter import InlineLocator, link_label_end, table_cell_locators
+from .adapter import InlineLocator, link_destination, link_label_end, table_cell_locators
 from .context import Context
 from .edits import Edit, apply_edits
 from .source import View
@@ -123,7 +123,8 @@ def protected_spans(inline: Token) -> list[tuple[int, int]]:
             spans.append(span)
         elif child.type == "link_open":
             label_end = link_label_end(content, span[0])
-            if label_end is None:
+            if label_end is None or link_destination(content, span) is None:
+                # an autolink, or a reference link [key] / [key][]: its text is the key
                 spans.append(span)
             else:
                 spans.append((span[0], span[0] + 1))  # "["
@@ -272,7 +273,8 @@ class _Extractor:
         """``fig-alt="…"`` values are prose of their own."""
         for match in re.finditer(r'fig-alt="((?:[^"\\]|\\.)*)"', content):
             a, b = match.span(1)
-            self.add("alt", start + a, start + b, match.group(1), line, [], encoding="attr")
+            value = re.sub(r"\\(.)", r"\1", match.group(1))
+            self.add("alt", start + a, start + b, value, line, [], encoding="attr")
 
     def walk(self, parsed: object, divs: list[str]) -> None:
         from .convert import Parsed
@@ -393,6 +395,9 @@ def extract_segments(qmd: str, code_comments: bool = False) -> list[Segment]:
 def _encode(segment: Segment, text: str) -> str:
     if segment.encoding == "yaml":
         return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    if segment.kind == "title":
+        # a plain YAML scalar: a translation with ": " or " #" would change the YAML, so quote it
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
     if segment.encoding == "attr":
         return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
     if segment.kind in ("heading", "table-cell", "term", "title", "table-caption", "code-comment"):

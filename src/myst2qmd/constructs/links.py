@@ -56,7 +56,7 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
         return None
     path, _, anchor = target.partition("#")
     if not path:
-        found = _label(anchor, ctx) if anchor else None
+        found = (_label(anchor, ctx) or _label(f"slug:{anchor}", ctx)) if anchor else None
         if found is None:
             return LinkRewrite(target=f"#{anchor}") if project else None
         return _to_label(found, text_is_empty, _title(anchor, ctx))
@@ -70,12 +70,14 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
         document = re.sub(r"\.html$", "", decoded)
         hit = resolver(document)
         if hit is not None:
-            href = hit[0]
+            href, title = hit
             if anchor:
-                found = _label(anchor, ctx)
+                found = _label(anchor, ctx) or _label(f"slug:{anchor}", ctx)
                 anchor = found[0] if found is not None else anchor
                 href += f"#{anchor}"
             ctx.count("document link")
+            if text_is_empty:  # MyST shows the page title there
+                return LinkRewrite(target=href, whole=f"[{title or path}]({href})")
             return LinkRewrite(target=href) if href != target else None
         if _DOCUMENT.search(decoded) or "." not in decoded.rsplit("/", 1)[-1]:
             ctx.warn(line, f"link to {target}: no such document in this book; kept as written")

@@ -84,6 +84,12 @@ class TranslationCache:
                 (key, engine, model, source_lang, target_lang, source, target),
             )
 
+    def delete(self, key: str) -> None:
+        if self._db is None:
+            return
+        with self._lock:
+            self._db.execute("DELETE FROM translations WHERE key = ?", (key,))
+
     def clear(self) -> int:
         """Remove every entry; returns how many there were."""
         if self._db is None:

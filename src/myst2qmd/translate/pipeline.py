@@ -27,7 +27,7 @@ from .cache import TranslationCache, cache_key
 from .engines.base import Engine, EngineError, FatalEngineError, Reply, Request, Unit
 from .glossary import Glossary
 from .language import detect
-from .sentences import split_in_half, split_sentences
+from .sentences import split_in_half, split_with_gaps
 from .validate import check
 
 RETRY_NOTE = (
@@ -80,6 +80,8 @@ class _Job:
     results: list[str | None] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     from_cache: int = 0
+    #: the whitespace after each piece (how the pieces join again)
+    gaps: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -156,6 +158,14 @@ class Translator:
             self._key(text), self.engine.name, self.engine.model, r.source_lang, r.target_lang, text, translation
         )
 
+    def _forget(self, texts: list[str], depth: int = 0) -> None:
+        """Drop cached translations (and those of their halves) that broke the document."""
+        for text in texts:
+            self.cache.delete(self._key(text))
+            halves = split_in_half(text) if depth < 2 else None
+            if halves is not None:
+                self._forget([halves[0], halves[2]], depth + 1)
+
     def _attempt(self, unit: Unit, report: TranslationReport) -> tuple[str | None, str]:
         """Send one unit alone; ``(accepted translation, "")`` or ``(None, why not)``."""
         try:
@@ -178,13 +188,10 @@ class Translator:
         halves = split_in_half(text) if depth < 2 else None
         if halves is None:
             return text, [why or reason]
-        out: list[str] = []
-        failures: list[str] = []
-        for half in halves:
-            translated, failed = self._translate_one(half, report, depth + 1)
-            out.append(translated)
-            failures += failed
-        return " ".join(out), failures
+        first, gap, second = halves
+        one, failed_one = self._translate_one(first, report, depth + 1)
+        two, failed_two = self._translate_one(second, report, depth + 1)
+        return one + gap + two, failed_one + failed_two
 
     def _translate_one(self, text: str, report: TranslationReport, depth: int) -> tuple[str, list[str]]:
         cached = self.cache.get(self._key(text))
@@ -229,8 +236,9 @@ class Translator:
             if language == self.request.target_lang and probability >= 0.95:
                 report.already_in_target += 1
                 continue
-            pieces = split_sentences(masked) if self.sentence_units else [masked]
-            jobs.append(_Job(segment, masked, pieces or [masked], [None] * max(1, len(pieces))))
+            parts = [p for p in split_with_gaps(masked) if p[0].strip()] if self.sentence_units else []
+            parts = parts or [(masked, "")]
+            jobs.append(_Job(segment, masked, [p for p, _ in parts], [None] * len(parts), gaps=[g for _, g in parts]))
         return jobs
 
     def translate_jobs(self, jobs: list[_Job], report: TranslationReport) -> None:
@@ -293,12 +301,12 @@ class Translator:
         texts: dict[int, str] = {}
         for job in jobs:
             pieces = [r if r is not None else p for r, p in zip(job.results, job.pieces, strict=True)]
-            masked = " ".join(pieces) if len(pieces) > 1 else pieces[0]
+            masked = "".join(piece + gap for piece, gap in zip(pieces, job.gaps, strict=True))
             restored = job.segment.unmask(masked)
             if restored is None:
                 job.failures.append("placeholders could not be restored")
                 restored = job.segment.text
-            for failure in job.failures:
+            for failure in dict.fromkeys(job.failures):
                 report.kept.append((job.segment.line, failure))
                 warnings.append(
                     Warning_(path, job.segment.line, f"kept the original {job.segment.kind} text: {failure}")
@@ -313,7 +321,9 @@ class Translator:
                 warnings.append(Warning_(path, job.segment.line, f"glossary term not used: {term}"))
         out = replace_segments(qmd, texts, segments)
         out, reverted = parity_repair(qmd, segments, texts, out)
+        by_segment = {job.segment.id: job for job in jobs}
         for segment_id in reverted:
+            self._forget(by_segment[segment_id].pieces)
             segment = next(s for s in segments if s.id == segment_id)
             report.parity_reverted.append(segment.line)
             report.kept.append((segment.line, "translation changed the document structure"))

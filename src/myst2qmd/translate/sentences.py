@@ -42,9 +42,14 @@ _ABBREVIATIONS = {
 _BOUNDARY = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÄÖÜ⟨\"'(\[]|\d)")
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text``; joined with single spaces they give back the text (up to spacing)."""
-    parts: list[str] = []
+def split_with_gaps(text: str) -> list[tuple[str, str]]:
+    """Sentences of ``text``, each with the whitespace after it (a hard line break stays a
+    hard line break): ``"".join(s + gap for s, gap in …) == text``.
+
+    >>> split_with_gaps("Erste Zeile.  \nZweite Zeile.")
+    [('Erste Zeile.', '  \n'), ('Zweite Zeile.', '')]
+    """
+    parts: list[tuple[str, str]] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
         before = text[start : match.start()]
@@ -53,20 +58,27 @@ def split_sentences(text: str) -> list[str]:
             continue
         if re.search(r"\b\d+[.]$", before):  # "am 3. Mai"
             continue
-        parts.append(text[start : match.start()])
+        parts.append((text[start : match.start()], match.group(0)))
         start = match.end()
-    parts.append(text[start:])
-    return [p for p in parts if p.strip()]
+    parts.append((text[start:], ""))
+    return parts
 
 
-def split_in_half(text: str) -> tuple[str, str] | None:
-    """Two halves at the sentence (or else word) boundary nearest the middle."""
-    sentences = split_sentences(text)
-    if len(sentences) > 1:
-        middle = len(sentences) // 2
-        return " ".join(sentences[:middle]), " ".join(sentences[middle:])
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text``, never inside a placeholder."""
+    return [p for p, _ in split_with_gaps(text) if p.strip()]
+
+
+def split_in_half(text: str) -> tuple[str, str, str] | None:
+    """``(first half, the whitespace between, second half)`` at the sentence (or else word)
+    boundary nearest the middle; ``None`` when the text is too short to split."""
+    parts = split_with_gaps(text)
+    if len(parts) > 1:
+        middle = len(parts) // 2
+        first = "".join(s + gap for s, gap in parts[: middle - 1]) + parts[middle - 1][0]
+        return first, parts[middle - 1][1], "".join(s + gap for s, gap in parts[middle:])
     words = text.split(" ")
     if len(words) < 8:
         return None
     middle = len(words) // 2
-    return " ".join(words[:middle]), " ".join(words[middle:])
+    return " ".join(words[:middle]), " ", " ".join(words[middle:])

@@ -19,10 +19,12 @@ from .language import detect
 _MANGLED = re.compile(r"[⟨〈‹<]\s*(\d{1,3})\s*[⟩〉›>]")
 PLACEHOLDER_STRICT = re.compile(r"⟨(\d+)⟩")
 _PREAMBLE = re.compile(
-    r"^\s*(here is|here's|sure[,!]|certainly|translation\s*:|the translation|english\s*:|übersetzung\s*:|of course)",
+    r"^\s*(?:(?:here is|here's|here are|sure|certainly|of course|below is)\b[^.\n:]{0,60}?"
+    r"\b(?:translation|translated|english version|in english)\b[^.\n:]{0,20}:"
+    r"|(?:translation|english|übersetzung|english translation)\s*:)",
     re.IGNORECASE,
 )
-_BLOCK_START = re.compile(r"^(#{1,6}\s|:{3,}|`{3,}|~{3,}|\$\$|>\s?|\|)", re.MULTILINE)
+_BLOCK_START = re.compile(r"^(#{1,6}\s|:{3,}|`{3,}|~{3,}|\$\$|>\s?|\||[-*+]\s|\d+[.)]\s)", re.MULTILINE)
 
 
 def normalize_placeholders(text: str) -> str:

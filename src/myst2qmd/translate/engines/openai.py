@@ -46,7 +46,10 @@ def retry_after(response: httpx.Response) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None  # "Retry-After: soon": back off as usual
         return max(0.0, parsed.timestamp() - time.time()) if parsed else None
 
 
@@ -164,10 +167,10 @@ class OpenAIEngine:
                         if isinstance(data, dict):
                             return data
                         last = "the server sent an unexpected body"
-                elif status >= 400 and self._structured and "response_format" in response.text:
+                elif status in (400, 422, 500) and self._structured > 0 and "response_format" in response.text:
                     # the server has no (such) structured output: step down to the next form
                     with self._lock:
-                        self._structured -= 1
+                        self._structured = max(0, self._structured - 1)
                     continue
                 elif status in (401, 403):
                     raise FatalEngineError(f"the server refused the key (HTTP {status}); set OPENAI_API_KEY")
