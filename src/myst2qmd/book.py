@@ -36,6 +36,7 @@ from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text
 from .macros import dig, macros_from_config
 from .source import View
+from .translate.pipeline import TranslationReport
 
 #: book folders never copied
 _ALWAYS_EXCLUDED = [
@@ -334,7 +335,25 @@ class BookReport:
     references_resolved: int = 0
     references_unresolved: int = 0
     duplicate_labels: list[str] = field(default_factory=list)
-    translation: dict[str, Any] = field(default_factory=dict)
+    translation_report: TranslationReport | None = None
+
+    @property
+    def translation(self) -> dict[str, Any]:
+        """The translation run in numbers ({} without translation)."""
+        report = self.translation_report
+        if report is None:
+            return {}
+        return {
+            "engine": report.engine,
+            "model": report.model,
+            "segments": report.segments,
+            "translated": report.translated,
+            "cached": report.cached,
+            "kept": len(report.kept),
+            "already_in_target": report.already_in_target,
+            "requests": report.engine_calls,
+            "characters_sent": report.characters_sent,
+        }
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -463,8 +482,6 @@ class BookConverter:
         return results
 
     def run(self) -> BookReport:
-        if _inside(self.book.folder, self.out) and self.out.resolve() != self.book.folder.resolve():
-            pass  # an output folder inside the book: fine, it is excluded from copying below
         if self.out.resolve() == self.book.folder.resolve():
             raise BookError("the output folder must not be the book folder itself")
         documents = [read_document(chapter) for chapter in self.book.chapters]
@@ -514,17 +531,7 @@ class BookConverter:
         new = {key: list(value) for key, value in texts.items()}
         for (doc_id, n, _, _), text in zip(pieces, outputs[:-1], strict=True):
             new[doc_id][n] = text
-        self.report.translation = {
-            "engine": report.engine,
-            "model": report.model,
-            "segments": report.segments,
-            "translated": report.translated,
-            "cached": report.cached,
-            "kept": len(report.kept),
-            "already_in_target": report.already_in_target,
-            "requests": report.engine_calls,
-            "characters_sent": report.characters_sent,
-        }
+        self.report.translation_report = report
         return new
 
     def convert_included(self, labels: dict[str, tuple[str, str, str]]) -> None:

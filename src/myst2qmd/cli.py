@@ -446,13 +446,8 @@ def run_book(args: argparse.Namespace, src: Path, settings: dict[str, Any], engi
             f"{report.references_resolved} resolved, {report.references_unresolved} unresolved; {n_warn} warnings",
             file=sys.stderr,
         )
-        if report.translation:
-            t = report.translation
-            print(
-                f"engine {t['engine']} ({t['model']}): {t['translated']} segments translated, {t['cached']} from "
-                f"the translation memory, {t['kept']} kept in the original language, {t['requests']} requests",
-                file=sys.stderr,
-            )
+        if report.translation_report is not None:
+            print(translation_summary(report.translation_report), file=sys.stderr)
     return EXIT_OK
 
 

@@ -24,7 +24,7 @@ from .constructs.frontmatter import frontmatter_edits, read_kernel
 from .constructs.links import rewrite_link
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
-from .directives import Directive, container_prefix_len, container_strip, directive_name, read_directive
+from .directives import Directive, container_prefix_len, directive_name, fence_content, read_directive
 from .edits import Edit, Normalized, apply_edits, check_untouched
 from .parser import shared_parser
 from .source import View
@@ -104,13 +104,8 @@ class Converter:
 
     @staticmethod
     def _fence_body_view(token: Token, view: View) -> View | None:
-        first, end = block_lines(token)
-        lines = token.content.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        closes = end - first - 1 > len(lines) - 1 and end - 1 > first
-        n = end - first - (2 if closes else 1)
-        return view.sub(first + 1, (lines + [""] * n)[:n]) if n >= 0 else None
+        lines, _ = fence_content(token, view)
+        return view.sub(block_lines(token)[0] + 1, lines)
 
     # -- labels ------------------------------------------------------------------------------
     def collect_labels(self, parsed: Parsed) -> None:
@@ -492,11 +487,10 @@ class Converter:
     def close_code_fence(self, token: Token, view: View) -> None:
         """A code fence left open inside a directive ends with that directive's body (as in MyST);
         Pandoc would run it to the end of the file, so it gets its closing fence."""
-        first, end = block_lines(token)
-        last = container_strip(view.line(end - 1))
-        marker = token.markup
-        if end - 1 > first and last.startswith(marker) and last.strip(marker[0]).strip() == "":
+        if fence_content(token, view)[1] is not None:
             return
+        first, end = block_lines(token)
+        marker = token.markup
         self.ctx.warn(view.lineno(first), "code fence never closed inside a directive; closed where the directive ends")
         src = view.line(first)
         indent = src[: container_prefix_len(src)]

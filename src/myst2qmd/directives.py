@@ -132,6 +132,23 @@ def container_prefix_len(line: str) -> int:
     return len(line) - len(container_strip(line))
 
 
+def fence_content(token: Token, view: View) -> tuple[list[str], int | None]:
+    """A fence's content lines (one per source line) and its closing line (``None``: never closed)."""
+    first, end = block_lines(token)
+    marker = token.markup
+    lines = token.content.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    last = end - 1
+    closing = container_strip(view.line(last))
+    closes = last > first and closing.startswith(marker[0] * len(marker)) and closing.strip(marker[0]).strip() == ""
+    count = (last - first - 1) if closes else (end - first - 1)
+    lines = lines[:count] if count >= 0 else []
+    # markdown-it may drop trailing blank lines of an unclosed fence
+    lines += [""] * (count - len(lines))
+    return lines, (last if closes else None)
+
+
 def read_directive(token: Token, view: View) -> Directive | None:
     """Read the directive in a ``fence`` or ``colon_fence`` token, or ``None`` if it is code."""
     name = directive_name(token.info)
@@ -146,17 +163,7 @@ def read_directive(token: Token, view: View) -> Directive | None:
     marker_col = open_src.find(token.markup)
     indent = open_src[:marker_col] if marker_col >= 0 else open_src[: len(open_src) - len(open_src.lstrip(" \t"))]
     marker = token.markup
-    content_lines = token.content.split("\n")
-    if content_lines and content_lines[-1] == "":
-        content_lines.pop()
-    last = end - 1
-    closing = container_strip(view.line(last))
-    closes = last > first and closing.startswith(marker[0] * len(marker)) and closing.strip(marker[0]).strip() == ""
-    n_content = (last - first - 1) if closes else (end - first - 1)
-    content_lines = content_lines[:n_content] if n_content >= 0 else []
-    # markdown-it may drop trailing blank lines of an unclosed fence
-    while len(content_lines) < n_content:
-        content_lines.append("")
+    content_lines, close_line = fence_content(token, view)
     options, used, errors = _parse_options(content_lines)
     raw = content_lines[:used]
     body_lines = content_lines[used:]
@@ -169,7 +176,7 @@ def read_directive(token: Token, view: View) -> Directive | None:
         open_line=first,
         body_first=first + 1 + used,
         body_lines=body_lines,
-        close_line=last if closes else None,
+        close_line=close_line,
         indent=indent,
         marker=marker,
         option_errors=errors,
