@@ -22,12 +22,20 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import posixpath
 import re
 import shutil
+import signal
+import tempfile
+import threading
+import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -53,10 +61,15 @@ _ALWAYS_EXCLUDED = [
     "myst.yml",
 ]
 _SOURCE_SUFFIXES = (".md", ".ipynb", ".myst", ".markdown")
+QUARTO_YML = PurePosixPath("_quarto.yml")
 
 
 class BookError(ValueError):
-    """The folder is not a book we can read (message says why)."""
+    """The folder is not a book we can read, or a path is unsafe (message says why)."""
+
+
+class BookInterrupted(KeyboardInterrupt):
+    """Ctrl-C after the output folder was complete: the message says what was written."""
 
 
 @dataclass
@@ -68,10 +81,21 @@ class Chapter:
     out_rel: PurePosixPath  # where it is written, relative to the output folder
     is_root: bool = False
     title: str = ""
+    #: the table of contents that names it, and the line there
+    toc: str = "_toc.yml"
+    line: int = 1
 
     @property
     def is_notebook(self) -> bool:
         return self.source.suffix == ".ipynb"
+
+
+@dataclass
+class ExternalLink:
+    """A ``url:`` entry of the table of contents: an ``href`` entry of the Quarto sidebar."""
+
+    url: str
+    title: str
 
 
 @dataclass
@@ -80,7 +104,7 @@ class Part:
 
     caption: str | None
     file: Chapter | None
-    chapters: list[Chapter] = field(default_factory=list)
+    chapters: list[Chapter | ExternalLink] = field(default_factory=list)
 
 
 @dataclass
@@ -97,7 +121,7 @@ class Book:
         for part in self.parts:
             if part.file is not None:
                 out.append(part.file)
-            out.extend(part.chapters)
+            out.extend(c for c in part.chapters if isinstance(c, Chapter))
         return out
 
     @property
@@ -109,9 +133,32 @@ def is_book(folder: Path) -> bool:
     return folder.is_dir() and ((folder / "_toc.yml").is_file() or (folder / "myst.yml").is_file())
 
 
+class _Mapping(dict[str, Any]):
+    """A YAML mapping that knows the line it starts on (for warnings that name the toc's line)."""
+
+    line: int = 1
+
+
+class _LineLoader(yaml.SafeLoader):
+    """``yaml.safe_load`` whose mappings are :class:`_Mapping` with their line."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
+    mapping = _Mapping(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line(item: Any) -> int:
+    return int(getattr(item, "line", 1))
+
+
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader) or {}  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -128,84 +175,195 @@ def _inside(folder: Path, path: Path) -> bool:
     return True
 
 
+def normalise_toc_path(entry: str) -> str | None:
+    """A toc path as the file it names, or ``None`` when it leads outside the book.
+
+    >>> [normalise_toc_path(p) for p in ("kapitel/../kapitel/pooling", "kapitel//pooling", "./kapitel/pooling")]
+    ['kapitel/pooling', 'kapitel/pooling', 'kapitel/pooling']
+    >>> normalise_toc_path("../draussen") is None
+    True
+    """
+    path = posixpath.normpath(entry.strip().replace("\\", "/").lstrip("/") or ".")
+    if path == "." or path == ".." or path.startswith("../"):
+        return None
+    return path
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A Sphinx toctree glob as a regex: ``*`` and ``?`` stay in one folder, ``**`` crosses folders.
+
+    >>> bool(glob_regex("kapitel/*").fullmatch("kapitel/a")), bool(glob_regex("kapitel/*").fullmatch("kapitel/x/a"))
+    (True, False)
+    >>> bool(glob_regex("**/a*").fullmatch("x/y/ab"))
+    True
+    """
+    out, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and "]" in pattern[i + 1 :]:
+            end = pattern.index("]", i + 1)
+            body = pattern[i + 1 : end]
+            out.append("[" + ("^" + re.escape(body[1:]) if body.startswith("!") else re.escape(body)) + "]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out))
+
+
+def _excluded(rel: str, patterns: Sequence[str]) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in patterns)
+
+
 class _TocReader:
     """Reads ``_toc.yml`` (Jupyter Book 1) or the ``toc`` of ``myst.yml`` into chapters."""
 
-    def __init__(self, folder: Path, warnings: list[Warning_]):
+    def __init__(self, folder: Path, warnings: list[Warning_], toc_name: str = "_toc.yml"):
         self.folder = folder
         self.warnings = warnings
-        self.seen: set[PurePosixPath] = set()
+        self.toc_name = toc_name
+        #: chapter → the toc line that names it
+        self.seen: dict[PurePosixPath, int] = {}
+        self.exclude: list[str] = []
+        self._documents: list[str] | None = None
 
-    def warn(self, message: str) -> None:
-        self.warnings.append(Warning_("_toc.yml", 1, message))
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(Warning_(self.toc_name, line, message))
 
-    def chapter(self, entry: str, is_root: bool = False) -> Chapter | None:
-        """The chapter for a toc entry (``Markdown/intro``: suffix optional)."""
-        entry = entry.strip().lstrip("/")
-        candidates = [entry] if Path(entry).suffix in _SOURCE_SUFFIXES else [entry + s for s in _SOURCE_SUFFIXES]
+    def documents(self) -> list[str]:
+        """Every document of the book folder (``kapitel/a.md``), for ``glob``/``pattern`` entries."""
+        if self._documents is None:
+            found = []
+            for path in self.folder.rglob("*"):
+                rel = path.relative_to(self.folder).as_posix()
+                if path.suffix not in _SOURCE_SUFFIXES or not path.is_file():
+                    continue
+                if any(part.startswith(".") for part in rel.split("/")):
+                    continue
+                if _excluded(rel, _ALWAYS_EXCLUDED + self.exclude):
+                    continue
+                found.append(rel)
+            self._documents = sorted(found)
+        return self._documents
+
+    def chapter(self, entry: str, line: int = 1, is_root: bool = False, quiet_repeat: bool = False) -> Chapter | None:
+        """The chapter for a toc entry (``Markdown/intro``: suffix optional, path normalised)."""
+        normal = normalise_toc_path(entry)
+        if normal is None:
+            self.warn(line, f"{entry.strip()} is outside the book; not followed")
+            return None
+        candidates = [normal] if Path(normal).suffix in _SOURCE_SUFFIXES else [normal + s for s in _SOURCE_SUFFIXES]
         for candidate in candidates:
             path = self.folder / candidate
             if path.is_file():
                 if not _inside(self.folder, path):
-                    self.warn(f"{entry} is outside the book; not followed")
+                    self.warn(line, f"{entry.strip()} is outside the book; not followed")
                     return None
                 rel = PurePosixPath(candidate)
                 if rel in self.seen:
-                    self.warn(f"{entry} appears twice in the table of contents; converted once")
+                    if not quiet_repeat:
+                        self.warn(
+                            line,
+                            f"{entry.strip()} appears twice in the table of contents (first on line "
+                            f"{self.seen[rel]}); converted once",
+                        )
                     return None
-                self.seen.add(rel)
+                self.seen[rel] = line
                 suffix = ".ipynb" if path.suffix == ".ipynb" else ".qmd"
-                out = (
-                    PurePosixPath("index.qmd" if is_root and suffix == ".qmd" else "index.ipynb")
-                    if is_root
-                    else rel.with_suffix(suffix)
-                )
-                return Chapter(path, rel, out, is_root)
-        self.warn(f"table of contents names {entry}, which does not exist")
+                out = PurePosixPath("index" + suffix) if is_root else rel.with_suffix(suffix)
+                return Chapter(path, rel, out, is_root, toc=self.toc_name, line=line)
+        self.warn(line, f"table of contents names {entry.strip()}, which does not exist")
         return None
 
-    def entries(self, items: Any, out: list[Chapter]) -> None:
+    def glob(self, pattern: str, line: int, with_suffix: bool) -> list[Chapter]:
+        """The documents a ``glob:`` (Jupyter Book, no suffix) or ``pattern:`` (MyST) entry names, sorted.
+
+        As in Sphinx, documents already named earlier are not repeated (and not warned).
+        """
+        normal = normalise_toc_path(pattern)
+        if normal is None:
+            self.warn(line, f"{pattern} is outside the book; not followed")
+            return []
+        regex = glob_regex(normal)
+        found = []
+        for rel in self.documents():
+            name = rel if with_suffix else rel.rsplit(".", 1)[0]
+            if regex.fullmatch(name) and PurePosixPath(rel) not in self.seen:
+                chapter = self.chapter(rel, line, quiet_repeat=True)
+                if chapter is not None:
+                    found.append(chapter)
+        if not found and not any(regex.fullmatch(r if with_suffix else r.rsplit(".", 1)[0]) for r in self.documents()):
+            self.warn(line, f"'{pattern}' matches no document; nothing converted for it")
+        return found
+
+    def entries(self, items: Any, out: list[Chapter | ExternalLink]) -> None:
         """Chapters of a list of toc entries, sections flattened after their chapter."""
         for item in items or []:
             if not isinstance(item, dict):
+                self.warn(_line(items), f"toc entry {item!r} is not a mapping (file:, glob:, url:); left out")
                 continue
+            line = _line(item)
             if "file" in item:
-                found = self.chapter(str(item["file"]))
+                found = self.chapter(str(item["file"]), line)
                 if found is not None:
                     if item.get("title"):
                         found.title = str(item["title"])
                     out.append(found)
-            elif "glob" in item:
-                for path in sorted(self.folder.glob(str(item["glob"]) + "*")):
-                    if path.suffix in _SOURCE_SUFFIXES:
-                        found = self.chapter(path.relative_to(self.folder).as_posix())
-                        if found is not None:
-                            out.append(found)
+            elif "glob" in item or "pattern" in item:
+                key = "glob" if "glob" in item else "pattern"
+                out.extend(self.glob(str(item[key]), line, with_suffix=key == "pattern"))
             elif "url" in item:
-                self.warn(f"external toc entry {item['url']} has no Quarto book equivalent; left out")
+                out.append(ExternalLink(str(item["url"]), str(item.get("title") or item["url"])))
+            elif not any(k in item for k in ("sections", "chapters", "children")):
+                keys = ", ".join(f"{k}:" for k in item) or "nothing"
+                self.warn(line, f"toc entry with {keys} is not supported (file:, glob:, pattern:, url:); left out")
+            if "caption" in item and any(k in item for k in ("sections", "chapters", "children")):
+                self.warn(line, f"part caption '{item['caption']}' inside a list of chapters is not kept")
             for key in ("sections", "chapters", "children"):
-                if key in item and "caption" not in item:
+                if key in item:
                     self.entries(item[key], out)
 
     def jupyter_book(self, toc: dict[str, Any]) -> tuple[Chapter, list[Part]]:
         root_entry = toc.get("root")
         if not root_entry:
             raise BookError("_toc.yml has no 'root'")
-        root = self.chapter(str(root_entry), is_root=True)
+        root = self.chapter(str(root_entry), _line(toc), is_root=True)
         if root is None:
             raise BookError(f"the root document {root_entry} of _toc.yml does not exist")
         parts: list[Part] = []
         if "parts" in toc:
             for part in toc["parts"] or []:
-                chapters: list[Chapter] = []
+                if not isinstance(part, dict):
+                    self.warn(_line(toc), f"part {part!r} is not a mapping; left out")
+                    continue
+                chapters: list[Chapter | ExternalLink] = []
                 self.entries(part.get("chapters"), chapters)
                 parts.append(Part(str(part.get("caption") or "") or None, None, chapters))
         else:
             for item in toc.get("chapters") or toc.get("sections") or []:
-                if not isinstance(item, dict):
+                if not isinstance(item, dict) or "file" not in item:
+                    loose: list[Chapter | ExternalLink] = []
+                    self.entries([item], loose)
+                    parts.append(Part(None, None, loose))
                     continue
-                head = self.chapter(str(item["file"])) if "file" in item else None
-                children: list[Chapter] = []
+                head = self.chapter(str(item["file"]), _line(item))
+                if head is not None and item.get("title"):
+                    head.title = str(item["title"])
+                children: list[Chapter | ExternalLink] = []
                 self.entries(item.get("sections"), children)
                 if head is not None and children:
                     parts.append(Part(None, head, children))
@@ -220,38 +378,47 @@ class _TocReader:
         flat: list[dict[str, Any]] = [i for i in toc if isinstance(i, dict)]
         if not flat or "file" not in flat[0]:
             raise BookError("myst.yml project.toc must start with a file")
-        root = self.chapter(str(flat[0]["file"]), is_root=True)
+        root = self.chapter(str(flat[0]["file"]), _line(flat[0]), is_root=True)
         if root is None:
             raise BookError(f"the first document {flat[0]['file']} of myst.yml does not exist")
         parts: list[Part] = []
-        for item in flat[1:]:
-            chapters: list[Chapter] = []
-            if "file" in item:
-                head = self.chapter(str(item["file"]))
+        for item in toc[1:]:
+            chapters: list[Chapter | ExternalLink] = []
+            if isinstance(item, dict) and "file" in item:
+                head = self.chapter(str(item["file"]), _line(item))
+                if head is not None and item.get("title"):
+                    head.title = str(item["title"])
                 self.entries(item.get("children"), chapters)
                 parts.append(Part(None, head, chapters) if chapters else Part(None, None, [head] if head else []))
-            else:
+            elif isinstance(item, dict) and "children" in item:
                 self.entries(item.get("children"), chapters)
                 parts.append(Part(str(item.get("title") or "") or None, None, chapters))
+            else:
+                self.entries([item], chapters)
+                parts.append(Part(None, None, chapters))
         return root, parts
 
 
 def read_book(folder: Path, warnings: list[Warning_] | None = None) -> Book:
     """The book in ``folder`` (Jupyter Book 1 ``_toc.yml``/``_config.yml`` or MyST ``myst.yml``)."""
     warnings = warnings if warnings is not None else []
-    reader = _TocReader(folder, warnings)
     if (folder / "_toc.yml").is_file():
+        reader = _TocReader(folder, warnings, "_toc.yml")
         toc = _load_yaml(folder / "_toc.yml")
         config = _load_yaml(folder / "_config.yml") if (folder / "_config.yml").is_file() else {}
         if not isinstance(toc, dict) or not isinstance(config, dict):
             raise BookError("_toc.yml and _config.yml must be YAML mappings")
-        root, parts = reader.jupyter_book(toc)
         exclude = [str(p) for p in config.get("exclude_patterns") or []]
+        reader.exclude = exclude
+        root, parts = reader.jupyter_book(toc)
     elif (folder / "myst.yml").is_file():
+        reader = _TocReader(folder, warnings, "myst.yml")
         data = _load_yaml(folder / "myst.yml")
         project = data.get("project") if isinstance(data, dict) else None
         if not isinstance(project, dict):
             raise BookError("myst.yml has no 'project' mapping")
+        exclude = [str(p) for p in project.get("exclude") or []]
+        reader.exclude = exclude
         root, parts = reader.myst_project(project)
         config = {
             "title": project.get("title"),
@@ -261,16 +428,74 @@ def read_book(folder: Path, warnings: list[Warning_] | None = None) -> Book:
             "_myst_math": project.get("math") or {},
             "parse": {"myst_substitutions": project.get("abbreviations") or {}},
         }
-        exclude = [str(p) for p in project.get("exclude") or []]
     else:
         raise BookError(f"{folder} has neither _toc.yml nor myst.yml")
-    return Book(folder=folder, config=config, root=root, parts=parts, exclude=exclude)
+    book = Book(folder=folder, config=config, root=root, parts=parts, exclude=exclude)
+    assign_outputs(book, warnings)
+    return book
+
+
+def _output_key(rel: PurePosixPath) -> str:
+    """Outputs that Quarto renders to one page (``a.qmd``/``a.ipynb``) or that one file system
+    holds as one file (``A.qmd``/``a.qmd`` on macOS) clash: one key for both."""
+    return unicodedata.normalize("NFC", rel.with_suffix("").as_posix()).casefold()
+
+
+def assign_outputs(book: Book, warnings: list[Warning_]) -> None:
+    """Give every chapter an output path of its own: a later chapter whose output another one
+    already has (root ``einleitung.md`` and chapter ``index.md`` both → ``index.qmd``) becomes
+    ``index-2.qmd``; links and references follow, since they are resolved through ``out_rel``."""
+    taken: dict[str, Chapter] = {}
+    for chapter in book.chapters:
+        key = _output_key(chapter.out_rel)
+        if key in taken:
+            other = taken[key]
+            new = _free_name(chapter.out_rel, book.folder, taken)
+            warnings.append(
+                Warning_(
+                    chapter.toc,
+                    chapter.line,
+                    f"{chapter.rel} and {other.rel} would both be written as {other.out_rel}; "
+                    f"{chapter.rel} is written as {new}",
+                )
+            )
+            chapter.out_rel = new
+        taken[_output_key(chapter.out_rel)] = chapter
+
+
+def _free_name(out: PurePosixPath, folder: Path, taken: dict[str, Any]) -> PurePosixPath:
+    for n in range(2, 10_000):
+        candidate = out.with_name(f"{out.stem}-{n}{out.suffix}")
+        on_disk = any((folder / candidate.with_suffix(s)).exists() for s in (*_SOURCE_SUFFIXES, ".qmd"))
+        if _output_key(candidate) not in taken and not on_disk:
+            return candidate
+    raise BookError(f"no free output name for {out}")
 
 
 def _authors(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(a.get("name", a)) if isinstance(a, dict) else str(a) for a in value)
     return str(value or "")
+
+
+def refuse_unsafe_paths(folder: Path, out: Path, others: Sequence[Path] = ()) -> None:
+    """Refuse (:class:`BookError`) an output that could touch the input book: the output folder
+    inside the book or the book inside the output folder, another written file (``--report``)
+    inside the book or onto the output folder itself."""
+    book = folder.resolve()
+    target = out.resolve()
+    if target == book:
+        raise BookError("the output folder must not be the book folder itself")
+    if book in target.parents:
+        raise BookError(f"the output folder {out} is inside the book {folder}; choose a folder outside it")
+    if target in book.parents:
+        raise BookError(f"the output folder {out} contains the book {folder}; choose a folder beside it")
+    for path in others:
+        resolved = path.resolve()
+        if resolved == book or book in resolved.parents:
+            raise BookError(f"{path} is inside the book {folder}; the input is never written")
+        if resolved == target:
+            raise BookError(f"{path} is the output folder; choose another path")
 
 
 # -- reading documents ---------------------------------------------------------------------
@@ -296,27 +521,82 @@ def _cell_source(cell: dict[str, Any]) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
+class NotebookError(ValueError):
+    """A notebook that nbformat cannot read or that is not valid: ``str()`` says why."""
+
+
+def read_notebook(data: str | bytes) -> dict[str, Any]:
+    """A notebook as nbformat 4 (older versions upgraded), validated; :class:`NotebookError` says why not.
+
+    >>> read_notebook('{"cells": "x", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    Traceback (most recent call last):
+    ...
+    myst2qmd.book.NotebookError: 'x' is not of type 'array' (at cells)
+    """
+    import nbformat
+    from nbformat.validator import ValidationError
+
+    try:
+        raw = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"not JSON (line {exc.lineno}: {exc.msg})") from exc
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"not UTF-8 (offset {exc.start})") from exc
+    if not isinstance(raw, dict):
+        raise NotebookError("the top level is not a JSON object")
+    try:
+        notebook = nbformat.from_dict(raw)
+        major, _ = nbformat.reader.get_version(notebook)
+        if not isinstance(major, int):
+            raise NotebookError("no nbformat version")
+        if major not in (3, 4):
+            raise NotebookError(f"nbformat {major} is not supported (3 and 4 are)")
+        _validate(notebook)
+        if major < 4:
+            notebook = nbformat.convert(notebook, 4)
+            for index, cell in enumerate(notebook.cells):  # the same ids on every run (incremental)
+                cell["id"] = f"cell-{index}"
+            _validate(notebook)
+    except NotebookError:
+        raise
+    except ValidationError as exc:
+        where = "/".join(str(p) for p in exc.path)
+        raise NotebookError(f"{exc.message}" + (f" (at {where})" if where else "")) from exc
+    except Exception as exc:  # noqa: BLE001 - nbformat's upgrade trips over malformed input in many ways
+        raise NotebookError(f"{type(exc).__name__}: {exc}") from exc
+    return dict(notebook)
+
+
+def _validate(notebook: Any) -> None:
+    """nbformat's validation, without its logging and without changing the notebook."""
+    import warnings
+
+    import nbformat
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nbformat.validate(json.loads(json.dumps(notebook)))
+
+
 def read_document(chapter: Chapter) -> Document:
+    """The chapter's text; :class:`BookError` when it cannot be read, :class:`NotebookError` for a bad notebook."""
     try:
         raw = chapter.source.read_bytes()
     except OSError as exc:
         raise BookError(f"cannot read {chapter.rel}: {exc.strerror}") from exc
+    if chapter.is_notebook:
+        notebook = read_notebook(raw)
+        pieces, cells = [], []
+        for index, cell in enumerate(notebook.get("cells", [])):
+            if cell.get("cell_type") == "markdown":
+                pieces.append(_cell_source(cell))
+                cells.append(index)
+        return Document(chapter, pieces, notebook, cells)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BookError(f"{chapter.rel} is not UTF-8 text (offset {exc.start})") from exc
-    if not chapter.is_notebook:
-        return Document(chapter, [text])
-    try:
-        notebook = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BookError(f"{chapter.rel} is not a valid notebook (line {exc.lineno}: {exc.msg})") from exc
-    pieces, cells = [], []
-    for index, cell in enumerate(notebook.get("cells", [])):
-        if cell.get("cell_type") == "markdown":
-            pieces.append(_cell_source(cell))
-            cells.append(index)
-    return Document(chapter, pieces, notebook, cells)
+    return Document(chapter, [text])
 
 
 # -- the conversion --------------------------------------------------------------------------
@@ -336,6 +616,10 @@ class BookReport:
     references_unresolved: int = 0
     duplicate_labels: list[str] = field(default_factory=list)
     translation_report: TranslationReport | None = None
+    #: chapters that could not be read (a notebook nbformat refuses): not in the output
+    not_converted: list[str] = field(default_factory=list)
+    #: every path of the output folder this run wrote (changed or new), once each
+    written: list[str] = field(default_factory=list)
 
     @property
     def translation(self) -> dict[str, Any]:
@@ -361,6 +645,7 @@ class BookReport:
             "files_written": self.files_written,
             "files_unchanged": self.files_unchanged,
             "assets_copied": self.assets_copied,
+            "not_converted": self.not_converted,
             "constructs": dict(sorted(self.constructs.items())),
             "warnings": self.warnings,
             "references": {"resolved": self.references_resolved, "unresolved": self.references_unresolved},
@@ -378,6 +663,67 @@ def _relative(target: PurePosixPath, start: PurePosixPath) -> str:
     return os.path.relpath(target.as_posix(), start.parent.as_posix() or ".").replace(os.sep, "/")
 
 
+@dataclass
+class _Output:
+    """One file of the output folder: converted text, or a book file copied as it is."""
+
+    origin: str  # what it comes from, for messages
+    text: str | None = None
+    source: Path | None = None
+
+    def same_as(self, target: Path) -> bool:
+        """Whether ``target`` already holds exactly this (then it is not written again)."""
+        if not target.is_file():
+            return False
+        try:
+            if self.source is not None:
+                return target.stat().st_size == self.source.stat().st_size and (
+                    target.read_bytes() == self.source.read_bytes()
+                )
+            return target.read_text(encoding="utf-8") == self.text
+        except (OSError, UnicodeDecodeError):
+            return False
+
+    def stage(self, path: Path, like: Path) -> None:
+        """Write it to ``path`` (in the staging folder) with the permissions ``like`` has, if it exists."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.source is not None:
+            shutil.copy2(self.source, path)
+            return
+        assert self.text is not None
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(self.text)
+        os.chmod(path, like.stat().st_mode & 0o777 if like.is_file() else 0o666 & ~_umask())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def _interrupts_deferred(message: str | None = None) -> Iterator[None]:
+    """Ctrl-C waits until the block is done, then interrupts (with ``message`` when given).
+
+    The output folder is changed only inside such a block, so an interrupt leaves it as it was
+    or complete, never half-written. (Only the main thread can install signal handlers; elsewhere
+    the block just runs.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    if received:
+        raise BookInterrupted(message) if message else KeyboardInterrupt
+
+
 class BookConverter:
     """Converts a :class:`Book` into a Quarto book folder."""
 
@@ -386,21 +732,32 @@ class BookConverter:
         book: Book,
         out: Path,
         *,
+        options: Options | None = None,
         images_path: str | None = None,
         translator: Any = None,
         target_lang: str | None = None,
+        reserved: Sequence[Path] = (),
     ):
         self.book = book
         self.out = out
-        self.images_path = images_path
+        #: what the user asked for (``--images-path``, ``--escape-fences``, ``--macros``): every chapter gets it
+        self.user_options = options or Options()
+        if images_path is not None:
+            self.user_options = replace(self.user_options, images_path=images_path)
+        self.images_path = self.user_options.images_path
         self.translator = translator
         self.target_lang = target_lang
+        #: other paths this run writes (``--report``): never one of the outputs
+        self.reserved = list(reserved)
         self.report = BookReport()
         self.warnings: list[Warning_] = []
+        self.outputs: dict[PurePosixPath, _Output] = {}
+        self.failed: set[PurePosixPath] = set()
         self.by_source: dict[PurePosixPath, Chapter] = {c.rel: c for c in book.chapters}
         self.macros = macros_from_config(book.config)
         if not self.macros and book.config.get("_myst_math"):
             self.macros = macros_from_config({"math": book.config["_myst_math"]})
+        self.macros.update(self.user_options.macros)  # --macros FILE adds to (and wins over) the book's
         parse = book.config.get("parse") or {}
         subs = parse.get("myst_substitutions") if isinstance(parse, dict) else None
         self.substitutions = {str(k): str(v) for k, v in (subs or {}).items()}
@@ -410,32 +767,7 @@ class BookConverter:
     # -- labels across the book ----------------------------------------------------------------
     def collect_labels(self, documents: list[Document]) -> dict[str, tuple[str, str, str]]:
         """label → (Quarto id, chapter path, kind); duplicates across chapters are reported."""
-        found: dict[str, tuple[str, str, str]] = {}
-        by_id: dict[str, str] = {}
-        for document in documents:
-            document.chapter.title = document.chapter.title or next(
-                (t for t in (_first_h1(p) for p in document.pieces) if t), ""
-            )
-            for piece in document.pieces:
-                ctx = Context(path=document.path, options=Options(macros=self.macros))
-                converter = Converter(ctx)
-                converter.collect_labels(converter.parse(View.root(piece.replace("\r\n", "\n"))))
-                for name, label in ctx.labels.items():
-                    if name.startswith("slug:"):
-                        found.setdefault(name, (label.quarto_id, document.path, label.kind))
-                        continue
-                    if name in found and found[name][1] != document.path:
-                        message = f"label '{name}' is defined in {found[name][1]} and in {document.path}"
-                        self.report.duplicate_labels.append(message)
-                        self.warnings.append(Warning_(document.path, label.line, message))
-                        continue
-                    if label.quarto_id in by_id and by_id[label.quarto_id] != name:
-                        message = f"labels '{by_id[label.quarto_id]}' and '{name}' both become '#{label.quarto_id}'"
-                        self.report.duplicate_labels.append(message)
-                        self.warnings.append(Warning_(document.path, label.line, message))
-                    found[name] = (label.quarto_id, document.path, label.kind)
-                    by_id[label.quarto_id] = name
-        return found
+        return collect_labels(documents, self.macros, self.warnings, self.report.duplicate_labels)
 
     def resolver(self, chapter: Chapter) -> Any:
         """``{doc}`` targets as written in ``chapter`` → (link to the output file, its title)."""
@@ -460,8 +792,8 @@ class BookConverter:
             name: (kind, "" if path == chapter.rel.as_posix() else _relative(out_of[path], chapter.out_rel))
             for name, (_, path, kind) in labels.items()
         }
-        return Options(
-            images_path=self.images_path,
+        return replace(
+            self.user_options,
             macros=self.macros,
             external_labels={name: qid for name, (qid, _, _) in labels.items()},
             label_pages=pages,
@@ -481,10 +813,28 @@ class BookConverter:
             results.append(result)
         return results
 
+    def read_documents(self) -> list[Document]:
+        """Every chapter's text; a notebook that cannot be read is reported and left out."""
+        documents = []
+        for chapter in self.book.chapters:
+            try:
+                documents.append(read_document(chapter))
+            except NotebookError as exc:
+                if chapter.is_root:
+                    raise BookError(f"{chapter.rel}: not a valid notebook: {exc}") from exc
+                self.warnings.append(
+                    Warning_(chapter.rel.as_posix(), 1, f"not a valid notebook: {exc}; not converted, left out")
+                )
+                self.failed.add(chapter.rel)
+                self.report.not_converted.append(chapter.rel.as_posix())
+                del self.by_source[chapter.rel]
+        return documents
+
     def run(self) -> BookReport:
-        if self.out.resolve() == self.book.folder.resolve():
-            raise BookError("the output folder must not be the book folder itself")
-        documents = [read_document(chapter) for chapter in self.book.chapters]
+        refuse_unsafe_paths(self.book.folder, self.out, self.reserved)
+        documents = self.read_documents()
+        assets = self.assets()
+        self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in assets})
         labels = self.collect_labels(documents)
         converted: list[tuple[Document, list[Result]]] = []
         for document in documents:
@@ -498,22 +848,50 @@ class BookConverter:
                     "unresolved reference", 0
                 )
                 self.warnings.extend(result.warnings)
+            self.warnings.extend(outside_references(document, self.book.folder))
         texts = {id(d): [r.text for r in results] for d, results in converted}
         root = self.book.root
         prefix = root.rel.parent.as_posix()
-        if prefix not in ("", "."):
+        if prefix not in ("", ".") and documents and documents[0].chapter is root:
             texts[id(documents[0])] = [rebase_paths(t, prefix + "/") for t in texts[id(documents[0])]]
         if self.translator is not None:
             texts = self.translate(converted, texts)
-        self.out.mkdir(parents=True, exist_ok=True)
         for document, _ in converted:
-            self.write(document.chapter.out_rel, self.render(document, texts[id(document)]))
+            self.put(document.chapter.out_rel, _Output(document.path, text=self.render(document, texts[id(document)])))
         self.convert_included(labels)
-        self.copy_assets()
-        self.write(PurePosixPath("_quarto.yml"), self.quarto_yml())
+        self.put(QUARTO_YML, _Output("the table of contents", text=self.quarto_yml()))
+        for rel, path in assets:
+            self.put(rel, _Output(rel.as_posix(), source=path))
+        self.refuse_reserved(set(self.outputs))
+        self.write_all()
         for warning in self.warnings:
             self.report.warnings.setdefault(warning.path.split("#")[0], []).append(f"{warning.line}: {warning.message}")
         return self.report
+
+    def refuse_reserved(self, outputs: set[PurePosixPath]) -> None:
+        """``--report OUT/index.qmd``: a path the run writes as a chapter (or asset) is refused."""
+        out = self.out.resolve()
+        for path in self.reserved:
+            resolved = path.resolve()
+            if out in resolved.parents and PurePosixPath(resolved.relative_to(out).as_posix()) in outputs:
+                raise BookError(f"{path} is a file this run writes into {self.out}; choose another path")
+
+    def put(self, rel: PurePosixPath, output: _Output) -> bool:
+        """Plan ``output`` at ``rel``; a path already planned keeps what it has (a converted chapter wins
+        over a book file of the same name, which is reported)."""
+        for planned_rel, planned in self.outputs.items():
+            if _output_key(planned_rel) == _output_key(rel) and planned_rel.suffix == rel.suffix:
+                self.warnings.append(
+                    Warning_(
+                        output.origin,
+                        1,
+                        f"{rel} is also written from {planned.origin} (a converted chapter wins); "
+                        f"{output.origin} is not copied",
+                    )
+                )
+                return False
+        self.outputs[rel] = output
+        return True
 
     def translate(
         self, converted: list[tuple[Document, list[Result]]], texts: dict[int, list[str]]
@@ -537,13 +915,13 @@ class BookConverter:
     def convert_included(self, labels: dict[str, tuple[str, str, str]]) -> None:
         """Files that chapters include whole (``{{< include part.qmd >}}``) but that are no chapters."""
         done = {c.out_rel for c in self.book.chapters}
-        queue = [c.out_rel for c in self.book.chapters]
+        queue = [c.out_rel for c in self.book.chapters if c.out_rel in self.outputs]
         while queue:
             rel = queue.pop()
-            target = self.out / rel
-            if target.suffix != ".qmd" or not target.is_file():
+            output = self.outputs.get(rel)
+            if rel.suffix != ".qmd" or output is None or output.text is None:
                 continue
-            for match in re.finditer(r"\{\{<\s*include\s+(\S+)\s*>\}\}", target.read_text(encoding="utf-8")):
+            for match in re.finditer(r"\{\{<\s*include\s+(\S+)\s*>\}\}", output.text):
                 path = match.group(1)
                 base = PurePosixPath("/") if path.startswith("/") else rel.parent
                 include_rel = PurePosixPath(os.path.normpath((base / path.lstrip("/")).as_posix()).lstrip("/"))
@@ -557,85 +935,105 @@ class BookConverter:
                 document = read_document(chapter)
                 result = convert_text(document.pieces[0], path=document.path, options=self.options(chapter, labels))
                 self.warnings.extend(result.warnings)
-                self.write(include_rel, result.text)
-                queue.append(include_rel)
+                if self.put(include_rel, _Output(document.path, text=result.text)):
+                    queue.append(include_rel)
 
     def render(self, document: Document, texts: list[str]) -> str:
         if document.notebook is None:
             return texts[0]
-        notebook = json.loads(json.dumps(document.notebook))
-        cells = notebook.get("cells", [])
-        for index, text in zip(document.cells, texts, strict=True):
-            cells[index]["source"] = text.splitlines(keepends=True)
-        for cell in cells:
-            if cell.get("cell_type") == "code":
-                _cell_options(cell)
-        # front matter written into the first Markdown cell belongs in a raw cell on top
-        if document.cells:
-            first = cells[document.cells[0]]
-            source = "".join(first["source"])
-            match = re.match(r"(?s)^(---\n.*?\n---\n)\n*(.*)$", source)
-            if match:
-                first["source"] = match.group(2).splitlines(keepends=True)
-                cells.insert(
-                    0, {"cell_type": "raw", "metadata": {}, "source": match.group(1).splitlines(keepends=True)}
-                )
-        return json.dumps(notebook, ensure_ascii=False, indent=1) + "\n"
+        return render_notebook(document, texts)
 
-    def write(self, rel: PurePosixPath, text: str) -> None:
-        """Write ``text`` to ``out/rel`` atomically, and only if it differs from what is there."""
-        from .cli import write_atomically
-
-        target = self.out / rel
-        if target.is_file():
-            try:
-                if target.read_text(encoding="utf-8") == text:
+    # -- writing -------------------------------------------------------------------------------
+    def write_all(self) -> None:
+        """Write what changed, all or nothing: into a staging folder beside the output first, then
+        moved in with renames while Ctrl-C waits. Unchanged files are left alone (incremental)."""
+        changed = []
+        for rel, output in self.outputs.items():
+            if output.same_as(self.out / rel):
+                if output.text is not None:
                     self.report.files_unchanged += 1
-                    return
-            except (OSError, UnicodeDecodeError):
-                pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(target, text)
-        self.report.files_written += 1
+            else:
+                changed.append(rel)
+        self.refuse_blocked(changed)
+        if not changed and self.out.is_dir():
+            return
+        anchor = next(p for p in [self.out.parent, *self.out.parent.parents] if p.is_dir())
+        stage = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.myst2qmd-", dir=anchor))
+        fresh = not self.out.exists()
+        try:
+            for rel in changed:
+                self.outputs[rel].stage(stage / rel, self.out / rel)
+            done = f"interrupted after {self.out} was written completely"
+            with _interrupts_deferred(done):
+                if fresh:
+                    os.chmod(stage, 0o777 & ~_umask())
+                    self.out.parent.mkdir(parents=True, exist_ok=True)
+                    os.rename(stage, self.out)
+                else:
+                    for rel in changed:
+                        (self.out / rel).parent.mkdir(parents=True, exist_ok=True)
+                        os.replace(stage / rel, self.out / rel)
+        finally:
+            with _interrupts_deferred():
+                shutil.rmtree(stage, ignore_errors=True)
+        for rel in changed:
+            self.report.written.append(rel.as_posix())
+            if self.outputs[rel].text is not None:
+                self.report.files_written += 1
+            else:
+                self.report.assets_copied += 1
 
-    def copy_assets(self) -> None:
-        """Every other file of the book (images, data, bibliography, _static) is copied."""
+    def refuse_blocked(self, changed: list[PurePosixPath]) -> None:
+        """Before anything is written: a file where a folder must go (or the reverse), or an output
+        folder that leads back into the book through a link, stops the run."""
+        for rel in changed:
+            target = self.out / rel
+            for parent in [target.parent, *target.parent.parents]:
+                if parent == self.out.parent:
+                    break
+                if parent.exists() and not parent.is_dir():
+                    raise BookError(f"cannot write {target}: {parent} is a file, not a folder")
+            if target.is_dir():
+                raise BookError(f"cannot write {target}: it is a folder")
+            if target.parent.exists() and _inside(self.book.folder, target.parent):
+                raise BookError(f"{target.parent} leads into the book {self.book.folder}; the input is never written")
+
+    def assets(self) -> list[tuple[PurePosixPath, Path]]:
+        """Every other file of the book (images, data, bibliography, _static), to be copied."""
         sources = {c.source.resolve() for c in self.book.chapters}
         patterns = _ALWAYS_EXCLUDED + self.book.exclude
-        out_resolved = self.out.resolve()
+        found = []
         for path in sorted(self.book.folder.rglob("*")):
             if not path.is_file() or path.resolve() in sources:
                 continue
-            if path.is_symlink() and not _inside(self.book.folder, path):
-                self.warnings.append(Warning_(path.name, 1, f"{path} points outside the book; not copied"))
-                continue
-            resolved = path.resolve()
-            if out_resolved in resolved.parents:
-                continue
             rel = path.relative_to(self.book.folder).as_posix()
-            if any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(path.name, p) for p in patterns):
+            if path.is_symlink() and not _inside(self.book.folder, path):
+                self.warnings.append(Warning_(rel, 1, f"{path} points outside the book; not copied"))
+                continue
+            if _excluded(rel, patterns):
                 continue
             if path.suffix in (".md", ".ipynb") and not rel.startswith("_static"):
                 continue  # documents outside the toc are not part of the Quarto book
-            target = self.out / rel
-            if (
-                target.is_file()
-                and target.stat().st_size == path.stat().st_size
-                and target.read_bytes() == path.read_bytes()
-            ):
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
-            self.report.assets_copied += 1
+            found.append((PurePosixPath(rel), path))
+        return found
 
     def quarto_yml(self) -> str:
         config = self.book.config
+
+        def entry(item: Chapter | ExternalLink) -> Any:
+            if isinstance(item, ExternalLink):
+                return {"text": item.title, "href": item.url}
+            return item.out_rel.as_posix()
+
+        def kept(items: list[Chapter | ExternalLink]) -> list[Any]:
+            return [entry(c) for c in items if not (isinstance(c, Chapter) and c.rel in self.failed)]
+
         chapters: list[Any] = [self.book.root.out_rel.as_posix()]
         for part in self.book.parts:
-            files = [c.out_rel.as_posix() for c in part.chapters]
+            files = kept(part.chapters)
             if part.caption:
                 chapters.append({"part": part.caption, "chapters": files})
-            elif part.file is not None:
+            elif part.file is not None and part.file.rel not in self.failed:
                 chapters.append({"part": part.file.out_rel.as_posix(), "chapters": files})
             else:
                 chapters.extend(files)
@@ -661,6 +1059,156 @@ class BookConverter:
         data["format"] = {"html": {"theme": "cosmo"}}
         header = "# Written by myst2qmd from the Jupyter Book in " + self.book.folder.name + "\n"
         return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def collect_labels(
+    documents: list[Document], macros: dict[str, tuple[str, int]], warnings: list[Warning_], duplicates: list[str]
+) -> dict[str, tuple[str, str, str]]:
+    """label → (Quarto id, document path, kind) across documents (chapters, or a notebook's cells);
+    a label defined in two documents, or two labels that become one id, are reported."""
+    found: dict[str, tuple[str, str, str]] = {}
+    by_id: dict[str, str] = {}
+    for document in documents:
+        document.chapter.title = document.chapter.title or next(
+            (t for t in (_first_h1(p) for p in document.pieces) if t), ""
+        )
+        for piece in document.pieces:
+            ctx = Context(path=document.path, options=Options(macros=macros))
+            converter = Converter(ctx)
+            converter.collect_labels(converter.parse(View.root(piece.replace("\r\n", "\n"))))
+            for name, label in ctx.labels.items():
+                if name.startswith("slug:"):
+                    found.setdefault(name, (label.quarto_id, document.path, label.kind))
+                    continue
+                if name in found and found[name][1] != document.path:
+                    message = f"label '{name}' is defined in {found[name][1]} and in {document.path}"
+                    duplicates.append(message)
+                    warnings.append(Warning_(document.path, label.line, message))
+                    continue
+                if label.quarto_id in by_id and by_id[label.quarto_id] != name:
+                    message = f"labels '{by_id[label.quarto_id]}' and '{name}' both become '#{label.quarto_id}'"
+                    duplicates.append(message)
+                    warnings.append(Warning_(document.path, label.line, message))
+                found[name] = (label.quarto_id, document.path, label.kind)
+                by_id[label.quarto_id] = name
+    return found
+
+
+def render_notebook(document: Document, texts: list[str]) -> str:
+    """The notebook with its converted Markdown cells, tags as ``#|`` options, outputs kept."""
+    import nbformat
+
+    notebook = json.loads(json.dumps(document.notebook))
+    cells = notebook.get("cells", [])
+    for index, text in zip(document.cells, texts, strict=True):
+        cells[index]["source"] = text
+    for cell in cells:
+        if cell.get("cell_type") == "code":
+            _cell_options(cell)
+    # front matter written into the first Markdown cell belongs in a raw cell on top
+    if document.cells:
+        first = cells[document.cells[0]]
+        match = re.match(r"(?s)^(---\n.*?\n---\n)\n*(.*)$", _cell_source(first))
+        if match:
+            first["source"] = match.group(2)
+            cells.insert(0, {"cell_type": "raw", "metadata": {}, "source": match.group(1)})
+    if notebook.get("nbformat_minor", 0) >= 5:  # nbformat 4.5 needs cell ids: the same ones every run
+        for index, cell in enumerate(cells):
+            if not cell.get("id"):
+                cell["id"] = _fresh_cell_id(cells, index)
+    return str(nbformat.writes(nbformat.from_dict(notebook), version=4)) + "\n"
+
+
+def _fresh_cell_id(cells: list[dict[str, Any]], index: int) -> str:
+    ids = {c.get("id") for c in cells}
+    candidate, n = f"cell-{index}", 0
+    while candidate in ids:
+        n += 1
+        candidate = f"cell-{index}-{n}"
+    return candidate
+
+
+def notebook_to_qmd(document: Document, texts: list[str]) -> tuple[str, int]:
+    """A converted notebook as a ``.qmd`` (as jupytext writes it): Markdown cells as they are, code
+    cells as executable ``{python}`` (the kernel's language) cells with tags as ``#|`` options, raw
+    cells verbatim. Outputs are not kept (Quarto runs the code). Returns the text and the number
+    of cells whose outputs were left out.
+    """
+    notebook = json.loads(render_notebook(document, texts))
+    meta = notebook.get("metadata") or {}
+    language = str(
+        (meta.get("kernelspec") or {}).get("language") or (meta.get("language_info") or {}).get("name") or "python"
+    ).lower()
+    blocks, dropped = [], 0
+    for cell in notebook.get("cells", []):
+        source = _cell_source(cell)
+        if cell.get("cell_type") == "code":
+            dropped += bool(cell.get("outputs"))
+            longest = max((len(m) for m in re.findall(r"`{3,}", source)), default=2)
+            fence = "`" * (longest + 1)
+            blocks.append(f"{fence}{{{language}}}\n{source.rstrip(chr(10))}\n{fence}")
+        elif source.strip():
+            blocks.append(source.rstrip("\n"))
+    return "\n\n".join(blocks) + "\n", dropped
+
+
+def outside_references(document: Document, folder: Path) -> list[Warning_]:
+    """Images, links and ``{download}`` targets that lead out of the book folder: they are not
+    copied (the link stays as written), and each is reported with its file:line."""
+    found = []
+    source_dir = document.chapter.source.parent
+    for n, piece in enumerate(document.pieces):
+        where = document.path if document.notebook is None else f"{document.path}#cell{document.cells[n] + 1}"
+        for line, target in local_targets(piece):
+            path = unquote(re.split(r"[#?]", target, maxsplit=1)[0])
+            if not path:
+                continue
+            base = folder if path.startswith("/") else source_dir
+            if not _inside(folder, base / path.lstrip("/")):
+                message = f"{target} leads outside the book; not copied (kept as written)"
+                found.append(Warning_(where, line, message))
+    return found
+
+
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:|//|#|\{\{)", re.IGNORECASE)
+_NOT_MARKDOWN = {"code", "code-block", "code-cell", "sourcecode", "math", "raw", "literalinclude", "mermaid"}
+
+
+def local_targets(text: str, offset: int = 0) -> list[tuple[int, str]]:
+    """(line, path) of every local image, link and ``{download}`` target, read from the parser's
+    tokens (directive bodies too).
+
+    >>> local_targets("Text\\n\\n![a](../b.png) and {download}`Daten <../d.csv>`\\n")
+    [(3, '../b.png'), (3, '../d.csv')]
+    """
+    from .parser import shared_parser
+
+    found: list[tuple[int, str]] = []
+    for token in shared_parser().parse(text):
+        line = offset + (token.map[0] + 1 if token.map else 1)
+        if token.type in ("fence", "colon_fence"):
+            match = re.match(r"\{([\w:-]+)\}\s*(.*)", token.info.strip())
+            if match and match.group(1) not in _NOT_MARKDOWN:
+                if match.group(1) in ("figure", "image") and match.group(2):
+                    found.append((line, match.group(2).strip()))
+                found.extend(local_targets(token.content, line))
+            continue
+        children = token.children or []
+        for child in children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            target = None
+            if child.type == "image":
+                target = str(child.attrGet("src") or "")
+            elif child.type == "link_open":
+                target = str(child.attrGet("href") or "")
+            elif child.type == "myst_role" and child.meta.get("name") == "download":
+                content = child.content.strip()
+                angled = re.search(r"<([^<>]+)>\s*$", content)
+                target = angled.group(1) if angled else content
+            if target and not _URL.match(target):
+                found.append((line, target))
+    return found
 
 
 _LOCAL = re.compile(r"^(?![a-z][a-z0-9+.\-]*:|/|#|\{\{<|data:)", re.IGNORECASE)
@@ -704,7 +1252,7 @@ def _cell_options(cell: dict[str, Any]) -> None:
     source = _cell_source(cell)
     if source.startswith("#|"):
         return
-    cell["source"] = ("\n".join(options) + "\n" + source).splitlines(keepends=True)
+    cell["source"] = "\n".join(options) + "\n" + source
 
 
 def convert_book(folder: Path, out: Path, **kwargs: Any) -> tuple[BookReport, list[Warning_]]:
