@@ -133,7 +133,7 @@ def is_book(folder: Path) -> bool:
     return folder.is_dir() and ((folder / "_toc.yml").is_file() or (folder / "myst.yml").is_file())
 
 
-class _Mapping(dict[str, Any]):
+class _Mapping(dict[Any, Any]):
     """A YAML mapping that knows the line it starts on (for warnings that name the toc's line)."""
 
     line: int = 1
@@ -578,6 +578,16 @@ def _validate(notebook: Any) -> None:
         nbformat.validate(json.loads(json.dumps(notebook)))
 
 
+def notebook_document(chapter: Chapter, notebook: dict[str, Any]) -> Document:
+    """A notebook's Markdown cells as the pieces to convert."""
+    pieces, cells = [], []
+    for index, cell in enumerate(notebook.get("cells", [])):
+        if cell.get("cell_type") == "markdown":
+            pieces.append(_cell_source(cell))
+            cells.append(index)
+    return Document(chapter, pieces, notebook, cells)
+
+
 def read_document(chapter: Chapter) -> Document:
     """The chapter's text; :class:`BookError` when it cannot be read, :class:`NotebookError` for a bad notebook."""
     try:
@@ -585,13 +595,7 @@ def read_document(chapter: Chapter) -> Document:
     except OSError as exc:
         raise BookError(f"cannot read {chapter.rel}: {exc.strerror}") from exc
     if chapter.is_notebook:
-        notebook = read_notebook(raw)
-        pieces, cells = [], []
-        for index, cell in enumerate(notebook.get("cells", [])):
-            if cell.get("cell_type") == "markdown":
-                pieces.append(_cell_source(cell))
-                cells.append(index)
-        return Document(chapter, pieces, notebook, cells)
+        return notebook_document(chapter, read_notebook(raw))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -1150,6 +1154,29 @@ def notebook_to_qmd(document: Document, texts: list[str]) -> tuple[str, int]:
         elif source.strip():
             blocks.append(source.rstrip("\n"))
     return "\n\n".join(blocks) + "\n", dropped
+
+
+def convert_notebook(source: Path, notebook: dict[str, Any], options: Options) -> tuple[Document, list[Result]]:
+    """A single notebook's Markdown cells converted as a book converts them: labels of every cell
+    known to every other cell (``{numref}`` in one cell, ``{figure}`` in another)."""
+    document = notebook_document(Chapter(source, PurePosixPath(source.name), PurePosixPath(source.name)), notebook)
+    cells = document.cells
+    warnings: list[Warning_] = []
+    labels = collect_labels([document], options.macros, warnings, [])
+    cell_options = replace(
+        options,
+        external_labels={name: qid for name, (qid, _, _) in labels.items()},
+        label_pages={name: (kind, "") for name, (_, _, kind) in labels.items()},
+        title_from_h1=False,
+        source_dir=str(source.resolve().parent),
+    )
+    results = [
+        convert_text(piece, path=f"{source}#cell{cells[n] + 1}", options=cell_options)
+        for n, piece in enumerate(document.pieces)
+    ]
+    if results:
+        results[0].warnings[:0] = warnings
+    return document, results
 
 
 def outside_references(document: Document, folder: Path) -> list[Warning_]:

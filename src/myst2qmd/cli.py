@@ -11,7 +11,9 @@ import json
 import os
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -237,8 +239,70 @@ def summary(result: Result, src: Path, out: str, warnings: list[Warning_] | None
     return f"{src} -> {out}: " + ", ".join(parts)
 
 
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a ``convert`` run, resolved (config file, ``MYST2QMD_*``, flags) and
+    checked once: a single file, a notebook and a book all get the same object."""
+
+    engine: str = "auto"
+    images_path: str | None = None
+    escape_fences: bool = False
+    macros_file: str | None = None
+    source_lang: str = "de"
+    target_lang: str = "en"
+    base_url: str | None = None
+    model: str | None = None
+    glossary_file: str | None = None
+    jobs: int = 4
+    timeout: float = 120.0
+    no_cache: bool = False
+    translate_code_comments: bool = False
+    deepl_target: str = "EN-US"
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> Settings:
+        """From :func:`config.resolve`'s mapping (``images-path`` …); :class:`UsageError` if a value is bad."""
+        settings = cls(
+            engine=str(values.get("engine", "auto")),
+            images_path=values.get("images-path"),
+            escape_fences=bool(values.get("escape-fences", False)),
+            macros_file=values.get("macros"),
+            source_lang=str(values.get("from", "de")),
+            target_lang=str(values.get("to", "en")),
+            base_url=values.get("base-url"),
+            model=values.get("model"),
+            glossary_file=values.get("glossary"),
+            jobs=int(values.get("jobs", 4)),
+            timeout=float(values.get("timeout", 120.0)),
+            no_cache=bool(values.get("no-cache", False)),
+            translate_code_comments=bool(values.get("translate-code-comments", False)),
+            deepl_target=str(values.get("deepl-target", "EN-US")),
+        )
+        if settings.engine not in ENGINES:
+            raise UsageError(f"unknown engine '{settings.engine}' (available: {', '.join(ENGINES)})")
+        if settings.jobs < 1:
+            raise UsageError("--jobs must be at least 1")
+        return settings
+
+    def glossary(self) -> Glossary:
+        try:
+            return load_glossary(self.glossary_file) if self.glossary_file else Glossary()
+        except GlossaryError as exc:
+            raise UsageError(str(exc)) from exc
+
+    def options(self) -> Options:
+        """The conversion options every document gets (the macros file read here: exit 2 if unreadable)."""
+        macros = {}
+        if self.macros_file:
+            try:
+                macros = load_macros(self.macros_file)
+            except MacroFileError as exc:
+                raise UsageError(str(exc)) from exc
+        return Options(images_path=self.images_path, escape_fences=self.escape_fences, macros=macros)
+
+
 def run_convert(args: argparse.Namespace) -> int:
-    settings: dict[str, Any] = resolve(
+    resolved: dict[str, Any] = resolve(
         {
             "engine": args.engine,
             "images-path": args.images_path,
@@ -258,62 +322,47 @@ def run_convert(args: argparse.Namespace) -> int:
         args.config,
         Path.cwd(),
     )
-    engine = settings.get("engine", "auto")
-    if engine not in ENGINES:
-        raise UsageError(f"unknown engine '{engine}' (available: {', '.join(ENGINES)})")
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    glossary = Glossary()
-    if settings.get("glossary"):
-        try:
-            glossary = load_glossary(settings["glossary"])
-        except GlossaryError as exc:
-            raise UsageError(str(exc)) from exc
+    settings = Settings.from_mapping(resolved)
+    glossary = settings.glossary()
+    options = settings.options()
     src = Path(args.src)
     if src.is_dir():
-        return run_book(args, src, settings, engine, glossary)
+        return run_book(args, src, settings, options, glossary)
     if args.report:
         raise UsageError("--report goes with a book folder")
+    notebook = src.suffix.lower() == ".ipynb"
     text = read_source(src)
     if args.output == "-":
         out_path = None
     else:
-        out_path = Path(args.output) if args.output else src.with_suffix(".qmd")
+        default = src.with_suffix(".quarto.ipynb" if notebook else ".qmd")
+        out_path = Path(args.output) if args.output else default
         if out_path.resolve() == src.resolve() or (out_path.exists() and os.path.samefile(out_path, src)):
             raise UsageError(f"refusing to overwrite the input {src}; choose another -o")
         if out_path.is_dir():
             raise UsageError(f"{out_path} is a folder; give a file name for -o")
         if not out_path.parent.exists() and str(out_path.parent):
             raise UsageError(f"folder {out_path.parent} does not exist")
-    macros = {}
-    if settings.get("macros"):
-        try:
-            macros = load_macros(settings["macros"])
-        except MacroFileError as exc:
-            raise UsageError(str(exc)) from exc
-    options = Options(
-        images_path=settings.get("images-path"),
-        escape_fences=bool(settings.get("escape-fences", False)),
-        macros=macros,
-        source_dir=str(src.resolve().parent),
-    )
-    result = convert_text(text, path=str(src), options=options)
-    text_out = result.text
-    warnings: list[Warning_] = list(result.warnings)
-    report: TranslationReport | None = None
-    if engine == "auto":
-        engine, why = resolve_auto()
-        if engine == "none" and not args.quiet:
-            print(f"myst2qmd: note: {why}", file=sys.stderr)
-    if engine != "none":
-        translator = make_translator(engine, settings, glossary)
-        text_out, report, more = progress_run(
-            translator, src.name, args.quiet, lambda: translator.translate_document(result.text, str(src))
-        )
-        warnings += more
-    for warning in sorted(warnings, key=lambda w: w.line):
+        if notebook and out_path.suffix.lower() not in (".ipynb", ".qmd"):
+            raise UsageError(f"a notebook converts to .ipynb or .qmd, not {out_path.suffix or 'a file without suffix'}")
+    options = replace(options, source_dir=str(src.resolve().parent))
+    if engine_name(settings, args.quiet) != "none":
+        translator: Translator | None = make_translator(engine_name(settings, True), settings, glossary)
+    else:
+        translator = None
+    if notebook:
+        result, report = convert_notebook_file(src, text, options, translator, args.quiet, out_path)
+    else:
+        result = convert_text(text, path=str(src), options=options)
+        report = None
+        if translator is not None:
+            final = translator
+            result.text, report, more = progress_run(
+                final, src.name, args.quiet, lambda: final.translate_document(result.text, str(src))
+            )
+            result.warnings += more
+    for warning in sorted(result.warnings, key=lambda w: w.line):
         print(warning, file=sys.stderr)
-    result.text = text_out
     if out_path is None:
         try:
             write_stdout(result.text)
@@ -332,35 +381,85 @@ def run_convert(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"myst2qmd: error: cannot write {out_path}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_ERROR
-    if not args.quiet:
-        print(summary(result, src, "stdout" if out_path is None else str(out_path), warnings), file=sys.stderr)
-        if report is not None:
-            print(translation_summary(report), file=sys.stderr)
+    try:
+        if not args.quiet:
+            print(summary(result, src, "stdout" if out_path is None else str(out_path)), file=sys.stderr)
+            if report is not None:
+                print(translation_summary(report), file=sys.stderr)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"interrupted after {out_path or 'stdout'} was written") from None
     return EXIT_OK
 
 
-def make_translator(engine_name: str, settings: dict[str, Any], glossary: Glossary) -> Translator:
+def engine_name(settings: Settings, quiet: bool) -> str:
+    """The engine to use: ``auto`` resolved (with a note when it means no translation)."""
+    if settings.engine != "auto":
+        return settings.engine
+    engine, why = resolve_auto()
+    if engine == "none" and not quiet:
+        print(f"myst2qmd: note: {why}", file=sys.stderr)
+    return engine
+
+
+def convert_notebook_file(
+    src: Path, text: str, options: Options, translator: Translator | None, quiet: bool, out_path: Path | None
+) -> tuple[Result, TranslationReport | None]:
+    """A single notebook, converted as a book converts its notebook chapters: Markdown cells
+    converted, tags as ``#|`` options, outputs kept; written as ``.ipynb``, or as ``.qmd`` when
+    ``-o x.qmd`` asks for it (code cells as executable cells, outputs left out, as jupytext does)."""
+    from .book import NotebookError, convert_notebook, notebook_to_qmd, read_notebook, render_notebook
+
+    try:
+        notebook = read_notebook(text)
+    except NotebookError as exc:
+        raise UsageError(f"{src}: not a valid notebook: {exc}") from exc
+    document, results = convert_notebook(src, notebook, options)
+    texts = [r.text for r in results]
+    warnings = [w for r in results for w in r.warnings]
+    counts: Counter[str] = Counter()
+    for r in results:
+        counts.update(r.counts)
+    report = None
+    if translator is not None:
+        final = translator
+        paths = [f"{src}#cell{n + 1}" for n in document.cells]
+        texts, report, more = progress_run(final, src.name, quiet, lambda: final.translate_many(texts, paths))
+        warnings += more
+    if out_path is not None and out_path.suffix.lower() == ".qmd":
+        qmd, dropped = notebook_to_qmd(document, texts)
+        if dropped:
+            warnings.append(
+                Warning_(
+                    str(src),
+                    1,
+                    f"the outputs of {dropped} code cells are not kept in a .qmd (Quarto runs the code)",
+                    "info",
+                )
+            )
+        return Result(qmd, warnings, dict(counts)), report
+    return Result(render_notebook(document, texts), warnings, dict(counts)), report
+
+
+def make_translator(engine_name: str, settings: Settings, glossary: Glossary) -> Translator:
     """The translator for a run (its engine and cache are closed by :func:`progress_run`)."""
     engine_settings = EngineSettings(
-        base_url=settings.get("base-url"),
-        model=settings.get("model"),
-        timeout=float(settings.get("timeout", 120.0)),
-        deepl_target=settings.get("deepl-target", "EN-US"),
+        base_url=settings.base_url,
+        model=settings.model,
+        timeout=settings.timeout,
+        deepl_target=settings.deepl_target,
         glossary=glossary.entries or None,
     )
     engine = make_engine(engine_name, engine_settings)
     assert engine is not None
-    cache = TranslationCache(None) if settings.get("no-cache") else TranslationCache.default()
-    request = Request(
-        source_lang=settings.get("from", "de"), target_lang=settings.get("to", "en"), timeout=engine_settings.timeout
-    )
+    cache = TranslationCache(None) if settings.no_cache else TranslationCache.default()
+    request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang, timeout=settings.timeout)
     return Translator(
         engine,
         request=request,
         cache=cache,
         glossary=glossary,
-        jobs=int(settings.get("jobs", 4)),
-        code_comments=bool(settings.get("translate-code-comments", False)),
+        jobs=settings.jobs,
+        code_comments=settings.translate_code_comments,
     )
 
 
@@ -401,9 +500,9 @@ def translation_summary(report: TranslationReport) -> str:
     return line
 
 
-def run_book(args: argparse.Namespace, src: Path, settings: dict[str, Any], engine: str, glossary: Glossary) -> int:
+def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: Options, glossary: Glossary) -> int:
     """``myst2qmd convert BOOK_DIR -o OUT_DIR``: a Jupyter Book to a Quarto book project."""
-    from .book import BookError, convert_book, is_book
+    from .book import BookError, BookInterrupted, convert_book, is_book, refuse_unsafe_paths
 
     if not is_book(src):
         raise UsageError(f"{src} is a folder without _toc.yml or myst.yml; give a .md file or a Jupyter Book")
@@ -412,42 +511,56 @@ def run_book(args: argparse.Namespace, src: Path, settings: dict[str, Any], engi
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
-    if out.resolve() == src.resolve():
-        raise UsageError("the output folder must not be the book folder itself")
-    if engine == "auto":
-        engine, why = resolve_auto()
-        if engine == "none" and not args.quiet:
-            print(f"myst2qmd: note: {why}", file=sys.stderr)
+    reserved = [Path(args.report)] if args.report else []
+    if args.report and Path(args.report).is_dir():
+        raise UsageError(f"--report {args.report} is a folder; give a file name")
+    try:
+        refuse_unsafe_paths(src, out, reserved)
+    except BookError as exc:
+        raise UsageError(str(exc)) from exc
+    engine = engine_name(settings, args.quiet)
     translator = make_translator(engine, settings, glossary) if engine != "none" else None
 
     def work() -> Any:
         return convert_book(
             src,
             out,
-            images_path=settings.get("images-path"),
+            options=options,
             translator=translator,
-            target_lang=settings.get("to", "en") if translator is not None else None,
+            target_lang=settings.target_lang if translator is not None else None,
+            reserved=reserved,
         )
 
     try:
         report, warnings = progress_run(translator, src.name, args.quiet, work) if translator else work()
     except BookError as exc:
         raise UsageError(str(exc)) from exc
-    for warning in warnings:
-        print(warning, file=sys.stderr)
-    if args.report:
-        write_atomically(Path(args.report), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
-    if not args.quiet:
-        n_warn = sum(1 for w in warnings if w.level == "warning")
-        top = ", ".join(f"{n} {k}" for k, n in report.constructs.most_common(6))
-        print(
-            f"{src} -> {out}: {report.files_converted} chapters ({report.files_written} files written, "
-            f"{report.files_unchanged} unchanged), {report.assets_copied} files copied; {top}; references "
-            f"{report.references_resolved} resolved, {report.references_unresolved} unresolved; {n_warn} warnings",
-            file=sys.stderr,
-        )
-        if report.translation_report is not None:
-            print(translation_summary(report.translation_report), file=sys.stderr)
+    except BookInterrupted as exc:
+        missing = f"; {args.report} was not written" if args.report else ""
+        raise BookInterrupted(f"{exc.args[0]}{missing}") from None
+    report_written = False
+    try:
+        for warning in warnings:
+            print(warning, file=sys.stderr)
+        if args.report:
+            write_atomically(Path(args.report), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+            report_written = True
+        if not args.quiet:
+            n_warn = sum(1 for w in warnings if w.level == "warning")
+            top = ", ".join(f"{n} {k}" for k, n in report.constructs.most_common(6))
+            failed = f"; not converted: {', '.join(report.not_converted)}" if report.not_converted else ""
+            print(
+                f"{src} -> {out}: {report.files_converted} chapters ({report.files_written} files written, "
+                f"{report.files_unchanged} unchanged), {report.assets_copied} files copied; {top}; references "
+                f"{report.references_resolved} resolved, {report.references_unresolved} unresolved; "
+                f"{n_warn} warnings{failed}",
+                file=sys.stderr,
+            )
+            if report.translation_report is not None:
+                print(translation_summary(report.translation_report), file=sys.stderr)
+    except KeyboardInterrupt:
+        missing = f"; {args.report} was not written" if args.report and not report_written else ""
+        raise KeyboardInterrupt(f"interrupted after {out} was written completely{missing}") from None
     return EXIT_OK
 
 
@@ -503,8 +616,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError) as exc:
         print(f"myst2qmd: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("myst2qmd: interrupted; nothing was written", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        said = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "interrupted; nothing was written"
+        print(f"myst2qmd: {said}", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - last line of defence: a message, never a traceback
         print(f"myst2qmd: error: {type(exc).__name__}: {exc} (please report this with the input file)", file=sys.stderr)
