@@ -526,7 +526,8 @@ class NotebookError(ValueError):
 
 
 def read_notebook(data: str | bytes) -> dict[str, Any]:
-    """A notebook as nbformat 4 (older versions upgraded), validated; :class:`NotebookError` says why not.
+    """A notebook as nbformat 4 (nbformat 3 upgraded), checked against nbformat's schema;
+    :class:`NotebookError` says why not.
 
     >>> read_notebook('{"cells": "x", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
     Traceback (most recent call last):
@@ -534,7 +535,6 @@ def read_notebook(data: str | bytes) -> dict[str, Any]:
     myst2qmd.book.NotebookError: 'x' is not of type 'array' (at cells)
     """
     import nbformat
-    from nbformat.validator import ValidationError
 
     try:
         raw = json.loads(data)
@@ -544,38 +544,67 @@ def read_notebook(data: str | bytes) -> dict[str, Any]:
         raise NotebookError(f"not UTF-8 (offset {exc.start})") from exc
     if not isinstance(raw, dict):
         raise NotebookError("the top level is not a JSON object")
+    major, minor = raw.get("nbformat"), raw.get("nbformat_minor", 0)
+    if not isinstance(major, int) or not isinstance(minor, int) or major not in (3, 4):
+        raise NotebookError(f"nbformat {major!r} is not supported (3 and 4 are)")
+    _add_cell_ids(raw)
+    _check_schema(raw)
     try:
-        notebook = nbformat.from_dict(raw)
-        major, _ = nbformat.reader.get_version(notebook)
-        if not isinstance(major, int):
-            raise NotebookError("no nbformat version")
-        if major not in (3, 4):
-            raise NotebookError(f"nbformat {major} is not supported (3 and 4 are)")
-        _validate(notebook)
+        notebook = nbformat.reader.reads(json.dumps(raw))
         if major < 4:
             notebook = nbformat.convert(notebook, 4)
             for index, cell in enumerate(notebook.cells):  # the same ids on every run (incremental)
                 cell["id"] = f"cell-{index}"
-            _validate(notebook)
-    except NotebookError:
-        raise
-    except ValidationError as exc:
-        where = "/".join(str(p) for p in exc.path)
-        raise NotebookError(f"{exc.message}" + (f" (at {where})" if where else "")) from exc
-    except Exception as exc:  # noqa: BLE001 - nbformat's upgrade trips over malformed input in many ways
+    except Exception as exc:  # noqa: BLE001 - nbformat's upgrade trips over odd input in many ways
         raise NotebookError(f"{type(exc).__name__}: {exc}") from exc
-    return dict(notebook)
+    upgraded: dict[str, Any] = json.loads(json.dumps(notebook))
+    _check_schema(upgraded)
+    return upgraded
 
 
-def _validate(notebook: Any) -> None:
-    """nbformat's validation, without its logging and without changing the notebook."""
-    import warnings
+def _add_cell_ids(raw: dict[str, Any]) -> None:
+    """nbformat 4.5 cells need an id; nbformat itself adds random ones: these stay the same."""
+    cells = raw.get("cells")
+    if raw.get("nbformat") == 4 and raw.get("nbformat_minor", 0) >= 5 and isinstance(cells, list):
+        taken = {c.get("id") for c in cells if isinstance(c, dict)}
+        for index, cell in enumerate(cells):
+            if isinstance(cell, dict) and "id" not in cell:
+                cell["id"] = _free_id(taken, index)
+                taken.add(cell["id"])
 
-    import nbformat
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        nbformat.validate(json.loads(json.dumps(notebook)))
+def _check_schema(data: dict[str, Any]) -> None:
+    """The most telling schema error of a notebook as a :class:`NotebookError`."""
+    from jsonschema.exceptions import best_match
+    from nbformat.validator import get_validator
+
+    version, minor = data.get("nbformat"), data.get("nbformat_minor", 0)
+    validator = get_validator(version=version, version_minor=minor, name="jsonschema")
+    if validator is None:
+        raise NotebookError(f"nbformat {data.get('nbformat')}.{data.get('nbformat_minor')} is not supported")
+    error = best_match(validator.iter_errors(data))
+    if error is None:
+        return
+    message = error.message
+    while error.validator in ("oneOf", "anyOf") and isinstance(error.instance, dict):
+        if "cell_type" not in error.instance and "output_type" not in error.instance:
+            message = "no cell_type" if "source" in error.instance else "not a cell or output"
+            break
+        # the branch for this cell type: the one whose errors are not about the type itself
+        branches: dict[Any, list[Any]] = {}
+        for sub in error.context or []:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        kind_error = (["cell_type"], ["output_type"])
+        fitting = [errs for errs in branches.values() if not any(list(e.relative_path)[:1] in kind_error for e in errs)]
+        inner = [e for errs in fitting for e in errs]
+        if not inner:
+            message = f"unknown cell type {error.instance.get('cell_type', error.instance.get('output_type'))!r}"
+            break
+        error = best_match(inner)
+        message = error.message
+    where = "/".join(str(p) for p in error.absolute_path)
+    message = message if len(message) <= 120 else message[:117] + "..."
+    raise NotebookError(message + (f" (at {where})" if where else ""))
 
 
 def notebook_document(chapter: Chapter, notebook: dict[str, Any]) -> Document:
@@ -1119,14 +1148,13 @@ def render_notebook(document: Document, texts: list[str]) -> str:
     if notebook.get("nbformat_minor", 0) >= 5:  # nbformat 4.5 needs cell ids: the same ones every run
         for index, cell in enumerate(cells):
             if not cell.get("id"):
-                cell["id"] = _fresh_cell_id(cells, index)
+                cell["id"] = _free_id({c.get("id") for c in cells}, index)
     return str(nbformat.writes(nbformat.from_dict(notebook), version=4)) + "\n"
 
 
-def _fresh_cell_id(cells: list[dict[str, Any]], index: int) -> str:
-    ids = {c.get("id") for c in cells}
+def _free_id(taken: set[Any], index: int) -> str:
     candidate, n = f"cell-{index}", 0
-    while candidate in ids:
+    while candidate in taken:
         n += 1
         candidate = f"cell-{index}-{n}"
     return candidate
