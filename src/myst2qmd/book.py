@@ -736,25 +736,26 @@ def _umask() -> int:
 
 
 @contextmanager
-def _interrupts_deferred(message: str | None = None) -> Iterator[None]:
-    """Ctrl-C waits until the block is done, then interrupts (with ``message`` when given).
+def interrupts_deferred() -> Iterator[list[int]]:
+    """Ctrl-C (SIGINT) is held while the block runs and raised as :class:`KeyboardInterrupt`
+    after it; the block sees the held signals in the list it gets, to stop early where that is safe.
 
-    The output folder is changed only inside such a block, so an interrupt leaves it as it was
-    or complete, never half-written. (Only the main thread can install signal handlers; elsewhere
+    The output is changed only inside such a block, so an interrupt leaves it as it was or
+    complete, never half-written. (Only the main thread can install signal handlers; elsewhere
     the block just runs.)
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
     previous = signal.getsignal(signal.SIGINT)
     signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
     try:
-        yield
+        yield received
     finally:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
     if received:
-        raise BookInterrupted(message) if message else KeyboardInterrupt
+        raise KeyboardInterrupt
 
 
 class BookConverter:
@@ -786,6 +787,8 @@ class BookConverter:
         self.warnings: list[Warning_] = []
         self.outputs: dict[PurePosixPath, _Output] = {}
         self.failed: set[PurePosixPath] = set()
+        #: set (while Ctrl-C waits) once the output folder holds the complete new book
+        self.committed = False
         self.by_source: dict[PurePosixPath, Chapter] = {c.rel: c for c in book.chapters}
         self.macros = macros_from_config(book.config)
         if not self.macros and book.config.get("_myst_math"):
@@ -991,24 +994,31 @@ class BookConverter:
         if not changed and self.out.is_dir():
             return
         anchor = next(p for p in [self.out.parent, *self.out.parent.parents] if p.is_dir())
-        stage = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.myst2qmd-", dir=anchor))
         fresh = not self.out.exists()
-        try:
-            for rel in changed:
-                self.outputs[rel].stage(stage / rel, self.out / rel)
-            done = f"interrupted after {self.out} was written completely"
-            with _interrupts_deferred(done):
-                if fresh:
-                    os.chmod(stage, 0o777 & ~_umask())
-                    self.out.parent.mkdir(parents=True, exist_ok=True)
-                    os.rename(stage, self.out)
-                else:
-                    for rel in changed:
-                        (self.out / rel).parent.mkdir(parents=True, exist_ok=True)
-                        os.replace(stage / rel, self.out / rel)
-        finally:
-            with _interrupts_deferred():
+        # Ctrl-C is held for the whole write phase and looked at between files: before the
+        # commit it removes the staging folder and stops (nothing written); during the commit
+        # it waits; after it, the message says the output is complete
+        with interrupts_deferred() as pending:
+            stage = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.myst2qmd-", dir=anchor))
+            try:
+                for rel in changed:
+                    if pending:
+                        break
+                    self.outputs[rel].stage(stage / rel, self.out / rel)
+                if not pending:
+                    if fresh:
+                        os.chmod(stage, 0o777 & ~_umask())
+                        self.out.parent.mkdir(parents=True, exist_ok=True)
+                        os.rename(stage, self.out)
+                    else:
+                        for rel in changed:
+                            (self.out / rel).parent.mkdir(parents=True, exist_ok=True)
+                            os.replace(stage / rel, self.out / rel)
+                    self.committed = True
+            finally:
                 shutil.rmtree(stage, ignore_errors=True)
+            if pending and self.committed:
+                raise BookInterrupted(f"interrupted after {self.out} was written completely")
         for rel in changed:
             self.report.written.append(rel.as_posix())
             if self.outputs[rel].text is not None:
@@ -1310,11 +1320,17 @@ def _cell_options(cell: dict[str, Any]) -> None:
     cell["source"] = "\n".join(options) + "\n" + source
 
 
-def convert_book(folder: Path, out: Path, **kwargs: Any) -> tuple[BookReport, list[Warning_]]:
-    """Convert the book in ``folder`` into a Quarto book in ``out``."""
+def book_converter(folder: Path, out: Path, **kwargs: Any) -> BookConverter:
+    """The converter for the book in ``folder`` (its table of contents read, warnings kept)."""
     warnings: list[Warning_] = []
     book = read_book(folder, warnings)
     converter = BookConverter(book, out, **kwargs)
-    converter.warnings.extend(warnings)
+    converter.warnings[:0] = warnings
+    return converter
+
+
+def convert_book(folder: Path, out: Path, **kwargs: Any) -> tuple[BookReport, list[Warning_]]:
+    """Convert the book in ``folder`` into a Quarto book in ``out``."""
+    converter = book_converter(folder, out, **kwargs)
     report = converter.run()
     return report, converter.warnings

@@ -376,11 +376,20 @@ def run_convert(args: argparse.Namespace) -> int:
                 pass
             return EXIT_ERROR
     else:
+        from .book import interrupts_deferred
+
+        written = False
         try:
-            write_atomically(out_path, result.text)
+            with interrupts_deferred():
+                write_atomically(out_path, result.text)
+                written = True
         except OSError as exc:
             print(f"myst2qmd: error: cannot write {out_path}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_ERROR
+        except KeyboardInterrupt:
+            if written:
+                raise KeyboardInterrupt(f"interrupted after {out_path} was written") from None
+            raise
     try:
         if not args.quiet:
             print(summary(result, src, "stdout" if out_path is None else str(out_path)), file=sys.stderr)
@@ -502,7 +511,7 @@ def translation_summary(report: TranslationReport) -> str:
 
 def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: Options, glossary: Glossary) -> int:
     """``myst2qmd convert BOOK_DIR -o OUT_DIR``: a Jupyter Book to a Quarto book project."""
-    from .book import BookError, BookInterrupted, convert_book, is_book, refuse_unsafe_paths
+    from .book import BookError, book_converter, interrupts_deferred, is_book, refuse_unsafe_paths
 
     if not is_book(src):
         raise UsageError(f"{src} is a folder without _toc.yml or myst.yml; give a .md file or a Jupyter Book")
@@ -520,9 +529,10 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
         raise UsageError(str(exc)) from exc
     engine = engine_name(settings, args.quiet)
     translator = make_translator(engine, settings, glossary) if engine != "none" else None
-
-    def work() -> Any:
-        return convert_book(
+    converter = None
+    report_written = False
+    try:
+        converter = book_converter(
             src,
             out,
             options=options,
@@ -530,21 +540,15 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
             target_lang=settings.target_lang if translator is not None else None,
             reserved=reserved,
         )
-
-    try:
-        report, warnings = progress_run(translator, src.name, args.quiet, work) if translator else work()
-    except BookError as exc:
-        raise UsageError(str(exc)) from exc
-    except BookInterrupted as exc:
-        missing = f"; {args.report} was not written" if args.report else ""
-        raise BookInterrupted(f"{exc.args[0]}{missing}") from None
-    report_written = False
-    try:
+        run = converter.run
+        report = progress_run(translator, src.name, args.quiet, run) if translator else run()
+        warnings = converter.warnings
         for warning in warnings:
             print(warning, file=sys.stderr)
         if args.report:
-            write_atomically(Path(args.report), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
-            report_written = True
+            with interrupts_deferred():
+                write_atomically(Path(args.report), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+                report_written = True
         if not args.quiet:
             n_warn = sum(1 for w in warnings if w.level == "warning")
             top = ", ".join(f"{n} {k}" for k, n in report.constructs.most_common(6))
@@ -558,7 +562,11 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
             )
             if report.translation_report is not None:
                 print(translation_summary(report.translation_report), file=sys.stderr)
+    except BookError as exc:
+        raise UsageError(str(exc)) from exc
     except KeyboardInterrupt:
+        if converter is None or not converter.committed:
+            raise KeyboardInterrupt("interrupted; nothing was written") from None
         missing = f"; {args.report} was not written" if args.report and not report_written else ""
         raise KeyboardInterrupt(f"interrupted after {out} was written completely{missing}") from None
     return EXIT_OK

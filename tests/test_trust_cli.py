@@ -1,0 +1,201 @@
+"""Issue 9 on the command line: a single notebook (case 6), a notebook that cannot be read
+(case 14), and Ctrl-C during a book's write phase (case 5), with real processes and signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from myst2qmd import cli
+from quarto_ast import summarize
+from test_trust_book import MALFORMED, make_book, notebook, snapshot
+
+NOTEBOOK = notebook(
+    {"cell_type": "markdown", "source": '# Faltung\n\nEin Titel mit "Anführungszeichen" und {title="x"}.\n'},
+    {"cell_type": "markdown", "source": "```{figure} netz.png\n:name: fig-netz\n\nDas Netz.\n```\n"},
+    {
+        "cell_type": "code",
+        "source": "print(28)",
+        "metadata": {"tags": ["remove-input"]},
+        "outputs": [{"output_type": "stream", "name": "stdout", "text": "28\n"}],
+        "execution_count": 1,
+    },
+    {"cell_type": "markdown", "source": "Siehe {numref}`fig-netz` oben.\n\n```{note}\nHinweis.\n```\n"},
+)
+
+
+@pytest.fixture
+def nb(tmp_path: Path) -> Path:
+    path = tmp_path / "faltung.ipynb"
+    path.write_text(NOTEBOOK, encoding="utf-8")
+    (tmp_path / "netz.png").write_bytes(b"\x89PNG")
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(["convert", *argv])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err, captured.err
+    return code, captured.out, captured.err
+
+
+def _markdown_of(notebook_text: str) -> str:
+    cells = json.loads(notebook_text)["cells"]
+    return "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] in ("markdown", "raw"))
+
+
+# -- case 6: a single notebook ----------------------------------------------------------------------
+
+
+def test_a_single_notebook_is_converted_as_a_notebook(nb: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = nb.read_bytes()
+    code, _, err = run(capsys, str(nb))
+    assert code == 0, err
+    assert nb.read_bytes() == before
+    out = nb.with_name("faltung.quarto.ipynb")  # the default: beside it, never onto the input
+    converted = nbformat.reads(out.read_text(encoding="utf-8"), as_version=4)
+    nbformat.validate(converted)
+    code_cell = [c for c in converted.cells if c.cell_type == "code"][0]
+    assert code_cell.source.startswith("#| echo: false\nprint(28)")
+    assert code_cell.outputs[0]["text"] == "28\n"  # outputs are kept
+    doc = summarize(_markdown_of(out.read_text(encoding="utf-8")))
+    assert doc.figures == ["fig-netz"] and doc.cross_refs == ["fig-netz"]  # {figure} and {numref} across cells
+    assert len(doc.callouts) == 1
+    assert "{figure}" not in out.read_text(encoding="utf-8")
+
+
+def test_a_single_notebook_to_qmd(nb: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = nb.with_name("faltung.qmd")
+    code, _, err = run(capsys, str(nb), "-o", str(out))
+    assert code == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert "```{python}\n#| echo: false\nprint(28)\n```" in text
+    doc = summarize(text)
+    assert doc.figures == ["fig-netz"] and doc.cross_refs == ["fig-netz"] and len(doc.callouts) == 1
+    assert [classes for classes, _ in doc.code_blocks] == [["cell-code"]] or len(doc.code_blocks) == 1
+    assert "outputs of 1 code cells are not kept" in err
+
+
+def test_a_single_notebook_to_stdout_is_json(nb: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, str(nb), "-o", "-")
+    assert code == 0, err
+    nbformat.validate(nbformat.reads(out, as_version=4))
+
+
+@pytest.mark.parametrize("target", ["faltung.md", "faltung"])
+def test_a_notebook_to_another_format_is_refused(nb: Path, capsys: pytest.CaptureFixture[str], target: str) -> None:
+    code, _, err = run(capsys, str(nb), "-o", str(nb.with_name(target)))
+    assert code == 2 and ".ipynb or .qmd" in err
+    assert not nb.with_name(target).exists()
+
+
+def test_a_notebook_onto_itself_is_refused(nb: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = nb.read_bytes()
+    code, _, err = run(capsys, str(nb), "-o", str(nb))
+    assert code == 2 and "refusing to overwrite the input" in err
+    assert nb.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_a_single_malformed_notebook_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str) -> None:
+    src = tmp_path / "kaputt.ipynb"
+    src.write_text(MALFORMED[name], encoding="utf-8")
+    code, _, err = run(capsys, str(src))
+    assert code == 2
+    assert f"myst2qmd: error: {src}: not a valid notebook: " in err and err.count("\n") == 1
+    assert not src.with_name("kaputt.quarto.ipynb").exists()
+
+
+# -- case 5: Ctrl-C during a book's write phase ------------------------------------------------------
+
+
+def _book_files(version: str, assets: int) -> dict[str, str | bytes]:
+    chapters = [f"kapitel/k{n:02d}" for n in range(12)]
+    files: dict[str, str | bytes] = {
+        "_toc.yml": "root: intro\nchapters:\n" + "".join(f"  - file: {c}\n" for c in chapters),
+        "_config.yml": f"title: Kurs {version}\n",
+        "intro.md": f"# Einleitung {version}\n\nText.\n",
+    }
+    for chapter in chapters:
+        files[chapter + ".md"] = f"# {chapter} {version}\n\n" + "Ein Absatz über Faltung.\n\n" * 30
+    for n in range(assets):
+        files[f"daten/d{n:03d}.bin"] = (version.encode() + bytes([n % 256])) * 50_000
+    return files
+
+
+def _spawn(book: Path, out: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MYST2QMD_")}
+    env.update(MYST2QMD_ENGINE="none", PYTHONPATH=os.pathsep.join(sys.path))
+    return subprocess.Popen(
+        [sys.executable, "-m", "myst2qmd", "convert", str(book), "-o", str(out)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+
+
+def test_ctrl_c_leaves_the_output_as_it_was_or_complete(tmp_path: Path) -> None:
+    """SIGINT at random moments of a real run: the output folder is the old book or the new one,
+    never a mix, no staging folder is left behind, and the message says which."""
+    old_book = make_book(tmp_path / "old", _book_files("alt", 20))
+    new_book = make_book(tmp_path / "new", _book_files("neu", 60))
+    out = tmp_path / "out"
+    assert _spawn(old_book, out).wait(timeout=120) == 0
+    old_state = snapshot(out)
+    durations = []
+    for n in range(2):
+        reference = tmp_path / f"reference{n}"
+        started = time.monotonic()
+        assert _spawn(new_book, reference).wait(timeout=120) == 0
+        durations.append(time.monotonic() - started)
+    duration = min(durations)
+    started = time.monotonic()
+    loading = "import myst2qmd.cli, myst2qmd.book, myst2qmd.convert, nbformat"
+    subprocess.run(
+        [sys.executable, "-c", loading], check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    )
+    bare = 1.5 * (time.monotonic() - started)  # before that, Python is still loading: nothing to interrupt
+    new_state = snapshot(reference)
+    assert new_state != old_state
+    pristine = tmp_path / "pristine"
+    shutil.copytree(out, pristine)
+    rng = random.Random(5)
+    outcomes = []
+    for attempt in range(8):
+        process = _spawn(new_book, out)
+        if attempt % 2:  # anywhere in the run after Python has loaded
+            time.sleep(rng.uniform(bare, duration))
+        else:  # in the write phase: once the staging folder beside the output appears
+            deadline = time.monotonic() + 60
+            while not [p for p in tmp_path.iterdir() if ".myst2qmd-" in p.name] and process.poll() is None:
+                assert time.monotonic() < deadline
+            time.sleep(rng.uniform(0, 0.05))
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+        state = snapshot(out)
+        assert state in (old_state, new_state), f"attempt {attempt}: a mix of old and new ({err})"
+        assert "Traceback" not in err, err
+        assert not [p for p in tmp_path.iterdir() if ".myst2qmd-" in p.name], "a staging folder was left"
+        if process.returncode == 130:
+            if state == old_state:
+                assert "interrupted; nothing was written" in err, err
+            else:
+                assert f"interrupted after {out} was written completely" in err, err
+        else:  # finished; a signal during the interpreter's exit ends it with -SIGINT, all written
+            assert process.returncode in (0, -signal.SIGINT) and state == new_state, err
+        outcomes.append(("old" if state == old_state else "new", process.returncode))
+        if state == new_state:
+            shutil.rmtree(out)
+            shutil.copytree(pristine, out)
+    assert any(code == 130 for _, code in outcomes), outcomes  # the interrupts did land before the end
