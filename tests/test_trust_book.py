@@ -190,7 +190,12 @@ def test_a_qmd_in_the_source_does_not_replace_the_converted_chapter(
 ) -> None:
     book = make_book(
         tmp_path / "book",
-        {**SIMPLE, "kapitel/faltung.qmd": "# Alte Fassung\n\nVERALTET\n", "_quarto.yml": "project: {type: website}\n"},
+        {
+            **SIMPLE,
+            "kapitel/faltung.qmd": "# Alte Fassung\n\nVERALTET\n",
+            "kapitel/Faltung.qmd": "# Andere Schreibung\n\nVERALTET\n",
+            "_quarto.yml": "project: {type: website}\n",
+        },
     )
     out = tmp_path / "out"
     code, err = run(capsys, str(book), "-o", str(out))
@@ -200,6 +205,8 @@ def test_a_qmd_in_the_source_does_not_replace_the_converted_chapter(
     assert "kapitel/faltung.qmd:1: warning: kapitel/faltung.qmd is also written from kapitel/faltung.md" in err
     assert "book" in yaml.safe_load((out / "_quarto.yml").read_text(encoding="utf-8"))["project"]["type"]
     assert "_quarto.yml is also written from the table of contents" in err
+    assert "kapitel/Faltung.qmd is also written from kapitel/faltung.md" in err
+    assert not (out / "kapitel/Faltung.qmd").exists()
 
 
 # -- case 12: glob, pattern and url entries ---------------------------------------------------------
@@ -412,20 +419,28 @@ def test_images_downloads_and_links_outside_the_book_are_warned(tmp_path: Path) 
         "```\n"
         "\n"
         "[im Buch](../intro.md) und [Web](https://example.org).\n"
+        "\n"
+        '<img src="../../draussen.png" width="50%"> und <a href="../intro.md">zurück</a>\n'
     )
     book = make_book(tmp_path / "book", {**SIMPLE, "kapitel/faltung.md": chapter})
     _, warnings = convert_book(book, tmp_path / "out")
     outside = sorted((w.path, w.line) for w in warnings if "leads outside the book" in w.message)
-    assert outside == [
-        ("kapitel/faltung.md", 3),
-        ("kapitel/faltung.md", 5),
-        ("kapitel/faltung.md", 6),
-        ("kapitel/faltung.md", 8),
-    ]
+    assert outside == [("kapitel/faltung.md", n) for n in (3, 5, 6, 8, 14)]
     assert not (tmp_path / "out" / "draussen.png").exists()
 
 
 # -- case 24: every setting works for a book -----------------------------------------------------------
+
+
+def test_a_translation_memory_inside_the_book_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = make_book(tmp_path / "book", SIMPLE)
+    monkeypatch.setenv("MYST2QMD_CACHE_DIR", str(book / "cache"))
+    before = snapshot(book)
+    code, err = run(capsys, str(book), "-o", str(tmp_path / "out"), "--engine", "pseudo")
+    assert code == 2 and "inside the book" in err
+    assert snapshot(book) == before and not (book / "cache").exists()
 
 
 def test_a_missing_macros_file_is_refused_for_a_book(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

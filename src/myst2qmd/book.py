@@ -62,6 +62,8 @@ _ALWAYS_EXCLUDED = [
 ]
 _SOURCE_SUFFIXES = (".md", ".ipynb", ".myst", ".markdown")
 QUARTO_YML = PurePosixPath("_quarto.yml")
+#: files Quarto renders to a page of their own
+_RENDERED = (".qmd", ".ipynb", ".md", ".rmd", ".markdown")
 
 
 class BookError(ValueError):
@@ -786,6 +788,8 @@ class BookConverter:
         self.report = BookReport()
         self.warnings: list[Warning_] = []
         self.outputs: dict[PurePosixPath, _Output] = {}
+        #: page key (see :func:`_output_key`) → the output that renders to that page
+        self.pages: dict[str, _Output] = {}
         self.failed: set[PurePosixPath] = set()
         #: set (while Ctrl-C waits) once the output folder holds the complete new book
         self.committed = False
@@ -913,20 +917,24 @@ class BookConverter:
                 raise BookError(f"{path} is a file this run writes into {self.out}; choose another path")
 
     def put(self, rel: PurePosixPath, output: _Output) -> bool:
-        """Plan ``output`` at ``rel``; a path already planned keeps what it has (a converted chapter wins
-        over a book file of the same name, which is reported)."""
-        for planned_rel, planned in self.outputs.items():
-            if _output_key(planned_rel) == _output_key(rel) and planned_rel.suffix == rel.suffix:
-                self.warnings.append(
-                    Warning_(
-                        output.origin,
-                        1,
-                        f"{rel} is also written from {planned.origin} (a converted chapter wins); "
-                        f"{output.origin} is not copied",
-                    )
+        """Plan ``output`` at ``rel``; a path already planned keeps what it has, so a converted
+        chapter wins over a book file of the same name (or one Quarto would render to the same
+        page: ``kapitel/Faltung.qmd`` beside the chapter ``kapitel/faltung.md``), which is reported."""
+        page = _output_key(rel) if rel.suffix.lower() in _RENDERED else None
+        planned = self.outputs.get(rel) or (self.pages.get(page) if page is not None else None)
+        if planned is not None:
+            self.warnings.append(
+                Warning_(
+                    output.origin,
+                    1,
+                    f"{rel} is also written from {planned.origin} (a converted chapter wins); "
+                    f"{output.origin} is not copied",
                 )
-                return False
+            )
+            return False
         self.outputs[rel] = output
+        if page is not None:
+            self.pages.setdefault(page, output)
         return True
 
     def translate(
@@ -1236,6 +1244,8 @@ def outside_references(document: Document, folder: Path) -> list[Warning_]:
 
 
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:|//|#|\{\{)", re.IGNORECASE)
+#: ``<img src="…">``, ``<a href="…">``
+_HTML_PATH = re.compile(r"\b(?:src|href)\s*=\s*[\"'](?P<p>[^\"']+)")
 _NOT_MARKDOWN = {"code", "code-block", "code-cell", "sourcecode", "math", "raw", "literalinclude", "mermaid"}
 
 
@@ -1273,13 +1283,17 @@ def local_targets(text: str, offset: int = 0) -> list[tuple[int, str]]:
                 target = angled.group(1) if angled else content
             if target and not _URL.match(target):
                 found.append((line, target))
+            if child.type == "html_inline":
+                found += [(line, m["p"]) for m in _HTML_PATH.finditer(child.content) if not _URL.match(m["p"])]
+        if token.type == "html_block":
+            found += [(line, m["p"]) for m in _HTML_PATH.finditer(token.content) if not _URL.match(m["p"])]
     return found
 
 
 _LOCAL = re.compile(r"^(?![a-z][a-z0-9+.\-]*:|/|#|\{\{<|data:)", re.IGNORECASE)
 _PATH_SPOTS = [
     re.compile(r"\]\(\s*<?(?P<p>[^)\s>]+)"),  # ![alt](path) and [text](path)
-    re.compile(r"\b(?:src|href)\s*=\s*[\"'](?P<p>[^\"']+)"),  # <img src="…">, <a href="…">
+    _HTML_PATH,
     re.compile(r"\{\{<\s*include\s+(?P<p>\S+)"),  # {{< include part.qmd >}}
 ]
 

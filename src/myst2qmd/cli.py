@@ -67,7 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     convert.add_argument("src", metavar="SRC.md", help="the MyST Markdown file, or a Jupyter Book folder, to convert")
     convert.add_argument(
-        "-o", "--output", metavar="OUT.qmd", help="where to write (default: SRC with .qmd beside it; '-' for stdout)"
+        "-o",
+        "--output",
+        metavar="OUT.qmd",
+        help="where to write (default: SRC with .qmd beside it, a notebook as SRC.quarto.ipynb; '-' for stdout); "
+        "a notebook goes to .ipynb or, with -o X.qmd, to .qmd",
     )
     convert.add_argument(
         "--engine",
@@ -521,6 +525,8 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
     reserved = [Path(args.report)] if args.report else []
+    if settings.engine != "none" and not settings.no_cache:  # the translation memory is written too
+        reserved.append(default_cache_dir() / "translations.sqlite")
     if args.report and Path(args.report).is_dir():
         raise UsageError(f"--report {args.report} is a folder; give a file name")
     try:
