@@ -20,6 +20,7 @@ from . import labels as labelmod
 from .adapter import InlineLocator, block_lines, link_destination, table_cell_locators
 from .constructs import registry
 from .constructs.base import FENCE, Role
+from .constructs.blocks import list_marker_escape
 from .constructs.frontmatter import frontmatter_edits, read_kernel
 from .constructs.links import rewrite_link
 from .constructs.math import label_from_amsmath
@@ -146,13 +147,12 @@ class Converter:
             self.ctx.warn(line, f"label '{name}' is defined twice (first at line {self.ctx.labels[name].line})")
             return
         qid = labelmod.quarto_id(name, kind)
-        for other in self.ctx.labels.values():
-            if other.quarto_id == qid:
-                self.ctx.warn(
-                    line, f"labels '{other.name}' and '{name}' both become '#{qid}'; the second keeps its own spelling"
-                )
-                qid = f"{qid}-{len(self.ctx.labels)}"
-                break
+        taken = {other.quarto_id for other in self.ctx.labels.values()}
+        if qid in taken:
+            clash = next(other.name for other in self.ctx.labels.values() if other.quarto_id == qid)
+            unique = labelmod.unique_id(qid, taken)
+            self.ctx.warn(line, f"labels '{clash}' and '{name}' both become '#{qid}'; the second becomes '#{unique}'")
+            qid = unique
         self.ctx.labels[name] = Label(name=name, kind=kind, quarto_id=qid, line=line, title=title)
         if kind == "sec" and title:
             # the heading's own anchor (myst_heading_anchors) now lives under the label's id
@@ -179,6 +179,8 @@ class Converter:
                 self.heading(tokens, index, view, section_label)
             if token.map is not None:
                 section_label = None
+            if ttype == "paragraph_open" and index + 1 < len(tokens):
+                self.paragraph_start(tokens[index + 1], view)
             if ttype == "table_open":
                 in_table += 1
                 self.table(tokens, index, view)
@@ -263,6 +265,19 @@ class Converter:
             return
         # ATX: after a closing sequence of #s too, as Pandoc wants it: "## Title ## {#sec-x}"
         self.add(view.abs(last, len(text)), view.abs(last, len(text)), f" {{#{label.quarto_id}}}", "section label")
+
+    def paragraph_start(self, inline: Token, view: View) -> None:
+        """``a) erstens`` starts a paragraph in MyST but a list in Pandoc: ``a\\) erstens``."""
+        if inline.map is None:
+            return
+        at = list_marker_escape(inline.content.split("\n", 1)[0])
+        if at is None:
+            return
+        locator = InlineLocator(inline.content, view, inline.map[0])
+        if not locator.ok:
+            return
+        self.ctx.count("list marker escaped")
+        self.add(locator.abs(at), locator.abs(at), "\\", "list marker")
 
     def table(self, tokens: list[Token], index: int, view: View) -> None:
         for inline, locator in table_cell_locators(tokens, index, view):

@@ -33,7 +33,7 @@ from markdown_it.token import Token
 
 from ..context import Context
 from ..directives import Directive
-from ..labels import quarto_id, slug
+from ..labels import quarto_id, slug, unique_id
 from .base import FENCE, Rewrite, attr_value, strip_px
 
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.\-]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
@@ -235,20 +235,22 @@ def markdown_image_token(token: Token, source: str, ctx: Context, alone: bool) -
 _FIRST_SOURCE = re.compile(r"""src\s*=\s*["']([^"']+)["']|!\[[^\]]*\]\(<?([^)\s>]+)""", re.IGNORECASE)
 
 
-def figure_id(label: str, ctx: Context, fallback: str, line: int = 0) -> str:
+def figure_id(label: str, ctx: Context, fallback: str) -> str:
     """The div id of a figure: its label's Quarto id, else one made from ``fallback``.
 
-    An unlabelled figure is still numbered in MyST, so it gets ``#fig-<image name>``
-    (``#fig-<image name>-<line>`` if a label already has that id).
+    An unlabelled figure is still numbered in MyST, so it gets ``#fig-<image name>``;
+    ``#fig-<image name>-2``, ``-3``, … when a label or another figure already has that id
+    (``a/img.png`` and ``b/img.png`` become ``#fig-img`` and ``#fig-img-2``).
     """
     known = ctx.labels.get(label)
     if known is not None:
         return known.quarto_id
     if label:
         return quarto_id(label, "fig")
-    ident = f"fig-{slug(fallback)}"
-    if any(other.quarto_id == ident for other in ctx.labels.values()):
-        ident = f"{ident}-{line}"
+    taken = {other.quarto_id for other in ctx.labels.values()}
+    taken |= set(ctx.options.external_labels.values()) | ctx.generated_ids
+    ident = unique_id(f"fig-{slug(fallback)}", taken)
+    ctx.generated_ids.add(ident)
     return ident
 
 
@@ -283,7 +285,7 @@ def figure_md(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("figure")
     source = _FIRST_SOURCE.search(d.body)
     stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
-    ident = figure_id(d.argument.split()[0] if d.argument else d.option("name"), ctx, stem, d.lineno)
+    ident = figure_id(d.argument.split()[0] if d.argument else d.option("name"), ctx, stem)
     _warn_legend(d, ctx, 2)
     open_ = f"{FENCE} {{#{ident}}}\n"
     if d.body_lines and d.body_lines[0].strip():
@@ -309,7 +311,7 @@ def figure(d: Directive, ctx: Context) -> Rewrite:
     image = markdown_image(d.argument, ctx, alt=opts["alt"], width=width, height=opts["height"], align=opts["align"])
     if d.option("target"):
         image = f"[{image}]({d.option('target')})"
-    ident = figure_id(d.option("name"), ctx, _image_stem(d.argument), d.lineno)
+    ident = figure_id(d.option("name"), ctx, _image_stem(d.argument))
     caption = any(line.strip() for line in d.body_lines)
     _warn_legend(d, ctx, 1)
     open_ = f"{FENCE} {{#{ident}}}\n\n{image}\n"

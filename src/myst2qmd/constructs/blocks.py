@@ -1,0 +1,65 @@
+"""Where MyST and Pandoc read the start of a block differently.
+
+A paragraph that begins like one of Pandoc's ``fancy_lists``/``example_lists`` markers is
+text for MyST (CommonMark knows only ``1.`` and ``1)``) but an ordered list for Pandoc, so
+the marker is escaped:
+
+MyST::
+
+    z. B. ein Beispiel
+
+Quarto::
+
+    z\\. B. ein Beispiel
+"""
+
+from __future__ import annotations
+
+import re
+
+_ROMAN = r"M*(?:CM)?D?(?:CD)?C*(?:XC)?L?(?:XL)?X*(?:IX)?V?(?:IV)?I*"
+#: what Pandoc reads as an ordered-list marker at the start of a block (``fancy_lists``,
+#: ``startnum``, ``example_lists``): ``B.``, ``a)``, ``(iv)``, ``#.``, ``(@)``, ``(1)``, ``1234567890.``
+_PANDOC_MARKER = re.compile(
+    r"(?P<open>\()?"
+    r"(?P<marker>\d+|#|@[\w-]*|[A-Za-z]|(?=[MDCLXVI])" + _ROMAN + r"|(?=[mdclxvi])" + _ROMAN.lower() + r")"
+    r"(?P<delim>[.)])(?P<after>[ \t]*)(?P<rest>.?)",
+)
+
+
+def list_marker_escape(line: str) -> int | None:
+    """Where a backslash keeps Pandoc from reading ``line`` (a block's first line) as a list.
+
+    ``B.`` and the other single capitals are a list only with two spaces (or a tab) after
+    the period (``B. Russell`` is a name); every other marker needs one space or the end of
+    the line. ``None``: Pandoc reads the line as text already.
+
+    >>> [list_marker_escape(s) for s in ("a) erstens", "(a) x", "iv. viertens", "B. Name", "B.  Liste")]
+    [1, 0, 2, None, 1]
+    >>> list_marker_escape("z. B. so"), list_marker_escape("ab. x"), list_marker_escape("e.g. x")
+    (1, None, None)
+    """
+    match = _PANDOC_MARKER.match(line)
+    if match is None:
+        return None
+    opened = match.group("open") is not None
+    if opened and match.group("delim") != ")":
+        return None  # "(a." is text
+    if match.group("rest") and not match.group("after"):
+        return None  # "a)b": a marker needs a space (or the end of the line) after it
+    capital = re.fullmatch(r"[A-Z]", match.group("marker")) is not None
+    after = match.group("after")
+    if capital and not opened and match.group("delim") == "." and match.group("rest"):
+        if "\t" not in after and len(after) < 2:
+            return None
+    return match.start("open") if opened else match.start("delim")
+
+
+def escape_list_marker(line: str) -> str:
+    """``line`` with the marker Pandoc would read as a list escaped.
+
+    >>> escape_list_marker("a) erstens"), escape_list_marker("(a) x"), escape_list_marker("Text")
+    ('a\\\\) erstens', '\\\\(a) x', 'Text')
+    """
+    at = list_marker_escape(line)
+    return line if at is None else line[:at] + "\\" + line[at:]
