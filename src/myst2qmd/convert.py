@@ -25,7 +25,14 @@ from .constructs.frontmatter import frontmatter_edits, read_kernel
 from .constructs.links import rewrite_link
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
-from .directives import Directive, container_prefix_len, directive_name, fence_content, read_directive
+from .directives import (
+    Directive,
+    container_prefix_len,
+    container_strip,
+    directive_name,
+    fence_content,
+    read_directive,
+)
 from .edits import Edit, Normalized, apply_edits, check_untouched
 from .parser import shared_parser
 from .source import View
@@ -170,10 +177,11 @@ class Converter:
         widest = 0
         in_table = 0
         section_label: Label | None = None
+        wraps: list[tuple[Token, Token, str]] = []
         for index, token in enumerate(tokens):
             ttype = token.type
             if ttype == "myst_target":
-                section_label = self.target(token, view)
+                section_label = self.target(parsed, index, wraps)
                 continue
             if ttype == "heading_open":
                 self.heading(tokens, index, view, section_label)
@@ -199,6 +207,8 @@ class Converter:
             elif ttype == "myst_block_break":
                 self.ctx.count("block break")
                 self.replace_block(token, view, "")
+        for target, block, anchor in wraps:
+            widest = max(widest, self.wrap_block(view, target, block, anchor))
         return widest
 
     def replace_block(self, token: Token, view: View, new: str | None) -> None:
@@ -231,16 +241,65 @@ class Converter:
                 end += 1
         self.add(view.abs(first, 0), view.abs_line_end(end - 1), "", kind)
 
-    def target(self, token: Token, view: View) -> Label | None:
-        """``(label)=``: folded into the heading after it, else an anchor ``[]{#label}``."""
+    def target(self, parsed: Parsed, index: int, wraps: list[tuple[Token, Token, str]]) -> Label | None:
+        """``(label)=``: the id goes where Pandoc reads it on the block after the label.
+
+        A heading takes it (``## Heading {#sec-label}``, returned to :meth:`heading`), a
+        paragraph starts with an anchor (``[]{#label}``), a table gets the caption
+        ``: {#label}``, a list, quote, code block, rule or HTML block a div around it
+        (``::: {#label}``, added to ``wraps``); before a directive, or before another
+        label, the anchor is a paragraph of its own.
+        """
+        tokens, view = parsed.tokens, parsed.view
+        token = tokens[index]
         self.ctx.count("target")
         label = self.ctx.labels.get(token.content.strip())
         if label is not None and label.kind == "sec":
             self.replace_block(token, view, "")
             return label
         anchor = label.quarto_id if label else labelmod.slug(token.content)
-        self.replace_block(token, view, f"[]{{#{anchor}}}")
+        nxt = _next_block(tokens, index + 1)
+        block = tokens[nxt] if nxt is not None else None
+        if block is None or block.type in _ANCHORED_BLOCKS:
+            self.replace_block(token, view, f"[]{{#{anchor}}}")
+        elif tokens[index + 1].type == "myst_target" or nxt in parsed.directives or block.type not in _WRAPPED_BLOCKS:
+            self.replace_block(token, view, f"[]{{#{anchor}}}")
+            line = block_lines(token)[0]
+            src = view.line(line)
+            end = view.abs(line, len(src))
+            self.add(end, end, "\n" + _quote_prefix(src), "target")
+        elif block.type == "table_open":
+            self.replace_block(token, view, "")
+            last = _last_filled_line(view, block)
+            indent = view.line(last)[: container_prefix_len(view.line(last))]
+            end = view.abs(last, len(view.line(last)))
+            self.add(end, end, f"\n{_quote_prefix(indent)}\n{indent}: {{#{anchor}}}", "target")
+        else:
+            wraps.append((token, block, anchor))
         return None
+
+    def wrap_block(self, view: View, target: Token, block: Token, anchor: str) -> int:
+        """``(label)=`` + a list → ``::: {#label}`` + the list + ``:::``; return the fence's width.
+
+        The fence is wider than any ``:`` fence inside the block, so MyST reads the div
+        back as one (Pandoc would not need it).
+        """
+        first = block_lines(block)[0]
+        last = _last_filled_line(view, block)
+        start, end = view.abs(first, 0), view.abs(last, len(view.line(last)))
+        inner = [e.new for e in self.edits if start <= e.start and e.end <= end]
+        runs = [len(m) for text in [*inner, view.text[start:end]] for m in _COLON_RUN.findall(text)]
+        fence = ":" * max([3, *(n + 1 for n in runs)])
+        line = block_lines(target)[0]
+        src = view.line(line)
+        indent = src[: container_prefix_len(src)]
+        before = view.line(line - 1) if line > 0 else ""
+        # Pandoc opens a div only after a blank line
+        if line > 0 and container_strip(before).strip() and not _after_target(view, line):
+            self.add(view.abs(line, 0), view.abs(line, 0), _quote_prefix(indent) + "\n", "target")
+        self.replace_block(target, view, f"{fence} {{#{anchor}}}")
+        self.add(end, end, f"\n{indent}{fence}", "target")
+        return len(fence)
 
     def heading(self, tokens: list[Token], index: int, view: View, label: Label | None) -> None:
         """``(label)=`` before a heading → ``## Heading {#sec-label}``.
@@ -421,7 +480,7 @@ class Converter:
             elif not new_open.endswith("\n") and new_open:
                 new_open += "\n"
             new_open = _indent(new_open, directive.indent)
-            if uses_fence and first_line > 0 and view.line(first_line - 1).strip():
+            if uses_fence and first_line > 0 and view.line(first_line - 1).strip() and not _after_target(view, first_line):
                 # Pandoc only opens a div after a blank line
                 new_open = "\n" + directive.indent + new_open
             if directive.option_errors:
@@ -556,6 +615,46 @@ def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Lab
         if previous is not None and previous.kind == "sec":
             previous.quarto_id = this.quarto_id
         before -= 1
+
+
+#: blocks an anchor ``[]{#label}`` can start (Pandoc reads it as part of them)
+_ANCHORED_BLOCKS = frozenset({"paragraph_open", "math_block", "math_block_label", "amsmath"})
+#: blocks a ``(label)=`` before them wraps in a div (or, for tables, captions)
+_WRAPPED_BLOCKS = frozenset(
+    {
+        "table_open",
+        "bullet_list_open",
+        "ordered_list_open",
+        "blockquote_open",
+        "dl_open",
+        "hr",
+        "fence",
+        "colon_fence",
+        "code_block",
+        "html_block",
+    }
+)
+_COLON_RUN = re.compile(r"(?m)^[ \t>]*(:{3,})")
+_TARGET_LINE = re.compile(r"^\(.+\)=\s*$")
+
+
+def _quote_prefix(prefix: str) -> str:
+    """What a blank line needs inside the containers of ``prefix``: ``"> "`` → ``">"``."""
+    return prefix.rstrip() if ">" in prefix else ""
+
+
+def _last_filled_line(view: View, block: Token) -> int:
+    """The last line of a block that holds more than container markers."""
+    first, end = block_lines(block)
+    last = min(end, view.nlines) - 1
+    while last > first and not container_strip(view.line(last)).strip():
+        last -= 1
+    return last
+
+
+def _after_target(view: View, line: int) -> bool:
+    """Is the line before ``line`` a ``(label)=`` (whose anchor is already followed by a blank line)?"""
+    return line > 0 and _TARGET_LINE.match(container_strip(view.line(line - 1)).strip()) is not None
 
 
 def _next_block(tokens: list[Token], start: int) -> int | None:
