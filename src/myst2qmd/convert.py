@@ -480,7 +480,7 @@ class Converter:
             elif not new_open.endswith("\n") and new_open:
                 new_open += "\n"
             new_open = _indent(new_open, directive.indent)
-            if uses_fence and first_line > 0 and view.line(first_line - 1).strip() and not _after_target(view, first_line):
+            if uses_fence and first_line > 0 and _needs_blank_before(view, first_line):
                 # Pandoc only opens a div after a blank line
                 new_open = "\n" + directive.indent + new_open
             if directive.option_errors:
@@ -655,6 +655,11 @@ def _last_filled_line(view: View, block: Token) -> int:
 def _after_target(view: View, line: int) -> bool:
     """Is the line before ``line`` a ``(label)=`` (whose anchor is already followed by a blank line)?"""
     return line > 0 and _TARGET_LINE.match(container_strip(view.line(line - 1)).strip()) is not None
+
+
+def _needs_blank_before(view: View, line: int) -> bool:
+    """Does a div opened at ``line`` need a blank line first (the line before holds text)?"""
+    return bool(view.line(line - 1).strip()) and not _after_target(view, line)
 
 
 def _next_block(tokens: list[Token], start: int) -> int | None:

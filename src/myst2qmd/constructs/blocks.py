@@ -49,9 +49,9 @@ def list_marker_escape(line: str) -> int | None:
         return None  # "a)b": a marker needs a space (or the end of the line) after it
     capital = re.fullmatch(r"[A-Z]", match.group("marker")) is not None
     after = match.group("after")
-    if capital and not opened and match.group("delim") == "." and match.group("rest"):
-        if "\t" not in after and len(after) < 2:
-            return None
+    wide = "\t" in after or len(after) >= 2
+    if capital and not opened and match.group("delim") == "." and match.group("rest") and not wide:
+        return None  # "B. Russell"
     return match.start("open") if opened else match.start("delim")
 
 
