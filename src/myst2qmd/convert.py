@@ -506,6 +506,13 @@ class Converter:
             last = directive.body_first + len(directive.body_lines) - 1
             stop = view.abs(last, len(view.line(last)))
             self.add(start, stop, _indent(rewrite.body, directive.indent, first=True), f"directive {directive.name}")
+        for n, text in rewrite.inserts:
+            at = view.abs(directive.body_first + n, len(view.line(directive.body_first + n)))
+            lines = text.split("\n")
+            new = "\n".join(
+                lines[:1] + [directive.indent + x if x else _quote_prefix(directive.indent) for x in lines[1:]]
+            )
+            self.add(at, at, new, f"directive {directive.name}")
         if rewrite.prefix_body is not None:
             filled = [i for i, text in enumerate(directive.body_lines) if text.strip()]
             # blank lines before the first and after the last line of text stay unquoted

@@ -225,10 +225,28 @@ def table(d: Directive, ctx: Context) -> Rewrite:
         close = f"{tail}{caption}\n{FENCE}" if caption else FENCE
         return Rewrite(open=div_open(*([a for a in attrs if a] or [".table"])) + "\n", close=close)
     line = caption_line(caption, attrs)
+    tables = _table_spans(d.body)
+    if len(tables) > 1:
+        ctx.warn(d.lineno, f"{{table}} holds {len(tables)} tables; the caption goes to the first")
+    last = tables[0][1] - 1 if tables else len(d.body_lines) - 1
+    while last > 0 and not d.body_lines[last].strip():
+        last -= 1
+    if any(text.strip() for text in d.body_lines[last + 1 :]) or (tables and tables[0][0] > 0):
+        ctx.warn(d.lineno, "{table} holds more than its table; the rest is kept around it")
     if not line:
         return Rewrite(open="", close="")
+    if tables and any(text.strip() for text in d.body_lines[last + 1 :]):
+        # the caption belongs right after the table (Pandoc's ": Caption {#tbl-x}")
+        after = "\n" if d.body_lines[last + 1].strip() else ""
+        return Rewrite(open="", close="", inserts=[(last, f"\n\n{line}{after}")])
     blank = "" if d.body_lines and not d.body_lines[-1].strip() else "\n"
     return Rewrite(open="", close=f"{blank}{line}")
+
+
+def _table_spans(body: str) -> list[tuple[int, int]]:
+    """The ``(first, end)`` body lines of each pipe table at the top level of ``body``."""
+    tokens = shared_parser().parse(body)
+    return [(t.map[0], t.map[1]) for t in tokens if t.type == "table_open" and t.level == 0 and t.map]
 
 
 DIRECTIVES = {"list-table": list_table, "table": table}
