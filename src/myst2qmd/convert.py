@@ -21,7 +21,7 @@ from .adapter import InlineLocator, block_lines, link_destination, table_cell_lo
 from .constructs import registry
 from .constructs.base import FENCE, Role
 from .constructs.blocks import list_marker_escape
-from .constructs.frontmatter import frontmatter_edits, read_kernel
+from .constructs.frontmatter import frontmatter_edits, read_kernel, read_substitutions
 from .constructs.links import rewrite_link
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
@@ -585,6 +585,7 @@ class Converter:
         self.edits = []
         self.ctx.images_folder = registry.images_folder(text)
         read_kernel(parsed.tokens, self.ctx)
+        read_substitutions(parsed.tokens, self.ctx)
         self.walk(parsed)
         self.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, self.edits))
         return self.edits
