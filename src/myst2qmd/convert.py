@@ -20,19 +20,21 @@ from . import labels as labelmod
 from .adapter import InlineLocator, block_lines, link_destination, table_cell_locators
 from .constructs import registry
 from .constructs.base import FENCE, Role
-from .constructs.blocks import list_marker_escape
+from .constructs.blocks import (
+    ANCHORED_BLOCKS,
+    WRAPPED_BLOCKS,
+    colon_runs,
+    follows_text,
+    last_filled_line,
+    list_marker_escape,
+    needs_blank_before,
+    quote_prefix,
+)
 from .constructs.frontmatter import frontmatter_edits, read_kernel, read_substitutions
 from .constructs.links import rewrite_link
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
-from .directives import (
-    Directive,
-    container_prefix_len,
-    container_strip,
-    directive_name,
-    fence_content,
-    read_directive,
-)
+from .directives import Directive, container_prefix_len, directive_name, fence_content, read_directive
 from .edits import Edit, Normalized, apply_edits, check_untouched
 from .parser import shared_parser
 from .source import View
@@ -260,20 +262,20 @@ class Converter:
         anchor = label.quarto_id if label else labelmod.slug(token.content)
         nxt = _next_block(tokens, index + 1)
         block = tokens[nxt] if nxt is not None else None
-        if block is None or block.type in _ANCHORED_BLOCKS:
+        if block is None or block.type in ANCHORED_BLOCKS:
             self.replace_block(token, view, f"[]{{#{anchor}}}")
-        elif tokens[index + 1].type == "myst_target" or nxt in parsed.directives or block.type not in _WRAPPED_BLOCKS:
+        elif tokens[index + 1].type == "myst_target" or nxt in parsed.directives or block.type not in WRAPPED_BLOCKS:
             self.replace_block(token, view, f"[]{{#{anchor}}}")
             line = block_lines(token)[0]
             src = view.line(line)
             end = view.abs(line, len(src))
-            self.add(end, end, "\n" + _quote_prefix(src), "target")
+            self.add(end, end, "\n" + quote_prefix(src), "target")
         elif block.type == "table_open":
             self.replace_block(token, view, "")
-            last = _last_filled_line(view, block)
+            last = last_filled_line(view, block)
             indent = view.line(last)[: container_prefix_len(view.line(last))]
             end = view.abs(last, len(view.line(last)))
-            self.add(end, end, f"\n{_quote_prefix(indent)}\n{indent}: {{#{anchor}}}", "target")
+            self.add(end, end, f"\n{quote_prefix(indent)}\n{indent}: {{#{anchor}}}", "target")
         else:
             wraps.append((token, block, anchor))
         return None
@@ -285,18 +287,17 @@ class Converter:
         back as one (Pandoc would not need it).
         """
         first = block_lines(block)[0]
-        last = _last_filled_line(view, block)
+        last = last_filled_line(view, block)
         start, end = view.abs(first, 0), view.abs(last, len(view.line(last)))
         inner = [e.new for e in self.edits if start <= e.start and e.end <= end]
-        runs = [len(m) for text in [*inner, view.text[start:end]] for m in _COLON_RUN.findall(text)]
+        runs = [n for text in [*inner, view.text[start:end]] for n in colon_runs(text)]
         fence = ":" * max([3, *(n + 1 for n in runs)])
         line = block_lines(target)[0]
         src = view.line(line)
         indent = src[: container_prefix_len(src)]
-        before = view.line(line - 1) if line > 0 else ""
         # Pandoc opens a div only after a blank line
-        if line > 0 and container_strip(before).strip() and not _after_target(view, line):
-            self.add(view.abs(line, 0), view.abs(line, 0), _quote_prefix(indent) + "\n", "target")
+        if line > 0 and follows_text(view, line):
+            self.add(view.abs(line, 0), view.abs(line, 0), quote_prefix(indent) + "\n", "target")
         self.replace_block(target, view, f"{fence} {{#{anchor}}}")
         self.add(end, end, f"\n{indent}{fence}", "target")
         return len(fence)
@@ -480,7 +481,7 @@ class Converter:
             elif not new_open.endswith("\n") and new_open:
                 new_open += "\n"
             new_open = _indent(new_open, directive.indent)
-            if uses_fence and first_line > 0 and _needs_blank_before(view, first_line):
+            if uses_fence and first_line > 0 and needs_blank_before(view, first_line):
                 # Pandoc only opens a div after a blank line
                 new_open = "\n" + directive.indent + new_open
             if directive.option_errors:
@@ -510,7 +511,7 @@ class Converter:
             at = view.abs(directive.body_first + n, len(view.line(directive.body_first + n)))
             lines = text.split("\n")
             new = "\n".join(
-                lines[:1] + [directive.indent + x if x else _quote_prefix(directive.indent) for x in lines[1:]]
+                lines[:1] + [directive.indent + x if x else quote_prefix(directive.indent) for x in lines[1:]]
             )
             self.add(at, at, new, f"directive {directive.name}")
         if rewrite.prefix_body is not None:
@@ -623,51 +624,6 @@ def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Lab
         if previous is not None and previous.kind == "sec":
             previous.quarto_id = this.quarto_id
         before -= 1
-
-
-#: blocks an anchor ``[]{#label}`` can start (Pandoc reads it as part of them)
-_ANCHORED_BLOCKS = frozenset({"paragraph_open", "math_block", "math_block_label", "amsmath"})
-#: blocks a ``(label)=`` before them wraps in a div (or, for tables, captions)
-_WRAPPED_BLOCKS = frozenset(
-    {
-        "table_open",
-        "bullet_list_open",
-        "ordered_list_open",
-        "blockquote_open",
-        "dl_open",
-        "hr",
-        "fence",
-        "colon_fence",
-        "code_block",
-        "html_block",
-    }
-)
-_COLON_RUN = re.compile(r"(?m)^[ \t>]*(:{3,})")
-_TARGET_LINE = re.compile(r"^\(.+\)=\s*$")
-
-
-def _quote_prefix(prefix: str) -> str:
-    """What a blank line needs inside the containers of ``prefix``: ``"> "`` → ``">"``."""
-    return prefix.rstrip() if ">" in prefix else ""
-
-
-def _last_filled_line(view: View, block: Token) -> int:
-    """The last line of a block that holds more than container markers."""
-    first, end = block_lines(block)
-    last = min(end, view.nlines) - 1
-    while last > first and not container_strip(view.line(last)).strip():
-        last -= 1
-    return last
-
-
-def _after_target(view: View, line: int) -> bool:
-    """Is the line before ``line`` a ``(label)=`` (whose anchor is already followed by a blank line)?"""
-    return line > 0 and _TARGET_LINE.match(container_strip(view.line(line - 1)).strip()) is not None
-
-
-def _needs_blank_before(view: View, line: int) -> bool:
-    """Does a div opened at ``line`` need a blank line first (the line before holds text)?"""
-    return bool(view.line(line - 1).strip()) and not _after_target(view, line)
 
 
 def _next_block(tokens: list[Token], start: int) -> int | None:

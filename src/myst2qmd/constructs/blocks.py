@@ -11,11 +11,21 @@ MyST::
 Quarto::
 
     z\\. B. ein Beispiel
+
+It also knows which blocks a ``(label)=`` anchor can start and which need a div around
+them (the walker in ``convert.py`` places the id), and when Pandoc needs a blank line
+before a div fence.
 """
 
 from __future__ import annotations
 
 import re
+
+from markdown_it.token import Token
+
+from ..adapter import block_lines
+from ..directives import container_strip
+from ..source import View
 
 _ROMAN = r"M*(?:CM)?D?(?:CD)?C*(?:XC)?L?(?:XL)?X*(?:IX)?V?(?:IV)?I*"
 #: what Pandoc reads as an ordered-list marker at the start of a block (``fancy_lists``,
@@ -63,3 +73,58 @@ def escape_list_marker(line: str) -> str:
     """
     at = list_marker_escape(line)
     return line if at is None else line[:at] + "\\" + line[at:]
+
+
+#: blocks an anchor ``[]{#label}`` can start (Pandoc reads it as part of them)
+ANCHORED_BLOCKS = frozenset({"paragraph_open", "math_block", "math_block_label", "amsmath"})
+#: blocks a ``(label)=`` before them wraps in a div (or, for tables, captions)
+WRAPPED_BLOCKS = frozenset(
+    {
+        "table_open",
+        "bullet_list_open",
+        "ordered_list_open",
+        "blockquote_open",
+        "dl_open",
+        "hr",
+        "fence",
+        "colon_fence",
+        "code_block",
+        "html_block",
+    }
+)
+_COLON_RUN = re.compile(r"(?m)^[ \t>]*(:{3,})")
+_TARGET_LINE = re.compile(r"^\(.+\)=\s*$")
+
+
+def colon_runs(text: str) -> list[int]:
+    """The lengths of the ``:`` fences that start lines of ``text`` (inside any containers)."""
+    return [len(run) for run in _COLON_RUN.findall(text)]
+
+
+def quote_prefix(prefix: str) -> str:
+    """What a blank line needs inside the containers of ``prefix``: ``"> "`` → ``">"``."""
+    return prefix.rstrip() if ">" in prefix else ""
+
+
+def last_filled_line(view: View, block: Token) -> int:
+    """The last line of a block that holds more than container markers."""
+    first, end = block_lines(block)
+    last = min(end, view.nlines) - 1
+    while last > first and not container_strip(view.line(last)).strip():
+        last -= 1
+    return last
+
+
+def after_target(view: View, line: int) -> bool:
+    """Is the line before ``line`` a ``(label)=`` (whose anchor is already followed by a blank line)?"""
+    return line > 0 and _TARGET_LINE.match(container_strip(view.line(line - 1)).strip()) is not None
+
+
+def needs_blank_before(view: View, line: int) -> bool:
+    """Does a div opened at ``line`` need a blank line first (the line before holds text)?"""
+    return bool(view.line(line - 1).strip()) and not after_target(view, line)
+
+
+def follows_text(view: View, line: int) -> bool:
+    """Does ``line`` follow a line of text (container markers aside; a label's anchor brings its own blank line)?"""
+    return bool(container_strip(view.line(line - 1)).strip()) and not after_target(view, line)
