@@ -73,6 +73,8 @@ class Context:
     kernel_language: str = "python"
     #: the folder (first path component) most images live in, for --images-path
     images_folder: str | None = None
+    #: ids the converter made up (unlabelled figures), kept unique in the document
+    generated_ids: set[str] = field(default_factory=set)
     #: macros seen in math but not defined: name -> first line
     undefined_macros: dict[str, int] = field(default_factory=dict)
 

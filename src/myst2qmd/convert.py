@@ -20,7 +20,17 @@ from . import labels as labelmod
 from .adapter import InlineLocator, block_lines, link_destination, table_cell_locators
 from .constructs import registry
 from .constructs.base import FENCE, Role
-from .constructs.frontmatter import frontmatter_edits, read_kernel
+from .constructs.blocks import (
+    ANCHORED_BLOCKS,
+    WRAPPED_BLOCKS,
+    colon_runs,
+    follows_text,
+    last_filled_line,
+    list_marker_escape,
+    needs_blank_before,
+    quote_prefix,
+)
+from .constructs.frontmatter import frontmatter_edits, read_kernel, read_substitutions
 from .constructs.links import rewrite_link
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
@@ -146,13 +156,12 @@ class Converter:
             self.ctx.warn(line, f"label '{name}' is defined twice (first at line {self.ctx.labels[name].line})")
             return
         qid = labelmod.quarto_id(name, kind)
-        for other in self.ctx.labels.values():
-            if other.quarto_id == qid:
-                self.ctx.warn(
-                    line, f"labels '{other.name}' and '{name}' both become '#{qid}'; the second keeps its own spelling"
-                )
-                qid = f"{qid}-{len(self.ctx.labels)}"
-                break
+        taken = {other.quarto_id for other in self.ctx.labels.values()}
+        if qid in taken:
+            clash = next(other.name for other in self.ctx.labels.values() if other.quarto_id == qid)
+            unique = labelmod.unique_id(qid, taken)
+            self.ctx.warn(line, f"labels '{clash}' and '{name}' both become '#{qid}'; the second becomes '#{unique}'")
+            qid = unique
         self.ctx.labels[name] = Label(name=name, kind=kind, quarto_id=qid, line=line, title=title)
         if kind == "sec" and title:
             # the heading's own anchor (myst_heading_anchors) now lives under the label's id
@@ -170,15 +179,18 @@ class Converter:
         widest = 0
         in_table = 0
         section_label: Label | None = None
+        wraps: list[tuple[Token, Token, str]] = []
         for index, token in enumerate(tokens):
             ttype = token.type
             if ttype == "myst_target":
-                section_label = self.target(token, view)
+                section_label = self.target(parsed, index, wraps)
                 continue
             if ttype == "heading_open":
                 self.heading(tokens, index, view, section_label)
             if token.map is not None:
                 section_label = None
+            if ttype == "paragraph_open" and index + 1 < len(tokens):
+                self.paragraph_start(tokens[index + 1], view)
             if ttype == "table_open":
                 in_table += 1
                 self.table(tokens, index, view)
@@ -197,6 +209,8 @@ class Converter:
             elif ttype == "myst_block_break":
                 self.ctx.count("block break")
                 self.replace_block(token, view, "")
+        for target, block, anchor in wraps:
+            widest = max(widest, self.wrap_block(view, target, block, anchor))
         return widest
 
     def replace_block(self, token: Token, view: View, new: str | None) -> None:
@@ -229,16 +243,64 @@ class Converter:
                 end += 1
         self.add(view.abs(first, 0), view.abs_line_end(end - 1), "", kind)
 
-    def target(self, token: Token, view: View) -> Label | None:
-        """``(label)=``: folded into the heading after it, else an anchor ``[]{#label}``."""
+    def target(self, parsed: Parsed, index: int, wraps: list[tuple[Token, Token, str]]) -> Label | None:
+        """``(label)=``: the id goes where Pandoc reads it on the block after the label.
+
+        A heading takes it (``## Heading {#sec-label}``, returned to :meth:`heading`), a
+        paragraph starts with an anchor (``[]{#label}``), a table gets the caption
+        ``: {#label}``, a list, quote, code block, rule or HTML block a div around it
+        (``::: {#label}``, added to ``wraps``); before a directive, or before another
+        label, the anchor is a paragraph of its own.
+        """
+        tokens, view = parsed.tokens, parsed.view
+        token = tokens[index]
         self.ctx.count("target")
         label = self.ctx.labels.get(token.content.strip())
         if label is not None and label.kind == "sec":
             self.replace_block(token, view, "")
             return label
         anchor = label.quarto_id if label else labelmod.slug(token.content)
-        self.replace_block(token, view, f"[]{{#{anchor}}}")
+        nxt = _next_block(tokens, index + 1)
+        block = tokens[nxt] if nxt is not None else None
+        if block is None or block.type in ANCHORED_BLOCKS:
+            self.replace_block(token, view, f"[]{{#{anchor}}}")
+        elif tokens[index + 1].type == "myst_target" or nxt in parsed.directives or block.type not in WRAPPED_BLOCKS:
+            self.replace_block(token, view, f"[]{{#{anchor}}}")
+            line = block_lines(token)[0]
+            src = view.line(line)
+            end = view.abs(line, len(src))
+            self.add(end, end, "\n" + quote_prefix(src), "target")
+        elif block.type == "table_open":
+            self.replace_block(token, view, "")
+            last = last_filled_line(view, block)
+            indent = view.line(last)[: container_prefix_len(view.line(last))]
+            end = view.abs(last, len(view.line(last)))
+            self.add(end, end, f"\n{quote_prefix(indent)}\n{indent}: {{#{anchor}}}", "target")
+        else:
+            wraps.append((token, block, anchor))
         return None
+
+    def wrap_block(self, view: View, target: Token, block: Token, anchor: str) -> int:
+        """``(label)=`` + a list → ``::: {#label}`` + the list + ``:::``; return the fence's width.
+
+        The fence is wider than any ``:`` fence inside the block, so MyST reads the div
+        back as one (Pandoc would not need it).
+        """
+        first = block_lines(block)[0]
+        last = last_filled_line(view, block)
+        start, end = view.abs(first, 0), view.abs(last, len(view.line(last)))
+        inner = [e.new for e in self.edits if start <= e.start and e.end <= end]
+        runs = [n for text in [*inner, view.text[start:end]] for n in colon_runs(text)]
+        fence = ":" * max([3, *(n + 1 for n in runs)])
+        line = block_lines(target)[0]
+        src = view.line(line)
+        indent = src[: container_prefix_len(src)]
+        # Pandoc opens a div only after a blank line
+        if line > 0 and follows_text(view, line):
+            self.add(view.abs(line, 0), view.abs(line, 0), quote_prefix(indent) + "\n", "target")
+        self.replace_block(target, view, f"{fence} {{#{anchor}}}")
+        self.add(end, end, f"\n{indent}{fence}", "target")
+        return len(fence)
 
     def heading(self, tokens: list[Token], index: int, view: View, label: Label | None) -> None:
         """``(label)=`` before a heading → ``## Heading {#sec-label}``.
@@ -263,6 +325,19 @@ class Converter:
             return
         # ATX: after a closing sequence of #s too, as Pandoc wants it: "## Title ## {#sec-x}"
         self.add(view.abs(last, len(text)), view.abs(last, len(text)), f" {{#{label.quarto_id}}}", "section label")
+
+    def paragraph_start(self, inline: Token, view: View) -> None:
+        """``a) erstens`` starts a paragraph in MyST but a list in Pandoc: ``a\\) erstens``."""
+        if inline.map is None:
+            return
+        at = list_marker_escape(inline.content.split("\n", 1)[0])
+        if at is None:
+            return
+        locator = InlineLocator(inline.content, view, inline.map[0])
+        if not locator.ok:
+            return
+        self.ctx.count("list marker escaped")
+        self.add(locator.abs(at), locator.abs(at), "\\", "list marker")
 
     def table(self, tokens: list[Token], index: int, view: View) -> None:
         for inline, locator in table_cell_locators(tokens, index, view):
@@ -406,7 +481,7 @@ class Converter:
             elif not new_open.endswith("\n") and new_open:
                 new_open += "\n"
             new_open = _indent(new_open, directive.indent)
-            if uses_fence and first_line > 0 and view.line(first_line - 1).strip():
+            if uses_fence and first_line > 0 and needs_blank_before(view, first_line):
                 # Pandoc only opens a div after a blank line
                 new_open = "\n" + directive.indent + new_open
             if directive.option_errors:
@@ -432,6 +507,13 @@ class Converter:
             last = directive.body_first + len(directive.body_lines) - 1
             stop = view.abs(last, len(view.line(last)))
             self.add(start, stop, _indent(rewrite.body, directive.indent, first=True), f"directive {directive.name}")
+        for n, text in rewrite.inserts:
+            at = view.abs(directive.body_first + n, len(view.line(directive.body_first + n)))
+            lines = text.split("\n")
+            new = "\n".join(
+                lines[:1] + [directive.indent + x if x else quote_prefix(directive.indent) for x in lines[1:]]
+            )
+            self.add(at, at, new, f"directive {directive.name}")
         if rewrite.prefix_body is not None:
             filled = [i for i, text in enumerate(directive.body_lines) if text.strip()]
             # blank lines before the first and after the last line of text stay unquoted
@@ -504,6 +586,7 @@ class Converter:
         self.edits = []
         self.ctx.images_folder = registry.images_folder(text)
         read_kernel(parsed.tokens, self.ctx)
+        read_substitutions(parsed.tokens, self.ctx)
         self.walk(parsed)
         self.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, self.edits))
         return self.edits

@@ -9,6 +9,7 @@ key would stop at. ``quarto_id("cnn-mlp", "fig")`` is ``"fig-cnn-mlp"``;
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: MyST/Sphinx spellings of a kind prefix that a label may already carry
 _KIND_ALIASES = {
@@ -53,13 +54,55 @@ CROSSREF_KINDS = (
 CROSSREF_PREFIXES = CROSSREF_KINDS + ("tip", "nte", "wrn", "imp", "cau")
 
 _INVALID = re.compile(r"[^A-Za-z0-9-]+")
+#: German letters whose ASCII spelling is not their base letter (``Größe`` → ``groesse``)
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS"})
+
+
+def ascii_letters(text: str) -> str:
+    """``text`` spelled in ASCII: German umlauts as ``ae``/``oe``/``ue``, ``ß`` as ``ss``,
+    accents dropped (``é`` → ``e``), anything else without an ASCII form as ``u`` + its
+    code point, so no letter is lost.
+
+    >>> ascii_letters("Übung_Größe"), ascii_letters("café"), ascii_letters("α-Wert")
+    ('Uebung_Groesse', 'cafe', 'u3b1-Wert')
+    """
+    decomposed = unicodedata.normalize("NFKD", text.translate(_GERMAN))
+    out = []
+    for ch in decomposed:
+        if ch.isascii():
+            out.append(ch)
+        elif unicodedata.combining(ch):
+            continue
+        elif ch.isalnum():
+            out.append(f"u{ord(ch):x}")
+        else:
+            out.append("-")
+    return "".join(out)
 
 
 def slug(text: str) -> str:
-    """A label made safe for a Quarto id: lower-case letters, digits and ``-`` only."""
-    text = _INVALID.sub("-", text.strip()).strip("-")
+    """A label made safe for a Quarto id: lower-case ASCII letters, digits and ``-`` only.
+
+    >>> slug("Übung_csv"), slug("Größe der Filter")
+    ('uebung-csv', 'groesse-der-filter')
+    """
+    text = _INVALID.sub("-", ascii_letters(text.strip())).strip("-")
     text = re.sub(r"-{2,}", "-", text)
     return text.lower() or "x"
+
+
+def unique_id(ident: str, taken: set[str]) -> str:
+    """``ident``, or ``ident-2``, ``ident-3``, … the first that is not in ``taken``.
+
+    >>> unique_id("fig-img", {"fig-img", "fig-img-2"})
+    'fig-img-3'
+    """
+    if ident not in taken:
+        return ident
+    n = 2
+    while f"{ident}-{n}" in taken:
+        n += 1
+    return f"{ident}-{n}"
 
 
 def quarto_id(label: str, kind: str) -> str:

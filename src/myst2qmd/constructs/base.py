@@ -11,7 +11,7 @@ A role function maps a :class:`Role` to the Quarto text that replaces it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..context import Context
 from ..directives import Directive
@@ -32,6 +32,8 @@ class Rewrite:
     parse_body: bool = True
     #: written in front of every body line (``"> "`` quotes the body)
     prefix_body: str | None = None
+    #: ``(n, text)``: ``text`` inserted at the end of body line ``n`` (a caption after a table)
+    inserts: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass

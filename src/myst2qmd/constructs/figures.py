@@ -33,7 +33,7 @@ from markdown_it.token import Token
 
 from ..context import Context
 from ..directives import Directive
-from ..labels import quarto_id, slug
+from ..labels import quarto_id, slug, unique_id
 from .base import FENCE, Rewrite, attr_value, strip_px
 
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.\-]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
@@ -103,11 +103,13 @@ def markdown_image(
     align: str = "",
     ident: str = "",
     extra: list[str] | None = None,
+    classes: list[str] | None = None,
 ) -> str:
     """``![](src){width=600 fig-alt="…"}``."""
     attrs = []
     if ident:
         attrs.append(f"#{ident}")
+    attrs.extend(f".{c}" for c in classes or [])
     if width:
         attrs.append(f"width={_dimension(width)}")
     if height:
@@ -235,20 +237,22 @@ def markdown_image_token(token: Token, source: str, ctx: Context, alone: bool) -
 _FIRST_SOURCE = re.compile(r"""src\s*=\s*["']([^"']+)["']|!\[[^\]]*\]\(<?([^)\s>]+)""", re.IGNORECASE)
 
 
-def figure_id(label: str, ctx: Context, fallback: str, line: int = 0) -> str:
+def figure_id(label: str, ctx: Context, fallback: str) -> str:
     """The div id of a figure: its label's Quarto id, else one made from ``fallback``.
 
-    An unlabelled figure is still numbered in MyST, so it gets ``#fig-<image name>``
-    (``#fig-<image name>-<line>`` if a label already has that id).
+    An unlabelled figure is still numbered in MyST, so it gets ``#fig-<image name>``;
+    ``#fig-<image name>-2``, ``-3``, … when a label or another figure already has that id
+    (``a/img.png`` and ``b/img.png`` become ``#fig-img`` and ``#fig-img-2``).
     """
     known = ctx.labels.get(label)
     if known is not None:
         return known.quarto_id
     if label:
         return quarto_id(label, "fig")
-    ident = f"fig-{slug(fallback)}"
-    if any(other.quarto_id == ident for other in ctx.labels.values()):
-        ident = f"{ident}-{line}"
+    taken = {other.quarto_id for other in ctx.labels.values()}
+    taken |= set(ctx.options.external_labels.values()) | ctx.generated_ids
+    ident = unique_id(f"fig-{slug(fallback)}", taken)
+    ctx.generated_ids.add(ident)
     return ident
 
 
@@ -283,12 +287,26 @@ def figure_md(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("figure")
     source = _FIRST_SOURCE.search(d.body)
     stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
-    ident = figure_id(d.argument.split()[0] if d.argument else d.option("name"), ctx, stem, d.lineno)
+    ident = figure_id(d.argument.split()[0] if d.argument else d.option("name"), ctx, stem)
     _warn_legend(d, ctx, 2)
     open_ = f"{FENCE} {{#{ident}}}\n"
     if d.body_lines and d.body_lines[0].strip():
         open_ += "\n"
     return Rewrite(open=open_, close=FENCE)
+
+
+_CLASS_NAME = re.compile(r"-?[A-Za-z_][\w-]*")
+
+
+def _classes(d: Directive, ctx: Context, key: str) -> list[str]:
+    """The class names of option ``key`` (``:class: a b``); names Pandoc cannot read are warned and left out."""
+    raw = d.options.get(key) or ""
+    names = [str(c) for c in raw] if isinstance(raw, list) else re.split(r"[\s,]+", str(raw))
+    valid = [n for n in names if _CLASS_NAME.fullmatch(n)]
+    bad = [n for n in names if n and n not in valid]
+    if bad:
+        ctx.warn(d.lineno, f"{{{d.name}}} :{key}: {' '.join(bad)} is not a class name; left out")
+    return valid
 
 
 def _image_options(d: Directive, ctx: Context) -> dict[str, str]:
@@ -298,7 +316,17 @@ def _image_options(d: Directive, ctx: Context) -> dict[str, str]:
         ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
     if d.flag("scale"):
         ctx.warn(d.lineno, f"{{{d.name}}} :scale: has no Quarto equivalent; use :width:")
+    align = d.option("align")
+    if align and align not in ("left", "center", "right"):
+        ctx.warn(d.lineno, f"{{{d.name}}} :align: {align} has no Quarto equivalent (left, center, right); left out")
+    if d.option("figwidth") and d.option("width"):
+        ctx.warn(d.lineno, f"{{{d.name}}} :figwidth: left out; the image keeps its :width:")
     return {k: d.option(k) for k in ("width", "height", "alt", "align")}
+
+
+def _image_extra(d: Directive) -> list[str]:
+    """Image attributes beyond size and alt text: ``:loading: lazy`` → ``loading="lazy"``."""
+    return [f"loading={attr_value(d.option('loading'))}"] if d.option("loading") else []
 
 
 def figure(d: Directive, ctx: Context) -> Rewrite:
@@ -306,13 +334,23 @@ def figure(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("figure")
     opts = _image_options(d, ctx)
     width = opts["width"] or d.option("figwidth")
-    image = markdown_image(d.argument, ctx, alt=opts["alt"], width=width, height=opts["height"], align=opts["align"])
+    image = markdown_image(
+        d.argument,
+        ctx,
+        alt=opts["alt"],
+        width=width,
+        height=opts["height"],
+        align=opts["align"],
+        extra=_image_extra(d),
+        classes=_classes(d, ctx, "class"),
+    )
     if d.option("target"):
         image = f"[{image}]({d.option('target')})"
-    ident = figure_id(d.option("name"), ctx, _image_stem(d.argument), d.lineno)
+    ident = figure_id(d.option("name"), ctx, _image_stem(d.argument))
     caption = any(line.strip() for line in d.body_lines)
     _warn_legend(d, ctx, 1)
-    open_ = f"{FENCE} {{#{ident}}}\n\n{image}\n"
+    div_attrs = " ".join([f"#{ident}", *(f".{c}" for c in _classes(d, ctx, "figclass"))])
+    open_ = f"{FENCE} {{{div_attrs}}}\n\n{image}\n"
     if caption and d.body_lines[0].strip():
         open_ += "\n"
     return Rewrite(open=open_, close=FENCE)
@@ -325,7 +363,15 @@ def image(d: Directive, ctx: Context) -> Rewrite:
     name = d.option("name")
     ident = ctx.labels[name].quarto_id if name in ctx.labels else ""
     text = markdown_image(
-        d.argument, ctx, alt=opts["alt"], width=opts["width"], height=opts["height"], align=opts["align"], ident=ident
+        d.argument,
+        ctx,
+        alt=opts["alt"],
+        width=opts["width"],
+        height=opts["height"],
+        align=opts["align"],
+        ident=ident,
+        extra=_image_extra(d),
+        classes=_classes(d, ctx, "class"),
     )
     if d.option("target"):
         text = f"[{text}]({d.option('target')})"

@@ -23,6 +23,7 @@ Quarto::
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -103,6 +104,48 @@ def read_kernel(tokens: list[Token], ctx: Context) -> None:
             ctx.kernel_language = kernel_of(data)[1]
 
 
+def page_substitutions(data: dict[str, Any]) -> dict[str, Any] | None:
+    """A page's own substitutions: ``substitutions:`` (Jupyter Book) or ``myst: substitutions:``."""
+    myst = data.get("myst")
+    for found in (data.get("substitutions"), myst.get("substitutions") if isinstance(myst, dict) else None):
+        if found is not None:
+            return found if isinstance(found, dict) else {}
+    return None
+
+
+def read_substitutions(tokens: list[Token], ctx: Context) -> None:
+    """Add the front matter's ``substitutions`` to the book's (``myst_substitutions``); the page's win.
+
+    MyST::
+
+        ---
+        substitutions:
+          kurs: "Maschinelles Lernen"
+        ---
+        Der Kurs {{ kurs }}.
+
+    Quarto: ``Der Kurs Maschinelles Lernen.`` (and the key leaves the front matter).
+    """
+    if not tokens or tokens[0].type != "front_matter":
+        return
+    data = _front_matter_data(tokens[0], None)
+    found = page_substitutions(data) if data is not None else None
+    if found is None:
+        return
+    values = dict(ctx.options.substitutions)
+    for key, value in found.items():
+        if isinstance(value, (dict, list)):
+            ctx.warn(1, f"substitution '{key}' is not a text; {{{{ {key} }}}} is kept as it is")
+            continue
+        values[str(key)] = "" if value is None else str(value)
+    ctx.options = replace(ctx.options, substitutions=values)
+
+
+def _only_substitutions(value: Any) -> bool:
+    """A ``myst:`` front matter block that holds nothing but ``substitutions``."""
+    return isinstance(value, dict) and set(value) <= {"substitutions"}
+
+
 def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list[Edit]) -> list[Edit]:
     """Edits for the front matter and the first H1 (title) of the root document."""
     out: list[Edit] = []
@@ -150,6 +193,10 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list
     for key, start, end in _key_blocks(lines):
         if key == "jupytext":
             ctx.count("front matter: jupytext dropped")
+            continue
+        if key == "substitutions" or (key == "myst" and _only_substitutions(data.get("myst"))):
+            # applied to the text (read_substitutions); Quarto has no use for them
+            ctx.count("front matter: substitutions applied")
             continue
         if key == "kernelspec":
             if kernel:

@@ -153,33 +153,98 @@ def _cell_lines(lines: list[str], first: int, outer_first: int) -> list[str]:
     return cell
 
 
-def list_table_rows(d: Directive, ctx: Context) -> list[list[str]]:
-    """The rows of a ``list-table`` body, each a list of converted cell texts."""
+def _is_row_list(tokens: list[Token], first: int) -> bool:
+    """Does the top-level bullet list opening at ``tokens[first]`` hold rows (lists in its items)?"""
+    for token in tokens[first + 1 :]:
+        if token.level == 0:
+            return False
+        if token.type == "bullet_list_open" and token.level == 2:
+            return True
+    return False
+
+
+def _top_blocks(tokens: list[Token]) -> list[tuple[int, int, int]]:
+    """``(token index, first line, end line)`` of every block at the top level of a body."""
+    return [(i, t.map[0], t.map[1]) for i, t in enumerate(tokens) if t.level == 0 and t.nesting >= 0 and t.map]
+
+
+def _extra_text(d: Directive, ctx: Context, first: int, end: int) -> str:
+    """Body lines ``first…end-1`` (not part of the rows) converted as MyST."""
+    lines = d.body_lines[first:end]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return ctx.convert_fragment("\n".join(lines), d.view.lineno(d.body_first + first)).strip("\n")
+
+
+def list_table_rows(d: Directive, ctx: Context) -> tuple[list[list[str]], list[str], list[str]]:
+    """The rows of a ``list-table`` body (each a list of converted cell texts), and the
+    converted blocks that stand before and after the rows (MyST would reject them; we keep them).
+    """
     tokens: list[Token] = shared_parser().parse(d.body)
+    rows: list[list[str]] = []
+    before: list[str] = []
+    after: list[str] = []
+    for index, first, end in _top_blocks(tokens):
+        if tokens[index].type == "bullet_list_open" and _is_row_list(tokens, index):
+            rows += _rows_of(d, ctx, tokens, index, after)
+        else:
+            (after if rows else before).append(_extra_text(d, ctx, first, end))
+    if before or after:
+        ctx.warn(d.lineno, "{list-table} body holds text besides its rows; kept before and after the table")
+    return rows, [t for t in before if t], [t for t in after if t]
+
+
+def _rows_of(d: Directive, ctx: Context, tokens: list[Token], start: int, after: list[str]) -> list[list[str]]:
+    """The rows of the row list opening at ``tokens[start]``; text in a row but outside its
+    cells goes to ``after``; an item without cells is a row of one cell."""
     rows: list[list[str]] = []
     depth = 0
     outer_first = -1
-    for token in tokens:
+    has_cells = False
+    loose: list[tuple[int, int]] = []  # paragraphs of the current row item, outside its cells
+    for token in tokens[start:]:
         if token.type == "bullet_list_open":
             depth += 1
             if depth == 2:
                 rows.append([])
+                has_cells = True
         elif token.type == "bullet_list_close":
             depth -= 1
+            if depth == 0:
+                break
         elif token.type == "list_item_open" and token.map is not None:
             if depth == 1:
                 outer_first = token.map[0]
+                has_cells = False
+                loose = []
             elif depth == 2:
                 first, end = token.map
                 lines = _cell_lines(d.body_lines[:end], first, outer_first)
                 rows[-1].append(_cell_text(lines, ctx, d.view.lineno(d.body_first + first)))
+        elif token.type == "paragraph_open" and depth == 1 and token.map is not None:
+            loose.append((token.map[0], token.map[1]))
+        elif token.type == "list_item_close" and depth == 1:
+            line = d.view.lineno(d.body_first + outer_first)
+            if not has_cells:
+                ctx.warn(line, "{list-table} row without cells; kept as one cell")
+                end = token.map[1] if token.map else outer_first + 1
+                rows.append([_cell_text(_cell_lines(d.body_lines[:end], outer_first, outer_first), ctx, line)])
+                continue
+            for first, end in loose:
+                line = d.view.lineno(d.body_first + first)
+                ctx.warn(line, "{list-table} text in a row outside its cells; kept after the table")
+                text = "\n".join(_cell_lines(d.body_lines[:end], first, outer_first))
+                after.append(ctx.convert_fragment(text, line).strip("\n"))
     return rows
 
 
 def list_table(d: Directive, ctx: Context) -> Rewrite:
-    """A ``list-table`` (a list of lists) as a pipe table with a caption line."""
+    """A ``list-table`` (a list of lists) as a pipe table with a caption line.
+
+    Text before or after the list (which MyST rejects) is kept before or after the table.
+    """
     ctx.count("table")
-    rows = list_table_rows(d, ctx)
+    rows, before, after = list_table_rows(d, ctx)
     if not rows:
         ctx.warn(d.lineno, "{list-table} without rows; kept as a div")
         return Rewrite(open=div_open(".list-table") + "\n", close=FENCE)
@@ -196,7 +261,8 @@ def list_table(d: Directive, ctx: Context) -> Rewrite:
     caption = caption_line(_caption(d, ctx), _attrs(d, ctx, width))
     if caption:
         lines += ["", caption]
-    return Rewrite(open="", body="\n".join(lines), close="", parse_body=False)
+    body = "\n\n".join([*before, "\n".join(lines), *after])
+    return Rewrite(open="", body=body, close="", parse_body=False)
 
 
 def _row(cells: list[str]) -> str:
@@ -225,10 +291,28 @@ def table(d: Directive, ctx: Context) -> Rewrite:
         close = f"{tail}{caption}\n{FENCE}" if caption else FENCE
         return Rewrite(open=div_open(*([a for a in attrs if a] or [".table"])) + "\n", close=close)
     line = caption_line(caption, attrs)
+    tables = _table_spans(d.body)
+    if len(tables) > 1:
+        ctx.warn(d.lineno, f"{{table}} holds {len(tables)} tables; the caption goes to the first")
+    last = tables[0][1] - 1 if tables else len(d.body_lines) - 1
+    while last > 0 and not d.body_lines[last].strip():
+        last -= 1
+    if any(text.strip() for text in d.body_lines[last + 1 :]) or (tables and tables[0][0] > 0):
+        ctx.warn(d.lineno, "{table} holds more than its table; the rest is kept around it")
     if not line:
         return Rewrite(open="", close="")
+    if tables and any(text.strip() for text in d.body_lines[last + 1 :]):
+        # the caption belongs right after the table (Pandoc's ": Caption {#tbl-x}")
+        after = "\n" if d.body_lines[last + 1].strip() else ""
+        return Rewrite(open="", close="", inserts=[(last, f"\n\n{line}{after}")])
     blank = "" if d.body_lines and not d.body_lines[-1].strip() else "\n"
     return Rewrite(open="", close=f"{blank}{line}")
+
+
+def _table_spans(body: str) -> list[tuple[int, int]]:
+    """The ``(first, end)`` body lines of each pipe table at the top level of ``body``."""
+    tokens = shared_parser().parse(body)
+    return [(t.map[0], t.map[1]) for t in tokens if t.type == "table_open" and t.level == 0 and t.map]
 
 
 DIRECTIVES = {"list-table": list_table, "table": table}
