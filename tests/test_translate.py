@@ -128,9 +128,11 @@ def test_cache_second_run_makes_no_calls_and_an_edit_makes_one(tmp_path: Path) -
         assert server.requests == calls and second == first
         assert report.cached == report.segments - report.nothing_to_translate - report.already_in_target
         edited = qmd.replace("ganz normal", "völlig normal")
+        assert edited != qmd
+        units = server.units
         Translator(_engine(server), cache=cache).translate_document(edited)
         assert server.requests == calls + 1
-        assert server.units == 1 + sum(len(b) for b in [[0]] * 0) + server.units - 1  # one unit in the new call
+        assert server.units == units + 1  # one unit in the new call: only the edited paragraph
         last_units = re.findall(r'"u\d+"', server.bodies[-1]["messages"][-1]["content"])
         assert len(last_units) == 1
 
