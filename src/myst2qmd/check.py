@@ -98,16 +98,13 @@ class TokenReading:
 def read_tokens(text: str) -> TokenReading:
     """Code, MyST leftovers and code fences of ``text``, from the parser's tokens.
 
-    >>> reading = read_tokens("See {ref}`a` and {eq}`b`.\n\n```{note}\nx\n```\n")
+    >>> reading = read_tokens("See {ref}`a` and {eq}`b`.\\n\\n```{note}\\nx\\n```\\n")
     >>> reading.leftovers
     [(1, 'MyST role left: {ref}`a`'), (1, 'MyST role left: {eq}`b`'), (3, 'MyST directive left: ```{note}')]
     """
     view = View.root(text)
     reading = TokenReading()
-    try:
-        tokens = quarto_parser().parse(text)
-    except Exception:  # noqa: BLE001 - a text the parser chokes on has no tokens to read
-        return reading
+    tokens = quarto_parser().parse(text)
     cells = {}
     for index, token in enumerate(tokens):
         if token.type == "table_open":
@@ -128,7 +125,7 @@ def read_tokens(text: str) -> TokenReading:
             reading.code.append((view.abs(first), view.abs_line_end(end - 1)))
             if token.type == "fence":
                 reading.fences.append((first + 1, view.line(first).strip(), token.content))
-        elif token.type == "myst_target":
+        elif token.type == "myst_target" and token.map is not None:
             reading.leftovers.append((token.map[0] + 1, f"MyST target left: ({token.content})="))
         elif token.type == "inline" and token.map is not None:
             locator = cells.get(id(token)) or InlineLocator(token.content, view, token.map[0])
@@ -153,8 +150,8 @@ def blank_code(text: str, inline: bool = True, reading: TokenReading | None = No
     """``text`` with fenced code, Quarto cells, inline code and HTML comments blanked to spaces
     (every offset and line number stays where it was); where code is, the parser's tokens say.
 
-    >>> blank_code("`{ref}` and {ref}`x`\n```\n{eq}`y`\n```\n")
-    '        and {ref}`x`\n   \n       \n   \n'
+    >>> blank_code("`{ref}` and {ref}`x`\\n```\\n{eq}`y`\\n```\\n")
+    '        and {ref}`x`\\n   \\n       \\n   \\n'
     """
     chars = list(text)
     if reading is None:
@@ -296,7 +293,7 @@ _PROBE_ATTR = "data-m2q-line"
 _DIV_OPEN = re.compile(r"^([ \t]*:{3,}[ \t]*)(\{.*\}|[^\s{}:]+)([ \t]*:*[ \t]*)$")
 _CAPTION = re.compile(r"^([ \t]*:[ \t]+)(?=\S)")
 _TABLE_HEAD = re.compile(r"^([ \t]*\|?[ \t]*)(?=\S)")
-_CELL = re.compile(r"(?m)^([ \t]*`{3,})\{(\w+)\}[ \t]*$")
+_CELL = re.compile(r"^([ \t>]*`{3,})\{(\w+)\}[ \t]*$")
 
 
 def _is_delimiter_row(line: str) -> bool:
@@ -305,18 +302,20 @@ def _is_delimiter_row(line: str) -> bool:
     return "|" in stripped and "-" in stripped and set(stripped) <= set("|-: \t")
 
 
-def probe_text(text: str, verbatim_lines: set[int]) -> str:
+def probe_text(text: str, verbatim_lines: set[int], fence_lines: frozenset[int] = frozenset()) -> str:
     """``text`` for pandoc, each ``:::`` opening line, table caption and pipe-table header tagged
     with its 0-based line number, so that pandoc's AST tells where each of them ended up.
 
-    Executable cells become code blocks (as Quarto's engines make them). Lines keep their
-    numbers; code and raw HTML are left alone.
+    Executable cells (their opening lines are ``fence_lines``) become code blocks, as Quarto's
+    engines make them. Lines keep their numbers; code and raw HTML are left alone.
 
     >>> probe_text("::: {.a}\\nx\\n:::\\n\\n| a |\\n|---|\\n\\n: Cap\\n", set())
     '::: {.a data-m2q-line="0"}\\nx\\n:::\\n\\n| M2QTABLE4 a |\\n|---|\\n\\n: M2QCAPTION7 Cap\\n'
     """
-    lines = _CELL.sub(r"\1{.\2 .cell}", text).split("\n")
+    lines = text.split("\n")
     for n, line in enumerate(lines):
+        if n in fence_lines:
+            lines[n] = _CELL.sub(r"\1{.\2 .cell}", line)
         if n in verbatim_lines:
             continue
         div = _DIV_OPEN.match(line)
@@ -376,6 +375,11 @@ def _plain(node: object) -> str:
     return "".join(out)
 
 
+def _squeeze(code: str) -> str:
+    """Code with its white space squeezed (pandoc expands tabs and drops a final newline)."""
+    return " ".join(code.split())
+
+
 def pandoc_read(pandoc: list[str], text: str, reading: TokenReading) -> PandocReading:
     """Read ``text`` with pandoc as Quarto does and report what pandoc does not read as meant:
     ``:::`` fences that are not divs, pipe tables read as text, table captions detached from
@@ -384,7 +388,7 @@ def pandoc_read(pandoc: list[str], text: str, reading: TokenReading) -> PandocRe
     try:
         run = subprocess.run(
             [*pandoc, "-f", "markdown", "-t", "json"],
-            input=probe_text(text, reading.verbatim_lines),
+            input=probe_text(text, reading.verbatim_lines, frozenset(line - 1 for line, _, _ in reading.fences)),
             capture_output=True,
             text=True,
             timeout=120,
@@ -430,7 +434,7 @@ def pandoc_read(pandoc: list[str], text: str, reading: TokenReading) -> PandocRe
         if tag in ("CodeBlock", "RawBlock", "RawInline", "Code") and isinstance(content, list):
             note("code", str(content[-1]))
             if tag == "CodeBlock":
-                code_blocks[str(content[-1])] += 1
+                code_blocks[_squeeze(str(content[-1]))] += 1
             return
         if tag == "Table":
             note("table", _plain(content))
@@ -449,7 +453,8 @@ def pandoc_read(pandoc: list[str], text: str, reading: TokenReading) -> PandocRe
     walk(ast.get("blocks", []), "text")
     for (kind, n), places in sorted(found.items()):
         if kind == "TABLE" and "text" in places:
-            result.problems.append((n + 1, "pandoc reads this pipe table as text (a table needs a blank line before it)"))
+            message = "pandoc reads this pipe table as text (a table needs a blank line before it)"
+            result.problems.append((n + 1, message))
         elif kind == "CAPTION" and places & {"text", "deflist-tbl"}:
             result.problems.append((n + 1, "table caption is not attached to a table (pandoc reads it as text)"))
     lines = text.split("\n")
@@ -465,7 +470,7 @@ def pandoc_read(pandoc: list[str], text: str, reading: TokenReading) -> PandocRe
         )
         result.problems.append((n + 1, f"pandoc does not read this ':::' fence as a div ({hint}): {line.strip()}"))
     for line_no, opening, body in reading.fences:
-        key = body[:-1] if body.endswith("\n") else body
+        key = _squeeze(body)
         if code_blocks[key] > 0:
             code_blocks[key] -= 1
         else:
