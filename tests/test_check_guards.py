@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from myst2qmd import convert_text
-from myst2qmd.edits import Edit, OverlappingEditsError, apply_edits
+from myst2qmd.edits import Edit, OverlappingEditsError, apply_edits, check_untouched
 from myst2qmd.translate.engines.base import Reply
 from myst2qmd.translate.validate import check as check_reply
 from quarto_ast import summarize
@@ -90,3 +90,34 @@ def test_overlapping_edits_are_refused(edits: list[Edit]) -> None:
 def test_adjacent_edits_and_insertions_apply() -> None:
     edits = [Edit(3, 6, "Z"), Edit(0, 3, "X"), Edit(3, 3, "+"), Edit(0, 0, "<")]
     assert apply_edits("abcdef", edits) == "<X+Z"
+
+
+CODE_DOC = (
+    "Siehe {ref}`x`.\n\n```python\n# {numref}`fig-a`\nprint(1)\n```\n\n    eingerückt {eq}`y`\n\n"
+    "- Punkt\n\n  ~~~\n  :::{note}\n  ~~~\n\n```{note}\nDirektive.\n```\n"
+)
+
+
+def test_check_untouched_finds_a_changed_code_block_by_itself() -> None:
+    """edits.check_untouched reads the code blocks from the source's tokens, not from the
+    edits: an edit that reaches into code is caught, whichever construct made it."""
+    role = CODE_DOC.index("{ref}`x`")
+    fine = [Edit(role, role + len("{ref}`x`"), "@sec-x")]
+    check_untouched(CODE_DOC, apply_edits(CODE_DOC, fine))
+    # directives are not code: their bodies may change
+    note = CODE_DOC.index("Direktive.")
+    check_untouched(CODE_DOC, apply_edits(CODE_DOC, [*fine, Edit(note, note + 10, "Anders.")]))
+    for spot in ("# {numref}`fig-a`", "  :::{note}", "eingerückt {eq}`y`"):
+        start = CODE_DOC.index(spot)
+        reaching = [*fine, Edit(start, start + len(spot), spot.upper())]
+        with pytest.raises(AssertionError, match="the code block changed"):
+            check_untouched(CODE_DOC, apply_edits(CODE_DOC, reaching))
+    # code moved behind later code is not "in order"
+    with pytest.raises(AssertionError):
+        check_untouched("```\na\n```\n\n```\nb\n```\n", "```\nb\n```\n\n```\na\n```\n")
+
+
+def test_conversion_keeps_code_blocks_byte_identical() -> None:
+    out = convert_text(CODE_DOC).text
+    assert "@sec-x" in out and "::: {.callout-note" in out
+    check_untouched(CODE_DOC, out)

@@ -591,7 +591,7 @@ def convert_text(
         converter = Converter(ctx)
         edits = converter.document(source.text)
         out = apply_edits(source.text, edits)
-        check_untouched(source.text, edits, out)
+        check_untouched(source.text, out)
         if source.changed:
             out = source.rebuild(edits)
         if options.escape_fences:
