@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import pypandoc
 
-_CELL = re.compile(r"(?m)^([ \t]*`{3,})\{(python|r|julia|ojs|bash|mermaid|dot)\}[ \t]*$")
+#: an executable cell's fence: ```{python}, ```{r}, … (Quarto hands any ```{name} to an engine)
+_CELL = re.compile(r"(?m)^([ \t>]*`{3,})\{([A-Za-z][\w+-]*)\}[ \t]*$")
 
 
 def read_ast(qmd: str) -> dict[str, Any]:
@@ -145,3 +147,46 @@ def summarize(qmd: str) -> Summary:
 
 def equation_labels(qmd_summary_text: str) -> list[str]:
     return re.findall(r"\{#(eq-[^}\s]+)\}", qmd_summary_text)
+
+
+#: the kinds of blocks :func:`block_counts` counts
+BLOCK_KINDS = ("figure", "callout", "code", "cell", "display_math", "table", "list", "blockquote", "link")
+
+
+def _is_cross_ref(key: str) -> bool:
+    return re.match(r"^(fig|tbl|eq|sec|lst|exr|sol|thm|lem|def|cor|prp|cnj|exm|rem|alg)-", key) is not None
+
+
+def block_counts(qmd: str) -> Counter[str]:
+    """How many of each kind of structure pandoc reads in a Quarto document.
+
+    ``figure``: a div or figure with a ``fig-`` id; ``callout``: a div with a ``callout-``
+    class; ``code`` / ``cell``: code blocks, without / with Quarto's engine (```` ```{python} ````);
+    ``display_math``; ``table``; ``list`` (bullet and ordered); ``blockquote``; ``link``: links
+    and cross-references (``@fig-x``, one per citation group).
+
+    >>> sorted(block_counts("::: {#fig-a}\\n![](a.png)\\n\\nCap.\\n:::\\n\\nSee @fig-a.\\n").items())
+    [('figure', 1), ('link', 1)]
+    """
+    counts: Counter[str] = Counter()
+    for el in walk(read_ast(qmd)["blocks"]):
+        t, c = el["t"], el.get("c")
+        if t in ("Div", "Figure", "Image"):
+            ident, classes, _ = c[0]
+            if ident.startswith("fig-"):
+                counts["figure"] += 1
+            if t == "Div" and any(cls.startswith("callout-") for cls in classes):
+                counts["callout"] += 1
+        elif t == "CodeBlock":
+            counts["cell" if "cell" in c[0][1] else "code"] += 1
+        elif t == "Math" and c[0]["t"] == "DisplayMath":
+            counts["display_math"] += 1
+        elif t == "Table":
+            counts["table"] += 1
+        elif t in ("BulletList", "OrderedList"):
+            counts["list"] += 1
+        elif t == "BlockQuote":
+            counts["blockquote"] += 1
+        elif t == "Link" or (t == "Cite" and all(_is_cross_ref(cit["citationId"]) for cit in c[0])):
+            counts["link"] += 1
+    return counts

@@ -131,7 +131,7 @@ NOISE = st.lists(
 @settings(max_examples=300, deadline=None)
 @given(NOISE)
 def test_noise_never_crashes_and_converges(text: str) -> None:
-    """Any input converts (the untouched-bytes check runs inside), and the output is stable."""
+    """Any input converts (the code-untouched check runs inside), and the output is stable."""
     once = convert_text(text).text
     assert isinstance(once, str)
     assert convert_text(once).text == once

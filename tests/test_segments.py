@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import yaml
+
 from myst2qmd import convert_text
 from myst2qmd.segments import extract_segments, replace_segments
 from quarto_ast import summarize
@@ -109,7 +111,11 @@ def test_write_back_escapes_yaml_and_table_pipes() -> None:
     out = replace_segments(qmd, {title.id: 'Neu "x"', cell.id: "c | d"}, segments)
     assert 'title: "Neu \\"x\\""' in out
     assert "| c \\| d |" in out
-    assert summarize(out).meta["title"]["c"][-1]["c"] == '"x"' or "x" in str(summarize(out).meta["title"])
+    assert yaml.safe_load(out.split("---")[1])["title"] == 'Neu "x"'
+    # pandoc reads the title as it was sent: Neu, then "x" in double quotes
+    title_inlines = summarize(out).meta["title"]["c"]
+    assert [i["t"] for i in title_inlines] == ["Str", "Space", "Quoted"]
+    assert title_inlines[2]["c"] == [{"t": "DoubleQuote"}, [{"t": "Str", "c": "x"}]]
 
 
 def test_multi_line_list_item_keeps_indentation() -> None:

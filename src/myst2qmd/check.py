@@ -13,25 +13,27 @@ import json
 import re
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
 import yaml
+from markdown_it import MarkdownIt
 
+from .adapter import InlineLocator, block_lines, table_cell_locators
+from .directives import directive_name
 from .labels import CROSSREF_PREFIXES
+from .parser import create_md_parser
+from .source import View
 
 _REF = re.compile(r"(?<![\w@.\-])-?@((?:" + "|".join(CROSSREF_PREFIXES) + r")-[A-Za-z0-9_\-.:]*[A-Za-z0-9_])")
 _ID = re.compile(r"\{#([A-Za-z0-9_\-.:]+)[^}]*\}")
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*(?:<([^>\n]+)>|([^)\s>]+))(?:\s+\"[^\"]*\")?\s*\)")
 _HTML_IMG = re.compile(r"<img\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
-_MYST = {
-    "MyST role": re.compile(r"\{[\w:-]+\}`"),
-    "MyST directive": re.compile(r"(?m)^\s*(`{3,}|~{3,}|:{3,})\s*\{[\w:-]+\}"),
-    "MyST target": re.compile(r"(?m)^\([^)\s]+\)=\s*$"),
-}
-_QUARTO_CELL = re.compile(r"^\s*(`{3,})\s*\{(python|r|julia|ojs|mermaid|dot|bash|sql|sh)\b")
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+#: a MyST colon-fence directive, ``:::{note}``, left in text (pandoc's divs are ``::: {.note}``)
+_COLON_DIRECTIVE = re.compile(r"^\s*:{3,}\s*(\{.*)$")
 _DIV = re.compile(r"^\s*(:{3,})\s*(.*?)\s*$")
 _LINK = re.compile(
     r"(?<!!)\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(?:<(?P<b>[^>\n]+)>|(?P<p>[^)\s>]+))"
@@ -67,31 +69,99 @@ class FileScan:
     refs: list[tuple[str, int]] = field(default_factory=list)
     links: list[tuple[str, int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    reading: TokenReading | None = None
 
 
-def blank_code(text: str, inline: bool = True) -> str:
+@lru_cache(maxsize=1)
+def quarto_parser() -> MarkdownIt:
+    """The project's MyST parser, reading Quarto: ``:::`` lines are pandoc's divs, so the
+    parser reads what stands between them as ordinary Markdown (no colon fences)."""
+    return create_md_parser().disable("colon_fence")
+
+
+@dataclass
+class TokenReading:
+    """What the parser's tokens say about a Quarto text."""
+
+    #: absolute spans of fenced and indented code blocks
+    code: list[tuple[int, int]] = field(default_factory=list)
+    #: absolute spans of inline code
+    inline_code: list[tuple[int, int]] = field(default_factory=list)
+    #: 0-based lines that are code, front matter or raw HTML (never Markdown structure)
+    verbatim_lines: set[int] = field(default_factory=set)
+    #: (1-based line, message) for every piece of MyST left
+    leftovers: list[tuple[int, str]] = field(default_factory=list)
+    #: (1-based line, opening line, body) of every plain code fence
+    fences: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def read_tokens(text: str) -> TokenReading:
+    """Code, MyST leftovers and code fences of ``text``, from the parser's tokens.
+
+    >>> reading = read_tokens("See {ref}`a` and {eq}`b`.\\n\\n```{note}\\nx\\n```\\n")
+    >>> reading.leftovers
+    [(1, 'MyST role left: {ref}`a`'), (1, 'MyST role left: {eq}`b`'), (3, 'MyST directive left: ```{note}')]
+    """
+    view = View.root(text)
+    reading = TokenReading()
+    tokens = quarto_parser().parse(text)
+    cells = {}
+    for index, token in enumerate(tokens):
+        if token.type == "table_open":
+            cells.update({id(inline): locator for inline, locator in table_cell_locators(tokens, index, view)})
+    for token in tokens:
+        if token.map is None and token.type != "inline":
+            continue
+        if token.type in ("fence", "code_block", "front_matter", "html_block"):
+            first, end = block_lines(token)
+            reading.verbatim_lines.update(range(first, end))
+            if token.type in ("html_block", "front_matter"):
+                continue
+            name = directive_name(token.info) if token.type == "fence" else None
+            if name is not None:
+                opening = view.line(first).strip()
+                reading.leftovers.append((first + 1, f"MyST directive left: {opening}"))
+                continue
+            reading.code.append((view.abs(first), view.abs_line_end(end - 1)))
+            if token.type == "fence":
+                reading.fences.append((first + 1, view.line(first).strip(), token.content))
+        elif token.type == "myst_target" and token.map is not None:
+            reading.leftovers.append((token.map[0] + 1, f"MyST target left: ({token.content})="))
+        elif token.type == "inline" and token.map is not None:
+            locator = cells.get(id(token)) or InlineLocator(token.content, view, token.map[0])
+            for child in token.children or []:
+                span = locator.span(child)
+                if span is None:
+                    continue
+                if child.type == "code_inline":
+                    reading.inline_code.append(span)
+                elif child.type == "myst_role":
+                    line = text.count("\n", 0, span[0]) + 1
+                    reading.leftovers.append((line, f"MyST role left: {text[span[0] : span[1]]}"))
+            for n, line_text in enumerate(token.content.split("\n")):
+                colon = _COLON_DIRECTIVE.match(line_text)
+                if colon and directive_name(colon.group(1)) is not None:
+                    reading.leftovers.append((token.map[0] + n + 1, f"MyST directive left: {line_text.strip()}"))
+    reading.leftovers.sort(key=lambda item: item[0])
+    return reading
+
+
+def blank_code(text: str, inline: bool = True, reading: TokenReading | None = None) -> str:
     """``text`` with fenced code, Quarto cells, inline code and HTML comments blanked to spaces
-    (every offset and line number stays where it was)."""
-    out: list[str] = []
-    fence: str | None = None
-    for line in text.split("\n"):
-        if fence is not None:
-            if line.strip().startswith(fence[0] * len(fence)) and line.strip().strip(fence[0]) == "":
-                fence = None
-            out.append(" " * len(line))
-            continue
-        match = _FENCE.match(line)
-        if match and not re.match(r"^\s*`{3,}\s*\{[\w:-]+\}", line) or _QUARTO_CELL.match(line):
-            fence = (match or _QUARTO_CELL.match(line)).group(1)  # type: ignore[union-attr]
-            out.append(" " * len(line))
-            continue
-        out.append(line)
-    blanked = "\n".join(out)
-    blanked = re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group(0)), blanked, flags=re.DOTALL)
-    if not inline:
-        return blanked
-    # inline code, but not the backticks of a MyST role: {ref}`x` is exactly what we look for
-    return re.sub(r"(?<!\})(``.*?``|`[^`\n]*`)", lambda m: " " * len(m.group(0)), blanked)
+    (every offset and line number stays where it was); where code is, the parser's tokens say.
+
+    >>> blank_code("`{ref}` and {ref}`x`\\n```\\n{eq}`y`\\n```\\n")
+    '        and {ref}`x`\\n   \\n       \\n   \\n'
+    """
+    chars = list(text)
+    if reading is None:
+        reading = read_tokens(text)
+    for start, end in reading.code + (reading.inline_code if inline else []):
+        for i in range(start, min(end, len(chars))):
+            if chars[i] != "\n":
+                chars[i] = " "
+    blanked = "".join(chars)
+    return re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group(0)), blanked, flags=re.DOTALL)
 
 
 def _line(text: str, offset: int) -> int:
@@ -115,10 +185,10 @@ def scan_file(path: Path, display: str) -> FileScan:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             scan.problems.append(Problem(display, (mark.line + 2) if mark else 1, "front matter is not valid YAML"))
-    body = blank_code(text)
-    for name, pattern in _MYST.items():
-        for match in pattern.finditer(body):
-            scan.problems.append(Problem(display, _line(body, match.start()), f"{name} left: {match.group(0).strip()}"))
+    scan.reading = read_tokens(text)
+    body = blank_code(text, reading=scan.reading)
+    for line, message in scan.reading.leftovers:
+        scan.problems.append(Problem(display, line, message))
     for match in _ID.finditer(body):
         ident = match.group(1)
         line = _line(body, match.start())
@@ -152,11 +222,18 @@ def _notebook_markdown(text: str) -> str:
         notebook = json.loads(text)
     except json.JSONDecodeError:
         return ""
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
     parts = []
-    for cell in notebook.get("cells", []):
+    for cell in cells if isinstance(cells, list) else []:
+        if not isinstance(cell, dict):
+            continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        parts.append(source if cell.get("cell_type") in ("markdown", "raw") else "```\n" + source + "\n```")
+        source = "".join(map(str, source)) if isinstance(source, list) else str(source)
+        if cell.get("cell_type") == "markdown":
+            parts.append(source)
+        else:
+            fence = "`" * max([3] + [len(run) + 1 for run in re.findall(r"`{3,}", source)])
+            parts.append(f"{fence}\n{source}\n{fence}")
     return "\n\n".join(parts)
 
 
@@ -210,34 +287,204 @@ def find_pandoc() -> list[str] | None:
         return None
 
 
-def pandoc_ids(pandoc: list[str], text: str) -> tuple[set[str] | None, str]:
-    """The ids pandoc finds in ``text`` (``None`` and the error if it cannot parse it)."""
-    text = re.sub(r"(?m)^([ \t]*`{3,})\{(\w+)\}[ \t]*$", r"\1{.\2 .cell}", text)
+#: the tags :func:`probe_text` writes, found again in pandoc's AST
+_PROBE = re.compile(r"M2Q(CAPTION|TABLE)(\d+)")
+_PROBE_ATTR = "data-m2q-line"
+_DIV_OPEN = re.compile(r"^([ \t]*:{3,}[ \t]*)(\{.*\}|[^\s{}:]+)([ \t]*:*[ \t]*)$")
+_CAPTION = re.compile(r"^([ \t]*:[ \t]+)(?=\S)")
+_TABLE_HEAD = re.compile(r"^([ \t]*\|?[ \t]*)(?=\S)")
+_CELL = re.compile(r"^([ \t>]*`{3,})\{(\w+)\}[ \t]*$")
+
+
+def _is_delimiter_row(line: str) -> bool:
+    """``|---|:--|`` (a pipe table's second line)."""
+    stripped = line.strip()
+    return "|" in stripped and "-" in stripped and set(stripped) <= set("|-: \t")
+
+
+def probe_text(text: str, verbatim_lines: set[int], fence_lines: frozenset[int] = frozenset()) -> str:
+    """``text`` for pandoc, each ``:::`` opening line, table caption and pipe-table header tagged
+    with its 0-based line number, so that pandoc's AST tells where each of them ended up.
+
+    Executable cells (their opening lines are ``fence_lines``) become code blocks, as Quarto's
+    engines make them. Lines keep their numbers; code and raw HTML are left alone.
+
+    >>> probe_text("::: {.a}\\nx\\n:::\\n\\n| a |\\n|---|\\n\\n: Cap\\n", set())
+    '::: {.a data-m2q-line="0"}\\nx\\n:::\\n\\n| M2QTABLE4 a |\\n|---|\\n\\n: M2QCAPTION7 Cap\\n'
+    """
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if n in fence_lines:
+            lines[n] = _CELL.sub(r"\1{.\2 .cell}", line)
+        if n in verbatim_lines:
+            continue
+        div = _DIV_OPEN.match(line)
+        if div:
+            attrs = div.group(2)
+            if attrs.startswith("{"):
+                attrs = f'{attrs[:-1].rstrip()} {_PROBE_ATTR}="{n}"}}'
+            else:
+                attrs = f'{{.{attrs} {_PROBE_ATTR}="{n}"}}'
+            lines[n] = div.group(1) + attrs + div.group(3)
+        elif _CAPTION.match(line):
+            lines[n] = _CAPTION.sub(rf"\g<1>M2QCAPTION{n} ", line, count=1)
+        elif n + 1 < len(lines) and _is_delimiter_row(lines[n + 1]) and n + 1 not in verbatim_lines and line.strip():
+            lines[n] = _TABLE_HEAD.sub(rf"\g<1>M2QTABLE{n} ", line, count=1)
+    return "\n".join(lines)
+
+
+@dataclass
+class PandocReading:
+    """What pandoc made of a file: its ids, the problems only pandoc sees, or why it failed."""
+
+    ids: set[str] = field(default_factory=set)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    error: tuple[int, str] | None = None
+
+
+def pandoc_error(stderr: str) -> tuple[int, str]:
+    """pandoc's message on one line and the line it names.
+
+    >>> pandoc_error("Error parsing YAML metadata at (line 3, column 1):\\nYAML parse exception at line 2")
+    (3, 'Error parsing YAML metadata at (line 3, column 1): YAML parse exception at line 2')
+    """
+    message = " ".join(line.strip() for line in stderr.strip().splitlines()) or "pandoc failed"
+    where = re.search(r"\(line (\d+), column \d+\)", message) or re.search(r"\bline (\d+)", message)
+    return (int(where.group(1)) if where else 1), message
+
+
+def _plain(node: object) -> str:
+    """The text of an AST subtree, words separated by spaces, code and raw text included."""
+    out: list[str] = []
+
+    def walk(item: object) -> None:
+        if isinstance(item, dict):
+            tag, content = item.get("t"), item.get("c")
+            if tag == "Str" and isinstance(content, str):
+                out.append(content)
+            elif tag in ("Code", "CodeBlock", "RawBlock", "RawInline") and isinstance(content, list):
+                out.append(str(content[-1]))
+            else:
+                out.append(" ")
+                walk(content)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(node)
+    return "".join(out)
+
+
+def _squeeze(code: str) -> str:
+    """Code with its white space squeezed (pandoc expands tabs and drops a final newline)."""
+    return " ".join(code.split())
+
+
+def pandoc_read(pandoc: list[str], text: str, reading: TokenReading) -> PandocReading:
+    """Read ``text`` with pandoc as Quarto does and report what pandoc does not read as meant:
+    ``:::`` fences that are not divs, pipe tables read as text, table captions detached from
+    their table, code fences that are not code blocks."""
+    result = PandocReading()
     try:
         run = subprocess.run(
-            [*pandoc, "-f", "markdown", "-t", "json"], input=text, capture_output=True, text=True, timeout=120
+            [*pandoc, "-f", "markdown", "-t", "json"],
+            input=probe_text(text, reading.verbatim_lines, frozenset(line - 1 for line, _, _ in reading.fences)),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return None, str(exc)
+        result.error = (1, str(exc))
+        return result
     if run.returncode != 0:
-        return None, run.stderr.strip().splitlines()[0] if run.stderr.strip() else "pandoc failed"
-    ids: set[str] = set()
+        result.error = pandoc_error(run.stderr)
+        return result
+    ast = json.loads(run.stdout)
+    divs: set[int] = set()
+    #: where each probe ended up: "table", "caption", "code", "deflist-tbl" (a definition with a #tbl- id), "text"
+    found: dict[tuple[str, int], set[str]] = {}
+    code_blocks: Counter[str] = Counter()
 
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            tag, content = node.get("t"), node.get("c")
-            if tag in ("Div", "Span", "Header", "Image", "CodeBlock", "Table") and isinstance(content, list):
-                attr = content[1] if tag == "Header" else content[0]
-                if isinstance(attr, list) and attr and isinstance(attr[0], str) and attr[0]:
-                    ids.add(attr[0])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
+    def note(where: str, haystack: str) -> None:
+        for match in _PROBE.finditer(haystack):
+            found.setdefault((match.group(1), int(match.group(2))), set()).add(where)
+        if where == "code":
+            for match in re.finditer(_PROBE_ATTR + r'="(\d+)"', haystack):
+                found.setdefault(("DIV", int(match.group(1))), set()).add("code")
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, list):
             for value in node:
-                walk(value)
+                walk(value, where)
+            return
+        if not isinstance(node, dict):
+            return
+        tag, content = node.get("t"), node.get("c")
+        if tag in ("Div", "Span", "Header", "Image", "CodeBlock", "Table", "Link", "Code") and isinstance(
+            content, list
+        ):
+            attr = content[1] if tag == "Header" else content[0]
+            if isinstance(attr, list) and len(attr) == 3:
+                if isinstance(attr[0], str) and attr[0]:
+                    result.ids.add(attr[0])
+                if tag == "Div":
+                    for key, value in attr[2]:
+                        if key == _PROBE_ATTR and value.isdigit():
+                            divs.add(int(value))
+        if tag in ("CodeBlock", "RawBlock", "RawInline", "Code") and isinstance(content, list):
+            note("code", str(content[-1]))
+            if tag == "CodeBlock":
+                code_blocks[_squeeze(str(content[-1]))] += 1
+            return
+        if tag == "Table":
+            note("table", _plain(content))
+            return
+        if tag == "DefinitionList" and isinstance(content, list):
+            for term, definitions in content:
+                walk(term, where)
+                for definition in definitions:
+                    walk(definition, "deflist-tbl" if "{#tbl-" in _plain(definition) else "deflist")
+            return
+        if tag == "Str" and isinstance(content, str):
+            note(where, content)
+            return
+        walk(content, where)
 
-    walk(json.loads(run.stdout))
-    return ids, ""
+    walk(ast.get("blocks", []), "text")
+    for (kind, n), places in sorted(found.items()):
+        if kind == "TABLE" and "text" in places:
+            message = "pandoc reads this pipe table as text (a table needs a blank line before it)"
+            result.problems.append((n + 1, message))
+        elif kind == "CAPTION" and places & {"text", "deflist-tbl"}:
+            result.problems.append((n + 1, "table caption is not attached to a table (pandoc reads it as text)"))
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if n in reading.verbatim_lines or not _DIV_OPEN.match(line) or n in divs:
+            continue
+        if "code" in found.get(("DIV", n), set()):
+            continue
+        hint = (
+            "indented: write it at its container's content column"
+            if line[:1] in (" ", "\t")
+            else "pandoc cannot read its attributes"
+        )
+        result.problems.append((n + 1, f"pandoc does not read this ':::' fence as a div ({hint}): {line.strip()}"))
+    for line_no, opening, body in reading.fences:
+        key = _squeeze(body)
+        if code_blocks[key] > 0:
+            code_blocks[key] -= 1
+        else:
+            result.problems.append((line_no, f"pandoc does not read this fence as a code block: {opening}"))
+    result.problems.sort()
+    return result
+
+
+def pandoc_ids(pandoc: list[str], text: str) -> tuple[set[str] | None, str]:
+    """The ids pandoc finds in ``text`` (``None`` and the error if it cannot parse it)."""
+    read = pandoc_read(pandoc, text, read_tokens(text))
+    if read.error is not None:
+        return None, read.error[1]
+    return read.ids, ""
 
 
 def project_files(root: Path) -> tuple[list[Path], list[Problem]]:
@@ -277,6 +524,22 @@ def _chapters(items: object) -> list[str]:
     return out
 
 
+def read_file(file: Path, display: str, pandoc: list[str] | None) -> FileScan:
+    """One file's scan, with what pandoc reads in it when pandoc is there."""
+    scan = scan_file(file, display)
+    if pandoc is None or not scan.text or scan.reading is None:
+        return scan
+    read = pandoc_read(pandoc, scan.text, scan.reading)
+    if read.error is not None:
+        line, message = read.error
+        scan.problems.append(Problem(display, line, f"pandoc cannot read this file: {message}"))
+        return scan
+    scan.problems += [Problem(display, line, message) for line, message in read.problems]
+    for ident in read.ids:
+        scan.ids.setdefault(ident, 0)
+    return scan
+
+
 def check(path: Path, use_pandoc: bool = True) -> tuple[list[Problem], int]:
     """All problems under ``path`` and how many files were checked."""
     root = path if path.is_dir() else path.parent
@@ -288,14 +551,7 @@ def check(path: Path, use_pandoc: bool = True) -> tuple[list[Problem], int]:
     scans = []
     for file in files:
         display = file.relative_to(root).as_posix()
-        scan = scan_file(file, display)
-        if pandoc is not None and scan.text and file.suffix == ".qmd":
-            ids, error = pandoc_ids(pandoc, scan.text)
-            if ids is None:
-                scan.problems.append(Problem(display, 1, f"pandoc cannot read this file: {error}"))
-            else:
-                for ident in ids:
-                    scan.ids.setdefault(ident, 0)
+        scan = read_file(file, display, pandoc)
         scans.append((display, scan))
         problems += scan.problems
     owner: dict[str, tuple[str, int]] = {}
@@ -317,6 +573,9 @@ def check(path: Path, use_pandoc: bool = True) -> tuple[list[Problem], int]:
                     problems.append(Problem(display, line, f"link to {target}: {path_part} does not exist"))
                 continue
             target_scan = by_path.get(destination)
+            if target_scan is None and anchor and destination.suffix in (".qmd", ".ipynb") and destination.is_file():
+                # a document outside what is checked (a single file's neighbour): read it for its ids
+                target_scan = by_path[destination] = read_file(destination, path_part, pandoc)
             if anchor and target_scan is not None and anchor not in target_scan.ids:
                 problems.append(Problem(display, line, f"link to {target}: no #{anchor} in {path_part or 'this file'}"))
         for ref, line in scan.refs:

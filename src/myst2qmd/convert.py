@@ -340,6 +340,12 @@ class Converter:
         self.add(locator.abs(at), locator.abs(at), "\\", "list marker")
 
     def table(self, tokens: list[Token], index: int, view: View) -> None:
+        first = block_lines(tokens[index])[0] if tokens[index].map is not None else 0
+        above = view.line(first - 1) if first > 0 else ""
+        if above[container_prefix_len(above) :].strip():
+            # a table right under a paragraph line is that paragraph's text for pandoc
+            prefix = view.line(first)[: container_prefix_len(view.line(first))].rstrip()
+            self.add(view.abs(first), view.abs(first), prefix + "\n", "blank line before a table")
         for inline, locator in table_cell_locators(tokens, index, view):
             line = view.lineno(inline.map[0]) if inline.map else view.lineno(0)
             self.inline(inline, locator, line)
@@ -668,7 +674,7 @@ def convert_text(
         converter = Converter(ctx)
         edits = converter.document(source.text)
         out = apply_edits(source.text, edits)
-        check_untouched(source.text, edits, out)
+        check_untouched(source.text, out)
         if source.changed:
             out = source.rebuild(edits)
         if options.escape_fences:

@@ -1,8 +1,9 @@
 """Edits on the original text, and the one place they are applied.
 
-Every conversion is an :class:`Edit`: replace ``text[start:end]`` with ``new``. Keeping
-all changes as edits on the original makes the safety property checkable: every byte
-outside an edit is the byte the author wrote.
+Every conversion is an :class:`Edit`: replace ``text[start:end]`` with ``new``; every
+byte outside an edit is the byte the author wrote (:func:`apply_edits` copies it, and
+refuses edits that overlap). :func:`check_untouched` checks, by a route of its own, that no
+construct reached into code.
 """
 
 from __future__ import annotations
@@ -58,31 +59,45 @@ def apply_edits(source: str, edits: list[Edit]) -> str:
     return "".join(out)
 
 
-def untouched_spans(source: str, edits: list[Edit]) -> list[tuple[int, int]]:
-    """The spans of ``source`` that no edit covers, in order."""
-    spans = []
-    pos = 0
-    for edit in ordered_edits(edits):
-        if edit.start > pos:
-            spans.append((pos, edit.start))
-        pos = max(pos, edit.end)
-    if pos < len(source):
-        spans.append((pos, len(source)))
-    return spans
+def check_untouched(source: str, result: str) -> None:
+    """Assert that every code block of ``source`` outside a directive is in ``result``
+    byte-identical and in order (plain fences, ``~~~`` fences, indented code).
 
+    The blocks are read from the parser's tokens of ``source`` and found again in ``result``
+    by search, never from the edits that made ``result``: a construct whose edit reaches
+    into code fails here. Raises ``AssertionError`` naming the first block that changed.
 
-def check_untouched(source: str, edits: list[Edit], result: str) -> None:
-    """Assert the safety property: every untouched byte appears in order in ``result``.
-
-    Raises ``AssertionError`` naming the first span that moved or changed.
+    >>> check_untouched("A {ref}`x`.\\n\\n```py\\nx = 1\\n```\\n", "A @sec-x.\\n\\n```{.py}\\nx = 1\\n```\\n")
+    >>> check_untouched("```py\\nx = 1\\n```\\n", "```py\\nx = 2\\n```\\n")
+    Traceback (most recent call last):
+    AssertionError: line 2: the code block changed: 'x = 1\\n'
     """
+    if "```" not in source and "~~~" not in source and "\n    " not in source and "\n\t" not in source:
+        return
+    from .directives import directive_name, fence_content
+    from .parser import shared_parser
+    from .source import View
+
+    view = View.root(source)
     pos = 0
-    for start, end in untouched_spans(source, edits):
-        chunk = source[start:end]
-        found = result.find(chunk, pos)
+    for token in shared_parser().parse(source):
+        if token.map is None or token.type not in ("fence", "code_block"):
+            continue
+        first, end = token.map
+        if token.type == "fence":
+            if directive_name(token.info) is not None:
+                continue
+            close = fence_content(token, view)[1]
+            start, stop = view.abs(first + 1), view.abs(close) if close is not None else len(source)
+        else:
+            start, stop = view.abs(first), view.abs_line_end(end - 1)
+        body = source[start:stop]
+        if not body.strip():
+            continue
+        found = result.find(body, pos)
         if found < 0:
-            raise AssertionError(f"bytes {start}..{end} of the input changed: {chunk[:60]!r}")
-        pos = found + len(chunk)
+            raise AssertionError(f"line {first + 1 + (token.type == 'fence')}: the code block changed: {body[:60]!r}")
+        pos = found + len(body)
 
 
 class Normalized:
