@@ -220,7 +220,8 @@ class Converter:
         )
         start = view.abs(first, len(indent))
         stop = view.abs(end - 1, len(view.line(end - 1)))
-        self.add(start, stop, _indent(new, indent), token.type)
+        # new lines need the container's indentation too (a directive body's own is outside the view)
+        self.add(start, stop, _indent(new, view.prefix(first, len(indent))), token.type)
 
     def remove_lines(self, view: View, first: int, end: int, kind: str) -> None:
         """Remove lines ``first…end-1``; after a blank line, the blank lines after them go too."""
@@ -392,12 +393,18 @@ class Converter:
         fence = ":" * fence_len
         uses_fence = False
         first_line = directive.open_line
+        # what stands before the fence in the file (container indentation, "> "), and the part of
+        # it a div fence keeps: Pandoc reads ":::" only at its container's content column
+        full = view.prefix(first_line, len(directive.indent))
+        div_prefix = full[: len(full) - _trailing_spaces(full, directive.excess)]
         if rewrite.open is not None:
             uses_fence = FENCE in rewrite.open
             new_open = rewrite.open.replace(FENCE, fence)
-            start = view.abs(first_line, len(directive.indent))
+            prefix = div_prefix if uses_fence else full
+            start = view.abs(first_line, len(directive.indent)) - (len(full) - len(prefix))
             stop = (
-                view.abs(directive.body_first, 0)
+                # up to the body's first line, its container indentation included
+                view.abs(directive.body_first, 0) - len(view.prefix(directive.body_first))
                 if directive.body_first < view.nlines
                 else view.abs(view.nlines - 1, len(view.line(view.nlines - 1)))
             )
@@ -405,21 +412,21 @@ class Converter:
                 new_open = new_open.rstrip("\n")
             elif not new_open.endswith("\n") and new_open:
                 new_open += "\n"
-            new_open = _indent(new_open, directive.indent)
+            new_open = _indent(new_open, prefix)
             if uses_fence and first_line > 0 and view.line(first_line - 1).strip():
                 # Pandoc only opens a div after a blank line
-                new_open = "\n" + directive.indent + new_open
+                new_open = "\n" + prefix + new_open
             if directive.option_errors:
                 for err in directive.option_errors:
                     self.ctx.warn(directive.lineno, f"{{{directive.name}}}: {err}; options kept as a comment before it")
                 # before the construct, never inside it (inside a code cell it would be code)
                 raw = "\n".join(directive.raw_options).replace("-->", "--&gt;")
-                comment = _indent(
-                    f"<!-- {{{directive.name}}} options that could not be read:\n{raw}\n-->", directive.indent
-                )
-                new_open = comment + "\n" + directive.indent + new_open
+                comment = _indent(f"<!-- {{{directive.name}}} options that could not be read:\n{raw}\n-->", prefix)
+                new_open = comment + "\n" + prefix + new_open
             if new_open == "" and directive.body_first < view.nlines:
+                # the line goes; its container indentation stays for the body's first line
                 start = view.abs(first_line, 0)
+                stop = view.abs(directive.body_first, 0)
                 if rewrite.body is None and (first_line == 0 or not view.line(first_line - 1).strip()):
                     # after a blank line, the body's leading blank lines go with the fence
                     skip = 0
@@ -431,7 +438,9 @@ class Converter:
             start = view.abs(directive.body_first, 0)
             last = directive.body_first + len(directive.body_lines) - 1
             stop = view.abs(last, len(view.line(last)))
-            self.add(start, stop, _indent(rewrite.body, directive.indent, first=True), f"directive {directive.name}")
+            body = _indent(rewrite.body, full)
+            body = directive.indent + body if directive.indent and body[:1] not in ("", "\n") else body
+            self.add(start, stop, body, f"directive {directive.name}")
         if rewrite.prefix_body is not None:
             filled = [i for i, text in enumerate(directive.body_lines) if text.strip()]
             # blank lines before the first and after the last line of text stay unquoted
@@ -446,19 +455,24 @@ class Converter:
                     at, at, rewrite.prefix_body if view.line(line).strip() else rewrite.prefix_body.rstrip(), "quote"
                 )
         if rewrite.close is not None:
-            uses_fence = uses_fence or FENCE in rewrite.close
+            closes_div = FENCE in rewrite.close
+            uses_fence = uses_fence or closes_div
             new_close = rewrite.close.replace(FENCE, fence)
+            prefix = div_prefix if closes_div else full
             if directive.close_line is not None:
                 line = directive.close_line
                 src = view.line(line)
                 if new_close == "":
                     self.add(view.abs(line, 0), view.abs_line_end(line), "", f"directive {directive.name}")
                 else:
-                    start = view.abs(line, container_prefix_len(src))
+                    col = container_prefix_len(src)
+                    before = view.prefix(line, col)
+                    # the closing fence moves to the opening one's column, like the opening fence
+                    drop = len(before) - len(prefix) if closes_div and _only_spaces_after(before, prefix) else 0
                     self.add(
-                        start,
+                        view.abs(line, col) - drop,
                         view.abs(line, len(src)),
-                        _indent(new_close, directive.indent),
+                        _indent(new_close, prefix),
                         f"directive {directive.name}",
                     )
             else:
@@ -469,9 +483,7 @@ class Converter:
                 # after a final newline the close needs one of its own
                 after = "\n" if tail == "" else ""
                 if new_close:
-                    self.add(
-                        end, end, sep + directive.indent + _indent(new_close, directive.indent) + after, "unclosed"
-                    )
+                    self.add(end, end, sep + prefix + _indent(new_close, prefix) + after, "unclosed")
         return fence_len if uses_fence else inner
 
     def fragment(self, text: str, lineno: int) -> str:
@@ -492,8 +504,7 @@ class Converter:
         first, end = block_lines(token)
         marker = token.markup
         self.ctx.warn(view.lineno(first), "code fence never closed inside a directive; closed where the directive ends")
-        src = view.line(first)
-        indent = src[: container_prefix_len(src)]
+        indent = view.prefix(first, container_prefix_len(view.line(first)))
         tail = view.abs(end - 1, len(view.line(end - 1)))
         self.add(tail, tail, ("\n" if view.line(end - 1) else "") + indent + marker, "fence closed")
 
@@ -528,6 +539,19 @@ def _indent(text: str, indent: str, first: bool = False) -> str:
     out = [(indent + lines[0]) if first and lines[0] else lines[0]]
     out += [(indent + line) if line else line for line in lines[1:]]
     return "\n".join(out)
+
+
+def _trailing_spaces(prefix: str, at_most: int) -> int:
+    """How many of the last ``at_most`` characters of ``prefix`` are spaces (counted from the end)."""
+    count = 0
+    while count < at_most and count < len(prefix) and prefix[-1 - count] == " ":
+        count += 1
+    return count
+
+
+def _only_spaces_after(text: str, prefix: str) -> bool:
+    """``text`` is ``prefix`` followed by spaces only: ``"    "`` after ``"  "``; ``"> "`` after ``">"``."""
+    return text.startswith(prefix) and text[len(prefix) :].strip(" ") == ""
 
 
 def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> None:

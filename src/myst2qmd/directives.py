@@ -86,9 +86,18 @@ class Directive:
             return [str(c) for c in raw]
         return [c for c in re.split(r"[\s,]+", str(raw or "")) if c]
 
+    @property
+    def excess(self) -> int:
+        """Columns the fence stands right of its container's content column (where a ``:::`` belongs).
+
+        `` ```{note}`` indented by one space at the top of a chapter: 1.
+        """
+        own = int((self.token.meta or {}).get("excess", 0))
+        return own + (self.view.shift if self.token.level == 0 else 0)
+
     def sub_view(self) -> View | None:
         """The body as a view of its own, for re-parsing (MyST parses bodies as documents)."""
-        return self.view.sub(self.body_first, self.body_lines)
+        return self.view.sub(self.body_first, self.body_lines, shift=self.excess)
 
 
 def _parse_options(lines: list[str]) -> tuple[dict[str, Any], int, list[str]]:
