@@ -100,12 +100,41 @@ class Directive:
         return self.view.sub(self.body_first, self.body_lines, shift=self.excess)
 
 
+_YAML_FENCE = re.compile(r"^-{3,}\s*$")
+
+
+def _empty_options_block(lines: list[str]) -> int:
+    """Lines an empty option block takes at the head of a directive's content (0: none).
+
+    MyST reads ``---``, nothing or blank lines, ``---`` (also after blank lines, and a lone
+    ``---`` at the end) as options, none; left in the body, Pandoc would read the ``---``
+    lines as a YAML metadata block and fail on the whole chapter.
+
+    >>> _empty_options_block(["", "---", "", "---", "Data overview."]), _empty_options_block(["---", "x: 1", "---"])
+    (4, 0)
+    """
+    at = 0
+    while at < len(lines) and not lines[at].strip():
+        at += 1
+    if at == len(lines) or not _YAML_FENCE.match(lines[at]):
+        return 0
+    end = at + 1
+    while end < len(lines) and not lines[end].strip():
+        end += 1
+    if end == len(lines):
+        return end  # "---" and nothing after it
+    return end + 1 if _YAML_FENCE.match(lines[end]) else 0
+
+
 def _parse_options(lines: list[str]) -> tuple[dict[str, Any], int, list[str]]:
     """Options at the head of a directive's content: ``(options, lines used, errors)``."""
     errors: list[str] = []
-    if lines and lines[0].strip() == "---":
+    empty = _empty_options_block(lines)
+    if empty:
+        return {}, empty, errors
+    if lines and _YAML_FENCE.match(lines[0]):
         for end in range(1, len(lines)):
-            if lines[end].strip() == "---":
+            if _YAML_FENCE.match(lines[end]):
                 block = "\n".join(lines[1:end])
                 try:
                     data = yaml.safe_load(block) if block.strip() else {}
