@@ -381,6 +381,8 @@ class Converter:
                 return max(inner, len(token.markup))
             if view.depth > 0 and token.type == "fence":
                 self.close_code_fence(token, view)
+            if token.type == "fence":
+                self.code_fence_info(token, view)
             return 0
         inner = self.walk(body) if body is not None else 0
         rewrite = registry.directive(directive, self.ctx)
@@ -495,6 +497,18 @@ class Converter:
         view.first_lineno = lineno
         sub.walk(sub.parse(view))
         return apply_edits(text, sub.edits)
+
+    def code_fence_info(self, token: Token, view: View) -> None:
+        """```` ```python title="demo.py" ```` → ```` ```{.python filename="demo.py"} ````: Pandoc
+        reads no other words after a language (the fence would become inline code)."""
+        first = block_lines(token)[0]
+        src = view.line(first)
+        at = container_prefix_len(src) + len(token.markup)
+        if src[at - len(token.markup) : at] != token.markup:
+            return
+        new = registry.plain_fence_info(src[at:], self.ctx, view.lineno(first))
+        if new is not None:
+            self.add(view.abs(first, at), view.abs(first, len(src)), new, "code fence info")
 
     def close_code_fence(self, token: Token, view: View) -> None:
         """A code fence left open inside a directive ends with that directive's body (as in MyST);

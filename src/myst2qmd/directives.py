@@ -25,6 +25,15 @@ QUARTO_CELL_LANGUAGES = frozenset(
 )
 
 
+def is_class_name(name: str) -> bool:
+    """A name Pandoc reads in ``{.name}`` (and ``{#name}``): a letter, then letters, digits, ``-_:.``.
+
+    >>> is_class_name("callout-note"), is_class_name("Übung_1"), is_class_name("[a"), is_class_name("2col")
+    (True, True, False, False)
+    """
+    return bool(name) and name[0].isalpha() and all(c.isalnum() or c in "-_:." for c in name)
+
+
 def directive_name(info: str) -> str | None:
     """The directive name in a fence info string, or ``None`` for code and Pandoc attributes.
 
@@ -59,6 +68,8 @@ class Directive:
     marker: str
     option_errors: list[str] = field(default_factory=list)
     raw_options: list[str] = field(default_factory=list)
+    #: class names Pandoc cannot read, left out of the output (and reported)
+    invalid_classes: list[str] = field(default_factory=list)
 
     @property
     def lineno(self) -> int:
@@ -81,10 +92,23 @@ class Directive:
         return key in self.options
 
     def classes(self) -> list[str]:
+        """``:class: a b`` → ``["a", "b"]``; names Pandoc cannot read go to :attr:`invalid_classes`."""
         raw = self.options.get("class", "")
-        if isinstance(raw, list):
-            return [str(c) for c in raw]
-        return [c for c in re.split(r"[\s,]+", str(raw or "")) if c]
+        names = [str(c) for c in raw] if isinstance(raw, list) else re.split(r"[\s,]+", str(raw or ""))
+        return self.valid_classes(names)
+
+    def valid_classes(self, names: list[str]) -> list[str]:
+        """The names Pandoc reads as classes; the others are remembered in :attr:`invalid_classes`.
+
+        ``:class: [a, b`` gives ``[a`` and ``b``: ``{.[a .b}`` is no div for Pandoc, ``{.b}`` is.
+        """
+        valid = []
+        for name in names:
+            if is_class_name(name):
+                valid.append(name)
+            elif name and name not in self.invalid_classes:
+                self.invalid_classes.append(name)
+        return valid
 
     @property
     def excess(self) -> int:

@@ -24,7 +24,7 @@ import json
 import re
 
 from ..context import Context
-from ..directives import Directive
+from ..directives import Directive, is_class_name
 from .base import FENCE, Rewrite, attr_value, div_open, name_id
 
 
@@ -194,7 +194,7 @@ def grid_item(d: Directive, ctx: Context) -> Rewrite:
 
 def container(d: Directive, ctx: Context) -> Rewrite:
     """``{div}``/``{container}`` with classes → a div with those classes."""
-    classes = [f".{c}" for c in (d.argument.split() + d.classes())]
+    classes = [f".{c}" for c in d.valid_classes(d.argument.split()) + d.classes()]
     name = d.option("name")
     if name:
         classes.insert(0, f"#{ctx.labels[name].quarto_id if name in ctx.labels else name}")
@@ -263,6 +263,7 @@ def unknown(d: Directive, ctx: Context) -> Rewrite:
     ```` ```{foo} Arg ```` with ``:key: v`` → ``::: {.foo argument="Arg" key="v"}``.
     """
     name = re.sub(r"[^A-Za-z0-9_-]", "-", d.name)
+    name = name if is_class_name(name) else f"x-{name}"
     ctx.warn(d.lineno, f"unknown directive {{{d.name}}}: written as a fenced div ::: {{.{name}}}")
     ctx.count("unknown directive")
     parts = [name_id(d, ctx, "anchor"), f".{name}", *(f".{c}" for c in d.classes())]
