@@ -24,7 +24,15 @@ from .constructs.frontmatter import frontmatter_edits, read_kernel
 from .constructs.links import rewrite_link
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
-from .directives import Directive, container_prefix_len, directive_name, fence_content, read_directive
+from .directives import (
+    Directive,
+    block_prefix_len,
+    container_prefix_len,
+    continuation,
+    directive_name,
+    fence_content,
+    read_directive,
+)
 from .edits import Edit, Normalized, apply_edits, check_untouched
 from .parser import shared_parser
 from .source import View
@@ -211,17 +219,12 @@ class Converter:
         if new == "":
             self.remove_lines(view, first, end, token.type)
             return
-        src = view.line(first)
-        # the indentation, or a block quote's "> " markers, that every new line needs again
-        indent = (
-            src[: len(src) - len(src.lstrip(" \t>"))]
-            if src.lstrip(" \t").startswith(">")
-            else (src[: len(src) - len(src.lstrip(" \t"))])
-        )
-        start = view.abs(first, len(indent))
+        # the indentation, a block quote's "> " or a list item's "- " before the block: every new
+        # line needs it again (list markers as spaces; a directive body's own is outside the view)
+        lead = block_prefix_len(view.line(first))
+        start = view.abs(first, lead)
         stop = view.abs(end - 1, len(view.line(end - 1)))
-        # new lines need the container's indentation too (a directive body's own is outside the view)
-        self.add(start, stop, _indent(new, view.prefix(first, len(indent))), token.type)
+        self.add(start, stop, _indent(new, continuation(view.prefix(first, lead))), token.type)
 
     def remove_lines(self, view: View, first: int, end: int, kind: str) -> None:
         """Remove lines ``first…end-1``; after a blank line, the blank lines after them go too."""
@@ -282,6 +285,7 @@ class Converter:
             self.ctx.warn(lineno, "could not locate this paragraph's text in the file; its roles were left as they are")
             return
         content = token.content
+        before = len(self.edits)
         for child in token.children:
             if child.type not in registry.INLINE_TYPES:
                 continue
@@ -307,6 +311,22 @@ class Converter:
             self.substitute(token, locator, lineno)
         if linkify:
             self.linkify(token, locator)
+        self.keep_fence_like_lines(content, locator, self.edits[before:])
+
+    def keep_fence_like_lines(self, content: str, locator: InlineLocator, edits: list[Edit]) -> None:
+        """A paragraph line like ```` ```{note} a {math}`x` ```` is no fence (backticks in its info
+        string); once its role becomes ``$x$`` it would be one. Its first backtick is escaped."""
+        offset = 0
+        for line in content.split("\n"):
+            stripped = line.lstrip(" ")
+            at = offset + len(line) - len(stripped)
+            offset += len(line) + 1
+            if not stripped.startswith("```") or len(line) - len(stripped) > 3:
+                continue
+            start, end = locator.abs(at), locator.abs(at) + len(stripped)
+            touched = any(start <= e.start <= end or start <= e.end <= end for e in edits)
+            if touched and not any(e.start < start < e.end or e.start == start < e.end for e in edits):
+                self.add(start, start, "\\", "fence-like line")
 
     def linkify(self, token: Token, locator: InlineLocator) -> None:
         """A bare ``https://…`` in text → ``<https://…>`` (what MyST's linkify extension renders)."""
@@ -414,17 +434,18 @@ class Converter:
                 new_open = new_open.rstrip("\n")
             elif not new_open.endswith("\n") and new_open:
                 new_open += "\n"
-            new_open = _indent(new_open, prefix)
-            if uses_fence and first_line > 0 and view.line(first_line - 1).strip():
-                # Pandoc only opens a div after a blank line
+            rest = continuation(prefix)
+            new_open = _indent(new_open, rest)
+            if uses_fence and first_line > 0 and view.line(first_line - 1).strip() and rest == prefix:
+                # Pandoc only opens a div after a blank line (or as the first block of a list item)
                 new_open = "\n" + prefix + new_open
             if directive.option_errors:
                 for err in directive.option_errors:
                     self.ctx.warn(directive.lineno, f"{{{directive.name}}}: {err}; options kept as a comment before it")
                 # before the construct, never inside it (inside a code cell it would be code)
                 raw = "\n".join(directive.raw_options).replace("-->", "--&gt;")
-                comment = _indent(f"<!-- {{{directive.name}}} options that could not be read:\n{raw}\n-->", prefix)
-                new_open = comment + "\n" + prefix + new_open
+                comment = _indent(f"<!-- {{{directive.name}}} options that could not be read:\n{raw}\n-->", rest)
+                new_open = comment + "\n" + rest + new_open
             if new_open == "" and directive.body_first < view.nlines:
                 # the line goes; its container indentation stays for the body's first line
                 start = view.abs(first_line, 0)
@@ -440,7 +461,7 @@ class Converter:
             start = view.abs(directive.body_first, 0)
             last = directive.body_first + len(directive.body_lines) - 1
             stop = view.abs(last, len(view.line(last)))
-            body = _indent(rewrite.body, full)
+            body = _indent(rewrite.body, continuation(full))
             body = directive.indent + body if directive.indent and body[:1] not in ("", "\n") else body
             self.add(start, stop, body, f"directive {directive.name}")
         if rewrite.prefix_body is not None:
@@ -460,7 +481,7 @@ class Converter:
             closes_div = FENCE in rewrite.close
             uses_fence = uses_fence or closes_div
             new_close = rewrite.close.replace(FENCE, fence)
-            prefix = div_prefix if closes_div else full
+            rest = continuation(div_prefix if closes_div else full)
             if directive.close_line is not None:
                 line = directive.close_line
                 src = view.line(line)
@@ -470,11 +491,11 @@ class Converter:
                     col = container_prefix_len(src)
                     before = view.prefix(line, col)
                     # the closing fence moves to the opening one's column, like the opening fence
-                    drop = len(before) - len(prefix) if closes_div and _only_spaces_after(before, prefix) else 0
+                    drop = len(before) - len(rest) if closes_div and _only_spaces_after(before, rest) else 0
                     self.add(
                         view.abs(line, col) - drop,
                         view.abs(line, len(src)),
-                        _indent(new_close, prefix),
+                        _indent(new_close, rest),
                         f"directive {directive.name}",
                     )
             else:
@@ -485,7 +506,7 @@ class Converter:
                 # after a final newline the close needs one of its own
                 after = "\n" if tail == "" else ""
                 if new_close:
-                    self.add(end, end, sep + prefix + _indent(new_close, prefix) + after, "unclosed")
+                    self.add(end, end, sep + rest + _indent(new_close, rest) + after, "unclosed")
         return fence_len if uses_fence else inner
 
     def fragment(self, text: str, lineno: int) -> str:
@@ -518,7 +539,7 @@ class Converter:
         first, end = block_lines(token)
         marker = token.markup
         self.ctx.warn(view.lineno(first), "code fence never closed inside a directive; closed where the directive ends")
-        indent = view.prefix(first, container_prefix_len(view.line(first)))
+        indent = continuation(view.prefix(first, container_prefix_len(view.line(first))))
         tail = view.abs(end - 1, len(view.line(end - 1)))
         self.add(tail, tail, ("\n" if view.line(end - 1) else "") + indent + marker, "fence closed")
 

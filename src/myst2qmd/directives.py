@@ -194,6 +194,29 @@ def container_prefix_len(line: str) -> int:
     return len(line) - len(container_strip(line))
 
 
+_LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)")
+_BLOCK_PREFIX = re.compile(r"^(?:[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)))*[ \t]*")
+
+
+def block_prefix_len(line: str) -> int:
+    """How many leading characters of a block's first line are containers: indentation, ``>``, list markers.
+
+    >>> block_prefix_len("- $$"), block_prefix_len(" > 1. <img>")
+    (2, 6)
+    """
+    match = _BLOCK_PREFIX.match(line)
+    return match.end() if match else 0
+
+
+def continuation(prefix: str) -> str:
+    """What a new line needs to stay in the containers ``prefix`` opens: list markers as spaces.
+
+    >>> continuation("- "), continuation("> 1. "), continuation("   ")
+    ('  ', '>    ', '   ')
+    """
+    return _LIST_MARKER.sub(lambda m: " " * len(m.group()), prefix)
+
+
 def fence_content(token: Token, view: View) -> tuple[list[str], int | None]:
     """A fence's content lines (one per source line) and its closing line (``None``: never closed)."""
     first, end = block_lines(token)

@@ -65,6 +65,11 @@ _VERSION_TITLES = {
     "versionchanged": "Changed in version",
     "deprecated": "Deprecated since version",
 }
+#: admonitions that take no argument (docutils' BaseAdmonition, Sphinx's seealso and todo):
+#: MyST makes text on their directive line the first line of the body
+_NO_ARGUMENT = frozenset(
+    {"note", "tip", "hint", "seealso", "important", "attention", "warning", "caution", "danger", "error", "todo"}
+)
 #: options that need no carrying over (or are handled above)
 _KNOWN_OPTIONS = frozenset(
     {
@@ -97,6 +102,9 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
     dropdown = d.name == "dropdown" or "dropdown" in classes or d.flag("collapsible")
     extra_classes = [c for c in classes if c not in CALLOUT_KIND and c not in ("dropdown", "toggle", "simple")]
     title = d.argument
+    first_line = ""
+    if d.name in _NO_ARGUMENT:
+        first_line, title = title, ""
     if d.name in _VERSION_TITLES:
         title = f"{_VERSION_TITLES[d.name]} {d.argument}".strip()
     parts = [f".callout-{kind}"] + [f".{c}" for c in extra_classes]
@@ -120,11 +128,26 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
     if title:
         # a title is MyST too: roles and links in it convert like the body's
         title = " ".join(ctx.convert_fragment(title, d.lineno).split())
-        heading = f"## {title}" if dropdown else f"**{title}**"
+        heading = f"## {title}" if dropdown or not can_embolden(title) else f"**{title}**"
         open_ += f"\n{heading}\n"
         if has_body and d.body_lines[0].strip():
             open_ += "\n"
+    if first_line:
+        # the body's first line, joined to the paragraph below it as MyST joins it
+        open_ += ctx.convert_fragment(first_line, d.lineno).strip() + "\n"
     return Rewrite(open=open_, close=FENCE)
+
+
+def can_embolden(title: str) -> bool:
+    """Does ``**title**`` read as one bold title? Not with bold inside, or a lone ``*``.
+
+    A title that cannot be bold becomes the callout's heading (Quarto's callout title), so
+    its markup survives: ``Titel mit **fett** Wort`` → ``## Titel mit **fett** Wort``.
+
+    >>> can_embolden("Frage 1"), can_embolden("Mit *kursiv*"), can_embolden("Mit **fett**"), can_embolden("a*b")
+    (True, True, False, False)
+    """
+    return "**" not in title and "__" not in title and title.count("*") % 2 == 0 and not title.endswith("\\")
 
 
 DIRECTIVES = {name: admonition for name in CALLOUT_KIND}
