@@ -19,7 +19,7 @@ from markdown_it.token import Token
 from . import labels as labelmod
 from .adapter import InlineLocator, block_lines, link_destination, table_cell_locators
 from .constructs import registry
-from .constructs.base import FENCE, Role
+from .constructs.base import FENCE, Role, link_target
 from .constructs.frontmatter import frontmatter_edits, read_kernel
 from .constructs.links import rewrite_link
 from .constructs.math import label_from_amsmath
@@ -369,7 +369,7 @@ class Converter:
             self.add(locator.abs(span[0]), locator.abs(span[1]), rewrite.whole, "link")
         elif rewrite.target is not None and rewrite.target != target:
             bracketed = content[destination[0] - 1 : destination[0]] == "<"
-            new = f"<{rewrite.target}>" if " " in rewrite.target and not bracketed else rewrite.target
+            new = rewrite.target if bracketed else link_target(rewrite.target)
             self.add(locator.abs(destination[0]), locator.abs(destination[1]), new, "link")
 
     def substitute(self, token: Token, locator: InlineLocator, lineno: int) -> None:

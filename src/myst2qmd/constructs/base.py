@@ -10,8 +10,10 @@ A role function maps a :class:`Role` to the Quarto text that replaces it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from ..context import Context
 from ..directives import Directive
@@ -64,6 +66,22 @@ def attr_value(text: str) -> str:
     '"a \\\\"b\\\\""'
     """
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def link_target(href: str) -> str:
+    """A link destination as Markdown must write it: ``<…>`` around one with spaces or parentheses.
+
+    CommonMark (and so our own reading, and the segments a translation engine sees) ends a
+    bare destination at a space; ``<…>`` holds the path as it is.
+
+    >>> link_target("a.qmd#sec-x"), link_target("Kapitel Eins/Übung 1.qmd"), link_target("a <b>.qmd")
+    ('a.qmd#sec-x', '<Kapitel Eins/Übung 1.qmd>', 'a%20%3Cb%3E.qmd')
+    """
+    if not re.search(r"[\s()<>]", href):
+        return href
+    if re.search(r"[<>\n]", href):
+        return quote(href, safe="/#:?&=%@!$'*+,;~()")
+    return f"<{href}>"
 
 
 def name_id(d: Directive, ctx: Context, kind: str) -> str:
