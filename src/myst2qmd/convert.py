@@ -411,7 +411,7 @@ class Converter:
             last = directive.close_line if directive.close_line is not None else view.nlines - 1
             self.remove_lines(view, directive.open_line, last + 1, f"directive {directive.name}")
             return 0
-        fence_len = max(3, inner + 1)
+        fence_len = max(3, inner + 1, _colons_in_code(body) + 1)
         fence = ":" * fence_len
         uses_fence = False
         first_line = directive.open_line
@@ -461,9 +461,11 @@ class Converter:
             start = view.abs(directive.body_first, 0)
             last = directive.body_first + len(directive.body_lines) - 1
             stop = view.abs(last, len(view.line(last)))
-            body = _indent(rewrite.body, continuation(full))
-            body = directive.indent + body if directive.indent and body[:1] not in ("", "\n") else body
-            self.add(start, stop, body, f"directive {directive.name}")
+            new_body = _indent(rewrite.body, continuation(full))
+            # the first line's own indentation is replaced too (a list marker stays on the opening line)
+            lead = continuation(directive.indent)
+            new_body = lead + new_body if lead and new_body[:1] not in ("", "\n") else new_body
+            self.add(start, stop, new_body, f"directive {directive.name}")
         if rewrite.prefix_body is not None:
             filled = [i for i, text in enumerate(directive.body_lines) if text.strip()]
             # blank lines before the first and after the last line of text stay unquoted
@@ -500,8 +502,11 @@ class Converter:
                     )
             else:
                 self.ctx.warn(directive.lineno, f"{{{directive.name}}} is never closed; closed at the end of the file")
-                end = view.abs(view.nlines - 1, len(view.line(view.nlines - 1)))
-                tail = view.line(view.nlines - 1)
+                # at the end of the file, or of the list item or quote the fence ran to the end of
+                last = min(block_lines(directive.token)[1], view.nlines) - 1
+                last = view.nlines - 1 if last >= view.nlines - 2 else last
+                end = view.abs(last, len(view.line(last)))
+                tail = view.line(last)
                 sep = "" if tail == "" else "\n"
                 # after a final newline the close needs one of its own
                 after = "\n" if tail == "" else ""
@@ -574,6 +579,24 @@ def _indent(text: str, indent: str, first: bool = False) -> str:
     out = [(indent + lines[0]) if first and lines[0] else lines[0]]
     out += [(indent + line) if line else line for line in lines[1:]]
     return "\n".join(out)
+
+
+_COLON_RUN = re.compile(r"^[ \t>]*(:{3,})")
+
+
+def _colons_in_code(body: Parsed | None) -> int:
+    """The longest ``:::`` run starting a line of code in ``body``: a div around it must be longer,
+    or our own reading (colon fences know no code) would close the div inside the code."""
+    if body is None:
+        return 0
+    runs = [
+        len(match.group(1))
+        for index, token in enumerate(body.tokens)
+        if token.type == "fence" and index not in body.directives
+        for match in map(_COLON_RUN.match, token.content.split("\n"))
+        if match
+    ]
+    return max(runs, default=0)
 
 
 def _trailing_spaces(prefix: str, at_most: int) -> int:
