@@ -245,7 +245,7 @@ def literal(d: Directive, ctx: Context) -> Rewrite:
 def _attr_key(key: str) -> str:
     """An option name as a Pandoc attribute key (``:2col:`` → ``x-2col``)."""
     key = re.sub(r"[^\w-]", "-", key)
-    return key if re.fullmatch(r"[A-Za-z_][\w-]*", key) else f"x-{key}"
+    return key if is_class_name(key) else f"x-{key}"
 
 
 def _attr_text(value: object) -> str:
