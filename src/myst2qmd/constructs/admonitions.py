@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from ..context import Context
 from ..directives import Directive
-from .base import FENCE, Rewrite, attr_value, div_open
+from .base import FENCE, Rewrite, attr_value, can_embolden, div_open
 
 #: MyST admonition → Quarto callout kind (Quarto has note, tip, warning, caution, important)
 CALLOUT_KIND = {
@@ -136,18 +136,6 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
         # the body's first line, joined to the paragraph below it as MyST joins it
         open_ += ctx.convert_fragment(first_line, d.lineno).strip() + "\n"
     return Rewrite(open=open_, close=FENCE)
-
-
-def can_embolden(title: str) -> bool:
-    """Does ``**title**`` read as one bold title? Not with bold inside, or a lone ``*``.
-
-    A title that cannot be bold becomes the callout's heading (Quarto's callout title), so
-    its markup survives: ``Titel mit **fett** Wort`` → ``## Titel mit **fett** Wort``.
-
-    >>> can_embolden("Frage 1"), can_embolden("Mit *kursiv*"), can_embolden("Mit **fett**"), can_embolden("a*b")
-    (True, True, False, False)
-    """
-    return "**" not in title and "__" not in title and title.count("*") % 2 == 0 and not title.endswith("\\")
 
 
 DIRECTIVES = {name: admonition for name in CALLOUT_KIND}

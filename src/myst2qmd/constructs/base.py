@@ -84,6 +84,31 @@ def link_target(href: str) -> str:
     return f"<{href}>"
 
 
+def can_embolden(title: str) -> bool:
+    """Does ``**title**`` read as one bold title? Not with bold inside, or a lone ``*``.
+
+    A title that cannot be bold becomes the callout's heading (Quarto's callout title), so
+    its markup survives: ``Titel mit **fett** Wort`` → ``## Titel mit **fett** Wort``.
+
+    >>> can_embolden("Frage 1"), can_embolden("Mit *kursiv*"), can_embolden("Mit **fett**"), can_embolden("a*b")
+    (True, True, False, False)
+    """
+    return "**" not in title and "__" not in title and title.count("*") % 2 == 0 and not title.endswith("\\")
+
+
+def bold(text: str) -> str:
+    """``text`` in bold, also when it holds bold itself (``__…__`` around ``**…**``).
+
+    >>> bold("Karte"), bold("Karte mit **fett**"), bold("a__b **c**")
+    ('**Karte**', '__Karte mit **fett**__', 'a__b **c**')
+    """
+    if can_embolden(text):
+        return f"**{text}**"
+    if "__" not in text and "_" not in (text[:1], text[-1:]) and not text.endswith("\\"):
+        return f"__{text}__"
+    return text
+
+
 def name_id(d: Directive, ctx: Context, kind: str) -> str:
     """``#id`` for a directive's ``:name:`` as the label table spells it (else mapped as ``kind``), or ``""``.
 

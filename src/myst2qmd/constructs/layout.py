@@ -25,14 +25,14 @@ import re
 
 from ..context import Context
 from ..directives import Directive, is_class_name
-from .base import FENCE, Rewrite, attr_value, div_open, name_id
+from .base import FENCE, Rewrite, attr_value, bold, div_open, name_id
 
 
 def _title_block(title: str, d: Directive) -> str:
     if not title:
         return ""
     tail = "\n" if d.body_lines and d.body_lines[0].strip() else ""
-    return f"\n**{title}**\n{tail}"
+    return f"\n{bold(title)}\n{tail}"
 
 
 def _report_unused(d: Directive, ctx: Context, used: set[str]) -> None:
@@ -155,7 +155,7 @@ def _card_like(d: Directive, ctx: Context, parts: list[str]) -> Rewrite:
     header = d.option("header").strip()
     footer = d.option("footer").strip()
     open_ = div_open(*parts) + "\n"
-    heads = [f"**{title}**" if title else "", header]
+    heads = [bold(title) if title else "", header]
     block = "\n\n".join(h for h in heads if h)
     if block:
         tail = "\n" if d.body_lines and d.body_lines[0].strip() else ""
@@ -203,7 +203,7 @@ def container(d: Directive, ctx: Context) -> Rewrite:
 
 def rubric(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("rubric")
-    return Rewrite(open=f"**{d.argument}**\n", close="")
+    return Rewrite(open=f"{bold(d.argument)}\n", close="")
 
 
 def removed(d: Directive, ctx: Context) -> Rewrite:
