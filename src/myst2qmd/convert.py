@@ -529,7 +529,7 @@ class Converter:
         reads no other words after a language (the fence would become inline code)."""
         first = block_lines(token)[0]
         src = view.line(first)
-        at = container_prefix_len(src) + len(token.markup)
+        at = block_prefix_len(src) + len(token.markup)
         if src[at - len(token.markup) : at] != token.markup:
             return
         new = registry.plain_fence_info(src[at:], self.ctx, view.lineno(first))
@@ -571,14 +571,12 @@ def heading_slug(title: str) -> str:
     return text.replace(" ", "-")
 
 
-def _indent(text: str, indent: str, first: bool = False) -> str:
-    """Indent every line after the first (or every line) of ``text`` with ``indent``."""
+def _indent(text: str, indent: str) -> str:
+    """Indent every line after the first of ``text`` with ``indent`` (blank lines stay empty)."""
     if not indent:
         return text
     lines = text.split("\n")
-    out = [(indent + lines[0]) if first and lines[0] else lines[0]]
-    out += [(indent + line) if line else line for line in lines[1:]]
-    return "\n".join(out)
+    return "\n".join(lines[:1] + [(indent + line) if line else line for line in lines[1:]])
 
 
 _COLON_RUN = re.compile(r"^[ \t>]*(:{3,})")
