@@ -152,11 +152,21 @@ def test_top_level_indented_directives_are_divs(indent: int, directive: str) -> 
     assert len(summary.divs) == 1 and summary.text.startswith("Absatz.")
 
 
-def test_nested_indented_directives_are_divs() -> None:
-    text = "  ::::{admonition} Aussen\n  Text.\n\n    :::{tip}\n  Innen.\n    :::\n  ::::\n"
+def test_nested_indented_directives_are_divs_and_their_bodies_move_with_them() -> None:
+    text = "  ::::{admonition} Aussen\n  Text.\n\n    :::{tip}\n    Innen.\n\n        code\n    :::\n  ::::\n"
     result = convert_text(text).text
-    assert [d[1] for d in summarize(result).divs] == [["callout-note"], ["callout-tip"]]
+    summary = summarize(result)
+    assert [d[1] for d in summary.divs] == [["callout-note"], ["callout-tip"]]
+    assert summary.code_blocks == [([], "code")]  # indented code in MyST, byte for byte
+    assert "Innen." in summary.text and ":::" not in summary.text
     assert convert_text(result).text == result
+
+
+def test_a_body_line_another_construct_rewrites_keeps_its_indentation() -> None:
+    text = " ```{note}\n $$\n a\n $$ (eq-a)\n\n Text {math}`x`.\n ```\n"
+    result = convert_text(text).text
+    assert result == '::: {.callout-note appearance="simple"}\n$$\n a\n $$ {#eq-a}\n\nText $x$.\n:::\n'
+    assert summarize(result).display_math == ["\n a\n "]
 
 
 # -- case 30 -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -457,6 +458,9 @@ class Converter:
                         skip += 1
                     stop = view.abs(directive.body_first + skip, 0)
             self.add(start, stop, new_open, f"directive {directive.name}")
+        moved = len(full) - len(div_prefix)
+        if uses_fence and moved and body is not None and rewrite.body is None:
+            self.dedent_body(body.view, continuation(div_prefix), moved)
         if rewrite.body is not None and directive.body_lines:
             start = view.abs(directive.body_first, 0)
             last = directive.body_first + len(directive.body_lines) - 1
@@ -514,6 +518,22 @@ class Converter:
                     self.add(end, end, sep + rest + _indent(new_close, rest) + after, "unclosed")
         return fence_len if uses_fence else inner
 
+    def dedent_body(self, body: View, rest: str, moved: int) -> None:
+        """The body moves left with the div fence, so it stands to the div as it stood to the
+        fence in MyST (``    code`` stays indented code, a nested fence stays at the div's column).
+
+        Lines another edit rewrites keep their indentation (see :func:`without_clashing_dedents`).
+        """
+        for line in range(body.nlines):
+            if not body.line(line).strip():
+                continue
+            before = body.prefix(line)
+            if _only_spaces_after(before, rest):
+                cut = min(moved, len(before) - len(rest))
+                if cut:
+                    at = body.abs(line, 0)
+                    self.add(at - cut, at, "", DEDENT)
+
     def fragment(self, text: str, lineno: int) -> str:
         """Convert a piece of MyST (a table cell, a caption) with this document's labels."""
         if not text:
@@ -522,7 +542,7 @@ class Converter:
         view = View.root(text)
         view.first_lineno = lineno
         sub.walk(sub.parse(view))
-        return apply_edits(text, sub.edits)
+        return apply_edits(text, without_clashing_dedents(sub.edits))
 
     def code_fence_info(self, token: Token, view: View) -> None:
         """```` ```python title="demo.py" ```` → ```` ```{.python filename="demo.py"} ````: Pandoc
@@ -557,7 +577,30 @@ class Converter:
         read_kernel(parsed.tokens, self.ctx)
         self.walk(parsed)
         self.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, self.edits))
+        self.edits = without_clashing_dedents(self.edits)
         return self.edits
+
+
+DEDENT = "dedent"
+
+
+def without_clashing_dedents(edits: list[Edit]) -> list[Edit]:
+    """The edits without the body dedents that fall inside another edit (a block rewritten whole)."""
+    others = sorted((e for e in edits if e.kind != DEDENT), key=lambda e: e.start)
+    starts = [e.start for e in others]
+    # the furthest end of any edit starting at or before each position
+    reach: list[int] = []
+    for e in others:
+        reach.append(max(e.end, reach[-1]) if reach else e.end)
+    kept = [e for e in edits if e.kind != DEDENT]
+    for e in edits:
+        if e.kind != DEDENT:
+            continue
+        i = bisect_left(starts, e.end) - 1  # edits starting before this dedent ends
+        if i >= 0 and reach[i] > e.start:
+            continue
+        kept.append(e)
+    return kept
 
 
 def heading_slug(title: str) -> str:

@@ -116,12 +116,11 @@ class Directive:
 
         `` ```{note}`` indented by one space at the top of a chapter: 1.
         """
-        own = int((self.token.meta or {}).get("excess", 0))
-        return own + (self.view.shift if self.token.level == 0 else 0)
+        return int((self.token.meta or {}).get("excess", 0))
 
     def sub_view(self) -> View | None:
         """The body as a view of its own, for re-parsing (MyST parses bodies as documents)."""
-        return self.view.sub(self.body_first, self.body_lines, shift=self.excess)
+        return self.view.sub(self.body_first, self.body_lines)
 
 
 _YAML_FENCE = re.compile(r"^-{3,}\s*$")

@@ -36,9 +36,6 @@ class View:
     depth: int = 0
     #: the whole original text (of the root view) the absolute offsets point into
     source: str | None = None
-    #: columns by which this view's column 0 stands right of the content column of the
-    #: container its top-level blocks are in (a directive body indented past its list item)
-    shift: int = 0
 
     def __post_init__(self) -> None:
         if not self.starts:
@@ -101,7 +98,7 @@ class View:
         source = self.source if self.source is not None else self.text
         return source[source.rfind("\n", 0, at) + 1 : at]
 
-    def sub(self, first_line: int, body_lines: list[str], shift: int = 0) -> View | None:
+    def sub(self, first_line: int, body_lines: list[str]) -> View | None:
         """The view of ``body_lines``, which stand for lines ``first_line…`` of this view.
 
         Each body line must be a suffix of its source line (markdown-it only strips
@@ -126,5 +123,4 @@ class View:
             first_lineno=self.lineno(first_line),
             depth=self.depth + 1,
             source=self.source,
-            shift=shift,
         )
