@@ -169,6 +169,23 @@ def test_a_body_line_another_construct_rewrites_keeps_its_indentation() -> None:
     assert summarize(result).display_math == ["\n a\n "]
 
 
+@pytest.mark.parametrize(
+    ("text", "kinds_in_order"),
+    [
+        (">  ```{note}\n<!-- c -->\n", ["BlockQuote", "RawBlock"]),
+        (">  ```{note}\n## Titel\n", ["BlockQuote", "Header"]),
+        ("1. Punkt\n   :::{tip}\n\nText.\n", ["OrderedList", "Para"]),
+        ("- Punkt\n\n   ```{admonition} Titel\nText.\n", ["BulletList", "Para"]),
+    ],
+)
+def test_unclosed_directive_in_a_list_item_or_quote_closes_where_it_ends(text: str, kinds_in_order: list[str]) -> None:
+    result = convert_text(text, path="k.md")
+    assert [b["t"] for b in read_ast(result.text)["blocks"]] == kinds_in_order
+    assert sum(el["t"] == "Div" for el in walk(read_ast(result.text)["blocks"])) == 1
+    assert "closed where its list item or quote ends" in result.warnings[0].message
+    assert convert_text(result.text).text == result.text
+
+
 # -- case 30 -------------------------------------------------------------------------------------
 _FENCE_LIKE = [
     "```{math}",

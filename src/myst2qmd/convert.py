@@ -425,13 +425,17 @@ class Converter:
             new_open = rewrite.open.replace(FENCE, fence)
             prefix = div_prefix if uses_fence else full
             start = view.abs(first_line, len(directive.indent)) - (len(full) - len(prefix))
-            stop = (
-                # up to the body's first line, its container indentation included
-                view.abs(directive.body_first, 0) - len(view.prefix(directive.body_first))
-                if directive.body_first < view.nlines
-                else view.abs(view.nlines - 1, len(view.line(view.nlines - 1)))
+            # an unclosed fence whose list item or quote ends with its opening line has no body
+            no_body = directive.body_first >= view.nlines or (
+                directive.close_line is None and directive.body_first >= block_lines(directive.token)[1]
             )
-            if directive.body_first >= view.nlines:
+            stop = (
+                view.abs(first_line, len(view.line(first_line)))
+                if no_body
+                # up to the body's first line, its container indentation included
+                else view.abs(directive.body_first, 0) - len(view.prefix(directive.body_first))
+            )
+            if no_body:
                 new_open = new_open.rstrip("\n")
             elif not new_open.endswith("\n") and new_open:
                 new_open += "\n"
@@ -447,7 +451,7 @@ class Converter:
                 raw = "\n".join(directive.raw_options).replace("-->", "--&gt;")
                 comment = _indent(f"<!-- {{{directive.name}}} options that could not be read:\n{raw}\n-->", rest)
                 new_open = comment + "\n" + rest + new_open
-            if new_open == "" and directive.body_first < view.nlines:
+            if new_open == "" and not no_body:
                 # the line goes; its container indentation stays for the body's first line
                 start = view.abs(first_line, 0)
                 stop = view.abs(directive.body_first, 0)
@@ -505,15 +509,17 @@ class Converter:
                         f"directive {directive.name}",
                     )
             else:
-                self.ctx.warn(directive.lineno, f"{{{directive.name}}} is never closed; closed at the end of the file")
                 # at the end of the file, or of the list item or quote the fence ran to the end of
                 last = min(block_lines(directive.token)[1], view.nlines) - 1
                 last = view.nlines - 1 if last >= view.nlines - 2 else last
+                where = "at the end of the file" if last == view.nlines - 1 else "where its list item or quote ends"
+                self.ctx.warn(directive.lineno, f"{{{directive.name}}} is never closed; closed {where}")
                 end = view.abs(last, len(view.line(last)))
                 tail = view.line(last)
                 sep = "" if tail == "" else "\n"
-                # after a final newline the close needs one of its own
-                after = "\n" if tail == "" else ""
+                # after a final newline the close needs one of its own; before the line that ended
+                # the list item or quote, a blank line (Pandoc would read that line into the item)
+                after = "\n" if tail == "" or last < view.nlines - 1 else ""
                 if new_close:
                     self.add(end, end, sep + rest + _indent(new_close, rest) + after, "unclosed")
         return fence_len if uses_fence else inner
