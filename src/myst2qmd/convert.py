@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_left
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from markdown_it.token import Token
 from . import labels as labelmod
 from .adapter import InlineLocator, block_lines, link_destination, table_cell_locators
 from .constructs import registry
-from .constructs.base import FENCE, Role
+from .constructs.base import FENCE, Role, link_target
 from .constructs.blocks import (
     ANCHORED_BLOCKS,
     WRAPPED_BLOCKS,
@@ -34,7 +35,15 @@ from .constructs.frontmatter import frontmatter_edits, read_kernel, read_substit
 from .constructs.links import rewrite_link
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
-from .directives import Directive, container_prefix_len, directive_name, fence_content, read_directive
+from .directives import (
+    Directive,
+    block_prefix_len,
+    container_prefix_len,
+    continuation,
+    directive_name,
+    fence_content,
+    read_directive,
+)
 from .edits import Edit, Normalized, apply_edits, check_untouched
 from .parser import shared_parser
 from .source import View
@@ -225,16 +234,12 @@ class Converter:
         if new == "":
             self.remove_lines(view, first, end, token.type)
             return
-        src = view.line(first)
-        # the indentation, or a block quote's "> " markers, that every new line needs again
-        indent = (
-            src[: len(src) - len(src.lstrip(" \t>"))]
-            if src.lstrip(" \t").startswith(">")
-            else (src[: len(src) - len(src.lstrip(" \t"))])
-        )
-        start = view.abs(first, len(indent))
+        # the indentation, a block quote's "> " or a list item's "- " before the block: every new
+        # line needs it again (list markers as spaces; a directive body's own is outside the view)
+        lead = block_prefix_len(view.line(first))
+        start = view.abs(first, lead)
         stop = view.abs(end - 1, len(view.line(end - 1)))
-        self.add(start, stop, _indent(new, indent), token.type)
+        self.add(start, stop, _indent(new, continuation(view.prefix(first, lead))), token.type)
 
     def remove_lines(self, view: View, first: int, end: int, kind: str) -> None:
         """Remove lines ``first…end-1``; after a blank line, the blank lines after them go too."""
@@ -362,6 +367,7 @@ class Converter:
             self.ctx.warn(lineno, "could not locate this paragraph's text in the file; its roles were left as they are")
             return
         content = token.content
+        before = len(self.edits)
         for child in token.children:
             if child.type not in registry.INLINE_TYPES:
                 continue
@@ -387,6 +393,22 @@ class Converter:
             self.substitute(token, locator, lineno)
         if linkify:
             self.linkify(token, locator)
+        self.keep_fence_like_lines(content, locator, self.edits[before:])
+
+    def keep_fence_like_lines(self, content: str, locator: InlineLocator, edits: list[Edit]) -> None:
+        """A paragraph line like ```` ```{note} a {math}`x` ```` is no fence (backticks in its info
+        string); once its role becomes ``$x$`` it would be one. Its first backtick is escaped."""
+        offset = 0
+        for line in content.split("\n"):
+            stripped = line.lstrip(" ")
+            at = offset + len(line) - len(stripped)
+            offset += len(line) + 1
+            if not stripped.startswith("```") or len(line) - len(stripped) > 3:
+                continue
+            start, end = locator.abs(at), locator.abs(at) + len(stripped)
+            touched = any(start <= e.start <= end or start <= e.end <= end for e in edits)
+            if touched and not any(e.start < start < e.end or e.start == start < e.end for e in edits):
+                self.add(start, start, "\\", "fence-like line")
 
     def linkify(self, token: Token, locator: InlineLocator) -> None:
         """A bare ``https://…`` in text → ``<https://…>`` (what MyST's linkify extension renders)."""
@@ -429,7 +451,7 @@ class Converter:
             self.add(locator.abs(span[0]), locator.abs(span[1]), rewrite.whole, "link")
         elif rewrite.target is not None and rewrite.target != target:
             bracketed = content[destination[0] - 1 : destination[0]] == "<"
-            new = f"<{rewrite.target}>" if " " in rewrite.target and not bracketed else rewrite.target
+            new = rewrite.target if bracketed else link_target(rewrite.target)
             self.add(locator.abs(destination[0]), locator.abs(destination[1]), new, "link")
 
     def substitute(self, token: Token, locator: InlineLocator, lineno: int) -> None:
@@ -461,6 +483,8 @@ class Converter:
                 return max(inner, len(token.markup))
             if view.depth > 0 and token.type == "fence":
                 self.close_code_fence(token, view)
+            if token.type == "fence":
+                self.code_fence_info(token, view)
             return 0
         inner = self.walk(body) if body is not None else 0
         rewrite = registry.directive(directive, self.ctx)
@@ -469,38 +493,49 @@ class Converter:
             last = directive.close_line if directive.close_line is not None else view.nlines - 1
             self.remove_lines(view, directive.open_line, last + 1, f"directive {directive.name}")
             return 0
-        fence_len = max(3, inner + 1)
+        fence_len = max(3, inner + 1, _colons_in_code(body) + 1)
         fence = ":" * fence_len
         uses_fence = False
         first_line = directive.open_line
+        # what stands before the fence in the file (container indentation, "> "), and the part of
+        # it a div fence keeps: Pandoc reads ":::" only at its container's content column
+        full = view.prefix(first_line, len(directive.indent))
+        div_prefix = full[: len(full) - _trailing_spaces(full, directive.excess)]
         if rewrite.open is not None:
             uses_fence = FENCE in rewrite.open
             new_open = rewrite.open.replace(FENCE, fence)
-            start = view.abs(first_line, len(directive.indent))
-            stop = (
-                view.abs(directive.body_first, 0)
-                if directive.body_first < view.nlines
-                else view.abs(view.nlines - 1, len(view.line(view.nlines - 1)))
+            prefix = div_prefix if uses_fence else full
+            start = view.abs(first_line, len(directive.indent)) - (len(full) - len(prefix))
+            # an unclosed fence whose list item or quote ends with its opening line has no body
+            no_body = directive.body_first >= view.nlines or (
+                directive.close_line is None and directive.body_first >= block_lines(directive.token)[1]
             )
-            if directive.body_first >= view.nlines:
+            stop = (
+                view.abs(first_line, len(view.line(first_line)))
+                if no_body
+                # up to the body's first line, its container indentation included
+                else view.abs(directive.body_first, 0) - len(view.prefix(directive.body_first))
+            )
+            if no_body:
                 new_open = new_open.rstrip("\n")
             elif not new_open.endswith("\n") and new_open:
                 new_open += "\n"
-            new_open = _indent(new_open, directive.indent)
-            if uses_fence and first_line > 0 and needs_blank_before(view, first_line):
-                # Pandoc only opens a div after a blank line
-                new_open = "\n" + directive.indent + new_open
+            rest = continuation(prefix)
+            new_open = _indent(new_open, rest)
+            if uses_fence and first_line > 0 and needs_blank_before(view, first_line) and rest == prefix:
+                # Pandoc only opens a div after a blank line (or as the first block of a list item)
+                new_open = "\n" + prefix + new_open
             if directive.option_errors:
                 for err in directive.option_errors:
                     self.ctx.warn(directive.lineno, f"{{{directive.name}}}: {err}; options kept as a comment before it")
                 # before the construct, never inside it (inside a code cell it would be code)
                 raw = "\n".join(directive.raw_options).replace("-->", "--&gt;")
-                comment = _indent(
-                    f"<!-- {{{directive.name}}} options that could not be read:\n{raw}\n-->", directive.indent
-                )
-                new_open = comment + "\n" + directive.indent + new_open
-            if new_open == "" and directive.body_first < view.nlines:
+                comment = _indent(f"<!-- {{{directive.name}}} options that could not be read:\n{raw}\n-->", rest)
+                new_open = comment + "\n" + rest + new_open
+            if new_open == "" and not no_body:
+                # the line goes; its container indentation stays for the body's first line
                 start = view.abs(first_line, 0)
+                stop = view.abs(directive.body_first, 0)
                 if rewrite.body is None and (first_line == 0 or not view.line(first_line - 1).strip()):
                     # after a blank line, the body's leading blank lines go with the fence
                     skip = 0
@@ -508,17 +543,23 @@ class Converter:
                         skip += 1
                     stop = view.abs(directive.body_first + skip, 0)
             self.add(start, stop, new_open, f"directive {directive.name}")
+        moved = len(full) - len(div_prefix)
+        if uses_fence and moved and body is not None and rewrite.body is None:
+            self.dedent_body(body.view, continuation(div_prefix), moved)
         if rewrite.body is not None and directive.body_lines:
             start = view.abs(directive.body_first, 0)
             last = directive.body_first + len(directive.body_lines) - 1
             stop = view.abs(last, len(view.line(last)))
-            self.add(start, stop, _indent(rewrite.body, directive.indent, first=True), f"directive {directive.name}")
+            new_body = _indent(rewrite.body, continuation(full))
+            # the first line's own indentation is replaced too (a list marker stays on the opening line)
+            lead = continuation(directive.indent)
+            new_body = lead + new_body if lead and new_body[:1] not in ("", "\n") else new_body
+            self.add(start, stop, new_body, f"directive {directive.name}")
         for n, text in rewrite.inserts:
             at = view.abs(directive.body_first + n, len(view.line(directive.body_first + n)))
+            rest = continuation(full)
             lines = text.split("\n")
-            new = "\n".join(
-                lines[:1] + [directive.indent + x if x else quote_prefix(directive.indent) for x in lines[1:]]
-            )
+            new = "\n".join(lines[:1] + [rest + x if x else quote_prefix(rest) for x in lines[1:]])
             self.add(at, at, new, f"directive {directive.name}")
         if rewrite.prefix_body is not None:
             filled = [i for i, text in enumerate(directive.body_lines) if text.strip()]
@@ -534,33 +575,57 @@ class Converter:
                     at, at, rewrite.prefix_body if view.line(line).strip() else rewrite.prefix_body.rstrip(), "quote"
                 )
         if rewrite.close is not None:
-            uses_fence = uses_fence or FENCE in rewrite.close
+            closes_div = FENCE in rewrite.close
+            uses_fence = uses_fence or closes_div
             new_close = rewrite.close.replace(FENCE, fence)
+            rest = continuation(div_prefix if closes_div else full)
             if directive.close_line is not None:
                 line = directive.close_line
                 src = view.line(line)
                 if new_close == "":
                     self.add(view.abs(line, 0), view.abs_line_end(line), "", f"directive {directive.name}")
                 else:
-                    start = view.abs(line, container_prefix_len(src))
+                    col = container_prefix_len(src)
+                    before = view.prefix(line, col)
+                    # the closing fence moves to the opening one's column, like the opening fence
+                    drop = len(before) - len(rest) if closes_div and _only_spaces_after(before, rest) else 0
                     self.add(
-                        start,
+                        view.abs(line, col) - drop,
                         view.abs(line, len(src)),
-                        _indent(new_close, directive.indent),
+                        _indent(new_close, rest),
                         f"directive {directive.name}",
                     )
             else:
-                self.ctx.warn(directive.lineno, f"{{{directive.name}}} is never closed; closed at the end of the file")
-                end = view.abs(view.nlines - 1, len(view.line(view.nlines - 1)))
-                tail = view.line(view.nlines - 1)
+                # at the end of the file, or of the list item or quote the fence ran to the end of
+                last = min(block_lines(directive.token)[1], view.nlines) - 1
+                last = view.nlines - 1 if last >= view.nlines - 2 else last
+                where = "at the end of the file" if last == view.nlines - 1 else "where its list item or quote ends"
+                self.ctx.warn(directive.lineno, f"{{{directive.name}}} is never closed; closed {where}")
+                end = view.abs(last, len(view.line(last)))
+                tail = view.line(last)
                 sep = "" if tail == "" else "\n"
-                # after a final newline the close needs one of its own
-                after = "\n" if tail == "" else ""
+                # after a final newline the close needs one of its own; before the line that ended
+                # the list item or quote, a blank line (Pandoc would read that line into the item)
+                after = "\n" if tail == "" or last < view.nlines - 1 else ""
                 if new_close:
-                    self.add(
-                        end, end, sep + directive.indent + _indent(new_close, directive.indent) + after, "unclosed"
-                    )
+                    self.add(end, end, sep + rest + _indent(new_close, rest) + after, "unclosed")
         return fence_len if uses_fence else inner
+
+    def dedent_body(self, body: View, rest: str, moved: int) -> None:
+        """The body moves left with the div fence, so it stands to the div as it stood to the
+        fence in MyST (``    code`` stays indented code, a nested fence stays at the div's column).
+
+        Lines another edit rewrites keep their indentation (see :func:`without_clashing_dedents`).
+        """
+        for line in range(body.nlines):
+            if not body.line(line).strip():
+                continue
+            before = body.prefix(line)
+            if _only_spaces_after(before, rest):
+                cut = min(moved, len(before) - len(rest))
+                if cut:
+                    at = body.abs(line, 0)
+                    self.add(at - cut, at, "", DEDENT)
 
     def fragment(self, text: str, lineno: int) -> str:
         """Convert a piece of MyST (a table cell, a caption) with this document's labels."""
@@ -570,7 +635,19 @@ class Converter:
         view = View.root(text)
         view.first_lineno = lineno
         sub.walk(sub.parse(view))
-        return apply_edits(text, sub.edits)
+        return apply_edits(text, without_clashing_dedents(sub.edits))
+
+    def code_fence_info(self, token: Token, view: View) -> None:
+        """```` ```python title="demo.py" ```` → ```` ```{.python filename="demo.py"} ````: Pandoc
+        reads no other words after a language (the fence would become inline code)."""
+        first = block_lines(token)[0]
+        src = view.line(first)
+        at = block_prefix_len(src) + len(token.markup)
+        if src[at - len(token.markup) : at] != token.markup:
+            return
+        new = registry.plain_fence_info(src[at:], self.ctx, view.lineno(first))
+        if new is not None:
+            self.add(view.abs(first, at), view.abs(first, len(src)), new, "code fence info")
 
     def close_code_fence(self, token: Token, view: View) -> None:
         """A code fence left open inside a directive ends with that directive's body (as in MyST);
@@ -580,8 +657,7 @@ class Converter:
         first, end = block_lines(token)
         marker = token.markup
         self.ctx.warn(view.lineno(first), "code fence never closed inside a directive; closed where the directive ends")
-        src = view.line(first)
-        indent = src[: container_prefix_len(src)]
+        indent = continuation(view.prefix(first, container_prefix_len(view.line(first))))
         tail = view.abs(end - 1, len(view.line(end - 1)))
         self.add(tail, tail, ("\n" if view.line(end - 1) else "") + indent + marker, "fence closed")
 
@@ -595,7 +671,30 @@ class Converter:
         read_substitutions(parsed.tokens, self.ctx)
         self.walk(parsed)
         self.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, self.edits))
+        self.edits = without_clashing_dedents(self.edits)
         return self.edits
+
+
+DEDENT = "dedent"
+
+
+def without_clashing_dedents(edits: list[Edit]) -> list[Edit]:
+    """The edits without the body dedents that fall inside another edit (a block rewritten whole)."""
+    others = sorted((e for e in edits if e.kind != DEDENT), key=lambda e: e.start)
+    starts = [e.start for e in others]
+    # the furthest end of any edit starting at or before each position
+    reach: list[int] = []
+    for e in others:
+        reach.append(max(e.end, reach[-1]) if reach else e.end)
+    kept = [e for e in edits if e.kind != DEDENT]
+    for e in edits:
+        if e.kind != DEDENT:
+            continue
+        i = bisect_left(starts, e.end) - 1  # edits starting before this dedent ends
+        if i >= 0 and reach[i] > e.start:
+            continue
+        kept.append(e)
+    return kept
 
 
 def heading_slug(title: str) -> str:
@@ -609,14 +708,43 @@ def heading_slug(title: str) -> str:
     return text.replace(" ", "-")
 
 
-def _indent(text: str, indent: str, first: bool = False) -> str:
-    """Indent every line after the first (or every line) of ``text`` with ``indent``."""
+def _indent(text: str, indent: str) -> str:
+    """Indent every line after the first of ``text`` with ``indent`` (blank lines stay empty)."""
     if not indent:
         return text
     lines = text.split("\n")
-    out = [(indent + lines[0]) if first and lines[0] else lines[0]]
-    out += [(indent + line) if line else line for line in lines[1:]]
-    return "\n".join(out)
+    return "\n".join(lines[:1] + [(indent + line) if line else line for line in lines[1:]])
+
+
+_COLON_RUN = re.compile(r"^[ \t>]*(:{3,})")
+
+
+def _colons_in_code(body: Parsed | None) -> int:
+    """The longest ``:::`` run starting a line of code in ``body``: a div around it must be longer,
+    or our own reading (colon fences know no code) would close the div inside the code."""
+    if body is None:
+        return 0
+    runs = [
+        len(match.group(1))
+        for index, token in enumerate(body.tokens)
+        if token.type == "fence" and index not in body.directives
+        for match in map(_COLON_RUN.match, token.content.split("\n"))
+        if match
+    ]
+    return max(runs, default=0)
+
+
+def _trailing_spaces(prefix: str, at_most: int) -> int:
+    """How many of the last ``at_most`` characters of ``prefix`` are spaces (counted from the end)."""
+    count = 0
+    while count < at_most and count < len(prefix) and prefix[-1 - count] == " ":
+        count += 1
+    return count
+
+
+def _only_spaces_after(text: str, prefix: str) -> bool:
+    """``text`` is ``prefix`` followed by spaces only: ``"    "`` after ``"  "``; ``"> "`` after ``">"``."""
+    return text.startswith(prefix) and text[len(prefix) :].strip(" ") == ""
 
 
 def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> None:

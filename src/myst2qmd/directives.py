@@ -25,6 +25,15 @@ QUARTO_CELL_LANGUAGES = frozenset(
 )
 
 
+def is_class_name(name: str) -> bool:
+    """A name Pandoc reads in ``{.name}`` (and ``{#name}``): a letter, then letters, digits, ``-_:.``.
+
+    >>> is_class_name("callout-note"), is_class_name("Übung_1"), is_class_name("[a"), is_class_name("2col")
+    (True, True, False, False)
+    """
+    return bool(name) and name[0].isalpha() and all(c.isalnum() or c in "-_:." for c in name)
+
+
 def directive_name(info: str) -> str | None:
     """The directive name in a fence info string, or ``None`` for code and Pandoc attributes.
 
@@ -59,6 +68,8 @@ class Directive:
     marker: str
     option_errors: list[str] = field(default_factory=list)
     raw_options: list[str] = field(default_factory=list)
+    #: class names Pandoc cannot read, left out of the output (and reported)
+    invalid_classes: list[str] = field(default_factory=list)
 
     @property
     def lineno(self) -> int:
@@ -81,22 +92,72 @@ class Directive:
         return key in self.options
 
     def classes(self) -> list[str]:
+        """``:class: a b`` → ``["a", "b"]``; names Pandoc cannot read go to :attr:`invalid_classes`."""
         raw = self.options.get("class", "")
-        if isinstance(raw, list):
-            return [str(c) for c in raw]
-        return [c for c in re.split(r"[\s,]+", str(raw or "")) if c]
+        names = [str(c) for c in raw] if isinstance(raw, list) else re.split(r"[\s,]+", str(raw or ""))
+        return self.valid_classes(names)
+
+    def valid_classes(self, names: list[str]) -> list[str]:
+        """The names Pandoc reads as classes; the others are remembered in :attr:`invalid_classes`.
+
+        ``:class: [a, b`` gives ``[a`` and ``b``: ``{.[a .b}`` is no div for Pandoc, ``{.b}`` is.
+        """
+        valid = []
+        for name in names:
+            if is_class_name(name):
+                valid.append(name)
+            elif name and name not in self.invalid_classes:
+                self.invalid_classes.append(name)
+        return valid
+
+    @property
+    def excess(self) -> int:
+        """Columns the fence stands right of its container's content column (where a ``:::`` belongs).
+
+        `` ```{note}`` indented by one space at the top of a chapter: 1.
+        """
+        return int((self.token.meta or {}).get("excess", 0))
 
     def sub_view(self) -> View | None:
         """The body as a view of its own, for re-parsing (MyST parses bodies as documents)."""
         return self.view.sub(self.body_first, self.body_lines)
 
 
+_YAML_FENCE = re.compile(r"^-{3,}\s*$")
+
+
+def _empty_options_block(lines: list[str]) -> int:
+    """Lines an empty option block takes at the head of a directive's content (0: none).
+
+    MyST reads ``---``, nothing or blank lines, ``---`` (also after blank lines, and a lone
+    ``---`` at the end) as options, none; left in the body, Pandoc would read the ``---``
+    lines as a YAML metadata block and fail on the whole chapter.
+
+    >>> _empty_options_block(["", "---", "", "---", "Data overview."]), _empty_options_block(["---", "x: 1", "---"])
+    (4, 0)
+    """
+    at = 0
+    while at < len(lines) and not lines[at].strip():
+        at += 1
+    if at == len(lines) or not _YAML_FENCE.match(lines[at]):
+        return 0
+    end = at + 1
+    while end < len(lines) and not lines[end].strip():
+        end += 1
+    if end == len(lines):
+        return end  # "---" and nothing after it
+    return end + 1 if _YAML_FENCE.match(lines[end]) else 0
+
+
 def _parse_options(lines: list[str]) -> tuple[dict[str, Any], int, list[str]]:
     """Options at the head of a directive's content: ``(options, lines used, errors)``."""
     errors: list[str] = []
-    if lines and lines[0].strip() == "---":
+    empty = _empty_options_block(lines)
+    if empty:
+        return {}, empty, errors
+    if lines and _YAML_FENCE.match(lines[0]):
         for end in range(1, len(lines)):
-            if lines[end].strip() == "---":
+            if _YAML_FENCE.match(lines[end]):
                 block = "\n".join(lines[1:end])
                 try:
                     data = yaml.safe_load(block) if block.strip() else {}
@@ -130,6 +191,29 @@ def container_strip(line: str) -> str:
 def container_prefix_len(line: str) -> int:
     """How many leading characters of ``line`` are indentation or block-quote markers."""
     return len(line) - len(container_strip(line))
+
+
+_LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)")
+_BLOCK_PREFIX = re.compile(r"^(?:[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)))*[ \t]*")
+
+
+def block_prefix_len(line: str) -> int:
+    """How many leading characters of a block's first line are containers: indentation, ``>``, list markers.
+
+    >>> block_prefix_len("- $$"), block_prefix_len(" > 1. <img>")
+    (2, 6)
+    """
+    match = _BLOCK_PREFIX.match(line)
+    return match.end() if match else 0
+
+
+def continuation(prefix: str) -> str:
+    """What a new line needs to stay in the containers ``prefix`` opens: list markers as spaces.
+
+    >>> continuation("- "), continuation("> 1. "), continuation("   ")
+    ('  ', '>    ', '   ')
+    """
+    return _LIST_MARKER.sub(lambda m: " " * len(m.group()), prefix)
 
 
 def fence_content(token: Token, view: View) -> tuple[list[str], int | None]:

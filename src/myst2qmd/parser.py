@@ -126,6 +126,31 @@ def quarto_math_block(state: StateBlock, start_line: int, end_line: int, silent:
     return True
 
 
+BlockRule = Callable[[StateBlock, int, int, bool], bool]
+
+
+def _recording_excess(rule: BlockRule) -> BlockRule:
+    """Wrap a fence rule so its token remembers how far it stands right of its container.
+
+    ``token.meta["excess"]``: the columns between the content column of the fence's
+    container (the document, a list item, a block quote) and the fence. Pandoc reads a
+    ``:::`` div only at that column, so the walker writes div fences there.
+    """
+
+    def wrapped(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        first = len(state.tokens)
+        excess = state.sCount[start_line] - state.blkIndent
+        ok = rule(state, start_line, end_line, silent)
+        if ok and not silent:
+            for token in state.tokens[first:]:
+                if token.type in ("fence", "colon_fence"):
+                    token.meta = dict(token.meta or {})
+                    token.meta["excess"] = max(0, excess)
+        return ok
+
+    return wrapped
+
+
 def create_md_parser() -> MarkdownIt:
     """Return a fresh parser for the MyST dialect used by Jupyter Book.
 
@@ -157,6 +182,10 @@ def create_md_parser() -> MarkdownIt:
     md.block.ruler.before("math_block", "quarto_math_block", quarto_math_block)
     # directive bodies nest deeper than CommonMark's default of 20 levels
     md.options["maxNesting"] = 100
+    for name in ("fence", "colon_fence"):
+        block_rule = md.block.ruler.__rules__[md.block.ruler.__find__(name)]
+        # fences interrupt paragraphs, lists and block quotes: keep the rule's chains
+        md.block.ruler.at(name, _recording_excess(block_rule.fn), {"alt": list(block_rule.alt)})
     names = set(md.inline.ruler.get_all_rules())
     for name in _RECORDED_RULES:
         if name in names:

@@ -34,6 +34,8 @@ class View:
     #: 1-based line number in the original file of this view's line 0
     first_lineno: int = 1
     depth: int = 0
+    #: the whole original text (of the root view) the absolute offsets point into
+    source: str | None = None
 
     def __post_init__(self) -> None:
         if not self.starts:
@@ -42,7 +44,7 @@ class View:
     @classmethod
     def root(cls, text: str) -> View:
         starts = line_starts(text)
-        return cls(text=text, abs_starts=starts, starts=starts)
+        return cls(text=text, abs_starts=starts, starts=starts, source=text)
 
     @property
     def nlines(self) -> int:
@@ -87,6 +89,15 @@ class View:
         """1-based line number in the original file of line ``index``."""
         return self.first_lineno + index
 
+    def prefix(self, index: int, col: int = 0) -> str:
+        """The original text of line ``index`` before column ``col``: container indentation and ``>`` too.
+
+        ``"   > text"`` seen by a directive body as ``"text"`` → ``"   > "``.
+        """
+        at = self.abs(index, col)
+        source = self.source if self.source is not None else self.text
+        return source[source.rfind("\n", 0, at) + 1 : at]
+
     def sub(self, first_line: int, body_lines: list[str]) -> View | None:
         """The view of ``body_lines``, which stand for lines ``first_line…`` of this view.
 
@@ -111,4 +122,5 @@ class View:
             abs_starts=abs_starts,
             first_lineno=self.lineno(first_line),
             depth=self.depth + 1,
+            source=self.source,
         )

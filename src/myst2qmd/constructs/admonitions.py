@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from ..context import Context
 from ..directives import Directive
-from .base import FENCE, Rewrite, attr_value, div_open
+from .base import FENCE, Rewrite, attr_value, can_embolden, div_open
 
 #: MyST admonition → Quarto callout kind (Quarto has note, tip, warning, caution, important)
 CALLOUT_KIND = {
@@ -65,6 +65,11 @@ _VERSION_TITLES = {
     "versionchanged": "Changed in version",
     "deprecated": "Deprecated since version",
 }
+#: admonitions that take no argument (docutils' BaseAdmonition, Sphinx's seealso and todo):
+#: MyST makes text on their directive line the first line of the body
+_NO_ARGUMENT = frozenset(
+    {"note", "tip", "hint", "seealso", "important", "attention", "warning", "caution", "danger", "error", "todo"}
+)
 #: options that need no carrying over (or are handled above)
 _KNOWN_OPTIONS = frozenset(
     {
@@ -97,6 +102,9 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
     dropdown = d.name == "dropdown" or "dropdown" in classes or d.flag("collapsible")
     extra_classes = [c for c in classes if c not in CALLOUT_KIND and c not in ("dropdown", "toggle", "simple")]
     title = d.argument
+    first_line = ""
+    if d.name in _NO_ARGUMENT:
+        first_line, title = title, ""
     if d.name in _VERSION_TITLES:
         title = f"{_VERSION_TITLES[d.name]} {d.argument}".strip()
     parts = [f".callout-{kind}"] + [f".{c}" for c in extra_classes]
@@ -120,10 +128,13 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
     if title:
         # a title is MyST too: roles and links in it convert like the body's
         title = " ".join(ctx.convert_fragment(title, d.lineno).split())
-        heading = f"## {title}" if dropdown else f"**{title}**"
+        heading = f"## {title}" if dropdown or not can_embolden(title) else f"**{title}**"
         open_ += f"\n{heading}\n"
         if has_body and d.body_lines[0].strip():
             open_ += "\n"
+    if first_line:
+        # the body's first line, joined to the paragraph below it as MyST joins it
+        open_ += ctx.convert_fragment(first_line, d.lineno).strip() + "\n"
     return Rewrite(open=open_, close=FENCE)
 
 

@@ -10,8 +10,10 @@ A role function maps a :class:`Role` to the Quarto text that replaces it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from ..context import Context
 from ..directives import Directive
@@ -66,6 +68,47 @@ def attr_value(text: str) -> str:
     '"a \\\\"b\\\\""'
     """
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def link_target(href: str) -> str:
+    """A link destination as Markdown must write it: ``<…>`` around one with spaces or parentheses.
+
+    CommonMark (and so our own reading, and the segments a translation engine sees) ends a
+    bare destination at a space; ``<…>`` holds the path as it is.
+
+    >>> link_target("a.qmd#sec-x"), link_target("Kapitel Eins/Übung 1.qmd"), link_target("a <b>.qmd")
+    ('a.qmd#sec-x', '<Kapitel Eins/Übung 1.qmd>', 'a%20%3Cb%3E.qmd')
+    """
+    if not re.search(r"[\s()<>]", href):
+        return href
+    if re.search(r"[<>\n]", href):
+        return quote(href, safe="/#:?&=%@!$'*+,;~()")
+    return f"<{href}>"
+
+
+def can_embolden(title: str) -> bool:
+    """Does ``**title**`` read as one bold title? Not with bold inside, or a lone ``*``.
+
+    A title that cannot be bold becomes the callout's heading (Quarto's callout title), so
+    its markup survives: ``Titel mit **fett** Wort`` → ``## Titel mit **fett** Wort``.
+
+    >>> can_embolden("Frage 1"), can_embolden("Mit *kursiv*"), can_embolden("Mit **fett**"), can_embolden("a*b")
+    (True, True, False, False)
+    """
+    return "**" not in title and "__" not in title and title.count("*") % 2 == 0 and not title.endswith("\\")
+
+
+def bold(text: str) -> str:
+    """``text`` in bold, also when it holds bold itself (``__…__`` around ``**…**``).
+
+    >>> bold("Karte"), bold("Karte mit **fett**"), bold("a__b **c**")
+    ('**Karte**', '__Karte mit **fett**__', 'a__b **c**')
+    """
+    if can_embolden(text):
+        return f"**{text}**"
+    if "__" not in text and "_" not in (text[:1], text[-1:]) and not text.endswith("\\"):
+        return f"__{text}__"
+    return text
 
 
 def name_id(d: Directive, ctx: Context, kind: str) -> str:

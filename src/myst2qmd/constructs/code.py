@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from ..context import Context
-from ..directives import Directive
+from ..directives import Directive, is_class_name
 from .base import Rewrite, attr_value, name_id
 
 #: cell tag → Quarto cell option
@@ -175,7 +175,7 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
     caption = d.option("caption")
     if caption and d.option("name"):
         attrs.append(name_id(d, ctx, "lst"))
-    if language:
+    if language and is_class_name(language):
         attrs.append("." + language)
     if d.flag("linenos") or d.flag("number-lines") or d.flag("lineno-start"):
         attrs.append(".numberLines")
@@ -200,8 +200,63 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
     if unknown:
         ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
     fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
-    info = language if attrs == [f".{language}"] or not attrs else "{" + " ".join(attrs) + "}"
-    return Rewrite(open=f"{fence}{info}\n", close=fence, parse_body=False)
+    return Rewrite(open=f"{fence}{fence_info(language, attrs)}\n", close=fence, parse_body=False)
+
+
+def fence_info(language: str, attrs: list[str]) -> str:
+    """A code fence's info string: the language alone, or Pandoc's attribute block.
+
+    A language Pandoc cannot read as a class (``c++``) stands before the block.
+
+    >>> fence_info("py", [".py"]), fence_info("py", [".py", 'filename="a.py"']), fence_info("c++", ['filename="a"'])
+    ('py', '{.py filename="a.py"}', 'c++ {filename="a"}')
+    """
+    rest = [a for a in attrs if a != f".{language}"]
+    if not rest:
+        return language
+    block = "{" + " ".join(attrs) + "}"
+    return block if not language or f".{language}" in attrs else f"{language} {block}"
+
+
+_READABLE_INFO = re.compile(r"^\s*(?:\{.*\}|[^\s{]\S*(?:\s+\{.*\})?)?\s*$")
+_INFO_WORD = re.compile(r"""([^\s=]+)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)|(\S+)""")
+
+
+def plain_fence_info(info: str, ctx: Context, line: int) -> str | None:
+    """A plain fence's info string in the form Pandoc reads, or ``None`` when it reads it already.
+
+    Pandoc takes a language word and an optional ``{…}`` block; anything else after the
+    language makes the whole fence inline code. ``title=`` becomes Quarto's ``filename``,
+    other ``key=value`` pairs attributes, other words classes.
+
+    >>> plain_fence_info('python title="demo.py"', Context(), 1)
+    '{.python filename="demo.py"}'
+    >>> plain_fence_info("python", Context(), 1) is None, plain_fence_info("{.python}", Context(), 1) is None
+    (True, True)
+    """
+    if _READABLE_INFO.match(info) or info.lstrip().startswith("{"):
+        return None
+    language, _, rest = info.strip().partition(" ")
+    attrs: list[str] = [f".{language}"] if is_class_name(language) else []
+    words: list[str] = []
+    for match in _INFO_WORD.finditer(rest):
+        key, value, word = match.groups()
+        if word is not None:
+            if is_class_name(word):
+                attrs.append(f".{word}")
+            else:
+                words.append(word)
+            continue
+        if value[:1] in ('"', "'") and len(value) > 1 and value[-1] == value[0]:
+            value = value[1:-1].replace('\\"', '"') if value[0] == '"' else value[1:-1]
+        key = "filename" if key == "title" else key
+        key = key if is_class_name(key) else "x-" + re.sub(r"[^\w\-:.]", "-", key)
+        attrs.append(f"{key}={attr_value(value)}")
+    if words:
+        attrs.append(f"info={attr_value(' '.join(words))}")
+        ctx.info(line, f"code fence info {' '.join(words)!r} kept as the attribute info=")
+    ctx.count("code fence info")
+    return fence_info(language, attrs) if attrs != [f".{language}"] else language
 
 
 def escape_fences(text: str) -> str:

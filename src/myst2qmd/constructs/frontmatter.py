@@ -168,24 +168,23 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list
     if h1 is not None and not has_title and ctx.options.title_from_h1:
         open_tok, inline = tokens[h1], tokens[h1 + 1]
         first, end = open_tok.map or (0, 1)
-        title = ctx.convert_fragment(_title_from_heading(inline), view.lineno(first))
         # remove the heading and the blank lines after it
         stop = end
         while stop < view.nlines - 1 and view.line(stop).strip() == "":
             stop += 1
         start_abs = view.abs(first, 0)
         stop_abs = view.abs(stop, 0) if stop < view.nlines else len(view.text)
-        # the heading's own edits (roles, a section label) go with it
         inside = [e for e in edits if start_abs <= e.start and e.end <= stop_abs]
-        edits[:] = [e for e in edits if not (start_abs <= e.start and e.end <= stop_abs)]
-        for label in _labels_of_title(inside, ctx):
-            ctx.warn(
-                view.lineno(first),
-                f"label '{label}' is on the heading that becomes the title; "
-                "references to it will not resolve in Quarto",
-            )
-        out.append(Edit(start_abs, stop_abs, "", "title"))
-        ctx.count("title")
+        if _labels_of_title(inside, ctx) or re.search(r"\{[^{}]*#[^{}]*\}\s*$", inline.content):
+            # "(label)=" on it (or an id already): references lead to it, so it stays a heading
+            # with its id ("# Title {#sec-label}", how Quarto books title and reference a chapter)
+            ctx.count("labelled title heading kept")
+        else:
+            title = ctx.convert_fragment(_title_from_heading(inline), view.lineno(first))
+            # the heading's own edits (roles) go with it
+            edits[:] = [e for e in edits if not (start_abs <= e.start and e.end <= stop_abs)]
+            out.append(Edit(start_abs, stop_abs, "", "title"))
+            ctx.count("title")
 
     new_lines: list[str] = []
     if title is not None:

@@ -34,9 +34,9 @@ from pathlib import Path
 import yaml
 
 from ..context import Context
-from ..directives import Directive, container_strip
+from ..directives import Directive, container_strip, is_class_name
 from .base import FENCE, Rewrite, attr_value, name_id
-from .code import code_language
+from .code import code_language, fence_info
 
 #: the files being included right now (innermost last): their folder resolves nested includes
 _INCLUDING: ContextVar[tuple[Path, ...]] = ContextVar("myst2qmd_including", default=())
@@ -465,7 +465,7 @@ def literal_block(d: Directive, ctx: Context, path: Path, numbered: list[tuple[i
     caption = option_text(d, "caption") or (d.argument.strip() if d.flag("caption") else "")
     if caption and d.option("name"):
         attrs.append(name_id(d, ctx, "lst"))
-    if language:
+    if language and is_class_name(language):
         attrs.append("." + language)
     attrs += [f".{c}" for c in d.classes()]
     start = option_text(d, "lineno-start")
@@ -482,8 +482,7 @@ def literal_block(d: Directive, ctx: Context, path: Path, numbered: list[tuple[i
     emphasize = option_text(d, "emphasize-lines")
     if emphasize:
         attrs.append(f"code-line-numbers={attr_value(emphasize)}")
-    info = language if attrs == [f".{language}"] or not attrs else "{" + " ".join(attrs) + "}"
-    return code_fence("\n".join(lines), info)
+    return code_fence("\n".join(lines), fence_info(language, attrs))
 
 
 # -- the directives ------------------------------------------------------------------------------

@@ -24,15 +24,15 @@ import json
 import re
 
 from ..context import Context
-from ..directives import Directive
-from .base import FENCE, Rewrite, attr_value, div_open, name_id
+from ..directives import Directive, is_class_name
+from .base import FENCE, Rewrite, attr_value, bold, div_open, name_id
 
 
 def _title_block(title: str, d: Directive) -> str:
     if not title:
         return ""
     tail = "\n" if d.body_lines and d.body_lines[0].strip() else ""
-    return f"\n**{title}**\n{tail}"
+    return f"\n{bold(title)}\n{tail}"
 
 
 def _report_unused(d: Directive, ctx: Context, used: set[str]) -> None:
@@ -155,7 +155,7 @@ def _card_like(d: Directive, ctx: Context, parts: list[str]) -> Rewrite:
     header = d.option("header").strip()
     footer = d.option("footer").strip()
     open_ = div_open(*parts) + "\n"
-    heads = [f"**{title}**" if title else "", header]
+    heads = [bold(title) if title else "", header]
     block = "\n\n".join(h for h in heads if h)
     if block:
         tail = "\n" if d.body_lines and d.body_lines[0].strip() else ""
@@ -194,7 +194,7 @@ def grid_item(d: Directive, ctx: Context) -> Rewrite:
 
 def container(d: Directive, ctx: Context) -> Rewrite:
     """``{div}``/``{container}`` with classes → a div with those classes."""
-    classes = [f".{c}" for c in (d.argument.split() + d.classes())]
+    classes = [f".{c}" for c in d.valid_classes(d.argument.split()) + d.classes()]
     name = d.option("name")
     if name:
         classes.insert(0, f"#{ctx.labels[name].quarto_id if name in ctx.labels else name}")
@@ -203,7 +203,7 @@ def container(d: Directive, ctx: Context) -> Rewrite:
 
 def rubric(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("rubric")
-    return Rewrite(open=f"**{d.argument}**\n", close="")
+    return Rewrite(open=f"{bold(d.argument)}\n", close="")
 
 
 def removed(d: Directive, ctx: Context) -> Rewrite:
@@ -245,7 +245,7 @@ def literal(d: Directive, ctx: Context) -> Rewrite:
 def _attr_key(key: str) -> str:
     """An option name as a Pandoc attribute key (``:2col:`` → ``x-2col``)."""
     key = re.sub(r"[^\w-]", "-", key)
-    return key if re.fullmatch(r"[A-Za-z_][\w-]*", key) else f"x-{key}"
+    return key if is_class_name(key) else f"x-{key}"
 
 
 def _attr_text(value: object) -> str:
@@ -263,6 +263,7 @@ def unknown(d: Directive, ctx: Context) -> Rewrite:
     ```` ```{foo} Arg ```` with ``:key: v`` → ``::: {.foo argument="Arg" key="v"}``.
     """
     name = re.sub(r"[^A-Za-z0-9_-]", "-", d.name)
+    name = name if is_class_name(name) else f"x-{name}"
     ctx.warn(d.lineno, f"unknown directive {{{d.name}}}: written as a fenced div ::: {{.{name}}}")
     ctx.count("unknown directive")
     parts = [name_id(d, ctx, "anchor"), f".{name}", *(f".{c}" for c in d.classes())]

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 from ..context import Context
 from ..labels import CROSSREF_KINDS
+from .base import link_target
 from .references import page_of
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.IGNORECASE)
@@ -77,7 +78,7 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
                 href += f"#{anchor}"
             ctx.count("document link")
             if text_is_empty:  # MyST shows the page title there
-                return LinkRewrite(target=href, whole=f"[{title or path}]({href})")
+                return LinkRewrite(target=href, whole=f"[{title or path}]({link_target(href)})")
             return LinkRewrite(target=href) if href != target else None
         if _DOCUMENT.search(decoded) or "." not in decoded.rsplit("/", 1)[-1]:
             ctx.warn(line, f"link to {target}: no such document in this book; kept as written")
@@ -112,5 +113,5 @@ def _to_label(found: tuple[str, str, str], text_is_empty: bool, title: str = "")
     if text_is_empty and kind in CROSSREF_KINDS:
         return LinkRewrite(whole=f"@{ident}")
     if text_is_empty:
-        return LinkRewrite(target=f"{page}#{ident}", whole=f"[{title or ident}]({page}#{ident})")
+        return LinkRewrite(target=f"{page}#{ident}", whole=f"[{title or ident}]({link_target(f'{page}#{ident}')})")
     return LinkRewrite(target=f"{page}#{ident}")

@@ -25,7 +25,7 @@ from markdown_it.token import Token
 
 from .. import macros as macromod
 from ..context import Context
-from ..directives import Directive
+from ..directives import Directive, block_prefix_len, container_strip, continuation
 from ..mathjax_commands import KNOWN
 from ..source import View
 from .base import Rewrite
@@ -134,7 +134,9 @@ def dollar_block(token: Token, ctx: Context, line: int, indent: str = "") -> str
     new = prepare(content, ctx, line)
     if "\n" in new.strip("\n") or "\n\n" in new:
         new = "\n".join(part for part in new.split("\n") if part.strip())
-    if "\n" in content:
+    if "\n" in content and not new.strip():
+        new = "\n"  # an empty equation: a blank line inside would end it for Pandoc
+    elif "\n" in content:
         new = ("\n" if content.startswith("\n") else "") + new.strip("\n") + ("\n" if content.endswith("\n") else "")
     if token.type == "math_block_label":
         return f"$${new}$$ {{#{_equation_id(token.info, ctx)}}}"
@@ -149,7 +151,8 @@ def math_block(token: Token, view: View, ctx: Context) -> str | None:
     if token.type == "amsmath":
         return amsmath(token, ctx, line)
     first = view.line(token.map[0])
-    return dollar_block(token, ctx, line, first[: len(first) - len(first.lstrip(" \t"))])
+    # in a list item ("- $$") the lines after the first stand at the item's content column
+    return dollar_block(token, ctx, line, continuation(first[: block_prefix_len(first)]))
 
 
 def inline_math(source: str, ctx: Context, line: int) -> str | None:
@@ -162,6 +165,10 @@ def math_directive(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{math} ```` with ``:label:`` → ``$$ … $$ {#eq-…}``."""
     ctx.count("equation")
     lines = ([d.argument] if d.argument else []) + d.body_lines
+    if any("$$" in line for line in lines):
+        # "$$" would end the equation early for Pandoc (and our next reading); TeX has no "$$" in math
+        ctx.warn(d.lineno, "{math} holds '$$', which display math cannot; written as '\\$\\$'")
+        lines = [line.replace("$$", "\\$\\$") for line in lines]
     tex = "\n".join(lines).strip("\n")
     parts = [p.strip("\n") for p in re.split(r"\n\s*\n", tex) if p.strip()]
     if len(parts) > 1 and not d.flag("nowrap"):
@@ -177,9 +184,14 @@ def math_directive(d: Directive, ctx: Context) -> Rewrite:
     unknown = sorted(set(d.options) - {"label", "name", "nowrap", "class"})
     if unknown:
         ctx.warn(d.lineno, f"{{math}} options not carried over: {', '.join(unknown)}")
-    if not d.body_lines:
-        return Rewrite(open=f"$$\n{tex}\n$${tail}", close="", parse_body=False)
-    return Rewrite(open="$$", body=tex, close=f"$${tail}", parse_body=False)
+    # after a paragraph line "$$" would continue the paragraph: a blank line keeps it display math
+    before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
+    lead = "\n" if container_strip(before).strip() and continuation(d.indent) == d.indent else ""
+    if not any(line.strip() for line in d.body_lines):
+        # an empty equation has no blank line inside (Pandoc would end the math there)
+        single = lead + "$$\n" + (f"{tex}\n" if tex else "") + f"$${tail}"
+        return Rewrite(open=single, body="" if d.body_lines else None, close="", parse_body=False)
+    return Rewrite(open=lead + "$$", body=tex, close=f"$${tail}", parse_body=False)
 
 
 def report_macros(ctx: Context) -> None:

@@ -21,7 +21,7 @@ import re
 
 from ..context import Context
 from ..labels import CROSSREF_KINDS, kind_from_label, quarto_id
-from .base import Role, RoleResult
+from .base import Role, RoleResult, link_target
 from .glossary import term_id
 
 _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>\s*$", re.DOTALL)
@@ -79,7 +79,7 @@ def _reference(role: Role, ctx: Context, default_kind: str) -> RoleResult:
     ctx.count("reference")
     text, label = split_explicit(role.content)
     ident, kind = resolve(label, ctx, default_kind, role.lineno)
-    ident_href = page_of(label, ctx) + "#" + ident
+    ident_href = link_target(page_of(label, ctx) + "#" + ident)
     if kind == "anchor":
         title = text or (ctx.labels[label].title if label in ctx.labels else "") or label
         return RoleResult(f"[{title}]({ident_href})")
@@ -184,15 +184,15 @@ def doc(role: Role, ctx: Context) -> RoleResult:
         found = resolver(target)
         if found is not None:
             href, title = found
-            return RoleResult(f"[{text or title or target}]({href})")
+            return RoleResult(f"[{text or title or target}]({link_target(href)})")
         ctx.warn(role.lineno, f"{{doc}} to '{target}', which is not a document of this book; kept as a link")
-    return RoleResult(f"[{text or target}]({doc_target(target)})")
+    return RoleResult(f"[{text or target}]({link_target(doc_target(target))})")
 
 
 def download(role: Role, ctx: Context) -> RoleResult:
     ctx.count("download link")
     text, target = split_explicit(role.content)
-    return RoleResult(f"[{text or target.rsplit('/', 1)[-1]}]({target})")
+    return RoleResult(f"[{text or target.rsplit('/', 1)[-1]}]({link_target(target)})")
 
 
 def term(role: Role, ctx: Context) -> RoleResult:

@@ -64,6 +64,7 @@ INLINE_TYPES = frozenset({"myst_role", "html_inline", "math_inline", "math_inlin
 
 images_folder = figures.images_folder
 escape_fences = code.escape_fences
+plain_fence_info = code.plain_fence_info
 report_macros = math.report_macros
 math_block = math.math_block
 line_comment = comments.line_comment
@@ -97,7 +98,11 @@ def title_of(d: Directive) -> str:
 def directive(d: Directive, ctx: Context) -> Rewrite:
     """The rewrite for a directive; unknown names get the fenced-div fallback."""
     fn = DIRECTIVES.get(d.name, layout.unknown)
-    return fn(d, ctx)
+    rewrite = fn(d, ctx)
+    if d.invalid_classes:
+        names = ", ".join(repr(name) for name in d.invalid_classes)
+        ctx.warn(d.lineno, f"{{{d.name}}}: class names Pandoc cannot read left out: {names}")
+    return rewrite
 
 
 def role(r: Role, ctx: Context) -> RoleResult | None:
