@@ -1046,6 +1046,9 @@ class BookConverter:
                     raise BookError(f"cannot write {target}: {parent} is a file, not a folder")
             if target.is_dir():
                 raise BookError(f"cannot write {target}: it is a folder")
+            existing = next(p for p in [target.parent, *target.parent.parents] if p.exists())
+            if not os.access(existing, os.W_OK | os.X_OK):
+                raise BookError(f"cannot write {target}: {existing} is not writable")
             if target.parent.exists() and _inside(self.book.folder, target.parent):
                 raise BookError(f"{target.parent} leads into the book {self.book.folder}; the input is never written")
 

@@ -350,10 +350,8 @@ def run_convert(args: argparse.Namespace) -> int:
         if notebook and out_path.suffix.lower() not in (".ipynb", ".qmd"):
             raise UsageError(f"a notebook converts to .ipynb or .qmd, not {out_path.suffix or 'a file without suffix'}")
     options = replace(options, source_dir=str(src.resolve().parent))
-    if engine_name(settings, args.quiet) != "none":
-        translator: Translator | None = make_translator(engine_name(settings, True), settings, glossary)
-    else:
-        translator = None
+    engine = engine_name(settings, args.quiet)
+    translator = make_translator(engine, settings, glossary) if engine != "none" else None
     if notebook:
         result, report = convert_notebook_file(src, text, options, translator, args.quiet, out_path)
     else:
@@ -524,8 +522,9 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
+    engine = engine_name(settings, args.quiet)
     reserved = [Path(args.report)] if args.report else []
-    if settings.engine != "none" and not settings.no_cache:  # the translation memory is written too
+    if engine != "none" and not settings.no_cache:  # the translation memory is written too
         reserved.append(default_cache_dir() / "translations.sqlite")
     if args.report and Path(args.report).is_dir():
         raise UsageError(f"--report {args.report} is a folder; give a file name")
@@ -533,7 +532,6 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
         refuse_unsafe_paths(src, out, reserved)
     except BookError as exc:
         raise UsageError(str(exc)) from exc
-    engine = engine_name(settings, args.quiet)
     translator = make_translator(engine, settings, glossary) if engine != "none" else None
     converter = None
     report_written = False
@@ -570,6 +568,10 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
                 print(translation_summary(report.translation_report), file=sys.stderr)
     except BookError as exc:
         raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        done = "" if converter is None or not converter.committed else f" ({out} was written completely)"
+        print(f"myst2qmd: error: cannot write {exc.filename or out}: {exc.strerror or exc}{done}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         if converter is None or not converter.committed:
             raise KeyboardInterrupt("interrupted; nothing was written") from None
