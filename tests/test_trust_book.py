@@ -470,6 +470,11 @@ def test_book_settings_reach_every_chapter(tmp_path: Path, capsys: pytest.Captur
     assert "\\```{python}" in text  # --escape-fences
     assert "{{< meta params.images_path >}}netz.png" in text  # --images-path
     translated = tmp_path / "translated"
-    code, err = run(capsys, str(book), "-o", str(translated), "--engine", "pseudo", "--translate-code-comments")
+    code, err = run(
+        capsys, str(book), "-o", str(translated), *settings, "--engine", "pseudo", "--translate-code-comments"
+    )
     assert code == 0, err
-    assert "# ⟦EIN KOMMENTAR⟧" in (translated / "kapitel/faltung.qmd").read_text(encoding="utf-8")
+    text = (translated / "kapitel/faltung.qmd").read_text(encoding="utf-8")
+    # fences are escaped after translation: the code is still code, only its comment is translated
+    assert "\\```{python}\n# ⟦EIN KOMMENTAR⟧\nx = 1\n\\```" in text, text
+    assert "⟦DER VEKTOR" in text and "\\mathbf{x}" in text

@@ -39,7 +39,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from .constructs.code import TAG_OPTIONS
+from .constructs.code import TAG_OPTIONS, escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text
 from .macros import dig, macros_from_config
@@ -834,6 +834,7 @@ class BookConverter:
         }
         return replace(
             self.user_options,
+            escape_fences=False,  # after translation (see :meth:`escape`)
             macros=self.macros,
             external_labels={name: qid for name, (qid, _, _) in labels.items()},
             label_pages=pages,
@@ -896,6 +897,7 @@ class BookConverter:
             texts[id(documents[0])] = [rebase_paths(t, prefix + "/") for t in texts[id(documents[0])]]
         if self.translator is not None:
             texts = self.translate(converted, texts)
+        texts = {key: [self.escape(t) for t in value] for key, value in texts.items()}
         for document, _ in converted:
             self.put(document.chapter.out_rel, _Output(document.path, text=self.render(document, texts[id(document)])))
         self.convert_included(labels)
@@ -979,8 +981,12 @@ class BookConverter:
                 document = read_document(chapter)
                 result = convert_text(document.pieces[0], path=document.path, options=self.options(chapter, labels))
                 self.warnings.extend(result.warnings)
-                if self.put(include_rel, _Output(document.path, text=result.text)):
+                if self.put(include_rel, _Output(document.path, text=self.escape(result.text))):
                     queue.append(include_rel)
+
+    def escape(self, text: str) -> str:
+        """``--escape-fences``, applied after translation (escaped fences are no code to the segmenter)."""
+        return escape_fences(text) if self.user_options.escape_fences else text
 
     def render(self, document: Document, texts: list[str]) -> str:
         if document.notebook is None:

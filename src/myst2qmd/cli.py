@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from . import __version__
 from .config import ConfigError, resolve
+from .constructs.code import escape_fences
 from .context import Options, Warning_
 from .convert import Result, convert_text
 from .macros import MacroFileError, load_macros
@@ -349,11 +350,14 @@ def run_convert(args: argparse.Namespace) -> int:
             raise UsageError(f"folder {out_path.parent} does not exist")
         if notebook and out_path.suffix.lower() not in (".ipynb", ".qmd"):
             raise UsageError(f"a notebook converts to .ipynb or .qmd, not {out_path.suffix or 'a file without suffix'}")
-    options = replace(options, source_dir=str(src.resolve().parent))
+    # fences are escaped after translation: escaped, they would not be code to the segmenter
+    options = replace(options, source_dir=str(src.resolve().parent), escape_fences=False)
     engine = engine_name(settings, args.quiet)
     translator = make_translator(engine, settings, glossary) if engine != "none" else None
     if notebook:
-        result, report = convert_notebook_file(src, text, options, translator, args.quiet, out_path)
+        result, report = convert_notebook_file(
+            src, text, options, translator, args.quiet, out_path, escape=settings.escape_fences
+        )
     else:
         result = convert_text(text, path=str(src), options=options)
         report = None
@@ -363,6 +367,8 @@ def run_convert(args: argparse.Namespace) -> int:
                 final, src.name, args.quiet, lambda: final.translate_document(result.text, str(src))
             )
             result.warnings += more
+    if settings.escape_fences:
+        result.text = escape_fences(result.text)
     for warning in sorted(result.warnings, key=lambda w: w.line):
         print(warning, file=sys.stderr)
     if out_path is None:
@@ -413,7 +419,13 @@ def engine_name(settings: Settings, quiet: bool) -> str:
 
 
 def convert_notebook_file(
-    src: Path, text: str, options: Options, translator: Translator | None, quiet: bool, out_path: Path | None
+    src: Path,
+    text: str,
+    options: Options,
+    translator: Translator | None,
+    quiet: bool,
+    out_path: Path | None,
+    escape: bool = False,
 ) -> tuple[Result, TranslationReport | None]:
     """A single notebook, converted as a book converts its notebook chapters: Markdown cells
     converted, tags as ``#|`` options, outputs kept; written as ``.ipynb``, or as ``.qmd`` when
@@ -447,7 +459,9 @@ def convert_notebook_file(
                     "info",
                 )
             )
-        return Result(qmd, warnings, dict(counts)), report
+        return Result(escape_fences(qmd) if escape else qmd, warnings, dict(counts)), report
+    if escape:  # only the Markdown cells: code cells hold code, not fences
+        texts = [escape_fences(t) for t in texts]
     return Result(render_notebook(document, texts), warnings, dict(counts)), report
 
 
