@@ -478,3 +478,25 @@ def test_book_settings_reach_every_chapter(tmp_path: Path, capsys: pytest.Captur
     # fences are escaped after translation: the code is still code, only its comment is translated
     assert "\\```{python}\n# ⟦EIN KOMMENTAR⟧\nx = 1\n\\```" in text, text
     assert "⟦DER VEKTOR" in text and "\\mathbf{x}" in text
+
+
+def test_included_files_are_translated_with_the_chapters(tmp_path: Path) -> None:
+    """An ``{include}``d file becomes its own ``.qmd``: converted and translated like a chapter."""
+    from myst2qmd.translate import TranslationCache, Translator
+    from myst2qmd.translate.engines.pseudo import PseudoEngine
+
+    book = make_book(
+        tmp_path / "book",
+        {
+            **SIMPLE,
+            "intro.md": "# Einleitung\n\n```{include} _teile/stueck.md\n```\n",
+            "_teile/stueck.md": "Ein eingefügtes Stück Text.\n\n```python\nx = 1\n```\n",
+            "_teile/stueck.qmd": "VERALTET\n",
+        },
+    )
+    translator = Translator(PseudoEngine(), cache=TranslationCache(None))
+    _, warnings = convert_book(book, tmp_path / "out", translator=translator, target_lang="en")
+    included = (tmp_path / "out" / "_teile/stueck.qmd").read_text(encoding="utf-8")
+    assert "⟦EIN EINGEFÜGTES STÜCK TEXT.⟧" in included and "x = 1" in included
+    assert "{{< include _teile/stueck.qmd >}}" in (tmp_path / "out" / "index.qmd").read_text(encoding="utf-8")
+    assert any("_teile/stueck.qmd is also written from _teile/stueck.md" in w.message for w in warnings)

@@ -895,12 +895,14 @@ class BookConverter:
         prefix = root.rel.parent.as_posix()
         if prefix not in ("", ".") and documents and documents[0].chapter is root:
             texts[id(documents[0])] = [rebase_paths(t, prefix + "/") for t in texts[id(documents[0])]]
-        if self.translator is not None:
+        included = self.convert_included(labels, [(d, texts[id(d)]) for d, _ in converted])
+        converted += included
+        texts.update({id(d): [r.text for r in results] for d, results in included})
+        if self.translator is not None:  # included files are translated with the chapters
             texts = self.translate(converted, texts)
         texts = {key: [self.escape(t) for t in value] for key, value in texts.items()}
-        for document, _ in converted:
+        for document, _ in converted:  # chapters first: they win over anything of the same name
             self.put(document.chapter.out_rel, _Output(document.path, text=self.render(document, texts[id(document)])))
-        self.convert_included(labels)
         self.put(QUARTO_YML, _Output("the table of contents", text=self.quarto_yml()))
         for rel, path in assets:
             self.put(rel, _Output(rel.as_posix(), source=path))
@@ -958,16 +960,17 @@ class BookConverter:
         self.report.translation_report = report
         return new
 
-    def convert_included(self, labels: dict[str, tuple[str, str, str]]) -> None:
-        """Files that chapters include whole (``{{< include part.qmd >}}``) but that are no chapters."""
+    def convert_included(
+        self, labels: dict[str, tuple[str, str, str]], chapters: list[tuple[Document, list[str]]]
+    ) -> list[tuple[Document, list[Result]]]:
+        """Files that chapters include whole (``{{< include part.qmd >}}``) but that are no chapters,
+        converted (and the files they include in turn)."""
         done = {c.out_rel for c in self.book.chapters}
-        queue = [c.out_rel for c in self.book.chapters if c.out_rel in self.outputs]
+        queue = [(d.chapter.out_rel, "".join(t)) for d, t in chapters if d.chapter.out_rel.suffix == ".qmd"]
+        found = []
         while queue:
-            rel = queue.pop()
-            output = self.outputs.get(rel)
-            if rel.suffix != ".qmd" or output is None or output.text is None:
-                continue
-            for match in re.finditer(r"\{\{<\s*include\s+(\S+)\s*>\}\}", output.text):
+            rel, text = queue.pop()
+            for match in re.finditer(r"\{\{<\s*include\s+(\S+)\s*>\}\}", text):
                 path = match.group(1)
                 base = PurePosixPath("/") if path.startswith("/") else rel.parent
                 include_rel = PurePosixPath(os.path.normpath((base / path.lstrip("/")).as_posix()).lstrip("/"))
@@ -981,8 +984,9 @@ class BookConverter:
                 document = read_document(chapter)
                 result = convert_text(document.pieces[0], path=document.path, options=self.options(chapter, labels))
                 self.warnings.extend(result.warnings)
-                if self.put(include_rel, _Output(document.path, text=self.escape(result.text))):
-                    queue.append(include_rel)
+                found.append((document, [result]))
+                queue.append((include_rel, result.text))
+        return found
 
     def escape(self, text: str) -> str:
         """``--escape-fences``, applied after translation (escaped fences are no code to the segmenter)."""
