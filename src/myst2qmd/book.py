@@ -30,7 +30,7 @@ import tempfile
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -259,7 +259,10 @@ class _TocReader:
                 if _excluded(rel, _ALWAYS_EXCLUDED + self.exclude):
                     continue
                 found.append(rel)
-            self._documents = sorted(found)
+            # as Sphinx sorts document names; one name in two files: the order a file entry picks
+            self._documents = sorted(
+                found, key=lambda r: (r.rsplit(".", 1)[0], _SOURCE_SUFFIXES.index("." + r.rsplit(".", 1)[1]))
+            )
         return self._documents
 
     def chapter(self, entry: str, line: int = 1, is_root: bool = False, quiet_repeat: bool = False) -> Chapter | None:
@@ -432,9 +435,7 @@ def read_book(folder: Path, warnings: list[Warning_] | None = None) -> Book:
         }
     else:
         raise BookError(f"{folder} has neither _toc.yml nor myst.yml")
-    book = Book(folder=folder, config=config, root=root, parts=parts, exclude=exclude)
-    assign_outputs(book, warnings)
-    return book
+    return Book(folder=folder, config=config, root=root, parts=parts, exclude=exclude)
 
 
 def _output_key(rel: PurePosixPath) -> str:
@@ -443,12 +444,15 @@ def _output_key(rel: PurePosixPath) -> str:
     return unicodedata.normalize("NFC", rel.with_suffix("").as_posix()).casefold()
 
 
-def assign_outputs(book: Book, warnings: list[Warning_]) -> None:
-    """Give every chapter an output path of its own: a later chapter whose output another one
-    already has (root ``einleitung.md`` and chapter ``index.md`` both → ``index.qmd``) becomes
-    ``index-2.qmd``; links and references follow, since they are resolved through ``out_rel``."""
+def assign_outputs(book: Book, warnings: list[Warning_], skip: Collection[PurePosixPath] = ()) -> None:
+    """Give every chapter (but those in ``skip``: not converted) an output path of its own: a
+    later chapter whose output another one already has (root ``einleitung.md`` and chapter
+    ``index.md`` both → ``index.qmd``) becomes ``index-2.qmd``; links and references follow,
+    since they are resolved through ``out_rel``."""
     taken: dict[str, Chapter] = {}
     for chapter in book.chapters:
+        if chapter.rel in skip:
+            continue
         key = _output_key(chapter.out_rel)
         if key in taken:
             other = taken[key]
@@ -874,6 +878,7 @@ class BookConverter:
     def run(self) -> BookReport:
         refuse_unsafe_paths(self.book.folder, self.out, self.reserved)
         documents = self.read_documents()
+        assign_outputs(self.book, self.warnings, skip=self.failed)
         assets = self.assets()
         self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in assets})
         labels = self.collect_labels(documents)
