@@ -500,3 +500,22 @@ def test_included_files_are_translated_with_the_chapters(tmp_path: Path) -> None
     assert "⟦EIN EINGEFÜGTES STÜCK TEXT.⟧" in included and "x = 1" in included
     assert "{{< include _teile/stueck.qmd >}}" in (tmp_path / "out" / "index.qmd").read_text(encoding="utf-8")
     assert any("_teile/stueck.qmd is also written from _teile/stueck.md" in w.message for w in warnings)
+
+
+def test_a_notebook_that_cannot_be_read_claims_no_output_name(tmp_path: Path) -> None:
+    """Found by the random books: ``kap/a.ipynb`` (broken, listed first by the glob) took
+    ``kap/a``, so ``kap/a.md`` became ``kap/a-2.qmd`` and a stray ``kap/a.qmd`` was copied."""
+    book = make_book(
+        tmp_path / "book",
+        {
+            "_toc.yml": "root: intro\nchapters:\n  - file: kap/a.ipynb\n  - file: kap/a.md\n",
+            "intro.md": "# Intro\n",
+            "kap/a.md": "# A\n\nDer echte Text.\n",
+            "kap/a.ipynb": MALFORMED["cell-a-list"],
+            "kap/a.qmd": "VERALTET\n",
+        },
+    )
+    report, _ = convert_book(book, tmp_path / "out")
+    assert chapters_of(tmp_path / "out") == ["index.qmd", "kap/a.qmd"]
+    assert "Der echte Text" in (tmp_path / "out" / "kap/a.qmd").read_text(encoding="utf-8")
+    assert report.not_converted == ["kap/a.ipynb"]
