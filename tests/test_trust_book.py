@@ -229,6 +229,7 @@ def test_toc_glob_entries_are_expanded_as_jupyter_book_does(tmp_path: Path) -> N
         "      - url: https://example.org/kurs\n        title: Webseite\n"
         "      - title: Nur ein Titel\n"
         "      - glob: nirgends/*\n"
+        "      - kapitel/a\n"
     )
     book = make_book(tmp_path / "book", {**GLOBBED, "_toc.yml": toc})
     report, warnings = convert_book(book, tmp_path / "out")
@@ -248,6 +249,7 @@ def test_toc_glob_entries_are_expanded_as_jupyter_book_does(tmp_path: Path) -> N
     messages = {(w.path, w.line): w.message for w in warnings}
     assert "title: is not supported" in messages[("_toc.yml", 10)]
     assert "'nirgends/*' matches no document" in messages[("_toc.yml", 11)]
+    assert "toc entry 'kapitel/a' is not a mapping" in messages[("_toc.yml", 12)]
 
 
 def test_a_book_made_of_globs_converts_its_chapters(tmp_path: Path) -> None:

@@ -151,7 +151,20 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
     return mapping
 
 
+class _Sequence(list[Any]):
+    """A YAML list that knows the line of each of its items."""
+
+    lines: list[int]
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Sequence:
+    sequence = _Sequence(loader.construct_sequence(node, deep=True))
+    sequence.lines = [child.start_mark.line + 1 for child in node.value]
+    return sequence
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def _line(item: Any) -> int:
@@ -317,9 +330,11 @@ class _TocReader:
 
     def entries(self, items: Any, out: list[Chapter | ExternalLink]) -> None:
         """Chapters of a list of toc entries, sections flattened after their chapter."""
-        for item in items or []:
+        lines = getattr(items, "lines", [])
+        for n, item in enumerate(items or []):
             if not isinstance(item, dict):
-                self.warn(_line(items), f"toc entry {item!r} is not a mapping (file:, glob:, url:); left out")
+                line = lines[n] if n < len(lines) else 1
+                self.warn(line, f"toc entry {item!r} is not a mapping (file:, glob:, url:); left out")
                 continue
             line = _line(item)
             if "file" in item:
