@@ -328,9 +328,9 @@ class _TocReader:
             self.warn(line, f"'{pattern}' matches no document; nothing converted for it")
         return found
 
-    def entries(self, items: Any, out: list[Chapter | ExternalLink]) -> None:
+    def entries(self, items: Any, out: list[Chapter | ExternalLink], lines: list[int] | None = None) -> None:
         """Chapters of a list of toc entries, sections flattened after their chapter."""
-        lines = getattr(items, "lines", [])
+        lines = lines if lines is not None else getattr(items, "lines", [])
         for n, item in enumerate(items or []):
             if not isinstance(item, dict):
                 line = lines[n] if n < len(lines) else 1
@@ -374,10 +374,11 @@ class _TocReader:
                 self.entries(part.get("chapters"), chapters)
                 parts.append(Part(str(part.get("caption") or "") or None, None, chapters))
         else:
-            for item in toc.get("chapters") or toc.get("sections") or []:
+            items = toc.get("chapters") or toc.get("sections") or []
+            for n, item in enumerate(items):
                 if not isinstance(item, dict) or "file" not in item:
                     loose: list[Chapter | ExternalLink] = []
-                    self.entries([item], loose)
+                    self.entries([item], loose, getattr(items, "lines", [])[n : n + 1])
                     parts.append(Part(None, None, loose))
                     continue
                 head = self.chapter(str(item["file"]), _line(item))
