@@ -569,11 +569,12 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
                 report_written = True
         if not args.quiet:
             n_warn = sum(1 for w in warnings if w.level == "warning")
-            top = ", ".join(f"{n} {k}" for k, n in report.constructs.most_common(6))
+            top = "".join(f"{n} {k}, " for k, n in report.constructs.most_common(6)).rstrip(", ")
+            top += "; " if top else ""
             failed = f"; not converted: {', '.join(report.not_converted)}" if report.not_converted else ""
             print(
                 f"{src} -> {out}: {report.files_converted} chapters ({report.files_written} files written, "
-                f"{report.files_unchanged} unchanged), {report.assets_copied} files copied; {top}; references "
+                f"{report.files_unchanged} unchanged), {report.assets_copied} files copied; {top}references "
                 f"{report.references_resolved} resolved, {report.references_unresolved} unresolved; "
                 f"{n_warn} warnings{failed}",
                 file=sys.stderr,
