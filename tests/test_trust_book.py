@@ -103,6 +103,33 @@ def test_report_beside_the_outputs_is_written(tmp_path: Path, capsys: pytest.Cap
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))["files_converted"] == 2
 
 
+def test_outputs_onto_the_runs_other_inputs_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--macros``, ``--glossary`` and the config file are inputs too: never written."""
+    macros = tmp_path / "macros.tex"
+    macros.write_text("\\newcommand{\\R}{\\mathbb{R}}\n", encoding="utf-8")
+    glossary = tmp_path / "terms.yml"
+    glossary.write_text("Faltung: convolution\n", encoding="utf-8")
+    src = tmp_path / "a.md"
+    src.write_text("# A\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    code, err = run(capsys, str(src), "-o", str(macros), "--macros", str(macros))
+    assert code == 2 and "it is an input of this run" in err, err
+    assert snapshot(tmp_path) == before
+    book = make_book(tmp_path / "book", SIMPLE)
+    before = snapshot(tmp_path)
+    code, err = run(
+        capsys, str(book), "-o", str(tmp_path / "out"), "--report", str(glossary), "--glossary", str(glossary)
+    )
+    assert code == 2 and "it is an input of this run" in err, err
+    assert snapshot(tmp_path) == before
+    out = tmp_path / "out"
+    assert run(capsys, str(book), "-o", str(out))[0] == 0
+    before = snapshot(tmp_path)
+    code, err = run(capsys, str(book), "-o", str(out), "--macros", str(out / "index.qmd"))
+    assert code == 2 and "is an input of this run, and the book would be written over it" in err, err
+    assert snapshot(tmp_path) == before
+
+
 @pytest.mark.parametrize("where", ["inside", "around"])
 def test_output_folder_inside_or_around_the_book_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str

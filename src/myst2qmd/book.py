@@ -793,6 +793,7 @@ class BookConverter:
         translator: Any = None,
         target_lang: str | None = None,
         reserved: Sequence[Path] = (),
+        inputs: Sequence[Path] = (),
     ):
         self.book = book
         self.out = out
@@ -805,6 +806,8 @@ class BookConverter:
         self.target_lang = target_lang
         #: other paths this run writes (``--report``): never one of the outputs
         self.reserved = list(reserved)
+        #: files the run reads besides the book (``--macros``, ``--glossary``, the config): never written
+        self.inputs = list(inputs)
         self.report = BookReport()
         self.warnings: list[Warning_] = []
         self.outputs: dict[PurePosixPath, _Output] = {}
@@ -936,10 +939,11 @@ class BookConverter:
     def refuse_reserved(self, outputs: set[PurePosixPath]) -> None:
         """``--report OUT/index.qmd``: a path the run writes as a chapter (or asset) is refused."""
         out = self.out.resolve()
-        for path in self.reserved:
+        for path in self.reserved + self.inputs:
             resolved = path.resolve()
             if out in resolved.parents and PurePosixPath(resolved.relative_to(out).as_posix()) in outputs:
-                raise BookError(f"{path} is a file this run writes into {self.out}; choose another path")
+                what = "an input of this run" if path in self.inputs else "another file this run writes"
+                raise BookError(f"{path} is {what}, and the book would be written over it; choose another path")
 
     def put(self, rel: PurePosixPath, output: _Output) -> bool:
         """Plan ``output`` at ``rel``; a path already planned keeps what it has, so a converted

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import __version__
-from .config import ConfigError, resolve
+from .config import ConfigError, find_config_file, resolve
 from .constructs.code import escape_fences
 from .context import Options, Warning_
 from .convert import Result, convert_text
@@ -331,8 +331,10 @@ def run_convert(args: argparse.Namespace) -> int:
     glossary = settings.glossary()
     options = settings.options()
     src = Path(args.src)
+    config = Path(args.config) if args.config else find_config_file(Path.cwd())
+    inputs = [Path(p) for p in (settings.macros_file, settings.glossary_file, config) if p]
     if src.is_dir():
-        return run_book(args, src, settings, options, glossary)
+        return run_book(args, src, settings, options, glossary, inputs)
     if args.report:
         raise UsageError("--report goes with a book folder")
     notebook = src.suffix.lower() == ".ipynb"
@@ -344,6 +346,7 @@ def run_convert(args: argparse.Namespace) -> int:
         out_path = Path(args.output) if args.output else default
         if out_path.resolve() == src.resolve() or (out_path.exists() and os.path.samefile(out_path, src)):
             raise UsageError(f"refusing to overwrite the input {src}; choose another -o")
+        refuse_writing_onto_inputs(out_path, inputs)
         if out_path.is_dir():
             raise UsageError(f"{out_path} is a folder; give a file name for -o")
         if not out_path.parent.exists() and str(out_path.parent):
@@ -406,6 +409,15 @@ def run_convert(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"interrupted after {out_path or 'stdout'} was written") from None
     return EXIT_OK
+
+
+def refuse_writing_onto_inputs(output: Path, inputs: list[Path]) -> None:
+    """An output that is one of the run's own inputs (``-o _config.yml --macros _config.yml``,
+    ``--report terms.yml --glossary terms.yml``) is refused: inputs are never written."""
+    for path in inputs:
+        same = output.resolve() == path.resolve()
+        if same or (output.exists() and path.exists() and os.path.samefile(output, path)):
+            raise UsageError(f"refusing to write {output}: it is an input of this run; choose another path")
 
 
 def engine_name(settings: Settings, quiet: bool) -> str:
@@ -525,7 +537,9 @@ def translation_summary(report: TranslationReport) -> str:
     return line
 
 
-def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: Options, glossary: Glossary) -> int:
+def run_book(
+    args: argparse.Namespace, src: Path, settings: Settings, options: Options, glossary: Glossary, inputs: list[Path]
+) -> int:
     """``myst2qmd convert BOOK_DIR -o OUT_DIR``: a Jupyter Book to a Quarto book project."""
     from .book import BookError, book_converter, interrupts_deferred, is_book, refuse_unsafe_paths
 
@@ -542,6 +556,8 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
         reserved.append(default_cache_dir() / "translations.sqlite")
     if args.report and Path(args.report).is_dir():
         raise UsageError(f"--report {args.report} is a folder; give a file name")
+    if args.report:
+        refuse_writing_onto_inputs(Path(args.report), inputs)
     try:
         refuse_unsafe_paths(src, out, reserved)
     except BookError as exc:
@@ -557,6 +573,7 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
             translator=translator,
             target_lang=settings.target_lang if translator is not None else None,
             reserved=reserved,
+            inputs=inputs,
         )
         run = converter.run
         report = progress_run(translator, src.name, args.quiet, run) if translator else run()
