@@ -548,3 +548,21 @@ def test_a_notebook_that_cannot_be_read_claims_no_output_name(tmp_path: Path) ->
     assert chapters_of(tmp_path / "out") == ["index.qmd", "kap/a.qmd"]
     assert "Der echte Text" in (tmp_path / "out" / "kap/a.qmd").read_text(encoding="utf-8")
     assert report.not_converted == ["kap/a.ipynb"]
+
+
+@pytest.mark.parametrize(
+    ("toc", "line", "message"),
+    [
+        ("root: intro\nchapters: 5\n", 1, "'chapters' must be a list"),
+        ("root: intro\nparts: x\n", 1, "'parts' must be a list"),
+        ("root: intro\nchapters:\n  - file: kapitel/faltung\n    sections: 7\n", 3, "'sections' must be a list"),
+        ("root: intro\nparts:\n  - caption: X\n    chapters: 3\n", 3, "'chapters' must be a list"),
+    ],
+)
+def test_toc_values_of_the_wrong_kind_are_warned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], toc: str, line: int, message: str
+) -> None:
+    book = make_book(tmp_path / "book", {**SIMPLE, "_toc.yml": toc})
+    code, err = run(capsys, str(book), "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    assert f"_toc.yml:{line}: warning: {message}" in err

@@ -328,10 +328,17 @@ class _TocReader:
             self.warn(line, f"'{pattern}' matches no document; nothing converted for it")
         return found
 
+    def listed(self, value: Any, line: int, key: str) -> list[Any]:
+        """``value`` of a toc key that holds a list (``chapters:``, ``sections:``…); anything else is warned."""
+        if value is None or isinstance(value, list):
+            return value or []
+        self.warn(line, f"'{key}' must be a list of entries, not {value!r}; left out")
+        return []
+
     def entries(self, items: Any, out: list[Chapter | ExternalLink], lines: list[int] | None = None) -> None:
         """Chapters of a list of toc entries, sections flattened after their chapter."""
         lines = lines if lines is not None else getattr(items, "lines", [])
-        for n, item in enumerate(items or []):
+        for n, item in enumerate(items):
             if not isinstance(item, dict):
                 line = lines[n] if n < len(lines) else 1
                 self.warn(line, f"toc entry {item!r} is not a mapping (file:, glob:, url:); left out")
@@ -355,7 +362,7 @@ class _TocReader:
                 self.warn(line, f"part caption '{item['caption']}' inside a list of chapters is not kept")
             for key in ("sections", "chapters", "children"):
                 if key in item:
-                    self.entries(item[key], out)
+                    self.entries(self.listed(item[key], line, key), out)
 
     def jupyter_book(self, toc: dict[str, Any]) -> tuple[Chapter, list[Part]]:
         root_entry = toc.get("root")
@@ -366,15 +373,16 @@ class _TocReader:
             raise BookError(f"the root document {root_entry} of _toc.yml does not exist")
         parts: list[Part] = []
         if "parts" in toc:
-            for part in toc["parts"] or []:
+            for part in self.listed(toc["parts"], _line(toc), "parts"):
                 if not isinstance(part, dict):
                     self.warn(_line(toc), f"part {part!r} is not a mapping; left out")
                     continue
                 chapters: list[Chapter | ExternalLink] = []
-                self.entries(part.get("chapters"), chapters)
+                self.entries(self.listed(part.get("chapters"), _line(part), "chapters"), chapters)
                 parts.append(Part(str(part.get("caption") or "") or None, None, chapters))
         else:
-            items = toc.get("chapters") or toc.get("sections") or []
+            key = "chapters" if "chapters" in toc else "sections"
+            items = self.listed(toc.get(key), _line(toc), key)
             for n, item in enumerate(items):
                 if not isinstance(item, dict) or "file" not in item:
                     loose: list[Chapter | ExternalLink] = []
@@ -385,7 +393,7 @@ class _TocReader:
                 if head is not None and item.get("title"):
                     head.title = str(item["title"])
                 children: list[Chapter | ExternalLink] = []
-                self.entries(item.get("sections"), children)
+                self.entries(self.listed(item.get("sections"), _line(item), "sections"), children)
                 if head is not None and children:
                     parts.append(Part(None, head, children))
                 elif head is not None:
@@ -395,7 +403,7 @@ class _TocReader:
         return root, parts
 
     def myst_project(self, project: dict[str, Any]) -> tuple[Chapter, list[Part]]:
-        toc = project.get("toc") or []
+        toc = self.listed(project.get("toc"), _line(project), "toc")
         flat: list[dict[str, Any]] = [i for i in toc if isinstance(i, dict)]
         if not flat or "file" not in flat[0]:
             raise BookError("myst.yml project.toc must start with a file")
@@ -409,10 +417,10 @@ class _TocReader:
                 head = self.chapter(str(item["file"]), _line(item))
                 if head is not None and item.get("title"):
                     head.title = str(item["title"])
-                self.entries(item.get("children"), chapters)
+                self.entries(self.listed(item.get("children"), _line(item), "children"), chapters)
                 parts.append(Part(None, head, chapters) if chapters else Part(None, None, [head] if head else []))
             elif isinstance(item, dict) and "children" in item:
-                self.entries(item.get("children"), chapters)
+                self.entries(self.listed(item.get("children"), _line(item), "children"), chapters)
                 parts.append(Part(str(item.get("title") or "") or None, None, chapters))
             else:
                 self.entries([item], chapters)
