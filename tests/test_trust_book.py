@@ -103,6 +103,33 @@ def test_report_beside_the_outputs_is_written(tmp_path: Path, capsys: pytest.Cap
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))["files_converted"] == 2
 
 
+def test_outputs_onto_the_runs_other_inputs_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--macros``, ``--glossary`` and the config file are inputs too: never written."""
+    macros = tmp_path / "macros.tex"
+    macros.write_text("\\newcommand{\\R}{\\mathbb{R}}\n", encoding="utf-8")
+    glossary = tmp_path / "terms.yml"
+    glossary.write_text("Faltung: convolution\n", encoding="utf-8")
+    src = tmp_path / "a.md"
+    src.write_text("# A\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    code, err = run(capsys, str(src), "-o", str(macros), "--macros", str(macros))
+    assert code == 2 and "it is an input of this run" in err, err
+    assert snapshot(tmp_path) == before
+    book = make_book(tmp_path / "book", SIMPLE)
+    before = snapshot(tmp_path)
+    code, err = run(
+        capsys, str(book), "-o", str(tmp_path / "out"), "--report", str(glossary), "--glossary", str(glossary)
+    )
+    assert code == 2 and "it is an input of this run" in err, err
+    assert snapshot(tmp_path) == before
+    out = tmp_path / "out"
+    assert run(capsys, str(book), "-o", str(out))[0] == 0
+    before = snapshot(tmp_path)
+    code, err = run(capsys, str(book), "-o", str(out), "--macros", str(out / "index.qmd"))
+    assert code == 2 and "is an input of this run, and the book would be written over it" in err, err
+    assert snapshot(tmp_path) == before
+
+
 @pytest.mark.parametrize("where", ["inside", "around"])
 def test_output_folder_inside_or_around_the_book_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
@@ -229,6 +256,7 @@ def test_toc_glob_entries_are_expanded_as_jupyter_book_does(tmp_path: Path) -> N
         "      - url: https://example.org/kurs\n        title: Webseite\n"
         "      - title: Nur ein Titel\n"
         "      - glob: nirgends/*\n"
+        "      - kapitel/a\n"
     )
     book = make_book(tmp_path / "book", {**GLOBBED, "_toc.yml": toc})
     report, warnings = convert_book(book, tmp_path / "out")
@@ -248,6 +276,7 @@ def test_toc_glob_entries_are_expanded_as_jupyter_book_does(tmp_path: Path) -> N
     messages = {(w.path, w.line): w.message for w in warnings}
     assert "title: is not supported" in messages[("_toc.yml", 10)]
     assert "'nirgends/*' matches no document" in messages[("_toc.yml", 11)]
+    assert "toc entry 'kapitel/a' is not a mapping" in messages[("_toc.yml", 12)]
 
 
 def test_a_book_made_of_globs_converts_its_chapters(tmp_path: Path) -> None:
@@ -470,6 +499,70 @@ def test_book_settings_reach_every_chapter(tmp_path: Path, capsys: pytest.Captur
     assert "\\```{python}" in text  # --escape-fences
     assert "{{< meta params.images_path >}}netz.png" in text  # --images-path
     translated = tmp_path / "translated"
-    code, err = run(capsys, str(book), "-o", str(translated), "--engine", "pseudo", "--translate-code-comments")
+    code, err = run(
+        capsys, str(book), "-o", str(translated), *settings, "--engine", "pseudo", "--translate-code-comments"
+    )
     assert code == 0, err
-    assert "# ⟦EIN KOMMENTAR⟧" in (translated / "kapitel/faltung.qmd").read_text(encoding="utf-8")
+    text = (translated / "kapitel/faltung.qmd").read_text(encoding="utf-8")
+    # fences are escaped after translation: the code is still code, only its comment is translated
+    assert "\\```{python}\n# ⟦EIN KOMMENTAR⟧\nx = 1\n\\```" in text, text
+    assert "⟦DER VEKTOR" in text and "\\mathbf{x}" in text
+
+
+def test_included_files_are_translated_with_the_chapters(tmp_path: Path) -> None:
+    """An ``{include}``d file becomes its own ``.qmd``: converted and translated like a chapter."""
+    from myst2qmd.translate import TranslationCache, Translator
+    from myst2qmd.translate.engines.pseudo import PseudoEngine
+
+    book = make_book(
+        tmp_path / "book",
+        {
+            **SIMPLE,
+            "intro.md": "# Einleitung\n\n```{include} _teile/stueck.md\n```\n",
+            "_teile/stueck.md": "Ein eingefügtes Stück Text.\n\n```python\nx = 1\n```\n",
+            "_teile/stueck.qmd": "VERALTET\n",
+        },
+    )
+    translator = Translator(PseudoEngine(), cache=TranslationCache(None))
+    _, warnings = convert_book(book, tmp_path / "out", translator=translator, target_lang="en")
+    included = (tmp_path / "out" / "_teile/stueck.qmd").read_text(encoding="utf-8")
+    assert "⟦EIN EINGEFÜGTES STÜCK TEXT.⟧" in included and "x = 1" in included
+    assert "{{< include _teile/stueck.qmd >}}" in (tmp_path / "out" / "index.qmd").read_text(encoding="utf-8")
+    assert any("_teile/stueck.qmd is also written from _teile/stueck.md" in w.message for w in warnings)
+
+
+def test_a_notebook_that_cannot_be_read_claims_no_output_name(tmp_path: Path) -> None:
+    """Found by the random books: ``kap/a.ipynb`` (broken, listed first by the glob) took
+    ``kap/a``, so ``kap/a.md`` became ``kap/a-2.qmd`` and a stray ``kap/a.qmd`` was copied."""
+    book = make_book(
+        tmp_path / "book",
+        {
+            "_toc.yml": "root: intro\nchapters:\n  - file: kap/a.ipynb\n  - file: kap/a.md\n",
+            "intro.md": "# Intro\n",
+            "kap/a.md": "# A\n\nDer echte Text.\n",
+            "kap/a.ipynb": MALFORMED["cell-a-list"],
+            "kap/a.qmd": "VERALTET\n",
+        },
+    )
+    report, _ = convert_book(book, tmp_path / "out")
+    assert chapters_of(tmp_path / "out") == ["index.qmd", "kap/a.qmd"]
+    assert "Der echte Text" in (tmp_path / "out" / "kap/a.qmd").read_text(encoding="utf-8")
+    assert report.not_converted == ["kap/a.ipynb"]
+
+
+@pytest.mark.parametrize(
+    ("toc", "line", "message"),
+    [
+        ("root: intro\nchapters: 5\n", 1, "'chapters' must be a list"),
+        ("root: intro\nparts: x\n", 1, "'parts' must be a list"),
+        ("root: intro\nchapters:\n  - file: kapitel/faltung\n    sections: 7\n", 3, "'sections' must be a list"),
+        ("root: intro\nparts:\n  - caption: X\n    chapters: 3\n", 3, "'chapters' must be a list"),
+    ],
+)
+def test_toc_values_of_the_wrong_kind_are_warned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], toc: str, line: int, message: str
+) -> None:
+    book = make_book(tmp_path / "book", {**SIMPLE, "_toc.yml": toc})
+    code, err = run(capsys, str(book), "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    assert f"_toc.yml:{line}: warning: {message}" in err

@@ -116,6 +116,20 @@ def test_a_single_malformed_notebook_exits_2(tmp_path: Path, capsys: pytest.Capt
     assert not src.with_name("kaputt.quarto.ipynb").exists()
 
 
+def test_escaped_fences_are_escaped_after_translation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--escape-fences`` with an engine: the code is not sent (a fence escaped first is prose to the segmenter)."""
+    src = tmp_path / "a.md"
+    src.write_text("# Titel\n\n```python\nx = 1\n```\n", encoding="utf-8")
+    code, out, err = run(capsys, str(src), "-o", "-", "--escape-fences", "--engine", "pseudo", "-q")
+    assert code == 0, err
+    assert out.endswith("\n\\```python\nx = 1\n\\```\n"), out
+    nb = tmp_path / "n.ipynb"
+    nb.write_text(NOTEBOOK.replace("Hinweis.", "Hinweis.\\n```{code-block} python\\nx = 1\\n```"), encoding="utf-8")
+    code, out, err = run(capsys, str(nb), "-o", "-", "--escape-fences", "--engine", "pseudo", "-q")
+    assert code == 0, err
+    assert "\\```python\nx = 1\n\\```" in _markdown_of(out), _markdown_of(out)
+
+
 # -- case 5: Ctrl-C during a book's write phase ------------------------------------------------------
 
 

@@ -134,15 +134,28 @@ def books(draw: st.DrawFn) -> tuple[dict[str, str], list[Doc], str]:
     if entries and draw(st.booleans()):
         entries.append(dict(draw(st.sampled_from(entries))))  # a repeat: warned, converted once
     if draw(st.booleans()):
-        half = len(entries) // 2
-        toc = {"root": root.name, "parts": [{"caption": "Eins", "chapters": entries[:half] or entries}]}
-        if half:
-            toc["parts"].append({"caption": "Zwei", "chapters": entries[half:]})
+        entries.insert(draw(st.integers(0, len(entries))), {"url": "https://example.org/kurs", "title": "Web"})
+    style = draw(st.sampled_from(["parts", "sections", "myst.yml"]))
+    if style == "myst.yml":  # MyST's pattern: is a glob with the suffix
+        children = [{"pattern": e["glob"]} if "glob" in e else e for e in entries]
+        toc: object = (
+            [{"file": root.rel}, {"title": "Teil", "children": children}] if children else [{"file": root.rel}]
+        )
+        project = {"title": "Zufallsbuch", "toc": toc}
+        files["myst.yml"] = yaml.safe_dump({"version": 1, "project": project}, allow_unicode=True)
     else:
-        head, *rest = entries
-        toc = {"root": root.name, "chapters": [{**head, "sections": rest}] if rest and "file" in head else entries}
-    files["_toc.yml"] = yaml.safe_dump(toc, allow_unicode=True)
-    files["_config.yml"] = "title: Zufallsbuch\n"
+        if style == "parts":
+            half = len(entries) // 2
+            parts = [{"caption": "Eins", "chapters": entries[:half] or entries}]
+            if half:
+                parts.append({"caption": "Zwei", "chapters": entries[half:]})
+            toc = {"root": root.name, "parts": parts}
+        elif entries and "file" in entries[0] and len(entries) > 1:
+            toc = {"root": root.name, "chapters": [{**entries[0], "sections": entries[1:]}]}
+        else:
+            toc = {"root": root.name, "chapters": entries}
+        files["_toc.yml"] = yaml.safe_dump(toc, allow_unicode=True)
+        files["_config.yml"] = "title: Zufallsbuch\n"
     return files, [root, *docs], fragment_word if include else ""
 
 

@@ -30,7 +30,7 @@ import tempfile
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -39,7 +39,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from .constructs.code import TAG_OPTIONS
+from .constructs.code import TAG_OPTIONS, escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text
 from .macros import dig, macros_from_config
@@ -151,7 +151,20 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
     return mapping
 
 
+class _Sequence(list[Any]):
+    """A YAML list that knows the line of each of its items."""
+
+    lines: list[int]
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Sequence:
+    sequence = _Sequence(loader.construct_sequence(node, deep=True))
+    sequence.lines = [child.start_mark.line + 1 for child in node.value]
+    return sequence
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 def _line(item: Any) -> int:
@@ -259,7 +272,10 @@ class _TocReader:
                 if _excluded(rel, _ALWAYS_EXCLUDED + self.exclude):
                     continue
                 found.append(rel)
-            self._documents = sorted(found)
+            # as Sphinx sorts document names; one name in two files: the order a file entry picks
+            self._documents = sorted(
+                found, key=lambda r: (r.rsplit(".", 1)[0], _SOURCE_SUFFIXES.index("." + r.rsplit(".", 1)[1]))
+            )
         return self._documents
 
     def chapter(self, entry: str, line: int = 1, is_root: bool = False, quiet_repeat: bool = False) -> Chapter | None:
@@ -312,11 +328,20 @@ class _TocReader:
             self.warn(line, f"'{pattern}' matches no document; nothing converted for it")
         return found
 
-    def entries(self, items: Any, out: list[Chapter | ExternalLink]) -> None:
+    def listed(self, value: Any, line: int, key: str) -> list[Any]:
+        """``value`` of a toc key that holds a list (``chapters:``, ``sections:``…); anything else is warned."""
+        if value is None or isinstance(value, list):
+            return value or []
+        self.warn(line, f"'{key}' must be a list of entries, not {value!r}; left out")
+        return []
+
+    def entries(self, items: Any, out: list[Chapter | ExternalLink], lines: list[int] | None = None) -> None:
         """Chapters of a list of toc entries, sections flattened after their chapter."""
-        for item in items or []:
+        lines = lines if lines is not None else getattr(items, "lines", [])
+        for n, item in enumerate(items):
             if not isinstance(item, dict):
-                self.warn(_line(items), f"toc entry {item!r} is not a mapping (file:, glob:, url:); left out")
+                line = lines[n] if n < len(lines) else 1
+                self.warn(line, f"toc entry {item!r} is not a mapping (file:, glob:, url:); left out")
                 continue
             line = _line(item)
             if "file" in item:
@@ -337,7 +362,7 @@ class _TocReader:
                 self.warn(line, f"part caption '{item['caption']}' inside a list of chapters is not kept")
             for key in ("sections", "chapters", "children"):
                 if key in item:
-                    self.entries(item[key], out)
+                    self.entries(self.listed(item[key], line, key), out)
 
     def jupyter_book(self, toc: dict[str, Any]) -> tuple[Chapter, list[Part]]:
         root_entry = toc.get("root")
@@ -348,25 +373,27 @@ class _TocReader:
             raise BookError(f"the root document {root_entry} of _toc.yml does not exist")
         parts: list[Part] = []
         if "parts" in toc:
-            for part in toc["parts"] or []:
+            for part in self.listed(toc["parts"], _line(toc), "parts"):
                 if not isinstance(part, dict):
                     self.warn(_line(toc), f"part {part!r} is not a mapping; left out")
                     continue
                 chapters: list[Chapter | ExternalLink] = []
-                self.entries(part.get("chapters"), chapters)
+                self.entries(self.listed(part.get("chapters"), _line(part), "chapters"), chapters)
                 parts.append(Part(str(part.get("caption") or "") or None, None, chapters))
         else:
-            for item in toc.get("chapters") or toc.get("sections") or []:
+            key = "chapters" if "chapters" in toc else "sections"
+            items = self.listed(toc.get(key), _line(toc), key)
+            for n, item in enumerate(items):
                 if not isinstance(item, dict) or "file" not in item:
                     loose: list[Chapter | ExternalLink] = []
-                    self.entries([item], loose)
+                    self.entries([item], loose, getattr(items, "lines", [])[n : n + 1])
                     parts.append(Part(None, None, loose))
                     continue
                 head = self.chapter(str(item["file"]), _line(item))
                 if head is not None and item.get("title"):
                     head.title = str(item["title"])
                 children: list[Chapter | ExternalLink] = []
-                self.entries(item.get("sections"), children)
+                self.entries(self.listed(item.get("sections"), _line(item), "sections"), children)
                 if head is not None and children:
                     parts.append(Part(None, head, children))
                 elif head is not None:
@@ -376,7 +403,7 @@ class _TocReader:
         return root, parts
 
     def myst_project(self, project: dict[str, Any]) -> tuple[Chapter, list[Part]]:
-        toc = project.get("toc") or []
+        toc = self.listed(project.get("toc"), _line(project), "toc")
         flat: list[dict[str, Any]] = [i for i in toc if isinstance(i, dict)]
         if not flat or "file" not in flat[0]:
             raise BookError("myst.yml project.toc must start with a file")
@@ -390,10 +417,10 @@ class _TocReader:
                 head = self.chapter(str(item["file"]), _line(item))
                 if head is not None and item.get("title"):
                     head.title = str(item["title"])
-                self.entries(item.get("children"), chapters)
+                self.entries(self.listed(item.get("children"), _line(item), "children"), chapters)
                 parts.append(Part(None, head, chapters) if chapters else Part(None, None, [head] if head else []))
             elif isinstance(item, dict) and "children" in item:
-                self.entries(item.get("children"), chapters)
+                self.entries(self.listed(item.get("children"), _line(item), "children"), chapters)
                 parts.append(Part(str(item.get("title") or "") or None, None, chapters))
             else:
                 self.entries([item], chapters)
@@ -432,9 +459,7 @@ def read_book(folder: Path, warnings: list[Warning_] | None = None) -> Book:
         }
     else:
         raise BookError(f"{folder} has neither _toc.yml nor myst.yml")
-    book = Book(folder=folder, config=config, root=root, parts=parts, exclude=exclude)
-    assign_outputs(book, warnings)
-    return book
+    return Book(folder=folder, config=config, root=root, parts=parts, exclude=exclude)
 
 
 def _output_key(rel: PurePosixPath) -> str:
@@ -443,12 +468,15 @@ def _output_key(rel: PurePosixPath) -> str:
     return unicodedata.normalize("NFC", rel.with_suffix("").as_posix()).casefold()
 
 
-def assign_outputs(book: Book, warnings: list[Warning_]) -> None:
-    """Give every chapter an output path of its own: a later chapter whose output another one
-    already has (root ``einleitung.md`` and chapter ``index.md`` both → ``index.qmd``) becomes
-    ``index-2.qmd``; links and references follow, since they are resolved through ``out_rel``."""
+def assign_outputs(book: Book, warnings: list[Warning_], skip: Collection[PurePosixPath] = ()) -> None:
+    """Give every chapter (but those in ``skip``: not converted) an output path of its own: a
+    later chapter whose output another one already has (root ``einleitung.md`` and chapter
+    ``index.md`` both → ``index.qmd``) becomes ``index-2.qmd``; links and references follow,
+    since they are resolved through ``out_rel``."""
     taken: dict[str, Chapter] = {}
     for chapter in book.chapters:
+        if chapter.rel in skip:
+            continue
         key = _output_key(chapter.out_rel)
         if key in taken:
             other = taken[key]
@@ -773,6 +801,7 @@ class BookConverter:
         translator: Any = None,
         target_lang: str | None = None,
         reserved: Sequence[Path] = (),
+        inputs: Sequence[Path] = (),
     ):
         self.book = book
         self.out = out
@@ -785,6 +814,8 @@ class BookConverter:
         self.target_lang = target_lang
         #: other paths this run writes (``--report``): never one of the outputs
         self.reserved = list(reserved)
+        #: files the run reads besides the book (``--macros``, ``--glossary``, the config): never written
+        self.inputs = list(inputs)
         self.report = BookReport()
         self.warnings: list[Warning_] = []
         self.outputs: dict[PurePosixPath, _Output] = {}
@@ -834,6 +865,7 @@ class BookConverter:
         }
         return replace(
             self.user_options,
+            escape_fences=False,  # after translation (see :meth:`escape`)
             macros=self.macros,
             external_labels={name: qid for name, (qid, _, _) in labels.items()},
             label_pages=pages,
@@ -873,6 +905,7 @@ class BookConverter:
     def run(self) -> BookReport:
         refuse_unsafe_paths(self.book.folder, self.out, self.reserved)
         documents = self.read_documents()
+        assign_outputs(self.book, self.warnings, skip=self.failed)
         assets = self.assets()
         self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in assets})
         labels = self.collect_labels(documents)
@@ -894,11 +927,14 @@ class BookConverter:
         prefix = root.rel.parent.as_posix()
         if prefix not in ("", ".") and documents and documents[0].chapter is root:
             texts[id(documents[0])] = [rebase_paths(t, prefix + "/") for t in texts[id(documents[0])]]
-        if self.translator is not None:
+        included = self.convert_included(labels, [(d, texts[id(d)]) for d, _ in converted])
+        converted += included
+        texts.update({id(d): [r.text for r in results] for d, results in included})
+        if self.translator is not None:  # included files are translated with the chapters
             texts = self.translate(converted, texts)
-        for document, _ in converted:
+        texts = {key: [self.escape(t) for t in value] for key, value in texts.items()}
+        for document, _ in converted:  # chapters first: they win over anything of the same name
             self.put(document.chapter.out_rel, _Output(document.path, text=self.render(document, texts[id(document)])))
-        self.convert_included(labels)
         self.put(QUARTO_YML, _Output("the table of contents", text=self.quarto_yml()))
         for rel, path in assets:
             self.put(rel, _Output(rel.as_posix(), source=path))
@@ -911,10 +947,11 @@ class BookConverter:
     def refuse_reserved(self, outputs: set[PurePosixPath]) -> None:
         """``--report OUT/index.qmd``: a path the run writes as a chapter (or asset) is refused."""
         out = self.out.resolve()
-        for path in self.reserved:
+        for path in self.reserved + self.inputs:
             resolved = path.resolve()
             if out in resolved.parents and PurePosixPath(resolved.relative_to(out).as_posix()) in outputs:
-                raise BookError(f"{path} is a file this run writes into {self.out}; choose another path")
+                what = "an input of this run" if path in self.inputs else "another file this run writes"
+                raise BookError(f"{path} is {what}, and the book would be written over it; choose another path")
 
     def put(self, rel: PurePosixPath, output: _Output) -> bool:
         """Plan ``output`` at ``rel``; a path already planned keeps what it has, so a converted
@@ -956,16 +993,17 @@ class BookConverter:
         self.report.translation_report = report
         return new
 
-    def convert_included(self, labels: dict[str, tuple[str, str, str]]) -> None:
-        """Files that chapters include whole (``{{< include part.qmd >}}``) but that are no chapters."""
+    def convert_included(
+        self, labels: dict[str, tuple[str, str, str]], chapters: list[tuple[Document, list[str]]]
+    ) -> list[tuple[Document, list[Result]]]:
+        """Files that chapters include whole (``{{< include part.qmd >}}``) but that are no chapters,
+        converted (and the files they include in turn)."""
         done = {c.out_rel for c in self.book.chapters}
-        queue = [c.out_rel for c in self.book.chapters if c.out_rel in self.outputs]
+        queue = [(d.chapter.out_rel, "".join(t)) for d, t in chapters if d.chapter.out_rel.suffix == ".qmd"]
+        found = []
         while queue:
-            rel = queue.pop()
-            output = self.outputs.get(rel)
-            if rel.suffix != ".qmd" or output is None or output.text is None:
-                continue
-            for match in re.finditer(r"\{\{<\s*include\s+(\S+)\s*>\}\}", output.text):
+            rel, text = queue.pop()
+            for match in re.finditer(r"\{\{<\s*include\s+(\S+)\s*>\}\}", text):
                 path = match.group(1)
                 base = PurePosixPath("/") if path.startswith("/") else rel.parent
                 include_rel = PurePosixPath(os.path.normpath((base / path.lstrip("/")).as_posix()).lstrip("/"))
@@ -979,8 +1017,13 @@ class BookConverter:
                 document = read_document(chapter)
                 result = convert_text(document.pieces[0], path=document.path, options=self.options(chapter, labels))
                 self.warnings.extend(result.warnings)
-                if self.put(include_rel, _Output(document.path, text=result.text)):
-                    queue.append(include_rel)
+                found.append((document, [result]))
+                queue.append((include_rel, result.text))
+        return found
+
+    def escape(self, text: str) -> str:
+        """``--escape-fences``, applied after translation (escaped fences are no code to the segmenter)."""
+        return escape_fences(text) if self.user_options.escape_fences else text
 
     def render(self, document: Document, texts: list[str]) -> str:
         if document.notebook is None:
@@ -1046,6 +1089,9 @@ class BookConverter:
                     raise BookError(f"cannot write {target}: {parent} is a file, not a folder")
             if target.is_dir():
                 raise BookError(f"cannot write {target}: it is a folder")
+            existing = next(p for p in [target.parent, *target.parent.parents] if p.exists())
+            if not os.access(existing, os.W_OK | os.X_OK):
+                raise BookError(f"cannot write {target}: {existing} is not writable")
             if target.parent.exists() and _inside(self.book.folder, target.parent):
                 raise BookError(f"{target.parent} leads into the book {self.book.folder}; the input is never written")
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import __version__
-from .config import ConfigError, resolve
+from .config import ConfigError, find_config_file, resolve
+from .constructs.code import escape_fences
 from .context import Options, Warning_
 from .convert import Result, convert_text
 from .macros import MacroFileError, load_macros
@@ -330,8 +331,10 @@ def run_convert(args: argparse.Namespace) -> int:
     glossary = settings.glossary()
     options = settings.options()
     src = Path(args.src)
+    config = Path(args.config) if args.config else find_config_file(Path.cwd())
+    inputs = [Path(p) for p in (settings.macros_file, settings.glossary_file, config) if p]
     if src.is_dir():
-        return run_book(args, src, settings, options, glossary)
+        return run_book(args, src, settings, options, glossary, inputs)
     if args.report:
         raise UsageError("--report goes with a book folder")
     notebook = src.suffix.lower() == ".ipynb"
@@ -343,19 +346,21 @@ def run_convert(args: argparse.Namespace) -> int:
         out_path = Path(args.output) if args.output else default
         if out_path.resolve() == src.resolve() or (out_path.exists() and os.path.samefile(out_path, src)):
             raise UsageError(f"refusing to overwrite the input {src}; choose another -o")
+        refuse_writing_onto_inputs(out_path, inputs)
         if out_path.is_dir():
             raise UsageError(f"{out_path} is a folder; give a file name for -o")
         if not out_path.parent.exists() and str(out_path.parent):
             raise UsageError(f"folder {out_path.parent} does not exist")
         if notebook and out_path.suffix.lower() not in (".ipynb", ".qmd"):
             raise UsageError(f"a notebook converts to .ipynb or .qmd, not {out_path.suffix or 'a file without suffix'}")
-    options = replace(options, source_dir=str(src.resolve().parent))
-    if engine_name(settings, args.quiet) != "none":
-        translator: Translator | None = make_translator(engine_name(settings, True), settings, glossary)
-    else:
-        translator = None
+    # fences are escaped after translation: escaped, they would not be code to the segmenter
+    options = replace(options, source_dir=str(src.resolve().parent), escape_fences=False)
+    engine = engine_name(settings, args.quiet)
+    translator = make_translator(engine, settings, glossary) if engine != "none" else None
     if notebook:
-        result, report = convert_notebook_file(src, text, options, translator, args.quiet, out_path)
+        result, report = convert_notebook_file(
+            src, text, options, translator, args.quiet, out_path, escape=settings.escape_fences
+        )
     else:
         result = convert_text(text, path=str(src), options=options)
         report = None
@@ -365,6 +370,8 @@ def run_convert(args: argparse.Namespace) -> int:
                 final, src.name, args.quiet, lambda: final.translate_document(result.text, str(src))
             )
             result.warnings += more
+    if settings.escape_fences:
+        result.text = escape_fences(result.text)
     for warning in sorted(result.warnings, key=lambda w: w.line):
         print(warning, file=sys.stderr)
     if out_path is None:
@@ -404,6 +411,15 @@ def run_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def refuse_writing_onto_inputs(output: Path, inputs: list[Path]) -> None:
+    """An output that is one of the run's own inputs (``-o _config.yml --macros _config.yml``,
+    ``--report terms.yml --glossary terms.yml``) is refused: inputs are never written."""
+    for path in inputs:
+        same = output.resolve() == path.resolve()
+        if same or (output.exists() and path.exists() and os.path.samefile(output, path)):
+            raise UsageError(f"refusing to write {output}: it is an input of this run; choose another path")
+
+
 def engine_name(settings: Settings, quiet: bool) -> str:
     """The engine to use: ``auto`` resolved (with a note when it means no translation)."""
     if settings.engine != "auto":
@@ -415,7 +431,13 @@ def engine_name(settings: Settings, quiet: bool) -> str:
 
 
 def convert_notebook_file(
-    src: Path, text: str, options: Options, translator: Translator | None, quiet: bool, out_path: Path | None
+    src: Path,
+    text: str,
+    options: Options,
+    translator: Translator | None,
+    quiet: bool,
+    out_path: Path | None,
+    escape: bool = False,
 ) -> tuple[Result, TranslationReport | None]:
     """A single notebook, converted as a book converts its notebook chapters: Markdown cells
     converted, tags as ``#|`` options, outputs kept; written as ``.ipynb``, or as ``.qmd`` when
@@ -449,7 +471,9 @@ def convert_notebook_file(
                     "info",
                 )
             )
-        return Result(qmd, warnings, dict(counts)), report
+        return Result(escape_fences(qmd) if escape else qmd, warnings, dict(counts)), report
+    if escape:  # only the Markdown cells: code cells hold code, not fences
+        texts = [escape_fences(t) for t in texts]
     return Result(render_notebook(document, texts), warnings, dict(counts)), report
 
 
@@ -513,7 +537,9 @@ def translation_summary(report: TranslationReport) -> str:
     return line
 
 
-def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: Options, glossary: Glossary) -> int:
+def run_book(
+    args: argparse.Namespace, src: Path, settings: Settings, options: Options, glossary: Glossary, inputs: list[Path]
+) -> int:
     """``myst2qmd convert BOOK_DIR -o OUT_DIR``: a Jupyter Book to a Quarto book project."""
     from .book import BookError, book_converter, interrupts_deferred, is_book, refuse_unsafe_paths
 
@@ -524,16 +550,18 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
+    engine = engine_name(settings, args.quiet)
     reserved = [Path(args.report)] if args.report else []
-    if settings.engine != "none" and not settings.no_cache:  # the translation memory is written too
+    if engine != "none" and not settings.no_cache:  # the translation memory is written too
         reserved.append(default_cache_dir() / "translations.sqlite")
     if args.report and Path(args.report).is_dir():
         raise UsageError(f"--report {args.report} is a folder; give a file name")
+    if args.report:
+        refuse_writing_onto_inputs(Path(args.report), inputs)
     try:
         refuse_unsafe_paths(src, out, reserved)
     except BookError as exc:
         raise UsageError(str(exc)) from exc
-    engine = engine_name(settings, args.quiet)
     translator = make_translator(engine, settings, glossary) if engine != "none" else None
     converter = None
     report_written = False
@@ -545,6 +573,7 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
             translator=translator,
             target_lang=settings.target_lang if translator is not None else None,
             reserved=reserved,
+            inputs=inputs,
         )
         run = converter.run
         report = progress_run(translator, src.name, args.quiet, run) if translator else run()
@@ -557,11 +586,12 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
                 report_written = True
         if not args.quiet:
             n_warn = sum(1 for w in warnings if w.level == "warning")
-            top = ", ".join(f"{n} {k}" for k, n in report.constructs.most_common(6))
+            top = "".join(f"{n} {k}, " for k, n in report.constructs.most_common(6)).rstrip(", ")
+            top += "; " if top else ""
             failed = f"; not converted: {', '.join(report.not_converted)}" if report.not_converted else ""
             print(
                 f"{src} -> {out}: {report.files_converted} chapters ({report.files_written} files written, "
-                f"{report.files_unchanged} unchanged), {report.assets_copied} files copied; {top}; references "
+                f"{report.files_unchanged} unchanged), {report.assets_copied} files copied; {top}references "
                 f"{report.references_resolved} resolved, {report.references_unresolved} unresolved; "
                 f"{n_warn} warnings{failed}",
                 file=sys.stderr,
@@ -570,6 +600,10 @@ def run_book(args: argparse.Namespace, src: Path, settings: Settings, options: O
                 print(translation_summary(report.translation_report), file=sys.stderr)
     except BookError as exc:
         raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        done = "" if converter is None or not converter.committed else f" ({out} was written completely)"
+        print(f"myst2qmd: error: cannot write {exc.filename or out}: {exc.strerror or exc}{done}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         if converter is None or not converter.committed:
             raise KeyboardInterrupt("interrupted; nothing was written") from None
