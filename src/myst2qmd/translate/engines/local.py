@@ -54,6 +54,33 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
+@contextmanager
+def without_extra_buffer_types() -> Iterator[None]:
+    """Load models without llama.cpp's extra CPU buffer types (llama.cpp's ``--no-repack``).
+
+    On CPUs with AMX / AVX-512 (this project's CI machines among them) llama.cpp 0.3.36 crashes
+    with a segmentation fault in its first ``decode`` when the weights are repacked into those
+    buffers; a 270M model loses little speed without them. ``Llama`` takes no argument for it,
+    so the default model parameters it starts from are adjusted while it loads.
+    """
+    import llama_cpp
+    from llama_cpp import llama as llama_module
+
+    defaults = llama_cpp.llama_model_default_params
+
+    def params() -> Any:
+        value = defaults()
+        if hasattr(value, "use_extra_bufts"):
+            value.use_extra_bufts = False
+        return value
+
+    llama_module.llama_cpp.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        llama_module.llama_cpp.llama_model_default_params = defaults
+
+
 def model_path() -> Path:
     """The GGUF file of the packaged Gemma model (assembled from its chunks once)."""
     try:
@@ -95,7 +122,7 @@ class LocalEngine:
         if not path.is_file():
             raise FatalEngineError(f"model file {path} not found")
         self._lock = threading.Lock()
-        with _quiet_stderr():  # llama.cpp logs from C even with verbose=False
+        with _quiet_stderr(), without_extra_buffer_types():  # llama.cpp logs from C even with verbose=False
             self.llm: Any = Llama(
                 model_path=str(path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 2, verbose=False
             )
