@@ -3,7 +3,7 @@
 
 It answers like DeepL with ``tag_handling="xml"``: tags listed in ``ignore_tags`` come back
 untouched, the rest becomes English filler. A text holding ``Kontingent`` gets HTTP 456
-(quota exhausted).
+(quota exhausted); a key holding ``wrong`` gets HTTP 403.
 """
 
 from __future__ import annotations
@@ -46,7 +46,9 @@ class FakeDeepL:
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 outer.requests.append({"path": self.path, "auth": self.headers.get("authorization"), **body})
-                if self.path.startswith("/v2/translate"):
+                if "wrong" in (self.headers.get("authorization") or ""):
+                    self._send(403, {"message": "Wrong endpoint. Use https://api-free.deepl.com"})
+                elif self.path.startswith("/v2/translate"):
                     texts = body.get("text", [])
                     if any("Kontingent" in t for t in texts):
                         self._send(456, {"message": "Quota Exceeded"})

@@ -234,8 +234,6 @@ class Translator:
             self._count(report, units, answered=True)
             self.breaker.succeeded()
             return replies
-        if not self.breaker.usable:
-            raise FatalEngineError(f"{self._engine_label()} gave no answer in {attempts} attempts (the last: {last})")
         raise EngineError(f"no answer in {attempts} attempts (the last: {last})")
 
     def _count(self, report: TranslationReport, units: list[Unit], *, answered: bool) -> None:
