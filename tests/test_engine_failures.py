@@ -20,10 +20,11 @@ import pytest
 from fake_deepl import FakeDeepL
 from fake_openai import FakeOpenAI
 from myst2qmd import convert_text
-from myst2qmd.segments import extract_segments
+from myst2qmd.segments import extract_segments, replace_segments
 from myst2qmd.translate import Translator
 from myst2qmd.translate.engines.base import FatalEngineError, text_problem
 from myst2qmd.translate.engines.openai import OpenAIEngine
+from myst2qmd.translate.pipeline import parity_repair
 
 #: no H1 (it would become the title, and the Quarto text's lines would differ from the source's)
 SMALL = """Zur Faltung im Überblick, in zwei Absätzen.
@@ -322,3 +323,14 @@ def test_text_problem_names_every_character_that_breaks_lines_or_unicode() -> No
         assert "line break" in text_problem(f"a{char}b"), repr(char)
     assert "lone surrogate" in text_problem("a\udc80b")
     assert text_problem("Größe\nder Ausgabe ⟨1⟩\t€") == ""
+
+
+def test_parity_check_reverts_a_code_comment_with_a_stray_line_break_instead_of_crashing() -> None:
+    """The last line of defence, if a ``\\r`` got past the reply checks: revert, never ``edit past the end``."""
+    cell = "```{{code-cell}} ipython3\n# {}\n```\n"
+    qmd = convert_text(cell.format("erste Zeile") + "\n" + cell.format("zweite Zeile")).text
+    segments = extract_segments(qmd, code_comments=True)
+    texts = {segments[0].id: "first\rline", segments[1].id: "second line"}
+    out, reverted = parity_repair(qmd, segments, texts, replace_segments(qmd, texts, segments))
+    assert reverted == [segments[0].id]
+    assert "# erste Zeile" in out and "# second line" in out and "\r" not in out

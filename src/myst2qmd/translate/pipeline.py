@@ -45,6 +45,7 @@ from .engines.base import (
     TransientError,
     Unit,
     UnreachableError,
+    text_problem,
 )
 from .glossary import Glossary
 from .language import detect
@@ -294,8 +295,9 @@ class Translator:
     def _accept(self, source: str, reply: Reply | None) -> tuple[str | None, str]:
         if reply is None:
             return None, "no reply for this unit"
-        if reply.problem:
-            return None, reply.problem
+        problem = reply.problem or text_problem(reply.text)
+        if problem:
+            return None, problem
         verdict = check(
             source,
             reply,
