@@ -81,22 +81,7 @@ def connection_problem(exc: BaseException) -> str:
         if isinstance(error, ConnectionRefusedError):
             return "connection refused"
         todo += [error.__cause__, error.__context__, getattr(error, "reason", None), *error.args]
-    for needle, what in _PROBLEM_WORDS:
-        if needle in text.lower():
-            return what
     return text[:200] or type(exc).__name__
-
-
-#: the same, read from an error's text when no wrapped socket error says it
-_PROBLEM_WORDS = (
-    ("connection refused", "connection refused"),
-    ("name or service not known", "unknown host"),
-    ("nodename nor servname", "unknown host"),
-    ("name resolution", "unknown host"),
-    ("getaddrinfo failed", "unknown host"),
-    ("certificate", "TLS failure: certificate"),
-    ("ssl", "TLS failure"),
-)
 
 
 @dataclass(frozen=True)
