@@ -7,6 +7,7 @@ for minutes, not slow machines.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -240,6 +241,16 @@ def test_a_server_that_never_answers_ends_in_bounded_time() -> None:
         with pytest.raises(FatalEngineError, match="timed out"):
             Translator(engine).translate_document(qmd)
         assert time.monotonic() - started < 10 and server.requests <= 8  # the breaker's threshold
+
+
+def test_a_book_against_a_server_that_never_answers_stops_after_the_probe() -> None:
+    """The first request of a long run goes alone; if it gets no answer at all, the run stops there."""
+    docs = [convert_text(SMALL).text, convert_text(SMALL.replace("Filter", "Kern")).text]
+    with FakeOpenAI(mode="hang", hang=2.0) as server:
+        engine = OpenAIEngine(server.base_url, "m", timeout=0.2, backoff=0.01, max_attempts=3)
+        with pytest.raises(FatalEngineError, match=r"did not answer a first short request \(no answer in 3 attempts"):
+            Translator(engine).translate_many(docs, ["a.md", "b.md"])
+        assert server.requests == 3 and len(json.loads(server.bodies[0]["messages"][-1]["content"])) == 1
 
 
 def test_retry_after_3600_is_capped_and_said(tmp_path: Path) -> None:

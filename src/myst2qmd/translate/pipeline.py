@@ -109,6 +109,10 @@ class CircuitOpenError(EngineError):
     """The run's circuit breaker is open: nothing more is sent."""
 
 
+class NoAnswerError(EngineError):
+    """A request got no answer in all its attempts (timeouts, HTTP 429/5xx, lost connections)."""
+
+
 @dataclass
 class CircuitBreaker:
     """Run-wide: after ``threshold`` failed requests in a row (any unit, any thread), stop sending.
@@ -145,6 +149,12 @@ class CircuitBreaker:
             if self.consecutive >= self.threshold and not self.reason:
                 self.reason = f"{self.consecutive} failed requests in a row; the last: {why}"
                 self._opened.set()
+
+    def open(self, reason: str) -> None:
+        """Open the breaker now (a fatal error or an interrupt elsewhere): waiting threads wake and stop."""
+        with self._lock:
+            self.reason = self.reason or reason
+            self._opened.set()
 
     def wait(self, seconds: float) -> None:
         """Sleep ``seconds`` (less if the breaker opens meanwhile), then :meth:`check`."""
@@ -235,7 +245,7 @@ class Translator:
             self._count(report, units, answered=True)
             self.breaker.succeeded()
             return replies
-        raise EngineError(f"no answer in {attempts} attempts (the last: {last})")
+        raise NoAnswerError(f"no answer in {attempts} attempts (the last: {last})")
 
     def _count(self, report: TranslationReport, units: list[Unit], *, answered: bool) -> None:
         with self._counting:
@@ -364,13 +374,18 @@ class Translator:
             return accepted, []
         return self._rescue(text, why, report, depth)
 
-    def _run_batch(self, batch: list[tuple[_Job, int, Unit]], report: TranslationReport) -> None:
+    def _run_batch(self, batch: list[tuple[_Job, int, Unit]], report: TranslationReport, probe: bool = False) -> None:
+        """Send one batch and settle its units; ``probe``: the run's first request, which must get an answer."""
         units = [u for _, _, u in batch]
         try:
             replies = self._call(units, report)
             error = ""
         except FatalEngineError:
             raise
+        except NoAnswerError as exc:
+            if probe and not self.breaker.usable:
+                raise FatalEngineError(f"{self._engine_label()} did not answer a first short request ({exc})") from None
+            replies, error = {}, f"engine error: {exc}"
         except CircuitOpenError:
             replies, error = {}, self._stopped()
         except EngineError as exc:
@@ -428,7 +443,7 @@ class Translator:
             return
         if probe or len(batches) > 2:
             first = min(pending, key=lambda item: len(item[2].text))
-            self._run_batch([first], report)
+            self._run_batch([first], report, probe=True)
             rest = [item for item in pending if item is not first]
             batches = [[by_id[u.id] for u in batch] for batch in self._batches([u for _, _, u in rest])]
         pool = ThreadPoolExecutor(max_workers=max(1, self.jobs))
@@ -436,8 +451,9 @@ class Translator:
             futures = [pool.submit(self._run_batch, batch, report) for batch in batches]
             for future in as_completed(futures):
                 future.result()
-        except BaseException:
+        except BaseException as exc:
             # a fatal engine error or an interrupt: send nothing more (finished work is cached)
+            self.breaker.open(f"the run stopped ({type(exc).__name__})")
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown()
