@@ -8,8 +8,9 @@ dropped if the server refuses it.
 One call is one request; how it failed is said by the exception's class (see
 :mod:`.base`), and the pipeline retries: a wrong URL, key or model and an exhausted quota
 stop the run at once, with a message that says what to check; timeouts, 429 and 5xx (with
-their ``Retry-After``) and lost connections are transient; an answer that is no JSON object
-of strings is a malformed reply.
+their ``Retry-After``) and lost connections are transient; a body that is no Chat
+Completions answer is a malformed reply (it counts against the run's circuit breaker); a
+model's text that is no JSON object of strings rejects the units (not the server).
 """
 
 from __future__ import annotations
@@ -287,7 +288,11 @@ class OpenAIEngine:
         if response.status_code != 200:
             raise self._refused(response)
         content, finish = message_content(read_body(response))
-        answer = parse_json_object(content)
+        try:
+            answer = parse_json_object(content)
+        except MalformedReplyError as exc:
+            # the server worked, the model wrote no JSON object: every unit is rejected, none is lost
+            return {unit.id: Reply("", finish, str(exc)) for unit in units}
         return {unit.id: reply_from(answer[unit.id], finish) for unit in units if unit.id in answer}
 
     def close(self) -> None:
