@@ -117,16 +117,19 @@ class NoAnswerError(EngineError):
 class CircuitBreaker:
     """Run-wide: after ``threshold`` failed requests in a row (any unit, any thread), stop sending.
 
-    A request counts as failed when it got no answer after its attempt (timeout, HTTP
-    429/5xx, a lost connection, a refusal) or an answer that cannot be read; one usable
-    answer resets the count. Once open, it stays open for the run: every further call
-    raises :class:`CircuitOpenError` at once, and threads waiting out a backoff wake up.
+    A request counts as failed when it got no answer (timeout, HTTP 429/5xx, a lost
+    connection), was refused (HTTP 400), or got a body that is no answer of the engine's
+    API at all (empty, not JSON, no text where the text belongs). A proper answer resets
+    the count, even if the model's text in it is rejected: that is the model's failure,
+    handled unit by unit, not the server's. Once open, the breaker stays open for the run:
+    every further call raises :class:`CircuitOpenError` at once, and threads waiting out a
+    backoff wake up.
     """
 
     threshold: int = 8
-    #: failed requests since the last usable answer
+    #: failed requests since the last proper answer
     consecutive: int = 0
-    #: requests whose answer could be used (0: the engine has not proven it works)
+    #: requests the engine answered properly (0: it has not shown yet that it works)
     usable: int = 0
     #: why it opened ("" while closed)
     reason: str = ""

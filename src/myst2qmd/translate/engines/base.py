@@ -8,18 +8,21 @@ One call of :meth:`Engine.translate` is one request. The engine says how it fail
 class of the exception it raises; the pipeline retries, counts, and stops (see
 :class:`RetryPolicy` and :mod:`myst2qmd.translate.pipeline`):
 
-==========================  ================================================================
-exception                   meaning, and what the pipeline does
-==========================  ================================================================
-:class:`FatalEngineError`   retrying cannot help (wrong key, model or URL, quota): stop the run
-:class:`UnreachableError`   no connection (refused, unknown host, TLS): fatal before the engine
-                            ever answered in this run, else retried like a transient error
-:class:`TransientError`     no answer this time (timeout, 429, 5xx, connection lost): retried
-                            with backoff, ``Retry-After`` honoured up to a cap
-:class:`MalformedReplyError` an answer that cannot be read (not JSON, wrong shape): the units
-                            are rejected (correction retry, halves, else kept in the original)
-:class:`EngineError`        the request was refused (e.g. HTTP 400): as a malformed reply
-==========================  ================================================================
+==============================  ====================================================================
+exception                       meaning, and what the pipeline does
+==============================  ====================================================================
+:class:`FatalEngineError`       retrying cannot help (wrong key, model or URL, quota): stop the run
+:class:`UnreachableError`       no connection (refused, unknown host, TLS): fatal before the engine
+                                ever answered in this run, else retried like a transient error
+:class:`TransientError`         no answer this time (timeout, 429, 5xx, connection lost): retried
+                                with backoff, ``Retry-After`` honoured up to a cap
+:class:`MalformedReplyError`    a body that is no answer of the API (empty, not JSON, a list where
+                                the text belongs): the units are rejected (correction retry, halves,
+                                else kept in the original), and it counts as a failed request
+:class:`EngineError`            the request was refused (e.g. HTTP 400): as a malformed body
+a :class:`Reply` with a         one unit's reply is unusable (a list, a lone surrogate, a stray
+``problem``                     ``\\r``; the model's text is no JSON object): that unit is rejected
+==============================  ====================================================================
 """
 
 from __future__ import annotations
