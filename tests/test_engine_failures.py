@@ -189,6 +189,27 @@ def test_deepl_wrong_key_exits_1_fast(tmp_path: Path) -> None:
     assert not (tmp_path / "k.qmd").exists()
 
 
+@pytest.mark.parametrize(
+    ("word", "why"),
+    [
+        ("Kaputtjson", "DeepL's answer cannot be read"),
+        ("Einzelsurrogat", "lone surrogate"),
+        ("Wagenrücklauf", "line break other than"),
+    ],
+)
+def test_deepl_malformed_reply_keeps_the_german_with_a_warning(tmp_path: Path, word: str, why: str) -> None:
+    src = _write(tmp_path, SMALL + f"\nDieser Absatz enthält das Wort {word} und bekommt eine kaputte Antwort.\n")
+    with FakeDeepL() as server:
+        run, _ = _cli(
+            "convert", str(src), "--engine", "deepl", "--base-url", server.url, "--no-cache",
+            env={"DEEPL_AUTH_KEY": "key:fx"},
+        )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    out = (tmp_path / "k.qmd").read_text(encoding="utf-8")
+    assert f"{word} und bekommt eine kaputte Antwort." in out and "Ein Filter gleitet" not in out
+    assert f"{src}:7: warning: kept the original paragraph text: " in run.stderr and why in run.stderr
+
+
 # -- transient errors: retried, then a run-wide circuit breaker ----------------------------------
 
 

@@ -146,6 +146,9 @@ class DeepLEngine:
             raise self._failure(exc) from None
         if not isinstance(results, list):
             results = [results]
+        if len(results) != len(units):  # e.g. a body that is not JSON: the client reads no translations
+            found = f"{len(results)} translations for {len(units)} texts"
+            raise MalformedReplyError(f"DeepL's answer cannot be read ({found})")
         replies = {}
         for unit, result in zip(units, results, strict=False):
             text = getattr(result, "text", None)
