@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from fake_deepl import FakeDeepL
@@ -24,7 +25,7 @@ from myst2qmd import convert_text
 from myst2qmd.segments import extract_segments, replace_segments
 from myst2qmd.translate import Translator
 from myst2qmd.translate.engines.base import FatalEngineError, text_problem
-from myst2qmd.translate.engines.openai import OpenAIEngine
+from myst2qmd.translate.engines.openai import OpenAIEngine, server_message
 from myst2qmd.translate.pipeline import parity_repair
 
 #: no H1 (it would become the title, and the Quarto text's lines would differ from the source's)
@@ -369,3 +370,9 @@ def test_parity_check_reverts_a_code_comment_with_a_stray_line_break_instead_of_
     out, reverted = parity_repair(qmd, segments, texts, replace_segments(qmd, texts, segments))
     assert reverted == [segments[0].id]
     assert "# erste Zeile" in out and "# second line" in out and "\r" not in out
+
+
+def test_a_servers_error_message_reaches_the_terminal_as_one_plain_line() -> None:
+    said = server_message(httpx.Response(401, json={"error": {"message": "bad \x1b[31mkey\x1b[0m\nline"}}))
+    assert said == "bad [31mkey [0m line"
+    assert len(server_message(httpx.Response(404, text="Not Found " * 100))) == 200

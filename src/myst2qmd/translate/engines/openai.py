@@ -138,7 +138,8 @@ def server_message(response: httpx.Response) -> str:
             text = error["message"]
         elif isinstance(error, str):
             text = error
-    return " ".join(text.split())[:200]
+    # one line, and nothing a terminal would act on (ANSI escapes from a hostile server)
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:200]
 
 
 class OpenAIEngine:
