@@ -3,7 +3,9 @@
 
 It answers like DeepL with ``tag_handling="xml"``: tags listed in ``ignore_tags`` come back
 untouched, the rest becomes English filler. A text holding ``Kontingent`` gets HTTP 456
-(quota exhausted).
+(quota exhausted); a key holding ``wrong`` gets HTTP 403; a text holding ``Kaputtjson`` gets
+HTTP 200 with a body that is not JSON; ``Einzelsurrogat`` and ``Wagenrücklauf`` come back with
+a lone surrogate and a ``\\r`` in their translation.
 """
 
 from __future__ import annotations
@@ -43,13 +45,24 @@ class FakeDeepL:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _send_raw(self, status: int, data: bytes) -> None:
+                self.send_response(status)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 outer.requests.append({"path": self.path, "auth": self.headers.get("authorization"), **body})
-                if self.path.startswith("/v2/translate"):
+                if "wrong" in (self.headers.get("authorization") or ""):
+                    self._send(403, {"message": "Wrong endpoint. Use https://api-free.deepl.com"})
+                elif self.path.startswith("/v2/translate"):
                     texts = body.get("text", [])
                     if any("Kontingent" in t for t in texts):
                         self._send(456, {"message": "Quota Exceeded"})
+                        return
+                    if any("Kaputtjson" in t for t in texts):
+                        self._send_raw(200, b"<html>not json</html>")
                         return
                     ignored = body.get("ignore_tags") or []
                     results = [
@@ -60,6 +73,11 @@ class FakeDeepL:
                         }
                         for t in texts
                     ]
+                    for result, t in zip(results, texts, strict=True):
+                        if "Einzelsurrogat" in t:
+                            result["text"] = str(result["text"]).replace(" ", " \ud800 ", 1)
+                        if "Wagenrücklauf" in t:
+                            result["text"] = str(result["text"]).replace(" ", "\r", 1)
                     self._send(200, {"translations": results})
                 elif self.path.startswith("/v2/glossaries"):
                     gid = f"g{len(outer.glossaries) + 1}"

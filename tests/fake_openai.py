@@ -18,7 +18,32 @@ trigger word            fault
 ``Fehlend``             always: the unit's id is missing from the answer
 ``Abgeschnitten``       always: ``finish_reason: length``
 ``Vorrede``             always: "Here is the translation:" before the text
+``Wartestunde``         first request holding it: HTTP 429 with ``Retry-After: 3600``
+``Listeninhalt``        always: the message's ``content`` is a JSON list, not text
+``Objektinhalt``        always: the message's ``content`` is a JSON object, not text
+``Tiefverschachtelt``   always: the body is JSON nested 100,000 levels deep
+``Tiefinhalt``          always: the ``content`` is JSON nested 100,000 levels deep
+``Einzelsurrogat``      always: the unit's translation holds a lone surrogate (``\\ud800``)
+``Wagenrücklauf``       always: the unit's translation holds a ``\\r``
+``Leerantwort``         always: HTTP 200 with an empty body
+``Abbruch``             always: HTTP 200 whose body breaks off (the connection closes)
 ======================  =============================================================
+
+``mode`` makes every request fail one way (a wrong key, model or URL, an exhausted quota,
+a server that answers garbage); ``die_after=n`` stops listening after ``n`` answers (a
+server that dies half way through a book):
+
+================  ==================================================================
+mode              answer to every request
+================  ==================================================================
+``unauthorized``  HTTP 401 ``invalid_api_key``
+``no-model``      HTTP 404 ``model_not_found``
+``no-route``      HTTP 404 with an HTML page (a wrong ``--base-url``)
+``quota``         HTTP 429 ``insufficient_quota``
+``empty``         HTTP 200 with an empty body
+``broken``        HTTP 500
+``hang``          nothing until ``hang`` seconds have passed
+================  ==================================================================
 """
 
 from __future__ import annotations
@@ -49,9 +74,14 @@ def fake_translation(text: str) -> str:
 class FakeOpenAI:
     """Start with ``with FakeOpenAI() as server: server.base_url``."""
 
-    def __init__(self, delay: float = 0.0, hang: float = 5.0):
+    def __init__(self, delay: float = 0.0, hang: float = 5.0, mode: str = "", die_after: int | None = None):
         self.delay = delay
         self.hang = hang
+        self.mode = mode
+        self.die_after = die_after
+        #: requests answered with HTTP 200, and the characters of unit text they held
+        self.answered = 0
+        self.answered_characters = 0
         self.requests = 0
         self.units = 0
         self.seen: Counter[str] = Counter()
@@ -71,13 +101,20 @@ class FakeOpenAI:
                     time.sleep(outer.hang)
                     return
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-                self.send_response(status)
+                self.send_response(200 if status == -2 else status)
+                headers = {"content-type": "application/json", **headers}
                 for key, value in headers.items():
                     self.send_header(key, value)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
+                # a body that breaks off: promise more than is sent, then close the connection
+                self.send_header("content-length", str(len(data) + (500 if status == -2 else 0)))
                 self.end_headers()
                 self.wfile.write(data)
+                self.wfile.flush()
+                with outer.lock:
+                    outer.answered += status == 200
+                    dying = outer.die_after is not None and outer.answered == outer.die_after
+                if dying:  # stop listening: from now on every connection is refused
+                    threading.Thread(target=outer.die, daemon=True).start()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -92,6 +129,10 @@ class FakeOpenAI:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.die()
+
+    def die(self) -> None:
+        """Stop serving and close the listening socket."""
         self.server.shutdown()
         self.server.server_close()
 
@@ -101,6 +142,14 @@ class FakeOpenAI:
             return self.seen[word] <= times
 
     def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        """``(status, headers, payload)`` for one request (status -1: no answer, -2: a body that breaks off)."""
+        status, headers, payload = self._answer(body)
+        if status == 200:
+            with self.lock:
+                self.answered_characters += sum(len(t) for t in json.loads(body["messages"][-1]["content"]).values())
+        return status, headers, payload
+
+    def _answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         with self.lock:
             self.requests += 1
             self.bodies.append(body)
@@ -110,6 +159,23 @@ class FakeOpenAI:
         with self.lock:
             self.units += len(units)
         joined = " ".join(units.values())
+        if self.mode:
+            return self._mode_answer()
+        if "Wartestunde" in joined and self._first("Wartestunde"):
+            return 429, {"retry-after": "3600"}, {"error": {"message": "come back in an hour"}}
+        if "Leerantwort" in joined:
+            return 200, {}, b""
+        if "Abbruch" in joined:
+            return -2, {}, b'{"choices": [{"message": {"content": "{\\"u1\\": \\"The'
+        if "Tiefverschachtelt" in joined:
+            return 200, {}, b'{"choices": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        if "Tiefinhalt" in joined:
+            return 200, {}, {"choices": [{"message": {"content": "[" * 100_000 + "]" * 100_000}}]}
+        if "Listeninhalt" in joined:
+            return 200, {}, {"choices": [{"message": {"content": list(units)}, "finish_reason": "stop"}]}
+        if "Objektinhalt" in joined:
+            content = {key: fake_translation(text) for key, text in units.items()}
+            return 200, {}, {"choices": [{"message": {"content": content}, "finish_reason": "stop"}]}
         if "Drosselung" in joined and self._first("Drosselung"):
             return 429, {"retry-after": "1"}, {"error": {"message": "slow down"}}
         if "Baldigst" in joined and self._first("Baldigst"):
@@ -134,6 +200,38 @@ class FakeOpenAI:
                 finish = "length"
             if "Vorrede" in text:
                 translated = "Here is the translation: " + translated
+            if "Einzelsurrogat" in text:
+                translated = translated.replace(" ", " \ud800 ", 1)
+            if "Wagenrücklauf" in text:
+                translated = translated.replace(" ", "\r", 1)
             out[key] = translated
-        message = {"content": json.dumps(out, ensure_ascii=False)}
+        # ASCII escapes: a lone surrogate travels as the JSON text \ud800
+        message = {"content": json.dumps(out)}
         return 200, {}, {"choices": [{"message": message, "finish_reason": finish}]}
+
+    def _mode_answer(self) -> tuple[int, dict[str, str], Any]:
+        if self.mode == "unauthorized":
+            error = {"message": "Incorrect API key provided: sk-wrong.", "code": "invalid_api_key"}
+            return 401, {}, {"error": error}
+        if self.mode == "no-model":
+            error = {
+                "message": "The model `m` does not exist or you do not have access to it.",
+                "code": "model_not_found",
+            }
+            return 404, {}, {"error": error}
+        if self.mode == "no-route":
+            return 404, {"content-type": "text/html"}, b"<html><body><h1>Not Found</h1></body></html>"
+        if self.mode == "quota":
+            error = {
+                "message": "You exceeded your current quota.",
+                "type": "insufficient_quota",
+                "code": "insufficient_quota",
+            }
+            return 429, {}, {"error": error}
+        if self.mode == "empty":
+            return 200, {}, b""
+        if self.mode == "broken":
+            return 500, {}, {"error": {"message": "boom"}}
+        if self.mode == "hang":
+            return -1, {}, None
+        raise ValueError(f"unknown mode {self.mode!r}")

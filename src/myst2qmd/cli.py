@@ -374,6 +374,7 @@ def run_convert(args: argparse.Namespace) -> int:
         result.text = escape_fences(result.text)
     for warning in sorted(result.warnings, key=lambda w: w.line):
         print(warning, file=sys.stderr)
+    print_notes(report)
     if out_path is None:
         try:
             write_stdout(result.text)
@@ -525,16 +526,25 @@ def translation_summary(report: TranslationReport) -> str:
         f"{report.cached} from the translation memory",
         f"{report.already_in_target} already in the target language",
         f"{len({line for line, _ in report.kept})} kept in the original language",
-        f"{report.engine_calls} requests",
-        f"{report.characters_sent:,} characters sent",
+        f"{report.engine_calls} requests answered",
+        f"{report.requests_failed} failed",
+        f"{report.characters_sent:,} characters delivered",
     ]
     line = f"engine {report.engine} ({report.model}): " + ", ".join(parts)
+    if report.stopped:
+        line += f"\nstopped sending: {report.stopped}; the segments not sent kept their original text"
     if report.engine == "local":
         line += (
             "\nnote: the local model (Gemma 3 270M) gives a draft; DeepL or a larger model behind "
             "--engine openai gives publication quality"
         )
     return line
+
+
+def print_notes(report: TranslationReport | None) -> None:
+    """Run-wide warnings of a translation (a ``Retry-After`` cut short), also with ``-q``."""
+    for note in report.notes if report is not None else []:
+        print(f"myst2qmd: warning: {note}", file=sys.stderr)
 
 
 def run_book(
@@ -580,6 +590,7 @@ def run_book(
         warnings = converter.warnings
         for warning in warnings:
             print(warning, file=sys.stderr)
+        print_notes(report.translation_report)
         if args.report:
             with interrupts_deferred():
                 write_atomically(Path(args.report), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")

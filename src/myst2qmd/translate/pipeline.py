@@ -5,17 +5,26 @@
    target language, are not sent.
 2. Each segment is one unit (or one unit per sentence, for engines that want that).
    Units found in the translation memory are not sent.
-3. The rest go out in batches, ``jobs`` at a time. Every reply is checked
-   (:mod:`.validate`). A failed unit gets a correction retry, then is split in half and the
-   halves retried, and what still fails keeps its original text and is reported with
-   ``file:line``.
+3. The rest go out in batches, ``jobs`` at a time; before a long run (a book, or more than
+   two batches) the shortest unit goes alone first, so a wrong URL or key stops the run
+   after one request. Every reply is checked (:mod:`.validate`). A failed unit gets a
+   correction retry, then is split in half and the halves retried, and what still fails
+   keeps its original text and is reported with ``file:line``.
+
+   Engine failures (see :mod:`.engines.base`): fatal ones stop the run; transient ones are
+   retried with backoff (``Retry-After`` honoured up to a cap); and a run-wide
+   :class:`CircuitBreaker` stops sending after several failed requests in a row, so the
+   rest keeps its original text instead of every unit waiting out its own retries. An
+   engine that never gave a usable answer in the run is fatal too: nothing is written.
 4. Translations are written back; a parity check proves the document's structure is the
    one the untranslated conversion had, and reverts any segment that broke it.
 """
 
 from __future__ import annotations
 
+import random
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -24,7 +33,20 @@ from ..context import Warning_
 from ..edits import Edit, apply_edits
 from ..segments import Segment, extract_segments, replace_segments
 from .cache import TranslationCache, cache_key
-from .engines.base import Engine, EngineError, FatalEngineError, Reply, Request, Unit
+from .engines.base import (
+    NO_RETRIES,
+    Engine,
+    EngineError,
+    FatalEngineError,
+    MalformedReplyError,
+    Reply,
+    Request,
+    RetryPolicy,
+    TransientError,
+    Unit,
+    UnreachableError,
+    text_problem,
+)
 from .glossary import Glossary
 from .language import detect
 from .sentences import split_in_half, split_with_gaps
@@ -47,10 +69,18 @@ class TranslationReport:
     cached: int = 0
     already_in_target: int = 0
     nothing_to_translate: int = 0
+    #: units and characters in requests that got an answer (what the engine really received)
     units_sent: int = 0
+    #: requests that got an answer (usable or not)
     engine_calls: int = 0
     characters_sent: int = 0
+    #: requests that got none (timeouts, HTTP 429/5xx, lost connections) or were refused
+    requests_failed: int = 0
     retries: int = 0
+    #: why the run stopped sending ("" if it did not): the circuit breaker's reason
+    stopped: str = ""
+    #: run-wide messages for the user (e.g. a ``Retry-After`` that was cut short)
+    notes: list[str] = field(default_factory=list)
     #: (line, reason) for every segment (or part of one) that kept its original text
     kept: list[tuple[int, str]] = field(default_factory=list)
     parity_reverted: list[int] = field(default_factory=list)
@@ -65,11 +95,74 @@ class TranslationReport:
             "units_sent",
             "engine_calls",
             "characters_sent",
+            "requests_failed",
             "retries",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.kept += other.kept
         self.parity_reverted += other.parity_reverted
+        self.stopped = self.stopped or other.stopped
+        self.notes += [note for note in other.notes if note not in self.notes]
+
+
+class CircuitOpenError(EngineError):
+    """The run's circuit breaker is open: nothing more is sent."""
+
+
+class NoAnswerError(EngineError):
+    """A request got no answer in all its attempts (timeouts, HTTP 429/5xx, lost connections)."""
+
+
+@dataclass
+class CircuitBreaker:
+    """Run-wide: after ``threshold`` failed requests in a row (any unit, any thread), stop sending.
+
+    A request counts as failed when it got no answer (timeout, HTTP 429/5xx, a lost
+    connection), was refused (HTTP 400), or got a body that is no answer of the engine's
+    API at all (empty, not JSON, no text where the text belongs). A proper answer resets
+    the count, even if the model's text in it is rejected: that is the model's failure,
+    handled unit by unit, not the server's. Once open, the breaker stays open for the run:
+    every further call raises :class:`CircuitOpenError` at once, and threads waiting out a
+    backoff wake up.
+    """
+
+    threshold: int = 8
+    #: failed requests since the last proper answer
+    consecutive: int = 0
+    #: requests the engine answered properly (0: it has not shown yet that it works)
+    usable: int = 0
+    #: why it opened ("" while closed)
+    reason: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _opened: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def check(self) -> None:
+        """Raise :class:`CircuitOpenError` if the breaker is open."""
+        if self.reason:
+            raise CircuitOpenError(self.reason)
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self.consecutive = 0
+            self.usable += 1
+
+    def failed(self, why: str) -> None:
+        with self._lock:
+            self.consecutive += 1
+            if self.consecutive >= self.threshold and not self.reason:
+                self.reason = f"{self.consecutive} failed requests in a row; the last: {why}"
+                self._opened.set()
+
+    def open(self, reason: str) -> None:
+        """Open the breaker now (a fatal error or an interrupt elsewhere): waiting threads wake and stop."""
+        with self._lock:
+            self.reason = self.reason or reason
+            self._opened.set()
+
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` (less if the breaker opens meanwhile), then :meth:`check`."""
+        self._opened.wait(max(0.0, seconds))
+        self.check()
 
 
 @dataclass
@@ -99,6 +192,9 @@ class Translator:
     on_total: Callable[[int], None] | None = None
     #: also translate the ``#`` comments of executable cells
     code_comments: bool = False
+    #: stops sending after several failed requests in a row (run-wide)
+    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- units ---------------------------------------------------------------------------
     @property
@@ -118,10 +214,80 @@ class Translator:
 
     # -- engine calls --------------------------------------------------------------------
     def _call(self, units: list[Unit], report: TranslationReport) -> dict[str, Reply]:
-        report.engine_calls += 1
-        report.units_sent += len(units)
-        report.characters_sent += sum(len(u.text) for u in units)
-        return self.engine.translate(units, self.request)
+        """One request with its retries; counts what happened and feeds the circuit breaker.
+
+        Raises FatalEngineError (stop the run), CircuitOpenError (nothing more is sent), or
+        another EngineError (this request failed: its units are rejected).
+        """
+        policy: RetryPolicy = getattr(self.engine, "retry", NO_RETRIES)
+        attempts = max(1, policy.attempts)
+        last = ""
+        for attempt in range(attempts):
+            self.breaker.check()
+            try:
+                replies = self.engine.translate(units, self.request)
+            except FatalEngineError:
+                raise
+            except TransientError as exc:
+                if isinstance(exc, UnreachableError) and not self.breaker.usable:
+                    raise FatalEngineError(str(exc)) from None
+                self._count(report, units, answered=False)
+                last = str(exc)
+                self._failed(last)
+                if attempt + 1 < attempts:
+                    self.breaker.wait(self._backoff(policy, attempt, exc.retry_after, report))
+                continue
+            except MalformedReplyError as exc:
+                self._count(report, units, answered=True)
+                self._failed(str(exc))
+                raise
+            except EngineError as exc:
+                self._count(report, units, answered=False)
+                self._failed(str(exc))
+                raise
+            self._count(report, units, answered=True)
+            self.breaker.succeeded()
+            return replies
+        raise NoAnswerError(f"no answer in {attempts} attempts (the last: {last})")
+
+    def _count(self, report: TranslationReport, units: list[Unit], *, answered: bool) -> None:
+        with self._counting:
+            if answered:
+                report.engine_calls += 1
+                report.units_sent += len(units)
+                report.characters_sent += sum(len(u.text) for u in units)
+            else:
+                report.requests_failed += 1
+
+    def _failed(self, why: str) -> None:
+        """Count a failed request; an engine that opens the breaker before any usable answer is fatal."""
+        self.breaker.failed(why)
+        if self.breaker.reason and not self.breaker.usable:
+            raise FatalEngineError(f"{self._engine_label()} gave no usable answer ({self.breaker.reason})")
+
+    def _engine_label(self) -> str:
+        where = getattr(self.engine, "base_url", "") or getattr(self.engine, "server_url", "")
+        return f"the {self.engine.name} engine" + (f" at {where}" if where else "")
+
+    def _backoff(
+        self, policy: RetryPolicy, attempt: int, retry_after: float | None, report: TranslationReport
+    ) -> float:
+        """Seconds before the next attempt: the server's ``Retry-After`` up to a cap, else exponential with jitter."""
+        if retry_after is None:
+            return float(policy.backoff * (2**attempt) * (0.5 + random.random()))
+        if retry_after > policy.max_retry_after:
+            note = (
+                f"the engine asked to wait {retry_after:g} s before retrying (Retry-After); "
+                f"waited {policy.max_retry_after:g} s instead"
+            )
+            with self._counting:
+                if not any(n.startswith("the engine asked to wait") for n in report.notes):
+                    report.notes.append(note)
+            return policy.max_retry_after
+        return retry_after
+
+    def _stopped(self) -> str:
+        return f"not sent: the engine stopped answering ({self.breaker.reason})"
 
     def _batches(self, units: list[Unit]) -> list[list[Unit]]:
         batches: list[list[Unit]] = []
@@ -142,6 +308,9 @@ class Translator:
     def _accept(self, source: str, reply: Reply | None) -> tuple[str | None, str]:
         if reply is None:
             return None, "no reply for this unit"
+        problem = reply.problem or text_problem(reply.text)
+        if problem:
+            return None, problem
         verdict = check(
             source,
             reply,
@@ -173,6 +342,8 @@ class Translator:
             accepted, why = self._accept(unit.text, replies.get(unit.id))
         except FatalEngineError:
             raise
+        except CircuitOpenError:
+            accepted, why = None, self._stopped()
         except EngineError as exc:
             accepted, why = None, f"engine error: {exc}"
         if accepted is not None:
@@ -180,11 +351,15 @@ class Translator:
         return accepted, why
 
     def _rescue(self, text: str, reason: str, report: TranslationReport, depth: int = 0) -> tuple[str, list[str]]:
-        """Correction retry, then halves; what still fails keeps ``text``. Never raises EngineError."""
+        """Correction retry, then halves; what still fails keeps ``text``. Raises only FatalEngineError."""
+        if self.breaker.reason:
+            return text, [self._stopped()]
         report.retries += 1
         accepted, why = self._attempt(self._unit("1", text, RETRY_NOTE.format(reason=reason)), report)
         if accepted is not None:
             return accepted, []
+        if self.breaker.reason:
+            return text, [self._stopped()]
         halves = split_in_half(text) if depth < 2 else None
         if halves is None:
             return text, [why or reason]
@@ -202,13 +377,20 @@ class Translator:
             return accepted, []
         return self._rescue(text, why, report, depth)
 
-    def _run_batch(self, batch: list[tuple[_Job, int, Unit]], report: TranslationReport) -> None:
+    def _run_batch(self, batch: list[tuple[_Job, int, Unit]], report: TranslationReport, probe: bool = False) -> None:
+        """Send one batch and settle its units; ``probe``: the run's first request, which must get an answer."""
         units = [u for _, _, u in batch]
         try:
             replies = self._call(units, report)
             error = ""
         except FatalEngineError:
             raise
+        except NoAnswerError as exc:
+            if probe and not self.breaker.usable:
+                raise FatalEngineError(f"{self._engine_label()} did not answer a first short request ({exc})") from None
+            replies, error = {}, f"engine error: {exc}"
+        except CircuitOpenError:
+            replies, error = {}, self._stopped()
         except EngineError as exc:
             replies, error = {}, f"engine error: {exc}"
         for job, index, unit in batch:
@@ -241,8 +423,12 @@ class Translator:
             jobs.append(_Job(segment, masked, [p for p, _ in parts], [None] * len(parts), gaps=[g for _, g in parts]))
         return jobs
 
-    def translate_jobs(self, jobs: list[_Job], report: TranslationReport) -> None:
-        """Fill in every job's results (from the cache or the engine)."""
+    def translate_jobs(self, jobs: list[_Job], report: TranslationReport, probe: bool = False) -> None:
+        """Fill in every job's results (from the cache or the engine).
+
+        Before a long run (``probe``, or more than two batches) the shortest unit goes alone
+        first: a wrong URL, key or model fails on one small request, not on ``jobs`` big ones.
+        """
         pending: list[tuple[_Job, int, Unit]] = []
         for job in jobs:
             for index, piece in enumerate(job.pieces):
@@ -258,16 +444,23 @@ class Translator:
         batches = [[by_id[u.id] for u in batch] for batch in self._batches([u for _, _, u in pending])]
         if not batches:
             return
+        if probe or len(batches) > 2:
+            first = min(pending, key=lambda item: len(item[2].text))
+            self._run_batch([first], report, probe=True)
+            rest = [item for item in pending if item is not first]
+            batches = [[by_id[u.id] for u in batch] for batch in self._batches([u for _, _, u in rest])]
         pool = ThreadPoolExecutor(max_workers=max(1, self.jobs))
         try:
             futures = [pool.submit(self._run_batch, batch, report) for batch in batches]
             for future in as_completed(futures):
                 future.result()
-        except BaseException:
+        except BaseException as exc:
             # a fatal engine error or an interrupt: send nothing more (finished work is cached)
+            self.breaker.open(f"the run stopped ({type(exc).__name__})")
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown()
+        report.stopped = report.stopped or self.breaker.reason
 
     def translate_document(self, qmd: str, path: str = "<string>") -> tuple[str, TranslationReport, list[Warning_]]:
         report = TranslationReport(engine=self.engine.name, model=self.engine.model)
@@ -285,7 +478,7 @@ class Translator:
         for qmd in documents:
             segments = extract_segments(qmd, code_comments=self.code_comments)
             planned.append((segments, self.plan(segments, report)))
-        self.translate_jobs([job for _, jobs in planned for job in jobs], report)
+        self.translate_jobs([job for _, jobs in planned for job in jobs], report, probe=True)
         outputs: list[str] = []
         warnings: list[Warning_] = []
         for qmd, path, (segments, jobs) in zip(documents, paths, planned, strict=True):
@@ -360,7 +553,10 @@ def _same_structure(original: str, segments: list[Segment], translated: str) -> 
     after = extract_segments(translated, code_comments=any(s.kind == "code-comment" for s in segments))
     if [s.kind for s in after] != [s.kind for s in segments]:
         return False
-    return skeleton(original, segments) == skeleton(translated, after)
+    try:
+        return skeleton(original, segments) == skeleton(translated, after)
+    except ValueError:  # segments that cannot be cut out again (a reply's stray line break): not the same
+        return False
 
 
 def words(text: str) -> list[str]:

@@ -74,7 +74,14 @@ def make_engine(name: str, settings: EngineSettings, env: dict[str, str] | None 
         # local servers have small default context windows (Ollama: 2048 tokens): keep requests small
         chars = settings.max_batch_chars or (1500 if local else 6000)
         return OpenAIEngine(
-            base_url, model, key, timeout=settings.timeout, max_batch_chars=chars, max_batch_units=8 if local else 20
+            base_url,
+            model,
+            key,
+            timeout=settings.timeout,
+            max_batch_chars=chars,
+            max_batch_units=8 if local else 20,
+            # a Retry-After longer than the user's --timeout (or 30 s) is cut short, with a warning
+            max_retry_after=min(30.0, settings.timeout),
         )
     if name == "deepl":
         from .deepl import DeepLEngine

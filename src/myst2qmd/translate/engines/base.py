@@ -3,11 +3,34 @@
 An engine receives :class:`Unit` s — prose with its protected spans already replaced by
 ``⟨n⟩`` placeholders — and returns one :class:`Reply` per unit. It never sees Markdown
 structure, code, math or URLs; the pipeline validates what comes back.
+
+One call of :meth:`Engine.translate` is one request. The engine says how it failed by the
+class of the exception it raises; the pipeline retries, counts, and stops (see
+:class:`RetryPolicy` and :mod:`myst2qmd.translate.pipeline`):
+
+==============================  ====================================================================
+exception                       meaning, and what the pipeline does
+==============================  ====================================================================
+:class:`FatalEngineError`       retrying cannot help (wrong key, model or URL, quota): stop the run
+:class:`UnreachableError`       no connection (refused, unknown host, TLS): fatal before the engine
+                                ever answered in this run, else retried like a transient error
+:class:`TransientError`         no answer this time (timeout, 429, 5xx, connection lost): retried
+                                with backoff, ``Retry-After`` honoured up to a cap
+:class:`MalformedReplyError`    a body that is no answer of the API (empty, not JSON, a list where
+                                the text belongs): the units are rejected (correction retry, halves,
+                                else kept in the original), and it counts as a failed request
+:class:`EngineError`            the request was refused (e.g. HTTP 400): as a malformed body
+a :class:`Reply` with a         one unit's reply is unusable (a list, a lone surrogate, a stray
+``problem``                     ``\\r``; the model's text is no JSON object): that unit is rejected
+==============================  ====================================================================
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+import socket
+import ssl
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -17,6 +40,87 @@ class EngineError(Exception):
 
 class FatalEngineError(EngineError):
     """Retrying cannot help (no key, quota exhausted, model missing): stop and say why."""
+
+
+class TransientError(EngineError):
+    """No answer this time (timeout, HTTP 429/5xx, a connection lost mid-answer): worth retrying."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        #: seconds the server asked us to wait (its ``Retry-After``), if it said
+        self.retry_after = retry_after
+
+
+class UnreachableError(TransientError):
+    """No connection at all (refused, unknown host, TLS failure): fatal unless the engine answered before.
+
+    The message says what and where and what to check, e.g. ``cannot reach
+    http://127.0.0.1:9/v1 (connection refused): is the server running? check --base-url``.
+    """
+
+
+class MalformedReplyError(EngineError):
+    """The engine answered, but the answer cannot be read (not JSON, a list for a text, …)."""
+
+
+def connection_problem(exc: BaseException) -> str:
+    """What went wrong with a connection, in a few words: ``connection refused``, ``unknown host``, ``TLS failure: …``.
+
+    HTTP clients wrap the socket's error several times (httpx: ``__cause__``; requests and
+    urllib3: ``.reason`` and ``args``); the innermost that says something is used.
+    """
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    text = " ".join(str(exc).split())
+    while todo:
+        error = todo.pop()
+        if not isinstance(error, BaseException) or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if isinstance(error, ssl.SSLError):
+            return f"TLS failure: {getattr(error, 'verify_message', None) or error.reason or error}"
+        if isinstance(error, socket.gaierror):
+            return "unknown host"
+        if isinstance(error, ConnectionRefusedError):
+            return "connection refused"
+        todo += [error.__cause__, error.__context__, getattr(error, "reason", None), *error.args]
+    return text[:200] or type(exc).__name__
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the pipeline retries an engine's :class:`TransientError` s."""
+
+    #: attempts per request (the first one included)
+    attempts: int = 5
+    #: the first backoff in seconds; it doubles with each attempt (with jitter)
+    backoff: float = 1.0
+    #: the longest ``Retry-After`` honoured; longer ones are cut to this (and said so)
+    max_retry_after: float = 30.0
+
+
+#: for engines without a network (pseudo, local): nothing transient to retry
+NO_RETRIES = RetryPolicy(attempts=1, backoff=0.0)
+
+
+#: lone surrogates (not Unicode text) and the line breaks other than ``\n`` that Python or
+#: Markdown readers count (``\r`` inside a code comment would split the cell's lines)
+_BAD_CHARS = re.compile("[\\ud800-\\udfff\\r\\x0b\\x0c\\x1c\\x1d\\x1e\\x85\\u2028\\u2029]")
+
+
+def text_problem(text: str) -> str:
+    """Why ``text`` cannot be a reply's text ("" if it can): lone surrogates, line breaks other than ``\\n``.
+
+    >>> text_problem("Size\\rof the output")
+    'the reply holds a line break other than \\\\n (U+000D)'
+    """
+    bad = _BAD_CHARS.search(text)
+    if bad is None:
+        return ""
+    code = f"U+{ord(bad.group()):04X}"
+    if "\ud800" <= bad.group() <= "\udfff":
+        return f"the reply holds a lone surrogate ({code}), which is not valid Unicode"
+    return f"the reply holds a line break other than \\n ({code})"
 
 
 @dataclass(frozen=True)
@@ -38,6 +142,24 @@ class Reply:
     text: str
     #: "stop", "length", … (as the API reports it; "" when the API has no such notion)
     finish_reason: str = ""
+    #: why this reply cannot be used at all ("" if it can): the pipeline rejects it unread
+    problem: str = ""
+
+
+def reply_from(value: object, finish_reason: str = "") -> Reply:
+    """A :class:`Reply` from what an engine's answer holds for one unit (a problem if it is no clean text).
+
+    >>> reply_from(["a"]).problem
+    'the reply for this unit is a list, not text'
+    """
+    if not isinstance(value, str):
+        return Reply("", finish_reason, f"the reply for this unit is a {_json_type(value)}, not text")
+    return Reply(value, finish_reason, text_problem(value))
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "JSON object", list: "list", bool: "boolean", int: "number", float: "number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 @dataclass
@@ -61,16 +183,11 @@ class Engine(Protocol):
     max_batch_units: int
 
     def translate(self, units: list[Unit], request: Request) -> dict[str, Reply]:
-        """Translate ``units``; the result maps unit ids to replies (missing ids: failures)."""
+        """Translate ``units`` in one request; the result maps unit ids to replies (missing ids: failures).
+
+        Raises the :class:`EngineError` subclass that says how the request failed. Engines that
+        talk to a server have a ``retry`` attribute (a :class:`RetryPolicy`).
+        """
         ...
 
     def close(self) -> None: ...
-
-
-@dataclass
-class EngineStats:
-    requests: int = 0
-    units: int = 0
-    characters: int = 0
-    retries: int = 0
-    failures: list[str] = field(default_factory=list)

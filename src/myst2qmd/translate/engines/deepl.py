@@ -2,8 +2,13 @@
 
 Placeholders travel as XML tags DeepL leaves alone (``⟨1⟩`` → ``<x i="1"/>``,
 ``tag_handling="xml"``, ``ignore_tags=["x"]``); requests stay under DeepL's 128 KiB; a
-glossary is created for the run and deleted after it; quota exhaustion (HTTP 456) stops
-the run with a clear message.
+glossary is created for the run and deleted after it.
+
+The client's own retries are switched off (``deepl.http_client.max_network_retries``, for
+as long as the engine is open): the pipeline retries, so a missing network or a wrong key
+stops the run at once instead of after the client's backoff. A wrong key (HTTP 401/403),
+an exhausted quota (HTTP 456) and a wrong server URL (404) are fatal; 429, 5xx and
+timeouts are transient; an answer the client cannot read is a malformed reply.
 """
 
 from __future__ import annotations
@@ -13,7 +18,19 @@ import html
 import re
 from typing import Any
 
-from .base import EngineError, FatalEngineError, Reply, Request, Unit
+from .base import (
+    EngineError,
+    FatalEngineError,
+    MalformedReplyError,
+    Reply,
+    Request,
+    RetryPolicy,
+    TransientError,
+    Unit,
+    UnreachableError,
+    connection_problem,
+    reply_from,
+)
 
 _PLACEHOLDER = re.compile(r"⟨(\d+)⟩")
 _TAG = re.compile(r"<x\s+i=\"(\d+)\"\s*/>")
@@ -48,6 +65,13 @@ class DeepLEngine:
         self._deepl = deepl
         self.model = target_variant
         self.target_variant = target_variant
+        self.retry = RetryPolicy()
+        self.server_url = server_url or (
+            "https://api-free.deepl.com" if auth_key.endswith(":fx") else "https://api.deepl.com"
+        )
+        self._flag = "--base-url" if server_url else "your network"
+        self._client_retries = deepl.http_client.max_network_retries
+        deepl.http_client.max_network_retries = 0
         self.translator = deepl.Translator(auth_key, server_url=server_url)
         self._glossary_entries = glossary or {}
         self._glossary: Any = None
@@ -68,8 +92,38 @@ class DeepLEngine:
                 entries=self._glossary_entries,
             )
         except self._deepl.DeepLException as exc:
-            raise EngineError(f"could not create the DeepL glossary: {exc}") from exc
+            raise self._failure(exc, "could not create the DeepL glossary: ") from None
         return self._glossary
+
+    def _failure(self, exc: Exception, prefix: str = "") -> EngineError:
+        """The engine error a DeepL client exception stands for (fatal, unreachable, transient, …)."""
+        deepl = self._deepl
+        status = getattr(exc, "http_status_code", None)
+        if isinstance(exc, deepl.QuotaExceededException) or status == 456:
+            return FatalEngineError(
+                "DeepL quota exhausted (HTTP 456): check your plan at deepl.com; "
+                "finished work is cached, run again later"
+            )
+        if isinstance(exc, deepl.AuthorizationException) or status in (401, 403):
+            return FatalEngineError(f"DeepL refused the key (HTTP {status or 403}): check your key (DEEPL_AUTH_KEY)")
+        if status == 404 and not isinstance(exc, deepl.GlossaryNotFoundException):
+            return FatalEngineError(f"{self.server_url} is no DeepL API (HTTP 404): check --base-url")
+        if isinstance(exc, deepl.ConnectionException):
+            what = connection_problem(exc)
+            # the client wraps a requests exception: ConnectTimeout, ReadTimeout, ConnectionError, …
+            kinds = {kind.__name__ for kind in type(exc.__cause__).__mro__}
+            if "ConnectTimeout" in kinds:
+                what = "no connection in time"
+            elif "Timeout" in kinds:
+                return TransientError(f"{prefix}DeepL did not answer in time")
+            elif what not in ("connection refused", "unknown host") and not what.startswith("TLS"):
+                return TransientError(f"{prefix}the connection to DeepL broke off ({what})")
+            return UnreachableError(f"cannot reach DeepL at {self.server_url} ({what}): check {self._flag}")
+        if isinstance(exc, deepl.TooManyRequestsException) or (status is not None and (status == 429 or status >= 500)):
+            return TransientError(f"{prefix}DeepL: {exc}")
+        if isinstance(exc, deepl.DeepLException):
+            return EngineError(f"{prefix}DeepL: {exc}")
+        return MalformedReplyError(f"{prefix}DeepL's answer cannot be read ({type(exc).__name__})")
 
     def translate(self, units: list[Unit], request: Request) -> dict[str, Reply]:
         deepl = self._deepl
@@ -84,20 +138,26 @@ class DeepLEngine:
                 preserve_formatting=True,
                 glossary=self._ensure_glossary(request),
             )
-        except deepl.QuotaExceededException as exc:
-            raise FatalEngineError(
-                "DeepL quota exhausted (HTTP 456); finished work is cached, run again later"
-            ) from exc
-        except deepl.AuthorizationException as exc:
-            raise FatalEngineError("DeepL refused the key; check DEEPL_AUTH_KEY") from exc
+        except EngineError:
+            raise
         except deepl.DeepLException as exc:
-            raise EngineError(f"DeepL: {exc}") from exc
+            raise self._failure(exc) from None
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:  # an unreadable answer
+            raise self._failure(exc) from None
         if not isinstance(results, list):
             results = [results]
-        return {unit.id: Reply(from_xml(result.text), "stop") for unit, result in zip(units, results, strict=False)}
+        if len(results) != len(units):  # e.g. a body that is not JSON: the client reads no translations
+            found = f"{len(results)} translations for {len(units)} texts"
+            raise MalformedReplyError(f"DeepL's answer cannot be read ({found})")
+        replies = {}
+        for unit, result in zip(units, results, strict=False):
+            text = getattr(result, "text", None)
+            replies[unit.id] = reply_from(from_xml(text) if isinstance(text, str) else text, "stop")
+        return replies
 
     def close(self) -> None:
         if self._glossary is not None:
             with contextlib.suppress(self._deepl.DeepLException):
                 self.translator.delete_glossary(self._glossary)
             self._glossary = None
+        self._deepl.http_client.max_network_retries = self._client_retries

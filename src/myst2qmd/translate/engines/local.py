@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .base import FatalEngineError, Reply, Request, Unit
+from .base import FatalEngineError, Reply, Request, Unit, reply_from
 
 LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish", "nl": "Dutch"}
 
@@ -134,7 +134,7 @@ class LocalEngine:
             with self._lock, _quiet_stderr():
                 result = self.llm(prompt, max_tokens=max(32, len(unit.text)), temperature=0.0, stop=["\n"])
             choice = result["choices"][0]
-            out[unit.id] = Reply(str(choice["text"]).strip(), str(choice.get("finish_reason") or ""))
+            out[unit.id] = reply_from(str(choice["text"]).strip(), str(choice.get("finish_reason") or ""))
         return out
 
     def close(self) -> None:

@@ -3,15 +3,20 @@
 OpenAI, Ollama (``http://localhost:11434/v1``), vLLM, llama.cpp's server, LM Studio. Several
 units go in one request, as a JSON object keyed by unit id; the answer must be a JSON object
 with the same keys. Structured output (``response_format`` json_schema) is asked for and
-dropped if the server refuses it. 429/503 honour ``Retry-After``; 5xx, timeouts and broken
-connections are retried with exponential backoff and jitter.
+dropped if the server refuses it.
+
+One call is one request; how it failed is said by the exception's class (see
+:mod:`.base`), and the pipeline retries: a wrong URL, key or model and an exhausted quota
+stop the run at once, with a message that says what to check; timeouts, 429 and 5xx (with
+their ``Retry-After``) and lost connections are transient; a body that is no Chat
+Completions answer is a malformed reply (it counts against the run's circuit breaker); a
+model's text that is no JSON object of strings rejects the units (not the server).
 """
 
 from __future__ import annotations
 
 import email.utils
 import json
-import random
 import re
 import threading
 import time
@@ -19,7 +24,19 @@ from typing import Any
 
 import httpx
 
-from .base import EngineError, FatalEngineError, Reply, Request, Unit
+from .base import (
+    EngineError,
+    FatalEngineError,
+    MalformedReplyError,
+    Reply,
+    Request,
+    RetryPolicy,
+    TransientError,
+    Unit,
+    UnreachableError,
+    connection_problem,
+    reply_from,
+)
 
 LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish", "nl": "Dutch"}
 
@@ -64,14 +81,65 @@ def parse_json_object(content: str) -> dict[str, Any]:
     except json.JSONDecodeError:
         start, end = text.find("{"), text.rfind("}")
         if start < 0 or end <= start:
-            raise EngineError("the answer is not JSON") from None
+            raise MalformedReplyError("the answer is not JSON") from None
         try:
             data = json.loads(text[start : end + 1])
         except json.JSONDecodeError as exc:
-            raise EngineError(f"the answer is not valid JSON: {exc}") from None
+            raise MalformedReplyError(f"the answer is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise MalformedReplyError("the answer is JSON nested too deeply to read") from None
+    except RecursionError:
+        raise MalformedReplyError("the answer is JSON nested too deeply to read") from None
     if not isinstance(data, dict):
-        raise EngineError("the answer is not a JSON object")
+        raise MalformedReplyError("the answer is not a JSON object")
     return data
+
+
+def read_body(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object of an HTTP 200 answer, or :class:`MalformedReplyError`."""
+    if not response.content.strip():
+        raise MalformedReplyError("HTTP 200 with an empty body")
+    try:
+        data = json.loads(response.content)
+    except RecursionError:
+        raise MalformedReplyError("the server's answer is JSON nested too deeply to read") from None
+    except ValueError:  # also UnicodeDecodeError
+        raise MalformedReplyError("the server's answer is not JSON") from None
+    if not isinstance(data, dict):
+        raise MalformedReplyError("the server's answer is not a JSON object")
+    return data
+
+
+def message_content(data: dict[str, Any]) -> tuple[str, str]:
+    """``(content, finish_reason)`` of the first choice, or :class:`MalformedReplyError`."""
+    try:
+        choice = data["choices"][0]
+        content = choice["message"]["content"]
+        finish = choice.get("finish_reason") or ""
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise MalformedReplyError("the answer has no choices[0].message.content") from None
+    if content is None:
+        content = ""
+    if not isinstance(content, str):
+        raise MalformedReplyError(f"the answer's content is a {type(content).__name__}, not text")
+    return content, str(finish) if isinstance(finish, str) else ""
+
+
+def server_message(response: httpx.Response) -> str:
+    """The error message a server sent (``error.message`` of a JSON body, else its text), on one line."""
+    text = response.text
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        data = None
+    if isinstance(data, dict):
+        error = data.get("error", data)
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            text = error["message"]
+        elif isinstance(error, str):
+            text = error
+    # one line, and nothing a terminal would act on (ANSI escapes from a hostile server)
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:200]
 
 
 class OpenAIEngine:
@@ -90,20 +158,26 @@ class OpenAIEngine:
         max_batch_chars: int = 6000,
         max_batch_units: int = 20,
         backoff: float = 1.0,
+        max_retry_after: float = 30.0,
         max_tokens: int | None = None,
     ):
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.max_batch_chars = max_batch_chars
         self.max_batch_units = max_batch_units
-        self.max_attempts = max_attempts
-        self.backoff = backoff
+        self.retry = RetryPolicy(attempts=max_attempts, backoff=backoff, max_retry_after=max_retry_after)
         self.max_tokens = max_tokens
+        self.has_key = bool(api_key)
         #: 2: response_format json_schema, 1: json_object (with the schema), 0: plain JSON in the prompt
         self._structured = 2
         self._lock = threading.Lock()
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self.client = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout)
+        # a connection either comes at once or not at all; an answer may take the whole timeout
+        limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        try:
+            self.client = httpx.Client(base_url=self.base_url, headers=headers, timeout=limits)
+        except httpx.InvalidURL as exc:
+            raise FatalEngineError(f"--base-url {base_url} is not a URL ({exc})") from None
 
     def _messages(self, units: list[Unit], request: Request) -> list[dict[str, str]]:
         source = LANGUAGE_NAMES.get(request.source_lang, request.source_lang)
@@ -147,64 +221,80 @@ class OpenAIEngine:
             body["response_format"] = {"type": "json_object", "schema": schema}
         return body
 
-    def _post(self, units: list[Unit], request: Request) -> dict[str, Any]:
-        last = "no attempt made"
-        for attempt in range(self.max_attempts):
+    def _send(self, units: list[Unit], request: Request) -> httpx.Response:
+        """One POST (and the structured-output step-downs a server asks for); transport failures classified."""
+        while True:
             try:
                 response = self.client.post("/chat/completions", json=self._body(units, request))
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                raise FatalEngineError(f"--base-url {self.base_url} is not a usable URL ({exc})") from None
+            except httpx.ConnectTimeout:
+                raise UnreachableError(
+                    f"cannot reach {self.base_url} (no connection within {self.client.timeout.connect:g} s): "
+                    "is the server running? check --base-url and your network"
+                ) from None
             except httpx.TimeoutException:
-                last = "timed out"
-            except httpx.TransportError as exc:
-                last = f"connection failed: {exc}"
-            else:
-                status = response.status_code
-                if status == 200:
-                    try:
-                        data = response.json()
-                    except ValueError:
-                        last = "the server sent a body that is not JSON"
-                    else:
-                        if isinstance(data, dict):
-                            return data
-                        last = "the server sent an unexpected body"
-                elif status in (400, 422, 500) and self._structured > 0 and "response_format" in response.text:
-                    # the server has no (such) structured output: step down to the next form
-                    with self._lock:
-                        self._structured = max(0, self._structured - 1)
-                    continue
-                elif status in (401, 403):
-                    raise FatalEngineError(f"the server refused the key (HTTP {status}); set OPENAI_API_KEY")
-                elif status == 404:
-                    raise FatalEngineError(
-                        f"{self.base_url}/chat/completions or model '{self.model}' not found (HTTP 404)"
-                    )
-                elif status in (429, 503) or status >= 500:
-                    wait = retry_after(response)
-                    last = f"HTTP {status}"
-                    if wait is not None:
-                        time.sleep(min(wait, 60.0))
-                        continue
-                else:
-                    raise EngineError(f"HTTP {status}: {response.text[:200]}")
-            if attempt + 1 < self.max_attempts:
-                time.sleep(self.backoff * (2**attempt) * (0.5 + random.random()))
-        raise EngineError(f"gave up after {self.max_attempts} attempts ({last})")
+                raise TransientError(f"no answer within {self.client.timeout.read:g} s (timed out)") from None
+            except httpx.ConnectError as exc:
+                raise UnreachableError(self._unreachable(exc)) from None
+            except httpx.TransportError as exc:  # e.g. the connection closed in the middle of the answer
+                raise TransientError(f"the connection broke off ({exc or type(exc).__name__})") from None
+            status = response.status_code
+            if status in (400, 422, 500) and self._structured > 0 and "response_format" in response.text:
+                # the server has no (such) structured output: step down to the next form
+                with self._lock:
+                    self._structured = max(0, self._structured - 1)
+                continue
+            return response
+
+    def _unreachable(self, exc: Exception) -> str:
+        what = connection_problem(exc)
+        if what == "connection refused":
+            return f"cannot reach {self.base_url} (connection refused): is the server running? check --base-url"
+        if what.startswith("unknown host"):
+            return f"cannot reach {self.base_url} ({what}): check --base-url and your network"
+        if what.startswith("TLS"):
+            return f"cannot reach {self.base_url} ({what}): check --base-url (http or https?) and the certificate"
+        return f"cannot reach {self.base_url} ({what}): is the server running? check --base-url"
+
+    def _refused(self, response: httpx.Response) -> EngineError:
+        """The error for an HTTP status other than 200 (fatal, transient, or a refused request)."""
+        status, said = response.status_code, server_message(response)
+        if status in (401, 403):
+            key = "OPENAI_API_KEY" if self.has_key else "OPENAI_API_KEY: none is set"
+            return FatalEngineError(
+                f"{self.base_url} refused the request (HTTP {status}: {said}): check your key ({key})"
+            )
+        if status == 404:
+            if "model" in said.lower():
+                return FatalEngineError(
+                    f"model '{self.model}' not found at {self.base_url} (HTTP 404: {said}): check --model "
+                    f"(Ollama: ollama pull {self.model})"
+                )
+            return FatalEngineError(
+                f"{self.base_url}/chat/completions not found (HTTP 404): check --base-url "
+                "(OpenAI-compatible servers usually end in /v1)"
+            )
+        if status == 429 and "insufficient_quota" in response.text:
+            return FatalEngineError(
+                f"the quota of this key is used up (HTTP 429 insufficient_quota: {said}): check your plan and "
+                "billing; finished work is cached, run again later"
+            )
+        if status in (408, 409, 425, 429) or status >= 500:
+            return TransientError(f"HTTP {status}" + (f": {said}" if said else ""), retry_after(response))
+        return EngineError(f"HTTP {status}: {said}")
 
     def translate(self, units: list[Unit], request: Request) -> dict[str, Reply]:
-        data = self._post(units, request)
+        response = self._send(units, request)
+        if response.status_code != 200:
+            raise self._refused(response)
+        content, finish = message_content(read_body(response))
         try:
-            choice = data["choices"][0]
-            content = choice["message"]["content"] or ""
-            finish = str(choice.get("finish_reason") or "")
-        except (KeyError, IndexError, TypeError) as exc:
-            raise EngineError(f"unexpected answer shape: {exc}") from None
-        answer = parse_json_object(content)
-        replies = {}
-        for unit in units:
-            value = answer.get(unit.id)
-            if isinstance(value, str):
-                replies[unit.id] = Reply(value, finish)
-        return replies
+            answer = parse_json_object(content)
+        except MalformedReplyError as exc:
+            # the server worked, the model wrote no JSON object: every unit is rejected, none is lost
+            return {unit.id: Reply("", finish, str(exc)) for unit in units}
+        return {unit.id: reply_from(answer[unit.id], finish) for unit in units if unit.id in answer}
 
     def close(self) -> None:
         self.client.close()
