@@ -274,3 +274,10 @@ def test_case22_list_marker_rule_agrees_with_pandoc() -> None:
     assert [line for line, p, o in zip(_LINES, pandoc, ours, strict=True) if p != o] == []
     assert sum(pandoc) > 20
     assert not any(_list_blocks([escape_list_marker(line) for line in _LINES]))
+
+
+def test_case7_blocks_right_after_a_labelled_block_stay_blocks() -> None:
+    out = convert_text(source("issue 9 case 7: a block right after")).text
+    assert kinds(blocks(out)) == ["Div", "Header", "Table", "Header", "Div", "CodeBlock"]
+    assert table_ids(out) == ["t"]
+    assert {"x", "q"} <= all_ids(out)

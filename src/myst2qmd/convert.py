@@ -25,6 +25,7 @@ from .constructs.blocks import (
     WRAPPED_BLOCKS,
     colon_runs,
     follows_text,
+    holds_text,
     last_filled_line,
     list_marker_escape,
     needs_blank_before,
@@ -275,7 +276,8 @@ class Converter:
             last = last_filled_line(view, block)
             indent = view.line(last)[: container_prefix_len(view.line(last))]
             end = view.abs(last, len(view.line(last)))
-            self.add(end, end, f"\n{quote_prefix(indent)}\n{indent}: {{#{anchor}}}", "target")
+            after = _blank_after(view, last, indent)
+            self.add(end, end, f"\n{quote_prefix(indent)}\n{indent}: {{#{anchor}}}{after}", "target")
         else:
             wraps.append((token, block, anchor))
         return None
@@ -299,7 +301,7 @@ class Converter:
         if line > 0 and follows_text(view, line):
             self.add(view.abs(line, 0), view.abs(line, 0), quote_prefix(indent) + "\n", "target")
         self.replace_block(target, view, f"{fence} {{#{anchor}}}")
-        self.add(end, end, f"\n{indent}{fence}", "target")
+        self.add(end, end, f"\n{indent}{fence}{_blank_after(view, last, indent)}", "target")
         return len(fence)
 
     def heading(self, tokens: list[Token], index: int, view: View, label: Label | None) -> None:
@@ -624,6 +626,11 @@ def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Lab
         if previous is not None and previous.kind == "sec":
             previous.quarto_id = this.quarto_id
         before -= 1
+
+
+def _blank_after(view: View, line: int, indent: str) -> str:
+    """A blank line to write after ``line`` when text follows it directly."""
+    return "\n" + quote_prefix(indent) if line + 1 < view.nlines and holds_text(view.line(line + 1)) else ""
 
 
 def _next_block(tokens: list[Token], start: int) -> int | None:

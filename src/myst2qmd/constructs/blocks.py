@@ -110,7 +110,7 @@ def last_filled_line(view: View, block: Token) -> int:
     """The last line of a block that holds more than container markers."""
     first, end = block_lines(block)
     last = min(end, view.nlines) - 1
-    while last > first and not container_strip(view.line(last)).strip():
+    while last > first and not holds_text(view.line(last)):
         last -= 1
     return last
 
@@ -127,4 +127,9 @@ def needs_blank_before(view: View, line: int) -> bool:
 
 def follows_text(view: View, line: int) -> bool:
     """Does ``line`` follow a line of text (container markers aside; a label's anchor brings its own blank line)?"""
-    return bool(container_strip(view.line(line - 1)).strip()) and not after_target(view, line)
+    return holds_text(view.line(line - 1)) and not after_target(view, line)
+
+
+def holds_text(line: str) -> bool:
+    """Does ``line`` hold more than indentation and block-quote markers?"""
+    return bool(container_strip(line).strip())
