@@ -281,3 +281,11 @@ def test_case7_blocks_right_after_a_labelled_block_stay_blocks() -> None:
     assert kinds(blocks(out)) == ["Div", "Header", "Table", "Header", "Div", "CodeBlock"]
     assert table_ids(out) == ["t"]
     assert {"x", "q"} <= all_ids(out)
+
+
+def test_case7_label_before_an_unclosed_code_fence() -> None:
+    out = convert_text(source("issue 9 case 7: a label before a code fence that is never closed")).text
+    # (pandoc itself reads an unclosed fence as text; what matters here: no div fence joins the code)
+    assert kinds(blocks(out))[:2] == ["Para", "Para"]
+    assert ":::" not in out and out.endswith("```python\ncode\n")
+    assert "x" in all_ids(out)

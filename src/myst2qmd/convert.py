@@ -265,7 +265,12 @@ class Converter:
         block = tokens[nxt] if nxt is not None else None
         if block is None or block.type in ANCHORED_BLOCKS:
             self.replace_block(token, view, f"[]{{#{anchor}}}")
-        elif tokens[index + 1].type == "myst_target" or nxt in parsed.directives or block.type not in WRAPPED_BLOCKS:
+        elif (
+            tokens[index + 1].type == "myst_target"
+            or nxt in parsed.directives
+            or block.type not in WRAPPED_BLOCKS
+            or (block.type == "fence" and fence_content(block, view)[1] is None)  # a div would end inside the code
+        ):
             self.replace_block(token, view, f"[]{{#{anchor}}}")
             line = block_lines(token)[0]
             src = view.line(line)
