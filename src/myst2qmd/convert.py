@@ -27,6 +27,7 @@ from .constructs.blocks import (
     follows_text,
     holds_text,
     last_filled_line,
+    lazy_lines,
     list_marker_escape,
     needs_blank_before,
     quote_prefix,
@@ -210,7 +211,7 @@ class Converter:
             elif ttype == "myst_block_break":
                 self.ctx.count("block break")
                 self.replace_block(token, view, "")
-        for target, block, anchor in wraps:
+        for target, block, anchor in reversed(wraps):  # inner blocks first: their fences close first
             widest = max(widest, self.wrap_block(view, target, block, anchor))
         return widest
 
@@ -270,6 +271,7 @@ class Converter:
             or nxt in parsed.directives
             or block.type not in WRAPPED_BLOCKS
             or (block.type == "fence" and fence_content(block, view)[1] is None)  # a div would end inside the code
+            or lazy_lines(view, block, view.line(block_lines(token)[0]))  # a div fence would cut a paragraph
         ):
             self.replace_block(token, view, f"[]{{#{anchor}}}")
             line = block_lines(token)[0]

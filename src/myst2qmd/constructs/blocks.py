@@ -85,7 +85,6 @@ WRAPPED_BLOCKS = frozenset(
         "ordered_list_open",
         "blockquote_open",
         "dl_open",
-        "hr",
         "fence",
         "colon_fence",
         "code_block",
@@ -133,3 +132,14 @@ def follows_text(view: View, line: int) -> bool:
 def holds_text(line: str) -> bool:
     """Does ``line`` hold more than indentation and block-quote markers?"""
     return bool(container_strip(line).strip())
+
+
+def lazy_lines(view: View, block: Token, target_line: str) -> bool:
+    """Does ``block`` hold lazy continuation lines (text without the container prefix of the
+    label's line ``target_line``), which a closing div fence would cut off from their paragraph?"""
+    prefix = target_line[: len(target_line) - len(container_strip(target_line))]
+    first = block_lines(block)[0]
+    return any(
+        holds_text(view.line(n)) and not view.line(n).startswith(prefix)
+        for n in range(first, last_filled_line(view, block) + 1)
+    )
