@@ -304,3 +304,21 @@ def test_case7_nested_labelled_lists() -> None:
     assert kinds(outer) == ["BulletList"]
     assert kinds(outer[0]["c"][0]) == ["Para", "Div"]
     assert div(out, "innen2")["c"][0][0] == "innen2"
+
+
+def test_case7_label_inside_a_table_directive() -> None:
+    src = source("issue 9 case 7: a label inside a {table} body")
+    out = convert_text(src).text
+    assert warnings_of(src) == []
+    assert kinds(blocks(out)) == ["Para", "Table", "Para"]
+    assert table_ids(out) == ["tbl-q"]
+    assert_references_resolve(out)
+
+
+def test_case2_list_table_without_rows_keeps_its_text() -> None:
+    src = source("issue 9 case 2: a list-table without rows")
+    out = convert_text(src).text
+    assert kinds(blocks(out)) == ["Para", "Div", "Para"]
+    assert "Nur Text mit" in summarize(out).text and summarize(out).callouts
+    assert_references_resolve(out)
+    assert any("without rows" in w for w in warnings_of(src))

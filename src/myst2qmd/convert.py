@@ -64,6 +64,8 @@ class Parsed:
     tokens: list[Token]
     directives: dict[int, Directive] = field(default_factory=dict)
     bodies: dict[int, Parsed] = field(default_factory=dict)
+    #: the directive whose body this is ("" for the document, a Pandoc div)
+    owner: str = ""
 
 
 @contextmanager
@@ -110,6 +112,7 @@ class Converter:
                     )
                 else:
                     parsed.bodies[index] = self.parse(sub)
+                    parsed.bodies[index].owner = directive.name
             elif view.depth >= MAX_DEPTH:
                 self.ctx.warn(directive.lineno, f"directives nested deeper than {MAX_DEPTH}; body kept as is")
         return parsed
@@ -272,6 +275,7 @@ class Converter:
             or block.type not in WRAPPED_BLOCKS
             or (block.type == "fence" and fence_content(block, view)[1] is None)  # a div would end inside the code
             or lazy_lines(view, block, view.line(block_lines(token)[0]))  # a div fence would cut a paragraph
+            or (block.type == "table_open" and parsed.owner == "table")  # {table} writes the caption
         ):
             self.replace_block(token, view, f"[]{{#{anchor}}}")
             line = block_lines(token)[0]
