@@ -253,9 +253,10 @@ class Converter:
 
         A heading takes it (``## Heading {#sec-label}``, returned to :meth:`heading`), a
         paragraph starts with an anchor (``[]{#label}``), a table gets the caption
-        ``: {#label}``, a list, quote, code block, rule or HTML block a div around it
-        (``::: {#label}``, added to ``wraps``); before a directive, or before another
-        label, the anchor is a paragraph of its own.
+        ``: {#label}``, a list, quote, code block, definition list or HTML block a div around
+        it (``::: {#label}``, added to ``wraps``). Before a directive, a rule, another label,
+        or a block a div fence would cut (lazy lines, a code fence never closed), the anchor
+        is a paragraph of its own.
         """
         tokens, view = parsed.tokens, parsed.view
         token = tokens[index]
