@@ -322,3 +322,12 @@ def test_case2_list_table_without_rows_keeps_its_text() -> None:
     assert "Nur Text mit" in summarize(out).text and summarize(out).callouts
     assert_references_resolve(out)
     assert any("without rows" in w for w in warnings_of(src))
+
+
+def test_case2_list_table_in_a_quote() -> None:
+    out = convert_text(source("issue 9 case 2: a list-table in a block quote")).text
+    top = blocks(out)
+    assert kinds(top) == ["BlockQuote", "Para"]
+    assert kinds(top[0]["c"]) == ["Para", "Table", "Para"]
+    assert table_ids(out) == ["tbl-zitat"]
+    assert_references_resolve(out)

@@ -618,12 +618,13 @@ def heading_slug(title: str) -> str:
 
 
 def _indent(text: str, indent: str, first: bool = False) -> str:
-    """Indent every line after the first (or every line) of ``text`` with ``indent``."""
+    """Indent every line after the first (or every line) of ``text`` with ``indent``; blank
+    lines inside a block quote keep its ``>`` so the quote goes on."""
     if not indent:
         return text
     lines = text.split("\n")
     out = [(indent + lines[0]) if first and lines[0] else lines[0]]
-    out += [(indent + line) if line else line for line in lines[1:]]
+    out += [(indent + line) if line else quote_prefix(indent) for line in lines[1:]]
     return "\n".join(out)
 
 
