@@ -245,7 +245,7 @@ def test_case21_generated_figure_ids_are_unique() -> None:
 
 # -- case 22 -------------------------------------------------------------------------------------
 def test_case22_text_that_pandoc_would_read_as_a_list_stays_text() -> None:
-    out = convert_text(source("issue 9 case 22")).text
+    out = convert_text(source("issue 9 case 22: paragraphs and captions")).text
     top = blocks(out)
     assert "OrderedList" not in {el["t"] for el in walk(top)}
     assert stringify(div(out, "fig-b")["c"][1][-1]) == "B. Dritte Abbildung"
@@ -331,3 +331,12 @@ def test_case2_list_table_in_a_quote() -> None:
     assert kinds(top[0]["c"]) == ["Para", "Table", "Para"]
     assert table_ids(out) == ["tbl-zitat"]
     assert_references_resolve(out)
+
+
+def test_case22_markers_in_other_blocks() -> None:
+    out = convert_text(source("issue 9 case 22: list markers in footnotes")).text
+    lists = [el for el in walk(blocks(out)) if el["t"] == "OrderedList"]
+    assert len(lists) == 1 and stringify(lists[0]) == "c) im Punkt"
+    text = summarize(out).text
+    for words in ("a) in der Fußnote", "b) in der Definition", "a) Wert am Anfang"):
+        assert words in text
