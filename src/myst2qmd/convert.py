@@ -624,7 +624,9 @@ def _indent(text: str, indent: str, first: bool = False) -> str:
         return text
     lines = text.split("\n")
     out = [(indent + lines[0]) if first and lines[0] else lines[0]]
-    out += [(indent + line) if line else quote_prefix(indent) for line in lines[1:]]
+    out += [(indent + line) if line else quote_prefix(indent) for line in lines[1:-1]]
+    if len(lines) > 1:
+        out.append((indent + lines[-1]) if lines[-1] else "")  # after a final newline the source goes on
     return "\n".join(out)
 
 
