@@ -26,7 +26,9 @@ from .constructs.blocks import (
     WRAPPED_BLOCKS,
     colon_runs,
     follows_text,
+    holds_text,
     last_filled_line,
+    lazy_lines,
     list_marker_escape,
     needs_blank_before,
     quote_prefix,
@@ -71,6 +73,8 @@ class Parsed:
     tokens: list[Token]
     directives: dict[int, Directive] = field(default_factory=dict)
     bodies: dict[int, Parsed] = field(default_factory=dict)
+    #: the directive whose body this is ("" for the document, a Pandoc div)
+    owner: str = ""
 
 
 @contextmanager
@@ -117,6 +121,7 @@ class Converter:
                     )
                 else:
                     parsed.bodies[index] = self.parse(sub)
+                    parsed.bodies[index].owner = directive.name
             elif view.depth >= MAX_DEPTH:
                 self.ctx.warn(directive.lineno, f"directives nested deeper than {MAX_DEPTH}; body kept as is")
         return parsed
@@ -218,7 +223,7 @@ class Converter:
             elif ttype == "myst_block_break":
                 self.ctx.count("block break")
                 self.replace_block(token, view, "")
-        for target, block, anchor in wraps:
+        for target, block, anchor in reversed(wraps):  # inner blocks first: their fences close first
             widest = max(widest, self.wrap_block(view, target, block, anchor))
         return widest
 
@@ -253,9 +258,10 @@ class Converter:
 
         A heading takes it (``## Heading {#sec-label}``, returned to :meth:`heading`), a
         paragraph starts with an anchor (``[]{#label}``), a table gets the caption
-        ``: {#label}``, a list, quote, code block, rule or HTML block a div around it
-        (``::: {#label}``, added to ``wraps``); before a directive, or before another
-        label, the anchor is a paragraph of its own.
+        ``: {#label}``, a list, quote, code block, definition list or HTML block a div around
+        it (``::: {#label}``, added to ``wraps``). Before a directive, a rule, another label,
+        or a block a div fence would cut (lazy lines, a code fence never closed), the anchor
+        is a paragraph of its own.
         """
         tokens, view = parsed.tokens, parsed.view
         token = tokens[index]
@@ -269,7 +275,14 @@ class Converter:
         block = tokens[nxt] if nxt is not None else None
         if block is None or block.type in ANCHORED_BLOCKS:
             self.replace_block(token, view, f"[]{{#{anchor}}}")
-        elif tokens[index + 1].type == "myst_target" or nxt in parsed.directives or block.type not in WRAPPED_BLOCKS:
+        elif (
+            tokens[index + 1].type == "myst_target"
+            or nxt in parsed.directives
+            or block.type not in WRAPPED_BLOCKS
+            or (block.type == "fence" and fence_content(block, view)[1] is None)  # a div would end inside the code
+            or lazy_lines(view, block, view.line(block_lines(token)[0]))  # a div fence would cut a paragraph
+            or (block.type == "table_open" and parsed.owner == "table")  # {table} writes the caption
+        ):
             self.replace_block(token, view, f"[]{{#{anchor}}}")
             line = block_lines(token)[0]
             src = view.line(line)
@@ -280,7 +293,8 @@ class Converter:
             last = last_filled_line(view, block)
             indent = view.line(last)[: container_prefix_len(view.line(last))]
             end = view.abs(last, len(view.line(last)))
-            self.add(end, end, f"\n{quote_prefix(indent)}\n{indent}: {{#{anchor}}}", "target")
+            after = _blank_after(view, last, indent)
+            self.add(end, end, f"\n{quote_prefix(indent)}\n{indent}: {{#{anchor}}}{after}", "target")
         else:
             wraps.append((token, block, anchor))
         return None
@@ -304,7 +318,7 @@ class Converter:
         if line > 0 and follows_text(view, line):
             self.add(view.abs(line, 0), view.abs(line, 0), quote_prefix(indent) + "\n", "target")
         self.replace_block(target, view, f"{fence} {{#{anchor}}}")
-        self.add(end, end, f"\n{indent}{fence}", "target")
+        self.add(end, end, f"\n{indent}{fence}{_blank_after(view, last, indent)}", "target")
         return len(fence)
 
     def heading(self, tokens: list[Token], index: int, view: View, label: Label | None) -> None:
@@ -708,11 +722,15 @@ def heading_slug(title: str) -> str:
 
 
 def _indent(text: str, indent: str) -> str:
-    """Indent every line after the first of ``text`` with ``indent`` (blank lines stay empty)."""
+    """Indent every line after the first of ``text`` with ``indent``; blank lines inside a block
+    quote keep its ``>`` so the quote goes on."""
     if not indent:
         return text
     lines = text.split("\n")
-    return "\n".join(lines[:1] + [(indent + line) if line else line for line in lines[1:]])
+    out = lines[:1] + [(indent + line) if line else quote_prefix(indent) for line in lines[1:-1]]
+    if len(lines) > 1:
+        out.append((indent + lines[-1]) if lines[-1] else "")  # after a final newline the source goes on
+    return "\n".join(out)
 
 
 _COLON_RUN = re.compile(r"^[ \t>]*(:{3,})")
@@ -757,6 +775,11 @@ def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Lab
         if previous is not None and previous.kind == "sec":
             previous.quarto_id = this.quarto_id
         before -= 1
+
+
+def _blank_after(view: View, line: int, indent: str) -> str:
+    """A blank line to write after ``line`` when text follows it directly."""
+    return "\n" + quote_prefix(indent) if line + 1 < view.nlines and holds_text(view.line(line + 1)) else ""
 
 
 def _next_block(tokens: list[Token], start: int) -> int | None:

@@ -85,7 +85,6 @@ WRAPPED_BLOCKS = frozenset(
         "ordered_list_open",
         "blockquote_open",
         "dl_open",
-        "hr",
         "fence",
         "colon_fence",
         "code_block",
@@ -110,7 +109,7 @@ def last_filled_line(view: View, block: Token) -> int:
     """The last line of a block that holds more than container markers."""
     first, end = block_lines(block)
     last = min(end, view.nlines) - 1
-    while last > first and not container_strip(view.line(last)).strip():
+    while last > first and not holds_text(view.line(last)):
         last -= 1
     return last
 
@@ -127,4 +126,20 @@ def needs_blank_before(view: View, line: int) -> bool:
 
 def follows_text(view: View, line: int) -> bool:
     """Does ``line`` follow a line of text (container markers aside; a label's anchor brings its own blank line)?"""
-    return bool(container_strip(view.line(line - 1)).strip()) and not after_target(view, line)
+    return holds_text(view.line(line - 1)) and not after_target(view, line)
+
+
+def holds_text(line: str) -> bool:
+    """Does ``line`` hold more than indentation and block-quote markers?"""
+    return bool(container_strip(line).strip())
+
+
+def lazy_lines(view: View, block: Token, target_line: str) -> bool:
+    """Does ``block`` hold lazy continuation lines (text without the container prefix of the
+    label's line ``target_line``), which a closing div fence would cut off from their paragraph?"""
+    prefix = target_line[: len(target_line) - len(container_strip(target_line))]
+    first = block_lines(block)[0]
+    return any(
+        holds_text(view.line(n)) and not view.line(n).startswith(prefix)
+        for n in range(first, last_filled_line(view, block) + 1)
+    )

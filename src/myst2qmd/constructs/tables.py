@@ -189,7 +189,7 @@ def list_table_rows(d: Directive, ctx: Context) -> tuple[list[list[str]], list[s
             rows += _rows_of(d, ctx, tokens, index, after)
         else:
             (after if rows else before).append(_extra_text(d, ctx, first, end))
-    if before or after:
+    if rows and (before or after):
         ctx.warn(d.lineno, "{list-table} body holds text besides its rows; kept before and after the table")
     return rows, [t for t in before if t], [t for t in after if t]
 
@@ -246,8 +246,8 @@ def list_table(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("table")
     rows, before, after = list_table_rows(d, ctx)
     if not rows:
-        ctx.warn(d.lineno, "{list-table} without rows; kept as a div")
-        return Rewrite(open=div_open(".list-table") + "\n", close=FENCE)
+        ctx.warn(d.lineno, "{list-table} without rows; its text is kept without a table")
+        return Rewrite(open="", body="\n\n".join([*before, *after]), close="", parse_body=False)
     width = max(len(r) for r in rows)
     if any(len(r) != width for r in rows):
         ctx.warn(d.lineno, "{list-table} rows of different lengths; short rows padded with empty cells")
@@ -291,13 +291,13 @@ def table(d: Directive, ctx: Context) -> Rewrite:
         close = f"{tail}{caption}\n{FENCE}" if caption else FENCE
         return Rewrite(open=div_open(*([a for a in attrs if a] or [".table"])) + "\n", close=close)
     line = caption_line(caption, attrs)
-    tables = _table_spans(d.body)
+    tables, text_before = _table_spans(d.body)
     if len(tables) > 1:
         ctx.warn(d.lineno, f"{{table}} holds {len(tables)} tables; the caption goes to the first")
     last = tables[0][1] - 1 if tables else len(d.body_lines) - 1
     while last > 0 and not d.body_lines[last].strip():
         last -= 1
-    if any(text.strip() for text in d.body_lines[last + 1 :]) or (tables and tables[0][0] > 0):
+    if any(text.strip() for text in d.body_lines[last + 1 :]) or text_before:
         ctx.warn(d.lineno, "{table} holds more than its table; the rest is kept around it")
     if not line:
         return Rewrite(open="", close="")
@@ -309,10 +309,14 @@ def table(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open="", close=f"{blank}{line}")
 
 
-def _table_spans(body: str) -> list[tuple[int, int]]:
-    """The ``(first, end)`` body lines of each pipe table at the top level of ``body``."""
-    tokens = shared_parser().parse(body)
-    return [(t.map[0], t.map[1]) for t in tokens if t.type == "table_open" and t.level == 0 and t.map]
+def _table_spans(body: str) -> tuple[list[tuple[int, int]], bool]:
+    """The ``(first, end)`` body lines of each pipe table at the top level of ``body``, and
+    whether a block (other than a label) stands before the first."""
+    tokens = [t for t in shared_parser().parse(body) if t.level == 0 and t.nesting >= 0 and t.map]
+    spans = [(t.map[0], t.map[1]) for t in tokens if t.type == "table_open" and t.map]
+    first = spans[0][0] if spans else -1
+    before = any(t.map and t.map[0] < first and t.type != "myst_target" for t in tokens)
+    return spans, before
 
 
 DIRECTIVES = {"list-table": list_table, "table": table}
