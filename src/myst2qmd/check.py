@@ -1,10 +1,14 @@
 """``myst2qmd check PATH``: problems in a Quarto file or project, without rendering.
 
-Finds MyST syntax left outside code, ``@fig-``/``@tbl-``/``@eq-``/``@sec-``… references with no
-target, duplicate ids, figure ids without the ``fig-`` prefix, images whose files do not
-exist, YAML that does not parse and unbalanced ``:::`` divs. Every problem names
+Finds MyST left outside code (every role, target and directive fence, read from the parser's
+tokens), ``@fig-``/``@tbl-``/``@eq-``/``@sec-``… references with no target, duplicate ids,
+figure ids without the ``fig-`` prefix, links to missing files or ids, images whose files do
+not exist, YAML that does not parse and unbalanced ``:::`` divs. Every problem names
 ``file:line``. When pandoc is available (``quarto pandoc``, ``pandoc`` or the one from
-``pypandoc-binary``) every file must also parse with it and the ids pandoc sees count too.
+``pypandoc-binary``) every file is also read as Quarto reads it: a file pandoc cannot read is
+reported with pandoc's message and line, and so are ``:::`` fences that are no div, pipe
+tables read as text, table captions detached from their table and code fences that are no
+code block; the ids pandoc sees count too.
 """
 
 from __future__ import annotations
