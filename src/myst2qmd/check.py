@@ -134,14 +134,14 @@ def read_tokens(text: str) -> TokenReading:
         elif token.type == "inline" and token.map is not None:
             locator = cells.get(id(token)) or InlineLocator(token.content, view, token.map[0])
             for child in token.children or []:
-                span = locator.span(child)
-                if span is None:
-                    continue
-                if child.type == "code_inline":
+                if child.type == "myst_role" and "span" in (child.meta or {}):
+                    # where it is, from the inline content: found even when the locator is not
+                    start, end = child.meta["span"]
+                    line = token.map[0] + 1 + token.content.count("\n", 0, start)
+                    reading.leftovers.append((line, f"MyST role left: {token.content[start:end]}"))
+                span = locator.span(child) if child.type == "code_inline" else None
+                if span is not None:
                     reading.inline_code.append(span)
-                elif child.type == "myst_role":
-                    line = text.count("\n", 0, span[0]) + 1
-                    reading.leftovers.append((line, f"MyST role left: {text[span[0] : span[1]]}"))
             for n, line_text in enumerate(token.content.split("\n")):
                 colon = _COLON_DIRECTIVE.match(line_text)
                 if colon and directive_name(colon.group(1)) is not None:
