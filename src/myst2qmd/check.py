@@ -483,14 +483,6 @@ def pandoc_read(pandoc: list[str], text: str, reading: TokenReading) -> PandocRe
     return result
 
 
-def pandoc_ids(pandoc: list[str], text: str) -> tuple[set[str] | None, str]:
-    """The ids pandoc finds in ``text`` (``None`` and the error if it cannot parse it)."""
-    read = pandoc_read(pandoc, text, read_tokens(text))
-    if read.error is not None:
-        return None, read.error[1]
-    return read.ids, ""
-
-
 def project_files(root: Path) -> tuple[list[Path], list[Problem]]:
     problems: list[Problem] = []
     config = root / "_quarto.yml"
