@@ -90,6 +90,9 @@ def _directive_parts(content: str) -> tuple[Options | None, str]:
     """A directive's options (``:key: value`` lines or a ``---`` YAML block) and its body."""
     lines = content.split("\n")
     options: Options = {}
+    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    if blank < len(lines) and lines[blank].strip() == "---":
+        lines = lines[blank:]  # blank lines may stand before an option block
     if lines and lines[0].strip() == "---":
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
         if end is not None:
