@@ -163,13 +163,16 @@ def block_counts(qmd: str) -> Counter[str]:
     ``figure``: a div or figure with a ``fig-`` id; ``callout``: a div with a ``callout-``
     class; ``code`` / ``cell``: code blocks, without / with Quarto's engine (```` ```{python} ````);
     ``display_math``; ``table``; ``list`` (bullet and ordered); ``blockquote``; ``link``: links
-    and cross-references (``@fig-x``, one per citation group).
+    and cross-references (``@fig-x``, one per citation group that holds one). The title in the
+    metadata counts too (a first-level heading that became the title keeps its references).
 
     >>> sorted(block_counts("::: {#fig-a}\\n![](a.png)\\n\\nCap.\\n:::\\n\\nSee @fig-a.\\n").items())
     [('figure', 1), ('link', 1)]
     """
     counts: Counter[str] = Counter()
-    for el in walk(read_ast(qmd)["blocks"]):
+    ast = read_ast(qmd)
+    # the metadata too: a first-level heading that became the title keeps its references there
+    for el in walk([ast["blocks"], ast.get("meta", {}).get("title")]):
         t, c = el["t"], el.get("c")
         if t in ("Div", "Figure", "Image"):
             ident, classes, _ = c[0]
@@ -187,6 +190,6 @@ def block_counts(qmd: str) -> Counter[str]:
             counts["list"] += 1
         elif t == "BlockQuote":
             counts["blockquote"] += 1
-        elif t == "Link" or (t == "Cite" and all(_is_cross_ref(cit["citationId"]) for cit in c[0])):
+        elif t == "Link" or (t == "Cite" and any(_is_cross_ref(cit["citationId"]) for cit in c[0])):
             counts["link"] += 1
     return counts

@@ -9,7 +9,8 @@ from myst2qmd import convert_text
 from myst2qmd.edits import Edit, OverlappingEditsError, apply_edits, check_untouched
 from myst2qmd.translate.engines.base import Reply
 from myst2qmd.translate.validate import check as check_reply
-from quarto_ast import summarize
+from myst_structure import myst_counts, nonzero
+from quarto_ast import block_counts, summarize
 
 
 def test_an_unlabelled_figure_does_not_take_a_labels_id() -> None:
@@ -121,3 +122,22 @@ def test_conversion_keeps_code_blocks_byte_identical() -> None:
     out = convert_text(CODE_DOC).text
     assert "@sec-x" in out and "::: {.callout-note" in out
     check_untouched(CODE_DOC, out)
+
+
+@pytest.mark.parametrize(
+    ("myst", "broken_quarto"),
+    [
+        ("```{note}\nHallo.\n```\n", ' ::: {.callout-note appearance="simple"}\n Hallo.\n :::\n'),
+        (
+            "```{figure} a.png\n:name: a\n\nB.\n```\n",
+            "::: {#fig-a}\n\n![](a.png)\n\nB.\n:::\n",
+        ),
+        ("(t)=\n| a |\n|---|\n| 1 |\n", "[]{#t}\n| a |\n|---|\n| 1 |\n"),
+        ("Siehe {numref}`fig-a`.\n", "Siehe {numref}`fig-a`.\n"),
+    ],
+)
+def test_the_fixture_structure_check_notices_broken_quarto(myst: str, broken_quarto: str) -> None:
+    """tests/test_fixtures.py compares what pandoc reads with what the MyST holds: each of these
+    outputs (an indented callout, a caption read as a list, a table glued to an anchor, a role
+    left) would fail it."""
+    assert nonzero(block_counts(broken_quarto)) != nonzero(myst_counts(myst))

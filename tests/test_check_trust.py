@@ -3,6 +3,7 @@ issue 12): each problem with its file:line."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,21 @@ def test_check_cli_prints_file_and_line(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert run.stdout.splitlines()[:2] == ["k.qmd:1: MyST role left: {ref}`x`", "k.qmd:1: MyST role left: {ref}`y`"]
     assert str(Problem("k.qmd", 1, "m")) == "k.qmd:1: m"
+
+
+def test_notebook_markdown_cells_are_read_by_pandoc_too(tmp_path: Path) -> None:
+    """Issue 12: an indented ``:::`` in a notebook's Markdown cell is no div for Quarto either."""
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Titel\n", "\n", "Text."]},
+            {"cell_type": "code", "metadata": {}, "source": ["x = ''':::\n", " ::: {.a}\n", "'''"], "outputs": []},
+            {"cell_type": "markdown", "metadata": {}, "source": [" ::: {.callout-note}\n", "Lösung.\n", " :::"]},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    page = tmp_path / "kapitel.ipynb"
+    page.write_text(json.dumps(notebook), encoding="utf-8")
+    problems, _ = check(page)
+    assert [p.message.split(" (")[0] for p in problems] == ["pandoc does not read this ':::' fence as a div"]

@@ -9,18 +9,13 @@ the converter's code), on the Quarto side from pandoc's AST.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
-from markdown_it.token import Token
 from markdown_it.utils import read_fixture_file
 
 from myst2qmd import convert_text
-from myst2qmd.parser import create_md_parser
+from myst_structure import MALFORMED, myst_counts, nonzero
 from quarto_ast import block_counts, read_ast
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -54,7 +49,7 @@ def test_fixture_output_has_the_sources_structure(path: Path, line: int, title: 
     if any(source[kind] for kind in MALFORMED):
         read_ast(expected)
         return
-    assert _nonzero(block_counts(expected)) == _nonzero(source)
+    assert nonzero(block_counts(expected)) == nonzero(source)
 
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.stem)
@@ -64,179 +59,5 @@ def test_document_pair(path: Path) -> None:
     result = convert_text(source, path=path.name)
     assert result.text == expected
     assert convert_text(expected).text == expected
-    assert _nonzero(block_counts(expected)) == _nonzero(myst_counts(source))
+    assert nonzero(block_counts(expected)) == nonzero(myst_counts(source))
     read_ast(expected)
-
-
-# -- the MyST side ---------------------------------------------------------------------------
-
-Options = dict[str, str]
-#: what one directive becomes in Quarto besides what its body holds, from its options and argument
-Blocks = Callable[[Options, str], dict[str, int]]
-
-
-def _blocks(**kinds: int) -> Blocks:
-    return lambda options, argument: kinds
-
-
-def _solution(options: Options, argument: str) -> dict[str, int]:
-    # titled with a cross-reference to its exercise; a dropdown is a folded callout
-    return {"callout": int("dropdown" in options.get("class", "").split()), "link": int(bool(argument))}
-
-
-def _card(options: Options, argument: str) -> dict[str, int]:
-    return {"link": 1} if argument and options.get("link") else {}
-
-
-def _selecting_include(options: Options, argument: str) -> dict[str, int]:
-    # a fixture has no folder: an include that must read its file leaves a visible callout
-    selects = set(options) & {"start-after", "end-before", "start-line", "end-line", "lines", "start-at", "end-at"}
-    return {"callout": 1} if selects else {}
-
-
-ADMONITIONS = [
-    *("note", "tip", "warning", "caution", "important", "hint", "seealso", "attention", "danger", "error"),
-    *("admonition", "dropdown", "todo", "topic", "deprecated", "versionadded", "versionchanged"),
-]
-#: MyST directive → (Quarto blocks it becomes, is its body MyST, is its argument text)
-DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
-    **{name: (_blocks(callout=1), True, True) for name in ADMONITIONS},
-    "figure": (_blocks(figure=1), True, False),
-    "figure-md": (_blocks(figure=1), True, False),
-    "code-cell": (_blocks(cell=1), False, False),
-    **{name: (_blocks(code=1), False, False) for name in ("code-block", "code", "sourcecode", "parsed-literal")},
-    # a fixture has no folder: literalinclude cannot read its file and says so in a callout
-    "literalinclude": (_blocks(callout=1), False, False),
-    "include": (_selecting_include, False, False),
-    "math": (_blocks(display_math=1), False, False),
-    "list-table": (_blocks(table=1), True, True),
-    "table": (_blocks(), True, True),
-    "epigraph": (_blocks(blockquote=1), True, False),
-    "pull-quote": (_blocks(blockquote=1), True, False),
-    "highlights": (_blocks(blockquote=1), True, False),
-    "solution": (_solution, True, False),
-    "solution-start": (_solution, True, False),
-    "card": (_card, True, True),
-    **{name: (_blocks(), False, False) for name in ("toctree", "tableofcontents", "contents", "bibliography")},
-    **{name: (_blocks(), False, False) for name in ("youtube", "video", "raw", "glossary", "eval-rst")},
-    **{name: (_blocks(), True, True) for name in ("exercise", "exercise-start", "tab-item", "grid-item-card")},
-}
-#: any other directive becomes a div around its converted body; its argument an attribute
-UNKNOWN: tuple[Blocks, bool, bool] = (_blocks(), True, False)
-#: what makes MyST not well-formed (counted by :func:`myst_counts`, never compared)
-MALFORMED = (
-    "unclosed fence",
-    "braces naming no directive",
-    "options that are not YAML",
-    "front matter that is no mapping",
-)
-#: roles that become a link or a cross-reference
-LINK_ROLES = {"ref", "numref", "eq", "doc", "download", "term", "prf:ref", "any"}
-_DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][\w\-+:.]*)\}\s*(.*)$")
-_OPTION = re.compile(r"^:([\w\-]+):\s*(.*?)\s*$")
-_QUARTO_REF = r"-?@(?:fig|tbl|eq|sec|lst|exr|thm|lem|def|cor|prp|cnj|exm|rem|alg)-[\w\-.:]*\w"
-_QUARTO_REF_GROUP = re.compile(rf"\[[^\[\]]*{_QUARTO_REF}[^\[\]]*\]|(?<![\w@.\-]){_QUARTO_REF}")
-
-
-def _directive_parts(content: str) -> tuple[Options | None, str]:
-    """A directive's options (``:key: value`` lines or a ``---`` YAML block) and its body."""
-    lines = content.split("\n")
-    options: Options = {}
-    if lines and lines[0].strip() == "---":
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-        if end is not None:
-            loaded = _yaml("\n".join(lines[1:end])) or {}
-            if not isinstance(loaded, dict):
-                return None, "\n".join(lines[end + 1 :])
-            return {str(k): str(v) for k, v in loaded.items()}, "\n".join(lines[end + 1 :])
-    used = 0
-    while used < len(lines) and (match := _OPTION.match(lines[used])):
-        options[match.group(1)] = match.group(2)
-        used += 1
-    return options, "\n".join(lines[used:])
-
-
-def _yaml(text: str) -> object:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return "not YAML"
-
-
-def _cell_language(name: str) -> bool:
-    return name.lower() in {"python", "r", "julia", "ojs", "bash", "mermaid", "dot", "sql", "sh"}
-
-
-def myst_counts(src: str) -> Counter[str]:
-    """The kinds of blocks (as :func:`quarto_ast.block_counts` names them) a MyST text holds,
-    read from markdown-it's tokens; directive bodies are read the same way."""
-    counts: Counter[str] = Counter()
-    lines = src.split("\n")
-    for token in create_md_parser().parse(src):
-        kind = token.type
-        if kind == "front_matter":
-            counts["front matter that is no mapping"] += not isinstance(_yaml(token.content) or {}, dict)
-        if kind in ("fence", "colon_fence"):
-            info = token.info.strip()
-            directive = _DIRECTIVE_INFO.match(info)
-            # a directive never closed ends with the text (as in MyST); a code fence has no end
-            counts["unclosed fence"] += not directive and not _closed(token, lines)
-            counts["braces naming no directive"] += info.startswith("{") and not directive and info[1:2] not in ".#="
-            if directive and not _cell_language(directive.group(1)):
-                name, argument = directive.group(1).lower(), directive.group(2)
-                blocks, body_is_myst, argument_is_text = DIRECTIVES.get(name, UNKNOWN)
-                options, body = _directive_parts(token.content)
-                counts["options that are not YAML"] += options is None
-                options = options or {}
-                counts.update(blocks(options, argument))
-                if argument_is_text and argument:
-                    counts.update(myst_counts(argument))
-                if body_is_myst:
-                    inner = myst_counts(body)
-                    if name == "list-table":
-                        inner.pop("list", None)  # its lists are the table's rows and cells
-                    counts.update(inner)
-            elif directive:
-                counts["cell"] += 1
-            elif kind == "colon_fence":
-                # a Pandoc div written in the MyST source
-                counts["figure"] += bool(re.search(r"#fig-", info))
-                counts["callout"] += bool(re.search(r"\.callout-", info))
-                counts.update(myst_counts(token.content))
-            elif not info.startswith("{="):
-                counts["code"] += 1
-        elif kind == "code_block":
-            counts["code"] += 1
-        elif kind in ("math_block", "math_block_label", "amsmath"):
-            counts["display_math"] += 1
-        elif kind == "table_open":
-            counts["table"] += 1
-        elif kind in ("bullet_list_open", "ordered_list_open"):
-            counts["list"] += 1
-        elif kind == "blockquote_open":
-            counts["blockquote"] += 1
-        elif kind == "inline":
-            for child in token.children or []:
-                if child.type == "link_open":
-                    counts["link"] += 1
-                elif child.type == "math_inline_double":
-                    counts["display_math"] += 1
-                elif child.type == "myst_role" and child.meta.get("name") in LINK_ROLES:
-                    counts["link"] += 1
-                elif child.type == "text":
-                    # Quarto's own cross-references, already in the source: one per citation group
-                    counts["link"] += len(_QUARTO_REF_GROUP.findall(child.content))
-    return counts
-
-
-def _nonzero(counts: Counter[str]) -> dict[str, int]:
-    return {kind: n for kind, n in sorted(counts.items()) if n and kind not in MALFORMED}
-
-
-def _closed(token: Token, src_lines: list[str]) -> bool:
-    """Does the fence end with a closing fence (markdown-it runs an open one to the end)?"""
-    assert token.map is not None
-    first, end = token.map
-    last = src_lines[end - 1].strip(" \t>") if end - 1 < len(src_lines) else ""
-    marker = token.markup
-    return end - 1 > first and last.startswith(marker) and not last.strip(marker[0]).strip()

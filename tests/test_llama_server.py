@@ -4,6 +4,7 @@ model on 127.0.0.1, driven through ``myst2qmd convert --engine openai --base-url
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,6 +16,8 @@ import httpx
 import pytest
 
 from myst2qmd import convert_text
+from myst2qmd.segments import extract_segments
+from myst2qmd.translate.language import detect
 from quarto_ast import summarize
 
 FIXTURE = Path(__file__).parent / "fixtures" / "german" / "kurz.md"
@@ -66,6 +69,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if time.time() > deadline:
                 pytest.fail("llama_cpp.server did not start within 180 s")
             time.sleep(0.5)
+        _first_completion(base_url, process, log)
         yield base_url
     finally:
         process.terminate()
@@ -73,6 +77,23 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _first_completion(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """One tiny completion, so that a server that cannot run the model fails here, by name,
+    rather than as a conversion that kept every segment in German."""
+    body = {"model": "gemma", "messages": [{"role": "user", "content": "Hallo"}], "max_tokens": 4}
+    try:
+        httpx.post(f"{base_url}/chat/completions", json=body, timeout=120).raise_for_status()
+    except httpx.HTTPError as exc:
+        try:
+            code = process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        pytest.fail(
+            f"llama_cpp.server could not complete one request ({exc}; exit code {code}: a negative one is a "
+            f"signal, -11 a crash inside llama.cpp running this model):\n{log.read_text()[-1500:]}"
+        )
 
 
 def test_openai_engine_round_trip_through_llama_cpp_server(llama_server: str, tmp_path: Path) -> None:
@@ -116,3 +137,25 @@ def test_openai_engine_round_trip_through_llama_cpp_server(llama_server: str, tm
     assert [i[0] for i in after.images] == [i[0] for i in before.images]
     assert after.figures == before.figures == ["fig-filter"]
     assert "⟨" not in translated and "⟩" not in translated
+    # and text was translated: the summary counts it, and segments of the output differ from the
+    # German conversion and no longer read as German (a run whose every reply was rejected fails here)
+    summary = re.search(r"(\d+) segments translated, ", run.stderr)
+    assert summary is not None, run.stderr
+    assert int(summary.group(1)) >= 1, run.stderr
+    changed = _translated_segments(plain, translated)
+    assert changed, f"no segment was translated:\n{translated}\n{run.stderr}"
+
+
+def _translated_segments(plain: str, translated: str) -> list[str]:
+    """Segments whose text changed from the German conversion and is not German any more
+    (short ones, too short to tell, count as translated once they changed)."""
+    before = {(s.kind, s.line): s for s in extract_segments(plain)}
+    out = []
+    for segment in extract_segments(translated):
+        original = before.get((segment.kind, segment.line))
+        if original is None or segment.text == original.text or not segment.has_prose:
+            continue
+        language, probability = detect(segment.masked()[0], ("de", "en"))
+        if not (language == "de" and probability >= 0.9):
+            out.append(segment.text)
+    return out

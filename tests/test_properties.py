@@ -1,11 +1,16 @@
-"""Property tests: random MyST-ish documents never crash the converter, and lose no prose."""
+"""Property tests: random MyST-ish documents never crash the converter, lose no prose, and keep
+their structure as pandoc reads it."""
 
 from __future__ import annotations
+
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from myst2qmd import convert_text
+from myst_structure import myst_counts, nonzero
+from quarto_ast import block_counts
 
 WORD = st.from_regex(r"[A-Za-zÄÖÜäöüß]{3,10}", fullmatch=True)
 LABEL = st.from_regex(r"[a-z][a-z0-9\-]{0,12}", fullmatch=True)
@@ -42,11 +47,15 @@ def inline_text(draw: st.DrawFn) -> tuple[str, list[str]]:
 
 @st.composite
 def block(draw: st.DrawFn, depth: int = 0) -> tuple[str, list[str]]:
-    kinds = ["para", "heading", "list", "math", "code", "comment", "target"]
+    kinds = ["para", "heading", "list", "math", "code", "comment", "target", "empty-options", "indented"]
     if depth < 3:
         kinds += ["note", "admonition", "figure", "unknown", "colon-note", "dropdown"]
     kind = draw(st.sampled_from(kinds))
     line, words = draw(inline_text())
+    if kind == "empty-options":
+        return draw(empty_options(line, words))
+    if kind == "indented":
+        return draw(indented_directive(line, words))
     if kind == "para":
         return line, words
     if kind == "heading":
@@ -83,6 +92,40 @@ def block(draw: st.DrawFn, depth: int = 0) -> tuple[str, list[str]]:
 
 
 @st.composite
+def empty_options(draw: st.DrawFn, line: str, words: list[str]) -> tuple[str, list[str]]:
+    """A directive whose body starts with an empty option block (issue 12): ``---``, nothing or
+    blank lines, ``---``; MyST reads it as options (none), never as text."""
+    before = draw(st.sampled_from(["", "\n"]))
+    inside = draw(st.sampled_from(["", "\n", "\n\n", "   \n"]))
+    block = f"{before}---\n{inside}---\n"
+    kind = draw(st.sampled_from(["figure", "note", "admonition", "code-cell", "mystery"]))
+    if kind == "figure":
+        return f"```{{figure}} a.png\n{block}{line}\n```", words
+    if kind == "admonition":
+        title = draw(PROSE)
+        return f"```{{admonition}} {title}\n{block}{line}\n```", title.split() + words
+    if kind == "code-cell":
+        return f"```{{code-cell}} ipython3\n{block}x = 1\n```", []
+    return f"```{{{kind}}}\n{block}{line}\n```", words
+
+
+@st.composite
+def indented_directive(draw: st.DrawFn, line: str, words: list[str]) -> tuple[str, list[str]]:
+    """A directive indented by 1–3 spaces (issue 12), its body indented alike."""
+    pad = " " * draw(st.integers(1, 3))
+    fence = draw(st.sampled_from(["```", ":::"]))
+    kind = draw(st.sampled_from(["note", "admonition", "tip", "figure"]))
+    if kind == "figure":
+        head, title_words = "{figure} a.png", []
+    elif kind == "admonition":
+        title = draw(PROSE)
+        head, title_words = f"{{admonition}} {title}", title.split()
+    else:
+        head, title_words = f"{{{kind}}}", []
+    return f"{pad}{fence}{head}\n{pad}{line}\n{pad}{fence}", title_words + words
+
+
+@st.composite
 def document(draw: st.DrawFn) -> tuple[str, list[str]]:
     blocks = draw(st.lists(block(), min_size=1, max_size=8))
     text = "\n\n".join(b for b, _ in blocks) + "\n"
@@ -102,6 +145,11 @@ def test_no_crash_and_no_prose_lost(doc: tuple[str, list[str]]) -> None:
         assert word in out, f"lost {word!r}"
     # what we write is a fixed point
     assert convert_text(out).text == out
+    # an empty option block is options, never text: no "---" line below the front matter
+    body = out[out.index("\n---\n", 3) + 5 :] if out.startswith("---\n") else out
+    assert not re.search(r"(?m)^[ \t]*---[ \t]*$", body), "an option block was written as text"
+    # and pandoc reads in it the blocks the MyST holds (an indented directive is still its block)
+    assert nonzero(block_counts(out)) == nonzero(myst_counts(text))
 
 
 NOISE = st.lists(

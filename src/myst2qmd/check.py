@@ -1,10 +1,14 @@
 """``myst2qmd check PATH``: problems in a Quarto file or project, without rendering.
 
-Finds MyST syntax left outside code, ``@fig-``/``@tbl-``/``@eq-``/``@sec-``… references with no
-target, duplicate ids, figure ids without the ``fig-`` prefix, images whose files do not
-exist, YAML that does not parse and unbalanced ``:::`` divs. Every problem names
+Finds MyST left outside code (every role, target and directive fence, read from the parser's
+tokens), ``@fig-``/``@tbl-``/``@eq-``/``@sec-``… references with no target, duplicate ids,
+figure ids without the ``fig-`` prefix, links to missing files or ids, images whose files do
+not exist, YAML that does not parse and unbalanced ``:::`` divs. Every problem names
 ``file:line``. When pandoc is available (``quarto pandoc``, ``pandoc`` or the one from
-``pypandoc-binary``) every file must also parse with it and the ids pandoc sees count too.
+``pypandoc-binary``) every file is also read as Quarto reads it: a file pandoc cannot read is
+reported with pandoc's message and line, and so are ``:::`` fences that are no div, pipe
+tables read as text, table captions detached from their table and code fences that are no
+code block; the ids pandoc sees count too.
 """
 
 from __future__ import annotations
@@ -130,14 +134,14 @@ def read_tokens(text: str) -> TokenReading:
         elif token.type == "inline" and token.map is not None:
             locator = cells.get(id(token)) or InlineLocator(token.content, view, token.map[0])
             for child in token.children or []:
-                span = locator.span(child)
-                if span is None:
-                    continue
-                if child.type == "code_inline":
+                if child.type == "myst_role" and "span" in (child.meta or {}):
+                    # where it is, from the inline content: found even when the locator is not
+                    start, end = child.meta["span"]
+                    line = token.map[0] + 1 + token.content.count("\n", 0, start)
+                    reading.leftovers.append((line, f"MyST role left: {token.content[start:end]}"))
+                span = locator.span(child) if child.type == "code_inline" else None
+                if span is not None:
                     reading.inline_code.append(span)
-                elif child.type == "myst_role":
-                    line = text.count("\n", 0, span[0]) + 1
-                    reading.leftovers.append((line, f"MyST role left: {text[span[0] : span[1]]}"))
             for n, line_text in enumerate(token.content.split("\n")):
                 colon = _COLON_DIRECTIVE.match(line_text)
                 if colon and directive_name(colon.group(1)) is not None:
@@ -477,14 +481,6 @@ def pandoc_read(pandoc: list[str], text: str, reading: TokenReading) -> PandocRe
             result.problems.append((line_no, f"pandoc does not read this fence as a code block: {opening}"))
     result.problems.sort()
     return result
-
-
-def pandoc_ids(pandoc: list[str], text: str) -> tuple[set[str] | None, str]:
-    """The ids pandoc finds in ``text`` (``None`` and the error if it cannot parse it)."""
-    read = pandoc_read(pandoc, text, read_tokens(text))
-    if read.error is not None:
-        return None, read.error[1]
-    return read.ids, ""
 
 
 def project_files(root: Path) -> tuple[list[Path], list[Problem]]:

@@ -360,7 +360,7 @@ class Converter:
 
     def table(self, tokens: list[Token], index: int, view: View) -> None:
         first = block_lines(tokens[index])[0] if tokens[index].map is not None else 0
-        if first > 0 and follows_text(view, first):
+        if index and tokens[index - 1].type == "paragraph_close" and view.line(first - 1).strip(" \t>"):
             # a table right under a paragraph line is that paragraph's text for pandoc
             prefix = view.line(first)[: container_prefix_len(view.line(first))].rstrip()
             self.add(view.abs(first), view.abs(first), prefix + "\n", "blank line before a table")
