@@ -118,6 +118,22 @@ def _cell_language(name: str) -> bool:
     return name.lower() in {"python", "r", "julia", "ojs", "bash", "mermaid", "dot", "sql", "sh"}
 
 
+def _list_table_lists(body: str) -> tuple[bool, int]:
+    """Whether a list-table body has rows (a bullet list at its top), and how many lists those
+    rows and their cells make; other lists in the body are text kept beside the table."""
+    tokens = create_md_parser().parse(body)
+    for index, token in enumerate(tokens):
+        if token.type == "bullet_list_open" and token.level == 0:
+            depth, lists = 0, 0
+            for inner in tokens[index:]:
+                lists += inner.type == "bullet_list_open"
+                depth += inner.nesting if inner.type in ("bullet_list_open", "bullet_list_close") else 0
+                if depth == 0:
+                    break
+            return True, lists
+    return False, 0
+
+
 def myst_counts(src: str) -> Counter[str]:
     """The kinds of blocks (as :func:`quarto_ast.block_counts` names them) a MyST text holds,
     read from markdown-it's tokens; directive bodies are read the same way."""
@@ -145,7 +161,9 @@ def myst_counts(src: str) -> Counter[str]:
                 if body_is_myst:
                     inner = myst_counts(body)
                     if name == "list-table":
-                        inner.pop("list", None)  # its lists are the table's rows and cells
+                        rows, cells = _list_table_lists(body)
+                        inner["list"] -= cells  # its first list holds the table's rows and cells
+                        counts["table"] -= not rows  # no rows, no table: only the text is kept
                     counts.update(inner)
             elif directive:
                 counts["cell"] += 1
