@@ -806,7 +806,11 @@ def _cut_to_column(prefix: str, column: int) -> tuple[int, str]:
 
 
 def _same_containers(text: str, prefix: str) -> bool:
-    """``text`` opens the containers ``prefix`` opens, with other indentation: ``"\\t"`` and ``"  "``; ``">   "`` and ``"> "``."""
+    """``text`` opens the containers ``prefix`` opens, with other indentation.
+
+    >>> _same_containers("\\t", "  "), _same_containers(">   ", "> "), _same_containers("", "> ")
+    (True, True, False)
+    """
     return text.rstrip(" \t") == prefix.rstrip(" \t")
 
 
