@@ -513,12 +513,17 @@ class Converter:
         # what stands before the fence in the file (container indentation, "> "), and the part of
         # it a div fence keeps: Pandoc reads ":::" only at its container's content column
         full = view.prefix(first_line, len(directive.indent))
-        div_prefix = full[: len(full) - _trailing_spaces(full, directive.excess)]
+        # a tab across the content column is split: the part left of it is written as spaces
+        keep, pad = _cut_to_column(directive.indent, _width(directive.indent) - directive.excess)
+        div_indent = directive.indent[:keep] + pad
+        div_prefix = full[: len(full) - len(directive.indent) + keep] + pad
+        lead = ""
         if rewrite.open is not None:
             uses_fence = FENCE in rewrite.open
             new_open = rewrite.open.replace(FENCE, fence)
             prefix = div_prefix if uses_fence else full
-            start = view.abs(first_line, len(directive.indent)) - (len(full) - len(prefix))
+            start = view.abs(first_line, keep if uses_fence else len(directive.indent))
+            lead = pad if uses_fence else ""
             # an unclosed fence whose list item or quote ends with its opening line has no body
             no_body = directive.body_first >= view.nlines or (
                 directive.close_line is None and directive.body_first >= block_lines(directive.token)[1]
@@ -538,6 +543,7 @@ class Converter:
             if uses_fence and first_line > 0 and needs_blank_before(view, first_line) and rest == prefix:
                 # Pandoc only opens a div after a blank line (or as the first block of a list item)
                 new_open = "\n" + prefix + new_open
+                lead = ""
             if directive.option_errors:
                 for err in directive.option_errors:
                     self.ctx.warn(directive.lineno, f"{{{directive.name}}}: {err}; options kept as a comment before it")
@@ -555,10 +561,10 @@ class Converter:
                     while skip < len(directive.body_lines) - 1 and not directive.body_lines[skip].strip():
                         skip += 1
                     stop = view.abs(directive.body_first + skip, 0)
-            self.add(start, stop, new_open, f"directive {directive.name}")
-        moved = len(full) - len(div_prefix)
+            self.add(start, stop, (lead if new_open else "") + new_open, f"directive {directive.name}")
+        moved = _width(directive.indent) - _width(div_indent)
         if uses_fence and moved and body is not None and rewrite.body is None:
-            self.dedent_body(body.view, continuation(div_prefix), moved)
+            self.dedent_body(view, directive.body_first, body.view, continuation(div_indent), moved)
         if rewrite.body is not None and directive.body_lines:
             start = view.abs(directive.body_first, 0)
             last = directive.body_first + len(directive.body_lines) - 1
@@ -599,13 +605,16 @@ class Converter:
                     self.add(view.abs(line, 0), view.abs_line_end(line), "", f"directive {directive.name}")
                 else:
                     col = container_prefix_len(src)
-                    before = view.prefix(line, col)
                     # the closing fence moves to the opening one's column, like the opening fence
-                    drop = len(before) - len(rest) if closes_div and _only_spaces_after(before, rest) else 0
+                    at, pad = (
+                        _cut_to_column(src[:col], _width(continuation(div_indent)))
+                        if closes_div and _same_containers(src[:col], continuation(div_indent))
+                        else (col, "")
+                    )
                     self.add(
-                        view.abs(line, col) - drop,
+                        view.abs(line, at),
                         view.abs(line, len(src)),
-                        _indent(new_close, rest),
+                        pad + _indent(new_close, rest),
                         f"directive {directive.name}",
                     )
             else:
@@ -624,21 +633,36 @@ class Converter:
                     self.add(end, end, sep + rest + _indent(new_close, rest) + after, "unclosed")
         return fence_len if uses_fence else inner
 
-    def dedent_body(self, body: View, rest: str, moved: int) -> None:
+    def dedent_body(self, view: View, first: int, body: View, rest: str, moved: int) -> None:
         """The body moves left with the div fence, so it stands to the div as it stood to the
         fence in MyST (``    code`` stays indented code, a nested fence stays at the div's column).
 
+        ``first`` is the line of ``view`` (the view the directive stands in) the body starts on,
+        ``rest`` what a line of the div needs in ``view``,
+        ``moved`` the columns the fence moved left. A tab the cut crosses becomes spaces; so do
+        tabs in a body line's indentation that would now reach another tab stop (``\\t\\tcode``
+        under a fence at column 4 moved to 2 → ``\\t··code``, still code).
         Lines another edit rewrites keep their indentation (see :func:`without_clashing_dedents`).
         """
         for line in range(body.nlines):
-            if not body.line(line).strip():
+            text = body.line(line)
+            if not text.strip():
                 continue
-            before = body.prefix(line)
-            if _only_spaces_after(before, rest):
-                cut = min(moved, len(before) - len(rest))
-                if cut:
-                    at = body.abs(line, 0)
-                    self.add(at - cut, at, "", DEDENT)
+            at = body.abs(line, 0)
+            # the line of ``view`` this body line is part of, and what stands before it there
+            source = first + line
+            before = view.line(source)[: at - view.abs(source, 0)]
+            if not _same_containers(before, rest):
+                continue
+            keep, pad = _cut_to_column(before, max(_width(rest), _width(before) - moved))
+            if keep < len(before) or pad:
+                self.add(view.abs(source, keep), at, pad, DEDENT)
+            indent = text[: len(text) - len(text.lstrip(" \t"))]
+            if "\t" in indent:
+                column = _width(view.prefix(source, keep) + pad)
+                if _width(indent, column) != column + _width(indent):
+                    # MyST reads the body as a document of its own: its tabs count from its column 0
+                    self.add(at, at + len(indent), " " * _width(indent), TAB_DEDENT)
 
     def fragment(self, text: str, lineno: int) -> str:
         """Convert a piece of MyST (a table cell, a caption) with this document's labels."""
@@ -689,24 +713,27 @@ class Converter:
 
 
 DEDENT = "dedent"
+#: a body line's own tab indentation written as spaces (yields to every other edit, dedents too)
+TAB_DEDENT = "dedent tabs"
 
 
 def without_clashing_dedents(edits: list[Edit]) -> list[Edit]:
     """The edits without the body dedents that fall inside another edit (a block rewritten whole)."""
-    others = sorted((e for e in edits if e.kind != DEDENT), key=lambda e: e.start)
-    starts = [e.start for e in others]
-    # the furthest end of any edit starting at or before each position
-    reach: list[int] = []
-    for e in others:
-        reach.append(max(e.end, reach[-1]) if reach else e.end)
-    kept = [e for e in edits if e.kind != DEDENT]
-    for e in edits:
-        if e.kind != DEDENT:
-            continue
-        i = bisect_left(starts, e.end) - 1  # edits starting before this dedent ends
-        if i >= 0 and reach[i] > e.start:
-            continue
-        kept.append(e)
+    kept = [e for e in edits if e.kind not in (DEDENT, TAB_DEDENT)]
+    for kind in (DEDENT, TAB_DEDENT):
+        others = sorted(kept, key=lambda e: e.start)
+        starts = [e.start for e in others]
+        # the furthest end of any edit starting at or before each position
+        reach: list[int] = []
+        for e in others:
+            reach.append(max(e.end, reach[-1]) if reach else e.end)
+        for e in edits:
+            if e.kind != kind:
+                continue
+            i = bisect_left(starts, e.end) - 1  # edits starting before this dedent ends
+            if i >= 0 and reach[i] > e.start:
+                continue
+            kept.append(e)
     return kept
 
 
@@ -751,17 +778,40 @@ def _colons_in_code(body: Parsed | None) -> int:
     return max(runs, default=0)
 
 
-def _trailing_spaces(prefix: str, at_most: int) -> int:
-    """How many of the last ``at_most`` characters of ``prefix`` are spaces (counted from the end)."""
-    count = 0
-    while count < at_most and count < len(prefix) and prefix[-1 - count] == " ":
-        count += 1
-    return count
+def _width(text: str, column: int = 0) -> int:
+    """The column after ``text`` written from ``column``: a tab goes to the next multiple of 4 (CommonMark).
+
+    >>> _width("\\t"), _width("- \\t"), _width("\\t", 2)
+    (4, 4, 4)
+    """
+    for char in text:
+        column += 4 - column % 4 if char == "\t" else 1
+    return column
 
 
-def _only_spaces_after(text: str, prefix: str) -> bool:
-    """``text`` is ``prefix`` followed by spaces only: ``"    "`` after ``"  "``; ``"> "`` after ``">"``."""
-    return text.startswith(prefix) and text[len(prefix) :].strip(" ") == ""
+def _cut_to_column(prefix: str, column: int) -> tuple[int, str]:
+    """``(keep, pad)``: ``prefix[:keep] + pad`` ends at ``column`` (or as near as its trailing
+    whitespace allows); a tab across ``column`` gives way to spaces up to it.
+
+    >>> _cut_to_column("    ", 2), _cut_to_column("\\t", 2), _cut_to_column("\\t\\t", 5), _cut_to_column("> ", 0)
+    ((2, ''), (0, '  '), (1, ' '), (1, ''))
+    """
+    keep = len(prefix)
+    while keep and prefix[keep - 1] in " \t" and _width(prefix[: keep - 1]) >= column:
+        keep -= 1
+    if keep and prefix[keep - 1] == "\t" and _width(prefix[:keep]) > column:
+        keep -= 1
+        return keep, " " * (column - _width(prefix[:keep]))
+    return keep, ""
+
+
+def _same_containers(text: str, prefix: str) -> bool:
+    """``text`` opens the containers ``prefix`` opens, with other indentation.
+
+    >>> _same_containers("\\t", "  "), _same_containers(">   ", "> "), _same_containers("", "> ")
+    (True, True, False)
+    """
+    return text.rstrip(" \t") == prefix.rstrip(" \t")
 
 
 def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> None:
