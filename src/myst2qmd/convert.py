@@ -26,6 +26,7 @@ from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
 from .directives import Directive, container_prefix_len, directive_name, fence_content, read_directive
 from .edits import Edit, Normalized, apply_edits, check_untouched
+from .linemap import source_lines
 from .parser import shared_parser
 from .source import View
 
@@ -42,6 +43,8 @@ class Result:
     warnings: list[Warning_] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     labels: dict[str, Label] = field(default_factory=dict)
+    #: ``source_lines[n - 1]``: the input's line that line ``n`` of :attr:`text` came from
+    source_lines: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -593,7 +596,8 @@ def convert_text(
     registry.report_macros(ctx)
     counts = dict(ctx.counts)
     warnings = sorted(ctx.warnings, key=lambda w: w.line)
-    return Result(text=out, warnings=warnings, counts=counts, labels=dict(ctx.labels))
+    lines = source_lines(source.text, edits)
+    return Result(text=out, warnings=warnings, counts=counts, labels=dict(ctx.labels), source_lines=lines)
 
 
 __all__ = ["Result", "convert_text", "directive_name"]

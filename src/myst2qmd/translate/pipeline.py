@@ -28,7 +28,7 @@ from .engines.base import Engine, EngineError, FatalEngineError, Reply, Request,
 from .glossary import Glossary
 from .language import detect
 from .sentences import split_in_half, split_with_gaps
-from .validate import check
+from .validate import check, links_paired, misassigned
 
 RETRY_NOTE = (
     "Your previous answer was rejected ({reason}). Translate again. Keep every ⟨n⟩ placeholder exactly "
@@ -211,6 +211,10 @@ class Translator:
             raise
         except EngineError as exc:
             replies, error = {}, f"engine error: {exc}"
+        swapped = misassigned([u.text for u in units], [r.text if (r := replies.get(u.id)) else None for u in units])
+        if swapped and not error:
+            # one reply holds another unit's translation: trust none of this request's replies
+            error = "the replies of one request were given to the wrong segments"
         for job, index, unit in batch:
             accepted, why = self._accept(unit.text, replies.get(unit.id)) if not error else (None, error)
             if accepted is not None:
@@ -269,15 +273,19 @@ class Translator:
             raise
         pool.shutdown()
 
-    def translate_document(self, qmd: str, path: str = "<string>") -> tuple[str, TranslationReport, list[Warning_]]:
+    def translate_document(
+        self, qmd: str, path: str = "<string>", source_lines: list[int] | None = None
+    ) -> tuple[str, TranslationReport, list[Warning_]]:
+        """Translate one converted document; warnings name ``source_lines[qmd line - 1]``
+        (the MyST file's line, from :attr:`myst2qmd.convert.Result.source_lines`) when given."""
         report = TranslationReport(engine=self.engine.name, model=self.engine.model)
         segments = extract_segments(qmd, code_comments=self.code_comments)
         jobs = self.plan(segments, report)
         self.translate_jobs(jobs, report)
-        return self.write_back(qmd, segments, jobs, report, path)
+        return self.write_back(qmd, segments, jobs, report, path, source_lines)
 
     def translate_many(
-        self, documents: list[str], paths: list[str]
+        self, documents: list[str], paths: list[str], source_lines: list[list[int] | None] | None = None
     ) -> tuple[list[str], TranslationReport, list[Warning_]]:
         """Translate several documents in one run: one plan, one cache, batches across files."""
         report = TranslationReport(engine=self.engine.name, model=self.engine.model)
@@ -288,15 +296,28 @@ class Translator:
         self.translate_jobs([job for _, jobs in planned for job in jobs], report)
         outputs: list[str] = []
         warnings: list[Warning_] = []
-        for qmd, path, (segments, jobs) in zip(documents, paths, planned, strict=True):
-            text, _, more = self.write_back(qmd, segments, jobs, report, path)
+        lines = source_lines or [None] * len(documents)
+        for qmd, path, (segments, jobs), line_map in zip(documents, paths, planned, lines, strict=True):
+            text, _, more = self.write_back(qmd, segments, jobs, report, path, line_map)
             outputs.append(text)
             warnings += more
         return outputs, report, warnings
 
     def write_back(
-        self, qmd: str, segments: list[Segment], jobs: list[_Job], report: TranslationReport, path: str
+        self,
+        qmd: str,
+        segments: list[Segment],
+        jobs: list[_Job],
+        report: TranslationReport,
+        path: str,
+        source_lines: list[int] | None = None,
     ) -> tuple[str, TranslationReport, list[Warning_]]:
+        def line_of(segment: Segment) -> int:
+            """The source file's line of a segment (its line in ``qmd`` without a map)."""
+            if source_lines and 0 < segment.line <= len(source_lines):
+                return source_lines[segment.line - 1]
+            return segment.line
+
         warnings: list[Warning_] = []
         texts: dict[int, str] = {}
         for job in jobs:
@@ -306,10 +327,13 @@ class Translator:
             if restored is None:
                 job.failures.append("placeholders could not be restored")
                 restored = job.segment.text
+            elif not links_paired(masked, job.segment.protected_texts()):
+                job.failures.append("link texts and their targets no longer pair up")
+                restored = job.segment.text
             for failure in dict.fromkeys(job.failures):
-                report.kept.append((job.segment.line, failure))
+                report.kept.append((line_of(job.segment), failure))
                 warnings.append(
-                    Warning_(path, job.segment.line, f"kept the original {job.segment.kind} text: {failure}")
+                    Warning_(path, line_of(job.segment), f"kept the original {job.segment.kind} text: {failure}")
                 )
             if restored != job.segment.text:
                 texts[job.segment.id] = restored
@@ -318,17 +342,19 @@ class Translator:
                 else:
                     report.translated += 1
             for term in self.glossary.missing(job.masked, masked):
-                warnings.append(Warning_(path, job.segment.line, f"glossary term not used: {term}"))
+                warnings.append(Warning_(path, line_of(job.segment), f"glossary term not used: {term}"))
         out = replace_segments(qmd, texts, segments)
         out, reverted = parity_repair(qmd, segments, texts, out)
         by_segment = {job.segment.id: job for job in jobs}
         for segment_id in reverted:
             self._forget(by_segment[segment_id].pieces)
             segment = next(s for s in segments if s.id == segment_id)
-            report.parity_reverted.append(segment.line)
-            report.kept.append((segment.line, "translation changed the document structure"))
+            report.parity_reverted.append(line_of(segment))
+            report.kept.append((line_of(segment), "translation changed the document structure"))
             warnings.append(
-                Warning_(path, segment.line, "kept the original text: the translation changed the document structure")
+                Warning_(
+                    path, line_of(segment), "kept the original text: the translation changed the document structure"
+                )
             )
         return out, report, warnings
 
@@ -336,9 +362,13 @@ class Translator:
 def skeleton(qmd: str, segments: list[Segment]) -> tuple[str, list[str]]:
     """The document with every segment's text cut out, and every protected span in order."""
     blanked = apply_edits(qmd, [Edit(s.start, s.end, "\x00", "segment") for s in segments])
-    # engines may reorder placeholders: compare the protected spans as a multiset
-    spans = sorted(span for s in segments for span in s.protected_texts())
+    # engines may reorder placeholders: compare the protected spans as a multiset; a backslash
+    # escape the reply check added (``a\\)``) makes text of what would be structure: not counted
+    spans = sorted(span for s in segments for span in s.protected_texts() if not _ESCAPE.fullmatch(span))
     return blanked, spans
+
+
+_ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]")
 
 
 def parity_repair(

@@ -255,3 +255,71 @@ def check(source: str, reply: Reply, *, source_lang: str, target_lang: str, chec
 def check_text(source: str, text: str, *, source_lang: str = "de", target_lang: str = "en") -> Verdict:
     """:func:`check` for a translation that did not come from an engine (a reviewed PO entry)."""
     return check(source, Reply(text, "stop"), source_lang=source_lang, target_lang=target_lang)
+
+
+def link_pairs(spans: list[str]) -> dict[int, int]:
+    """Placeholder numbers of each link's ``[`` and its ``](target)``: ``{opener: closer}``.
+
+    >>> link_pairs(["[", "$x$", "](a.qmd)", "[", "](b.qmd)"])
+    {1: 3, 4: 5}
+    """
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for n, span in enumerate(spans, 1):
+        if span == "[":
+            stack.append(n)
+        elif span.startswith("]") and stack:
+            pairs[stack.pop()] = n
+    return pairs
+
+
+def links_paired(reply: str, spans: list[str]) -> bool:
+    """Does every link's text in ``reply`` still end at its own target (none swapped)?
+
+    >>> spans = ["[", "](a.qmd)", "[", "](b.qmd)"]
+    >>> links_paired("⟨1⟩A⟨2⟩ and ⟨3⟩B⟨4⟩", spans), links_paired("⟨1⟩A⟨4⟩ and ⟨3⟩B⟨2⟩", spans)
+    (True, False)
+    """
+    pairs = link_pairs(spans)
+    closers = {closer: opener for opener, closer in pairs.items()}
+    stack: list[int] = []
+    for match in PLACEHOLDER_STRICT.finditer(reply):
+        n = int(match.group(1))
+        if n in pairs:
+            stack.append(n)
+        elif n in closers and (not stack or stack.pop() != closers[n]):
+            return False
+    return not stack
+
+
+def _signature(text: str) -> tuple[list[int], list[str]]:
+    """What a translation keeps from its source: the placeholders and the numbers."""
+    return sorted(placeholders(text).elements()), sorted(re.findall(r"\d+", PLACEHOLDER_STRICT.sub(" ", text)))
+
+
+def misassigned(sources: list[str], replies: list[str | None]) -> list[int]:
+    """Indices of replies that fit another source of the same request better than their own.
+
+    A reply that gives unit 2's translation to unit 1 keeps unit 2's placeholders, numbers and
+    length: it does not fit unit 1, and fits unit 2 closely.
+
+    >>> misassigned(["Ein Satz ⟨1⟩.", "Zwei Sätze, 3 Stück."], ["Three sentences, 3 pieces.", "A sentence ⟨1⟩."])
+    [0, 1]
+    """
+    pairs = [(len(r) / max(1, len(s))) for s, r in zip(sources, replies, strict=True) if r and letters(s) >= 20]
+    median = sorted(pairs)[len(pairs) // 2] if pairs else 1.0
+
+    def fit(source: str, reply: str, bound: float) -> bool:
+        if _signature(source) != _signature(reply):
+            return False
+        ratio = len(reply) / max(1, len(source)) / median
+        bound = bound if letters(source) >= 20 else bound * 2
+        return 1 / bound <= ratio <= bound
+
+    suspects = []
+    for i, reply in enumerate(replies):
+        if reply is None or fit(sources[i], reply, 1.5):
+            continue
+        if any(j != i and fit(source, reply, 1.15) for j, source in enumerate(sources)):
+            suspects.append(i)
+    return suspects
