@@ -3,7 +3,7 @@
 
 It answers like DeepL with ``tag_handling="xml"``: tags listed in ``ignore_tags`` come back
 untouched, the rest becomes English filler. A text holding ``Kontingent`` gets HTTP 456
-(quota exhausted).
+(quota exhausted). ``spoil(text, reply)`` replaces every reply (a hostile DeepL).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -26,7 +27,8 @@ def english_like(text: str) -> str:
 
 
 class FakeDeepL:
-    def __init__(self) -> None:
+    def __init__(self, spoil: Callable[[str, str], str] | None = None) -> None:
+        self.spoil = spoil
         self.requests: list[dict[str, Any]] = []
         self.glossaries: dict[str, dict[str, Any]] = {}
         outer = self
@@ -52,9 +54,10 @@ class FakeDeepL:
                         self._send(456, {"message": "Quota Exceeded"})
                         return
                     ignored = body.get("ignore_tags") or []
+                    spoil = outer.spoil or (lambda text, reply: reply)
                     results = [
                         {
-                            "text": english_like(t) if "x" in ignored else t,
+                            "text": spoil(t, english_like(t)) if "x" in ignored else t,
                             "detected_source_language": "DE",
                             "billed_characters": len(t),
                         }

@@ -306,8 +306,11 @@ def misassigned(sources: list[str], replies: list[str | None]) -> list[int]:
     >>> misassigned(["Ein Satz ⟨1⟩.", "Zwei Sätze, 3 Stück."], ["Three sentences, 3 pieces.", "A sentence ⟨1⟩."])
     [0, 1]
     """
-    pairs = [(len(r) / max(1, len(s))) for s, r in zip(sources, replies, strict=True) if r and letters(s) >= 20]
-    median = sorted(pairs)[len(pairs) // 2] if pairs else 1.0
+    # how much longer translations are, from the median lengths: blind to which reply is whose
+    answered = [(len(s), len(r)) for s, r in zip(sources, replies, strict=True) if r]
+    if len(answered) < 2:
+        return []
+    median = sorted(r for _, r in answered)[len(answered) // 2] / max(1, sorted(s for s, _ in answered)[len(answered) // 2])
 
     def fit(source: str, reply: str, bound: float) -> bool:
         if _signature(source) != _signature(reply):
