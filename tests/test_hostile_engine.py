@@ -21,11 +21,11 @@ import pytest
 
 from conftest import SEED
 from fake_deepl import FakeDeepL
-from fake_openai import fake_translation
+from fake_openai import FILLER, fake_translation
 from hostile_openai import BLOCKS, CONTROLS, INJECTIONS, MODES, HostileOpenAI, french_translation
 from myst2qmd import convert_text
 from myst2qmd.cli import main
-from myst2qmd.segments import extract_segments
+from myst2qmd.segments import _TEX_TEXT_COMMANDS, extract_segments
 from myst2qmd.translate.language import detect
 from myst2qmd.translate.validate import looks_german
 from quarto_ast import _CELL, walk
@@ -79,6 +79,9 @@ def _inlines(node: Any) -> list[Any]:
             others.append(repr(("Image", c[0][0], c[0][1], attrs, c[2][0])))
         elif t == "Cite":
             others.append(repr(("Cite", [(x["citationId"], x["citationMode"]["t"]) for x in c[0]])))
+        elif t == "RawInline" and c[0] == "tex":
+            # the words inside \textbf{…} are prose, translated like any other
+            others.append(repr((t, re.sub(r"(\\(?:" + "|".join(_TEX_TEXT_COMMANDS) + r")\{)[^{}]*\}", r"\1…}", c[1]))))
         elif t in _KEPT_INLINES:
             others.append(repr((t, c if t != "Span" and t != "Note" else "…")))
     return links + sorted(others)
@@ -134,9 +137,14 @@ def _kept_lines(src_text: str, translated: str, err: str, name: str) -> tuple[se
     assert [s.kind for s in before] == [s.kind for s in after]
     unchanged, german = set(), set()
     for old, new in zip(before, after, strict=True):
-        if old.text != new.text or not old.has_prose:
-            continue
         line = result.source_lines[old.line - 1]
+        if old.text != new.text:
+            # a part of it (a sentence, a half) may have kept its German
+            if any(w in new.text for w in re.findall(r"[^\W\d_]{5,}", old.masked()[0]) if w.lower() not in FILLER):
+                unchanged.add(line)
+            continue
+        if not old.has_prose:
+            continue
         unchanged.add(line)
         masked = old.masked()[0]
         language, probability = detect(masked, ("de", "en"))
@@ -243,4 +251,4 @@ def test_deepl_replies_pass_the_same_check(mode: str, tmp_path: Path, monkeypatc
     translated = out.read_text(encoding="utf-8")
     assert structure(translated) == structure(plain)
     for bad in _forbidden(mode):
-        assert bad not in translated
+        assert translated.count(bad) <= plain.count(bad), bad

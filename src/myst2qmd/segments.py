@@ -514,7 +514,7 @@ def _encode(segment: Segment, text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
     if segment.encoding == "attr":
         return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    if segment.kind in ("heading", "table-cell", "term", "title", "table-caption", "code-comment"):
+    if segment.kind in ("heading", "table-cell", "term", "title", "table-caption", "code-comment", "callout-title"):
         text = text.replace("\n", " ")
     if segment.kind == "table-cell":
         # a new "|" would end the cell (one inside a code span is the cell's own, see pipe_row_cells)

@@ -377,13 +377,26 @@ def parity_repair(
     """Compare the structure of ``translated`` with ``original``; revert segments that broke it."""
     if _same_structure(original, segments, translated):
         return translated, []
-    reverted = []
-    for segment_id in sorted(texts):
-        alone = replace_segments(original, {segment_id: texts[segment_id]}, segments)
-        if not _same_structure(original, segments, alone):
-            reverted.append(segment_id)
+
+    def broken(ids: list[int]) -> list[int]:
+        """The segments among ``ids`` that break the structure (halving: few reads for few culprits)."""
+        if not ids or _same_structure(original, segments, replace_segments(original, {i: texts[i] for i in ids}, segments)):
+            return []
+        if len(ids) == 1:
+            return ids
+        return broken(ids[: len(ids) // 2]) + broken(ids[len(ids) // 2 :])
+
+    reverted = broken(sorted(texts))
     kept = {k: v for k, v in texts.items() if k not in reverted}
-    return replace_segments(original, kept, segments), reverted
+    out = replace_segments(original, kept, segments)
+    if not _same_structure(original, segments, out):
+        # segments harmless alone but not together (never seen): keep the original text of all
+        for segment_id in sorted(kept):
+            if segment_id not in reverted:
+                reverted.append(segment_id)
+        reverted.sort()
+        out = original
+    return out, reverted
 
 
 def _same_structure(original: str, segments: list[Segment], translated: str) -> bool:
