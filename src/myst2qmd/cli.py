@@ -308,7 +308,10 @@ def run_convert(args: argparse.Namespace) -> int:
     if engine != "none":
         translator = make_translator(engine, settings, glossary)
         text_out, report, more = progress_run(
-            translator, src.name, args.quiet, lambda: translator.translate_document(result.text, str(src), result.source_lines)
+            translator,
+            src.name,
+            args.quiet,
+            lambda: translator.translate_document(result.text, str(src), result.source_lines),
         )
         warnings += more
     for warning in sorted(warnings, key=lambda w: w.line):

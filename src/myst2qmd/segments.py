@@ -205,7 +205,7 @@ def pipe_row_cells(row: str) -> list[tuple[int, int]]:
     >>> [row[a:b] for a, b in pipe_row_cells(row)]
     ['a', '`x|y` b', 'c \\\\| d']
     """
-    i = len(re.match(r"[ \t>]*", row).group())  # indentation and block-quote markers
+    i = len(row) - len(row.lstrip(" \t>"))  # indentation and block-quote markers
     bounds = [i - 1]
     while i < len(row):
         ch = row[i]
@@ -226,7 +226,7 @@ def pipe_row_cells(row: str) -> list[tuple[int, int]]:
         i += 1
     bounds.append(len(row))
     cells = []
-    for a, b in zip(bounds, bounds[1:]):
+    for a, b in zip(bounds, bounds[1:], strict=False):
         text = row[a + 1 : b]
         if text.strip():
             lead = len(text) - len(text.lstrip())
@@ -381,7 +381,9 @@ class _Extractor:
             for a, b in pipe_row_cells(src):
                 content = src[a:b]
                 start = view.abs(row, a)
-                self.prose("table-cell", start, start + len(content), content, view.lineno(row), inline_protected(content))
+                self.prose(
+                    "table-cell", start, start + len(content), content, view.lineno(row), inline_protected(content)
+                )
 
     def image_alts(self, content: str, start: int, line: int) -> None:
         """``fig-alt="…"`` values are prose of their own."""

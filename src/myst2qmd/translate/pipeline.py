@@ -380,7 +380,9 @@ def parity_repair(
 
     def broken(ids: list[int]) -> list[int]:
         """The segments among ``ids`` that break the structure (halving: few reads for few culprits)."""
-        if not ids or _same_structure(original, segments, replace_segments(original, {i: texts[i] for i in ids}, segments)):
+        if not ids or _same_structure(
+            original, segments, replace_segments(original, {i: texts[i] for i in ids}, segments)
+        ):
             return []
         if len(ids) == 1:
             return ids

@@ -71,27 +71,33 @@ _BLOCK_MARKER = re.compile(
     r"|[-*+](?=[ \t]|$)|(?:\d{1,9}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,8}|#|@[\w-]*)[.)](?=[ \t]|$)"
     r"|\((?:\d{1,9}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,8}|#|@[\w-]*)\)(?=[ \t]|$)"
     r"|[:~](?=[ \t]|$)|\|"
-    r"|={2,}[ \t]*$|-{2,}[ \t]*$|(?:[*_-][ \t]*){3,}$"
+    r"|=+[ \t]*$|-{2,}[ \t]*$|(?:[*_-][ \t]*){3,}$"
     r"|`{3,}|~{3,}|:{3,}|\$\$|\+[-=]"
     r")",
     re.MULTILINE,
 )
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 #: German function words that English never uses (an echo or an untranslated reply)
-_GERMAN_WORDS = frozenset(
+_GERMAN_WORDS = _wordset(
     "der das und ist nicht mit für von dem den des eine einer einem einen wird werden sind auch "
-    "auf bei oder wie wir sich zum zur über aus nach durch können wenn diese dieser dieses".split()
+    "auf bei oder wie wir sich zum zur über aus nach durch können wenn diese dieser dieses"
 )
 #: function words of other languages that are no English words, for replies too short to classify
 _FOREIGN_WORDS = {
     "de": _GERMAN_WORDS,
-    "fr": frozenset(
+    "fr": _wordset(
         "le la les des du une est avec pour dans sur pas sont cette ces qui que "
-        "aux nous vous ils leur très mais où être réseau données".split()
+        "aux nous vous ils leur très mais où être réseau données"
     ),
-    "es": frozenset("los las del una está son este esta estos pero muy".split()),
-    "it": frozenset("gli della delle degli una è sono questo questa nel nella".split()),
-    "nl": frozenset("het een niet voor zijn wordt worden ook deze".split()),
-    "pt": frozenset("uma não são este esta mais pelo pela dos das".split()),
+    "es": _wordset("los las del una está son este esta estos pero muy"),
+    "it": _wordset("gli della delle degli una è sono questo questa nel nella"),
+    "nl": _wordset("het een niet voor zijn wordt worden ook deze"),
+    "pt": _wordset("uma não são este esta mais pelo pela dos das"),
 }
 #: languages a reply is also tested against (a model may answer in any of them)
 _OTHER_LANGUAGES = ("de", "en", "fr", "es", "it", "nl", "pt", "pl", "sv", "da", "cs", "tr")
@@ -310,7 +316,8 @@ def misassigned(sources: list[str], replies: list[str | None]) -> list[int]:
     answered = [(len(s), len(r)) for s, r in zip(sources, replies, strict=True) if r]
     if len(answered) < 2:
         return []
-    median = sorted(r for _, r in answered)[len(answered) // 2] / max(1, sorted(s for s, _ in answered)[len(answered) // 2])
+    middle = len(answered) // 2
+    median = sorted(r for _, r in answered)[middle] / max(1, sorted(s for s, _ in answered)[middle])
 
     def fit(source: str, reply: str, bound: float) -> bool:
         if _signature(source) != _signature(reply):

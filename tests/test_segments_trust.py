@@ -1,0 +1,218 @@
+"""Issue 9, cases 25–28: markup that must never reach a translation engine (``--engine pseudo``
+shows what is sent), and the reply check every engine's replies go through (issue 14)."""
+
+from __future__ import annotations
+
+import re
+
+import pypandoc
+import pytest
+
+from myst2qmd import convert_text
+from myst2qmd.segments import extract_segments, replace_segments
+from myst2qmd.translate import Translator
+from myst2qmd.translate.engines.base import Reply
+from myst2qmd.translate.engines.pseudo import PseudoEngine
+from myst2qmd.translate.pipeline import parity_repair
+from myst2qmd.translate.validate import check, check_text, escape_block_starts, links_paired, misassigned
+from quarto_ast import read_ast, summarize, walk
+
+
+def _pseudo(myst: str) -> tuple[str, str, list[str]]:
+    """(converted, translated with the pseudo engine, what the engine received)."""
+    plain = convert_text(myst).text
+    engine = PseudoEngine()
+    translated, _, warnings = Translator(engine).translate_document(plain)
+    assert not warnings
+    return plain, translated, engine.sent
+
+
+def _raw_tex(qmd: str) -> list[str]:
+    return [el["c"][1] for el in walk(read_ast(qmd)["blocks"]) if el["t"] == "RawInline" and el["c"][0] == "tex"]
+
+
+# -- case 25: raw LaTeX in prose -----------------------------------------------------------------
+def test_case25_tex_commands_are_protected_and_text_arguments_translated() -> None:
+    plain, translated, sent = _pseudo("Text mit \\newpage und \\textbf{Fett} und \\hspace{1cm} hier.\n")
+    assert sent == ["Text mit ⟨1⟩ und ⟨2⟩Fett⟨3⟩ und ⟨4⟩ hier."]
+    assert "\\newpage" in translated and "\\hspace{1cm}" in translated
+    assert "\\textbf{FETT}" in translated  # the command kept, its words translated
+    assert "\\NEWPAGE" not in translated and "\\HSPACE" not in translated
+    assert [t.lower() for t in _raw_tex(translated)] == [t.lower() for t in _raw_tex(plain)]
+
+
+def test_case25_parity_notices_changed_tex() -> None:
+    qmd = convert_text("Ein Absatz mit \\newpage darin.\n\nNoch einer.\n").text
+    segments = extract_segments(qmd)
+    first = segments[0]
+    broken = {first.id: first.text.replace("\\newpage", "\\NEWPAGE")}
+    out, reverted = parity_repair(qmd, segments, broken, replace_segments(qmd, broken, segments))
+    assert reverted == [first.id] and out == qmd
+    added = {first.id: first.text + " \\input{/etc/passwd}"}
+    out, reverted = parity_repair(qmd, segments, added, replace_segments(qmd, added, segments))
+    assert reverted == [first.id] and "\\input" not in out
+
+
+# -- case 26: task lists -------------------------------------------------------------------------
+def test_case26_task_list_boxes_stay_outside_the_segment() -> None:
+    plain, translated, sent = _pseudo("- [ ] Aufgabe eins\n- [x] Erledigte Aufgabe\n")
+    assert sent == ["Aufgabe eins", "Erledigte Aufgabe"]
+    assert translated == "- [ ] ⟦AUFGABE EINS⟧\n- [x] ⟦ERLEDIGTE AUFGABE⟧\n"
+    assert summarize(translated).text.startswith("☐") and "☒" in summarize(translated).text
+
+
+# -- case 27: a pipe inside inline code in a table cell --------------------------------------------
+def test_case27_code_with_a_pipe_in_a_table_cell_is_one_cell() -> None:
+    myst = "| Spalte | Code |\n|---|---|\n| Wert | `code|pipe` Text |\n"
+    plain, translated, sent = _pseudo(myst)
+    assert "⟨1⟩ Text" in sent and not any("`" in s for s in sent)
+    assert "| ⟦WERT⟧ | ⟦`code|pipe` TEXT⟧ |" in translated
+
+    def cells(qmd: str) -> list[str]:
+        html = pypandoc.convert_text(qmd, "html", format="markdown")
+        return re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html, re.DOTALL)
+
+    assert len(cells(translated)) == len(cells(plain)) == 4
+    assert "<code>code|pipe</code>" in cells(translated)[3]
+    # a new "|" in a translation is escaped, the code span's own is not
+    segment = next(s for s in extract_segments(plain) if "code|pipe" in s.text)
+    out = replace_segments(plain, {segment.id: "`code|pipe` a | b"})
+    assert "| `code|pipe` a \\| b |" in out
+
+
+# -- case 28: HTML entities ----------------------------------------------------------------------
+def test_case28_entities_are_protected() -> None:
+    plain, translated, sent = _pseudo("Umlaute &auml; und&nbsp;Leerzeichen &copy; 2024 &ndash; Ende &#228; &#x4E;.\n")
+    assert "&" not in "".join(sent)
+    for entity in ("&auml;", "&nbsp;", "&copy;", "&ndash;", "&#228;", "&#x4E;"):
+        assert entity in translated
+    assert "&AUML;" not in translated and "&NBSP;" not in translated
+    assert summarize(translated).text.count("ä") == summarize(plain).text.count("ä") == 2
+
+
+# -- the title and alt texts are protected as body text is (issue 14 item 1) --------------------
+def test_title_and_alt_texts_have_protected_spans() -> None:
+    qmd = '---\ntitle: "Faltung mit `conv2d` und $x$"\n---\n\n![](a.png){fig-alt="Bild von $y$ und @fig-a"}\n'
+    title, alt = extract_segments(qmd)
+    assert title.masked() == ("Faltung mit ⟨1⟩ und ⟨2⟩", ["`conv2d`", "$x$"])
+    assert alt.masked() == ("Bild von ⟨1⟩ und ⟨2⟩", ["$y$", "@fig-a"])
+
+
+# -- the reply check (issue 14 items 2–5): unit level ------------------------------------------
+SOURCE = "Die Faltung ist eine lineare Operation auf Bildern, siehe ⟨1⟩."
+HONEST = "The convolution is a linear operation on images, see ⟨1⟩."
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        HONEST + " [x](javascript:alert(1))",
+        HONEST + " <svg/onload=alert(1)>",
+        HONEST + " \\newpage",
+        HONEST + " \\input{/etc/passwd}",
+        HONEST.replace("⟨1⟩", "⟨1⟩{=html}"),
+        HONEST.replace("⟨1⟩", "⟨1⟩{#sec-evil .evil}"),
+        HONEST + " {{< include /etc/passwd >}}",
+        HONEST + " ![](https://evil.example/x.png)",
+        HONEST + " $$x$$",
+        HONEST + " @fig-evil",
+        HONEST + " [@key]",
+        HONEST + " ^[note]",
+        HONEST + " [span]{#id}",
+        HONEST + " &lt;b&gt;",
+        HONEST + " <!-- ",
+        "I can't help with that.",
+        "Sure, here you go: " + HONEST,
+        "La convolution est une opération linéaire sur les images, voir ⟨1⟩.",
+        HONEST.replace("is", "is\x00"),
+        HONEST.replace("is", "\x1b[31mis"),
+        HONEST.replace("is", "is\x0c"),
+        HONEST.replace("is", "is\ud800"),
+        "x ⟨1⟩",
+    ],
+)
+def test_bad_replies_are_rejected(reply: str) -> None:
+    verdict = check(SOURCE, Reply(reply, "stop"), source_lang="de", target_lang="en")
+    assert not verdict.ok, reply
+    assert check(SOURCE, Reply(HONEST, "stop"), source_lang="de", target_lang="en").ok
+
+
+def test_markup_the_source_had_may_come_back() -> None:
+    source = "Ein Wert in [eckigen Klammern] und <5 Elemente, siehe ⟨1⟩."
+    assert check_text(source, "A value in [square brackets] and <5 elements, see ⟨1⟩.").ok
+
+
+@pytest.mark.parametrize(
+    ("reply", "escaped"),
+    [
+        ("a) first", "a\\) first"),
+        ("#. first", "\\#. first"),
+        ("(iv) fourth", "\\(iv) fourth"),
+        ("(@) example", "\\(@) example"),
+        ("one\n===\ntwo", "one\n\\===\ntwo"),
+        ("one\n:   two", "one\n\\:   two"),
+        ("one\n~   two", "one\n\\~   two"),
+        ("B. Third figure", "B\\. Third figure"),
+        ("1. first", "1\\. first"),
+    ],
+)
+def test_new_block_starts_are_escaped(reply: str, escaped: str) -> None:
+    assert escape_block_starts("Ein Satz", reply) == escaped
+    assert escape_block_starts("1. Einleitung", "1. Introduction") == "1. Introduction"  # the source's own
+    body = read_ast(convert_text("Absatz davor.\n\n" + escaped + "\n").text)["blocks"]
+    assert [b["t"] for b in body] == ["Para", "Para"]
+
+
+def test_short_sources_need_replies_of_a_sane_length() -> None:
+    for source, reply, ok in [
+        ("Motivation", "x", False),
+        ("Einleitung", "Introduction", True),
+        ("Ziel", "Goal", True),
+        ("Übung", "Übung", False),  # an echo of German
+        ("Motivation", "Motivation", True),  # the same word in both languages
+        ("Ziel", "Le but", False),  # French
+        ("Bild", "Image " * 20, False),
+    ]:
+        assert check_text(source, reply).ok is ok, (source, reply)
+
+
+def test_swapped_link_targets_and_ids_are_noticed() -> None:
+    spans = ["[", "](a.qmd)", "[", "](b.qmd)"]
+    assert links_paired("See ⟨1⟩A⟨2⟩ and ⟨3⟩B⟨4⟩.", spans)
+    assert not links_paired("See ⟨1⟩A⟨4⟩ and ⟨3⟩B⟨2⟩.", spans)
+    sources = ["Ein kurzer Satz über Filter.", "Ein viel längerer Satz über Filter, Kanäle und ⟨1⟩ Gewichte."]
+    honest = ["A short sentence about filters.", "A much longer sentence about filters, channels and ⟨1⟩ weights."]
+    assert misassigned(sources, honest) == []
+    assert misassigned(sources, honest[::-1]) == [0, 1]
+
+
+def test_swapped_ids_in_a_batch_are_resent_one_by_one() -> None:
+    """An engine that gives each unit the next unit's translation when it gets several at once."""
+
+    class Swapping(PseudoEngine):
+        checks_language = True
+
+        def translate(self, units, request):  # type: ignore[no-untyped-def]
+            honest = {u.id: Reply(_english(u.text), "stop") for u in units}
+            ids = [u.id for u in units]
+            return {i: honest[ids[(n + 1) % len(ids)]] for n, i in enumerate(ids)}
+
+    qmd = convert_text(
+        "Ein kurzer Absatz über Filter.\n\nEin viel längerer Absatz über Filter, Kanäle und $x$ Gewichte im Netz.\n"
+    ).text
+    translated, report, warnings = Translator(Swapping()).translate_document(qmd)
+    assert translated == (
+        "A short paragraph about filters.\n\n"
+        "A much longer paragraph about filters, channels and $x$ weights in the network.\n"
+    )
+    assert not warnings
+
+
+def _english(masked: str) -> str:
+    table = {
+        "Ein kurzer Absatz über Filter.": "A short paragraph about filters.",
+        "Ein viel längerer Absatz über Filter, Kanäle und ⟨1⟩ Gewichte im Netz.": (
+            "A much longer paragraph about filters, channels and ⟨1⟩ weights in the network."
+        ),
+    }
+    return table[masked]
