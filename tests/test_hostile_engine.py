@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,9 @@ from conftest import SEED
 from fake_deepl import FakeDeepL
 from fake_openai import FILLER, fake_translation
 from hostile_openai import BLOCKS, CONTROLS, INJECTIONS, MODES, HostileOpenAI, french_translation
-from myst2qmd import convert_text
+from myst2qmd import Result, convert_text
 from myst2qmd.cli import main
-from myst2qmd.segments import _TEX_TEXT_COMMANDS, extract_segments
+from myst2qmd.segments import _TEX_TEXT_COMMANDS, Segment, extract_segments
 from myst2qmd.translate.language import detect
 from myst2qmd.translate.validate import looks_german
 from quarto_ast import _CELL, walk
@@ -127,10 +128,17 @@ def _run(tmp_path: Path, src: Path, base_url: str, monkeypatch: pytest.MonkeyPat
     return code, elapsed, out.read_text(encoding="utf-8") if out.exists() else "", capsys.readouterr().err
 
 
+@lru_cache(maxsize=8)
+def _baseline(src_text: str) -> tuple[Result, list[Segment], Any]:
+    """The ``--engine none`` conversion, its segments and its structure (once per document)."""
+    result = convert_text(src_text)
+    return result, extract_segments(result.text), structure(result.text)
+
+
 def _kept_lines(src_text: str, translated: str, err: str, name: str) -> tuple[set[int], set[int], set[int]]:
     """Source lines of segments that kept their text, of those that are German, and of warnings."""
-    result = convert_text(src_text)
-    before, after = extract_segments(result.text), extract_segments(translated)
+    result, before, _ = _baseline(src_text)
+    after = extract_segments(translated)
     assert [s.kind for s in before] == [s.kind for s in after]
     unchanged, german = set(), set()
     for old, new in zip(before, after, strict=True):
@@ -180,13 +188,14 @@ def test_hostile_reply(
 ) -> None:
     src = documents[doc]
     src_text = src.read_text(encoding="utf-8")
-    plain = convert_text(src_text).text
+    baseline, before, plain_structure = _baseline(src_text)
+    plain = baseline.text
     with HostileOpenAI(mode) as server:
         code, elapsed, translated, err = _run(tmp_path, src, server.base_url, monkeypatch, capsys)
     assert code == 0, err
     assert elapsed < (60 if doc == "seed" else 20)
     assert "please report" not in err
-    assert structure(translated) == structure(plain)
+    assert structure(translated) == plain_structure
     for bad in _forbidden(mode):
         assert translated.count(bad) <= plain.count(bad), bad
     if mode in BLOCKS and not BLOCKS[mode].startswith("\n"):
@@ -195,7 +204,6 @@ def test_hostile_reply(
     assert german <= warned, f"German kept without a warning at source lines {sorted(german - warned)}"
     assert warned <= unchanged, f"warned at lines that kept nothing {sorted(warned - unchanged)}"
     after = extract_segments(translated)
-    before = extract_segments(plain)
     if mode == "onechar":
         assert not [s for s in after if s.text.strip() == "x"]
     if mode in ("swap", "swaplinks", "french", "echo"):

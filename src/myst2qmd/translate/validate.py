@@ -45,8 +45,8 @@ _REFUSAL = re.compile(
     r"^\W*(?:(?:I'?m|I am) (?:sorry|afraid|unable|not able)|sorry\b|unfortunately,? I\b"
     r"|I (?:can(?:'|’)?t|cannot|can not|won(?:'|’)?t|will not|am unable to|'m unable to) "
     r"(?:help|assist|translate|do|comply|provide|process|fulfil))"
-    r"|\bas an ai\b|\b(?:large )?language model\b|\blet me know if\b|\bI hope this helps\b"
-    r"|^\W*(?:note|translator's note|anmerkung)\s*:",
+    r"|\bas an ai (?:language )?model\b|\blet me know if\b|\bI hope this helps\b"
+    r"|\b(?:translator's|translation) note\b",
     re.IGNORECASE,
 )
 #: C0/C1 control characters (tab and newline are text), bidirectional overrides, lone surrogates
