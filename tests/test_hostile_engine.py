@@ -111,6 +111,10 @@ def structure(qmd: str) -> Any:
             return [t, json.dumps(blocks(c))]
         if t == "Figure":
             return [t, c[0], blocks(c[1][1]), blocks(c[2])]
+        if t == "Table":
+            # pandoc gives a pipe table relative column widths once a row is longer than 72
+            # characters: layout, not structure
+            return [t, json.dumps(blocks(c)).replace('"ColWidth"', '"ColWidthDefault"')]
         return [t, json.dumps(blocks(c))]
 
     meta = {}
@@ -230,7 +234,9 @@ def test_every_kept_segment_names_its_source_line(tmp_path: Path, monkeypatch: p
 
 
 @pytest.mark.parametrize("mode", ["svg", "newpage", "alpha", "refusal", "french", "nul", "span"])
-def test_deepl_replies_pass_the_same_check(mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deepl_replies_pass_the_same_check(
+    mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
     from hostile_openai import spoil
 
     src = tmp_path / "verweise.md"
@@ -251,7 +257,12 @@ def test_deepl_replies_pass_the_same_check(mode: str, tmp_path: Path, monkeypatc
         out = tmp_path / "out.qmd"
         code = main(["convert", str(src), "-o", str(out), "--engine", "deepl", "--no-cache"])
     assert code == 0
+    err = capsys.readouterr().err
     translated = out.read_text(encoding="utf-8")
     assert structure(translated) == structure(plain)
     for bad in _forbidden(mode):
         assert translated.count(bad) <= plain.count(bad), bad
+    if mode == "alpha":
+        assert "a\\) " in translated  # escaped: text, not a list
+    else:
+        assert "verweise.md:3: warning: kept the original paragraph text" in err
