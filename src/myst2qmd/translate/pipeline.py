@@ -28,7 +28,12 @@ from .engines.base import Engine, EngineError, FatalEngineError, Reply, Request,
 from .glossary import Glossary
 from .language import detect
 from .sentences import split_in_half, split_with_gaps
-from .validate import check, links_paired, misassigned
+from .validate import check, escape_block_starts, links_paired, misassigned
+
+#: segments written where pandoc starts blocks: a reply's ``a) `` or ``\n===`` there is escaped
+#: (headings, table cells and callout titles are single lines inside a block; alt texts and code
+#: comments are no Markdown, where a backslash would show)
+BLOCK_KINDS = frozenset({"paragraph", "list-item", "caption", "definition", "term", "title", "table-caption", "div"})
 
 RETRY_NOTE = (
     "Your previous answer was rejected ({reason}). Translate again. Keep every ⟨n⟩ placeholder exactly "
@@ -323,6 +328,8 @@ class Translator:
         for job in jobs:
             pieces = [r if r is not None else p for r, p in zip(job.results, job.pieces, strict=True)]
             masked = "".join(piece + gap for piece, gap in zip(pieces, job.gaps, strict=True))
+            if job.segment.kind in BLOCK_KINDS:
+                masked = escape_block_starts(job.masked, masked)
             restored = job.segment.unmask(masked)
             if restored is None:
                 job.failures.append("placeholders could not be restored")
