@@ -266,3 +266,22 @@ def test_deepl_replies_pass_the_same_check(
         assert "a\\) " in translated  # escaped: text, not a list
     else:
         assert "verweise.md:3: warning: kept the original paragraph text" in err
+
+
+def test_book_warnings_name_each_chapters_source_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """Item 8 in a book: the chapter's line (``kapitel/faltung.md:6``), not the line in its ``.qmd``."""
+    book = EXAMPLE.parent / "buch"
+    with HostileOpenAI("refusal") as server:
+        monkeypatch.setenv("MYST2QMD_BASE_URL", server.base_url)
+        code = main(["convert", str(book), "-o", str(tmp_path / "out"), "--engine", "openai", "--no-cache"])
+    err = capsys.readouterr().err
+    assert code == 0
+    warned = re.findall(r"(kapitel/\w+\.md):(\d+): warning: kept the original (\S+) text", err)
+    assert ("kapitel/faltung.md", "6", "paragraph") in warned
+    assert ("kapitel/faltung.md", "4", "heading") in warned  # "## Ausgabegrösse", under its label
+    for chapter, line, _ in warned:
+        text = (book / chapter).read_text(encoding="utf-8").split("\n")[int(line) - 1]
+        assert re.search(r"[A-Za-zÄÖÜäöüß]{4,}", text), (chapter, line, text)
+        assert not text.startswith("(") and not text.startswith(":::"), (chapter, line, text)

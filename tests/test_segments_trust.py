@@ -154,6 +154,13 @@ def test_markup_the_source_had_may_come_back() -> None:
         ("one\n~   two", "one\n\\~   two"),
         ("B. Third figure", "B\\. Third figure"),
         ("1. first", "1\\. first"),
+        ("one\n---- ----\ntwo", "one\n\\---- ----\ntwo"),
+        ("one\n+---+---+\ntwo", "one\n\\+---+---+\ntwo"),
+        ("one\n| a | b |\ntwo", "one\n\\| a | b |\ntwo"),
+        ("one\n> quoted", "one\n\\> quoted"),
+        ("one\n- item", "one\n\\- item"),
+        ("one\n```\ntwo", "one\n\\```\ntwo"),
+        ("one\n::: {.x}\ntwo", "one\n\\::: {.x}\ntwo"),
     ],
 )
 def test_new_block_starts_are_escaped(reply: str, escaped: str) -> None:

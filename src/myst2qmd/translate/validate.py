@@ -51,7 +51,7 @@ _REFUSAL = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 #: what pandoc (and Quarto) read as markup in prose: each match is one markup item
 _MARKUP = re.compile(
-    r"\\[A-Za-z@]+|\\."  # raw TeX, backslash escapes
+    r"\\[A-Za-z@]+|\\[\s\S]?"  # raw TeX, backslash escapes, hard line breaks
     r"|\$"  # math
     r"|`"  # code (``{=html}`` after it: raw output)
     r"|<(?=[A-Za-z/!?])|-->"  # raw HTML, comments
@@ -69,7 +69,7 @@ _BLOCK_MARKER = re.compile(
     r"|[-*+](?=[ \t]|$)|(?:\d{1,9}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,8}|#|@[\w-]*)[.)](?=[ \t]|$)"
     r"|\((?:\d{1,9}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,8}|#|@[\w-]*)\)(?=[ \t]|$)"
     r"|[:~](?=[ \t]|$)|\|"
-    r"|=+[ \t]*$|-{2,}[ \t]*$|(?:[*_-][ \t]*){3,}$"
+    r"|=+[ \t]*$|-{2,}[ \t]*$|(?:[*_-][ \t]*){3,}$|(?=[-=:| +]*[-=]{2})[-=:| +]{3,}$"
     r"|`{3,}|~{3,}|:{3,}|\$\$|\+[-=]"
     r")",
     re.MULTILINE,
