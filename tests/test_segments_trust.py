@@ -4,13 +4,14 @@ shows what is sent), and the reply check every engine's replies go through (issu
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pypandoc
 import pytest
 
 from myst2qmd import convert_text
 from myst2qmd.segments import extract_segments, replace_segments
-from myst2qmd.translate import Translator
+from myst2qmd.translate import TranslationCache, Translator
 from myst2qmd.translate.engines.base import Reply
 from myst2qmd.translate.engines.pseudo import PseudoEngine
 from myst2qmd.translate.pipeline import parity_repair
@@ -223,3 +224,23 @@ def _english(masked: str) -> str:
         ),
     }
     return table[masked]
+
+
+def test_a_poisoned_translation_memory_entry_is_checked_again(tmp_path: Path) -> None:
+    """What an older version (or a hostile server then) stored passes the same check as a reply."""
+
+    class Honest(PseudoEngine):
+        checks_language = True
+
+        def translate(self, units, request):  # type: ignore[no-untyped-def]
+            self.sent += [u.text for u in units]
+            return {u.id: Reply("A paragraph about filters and their ⟨1⟩ weights.", "stop") for u in units}
+
+    qmd = convert_text("Ein Absatz über Filter und ihre $w$ Gewichte.\n").text
+    cache = TranslationCache(tmp_path / "tm.sqlite")
+    engine = Honest()
+    translator = Translator(engine, cache=cache)
+    translator._remember("Ein Absatz über Filter und ihre ⟨1⟩ Gewichte.", "A paragraph <svg/onload=alert(1)> ⟨1⟩.")
+    out, report, _ = translator.translate_document(qmd)
+    assert out == "A paragraph about filters and their $w$ weights.\n"
+    assert engine.sent == ["Ein Absatz über Filter und ihre ⟨1⟩ Gewichte."] and report.cached == 0

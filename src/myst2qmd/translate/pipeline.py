@@ -156,6 +156,17 @@ class Translator:
         )
         return (verdict.text, "") if verdict.ok else (None, verdict.reason)
 
+    def _cached(self, text: str) -> str | None:
+        """A translation from the memory, if it still passes the reply check (an older version,
+        or another tool, may have stored what this one would reject): else it is forgotten."""
+        hit = self.cache.get(self._key(text))
+        if hit is None:
+            return None
+        accepted, _ = self._accept(text, Reply(hit, "stop"))
+        if accepted is None:
+            self.cache.delete(self._key(text))
+        return accepted
+
     def _remember(self, text: str, translation: str) -> None:
         """Store a validated translation at once (a killed run resumes from here)."""
         r = self.request
@@ -199,7 +210,7 @@ class Translator:
         return one + gap + two, failed_one + failed_two
 
     def _translate_one(self, text: str, report: TranslationReport, depth: int) -> tuple[str, list[str]]:
-        cached = self.cache.get(self._key(text))
+        cached = self._cached(text)
         if cached is not None:
             return cached, []
         accepted, why = self._attempt(self._unit("1", text), report)
@@ -216,7 +227,8 @@ class Translator:
             raise
         except EngineError as exc:
             replies, error = {}, f"engine error: {exc}"
-        swapped = misassigned([u.text for u in units], [r.text if (r := replies.get(u.id)) else None for u in units])
+        texts = [r.text if (r := replies.get(u.id)) is not None and isinstance(r.text, str) else None for u in units]
+        swapped = misassigned([u.text for u in units], texts)
         if swapped and not error:
             # one reply holds another unit's translation: trust none of this request's replies
             error = "the replies of one request were given to the wrong segments"
@@ -255,7 +267,7 @@ class Translator:
         pending: list[tuple[_Job, int, Unit]] = []
         for job in jobs:
             for index, piece in enumerate(job.pieces):
-                hit = self.cache.get(self._key(piece))
+                hit = self._cached(piece)
                 if hit is not None:
                     job.results[index] = hit
                     job.from_cache += 1

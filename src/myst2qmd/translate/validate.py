@@ -82,7 +82,7 @@ def _wordset(words: str) -> frozenset[str]:
 
 #: German function words that English never uses (an echo or an untranslated reply)
 _GERMAN_WORDS = _wordset(
-    "der das und ist nicht mit für von dem den des eine einer einem einen wird werden sind auch "
+    "der das und ist nicht mit für dem des eine einer einem einen wird werden sind auch "
     "auf bei oder wie wir sich zum zur über aus nach durch können wenn diese dieser dieses"
 )
 #: function words of other languages that are no English words, for replies too short to classify
@@ -183,13 +183,12 @@ def wrong_language(source: str, reply: str, *, source_lang: str, target_lang: st
             return f"not in the target language ({found}, p={probability:.2f})"
         return ""
     # too short to classify: function words of another language, or its letters
-    source_words = set(_words(source))
     target_words = _FOREIGN_WORDS.get(target_lang, frozenset())
     for language, vocabulary in _FOREIGN_WORDS.items():
         if language == target_lang:
             continue
         foreign = [w for w in _words(reply) if w in vocabulary and w not in target_words]
-        if foreign and (language != source_lang or set(foreign) <= source_words):
+        if foreign:
             return f"not in the target language ({language}: {' '.join(foreign[:3])})"
     if target_lang == "en":
         accented = {ch for ch in reply if ch.isalpha() and not ch.isascii()} - set(source)
