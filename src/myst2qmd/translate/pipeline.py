@@ -349,6 +349,7 @@ class Translator:
             elif not links_paired(masked, job.segment.protected_texts()):
                 job.failures.append("link texts and their targets no longer pair up")
                 restored = job.segment.text
+                self._forget(job.pieces)  # a later run asks again
             for failure in dict.fromkeys(job.failures):
                 report.kept.append((line_of(job.segment), failure))
                 warnings.append(
