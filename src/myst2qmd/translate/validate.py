@@ -164,7 +164,7 @@ def plausible_length(source: str, reply: str) -> str:
         if not 0.35 <= ratio <= 3.0:
             return f"length ratio {ratio:.2f} is implausible"
         return ""
-    if want >= 2 and (have < min(2, want) or have * 3 < want):
+    if want >= 2 and (have < min(2, want) or have * 4 < want):
         return f"too short for its source ({have} letters for {want})"
     if have > 3 * want + 15:
         return f"too long for its source ({have} letters for {want})"
