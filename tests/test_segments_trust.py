@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pypandoc
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from myst2qmd import convert_text
 from myst2qmd.segments import extract_segments, replace_segments
@@ -244,3 +246,70 @@ def test_a_poisoned_translation_memory_entry_is_checked_again(tmp_path: Path) ->
     out, report, _ = translator.translate_document(qmd)
     assert out == "A paragraph about filters and their $w$ weights.\n"
     assert engine.sent == ["Ein Absatz über Filter und ihre ⟨1⟩ Gewichte."] and report.cached == 0
+
+
+#: what a hostile reply may be made of: pandoc's markup characters, newlines, placeholders
+_FUZZ = st.lists(
+    st.one_of(
+        st.sampled_from(list("[](){}<>!$`\\@#*_~^:|-=+&;%'\".,/ \n\t") + ["⟨1⟩", "⟨2⟩", "a)", "(@)", "#.", "\n\n"]),
+        st.sampled_from(["javascript:", "http://x", "&amp;", "{=html}", "{#id}", "^[n]", "<!--", "-->", "<b>"]),
+        st.sampled_from(["a) ", "(iv) ", "#. ", "1. ", "- ", "\n:   ", "\n~   ", "\n===\n", "\n| a |", "\n> "]),
+        st.text(alphabet="abcXYZ12 ", min_size=1, max_size=4),
+    ),
+    min_size=1,
+    max_size=8,
+)
+_FUZZ_DOC = """\
+# Titel der Seite
+
+Ein Absatz mit [einem Link](a.md), $x$ und `code`, siehe auch die Quelle.
+
+- Erster Punkt der Liste mit Text
+- [ ] Aufgabe mit Kasten
+
+| Begriff | Bedeutung |
+|---|---|
+| Filter | Eine kleine Matrix |
+
+```{figure} bild.png
+:name: fig-bild
+:alt: Ein Bild mit Text
+
+Die Unterschrift der Abbildung.
+```
+"""
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fuzz=_FUZZ, where=st.one_of(st.just(0.0), st.floats(0, 1)))
+def test_no_reply_changes_the_structure(fuzz: list[str], where: float) -> None:
+    """Whatever is inserted into an honest reply, the check rejects or escapes it: pandoc reads
+    the same structure as without translation (tests/test_hostile_engine.py's reading)."""
+    from fake_openai import fake_translation
+    from test_hostile_engine import structure
+
+    class Fuzzing(PseudoEngine):
+        checks_language = False
+
+        def translate(self, units, request):  # type: ignore[no-untyped-def]
+            out = {}
+            for unit in units:
+                honest = fake_translation(unit.text)
+                at = int(len(honest) * where)
+                out[unit.id] = Reply(honest[:at] + "".join(fuzz) + honest[at:], "stop")
+            return out
+
+    plain = convert_text(_FUZZ_DOC).text
+    translated, _, _ = Translator(Fuzzing()).translate_document(plain)
+    assert structure(translated) == _fuzz_baseline(plain)
+
+
+_BASELINES: dict[str, object] = {}
+
+
+def _fuzz_baseline(plain: str) -> object:
+    from test_hostile_engine import structure
+
+    if plain not in _BASELINES:
+        _BASELINES[plain] = structure(plain)
+    return _BASELINES[plain]

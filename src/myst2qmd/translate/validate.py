@@ -58,7 +58,7 @@ _MARKUP = re.compile(
     r"|&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);"  # entities
     r"|\{(?=[=#.{<%:]|[\w-]+=)|\}\}"  # attributes, shortcodes
     r"|\]\(|\]\{|\]\[|\^\[|\[\^|\[|\]"  # links, images, spans, citations, notes
-    r"|(?<![\w@.])-?@(?=[\w{])"  # citations and cross-references
+    r"|@"  # citations and cross-references (an e-mail address the source had may come back)
     r"|\b(?:https?|ftp|mailto|javascript|data|file|vbscript):|\bwww\."  # URLs and schemes
 )
 #: lines that pandoc reads as the start of a block (its fancy lists, definition lists, example
