@@ -107,7 +107,9 @@ def structure(qmd: str) -> Any:
         if t == "Div":
             attrs = [(k, v if k != "title" else "…") for k, v in c[0][2]]
             return [t, c[0][0], c[0][1], attrs, blocks(c[1])]
-        if t in ("BulletList", "OrderedList", "DefinitionList", "BlockQuote", "LineBlock"):
+        if t == "DefinitionList":
+            return [t, [[_inlines(term), blocks(definitions)] for term, definitions in c]]
+        if t in ("BulletList", "OrderedList", "BlockQuote", "LineBlock"):
             return [t, json.dumps(blocks(c))]
         if t == "Figure":
             return [t, c[0], blocks(c[1][1]), blocks(c[2])]

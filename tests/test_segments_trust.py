@@ -277,6 +277,25 @@ Ein Absatz mit [einem Link](a.md), $x$ und `code`, siehe auch die Quelle.
 
 Die Unterschrift der Abbildung.
 ```
+
+```{admonition} Eine Frage
+:class: tip
+Wie groß ist die Ausgabe?
+```
+
+1. Erster Schritt der Rechnung
+2. Zweiter Schritt der Rechnung
+
+Begriff
+: Eine Erklärung des Begriffs
+
+```{list-table} Eine Tabelle mit Titel
+:name: tbl-x
+* - Kopf
+  - Wert
+```
+
+> Ein Zitat mit Text.
 """
 
 
