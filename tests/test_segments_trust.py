@@ -132,6 +132,8 @@ HONEST = "The convolution is a linear operation on images, see ⟨1⟩."
         HONEST.replace("is", "is\x0c"),
         HONEST.replace("is", "is\ud800"),
         "x ⟨1⟩",
+        "*" + HONEST,  # an emphasis that never closes: pandoc then loses a heading's {#sec-x}
+        HONEST.replace("images", "_images"),
     ],
 )
 def test_bad_replies_are_rejected(reply: str) -> None:
@@ -143,6 +145,9 @@ def test_bad_replies_are_rejected(reply: str) -> None:
 def test_markup_the_source_had_may_come_back() -> None:
     source = "Ein Wert in [eckigen Klammern] und <5 Elemente, siehe ⟨1⟩."
     assert check_text(source, "A value in [square brackets] and <5 elements, see ⟨1⟩.").ok
+    source = "Das _Receptive Field_ einer **Schicht** in snake_case."
+    assert check_text(source, "The _receptive field_ of a **layer** in snake_case.").ok
+    assert check_text(source, "The receptive field of a layer in snake_case.").ok
 
 
 @pytest.mark.parametrize(

@@ -119,6 +119,20 @@ def markup(text: str) -> Counter[str]:
     return Counter(m.group()[:1] if m.group().startswith("{") else m.group() for m in _MARKUP.finditer(text))
 
 
+def stray_delimiters(text: str) -> int:
+    """``*`` and ``_`` that open or close no emphasis: pandoc then reads on to the end of the
+    line, and a heading's ``{#sec-x}`` after them is no attribute any more.
+
+    >>> stray_delimiters("a **strong** and snake_case"), stray_delimiters("*The network {#sec-x}")
+    (1, 1)
+    """
+    from ..parser import shared_parser
+
+    tokens = shared_parser().parseInline(PLACEHOLDER_STRICT.sub("x", text))
+    children = tokens[0].children or [] if tokens else []
+    return sum(t.content.count("*") + t.content.count("_") for t in children if t.type == "text")
+
+
 def new_markup(source: str, reply: str) -> list[str]:
     """Markup items in ``reply`` beyond those the (masked) ``source`` holds itself."""
     return sorted((markup(reply) - markup(source)).elements())
@@ -233,6 +247,8 @@ def check(source: str, reply: Reply, *, source_lang: str, target_lang: str, chec
     added = new_markup(source, text)
     if added:
         return Verdict(False, "adds markup the source did not have: " + " ".join(dict.fromkeys(added)))
+    if stray_delimiters(text) > stray_delimiters(source):
+        return Verdict(False, "emphasis markers that close nothing")
     if "\n\n" not in source:
         text = re.sub(r"\n[ \t]*(?:\n[ \t]*)+", "\n", text)  # a blank line would split the block
     why = plausible_length(source, text)
