@@ -220,9 +220,11 @@ def looks_german(text: str, source_lang: str) -> bool:
 
 
 def check(source: str, reply: Reply, *, source_lang: str, target_lang: str, check_language: bool = True) -> Verdict:
-    """Accept the reply (with its normalized, block-escaped text) or say why not.
+    """Accept the reply (with its normalized text) or say why not.
 
-    ``source`` is the masked text that was sent; ``reply`` what came back for it.
+    ``source`` is the masked text that was sent; ``reply`` what came back for it. Where the
+    text is written, :func:`escape_block_starts` and :func:`links_paired` complete the check
+    (they need the segment's kind and protected spans).
     """
     if reply.finish_reason == "length":
         return Verdict(False, "cut off (finish_reason=length)")
