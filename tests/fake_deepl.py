@@ -5,7 +5,8 @@ It answers like DeepL with ``tag_handling="xml"``: tags listed in ``ignore_tags`
 untouched, the rest becomes English filler. A text holding ``Kontingent`` gets HTTP 456
 (quota exhausted); a key holding ``wrong`` gets HTTP 403; a text holding ``Kaputtjson`` gets
 HTTP 200 with a body that is not JSON; ``Einzelsurrogat`` and ``Wagenrücklauf`` come back with
-a lone surrogate and a ``\\r`` in their translation.
+a lone surrogate and a ``\\r`` in their translation. ``spoil(text, reply)`` replaces every reply
+(a hostile DeepL).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -28,7 +30,8 @@ def english_like(text: str) -> str:
 
 
 class FakeDeepL:
-    def __init__(self) -> None:
+    def __init__(self, spoil: Callable[[str, str], str] | None = None) -> None:
+        self.spoil = spoil
         self.requests: list[dict[str, Any]] = []
         self.glossaries: dict[str, dict[str, Any]] = {}
         outer = self
@@ -65,9 +68,10 @@ class FakeDeepL:
                         self._send_raw(200, b"<html>not json</html>")
                         return
                     ignored = body.get("ignore_tags") or []
+                    spoil = outer.spoil or (lambda text, reply: reply)
                     results = [
                         {
-                            "text": english_like(t) if "x" in ignored else t,
+                            "text": spoil(t, english_like(t)) if "x" in ignored else t,
                             "detected_source_language": "DE",
                             "billed_characters": len(t),
                         }

@@ -979,9 +979,14 @@ class BookConverter:
     ) -> dict[int, list[str]]:
         """One translation run for the whole book: one cache, one progress bar, all files at once."""
         pieces = [(id(d), n, d.path, text) for d, _ in converted for n, text in enumerate(texts[id(d)])]
+        # warnings name the chapter's (or notebook cell's) source line, as the converter's do
+        lines: list[list[int] | None] = [r.source_lines for _, results in converted for r in results]
+        where = [
+            f"{d.path}#cell{d.cells[n] + 1}" if d.notebook else d.path for d, rs in converted for n in range(len(rs))
+        ]
         title_qmd = "---\ntitle: " + json.dumps(self.book.title, ensure_ascii=False) + "\n---\n"
         outputs, report, warnings = self.translator.translate_many(
-            [p[3] for p in pieces] + [title_qmd], [p[2] for p in pieces] + ["_config.yml"]
+            [p[3] for p in pieces] + [title_qmd], where + ["_config.yml"], lines + [None]
         )
         self.warnings.extend(warnings)
         translated_title = re.search(r'^title: "(.*)"$', outputs[-1], re.M)

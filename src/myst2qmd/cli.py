@@ -367,7 +367,10 @@ def run_convert(args: argparse.Namespace) -> int:
         if translator is not None:
             final = translator
             result.text, report, more = progress_run(
-                final, src.name, args.quiet, lambda: final.translate_document(result.text, str(src))
+                final,
+                src.name,
+                args.quiet,
+                lambda: final.translate_document(result.text, str(src), result.source_lines),
             )
             result.warnings += more
     if settings.escape_fences:

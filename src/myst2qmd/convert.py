@@ -47,6 +47,7 @@ from .directives import (
     read_directive,
 )
 from .edits import Edit, Normalized, apply_edits, check_untouched
+from .linemap import source_lines
 from .parser import shared_parser
 from .source import View
 
@@ -63,6 +64,8 @@ class Result:
     warnings: list[Warning_] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     labels: dict[str, Label] = field(default_factory=dict)
+    #: ``source_lines[n - 1]``: the input's line that line ``n`` of :attr:`text` came from
+    source_lines: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -882,7 +885,8 @@ def convert_text(
     registry.report_macros(ctx)
     counts = dict(ctx.counts)
     warnings = sorted(ctx.warnings, key=lambda w: w.line)
-    return Result(text=out, warnings=warnings, counts=counts, labels=dict(ctx.labels))
+    lines = source_lines(source.text, edits)
+    return Result(text=out, warnings=warnings, counts=counts, labels=dict(ctx.labels), source_lines=lines)
 
 
 __all__ = ["Result", "convert_text", "directive_name"]

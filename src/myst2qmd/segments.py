@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from .adapter import InlineLocator, link_destination, link_label_end, table_cell_locators
+from .adapter import InlineLocator, link_destination, link_label_end
 from .context import Context
 from .edits import Edit, apply_edits
 from .source import View
@@ -36,8 +36,15 @@ _PROTECT_PATTERNS = [
     re.compile(r"(?<=\))\{[^{}\n]*\}"),  # attributes after an image or link: ){width=600}
     re.compile(r"(?<=\s)\{#[^{}\s][^{}]*\}\s*$|^\{#[^{}]*\}$"),  # heading attributes {#sec-x}
     re.compile(r"\bhttps?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]"),  # bare URLs
-    re.compile(r"\\[\\`*_{}\[\]()#+\-.!|<>$@~^]"),  # backslash escapes
+    re.compile(r"\\[\\`*_{}\[\]()#+\-.!|<>$@~^&:=\"'%,;/?]"),  # backslash escapes
+    re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"),  # HTML entities &auml;
 ]
+#: LaTeX commands whose one argument is prose: ``\textbf{`` and ``}`` are protected, the words are not
+_TEX_TEXT_COMMANDS = frozenset(
+    {"textbf", "textit", "emph", "underline", "uline", "textsl", "textsc", "textsf", "textrm", "textup", "textmd"}
+)
+_TEX_COMMAND = re.compile(r"\\([A-Za-z@]+)\*?")
+_TEX_ARGUMENT = re.compile(r"[ \t]*(\[[^\[\]{}\n]*\]|\{(?:[^{}\n]|\{[^{}\n]*\})*\})")
 PLACEHOLDER = re.compile(r"⟨\s*(\d+)\s*⟩")
 #: inline tokens protected whole
 _PROTECTED_TOKENS = {
@@ -101,6 +108,33 @@ class Segment:
         return bool(re.search(r"[^\W\d_]{2,}", PLACEHOLDER.sub(" ", masked)))
 
 
+def tex_spans(content: str) -> list[tuple[int, int]]:
+    """Raw TeX commands in prose, which pandoc passes to LaTeX: never sent, never changed.
+
+    ``\\hspace{1cm}`` is one span; ``\\textbf{Fett}`` is two (``\\textbf{`` and ``}``), so the
+    word inside is still translated.
+
+    >>> t = r"a \\newpage b \\textbf{Fett} c \\hspace{1cm}"
+    >>> [t[a:b] for a, b in tex_spans(t)]
+    ['\\\\newpage', '\\\\textbf{', '}', '\\\\hspace{1cm}']
+    """
+    spans: list[tuple[int, int]] = []
+    for match in _TEX_COMMAND.finditer(content):
+        if match.start() and content[match.start() - 1] == "\\":
+            continue  # ``\\\\`` is an escaped backslash, not a command
+        end = match.end()
+        arguments = []
+        while (argument := _TEX_ARGUMENT.match(content, end)) is not None:
+            arguments.append(argument.span(1))
+            end = argument.end()
+        if match.group(1) in _TEX_TEXT_COMMANDS and len(arguments) == 1 and content[arguments[0][0]] == "{":
+            a, b = arguments[0]
+            spans += [(match.start(), a + 1), (b - 1, b)]
+        else:
+            spans.append((match.start(), end))
+    return spans
+
+
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for a, b in sorted(spans):
@@ -130,13 +164,12 @@ def protected_spans(inline: Token) -> list[tuple[int, int]]:
                 spans.append((span[0], span[0] + 1))  # "["
                 spans.append((label_end, span[1]))  # "](target)"
     spans = _merge(spans)
+    found = [m.span() for pattern in _PROTECT_PATTERNS for m in pattern.finditer(content)] + tex_spans(content)
     extra: list[tuple[int, int]] = []
-    for pattern in _PROTECT_PATTERNS:
-        for match in pattern.finditer(content):
-            a, b = match.span()
-            if a == b or any(x <= a < y or x < b <= y for x, y in spans):
-                continue
-            extra.append((a, b))
+    for a, b in found:
+        if a == b or any(x <= a < y or x < b <= y for x, y in spans):
+            continue
+        extra.append((a, b))
     # an attribute block right after a protected image/link belongs to it
     merged = _merge([s for s in spans + extra if s[0] < s[1]])
     glued: list[tuple[int, int]] = []
@@ -148,11 +181,64 @@ def protected_spans(inline: Token) -> list[tuple[int, int]]:
     return glued
 
 
+def inline_protected(text: str) -> list[tuple[int, int]]:
+    """:func:`protected_spans` of ``text`` read on its own as one line of inline Markdown.
+
+    For prose that lives outside the Markdown body (the YAML ``title``, ``fig-alt`` values):
+    pandoc reads a title as Markdown, so its code, math, links and HTML are protected too.
+
+    >>> t = "Faltung mit `conv2d` und $x$"
+    >>> [t[a:b] for a, b in inline_protected(t)]
+    ['`conv2d`', '$x$']
+    """
+    from .parser import shared_parser
+
+    tokens = shared_parser().parseInline(text.replace("\n", " "))
+    return protected_spans(tokens[0]) if tokens else []
+
+
+def pipe_row_cells(row: str) -> list[tuple[int, int]]:
+    """Spans of the (stripped, non-empty) cells of a pipe-table row, as pandoc reads them:
+    ``\\|`` and a ``|`` inside a code span do not end a cell.
+
+    >>> row = "| a | `x|y` b | c \\| d |"
+    >>> [row[a:b] for a, b in pipe_row_cells(row)]
+    ['a', '`x|y` b', 'c \\\\| d']
+    """
+    i = len(row) - len(row.lstrip(" \t>"))  # indentation and block-quote markers
+    bounds = [i - 1]
+    while i < len(row):
+        ch = row[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "`":
+            run = re.match(r"`+", row[i:])
+            assert run is not None
+            close = re.compile(r"(?<!`)" + run.group() + r"(?!`)").search(row, i + len(run.group()))
+            if close is not None:
+                i = close.end()
+                continue
+            i += len(run.group())
+            continue
+        if ch == "|":
+            bounds.append(i)
+        i += 1
+    bounds.append(len(row))
+    cells = []
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        text = row[a + 1 : b]
+        if text.strip():
+            lead = len(text) - len(text.lstrip())
+            cells.append((a + 1 + lead, a + 1 + len(text.rstrip())))
+    return cells
+
+
 def _structural_edges(kind: str, content: str) -> tuple[int, int]:
     """Characters at the start and end of a segment that are structure, not prose.
 
     A heading's ``{#sec-x}``, a table caption's ``: `` and ``{#tbl-x}``, a callout title's
-    ``**``: they stay outside the segment, so no engine can move them.
+    ``**``, a task list item's ``[ ]``: they stay outside the segment, so no engine can move them.
     """
     lead = trail = 0
     if kind in ("heading", "table-caption"):
@@ -162,10 +248,16 @@ def _structural_edges(kind: str, content: str) -> tuple[int, int]:
     if kind == "table-caption":
         match = re.match(r":\s*", content)
         lead = match.end() if match else 0
+    if kind == "list-item":
+        match = _TASK_BOX.match(content)
+        lead = match.end() if match else 0
     if kind == "callout-title" and content.startswith("**") and content.endswith("**") and len(content) > 4:
         lead, trail = 2, 2
     return lead, trail
 
+
+#: the checkbox of a task list item: ``- [ ] Aufgabe``, ``- [x] Erledigt``
+_TASK_BOX = re.compile(r"\[[ xX]\][ \t]+(?=\S)")
 
 _CELL_INFO = re.compile(r"^\{(python|r|julia|bash|sh)\b[^}]*\}$")
 
@@ -262,19 +354,43 @@ class _Extractor:
         else:
             start = locator.abs(0)
             end = locator.abs(len(content))
-        segment = Segment(0, kind, start, end, content, view.lineno(inline.map[0]), protected, continuation)
-        if segment.has_prose or "fig-alt=" not in content:
-            self.add(kind, start, end, content, segment.line, protected, continuation)
+        self.prose(kind, start, end, content, view.lineno(inline.map[0]), protected, continuation)
+
+    def prose(
+        self, kind: str, start: int, end: int, content: str, line: int, protected: list[tuple[int, int]], cont: str = ""
+    ) -> None:
+        """A segment, or (an image alone in its paragraph or cell) the image's alt texts."""
+        if Segment(0, kind, start, end, content, line, protected).has_prose or "fig-alt=" not in content:
+            self.add(kind, start, end, content, line, protected, cont)
         else:
-            # an image alone in its paragraph: its alt text is the prose
-            self.image_alts(content, start, segment.line)
+            self.image_alts(content, start, line)
+
+    def table_cells(self, tokens: list[Token], index: int, view: View) -> None:
+        """The cells of the table opening at ``tokens[index]``, split as pandoc splits them.
+
+        markdown-it (GFM) splits a row at every unescaped ``|``, also inside a code span;
+        pandoc keeps `` `code|pipe` `` whole, and so do we.
+        """
+        for token in tokens[index:]:
+            if token.type == "table_close":
+                break
+            if token.type != "tr_open" or token.map is None:
+                continue
+            row = token.map[0]
+            src = view.line(row)
+            for a, b in pipe_row_cells(src):
+                content = src[a:b]
+                start = view.abs(row, a)
+                self.prose(
+                    "table-cell", start, start + len(content), content, view.lineno(row), inline_protected(content)
+                )
 
     def image_alts(self, content: str, start: int, line: int) -> None:
         """``fig-alt="…"`` values are prose of their own."""
         for match in re.finditer(r'fig-alt="((?:[^"\\]|\\.)*)"', content):
             a, b = match.span(1)
             value = re.sub(r"\\(.)", r"\1", match.group(1))
-            self.add("alt", start + a, start + b, value, line, [], encoding="attr")
+            self.add("alt", start + a, start + b, value, line, inline_protected(value), encoding="attr")
 
     def walk(self, parsed: object, divs: list[str]) -> None:
         from .convert import Parsed
@@ -294,8 +410,7 @@ class _Extractor:
                 context.pop()
             if ttype == "table_open":
                 in_table += 1
-                for inline, locator in table_cell_locators(tokens, index, view):
-                    self.inline_segment(inline, locator, view, "table-cell")
+                self.table_cells(tokens, index, view)
             elif ttype == "table_close":
                 in_table -= 1
             elif ttype == "inline" and not in_table and token.map is not None:
@@ -372,7 +487,8 @@ class _Extractor:
                 value = match.group(1)
                 if encoding == "yaml":
                     value = value.replace('\\"', '"').replace("\\\\", "\\")
-                self.add("title", view.abs(i, a), view.abs(i, b), value, view.lineno(i), [], encoding=encoding)
+                protected = inline_protected(value)
+                self.add("title", view.abs(i, a), view.abs(i, b), value, view.lineno(i), protected, encoding=encoding)
                 return
 
 
@@ -400,10 +516,11 @@ def _encode(segment: Segment, text: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
     if segment.encoding == "attr":
         return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-    if segment.kind in ("heading", "table-cell", "term", "title", "table-caption", "code-comment"):
+    if segment.kind in ("heading", "table-cell", "term", "title", "table-caption", "code-comment", "callout-title"):
         text = text.replace("\n", " ")
     if segment.kind == "table-cell":
-        text = re.sub(r"(?<!\\)\|", r"\\|", text)
+        # a new "|" would end the cell (one inside a code span is the cell's own, see pipe_row_cells)
+        text = re.sub(r"(`+).*?(?<!`)\1(?!`)|(?<!\\)\|", lambda m: m.group() if m.group(1) else "\\|", text)
     return text.replace("\n", "\n" + segment.continuation)
 
 

@@ -50,7 +50,12 @@ from .engines.base import (
 from .glossary import Glossary
 from .language import detect
 from .sentences import split_in_half, split_with_gaps
-from .validate import check
+from .validate import check, escape_block_starts, links_paired, misassigned
+
+#: segments written where pandoc starts blocks: a reply's ``a) `` or ``\n===`` there is escaped
+#: (headings, table cells and callout titles are single lines inside a block; alt texts and code
+#: comments are no Markdown, where a backslash would show)
+BLOCK_KINDS = frozenset({"paragraph", "list-item", "caption", "definition", "term", "title", "table-caption", "div"})
 
 RETRY_NOTE = (
     "Your previous answer was rejected ({reason}). Translate again. Keep every ⟨n⟩ placeholder exactly "
@@ -320,6 +325,17 @@ class Translator:
         )
         return (verdict.text, "") if verdict.ok else (None, verdict.reason)
 
+    def _cached(self, text: str) -> str | None:
+        """A translation from the memory, if it still passes the reply check (an older version,
+        or another tool, may have stored what this one would reject): else it is forgotten."""
+        hit = self.cache.get(self._key(text))
+        if hit is None:
+            return None
+        accepted, _ = self._accept(text, Reply(hit, "stop"))
+        if accepted is None:
+            self.cache.delete(self._key(text))
+        return accepted
+
     def _remember(self, text: str, translation: str) -> None:
         """Store a validated translation at once (a killed run resumes from here)."""
         r = self.request
@@ -369,7 +385,7 @@ class Translator:
         return one + gap + two, failed_one + failed_two
 
     def _translate_one(self, text: str, report: TranslationReport, depth: int) -> tuple[str, list[str]]:
-        cached = self.cache.get(self._key(text))
+        cached = self._cached(text)
         if cached is not None:
             return cached, []
         accepted, why = self._attempt(self._unit("1", text), report)
@@ -393,6 +409,11 @@ class Translator:
             replies, error = {}, self._stopped()
         except EngineError as exc:
             replies, error = {}, f"engine error: {exc}"
+        texts = [r.text if (r := replies.get(u.id)) is not None and isinstance(r.text, str) else None for u in units]
+        swapped = misassigned([u.text for u in units], texts)
+        if swapped and not error:
+            # one reply holds another unit's translation: trust none of this request's replies
+            error = "the replies of one request were given to the wrong segments"
         for job, index, unit in batch:
             accepted, why = self._accept(unit.text, replies.get(unit.id)) if not error else (None, error)
             if accepted is not None:
@@ -432,7 +453,7 @@ class Translator:
         pending: list[tuple[_Job, int, Unit]] = []
         for job in jobs:
             for index, piece in enumerate(job.pieces):
-                hit = self.cache.get(self._key(piece))
+                hit = self._cached(piece)
                 if hit is not None:
                     job.results[index] = hit
                     job.from_cache += 1
@@ -462,15 +483,19 @@ class Translator:
         pool.shutdown()
         report.stopped = report.stopped or self.breaker.reason
 
-    def translate_document(self, qmd: str, path: str = "<string>") -> tuple[str, TranslationReport, list[Warning_]]:
+    def translate_document(
+        self, qmd: str, path: str = "<string>", source_lines: list[int] | None = None
+    ) -> tuple[str, TranslationReport, list[Warning_]]:
+        """Translate one converted document; warnings name ``source_lines[qmd line - 1]``
+        (the MyST file's line, from :attr:`myst2qmd.convert.Result.source_lines`) when given."""
         report = TranslationReport(engine=self.engine.name, model=self.engine.model)
         segments = extract_segments(qmd, code_comments=self.code_comments)
         jobs = self.plan(segments, report)
         self.translate_jobs(jobs, report)
-        return self.write_back(qmd, segments, jobs, report, path)
+        return self.write_back(qmd, segments, jobs, report, path, source_lines)
 
     def translate_many(
-        self, documents: list[str], paths: list[str]
+        self, documents: list[str], paths: list[str], source_lines: list[list[int] | None] | None = None
     ) -> tuple[list[str], TranslationReport, list[Warning_]]:
         """Translate several documents in one run: one plan, one cache, batches across files."""
         report = TranslationReport(engine=self.engine.name, model=self.engine.model)
@@ -481,28 +506,47 @@ class Translator:
         self.translate_jobs([job for _, jobs in planned for job in jobs], report, probe=True)
         outputs: list[str] = []
         warnings: list[Warning_] = []
-        for qmd, path, (segments, jobs) in zip(documents, paths, planned, strict=True):
-            text, _, more = self.write_back(qmd, segments, jobs, report, path)
+        lines = source_lines or [None] * len(documents)
+        for qmd, path, (segments, jobs), line_map in zip(documents, paths, planned, lines, strict=True):
+            text, _, more = self.write_back(qmd, segments, jobs, report, path, line_map)
             outputs.append(text)
             warnings += more
         return outputs, report, warnings
 
     def write_back(
-        self, qmd: str, segments: list[Segment], jobs: list[_Job], report: TranslationReport, path: str
+        self,
+        qmd: str,
+        segments: list[Segment],
+        jobs: list[_Job],
+        report: TranslationReport,
+        path: str,
+        source_lines: list[int] | None = None,
     ) -> tuple[str, TranslationReport, list[Warning_]]:
+        def line_of(segment: Segment) -> int:
+            """The source file's line of a segment (its line in ``qmd`` without a map)."""
+            if source_lines and 0 < segment.line <= len(source_lines):
+                return source_lines[segment.line - 1]
+            return segment.line
+
         warnings: list[Warning_] = []
         texts: dict[int, str] = {}
         for job in jobs:
             pieces = [r if r is not None else p for r, p in zip(job.results, job.pieces, strict=True)]
             masked = "".join(piece + gap for piece, gap in zip(pieces, job.gaps, strict=True))
+            if job.segment.kind in BLOCK_KINDS:
+                masked = escape_block_starts(job.masked, masked)
             restored = job.segment.unmask(masked)
             if restored is None:
                 job.failures.append("placeholders could not be restored")
                 restored = job.segment.text
+            elif not links_paired(masked, job.segment.protected_texts()):
+                job.failures.append("link texts and their targets no longer pair up")
+                restored = job.segment.text
+                self._forget(job.pieces)  # a later run asks again
             for failure in dict.fromkeys(job.failures):
-                report.kept.append((job.segment.line, failure))
+                report.kept.append((line_of(job.segment), failure))
                 warnings.append(
-                    Warning_(path, job.segment.line, f"kept the original {job.segment.kind} text: {failure}")
+                    Warning_(path, line_of(job.segment), f"kept the original {job.segment.kind} text: {failure}")
                 )
             if restored != job.segment.text:
                 texts[job.segment.id] = restored
@@ -511,17 +555,19 @@ class Translator:
                 else:
                     report.translated += 1
             for term in self.glossary.missing(job.masked, masked):
-                warnings.append(Warning_(path, job.segment.line, f"glossary term not used: {term}"))
+                warnings.append(Warning_(path, line_of(job.segment), f"glossary term not used: {term}"))
         out = replace_segments(qmd, texts, segments)
         out, reverted = parity_repair(qmd, segments, texts, out)
         by_segment = {job.segment.id: job for job in jobs}
         for segment_id in reverted:
             self._forget(by_segment[segment_id].pieces)
             segment = next(s for s in segments if s.id == segment_id)
-            report.parity_reverted.append(segment.line)
-            report.kept.append((segment.line, "translation changed the document structure"))
+            report.parity_reverted.append(line_of(segment))
+            report.kept.append((line_of(segment), "translation changed the document structure"))
             warnings.append(
-                Warning_(path, segment.line, "kept the original text: the translation changed the document structure")
+                Warning_(
+                    path, line_of(segment), "kept the original text: the translation changed the document structure"
+                )
             )
         return out, report, warnings
 
@@ -529,9 +575,13 @@ class Translator:
 def skeleton(qmd: str, segments: list[Segment]) -> tuple[str, list[str]]:
     """The document with every segment's text cut out, and every protected span in order."""
     blanked = apply_edits(qmd, [Edit(s.start, s.end, "\x00", "segment") for s in segments])
-    # engines may reorder placeholders: compare the protected spans as a multiset
-    spans = sorted(span for s in segments for span in s.protected_texts())
+    # engines may reorder placeholders: compare the protected spans as a multiset; a backslash
+    # escape the reply check added (``a\\)``) makes text of what would be structure: not counted
+    spans = sorted(span for s in segments for span in s.protected_texts() if not _ESCAPE.fullmatch(span))
     return blanked, spans
+
+
+_ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]")
 
 
 def parity_repair(
@@ -540,13 +590,28 @@ def parity_repair(
     """Compare the structure of ``translated`` with ``original``; revert segments that broke it."""
     if _same_structure(original, segments, translated):
         return translated, []
-    reverted = []
-    for segment_id in sorted(texts):
-        alone = replace_segments(original, {segment_id: texts[segment_id]}, segments)
-        if not _same_structure(original, segments, alone):
-            reverted.append(segment_id)
+
+    def broken(ids: list[int]) -> list[int]:
+        """The segments among ``ids`` that break the structure (halving: few reads for few culprits)."""
+        if not ids or _same_structure(
+            original, segments, replace_segments(original, {i: texts[i] for i in ids}, segments)
+        ):
+            return []
+        if len(ids) == 1:
+            return ids
+        return broken(ids[: len(ids) // 2]) + broken(ids[len(ids) // 2 :])
+
+    reverted = broken(sorted(texts))
     kept = {k: v for k, v in texts.items() if k not in reverted}
-    return replace_segments(original, kept, segments), reverted
+    out = replace_segments(original, kept, segments)
+    if not _same_structure(original, segments, out):
+        # segments harmless alone but not together (never seen): keep the original text of all
+        for segment_id in sorted(kept):
+            if segment_id not in reverted:
+                reverted.append(segment_id)
+        reverted.sort()
+        out = original
+    return out, reverted
 
 
 def _same_structure(original: str, segments: list[Segment], translated: str) -> bool:

@@ -1,0 +1,82 @@
+"""Which line of the MyST source each line of the converted text came from.
+
+The translation runs on the converted text, but its warnings must name the line the author
+wrote. Every conversion is an :class:`~myst2qmd.edits.Edit` on the source, so the way back
+is exact: a line outside any edit moves by the lines the edits before it added or removed;
+a line an edit wrote maps to the edit's own source line (or the line under it, for an edit
+that spans several lines).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from .edits import Edit, apply_edits, ordered_edits
+
+
+def source_lines(source: str, edits: list[Edit]) -> list[int]:
+    """``result[n - 1]``: the 1-based source line of line ``n`` of ``apply_edits(source, edits)``.
+
+    A line maps to where its first character came from: lines an edit removed whole map to
+    nothing, so the next line is the one after them.
+
+    >>> source_lines("(fig)=\\n# Titel\\n\\nText\\n", [Edit(0, 15, "---\\ntitle: Titel\\n---\\n")])
+    [1, 2, 3, 3, 4, 5]
+    >>> source_lines("a\\n<!-- x\\ny -->\\nb\\n", [Edit(2, 15, "")])
+    [1, 4, 5]
+    """
+    # the output as pieces: (output start, output end, source start, source end, written by an edit)
+    pieces: list[tuple[int, int, int, int, bool]] = []
+    out = pos = 0
+    for edit in ordered_edits(edits):
+        if edit.start > pos:
+            pieces.append((out, out + edit.start - pos, pos, edit.start, False))
+            out += edit.start - pos
+        if edit.new:
+            pieces.append((out, out + len(edit.new), edit.start, edit.end, True))
+            out += len(edit.new)
+        pos = edit.end
+    pieces.append((out, out + len(source) - pos, pos, len(source), False))
+    text = apply_edits(source, edits)
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    source_list = source.split("\n")
+    source_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+    lines: list[int] = []
+    index = 0
+    for offset in starts:
+        while index + 1 < len(pieces) and pieces[index][1] <= offset:
+            index += 1
+        o_start, _, s_start, s_end, edited = pieces[index]
+        if edited:
+            first = bisect_right(source_starts, s_start)
+            last = bisect_right(source_starts, s_end)
+            end = text.find("\n", offset)
+            written = text[offset : end if end >= 0 else len(text)]
+            guess = min(first + text.count("\n", o_start, offset), last)
+            lines.append(_line_with(source_list, written, first, last) or guess)
+        else:
+            lines.append(bisect_right(source_starts, s_start + offset - o_start))
+    return lines
+
+
+def _line_with(source: list[str], written: str, first: int, last: int) -> int | None:
+    """The source line (``first..last``) holding the words of a line an edit wrote.
+
+    A callout's ``**Frage**`` comes from ``{admonition} Frage``; a ``title: "Titel"`` made from
+    the first heading comes from ``# Titel``, wherever that is.
+    """
+    title = re.match(r'^title:\s*"?(.*?)"?\s*$', written)
+    if title and title.group(1):
+        value = title.group(1).replace('\\"', '"')
+        for n, line in enumerate(source, 1):
+            if re.fullmatch(r"#\s+" + re.escape(value) + r"\s*", line):
+                return n
+    words = re.sub(r"[*_#:{}\[\]\"=]+", " ", written).split()
+    if not words or len(" ".join(words)) < 3:
+        return None
+    needle = " ".join(words)
+    for n in range(first, min(last, len(source)) + 1):
+        if needle in " ".join(source[n - 1].split()):
+            return n
+    return None

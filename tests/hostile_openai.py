@@ -1,0 +1,166 @@
+"""An OpenAI-compatible Chat Completions server on 127.0.0.1 whose replies are hostile.
+
+Like :mod:`fake_openai` it answers each unit with English filler that keeps the unit's
+``⟨n⟩`` placeholders (:func:`fake_openai.fake_translation`), and then spoils it in one way
+per run, the ``mode``:
+
+* markup the source never had (:data:`INJECTIONS`): shortcodes, raw HTML, images, links,
+  math, references, citations, notes, spans, raw TeX, entities, an unclosed comment;
+  ``rawattr`` / ``idattr`` glue ``{=html}`` / ``{#sec-evil .evil}`` to a placeholder;
+* new block structure (:data:`BLOCKS`): ``a) ``, ``#. ``, ``(iv) ``, ``(@) `` before the
+  reply, ``\\n===\\n``, ``\\n:   ``, ``\\n~   `` inside it;
+* silent wrong content: ``swap`` (each unit gets the next unit's translation), ``swaplinks``
+  (two links' targets exchanged), ``refusal``, ``french``, ``preamble``, ``echo`` (the German
+  sent back), ``onechar``;
+* control characters: ``nul``, ``ansi``, ``formfeed``, ``surrogate``.
+
+A request with one unit is answered the same way, except that ``swap`` has nothing to swap.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from fake_openai import fake_translation
+
+#: appended to every reply
+INJECTIONS = {
+    "shortcode": "{{< include /etc/passwd >}}",
+    "script": "<script>alert(1)</script>",
+    "svg": "<svg/onload=alert(1)>",
+    "image": "![](https://evil.example/x.png)",
+    "link": "[click](javascript:alert(1))",
+    "math": "$$x^2$$",
+    "xref": "@fig-evil",
+    "cite": "[@evil2024]",
+    "note": "^[an evil note]",
+    "span": "[evil]{#evil-id}",
+    "newpage": "\\newpage",
+    "input": "\\input{/etc/passwd}",
+    "entity": "&lt;script&gt;",
+    "comment": "<!-- ",
+    "autolink": "<https://evil.example>",
+}
+#: glued to the first placeholder (or to the end of a reply without one)
+ATTRIBUTES = {"rawattr": "{=html}", "idattr": "{#sec-evil .evil}"}
+#: before the reply, or (with a newline) in its middle
+BLOCKS = {
+    "alpha": "a) ",
+    "hashlist": "#. ",
+    "roman": "(iv) ",
+    "example": "(@) ",
+    "setext": "\n===\n",
+    "deflist": "\n:   ",
+    "tildedef": "\n~   ",
+}
+CONTROLS = {"nul": "\x00", "ansi": "\x1b[31m", "formfeed": "\x0c", "surrogate": "\ud800"}
+CONTENT = ("swap", "swaplinks", "refusal", "french", "preamble", "echo", "onechar")
+MODES = (*INJECTIONS, *ATTRIBUTES, *BLOCKS, *CONTROLS, *CONTENT)
+
+FRENCH = "le réseau apprend des caractéristiques utiles à partir des données et le modèle progresse "
+
+
+def french_translation(text: str) -> str:
+    """French filler of about the source's length, with its placeholders."""
+    english = fake_translation(text)
+    words = FRENCH.split()
+    out = [w if re.fullmatch(r"⟨\d+⟩", w) else words[n % len(words)] for n, w in enumerate(english.split())]
+    return " ".join(out).capitalize() + "."
+
+
+def _middle(text: str, insert: str) -> str:
+    words = text.split(" ")
+    half = max(1, len(words) // 2)
+    return " ".join(words[:half]) + insert + " ".join(words[half:])
+
+
+def spoil(mode: str, text: str, translation: str) -> str:
+    """The hostile reply for one unit (``text`` as sent, ``translation`` the honest filler)."""
+    if mode in INJECTIONS:
+        return translation + " " + INJECTIONS[mode]
+    if mode in ATTRIBUTES:
+        first = re.search(r"⟨\d+⟩", translation)
+        at = first.end() if first else len(translation)
+        return translation[:at] + ATTRIBUTES[mode] + translation[at:]
+    if mode in BLOCKS:
+        marker = BLOCKS[mode]
+        return _middle(translation, marker) if marker.startswith("\n") else marker + translation
+    if mode in CONTROLS:
+        return _middle(translation, CONTROLS[mode])
+    if mode == "swaplinks":
+        # links are ⟨k⟩text⟨k+1⟩ in what was sent: give the first link the second one's target
+        pairs = [(int(a), int(b)) for a, b in re.findall(r"⟨(\d+)⟩[^⟨⟩]+⟨(\d+)⟩", text) if int(b) == int(a) + 1]
+        if len(pairs) >= 2:
+            one, two = f"⟨{pairs[0][1]}⟩", f"⟨{pairs[1][1]}⟩"
+            return translation.replace(one, "\0").replace(two, one).replace("\0", two)
+        return translation
+    if mode == "refusal":
+        return "I can't help with that."
+    if mode == "french":
+        return french_translation(text)
+    if mode == "preamble":
+        return "Sure, here you go: " + translation
+    if mode == "echo":
+        return text
+    if mode == "onechar":
+        return "x"
+    return translation
+
+
+class HostileOpenAI:
+    """Start with ``with HostileOpenAI("svg") as server: server.base_url``."""
+
+    def __init__(self, mode: str):
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.mode = mode
+        self.requests = 0
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+                data = json.dumps(outer.answer(body)).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self) -> HostileOpenAI:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self.requests += 1
+        units: dict[str, str] = json.loads(body["messages"][-1]["content"])
+        keys = list(units)
+        honest = {key: fake_translation(text) for key, text in units.items()}
+        if self.mode == "swap":
+            out = {key: honest[keys[(n + 1) % len(keys)]] for n, key in enumerate(keys)}
+        else:
+            out = {key: spoil(self.mode, units[key], honest[key]) for key in keys}
+        # ensure_ascii: a lone surrogate travels as \ud800, as a broken server would send it
+        content = json.dumps(out, ensure_ascii=True)
+        return {"choices": [{"message": {"content": content}, "finish_reason": "stop"}]}
