@@ -337,3 +337,25 @@ def _fuzz_baseline(plain: str) -> object:
     if plain not in _BASELINES:
         _BASELINES[plain] = structure(plain)
     return _BASELINES[plain]
+
+
+def test_requests_hold_only_units_whose_swap_would_be_noticed() -> None:
+    """Two sources alike in placeholders, numbers and length never share a request: a reply
+    swapped between them would pass every check (issue 14.4)."""
+    from myst2qmd.translate.engines.base import Unit
+    from myst2qmd.translate.validate import distinguishable
+
+    texts = [
+        "Ein Filter gleitet über das Bild ⟨1⟩.",
+        "Eine Faltung verschiebt den Kern ⟨1⟩.",
+        "Kurz.",
+        "Die Gewichte werden in jedem Schritt mit Backpropagation angepasst, bis der Fehler klein ist.",
+        "Das Netz lernt nützliche Merkmale ⟨1⟩ aus den Daten ⟨2⟩.",
+        "Ein Pooling-Layer verkleinert die Feature-Map ⟨1⟩.",
+    ]
+    units = [Unit(id=f"u{n}", text=text) for n, text in enumerate(texts)]
+    batches = Translator(PseudoEngine())._batches(units)
+    assert sorted(u.id for batch in batches for u in batch) == sorted(u.id for u in units)
+    for batch in batches:
+        assert all(distinguishable(a.text, b.text) for a in batch for b in batch if a is not b), batch
+    assert len(batches) == 3  # the three "… ⟨1⟩." sentences of about one length need one request each

@@ -50,7 +50,10 @@ from .engines.base import (
 from .glossary import Glossary
 from .language import detect
 from .sentences import split_in_half, split_with_gaps
-from .validate import check, escape_block_starts, links_paired, misassigned
+from .validate import check, distinguishable, escape_block_starts, links_paired, misassigned
+
+#: how many of the latest requests a unit may still join (keeps batching linear)
+OPEN_BATCHES = 8
 
 #: segments written where pandoc starts blocks: a reply's ``a) `` or ``\n===`` there is escaped
 #: (headings, table cells and callout titles are single lines inside a block; alt texts and code
@@ -295,19 +298,25 @@ class Translator:
         return f"not sent: the engine stopped answering ({self.breaker.reason})"
 
     def _batches(self, units: list[Unit]) -> list[list[Unit]]:
+        """Requests of at most ``max_batch_chars`` / ``max_batch_units``, whose units are pairwise
+        :func:`distinguishable` (a swap of replies between them is noticed); each unit goes into
+        one of the last few requests still open, else starts a new one."""
         batches: list[list[Unit]] = []
-        current: list[Unit] = []
-        size = 0
+        sizes: list[int] = []
         for unit in units:
-            if current and (
-                size + len(unit.text) > self.engine.max_batch_chars or len(current) >= self.engine.max_batch_units
-            ):
-                batches.append(current)
-                current, size = [], 0
-            current.append(unit)
-            size += len(unit.text)
-        if current:
-            batches.append(current)
+            for n in range(max(0, len(batches) - OPEN_BATCHES), len(batches)):
+                batch = batches[n]
+                if (
+                    sizes[n] + len(unit.text) <= self.engine.max_batch_chars
+                    and len(batch) < self.engine.max_batch_units
+                    and all(distinguishable(unit.text, other.text) for other in batch)
+                ):
+                    batch.append(unit)
+                    sizes[n] += len(unit.text)
+                    break
+            else:
+                batches.append([unit])
+                sizes.append(len(unit.text))
         return batches
 
     def _accept(self, source: str, reply: Reply | None) -> tuple[str | None, str]:
@@ -447,7 +456,7 @@ class Translator:
     def translate_jobs(self, jobs: list[_Job], report: TranslationReport, probe: bool = False) -> None:
         """Fill in every job's results (from the cache or the engine).
 
-        Before a long run (``probe``, or more than two batches) the shortest unit goes alone
+        Before a run of several requests (``probe``, or more than one batch) the shortest unit goes alone
         first: a wrong URL, key or model fails on one small request, not on ``jobs`` big ones.
         """
         pending: list[tuple[_Job, int, Unit]] = []
@@ -465,7 +474,7 @@ class Translator:
         batches = [[by_id[u.id] for u in batch] for batch in self._batches([u for _, _, u in pending])]
         if not batches:
             return
-        if probe or len(batches) > 2:
+        if probe or len(batches) > 1:
             first = min(pending, key=lambda item: len(item[2].text))
             self._run_batch([first], report, probe=True)
             rest = [item for item in pending if item is not first]

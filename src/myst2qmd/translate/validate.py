@@ -318,6 +318,22 @@ def _signature(text: str) -> tuple[list[int], list[str]]:
     return sorted(placeholders(text).elements()), sorted(re.findall(r"\d+", PLACEHOLDER_STRICT.sub(" ", text)))
 
 
+def distinguishable(one: str, other: str) -> bool:
+    """Would :func:`misassigned` notice a reply for ``one`` given to ``other`` (and back)?
+
+    Units sent in one request must be pairwise distinguishable: a swap between two sources of
+    the same placeholders, numbers and about the same length looks honest to every check.
+
+    >>> distinguishable("Ein Satz ⟨1⟩.", "Ein anderer Satz ⟨1⟩."), distinguishable("Ein Satz.", "Satz ⟨1⟩.")
+    (False, True)
+    """
+    if _signature(one) != _signature(other):
+        return True
+    # misassigned's bound on a reply's length against its own source, with room for the median
+    bound = (3.0 if max(letters(one), letters(other)) < 20 else 1.5) * 1.2
+    return max(len(one), len(other)) > bound * max(1, min(len(one), len(other)))
+
+
 def misassigned(sources: list[str], replies: list[str | None]) -> list[int]:
     """Indices of replies that fit another source of the same request better than their own.
 
