@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import __version__
+from .codes import Code
 from .config import ConfigError, find_config_file, resolve
 from .constructs.code import escape_fences
 from .context import Options, Warning_
@@ -469,6 +470,7 @@ def convert_notebook_file(
                     str(src),
                     1,
                     f"the outputs of {dropped} code cells are not kept in a .qmd (Quarto runs the code)",
+                    Code.QUARTO_DIFFERS,
                     "info",
                 )
             )

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+from ..codes import Code
 from ..context import Warning_
 from ..edits import Edit, apply_edits
 from ..segments import Segment, extract_segments, replace_segments
@@ -502,7 +503,12 @@ class Translator:
             for failure in dict.fromkeys(job.failures):
                 report.kept.append((job.segment.line, failure))
                 warnings.append(
-                    Warning_(path, job.segment.line, f"kept the original {job.segment.kind} text: {failure}")
+                    Warning_(
+                        path,
+                        job.segment.line,
+                        f"kept the original {job.segment.kind} text: {failure}",
+                        Code.TRANSLATION_KEPT,
+                    )
                 )
             if restored != job.segment.text:
                 texts[job.segment.id] = restored
@@ -511,7 +517,9 @@ class Translator:
                 else:
                     report.translated += 1
             for term in self.glossary.missing(job.masked, masked):
-                warnings.append(Warning_(path, job.segment.line, f"glossary term not used: {term}"))
+                warnings.append(
+                    Warning_(path, job.segment.line, f"glossary term not used: {term}", Code.GLOSSARY_UNUSED)
+                )
         out = replace_segments(qmd, texts, segments)
         out, reverted = parity_repair(qmd, segments, texts, out)
         by_segment = {job.segment.id: job for job in jobs}
@@ -521,7 +529,12 @@ class Translator:
             report.parity_reverted.append(segment.line)
             report.kept.append((segment.line, "translation changed the document structure"))
             warnings.append(
-                Warning_(path, segment.line, "kept the original text: the translation changed the document structure")
+                Warning_(
+                    path,
+                    segment.line,
+                    "kept the original text: the translation changed the document structure",
+                    Code.TRANSLATION_KEPT,
+                )
             )
         return out, report, warnings
 
