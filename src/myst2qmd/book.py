@@ -39,7 +39,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from .codes import Code
+from .codes import Code, count_codes
 from .constructs.code import TAG_OPTIONS, escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text
@@ -684,6 +684,9 @@ class BookReport:
     assets_copied: int = 0
     constructs: Counter[str] = field(default_factory=Counter)
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    #: every warning and info of ``warnings``, counted per code; and those ``suppress-warnings`` kept off stderr
+    warning_codes: dict[str, int] = field(default_factory=dict)
+    suppressed_codes: dict[str, int] = field(default_factory=dict)
     references_resolved: int = 0
     references_unresolved: int = 0
     duplicate_labels: list[str] = field(default_factory=list)
@@ -720,6 +723,8 @@ class BookReport:
             "not_converted": self.not_converted,
             "constructs": dict(sorted(self.constructs.items())),
             "warnings": self.warnings,
+            "warning_codes": self.warning_codes,
+            "suppressed_codes": self.suppressed_codes,
             "references": {"resolved": self.references_resolved, "unresolved": self.references_unresolved},
             "duplicate_labels": self.duplicate_labels,
             "translation": self.translation,
@@ -955,7 +960,9 @@ class BookConverter:
         self.refuse_reserved(set(self.outputs))
         self.write_all()
         for warning in self.warnings:
-            self.report.warnings.setdefault(warning.path.split("#")[0], []).append(f"{warning.line}: {warning.message}")
+            where = self.report.warnings.setdefault(warning.path.split("#")[0], [])
+            where.append(f"{warning.line}: {warning.level} [{warning.code}]: {warning.message}")
+        self.report.warning_codes = count_codes(w.code for w in self.warnings)
         return self.report
 
     def refuse_reserved(self, outputs: set[PurePosixPath]) -> None:
