@@ -1,6 +1,6 @@
 """The ``myst2qmd`` command.
 
-Exit codes: 0 converted (warnings go to stderr as ``file:line: warning: …``), 2 bad usage
+Exit codes: 0 converted (warnings go to stderr as ``file:line: warning [code]: …``), 2 bad usage
 or input that cannot be read, 1 anything else.
 """
 
