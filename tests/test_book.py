@@ -136,7 +136,7 @@ def test_check_finds_every_kind_of_problem(tmp_path: Path) -> None:
     problems, _ = check(bad)
     text = "\n".join(str(p) for p in problems)
     for expected in (
-        "bad.qmd:2: front matter is not valid YAML",
+        "bad.qmd:2: error [frontmatter-invalid]: front matter is not valid YAML",
         "@fig-missing has no target",
         "MyST role left",
         "image nowhere.png does not exist",

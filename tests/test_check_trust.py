@@ -12,6 +12,7 @@ import pytest
 
 from myst2qmd import convert_text
 from myst2qmd.check import Problem, check
+from myst2qmd.codes import Code
 
 
 def _problems(tmp_path: Path, qmd: str, use_pandoc: bool = True, name: str = "kapitel.qmd") -> list[tuple[int, str]]:
@@ -139,8 +140,11 @@ def test_check_cli_prints_file_and_line(tmp_path: Path) -> None:
         [sys.executable, "-m", "myst2qmd", "check", str(page)], capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 1
-    assert run.stdout.splitlines()[:2] == ["k.qmd:1: MyST role left: {ref}`x`", "k.qmd:1: MyST role left: {ref}`y`"]
-    assert str(Problem("k.qmd", 1, "m")) == "k.qmd:1: m"
+    assert run.stdout.splitlines()[:2] == [
+        "k.qmd:1: error [myst-left]: MyST role left: {ref}`x`",
+        "k.qmd:1: error [myst-left]: MyST role left: {ref}`y`",
+    ]
+    assert str(Problem("k.qmd", 1, "m", Code.MYST_LEFT)) == "k.qmd:1: error [myst-left]: m"
 
 
 def test_notebook_markdown_cells_are_read_by_pandoc_too(tmp_path: Path) -> None:

@@ -149,11 +149,11 @@ def test_warnings_go_to_stderr_with_file_and_line(chapter: Path, tmp_path: Path)
     proc = run(["convert", "kapitel.md"], cwd=tmp_path)
     assert proc.returncode == 0
     stderr = proc.stderr.decode("utf-8")
-    warnings = [line for line in stderr.splitlines() if ": warning: " in line]
+    warnings = [line for line in stderr.splitlines() if ": warning [" in line]
     assert warnings
     for line in warnings:
-        assert re.match(r"^kapitel\.md:\d+: warning: \S", line), line
-    assert any(line.startswith("kapitel.md:3: warning: ") and "nowhere" in line for line in warnings)
+        assert re.match(r"^kapitel\.md:\d+: warning \[[a-z-]+\]: \S", line), line
+    assert any(line.startswith("kapitel.md:3: warning [ref-undefined]: ") and "nowhere" in line for line in warnings)
     assert (tmp_path / "kapitel.qmd").exists()
 
 
@@ -161,7 +161,7 @@ def test_quiet_prints_warnings_only(chapter: Path, tmp_path: Path) -> None:
     proc = run(["convert", "kapitel.md", "-q"], cwd=tmp_path)
     assert proc.returncode == 0
     lines = proc.stderr.decode("utf-8").splitlines()
-    assert lines and all(re.match(r"^kapitel\.md:\d+: (warning|info): ", line) for line in lines)
+    assert lines and all(re.match(r"^kapitel\.md:\d+: (warning|info) \[[a-z-]+\]: ", line) for line in lines)
 
 
 def test_engine_none_is_accepted(chapter: Path, tmp_path: Path) -> None:
@@ -182,7 +182,7 @@ def test_main_in_process(chapter: Path, in_folder: Path, capsys: pytest.CaptureF
     assert cli.main(["convert", "kapitel.md", "-o", "-", "--engine", "none"]) == 0
     captured = capsys.readouterr()
     assert captured.out == expected()
-    assert "kapitel.md:3: warning: " in captured.err
+    assert "kapitel.md:3: warning [ref-undefined]: " in captured.err
     assert cli.main(["convert", "kapitel.md"]) == 0
     assert (in_folder / "kapitel.qmd").read_text(encoding="utf-8") == expected()
 

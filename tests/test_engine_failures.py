@@ -208,7 +208,8 @@ def test_deepl_malformed_reply_keeps_the_german_with_a_warning(tmp_path: Path, w
     assert run.returncode == 0, run.stderr
     out = (tmp_path / "k.qmd").read_text(encoding="utf-8")
     assert f"{word} und bekommt eine kaputte Antwort." in out and "Ein Filter gleitet" not in out
-    assert f"{src}:7: warning: kept the original paragraph text: " in run.stderr and why in run.stderr
+    kept = f"{src}:7: warning [translation-kept]: kept the original paragraph text: "
+    assert kept in run.stderr and why in run.stderr
 
 
 # -- transient errors: retried, then a run-wide circuit breaker ----------------------------------
@@ -230,7 +231,8 @@ def test_server_dying_half_way_through_a_book_keeps_the_rest_and_says_so_once(tm
     assert 8 <= failed <= 8 + 4
     kept = [line for line in run.stderr.splitlines() if "not sent: the engine stopped answering" in line]
     assert len(kept) >= 10  # every segment that was not sent is warned, at its own line
-    assert all(re.match(r"^.*kapitel\d\.md:\d+: warning: kept the original", line) for line in kept)
+    warned = r"^.*kapitel\d\.md:\d+: warning \[translation-kept\]: kept the original"
+    assert all(re.match(warned, line) for line in kept)
     texts = "".join(p.read_text(encoding="utf-8") for p in out.glob("*.qmd"))
     assert "Absatz" in texts and "the network learns" in texts.lower()  # some translated, the rest kept
 
@@ -283,8 +285,8 @@ def test_retry_after_3600_is_capped_and_said(tmp_path: Path) -> None:
         run, seconds = _openai(src, tmp_path / "k.qmd", server.base_url, "--timeout", "1", "--no-cache")
     assert run.returncode == 0 and seconds < 30
     assert (
-        "myst2qmd: warning: the engine asked to wait 3600 s before retrying (Retry-After); waited 1 s instead"
-        in run.stderr
+        "myst2qmd: warning [engine-retry-after]: the engine asked to wait 3600 s before retrying (Retry-After); "
+        "waited 1 s instead" in run.stderr
     )
     assert "Wartestunde" not in (tmp_path / "k.qmd").read_text(encoding="utf-8")  # translated on the retry
 
@@ -324,7 +326,7 @@ def test_malformed_reply_keeps_the_german_with_a_warning(tmp_path: Path, word: s
     out = (tmp_path / "k.qmd").read_text(encoding="utf-8")  # valid UTF-8: no lone surrogate got in
     assert f"{word} und bekommt eine kaputte Antwort." in out  # the half that holds the word, in German
     assert "Ein Filter gleitet" not in out and "Die Gewichte" not in out  # the others translated
-    warning = f"{src}:7: warning: kept the original paragraph text: "
+    warning = f"{src}:7: warning [translation-kept]: kept the original paragraph text: "
     assert warning in run.stderr and MALFORMED[word] in run.stderr
 
 
@@ -352,7 +354,8 @@ def test_carriage_return_in_a_code_comment_reply_is_rejected(tmp_path: Path) -> 
     out = (tmp_path / "k.qmd").read_text(encoding="utf-8")
     assert "# den Wagenrücklauf hier prüfen\nx = 1\n" in out and "\r" not in out
     assert "# die Ausgabegrösse berechnen" not in out  # the other comment was translated
-    assert f"{src}:6: warning: kept the original code-comment text: the reply holds a line break" in run.stderr
+    kept = f"{src}:6: warning [translation-kept]: kept the original code-comment text: the reply holds a line break"
+    assert kept in run.stderr
     assert [s.kind for s in extract_segments(out, code_comments=True)] == ["code-comment", "code-comment"]
 
 

@@ -5,16 +5,23 @@ nothing) and to hold, as pandoc reads it, the structure its MyST source holds: f
 callouts, code blocks, executable cells, display math, tables, lists, block quotes and
 links, counted on the MyST side from markdown-it's tokens and directive names (never with
 the converter's code), on the Quarto side from pandoc's AST.
+
+A case may state the warnings it expects in its title: ``unknown role [warns: role-unknown]``
+lists the codes of its warnings in the order of their lines (``[warns: none]``: no warning),
+and ``[infos: construct-removed]`` the codes of its infos; a case without them is not checked
+for that level.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from markdown_it.utils import read_fixture_file
 
 from myst2qmd import convert_text
+from myst2qmd.codes import Code
 from myst_structure import MALFORMED, myst_counts, nonzero
 from quarto_ast import block_counts, read_ast
 
@@ -25,12 +32,42 @@ CASES = [
     for line, title, src, expected in read_fixture_file(path)
 ]
 DOCUMENTS = sorted((FIXTURES / "documents").glob("*.md"))
+#: ``[warns: ref-undefined, role-unknown]`` / ``[infos: …]`` in a case's title
+EXPECTED_CODES = re.compile(r"\[(warns|infos):([^\]]*)\]")
+LEVELS = {"warns": "warning", "infos": "info"}
+
+
+def expected_codes(title: str) -> dict[str, list[str]]:
+    """What a case's title says it warns, by level: ``{"warning": ["role-unknown"]}``.
+
+    >>> expected_codes("unknown role [warns: role-unknown, ref-undefined] [infos: none]")
+    {'warning': ['role-unknown', 'ref-undefined'], 'info': []}
+    """
+    stated: dict[str, list[str]] = {}
+    for kind, listed in EXPECTED_CODES.findall(title):
+        names = [name.strip() for name in listed.split(",") if name.strip()]
+        stated[LEVELS[kind]] = [] if names == ["none"] else names
+    return stated
 
 
 @pytest.mark.parametrize(("path", "line", "title", "src", "expected"), CASES)
 def test_fixture(path: Path, line: int, title: str, src: str, expected: str) -> None:
     result = convert_text(src, path=f"{path.name}:{line}")
     assert result.text == expected
+    for level, codes in expected_codes(title).items():
+        assert [str(w.code) for w in result.warnings if w.level == level] == codes, [str(w) for w in result.warnings]
+
+
+def test_fixture_titles_state_known_codes() -> None:
+    """The codes fixture titles state exist (a typo would state a warning nothing emits), and
+    many cases state theirs (the unknown, malformed and references fixtures all of them)."""
+    known = {code.value for code in Code}
+    stated = [(path, title, expected_codes(title)) for path, _, title, *_ in (c.values for c in CASES)]
+    for path, title, codes in stated:
+        assert {name for names in codes.values() for name in names} <= known, (path.name, title)
+    for name in ("unknown.md", "malformed.md", "references.md"):
+        assert all("warning" in codes for path, _, codes in stated if path.name == name), name
+    assert sum(1 for *_, codes in stated if codes) >= 100
 
 
 @pytest.mark.parametrize(("path", "line", "title", "src", "expected"), CASES)

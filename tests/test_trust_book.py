@@ -185,7 +185,8 @@ def test_two_sources_for_one_output_are_renamed_apart(tmp_path: Path, capsys: py
     assert chapters_of(out) == ["index.qmd", "index-2.qmd", "anhang.qmd"]
     assert "Der Wurzeltext bleibt" in (out / "index.qmd").read_text(encoding="utf-8")
     assert "Der Kapiteltext bleibt auch" in (out / "index-2.qmd").read_text(encoding="utf-8")
-    assert "_toc.yml:4: warning: index.md and einleitung.md would both be written as index.qmd" in err
+    warned = "_toc.yml:4: warning [output-collision]: index.md and einleitung.md would both be written as index.qmd"
+    assert warned in err
     intro = summarize((out / "index.qmd").read_text(encoding="utf-8"))
     assert intro.links == ["index-2.qmd", "index-2.qmd"]
     appendix = (out / "anhang.qmd").read_text(encoding="utf-8")
@@ -229,7 +230,8 @@ def test_a_qmd_in_the_source_does_not_replace_the_converted_chapter(
     assert code == 0, err
     written = (out / "kapitel/faltung.qmd").read_text(encoding="utf-8")
     assert "Die Faltung verschiebt" in written and "VERALTET" not in written
-    assert "kapitel/faltung.qmd:1: warning: kapitel/faltung.qmd is also written from kapitel/faltung.md" in err
+    warned = "kapitel/faltung.qmd:1: warning [output-collision]: kapitel/faltung.qmd is also written from "
+    assert warned + "kapitel/faltung.md" in err
     assert "book" in yaml.safe_load((out / "_quarto.yml").read_text(encoding="utf-8"))["project"]["type"]
     assert "_quarto.yml is also written from the table of contents" in err
     assert "kapitel/Faltung.qmd is also written from kapitel/faltung.md" in err
@@ -422,7 +424,7 @@ def test_a_malformed_notebook_is_reported_and_the_others_convert(
     out = tmp_path / "out"
     code, err = run(capsys, str(book), "-o", str(out), "--report", str(tmp_path / "r.json"))
     assert code == 0, err
-    assert re.search(r"kaputt\.ipynb:1: warning: not a valid notebook: .+", err), err
+    assert re.search(r"kaputt\.ipynb:1: warning \[notebook-invalid\]: not a valid notebook: .+", err), err
     assert "not converted: kaputt.ipynb" in err
     assert chapters_of(out) == ["index.qmd", "kapitel/faltung.qmd"]
     assert not (out / "kaputt.ipynb").exists()
@@ -565,4 +567,4 @@ def test_toc_values_of_the_wrong_kind_are_warned(
     book = make_book(tmp_path / "book", {**SIMPLE, "_toc.yml": toc})
     code, err = run(capsys, str(book), "-o", str(tmp_path / "out"))
     assert code == 0, err
-    assert f"_toc.yml:{line}: warning: {message}" in err
+    assert f"_toc.yml:{line}: warning [toc-invalid]: {message}" in err

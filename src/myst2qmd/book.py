@@ -39,6 +39,7 @@ from urllib.parse import unquote
 
 import yaml
 
+from .codes import Code, count_codes
 from .constructs.code import TAG_OPTIONS, escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text
@@ -256,8 +257,8 @@ class _TocReader:
         self.exclude: list[str] = []
         self._documents: list[str] | None = None
 
-    def warn(self, line: int, message: str) -> None:
-        self.warnings.append(Warning_(self.toc_name, line, message))
+    def warn(self, line: int, message: str, code: Code) -> None:
+        self.warnings.append(Warning_(self.toc_name, line, message, code))
 
     def documents(self) -> list[str]:
         """Every document of the book folder (``kapitel/a.md``), for ``glob``/``pattern`` entries."""
@@ -282,14 +283,14 @@ class _TocReader:
         """The chapter for a toc entry (``Markdown/intro``: suffix optional, path normalised)."""
         normal = normalise_toc_path(entry)
         if normal is None:
-            self.warn(line, f"{entry.strip()} is outside the book; not followed")
+            self.warn(line, f"{entry.strip()} is outside the book; not followed", Code.PATH_OUTSIDE)
             return None
         candidates = [normal] if Path(normal).suffix in _SOURCE_SUFFIXES else [normal + s for s in _SOURCE_SUFFIXES]
         for candidate in candidates:
             path = self.folder / candidate
             if path.is_file():
                 if not _inside(self.folder, path):
-                    self.warn(line, f"{entry.strip()} is outside the book; not followed")
+                    self.warn(line, f"{entry.strip()} is outside the book; not followed", Code.PATH_OUTSIDE)
                     return None
                 rel = PurePosixPath(candidate)
                 if rel in self.seen:
@@ -298,13 +299,14 @@ class _TocReader:
                             line,
                             f"{entry.strip()} appears twice in the table of contents (first on line "
                             f"{self.seen[rel]}); converted once",
+                            Code.TOC_DUPLICATE,
                         )
                     return None
                 self.seen[rel] = line
                 suffix = ".ipynb" if path.suffix == ".ipynb" else ".qmd"
                 out = PurePosixPath("index" + suffix) if is_root else rel.with_suffix(suffix)
                 return Chapter(path, rel, out, is_root, toc=self.toc_name, line=line)
-        self.warn(line, f"table of contents names {entry.strip()}, which does not exist")
+        self.warn(line, f"table of contents names {entry.strip()}, which does not exist", Code.TOC_MISSING)
         return None
 
     def glob(self, pattern: str, line: int, with_suffix: bool) -> list[Chapter]:
@@ -314,7 +316,7 @@ class _TocReader:
         """
         normal = normalise_toc_path(pattern)
         if normal is None:
-            self.warn(line, f"{pattern} is outside the book; not followed")
+            self.warn(line, f"{pattern} is outside the book; not followed", Code.PATH_OUTSIDE)
             return []
         regex = glob_regex(normal)
         found = []
@@ -325,14 +327,14 @@ class _TocReader:
                 if chapter is not None:
                     found.append(chapter)
         if not found and not any(regex.fullmatch(r if with_suffix else r.rsplit(".", 1)[0]) for r in self.documents()):
-            self.warn(line, f"'{pattern}' matches no document; nothing converted for it")
+            self.warn(line, f"'{pattern}' matches no document; nothing converted for it", Code.TOC_MISSING)
         return found
 
     def listed(self, value: Any, line: int, key: str) -> list[Any]:
         """``value`` of a toc key that holds a list (``chapters:``, ``sections:``…); anything else is warned."""
         if value is None or isinstance(value, list):
             return value or []
-        self.warn(line, f"'{key}' must be a list of entries, not {value!r}; left out")
+        self.warn(line, f"'{key}' must be a list of entries, not {value!r}; left out", Code.TOC_INVALID)
         return []
 
     def entries(self, items: Any, out: list[Chapter | ExternalLink], lines: list[int] | None = None) -> None:
@@ -341,7 +343,7 @@ class _TocReader:
         for n, item in enumerate(items):
             if not isinstance(item, dict):
                 line = lines[n] if n < len(lines) else 1
-                self.warn(line, f"toc entry {item!r} is not a mapping (file:, glob:, url:); left out")
+                self.warn(line, f"toc entry {item!r} is not a mapping (file:, glob:, url:); left out", Code.TOC_INVALID)
                 continue
             line = _line(item)
             if "file" in item:
@@ -357,9 +359,15 @@ class _TocReader:
                 out.append(ExternalLink(str(item["url"]), str(item.get("title") or item["url"])))
             elif not any(k in item for k in ("sections", "chapters", "children")):
                 keys = ", ".join(f"{k}:" for k in item) or "nothing"
-                self.warn(line, f"toc entry with {keys} is not supported (file:, glob:, pattern:, url:); left out")
+                self.warn(
+                    line,
+                    f"toc entry with {keys} is not supported (file:, glob:, pattern:, url:); left out",
+                    Code.TOC_INVALID,
+                )
             if "caption" in item and any(k in item for k in ("sections", "chapters", "children")):
-                self.warn(line, f"part caption '{item['caption']}' inside a list of chapters is not kept")
+                self.warn(
+                    line, f"part caption '{item['caption']}' inside a list of chapters is not kept", Code.TOC_INVALID
+                )
             for key in ("sections", "chapters", "children"):
                 if key in item:
                     self.entries(self.listed(item[key], line, key), out)
@@ -375,7 +383,7 @@ class _TocReader:
         if "parts" in toc:
             for part in self.listed(toc["parts"], _line(toc), "parts"):
                 if not isinstance(part, dict):
-                    self.warn(_line(toc), f"part {part!r} is not a mapping; left out")
+                    self.warn(_line(toc), f"part {part!r} is not a mapping; left out", Code.TOC_INVALID)
                     continue
                 chapters: list[Chapter | ExternalLink] = []
                 self.entries(self.listed(part.get("chapters"), _line(part), "chapters"), chapters)
@@ -487,6 +495,7 @@ def assign_outputs(book: Book, warnings: list[Warning_], skip: Collection[PurePo
                     chapter.line,
                     f"{chapter.rel} and {other.rel} would both be written as {other.out_rel}; "
                     f"{chapter.rel} is written as {new}",
+                    Code.OUTPUT_COLLISION,
                 )
             )
             chapter.out_rel = new
@@ -675,6 +684,9 @@ class BookReport:
     assets_copied: int = 0
     constructs: Counter[str] = field(default_factory=Counter)
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    #: every warning and info of ``warnings``, counted per code; and those ``suppress-warnings`` kept off stderr
+    warning_codes: dict[str, int] = field(default_factory=dict)
+    suppressed_codes: dict[str, int] = field(default_factory=dict)
     references_resolved: int = 0
     references_unresolved: int = 0
     duplicate_labels: list[str] = field(default_factory=list)
@@ -711,6 +723,8 @@ class BookReport:
             "not_converted": self.not_converted,
             "constructs": dict(sorted(self.constructs.items())),
             "warnings": self.warnings,
+            "warning_codes": self.warning_codes,
+            "suppressed_codes": self.suppressed_codes,
             "references": {"resolved": self.references_resolved, "unresolved": self.references_unresolved},
             "duplicate_labels": self.duplicate_labels,
             "translation": self.translation,
@@ -895,7 +909,12 @@ class BookConverter:
                 if chapter.is_root:
                     raise BookError(f"{chapter.rel}: not a valid notebook: {exc}") from exc
                 self.warnings.append(
-                    Warning_(chapter.rel.as_posix(), 1, f"not a valid notebook: {exc}; not converted, left out")
+                    Warning_(
+                        chapter.rel.as_posix(),
+                        1,
+                        f"not a valid notebook: {exc}; not converted, left out",
+                        Code.NOTEBOOK_INVALID,
+                    )
                 )
                 self.failed.add(chapter.rel)
                 self.report.not_converted.append(chapter.rel.as_posix())
@@ -941,7 +960,9 @@ class BookConverter:
         self.refuse_reserved(set(self.outputs))
         self.write_all()
         for warning in self.warnings:
-            self.report.warnings.setdefault(warning.path.split("#")[0], []).append(f"{warning.line}: {warning.message}")
+            where = self.report.warnings.setdefault(warning.path.split("#")[0], [])
+            where.append(f"{warning.line}: {warning.level} [{warning.code}]: {warning.message}")
+        self.report.warning_codes = count_codes(w.code for w in self.warnings)
         return self.report
 
     def refuse_reserved(self, outputs: set[PurePosixPath]) -> None:
@@ -966,6 +987,7 @@ class BookConverter:
                     1,
                     f"{rel} is also written from {planned.origin} (a converted chapter wins); "
                     f"{output.origin} is not copied",
+                    Code.OUTPUT_COLLISION,
                 )
             )
             return False
@@ -1110,7 +1132,7 @@ class BookConverter:
                 continue
             rel = path.relative_to(self.book.folder).as_posix()
             if path.is_symlink() and not _inside(self.book.folder, path):
-                self.warnings.append(Warning_(rel, 1, f"{path} points outside the book; not copied"))
+                self.warnings.append(Warning_(rel, 1, f"{path} points outside the book; not copied", Code.PATH_OUTSIDE))
                 continue
             if _excluded(rel, patterns):
                 continue
@@ -1185,12 +1207,12 @@ def collect_labels(
                 if name in found and found[name][1] != document.path:
                     message = f"label '{name}' is defined in {found[name][1]} and in {document.path}"
                     duplicates.append(message)
-                    warnings.append(Warning_(document.path, label.line, message))
+                    warnings.append(Warning_(document.path, label.line, message, Code.LABEL_DUPLICATE))
                     continue
                 if label.quarto_id in by_id and by_id[label.quarto_id] != name:
                     message = f"labels '{by_id[label.quarto_id]}' and '{name}' both become '#{label.quarto_id}'"
                     duplicates.append(message)
-                    warnings.append(Warning_(document.path, label.line, message))
+                    warnings.append(Warning_(document.path, label.line, message, Code.LABEL_DUPLICATE))
                 found[name] = (label.quarto_id, document.path, label.kind)
                 by_id[label.quarto_id] = name
     return found
@@ -1290,7 +1312,7 @@ def outside_references(document: Document, folder: Path) -> list[Warning_]:
             base = folder if path.startswith("/") else source_dir
             if not _inside(folder, base / path.lstrip("/")):
                 message = f"{target} leads outside the book; not copied (kept as written)"
-                found.append(Warning_(where, line, message))
+                found.append(Warning_(where, line, message, Code.PATH_OUTSIDE))
     return found
 
 

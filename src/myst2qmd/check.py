@@ -27,6 +27,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from .adapter import InlineLocator, block_lines, table_cell_locators
+from .codes import Code
 from .directives import directive_name
 from .labels import CROSSREF_PREFIXES
 from .parser import create_md_parser
@@ -60,9 +61,10 @@ class Problem:
     path: str
     line: int
     message: str
+    code: Code
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}:{self.line}: error [{self.code}]: {self.message}"
 
 
 @dataclass
@@ -177,7 +179,7 @@ def scan_file(path: Path, display: str) -> FileScan:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         scan = FileScan(path, "")
-        scan.problems.append(Problem(display, 1, f"cannot read: {exc}"))
+        scan.problems.append(Problem(display, 1, f"cannot read: {exc}", Code.FILE_UNREADABLE))
         return scan
     if path.suffix == ".ipynb":
         text = _notebook_markdown(text)
@@ -188,16 +190,22 @@ def scan_file(path: Path, display: str) -> FileScan:
             yaml.safe_load(front.group(1))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            scan.problems.append(Problem(display, (mark.line + 2) if mark else 1, "front matter is not valid YAML"))
+            scan.problems.append(
+                Problem(
+                    display, (mark.line + 2) if mark else 1, "front matter is not valid YAML", Code.FRONTMATTER_INVALID
+                )
+            )
     scan.reading = read_tokens(text)
     body = blank_code(text, reading=scan.reading)
     for line, message in scan.reading.leftovers:
-        scan.problems.append(Problem(display, line, message))
+        scan.problems.append(Problem(display, line, message, Code.MYST_LEFT))
     for match in _ID.finditer(body):
         ident = match.group(1)
         line = _line(body, match.start())
         if ident in scan.ids:
-            scan.problems.append(Problem(display, line, f"duplicate id #{ident} (also line {scan.ids[ident]})"))
+            scan.problems.append(
+                Problem(display, line, f"duplicate id #{ident} (also line {scan.ids[ident]})", Code.LABEL_DUPLICATE)
+            )
         scan.ids.setdefault(ident, line)
     for match in _REF.finditer(body):
         scan.refs.append((match.group(1), _line(body, match.start())))
@@ -215,7 +223,9 @@ def scan_file(path: Path, display: str) -> FileScan:
                 continue
             image = path.parent / src.split("#")[0].split("?")[0]
             if not image.exists():
-                scan.problems.append(Problem(display, _line(body, match.start()), f"image {src} does not exist"))
+                scan.problems.append(
+                    Problem(display, _line(body, match.start()), f"image {src} does not exist", Code.LINK_MISSING)
+                )
     scan.problems += _div_balance(body, display)
     scan.problems += _figure_ids(body, display)
     return scan
@@ -256,8 +266,8 @@ def _div_balance(body: str, display: str) -> list[Problem]:
         elif stack:
             stack.pop()
         else:
-            problems.append(Problem(display, n, "':::' closes a div that was never opened"))
-    problems += [Problem(display, n, "div opened here is never closed") for _, n in stack]
+            problems.append(Problem(display, n, "':::' closes a div that was never opened", Code.FENCE_UNCLOSED))
+    problems += [Problem(display, n, "div opened here is never closed", Code.FENCE_UNCLOSED) for _, n in stack]
     return problems
 
 
@@ -272,6 +282,7 @@ def _figure_ids(body: str, display: str) -> list[Problem]:
                     display,
                     _line(body, match.start()),
                     f"figure id #{ident} has no fig- prefix: Quarto will not number or cross-reference it",
+                    Code.LABEL_PREFIX,
                 )
             )
     return problems
@@ -491,12 +502,12 @@ def project_files(root: Path) -> tuple[list[Path], list[Problem]]:
             data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            problems.append(Problem("_quarto.yml", (mark.line + 1) if mark else 1, "not valid YAML"))
+            problems.append(Problem("_quarto.yml", (mark.line + 1) if mark else 1, "not valid YAML", Code.TOC_INVALID))
             data = {}
         chapters = _chapters((data.get("book") or {}).get("chapters") if isinstance(data, dict) else None)
         for chapter in chapters:
             if not (root / chapter).is_file():
-                problems.append(Problem("_quarto.yml", 1, f"chapter {chapter} does not exist"))
+                problems.append(Problem("_quarto.yml", 1, f"chapter {chapter} does not exist", Code.TOC_MISSING))
     files = sorted(
         p
         for p in root.rglob("*")
@@ -528,9 +539,9 @@ def read_file(file: Path, display: str, pandoc: list[str] | None) -> FileScan:
     read = pandoc_read(pandoc, scan.text, scan.reading)
     if read.error is not None:
         line, message = read.error
-        scan.problems.append(Problem(display, line, f"pandoc cannot read this file: {message}"))
+        scan.problems.append(Problem(display, line, f"pandoc cannot read this file: {message}", Code.PANDOC_UNREADABLE))
         return scan
-    scan.problems += [Problem(display, line, message) for line, message in read.problems]
+    scan.problems += [Problem(display, line, message, Code.PANDOC_MISREAD) for line, message in read.problems]
     for ident in read.ids:
         scan.ids.setdefault(ident, 0)
     return scan
@@ -556,7 +567,11 @@ def check(path: Path, use_pandoc: bool = True) -> tuple[list[Problem], int]:
             if not ident.startswith(tuple(p + "-" for p in CROSSREF_PREFIXES)):
                 continue
             if ident in owner and owner[ident][0] != display:
-                problems.append(Problem(display, line or 1, f"duplicate id #{ident} (also in {owner[ident][0]})"))
+                problems.append(
+                    Problem(
+                        display, line or 1, f"duplicate id #{ident} (also in {owner[ident][0]})", Code.LABEL_DUPLICATE
+                    )
+                )
             owner.setdefault(ident, (display, line))
     by_path = {scan.path.resolve(): scan for _, scan in scans}
     for display, scan in scans:
@@ -566,18 +581,32 @@ def check(path: Path, use_pandoc: bool = True) -> tuple[list[Problem], int]:
             if path_part and not destination.exists():
                 # a missing document breaks the book; another missing file is the source's (warned on conversion)
                 if re.search(r"\.(qmd|ipynb|md|html)$", path_part) or "." not in Path(path_part).name:
-                    problems.append(Problem(display, line, f"link to {target}: {path_part} does not exist"))
+                    problems.append(
+                        Problem(display, line, f"link to {target}: {path_part} does not exist", Code.LINK_MISSING)
+                    )
                 continue
             target_scan = by_path.get(destination)
             if target_scan is None and anchor and destination.suffix in (".qmd", ".ipynb") and destination.is_file():
                 # a document outside what is checked (a single file's neighbour): read it for its ids
                 target_scan = by_path[destination] = read_file(destination, path_part, pandoc)
             if anchor and target_scan is not None and anchor not in target_scan.ids:
-                problems.append(Problem(display, line, f"link to {target}: no #{anchor} in {path_part or 'this file'}"))
+                problems.append(
+                    Problem(
+                        display,
+                        line,
+                        f"link to {target}: no #{anchor} in {path_part or 'this file'}",
+                        Code.LINK_MISSING,
+                    )
+                )
         for ref, line in scan.refs:
             if ref not in owner:
                 problems.append(
-                    Problem(display, line, f"@{ref} has no target in {'the project' if path.is_dir() else 'the file'}")
+                    Problem(
+                        display,
+                        line,
+                        f"@{ref} has no target in {'the project' if path.is_dir() else 'the file'}",
+                        Code.REF_UNDEFINED,
+                    )
                 )
     problems.sort(key=lambda p: (p.path, p.line))
     return problems, len(files)

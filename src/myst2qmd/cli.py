@@ -1,6 +1,6 @@
 """The ``myst2qmd`` command.
 
-Exit codes: 0 converted (warnings go to stderr as ``file:line: warning: …``), 2 bad usage
+Exit codes: 0 converted (warnings go to stderr as ``file:line: warning [code]: …``), 2 bad usage
 or input that cannot be read, 1 anything else.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import __version__
+from .codes import Code, count_codes, suppressed
 from .config import ConfigError, find_config_file, resolve
 from .constructs.code import escape_fences
 from .context import Options, Warning_
@@ -164,6 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="with a book: write what was converted, warned and translated as JSON",
     )
     convert.add_argument("-q", "--quiet", action="store_true", help="print warnings only, no summary")
+    convert.add_argument(
+        "--suppress-warnings",
+        metavar="CODE",
+        action="append",
+        default=None,
+        help="do not print warnings with this code (e.g. ref-undefined) or family (e.g. toc); repeatable; "
+        "they are still counted and kept in --report",
+    )
     checker = sub.add_parser(
         "check",
         help="check a .qmd file or a Quarto project for problems, without rendering",
@@ -233,15 +242,37 @@ def write_stdout(text: str) -> None:
     sys.stdout.flush()
 
 
-def summary(result: Result, src: Path, out: str, warnings: list[Warning_] | None = None) -> str:
+def summary(
+    result: Result, src: Path, out: str, warnings: list[Warning_] | None = None, suppress: frozenset[str] = frozenset()
+) -> str:
     counts = result.counts
     shown = ["figure", "citation", "reference", "callout", "code cell", "equation", "table", "LaTeX comment removed"]
     parts = [
         f"{counts[k]} {k}{'s' if counts[k] != 1 and not k.endswith('removed') else ''}" for k in shown if counts.get(k)
     ]
-    n_warn = sum(1 for w in (result.warnings if warnings is None else warnings) if w.level == "warning")
-    parts.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}")
+    parts.append(warning_counts(result.warnings if warnings is None else warnings, suppress))
     return f"{src} -> {out}: " + ", ".join(parts)
+
+
+def warning_counts(warnings: list[Warning_], suppress: frozenset[str]) -> str:
+    """The summary's count of warnings, per code: ``3 warnings (ref-undefined 2, role-unknown 1), 1 suppressed
+    (toc-missing 1)``; infos are not counted."""
+    counted = [w for w in warnings if w.level == "warning"]
+    shown = [w.code for w in counted if not suppressed(w.code, suppress)]
+    hidden = [w.code for w in counted if suppressed(w.code, suppress)]
+
+    def per_code(codes: list[Code]) -> str:
+        return " (" + ", ".join(f"{code} {n}" for code, n in count_codes(codes).items()) + ")" if codes else ""
+
+    text = f"{len(shown)} warning{'s' if len(shown) != 1 else ''}{per_code(shown)}"
+    return text + (f", {len(hidden)} suppressed{per_code(hidden)}" if hidden else "")
+
+
+def print_warnings(warnings: list[Warning_], suppress: frozenset[str]) -> None:
+    """Every warning and info to stderr as ``file:line: warning [code]: …``, but those ``suppress`` silences."""
+    for warning in warnings:
+        if not suppressed(warning.code, suppress):
+            print(warning, file=sys.stderr)
 
 
 @dataclass(frozen=True)
@@ -263,6 +294,8 @@ class Settings:
     no_cache: bool = False
     translate_code_comments: bool = False
     deepl_target: str = "EN-US"
+    #: warning codes (or families) not printed: counted as suppressed, kept in ``--report``
+    suppress_warnings: frozenset[str] = frozenset()
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Settings:
@@ -282,6 +315,7 @@ class Settings:
             no_cache=bool(values.get("no-cache", False)),
             translate_code_comments=bool(values.get("translate-code-comments", False)),
             deepl_target=str(values.get("deepl-target", "EN-US")),
+            suppress_warnings=frozenset(values.get("suppress-warnings", ())),
         )
         if settings.engine not in ENGINES:
             raise UsageError(f"unknown engine '{settings.engine}' (available: {', '.join(ENGINES)})")
@@ -323,6 +357,7 @@ def run_convert(args: argparse.Namespace) -> int:
             "no-cache": args.no_cache,
             "translate-code-comments": args.translate_code_comments,
             "deepl-target": args.deepl_target,
+            "suppress-warnings": args.suppress_warnings,
         },
         args.config,
         Path.cwd(),
@@ -375,9 +410,8 @@ def run_convert(args: argparse.Namespace) -> int:
             result.warnings += more
     if settings.escape_fences:
         result.text = escape_fences(result.text)
-    for warning in sorted(result.warnings, key=lambda w: w.line):
-        print(warning, file=sys.stderr)
-    print_notes(report)
+    print_warnings(sorted(result.warnings, key=lambda w: w.line), settings.suppress_warnings)
+    print_notes(report, settings.suppress_warnings)
     if out_path is None:
         try:
             write_stdout(result.text)
@@ -407,7 +441,8 @@ def run_convert(args: argparse.Namespace) -> int:
             raise
     try:
         if not args.quiet:
-            print(summary(result, src, "stdout" if out_path is None else str(out_path)), file=sys.stderr)
+            where = "stdout" if out_path is None else str(out_path)
+            print(summary(result, src, where, suppress=settings.suppress_warnings), file=sys.stderr)
             if report is not None:
                 print(translation_summary(report), file=sys.stderr)
     except KeyboardInterrupt:
@@ -472,6 +507,7 @@ def convert_notebook_file(
                     str(src),
                     1,
                     f"the outputs of {dropped} code cells are not kept in a .qmd (Quarto runs the code)",
+                    Code.QUARTO_DIFFERS,
                     "info",
                 )
             )
@@ -544,10 +580,11 @@ def translation_summary(report: TranslationReport) -> str:
     return line
 
 
-def print_notes(report: TranslationReport | None) -> None:
+def print_notes(report: TranslationReport | None, suppress: frozenset[str] = frozenset()) -> None:
     """Run-wide warnings of a translation (a ``Retry-After`` cut short), also with ``-q``."""
-    for note in report.notes if report is not None else []:
-        print(f"myst2qmd: warning: {note}", file=sys.stderr)
+    code = Code.ENGINE_RETRY_AFTER
+    for note in report.notes if report is not None and not suppressed(code, suppress) else []:
+        print(f"myst2qmd: warning [{code}]: {note}", file=sys.stderr)
 
 
 def run_book(
@@ -591,15 +628,16 @@ def run_book(
         run = converter.run
         report = progress_run(translator, src.name, args.quiet, run) if translator else run()
         warnings = converter.warnings
-        for warning in warnings:
-            print(warning, file=sys.stderr)
-        print_notes(report.translation_report)
+        print_warnings(warnings, settings.suppress_warnings)
+        print_notes(report.translation_report, settings.suppress_warnings)
+        report.suppressed_codes = count_codes(
+            w.code for w in warnings if suppressed(w.code, settings.suppress_warnings)
+        )
         if args.report:
             with interrupts_deferred():
                 write_atomically(Path(args.report), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
                 report_written = True
         if not args.quiet:
-            n_warn = sum(1 for w in warnings if w.level == "warning")
             top = "".join(f"{n} {k}, " for k, n in report.constructs.most_common(6)).rstrip(", ")
             top += "; " if top else ""
             failed = f"; not converted: {', '.join(report.not_converted)}" if report.not_converted else ""
@@ -607,7 +645,7 @@ def run_book(
                 f"{src} -> {out}: {report.files_converted} chapters ({report.files_written} files written, "
                 f"{report.files_unchanged} unchanged), {report.assets_copied} files copied; {top}references "
                 f"{report.references_resolved} resolved, {report.references_unresolved} unresolved; "
-                f"{n_warn} warnings{failed}",
+                f"{warning_counts(warnings, settings.suppress_warnings)}{failed}",
                 file=sys.stderr,
             )
             if report.translation_report is not None:

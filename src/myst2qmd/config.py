@@ -7,11 +7,13 @@ in ``pyproject.toml``), ``MYST2QMD_*`` environment variables, and command-line f
     images-path = "/assets/images/cnn/"
     escape-fences = false
     macros = "_config.yml"
+    suppress-warnings = ["ref-undefined", "toc"]   # codes, or families (see codes.py)
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+from .codes import Code, unknown_codes
 
 #: setting name → type; names are the long flags without ``--``
 SETTINGS: dict[str, type] = {
@@ -37,6 +41,7 @@ SETTINGS: dict[str, type] = {
     "translate-code-comments": bool,
     "timeout": float,
     "deepl-target": str,
+    "suppress-warnings": list,
 }
 
 
@@ -46,6 +51,8 @@ class ConfigError(ValueError):
 
 def _coerce(name: str, value: Any, where: str) -> Any:
     kind = SETTINGS[name]
+    if kind is list:
+        return _codes(name, value, where)
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -68,6 +75,19 @@ def _coerce(name: str, value: Any, where: str) -> Any:
     if not isinstance(value, str):
         raise ConfigError(f"{where}: {name} must be a string, not {value!r}")
     return value
+
+
+def _codes(name: str, value: Any, where: str) -> list[str]:
+    """A list of warning codes: a TOML list, or text separated by commas or spaces (a variable, a flag)."""
+    items = value if isinstance(value, list) else [value]
+    if not all(isinstance(item, str) for item in items):
+        raise ConfigError(f"{where}: {name} must be a list of warning codes, not {value!r}")
+    names = [part for item in items for part in re.split(r"[\s,]+", item) if part]
+    unknown = unknown_codes(names)
+    if unknown:
+        known = ", ".join(sorted(code.value for code in Code))
+        raise ConfigError(f"{where}: unknown warning code {', '.join(unknown)} in {name} (known: {known})")
+    return names
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -127,5 +147,6 @@ def resolve(flags: dict[str, Any], config_path: str | None, cwd: Path) -> dict[s
             raise ConfigError(f"config file {path} does not exist")
         settings.update(load_file(path))
     settings.update(load_env())
-    settings.update({k: v for k, v in flags.items() if v is not None})
+    given = {k: v for k, v in flags.items() if v is not None}
+    settings.update({k: _coerce(k, v, f"--{k}") if SETTINGS.get(k) is list else v for k, v in given.items()})
     return settings

@@ -8,20 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .codes import Code
+
 Level = Literal["warning", "info"]
 
 
 @dataclass(frozen=True)
 class Warning_:
-    """One message about the input, with the 1-based line it concerns."""
+    """One message about the input, with the 1-based line it concerns and its code
+    (``kapitel.md:3: warning [ref-undefined]: reference to 'x', …``)."""
 
     path: str
     line: int
     message: str
+    code: Code
     level: Level = "warning"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.level}: {self.message}"
+        return f"{self.path}:{self.line}: {self.level} [{self.code}]: {self.message}"
 
 
 @dataclass
@@ -85,11 +89,11 @@ class Context:
         """Convert a MyST fragment (a table cell, a glossary definition) to Quarto."""
         return self.fragment_converter(text, lineno) if self.fragment_converter else text
 
-    def warn(self, line: int, message: str, level: Level = "warning") -> None:
-        self.warnings.append(Warning_(self.path, line, message, level))
+    def warn(self, line: int, message: str, code: Code, level: Level = "warning") -> None:
+        self.warnings.append(Warning_(self.path, line, message, code, level))
 
-    def info(self, line: int, message: str) -> None:
-        self.warn(line, message, "info")
+    def info(self, line: int, message: str, code: Code) -> None:
+        self.warn(line, message, code, "info")
 
     def count(self, kind: str) -> None:
         self.counts[kind] += 1

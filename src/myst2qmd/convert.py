@@ -19,6 +19,7 @@ from markdown_it.token import Token
 
 from . import labels as labelmod
 from .adapter import InlineLocator, block_lines, link_destination, table_cell_locators
+from .codes import Code
 from .constructs import registry
 from .constructs.base import FENCE, Role, link_target
 from .constructs.blocks import (
@@ -120,13 +121,17 @@ class Converter:
                 sub = directive.sub_view()
                 if sub is None:
                     self.ctx.warn(
-                        directive.lineno, f"could not map the body of {{{directive.name}}} to the file; body kept as is"
+                        directive.lineno,
+                        f"could not map the body of {{{directive.name}}} to the file; body kept as is",
+                        Code.UNCONVERTED,
                     )
                 else:
                     parsed.bodies[index] = self.parse(sub)
                     parsed.bodies[index].owner = directive.name
             elif view.depth >= MAX_DEPTH:
-                self.ctx.warn(directive.lineno, f"directives nested deeper than {MAX_DEPTH}; body kept as is")
+                self.ctx.warn(
+                    directive.lineno, f"directives nested deeper than {MAX_DEPTH}; body kept as is", Code.UNCONVERTED
+                )
         return parsed
 
     @staticmethod
@@ -170,14 +175,22 @@ class Converter:
         if not name:
             return
         if name in self.ctx.labels:
-            self.ctx.warn(line, f"label '{name}' is defined twice (first at line {self.ctx.labels[name].line})")
+            self.ctx.warn(
+                line,
+                f"label '{name}' is defined twice (first at line {self.ctx.labels[name].line})",
+                Code.LABEL_DUPLICATE,
+            )
             return
         qid = labelmod.quarto_id(name, kind)
         taken = {other.quarto_id for other in self.ctx.labels.values()}
         if qid in taken:
             clash = next(other.name for other in self.ctx.labels.values() if other.quarto_id == qid)
             unique = labelmod.unique_id(qid, taken)
-            self.ctx.warn(line, f"labels '{clash}' and '{name}' both become '#{qid}'; the second becomes '#{unique}'")
+            self.ctx.warn(
+                line,
+                f"labels '{clash}' and '{name}' both become '#{qid}'; the second becomes '#{unique}'",
+                Code.LABEL_DUPLICATE,
+            )
             qid = unique
         self.ctx.labels[name] = Label(name=name, kind=kind, quarto_id=qid, line=line, title=title)
         if kind == "sec" and title:
@@ -340,7 +353,9 @@ class Converter:
         attrs = re.search(r"\s\{([^{}]*)\}$", text)
         if attrs is not None:
             if re.search(r"(^|\s)#", attrs.group(1)):
-                self.ctx.warn(view.lineno(last), f"heading already has an id; label '{label.name}' not added")
+                self.ctx.warn(
+                    view.lineno(last), f"heading already has an id; label '{label.name}' not added", Code.LABEL_IGNORED
+                )
                 return
             at = view.abs(last, attrs.start(1))
             self.add(at, at, f"#{label.quarto_id} ", "section label")
@@ -380,7 +395,11 @@ class Converter:
         if not needs:
             return
         if not locator.ok:
-            self.ctx.warn(lineno, "could not locate this paragraph's text in the file; its roles were left as they are")
+            self.ctx.warn(
+                lineno,
+                "could not locate this paragraph's text in the file; its roles were left as they are",
+                Code.UNCONVERTED,
+            )
             return
         content = token.content
         before = len(self.edits)
@@ -481,7 +500,9 @@ class Converter:
             line = lineno + content.count("\n", 0, match.start())
             value = self.ctx.options.substitutions.get(key)
             if value is None:
-                self.ctx.warn(line, f"substitution {{{{ {key} }}}} is not defined; kept as it is")
+                self.ctx.warn(
+                    line, f"substitution {{{{ {key} }}}} is not defined; kept as it is", Code.SUBSTITUTION_UNDEFINED
+                )
                 continue
             self.ctx.count("substitution")
             new = self.fragment(str(value), line).strip("\n")
@@ -549,7 +570,11 @@ class Converter:
                 lead = ""
             if directive.option_errors:
                 for err in directive.option_errors:
-                    self.ctx.warn(directive.lineno, f"{{{directive.name}}}: {err}; options kept as a comment before it")
+                    self.ctx.warn(
+                        directive.lineno,
+                        f"{{{directive.name}}}: {err}; options kept as a comment before it",
+                        Code.OPTION_INVALID,
+                    )
                 # before the construct, never inside it (inside a code cell it would be code)
                 raw = "\n".join(directive.raw_options).replace("-->", "--&gt;")
                 comment = _indent(f"<!-- {{{directive.name}}} options that could not be read:\n{raw}\n-->", rest)
@@ -625,7 +650,9 @@ class Converter:
                 last = min(block_lines(directive.token)[1], view.nlines) - 1
                 last = view.nlines - 1 if last >= view.nlines - 2 else last
                 where = "at the end of the file" if last == view.nlines - 1 else "where its list item or quote ends"
-                self.ctx.warn(directive.lineno, f"{{{directive.name}}} is never closed; closed {where}")
+                self.ctx.warn(
+                    directive.lineno, f"{{{directive.name}}} is never closed; closed {where}", Code.FENCE_UNCLOSED
+                )
                 end = view.abs(last, len(view.line(last)))
                 tail = view.line(last)
                 sep = "" if tail == "" else "\n"
@@ -696,7 +723,11 @@ class Converter:
             return
         first, end = block_lines(token)
         marker = token.markup
-        self.ctx.warn(view.lineno(first), "code fence never closed inside a directive; closed where the directive ends")
+        self.ctx.warn(
+            view.lineno(first),
+            "code fence never closed inside a directive; closed where the directive ends",
+            Code.FENCE_UNCLOSED,
+        )
         indent = continuation(view.prefix(first, container_prefix_len(view.line(first))))
         tail = view.abs(end - 1, len(view.line(end - 1)))
         self.add(tail, tail, ("\n" if view.line(end - 1) else "") + indent + marker, "fence closed")

@@ -24,6 +24,7 @@ clickable header, so its title is the callout's heading and it gets ``collapse="
 
 from __future__ import annotations
 
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from .base import FENCE, Rewrite, attr_value, can_embolden, div_open
@@ -120,7 +121,7 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
         parts.insert(0, f"#{label.quarto_id}" if label else f"#{name}")
     unknown = sorted(set(d.options) - _KNOWN_OPTIONS)
     if unknown:
-        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
+        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}", Code.OPTION_UNKNOWN)
     if d.option("title") and not title:
         title = d.option("title")
     open_ = div_open(*parts) + "\n"

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
 from .base import Rewrite, attr_value, name_id
@@ -145,10 +146,16 @@ def code_cell(d: Directive, ctx: Context) -> Rewrite:
         if key in ("name", "label"):
             options.insert(0, ("label", str(value)))
         elif key == "mystnb" and isinstance(value, dict):
-            ctx.warn(d.lineno, f"code-cell mystnb options not carried over: {', '.join(map(str, value))}")
+            ctx.warn(
+                d.lineno,
+                f"code-cell mystnb options not carried over: {', '.join(map(str, value))}",
+                Code.OPTION_UNKNOWN,
+            )
         else:
             options.append((key, _yaml_value(value)))
-            ctx.info(d.lineno, f"code-cell option '{key}' kept as '#| {key}'; check Quarto knows it")
+            ctx.info(
+                d.lineno, f"code-cell option '{key}' kept as '#| {key}'; check Quarto knows it", Code.OPTION_UNKNOWN
+            )
     comment = "//" if language in ("ojs", "js") else "#"
     lines = [f"{comment}| {key}: {value}" for key, value in options]
     fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
@@ -198,7 +205,7 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
     }
     unknown = sorted(set(d.options) - known)
     if unknown:
-        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
+        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}", Code.OPTION_UNKNOWN)
     fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
     return Rewrite(open=f"{fence}{fence_info(language, attrs)}\n", close=fence, parse_body=False)
 
@@ -254,7 +261,7 @@ def plain_fence_info(info: str, ctx: Context, line: int) -> str | None:
         attrs.append(f"{key}={attr_value(value)}")
     if words:
         attrs.append(f"info={attr_value(' '.join(words))}")
-        ctx.info(line, f"code fence info {' '.join(words)!r} kept as the attribute info=")
+        ctx.info(line, f"code fence info {' '.join(words)!r} kept as the attribute info=", Code.QUARTO_DIFFERS)
     ctx.count("code fence info")
     return fence_info(language, attrs) if attrs != [f".{language}"] else language
 

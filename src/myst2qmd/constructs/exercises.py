@@ -55,6 +55,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive, container_strip
 from .base import FENCE, Rewrite
@@ -90,9 +91,13 @@ def _exercise_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
     warn_options(d, ctx)
     ctx.count(count_name(d.name))
     if d.flag("nonumber"):
-        ctx.info(d.lineno, f"{{{d.name}}} is :nonumber:, but Quarto numbers every exercise")
+        ctx.info(d.lineno, f"{{{d.name}}} is :nonumber:, but Quarto numbers every exercise", Code.OPTION_UNSUPPORTED)
     if _dropdown(d):
-        ctx.info(d.lineno, f"{{{d.name}}} is a dropdown, but Quarto cannot fold an exercise; shown open")
+        ctx.info(
+            d.lineno,
+            f"{{{d.name}}} is a dropdown, but Quarto cannot fold an exercise; shown open",
+            Code.OPTION_UNSUPPORTED,
+        )
     parts = [f"#{block_id(d, ctx, 'exr')}", *extra_classes(d), *hidden_class(d, ctx)]
     return heading_open(parts, title_text(d.argument, d, ctx), d, fence=fence)
 
@@ -106,7 +111,7 @@ def _solution_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
         ctx.count("reference")
         ref = "@" + resolve(target, ctx, "exr", d.lineno)[0]
     else:
-        ctx.warn(d.lineno, f"{{{d.name}}} names no exercise")
+        ctx.warn(d.lineno, f"{{{d.name}}} names no exercise", Code.REF_UNDEFINED)
     classes = [*extra_classes(d), *hidden_class(d, ctx)]
     if _dropdown(d):
         parts = [".callout-note", ".solution", *classes, 'appearance="simple"', 'collapse="true"']
@@ -167,7 +172,7 @@ def _gated_start(d: Directive, ctx: Context, opener: Callable[..., str]) -> Rewr
     pair = gated_pairs(d.view.text).get(d.open_line)
     if pair is None or d.close_line is None:
         end = d.name.replace("-start", "-end")
-        ctx.warn(d.lineno, f"{{{d.name}}} without a matching {{{end}}}; written as an empty block")
+        ctx.warn(d.lineno, f"{{{d.name}}} without a matching {{{end}}}; written as an empty block", Code.FENCE_UNCLOSED)
         return Rewrite(open=opener(d, ctx), close=FENCE)
     _, width = pair
     open_ = opener(d, ctx, ":" * width)
@@ -191,10 +196,10 @@ def gated_end(d: Directive, ctx: Context) -> Rewrite:
     pair = gated_pairs(d.view.text).get(d.open_line)
     if pair is None:
         start = d.name.replace("-end", "-start")
-        ctx.warn(d.lineno, f"{{{d.name}}} without a {{{start}}} before it; removed")
+        ctx.warn(d.lineno, f"{{{d.name}}} without a {{{start}}} before it; removed", Code.FENCE_UNCLOSED)
         return Rewrite(open="", close="", body="")
     if any(line.strip() for line in d.body_lines):
-        ctx.warn(d.lineno, f"{{{d.name}}} has content; it is kept after the closing fence")
+        ctx.warn(d.lineno, f"{{{d.name}}} has content; it is kept after the closing fence", Code.DIRECTIVE_BODY)
     open_ = ":" * pair[1]
     if d.close_line is not None and d.view.line(d.close_line + 1).strip():
         open_ += "\n\n"

@@ -31,6 +31,7 @@ from collections import Counter
 
 from markdown_it.token import Token
 
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..labels import quarto_id, slug, unique_id
@@ -140,11 +141,11 @@ def img_tag_to_markdown(tag: str, ctx: Context, line: int) -> str | None:
     attrs = html_attrs(match.group(1))
     src = attrs.get("src")
     if not src:
-        ctx.warn(line, "<img> without src kept as HTML")
+        ctx.warn(line, "<img> without src kept as HTML", Code.UNCONVERTED)
         return None
     dropped = sorted(set(attrs) - {"src", "width", "height", "alt", "class", "align", "style", "title"})
     if dropped:
-        ctx.info(line, f"<img> attributes not carried over: {', '.join(dropped)}")
+        ctx.info(line, f"<img> attributes not carried over: {', '.join(dropped)}", Code.OPTION_UNKNOWN)
     extra = [f"style={attr_value(attrs['style'])}"] if attrs.get("style") else []
     if attrs.get("title"):
         extra.append(f"title={attr_value(attrs['title'])}")
@@ -274,6 +275,7 @@ def _warn_legend(d: Directive, ctx: Context, blocks: int) -> None:
             d.lineno,
             f"{{{d.name}}} has a legend after its caption; Quarto captions a figure div with its "
             "last paragraph, so the legend becomes the caption",
+            Code.QUARTO_DIFFERS,
         )
 
 
@@ -305,7 +307,7 @@ def _classes(d: Directive, ctx: Context, key: str) -> list[str]:
     valid = [n for n in names if _CLASS_NAME.fullmatch(n)]
     bad = [n for n in names if n and n not in valid]
     if bad:
-        ctx.warn(d.lineno, f"{{{d.name}}} :{key}: {' '.join(bad)} is not a class name; left out")
+        ctx.warn(d.lineno, f"{{{d.name}}} :{key}: {' '.join(bad)} is not a class name; left out", Code.CLASS_INVALID)
     return valid
 
 
@@ -313,14 +315,18 @@ def _image_options(d: Directive, ctx: Context) -> dict[str, str]:
     known = {"name", "width", "height", "alt", "align", "class", "figwidth", "figclass", "target", "scale", "loading"}
     unknown = sorted(set(d.options) - known)
     if unknown:
-        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
+        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}", Code.OPTION_UNKNOWN)
     if d.flag("scale"):
-        ctx.warn(d.lineno, f"{{{d.name}}} :scale: has no Quarto equivalent; use :width:")
+        ctx.warn(d.lineno, f"{{{d.name}}} :scale: has no Quarto equivalent; use :width:", Code.OPTION_UNSUPPORTED)
     align = d.option("align")
     if align and align not in ("left", "center", "right"):
-        ctx.warn(d.lineno, f"{{{d.name}}} :align: {align} has no Quarto equivalent (left, center, right); left out")
+        ctx.warn(
+            d.lineno,
+            f"{{{d.name}}} :align: {align} has no Quarto equivalent (left, center, right); left out",
+            Code.OPTION_INVALID,
+        )
     if d.option("figwidth") and d.option("width"):
-        ctx.warn(d.lineno, f"{{{d.name}}} :figwidth: left out; the image keeps its :width:")
+        ctx.warn(d.lineno, f"{{{d.name}}} :figwidth: left out; the image keeps its :width:", Code.OPTION_UNSUPPORTED)
     return {k: d.option(k) for k in ("width", "height", "alt", "align")}
 
 
@@ -376,7 +382,7 @@ def image(d: Directive, ctx: Context) -> Rewrite:
     if d.option("target"):
         text = f"[{text}]({d.option('target')})"
     if any(line.strip() for line in d.body_lines):
-        ctx.warn(d.lineno, "{image} has content; it is kept after the image")
+        ctx.warn(d.lineno, "{image} has content; it is kept after the image", Code.DIRECTIVE_BODY)
         return Rewrite(open=text + "\n", close="")
     return Rewrite(open=text, close="")
 

@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 from markdown_it.token import Token
 
+from ..codes import Code
 from ..context import Context
 from ..edits import Edit
 from ..source import View
@@ -83,11 +84,15 @@ def _front_matter_data(fm: Token, ctx: Context | None) -> dict[str, Any] | None:
         if ctx is not None:
             mark = getattr(exc, "problem_mark", None)
             line = (mark.line + 2) if mark is not None else 1
-            ctx.warn(line, f"front matter is not valid YAML ({getattr(exc, 'problem', exc)}); kept as it is")
+            ctx.warn(
+                line,
+                f"front matter is not valid YAML ({getattr(exc, 'problem', exc)}); kept as it is",
+                Code.FRONTMATTER_INVALID,
+            )
         return None
     if not isinstance(loaded, dict):
         if ctx is not None:
-            ctx.warn(1, "front matter is not a YAML mapping; kept as it is")
+            ctx.warn(1, "front matter is not a YAML mapping; kept as it is", Code.FRONTMATTER_INVALID)
         return None
     return loaded
 
@@ -135,7 +140,9 @@ def read_substitutions(tokens: list[Token], ctx: Context) -> None:
     values = dict(ctx.options.substitutions)
     for key, value in found.items():
         if isinstance(value, (dict, list)):
-            ctx.warn(1, f"substitution '{key}' is not a text; {{{{ {key} }}}} is kept as it is")
+            ctx.warn(
+                1, f"substitution '{key}' is not a text; {{{{ {key} }}}} is kept as it is", Code.SUBSTITUTION_UNDEFINED
+            )
             continue
         values[str(key)] = "" if value is None else str(value)
     ctx.options = replace(ctx.options, substitutions=values)
@@ -210,7 +217,7 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list
         new_lines.append("params:")
         new_lines.append(f"  images_path: {yaml_string(ctx.options.images_path)}")
     elif ctx.options.images_path is not None:
-        ctx.warn(1, "front matter already has 'params'; add images_path to it yourself")
+        ctx.warn(1, "front matter already has 'params'; add images_path to it yourself", Code.UNCONVERTED)
     while new_lines and new_lines[-1].strip() == "":
         new_lines.pop()
     body = "\n".join(head + new_lines)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import textwrap
 
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..labels import slug
@@ -64,13 +65,13 @@ def glossary(d: Directive, ctx: Context) -> Rewrite:
     if d.flag("sorted"):
         items.sort(key=lambda item: item[0][0].lower() if item[0] else "")
     for key in sorted(set(d.options) - {"sorted"}):
-        ctx.info(d.lineno, f"{{glossary}} option :{key}: has no Quarto equivalent; dropped")
+        ctx.info(d.lineno, f"{{glossary}} option :{key}: has no Quarto equivalent; dropped", Code.OPTION_UNSUPPORTED)
     if not items:
-        ctx.info(d.lineno, "empty {glossary} removed")
+        ctx.info(d.lineno, "empty {glossary} removed", Code.CONSTRUCT_REMOVED)
     out: list[str] = []
     for terms, definition in items:
         if not terms:
-            ctx.warn(d.lineno, "glossary text before the first term; kept as a paragraph")
+            ctx.warn(d.lineno, "glossary text before the first term; kept as a paragraph", Code.DIRECTIVE_BODY)
         else:
             out.append(", ".join(f"[{term}]{{#{term_id(term)}}}" for term in terms))
         text = ctx.convert_fragment(textwrap.dedent("\n".join(definition)).strip("\n"), d.lineno)

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import yaml
 
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive, container_strip, is_class_name
 from .base import FENCE, Rewrite, attr_value, name_id
@@ -160,7 +161,11 @@ def resolve(argument: str, ctx: Context, lineno: int, what: str) -> Path:
     stack = _INCLUDING.get()
     if raw.startswith("/"):
         if root is None:
-            ctx.warn(lineno, f"{what} {raw}: a path from the book's root in a single file; read from its folder")
+            ctx.warn(
+                lineno,
+                f"{what} {raw}: a path from the book's root in a single file; read from its folder",
+                Code.QUARTO_DIFFERS,
+            )
         target = (root or source) / raw.lstrip("/")
     else:
         target = (stack[-1].parent if stack else source) / raw
@@ -243,7 +248,11 @@ def pick_lines(numbered: list[tuple[int, str]], spec: str, ctx: Context, d: Dire
     if not picked:
         raise IncludeError(f":lines: {spec} selects no line of its {len(numbered)}")
     if len(picked) < len(wanted):
-        ctx.warn(d.lineno, f"{{{d.name}}} {d.argument}: :lines: {spec} goes past its {len(numbered)} lines")
+        ctx.warn(
+            d.lineno,
+            f"{{{d.name}}} {d.argument}: :lines: {spec} goes past its {len(numbered)} lines",
+            Code.OPTION_INVALID,
+        )
     return picked
 
 
@@ -321,7 +330,11 @@ def _dedent(numbered: list[tuple[int, str]], value: str, ctx: Context, d: Direct
     except ValueError as exc:
         raise IncludeError(f"invalid :dedent: {value!r}") from exc
     if any(line[:width].strip() for _, line in numbered):
-        ctx.warn(d.lineno, f"{{{d.name}}} {d.argument}: :dedent: {width} removes text that is not white space")
+        ctx.warn(
+            d.lineno,
+            f"{{{d.name}}} {d.argument}: :dedent: {width} removes text that is not white space",
+            Code.OPTION_INVALID,
+        )
     return [(n, line[width:]) for n, line in numbered]
 
 
@@ -438,7 +451,7 @@ def _replace(d: Directive, text: str, divs: bool = True) -> Rewrite:
 def not_included(d: Directive, ctx: Context, reason: str) -> Rewrite:
     """A warning, and a callout naming the file where the directive was."""
     what = d.argument.strip() or "(no file)"
-    ctx.warn(d.lineno, f"{{{d.name}}} {what}: {reason}; a warning note stands in its place")
+    ctx.warn(d.lineno, f"{{{d.name}}} {what}: {reason}; a warning note stands in its place", Code.INCLUDE_FAILED)
     ctx.count(f"{d.name} not resolved")
     note = f"**Not included** ({{{d.name}}}): {code_span(what)}: {reason}."
     return _replace(d, f"::: {{.callout-warning .include-error path={attr_value(what)}}}\n{note}\n:::")
@@ -446,7 +459,7 @@ def not_included(d: Directive, ctx: Context, reason: str) -> Rewrite:
 
 def _report_unused(d: Directive, ctx: Context, known: set[str]) -> None:
     for key in sorted(set(d.options) - known):
-        ctx.info(d.lineno, f"{{{d.name}}} option :{key}: has no Quarto equivalent; dropped")
+        ctx.info(d.lineno, f"{{{d.name}}} option :{key}: has no Quarto equivalent; dropped", Code.OPTION_UNSUPPORTED)
 
 
 def _language(d: Directive, path: Path) -> str:
@@ -471,7 +484,11 @@ def literal_block(d: Directive, ctx: Context, path: Path, numbered: list[tuple[i
     start = option_text(d, "lineno-start")
     if d.flag("lineno-match") and numbered:
         if [n for n, _ in numbered] != list(range(numbered[0][0], numbered[0][0] + len(numbered))):
-            ctx.warn(d.lineno, f"{{{d.name}}} {d.argument}: :lineno-match: with lines that do not follow each other")
+            ctx.warn(
+                d.lineno,
+                f"{{{d.name}}} {d.argument}: :lineno-match: with lines that do not follow each other",
+                Code.OPTION_INVALID,
+            )
         start = str(max(1, numbered[0][0] - (1 if prepend else 0)))
     if d.flag("linenos") or d.flag("number-lines") or start:
         attrs.append(".numberLines")
@@ -490,9 +507,13 @@ def literalinclude(d: Directive, ctx: Context) -> Rewrite:
     """``{literalinclude} FILE`` → a fenced code block holding the selected lines of FILE."""
     ctx.count("literalinclude")
     if d.flag("diff"):
-        ctx.warn(d.lineno, f"{{literalinclude}} {d.argument}: :diff: is not supported; the file itself is shown")
+        ctx.warn(
+            d.lineno,
+            f"{{literalinclude}} {d.argument}: :diff: is not supported; the file itself is shown",
+            Code.OPTION_UNSUPPORTED,
+        )
     if any(line.strip() for line in d.body_lines):
-        ctx.warn(d.lineno, "{literalinclude} has content; it is ignored, as Sphinx does")
+        ctx.warn(d.lineno, "{literalinclude} has content; it is ignored, as Sphinx does", Code.DIRECTIVE_BODY)
     _report_unused(d, ctx, LITERAL_KNOWN | {"diff"})
     try:
         path = resolve(d.argument, ctx, d.lineno, "{literalinclude}")
@@ -512,7 +533,11 @@ def include(d: Directive, ctx: Context) -> Rewrite:
     _report_unused(d, ctx, INCLUDE_KNOWN)
     for key in ("relative-docs", "relative-images"):
         if d.flag(key):
-            ctx.info(d.lineno, f"{{include}} :{key}: not applied; paths in the included text stay as written")
+            ctx.info(
+                d.lineno,
+                f"{{include}} :{key}: not applied; paths in the included text stay as written",
+                Code.OPTION_UNSUPPORTED,
+            )
     literal = d.flag("literal") or d.flag("code")
     selects = any(d.flag(key) for key in INCLUDE_SELECTION) or d.flag("heading-offset")
     if literal or selects:
@@ -527,7 +552,11 @@ def include(d: Directive, ctx: Context) -> Rewrite:
         from .references import doc_target
 
         target = doc_target(target)
-        ctx.info(d.lineno, f"{{include}} of {d.argument.strip()}: convert that file too, it is included as {target}")
+        ctx.info(
+            d.lineno,
+            f"{{include}} of {d.argument.strip()}: convert that file too, it is included as {target}",
+            Code.QUARTO_DIFFERS,
+        )
     return Rewrite(open="{{< include " + target + " >}}", body="", close="", parse_body=False)
 
 
@@ -555,11 +584,16 @@ def _include_part(d: Directive, ctx: Context, literal: bool) -> Rewrite:
         d.lineno,
         f"{{include}} {d.argument.strip()} with :{': :'.join(chosen)}: — Quarto's include cannot select; "
         "the part is converted and written here",
+        Code.QUARTO_DIFFERS,
     )
     with _including(path):
         converted = ctx.convert_fragment(part, d.lineno) if part else ""
     if not converted.strip():
-        ctx.warn(d.lineno, f"{{include}} {d.argument.strip()}: the selected part is empty; the directive is removed")
+        ctx.warn(
+            d.lineno,
+            f"{{include}} {d.argument.strip()}: the selected part is empty; the directive is removed",
+            Code.CONSTRUCT_REMOVED,
+        )
         return Rewrite(open="", body="", close="", parse_body=False)
     return _replace(d, converted.rstrip("\n"))
 

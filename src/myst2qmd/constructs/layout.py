@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
 from .base import FENCE, Rewrite, attr_value, bold, div_open, name_id
@@ -38,7 +39,7 @@ def _title_block(title: str, d: Directive) -> str:
 def _report_unused(d: Directive, ctx: Context, used: set[str]) -> None:
     """An info message for every option Quarto has no place for (nothing goes silently)."""
     for key in sorted(set(d.options) - used):
-        ctx.info(d.lineno, f"{{{d.name}}} option :{key}: has no Quarto equivalent; dropped")
+        ctx.info(d.lineno, f"{{{d.name}}} option :{key}: has no Quarto equivalent; dropped", Code.OPTION_UNSUPPORTED)
 
 
 def tab_set(d: Directive, ctx: Context) -> Rewrite:
@@ -91,7 +92,7 @@ def tab_item(d: Directive, ctx: Context) -> Rewrite:
     inner = [level for level in heading_levels(d.view.text) if level > 0]
     level = min(2, min(inner, default=3) - 1)
     if level < 1:
-        ctx.warn(d.lineno, "a tab holds a level-1 heading; Quarto will make a tab of it too")
+        ctx.warn(d.lineno, "a tab holds a level-1 heading; Quarto will make a tab of it too", Code.QUARTO_DIFFERS)
         level = 1
     ident = name_id(d, ctx, "anchor")
     heading = "#" * level + f" {label}" + (f" {{{ident}}}" if ident else "")
@@ -111,7 +112,7 @@ def margin(d: Directive, ctx: Context) -> Rewrite:
 def sidebar(d: Directive, ctx: Context) -> Rewrite:
     """``{sidebar}``: Quarto has no floating sidebar; the margin column is the nearest."""
     ctx.count("sidebar")
-    ctx.info(d.lineno, "{sidebar} becomes a margin column (Quarto has no sidebar blocks)")
+    ctx.info(d.lineno, "{sidebar} becomes a margin column (Quarto has no sidebar blocks)", Code.QUARTO_DIFFERS)
     return _margin_div(d, ctx)
 
 
@@ -132,7 +133,7 @@ def epigraph(d: Directive, ctx: Context) -> Rewrite:
     close = f">\n> --- {attribution}\n{FENCE}" if attribution else FENCE
     if attribution and d.body_lines and not d.body_lines[-1].strip():
         close = f"> --- {attribution}\n{FENCE}"
-        ctx.info(d.lineno, f"{{{d.name}}} ends with a blank line; the attribution follows it")
+        ctx.info(d.lineno, f"{{{d.name}}} ends with a blank line; the attribution follows it", Code.QUARTO_DIFFERS)
     _report_unused(d, ctx, {"attribution"})
     return Rewrite(open=div_open(f".{d.name}") + "\n", close=close, prefix_body="> ")
 
@@ -214,7 +215,7 @@ def removed(d: Directive, ctx: Context) -> Rewrite:
     entries = [line.strip() for line in d.body_lines if line.strip()]
     where = "the book's chapters in _quarto.yml" if d.name == "toctree" else "_quarto.yml"
     listed = f" (entries: {', '.join(entries)})" if entries else ""
-    ctx.info(d.lineno, f"{{{d.name}}} removed: Quarto makes this itself from {where}{listed}")
+    ctx.info(d.lineno, f"{{{d.name}}} removed: Quarto makes this itself from {where}{listed}", Code.CONSTRUCT_REMOVED)
     ctx.count(f"{d.name} removed")
     return Rewrite(open="", body="", close="", parse_body=False)
 
@@ -264,7 +265,9 @@ def unknown(d: Directive, ctx: Context) -> Rewrite:
     """
     name = re.sub(r"[^A-Za-z0-9_-]", "-", d.name)
     name = name if is_class_name(name) else f"x-{name}"
-    ctx.warn(d.lineno, f"unknown directive {{{d.name}}}: written as a fenced div ::: {{.{name}}}")
+    ctx.warn(
+        d.lineno, f"unknown directive {{{d.name}}}: written as a fenced div ::: {{.{name}}}", Code.DIRECTIVE_UNKNOWN
+    )
     ctx.count("unknown directive")
     parts = [name_id(d, ctx, "anchor"), f".{name}", *(f".{c}" for c in d.classes())]
     if d.argument:

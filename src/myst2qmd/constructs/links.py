@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from ..codes import Code
 from ..context import Context
 from ..labels import CROSSREF_KINDS
 from .base import link_target
@@ -81,7 +82,7 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
                 return LinkRewrite(target=href, whole=f"[{title or path}]({link_target(href)})")
             return LinkRewrite(target=href) if href != target else None
         if _DOCUMENT.search(decoded) or "." not in decoded.rsplit("/", 1)[-1]:
-            ctx.warn(line, f"link to {target}: no such document in this book; kept as written")
+            ctx.warn(line, f"link to {target}: no such document in this book; kept as written", Code.LINK_MISSING)
             return None
     _warn_if_missing(decoded, target, ctx, line)
     if resolver is not None:
@@ -100,7 +101,7 @@ def _warn_if_missing(path: str, target: str, ctx: Context, line: int) -> None:
         return
     base = Path(options.root_dir or options.source_dir) if path.startswith("/") else Path(options.source_dir)
     if not (base / path.lstrip("/")).exists():
-        ctx.warn(line, f"link to {target}: there is no such file; kept as written")
+        ctx.warn(line, f"link to {target}: there is no such file; kept as written", Code.LINK_MISSING)
 
 
 def _title(name: str, ctx: Context) -> str:

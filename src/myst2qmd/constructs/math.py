@@ -24,6 +24,7 @@ import re
 from markdown_it.token import Token
 
 from .. import macros as macromod
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive, block_prefix_len, container_strip, continuation
 from ..mathjax_commands import KNOWN
@@ -97,13 +98,21 @@ def amsmath(token: Token, ctx: Context, line: int) -> str:
         inner = content[match.end() : end if end >= 0 else len(content)]
     labels = _LABEL.findall(inner)
     if len(labels) > 1:
-        ctx.warn(line, f"{env} has {len(labels)} labels; Quarto numbers the whole block once as {labels[0]}")
+        ctx.warn(
+            line,
+            f"{env} has {len(labels)} labels; Quarto numbers the whole block once as {labels[0]}",
+            Code.LABEL_IGNORED,
+        )
     inner = re.sub(r"[ \t]*(?:\\label\{[^{}]+\}|\\(?:notag|nonumber)\b)[ \t]*", " ", inner)
     inner = "\n".join(part.rstrip() if part.strip() else part for part in inner.split("\n"))
     inner = prepare(inner.strip("\n"), ctx, line)
     target = _INNER_ENV.get(env, env)
     if env.startswith("multline"):
-        ctx.info(line, f"{env} written as gathered inside $$: its lines are centred, not flushed left and right")
+        ctx.info(
+            line,
+            f"{env} written as gathered inside $$: its lines are centred, not flushed left and right",
+            Code.QUARTO_DIFFERS,
+        )
     body = inner if target is None else f"\\begin{{{target}}}{arg}\n{inner}\n\\end{{{target}}}"
     body = "\n".join(part for part in body.split("\n") if part.strip())
     tail = f" {{#{_equation_id(labels[0], ctx)}}}" if labels else ""
@@ -167,7 +176,7 @@ def math_directive(d: Directive, ctx: Context) -> Rewrite:
     lines = ([d.argument] if d.argument else []) + d.body_lines
     if any("$$" in line for line in lines):
         # "$$" would end the equation early for Pandoc (and our next reading); TeX has no "$$" in math
-        ctx.warn(d.lineno, "{math} holds '$$', which display math cannot; written as '\\$\\$'")
+        ctx.warn(d.lineno, "{math} holds '$$', which display math cannot; written as '\\$\\$'", Code.QUARTO_DIFFERS)
         lines = [line.replace("$$", "\\$\\$") for line in lines]
     tex = "\n".join(lines).strip("\n")
     parts = [p.strip("\n") for p in re.split(r"\n\s*\n", tex) if p.strip()]
@@ -183,7 +192,7 @@ def math_directive(d: Directive, ctx: Context) -> Rewrite:
     tail = f" {{#{_equation_id(label, ctx)}}}" if label else ""
     unknown = sorted(set(d.options) - {"label", "name", "nowrap", "class"})
     if unknown:
-        ctx.warn(d.lineno, f"{{math}} options not carried over: {', '.join(unknown)}")
+        ctx.warn(d.lineno, f"{{math}} options not carried over: {', '.join(unknown)}", Code.OPTION_UNKNOWN)
     # after a paragraph line "$$" would continue the paragraph: a blank line keeps it display math
     before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
     lead = "\n" if container_strip(before).strip() and continuation(d.indent) == d.indent else ""
@@ -200,7 +209,7 @@ def report_macros(ctx: Context) -> None:
         first = min(ctx.undefined_macros.values())
         listed = ", ".join(f"\\{n}" for n in names)
         hint = "" if ctx.options.macros else " (pass --macros _config.yml or a .tex file of \\newcommand lines)"
-        ctx.warn(first, f"math uses macros that are never defined: {listed}{hint}")
+        ctx.warn(first, f"math uses macros that are never defined: {listed}{hint}", Code.MACRO_UNDEFINED)
 
 
 DIRECTIVES = {"math": math_directive}

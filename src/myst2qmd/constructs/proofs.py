@@ -46,6 +46,7 @@ exercise ``#exr-``, solution ``#sol-``, remark ``#rem-``, algorithm ``#alg-`` (a
 
 from __future__ import annotations
 
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..labels import quarto_id, slug
@@ -161,13 +162,17 @@ def extra_classes(d: Directive, drop: tuple[str, ...] = ("dropdown",)) -> list[s
 def warn_options(d: Directive, ctx: Context, known: frozenset[str] = _KNOWN_OPTIONS) -> None:
     unknown = sorted(set(d.options) - known)
     if unknown:
-        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}")
+        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}", Code.OPTION_UNKNOWN)
 
 
 def hidden_class(d: Directive, ctx: Context) -> list[str]:
     if not d.flag("hidden"):
         return []
-    ctx.info(d.lineno, f"{{{d.name}}} is :hidden:; written with .content-hidden, which Quarto leaves out")
+    ctx.info(
+        d.lineno,
+        f"{{{d.name}}} is :hidden:; written with .content-hidden, which Quarto leaves out",
+        Code.QUARTO_DIFFERS,
+    )
     return [".content-hidden"]
 
 
@@ -181,7 +186,11 @@ def theorem_parts(d: Directive, ctx: Context) -> tuple[list[str], str]:
     if d.flag("nonumber"):
         if prefix in _UNNUMBERED:
             return [_UNNUMBERED[prefix], *classes], anchor_id(d, ctx)
-        ctx.info(d.lineno, f"{{{d.name}}} is :nonumber:, but Quarto numbers every block of this kind")
+        ctx.info(
+            d.lineno,
+            f"{{{d.name}}} is :nonumber:, but Quarto numbers every block of this kind",
+            Code.OPTION_UNSUPPORTED,
+        )
     return [f"#{block_id(d, ctx, prefix)}", *classes], ""
 
 
@@ -190,13 +199,18 @@ def proof_title(d: Directive, ctx: Context) -> str:
     own = _OWN_NAMES.get(d.name)
     if own:
         kind = {"def": "definition", "thm": "theorem", "prp": "proposition", "rem": "remark"}[KINDS[d.name]]
-        ctx.warn(d.lineno, f"{{{d.name}}}: Quarto has no {own.lower()} block; written as a {kind} titled '{own}'")
+        ctx.warn(
+            d.lineno,
+            f"{{{d.name}}}: Quarto has no {own.lower()} block; written as a {kind} titled '{own}'",
+            Code.QUARTO_DIFFERS,
+        )
         title = f"{own}: {title}" if title else own
     if d.name == "prf:algorithm":
         ctx.warn(
             d.lineno,
             "{prf:algorithm} becomes a Quarto algorithm block (#alg-, Quarto 1.4 or later), "
             "typeset like a theorem, not as pseudocode",
+            Code.QUARTO_DIFFERS,
         )
     return title
 

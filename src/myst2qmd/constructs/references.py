@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from ..codes import Code
 from ..context import Context
 from ..labels import CROSSREF_KINDS, kind_from_label, quarto_id
 from .base import Role, RoleResult, link_target
@@ -56,7 +57,11 @@ def resolve(label: str, ctx: Context, default_kind: str, line: int) -> tuple[str
         page = ctx.options.label_pages.get(label)
         return external, page[0] if page else external.split("-", 1)[0]
     kind = kind_from_label(label) or default_kind
-    ctx.warn(line, f"reference to '{label}', which this file does not define; kept as @{quarto_id(label, kind)}")
+    ctx.warn(
+        line,
+        f"reference to '{label}', which this file does not define; kept as @{quarto_id(label, kind)}",
+        Code.REF_UNDEFINED,
+    )
     ctx.count("unresolved reference")
     return quarto_id(label, kind), kind
 
@@ -145,13 +150,14 @@ def cite(role: Role, ctx: Context) -> RoleResult:
     style = role.name.split(":", 1)[1] if ":" in role.name else "p"
     cites = [cite_key(k) for k in keys]
     if not cites:
-        ctx.warn(role.lineno, f"{{{role.name}}} without keys; kept as written")
+        ctx.warn(role.lineno, f"{{{role.name}}} without keys; kept as written", Code.UNCONVERTED)
         return RoleResult(f"{{{role.name}}}`{role.content}`")
     if style == "empty":
         ctx.info(
             role.lineno,
             f"{{cite:empty}} shows nothing; to list {', '.join(keys)} in the bibliography, "
             f"add nocite: '{', '.join(cites)}' to the front matter",
+            Code.QUARTO_DIFFERS,
         )
         return RoleResult("", 1 if role.before.endswith(" ") else 0)
     if style in ("t", "ts", "author", "authors", "alt", "alts", "label", "labels"):
@@ -185,7 +191,11 @@ def doc(role: Role, ctx: Context) -> RoleResult:
         if found is not None:
             href, title = found
             return RoleResult(f"[{text or title or target}]({link_target(href)})")
-        ctx.warn(role.lineno, f"{{doc}} to '{target}', which is not a document of this book; kept as a link")
+        ctx.warn(
+            role.lineno,
+            f"{{doc}} to '{target}', which is not a document of this book; kept as a link",
+            Code.LINK_MISSING,
+        )
     return RoleResult(f"[{text or target}]({link_target(doc_target(target))})")
 
 

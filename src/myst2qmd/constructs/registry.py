@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from markdown_it.token import Token
 
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..source import View
@@ -101,7 +102,7 @@ def directive(d: Directive, ctx: Context) -> Rewrite:
     rewrite = fn(d, ctx)
     if d.invalid_classes:
         names = ", ".join(repr(name) for name in d.invalid_classes)
-        ctx.warn(d.lineno, f"{{{d.name}}}: class names Pandoc cannot read left out: {names}")
+        ctx.warn(d.lineno, f"{{{d.name}}}: class names Pandoc cannot read left out: {names}", Code.CLASS_INVALID)
     return rewrite
 
 

@@ -32,6 +32,7 @@ import re
 
 from markdown_it.token import Token
 
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..parser import shared_parser
@@ -99,7 +100,9 @@ def _colwidths(d: Directive, ctx: Context, ncols: int | None) -> str:
         return ""
     numbers = re.findall(r"\d+", raw)
     if ncols is not None and len(numbers) != ncols:
-        ctx.warn(d.lineno, f"{{{d.name}}} :widths: {raw} does not match the {ncols} columns; left out")
+        ctx.warn(
+            d.lineno, f"{{{d.name}}} :widths: {raw} does not match the {ncols} columns; left out", Code.OPTION_INVALID
+        )
         return ""
     return f"tbl-colwidths={attr_value('[' + ','.join(numbers) + ']')}"
 
@@ -107,7 +110,9 @@ def _colwidths(d: Directive, ctx: Context, ncols: int | None) -> str:
 def _attrs(d: Directive, ctx: Context, ncols: int | None) -> list[str]:
     classes = [f".{c}" for c in d.classes()]
     for key in sorted(set(d.options) - _TABLE_OPTIONS):
-        ctx.info(d.lineno, f"{{{d.name}}} option :{key}: has no Quarto table equivalent; dropped")
+        ctx.info(
+            d.lineno, f"{{{d.name}}} option :{key}: has no Quarto table equivalent; dropped", Code.OPTION_UNSUPPORTED
+        )
     return [name_id(d, ctx, "tbl"), *classes, _colwidths(d, ctx, ncols)]
 
 
@@ -126,7 +131,11 @@ def _cell_text(lines: list[str], ctx: Context, line: int) -> str:
     if not text:
         return ""
     if not _is_single_paragraph(text):
-        ctx.warn(line, "list-table cell with several blocks joined into one line (pipe tables hold one line per cell)")
+        ctx.warn(
+            line,
+            "list-table cell with several blocks joined into one line (pipe tables hold one line per cell)",
+            Code.TABLE_SHAPE,
+        )
     converted = ctx.convert_fragment(text, line)
     flat = " ".join(part.strip() for part in converted.split("\n") if part.strip())
     return escape_pipes(flat)
@@ -190,7 +199,11 @@ def list_table_rows(d: Directive, ctx: Context) -> tuple[list[list[str]], list[s
         else:
             (after if rows else before).append(_extra_text(d, ctx, first, end))
     if rows and (before or after):
-        ctx.warn(d.lineno, "{list-table} body holds text besides its rows; kept before and after the table")
+        ctx.warn(
+            d.lineno,
+            "{list-table} body holds text besides its rows; kept before and after the table",
+            Code.DIRECTIVE_BODY,
+        )
     return rows, [t for t in before if t], [t for t in after if t]
 
 
@@ -226,13 +239,15 @@ def _rows_of(d: Directive, ctx: Context, tokens: list[Token], start: int, after:
         elif token.type == "list_item_close" and depth == 1:
             line = d.view.lineno(d.body_first + outer_first)
             if not has_cells:
-                ctx.warn(line, "{list-table} row without cells; kept as one cell")
+                ctx.warn(line, "{list-table} row without cells; kept as one cell", Code.TABLE_SHAPE)
                 end = token.map[1] if token.map else outer_first + 1
                 rows.append([_cell_text(_cell_lines(d.body_lines[:end], outer_first, outer_first), ctx, line)])
                 continue
             for first, end in loose:
                 line = d.view.lineno(d.body_first + first)
-                ctx.warn(line, "{list-table} text in a row outside its cells; kept after the table")
+                ctx.warn(
+                    line, "{list-table} text in a row outside its cells; kept after the table", Code.DIRECTIVE_BODY
+                )
                 text = "\n".join(_cell_lines(d.body_lines[:end], first, outer_first))
                 after.append(ctx.convert_fragment(text, line).strip("\n"))
     return rows
@@ -246,15 +261,17 @@ def list_table(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("table")
     rows, before, after = list_table_rows(d, ctx)
     if not rows:
-        ctx.warn(d.lineno, "{list-table} without rows; its text is kept without a table")
+        ctx.warn(d.lineno, "{list-table} without rows; its text is kept without a table", Code.TABLE_SHAPE)
         return Rewrite(open="", body="\n\n".join([*before, *after]), close="", parse_body=False)
     width = max(len(r) for r in rows)
     if any(len(r) != width for r in rows):
-        ctx.warn(d.lineno, "{list-table} rows of different lengths; short rows padded with empty cells")
+        ctx.warn(
+            d.lineno, "{list-table} rows of different lengths; short rows padded with empty cells", Code.TABLE_SHAPE
+        )
     rows = [r + [""] * (width - len(r)) for r in rows]
     header_rows = int(re.sub(r"\D", "", d.option("header-rows")) or 0)
     if header_rows > 1:
-        ctx.warn(d.lineno, "pipe tables have one header row; the others become body rows")
+        ctx.warn(d.lineno, "pipe tables have one header row; the others become body rows", Code.TABLE_SHAPE)
     header = rows[0] if header_rows else [""] * width
     body_rows = rows[1:] if header_rows else rows
     lines = [_row(header), "|" + "|".join(["---"] * width) + "|", *(_row(r) for r in body_rows)]
@@ -286,19 +303,19 @@ def table(d: Directive, ctx: Context) -> Rewrite:
     if not _holds_pipe_table(d):
         ident = attrs[0]
         if not ident:
-            ctx.warn(d.lineno, "{table} without a Markdown table or :name:; written as a plain div")
+            ctx.warn(d.lineno, "{table} without a Markdown table or :name:; written as a plain div", Code.TABLE_SHAPE)
         tail = "\n" if d.body_lines and d.body_lines[-1].strip() else ""
         close = f"{tail}{caption}\n{FENCE}" if caption else FENCE
         return Rewrite(open=div_open(*([a for a in attrs if a] or [".table"])) + "\n", close=close)
     line = caption_line(caption, attrs)
     tables, text_before = _table_spans(d.body)
     if len(tables) > 1:
-        ctx.warn(d.lineno, f"{{table}} holds {len(tables)} tables; the caption goes to the first")
+        ctx.warn(d.lineno, f"{{table}} holds {len(tables)} tables; the caption goes to the first", Code.TABLE_SHAPE)
     last = tables[0][1] - 1 if tables else len(d.body_lines) - 1
     while last > 0 and not d.body_lines[last].strip():
         last -= 1
     if any(text.strip() for text in d.body_lines[last + 1 :]) or text_before:
-        ctx.warn(d.lineno, "{table} holds more than its table; the rest is kept around it")
+        ctx.warn(d.lineno, "{table} holds more than its table; the rest is kept around it", Code.DIRECTIVE_BODY)
     if not line:
         return Rewrite(open="", close="")
     if tables and any(text.strip() for text in d.body_lines[last + 1 :]):

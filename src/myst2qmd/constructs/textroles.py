@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from ..codes import Code
 from ..context import Context
 from .base import Role, RoleFn, RoleResult, attr_value
 
@@ -88,7 +89,7 @@ def strike(role: Role, ctx: Context) -> RoleResult:
 
 
 def index(role: Role, ctx: Context) -> RoleResult:
-    ctx.info(role.lineno, "{index} entries have no Quarto equivalent; the text is kept")
+    ctx.info(role.lineno, "{index} entries have no Quarto equivalent; the text is kept", Code.QUARTO_DIFFERS)
     text = re.sub(r"\s*<[^<>]*>\s*$", "", role.content)
     return RoleResult(text)
 
@@ -104,14 +105,22 @@ def glue(role: Role, ctx: Context) -> RoleResult:
     """myst-nb ``{glue:}`key``` pastes a value computed in a notebook cell; Quarto would need that
     cell labelled for an embed, so the key stays visible: ``[key]{.glue}``."""
     key = role.content.strip()
-    ctx.warn(role.lineno, f"{{{role.name}}} pastes a notebook value Quarto cannot look up; kept as [{key}]{{.glue}}")
+    ctx.warn(
+        role.lineno,
+        f"{{{role.name}}} pastes a notebook value Quarto cannot look up; kept as [{key}]{{.glue}}",
+        Code.QUARTO_DIFFERS,
+    )
     ctx.count("glue kept")
     return RoleResult(f"[{key}]{{.glue}}")
 
 
 def unknown(role: Role, ctx: Context) -> RoleResult:
     """Any other role: kept visible as a span with the role's name as class."""
-    ctx.warn(role.lineno, f"unknown role {{{role.name}}}; written as a span [..]{{.{role.name.replace(':', '-')}}}")
+    ctx.warn(
+        role.lineno,
+        f"unknown role {{{role.name}}}; written as a span [..]{{.{role.name.replace(':', '-')}}}",
+        Code.ROLE_UNKNOWN,
+    )
     ctx.count("unknown role")
     return RoleResult(f"[{role.content}]{{.{role.name.replace(':', '-')}}}")
 

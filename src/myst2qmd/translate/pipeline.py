@@ -29,6 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+from ..codes import Code
 from ..context import Warning_
 from ..edits import Edit, apply_edits
 from ..segments import Segment, extract_segments, replace_segments
@@ -555,7 +556,12 @@ class Translator:
             for failure in dict.fromkeys(job.failures):
                 report.kept.append((line_of(job.segment), failure))
                 warnings.append(
-                    Warning_(path, line_of(job.segment), f"kept the original {job.segment.kind} text: {failure}")
+                    Warning_(
+                        path,
+                        line_of(job.segment),
+                        f"kept the original {job.segment.kind} text: {failure}",
+                        Code.TRANSLATION_KEPT,
+                    )
                 )
             if restored != job.segment.text:
                 texts[job.segment.id] = restored
@@ -564,7 +570,9 @@ class Translator:
                 else:
                     report.translated += 1
             for term in self.glossary.missing(job.masked, masked):
-                warnings.append(Warning_(path, line_of(job.segment), f"glossary term not used: {term}"))
+                warnings.append(
+                    Warning_(path, line_of(job.segment), f"glossary term not used: {term}", Code.GLOSSARY_UNUSED)
+                )
         out = replace_segments(qmd, texts, segments)
         out, reverted = parity_repair(qmd, segments, texts, out)
         by_segment = {job.segment.id: job for job in jobs}
@@ -575,7 +583,10 @@ class Translator:
             report.kept.append((line_of(segment), "translation changed the document structure"))
             warnings.append(
                 Warning_(
-                    path, line_of(segment), "kept the original text: the translation changed the document structure"
+                    path,
+                    segment.line,
+                    "kept the original text: the translation changed the document structure",
+                    Code.TRANSLATION_KEPT,
                 )
             )
         return out, report, warnings
