@@ -161,7 +161,9 @@ def _kept_lines(src_text: str, translated: str, err: str, name: str) -> tuple[se
         language, probability = detect(masked, ("de", "en"))
         if looks_german(masked, "de") or (language == "de" and probability >= 0.9):
             german.add(line)
-    warned = {int(m) for m in re.findall(rf"{re.escape(name)}:(\d+): warning: kept the original", err)}
+    warned = {
+        int(m) for m in re.findall(rf"{re.escape(name)}:(\d+): warning \[translation-kept\]: kept the original", err)
+    }
     return unchanged, german, warned
 
 
@@ -228,7 +230,7 @@ def test_every_kept_segment_names_its_source_line(tmp_path: Path, monkeypatch: p
         code, _, translated, err = _run(tmp_path, EXAMPLE, server.base_url, monkeypatch, capsys)
     assert code == 0
     lines = EXAMPLE.read_text(encoding="utf-8").split("\n")
-    warned = [int(m) for m in re.findall(r"faltung\.md:(\d+): warning: kept the original", err)]
+    warned = [int(m) for m in re.findall(r"faltung\.md:(\d+): warning \[translation-kept\]: kept the original", err)]
     assert 24 in warned
     for line in warned:
         assert re.search(r"[A-Za-zÄÖÜäöü]{4,}", lines[line - 1]), lines[line - 1]
@@ -267,7 +269,7 @@ def test_deepl_replies_pass_the_same_check(
     if mode == "alpha":
         assert "a\\) " in translated  # escaped: text, not a list
     else:
-        assert "verweise.md:3: warning: kept the original paragraph text" in err
+        assert "verweise.md:3: warning [translation-kept]: kept the original paragraph text" in err
 
 
 def test_book_warnings_name_each_chapters_source_line(
@@ -280,7 +282,7 @@ def test_book_warnings_name_each_chapters_source_line(
         code = main(["convert", str(book), "-o", str(tmp_path / "out"), "--engine", "openai", "--no-cache"])
     err = capsys.readouterr().err
     assert code == 0
-    warned = re.findall(r"(kapitel/\w+\.md):(\d+): warning: kept the original (\S+) text", err)
+    warned = re.findall(r"(kapitel/\w+\.md):(\d+): warning \[translation-kept\]: kept the original (\S+) text", err)
     assert ("kapitel/faltung.md", "6", "paragraph") in warned
     assert ("kapitel/faltung.md", "4", "heading") in warned  # "## Ausgabegrösse", under its label
     for chapter, line, _ in warned:

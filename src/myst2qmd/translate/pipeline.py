@@ -584,7 +584,7 @@ class Translator:
             warnings.append(
                 Warning_(
                     path,
-                    segment.line,
+                    line_of(segment),
                     "kept the original text: the translation changed the document structure",
                     Code.TRANSLATION_KEPT,
                 )
