@@ -27,6 +27,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from .adapter import InlineLocator, block_lines, table_cell_locators
+from .constructs.comments import comment_spans
 from .directives import directive_name
 from .labels import CROSSREF_PREFIXES
 from .parser import create_md_parser
@@ -164,8 +165,11 @@ def blank_code(text: str, inline: bool = True, reading: TokenReading | None = No
         for i in range(start, min(end, len(chars))):
             if chars[i] != "\n":
                 chars[i] = " "
-    blanked = "".join(chars)
-    return re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group(0)), blanked, flags=re.DOTALL)
+    for start, end in list(comment_spans("".join(chars))):  # comments outside the code only
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
 
 
 def _line(text: str, offset: int) -> int:

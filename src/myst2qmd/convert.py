@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,7 +48,7 @@ from .directives import (
 )
 from .edits import Edit, Normalized, apply_edits, check_untouched
 from .parser import shared_parser
-from .source import View
+from .source import View, line_starts
 
 MAX_DEPTH = 1000
 _BARE_URL = re.compile(r"(?<![<(\[\"'=/\w])(?:https?://|www\.)[^\s<>()\[\]`]*[^\s<>()\[\]`.,;:!?'\"]")
@@ -94,6 +94,8 @@ class Converter:
         self.ctx = ctx
         self.md = shared_parser()
         self.edits: list[Edit] = []
+        #: Quarto id → the first label (in ``ctx.labels``' order) that has it; ``None`` when stale
+        self._ids: dict[str, str] | None = None
         if ctx.fragment_converter is None:
             ctx.fragment_converter = self.fragment
 
@@ -141,7 +143,8 @@ class Converter:
                 if nxt is not None and tokens[nxt].type == "heading_open":
                     title = tokens[nxt + 1].content if nxt + 1 < len(tokens) else ""
                     self._define(token.content, "sec", view.lineno(token.map[0]), title)
-                    _alias_to_next_target(tokens, index, self.ctx.labels)
+                    if _alias_to_next_target(tokens, index, self.ctx.labels):
+                        self._ids = None
                 else:
                     self._define(token.content, "anchor", view.lineno(token.map[0]))
             elif token.type == "math_block_label" and token.map is not None:
@@ -170,17 +173,28 @@ class Converter:
             self.ctx.warn(line, f"label '{name}' is defined twice (first at line {self.ctx.labels[name].line})")
             return
         qid = labelmod.quarto_id(name, kind)
-        taken = {other.quarto_id for other in self.ctx.labels.values()}
+        taken = self._label_ids()
         if qid in taken:
-            clash = next(other.name for other in self.ctx.labels.values() if other.quarto_id == qid)
+            clash = taken[qid]
             unique = labelmod.unique_id(qid, taken)
             self.ctx.warn(line, f"labels '{clash}' and '{name}' both become '#{qid}'; the second becomes '#{unique}'")
             qid = unique
         self.ctx.labels[name] = Label(name=name, kind=kind, quarto_id=qid, line=line, title=title)
+        taken.setdefault(qid, name)
         if kind == "sec" and title:
             # the heading's own anchor (myst_heading_anchors) now lives under the label's id
             alias = f"slug:{heading_slug(title)}"
-            self.ctx.labels.setdefault(alias, Label(name=alias, kind=kind, quarto_id=qid, line=line, title=title))
+            if alias not in self.ctx.labels:
+                self.ctx.labels[alias] = Label(name=alias, kind=kind, quarto_id=qid, line=line, title=title)
+
+    def _label_ids(self) -> dict[str, str]:
+        """Quarto id → the first label that has it, kept as labels are defined (one look-up per
+        label, not a pass over all of them)."""
+        if self._ids is None:
+            self._ids = {}
+            for other in self.ctx.labels.values():
+                self._ids.setdefault(other.quarto_id, other.name)
+        return self._ids
 
     # -- edits ---------------------------------------------------------------------------------
     def add(self, start: int, end: int, new: str, kind: str = "") -> None:
@@ -381,17 +395,19 @@ class Converter:
             return
         content = token.content
         before = len(self.edits)
+        starts = line_starts(content)
         for child in token.children:
             if child.type not in registry.INLINE_TYPES:
                 continue
             span = child.meta.get("span") if child.meta else None
             if span is None:
                 continue
-            line = lineno + content.count("\n", 0, span[0])
+            line = lineno + bisect_right(starts, span[0]) - 1
             if child.type == "link_open":
                 self.link(child, content, span, locator, line)
             elif child.type == "myst_role":
-                role = Role(name=child.meta["name"], content=child.content, lineno=line, before=content[: span[0]])
+                before_role = _text_before(content, span[0])
+                role = Role(name=child.meta["name"], content=child.content, lineno=line, before=before_role)
                 result = registry.role(role, self.ctx)
                 if result is None:
                     continue
@@ -471,11 +487,12 @@ class Converter:
         """``{{ key }}`` (``myst_substitutions``) → its value, converted as MyST; never inside code."""
         content = token.content
         taken = [c.meta["span"] for c in token.children or [] if c.meta and "span" in c.meta]
+        starts = line_starts(content)
         for match in _SUBSTITUTION.finditer(content):
             if any(a <= match.start() < b for a, b in taken):
                 continue
             key = match.group(1)
-            line = lineno + content.count("\n", 0, match.start())
+            line = lineno + bisect_right(starts, match.start()) - 1
             value = self.ctx.options.substitutions.get(key)
             if value is None:
                 self.ctx.warn(line, f"substitution {{{{ {key} }}}} is not defined; kept as it is")
@@ -764,17 +781,40 @@ def _only_spaces_after(text: str, prefix: str) -> bool:
     return text.startswith(prefix) and text[len(prefix) :].strip(" ") == ""
 
 
-def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> None:
-    """``(a)=`` ``(b)=`` ``## H``: the heading takes one id, so ``a`` becomes an alias of ``b``."""
+def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> bool:
+    """``(a)=`` ``(b)=`` ``## H``: the heading takes one id, so ``a`` becomes an alias of ``b``.
+
+    Returns whether a label's id changed."""
     this = labels.get(tokens[index].content.strip())
     if this is None or this.kind != "sec":
-        return
+        return False
+    changed = False
     before = index - 1
     while before >= 0 and tokens[before].type == "myst_target":
         previous = labels.get(tokens[before].content.strip())
         if previous is not None and previous.kind == "sec":
+            changed = changed or previous.quarto_id != this.quarto_id
             previous.quarto_id = this.quarto_id
         before -= 1
+    return changed
+
+
+#: characters kept before a role's trailing spaces: more than the longest word a role looks back at
+_LOOK_BACK = 32
+
+
+def _text_before(content: str, at: int) -> str:
+    """The end of ``content[:at]`` a role looks back at ("siehe Abbildung {numref}`x`"): its
+    trailing spaces and the ``_LOOK_BACK`` characters before them (all of it, in a short paragraph).
+    A slice of bounded length, so a paragraph of many roles is not copied once per role.
+
+    >>> _text_before("Wie man sieht " * 5 + "in Abbildung  {numref}`a`", 84)
+    'sieht Wie man sieht in Abbildung  '
+    """
+    start = at
+    while start > 0 and (content[start - 1].isspace() or content[start - 1] == "~"):
+        start -= 1
+    return content[max(0, start - _LOOK_BACK) : at]
 
 
 def _blank_after(view: View, line: int, indent: str) -> str:
