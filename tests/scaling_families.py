@@ -88,7 +88,7 @@ def chapter_text(index: int, chapters: int, labels: int, filler: int) -> str:
     return "\n".join(lines)
 
 
-def write_book(folder: Path, chapters: int, labels: int = 7, filler: int = 12) -> int:
+def write_book(folder: Path, chapters: int, labels: int = 7, filler: int = 10) -> int:
     """A Jupyter Book of ``chapters`` chapters in ``folder`` (two parts, chapters in subfolders);
     returns the bytes of chapter source. Defaults give ct-book's shape: 113 chapters ≈ 1.2 MB,
     ≈ 800 labels."""

@@ -30,7 +30,7 @@ import tempfile
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -43,6 +43,7 @@ from .constructs.code import TAG_OPTIONS, escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text
 from .macros import dig, macros_from_config
+from .parser import block_parser
 from .source import View
 from .translate.pipeline import TranslationReport
 
@@ -726,6 +727,59 @@ def _relative(target: PurePosixPath, start: PurePosixPath) -> str:
     return os.path.relpath(target.as_posix(), start.parent.as_posix() or ".").replace(os.sep, "/")
 
 
+class LabelTargets:
+    """The book's labels worked out once: their Quarto ids, and, per output folder and on demand,
+    the link from a page in that folder to the page that defines a label.
+
+    >>> targets = LabelTargets({"fig-a": ("fig-a", "a/x.md", "fig")}, {"a/x.md": PurePosixPath("a/x.qmd")})
+    >>> targets.ids, targets.pages_for("b/y.md", PurePosixPath("b/y.qmd"))["fig-a"]
+    ({'fig-a': 'fig-a'}, ('fig', '../a/x.qmd'))
+    """
+
+    def __init__(self, labels: dict[str, tuple[str, str, str]], out_of: dict[str, PurePosixPath]) -> None:
+        #: label → Quarto id, the same for every chapter
+        self.ids = {name: qid for name, (qid, _, _) in labels.items()}
+        self.labels = labels
+        self.out_of = out_of
+        #: (output folder, defining document) → the link between them
+        self.links: dict[tuple[str, str], str] = {}
+
+    def pages_for(self, source: str, out_rel: PurePosixPath) -> LabelPages:
+        """``label → (kind, page)`` as seen from the chapter ``source`` (written to ``out_rel``)."""
+        return LabelPages(self, source, out_rel)
+
+    def link(self, path: str, out_rel: PurePosixPath) -> str:
+        folder = out_rel.parent.as_posix()
+        key = (folder, path)
+        found = self.links.get(key)
+        if found is None:
+            found = self.links[key] = _relative(self.out_of[path], out_rel)
+        return found
+
+
+class LabelPages(Mapping[str, tuple[str, str]]):
+    """``label → (kind, page of the chapter that defines it, relative to this one)``, the page
+    worked out when a label is looked up (see :class:`LabelTargets`)."""
+
+    def __init__(self, targets: LabelTargets, source: str, out_rel: PurePosixPath) -> None:
+        self.targets = targets
+        self.source = source
+        self.out_rel = out_rel
+
+    def __getitem__(self, name: str) -> tuple[str, str]:
+        _, path, kind = self.targets.labels[name]
+        return kind, "" if path == self.source else self.targets.link(path, self.out_rel)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.targets.labels
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.targets.labels)
+
+    def __len__(self) -> int:
+        return len(self.targets.labels)
+
+
 @dataclass
 class _Output:
     """One file of the output folder: converted text, or a book file copied as it is."""
@@ -834,6 +888,8 @@ class BookConverter:
         self.substitutions = {str(k): str(v) for k, v in (subs or {}).items()}
         extensions = parse.get("myst_enable_extensions") if isinstance(parse, dict) else None
         self.extensions = {str(e) for e in extensions or []}
+        #: the book's labels and their targets, worked out once (see :meth:`options`)
+        self._label_table: tuple[dict[str, tuple[str, str, str]], LabelTargets] | None = None
 
     # -- labels across the book ----------------------------------------------------------------
     def collect_labels(self, documents: list[Document]) -> dict[str, tuple[str, str, str]]:
@@ -858,17 +914,16 @@ class BookConverter:
 
     # -- chapters ----------------------------------------------------------------------------
     def options(self, chapter: Chapter, labels: dict[str, tuple[str, str, str]]) -> Options:
-        out_of = {c.rel.as_posix(): c.out_rel for c in self.book.chapters}
-        pages = {
-            name: (kind, "" if path == chapter.rel.as_posix() else _relative(out_of[path], chapter.out_rel))
-            for name, (_, path, kind) in labels.items()
-        }
+        if self._label_table is None or self._label_table[0] is not labels:
+            out_of = {c.rel.as_posix(): c.out_rel for c in self.book.chapters}
+            self._label_table = (labels, LabelTargets(labels, out_of))
+        targets = self._label_table[1]
         return replace(
             self.user_options,
             escape_fences=False,  # after translation (see :meth:`escape`)
             macros=self.macros,
-            external_labels={name: qid for name, (qid, _, _) in labels.items()},
-            label_pages=pages,
+            external_labels=targets.ids,
+            label_pages=targets.pages_for(chapter.rel.as_posix(), chapter.out_rel),
             resolve_document=self.resolver(chapter),
             substitutions=self.substitutions,
             linkify="linkify" in self.extensions,
@@ -1171,7 +1226,7 @@ def collect_labels(
         )
         for piece in document.pieces:
             ctx = Context(path=document.path, options=Options(macros=macros))
-            converter = Converter(ctx)
+            converter = Converter(ctx, block_parser())  # labels need no inline tokens
             converter.collect_labels(converter.parse(View.root(piece.replace("\r\n", "\n"))))
             for name, label in ctx.labels.items():
                 if name.startswith("slug:"):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from . import labels as labelmod
@@ -90,9 +91,9 @@ def _deep_recursion(limit: int) -> Iterator[None]:
 class Converter:
     """Converts one document; holds the context while it walks."""
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, md: MarkdownIt | None = None):
         self.ctx = ctx
-        self.md = shared_parser()
+        self.md = md or shared_parser()
         self.edits: list[Edit] = []
         #: Quarto id → the first label (in ``ctx.labels``' order) that has it; ``None`` when stale
         self._ids: dict[str, str] | None = None
