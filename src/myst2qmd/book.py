@@ -38,12 +38,13 @@ from typing import Any
 from urllib.parse import unquote
 
 import yaml
+from markdown_it.token import Token
 
 from .constructs.code import TAG_OPTIONS, escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text
 from .macros import dig, macros_from_config
-from .parser import block_parser
+from .parser import block_parser_for, shared_parser
 from .source import View
 from .translate.pipeline import TranslationReport
 
@@ -1226,7 +1227,7 @@ def collect_labels(
         )
         for piece in document.pieces:
             ctx = Context(path=document.path, options=Options(macros=macros))
-            converter = Converter(ctx, block_parser())  # labels need no inline tokens
+            converter = Converter(ctx, block_parser_for(piece))  # labels need no inline tokens
             converter.collect_labels(converter.parse(View.root(piece.replace("\r\n", "\n"))))
             for name, label in ctx.labels.items():
                 if name.startswith("slug:"):
@@ -1357,10 +1358,8 @@ def local_targets(text: str, offset: int = 0) -> list[tuple[int, str]]:
     >>> local_targets("Text\\n\\n![a](../b.png) and {download}`Daten <../d.csv>`\\n")
     [(3, '../b.png'), (3, '../d.csv')]
     """
-    from .parser import shared_parser
-
     found: list[tuple[int, str]] = []
-    for token in shared_parser().parse(text):
+    for token in _parse_for_targets(text):
         line = offset + (token.map[0] + 1 if token.map else 1)
         if token.type in ("fence", "colon_fence"):
             match = re.match(r"\{([\w:-]+)\}\s*(.*)", token.info.strip())
@@ -1389,6 +1388,26 @@ def local_targets(text: str, offset: int = 0) -> list[tuple[int, str]]:
         if token.type == "html_block":
             found += [(line, m["p"]) for m in _HTML_PATH.finditer(token.content) if not _URL.match(m["p"])]
     return found
+
+
+def _parse_for_targets(text: str) -> list[Token]:
+    """``text``'s tokens, the inline ones parsed only where a target may be (a ``](``, a ``<``,
+    a ``{download}``, or any ``[`` once the text defines link references): a paragraph without
+    them holds no image, link or download, and its inline pass is most of the parse."""
+    md = block_parser_for(text)
+    env: dict[str, Any] = {}
+    tokens = md.parse(text, env)
+    if md is shared_parser():  # parsed whole already
+        return tokens
+    references = bool(env.get("references"))
+    for token in tokens:
+        if token.type != "inline":
+            continue
+        content = token.content
+        if "](" in content or "<" in content or "{download}" in content or (references and "[" in content):
+            token.children = []
+            md.inline.parse(content, md, env, token.children)
+    return tokens
 
 
 _LOCAL = re.compile(r"^(?![a-z][a-z0-9+.\-]*:|/|#|\{\{<|data:)", re.IGNORECASE)
