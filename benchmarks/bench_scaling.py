@@ -28,10 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from scaling_families import FAMILIES, write_book  # noqa: E402
-
 from myst2qmd import convert_text  # noqa: E402
 from myst2qmd.book import convert_book  # noqa: E402
+from scaling_families import FAMILIES, write_book  # noqa: E402
 
 SIZES = {
     "nested directives": 250,
@@ -51,6 +50,10 @@ def median_seconds(work: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def text_work(text: str) -> Callable[[], object]:
+    return lambda: convert_text(text)
+
+
 def book_work(folder: Path, chapters: int) -> Callable[[], object]:
     book = folder / f"book{chapters}"
     write_book(book, chapters)
@@ -68,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'family':<24} {'n':>7} {'time':>9} {'4n':>7} {'time':>9} {'ratio':>6}  (medians of {args.repeat})")
     with tempfile.TemporaryDirectory() as tmp:
         cases: list[tuple[str, int, Callable[[int], Callable[[], object]]]] = [
-            (name, n, lambda k, f=FAMILIES[name]: (lambda t=f(k): convert_text(t))) for name, n in SIZES.items()
+            (name, n, lambda k, name=name: text_work(FAMILIES[name](k))) for name, n in SIZES.items()
         ]
         cases.append(("book (chapters)", 40, lambda k: book_work(Path(tmp), k)))
         for name, n, make in cases:

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from scaling_families import FAMILIES, write_book
 
 from myst2qmd import convert_text
 from myst2qmd.book import convert_book
 from myst2qmd.constructs.comments import split_comments
 from myst2qmd.parser import block_parser_for, shared_parser
+from scaling_families import FAMILIES, write_book
 
 RATIO = 8  # for a 4x input: linear is 4, quadratic 16
 
@@ -86,8 +86,9 @@ def test_one_pass_over_html_comments() -> None:
     text = "<!-- a " * 20_000 + "<!-- b --> c"
     comments, rest = split_comments(text)
     assert comments == [text[4 : text.index("-->")]] and rest == "c"
-    small, large = median_seconds(lambda: split_comments(text[: len(text) // 4])), median_seconds(
-        lambda: split_comments(text)
+    small, large = (
+        median_seconds(lambda: split_comments(text[: len(text) // 4])),
+        median_seconds(lambda: split_comments(text)),
     )
     assert large < RATIO * max(small, 1e-3)
 
