@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -48,7 +49,7 @@ from .directives import (
     read_directive,
 )
 from .edits import Edit, Normalized, apply_edits, check_untouched
-from .parser import shared_parser
+from .parser import block_parser, block_parser_for, parse_inline, shared_parser
 from .source import View, line_starts
 
 MAX_DEPTH = 1000
@@ -76,6 +77,8 @@ class Parsed:
     bodies: dict[int, Parsed] = field(default_factory=dict)
     #: the directive whose body this is ("" for the document, a Pandoc div)
     owner: str = ""
+    #: the parse's environment when inline tokens are parsed one at a time (see :meth:`Converter.children`)
+    env: dict[str, Any] | None = None
 
 
 @contextmanager
@@ -91,9 +94,12 @@ def _deep_recursion(limit: int) -> Iterator[None]:
 class Converter:
     """Converts one document; holds the context while it walks."""
 
-    def __init__(self, ctx: Context, md: MarkdownIt | None = None):
+    def __init__(self, ctx: Context, md: MarkdownIt | None = None, *, lazy_inline: bool = False):
         self.ctx = ctx
-        self.md = md or shared_parser()
+        self.md = md
+        #: parse block tokens first and each paragraph's inline tokens while it is walked (a big
+        #: file's inline tokens are never all held at once); else :meth:`parse` gives them all
+        self.lazy_inline = lazy_inline
         self.edits: list[Edit] = []
         #: Quarto id → the first label (in ``ctx.labels``' order) that has it; ``None`` when stale
         self._ids: dict[str, str] | None = None
@@ -102,8 +108,10 @@ class Converter:
 
     # -- parsing ---------------------------------------------------------------------------
     def parse(self, view: View) -> Parsed:
-        tokens = self.md.parse(view.text, {})
-        parsed = Parsed(view=view, tokens=tokens)
+        md = self.md or (block_parser_for(view.text) if self.lazy_inline else shared_parser())
+        env: dict[str, Any] = {}
+        tokens = md.parse(view.text, env)
+        parsed = Parsed(view=view, tokens=tokens, env=env if md is block_parser() else None)
         for index, token in enumerate(tokens):
             if token.type not in ("fence", "colon_fence") or token.map is None:
                 continue
@@ -222,11 +230,12 @@ class Converter:
                 self.paragraph_start(tokens[index + 1], view)
             if ttype == "table_open":
                 in_table += 1
-                self.table(tokens, index, view)
+                self.table(tokens, index, view, parsed.env)
             elif ttype == "table_close":
                 in_table -= 1
             elif ttype == "inline" and not in_table and token.map is not None:
-                self.inline(token, InlineLocator(token.content, view, token.map[0]), view.lineno(token.map[0]))
+                with self.children(token, parsed.env):
+                    self.inline(token, InlineLocator(token.content, view, token.map[0]), view.lineno(token.map[0]))
             elif ttype in ("fence", "colon_fence"):
                 widest = max(widest, self.fence(parsed, index))
             elif ttype in ("math_block", "math_block_label", "amsmath"):
@@ -373,7 +382,21 @@ class Converter:
         self.ctx.count("list marker escaped")
         self.add(locator.abs(at), locator.abs(at), "\\", "list marker")
 
-    def table(self, tokens: list[Token], index: int, view: View) -> None:
+    @staticmethod
+    @contextmanager
+    def children(token: Token, env: dict[str, Any] | None) -> Iterator[None]:
+        """An inline token's children while the block holding it is walked: parsed here when the
+        document was parsed block tokens first (``env`` is that parse's), and let go afterwards."""
+        if env is None:
+            yield
+            return
+        parse_inline(token, env)
+        try:
+            yield
+        finally:
+            token.children = []
+
+    def table(self, tokens: list[Token], index: int, view: View, env: dict[str, Any] | None = None) -> None:
         first = block_lines(tokens[index])[0] if tokens[index].map is not None else 0
         if index and tokens[index - 1].type == "paragraph_close" and view.line(first - 1).strip(" \t>"):
             # a table right under a paragraph line is that paragraph's text for pandoc
@@ -381,7 +404,8 @@ class Converter:
             self.add(view.abs(first), view.abs(first), prefix + "\n", "blank line before a table")
         for inline, locator in table_cell_locators(tokens, index, view):
             line = view.lineno(inline.map[0]) if inline.map else view.lineno(0)
-            self.inline(inline, locator, line)
+            with self.children(inline, env):
+                self.inline(inline, locator, line)
 
     def inline(self, token: Token, locator: InlineLocator, lineno: int) -> None:
         if not token.children:
@@ -662,7 +686,7 @@ class Converter:
         """Convert a piece of MyST (a table cell, a caption) with this document's labels."""
         if not text:
             return text
-        sub = Converter(self.ctx)
+        sub = Converter(self.ctx, lazy_inline=self.lazy_inline)
         view = View.root(text)
         view.first_lineno = lineno
         sub.walk(sub.parse(view))
@@ -862,7 +886,7 @@ def convert_text(
         text = text[1:]
     source = Normalized(text)
     with _deep_recursion(20000):
-        converter = Converter(ctx)
+        converter = Converter(ctx, lazy_inline=True)
         edits = converter.document(source.text)
         out = apply_edits(source.text, edits)
         check_untouched(source.text, out)
