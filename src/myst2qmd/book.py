@@ -34,7 +34,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import yaml
@@ -46,7 +46,9 @@ from .convert import Converter, Result, convert_text
 from .macros import dig, macros_from_config
 from .parser import block_parser_for, shared_parser
 from .source import View
-from .translate.pipeline import TranslationReport
+
+if TYPE_CHECKING:
+    from .translate.pipeline import TranslationReport
 
 #: book folders never copied
 _ALWAYS_EXCLUDED = [
