@@ -102,3 +102,30 @@ def test_block_parses_keep_a_referenced_footnote_definition() -> None:
         whole = [(t.type, t.map) for t in shared_parser().parse(source)]
         assert blocks == whole
     assert "myst_target" in [t.type for t in block_parser_for(text).parse(text)]
+
+
+def test_a_book_converted_in_parallel_processes_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chapters converted in worker processes (a big book) give the output and warnings of one process."""
+    import threading
+
+    from myst2qmd.book import _book_processes
+
+    if threading.active_count() > 1:
+        pytest.skip("other threads run in this process: books are converted in it, never forked")
+    monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "2")
+    assert _book_processes(1000, 10) == 2
+    outputs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_book(folder / "book", 12, labels=3, filler=2)
+        (folder / "book" / "teil1" / "kapitel0.md").write_text(
+            "# Null\n\nSiehe {ref}`nirgends` und ![](../../weg.png).\n", encoding="utf-8"
+        )
+        for processes in ("2", "1"):
+            monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", processes)
+            report, warnings = convert_book(folder / "book", folder / f"out{processes}")
+            files = sorted((folder / f"out{processes}").rglob("*.qmd"))
+            texts = {f.relative_to(folder / f"out{processes}"): f.read_text(encoding="utf-8") for f in files}
+            outputs.append((texts, [str(w) for w in warnings], report.as_json()))
+    assert len(outputs[0][0]) == 13 and outputs[0][1]
+    assert outputs[0] == outputs[1]
