@@ -110,3 +110,15 @@ def write_book(folder: Path, chapters: int, labels: int = 7, filler: int = 10) -
             toc.append(f"  - file: {rel[:-3]}")
     (folder / "_toc.yml").write_text("\n".join(toc) + "\n", encoding="utf-8")
     return size
+
+
+def rich_file(megabytes: float) -> str:
+    """One file of about ``megabytes`` holding chapters of the synthetic book one after another:
+    labels, references, math, roles, links, admonitions and code throughout."""
+    parts: list[str] = []
+    size = index = 0
+    while size < megabytes * 1e6:
+        parts.append(chapter_text(index, 0, 7, 10))
+        size += len(parts[-1].encode("utf-8")) + 1
+        index += 1
+    return "\n".join(parts)

@@ -9,6 +9,7 @@ same families with larger inputs.
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -129,3 +130,25 @@ def test_a_book_converted_in_parallel_processes_is_the_same(monkeypatch: pytest.
             outputs.append((texts, [str(w) for w in warnings], report.as_json()))
     assert len(outputs[0][0]) == 13 and outputs[0][1]
     assert outputs[0] == outputs[1]
+
+
+def test_memory_of_a_big_rich_file() -> None:
+    """A 30 MB file must convert in under 1 GB; 3 MB (a tenth) in under 100 MB of peak memory,
+    interpreter included (each paragraph's inline tokens are let go once it is converted)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, sys; from scaling_families import rich_file; from myst2qmd import convert_text; "
+        "result = convert_text(rich_file(3)); assert '@sec-1-0' in result.text; "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": os.pathsep.join(sys.path)},
+        check=True,
+    )
+    peak_mb = int(run.stdout.split()[-1]) / 1024
+    assert peak_mb < 100, f"peak {peak_mb:.0f} MB converting 3 MB"
