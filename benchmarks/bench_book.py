@@ -4,8 +4,9 @@
 Two books: a synthetic one shaped like ct-book (113 chapters, about 1.2 MB and 800 labels,
 written to a temporary folder by ``tests/scaling_families.write_book``) and the shared corpus
 book (``$MYST2QMD_SHARED/corpus/quadriga-tabelle-1``). Each is converted ``--repeat`` times
-(default 5) by ``python -m myst2qmd convert BOOK -o OUT --engine none -q`` into a fresh folder,
-then once more into the same folder (nothing changed: nothing is written), and by
+(default 5) by ``python -m myst2qmd convert BOOK -o OUT --engine none -q`` into a fresh folder
+(chapters in parallel processes when the book is big enough), then once more into the same
+folder (nothing changed: nothing is written), in one process (``MYST2QMD_BOOK_PROCESSES=1``), and by
 ``mystquarto to-quarto BOOK -o OUT`` when it is installed (``pip install mystquarto``: not a
 dependency of the project; without it that column is skipped with a message). Runs alternate so
 machine noise hits both alike; the medians and their ratio are printed.
@@ -36,9 +37,9 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MYST2QMD_ENGINE": "none"}
 MYST2QMD = [sys.executable, "-m", "myst2qmd"]
 
 
-def seconds(command: list[str]) -> float:
+def seconds(command: list[str], **env: str) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, check=True, env={**ENV, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -56,15 +57,22 @@ def bench_book(book: Path, work: Path, repeat: int, other: str | None) -> None:
     size = sum(p.stat().st_size for p in chapters)
     print(f"\n{book.name}: {len(chapters)} source files, {size / 1e6:.2f} MB")
     fresh: list[float] = []
+    single: list[float] = []
     again: list[float] = []
     theirs: list[float] = []
     for n in range(repeat):
         out = work / f"{book.name}-{n}"
         fresh.append(seconds([*MYST2QMD, "convert", str(book), "-o", str(out), "--engine", "none", "-q"]))
         again.append(seconds([*MYST2QMD, "convert", str(book), "-o", str(out), "--engine", "none", "-q"]))
+        one = [*MYST2QMD, "convert", str(book), "-o", str(work / f"{book.name}-one{n}"), "--engine", "none", "-q"]
+        single.append(seconds(one, MYST2QMD_BOOK_PROCESSES="1"))
         if other is not None:
             theirs.append(seconds([other, "to-quarto", str(book), "-o", str(work / f"{book.name}-mq{n}")]))
     print(f"  myst2qmd, fresh output:     {summary(fresh)}  {size / 1e6 / statistics.median(fresh):.2f} MB/s")
+    print(
+        f"  myst2qmd, one process:      {summary(single)}  (parallel / one process: "
+        f"{statistics.median(fresh) / statistics.median(single):.2f})"
+    )
     print(f"  myst2qmd, unchanged re-run: {summary(again)}")
     if other is None:
         print("  mystquarto: not installed (pip install mystquarto to compare); skipped")

@@ -9,7 +9,8 @@ families, smaller, at a generous bound):
     ``<!--`` repeated (4,000 -> 16,000), labelled sections with references (1,500 -> 6,000),
     plain paragraphs (5,000 -> 20,000), and a book of 40 vs 160 chapters (whole book, in-process).
 
-Usage: ``python benchmarks/bench_scaling.py [--repeat 3] [--only FAMILY] [--nested]``.
+Usage: ``python benchmarks/bench_scaling.py [--repeat 3] [--only FAMILY] [--nested] [--big 30]``.
+``--big 30`` also converts one rich 30 MB file in a process of its own and prints its peak memory.
 1,000 nested directives take minutes (every body is parsed again at each level until parse-once,
 issue 10 item 3), so that size runs only with ``--nested``.
 """
@@ -17,7 +18,9 @@ issue 10 item 3), so that size runs only with ``--nested``.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -66,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", help="one family (or 'book')")
     parser.add_argument("--nested", action="store_true", help="also time 1,000 nested directives (minutes)")
+    parser.add_argument("--big", type=float, default=0, metavar="MB", help="also convert one rich file of MB (30)")
     args = parser.parse_args(argv)
     convert_text("warm up {ref}`x`\n")
     print(f"{'family':<24} {'n':>7} {'time':>9} {'4n':>7} {'time':>9} {'ratio':>6}  (medians of {args.repeat})")
@@ -84,7 +88,23 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             large = median_seconds(make(4 * n), args.repeat)
             print(f"{name:<24} {n:>7} {small:>8.3f}s {4 * n:>7} {large:>8.3f}s {large / small:>6.1f}")
+    if args.big:
+        big_file(args.big)
     return 0
+
+
+def big_file(megabytes: float) -> None:
+    """Time and peak memory (of a process of its own) converting one rich file of ``megabytes``."""
+    code = (
+        "import resource, sys, time; from scaling_families import rich_file; from myst2qmd import convert_text; "
+        f"text = rich_file({megabytes}); start = time.perf_counter(); convert_text(text); "
+        "print(time.perf_counter() - start, len(text.encode()) / 1e6, "
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    )
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT / "src")])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    took, size, peak = (float(x) for x in out.split())
+    print(f"one rich file of {size:.1f} MB: {took:.1f} s, peak memory {peak:.0f} MB (goal: 30 MB under 1 GB)")
 
 
 if __name__ == "__main__":

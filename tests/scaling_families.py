@@ -26,9 +26,10 @@ def nested_directives(n: int) -> str:
 
 
 def roles_in_one_paragraph(n: int) -> str:
-    """One paragraph holding ``n`` roles of three kinds."""
-    kinds = ("{math}`x_{%d}`", "{sub}`x%d`", "{abbr}`K%d (Kurz)`")
-    return " ".join(f"Wort {kinds[i % 3] % i}" for i in range(n)) + "\n"
+    """One paragraph (a line per 10 roles) holding ``n`` roles of three kinds, references among them."""
+    kinds = ("{math}`x_{%d}`", "Abschnitt {ref}`sec-%d`", "{abbr}`K%d (Kurz)`")
+    words = [f"Wort {kinds[i % 3] % i}" + ("\n" if i % 10 == 9 else " ") for i in range(n)]
+    return "".join(words).rstrip() + "\n\n(sec-1)=\n## Abschnitt\n"
 
 
 def unclosed_comments(n: int) -> str:
