@@ -99,7 +99,7 @@ def big_file(megabytes: float) -> None:
         "import resource, sys, time; from scaling_families import rich_file; from myst2qmd import convert_text; "
         f"text = rich_file({megabytes}); start = time.perf_counter(); convert_text(text); "
         "print(time.perf_counter() - start, len(text.encode()) / 1e6, "
-        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"  # a fresh process: its own peak
     )
     env = {"PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT / "src")])}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
