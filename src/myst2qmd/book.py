@@ -967,7 +967,12 @@ class BookConverter:
         global _WORK
         _WORK = (self, documents, labels)
         try:
-            with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupts) as pool:
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_interrupts)
+        except OSError:  # no semaphores here (a sandbox without /dev/shm): one process does it
+            _WORK = None
+            return [self.convert_one(d, labels) for d in documents]
+        try:
+            with pool:
                 return pool.map(_convert_nth, range(len(documents)), chunksize=max(1, len(documents) // (4 * jobs)))
         finally:
             _WORK = None
