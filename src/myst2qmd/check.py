@@ -17,6 +17,7 @@ import json
 import re
 import shutil
 import subprocess
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -28,10 +29,11 @@ from markdown_it import MarkdownIt
 
 from .adapter import InlineLocator, block_lines, table_cell_locators
 from .codes import Code
+from .constructs.comments import comment_spans
 from .directives import directive_name
 from .labels import CROSSREF_PREFIXES
 from .parser import create_md_parser
-from .source import View
+from .source import View, line_starts
 
 _REF = re.compile(r"(?<![\w@.\-])-?@((?:" + "|".join(CROSSREF_PREFIXES) + r")-[A-Za-z0-9_\-.:]*[A-Za-z0-9_])")
 _ID = re.compile(r"\{#([A-Za-z0-9_\-.:]+)[^}]*\}")
@@ -139,7 +141,7 @@ def read_tokens(text: str) -> TokenReading:
                 if child.type == "myst_role" and "span" in (child.meta or {}):
                     # where it is, from the inline content: found even when the locator is not
                     start, end = child.meta["span"]
-                    line = token.map[0] + 1 + token.content.count("\n", 0, start)
+                    line = token.map[0] + _line(token.content, start)
                     reading.leftovers.append((line, f"MyST role left: {token.content[start:end]}"))
                 span = locator.span(child) if child.type == "code_inline" else None
                 if span is not None:
@@ -166,12 +168,22 @@ def blank_code(text: str, inline: bool = True, reading: TokenReading | None = No
         for i in range(start, min(end, len(chars))):
             if chars[i] != "\n":
                 chars[i] = " "
-    blanked = "".join(chars)
-    return re.sub(r"<!--.*?-->", lambda m: re.sub(r"[^\n]", " ", m.group(0)), blanked, flags=re.DOTALL)
+    for start, end in list(comment_spans("".join(chars))):  # comments outside the code only
+        for i in range(start, end):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
 
 
 def _line(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+    """The 1-based line of ``offset`` in ``text`` (by bisection: a file's many matches are not
+    each counted from the start)."""
+    return bisect_right(_line_starts(text), offset)
+
+
+@lru_cache(maxsize=4)
+def _line_starts(text: str) -> list[int]:
+    return line_starts(text)
 
 
 def scan_file(path: Path, display: str) -> FileScan:

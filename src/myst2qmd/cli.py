@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import __version__
 from .codes import Code, count_codes, suppressed
@@ -24,19 +24,12 @@ from .constructs.code import escape_fences
 from .context import Options, Warning_
 from .convert import Result, convert_text
 from .macros import MacroFileError, load_macros
-from .translate import (
-    ENGINE_NAMES,
-    EngineSettings,
-    TranslationCache,
-    TranslationReport,
-    Translator,
-    load_glossary,
-    make_engine,
-    resolve_auto,
-)
-from .translate.cache import default_cache_dir
+from .translate.engines import ENGINE_NAMES, EngineSettings, make_engine, resolve_auto
 from .translate.engines.base import FatalEngineError, Request
-from .translate.glossary import Glossary, GlossaryError
+
+if TYPE_CHECKING:  # the pipeline, cache and glossary are imported where a run needs them
+    from .translate.glossary import Glossary
+    from .translate.pipeline import TranslationReport, Translator
 
 T = TypeVar("T")
 
@@ -324,6 +317,8 @@ class Settings:
         return settings
 
     def glossary(self) -> Glossary:
+        from .translate.glossary import Glossary, GlossaryError, load_glossary
+
         try:
             return load_glossary(self.glossary_file) if self.glossary_file else Glossary()
         except GlossaryError as exc:
@@ -519,6 +514,9 @@ def convert_notebook_file(
 
 def make_translator(engine_name: str, settings: Settings, glossary: Glossary) -> Translator:
     """The translator for a run (its engine and cache are closed by :func:`progress_run`)."""
+    from .translate.cache import TranslationCache
+    from .translate.pipeline import Translator
+
     engine_settings = EngineSettings(
         base_url=settings.base_url,
         model=settings.model,
@@ -603,6 +601,8 @@ def run_book(
     engine = engine_name(settings, args.quiet)
     reserved = [Path(args.report)] if args.report else []
     if engine != "none" and not settings.no_cache:  # the translation memory is written too
+        from .translate.cache import default_cache_dir
+
         reserved.append(default_cache_dir() / "translations.sqlite")
     if args.report and Path(args.report).is_dir():
         raise UsageError(f"--report {args.report} is a folder; give a file name")
@@ -681,6 +681,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_cache(args: argparse.Namespace) -> int:
+    from .translate.cache import TranslationCache, default_cache_dir
+
     folder = default_cache_dir()
     path = folder / "translations.sqlite"
     if args.action == "path":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -38,7 +38,7 @@ class Options:
     #: labels defined elsewhere (other chapters of a book): label -> Quarto id
     external_labels: dict[str, str] = field(default_factory=dict)
     #: in a book: label -> (kind, page of the chapter that defines it, relative to this one)
-    label_pages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    label_pages: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: in a book: a document path as written (``../intro``) -> (link target, title), or None
     resolve_document: Callable[[str], tuple[str, str] | None] | None = None
     #: ``myst_substitutions``: ``{{ key }}`` -> value

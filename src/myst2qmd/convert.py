@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 import sys
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from . import labels as labelmod
@@ -49,8 +51,8 @@ from .directives import (
 )
 from .edits import Edit, Normalized, apply_edits, check_untouched
 from .linemap import source_lines
-from .parser import shared_parser
-from .source import View
+from .parser import block_parser, block_parser_for, parse_inline, shared_parser
+from .source import View, line_starts
 
 MAX_DEPTH = 1000
 _BARE_URL = re.compile(r"(?<![<(\[\"'=/\w])(?:https?://|www\.)[^\s<>()\[\]`]*[^\s<>()\[\]`.,;:!?'\"]")
@@ -79,6 +81,8 @@ class Parsed:
     bodies: dict[int, Parsed] = field(default_factory=dict)
     #: the directive whose body this is ("" for the document, a Pandoc div)
     owner: str = ""
+    #: the parse's environment when inline tokens are parsed one at a time (see :meth:`Converter.children`)
+    env: dict[str, Any] | None = None
 
 
 @contextmanager
@@ -94,17 +98,24 @@ def _deep_recursion(limit: int) -> Iterator[None]:
 class Converter:
     """Converts one document; holds the context while it walks."""
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, md: MarkdownIt | None = None, *, lazy_inline: bool = False):
         self.ctx = ctx
-        self.md = shared_parser()
+        self.md = md
+        #: parse block tokens first and each paragraph's inline tokens while it is walked (a big
+        #: file's inline tokens are never all held at once); else :meth:`parse` gives them all
+        self.lazy_inline = lazy_inline
         self.edits: list[Edit] = []
+        #: Quarto id → the first label (in ``ctx.labels``' order) that has it; ``None`` when stale
+        self._ids: dict[str, str] | None = None
         if ctx.fragment_converter is None:
             ctx.fragment_converter = self.fragment
 
     # -- parsing ---------------------------------------------------------------------------
     def parse(self, view: View) -> Parsed:
-        tokens = self.md.parse(view.text, {})
-        parsed = Parsed(view=view, tokens=tokens)
+        md = self.md or (block_parser_for(view.text) if self.lazy_inline else shared_parser())
+        env: dict[str, Any] = {}
+        tokens = md.parse(view.text, env)
+        parsed = Parsed(view=view, tokens=tokens, env=env if md is block_parser() else None)
         for index, token in enumerate(tokens):
             if token.type not in ("fence", "colon_fence") or token.map is None:
                 continue
@@ -149,7 +160,8 @@ class Converter:
                 if nxt is not None and tokens[nxt].type == "heading_open":
                     title = tokens[nxt + 1].content if nxt + 1 < len(tokens) else ""
                     self._define(token.content, "sec", view.lineno(token.map[0]), title)
-                    _alias_to_next_target(tokens, index, self.ctx.labels)
+                    if _alias_to_next_target(tokens, index, self.ctx.labels):
+                        self._ids = None
                 else:
                     self._define(token.content, "anchor", view.lineno(token.map[0]))
             elif token.type == "math_block_label" and token.map is not None:
@@ -182,9 +194,9 @@ class Converter:
             )
             return
         qid = labelmod.quarto_id(name, kind)
-        taken = {other.quarto_id for other in self.ctx.labels.values()}
+        taken = self._label_ids()
         if qid in taken:
-            clash = next(other.name for other in self.ctx.labels.values() if other.quarto_id == qid)
+            clash = taken[qid]
             unique = labelmod.unique_id(qid, taken)
             self.ctx.warn(
                 line,
@@ -193,10 +205,21 @@ class Converter:
             )
             qid = unique
         self.ctx.labels[name] = Label(name=name, kind=kind, quarto_id=qid, line=line, title=title)
+        taken.setdefault(qid, name)
         if kind == "sec" and title:
             # the heading's own anchor (myst_heading_anchors) now lives under the label's id
             alias = f"slug:{heading_slug(title)}"
-            self.ctx.labels.setdefault(alias, Label(name=alias, kind=kind, quarto_id=qid, line=line, title=title))
+            if alias not in self.ctx.labels:
+                self.ctx.labels[alias] = Label(name=alias, kind=kind, quarto_id=qid, line=line, title=title)
+
+    def _label_ids(self) -> dict[str, str]:
+        """Quarto id → the first label that has it, kept as labels are defined (one look-up per
+        label, not a pass over all of them)."""
+        if self._ids is None:
+            self._ids = {}
+            for other in self.ctx.labels.values():
+                self._ids.setdefault(other.quarto_id, other.name)
+        return self._ids
 
     # -- edits ---------------------------------------------------------------------------------
     def add(self, start: int, end: int, new: str, kind: str = "") -> None:
@@ -223,11 +246,12 @@ class Converter:
                 self.paragraph_start(tokens[index + 1], view)
             if ttype == "table_open":
                 in_table += 1
-                self.table(tokens, index, view)
+                self.table(tokens, index, view, parsed.env)
             elif ttype == "table_close":
                 in_table -= 1
             elif ttype == "inline" and not in_table and token.map is not None:
-                self.inline(token, InlineLocator(token.content, view, token.map[0]), view.lineno(token.map[0]))
+                with self.children(token, parsed.env):
+                    self.inline(token, InlineLocator(token.content, view, token.map[0]), view.lineno(token.map[0]))
             elif ttype in ("fence", "colon_fence"):
                 widest = max(widest, self.fence(parsed, index))
             elif ttype in ("math_block", "math_block_label", "amsmath"):
@@ -376,7 +400,21 @@ class Converter:
         self.ctx.count("list marker escaped")
         self.add(locator.abs(at), locator.abs(at), "\\", "list marker")
 
-    def table(self, tokens: list[Token], index: int, view: View) -> None:
+    @staticmethod
+    @contextmanager
+    def children(token: Token, env: dict[str, Any] | None) -> Iterator[None]:
+        """An inline token's children while the block holding it is walked: parsed here when the
+        document was parsed block tokens first (``env`` is that parse's), and let go afterwards."""
+        if env is None:
+            yield
+            return
+        parse_inline(token, env)
+        try:
+            yield
+        finally:
+            token.children = []
+
+    def table(self, tokens: list[Token], index: int, view: View, env: dict[str, Any] | None = None) -> None:
         first = block_lines(tokens[index])[0] if tokens[index].map is not None else 0
         if index and tokens[index - 1].type == "paragraph_close" and view.line(first - 1).strip(" \t>"):
             # a table right under a paragraph line is that paragraph's text for pandoc
@@ -384,7 +422,8 @@ class Converter:
             self.add(view.abs(first), view.abs(first), prefix + "\n", "blank line before a table")
         for inline, locator in table_cell_locators(tokens, index, view):
             line = view.lineno(inline.map[0]) if inline.map else view.lineno(0)
-            self.inline(inline, locator, line)
+            with self.children(inline, env):
+                self.inline(inline, locator, line)
 
     def inline(self, token: Token, locator: InlineLocator, lineno: int) -> None:
         if not token.children:
@@ -403,17 +442,19 @@ class Converter:
             return
         content = token.content
         before = len(self.edits)
+        starts = line_starts(content)
         for child in token.children:
             if child.type not in registry.INLINE_TYPES:
                 continue
             span = child.meta.get("span") if child.meta else None
             if span is None:
                 continue
-            line = lineno + content.count("\n", 0, span[0])
+            line = lineno + bisect_right(starts, span[0]) - 1
             if child.type == "link_open":
                 self.link(child, content, span, locator, line)
             elif child.type == "myst_role":
-                role = Role(name=child.meta["name"], content=child.content, lineno=line, before=content[: span[0]])
+                before_role = _text_before(content, span[0])
+                role = Role(name=child.meta["name"], content=child.content, lineno=line, before=before_role)
                 result = registry.role(role, self.ctx)
                 if result is None:
                     continue
@@ -493,11 +534,12 @@ class Converter:
         """``{{ key }}`` (``myst_substitutions``) → its value, converted as MyST; never inside code."""
         content = token.content
         taken = [c.meta["span"] for c in token.children or [] if c.meta and "span" in c.meta]
+        starts = line_starts(content)
         for match in _SUBSTITUTION.finditer(content):
             if any(a <= match.start() < b for a, b in taken):
                 continue
             key = match.group(1)
-            line = lineno + content.count("\n", 0, match.start())
+            line = lineno + bisect_right(starts, match.start()) - 1
             value = self.ctx.options.substitutions.get(key)
             if value is None:
                 self.ctx.warn(
@@ -698,7 +740,7 @@ class Converter:
         """Convert a piece of MyST (a table cell, a caption) with this document's labels."""
         if not text:
             return text
-        sub = Converter(self.ctx)
+        sub = Converter(self.ctx, lazy_inline=self.lazy_inline)
         view = View.root(text)
         view.first_lineno = lineno
         sub.walk(sub.parse(view))
@@ -848,17 +890,40 @@ def _same_containers(text: str, prefix: str) -> bool:
     return text.rstrip(" \t") == prefix.rstrip(" \t")
 
 
-def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> None:
-    """``(a)=`` ``(b)=`` ``## H``: the heading takes one id, so ``a`` becomes an alias of ``b``."""
+def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> bool:
+    """``(a)=`` ``(b)=`` ``## H``: the heading takes one id, so ``a`` becomes an alias of ``b``.
+
+    Returns whether a label's id changed."""
     this = labels.get(tokens[index].content.strip())
     if this is None or this.kind != "sec":
-        return
+        return False
+    changed = False
     before = index - 1
     while before >= 0 and tokens[before].type == "myst_target":
         previous = labels.get(tokens[before].content.strip())
         if previous is not None and previous.kind == "sec":
+            changed = changed or previous.quarto_id != this.quarto_id
             previous.quarto_id = this.quarto_id
         before -= 1
+    return changed
+
+
+#: characters kept before a role's trailing spaces: more than the longest word a role looks back at
+_LOOK_BACK = 32
+
+
+def _text_before(content: str, at: int) -> str:
+    """The end of ``content[:at]`` a role looks back at ("siehe Abbildung {numref}`x`"): its
+    trailing spaces and the ``_LOOK_BACK`` characters before them (all of it, in a short paragraph).
+    A slice of bounded length, so a paragraph of many roles is not copied once per role.
+
+    >>> _text_before("Wie man sieht " * 5 + "in Abbildung  {numref}`a`", 84)
+    'sieht Wie man sieht in Abbildung  '
+    """
+    start = at
+    while start > 0 and (content[start - 1].isspace() or content[start - 1] == "~"):
+        start -= 1
+    return content[max(0, start - _LOOK_BACK) : at]
 
 
 def _blank_after(view: View, line: int, indent: str) -> str:
@@ -905,7 +970,7 @@ def convert_text(
         text = text[1:]
     source = Normalized(text)
     with _deep_recursion(20000):
-        converter = Converter(ctx)
+        converter = Converter(ctx, lazy_inline=True)
         edits = converter.document(source.text)
         out = apply_edits(source.text, edits)
         check_untouched(source.text, out)

@@ -75,12 +75,12 @@ def check_untouched(source: str, result: str) -> None:
     if "```" not in source and "~~~" not in source and "\n    " not in source and "\n\t" not in source:
         return
     from .directives import directive_name, fence_content
-    from .parser import shared_parser
+    from .parser import block_parser_for
     from .source import View
 
     view = View.root(source)
     pos = 0
-    for token in shared_parser().parse(source):
+    for token in block_parser_for(source).parse(source):  # code blocks are block tokens
         if token.map is None or token.type not in ("fence", "code_block"):
             continue
         first, end = token.map

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 
 #: MyST/Sphinx spellings of a kind prefix that a label may already carry
 _KIND_ALIASES = {
@@ -91,7 +92,7 @@ def slug(text: str) -> str:
     return text.lower() or "x"
 
 
-def unique_id(ident: str, taken: set[str]) -> str:
+def unique_id(ident: str, taken: Container[str]) -> str:
     """``ident``, or ``ident-2``, ``ident-3``, … the first that is not in ``taken``.
 
     >>> unique_id("fig-img", {"fig-img", "fig-img-2"})

@@ -45,7 +45,7 @@ class Role:
     name: str
     content: str
     lineno: int
-    #: the text just before the role in its paragraph (for "siehe Abbildung {numref}`x`")
+    #: the text just before the role in its paragraph, its end only (for "siehe Abbildung {numref}`x`")
     before: str = ""
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from markdown_it.token import Token
 
@@ -49,14 +50,48 @@ def is_latex_comment(body: str) -> bool:
     return latexish / len(lines) >= 0.6
 
 
+def comment_spans(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of every complete ``<!-- … -->`` comment in ``text``, left to right; one
+    pass, so a ``<!--`` repeated without ``-->`` costs no more than its length (a regex would
+    look for the end again from every ``<!--``).
+
+    >>> list(comment_spans("<!-- a --> x <!-- c"))
+    [(0, 10)]
+    """
+    pos = 0
+    while True:
+        start = text.find("<!--", pos)
+        end = text.find("-->", start + 4) if start >= 0 else -1
+        if end < 0:
+            return
+        pos = end + 3
+        yield start, pos
+
+
+def split_comments(text: str) -> tuple[list[str], str]:
+    """The bodies of the complete comments in ``text``, and the text outside them (stripped).
+
+    >>> split_comments("<!-- a --> x <!-- b --> <!-- c")
+    ([' a ', ' b '], 'x  <!-- c')
+    """
+    comments: list[str] = []
+    outside: list[str] = []
+    pos = 0
+    for start, end in comment_spans(text):
+        outside.append(text[pos:start])
+        comments.append(text[start + 4 : end - 3])
+        pos = end
+    outside.append(text[pos:])
+    return comments, "".join(outside).strip()
+
+
 def html_comment_block(token: Token, ctx: Context) -> str | None:
     """``""`` to remove a LaTeX comment block, ``None`` to keep the block."""
     text = token.content.strip()
     if not text.startswith("<!--"):
         return None
     # the block may hold several comments; remove it only when every one is LaTeX
-    comments = re.findall(r"<!--(.*?)-->", text, re.DOTALL)
-    rest = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL).strip()
+    comments, rest = split_comments(text)
     if not comments or rest:
         return None
     if all(is_latex_comment(c) for c in comments):
