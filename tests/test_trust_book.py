@@ -316,6 +316,24 @@ def test_myst_yml_pattern_and_url_entries(tmp_path: Path) -> None:
 # -- case 13: toc paths normalised, repeats warned ------------------------------------------------------
 
 
+def test_an_entry_without_suffix_naming_two_files_is_warned(tmp_path: Path) -> None:
+    """``- file: kapitel`` with ``kapitel.md`` and ``kapitel.ipynb`` beside each other: the first
+    suffix Sphinx tries wins, and the one left out is named, never dropped silently."""
+    book = make_book(
+        tmp_path / "book",
+        {
+            "_toc.yml": "root: intro\nchapters:\n  - file: kapitel\n",
+            "intro.md": "# Intro\n",
+            "kapitel.md": "# Kapitel\n\nAus Markdown.\n",
+            "kapitel.ipynb": notebook({"cell_type": "markdown", "source": "# Kapitel\n\nAus dem Notebook."}),
+        },
+    )
+    _, warnings = convert_book(book, tmp_path / "out")
+    assert chapters_of(tmp_path / "out") == ["index.qmd", "kapitel.qmd"]
+    named = [w for w in warnings if "kapitel.md and kapitel.ipynb" in w.message]
+    assert [(w.path, w.line) for w in named] == [("_toc.yml", 3)], [str(w) for w in warnings]
+
+
 def test_toc_paths_are_normalised_and_repeats_warned(tmp_path: Path) -> None:
     toc = (
         "root: intro\nchapters:\n"

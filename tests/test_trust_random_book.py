@@ -119,7 +119,8 @@ def books(draw: st.DrawFn) -> tuple[dict[str, str], list[Doc], str]:
     if draw(st.booleans()) and readable and readable[0].kind == "md":  # a stray .qmd next to a chapter
         files[readable[0].rel[:-3] + ".qmd"] = "# Alt\n\nVERALTET\n"
     # the table of contents: stems shared by two documents need their suffix
-    stems = [d.rel[: -len(d.suffix)].casefold() for d in docs]
+    stems = [d.rel[: -len(d.suffix)].casefold() for d in [root, *docs]]
+    root_entry = root.rel if stems.count(root.name.casefold()) > 1 else root.name
     entries = []
     globbed: set[str] = set()
     glob_folder = draw(st.sampled_from(FOLDERS[1:] + [None]))
@@ -149,11 +150,11 @@ def books(draw: st.DrawFn) -> tuple[dict[str, str], list[Doc], str]:
             parts = [{"caption": "Eins", "chapters": entries[:half] or entries}]
             if half:
                 parts.append({"caption": "Zwei", "chapters": entries[half:]})
-            toc = {"root": root.name, "parts": parts}
+            toc = {"root": root_entry, "parts": parts}
         elif entries and "file" in entries[0] and len(entries) > 1:
-            toc = {"root": root.name, "chapters": [{**entries[0], "sections": entries[1:]}]}
+            toc = {"root": root_entry, "chapters": [{**entries[0], "sections": entries[1:]}]}
         else:
-            toc = {"root": root.name, "chapters": entries}
+            toc = {"root": root_entry, "chapters": entries}
         files["_toc.yml"] = yaml.safe_dump(toc, allow_unicode=True)
         files["_config.yml"] = "title: Zufallsbuch\n"
     return files, [root, *docs], fragment_word if include else ""

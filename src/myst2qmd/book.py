@@ -290,6 +290,14 @@ class _TocReader:
             self.warn(line, f"{entry.strip()} is outside the book; not followed", Code.PATH_OUTSIDE)
             return None
         candidates = [normal] if Path(normal).suffix in _SOURCE_SUFFIXES else [normal + s for s in _SOURCE_SUFFIXES]
+        found = [c for c in candidates if (self.folder / c).is_file()]
+        if len(found) > 1:
+            self.warn(
+                line,
+                f"{entry.strip()} names {' and '.join(found)}; {found[0]} is used (as Sphinx does), "
+                f"the others are left out: write the suffix to choose",
+                Code.TOC_DUPLICATE,
+            )
         for candidate in candidates:
             path = self.folder / candidate
             if path.is_file():
