@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from loopback import LoopbackServer
 
 
 def english_like(text: str) -> str:
@@ -29,7 +30,7 @@ def english_like(text: str) -> str:
     return " ".join(out).capitalize() + "."
 
 
-class FakeDeepL:
+class FakeDeepL(LoopbackServer):
     def __init__(self, spoil: Callable[[str, str], str] | None = None) -> None:
         self.spoil = spoil
         self.requests: list[dict[str, Any]] = []
@@ -104,18 +105,8 @@ class FakeDeepL:
                 outer.glossaries.pop(gid, None)
                 self._send(204)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> FakeDeepL:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.origin

@@ -53,8 +53,10 @@ import re
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from loopback import LoopbackServer
 
 FILLER = "the network learns useful features from the training data and the model improves with each step "
 
@@ -71,7 +73,7 @@ def fake_translation(text: str) -> str:
     return (" ".join(words).strip() or "the text").capitalize() + "."
 
 
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
     """Start with ``with FakeOpenAI() as server: server.base_url``."""
 
     def __init__(self, delay: float = 0.0, hang: float = 5.0, mode: str = "", die_after: int | None = None):
@@ -116,25 +118,11 @@ class FakeOpenAI:
                 if dying:  # stop listening: from now on every connection is refused
                     threading.Thread(target=outer.die, daemon=True).start()
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def __enter__(self) -> FakeOpenAI:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.die()
-
-    def die(self) -> None:
-        """Stop serving and close the listening socket."""
-        self.server.shutdown()
-        self.server.server_close()
+        return self.origin + "/v1"
 
     def _first(self, word: str, times: int = 1) -> bool:
         with self.lock:

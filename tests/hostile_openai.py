@@ -22,10 +22,11 @@ from __future__ import annotations
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from fake_openai import fake_translation
+from loopback import LoopbackServer
 
 #: appended to every reply
 INJECTIONS = {
@@ -111,7 +112,7 @@ def spoil(mode: str, text: str, translation: str) -> str:
     return translation
 
 
-class HostileOpenAI:
+class HostileOpenAI(LoopbackServer):
     """Start with ``with HostileOpenAI("svg") as server: server.base_url``."""
 
     def __init__(self, mode: str):
@@ -135,21 +136,11 @@ class HostileOpenAI:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(Handler)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def __enter__(self) -> HostileOpenAI:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        return self.origin + "/v1"
 
     def answer(self, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:

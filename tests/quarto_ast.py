@@ -145,6 +145,19 @@ def summarize(qmd: str) -> Summary:
     return s
 
 
+def assert_protected_spans_kept(plain: str, translated: str) -> None:
+    """What a translation must never touch, read by pandoc: code, math, citations, links,
+    images and figures are those of the untranslated conversion ``plain``; no placeholder left."""
+    before, after = summarize(plain), summarize(translated)
+    assert after.code_blocks == before.code_blocks
+    assert after.inline_math == before.inline_math
+    assert after.citations == before.citations
+    assert after.links == before.links
+    assert [i[0] for i in after.images] == [i[0] for i in before.images]
+    assert after.figures == before.figures
+    assert "⟨" not in translated and "⟩" not in translated
+
+
 def equation_labels(qmd_summary_text: str) -> list[str]:
     return re.findall(r"\{#(eq-[^}\s]+)\}", qmd_summary_text)
 

@@ -16,7 +16,7 @@ import pytest
 from myst2qmd import convert_text
 from myst2qmd.segments import extract_segments
 from myst2qmd.translate.language import detect
-from quarto_ast import summarize
+from quarto_ast import assert_protected_spans_kept, summarize
 
 FIXTURE = Path(__file__).parent / "fixtures" / "german" / "kurz.md"
 
@@ -49,13 +49,9 @@ def test_local_engine_translates_and_keeps_the_structure(tmp_path: Path) -> None
     assert run.returncode == 0, run.stderr
     translated = out.read_text(encoding="utf-8")
     plain = convert_text(FIXTURE.read_text(encoding="utf-8")).text
-    before, after = summarize(plain), summarize(translated)
-    assert after.code_blocks == before.code_blocks
-    assert after.inline_math == before.inline_math
-    assert after.citations == before.citations
-    assert after.links == before.links
-    assert after.figures == before.figures == ["fig-filter"]
-    assert "⟨" not in translated and "⟩" not in translated
+    # protected spans are intact, whatever the small model made of the prose
+    assert_protected_spans_kept(plain, translated)
+    assert summarize(translated).figures == ["fig-filter"]
     counted = re.search(r"(\d+) segments translated, ", run.stderr)
     assert counted is not None and int(counted.group(1)) >= 2, run.stderr
     english = english_segments(plain, translated)

@@ -1,0 +1,32 @@
+"""An HTTP server on 127.0.0.1 in a background thread: the base of the tests' fake engines."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class LoopbackServer:
+    """``serve(Handler)`` in ``__init__``; then ``with Server() as server: server.origin``."""
+
+    def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> Any:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.die()
+
+    def die(self) -> None:
+        """Stop serving and close the listening socket (from now on connections are refused)."""
+        self.server.shutdown()
+        self.server.server_close()
