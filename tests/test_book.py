@@ -4,15 +4,14 @@ pandoc's AST of every chapter and the YAML of _quarto.yml."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+from cli_run import run_cli
 from myst2qmd.book import convert_book
 from myst2qmd.check import check
 from myst2qmd.translate import TranslationCache, Translator
@@ -24,15 +23,7 @@ CHAPTERS = ["index.qmd", "teil1/grundlagen.qmd", "teil1/vertiefung.qmd", "teil2/
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run(
-        [sys.executable, "-m", "myst2qmd", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        timeout=300,
-    )
-    assert "Traceback" not in run.stderr, run.stderr
-    return run
+    return run_cli(*args, env=env)
 
 
 @pytest.fixture(scope="module")

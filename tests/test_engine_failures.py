@@ -8,17 +8,16 @@ for minutes, not slow machines.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from cli_run import run_cli
 from fake_deepl import FakeDeepL
 from fake_openai import FakeOpenAI
 from myst2qmd import convert_text
@@ -40,14 +39,7 @@ Die Gewichte des Filters werden beim Training mit Backpropagation angepasst.
 def _cli(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], float]:
     """Run the CLI; ``(the run, seconds it took)``."""
     started = time.monotonic()
-    run = subprocess.run(
-        [sys.executable, "-m", "myst2qmd", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=300,
-    )
-    assert "Traceback" not in run.stderr and "please report" not in run.stderr, run.stderr
+    run = run_cli(*args, env=env)
     return run, time.monotonic() - started
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_run import run_cli
 from fake_openai import FakeOpenAI
 from myst2qmd import convert_text
 from myst2qmd.segments import extract_segments
@@ -192,16 +190,7 @@ def test_english_and_empty_segments_are_not_sent() -> None:
     assert "This paragraph is already written in English" in translated
 
 
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run(
-        [sys.executable, "-m", "myst2qmd", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=300,
-    )
-    assert "Traceback" not in run.stderr, run.stderr
-    return run
+_cli = run_cli
 
 
 def test_cli_pseudo_on_the_seed_keeps_every_protected_span(seed_text: str, tmp_path: Path) -> None:
