@@ -322,12 +322,13 @@ class Converter:
             or (block.type == "fence" and fence_content(block, view)[1] is None)  # a div would end inside the code
             or lazy_lines(view, block, view.line(block_lines(token)[0]))  # a div fence would cut a paragraph
             or (block.type == "table_open" and parsed.owner == "table")  # {table} writes the caption
+            or (block.type == "table_open" and not _pipes_on_every_line(view, block))  # a caption would glue on
         ):
             self.replace_block(token, view, f"[]{{#{anchor}}}")
             line = block_lines(token)[0]
             src = view.line(line)
             end = view.abs(line, len(src))
-            self.add(end, end, "\n" + quote_prefix(src), "target")
+            self.add(end, end, "\n" + quote_prefix(src[: container_prefix_len(src)]), "target")
         elif block.type == "table_open":
             self.replace_block(token, view, "")
             last = last_filled_line(view, block)
@@ -836,20 +837,16 @@ def _indent(text: str, indent: str) -> str:
     return "\n".join(out)
 
 
-_COLON_RUN = re.compile(r"^[ \t>]*(:{3,})")
-
-
 def _colons_in_code(body: Parsed | None) -> int:
     """The longest ``:::`` run starting a line of code in ``body``: a div around it must be longer,
     or our own reading (colon fences know no code) would close the div inside the code."""
     if body is None:
         return 0
     runs = [
-        len(match.group(1))
+        n
         for index, token in enumerate(body.tokens)
         if token.type == "fence" and index not in body.directives
-        for match in map(_COLON_RUN.match, token.content.split("\n"))
-        if match
+        for n in colon_runs(token.content)
     ]
     return max(runs, default=0)
 
@@ -888,6 +885,13 @@ def _same_containers(text: str, prefix: str) -> bool:
     (True, True, False)
     """
     return text.rstrip(" \t") == prefix.rstrip(" \t")
+
+
+def _pipes_on_every_line(view: View, table: Token) -> bool:
+    """Every line of a pipe table holds a ``|``: a line without one ends the table for Pandoc
+    (MyST reads it as a row), so a caption after it would not be the table's."""
+    first, end = block_lines(table)
+    return all("|" in view.line(n) for n in range(first, min(end, view.nlines)) if view.line(n).strip(" \t>"))
 
 
 def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> bool:

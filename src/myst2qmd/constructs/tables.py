@@ -234,7 +234,8 @@ def _rows_of(d: Directive, ctx: Context, tokens: list[Token], start: int, after:
                 first, end = token.map
                 lines = _cell_lines(d.body_lines[:end], first, outer_first)
                 rows[-1].append(_cell_text(lines, ctx, d.view.lineno(d.body_first + first)))
-        elif token.type == "paragraph_open" and depth == 1 and token.map is not None:
+        elif depth == 1 and token.nesting >= 0 and token.map is not None and token.level == tokens[start].level + 2:
+            # any block of a row item outside its cell list (a paragraph, code, a heading…)
             loose.append((token.map[0], token.map[1]))
         elif token.type == "list_item_close" and depth == 1:
             line = d.view.lineno(d.body_first + outer_first)
