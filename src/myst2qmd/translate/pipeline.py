@@ -40,6 +40,7 @@ from .engines.base import (
     EngineError,
     FatalEngineError,
     MalformedReplyError,
+    RateLimitedError,
     Reply,
     Request,
     RetryPolicy,
@@ -204,6 +205,8 @@ class Translator:
     #: stops sending after several failed requests in a row (run-wide)
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: for each text being sent, the other (job, piece) places that hold the same text
+    _twins: dict[str, list[tuple[_Job, int]]] = field(default_factory=dict, repr=False)
 
     # -- units ---------------------------------------------------------------------------
     @property
@@ -242,7 +245,8 @@ class Translator:
                     raise FatalEngineError(str(exc)) from None
                 self._count(report, units, answered=False)
                 last = str(exc)
-                self._failed(last)
+                if not isinstance(exc, RateLimitedError) or attempt + 1 == attempts:
+                    self._failed(last)  # a busy server counts once a request has used up its attempts
                 if attempt + 1 < attempts:
                     self.breaker.wait(self._backoff(policy, attempt, exc.retry_after, report))
                 continue
@@ -380,7 +384,8 @@ class Translator:
         """Correction retry, then halves; what still fails keeps ``text``. Raises only FatalEngineError."""
         if self.breaker.reason:
             return text, [self._stopped()]
-        report.retries += 1
+        with self._counting:
+            report.retries += 1
         accepted, why = self._attempt(self._unit("1", text, RETRY_NOTE.format(reason=reason)), report)
         if accepted is not None:
             return accepted, []
@@ -420,21 +425,22 @@ class Translator:
         except EngineError as exc:
             replies, error = {}, f"engine error: {exc}"
         texts = [r.text if (r := replies.get(u.id)) is not None and isinstance(r.text, str) else None for u in units]
-        swapped = misassigned([u.text for u in units], texts)
-        if swapped and not error:
+        if not error and misassigned([u.text for u in units], texts):
             # one reply holds another unit's translation: trust none of this request's replies
             error = "the replies of one request were given to the wrong segments"
         for job, index, unit in batch:
             accepted, why = self._accept(unit.text, replies.get(unit.id)) if not error else (None, error)
+            failures: list[str] = []
             if accepted is not None:
                 self._remember(unit.text, accepted)
-                job.results[index] = accepted
             else:
-                text, failures = self._rescue(unit.text, why, report)
-                job.results[index] = text
-                job.failures += failures
+                accepted, failures = self._rescue(unit.text, why, report)
+            holders = [(job, index), *self._twins.get(unit.text, [])]
+            for holder, at in holders:
+                holder.results[at] = accepted
+                holder.failures += failures
             if self.on_progress:
-                self.on_progress(1)
+                self.on_progress(len(holders))
 
     # -- documents -----------------------------------------------------------------------
     def plan(self, segments: list[Segment], report: TranslationReport) -> list[_Job]:
@@ -461,16 +467,21 @@ class Translator:
         first: a wrong URL, key or model fails on one small request, not on ``jobs`` big ones.
         """
         pending: list[tuple[_Job, int, Unit]] = []
+        # a text that stands several times ("Ja", "Lösung") is sent once; its twins share the answer
+        self._twins = {}
         for job in jobs:
             for index, piece in enumerate(job.pieces):
                 hit = self._cached(piece)
                 if hit is not None:
                     job.results[index] = hit
                     job.from_cache += 1
+                elif piece in self._twins:
+                    self._twins[piece].append((job, index))
                 else:
+                    self._twins[piece] = []
                     pending.append((job, index, self._unit(f"u{len(pending) + 1}", piece)))
         if self.on_total:
-            self.on_total(len(pending))
+            self.on_total(len(pending) + sum(map(len, self._twins.values())))
         by_id = {u.id: (j, i, u) for j, i, u in pending}
         batches = [[by_id[u.id] for u in batch] for batch in self._batches([u for _, _, u in pending])]
         if not batches:

@@ -51,6 +51,11 @@ class TransientError(EngineError):
         self.retry_after = retry_after
 
 
+class RateLimitedError(TransientError):
+    """HTTP 429 (too many requests): the server is busy, not broken; it does not count towards
+    the run's circuit breaker until a request has used up all its attempts."""
+
+
 class UnreachableError(TransientError):
     """No connection at all (refused, unknown host, TLS failure): fatal unless the engine answered before.
 

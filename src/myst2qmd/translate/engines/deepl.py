@@ -22,6 +22,7 @@ from .base import (
     EngineError,
     FatalEngineError,
     MalformedReplyError,
+    RateLimitedError,
     Reply,
     Request,
     RetryPolicy,
@@ -119,7 +120,9 @@ class DeepLEngine:
             elif what not in ("connection refused", "unknown host") and not what.startswith("TLS"):
                 return TransientError(f"{prefix}the connection to DeepL broke off ({what})")
             return UnreachableError(f"cannot reach DeepL at {self.server_url} ({what}): check {self._flag}")
-        if isinstance(exc, deepl.TooManyRequestsException) or (status is not None and (status == 429 or status >= 500)):
+        if isinstance(exc, deepl.TooManyRequestsException) or status == 429:
+            return RateLimitedError(f"{prefix}DeepL: {exc}")
+        if status is not None and status >= 500:
             return TransientError(f"{prefix}DeepL: {exc}")
         if isinstance(exc, deepl.DeepLException):
             return EngineError(f"{prefix}DeepL: {exc}")

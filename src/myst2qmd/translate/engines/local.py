@@ -131,8 +131,12 @@ class LocalEngine:
         out: dict[str, Reply] = {}
         for unit in units:
             prompt = build_prompt(unit, request)
-            with self._lock, _quiet_stderr():
-                result = self.llm(prompt, max_tokens=max(32, len(unit.text)), temperature=0.0, stop=["\n"])
+            try:
+                with self._lock, _quiet_stderr():
+                    result = self.llm(prompt, max_tokens=max(32, len(unit.text)), temperature=0.0, stop=["\n"])
+            except ValueError as exc:  # the prompt does not fit the model's context: reject, the pipeline halves it
+                out[unit.id] = Reply("", "", f"too long for the local model ({exc})")
+                continue
             choice = result["choices"][0]
             out[unit.id] = reply_from(str(choice["text"]).strip(), str(choice.get("finish_reason") or ""))
         return out

@@ -28,6 +28,7 @@ from .base import (
     EngineError,
     FatalEngineError,
     MalformedReplyError,
+    RateLimitedError,
     Reply,
     Request,
     RetryPolicy,
@@ -281,7 +282,8 @@ class OpenAIEngine:
                 "billing; finished work is cached, run again later"
             )
         if status in (408, 409, 425, 429) or status >= 500:
-            return TransientError(f"HTTP {status}" + (f": {said}" if said else ""), retry_after(response))
+            kind = RateLimitedError if status == 429 else TransientError
+            return kind(f"HTTP {status}" + (f": {said}" if said else ""), retry_after(response))
         return EngineError(f"HTTP {status}: {said}")
 
     def translate(self, units: list[Unit], request: Request) -> dict[str, Reply]:
