@@ -60,7 +60,7 @@ OPEN_BATCHES = 8
 #: segments written where pandoc starts blocks: a reply's ``a) `` or ``\n===`` there is escaped
 #: (headings, table cells and callout titles are single lines inside a block; alt texts and code
 #: comments are no Markdown, where a backslash would show)
-BLOCK_KINDS = frozenset({"paragraph", "list-item", "caption", "definition", "term", "title", "table-caption", "div"})
+BLOCK_KINDS = frozenset({"paragraph", "list-item", "caption", "definition", "term", "title", "table-caption"})
 
 RETRY_NOTE = (
     "Your previous answer was rejected ({reason}). Translate again. Keep every ⟨n⟩ placeholder exactly "

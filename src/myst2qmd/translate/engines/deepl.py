@@ -71,9 +71,10 @@ class DeepLEngine:
             "https://api-free.deepl.com" if auth_key.endswith(":fx") else "https://api.deepl.com"
         )
         self._flag = "--base-url" if server_url else "your network"
+        self.translator = deepl.Translator(auth_key, server_url=server_url)
+        # the pipeline retries: the client's own (process-wide) retries are off while this engine is open
         self._client_retries = deepl.http_client.max_network_retries
         deepl.http_client.max_network_retries = 0
-        self.translator = deepl.Translator(auth_key, server_url=server_url)
         self._glossary_entries = glossary or {}
         self._glossary: Any = None
 
