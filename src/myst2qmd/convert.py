@@ -976,7 +976,7 @@ def convert_text(
     with _deep_recursion(20000):
         converter = Converter(ctx, lazy_inline=True)
         edits = converter.document(source.text)
-        out = apply_edits(source.text, edits)
+        out = converted = apply_edits(source.text, edits)
         check_untouched(source.text, out)
         if source.changed:
             out = source.rebuild(edits)
@@ -985,7 +985,7 @@ def convert_text(
     registry.report_macros(ctx)
     counts = dict(ctx.counts)
     warnings = sorted(ctx.warnings, key=lambda w: w.line)
-    lines = source_lines(source.text, edits)
+    lines = source_lines(source.text, edits, converted)
     return Result(text=out, warnings=warnings, counts=counts, labels=dict(ctx.labels), source_lines=lines)
 
 

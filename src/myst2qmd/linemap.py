@@ -15,8 +15,9 @@ from bisect import bisect_right
 from .edits import Edit, apply_edits, ordered_edits
 
 
-def source_lines(source: str, edits: list[Edit]) -> list[int]:
-    """``result[n - 1]``: the 1-based source line of line ``n`` of ``apply_edits(source, edits)``.
+def source_lines(source: str, edits: list[Edit], text: str | None = None) -> list[int]:
+    """``result[n - 1]``: the 1-based source line of line ``n`` of ``text``, which is
+    ``apply_edits(source, edits)`` (given when the caller has it already).
 
     A line maps to where its first character came from: lines an edit removed whole map to
     nothing, so the next line is the one after them.
@@ -38,7 +39,8 @@ def source_lines(source: str, edits: list[Edit]) -> list[int]:
             out += len(edit.new)
         pos = edit.end
     pieces.append((out, out + len(source) - pos, pos, len(source), False))
-    text = apply_edits(source, edits)
+    if text is None:
+        text = apply_edits(source, edits)
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     source_list = source.split("\n")
     source_starts = [0] + [m.end() for m in re.finditer("\n", source)]
