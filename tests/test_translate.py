@@ -156,12 +156,25 @@ def test_killed_run_resumes_without_retranslating(tmp_path: Path) -> None:
         with pytest.raises(Killed):
             Translator(engine, cache=cache, jobs=1, on_progress=progress).translate_document(qmd)
         finished = server.units
-        assert 5 <= finished < 12
+        # the worker that met the error sends nothing more (the pool would take the next request)
+        assert finished == 5
         _, report, _ = Translator(_engine(server), cache=cache, jobs=1).translate_document(qmd)
         # everything finished before the kill comes from the cache; only the rest is sent
         assert report.cached == finished
         assert report.units_sent == 12 - finished == server.units - finished
         assert report.translated == 12 - finished
+
+
+def test_the_probe_unit_is_sent_once(tmp_path: Path) -> None:
+    qmd = convert_text("\n\n".join(f"Absatz Nummer {n} erklärt die Faltung im Detail." for n in range(6)) + "\n").text
+    with FakeOpenAI() as server:
+        engine = _engine(server)
+        engine.max_batch_units = 2
+        _, report, _ = Translator(engine, cache=TranslationCache(tmp_path / "tm.sqlite"), jobs=1).translate_document(
+            qmd
+        )
+        assert server.units == 6 == report.translated
+        assert server.requests == 4  # the probe alone, then its batch's other unit with the rest
 
 
 def test_glossary_goes_into_the_prompt_and_is_checked() -> None:

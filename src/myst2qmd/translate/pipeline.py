@@ -408,6 +408,15 @@ class Translator:
             return accepted, []
         return self._rescue(text, why, report, depth)
 
+    def _run_batch_or_stop(self, batch: list[tuple[_Job, int, Unit]], report: TranslationReport) -> None:
+        """:meth:`_run_batch`; an error that ends the run stops sending at once, in this worker
+        (a pool's worker takes its next request before the main thread hears of the error)."""
+        try:
+            self._run_batch(batch, report)
+        except BaseException as exc:
+            self.breaker.open(f"the run stopped ({type(exc).__name__})")
+            raise
+
     def _run_batch(self, batch: list[tuple[_Job, int, Unit]], report: TranslationReport, probe: bool = False) -> None:
         """Send one batch and settle its units; ``probe``: the run's first request, which must get an answer."""
         units = [u for _, _, u in batch]
@@ -487,13 +496,14 @@ class Translator:
         if not batches:
             return
         if probe or len(batches) > 1:
+            # the shortest unit goes alone first; its request's other units keep their batch
             first = min(pending, key=lambda item: len(item[2].text))
             self._run_batch([first], report, probe=True)
-            rest = [item for item in pending if item is not first]
-            batches = [[by_id[u.id] for u in batch] for batch in self._batches([u for _, _, u in rest])]
+            rest = ([item for item in batch if item[2] is not first[2]] for batch in batches)
+            batches = [batch for batch in rest if batch]
         pool = ThreadPoolExecutor(max_workers=max(1, self.jobs))
         try:
-            futures = [pool.submit(self._run_batch, batch, report) for batch in batches]
+            futures = [pool.submit(self._run_batch_or_stop, batch, report) for batch in batches]
             for future in as_completed(futures):
                 future.result()
         except BaseException as exc:

@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -313,9 +314,12 @@ def links_paired(reply: str, spans: list[str]) -> bool:
     return not stack
 
 
-def _signature(text: str) -> tuple[list[int], list[str]]:
-    """What a translation keeps from its source: the placeholders and the numbers."""
-    return sorted(placeholders(text).elements()), sorted(re.findall(r"\d+", PLACEHOLDER_STRICT.sub(" ", text)))
+@functools.lru_cache(maxsize=4096)
+def _signature(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """What a translation keeps from its source: the placeholders and the numbers (kept for the
+    texts last asked about: batching asks about each pair of units)."""
+    numbers = re.findall(r"\d+", PLACEHOLDER_STRICT.sub(" ", text))
+    return tuple(sorted(placeholders(text).elements())), tuple(sorted(numbers))
 
 
 def distinguishable(one: str, other: str) -> bool:
