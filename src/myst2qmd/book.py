@@ -42,6 +42,7 @@ from markdown_it.token import Token
 from .codes import Code, count_codes
 from .config import Settings
 from .constructs.code import TAG_OPTIONS, escape_fences
+from .constructs.includes import code_fence
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text
 from .files import interrupts_deferred, new_file_mode, umask
@@ -1364,9 +1365,7 @@ def notebook_to_qmd(document: Document, texts: list[str]) -> tuple[str, int]:
         source = _cell_source(cell)
         if cell.get("cell_type") == "code":
             dropped += bool(cell.get("outputs"))
-            longest = max((len(m) for m in re.findall(r"`{3,}", source)), default=2)
-            fence = "`" * (longest + 1)
-            blocks.append(f"{fence}{{{language}}}\n{source.rstrip(chr(10))}\n{fence}")
+            blocks.append(code_fence(source.rstrip("\n"), f"{{{language}}}"))
         elif source.strip():
             blocks.append(source.rstrip("\n"))
     return "\n\n".join(blocks) + "\n", dropped

@@ -25,7 +25,8 @@ from urllib.parse import unquote
 import yaml
 
 from .codes import Code
-from .labels import CROSSREF_PREFIXES
+from .constructs.includes import code_fence
+from .labels import CROSSREF_PREFIXES, slug
 from .quarto import TokenReading, blank_code, line_of, read_tokens
 
 _REF = re.compile(r"(?<![\w@.\-])-?@((?:" + "|".join(CROSSREF_PREFIXES) + r")-[A-Za-z0-9_\-.:]*[A-Za-z0-9_])")
@@ -37,16 +38,6 @@ _LINK = re.compile(
     r"(?<!!)\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(?:<(?P<b>[^>\n]+)>|(?P<p>[^)\s>]+))"
     r"|<a\b[^>]*\bhref\s*=\s*[\"'](?P<h>[^\"']+)"
 )
-_HEADING = re.compile(r"(?m)^#{1,6}\s+(.*?)\s*#*\s*$")
-
-
-def auto_identifier(heading: str) -> str:
-    """Pandoc's automatic id for a heading without one (``## Die Faltung`` → ``die-faltung``)."""
-    text = re.sub(r"\{[^{}]*\}\s*$", "", heading)
-    text = re.sub(r"[`*_~\[\]()]|<[^>]+>", "", text).lower()
-    text = re.sub(r"[^\w\s.\-]", "", text)
-    text = re.sub(r"\s+", "-", text.strip())
-    return re.sub(r"^[\W\d_]+", "", text) or "section"
 
 
 @dataclass
@@ -81,10 +72,10 @@ def scan_file(path: Path, display: str) -> FileScan:
     if path.suffix == ".ipynb":
         text = _notebook_markdown(text)
     scan = FileScan(path, text)
-    front = re.match(r"(?s)^---\n(.*?)\n---\s*\n", text)
-    if front:
+    scan.reading = read_tokens(text)
+    if scan.reading.front_matter is not None:
         try:
-            yaml.safe_load(front.group(1))
+            yaml.safe_load(scan.reading.front_matter)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             scan.problems.append(
@@ -92,7 +83,6 @@ def scan_file(path: Path, display: str) -> FileScan:
                     display, (mark.line + 2) if mark else 1, "front matter is not valid YAML", Code.FRONTMATTER_INVALID
                 )
             )
-    scan.reading = read_tokens(text)
     body = blank_code(text, reading=scan.reading)
     for line, message in scan.reading.leftovers:
         scan.problems.append(Problem(display, line, message, Code.MYST_LEFT))
@@ -106,9 +96,9 @@ def scan_file(path: Path, display: str) -> FileScan:
         scan.ids.setdefault(ident, line)
     for match in _REF.finditer(body):
         scan.refs.append((match.group(1), line_of(body, match.start())))
-    for match in _HEADING.finditer(body):
-        if not re.search(r"\{#", match.group(1)):
-            scan.ids.setdefault(auto_identifier(match.group(1)), line_of(body, match.start()))
+    for line, heading in scan.reading.headings:
+        if not re.search(r"\{#", heading):
+            scan.ids.setdefault(slug(heading, "pandoc"), line)
     for match in _LINK.finditer(body):
         target = unquote(match.group("b") or match.group("p") or match.group("h"))
         if not re.match(r"^(?:[a-z][a-z0-9+.\-]*:|//|\{\{<|data:)", target, re.IGNORECASE):
@@ -143,8 +133,7 @@ def _notebook_markdown(text: str) -> str:
         if cell.get("cell_type") == "markdown":
             parts.append(source)
         else:
-            fence = "`" * max([3] + [len(run) + 1 for run in re.findall(r"`{3,}", source)])
-            parts.append(f"{fence}\n{source}\n{fence}")
+            parts.append(code_fence(source, ""))
     return "\n\n".join(parts)
 
 

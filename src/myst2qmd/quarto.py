@@ -46,6 +46,10 @@ class TokenReading:
     leftovers: list[tuple[int, str]] = field(default_factory=list)
     #: (1-based line, opening line, body) of every plain code fence
     fences: list[tuple[int, str, str]] = field(default_factory=list)
+    #: (1-based line, text) of every heading, as written (``Die Faltung {#sec-x}``)
+    headings: list[tuple[int, str]] = field(default_factory=list)
+    #: the front matter's YAML, if the text starts with one
+    front_matter: str | None = None
 
 
 def read_tokens(text: str) -> TokenReading:
@@ -62,12 +66,14 @@ def read_tokens(text: str) -> TokenReading:
     for index, token in enumerate(tokens):
         if token.type == "table_open":
             cells.update({id(inline): locator for inline, locator in table_cell_locators(tokens, index, view)})
-    for token in tokens:
+    for index, token in enumerate(tokens):
         if token.map is None and token.type != "inline":
             continue
         if token.type in ("fence", "code_block", "front_matter", "html_block"):
             first, end = block_lines(token)
             reading.verbatim_lines.update(range(first, end))
+            if token.type == "front_matter":
+                reading.front_matter = token.content
             if token.type in ("html_block", "front_matter"):
                 continue
             name = directive_name(token.info) if token.type == "fence" else None
@@ -80,6 +86,8 @@ def read_tokens(text: str) -> TokenReading:
                 reading.fences.append((first + 1, view.line(first).strip(), token.content))
         elif token.type == "myst_target" and token.map is not None:
             reading.leftovers.append((token.map[0] + 1, f"MyST target left: ({token.content})="))
+        elif token.type == "heading_open" and token.map is not None:
+            reading.headings.append((token.map[0] + 1, tokens[index + 1].content))
         elif token.type == "inline" and token.map is not None:
             locator = cells.get(id(token)) or InlineLocator(token.content, view, token.map[0])
             for child in token.children or []:
