@@ -138,3 +138,30 @@ def layer_name(module: str) -> str:
 @pytest.mark.parametrize("module", ["myst2qmd.parser", "myst2qmd.labels", "myst2qmd.source"])
 def test_primitives_are_the_bottom_layer(module: str) -> None:
     assert layer_name(module) == PRIMITIVES
+
+
+# --- settings travel as one object ------------------------------------------------------------
+def test_a_book_run_gets_the_settings_from_file_environment_and_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``escape-fences`` from myst2qmd.toml, ``--to`` from the environment, ``--macros`` and the
+    engine from flags: the book's chapters and its _quarto.yml show each of them."""
+    import yaml
+
+    from myst2qmd import cli
+
+    book = tmp_path / "buch"
+    book.mkdir()
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n", encoding="utf-8")
+    (book / "intro.md").write_text("# Einleitung\n\n$\\R$\n\n```python\nx = 1\n```\n", encoding="utf-8")
+    (tmp_path / "macros.tex").write_text("\\newcommand{\\R}{\\mathbb{R}}\n", encoding="utf-8")
+    (tmp_path / "myst2qmd.toml").write_text("escape-fences = true\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MYST2QMD_TO", "fr")
+    argv = ["convert", "buch", "-o", "out", "--engine", "pseudo", "--macros", "macros.tex", "-q"]
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    chapter = (tmp_path / "out" / "index.qmd").read_text(encoding="utf-8")
+    assert "\\```python" in chapter  # escape-fences, from the settings file
+    assert "\\mathbb{R}" in chapter  # the macros file, from a flag
+    assert "EINLEITUNG" in chapter  # the engine, from a flag
+    assert yaml.safe_load((tmp_path / "out" / "_quarto.yml").read_text(encoding="utf-8"))["lang"] == "fr"

@@ -61,7 +61,7 @@ def read_macros(settings: Settings) -> Settings:
         raise UsageError(str(exc)) from exc
 
 
-def load_glossary(settings: Settings) -> Glossary:
+def read_glossary(settings: Settings) -> Glossary:
     """The glossary of ``--glossary FILE`` (an empty one without)."""
     from .translate.glossary import Glossary, GlossaryError, load_glossary
 
@@ -138,7 +138,7 @@ def print_warnings(warnings: list[Warning_], suppress: frozenset[str]) -> None:
 
 def convert(settings: Settings) -> int:
     """``myst2qmd convert``: a book run for a folder, else a file run."""
-    glossary = load_glossary(settings)
+    glossary = read_glossary(settings)
     settings = read_macros(settings)
     if settings.src.is_dir():
         return run_book(settings, glossary)

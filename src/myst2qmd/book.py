@@ -1519,17 +1519,21 @@ def _cell_options(cell: dict[str, Any]) -> None:
     cell["source"] = "\n".join(options) + "\n" + source
 
 
-def book_converter(folder: Path, out: Path, **kwargs: Any) -> BookConverter:
+def book_converter(
+    folder: Path, out: Path, *, settings: Settings | None = None, translator: Any = None, reserved: Sequence[Path] = ()
+) -> BookConverter:
     """The converter for the book in ``folder`` (its table of contents read, warnings kept)."""
     warnings: list[Warning_] = []
     book = read_book(folder, warnings)
-    converter = BookConverter(book, out, **kwargs)
+    converter = BookConverter(book, out, settings=settings, translator=translator, reserved=reserved)
     converter.warnings[:0] = warnings
     return converter
 
 
-def convert_book(folder: Path, out: Path, **kwargs: Any) -> tuple[BookReport, list[Warning_]]:
-    """Convert the book in ``folder`` into a Quarto book in ``out``."""
-    converter = book_converter(folder, out, **kwargs)
+def convert_book(
+    folder: Path, out: Path, *, settings: Settings | None = None, translator: Any = None
+) -> tuple[BookReport, list[Warning_]]:
+    """Convert the book in ``folder`` into a Quarto book in ``out`` (``settings``: the run's, else the defaults)."""
+    converter = book_converter(folder, out, settings=settings, translator=translator)
     report = converter.run()
     return report, converter.warnings

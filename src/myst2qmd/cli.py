@@ -15,8 +15,6 @@ from . import __version__
 from .application import EXIT_ERROR, EXIT_USAGE, RunFailed, UsageError, convert, run_cache, run_check, settings_from
 from .config import ENGINE_NAMES, ConfigError
 
-ENGINES = ENGINE_NAMES
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -44,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     convert.add_argument(
         "--engine",
-        choices=ENGINES,
+        choices=ENGINE_NAMES,
         default=None,
         help="translation engine: auto (default: DeepL if DEEPL_AUTH_KEY is set, else openai if "
         "OPENAI_API_KEY or MYST2QMD_BASE_URL is set, else local if installed, else none), "
