@@ -133,3 +133,26 @@ def test_kernel_names_and_commented_languages_come_from_the_one_list() -> None:
     qmd = "```{r}\n# Eine Bemerkung\nx <- 1\n```\n\n```{ojs}\n// Eine Bemerkung\n```\n"
     kinds = [s.kind for s in extract_segments(qmd, code_comments=True)]
     assert kinds == ["code-comment"]
+
+
+# --- check reads headings and front matter from the parser's tokens ---------------------------
+def test_check_finds_auto_ids_of_every_heading_the_parser_sees(tmp_path: Path) -> None:
+    from myst2qmd.check import check
+
+    page = tmp_path / "seite.qmd"
+    page.write_text(
+        "---\ntitle: Seite\n---\n\nDie Faltung\n===========\n\n## Der `x` Operator\n\n"
+        "Siehe [oben](#die-faltung) und [dort](#der-x-operator).\n\n```\n# kein-titel\n```\n\n[hier](#kein-titel)\n",
+        encoding="utf-8",
+    )
+    problems, _ = check(page, use_pandoc=False)
+    assert [(p.line, p.message) for p in problems] == [(16, "link to #kein-titel: no #kein-titel in this file")]
+
+
+def test_check_reads_the_front_matter_the_parser_reads(tmp_path: Path) -> None:
+    from myst2qmd.check import check
+
+    page = tmp_path / "seite.qmd"
+    page.write_text("---\ntitle: [offen\n---", encoding="utf-8")  # no newline after the closing line
+    problems, _ = check(page, use_pandoc=False)
+    assert [(p.line, str(p.code)) for p in problems] == [(2, "frontmatter-invalid")]
