@@ -185,12 +185,12 @@ def test_incremental_rewrites_only_what_changed(tmp_path: Path) -> None:
 def test_translated_book_twice_makes_no_engine_calls_the_second_time(tmp_path: Path) -> None:
     cache = TranslationCache(tmp_path / "tm.sqlite")
     first_engine, second_engine = PseudoEngine(), PseudoEngine()
-    report, _ = convert_book(BOOK, tmp_path / "out", translator=Translator(first_engine, cache=cache), target_lang="en")
+    report, _ = convert_book(BOOK, tmp_path / "out", translator=Translator(first_engine, cache=cache))
     assert first_engine.calls >= 1 and report.translation["translated"] > 10
     data = yaml.safe_load((tmp_path / "out" / "_quarto.yml").read_text(encoding="utf-8"))
     assert data["lang"] == "en" and data["book"]["title"] == "⟦EIN KLEINER KURS ÜBER FALTUNGSNETZE⟧"
     assert "⟦" in _markdown(tmp_path / "out", "teil2/anwendung.ipynb")
-    again, _ = convert_book(BOOK, tmp_path / "out", translator=Translator(second_engine, cache=cache), target_lang="en")
+    again, _ = convert_book(BOOK, tmp_path / "out", translator=Translator(second_engine, cache=cache))
     assert second_engine.calls == 0 and again.translation["requests"] == 0
     assert again.translation["cached"] == report.translation["translated"]
     assert again.files_written == 0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import myst2qmd.convert
 from myst2qmd import cli, convert_text
 
 SCRIPT = shutil.which("myst2qmd", path=str(Path(sys.executable).parent))
@@ -357,7 +358,7 @@ def test_unexpected_error_exits_1_without_traceback(
     def boom(*args, **kwargs):
         raise RuntimeError("walker fell over")
 
-    monkeypatch.setattr(cli, "convert_text", boom)
+    monkeypatch.setattr(myst2qmd.convert, "convert_text", boom)  # the file run looks it up when it runs
     assert cli.main(["convert", "kapitel.md"]) == 1
     err = capsys.readouterr().err
     assert "walker fell over" in err and "Traceback" not in err

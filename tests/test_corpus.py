@@ -178,7 +178,7 @@ def test_prose_words_are_kept(corpus: Path, converted: tuple) -> None:
 def test_pseudo_translation_keeps_the_structure(corpus: Path, converted: tuple, tmp_path: Path) -> None:
     plain_out, _, _ = converted
     out = tmp_path / "pseudo"
-    report, warnings = convert_book(corpus, out, translator=Translator(PseudoEngine()), target_lang="en")
+    report, warnings = convert_book(corpus, out, translator=Translator(PseudoEngine()))
     assert report.translation["kept"] == 0
     assert not [w for w in warnings if "structure" in w.message]
     for _, target in _pairs(corpus, plain_out):

@@ -544,7 +544,7 @@ def test_included_files_are_translated_with_the_chapters(tmp_path: Path) -> None
         },
     )
     translator = Translator(PseudoEngine(), cache=TranslationCache(None))
-    _, warnings = convert_book(book, tmp_path / "out", translator=translator, target_lang="en")
+    _, warnings = convert_book(book, tmp_path / "out", translator=translator)
     included = (tmp_path / "out" / "_teile/stueck.qmd").read_text(encoding="utf-8")
     assert "⟦EIN EINGEFÜGTES STÜCK TEXT.⟧" in included and "x = 1" in included
     assert "{{< include _teile/stueck.qmd >}}" in (tmp_path / "out" / "index.qmd").read_text(encoding="utf-8")

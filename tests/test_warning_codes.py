@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from myst2qmd import cli, convert_text
+from myst2qmd import application, cli, convert_text
 from myst2qmd.codes import DESCRIPTIONS, Code, count_codes, families, suppressed, unknown_codes
 from myst2qmd.translate.pipeline import TranslationReport
 
@@ -176,9 +176,9 @@ def test_a_book_counts_warnings_per_code_in_the_summary_and_the_report(
 
 def test_run_wide_engine_notes_have_a_code_and_can_be_suppressed(capsys: pytest.CaptureFixture[str]) -> None:
     report = TranslationReport(notes=["the engine asked to wait 3600 s before retrying (Retry-After); waited 30 s"])
-    cli.print_notes(report)
+    application.print_notes(report)
     assert capsys.readouterr().err.startswith("myst2qmd: warning [engine-retry-after]: the engine asked to wait")
-    cli.print_notes(report, frozenset({"engine"}))
+    application.print_notes(report, frozenset({"engine"}))
     assert capsys.readouterr().err == ""
 
 

@@ -31,7 +31,6 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -41,11 +40,15 @@ import yaml
 from markdown_it.token import Token
 
 from .codes import Code, count_codes
+from .config import Settings
 from .constructs.code import TAG_OPTIONS, escape_fences
+from .constructs.includes import code_fence
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text
+from .files import interrupts_deferred, new_file_mode, umask
 from .macros import dig, macros_from_config
 from .parser import block_parser_for, shared_parser
+from .quarto import blank_code
 from .source import View
 
 if TYPE_CHECKING:
@@ -836,36 +839,7 @@ class _Output:
         assert self.text is not None
         with open(path, "w", encoding="utf-8", newline="") as handle:
             handle.write(self.text)
-        os.chmod(path, like.stat().st_mode & 0o777 if like.is_file() else 0o666 & ~_umask())
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def interrupts_deferred() -> Iterator[list[int]]:
-    """Ctrl-C (SIGINT) is held while the block runs and raised as :class:`KeyboardInterrupt`
-    after it; the block sees the held signals in the list it gets, to stop early where that is safe.
-
-    The output is changed only inside such a block, so an interrupt leaves it as it was or
-    complete, never half-written. (Only the main thread can install signal handlers; elsewhere
-    the block just runs.)
-    """
-    received: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield received
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
-    try:
-        yield received
-    finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
-    if received:
-        raise KeyboardInterrupt
+        os.chmod(path, like.stat().st_mode & 0o777 if like.is_file() else new_file_mode())
 
 
 class BookConverter:
@@ -876,26 +850,23 @@ class BookConverter:
         book: Book,
         out: Path,
         *,
-        options: Options | None = None,
-        images_path: str | None = None,
+        settings: Settings | None = None,
         translator: Any = None,
-        target_lang: str | None = None,
         reserved: Sequence[Path] = (),
-        inputs: Sequence[Path] = (),
     ):
         self.book = book
         self.out = out
-        #: what the user asked for (``--images-path``, ``--escape-fences``, ``--macros``): every chapter gets it
-        self.user_options = options or Options()
-        if images_path is not None:
-            self.user_options = replace(self.user_options, images_path=images_path)
+        #: the run's settings (``--images-path``, ``--escape-fences``, ``--macros``, ``--to`` …)
+        self.settings = settings or Settings()
+        #: what the user asked for: every chapter gets it
+        self.user_options = self.settings.options()
         self.images_path = self.user_options.images_path
         self.translator = translator
-        self.target_lang = target_lang
+        self.target_lang = self.settings.target_lang if translator is not None else None
         #: other paths this run writes (``--report``): never one of the outputs
         self.reserved = list(reserved)
         #: files the run reads besides the book (``--macros``, ``--glossary``, the config): never written
-        self.inputs = list(inputs)
+        self.inputs = self.settings.inputs
         self.report = BookReport()
         self.warnings: list[Warning_] = []
         self.outputs: dict[PurePosixPath, _Output] = {}
@@ -1184,7 +1155,7 @@ class BookConverter:
                     self.outputs[rel].stage(stage / rel, self.out / rel)
                 if not pending:
                     if fresh:
-                        os.chmod(stage, 0o777 & ~_umask())
+                        os.chmod(stage, 0o777 & ~umask())
                         self.out.parent.mkdir(parents=True, exist_ok=True)
                         os.rename(stage, self.out)
                     else:
@@ -1394,9 +1365,7 @@ def notebook_to_qmd(document: Document, texts: list[str]) -> tuple[str, int]:
         source = _cell_source(cell)
         if cell.get("cell_type") == "code":
             dropped += bool(cell.get("outputs"))
-            longest = max((len(m) for m in re.findall(r"`{3,}", source)), default=2)
-            fence = "`" * (longest + 1)
-            blocks.append(f"{fence}{{{language}}}\n{source.rstrip(chr(10))}\n{fence}")
+            blocks.append(code_fence(source.rstrip("\n"), f"{{{language}}}"))
         elif source.strip():
             blocks.append(source.rstrip("\n"))
     return "\n\n".join(blocks) + "\n", dropped
@@ -1522,8 +1491,6 @@ def rebase_paths(qmd: str, prefix: str) -> str:
     The root chapter moves from its folder to the project's top as ``index.qmd``; its links and
     images must keep pointing at the same files. Code is left alone.
     """
-    from .check import blank_code
-
     if not prefix:
         return qmd
     body = blank_code(qmd)
@@ -1552,17 +1519,21 @@ def _cell_options(cell: dict[str, Any]) -> None:
     cell["source"] = "\n".join(options) + "\n" + source
 
 
-def book_converter(folder: Path, out: Path, **kwargs: Any) -> BookConverter:
+def book_converter(
+    folder: Path, out: Path, *, settings: Settings | None = None, translator: Any = None, reserved: Sequence[Path] = ()
+) -> BookConverter:
     """The converter for the book in ``folder`` (its table of contents read, warnings kept)."""
     warnings: list[Warning_] = []
     book = read_book(folder, warnings)
-    converter = BookConverter(book, out, **kwargs)
+    converter = BookConverter(book, out, settings=settings, translator=translator, reserved=reserved)
     converter.warnings[:0] = warnings
     return converter
 
 
-def convert_book(folder: Path, out: Path, **kwargs: Any) -> tuple[BookReport, list[Warning_]]:
-    """Convert the book in ``folder`` into a Quarto book in ``out``."""
-    converter = book_converter(folder, out, **kwargs)
+def convert_book(
+    folder: Path, out: Path, *, settings: Settings | None = None, translator: Any = None
+) -> tuple[BookReport, list[Warning_]]:
+    """Convert the book in ``folder`` into a Quarto book in ``out`` (``settings``: the run's, else the defaults)."""
+    converter = book_converter(folder, out, settings=settings, translator=translator)
     report = converter.run()
     return report, converter.warnings

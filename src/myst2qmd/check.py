@@ -17,45 +17,27 @@ import json
 import re
 import shutil
 import subprocess
-from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
 import yaml
-from markdown_it import MarkdownIt
 
-from .adapter import InlineLocator, block_lines, table_cell_locators
 from .codes import Code
-from .constructs.comments import comment_spans
-from .directives import directive_name
-from .labels import CROSSREF_PREFIXES
-from .parser import create_md_parser
-from .source import View, line_starts
+from .constructs.includes import code_fence
+from .labels import CROSSREF_PREFIXES, slug
+from .quarto import TokenReading, blank_code, line_of, read_tokens
 
 _REF = re.compile(r"(?<![\w@.\-])-?@((?:" + "|".join(CROSSREF_PREFIXES) + r")-[A-Za-z0-9_\-.:]*[A-Za-z0-9_])")
 _ID = re.compile(r"\{#([A-Za-z0-9_\-.:]+)[^}]*\}")
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*(?:<([^>\n]+)>|([^)\s>]+))(?:\s+\"[^\"]*\")?\s*\)")
 _HTML_IMG = re.compile(r"<img\b[^>]*\bsrc\s*=\s*[\"']([^\"']+)[\"']", re.IGNORECASE)
-#: a MyST colon-fence directive, ``:::{note}``, left in text (pandoc's divs are ``::: {.note}``)
-_COLON_DIRECTIVE = re.compile(r"^\s*:{3,}\s*(\{.*)$")
 _DIV = re.compile(r"^\s*(:{3,})\s*(.*?)\s*$")
 _LINK = re.compile(
     r"(?<!!)\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*(?:<(?P<b>[^>\n]+)>|(?P<p>[^)\s>]+))"
     r"|<a\b[^>]*\bhref\s*=\s*[\"'](?P<h>[^\"']+)"
 )
-_HEADING = re.compile(r"(?m)^#{1,6}\s+(.*?)\s*#*\s*$")
-
-
-def auto_identifier(heading: str) -> str:
-    """Pandoc's automatic id for a heading without one (``## Die Faltung`` → ``die-faltung``)."""
-    text = re.sub(r"\{[^{}]*\}\s*$", "", heading)
-    text = re.sub(r"[`*_~\[\]()]|<[^>]+>", "", text).lower()
-    text = re.sub(r"[^\w\s.\-]", "", text)
-    text = re.sub(r"\s+", "-", text.strip())
-    return re.sub(r"^[\W\d_]+", "", text) or "section"
 
 
 @dataclass
@@ -80,112 +62,6 @@ class FileScan:
     reading: TokenReading | None = None
 
 
-@lru_cache(maxsize=1)
-def quarto_parser() -> MarkdownIt:
-    """The project's MyST parser, reading Quarto: ``:::`` lines are pandoc's divs, so the
-    parser reads what stands between them as ordinary Markdown (no colon fences)."""
-    return create_md_parser().disable("colon_fence")
-
-
-@dataclass
-class TokenReading:
-    """What the parser's tokens say about a Quarto text."""
-
-    #: absolute spans of fenced and indented code blocks
-    code: list[tuple[int, int]] = field(default_factory=list)
-    #: absolute spans of inline code
-    inline_code: list[tuple[int, int]] = field(default_factory=list)
-    #: 0-based lines that are code, front matter or raw HTML (never Markdown structure)
-    verbatim_lines: set[int] = field(default_factory=set)
-    #: (1-based line, message) for every piece of MyST left
-    leftovers: list[tuple[int, str]] = field(default_factory=list)
-    #: (1-based line, opening line, body) of every plain code fence
-    fences: list[tuple[int, str, str]] = field(default_factory=list)
-
-
-def read_tokens(text: str) -> TokenReading:
-    """Code, MyST leftovers and code fences of ``text``, from the parser's tokens.
-
-    >>> reading = read_tokens("See {ref}`a` and {eq}`b`.\\n\\n```{note}\\nx\\n```\\n")
-    >>> reading.leftovers
-    [(1, 'MyST role left: {ref}`a`'), (1, 'MyST role left: {eq}`b`'), (3, 'MyST directive left: ```{note}')]
-    """
-    view = View.root(text)
-    reading = TokenReading()
-    tokens = quarto_parser().parse(text)
-    cells = {}
-    for index, token in enumerate(tokens):
-        if token.type == "table_open":
-            cells.update({id(inline): locator for inline, locator in table_cell_locators(tokens, index, view)})
-    for token in tokens:
-        if token.map is None and token.type != "inline":
-            continue
-        if token.type in ("fence", "code_block", "front_matter", "html_block"):
-            first, end = block_lines(token)
-            reading.verbatim_lines.update(range(first, end))
-            if token.type in ("html_block", "front_matter"):
-                continue
-            name = directive_name(token.info) if token.type == "fence" else None
-            if name is not None:
-                opening = view.line(first).strip()
-                reading.leftovers.append((first + 1, f"MyST directive left: {opening}"))
-                continue
-            reading.code.append((view.abs(first), view.abs_line_end(end - 1)))
-            if token.type == "fence":
-                reading.fences.append((first + 1, view.line(first).strip(), token.content))
-        elif token.type == "myst_target" and token.map is not None:
-            reading.leftovers.append((token.map[0] + 1, f"MyST target left: ({token.content})="))
-        elif token.type == "inline" and token.map is not None:
-            locator = cells.get(id(token)) or InlineLocator(token.content, view, token.map[0])
-            for child in token.children or []:
-                if child.type == "myst_role" and "span" in (child.meta or {}):
-                    # where it is, from the inline content: found even when the locator is not
-                    start, end = child.meta["span"]
-                    line = token.map[0] + _line(token.content, start)
-                    reading.leftovers.append((line, f"MyST role left: {token.content[start:end]}"))
-                span = locator.span(child) if child.type == "code_inline" else None
-                if span is not None:
-                    reading.inline_code.append(span)
-            for n, line_text in enumerate(token.content.split("\n")):
-                colon = _COLON_DIRECTIVE.match(line_text)
-                if colon and directive_name(colon.group(1)) is not None:
-                    reading.leftovers.append((token.map[0] + n + 1, f"MyST directive left: {line_text.strip()}"))
-    reading.leftovers.sort(key=lambda item: item[0])
-    return reading
-
-
-def blank_code(text: str, inline: bool = True, reading: TokenReading | None = None) -> str:
-    """``text`` with fenced code, Quarto cells, inline code and HTML comments blanked to spaces
-    (every offset and line number stays where it was); where code is, the parser's tokens say.
-
-    >>> blank_code("`{ref}` and {ref}`x`\\n```\\n{eq}`y`\\n```\\n")
-    '        and {ref}`x`\\n   \\n       \\n   \\n'
-    """
-    chars = list(text)
-    if reading is None:
-        reading = read_tokens(text)
-    for start, end in reading.code + (reading.inline_code if inline else []):
-        for i in range(start, min(end, len(chars))):
-            if chars[i] != "\n":
-                chars[i] = " "
-    for start, end in list(comment_spans("".join(chars))):  # comments outside the code only
-        for i in range(start, end):
-            if chars[i] != "\n":
-                chars[i] = " "
-    return "".join(chars)
-
-
-def _line(text: str, offset: int) -> int:
-    """The 1-based line of ``offset`` in ``text`` (by bisection: a file's many matches are not
-    each counted from the start)."""
-    return bisect_right(_line_starts(text), offset)
-
-
-@lru_cache(maxsize=4)
-def _line_starts(text: str) -> list[int]:
-    return line_starts(text)
-
-
 def scan_file(path: Path, display: str) -> FileScan:
     try:
         text = path.read_text(encoding="utf-8")
@@ -196,10 +72,10 @@ def scan_file(path: Path, display: str) -> FileScan:
     if path.suffix == ".ipynb":
         text = _notebook_markdown(text)
     scan = FileScan(path, text)
-    front = re.match(r"(?s)^---\n(.*?)\n---\s*\n", text)
-    if front:
+    scan.reading = read_tokens(text)
+    if scan.reading.front_matter is not None:
         try:
-            yaml.safe_load(front.group(1))
+            yaml.safe_load(scan.reading.front_matter)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             scan.problems.append(
@@ -207,27 +83,26 @@ def scan_file(path: Path, display: str) -> FileScan:
                     display, (mark.line + 2) if mark else 1, "front matter is not valid YAML", Code.FRONTMATTER_INVALID
                 )
             )
-    scan.reading = read_tokens(text)
     body = blank_code(text, reading=scan.reading)
     for line, message in scan.reading.leftovers:
         scan.problems.append(Problem(display, line, message, Code.MYST_LEFT))
     for match in _ID.finditer(body):
         ident = match.group(1)
-        line = _line(body, match.start())
+        line = line_of(body, match.start())
         if ident in scan.ids:
             scan.problems.append(
                 Problem(display, line, f"duplicate id #{ident} (also line {scan.ids[ident]})", Code.LABEL_DUPLICATE)
             )
         scan.ids.setdefault(ident, line)
     for match in _REF.finditer(body):
-        scan.refs.append((match.group(1), _line(body, match.start())))
-    for match in _HEADING.finditer(body):
-        if not re.search(r"\{#", match.group(1)):
-            scan.ids.setdefault(auto_identifier(match.group(1)), _line(body, match.start()))
+        scan.refs.append((match.group(1), line_of(body, match.start())))
+    for line, heading in scan.reading.headings:
+        if not re.search(r"\{#", heading):
+            scan.ids.setdefault(slug(heading, "pandoc"), line)
     for match in _LINK.finditer(body):
         target = unquote(match.group("b") or match.group("p") or match.group("h"))
         if not re.match(r"^(?:[a-z][a-z0-9+.\-]*:|//|\{\{<|data:)", target, re.IGNORECASE):
-            scan.links.append((target, _line(body, match.start())))
+            scan.links.append((target, line_of(body, match.start())))
     for pattern in (_IMAGE, _HTML_IMG):
         for match in pattern.finditer(body):
             src = unquote(next(g for g in match.groups() if g))
@@ -236,7 +111,7 @@ def scan_file(path: Path, display: str) -> FileScan:
             image = path.parent / src.split("#")[0].split("?")[0]
             if not image.exists():
                 scan.problems.append(
-                    Problem(display, _line(body, match.start()), f"image {src} does not exist", Code.LINK_MISSING)
+                    Problem(display, line_of(body, match.start()), f"image {src} does not exist", Code.LINK_MISSING)
                 )
     scan.problems += _div_balance(body, display)
     scan.problems += _figure_ids(body, display)
@@ -258,8 +133,7 @@ def _notebook_markdown(text: str) -> str:
         if cell.get("cell_type") == "markdown":
             parts.append(source)
         else:
-            fence = "`" * max([3] + [len(run) + 1 for run in re.findall(r"`{3,}", source)])
-            parts.append(f"{fence}\n{source}\n{fence}")
+            parts.append(code_fence(source, ""))
     return "\n\n".join(parts)
 
 
@@ -292,7 +166,7 @@ def _figure_ids(body: str, display: str) -> list[Problem]:
             problems.append(
                 Problem(
                     display,
-                    _line(body, match.start()),
+                    line_of(body, match.start()),
                     f"figure id #{ident} has no fig- prefix: Quarto will not number or cross-reference it",
                     Code.LABEL_PREFIX,
                 )

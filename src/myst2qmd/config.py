@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from .codes import Code, unknown_codes
+from .context import Options
+
+#: the values of the ``engine`` setting (the engines themselves are imported only when one runs)
+ENGINE_NAMES = ("auto", "none", "pseudo", "openai", "deepl", "local")
 
 #: setting name → type; names are the long flags without ``--``
 SETTINGS: dict[str, type] = {
@@ -150,3 +156,92 @@ def resolve(flags: dict[str, Any], config_path: str | None, cwd: Path) -> dict[s
     given = {k: v for k, v in flags.items() if v is not None}
     settings.update({k: _coerce(k, v, f"--{k}") if SETTINGS.get(k) is list else v for k, v in given.items()})
     return settings
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a ``convert`` run, resolved (config file < ``MYST2QMD_*`` < flags) and
+    checked once: a single file, a notebook and a book all get this one object.
+
+    A new setting is a field here, a line in :meth:`from_mapping`, a name in :data:`SETTINGS`
+    and a flag in the command line."""
+
+    #: what to convert (a file or a book folder) and where to (``-o``; ``"-"`` is stdout)
+    src: Path = Path(".")
+    output: str | None = None
+    #: with a book: where to write the JSON report
+    report: str | None = None
+    quiet: bool = False
+    #: the settings file read (``--config``, or the one found from the current folder up)
+    config_file: Path | None = None
+    engine: str = "auto"
+    images_path: str | None = None
+    escape_fences: bool = False
+    macros_file: str | None = None
+    #: the macros of ``macros_file``, once :meth:`with_macros` has read it
+    macros: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    source_lang: str = "de"
+    target_lang: str = "en"
+    base_url: str | None = None
+    model: str | None = None
+    glossary_file: str | None = None
+    jobs: int = 4
+    timeout: float = 120.0
+    no_cache: bool = False
+    translate_code_comments: bool = False
+    deepl_target: str = "EN-US"
+    #: warning codes (or families) not printed: counted as suppressed, kept in ``--report``
+    suppress_warnings: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], **run: Any) -> Settings:
+        """From :func:`resolve`'s mapping (``images-path`` …) and the run's own fields (``src`` …);
+        :class:`ConfigError` if a value is bad."""
+        settings = cls(
+            **run,
+            engine=str(values.get("engine", "auto")),
+            images_path=values.get("images-path"),
+            escape_fences=bool(values.get("escape-fences", False)),
+            macros_file=values.get("macros"),
+            source_lang=str(values.get("from", "de")),
+            target_lang=str(values.get("to", "en")),
+            base_url=values.get("base-url"),
+            model=values.get("model"),
+            glossary_file=values.get("glossary"),
+            jobs=int(values.get("jobs", 4)),
+            timeout=float(values.get("timeout", 120.0)),
+            no_cache=bool(values.get("no-cache", False)),
+            translate_code_comments=bool(values.get("translate-code-comments", False)),
+            deepl_target=str(values.get("deepl-target", "EN-US")),
+            suppress_warnings=frozenset(values.get("suppress-warnings", ())),
+        )
+        if settings.engine not in ENGINE_NAMES:
+            raise ConfigError(f"unknown engine '{settings.engine}' (available: {', '.join(ENGINE_NAMES)})")
+        if settings.jobs < 1:
+            raise ConfigError("--jobs must be at least 1")
+        return settings
+
+    @property
+    def inputs(self) -> list[Path]:
+        """The files the run reads besides its source (macros, glossary, settings): never written."""
+        return [Path(p) for p in (self.macros_file, self.glossary_file, self.config_file) if p]
+
+    def with_macros(self) -> Settings:
+        """These settings with the macros file read (:class:`~.macros.MacroFileError` if it cannot be)."""
+        if not self.macros_file:
+            return self
+        from .macros import load_macros  # YAML is loaded when a run reads a file, not for --help
+
+        return replace(self, macros=load_macros(self.macros_file))
+
+    def options(self) -> Options:
+        """The conversion options every document gets."""
+        return Options(images_path=self.images_path, escape_fences=self.escape_fences, macros=dict(self.macros))
+
+
+def load_settings(flags: dict[str, Any], config: str | None, cwd: Path, **run: Any) -> Settings:
+    """The run's :class:`Settings`: ``flags`` (names as in :data:`SETTINGS`, ``None`` when not
+    given) over ``MYST2QMD_*`` over the settings file ``config`` (or the one found from ``cwd`` up)."""
+    values = resolve(flags, config, cwd)
+    config_file = Path(config) if config else find_config_file(cwd)
+    return Settings.from_mapping(values, config_file=config_file, **run)

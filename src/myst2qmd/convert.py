@@ -208,7 +208,7 @@ class Converter:
         taken.setdefault(qid, name)
         if kind == "sec" and title:
             # the heading's own anchor (myst_heading_anchors) now lives under the label's id
-            alias = f"slug:{heading_slug(title)}"
+            alias = f"slug:{labelmod.slug(title, 'myst')}"
             if alias not in self.ctx.labels:
                 self.ctx.labels[alias] = Label(name=alias, kind=kind, quarto_id=qid, line=line, title=title)
 
@@ -812,17 +812,6 @@ def without_clashing_dedents(edits: list[Edit]) -> list[Edit]:
                 continue
             kept.append(e)
     return kept
-
-
-def heading_slug(title: str) -> str:
-    """The anchor MyST (``myst_heading_anchors``, GitHub style) gives a heading.
-
-    >>> heading_slug("Stacking & Receptive Field")
-    'stacking--receptive-field'
-    """
-    text = re.sub(r"\{[^{}]*\}|`|\*|_(?=\w)|(?<=\w)_", "", title).strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
-    return text.replace(" ", "-")
 
 
 def _indent(text: str, indent: str) -> str:

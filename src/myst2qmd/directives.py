@@ -15,14 +15,11 @@ import yaml
 from markdown_it.token import Token
 
 from .adapter import block_lines
+from .cells import CELL_LANGUAGES
 from .source import View
 
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][A-Za-z0-9_\-+:.]*)\}\s*(.*)$")
 _OPTION_LINE = re.compile(r"^:([A-Za-z0-9_\-]+):(?:\s+(.*?))?\s*$")
-#: info strings that are Quarto executable cells or Pandoc attributes, never MyST directives
-QUARTO_CELL_LANGUAGES = frozenset(
-    {"python", "r", "julia", "ojs", "mermaid", "dot", "bash", "sql", "sh", "octave", "stata", "sas"}
-)
 
 
 def is_class_name(name: str) -> bool:
@@ -46,7 +43,7 @@ def directive_name(info: str) -> str | None:
     if not match:
         return None
     name = match.group(1).lower()
-    if name in QUARTO_CELL_LANGUAGES:
+    if name in CELL_LANGUAGES:  # a Quarto executable cell
         return None
     return name
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Container
+from typing import Literal
 
 #: MyST/Sphinx spellings of a kind prefix that a label may already carry
 _KIND_ALIASES = {
@@ -81,12 +82,36 @@ def ascii_letters(text: str) -> str:
     return "".join(out)
 
 
-def slug(text: str) -> str:
-    """A label made safe for a Quarto id: lower-case ASCII letters, digits and ``-`` only.
+#: the three ways an identifier is made from a text (see :func:`slug`)
+SlugStyle = Literal["quarto", "myst", "pandoc"]
+
+
+def slug(text: str, style: SlugStyle = "quarto") -> str:
+    """An identifier made from ``text``. The three styles differ on purpose, each matching
+    whoever reads the identifier:
+
+    - ``quarto`` (our labels' ids): lower-case ASCII letters, digits and ``-`` only, umlauts
+      spelled out (``ü`` → ``ue``), so the id survives LaTeX and a Pandoc citation key.
+    - ``myst``: the anchor MyST gives a heading (``myst_heading_anchors``, GitHub style): roles,
+      code and emphasis marks dropped, lower-case, punctuation dropped, every space a ``-``.
+    - ``pandoc``: Pandoc's automatic id of a heading without one: trailing attributes and
+      markup dropped, lower-case, punctuation but ``_-.`` dropped, spaces as one ``-``,
+      everything before the first letter dropped (``section`` when nothing is left).
 
     >>> slug("Übung_csv"), slug("Größe der Filter")
     ('uebung-csv', 'groesse-der-filter')
+    >>> slug("Stacking & Receptive Field", "myst"), slug("1. Die *Faltung* {#x}", "pandoc")
+    ('stacking--receptive-field', 'die-faltung')
     """
+    if style == "myst":
+        text = re.sub(r"\{[^{}]*\}|`|\*|_(?=\w)|(?<=\w)_", "", text).strip().lower()
+        return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+    if style == "pandoc":
+        text = re.sub(r"\{[^{}]*\}\s*$", "", text)
+        text = re.sub(r"[`*_~\[\]()]|<[^>]+>", "", text).lower()
+        text = re.sub(r"[^\w\s.\-]", "", text)
+        text = re.sub(r"\s+", "-", text.strip())
+        return re.sub(r"^[\W\d_]+", "", text) or "section"
     text = _INVALID.sub("-", ascii_letters(text.strip())).strip("-")
     text = re.sub(r"-{2,}", "-", text)
     return text.lower() or "x"

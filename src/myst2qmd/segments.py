@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from .adapter import InlineLocator, link_destination, link_label_end
+from .cells import HASH_COMMENT_LANGUAGES
 from .context import Context
 from .edits import Edit, apply_edits
+from .placeholders import PLACEHOLDER, placeholder
 from .source import View
 
 #: spans Pandoc/Quarto give meaning to that markdown-it sees as plain text
@@ -45,7 +47,6 @@ _TEX_TEXT_COMMANDS = frozenset(
 )
 _TEX_COMMAND = re.compile(r"\\([A-Za-z@]+)\*?")
 _TEX_ARGUMENT = re.compile(r"[ \t]*(\[[^\[\]{}\n]*\]|\{(?:[^{}\n]|\{[^{}\n]*\})*\})")
-PLACEHOLDER = re.compile(r"⟨\s*(\d+)\s*⟩")
 #: inline tokens protected whole
 _PROTECTED_TOKENS = {
     "code_inline",
@@ -84,7 +85,7 @@ class Segment:
         pos = 0
         for n, (a, b) in enumerate(self.protected, 1):
             out.append(self.text[pos:a])
-            out.append(f"⟨{n}⟩")
+            out.append(placeholder(n))
             pos = b
         out.append(self.text[pos:])
         return "".join(out), self.protected_texts()
@@ -259,7 +260,8 @@ def _structural_edges(kind: str, content: str) -> tuple[int, int]:
 #: the checkbox of a task list item: ``- [ ] Aufgabe``, ``- [x] Erledigt``
 _TASK_BOX = re.compile(r"\[[ xX]\][ \t]+(?=\S)")
 
-_CELL_INFO = re.compile(r"^\{(python|r|julia|bash|sh)\b[^}]*\}$")
+#: an executable cell whose ``#`` comments can be translated: ``{python}``, ``{r, echo=FALSE}``
+_CELL_INFO = re.compile(r"^\{(" + "|".join(sorted(HASH_COMMENT_LANGUAGES)) + r")\b[^}]*\}$")
 
 
 def python_comments(code: str) -> list[tuple[int, int, str]]:

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from ..cells import KERNEL_LANGUAGES
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
@@ -45,18 +46,6 @@ TAG_OPTIONS = {
     "skip-execution": ("eval", "false"),
     "full-width": ("column", "page"),
     "margin": ("column", "margin"),
-}
-#: cell languages by kernel / language name
-CELL_LANGUAGE = {
-    "ipython3": "python",
-    "ipython": "python",
-    "python3": "python",
-    "python": "python",
-    "ir": "r",
-    "r": "r",
-    "julia": "julia",
-    "bash": "bash",
-    "sh": "bash",
 }
 
 
@@ -84,10 +73,10 @@ def cell_language(argument: str, default: str) -> str:
     """``ipython3`` → ``python``, ``ir`` → ``r``, ``julia-1.9`` → ``julia``."""
     arg = argument.strip().lower()
     if not arg:
-        return CELL_LANGUAGE.get(default, default)
+        return KERNEL_LANGUAGES.get(default, default)
     if arg.startswith("julia"):
         return "julia"
-    return CELL_LANGUAGE.get(arg, arg)
+    return KERNEL_LANGUAGES.get(arg, arg)
 
 
 def _tags(value: Any) -> list[str]:

@@ -29,13 +29,13 @@ from typing import Any
 import yaml
 from markdown_it.token import Token
 
+from ..cells import KERNEL_LANGUAGES
 from ..codes import Code
 from ..context import Context
 from ..edits import Edit
 from ..source import View
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w\-]*)\s*:")
-KERNEL_LANGUAGES = {"ipython3": "python", "ipython": "python", "python3": "python", "ir": "r"}
 
 
 def yaml_string(text: str) -> str:

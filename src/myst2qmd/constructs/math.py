@@ -27,6 +27,7 @@ from .. import macros as macromod
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, block_prefix_len, container_strip, continuation
+from ..labels import quarto_id
 from ..mathjax_commands import KNOWN
 from ..source import View
 from .base import Rewrite
@@ -80,8 +81,6 @@ def _no_blank_lines(tex: str) -> str:
 
 def _equation_id(label: str, ctx: Context) -> str:
     known = ctx.labels.get(label)
-    from ..labels import quarto_id
-
     return known.quarto_id if known else quarto_id(label, "eq")
 
 

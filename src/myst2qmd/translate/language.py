@@ -11,7 +11,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-from ..segments import PLACEHOLDER
+from ..placeholders import PLACEHOLDER
 
 _LOCK = threading.Lock()
 #: fewer letters than this and we do not guess

@@ -23,13 +23,11 @@ import functools
 import re
 from collections import Counter
 
+from ..placeholders import PLACEHOLDER, normalize_placeholders, placeholders
 from .base_types import Verdict
 from .engines.base import Reply
 from .language import detect
 
-#: the ways engines mangle ⟨n⟩: spaces, other angle brackets
-_MANGLED = re.compile(r"[⟨〈‹<]\s*(\d{1,3})\s*[⟩〉›>]")
-PLACEHOLDER_STRICT = re.compile(r"⟨(\d+)⟩")
 _PREAMBLE = re.compile(
     r"^\s*(?:(?:here is|here's|here are|sure|certainly|of course|below is)\b[^.\n:]{0,60}?"
     r"\b(?:translation|translated|english version|in english)\b[^.\n:]{0,20}:"
@@ -102,15 +100,6 @@ _FOREIGN_WORDS = {
 _OTHER_LANGUAGES = ("de", "en", "fr", "es", "it", "nl", "pt", "pl", "sv", "da", "cs", "tr")
 
 
-def normalize_placeholders(text: str) -> str:
-    """``⟨ 1 ⟩``, ``〈1〉``, ``<1>`` → ``⟨1⟩``."""
-    return _MANGLED.sub(lambda m: f"⟨{int(m.group(1))}⟩", text)
-
-
-def placeholders(text: str) -> Counter[int]:
-    return Counter(int(n) for n in PLACEHOLDER_STRICT.findall(text))
-
-
 def markup(text: str) -> Counter[str]:
     """The markup items pandoc would read in ``text`` (placeholders are none).
 
@@ -129,7 +118,7 @@ def stray_delimiters(text: str) -> int:
     """
     from ..parser import shared_parser
 
-    tokens = shared_parser().parseInline(PLACEHOLDER_STRICT.sub("x", text))
+    tokens = shared_parser().parseInline(PLACEHOLDER.sub("x", text))
     children = tokens[0].children or [] if tokens else []
     return sum(t.content.count("*") + t.content.count("_") for t in children if t.type == "text")
 
@@ -168,7 +157,7 @@ def _marker_kind(marker: str) -> str:
 
 
 def letters(text: str) -> int:
-    return sum(ch.isalpha() for ch in PLACEHOLDER_STRICT.sub("", text))
+    return sum(ch.isalpha() for ch in PLACEHOLDER.sub("", text))
 
 
 def plausible_length(source: str, reply: str) -> str:
@@ -187,7 +176,7 @@ def plausible_length(source: str, reply: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[^\W\d_]+", PLACEHOLDER_STRICT.sub(" ", text).lower())
+    return re.findall(r"[^\W\d_]+", PLACEHOLDER.sub(" ", text).lower())
 
 
 def wrong_language(source: str, reply: str, *, source_lang: str, target_lang: str) -> str:
@@ -305,7 +294,7 @@ def links_paired(reply: str, spans: list[str]) -> bool:
     pairs = link_pairs(spans)
     closers = {closer: opener for opener, closer in pairs.items()}
     stack: list[int] = []
-    for match in PLACEHOLDER_STRICT.finditer(reply):
+    for match in PLACEHOLDER.finditer(reply):
         n = int(match.group(1))
         if n in pairs:
             stack.append(n)
@@ -318,7 +307,7 @@ def links_paired(reply: str, spans: list[str]) -> bool:
 def _signature(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """What a translation keeps from its source: the placeholders and the numbers (kept for the
     texts last asked about: batching asks about each pair of units)."""
-    numbers = re.findall(r"\d+", PLACEHOLDER_STRICT.sub(" ", text))
+    numbers = re.findall(r"\d+", PLACEHOLDER.sub(" ", text))
     return tuple(sorted(placeholders(text).elements())), tuple(sorted(numbers))
 
 

@@ -11,9 +11,9 @@ import importlib.util
 import os
 from dataclasses import dataclass
 
+from ...config import ENGINE_NAMES
 from .base import Engine, EngineError, FatalEngineError, Reply, Request, Unit
 
-ENGINE_NAMES = ("auto", "none", "pseudo", "openai", "deepl", "local")
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 

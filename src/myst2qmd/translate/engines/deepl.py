@@ -18,6 +18,7 @@ import html
 import re
 from typing import Any
 
+from ...placeholders import PLACEHOLDER, placeholder
 from .base import (
     EngineError,
     FatalEngineError,
@@ -33,17 +34,16 @@ from .base import (
     reply_from,
 )
 
-_PLACEHOLDER = re.compile(r"⟨(\d+)⟩")
 _TAG = re.compile(r"<x\s+i=\"(\d+)\"\s*/>")
 
 
 def to_xml(text: str) -> str:
     """``"a < b ⟨1⟩"`` → ``'a &lt; b <x i="1"/>'``."""
-    return _PLACEHOLDER.sub(lambda m: f'<x i="{m.group(1)}"/>', html.escape(text, quote=False))
+    return PLACEHOLDER.sub(lambda m: f'<x i="{m.group(1)}"/>', html.escape(text, quote=False))
 
 
 def from_xml(text: str) -> str:
-    return html.unescape(_TAG.sub(lambda m: f"⟨{m.group(1)}⟩", text))
+    return html.unescape(_TAG.sub(lambda m: placeholder(int(m.group(1))), text))
 
 
 class DeepLEngine:

@@ -1,0 +1,488 @@
+"""The application: one :class:`~.config.Settings` for a run, then a file run or a book run
+(and the ``check`` and ``cache`` commands).
+
+The command line (:mod:`.cli`) parses flags and maps failures to exit codes; everything a run
+does is here. A run imports what it needs when it needs it: the converter for a conversion,
+the translation pipeline and its engine only when something is translated.
+
+Exit codes: 0 converted (warnings go to stderr as ``file:line: warning [code]: …``), 2 bad usage
+or input that cannot be read, 1 anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .codes import Code, count_codes, suppressed
+from .config import Settings, load_settings
+from .context import Options, Warning_
+from .files import interrupts_deferred, write_atomically
+
+if TYPE_CHECKING:  # the converter, the book and the translation are imported where a run needs them
+    from .convert import Result
+    from .translate.glossary import Glossary
+    from .translate.pipeline import TranslationReport, Translator
+
+T = TypeVar("T")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad usage or unreadable input: exit 2 with a one-line message."""
+
+
+class RunFailed(Exception):
+    """The run cannot go on (a translation engine that cannot be used): exit 1 with a one-line message."""
+
+
+def settings_from(flags: dict[str, Any], config: str | None, **run: Any) -> Settings:
+    """The run's one settings object: ``flags`` (``None`` where not given) over ``MYST2QMD_*``
+    over the settings file ``config`` (or the one found from the current folder up)."""
+    return load_settings(flags, config, Path.cwd(), **run)
+
+
+def read_macros(settings: Settings) -> Settings:
+    """``settings`` with the macros file read (exit 2 if it cannot be)."""
+    from .macros import MacroFileError
+
+    try:
+        return settings.with_macros()
+    except MacroFileError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def read_glossary(settings: Settings) -> Glossary:
+    """The glossary of ``--glossary FILE`` (an empty one without)."""
+    from .translate.glossary import Glossary, GlossaryError, load_glossary
+
+    try:
+        return load_glossary(settings.glossary_file) if settings.glossary_file else Glossary()
+    except GlossaryError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def read_source(path: Path) -> str:
+    """The text of ``path``, or a :class:`UsageError` that says why not."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give a .md file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UsageError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}, "
+            f"offset {exc.start}); "
+            "re-encode it, e.g. iconv -f latin1 -t utf-8"
+        ) from exc
+
+
+def write_stdout(text: str) -> None:
+    """Write ``text`` as UTF-8 bytes, whatever the locale says stdout's encoding is."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (tests, some IDEs)
+        sys.stdout.write(text)
+    else:
+        buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+
+
+def summary(
+    result: Result, src: Path, out: str, warnings: list[Warning_] | None = None, suppress: frozenset[str] = frozenset()
+) -> str:
+    counts = result.counts
+    shown = ["figure", "citation", "reference", "callout", "code cell", "equation", "table", "LaTeX comment removed"]
+    parts = [
+        f"{counts[k]} {k}{'s' if counts[k] != 1 and not k.endswith('removed') else ''}" for k in shown if counts.get(k)
+    ]
+    parts.append(warning_counts(result.warnings if warnings is None else warnings, suppress))
+    return f"{src} -> {out}: " + ", ".join(parts)
+
+
+def warning_counts(warnings: list[Warning_], suppress: frozenset[str]) -> str:
+    """The summary's count of warnings, per code: ``3 warnings (ref-undefined 2, role-unknown 1), 1 suppressed
+    (toc-missing 1)``; infos are not counted."""
+    counted = [w for w in warnings if w.level == "warning"]
+    shown = [w.code for w in counted if not suppressed(w.code, suppress)]
+    hidden = [w.code for w in counted if suppressed(w.code, suppress)]
+
+    def per_code(codes: list[Code]) -> str:
+        return " (" + ", ".join(f"{code} {n}" for code, n in count_codes(codes).items()) + ")" if codes else ""
+
+    text = f"{len(shown)} warning{'s' if len(shown) != 1 else ''}{per_code(shown)}"
+    return text + (f", {len(hidden)} suppressed{per_code(hidden)}" if hidden else "")
+
+
+def print_warnings(warnings: list[Warning_], suppress: frozenset[str]) -> None:
+    """Every warning and info to stderr as ``file:line: warning [code]: …``, but those ``suppress`` silences."""
+    for warning in warnings:
+        if not suppressed(warning.code, suppress):
+            print(warning, file=sys.stderr)
+
+
+def convert(settings: Settings) -> int:
+    """``myst2qmd convert``: a book run for a folder, else a file run."""
+    glossary = read_glossary(settings)
+    settings = read_macros(settings)
+    if settings.src.is_dir():
+        return run_book(settings, glossary)
+    if settings.report:
+        raise UsageError("--report goes with a book folder")
+    return run_file(settings, glossary)
+
+
+def run_file(settings: Settings, glossary: Glossary) -> int:
+    """``myst2qmd convert SRC.md [-o OUT.qmd]``: one Markdown file or notebook."""
+    from .constructs.code import escape_fences
+    from .convert import convert_text
+
+    src, inputs = settings.src, settings.inputs
+    notebook = src.suffix.lower() == ".ipynb"
+    text = read_source(src)
+    if settings.output == "-":
+        out_path = None
+    else:
+        default = src.with_suffix(".quarto.ipynb" if notebook else ".qmd")
+        out_path = Path(settings.output) if settings.output else default
+        if out_path.resolve() == src.resolve() or (out_path.exists() and os.path.samefile(out_path, src)):
+            raise UsageError(f"refusing to overwrite the input {src}; choose another -o")
+        refuse_writing_onto_inputs(out_path, inputs)
+        if out_path.is_dir():
+            raise UsageError(f"{out_path} is a folder; give a file name for -o")
+        if not out_path.parent.exists() and str(out_path.parent):
+            raise UsageError(f"folder {out_path.parent} does not exist")
+        if notebook and out_path.suffix.lower() not in (".ipynb", ".qmd"):
+            raise UsageError(f"a notebook converts to .ipynb or .qmd, not {out_path.suffix or 'a file without suffix'}")
+    # fences are escaped after translation: escaped, they would not be code to the segmenter
+    options = replace(settings.options(), source_dir=str(src.resolve().parent), escape_fences=False)
+    engine = engine_name(settings)
+    translator = make_translator(engine, settings, glossary) if engine != "none" else None
+    if notebook:
+        result, report = convert_notebook_file(
+            src, text, options, translator, settings.quiet, out_path, escape=settings.escape_fences
+        )
+    else:
+        result = convert_text(text, path=str(src), options=options)
+        report = None
+        if translator is not None:
+            final = translator
+            result.text, report, more = progress_run(
+                final,
+                src.name,
+                settings.quiet,
+                lambda: final.translate_document(result.text, str(src), result.source_lines),
+            )
+            result.warnings += more
+    if settings.escape_fences:
+        result.text = escape_fences(result.text)
+    print_warnings(sorted(result.warnings, key=lambda w: w.line), settings.suppress_warnings)
+    print_notes(report, settings.suppress_warnings)
+    if out_path is None:
+        try:
+            write_stdout(result.text)
+        except BrokenPipeError:
+            # the reader went away (`| head`): stop quietly, and keep Python's exit flush quiet
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            except (OSError, ValueError):  # a stream without a file descriptor
+                pass
+            return EXIT_ERROR
+    else:
+        written = False
+        try:
+            with interrupts_deferred():
+                write_atomically(out_path, result.text)
+                written = True
+        except OSError as exc:
+            print(f"myst2qmd: error: cannot write {out_path}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_ERROR
+        except KeyboardInterrupt:
+            if written:
+                raise KeyboardInterrupt(f"interrupted after {out_path} was written") from None
+            raise
+    try:
+        if not settings.quiet:
+            where = "stdout" if out_path is None else str(out_path)
+            print(summary(result, src, where, suppress=settings.suppress_warnings), file=sys.stderr)
+            if report is not None:
+                print(translation_summary(report), file=sys.stderr)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"interrupted after {out_path or 'stdout'} was written") from None
+    return EXIT_OK
+
+
+def refuse_writing_onto_inputs(output: Path, inputs: list[Path]) -> None:
+    """An output that is one of the run's own inputs (``-o _config.yml --macros _config.yml``,
+    ``--report terms.yml --glossary terms.yml``) is refused: inputs are never written."""
+    for path in inputs:
+        same = output.resolve() == path.resolve()
+        if same or (output.exists() and path.exists() and os.path.samefile(output, path)):
+            raise UsageError(f"refusing to write {output}: it is an input of this run; choose another path")
+
+
+def engine_name(settings: Settings) -> str:
+    """The engine to use: ``auto`` resolved (with a note when it means no translation)."""
+    if settings.engine != "auto":
+        return settings.engine
+    from .translate.engines import resolve_auto
+
+    engine, why = resolve_auto()
+    if engine == "none" and not settings.quiet:
+        print(f"myst2qmd: note: {why}", file=sys.stderr)
+    return engine
+
+
+def convert_notebook_file(
+    src: Path,
+    text: str,
+    options: Options,
+    translator: Translator | None,
+    quiet: bool,
+    out_path: Path | None,
+    escape: bool = False,
+) -> tuple[Result, TranslationReport | None]:
+    """A single notebook, converted as a book converts its notebook chapters: Markdown cells
+    converted, tags as ``#|`` options, outputs kept; written as ``.ipynb``, or as ``.qmd`` when
+    ``-o x.qmd`` asks for it (code cells as executable cells, outputs left out, as jupytext does)."""
+    from .book import NotebookError, convert_notebook, notebook_to_qmd, read_notebook, render_notebook
+    from .constructs.code import escape_fences
+    from .convert import Result
+
+    try:
+        notebook = read_notebook(text)
+    except NotebookError as exc:
+        raise UsageError(f"{src}: not a valid notebook: {exc}") from exc
+    document, results = convert_notebook(src, notebook, options)
+    texts = [r.text for r in results]
+    warnings = [w for r in results for w in r.warnings]
+    counts: Counter[str] = Counter()
+    for r in results:
+        counts.update(r.counts)
+    report = None
+    if translator is not None:
+        final = translator
+        paths = [f"{src}#cell{n + 1}" for n in document.cells]
+        texts, report, more = progress_run(final, src.name, quiet, lambda: final.translate_many(texts, paths))
+        warnings += more
+    if out_path is not None and out_path.suffix.lower() == ".qmd":
+        qmd, dropped = notebook_to_qmd(document, texts)
+        if dropped:
+            warnings.append(
+                Warning_(
+                    str(src),
+                    1,
+                    f"the outputs of {dropped} code cells are not kept in a .qmd (Quarto runs the code)",
+                    Code.QUARTO_DIFFERS,
+                    "info",
+                )
+            )
+        return Result(escape_fences(qmd) if escape else qmd, warnings, dict(counts)), report
+    if escape:  # only the Markdown cells: code cells hold code, not fences
+        texts = [escape_fences(t) for t in texts]
+    return Result(render_notebook(document, texts), warnings, dict(counts)), report
+
+
+def make_translator(engine_name: str, settings: Settings, glossary: Glossary) -> Translator:
+    """The translator for a run (its engine and cache are closed by :func:`progress_run`)."""
+    from .translate.cache import TranslationCache
+    from .translate.engines import EngineSettings, make_engine
+    from .translate.engines.base import FatalEngineError, Request
+    from .translate.pipeline import Translator
+
+    engine_settings = EngineSettings(
+        base_url=settings.base_url,
+        model=settings.model,
+        timeout=settings.timeout,
+        deepl_target=settings.deepl_target,
+        glossary=glossary.entries or None,
+    )
+    try:
+        engine = make_engine(engine_name, engine_settings)
+    except FatalEngineError as exc:
+        raise RunFailed(f"{exc}; nothing was written") from None
+    assert engine is not None
+    cache = TranslationCache(None) if settings.no_cache else TranslationCache.default()
+    request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang, timeout=settings.timeout)
+    return Translator(
+        engine,
+        request=request,
+        cache=cache,
+        glossary=glossary,
+        jobs=settings.jobs,
+        code_comments=settings.translate_code_comments,
+    )
+
+
+def progress_run(translator: Translator, label: str, quiet: bool, work: Callable[[], T]) -> T:
+    """Run ``work`` with a progress bar of translated segments on a terminal; close the engine after.
+    An engine that cannot be used stops the run (:class:`RunFailed`)."""
+    from .translate.engines.base import FatalEngineError
+
+    try:
+        if quiet or not sys.stderr.isatty():
+            return work()
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (TextColumn("translating {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task(label, total=None)
+            translator.on_total = lambda n: progress.update(task, total=n)
+            translator.on_progress = lambda n: progress.advance(task, n)
+            return work()
+    except FatalEngineError as exc:
+        raise RunFailed(f"{exc}; nothing was written") from None
+    finally:
+        translator.engine.close()
+        translator.cache.close()
+
+
+def translation_summary(report: TranslationReport) -> str:
+    parts = [
+        f"{report.translated} segments translated",
+        f"{report.cached} from the translation memory",
+        f"{report.already_in_target} already in the target language",
+        f"{len({line for line, _ in report.kept})} kept in the original language",
+        f"{report.engine_calls} requests answered",
+        f"{report.requests_failed} failed",
+        f"{report.characters_sent:,} characters delivered",
+    ]
+    line = f"engine {report.engine} ({report.model}): " + ", ".join(parts)
+    if report.stopped:
+        line += f"\nstopped sending: {report.stopped}; the segments not sent kept their original text"
+    if report.engine == "local":
+        line += (
+            "\nnote: the local model (Gemma 3 270M) gives a draft; DeepL or a larger model behind "
+            "--engine openai gives publication quality"
+        )
+    return line
+
+
+def print_notes(report: TranslationReport | None, suppress: frozenset[str] = frozenset()) -> None:
+    """Run-wide warnings of a translation (a ``Retry-After`` cut short), also with ``-q``."""
+    code = Code.ENGINE_RETRY_AFTER
+    for note in report.notes if report is not None and not suppressed(code, suppress) else []:
+        print(f"myst2qmd: warning [{code}]: {note}", file=sys.stderr)
+
+
+def run_book(settings: Settings, glossary: Glossary) -> int:
+    """``myst2qmd convert BOOK_DIR -o OUT_DIR``: a Jupyter Book to a Quarto book project."""
+    from .book import BookError, book_converter, is_book, refuse_unsafe_paths
+
+    src, report_file, inputs = settings.src, settings.report, settings.inputs
+    if not is_book(src):
+        raise UsageError(f"{src} is a folder without _toc.yml or myst.yml; give a .md file or a Jupyter Book")
+    if settings.output in (None, "-"):
+        raise UsageError("a book needs an output folder: -o OUT_DIR")
+    out = Path(str(settings.output))
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} exists and is not a folder")
+    engine = engine_name(settings)
+    reserved = [Path(report_file)] if report_file else []
+    if engine != "none" and not settings.no_cache:  # the translation memory is written too
+        from .translate.cache import default_cache_dir
+
+        reserved.append(default_cache_dir() / "translations.sqlite")
+    if report_file and Path(report_file).is_dir():
+        raise UsageError(f"--report {report_file} is a folder; give a file name")
+    if report_file:
+        refuse_writing_onto_inputs(Path(report_file), inputs)
+    try:
+        refuse_unsafe_paths(src, out, reserved)
+    except BookError as exc:
+        raise UsageError(str(exc)) from exc
+    translator = make_translator(engine, settings, glossary) if engine != "none" else None
+    converter = None
+    report_written = False
+    try:
+        converter = book_converter(src, out, settings=settings, translator=translator, reserved=reserved)
+        run = converter.run
+        report = progress_run(translator, src.name, settings.quiet, run) if translator else run()
+        warnings = converter.warnings
+        print_warnings(warnings, settings.suppress_warnings)
+        print_notes(report.translation_report, settings.suppress_warnings)
+        report.suppressed_codes = count_codes(
+            w.code for w in warnings if suppressed(w.code, settings.suppress_warnings)
+        )
+        if report_file:
+            with interrupts_deferred():
+                write_atomically(Path(report_file), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+                report_written = True
+        if not settings.quiet:
+            top = "".join(f"{n} {k}, " for k, n in report.constructs.most_common(6)).rstrip(", ")
+            top += "; " if top else ""
+            failed = f"; not converted: {', '.join(report.not_converted)}" if report.not_converted else ""
+            print(
+                f"{src} -> {out}: {report.files_converted} chapters ({report.files_written} files written, "
+                f"{report.files_unchanged} unchanged), {report.assets_copied} files copied; {top}references "
+                f"{report.references_resolved} resolved, {report.references_unresolved} unresolved; "
+                f"{warning_counts(warnings, settings.suppress_warnings)}{failed}",
+                file=sys.stderr,
+            )
+            if report.translation_report is not None:
+                print(translation_summary(report.translation_report), file=sys.stderr)
+    except BookError as exc:
+        raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        done = "" if converter is None or not converter.committed else f" ({out} was written completely)"
+        print(f"myst2qmd: error: cannot write {exc.filename or out}: {exc.strerror or exc}{done}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        if converter is None or not converter.committed:
+            raise KeyboardInterrupt("interrupted; nothing was written") from None
+        missing = f"; {report_file} was not written" if report_file and not report_written else ""
+        raise KeyboardInterrupt(f"interrupted after {out} was written completely{missing}") from None
+    return EXIT_OK
+
+
+def run_check(path: Path, use_pandoc: bool = True) -> int:
+    """``myst2qmd check PATH``: problems on stdout, a count on stderr; exit 1 when there are problems."""
+    from .check import check
+
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder")
+    problems, files = check(path, use_pandoc=use_pandoc)
+    for problem in problems:
+        print(problem)
+    noun = "file" if files == 1 else "files"
+    print(
+        f"{files} {noun} checked: {len(problems) or 'no'} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr
+    )
+    return EXIT_ERROR if problems else EXIT_OK
+
+
+def run_cache(action: str) -> int:
+    """``myst2qmd cache path`` prints where the translation memory is; ``cache clear`` empties it."""
+    from .translate.cache import TranslationCache, default_cache_dir
+
+    folder = default_cache_dir()
+    path = folder / "translations.sqlite"
+    if action == "path":
+        print(path)
+        return EXIT_OK
+    if not path.exists():
+        print(f"the translation memory at {path} is empty")
+        return EXIT_OK
+    cache = TranslationCache(path)
+    removed = cache.clear()
+    cache.close()
+    print(f"removed {removed} entries from {path}")
+    return EXIT_OK
