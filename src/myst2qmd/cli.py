@@ -145,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also translate # comments in code cells (never strings or code)",
     )
     tr.add_argument(
+        "--po",
+        metavar="DIR",
+        default=None,
+        help="write one gettext PO file per chapter to DIR for review; reviewed (non-fuzzy) entries "
+        "found there win over the engine (with --engine none: only they are translated)",
+    )
+    tr.add_argument(
         "--deepl-target",
         metavar="VARIANT",
         default=None,
@@ -175,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     checker.add_argument("path", metavar="PATH", help="a .qmd file or a Quarto project folder")
     checker.add_argument("--no-pandoc", action="store_true", help="use only the built-in scan")
+    po = sub.add_parser(
+        "po",
+        help="the PO files of --po DIR",
+        description="stats: translated, fuzzy and untranslated entries per PO file under DIR and in total "
+        "(as msgfmt --statistics counts them).",
+    )
+    po.add_argument("action", choices=("stats",), help="stats: count the entries")
+    po.add_argument("folder", metavar="DIR", help="the folder given to convert --po")
     cache = sub.add_parser("cache", help="the translation memory", description="Manage the translation memory.")
     cache.add_argument("action", choices=("clear", "path"), help="clear: delete every entry; path: print where it is")
     return parser
@@ -289,6 +304,8 @@ class Settings:
     deepl_target: str = "EN-US"
     #: warning codes (or families) not printed: counted as suppressed, kept in ``--report``
     suppress_warnings: frozenset[str] = frozenset()
+    #: ``--po DIR``: PO files for review (see :mod:`.translate.po`)
+    po_dir: str | None = None
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Settings:
@@ -309,6 +326,7 @@ class Settings:
             translate_code_comments=bool(values.get("translate-code-comments", False)),
             deepl_target=str(values.get("deepl-target", "EN-US")),
             suppress_warnings=frozenset(values.get("suppress-warnings", ())),
+            po_dir=values.get("po"),
         )
         if settings.engine not in ENGINES:
             raise UsageError(f"unknown engine '{settings.engine}' (available: {', '.join(ENGINES)})")
@@ -353,6 +371,7 @@ def run_convert(args: argparse.Namespace) -> int:
             "translate-code-comments": args.translate_code_comments,
             "deepl-target": args.deepl_target,
             "suppress-warnings": args.suppress_warnings,
+            "po": args.po,
         },
         args.config,
         Path.cwd(),
@@ -387,6 +406,13 @@ def run_convert(args: argparse.Namespace) -> int:
     options = replace(options, source_dir=str(src.resolve().parent), escape_fences=False)
     engine = engine_name(settings, args.quiet)
     translator = make_translator(engine, settings, glossary) if engine != "none" else None
+    review = None
+    if settings.po_dir:
+        from .translate.po import Review
+
+        folder = po_folder(settings.po_dir)
+        review = read_po(lambda: Review.for_file(folder, src, **review_settings(settings, engine, src.stem)))
+        translator = with_review(translator, review, settings, glossary)
     if notebook:
         result, report = convert_notebook_file(
             src, text, options, translator, args.quiet, out_path, escape=settings.escape_fences
@@ -434,6 +460,8 @@ def run_convert(args: argparse.Namespace) -> int:
             if written:
                 raise KeyboardInterrupt(f"interrupted after {out_path} was written") from None
             raise
+    if review is not None and not write_po(review, args.quiet, str(out_path or "stdout")):
+        return EXIT_ERROR
     try:
         if not args.quiet:
             where = "stdout" if out_path is None else str(out_path)
@@ -443,6 +471,63 @@ def run_convert(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"interrupted after {out_path or 'stdout'} was written") from None
     return EXIT_OK
+
+
+def po_folder(value: str) -> Path:
+    """``--po DIR``: a folder (made if missing), never a file."""
+    folder = Path(value)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--po {value} is a file; give a folder for the PO files")
+    return folder
+
+
+def read_po(load: Callable[[], T]) -> T:
+    """The PO files of ``--po DIR`` read; one that cannot be read is a usage error (exit 2)."""
+    from .translate.po import PoError
+
+    try:
+        return load()
+    except PoError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def review_settings(settings: Settings, engine: str, project: str) -> dict[str, str]:
+    return {
+        "source_lang": settings.source_lang,
+        "target_lang": settings.target_lang,
+        "engine": engine,
+        "project": project,
+    }
+
+
+def with_review(translator: Translator | None, review: Any, settings: Settings, glossary: Glossary) -> Translator:
+    """``translator`` reading and recording PO files; without an engine, one that sends nothing."""
+    if translator is None:
+        from .translate.cache import TranslationCache
+        from .translate.pipeline import Translator
+        from .translate.po import NoEngine
+
+        request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang)
+        translator = Translator(NoEngine(), request=request, cache=TranslationCache(None), glossary=glossary)
+    translator.review = review
+    return translator
+
+
+def write_po(review: Any, quiet: bool, after: str) -> bool:
+    """Write the run's PO files (atomically, after the output); False (with a message) if that fails."""
+    from .book import interrupts_deferred
+
+    try:
+        with interrupts_deferred():
+            written = review.write(write_atomically)
+    except OSError as exc:
+        print(f"myst2qmd: error: cannot write {exc.filename or 'a PO file'}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"interrupted after {after} was written; the PO files were not") from None
+    if not quiet:
+        print(f"{len(written)} PO files written", file=sys.stderr)
+    return True
 
 
 def refuse_writing_onto_inputs(output: Path, inputs: list[Path]) -> None:
@@ -561,6 +646,7 @@ def translation_summary(report: TranslationReport) -> str:
     parts = [
         f"{report.translated} segments translated",
         f"{report.cached} from the translation memory",
+        *([f"{report.reviewed} reviewed (PO)"] if report.reviewed else []),
         f"{report.already_in_target} already in the target language",
         f"{len({line for line, _ in report.kept})} kept in the original language",
         f"{report.engine_calls} requests answered",
@@ -613,6 +699,13 @@ def run_book(
     except BookError as exc:
         raise UsageError(str(exc)) from exc
     translator = make_translator(engine, settings, glossary) if engine != "none" else None
+    review = None
+    if settings.po_dir:
+        from .translate.po import Review
+
+        folder = po_folder(settings.po_dir)
+        review = read_po(lambda: Review.for_book(folder, **review_settings(settings, engine, src.resolve().name)))
+        translator = with_review(translator, review, settings, glossary)
     converter = None
     report_written = False
     try:
@@ -633,6 +726,8 @@ def run_book(
         report.suppressed_codes = count_codes(
             w.code for w in warnings if suppressed(w.code, settings.suppress_warnings)
         )
+        if review is not None and not write_po(review, args.quiet, str(out)):
+            return EXIT_ERROR
         if args.report:
             with interrupts_deferred():
                 write_atomically(Path(args.report), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
@@ -680,6 +775,27 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_ERROR if problems else EXIT_OK
 
 
+def run_po(args: argparse.Namespace) -> int:
+    """``myst2qmd po stats DIR``: per PO file and in total, as ``msgfmt --statistics`` counts."""
+    from .translate.po import PoError, Stats, folder_stats
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder")
+    try:
+        stats = folder_stats(folder)
+    except PoError as exc:
+        raise UsageError(str(exc)) from exc
+    if not stats:
+        raise UsageError(f"{folder} holds no PO files")
+    total = Stats()
+    for name, counts in stats:
+        print(f"{name}: {counts}")
+        total.add(counts)
+    print(f"total ({len(stats)} file{'s' if len(stats) != 1 else ''}): {total}")
+    return EXIT_OK
+
+
 def run_cache(args: argparse.Namespace) -> int:
     from .translate.cache import TranslationCache, default_cache_dir
 
@@ -711,6 +827,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return run_check(args)
+        if args.command == "po":
+            return run_po(args)
         return run_cache(args) if args.command == "cache" else run_convert(args)
     except FatalEngineError as exc:
         print(f"myst2qmd: error: {exc}; nothing was written", file=sys.stderr)

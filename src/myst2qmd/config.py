@@ -42,6 +42,7 @@ SETTINGS: dict[str, type] = {
     "timeout": float,
     "deepl-target": str,
     "suppress-warnings": list,
+    "po": str,
 }
 
 
@@ -122,7 +123,7 @@ def load_file(path: Path) -> dict[str, Any]:
         if name not in SETTINGS:
             raise ConfigError(f"{path}: unknown setting '{key}' (known: {', '.join(SETTINGS)})")
         settings[name] = _coerce(name, value, str(path))
-    for key in ("macros", "glossary"):
+    for key in ("macros", "glossary", "po"):
         if key in settings and not Path(settings[key]).is_absolute():
             settings[key] = str(path.parent / settings[key])
     return settings
