@@ -178,6 +178,8 @@ class Found:
     msgstr: str
     fuzzy: bool
     occurrences: list[tuple[str, str]] = field(default_factory=list)
+    #: nothing was sent for it (``--engine none``): an older entry's translation is kept
+    unsent: bool = False
 
     def entry(self, context: str | None) -> polib.POEntry:
         return polib.POEntry(
@@ -202,8 +204,9 @@ def merge(old: polib.POFile | None, found: list[Found]) -> list[polib.POEntry]:
     """The catalog's entries after this run, merged with ``old`` as ``msgmerge`` merges a new template.
 
     - the same text (and context) again: the old entry, with this run's references; a reviewed
-      one, or one still waiting for review after a source change (fuzzy with a previous
-      ``msgid``), keeps its ``msgstr`` and flags, any other gets this run's translation;
+      one, one still waiting for review after a source change (fuzzy with a previous
+      ``msgid``), or one this run sent nothing for, keeps its ``msgstr`` and flags, any other
+      gets this run's translation;
     - a new text much like one that vanished (a changed paragraph): fuzzy, with the old text as
       previous ``msgid`` (``#|``) and the old ``msgstr`` if it was reviewed (the reviewer's
       words to adapt), else this run's;
@@ -261,7 +264,7 @@ def _updated(entry: polib.POEntry, item: Found, context: str | None) -> polib.PO
     entry.msgctxt = context
     entry.comment = KIND_NAMES.get(item.kind, item.kind)
     entry.occurrences = list(item.occurrences)
-    if is_reviewed(entry) or (entry.fuzzy and entry.previous_msgid):
+    if is_reviewed(entry) or (entry.fuzzy and entry.previous_msgid) or (item.unsent and entry.msgstr):
         return entry
     entry.msgstr = item.msgstr
     entry.flags = [f for f in entry.flags if f != "fuzzy"] + (["fuzzy"] if item.fuzzy else [])
@@ -413,7 +416,7 @@ class Review:
             return
         fuzzy = state == "kept" or (state == "translated" and self.draft)
         msgstr = "" if state == "untranslated" else text
-        catalog.found[key] = Found(segment.kind, segment.text, msgstr, fuzzy, [reference])
+        catalog.found[key] = Found(segment.kind, segment.text, msgstr, fuzzy, [reference], state == "untranslated")
 
     def rendered(self) -> Iterator[tuple[Path, str]]:
         """Every catalog the run touched, merged, as PO text (only those whose text changed)."""
