@@ -19,13 +19,14 @@ import pytest
 from conftest import SHARED
 from fake_openai import FakeOpenAI
 from myst2qmd import cli
-from myst2qmd.book import convert_book
+from myst2qmd.book import BookReport, convert_book
 from myst2qmd.check import check
+from myst2qmd.context import Warning_
 from myst2qmd.segments import extract_segments
 from myst2qmd.translate.engines.base import text_problem
 from myst2qmd.translate.engines.pseudo import PseudoEngine
 from myst2qmd.translate.pipeline import Translator
-from myst2qmd.translate.po import Review, check_reviewed, folder_stats, merge
+from myst2qmd.translate.po import Found, Review, check_reviewed, folder_stats, merge
 from myst2qmd.translate.validate import check_text
 from quarto_ast import summarize
 
@@ -74,7 +75,7 @@ def edit(po: Path, chapter: str, changes: dict[str, str], *, fuzzy_others: bool 
     catalog.save()
 
 
-def convert(book: Path, out: Path, po: Path, engine: PseudoEngine) -> tuple[object, list, Review]:
+def convert(book: Path, out: Path, po: Path, engine: PseudoEngine) -> tuple[BookReport, list[Warning_], Review]:
     """A book run as ``convert BOOK -o OUT --engine pseudo --po PO`` does it, with the engine at hand."""
     review = Review.for_book(po, source_lang="de", target_lang="en", engine="pseudo", project=book.name)
     translator = Translator(engine, review=review)
@@ -158,8 +159,9 @@ def test_reviewed_entries_win_and_are_not_sent(book: Path, first: tuple[Path, Pa
         assert entry(po, chapter, msgid).msgstr == text  # the reviewer's words stay in the PO file
     assert engine.sent, "the fuzzy entries of those chapters were translated again"
     # the parity check passed: nothing reverted, nothing kept
-    assert report.translation_report.parity_reverted == [] and report.translation_report.kept == []  # type: ignore[attr-defined]
-    assert report.translation_report.reviewed > 1000  # type: ignore[attr-defined]
+    assert report.translation_report is not None
+    assert report.translation_report.parity_reverted == [] and report.translation_report.kept == []
+    assert report.translation["reviewed"] > 1000
     assert not [w for w in warnings if w.code in ("translation-kept", "po-rejected")]
     problems, _ = check(out)
     assert problems == [], "\n".join(map(str, problems))
@@ -308,12 +310,17 @@ def test_source_changes_are_merged_as_msgmerge_does(chapter: Path) -> None:
 
 
 def test_an_unchanged_run_rewrites_no_po_file(chapter: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    english = "This paragraph is already written in English, so nothing of it is sent to the engine."
+    chapter.write_text(CHAPTER + "\n" + english + "\n", encoding="utf-8")
     assert cli.main(["convert", "faltung.md", "-o", "faltung.qmd", "--engine", "pseudo", "--po", "po"]) == 0
     assert "1 PO files written" in capsys.readouterr().err
+    kept = entry(Path("po"), "faltung.md", english)
+    assert kept.fuzzy and kept.msgstr == english  # kept the original: fuzzy
     text = Path("po/faltung.po").read_bytes()
-    assert cli.main(["convert", "faltung.md", "-o", "faltung.qmd", "--engine", "pseudo", "--po", "po"]) == 0
-    assert "0 PO files written" in capsys.readouterr().err
-    assert Path("po/faltung.po").read_bytes() == text
+    for engine in ("pseudo", "none"):  # a run that sends nothing keeps what the PO file holds
+        assert cli.main(["convert", "faltung.md", "-o", "faltung.qmd", "--engine", engine, "--po", "po"]) == 0
+        assert "0 PO files written" in capsys.readouterr().err
+        assert Path("po/faltung.po").read_bytes() == text
 
 
 def test_failed_and_kept_entries_are_fuzzy(chapter: Path) -> None:
@@ -426,3 +433,15 @@ def test_one_bad_character_check_for_replies_and_reviewed_text(char: str) -> Non
     if char != "\r":  # check reads \r as a line break (an engine reply's \r is refused by text_problem first)
         assert not verdict.ok and verdict.reason == text_problem(text)
     assert not text_problem("See ⟨1⟩\there.\n")
+
+
+def test_a_context_dropped_keeps_the_entry_of_the_same_kind() -> None:
+    """The same text as heading and paragraph (two contexts); the paragraph goes: the heading keeps its entry."""
+    old = polib.POFile()
+    old.append(polib.POEntry(msgid="Faltung", msgstr="Convolving", msgctxt="paragraph", comment="paragraph"))
+    old.append(polib.POEntry(msgid="Faltung", msgstr="Convolution", msgctxt="heading", comment="heading"))
+    entries = merge(old, [Found("heading", "Faltung", "⟦FALTUNG⟧", False, [("k.md", "1")])])
+    assert [(e.msgctxt, e.msgstr, e.obsolete) for e in entries] == [
+        (None, "Convolution", False),
+        ("paragraph", "Convolving", True),
+    ]

@@ -721,6 +721,7 @@ class BookReport:
             "segments": report.segments,
             "translated": report.translated,
             "cached": report.cached,
+            "reviewed": report.reviewed,
             "kept": len(report.kept),
             "already_in_target": report.already_in_target,
             "requests": report.engine_calls,

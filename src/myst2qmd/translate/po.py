@@ -220,7 +220,7 @@ def merge(old: polib.POFile | None, found: list[Found]) -> list[polib.POEntry]:
     entries: list[polib.POEntry] = []
     pending: list[tuple[int, Found]] = []
     for item, context in zip(found, contexts(found), strict=True):
-        match = _exact(by_msgid.get(item.msgid, []), used, context)
+        match = _exact(by_msgid.get(item.msgid, []), used, context, KIND_NAMES.get(item.kind, item.kind))
         if match is None:
             pending.append((len(entries), item))
             entries.append(item.entry(context))
@@ -248,15 +248,15 @@ def merge(old: polib.POFile | None, found: list[Found]) -> list[polib.POEntry]:
     return entries
 
 
-def _exact(olds: list[polib.POEntry], used: set[int], context: str | None) -> polib.POEntry | None:
-    """Of the old entries of the same text, the one of the same context, else one without (a context
-    added or dropped)."""
+def _exact(olds: list[polib.POEntry], used: set[int], context: str | None, kind: str) -> polib.POEntry | None:
+    """Of the old entries of the same text, the one of the same context; else, where a context was
+    added or dropped, the one of the same kind, else any one without context."""
     same = [e for e in olds if id(e) not in used]
     for entry in same:
         if entry.msgctxt == context:
             return entry
     free = [e for e in same if e.msgctxt is None or context is None]
-    return free[0] if free else None
+    return next((e for e in free if kind in (e.msgctxt, e.comment)), free[0] if free else None)
 
 
 def _updated(entry: polib.POEntry, item: Found, context: str | None) -> polib.POEntry:
@@ -408,7 +408,7 @@ class Review:
                     Code.PO_REJECTED,
                 )
             )
-        reference = (_CELL.sub("", where), str(line))
+        reference = (where, str(line))
         key = (segment.kind, segment.text)
         if key in catalog.found:
             if reference not in catalog.found[key].occurrences:
