@@ -445,3 +445,16 @@ def test_a_context_dropped_keeps_the_entry_of_the_same_kind() -> None:
         (None, "Convolution", False),
         ("paragraph", "Convolving", True),
     ]
+
+
+def test_po_files_of_documents_not_in_the_run_are_left_alone(chapter: Path) -> None:
+    Path("po/old").mkdir(parents=True)
+    Path("po/old/gone.po").write_text('msgid "Alt"\nmsgstr "Old"\n', encoding="utf-8")
+    Path("_toc.yml").write_text("format: jb-book\nroot: faltung\n", encoding="utf-8")
+    Path("_config.yml").write_text("title: Buch\n", encoding="utf-8")
+    assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "po", "-q"]) == 0
+    assert Path("po/faltung.po").is_file() and Path("po/_config.po").is_file()
+    assert Path("po/old/gone.po").read_text(encoding="utf-8") == 'msgid "Alt"\nmsgstr "Old"\n'
+    # PO files inside the book are not copied into the Quarto book
+    assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "po", "-q"]) == 0
+    assert not list(Path("../out").rglob("*.po"))

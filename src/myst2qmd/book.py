@@ -64,6 +64,8 @@ _ALWAYS_EXCLUDED = [
     "_toc.yml",
     "_config.yml",
     "myst.yml",
+    "*.po",  # gettext catalogs (--po DIR, sphinx-intl's locales): no part of a Quarto book
+    "*.pot",
 ]
 _SOURCE_SUFFIXES = (".md", ".ipynb", ".myst", ".markdown")
 QUARTO_YML = PurePosixPath("_quarto.yml")

@@ -419,12 +419,13 @@ class Review:
         catalog.found[key] = Found(segment.kind, segment.text, msgstr, fuzzy, [reference], state == "untranslated")
 
     def rendered(self) -> Iterator[tuple[Path, str]]:
-        """Every catalog the run touched, merged, as PO text (only those whose text changed)."""
+        """Every catalog of a document this run translated, merged, as PO text (only those whose text
+        changed); the PO files of other documents (a chapter no longer in the book) are left alone."""
         for catalog in self.catalogs.values():
-            if not catalog.found and catalog.old is None:
+            if not catalog.found:
                 continue
             po = polib.POFile(wrapwidth=78)
-            po.header = catalog.old.header if catalog.old is not None else self.header_comment(catalog)
+            po.header = catalog.old.header if catalog.old is not None else self.header_comment()
             po.metadata = self.metadata(catalog.old)
             po.extend(merge(catalog.old, list(catalog.found.values())))
             before = catalog.path.read_text(encoding="utf-8") if catalog.path.is_file() else None
@@ -444,7 +445,7 @@ class Review:
             written.append(path)
         return written
 
-    def header_comment(self, catalog: Catalog) -> str:
+    def header_comment(self) -> str:
         return (
             f"{self.source_lang} → {self.target_lang} translations written by myst2qmd.\n"
             "Correct a msgstr and remove its fuzzy flag: the next conversion uses it as it is,\n"
