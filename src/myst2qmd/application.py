@@ -1,5 +1,5 @@
 """The application: one :class:`~.config.Settings` for a run, then a file run or a book run
-(and the ``check`` and ``cache`` commands).
+(and the ``check``, ``po`` and ``cache`` commands).
 
 The command line (:mod:`.cli`) parses flags and maps failures to exit codes; everything a run
 does is here. A run imports what it needs when it needs it: the converter for a conversion,
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the converter, the book and the translation are imported wh
     from .convert import Result
     from .translate.glossary import Glossary
     from .translate.pipeline import TranslationReport, Translator
+    from .translate.po import Review
 
 T = TypeVar("T")
 
@@ -173,6 +174,13 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
     options = replace(settings.options(), source_dir=str(src.resolve().parent), escape_fences=False)
     engine = engine_name(settings)
     translator = make_translator(engine, settings, glossary) if engine != "none" else None
+    review = None
+    if settings.po_dir:
+        from .translate.po import Review
+
+        folder = po_folder(settings.po_dir)
+        review = read_po(lambda: Review.for_file(folder, src, **review_settings(settings, engine, src.stem)))
+        translator = with_review(translator, review, settings, glossary)
     if notebook:
         result, report = convert_notebook_file(
             src, text, options, translator, settings.quiet, out_path, escape=settings.escape_fences
@@ -218,6 +226,8 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
             if written:
                 raise KeyboardInterrupt(f"interrupted after {out_path} was written") from None
             raise
+    if review is not None and not write_po(review, settings.quiet, str(out_path or "stdout")):
+        return EXIT_ERROR
     try:
         if not settings.quiet:
             where = "stdout" if out_path is None else str(out_path)
@@ -227,6 +237,62 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"interrupted after {out_path or 'stdout'} was written") from None
     return EXIT_OK
+
+
+def po_folder(value: str) -> Path:
+    """``--po DIR``: a folder (made if missing), never a file."""
+    folder = Path(value)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--po {value} is a file; give a folder for the PO files")
+    return folder
+
+
+def read_po(load: Callable[[], T]) -> T:
+    """The PO files of ``--po DIR`` read; one that cannot be read is a usage error (exit 2)."""
+    from .translate.po import PoError
+
+    try:
+        return load()
+    except PoError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def review_settings(settings: Settings, engine: str, project: str) -> dict[str, str]:
+    return {
+        "source_lang": settings.source_lang,
+        "target_lang": settings.target_lang,
+        "engine": engine,
+        "project": project,
+    }
+
+
+def with_review(translator: Translator | None, review: Review, settings: Settings, glossary: Glossary) -> Translator:
+    """``translator`` reading and recording PO files; without an engine, one that sends nothing."""
+    if translator is None:
+        from .translate.engines.base import Request
+        from .translate.cache import TranslationCache
+        from .translate.pipeline import Translator
+        from .translate.po import NoEngine
+
+        request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang)
+        translator = Translator(NoEngine(), request=request, cache=TranslationCache(None), glossary=glossary)
+    translator.review = review
+    return translator
+
+
+def write_po(review: Review, quiet: bool, after: str) -> bool:
+    """Write the run's PO files (atomically, after the output); False (with a message) if that fails."""
+    try:
+        with interrupts_deferred():
+            written = review.write(write_atomically)
+    except OSError as exc:
+        print(f"myst2qmd: error: cannot write {exc.filename or 'a PO file'}: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"interrupted after {after} was written; the PO files were not") from None
+    if not quiet:
+        print(f"{len(written)} PO files written", file=sys.stderr)
+    return True
 
 
 def refuse_writing_onto_inputs(output: Path, inputs: list[Path]) -> None:
@@ -359,6 +425,7 @@ def translation_summary(report: TranslationReport) -> str:
     parts = [
         f"{report.translated} segments translated",
         f"{report.cached} from the translation memory",
+        *([f"{report.reviewed} reviewed (PO)"] if report.reviewed else []),
         f"{report.already_in_target} already in the target language",
         f"{len({line for line, _ in report.kept})} kept in the original language",
         f"{report.engine_calls} requests answered",
@@ -410,6 +477,13 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
     except BookError as exc:
         raise UsageError(str(exc)) from exc
     translator = make_translator(engine, settings, glossary) if engine != "none" else None
+    review = None
+    if settings.po_dir:
+        from .translate.po import Review
+
+        folder = po_folder(settings.po_dir)
+        review = read_po(lambda: Review.for_book(folder, **review_settings(settings, engine, src.resolve().name)))
+        translator = with_review(translator, review, settings, glossary)
     converter = None
     report_written = False
     try:
@@ -422,6 +496,8 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
         report.suppressed_codes = count_codes(
             w.code for w in warnings if suppressed(w.code, settings.suppress_warnings)
         )
+        if review is not None and not write_po(review, settings.quiet, str(out)):
+            return EXIT_ERROR
         if report_file:
             with interrupts_deferred():
                 write_atomically(Path(report_file), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
@@ -467,6 +543,26 @@ def run_check(path: Path, use_pandoc: bool = True) -> int:
         f"{files} {noun} checked: {len(problems) or 'no'} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr
     )
     return EXIT_ERROR if problems else EXIT_OK
+
+
+def run_po(folder: Path) -> int:
+    """``myst2qmd po stats DIR``: per PO file and in total, as ``msgfmt --statistics`` counts."""
+    from .translate.po import PoError, Stats, folder_stats
+
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder")
+    try:
+        stats = folder_stats(folder)
+    except PoError as exc:
+        raise UsageError(str(exc)) from exc
+    if not stats:
+        raise UsageError(f"{folder} holds no PO files")
+    total = Stats()
+    for name, counts in stats:
+        print(f"{name}: {counts}")
+        total.add(counts)
+    print(f"total ({len(stats)} file{'s' if len(stats) != 1 else ''}): {total}")
+    return EXIT_OK
 
 
 def run_cache(action: str) -> int:

@@ -67,6 +67,8 @@ _ALWAYS_EXCLUDED = [
     "_toc.yml",
     "_config.yml",
     "myst.yml",
+    "*.po",  # gettext catalogs (--po DIR, sphinx-intl's locales): no part of a Quarto book
+    "*.pot",
 ]
 _SOURCE_SUFFIXES = (".md", ".ipynb", ".myst", ".markdown")
 QUARTO_YML = PurePosixPath("_quarto.yml")
@@ -724,6 +726,7 @@ class BookReport:
             "segments": report.segments,
             "translated": report.translated,
             "cached": report.cached,
+            "reviewed": report.reviewed,
             "kept": len(report.kept),
             "already_in_target": report.already_in_target,
             "requests": report.engine_calls,

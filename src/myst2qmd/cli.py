@@ -12,7 +12,17 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .application import EXIT_ERROR, EXIT_USAGE, RunFailed, UsageError, convert, run_cache, run_check, settings_from
+from .application import (
+    EXIT_ERROR,
+    EXIT_USAGE,
+    RunFailed,
+    UsageError,
+    convert,
+    run_cache,
+    run_check,
+    run_po,
+    settings_from,
+)
 from .config import ENGINE_NAMES, ConfigError
 
 
@@ -117,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also translate # comments in code cells (never strings or code)",
     )
     tr.add_argument(
+        "--po",
+        metavar="DIR",
+        default=None,
+        help="write one gettext PO file per chapter to DIR for review; reviewed (non-fuzzy) entries "
+        "found there win over the engine (with --engine none: only they are translated)",
+    )
+    tr.add_argument(
         "--deepl-target",
         metavar="VARIANT",
         default=None,
@@ -147,6 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     checker.add_argument("path", metavar="PATH", help="a .qmd file or a Quarto project folder")
     checker.add_argument("--no-pandoc", action="store_true", help="use only the built-in scan")
+    po = sub.add_parser(
+        "po",
+        help="the PO files of --po DIR",
+        description="stats: translated, fuzzy and untranslated entries per PO file under DIR and in total "
+        "(as msgfmt --statistics counts them).",
+    )
+    po.add_argument("action", choices=("stats",), help="stats: count the entries")
+    po.add_argument("folder", metavar="DIR", help="the folder given to convert --po")
     cache = sub.add_parser("cache", help="the translation memory", description="Manage the translation memory.")
     cache.add_argument("action", choices=("clear", "path"), help="clear: delete every entry; path: print where it is")
     return parser
@@ -170,6 +195,7 @@ def convert_settings(args: argparse.Namespace) -> dict[str, object]:
         "translate-code-comments": args.translate_code_comments,
         "deepl-target": args.deepl_target,
         "suppress-warnings": args.suppress_warnings,
+        "po": args.po,
     }
 
 
@@ -179,6 +205,8 @@ def run(args: argparse.Namespace) -> int:
         return run_check(Path(args.path), use_pandoc=not args.no_pandoc)
     if args.command == "cache":
         return run_cache(args.action)
+    if args.command == "po":
+        return run_po(Path(args.folder))
     settings = settings_from(
         convert_settings(args),
         args.config,

@@ -48,6 +48,7 @@ SETTINGS: dict[str, type] = {
     "timeout": float,
     "deepl-target": str,
     "suppress-warnings": list,
+    "po": str,
 }
 
 
@@ -128,7 +129,7 @@ def load_file(path: Path) -> dict[str, Any]:
         if name not in SETTINGS:
             raise ConfigError(f"{path}: unknown setting '{key}' (known: {', '.join(SETTINGS)})")
         settings[name] = _coerce(name, value, str(path))
-    for key in ("macros", "glossary"):
+    for key in ("macros", "glossary", "po"):
         if key in settings and not Path(settings[key]).is_absolute():
             settings[key] = str(path.parent / settings[key])
     return settings
@@ -192,6 +193,8 @@ class Settings:
     deepl_target: str = "EN-US"
     #: warning codes (or families) not printed: counted as suppressed, kept in ``--report``
     suppress_warnings: frozenset[str] = frozenset()
+    #: ``--po DIR``: PO files for review (see :mod:`.translate.po`)
+    po_dir: str | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], **run: Any) -> Settings:
@@ -214,6 +217,7 @@ class Settings:
             translate_code_comments=bool(values.get("translate-code-comments", False)),
             deepl_target=str(values.get("deepl-target", "EN-US")),
             suppress_warnings=frozenset(values.get("suppress-warnings", ())),
+            po_dir=values.get("po"),
         )
         if settings.engine not in ENGINE_NAMES:
             raise ConfigError(f"unknown engine '{settings.engine}' (available: {', '.join(ENGINE_NAMES)})")

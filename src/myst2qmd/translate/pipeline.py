@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..codes import Code
 from ..context import Warning_
@@ -54,6 +55,9 @@ from .language import detect
 from .sentences import split_in_half, split_with_gaps
 from .validate import check, distinguishable, escape_block_starts, links_paired, misassigned
 
+if TYPE_CHECKING:
+    from .po import Review
+
 #: how many of the latest requests a unit may still join (keeps batching linear)
 OPEN_BATCHES = 8
 
@@ -77,6 +81,8 @@ class TranslationReport:
     segments: int = 0
     translated: int = 0
     cached: int = 0
+    #: segments whose reviewed translation (``--po``) was used: nothing sent for them
+    reviewed: int = 0
     already_in_target: int = 0
     nothing_to_translate: int = 0
     #: units and characters in requests that got an answer (what the engine really received)
@@ -100,6 +106,7 @@ class TranslationReport:
             "segments",
             "translated",
             "cached",
+            "reviewed",
             "already_in_target",
             "nothing_to_translate",
             "units_sent",
@@ -185,6 +192,8 @@ class _Job:
     from_cache: int = 0
     #: the whitespace after each piece (how the pieces join again)
     gaps: list[str] = field(default_factory=list)
+    #: its translation is a reviewed one from a PO file (see :mod:`.po`)
+    reviewed: bool = False
 
 
 @dataclass
@@ -204,6 +213,8 @@ class Translator:
     code_comments: bool = False
     #: stops sending after several failed requests in a row (run-wide)
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    #: PO files (``--po DIR``): reviewed translations win, and what the run wrote is recorded
+    review: Review | None = None
     _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
     #: for each text being sent, the other (job, piece) places that hold the same text
     _twins: dict[str, list[tuple[_Job, int]]] = field(default_factory=dict, repr=False)
@@ -452,7 +463,7 @@ class Translator:
                 self.on_progress(len(holders))
 
     # -- documents -----------------------------------------------------------------------
-    def plan(self, segments: list[Segment], report: TranslationReport) -> list[_Job]:
+    def plan(self, segments: list[Segment], report: TranslationReport, path: str = "<string>") -> list[_Job]:
         jobs = []
         for segment in segments:
             report.segments += 1
@@ -460,6 +471,13 @@ class Translator:
                 report.nothing_to_translate += 1
                 continue
             masked, _ = segment.masked()
+            reviewed = self.review.reviewed(path, segment) if self.review is not None else None
+            if reviewed is not None:  # the reviewer's words: nothing sent, the memory not asked
+                report.reviewed += 1
+                jobs.append(_Job(segment, masked, [masked], [reviewed], gaps=[""], reviewed=True))
+                continue
+            if not getattr(self.engine, "sends", True):  # --engine none --po: reviewed translations only
+                continue
             language, probability = detect(masked, (self.request.source_lang, self.request.target_lang))
             if language == self.request.target_lang and probability >= 0.95:
                 report.already_in_target += 1
@@ -480,6 +498,8 @@ class Translator:
         self._twins = {}
         for job in jobs:
             for index, piece in enumerate(job.pieces):
+                if job.results[index] is not None:  # a reviewed translation
+                    continue
                 hit = self._cached(piece)
                 if hit is not None:
                     job.results[index] = hit
@@ -521,7 +541,7 @@ class Translator:
         (the MyST file's line, from :attr:`myst2qmd.convert.Result.source_lines`) when given."""
         report = TranslationReport(engine=self.engine.name, model=self.engine.model)
         segments = extract_segments(qmd, code_comments=self.code_comments)
-        jobs = self.plan(segments, report)
+        jobs = self.plan(segments, report, path)
         self.translate_jobs(jobs, report)
         return self.write_back(qmd, segments, jobs, report, path, source_lines)
 
@@ -531,9 +551,9 @@ class Translator:
         """Translate several documents in one run: one plan, one cache, batches across files."""
         report = TranslationReport(engine=self.engine.name, model=self.engine.model)
         planned = []
-        for qmd in documents:
+        for qmd, path in zip(documents, paths, strict=True):
             segments = extract_segments(qmd, code_comments=self.code_comments)
-            planned.append((segments, self.plan(segments, report)))
+            planned.append((segments, self.plan(segments, report, path)))
         self.translate_jobs([job for _, jobs in planned for job in jobs], report, probe=True)
         outputs: list[str] = []
         warnings: list[Warning_] = []
@@ -586,7 +606,9 @@ class Translator:
                 )
             if restored != job.segment.text:
                 texts[job.segment.id] = restored
-                if job.from_cache == len(job.pieces):
+                if job.reviewed:
+                    pass  # counted when planned
+                elif job.from_cache == len(job.pieces):
                     report.cached += 1
                 else:
                     report.translated += 1
@@ -610,7 +632,37 @@ class Translator:
                     Code.TRANSLATION_KEPT,
                 )
             )
+        if self.review is not None:
+            self._record(path, segments, jobs, texts, reverted, line_of)
+            warnings += self.review.warnings
+            self.review.warnings = []
         return out, report, warnings
+
+    def _record(
+        self,
+        path: str,
+        segments: list[Segment],
+        jobs: list[_Job],
+        texts: dict[int, str],
+        reverted: list[int],
+        line_of: Callable[[Segment], int],
+    ) -> None:
+        """Tell the PO files what was written for each prose segment (see :meth:`.po.Review.record`)."""
+        assert self.review is not None
+        by_segment = {job.segment.id: job for job in jobs}
+        for segment in segments:
+            job = by_segment.get(segment.id)
+            if job is None:
+                if segment.has_prose:  # already in the target language, or nothing sent (--engine none)
+                    sent = getattr(self.engine, "sends", True)
+                    self.review.record(
+                        path, segment, line_of(segment), segment.text, "kept" if sent else "untranslated"
+                    )
+                continue
+            kept = segment.id in reverted or bool(job.failures)
+            text = segment.text if segment.id in reverted else texts.get(segment.id, segment.text)
+            state = "kept" if kept else "reviewed" if job.reviewed else "translated"
+            self.review.record(path, segment, line_of(segment), text, state)
 
 
 def skeleton(qmd: str, segments: list[Segment]) -> tuple[str, list[str]]:

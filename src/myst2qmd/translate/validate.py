@@ -25,7 +25,7 @@ from collections import Counter
 
 from ..placeholders import PLACEHOLDER, normalize_placeholders, placeholders
 from .base_types import Verdict
-from .engines.base import Reply
+from .engines.base import Reply, text_problem
 from .language import detect
 
 _PREAMBLE = re.compile(
@@ -46,8 +46,6 @@ _REFUSAL = re.compile(
     r"|\b(?:translator's|translation) note\b",
     re.IGNORECASE,
 )
-#: C0/C1 control characters (tab and newline are text), bidirectional overrides, lone surrogates
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 #: what pandoc (and Quarto) read as markup in prose: each match is one markup item
 _MARKUP = re.compile(
     r"\\[A-Za-z@]+|\\[\s\S]?"  # raw TeX, backslash escapes, hard line breaks
@@ -221,9 +219,9 @@ def check(source: str, reply: Reply, *, source_lang: str, target_lang: str, chec
     if not isinstance(reply.text, str):
         return Verdict(False, "the reply is not text")
     raw = reply.text.replace("\r\n", "\n").replace("\r", "\n")
-    control = _CONTROL.search(raw)
-    if control is not None:
-        return Verdict(False, f"holds a control character (U+{ord(control.group()):04X})")
+    problem = text_problem(raw)  # control characters, other line breaks, lone surrogates
+    if problem:
+        return Verdict(False, problem)
     text = normalize_placeholders(raw).strip()
     if not text:
         return Verdict(False, "empty reply")

@@ -108,16 +108,24 @@ class RetryPolicy:
 NO_RETRIES = RetryPolicy(attempts=1, backoff=0.0)
 
 
-#: lone surrogates (not Unicode text) and the line breaks other than ``\n`` that Python or
-#: Markdown readers count (``\r`` inside a code comment would split the cell's lines)
-_BAD_CHARS = re.compile("[\\ud800-\\udfff\\r\\x0b\\x0c\\x1c\\x1d\\x1e\\x85\\u2028\\u2029]")
+#: the line breaks other than ``\n`` that Python or Markdown readers count (``\r`` inside a code
+#: comment would split the cell's lines; U+2028/U+2029 end a line for Python's ``splitlines``)
+_LINE_BREAKS = frozenset("\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+#: what no translation may hold: lone surrogates (not Unicode text), C0/C1 control characters
+#: (tab and ``\n`` are text), those line breaks, and bidirectional overrides
+_BAD_CHARS = re.compile(
+    "[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ud800-\\udfff]"
+)
 
 
 def text_problem(text: str) -> str:
-    """Why ``text`` cannot be a reply's text ("" if it can): lone surrogates, line breaks other than ``\\n``.
+    """Why ``text`` cannot be a translation ("" if it can): the one check of bad characters, for engine
+    replies, translations from the memory and reviewed PO entries alike (:func:`..validate.check`).
 
     >>> text_problem("Size\\rof the output")
     'the reply holds a line break other than \\\\n (U+000D)'
+    >>> text_problem("a\\u2028b"), text_problem("\\x1b[31m")
+    ('the reply holds a line break other than \\\\n (U+2028)', 'the reply holds a control character (U+001B)')
     """
     bad = _BAD_CHARS.search(text)
     if bad is None:
@@ -125,7 +133,9 @@ def text_problem(text: str) -> str:
     code = f"U+{ord(bad.group()):04X}"
     if "\ud800" <= bad.group() <= "\udfff":
         return f"the reply holds a lone surrogate ({code}), which is not valid Unicode"
-    return f"the reply holds a line break other than \\n ({code})"
+    if bad.group() in _LINE_BREAKS:
+        return f"the reply holds a line break other than \\n ({code})"
+    return f"the reply holds a control character ({code})"
 
 
 @dataclass(frozen=True)
