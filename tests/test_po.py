@@ -22,6 +22,7 @@ from myst2qmd import cli
 from myst2qmd.book import BookReport, convert_book
 from myst2qmd.check import check
 from myst2qmd.context import Warning_
+from myst2qmd.files import write_atomically
 from myst2qmd.segments import extract_segments
 from myst2qmd.translate.engines.base import text_problem
 from myst2qmd.translate.engines.pseudo import PseudoEngine
@@ -79,8 +80,8 @@ def convert(book: Path, out: Path, po: Path, engine: PseudoEngine) -> tuple[Book
     """A book run as ``convert BOOK -o OUT --engine pseudo --po PO`` does it, with the engine at hand."""
     review = Review.for_book(po, source_lang="de", target_lang="en", engine="pseudo", project=book.name)
     translator = Translator(engine, review=review)
-    report, warnings = convert_book(book, out, translator=translator, target_lang="en")
-    review.write(cli.write_atomically)
+    report, warnings = convert_book(book, out, translator=translator)
+    review.write(write_atomically)
     return report, warnings, review
 
 

@@ -269,8 +269,8 @@ def review_settings(settings: Settings, engine: str, project: str) -> dict[str, 
 def with_review(translator: Translator | None, review: Review, settings: Settings, glossary: Glossary) -> Translator:
     """``translator`` reading and recording PO files; without an engine, one that sends nothing."""
     if translator is None:
-        from .translate.engines.base import Request
         from .translate.cache import TranslationCache
+        from .translate.engines.base import Request
         from .translate.pipeline import Translator
         from .translate.po import NoEngine
 
