@@ -171,14 +171,8 @@ class Converter:
                 if label:
                     self._define(label, "eq", view.lineno(token.map[0]))
         for directive in parsed.directives.values():
-            if directive.name == "glossary":
-                for n, line in enumerate(directive.body_lines):
-                    if line.strip() and not line[:1].isspace():
-                        self._define(f"term:{line.strip()}", "term", directive.view.lineno(directive.body_first + n))
-            found = registry.label_of(directive)
-            if found is not None:
-                name, kind = found
-                self._define(name, kind, directive.lineno, registry.title_of(directive))
+            for label in registry.labels_of(directive):
+                self._define(label.name, label.kind, label.line, label.title)
         for body in parsed.bodies.values():
             self.collect_labels(body)
 

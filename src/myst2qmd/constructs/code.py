@@ -30,7 +30,7 @@ import yaml
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
-from .base import Rewrite, attr_value, name_id
+from .base import DirectiveSpec, Rewrite, attr_value, name_id
 
 #: cell tag → Quarto cell option
 TAG_OPTIONS = {
@@ -163,8 +163,8 @@ def code_cell(d: Directive, ctx: Context) -> Rewrite:
     body = list(d.body_lines)
     if options and body and body[0].strip() == "":
         # "#|" options must be the first lines; the blank line after a YAML block goes
-        return Rewrite(open=open_, close=fence, body="\n".join(_drop_leading_blank(body)), parse_body=False)
-    return Rewrite(open=open_, close=fence, parse_body=False)
+        return Rewrite(open=open_, close=fence, body="\n".join(_drop_leading_blank(body)))
+    return Rewrite(open=open_, close=fence)
 
 
 def _drop_leading_blank(lines: list[str]) -> list[str]:
@@ -192,22 +192,8 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
         attrs.append(("lst-cap=" if d.option("name") else "filename=") + attr_value(caption))
     if d.option("emphasize-lines"):
         attrs.append(f"code-line-numbers={attr_value(d.option('emphasize-lines'))}")
-    known = {
-        "caption",
-        "name",
-        "linenos",
-        "number-lines",
-        "lineno-start",
-        "emphasize-lines",
-        "class",
-        "force",
-        "dedent",
-    }
-    unknown = sorted(set(d.options) - known)
-    if unknown:
-        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}", Code.OPTION_UNKNOWN)
     fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
-    return Rewrite(open=f"{fence}{fence_info(language, attrs)}\n", close=fence, parse_body=False)
+    return Rewrite(open=f"{fence}{fence_info(language, attrs)}\n", close=fence)
 
 
 def fence_info(language: str, attrs: list[str]) -> str:
@@ -276,36 +262,22 @@ def quarto_cell(d: Directive, ctx: Context) -> Rewrite:
     language = {"graphviz": "dot", "mermaid": "mermaid"}[d.name]
     ctx.count("diagram")
     fence = fence_for(d.body_lines)
-    return Rewrite(open=f"{fence}{{{language}}}\n", close=fence, parse_body=False)
+    return Rewrite(open=f"{fence}{{{language}}}\n", close=fence)
 
 
-DIRECTIVES = {
-    "code-cell": code_cell,
-    "code-block": code_block,
-    "code": code_block,
-    "sourcecode": code_block,
-    "mermaid": quarto_cell,
-    "graphviz": quarto_cell,
-}
-LABELS = {"code-block": "lst", "code": "lst", "sourcecode": "lst"}
-VERBATIM = {
-    "code-cell",
-    "code-block",
-    "code",
-    "sourcecode",
-    "mermaid",
-    "graphviz",
-    "math",
-    "raw",
-    "literalinclude",
-    "csv-table",
-    "eval-rst",
-    "parsed-literal",
-    "highlight",
-    "glossary",
-    "list-table",
-    "bibliography",
-    "tableofcontents",
-    "toctree",
-    "include",
-}
+_CODE_BLOCK_OPTIONS = frozenset(
+    {"caption", "name", "linenos", "number-lines", "lineno-start", "emphasize-lines", "class", "force", "dedent"}
+)
+SPECS = (
+    DirectiveSpec(("code-cell",), code_cell, body="verbatim", title=False, prose=()),
+    DirectiveSpec(
+        ("code-block", "code", "sourcecode"),
+        code_block,
+        body="verbatim",
+        kind="lst",
+        title=False,
+        options=_CODE_BLOCK_OPTIONS,
+        prose=("caption",),
+    ),
+    DirectiveSpec(("mermaid", "graphviz"), quarto_cell, body="verbatim", prose=()),
+)

@@ -58,18 +58,18 @@ from functools import lru_cache
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, container_strip
-from .base import FENCE, Rewrite
+from .base import FENCE, DirectiveSpec, Rewrite
 from .proofs import (
     anchor_id,
+    KNOWN_OPTIONS,
+    LABEL_OPTIONS,
     block_id,
-    count_name,
     extra_classes,
     heading_open,
     hidden_class,
     label_name,
-    register_prefix,
+    number,
     title_text,
-    warn_options,
 )
 from .references import resolve
 
@@ -78,18 +78,12 @@ _GATE = re.compile(r"^\{(exercise|solution)-(start|end)\}", re.IGNORECASE)
 #: the shortest fence a gated pair writes
 GATED_FENCE = 6
 
-for _name in ("exercise", "exercise-start"):
-    register_prefix("exr", _name)
-register_prefix("sol", "solution")
-
-
 def _dropdown(d: Directive) -> bool:
     return "dropdown" in d.classes()
 
 
 def _exercise_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
-    warn_options(d, ctx)
-    ctx.count(count_name(d.name))
+    number(d, ctx, "exr")
     if d.flag("nonumber"):
         ctx.info(d.lineno, f"{{{d.name}}} is :nonumber:, but Quarto numbers every exercise", Code.OPTION_UNSUPPORTED)
     if _dropdown(d):
@@ -103,8 +97,7 @@ def _exercise_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
 
 
 def _solution_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
-    warn_options(d, ctx)
-    ctx.count(count_name(d.name))
+    number(d, ctx, "sol")
     target = d.argument.strip()
     ref = ""
     if target:
@@ -206,22 +199,16 @@ def gated_end(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open=open_, close="")
 
 
-def label_of(d: Directive) -> tuple[str, str] | None:
-    """``(label, kind)``: ``exr`` for exercises, ``sol`` for solutions (an anchor if folded)."""
-    name = label_name(d)
-    if not name:
-        return None
-    if d.name.startswith("exercise"):
-        return name, "exr"
-    return name, "anchor" if _dropdown(d) else "sol"
+def solution_kind(d: Directive) -> str:
+    """A solution's label: ``sol``, an anchor if folded (a callout Quarto does not number)."""
+    return "anchor" if _dropdown(d) else "sol"
 
 
-DIRECTIVES = {
-    "exercise": exercise,
-    "solution": solution,
-    "exercise-start": exercise_start,
-    "solution-start": solution_start,
-    "exercise-end": gated_end,
-    "solution-end": gated_end,
-}
-LABELS = {name: label_of for name in ("exercise", "solution", "exercise-start", "solution-start")}
+_OPTS = KNOWN_OPTIONS
+SPECS = (
+    DirectiveSpec(("exercise",), exercise, label=LABEL_OPTIONS, kind="exr", options=_OPTS),
+    DirectiveSpec(("solution",), solution, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS),
+    DirectiveSpec(("exercise-start",), exercise_start, label=LABEL_OPTIONS, kind="exr", options=_OPTS),
+    DirectiveSpec(("solution-start",), solution_start, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS),
+    DirectiveSpec(("exercise-end", "solution-end"), gated_end),
+)
