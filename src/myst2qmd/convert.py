@@ -171,8 +171,8 @@ class Converter:
                 if label:
                     self._define(label, "eq", view.lineno(token.map[0]))
         for directive in parsed.directives.values():
-            for label in registry.labels_of(directive):
-                self._define(label.name, label.kind, label.line, label.title)
+            for defined in registry.labels_of(directive):
+                self._define(defined.name, defined.kind, defined.line, defined.title)
         for body in parsed.bodies.values():
             self.collect_labels(body)
 
@@ -315,7 +315,7 @@ class Converter:
             or block.type not in WRAPPED_BLOCKS
             or (block.type == "fence" and fence_content(block, view)[1] is None)  # a div would end inside the code
             or lazy_lines(view, block, view.line(block_lines(token)[0]))  # a div fence would cut a paragraph
-            or (block.type == "table_open" and parsed.owner == "table")  # {table} writes the caption
+            or (block.type == "table_open" and registry.captions_table(parsed.owner))  # {table} writes the caption
             or (block.type == "table_open" and not _pipes_on_every_line(view, block))  # a caption would glue on
         ):
             self.replace_block(token, view, f"[]{{#{anchor}}}")

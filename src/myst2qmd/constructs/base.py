@@ -90,9 +90,10 @@ class DirectiveSpec:
     #: the directive's names (aliases share one spec)
     names: tuple[str, ...]
     function: DirectiveFn
-    #: ``"markdown"``: the body is MyST, converted in place; ``"verbatim"``: never parsed
-    #: (code, math, a body the function rewrites or removes whole)
-    body: Literal["markdown", "verbatim"] = "markdown"
+    #: ``"markdown"``: the body is MyST, converted in place; ``"verbatim"``: never walked, its
+    #: function rewrites or removes it whole (a glossary, a list-table, a video's body);
+    #: ``"literal"``: never walked and no Markdown at all (code, math, raw output)
+    body: Literal["markdown", "verbatim", "literal"] = "markdown"
     #: where its label is written, first found wins: ``:name:``, ``:label:``, the argument
     label: tuple[LabelSource, ...] = ("name",)
     #: the cross-reference kind its label gets (``fig``, ``tbl``, ``eq``, ``anchor`` …), or a
@@ -104,6 +105,8 @@ class DirectiveSpec:
     title: bool = True
     #: the argument is a file the book copies (``{figure} bild.png``)
     path_argument: bool = False
+    #: it writes the caption of the table in its body (a label before that table stays an anchor)
+    captions_table: bool = False
     #: the options it understands; others are reported by :func:`report_unknown_options`.
     #: ``None``: every option is carried over somehow (code-cell's ``#|``, the fallback's attributes)
     options: frozenset[str] | None = None
@@ -112,7 +115,8 @@ class DirectiveSpec:
 
     @property
     def verbatim(self) -> bool:
-        return self.body == "verbatim"
+        """Its body is never walked (``"verbatim"`` or ``"literal"``)."""
+        return self.body != "markdown"
 
     def labels(self, d: Directive) -> list[LabelDef]:
         """The labels ``d`` defines: any more (a glossary's terms), then its own (``:name:`` …,

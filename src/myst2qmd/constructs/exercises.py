@@ -60,9 +60,9 @@ from ..context import Context
 from ..directives import Directive, container_strip
 from .base import FENCE, DirectiveSpec, Rewrite
 from .proofs import (
-    anchor_id,
     KNOWN_OPTIONS,
     LABEL_OPTIONS,
+    anchor_id,
     block_id,
     extra_classes,
     heading_open,
@@ -77,6 +77,7 @@ _FENCE_LINE = re.compile(r"^(`{3,}|~{3,}|:{3,})\s*(.*)$")
 _GATE = re.compile(r"^\{(exercise|solution)-(start|end)\}", re.IGNORECASE)
 #: the shortest fence a gated pair writes
 GATED_FENCE = 6
+
 
 def _dropdown(d: Directive) -> bool:
     return "dropdown" in d.classes()

@@ -596,7 +596,7 @@ SPECS = (
     DirectiveSpec(
         ("literalinclude",),
         literalinclude,
-        body="verbatim",
+        body="literal",
         kind="lst",
         options=frozenset(LITERAL_KNOWN | {"diff"}),
         prose=("caption",),

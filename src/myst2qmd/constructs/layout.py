@@ -282,8 +282,8 @@ SPECS = (
     DirectiveSpec(("bibliography", "tableofcontents", "toctree", "contents"), removed, body="verbatim", prose=()),
     DirectiveSpec(("youtube",), youtube, body="verbatim", title=False, prose=()),
     DirectiveSpec(("video",), video, body="verbatim", title=False, prose=()),
-    DirectiveSpec(("raw",), raw, body="verbatim", title=False, prose=()),
-    DirectiveSpec(("parsed-literal",), literal, body="verbatim", prose=()),
+    DirectiveSpec(("raw",), raw, body="literal", title=False, prose=()),
+    DirectiveSpec(("parsed-literal",), literal, body="literal", prose=()),
     #: directives the converter does not know but whose body is no Markdown: kept verbatim in the fallback div
     DirectiveSpec(("csv-table", "eval-rst", "highlight"), unknown, body="verbatim", prose=()),
 )

@@ -213,7 +213,7 @@ SPECS = (
     DirectiveSpec(
         ("math",),
         math_directive,
-        body="verbatim",
+        body="literal",
         label=("name", "label"),
         kind="eq",
         options=frozenset({"label", "name", "nowrap", "class"}),

@@ -98,6 +98,16 @@ def labels_of(d: Directive) -> list[LabelDef]:
     return spec_of(d.name).labels(d)
 
 
+def literal_body(name: str) -> bool:
+    """Is the body of directive ``name`` no Markdown at all (code, math, raw output)?"""
+    return spec_of(name).body == "literal"
+
+
+def captions_table(name: str) -> bool:
+    """Does directive ``name`` write the caption of the table in its body (``{table}``)?"""
+    return spec_of(name).captions_table
+
+
 def path_argument(name: str) -> bool:
     """Is the argument of directive ``name`` a file (``{figure} bild.png``) a book copies?"""
     return spec_of(name).path_argument

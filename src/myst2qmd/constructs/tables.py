@@ -335,5 +335,5 @@ def _table_spans(body: str) -> tuple[list[tuple[int, int]], bool]:
 
 SPECS = (
     DirectiveSpec(("list-table",), list_table, body="verbatim", kind="tbl", options=_TABLE_OPTIONS),
-    DirectiveSpec(("table",), table, kind="tbl", options=_TABLE_OPTIONS),
+    DirectiveSpec(("table",), table, kind="tbl", captions_table=True, options=_TABLE_OPTIONS),
 )
