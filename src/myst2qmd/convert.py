@@ -36,7 +36,13 @@ from .constructs.blocks import (
     needs_blank_before,
     quote_prefix,
 )
-from .constructs.frontmatter import frontmatter_edits, read_kernel, read_substitutions
+from .constructs.frontmatter import (
+    frontmatter_edits,
+    read_front_matter,
+    read_kernel,
+    read_substitutions,
+    title_heading,
+)
 from .constructs.links import rewrite_link
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
@@ -107,6 +113,8 @@ class Converter:
         self.edits: list[Edit] = []
         #: Quarto id → the first label (in ``ctx.labels``' order) that has it; ``None`` when stale
         self._ids: dict[str, str] | None = None
+        #: tokens of one parse another construct claims (the heading that becomes the title)
+        self.claimed: tuple[Parsed | None, frozenset[int]] = (None, frozenset())
         if ctx.fragment_converter is None:
             ctx.fragment_converter = self.fragment
 
@@ -227,7 +235,10 @@ class Converter:
         in_table = 0
         section_label: Label | None = None
         wraps: list[tuple[Token, Token, str]] = []
+        claimed = self.claimed[1] if parsed is self.claimed[0] else frozenset()
         for index, token in enumerate(tokens):
+            if index in claimed:
+                continue
             ttype = token.type
             if ttype == "myst_target":
                 section_label = self.target(parsed, index, wraps)
@@ -775,10 +786,14 @@ class Converter:
         self.collect_labels(parsed)
         self.edits = []
         self.ctx.images_folder = registry.images_folder(text)
-        read_kernel(parsed.tokens, self.ctx)
-        read_substitutions(parsed.tokens, self.ctx)
+        fm = read_front_matter(parsed.tokens, self.ctx)
+        read_kernel(fm, self.ctx)
+        read_substitutions(fm, self.ctx)
+        title = title_heading(parsed.tokens, fm, self.ctx)
+        # the heading that becomes the title is the front matter's: the walk leaves it alone
+        self.claimed = (parsed, frozenset(range(title, title + 3)) if title is not None else frozenset())
         self.walk(parsed)
-        self.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, self.edits))
+        self.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, fm, title))
         self.edits = without_clashing_dedents(self.edits)
         return self.edits
 
