@@ -160,7 +160,8 @@ class Converter:
         root = View.root(text)
         parsed = self.parse(root)
         self.collect_labels(parsed)
-        walker = self.walker = Walker(self.ctx)
+        walker = self.walker
+        walker.edits = []
         self.ctx.images_folder = registry.images_folder(text)
         fm = read_front_matter(parsed.tokens, self.ctx)
         read_kernel(fm, self.ctx)
