@@ -37,6 +37,7 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive, container_strip, is_class_name
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, name_id
+from .blocks import atx_headings
 from .code import code_language, fence_info
 
 #: the files being included right now (innermost last): their folder resolves nested includes
@@ -373,31 +374,21 @@ def select_part(text: str, d: Directive) -> str:
 
 
 _ATX = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
-_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def shift_headings(text: str, offset: int) -> str:
-    """``:heading-offset: 1``: every ATX heading outside code one level deeper (at most 6).
+    """``:heading-offset: 1``: every ``#`` heading outside code one level deeper (at most 6).
 
     >>> shift_headings("# A\\n```\\n# x\\n```\\n## B", 1)
     '## A\\n```\\n# x\\n```\\n### B'
     """
-    out: list[str] = []
-    fence = ""
-    for line in text.split("\n"):
-        match = _FENCE_LINE.match(line)
-        if fence:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = ""
-        elif match:
-            fence = match.group(1)
-        else:
-            heading = _ATX.match(line)
-            if heading:
-                level = max(1, min(6, len(heading.group(2)) + offset))
-                line = heading.group(1) + "#" * level + line[heading.end() :]
-        out.append(line)
-    return "\n".join(out)
+    lines = text.split("\n")
+    for line, _ in atx_headings(text):
+        heading = _ATX.match(lines[line])
+        if heading:
+            level = max(1, min(6, len(heading.group(2)) + offset))
+            lines[line] = heading.group(1) + "#" * level + lines[line][heading.end() :]
+    return "\n".join(lines)
 
 
 # -- output ------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, bold, div_open, name_id
+from .blocks import atx_headings
 
 
 def _title_block(title: str, d: Directive) -> str:
@@ -46,32 +47,13 @@ def tab_set(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
 
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
-_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
 def heading_levels(text: str) -> list[int]:
-    """Levels of the ATX headings in ``text``, outside fenced code (a cheap scan).
+    """Levels of the ``#`` headings in ``text``, outside fenced code (read from the parser's tokens).
 
     >>> heading_levels("## A\\n```\\n# not\\n```\\n### B")
     [2, 3]
     """
-    levels: list[int] = []
-    fence = ""
-    for line in text.split("\n"):
-        stripped = line.lstrip()
-        match = _FENCE_LINE.match(stripped)
-        if fence:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if match:
-            fence = match.group(1)
-            continue
-        heading = _ATX.match(stripped)
-        if heading:
-            levels.append(len(heading.group(1)))
-    return levels
+    return [level for _, level in atx_headings(text)]
 
 
 def tab_item(d: Directive, ctx: Context) -> Rewrite:
