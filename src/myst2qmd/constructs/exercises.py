@@ -55,9 +55,12 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from markdown_it.token import Token
+
 from ..codes import Code
 from ..context import Context
-from ..directives import Directive, container_strip
+from ..directives import Directive
+from ..parser import shared_parser
 from .base import FENCE, DirectiveSpec, Rewrite
 from .proofs import (
     KNOWN_OPTIONS,
@@ -73,7 +76,6 @@ from .proofs import (
 )
 from .references import resolve
 
-_FENCE_LINE = re.compile(r"^(`{3,}|~{3,}|:{3,})\s*(.*)$")
 _GATE = re.compile(r"^\{(exercise|solution)-(start|end)\}", re.IGNORECASE)
 #: the shortest fence a gated pair writes
 GATED_FENCE = 6
@@ -127,25 +129,20 @@ def solution(d: Directive, ctx: Context) -> Rewrite:
 def gated_pairs(text: str) -> dict[int, tuple[int, int]]:
     """Gated start/end directives in a view's text: line → (the other line, fence length).
 
-    Only directives outside any other fence pair up; the fence length is longer than every
-    fence the lines between can hold once converted (a div grows by one colon per level).
+    Read from the parser's tokens: only directives outside any other fence pair up; the fence
+    length is longer than every fence the blocks between can hold once converted (a div grows
+    by one colon per level).
+
+    >>> gated_pairs("```{exercise-start}\\n```\\n::::{note}\\n:::{tip}\\n:::\\n::::\\n```{exercise-end}\\n```")
+    {0: (6, 7), 6: (0, 7)}
     """
     pairs: dict[int, tuple[int, int]] = {}
-    stack: list[tuple[str, int, bool]] = []  # fence character, length, holds Markdown
     pending: dict[str, list[int]] = {}  # kind -> [start line, longest colon fence, depth]
-    for index, raw in enumerate(text.split("\n")):
-        match = _FENCE_LINE.match(container_strip(raw).rstrip())
-        if stack:
-            char, length, markdown = stack[-1]
-            if match and match.group(1)[0] == char and len(match.group(1)) >= length and not match.group(2):
-                stack.pop()
-                continue
-            if not markdown:
-                continue
-        if match is None:
+    for token in shared_parser().parse(text):
+        if token.type not in ("fence", "colon_fence") or token.map is None:
             continue
-        marker, info = match.group(1), match.group(2)
-        gate = _GATE.match(info) if not stack else None
+        index = token.map[0]
+        gate = _GATE.match(token.info.strip())
         if gate is not None:
             kind, which = gate.group(1).lower(), gate.group(2).lower()
             if which == "start" and kind not in pending:
@@ -155,11 +152,24 @@ def gated_pairs(text: str) -> dict[int, tuple[int, int]]:
                 width = max(GATED_FENCE, colons + depth + 1, depth + 3)
                 pairs[start] = (index, width)
                 pairs[index] = (start, width)
-        stack.append((marker[0], len(marker), marker[0] == ":" or info.startswith("{")))
-        for kind, (start, colons, depth) in pending.items():
+        colons, depth = _fence_extent(token)
+        for kind, (start, longest, deepest) in pending.items():
             if start != index:
-                pending[kind] = [start, max(colons, len(marker) if marker[0] == ":" else 0), max(depth, len(stack))]
+                pending[kind] = [start, max(longest, colons), max(deepest, depth)]
     return pairs
+
+
+def _fence_extent(token: Token) -> tuple[int, int]:
+    """``(longest ":" fence, fences nested)`` of a fence token and the fences in its body
+    (a directive's or ``:::`` body is MyST; code holds no fences)."""
+    colons = len(token.markup) if token.type == "colon_fence" else 0
+    depth = 1
+    if token.type == "colon_fence" or token.info.strip().startswith("{"):
+        for inner in shared_parser().parse(token.content):
+            if inner.type in ("fence", "colon_fence"):
+                inner_colons, inner_depth = _fence_extent(inner)
+                colons, depth = max(colons, inner_colons), max(depth, inner_depth + 1)
+    return colons, depth
 
 
 def _gated_start(d: Directive, ctx: Context, opener: Callable[..., str]) -> Rewrite:
