@@ -154,7 +154,7 @@ def code_cell(d: Directive, ctx: Context) -> Rewrite:
         else:
             options.append((key, _yaml_value(value)))
             ctx.info(
-                d.lineno, f"code-cell option '{key}' kept as '#| {key}'; check Quarto knows it", Code.OPTION_UNKNOWN
+                d.lineno, f"code-cell option '{key}' kept as '#| {key}'; check Quarto knows it", Code.QUARTO_DIFFERS
             )
     comment = "//" if language in ("ojs", "js") else "#"
     lines = [f"{comment}| {key}: {value}" for key, value in options]

@@ -145,7 +145,7 @@ def img_tag_to_markdown(tag: str, ctx: Context, line: int) -> str | None:
         return None
     dropped = sorted(set(attrs) - {"src", "width", "height", "alt", "class", "align", "style", "title"})
     if dropped:
-        ctx.info(line, f"<img> attributes not carried over: {', '.join(dropped)}", Code.OPTION_UNKNOWN)
+        ctx.warn(line, f"<img> attributes not carried over: {', '.join(dropped)}", Code.OPTION_UNKNOWN)
     extra = [f"style={attr_value(attrs['style'])}"] if attrs.get("style") else []
     if attrs.get("title"):
         extra.append(f"title={attr_value(attrs['title'])}")
