@@ -170,6 +170,7 @@ class Converter:
         # the heading that becomes the title is the front matter's: the walk leaves it alone
         walker.claimed = (parsed, frozenset(range(title, title + 3)) if title is not None else frozenset())
         walker.walk(parsed)
+        walker.claimed = (None, frozenset())  # the parse is let go once walked
         walker.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, fm, title))
         walker.edits = without_clashing_dedents(walker.edits)
         return walker.edits
