@@ -200,6 +200,11 @@ def gated_end(d: Directive, ctx: Context) -> Rewrite:
     pair = gated_pairs(d.view.text).get(d.open_line)
     if pair is None:
         start = d.name.replace("-end", "-start")
+        if any(line.strip() for line in d.body_lines):
+            # its body is MyST (walked with the document): the fences go, the content stays
+            message = f"{{{d.name}}} without a {{{start}}} before it; removed, its content kept"
+            ctx.warn(d.lineno, message, Code.FENCE_UNCLOSED)
+            return Rewrite(open="", close="")
         ctx.warn(d.lineno, f"{{{d.name}}} without a {{{start}}} before it; removed", Code.FENCE_UNCLOSED)
         return Rewrite(open="", close="", body="")
     if any(line.strip() for line in d.body_lines):
