@@ -155,3 +155,13 @@ def test_no_module_outside_constructs_names_a_directive() -> None:
         for line, name in directive_mentions(path.read_text(encoding="utf-8"), names)
     ]
     assert not found, "directives named outside constructs/ (ask the registry): " + "; ".join(found)
+
+
+@pytest.mark.parametrize("name", sorted(registry.SPECS))
+@pytest.mark.parametrize("fence", ["```", ":::"])
+def test_no_directive_crashes_on_a_body_holding_roles(name: str, fence: str) -> None:
+    """A body is walked only when its spec says Markdown, and then its function keeps it:
+    roles in any directive's body never make two edits claim the same bytes."""
+    src = f"Vorher.\n\n{fence}{{{name}}} arg\n:name: lbl\nSiehe {{sub}}`2` und {{ref}}`lbl`.\n{fence}\n\nNachher.\n"
+    result = convert_text(src)
+    assert "Vorher." in result.text and "Nachher." in result.text
