@@ -83,3 +83,11 @@ def test_glossary_terms_are_labels_from_its_spec() -> None:
         ("term:CNN", "term", 2),
         ("term:RNN", "term", 5),
     ]
+
+
+@pytest.mark.parametrize("name", ["youtube", "video", "rubric", "container", "raw", "parsed-literal"])
+def test_options_a_spec_does_not_list_are_warned(name: str) -> None:
+    result = convert_text(f"```{{{name}}} x\n:breite: 5\n```\n")
+    assert [(w.level, w.message) for w in result.warnings if w.code == "option-unknown"] == [
+        ("warning", f"{{{name}}} options not carried over: breite")
+    ]
