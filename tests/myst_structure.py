@@ -52,6 +52,7 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "figure": (_blocks(figure=1), True, False),
     "figure-md": (_blocks(figure=1), True, False),
     "code-cell": (_blocks(cell=1), False, False),
+    "graphviz": (_blocks(cell=1), False, False),
     **{name: (_blocks(code=1), False, False) for name in ("code-block", "code", "sourcecode", "parsed-literal")},
     # a fixture has no folder: literalinclude cannot read its file and says so in a callout
     "literalinclude": (_blocks(callout=1), False, False),

@@ -41,6 +41,7 @@ from markdown_it.token import Token
 
 from .codes import Code, count_codes
 from .config import Settings
+from .constructs import registry
 from .constructs.code import TAG_OPTIONS, escape_fences
 from .constructs.includes import code_fence
 from .context import Context, Options, Warning_
@@ -1418,7 +1419,6 @@ def outside_references(document: Document, folder: Path) -> list[Warning_]:
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:|//|#|\{\{)", re.IGNORECASE)
 #: ``<img src="…">``, ``<a href="…">``
 _HTML_PATH = re.compile(r"\b(?:src|href)\s*=\s*[\"'](?P<p>[^\"']+)")
-_NOT_MARKDOWN = {"code", "code-block", "code-cell", "sourcecode", "math", "raw", "literalinclude", "mermaid"}
 
 
 def local_targets(text: str, offset: int = 0) -> list[tuple[int, str]]:
@@ -1433,8 +1433,8 @@ def local_targets(text: str, offset: int = 0) -> list[tuple[int, str]]:
         line = offset + (token.map[0] + 1 if token.map else 1)
         if token.type in ("fence", "colon_fence"):
             match = re.match(r"\{([\w:-]+)\}\s*(.*)", token.info.strip())
-            if match and match.group(1) not in _NOT_MARKDOWN:
-                if match.group(1) in ("figure", "image") and match.group(2):
+            if match and not registry.literal_body(match.group(1)):
+                if registry.path_argument(match.group(1)) and match.group(2):
                     found.append((line, match.group(2).strip()))
                 found.extend(local_targets(token.content, line))
             continue

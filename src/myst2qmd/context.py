@@ -73,6 +73,8 @@ class Context:
     labels: dict[str, Label] = field(default_factory=dict)
     warnings: list[Warning_] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    #: blocks numbered so far per cross-reference kind (``thm`` → 2: the next is ``#thm-3``), not the report's counts
+    numbers: Counter[str] = field(default_factory=Counter)
     #: the kernel language of the document (from the front matter), e.g. "python"
     kernel_language: str = "python"
     #: the folder (first path component) most images live in, for --images-path

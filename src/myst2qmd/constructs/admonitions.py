@@ -24,10 +24,9 @@ clickable header, so its title is the callout's heading and it gets ``collapse="
 
 from __future__ import annotations
 
-from ..codes import Code
 from ..context import Context
 from ..directives import Directive
-from .base import FENCE, Rewrite, attr_value, can_embolden, div_open
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, can_embolden, div_open
 
 #: MyST admonition → Quarto callout kind (Quarto has note, tip, warning, caution, important)
 CALLOUT_KIND = {
@@ -119,9 +118,6 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
     if name:
         label = ctx.labels.get(name)
         parts.insert(0, f"#{label.quarto_id}" if label else f"#{name}")
-    unknown = sorted(set(d.options) - _KNOWN_OPTIONS)
-    if unknown:
-        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}", Code.OPTION_UNKNOWN)
     if d.option("title") and not title:
         title = d.option("title")
     open_ = div_open(*parts) + "\n"
@@ -139,4 +135,4 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open=open_, close=FENCE)
 
 
-DIRECTIVES = {name: admonition for name in CALLOUT_KIND}
+SPECS = (DirectiveSpec(tuple(CALLOUT_KIND), admonition, options=_KNOWN_OPTIONS),)

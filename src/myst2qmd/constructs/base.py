@@ -11,10 +11,12 @@ A role function maps a :class:`Role` to the Quarto text that replaces it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import quote
 
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..labels import quarto_id
@@ -30,8 +32,6 @@ class Rewrite:
     close: str | None = None
     #: a replacement for the whole body; ``None`` converts the body as MyST (or keeps it)
     body: str | None = None
-    #: ``False``: the body is not Markdown (code, math) and is never parsed
-    parse_body: bool = True
     #: written in front of every body line (``"> "`` quotes the body)
     prefix_body: str | None = None
     #: ``(n, text)``: ``text`` inserted at the end of body line ``n`` (a caption after a table)
@@ -59,6 +59,100 @@ class RoleResult:
 
 DirectiveFn = Callable[[Directive, Context], Rewrite]
 RoleFn = Callable[[Role, Context], RoleResult]
+#: where a directive's label is written: an option's name, or ``"argument"`` (its first word)
+LabelSource = Literal["name", "label", "argument"]
+
+
+@dataclass(frozen=True)
+class LabelDef:
+    """A label a directive defines: ``(name, kind)`` at ``line``,
+    with the text a ``{ref}`` to it shows (``title``)."""
+
+    name: str
+    kind: str
+    line: int = 0
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class DirectiveSpec:
+    """Everything the core knows about a directive, in one place (its family's module).
+
+    The walker, the label pass and the checks ask :mod:`.registry`, which derives its tables
+    from the specs; nothing outside ``constructs/`` names a directive. A new directive is one
+    function, one spec in its module's ``SPECS`` and one fixture case.
+
+    >>> spec = DirectiveSpec(("margin",), lambda d, ctx: Rewrite(), options=frozenset({"name", "class"}))
+    >>> spec.names, spec.body, spec.kind
+    (('margin',), 'markdown', 'anchor')
+    """
+
+    #: the directive's names (aliases share one spec)
+    names: tuple[str, ...]
+    function: DirectiveFn
+    #: ``"markdown"``: the body is MyST, converted in place; ``"verbatim"``: never walked, its
+    #: function rewrites or removes it whole (a glossary, a list-table, a video's body);
+    #: ``"literal"``: never walked and no Markdown at all (code, math, raw output)
+    body: Literal["markdown", "verbatim", "literal"] = "markdown"
+    #: where its label is written, first found wins: ``:name:``, ``:label:``, the argument
+    label: tuple[LabelSource, ...] = ("name",)
+    #: the cross-reference kind its label gets (``fig``, ``tbl``, ``eq``, ``anchor`` …), or a
+    #: function of the directive (a folded solution is an anchor, an open one ``sol``)
+    kind: str | Callable[[Directive], str] = "anchor"
+    #: labels it defines besides its own (a glossary's terms)
+    more_labels: Callable[[Directive], Iterable[LabelDef]] | None = None
+    #: whether its argument is a title (a label's text for ``{ref}``); else a path, a language …
+    title: bool = True
+    #: the argument is a file the book copies (``{figure} bild.png``)
+    path_argument: bool = False
+    #: it writes the caption of the table in its body (a label before that table stays an anchor)
+    captions_table: bool = False
+    #: the options it understands; others are reported by :func:`report_unknown_options`.
+    #: ``None``: every option is carried over somehow (code-cell's ``#|``, the fallback's attributes)
+    options: frozenset[str] | None = None
+    #: which of its texts are prose for translation: ``"argument"``, ``"body"``, option names
+    prose: tuple[str, ...] = ("argument", "body")
+
+    @property
+    def verbatim(self) -> bool:
+        """Its body is never walked (``"verbatim"`` or ``"literal"``)."""
+        return self.body != "markdown"
+
+    def labels(self, d: Directive) -> list[LabelDef]:
+        """The labels ``d`` defines: any more (a glossary's terms), then its own (``:name:`` …,
+        kind and title as the spec says)."""
+        found = [*self.more_labels(d)] if self.more_labels is not None else []
+        for source in self.label:
+            text = (d.argument.split() or [""])[0] if source == "argument" else d.option(source)
+            if text.strip():
+                kind = self.kind(d) if callable(self.kind) else self.kind
+                return [*found, LabelDef(text, kind, d.lineno, d.argument if self.title else "")]
+        return found
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A role: its names and function (``{numref}`fig-a``` → ``@fig-a``).
+
+    ``prefixes``: it also takes every role whose name starts with one of them
+    (``{cite:p}``, ``{py:func}``).
+    """
+
+    names: tuple[str, ...]
+    function: RoleFn
+    prefixes: tuple[str, ...] = ()
+
+
+def report_unknown_options(d: Directive, ctx: Context, known: frozenset[str] | None) -> None:
+    """The one report of options a directive does not understand: a warning listing them.
+
+    ``:foo: 1`` on a ``{note}`` → ``warning [option-unknown]: {note} options not carried over: foo``.
+    """
+    if known is None:
+        return
+    unknown = sorted(set(d.options) - known)
+    if unknown:
+        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}", Code.OPTION_UNKNOWN)
 
 
 def attr_value(text: str) -> str:

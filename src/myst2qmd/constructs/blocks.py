@@ -20,6 +20,7 @@ before a div fence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markdown_it.token import Token
 
@@ -143,3 +144,24 @@ def lazy_lines(view: View, block: Token, target_line: str) -> bool:
         holds_text(view.line(n)) and not view.line(n).startswith(prefix)
         for n in range(first, last_filled_line(view, block) + 1)
     )
+
+
+@lru_cache(maxsize=32)
+def atx_headings(text: str) -> tuple[tuple[int, int], ...]:
+    """``(line, level)`` of every ``#`` heading in ``text`` as the parser reads it: not in code,
+    and inside ``:::`` directives too (their bodies hold MyST; a backtick fence's may be code).
+
+    >>> atx_headings("## A\\n```\\n# not\\n```\\n:::{note}\\n### B\\n:::\\nC\\n=")
+    ((0, 2), (5, 3))
+    """
+    from ..parser import shared_parser
+
+    found: list[tuple[int, int]] = []
+    for token in shared_parser().parse(text):
+        if token.map is None:
+            continue
+        if token.type == "heading_open" and token.markup.startswith("#"):
+            found.append((token.map[0], int(token.tag[1:])))
+        elif token.type == "colon_fence":
+            found += [(token.map[0] + 1 + line, level) for line, level in atx_headings(token.content)]
+    return tuple(found)

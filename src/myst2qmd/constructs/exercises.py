@@ -55,32 +55,30 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from markdown_it.token import Token
+
 from ..codes import Code
 from ..context import Context
-from ..directives import Directive, container_strip
-from .base import FENCE, Rewrite
+from ..directives import Directive
+from ..parser import shared_parser
+from .base import FENCE, DirectiveSpec, Rewrite
 from .proofs import (
+    KNOWN_OPTIONS,
+    LABEL_OPTIONS,
     anchor_id,
     block_id,
-    count_name,
     extra_classes,
     heading_open,
     hidden_class,
     label_name,
-    register_prefix,
+    number,
     title_text,
-    warn_options,
 )
 from .references import resolve
 
-_FENCE_LINE = re.compile(r"^(`{3,}|~{3,}|:{3,})\s*(.*)$")
 _GATE = re.compile(r"^\{(exercise|solution)-(start|end)\}", re.IGNORECASE)
 #: the shortest fence a gated pair writes
 GATED_FENCE = 6
-
-for _name in ("exercise", "exercise-start"):
-    register_prefix("exr", _name)
-register_prefix("sol", "solution")
 
 
 def _dropdown(d: Directive) -> bool:
@@ -88,8 +86,7 @@ def _dropdown(d: Directive) -> bool:
 
 
 def _exercise_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
-    warn_options(d, ctx)
-    ctx.count(count_name(d.name))
+    number(d, ctx, "exr")
     if d.flag("nonumber"):
         ctx.info(d.lineno, f"{{{d.name}}} is :nonumber:, but Quarto numbers every exercise", Code.OPTION_UNSUPPORTED)
     if _dropdown(d):
@@ -103,8 +100,7 @@ def _exercise_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
 
 
 def _solution_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
-    warn_options(d, ctx)
-    ctx.count(count_name(d.name))
+    number(d, ctx, "sol")
     target = d.argument.strip()
     ref = ""
     if target:
@@ -133,25 +129,20 @@ def solution(d: Directive, ctx: Context) -> Rewrite:
 def gated_pairs(text: str) -> dict[int, tuple[int, int]]:
     """Gated start/end directives in a view's text: line → (the other line, fence length).
 
-    Only directives outside any other fence pair up; the fence length is longer than every
-    fence the lines between can hold once converted (a div grows by one colon per level).
+    Read from the parser's tokens: only directives outside any other fence pair up; the fence
+    length is longer than every fence the blocks between can hold once converted (a div grows
+    by one colon per level).
+
+    >>> gated_pairs("```{exercise-start}\\n```\\n::::{note}\\n:::{tip}\\n:::\\n::::\\n```{exercise-end}\\n```")
+    {0: (6, 7), 6: (0, 7)}
     """
     pairs: dict[int, tuple[int, int]] = {}
-    stack: list[tuple[str, int, bool]] = []  # fence character, length, holds Markdown
     pending: dict[str, list[int]] = {}  # kind -> [start line, longest colon fence, depth]
-    for index, raw in enumerate(text.split("\n")):
-        match = _FENCE_LINE.match(container_strip(raw).rstrip())
-        if stack:
-            char, length, markdown = stack[-1]
-            if match and match.group(1)[0] == char and len(match.group(1)) >= length and not match.group(2):
-                stack.pop()
-                continue
-            if not markdown:
-                continue
-        if match is None:
+    for token in shared_parser().parse(text):
+        if token.type not in ("fence", "colon_fence") or token.map is None:
             continue
-        marker, info = match.group(1), match.group(2)
-        gate = _GATE.match(info) if not stack else None
+        index = token.map[0]
+        gate = _GATE.match(token.info.strip())
         if gate is not None:
             kind, which = gate.group(1).lower(), gate.group(2).lower()
             if which == "start" and kind not in pending:
@@ -161,11 +152,24 @@ def gated_pairs(text: str) -> dict[int, tuple[int, int]]:
                 width = max(GATED_FENCE, colons + depth + 1, depth + 3)
                 pairs[start] = (index, width)
                 pairs[index] = (start, width)
-        stack.append((marker[0], len(marker), marker[0] == ":" or info.startswith("{")))
-        for kind, (start, colons, depth) in pending.items():
+        colons, depth = _fence_extent(token)
+        for kind, (start, longest, deepest) in pending.items():
             if start != index:
-                pending[kind] = [start, max(colons, len(marker) if marker[0] == ":" else 0), max(depth, len(stack))]
+                pending[kind] = [start, max(longest, colons), max(deepest, depth)]
     return pairs
+
+
+def _fence_extent(token: Token) -> tuple[int, int]:
+    """``(longest ":" fence, fences nested)`` of a fence token and the fences in its body
+    (a directive's or ``:::`` body is MyST; code holds no fences)."""
+    colons = len(token.markup) if token.type == "colon_fence" else 0
+    depth = 1
+    if token.type == "colon_fence" or token.info.strip().startswith("{"):
+        for inner in shared_parser().parse(token.content):
+            if inner.type in ("fence", "colon_fence"):
+                inner_colons, inner_depth = _fence_extent(inner)
+                colons, depth = max(colons, inner_colons), max(depth, inner_depth + 1)
+    return colons, depth
 
 
 def _gated_start(d: Directive, ctx: Context, opener: Callable[..., str]) -> Rewrite:
@@ -196,6 +200,11 @@ def gated_end(d: Directive, ctx: Context) -> Rewrite:
     pair = gated_pairs(d.view.text).get(d.open_line)
     if pair is None:
         start = d.name.replace("-end", "-start")
+        if any(line.strip() for line in d.body_lines):
+            # its body is MyST (walked with the document): the fences go, the content stays
+            message = f"{{{d.name}}} without a {{{start}}} before it; removed, its content kept"
+            ctx.warn(d.lineno, message, Code.FENCE_UNCLOSED)
+            return Rewrite(open="", close="")
         ctx.warn(d.lineno, f"{{{d.name}}} without a {{{start}}} before it; removed", Code.FENCE_UNCLOSED)
         return Rewrite(open="", close="", body="")
     if any(line.strip() for line in d.body_lines):
@@ -206,22 +215,16 @@ def gated_end(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open=open_, close="")
 
 
-def label_of(d: Directive) -> tuple[str, str] | None:
-    """``(label, kind)``: ``exr`` for exercises, ``sol`` for solutions (an anchor if folded)."""
-    name = label_name(d)
-    if not name:
-        return None
-    if d.name.startswith("exercise"):
-        return name, "exr"
-    return name, "anchor" if _dropdown(d) else "sol"
+def solution_kind(d: Directive) -> str:
+    """A solution's label: ``sol``, an anchor if folded (a callout Quarto does not number)."""
+    return "anchor" if _dropdown(d) else "sol"
 
 
-DIRECTIVES = {
-    "exercise": exercise,
-    "solution": solution,
-    "exercise-start": exercise_start,
-    "solution-start": solution_start,
-    "exercise-end": gated_end,
-    "solution-end": gated_end,
-}
-LABELS = {name: label_of for name in ("exercise", "solution", "exercise-start", "solution-start")}
+_OPTS = KNOWN_OPTIONS
+SPECS = (
+    DirectiveSpec(("exercise",), exercise, label=LABEL_OPTIONS, kind="exr", options=_OPTS),
+    DirectiveSpec(("solution",), solution, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS),
+    DirectiveSpec(("exercise-start",), exercise_start, label=LABEL_OPTIONS, kind="exr", options=_OPTS),
+    DirectiveSpec(("solution-start",), solution_start, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS),
+    DirectiveSpec(("exercise-end", "solution-end"), gated_end),
+)

@@ -35,7 +35,7 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..labels import quarto_id, slug, unique_id
-from .base import FENCE, Rewrite, attr_value, strip_px
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, strip_px
 
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.\-]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 IMG_TAG = re.compile(r"<img\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>", re.IGNORECASE)
@@ -145,7 +145,7 @@ def img_tag_to_markdown(tag: str, ctx: Context, line: int) -> str | None:
         return None
     dropped = sorted(set(attrs) - {"src", "width", "height", "alt", "class", "align", "style", "title"})
     if dropped:
-        ctx.info(line, f"<img> attributes not carried over: {', '.join(dropped)}", Code.OPTION_UNKNOWN)
+        ctx.warn(line, f"<img> attributes not carried over: {', '.join(dropped)}", Code.OPTION_UNKNOWN)
     extra = [f"style={attr_value(attrs['style'])}"] if attrs.get("style") else []
     if attrs.get("title"):
         extra.append(f"title={attr_value(attrs['title'])}")
@@ -312,10 +312,6 @@ def _classes(d: Directive, ctx: Context, key: str) -> list[str]:
 
 
 def _image_options(d: Directive, ctx: Context) -> dict[str, str]:
-    known = {"name", "width", "height", "alt", "align", "class", "figwidth", "figclass", "target", "scale", "loading"}
-    unknown = sorted(set(d.options) - known)
-    if unknown:
-        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}", Code.OPTION_UNKNOWN)
     if d.flag("scale"):
         ctx.warn(d.lineno, f"{{{d.name}}} :scale: has no Quarto equivalent; use :width:", Code.OPTION_UNSUPPORTED)
     align = d.option("align")
@@ -387,5 +383,13 @@ def image(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open=text, close="")
 
 
-DIRECTIVES = {"figure-md": figure_md, "figure": figure, "image": image}
-LABELS = {"figure-md": "fig", "figure": "fig", "image": "anchor"}
+_IMAGE_OPTIONS = frozenset(
+    {"name", "width", "height", "alt", "align", "class", "figwidth", "figclass", "target", "scale", "loading"}
+)
+SPECS = (
+    DirectiveSpec(("figure-md",), figure_md, label=("argument", "name"), kind="fig", options=None, prose=("body",)),
+    DirectiveSpec(
+        ("figure",), figure, kind="fig", title=False, path_argument=True, options=_IMAGE_OPTIONS, prose=("body", "alt")
+    ),
+    DirectiveSpec(("image",), image, title=False, path_argument=True, options=_IMAGE_OPTIONS, prose=("alt",)),
+)

@@ -23,7 +23,7 @@ Quarto::
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -97,16 +97,29 @@ def _front_matter_data(fm: Token, ctx: Context | None) -> dict[str, Any] | None:
     return loaded
 
 
-def read_kernel(tokens: list[Token], ctx: Context) -> None:
+@dataclass(frozen=True)
+class FrontMatter:
+    """A document's front matter, its YAML read once: ``data`` is ``None`` when it is not a mapping."""
+
+    token: Token | None = None
+    data: dict[str, Any] | None = field(default_factory=dict)
+
+
+def read_front_matter(tokens: list[Token], ctx: Context) -> FrontMatter:
+    """The front matter of a document's tokens (warned about when it is not a YAML mapping)."""
+    if not tokens or tokens[0].type != "front_matter":
+        return FrontMatter()
+    return FrontMatter(tokens[0], _front_matter_data(tokens[0], ctx))
+
+
+def read_kernel(fm: FrontMatter, ctx: Context) -> None:
     """Set ``ctx.kernel_language`` from the ``kernelspec`` before cells are converted.
 
     A ``{code-cell}`` without a language argument runs in the document's kernel:
     with ``kernelspec: {name: ir, language: R}`` it becomes ```` ```{r} ````.
     """
-    if tokens and tokens[0].type == "front_matter":
-        data = _front_matter_data(tokens[0], None)
-        if data is not None:
-            ctx.kernel_language = kernel_of(data)[1]
+    if fm.data is not None:
+        ctx.kernel_language = kernel_of(fm.data)[1]
 
 
 def page_substitutions(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -118,7 +131,7 @@ def page_substitutions(data: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def read_substitutions(tokens: list[Token], ctx: Context) -> None:
+def read_substitutions(fm: FrontMatter, ctx: Context) -> None:
     """Add the front matter's ``substitutions`` to the book's (``myst_substitutions``); the page's win.
 
     MyST::
@@ -131,10 +144,7 @@ def read_substitutions(tokens: list[Token], ctx: Context) -> None:
 
     Quarto: ``Der Kurs Maschinelles Lernen.`` (and the key leaves the front matter).
     """
-    if not tokens or tokens[0].type != "front_matter":
-        return
-    data = _front_matter_data(tokens[0], None)
-    found = page_substitutions(data) if data is not None else None
+    found = page_substitutions(fm.data) if fm.data is not None else None
     if found is None:
         return
     values = dict(ctx.options.substitutions)
@@ -153,26 +163,38 @@ def _only_substitutions(value: Any) -> bool:
     return isinstance(value, dict) and set(value) <= {"substitutions"}
 
 
-def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list[Edit]) -> list[Edit]:
-    """Edits for the front matter and the first H1 (title) of the root document."""
+def title_heading(tokens: list[Token], fm: FrontMatter, ctx: Context) -> int | None:
+    """The index of the first H1 when it becomes the document's ``title:`` (decided before the
+    walk, which then leaves the heading to :func:`frontmatter_edits`).
+
+    Not when the front matter has a title (or is no mapping), nor when the heading has a label
+    (``(label)=`` before it, or ``{#id}``): references lead to it, so it stays a heading with its
+    id (``# Title {#sec-label}``, how Quarto books title and reference a chapter).
+    """
+    h1 = _first_h1(tokens)
+    if h1 is None or fm.data is None or "title" in fm.data or not ctx.options.title_from_h1:
+        return None
+    target = tokens[h1 - 1] if h1 > 0 and tokens[h1 - 1].type == "myst_target" else None
+    label = ctx.labels.get(target.content.strip()) if target is not None else None
+    if (label is not None and label.kind == "sec") or re.search(r"\{[^{}]*#[^{}]*\}\s*$", tokens[h1 + 1].content):
+        ctx.count("labelled title heading kept")
+        return None
+    return h1
+
+
+def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, fm: FrontMatter, h1: int | None) -> list[Edit]:
+    """Edits for the front matter and the heading :func:`title_heading` chose as the title."""
     out: list[Edit] = []
-    fm = tokens[0] if tokens and tokens[0].type == "front_matter" else None
-    data: dict[str, Any] = {}
-    lines: list[str] = []
-    if fm is not None:
-        lines = fm.content.split("\n")
-        loaded = _front_matter_data(fm, ctx)
-        if loaded is None:
-            return out
-        data = loaded
+    if fm.data is None:
+        return out
+    data = fm.data
+    lines = fm.token.content.split("\n") if fm.token is not None else []
 
     kernel, language = kernel_of(data)
     ctx.kernel_language = language
-    has_title = "title" in data
 
     title: str | None = None
-    h1 = _first_h1(tokens)
-    if h1 is not None and not has_title and ctx.options.title_from_h1:
+    if h1 is not None:
         open_tok, inline = tokens[h1], tokens[h1 + 1]
         first, end = open_tok.map or (0, 1)
         # remove the heading and the blank lines after it
@@ -181,17 +203,9 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list
             stop += 1
         start_abs = view.abs(first, 0)
         stop_abs = view.abs(stop, 0) if stop < view.nlines else len(view.text)
-        inside = [e for e in edits if start_abs <= e.start and e.end <= stop_abs]
-        if _labels_of_title(inside, ctx) or re.search(r"\{[^{}]*#[^{}]*\}\s*$", inline.content):
-            # "(label)=" on it (or an id already): references lead to it, so it stays a heading
-            # with its id ("# Title {#sec-label}", how Quarto books title and reference a chapter)
-            ctx.count("labelled title heading kept")
-        else:
-            title = ctx.convert_fragment(_title_from_heading(inline), view.lineno(first))
-            # the heading's own edits (roles) go with it
-            edits[:] = [e for e in edits if not (start_abs <= e.start and e.end <= stop_abs)]
-            out.append(Edit(start_abs, stop_abs, "", "title"))
-            ctx.count("title")
+        title = ctx.convert_fragment(_title_from_heading(inline), view.lineno(first))
+        out.append(Edit(start_abs, stop_abs, "", "title"))
+        ctx.count("title")
 
     new_lines: list[str] = []
     if title is not None:
@@ -221,29 +235,24 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, edits: list
     while new_lines and new_lines[-1].strip() == "":
         new_lines.pop()
     body = "\n".join(head + new_lines)
-    if fm is not None:
-        assert fm.map is not None
-        if body == fm.content.rstrip("\n") and title is None:
+    token = fm.token
+    if token is not None:
+        assert token.map is not None
+        if body == token.content.rstrip("\n") and title is None:
             return out
         start = view.abs(0, 0)
         if not body.strip():
             # nothing left (only jupytext): the block and the blank lines after it go
-            after = fm.map[1]
+            after = token.map[1]
             while after < view.nlines - 1 and view.line(after).strip() == "":
                 after += 1
             out.append(Edit(start, view.abs(after, 0), "", "front matter"))
             return out
-        stop = view.abs(fm.map[1] - 1, len(view.line(fm.map[1] - 1)))
+        stop = view.abs(token.map[1] - 1, len(view.line(token.map[1] - 1)))
         out.append(Edit(start, stop, f"---\n{body}\n---", "front matter"))
     elif new_lines:
         out.append(Edit(0, 0, f"---\n{body}\n---\n\n", "front matter"))
     return out
-
-
-def _labels_of_title(edits: list[Edit], ctx: Context) -> list[str]:
-    """MyST labels whose ``{#id}`` was to go on the heading that became the title."""
-    ids = {e.new.strip()[2:-1] for e in edits if e.kind == "section label"}
-    return [label.name for label in ctx.labels.values() if label.quarto_id in ids]
 
 
 def _first_h1(tokens: list[Token]) -> int | None:

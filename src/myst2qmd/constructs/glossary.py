@@ -25,7 +25,7 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..labels import slug
-from .base import Rewrite
+from .base import DirectiveSpec, LabelDef, Rewrite
 
 
 def term_id(term: str) -> str:
@@ -64,8 +64,6 @@ def glossary(d: Directive, ctx: Context) -> Rewrite:
     items = entries(d.body_lines)
     if d.flag("sorted"):
         items.sort(key=lambda item: item[0][0].lower() if item[0] else "")
-    for key in sorted(set(d.options) - {"sorted"}):
-        ctx.info(d.lineno, f"{{glossary}} option :{key}: has no Quarto equivalent; dropped", Code.OPTION_UNSUPPORTED)
     if not items:
         ctx.info(d.lineno, "empty {glossary} removed", Code.CONSTRUCT_REMOVED)
     out: list[str] = []
@@ -84,7 +82,18 @@ def glossary(d: Directive, ctx: Context) -> Rewrite:
         out.append("")
     while out and out[-1] == "":
         out.pop()
-    return Rewrite(open="", body="\n".join(out), close="", parse_body=False)
+    return Rewrite(open="", body="\n".join(out), close="")
 
 
-DIRECTIVES = {"glossary": glossary}
+def term_labels(d: Directive) -> list[LabelDef]:
+    """A glossary's terms as labels ``term:CNN`` (kind ``term``), each at its own line."""
+    return [
+        LabelDef(f"term:{line.strip()}", "term", d.view.lineno(d.body_first + n))
+        for n, line in enumerate(d.body_lines)
+        if line.strip() and not line[:1].isspace()
+    ]
+
+
+SPECS = (
+    DirectiveSpec(("glossary",), glossary, body="verbatim", more_labels=term_labels, options=frozenset({"sorted"})),
+)

@@ -36,7 +36,8 @@ import yaml
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, container_strip, is_class_name
-from .base import FENCE, Rewrite, attr_value, name_id
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, name_id
+from .blocks import atx_headings
 from .code import code_language, fence_info
 
 #: the files being included right now (innermost last): their folder resolves nested includes
@@ -373,31 +374,21 @@ def select_part(text: str, d: Directive) -> str:
 
 
 _ATX = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
-_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def shift_headings(text: str, offset: int) -> str:
-    """``:heading-offset: 1``: every ATX heading outside code one level deeper (at most 6).
+    """``:heading-offset: 1``: every ``#`` heading outside code one level deeper (at most 6).
 
     >>> shift_headings("# A\\n```\\n# x\\n```\\n## B", 1)
     '## A\\n```\\n# x\\n```\\n### B'
     """
-    out: list[str] = []
-    fence = ""
-    for line in text.split("\n"):
-        match = _FENCE_LINE.match(line)
-        if fence:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = ""
-        elif match:
-            fence = match.group(1)
-        else:
-            heading = _ATX.match(line)
-            if heading:
-                level = max(1, min(6, len(heading.group(2)) + offset))
-                line = heading.group(1) + "#" * level + line[heading.end() :]
-        out.append(line)
-    return "\n".join(out)
+    lines = text.split("\n")
+    for line, _ in atx_headings(text):
+        heading = _ATX.match(lines[line])
+        if heading:
+            level = max(1, min(6, len(heading.group(2)) + offset))
+            lines[line] = heading.group(1) + "#" * level + lines[line][heading.end() :]
+    return "\n".join(lines)
 
 
 # -- output ------------------------------------------------------------------------------------
@@ -445,7 +436,7 @@ def _replace(d: Directive, text: str, divs: bool = True) -> Rewrite:
     if ">" in d.indent:
         lines = text.split("\n")
         text = "\n".join([line or " " for line in lines[:-1]] + lines[-1:])
-    return Rewrite(open=text, body="", close="", parse_body=False)
+    return Rewrite(open=text, body="", close="")
 
 
 def not_included(d: Directive, ctx: Context, reason: str) -> Rewrite:
@@ -455,11 +446,6 @@ def not_included(d: Directive, ctx: Context, reason: str) -> Rewrite:
     ctx.count(f"{d.name} not resolved")
     note = f"**Not included** ({{{d.name}}}): {code_span(what)}: {reason}."
     return _replace(d, f"::: {{.callout-warning .include-error path={attr_value(what)}}}\n{note}\n:::")
-
-
-def _report_unused(d: Directive, ctx: Context, known: set[str]) -> None:
-    for key in sorted(set(d.options) - known):
-        ctx.info(d.lineno, f"{{{d.name}}} option :{key}: has no Quarto equivalent; dropped", Code.OPTION_UNSUPPORTED)
 
 
 def _language(d: Directive, path: Path) -> str:
@@ -514,7 +500,6 @@ def literalinclude(d: Directive, ctx: Context) -> Rewrite:
         )
     if any(line.strip() for line in d.body_lines):
         ctx.warn(d.lineno, "{literalinclude} has content; it is ignored, as Sphinx does", Code.DIRECTIVE_BODY)
-    _report_unused(d, ctx, LITERAL_KNOWN | {"diff"})
     try:
         path = resolve(d.argument, ctx, d.lineno, "{literalinclude}")
         text = read_text(path, option_text(d, "encoding"))
@@ -530,7 +515,6 @@ def include(d: Directive, ctx: Context) -> Rewrite:
     """``{include} FILE``: Quarto's include shortcode of the converted file; with a selection
     (which the shortcode cannot make), the selected MyST converted and put in place."""
     ctx.count("include")
-    _report_unused(d, ctx, INCLUDE_KNOWN)
     for key in ("relative-docs", "relative-images"):
         if d.flag(key):
             ctx.info(
@@ -557,7 +541,7 @@ def include(d: Directive, ctx: Context) -> Rewrite:
             f"{{include}} of {d.argument.strip()}: convert that file too, it is included as {target}",
             Code.QUARTO_DIFFERS,
         )
-    return Rewrite(open="{{< include " + target + " >}}", body="", close="", parse_body=False)
+    return Rewrite(open="{{< include " + target + " >}}", body="", close="")
 
 
 def _include_part(d: Directive, ctx: Context, literal: bool) -> Rewrite:
@@ -594,9 +578,18 @@ def _include_part(d: Directive, ctx: Context, literal: bool) -> Rewrite:
             f"{{include}} {d.argument.strip()}: the selected part is empty; the directive is removed",
             Code.CONSTRUCT_REMOVED,
         )
-        return Rewrite(open="", body="", close="", parse_body=False)
+        return Rewrite(open="", body="", close="")
     return _replace(d, converted.rstrip("\n"))
 
 
-DIRECTIVES = {"include": include, "literalinclude": literalinclude}
-LABELS = {"literalinclude": "lst"}
+SPECS = (
+    DirectiveSpec(("include",), include, body="verbatim", options=frozenset(INCLUDE_KNOWN), prose=()),
+    DirectiveSpec(
+        ("literalinclude",),
+        literalinclude,
+        body="literal",
+        kind="lst",
+        options=frozenset(LITERAL_KNOWN | {"diff"}),
+        prose=("caption",),
+    ),
+)

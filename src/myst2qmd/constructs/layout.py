@@ -26,7 +26,8 @@ import re
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
-from .base import FENCE, Rewrite, attr_value, bold, div_open, name_id
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, bold, div_open, name_id
+from .blocks import atx_headings
 
 
 def _title_block(title: str, d: Directive) -> str:
@@ -36,12 +37,6 @@ def _title_block(title: str, d: Directive) -> str:
     return f"\n{bold(title)}\n{tail}"
 
 
-def _report_unused(d: Directive, ctx: Context, used: set[str]) -> None:
-    """An info message for every option Quarto has no place for (nothing goes silently)."""
-    for key in sorted(set(d.options) - used):
-        ctx.info(d.lineno, f"{{{d.name}}} option :{key}: has no Quarto equivalent; dropped", Code.OPTION_UNSUPPORTED)
-
-
 def tab_set(d: Directive, ctx: Context) -> Rewrite:
     """``::::{tab-set}`` → ``::: {.panel-tabset}``; ``:sync-group:`` → ``group="…"``."""
     ctx.count("tabset")
@@ -49,36 +44,16 @@ def tab_set(d: Directive, ctx: Context) -> Rewrite:
     group = d.option("sync-group")
     if group:
         parts.append(f"group={attr_value(group)}")
-    _report_unused(d, ctx, {"sync-group", "class", "name"})
     return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
 
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
-_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
 def heading_levels(text: str) -> list[int]:
-    """Levels of the ATX headings in ``text``, outside fenced code (a cheap scan).
+    """Levels of the ``#`` headings in ``text``, outside fenced code (read from the parser's tokens).
 
     >>> heading_levels("## A\\n```\\n# not\\n```\\n### B")
     [2, 3]
     """
-    levels: list[int] = []
-    fence = ""
-    for line in text.split("\n"):
-        stripped = line.lstrip()
-        match = _FENCE_LINE.match(stripped)
-        if fence:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if match:
-            fence = match.group(1)
-            continue
-        heading = _ATX.match(stripped)
-        if heading:
-            levels.append(len(heading.group(1)))
-    return levels
+    return [level for _, level in atx_headings(text)]
 
 
 def tab_item(d: Directive, ctx: Context) -> Rewrite:
@@ -99,7 +74,6 @@ def tab_item(d: Directive, ctx: Context) -> Rewrite:
     before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
     lead = "\n" if before.strip() else ""
     tail = "\n" if d.body_lines and d.body_lines[0].strip() else ""
-    _report_unused(d, ctx, {"name"})
     return Rewrite(open=f"{lead}{heading}\n{tail}", close="")
 
 
@@ -118,7 +92,6 @@ def sidebar(d: Directive, ctx: Context) -> Rewrite:
 
 def _margin_div(d: Directive, ctx: Context) -> Rewrite:
     parts = [name_id(d, ctx, "anchor"), ".column-margin", *(f".{c}" for c in d.classes())]
-    _report_unused(d, ctx, {"name", "class"})
     return Rewrite(open=div_open(*parts) + "\n" + _title_block(d.argument, d), close=FENCE)
 
 
@@ -134,7 +107,6 @@ def epigraph(d: Directive, ctx: Context) -> Rewrite:
     if attribution and d.body_lines and not d.body_lines[-1].strip():
         close = f"> --- {attribution}\n{FENCE}"
         ctx.info(d.lineno, f"{{{d.name}}} ends with a blank line; the attribution follows it", Code.QUARTO_DIFFERS)
-    _report_unused(d, ctx, {"attribution"})
     return Rewrite(open=div_open(f".{d.name}") + "\n", close=close, prefix_body="> ")
 
 
@@ -164,7 +136,6 @@ def _card_like(d: Directive, ctx: Context, parts: list[str]) -> Rewrite:
     close = FENCE
     if footer:
         close = ("" if d.body_lines and not d.body_lines[-1].strip() else "\n") + f"{footer}\n{FENCE}"
-    _report_unused(d, ctx, {"link", "link-type", "header", "footer", "class", "name", "columns"})
     return Rewrite(open=open_, close=close)
 
 
@@ -182,7 +153,6 @@ def grid(d: Directive, ctx: Context) -> Rewrite:
     """``{grid} 2`` → ``::: {layout-ncol=2}``: Quarto lays out each child div as a cell."""
     ctx.count("grid")
     parts = [name_id(d, ctx, "anchor"), *(f".{c}" for c in d.classes()), f"layout-ncol={grid_columns(d.argument)}"]
-    _report_unused(d, ctx, {"class", "name"})
     return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
 
 
@@ -217,30 +187,30 @@ def removed(d: Directive, ctx: Context) -> Rewrite:
     listed = f" (entries: {', '.join(entries)})" if entries else ""
     ctx.info(d.lineno, f"{{{d.name}}} removed: Quarto makes this itself from {where}{listed}", Code.CONSTRUCT_REMOVED)
     ctx.count(f"{d.name} removed")
-    return Rewrite(open="", body="", close="", parse_body=False)
+    return Rewrite(open="", body="", close="")
 
 
 def youtube(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("video")
     video_id = d.argument.strip()
     url = "https://www.youtube.com/embed/" + video_id
-    return Rewrite(open="{{< video " + url + " >}}", close="", body="", parse_body=False)
+    return Rewrite(open="{{< video " + url + " >}}", close="", body="")
 
 
 def video(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("video")
-    return Rewrite(open="{{< video " + d.argument.strip() + " >}}", close="", body="", parse_body=False)
+    return Rewrite(open="{{< video " + d.argument.strip() + " >}}", close="", body="")
 
 
 def raw(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("raw block")
     fmt = (d.argument.split() or ["html"])[0]
-    return Rewrite(open=f"```{{={fmt}}}\n", close="```", parse_body=False)
+    return Rewrite(open=f"```{{={fmt}}}\n", close="```")
 
 
 def literal(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("code block")
-    return Rewrite(open="```\n", close="```", parse_body=False)
+    return Rewrite(open="```\n", close="```")
 
 
 def _attr_key(key: str) -> str:
@@ -278,29 +248,26 @@ def unknown(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
 
 
-DIRECTIVES = {
-    "tab-set": tab_set,
-    "tab-item": tab_item,
-    "tabbed": tab_item,
-    "margin": margin,
-    "sidebar": sidebar,
-    "epigraph": epigraph,
-    "pull-quote": epigraph,
-    "highlights": epigraph,
-    "card": card,
-    "grid": grid,
-    "grid-item": grid_item,
-    "grid-item-card": grid_item,
-    "div": container,
-    "container": container,
-    "rubric": rubric,
-    "bibliography": removed,
-    "tableofcontents": removed,
-    "toctree": removed,
-    "contents": removed,
-    "youtube": youtube,
-    "video": video,
-    "raw": raw,
-    "parsed-literal": literal,
-}
-LABELS = {"div": "anchor", "container": "anchor"}
+_CARD_OPTIONS = frozenset({"link", "link-type", "header", "footer", "class", "name", "columns"})
+_NAME_CLASS = frozenset({"name", "class"})
+SPECS = (
+    DirectiveSpec(("tab-set",), tab_set, options=frozenset({"sync-group", "class", "name"})),
+    DirectiveSpec(("tab-item", "tabbed"), tab_item, options=frozenset({"name"})),
+    DirectiveSpec(("margin",), margin, options=_NAME_CLASS),
+    DirectiveSpec(("sidebar",), sidebar, options=_NAME_CLASS),
+    DirectiveSpec(("epigraph", "pull-quote", "highlights"), epigraph, options=frozenset({"attribution"})),
+    DirectiveSpec(("card",), card, options=_CARD_OPTIONS),
+    DirectiveSpec(("grid",), grid, options=_NAME_CLASS),
+    DirectiveSpec(("grid-item", "grid-item-card"), grid_item, options=_CARD_OPTIONS),
+    DirectiveSpec(("div", "container"), container, options=_NAME_CLASS),
+    DirectiveSpec(("rubric",), rubric, options=frozenset()),
+    DirectiveSpec(("bibliography", "tableofcontents", "toctree", "contents"), removed, body="verbatim", prose=()),
+    DirectiveSpec(("youtube",), youtube, body="verbatim", title=False, options=frozenset(), prose=()),
+    DirectiveSpec(("video",), video, body="verbatim", title=False, options=frozenset(), prose=()),
+    DirectiveSpec(("raw",), raw, body="literal", title=False, options=frozenset(), prose=()),
+    DirectiveSpec(("parsed-literal",), literal, body="literal", options=frozenset(), prose=()),
+    #: directives the converter does not know but whose body is no Markdown: kept verbatim in the fallback div
+    DirectiveSpec(("csv-table", "eval-rst", "highlight"), unknown, body="verbatim", prose=()),
+)
+#: any other directive: a fenced div (its body converted as MyST)
+FALLBACK = DirectiveSpec(("",), unknown)

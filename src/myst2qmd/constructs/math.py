@@ -30,7 +30,7 @@ from ..directives import Directive, block_prefix_len, container_strip, continuat
 from ..labels import quarto_id
 from ..mathjax_commands import KNOWN
 from ..source import View
-from .base import Rewrite
+from .base import DirectiveSpec, Rewrite
 
 #: amsmath environment → the environment that works inside ``$$`` (None: just the body)
 _INNER_ENV = {
@@ -189,17 +189,14 @@ def math_directive(d: Directive, ctx: Context) -> Rewrite:
     tex = "\n".join(part for part in tex.split("\n") if part.strip())
     label = d.option("label") or d.option("name")
     tail = f" {{#{_equation_id(label, ctx)}}}" if label else ""
-    unknown = sorted(set(d.options) - {"label", "name", "nowrap", "class"})
-    if unknown:
-        ctx.warn(d.lineno, f"{{math}} options not carried over: {', '.join(unknown)}", Code.OPTION_UNKNOWN)
     # after a paragraph line "$$" would continue the paragraph: a blank line keeps it display math
     before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
     lead = "\n" if container_strip(before).strip() and continuation(d.indent) == d.indent else ""
     if not any(line.strip() for line in d.body_lines):
         # an empty equation has no blank line inside (Pandoc would end the math there)
         single = lead + "$$\n" + (f"{tex}\n" if tex else "") + f"$${tail}"
-        return Rewrite(open=single, body="" if d.body_lines else None, close="", parse_body=False)
-    return Rewrite(open=lead + "$$", body=tex, close=f"$${tail}", parse_body=False)
+        return Rewrite(open=single, body="" if d.body_lines else None, close="")
+    return Rewrite(open=lead + "$$", body=tex, close=f"$${tail}")
 
 
 def report_macros(ctx: Context) -> None:
@@ -211,5 +208,14 @@ def report_macros(ctx: Context) -> None:
         ctx.warn(first, f"math uses macros that are never defined: {listed}{hint}", Code.MACRO_UNDEFINED)
 
 
-DIRECTIVES = {"math": math_directive}
-LABELS = {"math": "eq"}
+SPECS = (
+    DirectiveSpec(
+        ("math",),
+        math_directive,
+        body="literal",
+        label=("name", "label"),
+        kind="eq",
+        options=frozenset({"label", "name", "nowrap", "class"}),
+        prose=(),
+    ),
+)

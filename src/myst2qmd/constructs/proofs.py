@@ -50,7 +50,7 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..labels import quarto_id, slug
-from .base import FENCE, Rewrite, div_open
+from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, div_open
 
 #: sphinx-proof directive → Quarto cross-reference prefix ("" for the unnumbered proof)
 KINDS = {
@@ -83,9 +83,7 @@ _OWN_NAMES = {
 }
 #: Quarto's unnumbered classes for the numbered kinds that have one
 _UNNUMBERED = {"rem": ".remark", "sol": ".solution"}
-#: counted per prefix for generated ids (exercises share the table through exercises.py)
-PREFIX_COUNTS: dict[str, tuple[str, ...]] = {}
-_KNOWN_OPTIONS = frozenset({"label", "name", "class", "nonumber", "hidden"})
+KNOWN_OPTIONS = frozenset({"label", "name", "class", "nonumber", "hidden"})
 
 
 def count_name(name: str) -> str:
@@ -93,16 +91,11 @@ def count_name(name: str) -> str:
     return name.split(":", 1)[-1].removesuffix("-start")
 
 
-def register_prefix(prefix: str, name: str) -> None:
-    key = count_name(name)
-    names = PREFIX_COUNTS.setdefault(prefix, ())
-    if key not in names:
-        PREFIX_COUNTS[prefix] = (*names, key)
-
-
-for _name, _prefix in KINDS.items():
-    if _prefix:
-        register_prefix(_prefix, _name)
+def number(d: Directive, ctx: Context, prefix: str) -> None:
+    """Count ``d`` for the report and number it among the file's blocks of kind ``prefix``
+    (the ``n`` of a generated ``#thm-n``: theorems and criteria share ``thm``)."""
+    ctx.count(count_name(d.name))
+    ctx.numbers[prefix] += 1
 
 
 def label_name(d: Directive) -> str:
@@ -113,7 +106,7 @@ def label_name(d: Directive) -> str:
 def block_id(d: Directive, ctx: Context, prefix: str) -> str:
     """The id of a numbered block: its label's Quarto id, else a generated ``prefix-n``.
 
-    Call once per directive, after ``ctx.count(count_name(d.name))``.
+    Call once per directive, after :func:`number`.
     """
     name = label_name(d)
     known = ctx.labels.get(name) if name else None
@@ -121,8 +114,7 @@ def block_id(d: Directive, ctx: Context, prefix: str) -> str:
         return known.quarto_id
     if name:
         return quarto_id(name, prefix)
-    n = sum(ctx.counts[key] for key in PREFIX_COUNTS.get(prefix, (count_name(d.name),)))
-    ident = f"{prefix}-{n}"
+    ident = f"{prefix}-{ctx.numbers[prefix]}"
     if any(other.quarto_id == ident for other in ctx.labels.values()):
         ident = f"{ident}-{d.lineno}"
     return ident
@@ -159,12 +151,6 @@ def extra_classes(d: Directive, drop: tuple[str, ...] = ("dropdown",)) -> list[s
     return [f".{c}" for c in d.classes() if c not in drop]
 
 
-def warn_options(d: Directive, ctx: Context, known: frozenset[str] = _KNOWN_OPTIONS) -> None:
-    unknown = sorted(set(d.options) - known)
-    if unknown:
-        ctx.warn(d.lineno, f"{{{d.name}}} options not carried over: {', '.join(unknown)}", Code.OPTION_UNKNOWN)
-
-
 def hidden_class(d: Directive, ctx: Context) -> list[str]:
     if not d.flag("hidden"):
         return []
@@ -179,7 +165,7 @@ def hidden_class(d: Directive, ctx: Context) -> list[str]:
 def theorem_parts(d: Directive, ctx: Context) -> tuple[list[str], str]:
     """The div attributes and the anchor for a sphinx-proof directive."""
     prefix = KINDS[d.name]
-    ctx.count(count_name(d.name))
+    number(d, ctx, prefix)
     classes = extra_classes(d, ()) + hidden_class(d, ctx)
     if not prefix:
         return [".proof", *classes], anchor_id(d, ctx)
@@ -217,22 +203,19 @@ def proof_title(d: Directive, ctx: Context) -> str:
 
 def proof(d: Directive, ctx: Context) -> Rewrite:
     """Any sphinx-proof directive to a Quarto theorem-like block or proof div."""
-    warn_options(d, ctx)
     parts, anchor = theorem_parts(d, ctx)
     title = proof_title(d, ctx)
     return Rewrite(open=heading_open(parts, title, d, anchor), close=FENCE)
 
 
-def label_of(d: Directive) -> tuple[str, str] | None:
-    """``(label, kind)`` a sphinx-proof directive defines: the kind its block's id has."""
-    name = label_name(d)
-    if not name:
-        return None
+def label_kind(d: Directive) -> str:
+    """The kind a sphinx-proof directive's label gets: the kind its block's id has."""
     prefix = KINDS.get(d.name, "")
     if not prefix or (d.flag("nonumber") and prefix in _UNNUMBERED):
-        return name, "anchor"
-    return name, prefix
+        return "anchor"
+    return prefix
 
 
-DIRECTIVES = {name: proof for name in KINDS}
-LABELS = {name: label_of for name in KINDS}
+#: where sphinx-proof and sphinx-exercise write a label: ``:label:``, else ``:name:``
+LABEL_OPTIONS: tuple[LabelSource, ...] = ("label", "name")
+SPECS = (DirectiveSpec(tuple(KINDS), proof, label=LABEL_OPTIONS, kind=label_kind, options=KNOWN_OPTIONS),)

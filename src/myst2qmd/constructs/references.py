@@ -22,7 +22,7 @@ import re
 from ..codes import Code
 from ..context import Context
 from ..labels import CROSSREF_KINDS, kind_from_label, quarto_id
-from .base import Role, RoleResult, link_target
+from .base import Role, RoleResult, RoleSpec, link_target
 from .glossary import term_id
 
 _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>\s*$", re.DOTALL)
@@ -214,15 +214,12 @@ def term(role: Role, ctx: Context) -> RoleResult:
     return RoleResult(f"[{text or target}]({page}#{term_id(target)})")
 
 
-ROLES = {
-    "numref": numref,
-    "ref": ref,
-    "eq": eq,
-    "doc": doc,
-    "download": download,
-    "term": term,
-    "any": ref,
-    "prf:ref": ref,
-    "cite": cite,
-}
-ROLE_PREFIXES = {"cite:": cite, "cite": cite}
+SPECS = (
+    RoleSpec(("numref",), numref),
+    RoleSpec(("ref", "any", "prf:ref"), ref),
+    RoleSpec(("eq",), eq),
+    RoleSpec(("doc",), doc),
+    RoleSpec(("download",), download),
+    RoleSpec(("term",), term),
+    RoleSpec(("cite",), cite, prefixes=("cite",)),
+)

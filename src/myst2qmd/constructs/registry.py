@@ -1,14 +1,13 @@
-"""The table from MyST construct to the function that converts it.
+"""The tables from MyST construct to the function that converts it, derived from the specs.
 
-Every family of constructs lives in its own module and exports ``DIRECTIVES`` (name →
-function), ``ROLES`` and ``LABELS`` (directive name → label kind). This module assembles the
-tables and is the only place the walker asks.
+Every family of constructs lives in its own module and registers a ``SPECS`` tuple of
+:class:`~.base.DirectiveSpec` / :class:`~.base.RoleSpec`. This module derives every table
+from them and is the only place the core (walker, label pass, book) asks.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from markdown_it.token import Token
 
@@ -32,33 +31,46 @@ from . import (
     tables,
     textroles,
 )
-from .base import DirectiveFn, Rewrite, Role, RoleFn, RoleResult
+from .base import DirectiveSpec, LabelDef, Rewrite, Role, RoleFn, RoleResult, RoleSpec, report_unknown_options
 
-DIRECTIVES: dict[str, DirectiveFn] = {
-    **admonitions.DIRECTIVES,
-    **figures.DIRECTIVES,
-    **code.DIRECTIVES,
-    **math.DIRECTIVES,
-    **layout.DIRECTIVES,
-    **tables.DIRECTIVES,
-    **glossary.DIRECTIVES,
-    **includes.DIRECTIVES,
-    **exercises.DIRECTIVES,
-    **proofs.DIRECTIVES,
-}
-ROLES: dict[str, RoleFn] = {**textroles.ROLES, **references.ROLES}
-LABEL_KINDS: dict[str, str] = {
-    **figures.LABELS,
-    **math.LABELS,
-    **tables.LABELS,
-    **code.LABELS,
-    **layout.LABELS,
-    **includes.LABELS,
-}
-#: directives that name their label with ``:label:`` (sphinx-exercise, sphinx-proof): name → (label, kind)
-LABEL_FUNCTIONS: dict[str, Callable[[Directive], tuple[str, str] | None]] = {**exercises.LABELS, **proofs.LABELS}
-#: directives whose body is not Markdown, or is rebuilt by its function
-NOT_MARKDOWN = code.VERBATIM
+#: every directive's spec, family by family
+DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
+    *admonitions.SPECS,
+    *figures.SPECS,
+    *code.SPECS,
+    *math.SPECS,
+    *layout.SPECS,
+    *tables.SPECS,
+    *glossary.SPECS,
+    *includes.SPECS,
+    *exercises.SPECS,
+    *proofs.SPECS,
+)
+ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS)
+
+
+def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:
+    table: dict[str, DirectiveSpec] = {}
+    for spec in specs:
+        for name in spec.names:
+            if name in table:
+                raise ValueError(f"directive {{{name}}} has two specs")
+            table[name] = spec
+    return table
+
+
+#: directive name → its spec
+SPECS: dict[str, DirectiveSpec] = _by_name(DIRECTIVE_SPECS)
+#: directive name → the function that converts it
+DIRECTIVES = {name: spec.function for name, spec in SPECS.items()}
+#: directives whose body is not Markdown, or is rebuilt by its function: never parsed
+VERBATIM = frozenset(name for name, spec in SPECS.items() if spec.verbatim)
+#: role name → function
+ROLES: dict[str, RoleFn] = {name: spec.function for spec in ROLE_SPECS for name in spec.names}
+#: ``(prefix, function)``: roles whose name starts with the prefix (``{cite:p}``, ``{py:func}``)
+ROLE_PREFIXES: tuple[tuple[str, RoleFn], ...] = tuple(
+    (prefix, spec.function) for spec in ROLE_SPECS for prefix in spec.prefixes
+)
 
 #: inline token types the walker hands to construct functions
 INLINE_TYPES = frozenset({"myst_role", "html_inline", "math_inline", "math_inline_double", "image", "link_open"})
@@ -71,35 +83,41 @@ math_block = math.math_block
 line_comment = comments.line_comment
 
 
+def spec_of(name: str) -> DirectiveSpec:
+    """The spec of directive ``name``; the fenced-div fallback for names no module registers."""
+    return SPECS.get(name, layout.FALLBACK)
+
+
 def parses_body(name: str) -> bool:
     """Is the body of directive ``name`` MyST to be converted in place?"""
-    return name not in NOT_MARKDOWN
+    return not spec_of(name).verbatim
 
 
-def label_of(d: Directive) -> tuple[str, str] | None:
-    """``(label, kind)`` a directive defines, if any."""
-    if d.name in LABEL_FUNCTIONS:
-        return LABEL_FUNCTIONS[d.name](d)
-    kind = LABEL_KINDS.get(d.name)
-    if d.name == "figure-md":
-        name = d.argument.split()[0] if d.argument else d.option("name")
-    else:
-        name = d.option("name") or (d.option("label") if d.name == "math" else "")
-    if not name:
-        return None
-    if kind is None:
-        kind = "anchor"
-    return name, kind
+def labels_of(d: Directive) -> list[LabelDef]:
+    """The labels a directive defines (any more, then its own as its spec finds it), with their lines."""
+    return spec_of(d.name).labels(d)
 
 
-def title_of(d: Directive) -> str:
-    return d.argument if d.name not in ("figure", "image", "code-cell", "code-block", "code") else ""
+def literal_body(name: str) -> bool:
+    """Is the body of directive ``name`` no Markdown at all (code, math, raw output)?"""
+    return spec_of(name).body == "literal"
+
+
+def captions_table(name: str) -> bool:
+    """Does directive ``name`` write the caption of the table in its body (``{table}``)?"""
+    return spec_of(name).captions_table
+
+
+def path_argument(name: str) -> bool:
+    """Is the argument of directive ``name`` a file (``{figure} bild.png``) a book copies?"""
+    return spec_of(name).path_argument
 
 
 def directive(d: Directive, ctx: Context) -> Rewrite:
     """The rewrite for a directive; unknown names get the fenced-div fallback."""
-    fn = DIRECTIVES.get(d.name, layout.unknown)
-    rewrite = fn(d, ctx)
+    spec = spec_of(d.name)
+    report_unknown_options(d, ctx, spec.options)
+    rewrite = spec.function(d, ctx)
     if d.invalid_classes:
         names = ", ".join(repr(name) for name in d.invalid_classes)
         ctx.warn(d.lineno, f"{{{d.name}}}: class names Pandoc cannot read left out: {names}", Code.CLASS_INVALID)
@@ -108,12 +126,8 @@ def directive(d: Directive, ctx: Context) -> Rewrite:
 
 def role(r: Role, ctx: Context) -> RoleResult | None:
     fn = ROLES.get(r.name)
-    if fn is None and r.name.startswith("cite"):
-        fn = references.cite
-    if fn is None and r.name.startswith(textroles.DOMAIN_CODE_PREFIXES):
-        fn = textroles.code
     if fn is None:
-        fn = textroles.unknown
+        fn = next((f for prefix, f in ROLE_PREFIXES if r.name.startswith(prefix)), textroles.unknown)
     return fn(r, ctx)
 
 

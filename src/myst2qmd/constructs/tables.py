@@ -36,11 +36,11 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..parser import shared_parser
-from .base import FENCE, Rewrite, attr_value, div_open, name_id
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, div_open, name_id
 
 _ITEM = re.compile(r"[ \t]*[-*+](?:[ \t]+|$)")
 #: options a pipe table can express, or that only concern Sphinx's HTML
-_TABLE_OPTIONS = {"header-rows", "name", "widths", "class"}
+_TABLE_OPTIONS = frozenset({"header-rows", "name", "widths", "class"})
 
 
 def escape_pipes(text: str) -> str:
@@ -109,10 +109,6 @@ def _colwidths(d: Directive, ctx: Context, ncols: int | None) -> str:
 
 def _attrs(d: Directive, ctx: Context, ncols: int | None) -> list[str]:
     classes = [f".{c}" for c in d.classes()]
-    for key in sorted(set(d.options) - _TABLE_OPTIONS):
-        ctx.info(
-            d.lineno, f"{{{d.name}}} option :{key}: has no Quarto table equivalent; dropped", Code.OPTION_UNSUPPORTED
-        )
     return [name_id(d, ctx, "tbl"), *classes, _colwidths(d, ctx, ncols)]
 
 
@@ -263,7 +259,7 @@ def list_table(d: Directive, ctx: Context) -> Rewrite:
     rows, before, after = list_table_rows(d, ctx)
     if not rows:
         ctx.warn(d.lineno, "{list-table} without rows; its text is kept without a table", Code.TABLE_SHAPE)
-        return Rewrite(open="", body="\n\n".join([*before, *after]), close="", parse_body=False)
+        return Rewrite(open="", body="\n\n".join([*before, *after]), close="")
     width = max(len(r) for r in rows)
     if any(len(r) != width for r in rows):
         ctx.warn(
@@ -280,7 +276,7 @@ def list_table(d: Directive, ctx: Context) -> Rewrite:
     if caption:
         lines += ["", caption]
     body = "\n\n".join([*before, "\n".join(lines), *after])
-    return Rewrite(open="", body=body, close="", parse_body=False)
+    return Rewrite(open="", body=body, close="")
 
 
 def _row(cells: list[str]) -> str:
@@ -337,5 +333,7 @@ def _table_spans(body: str) -> tuple[list[tuple[int, int]], bool]:
     return spans, before
 
 
-DIRECTIVES = {"list-table": list_table, "table": table}
-LABELS = {"list-table": "tbl", "table": "tbl"}
+SPECS = (
+    DirectiveSpec(("list-table",), list_table, body="verbatim", kind="tbl", options=_TABLE_OPTIONS),
+    DirectiveSpec(("table",), table, kind="tbl", captions_table=True, options=_TABLE_OPTIONS),
+)

@@ -17,7 +17,7 @@ import re
 
 from ..codes import Code
 from ..context import Context
-from .base import Role, RoleFn, RoleResult, attr_value
+from .base import Role, RoleFn, RoleResult, RoleSpec, attr_value
 
 
 def inline_code(text: str) -> str:
@@ -147,33 +147,23 @@ _CODE_ROLES = (
     "const",
     "type",
 )
-ROLES = {
-    "sub": sub,
-    "subscript": sub,
-    "sup": sup,
-    "superscript": sup,
-    "abbr": abbr,
-    "kbd": kbd,
-    "math": math,
-    "code": code,
-    "emphasis": emphasis,
-    "strong": strong,
-    "u": span("underline"),
-    "del": strike,
-    "sc": span("smallcaps"),
-    "guilabel": span("guilabel"),
-    "menuselection": span("menuselection"),
-    "dfn": emphasis,
-    "index": index,
-    "glue": glue,
-    "glue:": glue,
-    "glue:any": glue,
-    "glue:text": glue,
-    "glue:md": glue,
-    "raw-html": raw("html"),
-    "raw-latex": raw("latex"),
-    "raw-tex": raw("latex"),
-    **{name: code for name in _CODE_ROLES},
-}
-#: ``{py:func}``, ``{r:…}``: a domain prefix keeps the role's last part as code
-DOMAIN_CODE_PREFIXES = ("py:", "js:", "c:", "cpp:", "std:", "r:", "jl:", "julia:")
+SPECS = (
+    RoleSpec(("sub", "subscript"), sub),
+    RoleSpec(("sup", "superscript"), sup),
+    RoleSpec(("abbr",), abbr),
+    RoleSpec(("kbd",), kbd),
+    RoleSpec(("math",), math),
+    #: ``{py:func}``, ``{r:…}``: a domain prefix keeps the role's last part as code
+    RoleSpec(("code", *_CODE_ROLES), code, prefixes=("py:", "js:", "c:", "cpp:", "std:", "r:", "jl:", "julia:")),
+    RoleSpec(("emphasis", "dfn"), emphasis),
+    RoleSpec(("strong",), strong),
+    RoleSpec(("u",), span("underline")),
+    RoleSpec(("del",), strike),
+    RoleSpec(("sc",), span("smallcaps")),
+    RoleSpec(("guilabel",), span("guilabel")),
+    RoleSpec(("menuselection",), span("menuselection")),
+    RoleSpec(("index",), index),
+    RoleSpec(("glue", "glue:", "glue:any", "glue:text", "glue:md"), glue),
+    RoleSpec(("raw-html",), raw("html")),
+    RoleSpec(("raw-latex", "raw-tex"), raw("latex")),
+)

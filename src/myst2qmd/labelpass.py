@@ -1,0 +1,134 @@
+"""The label pass: every label a document defines, before the walk.
+
+``(label)=`` targets, equation labels, and the labels directives define as their specs say
+(``:name:``, ``:label:``, the argument, a glossary's terms), each with the Quarto id it
+becomes (``fig-…`` for a figure, unique in the document).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from markdown_it.token import Token
+
+from . import labels as labelmod
+from .codes import Code
+from .constructs import registry
+from .constructs.math import label_from_amsmath
+from .context import Context, Label
+from .directives import Directive
+from .source import View
+
+
+class LabelBody(Protocol):
+    """What the label pass reads of a parse (:class:`~.convert.Parsed`)."""
+
+    @property
+    def view(self) -> View: ...
+    @property
+    def tokens(self) -> list[Token]: ...
+    @property
+    def directives(self) -> Mapping[int, Directive]: ...
+    @property
+    def bodies(self) -> Mapping[int, LabelBody]: ...
+
+
+class LabelPass:
+    """Collects the labels of parsed views into ``ctx.labels``."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        #: Quarto id → the first label (in ``ctx.labels``' order) that has it; ``None`` when stale
+        self._ids: dict[str, str] | None = None
+
+    def collect_labels(self, parsed: LabelBody) -> None:
+        tokens = parsed.tokens
+        view = parsed.view
+        for index, token in enumerate(tokens):
+            if token.type == "myst_target" and token.map is not None:
+                nxt = next_block(tokens, index + 1)
+                if nxt is not None and tokens[nxt].type == "heading_open":
+                    title = tokens[nxt + 1].content if nxt + 1 < len(tokens) else ""
+                    self._define(token.content, "sec", view.lineno(token.map[0]), title)
+                    if _alias_to_next_target(tokens, index, self.ctx.labels):
+                        self._ids = None
+                else:
+                    self._define(token.content, "anchor", view.lineno(token.map[0]))
+            elif token.type == "math_block_label" and token.map is not None:
+                self._define(token.info, "eq", view.lineno(token.map[0]))
+            elif token.type == "amsmath" and token.map is not None:
+                label = label_from_amsmath(token.content)
+                if label:
+                    self._define(label, "eq", view.lineno(token.map[0]))
+        for directive in parsed.directives.values():
+            for defined in registry.labels_of(directive):
+                self._define(defined.name, defined.kind, defined.line, defined.title)
+        for body in parsed.bodies.values():
+            self.collect_labels(body)
+
+    def _define(self, name: str, kind: str, line: int, title: str = "") -> None:
+        name = name.strip()
+        if not name:
+            return
+        if name in self.ctx.labels:
+            self.ctx.warn(
+                line,
+                f"label '{name}' is defined twice (first at line {self.ctx.labels[name].line})",
+                Code.LABEL_DUPLICATE,
+            )
+            return
+        qid = labelmod.quarto_id(name, kind)
+        taken = self._label_ids()
+        if qid in taken:
+            clash = taken[qid]
+            unique = labelmod.unique_id(qid, taken)
+            self.ctx.warn(
+                line,
+                f"labels '{clash}' and '{name}' both become '#{qid}'; the second becomes '#{unique}'",
+                Code.LABEL_DUPLICATE,
+            )
+            qid = unique
+        self.ctx.labels[name] = Label(name=name, kind=kind, quarto_id=qid, line=line, title=title)
+        taken.setdefault(qid, name)
+        if kind == "sec" and title:
+            # the heading's own anchor (myst_heading_anchors) now lives under the label's id
+            alias = f"slug:{labelmod.slug(title, 'myst')}"
+            if alias not in self.ctx.labels:
+                self.ctx.labels[alias] = Label(name=alias, kind=kind, quarto_id=qid, line=line, title=title)
+
+    def _label_ids(self) -> dict[str, str]:
+        """Quarto id → the first label that has it, kept as labels are defined (one look-up per
+        label, not a pass over all of them)."""
+        if self._ids is None:
+            self._ids = {}
+            for other in self.ctx.labels.values():
+                self._ids.setdefault(other.quarto_id, other.name)
+        return self._ids
+
+
+def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> bool:
+    """``(a)=`` ``(b)=`` ``## H``: the heading takes one id, so ``a`` becomes an alias of ``b``.
+
+    Returns whether a label's id changed."""
+    this = labels.get(tokens[index].content.strip())
+    if this is None or this.kind != "sec":
+        return False
+    changed = False
+    before = index - 1
+    while before >= 0 and tokens[before].type == "myst_target":
+        previous = labels.get(tokens[before].content.strip())
+        if previous is not None and previous.kind == "sec":
+            changed = changed or previous.quarto_id != this.quarto_id
+            previous.quarto_id = this.quarto_id
+        before -= 1
+    return changed
+
+
+def next_block(tokens: list[Token], start: int) -> int | None:
+    for i in range(start, len(tokens)):
+        if tokens[i].type in ("myst_target",):
+            continue
+        if tokens[i].map is not None or tokens[i].type.endswith("_open"):
+            return i
+    return None
