@@ -1325,7 +1325,7 @@ def collect_labels(
         )
         for piece in document.pieces:
             ctx = Context(path=document.path, options=Options(macros=macros))
-            converter = Converter(ctx, block_parser_for(piece))  # labels need no inline tokens
+            converter = Converter(ctx, lazy_inline=True)  # labels need no inline tokens
             converter.collect_labels(converter.parse(View.root(piece.replace("\r\n", "\n"))))
             for name, label in ctx.labels.items():
                 if name.startswith("slug:"):

@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -42,16 +43,18 @@ from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
 from .directives import (
     Directive,
+    ViewLines,
     block_prefix_len,
     container_prefix_len,
     continuation,
     directive_name,
     fence_content,
+    markdown_body,
     read_directive,
 )
 from .edits import Edit, Normalized, apply_edits, check_untouched
 from .linemap import source_lines
-from .parser import block_parser, block_parser_for, parse_inline, shared_parser
+from .parser import Body, block_parser, block_parser_for, create_md_parser, parse_inline
 from .source import View, line_starts
 
 MAX_DEPTH = 1000
@@ -69,6 +72,18 @@ class Result:
     labels: dict[str, Label] = field(default_factory=dict)
     #: ``source_lines[n - 1]``: the input's line that line ``n`` of :attr:`text` came from
     source_lines: list[int] = field(default_factory=list)
+
+
+@lru_cache(maxsize=2)
+def document_parser(inline: bool = True) -> MarkdownIt:
+    """The parser of documents: :func:`parser.create_md_parser` tokenizing Markdown directive bodies in
+    the same parse (``inline=False``: block tokens only, see :func:`parser.block_parser`)."""
+    md = create_md_parser(
+        lambda token, last_line: markdown_body(token, last_line, registry.parses_body), max_depth=MAX_DEPTH
+    )
+    if not inline:
+        md.core.ruler.disable("inline")
+    return md
 
 
 @dataclass
@@ -112,10 +127,21 @@ class Converter:
 
     # -- parsing ---------------------------------------------------------------------------
     def parse(self, view: View) -> Parsed:
-        md = self.md or (block_parser_for(view.text) if self.lazy_inline else shared_parser())
+        """The document's tokens, and (from that one parse) every directive body's, as views of their own."""
+        lazy = self.lazy_inline and block_parser_for(view.text) is block_parser()
+        md = self.md or document_parser(not lazy)
         env: dict[str, Any] = {}
         tokens = md.parse(view.text, env)
-        parsed = Parsed(view=view, tokens=tokens, env=env if md is block_parser() else None)
+        return self._parsed(view, tokens, env if lazy else None, view, 0)
+
+    def _parsed(self, view: View, tokens: list[Token], env: dict[str, Any] | None, coords: View, origin: int) -> Parsed:
+        """``tokens`` (their lines counted in the text of ``coords`` from line ``origin`` = ``view``'s line 0,
+        moved to ``view``'s lines), with the bodies the parse tokenized inside their fences."""
+        if origin:
+            for token in tokens:
+                if token.map is not None:
+                    token.map = [token.map[0] - origin, token.map[1] - origin]
+        parsed = Parsed(view=view, tokens=tokens, env=env)
         for index, token in enumerate(tokens):
             if token.type not in ("fence", "colon_fence") or token.map is None:
                 continue
@@ -123,32 +149,45 @@ class Converter:
             if directive is None:
                 if token.type == "colon_fence" and view.depth < MAX_DEPTH:
                     # a Pandoc div (our own output) or a bare ::: block: walk inside it
-                    sub = self._fence_body_view(token, view)
-                    if sub is not None:
-                        parsed.bodies[index] = self.parse(sub)
+                    body = self._body(token, view, coords, origin, env)
+                    if body is not None:
+                        parsed.bodies[index] = body
                 continue
             parsed.directives[index] = directive
             if registry.parses_body(directive.name) and view.depth < MAX_DEPTH:
-                sub = directive.sub_view()
-                if sub is None:
+                body = self._body(token, view, coords, origin, env)
+                if body is None:
                     self.ctx.warn(
                         directive.lineno,
                         f"could not map the body of {{{directive.name}}} to the file; body kept as is",
                         Code.UNCONVERTED,
                     )
                 else:
-                    parsed.bodies[index] = self.parse(sub)
-                    parsed.bodies[index].owner = directive.name
+                    parsed.bodies[index] = body
+                    body.owner = directive.name
+                    directive.body_lines = ViewLines(body.view, len(token.meta["body"].starts))
             elif view.depth >= MAX_DEPTH:
                 self.ctx.warn(
                     directive.lineno, f"directives nested deeper than {MAX_DEPTH}; body kept as is", Code.UNCONVERTED
                 )
         return parsed
 
-    @staticmethod
-    def _fence_body_view(token: Token, view: View) -> View | None:
-        lines, _ = fence_content(token, view)
-        return view.sub(block_lines(token)[0] + 1, lines)
+    def _body(self, token: Token, view: View, coords: View, origin: int, env: dict[str, Any] | None) -> Parsed | None:
+        """The parsed body the parse left in a fence token (``None``: none, or not a suffix of its lines)."""
+        body = (token.meta or {}).get("body")
+        if not isinstance(body, Body) or body.unmapped:
+            return None
+        first = token.map[0] + 1 + int(token.meta.get("options_used") or 0) if token.map else 0
+        if coords.depth == 0 and coords.abs_starts is coords.starts:  # the document's own text
+            starts, ends = body.starts, body.ends
+        else:
+            starts = [coords.abs_of_offset(s) for s in body.starts]
+            ends = [coords.abs_of_offset(e) for e in body.ends]
+        sub = view.window(first, starts, ends)
+        body_env = body.env if env is not None else None
+        if body.separate is not None:
+            return self._parsed(sub, body.tokens, body_env, sub, 0)
+        return self._parsed(sub, body.tokens, body_env, coords, body.first)
 
     # -- labels ------------------------------------------------------------------------------
     def collect_labels(self, parsed: Parsed) -> None:
