@@ -43,7 +43,7 @@ from markdown_it.token import Token
 from .codes import Code, count_codes
 from .constructs.code import TAG_OPTIONS, escape_fences
 from .context import Context, Options, Warning_
-from .convert import Converter, Result, convert_text
+from .convert import Converter, Parsed, Result, convert_text, parse_text
 from .macros import dig, macros_from_config
 from .parser import block_parser_for, shared_parser
 from .source import View
@@ -561,6 +561,8 @@ class Document:
     notebook: dict[str, Any] | None = None
     #: index of the notebook cell behind each piece
     cells: list[int] = field(default_factory=list)
+    #: each piece parsed once, by the label pass, for the conversion to reuse (see :func:`collect_labels`)
+    parses: list[Parsed] = field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -962,7 +964,8 @@ class BookConverter:
         results = []
         for n, piece in enumerate(document.pieces):
             where = document.path if not document.notebook else f"{document.path}#cell{document.cells[n] + 1}"
-            result = convert_text(piece, path=where, options=self.options(document.chapter, labels))
+            parsed = document.parses[n] if n < len(document.parses) else None
+            result = convert_text(piece, path=where, options=self.options(document.chapter, labels), parsed=parsed)
             results.append(result)
         return results
 
@@ -1323,10 +1326,10 @@ def collect_labels(
         document.chapter.title = document.chapter.title or next(
             (t for t in (_first_h1(p) for p in document.pieces) if t), ""
         )
-        for piece in document.pieces:
+        document.parses = [parse_text(piece, document.path) for piece in document.pieces]  # block tokens
+        for parsed in document.parses:
             ctx = Context(path=document.path, options=Options(macros=macros))
-            converter = Converter(ctx, lazy_inline=True)  # labels need no inline tokens
-            converter.collect_labels(converter.parse(View.root(piece.replace("\r\n", "\n"))))
+            Converter(ctx).collect_labels(parsed)
             for name, label in ctx.labels.items():
                 if name.startswith("slug:"):
                     found.setdefault(name, (label.quarto_id, document.path, label.kind))

@@ -98,6 +98,9 @@ class Parsed:
     owner: str = ""
     #: the parse's environment when inline tokens are parsed one at a time (see :meth:`Converter.children`)
     env: dict[str, Any] | None = None
+    #: what the parse had to say (bodies it could not map or nested too deep): told again by every
+    #: conversion that reuses this parse
+    warnings: list[Warning_] = field(default_factory=list)
 
 
 @contextmanager
@@ -120,6 +123,8 @@ class Converter:
         #: file's inline tokens are never all held at once); else :meth:`parse` gives them all
         self.lazy_inline = lazy_inline
         self.edits: list[Edit] = []
+        #: the document's tokens once :meth:`document` converted it
+        self.tokens: list[Token] = []
         #: Quarto id → the first label (in ``ctx.labels``' order) that has it; ``None`` when stale
         self._ids: dict[str, str] | None = None
         if ctx.fragment_converter is None:
@@ -132,7 +137,10 @@ class Converter:
         md = self.md or document_parser(not lazy)
         env: dict[str, Any] = {}
         tokens = md.parse(view.text, env)
-        return self._parsed(view, tokens, env if lazy else None, view, 0)
+        before = len(self.ctx.warnings)
+        parsed = self._parsed(view, tokens, env if lazy else None, view, 0)
+        parsed.warnings = self.ctx.warnings[before:]
+        return parsed
 
     def _parsed(self, view: View, tokens: list[Token], env: dict[str, Any] | None, coords: View, origin: int) -> Parsed:
         """``tokens`` (their lines counted in the text of ``coords`` from line ``origin`` = ``view``'s line 0,
@@ -814,9 +822,16 @@ class Converter:
         tail = view.abs(end - 1, len(view.line(end - 1)))
         self.add(tail, tail, ("\n" if view.line(end - 1) else "") + indent + marker, "fence closed")
 
-    def document(self, text: str) -> list[Edit]:
-        root = View.root(text)
-        parsed = self.parse(root)
+    def document(self, text: str, parsed: Parsed | None = None) -> list[Edit]:
+        """The edits converting ``text`` (``parsed``: its parse by :func:`parse_text`, made once for a book's
+        label pass and its conversion)."""
+        if parsed is None:
+            parsed = self.parse(View.root(text))
+        else:
+            assert parsed.view.source == text, "a parse of another text"
+            for warning in parsed.warnings:
+                self.ctx.warn(warning.line, warning.message, warning.code, warning.level)
+        root = parsed.view
         self.collect_labels(parsed)
         self.edits = []
         self.ctx.images_folder = registry.images_folder(text)
@@ -825,6 +840,7 @@ class Converter:
         self.walk(parsed)
         self.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, self.edits))
         self.edits = without_clashing_dedents(self.edits)
+        self.tokens = parsed.tokens
         return self.edits
 
 
@@ -983,6 +999,18 @@ def _next_block(tokens: list[Token], start: int) -> int | None:
     return None
 
 
+def normalized(text: str) -> Normalized:
+    """The text the converter parses: without a byte order mark, line ends and NULs as the parser reads them."""
+    return Normalized(text[1:] if text.startswith("\ufeff") else text)
+
+
+def parse_text(text: str, path: str = "<string>") -> Parsed:
+    """``text`` parsed as :func:`convert_text` parses it (block tokens; bodies from the same parse), for a
+    book's label pass to hand on to the conversion (``convert_text(text, parsed=…)``)."""
+    with _deep_recursion(20000):
+        return Converter(Context(path=path), lazy_inline=True).parse(View.root(normalized(text).text))
+
+
 def convert_text(
     text: str,
     *,
@@ -993,8 +1021,10 @@ def convert_text(
     external_labels: dict[str, str] | None = None,
     engine: str = "none",
     options: Options | None = None,
+    parsed: Parsed | None = None,
 ) -> Result:
-    """Convert MyST Markdown ``text`` to Quarto Markdown.
+    """Convert MyST Markdown ``text`` to Quarto Markdown (``parsed``: ``text``'s :func:`parse_text`,
+    when a book's label pass parsed it already).
 
     >>> convert_text("See {numref}`fig-a`.\\n").text
     'See @fig-a.\\n'
@@ -1009,14 +1039,12 @@ def convert_text(
             external_labels=dict(external_labels or {}),
         )
     ctx = Context(path=path, options=options)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    source = Normalized(text)
+    source = normalized(text)
     with _deep_recursion(20000):
         converter = Converter(ctx, lazy_inline=True)
-        edits = converter.document(source.text)
+        edits = converter.document(source.text, parsed)
         out = converted = apply_edits(source.text, edits)
-        check_untouched(source.text, out)
+        check_untouched(source.text, out, converter.tokens)
         if source.changed:
             out = source.rebuild(edits)
         if options.escape_fences:
