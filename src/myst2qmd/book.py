@@ -46,7 +46,6 @@ from .context import Context, Options, Warning_
 from .convert import Converter, Parsed, Result, convert_text, parse_text
 from .macros import dig, macros_from_config
 from .parser import block_parser_for, shared_parser
-from .source import View
 
 if TYPE_CHECKING:
     from .translate.pipeline import TranslationReport

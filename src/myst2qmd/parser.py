@@ -294,9 +294,11 @@ def _tokenize_body(state: StateBlock, body: Body, end: int) -> None:
     saved = {name: getattr(state, name) for name in _SAVED}
     marks = (state.bMarks, state.tShift, state.sCount, state.bsCount)
     lines = range(body.first, end)
-    old = [(state.bMarks[n], state.tShift[n], state.sCount[n], state.bsCount[n]) for n in lines] if any(
-        state.bMarks[n] != s for n, s in zip(lines, body.starts, strict=True)
-    ) else None
+    old = (
+        [(state.bMarks[n], state.tShift[n], state.sCount[n], state.bsCount[n]) for n in lines]
+        if any(state.bMarks[n] != s for n, s in zip(lines, body.starts, strict=True))
+        else None
+    )
     if old is not None:  # the body's lines start right of the fence's indentation: read them from there
         src = state.src
         for n, start in zip(lines, body.starts, strict=True):
