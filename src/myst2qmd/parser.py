@@ -347,6 +347,7 @@ def _finish(md: MarkdownIt, body: Body, src: str) -> None:
     for rule in md.core.ruler.__rules__:
         if rule.enabled and rule.name not in ("normalize", "block"):
             rule.fn(state)
+    body.tokens = state.tokens  # footnote_tail makes a new list
 
 
 def _nesting(rule: BlockRule, body_of: BodyOf, max_depth: int) -> BlockRule:
