@@ -288,17 +288,13 @@ _KEEPS_LAST_NEWLINE = frozenset({"html_block", "fence", "colon_fence"})
 _SAVED = ("tokens", "env", "line", "lineMax", "blkIndent", "parentType", "level", "tight", "listIndent", "ddIndent")
 
 
-def _tokenize_body(state: StateBlock, body: Body, end: int) -> None:
-    """Tokenize the body's lines in ``state`` (the lines already read as a document would read
-    them), as a document of their own: own token list, own references and footnotes."""
+def _tokenize_body(state: StateBlock, body: Body, end: int, indented: bool) -> None:
+    """Tokenize the body's lines in ``state`` as a document of their own: own token list, own
+    references and footnotes (``indented``: the fence's indentation is cut from the lines first)."""
     saved = {name: getattr(state, name) for name in _SAVED}
     marks = (state.bMarks, state.tShift, state.sCount, state.bsCount)
     lines = range(body.first, end)
-    old = (
-        [(state.bMarks[n], state.tShift[n], state.sCount[n], state.bsCount[n]) for n in lines]
-        if any(state.bMarks[n] != s for n, s in zip(lines, body.starts, strict=True))
-        else None
-    )
+    old = [(state.bMarks[n], state.tShift[n], state.sCount[n], state.bsCount[n]) for n in lines] if indented else None
     if old is not None:  # the body's lines start right of the fence's indentation: read them from there
         src = state.src
         for n, start in zip(lines, body.starts, strict=True):
@@ -402,7 +398,7 @@ def _nesting(rule: BlockRule, body_of: BodyOf, max_depth: int) -> BlockRule:
             body.first = 0
             _finish(state.md, body, text)
         else:
-            _tokenize_body(state, body, end)
+            _tokenize_body(state, body, end, strip > 0)
             _finish(state.md, body, state.src)
         return ok
 
