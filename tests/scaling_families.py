@@ -131,3 +131,11 @@ def labelled_lists(n: int) -> str:
 
 
 FAMILIES["labelled lists"] = labelled_lists
+
+
+def nested_backtick_directives(n: int) -> str:
+    """``n`` admonitions in backtick fences, each inside the one before (the outer fence is the longest)."""
+    return nested_directives(n).replace(":", "`")
+
+
+FAMILIES["nested backtick directives"] = nested_backtick_directives

@@ -57,7 +57,8 @@ def test_time_grows_linearly(family: str, n: int) -> None:
     assert large / small < RATIO, f"{family}: {n} in {small:.3f} s, {4 * n} in {large:.3f} s"
 
 
-def test_nested_directives_grow_linearly() -> None:
+@pytest.mark.parametrize("family", ["nested directives", "nested backtick directives"])
+def test_nested_directives_grow_linearly(family: str) -> None:
     """Nested directives: linear in the input's size, which grows quadratically with the depth.
 
     Each level's fence is one ``:`` longer than the one inside it, so ``n`` levels take about
@@ -68,10 +69,10 @@ def test_nested_directives_grow_linearly() -> None:
     rule still looks at each line of its body once, to find its closing fence: one line per
     level, which is what makes the text itself quadratic).
     """
-    small, large = FAMILIES["nested directives"](100), FAMILIES["nested directives"](400)
+    small, large = FAMILIES[family](100), FAMILIES[family](400)
     size = len(large) / len(small)
-    times = growth(FAMILIES["nested directives"], 100)
-    assert times[1] / times[0] < 1.25 * size, f"100 levels in {times[0]:.3f} s, 400 in {times[1]:.3f} s"
+    times = growth(FAMILIES[family], 100)
+    assert times[1] / times[0] < 1.25 * size, f"{family}: 100 levels in {times[0]:.3f} s, 400 in {times[1]:.3f} s"
 
 
 def test_a_book_grows_linearly_with_its_chapters() -> None:

@@ -33,7 +33,6 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
-from mdit_py_plugins.utils import is_code_block
 
 #: Inline token types whose source span we record (everything we may rewrite or protect).
 SPANNED_INLINE_TYPES = frozenset(
@@ -135,59 +134,70 @@ def quarto_math_block(state: StateBlock, start_line: int, end_line: int, silent:
 
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
-_COLONS = re.compile(":*")
+#: a run of one fence character, measured at C speed
+_RUNS = {char: re.compile(re.escape(char) + "*") for char in "`~:"}
 
 
-def colon_fence(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    """``mdit_py_plugins.colon_fence``'s rule, the same tokens, with each ``:`` run measured at C speed.
+def _run_end(src: str, pos: int) -> int:
+    """Where the run of ``src[pos]`` that starts at ``pos`` ends."""
+    return _RUNS[src[pos]].match(src, pos).end()  # type: ignore[union-attr]
 
-    The plugin measures a run one character at a time, and each fence measures every ``:``
-    line inside it while it looks for its closing line: nested fences (each level's fence one
-    ``:`` longer) took time cubic in their depth.
+
+def make_fence_rule(markers: str, token_type: str) -> BlockRule:
+    """markdown-it's fence rule (``markers="`~"``, token ``fence``) and ``mdit_py_plugins.colon_fence``'s
+    (``":"``, ``colon_fence``): the same tokens, with each run of fence characters measured at C speed.
+
+    Both measure a run one character at a time, and each fence measures every run inside it while
+    it looks for its closing line: nested fences (each level's fence one character longer) took
+    time cubic in their depth. A backtick fence's info string holds no backtick (CommonMark).
     """
-    if is_code_block(state, start_line):
-        return False
-    src = state.src
-    pos = state.bMarks[start_line] + state.tShift[start_line]
-    maximum = state.eMarks[start_line]
-    if pos + 3 > maximum or src[pos] != ":":
-        return False
-    mem = pos
-    pos = _COLONS.match(src, pos).end()  # type: ignore[union-attr]
-    length = pos - mem
-    if length < 3:
-        return False
-    markup = src[mem:pos]
-    params = src[pos:maximum]
-    if silent:
+
+    def rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        if state.is_code_block(start_line):
+            return False
+        src = state.src
+        pos = state.bMarks[start_line] + state.tShift[start_line]
+        maximum = state.eMarks[start_line]
+        if pos + 3 > maximum or src[pos] not in markers:
+            return False
+        marker, mem = src[pos], pos
+        pos = _run_end(src, pos)
+        length = pos - mem
+        if length < 3:
+            return False
+        markup = src[mem:pos]
+        params = src[pos:maximum]
+        if marker == "`" and "`" in params:
+            return False
+        if silent:
+            return True
+        have_end = False
+        next_line = start_line
+        while True:
+            next_line += 1
+            if next_line >= end_line:
+                break  # unclosed: closed by the end of the document or of its parent
+            pos = mem = state.bMarks[next_line] + state.tShift[next_line]
+            maximum = state.eMarks[next_line]
+            if pos < maximum and state.sCount[next_line] < state.blkIndent:
+                break  # a non-empty line with negative indent ends a list item
+            if src[pos : pos + 1] != marker or state.is_code_block(next_line):
+                continue
+            pos = _run_end(src, pos)
+            if pos - mem < length or state.skipSpaces(pos) < maximum:
+                continue
+            have_end = True
+            break
+        indent = state.sCount[start_line]  # a fence's indentation is cut from its content
+        state.line = next_line + (1 if have_end else 0)
+        token = state.push(token_type, "code", 0)
+        token.info = params
+        token.content = state.getLines(start_line + 1, next_line, indent, True)
+        token.markup = markup
+        token.map = [start_line, state.line]
         return True
-    have_end = False
-    next_line = start_line
-    while True:
-        next_line += 1
-        if next_line >= end_line:
-            break  # unclosed: closed by the end of the document or of its parent
-        pos = mem = state.bMarks[next_line] + state.tShift[next_line]
-        maximum = state.eMarks[next_line]
-        if pos < maximum and state.sCount[next_line] < state.blkIndent:
-            break  # a non-empty line with negative indent ends a list item
-        if src[pos : pos + 1] != ":" or is_code_block(state, next_line):
-            continue
-        pos = _COLONS.match(src, pos).end()  # type: ignore[union-attr]
-        if pos - mem < length:
-            continue
-        if state.skipSpaces(pos) < maximum:
-            continue
-        have_end = True
-        break
-    indent = state.sCount[start_line]  # a fence's indentation is cut from its content
-    state.line = next_line + (1 if have_end else 0)
-    token = state.push("colon_fence", "code", 0)
-    token.info = params
-    token.content = state.getLines(start_line + 1, next_line, indent, True)
-    token.markup = markup
-    token.map = [start_line, state.line]
-    return True
+
+    return rule
 
 
 def _recording_excess(rule: BlockRule) -> BlockRule:
@@ -441,7 +451,7 @@ def create_md_parser(body_of: BodyOf | None = None, max_depth: int = 1000) -> Ma
     md.options["maxNesting"] = 100
     for name in ("fence", "colon_fence"):
         block_rule = md.block.ruler.__rules__[md.block.ruler.__find__(name)]
-        fn = _recording_excess(colon_fence if name == "colon_fence" else block_rule.fn)
+        fn = _recording_excess(make_fence_rule(":" if name == "colon_fence" else "`~", name))
         if body_of is not None:
             fn = _nesting(fn, body_of, max_depth)
         # fences interrupt paragraphs, lists and block quotes: keep the rule's chains
