@@ -95,12 +95,14 @@ def test_the_quirks_matter() -> None:
 
 @contextmanager
 def counting_parses() -> Iterator[dict[str, int]]:
-    """Count the document parser's parses and every block state (a body parsed on its own makes one)."""
-    counts = {"documents": 0, "states": 0}
+    """Count parses (by any parser), the document parser's among them, and every block state (a body
+    parsed on its own makes one)."""
+    counts = {"parses": 0, "documents": 0, "states": 0}
     parse, init = MarkdownIt.parse, StateBlock.__init__
     parsers = (document_parser(True), document_parser(False))
 
     def counted_parse(self: MarkdownIt, *args: Any, **kwargs: Any) -> Any:
+        counts["parses"] += 1
         counts["documents"] += any(self is md for md in parsers)
         return parse(self, *args, **kwargs)
 
@@ -127,7 +129,7 @@ def test_a_document_with_nested_directives_is_parsed_once() -> None:
     with counting_parses() as counts:
         result = convert_text(NESTED)
     assert "**deep** $x$" in result.text and "@sec-top" in result.text
-    assert counts == {"documents": 1, "states": 1}
+    assert counts == {"parses": 1, "documents": 1, "states": 1}
 
 
 def test_every_body_is_in_the_one_parse() -> None:
@@ -141,12 +143,13 @@ def test_every_body_is_in_the_one_parse() -> None:
 
 
 def test_a_book_parses_each_chapter_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The label pass's parse is the conversion's: a book of N chapters (and a root page) is parsed N + 1 times."""
+    """The label pass's parse is the conversion's (and the search for paths leading out of the book's):
+    a book of N chapters (and a root page) is parsed N + 1 times."""
     monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "1")
     write_book(tmp_path / "book", 6, labels=3, filler=1)
     with counting_parses() as counts:
         convert_book(tmp_path / "book", tmp_path / "out")
-    assert counts["documents"] == 7
+    assert counts["parses"] == counts["documents"] == counts["states"] == 7
     assert "@sec-2-0" in (tmp_path / "out" / "teil2" / "kapitel3.qmd").read_text(encoding="utf-8")
 
 

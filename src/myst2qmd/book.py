@@ -38,14 +38,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import yaml
-from markdown_it.token import Token
 
 from .codes import Code, count_codes
 from .constructs.code import TAG_OPTIONS, escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Parsed, Result, convert_text, parse_text
 from .macros import dig, macros_from_config
-from .parser import block_parser_for, shared_parser
+from .parser import parse_inline
 
 if TYPE_CHECKING:
     from .translate.pipeline import TranslationReport
@@ -1434,7 +1433,8 @@ def outside_references(document: Document, folder: Path) -> list[Warning_]:
     source_dir = document.chapter.source.parent
     for n, piece in enumerate(document.pieces):
         where = document.path if document.notebook is None else f"{document.path}#cell{document.cells[n] + 1}"
-        for line, target in local_targets(piece):
+        parsed = document.parses[n] if n < len(document.parses) else None
+        for line, target in local_targets(piece, parsed=parsed):
             path = unquote(re.split(r"[#?]", target, maxsplit=1)[0])
             if not path:
                 continue
@@ -1451,25 +1451,40 @@ _HTML_PATH = re.compile(r"\b(?:src|href)\s*=\s*[\"'](?P<p>[^\"']+)")
 _NOT_MARKDOWN = {"code", "code-block", "code-cell", "sourcecode", "math", "raw", "literalinclude", "mermaid"}
 
 
-def local_targets(text: str, offset: int = 0) -> list[tuple[int, str]]:
+def local_targets(text: str, offset: int = 0, parsed: Parsed | None = None) -> list[tuple[int, str]]:
     """(line, path) of every local image, link and ``{download}`` target, read from the parser's
-    tokens (directive bodies too).
+    tokens (directive bodies too; ``parsed``: ``text``'s parse, when the label pass made it).
 
     >>> local_targets("Text\\n\\n![a](../b.png) and {download}`Daten <../d.csv>`\\n")
     [(3, '../b.png'), (3, '../d.csv')]
     """
+    return _targets(parsed if parsed is not None else parse_text(text), offset)
+
+
+def _targets(parsed: Parsed, offset: int) -> list[tuple[int, str]]:
+    """:func:`local_targets` of a parse: a Markdown body from the parse's own bodies, any other
+    directive's content (a ``{list-table}``'s) parsed as a document of its own."""
     found: list[tuple[int, str]] = []
-    for token in _parse_for_targets(text):
-        line = offset + (token.map[0] + 1 if token.map else 1)
+    view, tokens = parsed.view, parsed.tokens
+    references = bool((parsed.env or {}).get("references"))
+    for index, token in enumerate(tokens):
+        line = offset + view.lineno(token.map[0] if token.map else 0)
         if token.type in ("fence", "colon_fence"):
             match = re.match(r"\{([\w:-]+)\}\s*(.*)", token.info.strip())
             if match and match.group(1) not in _NOT_MARKDOWN:
                 if match.group(1) in ("figure", "image") and match.group(2):
                     found.append((line, match.group(2).strip()))
-                found.extend(local_targets(token.content, line))
+                body = parsed.bodies.get(index)
+                if body is not None:
+                    found.extend(_targets(body, offset))
+                else:
+                    found.extend(local_targets(token.content, line))
             continue
-        children = token.children or []
-        for child in children:
+        content = token.content
+        lazy = parsed.env is not None and token.type == "inline" and not token.children
+        if lazy and ("](" in content or "<" in content or "{download}" in content or (references and "[" in content)):
+            parse_inline(token, parsed.env or {})
+        for child in token.children or []:
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
             target = None
@@ -1478,36 +1493,18 @@ def local_targets(text: str, offset: int = 0) -> list[tuple[int, str]]:
             elif child.type == "link_open":
                 target = str(child.attrGet("href") or "")
             elif child.type == "myst_role" and child.meta.get("name") == "download":
-                content = child.content.strip()
-                angled = re.search(r"<([^<>]+)>\s*$", content)
-                target = angled.group(1) if angled else content
+                role = child.content.strip()
+                angled = re.search(r"<([^<>]+)>\s*$", role)
+                target = angled.group(1) if angled else role
             if target and not _URL.match(target):
                 found.append((line, target))
             if child.type == "html_inline":
                 found += [(line, m["p"]) for m in _HTML_PATH.finditer(child.content) if not _URL.match(m["p"])]
+        if lazy:
+            token.children = []  # let go, as the converter does
         if token.type == "html_block":
             found += [(line, m["p"]) for m in _HTML_PATH.finditer(token.content) if not _URL.match(m["p"])]
     return found
-
-
-def _parse_for_targets(text: str) -> list[Token]:
-    """``text``'s tokens, the inline ones parsed only where a target may be (a ``](``, a ``<``,
-    a ``{download}``, or any ``[`` once the text defines link references): a paragraph without
-    them holds no image, link or download, and its inline pass is most of the parse."""
-    md = block_parser_for(text)
-    env: dict[str, Any] = {}
-    tokens = md.parse(text, env)
-    if md is shared_parser():  # parsed whole already
-        return tokens
-    references = bool(env.get("references"))
-    for token in tokens:
-        if token.type != "inline":
-            continue
-        content = token.content
-        if "](" in content or "<" in content or "{download}" in content or (references and "[" in content):
-            token.children = []
-            md.inline.parse(content, md, env, token.children)
-    return tokens
 
 
 _LOCAL = re.compile(r"^(?![a-z][a-z0-9+.\-]*:|/|#|\{\{<|data:)", re.IGNORECASE)
