@@ -971,7 +971,9 @@ class BookConverter:
         self, document: Document, labels: dict[str, tuple[str, str, str]]
     ) -> tuple[list[Result], list[Warning_]]:
         """A document's converted pieces, and its references that lead out of the book."""
-        return self.convert_document(document, labels), outside_references(document, self.book.folder)
+        done = self.convert_document(document, labels), outside_references(document, self.book.folder)
+        document.parses = []  # its last reader: let the tokens go
+        return done
 
     def convert_all(
         self, documents: list[Document], labels: dict[str, tuple[str, str, str]]
@@ -1031,6 +1033,7 @@ class BookConverter:
         labels = self.collect_labels(documents)
         converted: list[tuple[Document, list[Result]]] = []
         for document, (results, outside) in zip(documents, self.convert_all(documents, labels), strict=True):
+            document.parses = []  # converted in a worker process: this one's copy is not needed either
             converted.append((document, results))
             self.report.files_converted += 1
             for result in results:

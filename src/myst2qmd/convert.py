@@ -1,7 +1,7 @@
 """The walker: MyST token stream in, edits out.
 
-``convert_text`` parses the document once (directive bodies are re-parsed as documents of
-their own, with their place in the file remembered), collects every label, then asks the
+``convert_text`` parses the document once (directive bodies are tokenized by that same parse, each
+read as a document of its own, with its place in the file remembered), collects every label, then asks the
 construct modules for edits and applies them. Text that no construct claims is never
 touched.
 """

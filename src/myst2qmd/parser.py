@@ -5,6 +5,10 @@ configures it for Jupyter Book: CommonMark with HTML, tables, front matter, MyST
 targets, comments and block breaks, colon fences, dollar math with labels, amsmath,
 definition lists and footnotes.
 
+Given a ``body_of`` (see :func:`create_md_parser`), it also tokenizes the Markdown body of a
+directive inside the fence's own parse (:class:`Body`), so that a document is parsed once however
+deep its directives nest.
+
 On top of that it records where inline tokens came from: markdown-it inline tokens carry
 no columns, so the rules whose tokens we rewrite are wrapped to store
 ``token.meta["span"] = (start, end)``, offsets into the inline token's ``content``.
