@@ -120,10 +120,6 @@ class Directive:
         """
         return int((self.token.meta or {}).get("excess", 0))
 
-    def sub_view(self) -> View | None:
-        """The body as a view of its own, for re-parsing (MyST parses bodies as documents)."""
-        return self.view.sub(self.body_first, list(self.body_lines))
-
 
 _YAML_FENCE = re.compile(r"^-{3,}\s*$")
 

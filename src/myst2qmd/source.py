@@ -126,20 +126,3 @@ class View:
             first_lineno=self.lineno(first_line),
             depth=self.depth + 1,
         )
-
-    def sub(self, first_line: int, body_lines: list[str]) -> View | None:
-        """The view of ``body_lines``, which stand for lines ``first_line…`` of this view.
-
-        Each body line must be a suffix of its source line (markdown-it only strips
-        indentation); when one is not, ``None`` is returned and the caller treats the body
-        as opaque.
-        """
-        starts: list[int] = []
-        ends: list[int] = []
-        for i, body_line in enumerate(body_lines):
-            src = self.line(first_line + i)
-            if not src.endswith(body_line):
-                return None
-            ends.append(self.abs(first_line + i, len(src)))
-            starts.append(ends[-1] - len(body_line))
-        return self.window(first_line, starts, ends)
