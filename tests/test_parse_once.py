@@ -186,3 +186,11 @@ def test_labelled_blocks_are_wrapped_in_linear_time() -> None:
     small, large = walk_seconds(1000), walk_seconds(4000)
     assert large / small < 8, f"1,000 labelled lists walked in {small:.3f} s, 4,000 in {large:.3f} s"
     assert convert_text(labelled_lists(2)).text.startswith("::: {#lst-0}\n- Punkt 0 mit $x_0$\n")
+
+
+def test_a_body_whose_tab_the_fence_cuts_in_two_is_kept_and_warned() -> None:
+    """``- ::::{note}`` cuts two columns from its body's lines; a tab there spans four: the body's
+    line is no suffix of the file's line, so the body cannot be edited in place."""
+    result = convert_text("- ::::{note}\n\t**x** {math}`y`\n  ::::\n")
+    assert "\t**x** {math}`y`" in result.text
+    assert [w.message for w in result.warnings] == ["could not map the body of {note} to the file; body kept as is"]
