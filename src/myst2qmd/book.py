@@ -971,7 +971,9 @@ class BookConverter:
         self, document: Document, labels: dict[str, tuple[str, str, str]]
     ) -> tuple[list[Result], list[Warning_]]:
         """A document's converted pieces, and its references that lead out of the book."""
-        done = self.convert_document(document, labels), outside_references(document, self.book.folder)
+        # paths first: the inline tokens it parses are the conversion's, which lets them go
+        outside = outside_references(document, self.book.folder)
+        done = self.convert_document(document, labels), outside
         document.parses = []  # its last reader: let the tokens go
         return done
 
@@ -1466,7 +1468,8 @@ def local_targets(text: str, offset: int = 0, parsed: Parsed | None = None) -> l
 
 def _targets(parsed: Parsed, offset: int) -> list[tuple[int, str]]:
     """:func:`local_targets` of a parse: a Markdown body from the parse's own bodies, any other
-    directive's content (a ``{list-table}``'s) parsed as a document of its own."""
+    directive's content (a ``{list-table}``'s) parsed as a document of its own. Inline tokens it
+    parses keep their children, for the conversion to use (and let go)."""
     found: list[tuple[int, str]] = []
     view, tokens = parsed.view, parsed.tokens
     references = bool((parsed.env or {}).get("references"))
@@ -1503,8 +1506,6 @@ def _targets(parsed: Parsed, offset: int) -> list[tuple[int, str]]:
                 found.append((line, target))
             if child.type == "html_inline":
                 found += [(line, m["p"]) for m in _HTML_PATH.finditer(child.content) if not _URL.match(m["p"])]
-        if lazy:
-            token.children = []  # let go, as the converter does
         if token.type == "html_block":
             found += [(line, m["p"]) for m in _HTML_PATH.finditer(token.content) if not _URL.match(m["p"])]
     return found

@@ -471,7 +471,8 @@ class Converter:
         if env is None:
             yield
             return
-        parse_inline(token, env)
+        if not token.children:  # (a book's search for paths out of it may have parsed them already)
+            parse_inline(token, env)
         try:
             yield
         finally:
