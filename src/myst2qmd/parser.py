@@ -292,7 +292,7 @@ def _needs_own_parse(state: StateBlock, first: int, end: int, starts: list[int])
     a first line a document reads as front matter."""
     tabs = _tab_lines(state)
     at = bisect_left(tabs, first)
-    return (at < len(tabs) and tabs[at] < end) or (bool(starts) and state.src.startswith("-", starts[0]))
+    return (at < len(tabs) and tabs[at] < end) or (bool(starts) and state.src.startswith("---", starts[0]))
 
 
 #: block tokens whose content keeps the newline after their last line (``getLines(…, True)``)
