@@ -63,7 +63,7 @@ QUIRKS = [
     ("last line without newline: html", "::::{note}\n<div>\nx\n::::\n"),
     ("last line without newline: open code fence", "::::{note}\n```python\nx = 1\n::::\n"),
     # a last line of spaces only is no line of a document
-    ("last line of spaces", "::::{note}\n<div>\n   \n::::\n"),
+    ("last line of spaces", "::::{note}\n```\nx\n   \n::::\n"),
     # a tab counts to the next tab stop from the body's own column 0 (parsed on its own)
     ("tabs count from the body's column", "- ::::{note}\n  \tcode?\n  ::::\n"),
     # a body that starts with --- is read as front matter by a document
