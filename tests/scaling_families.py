@@ -123,3 +123,19 @@ def rich_file(megabytes: float) -> str:
         size += len(parts[-1].encode("utf-8")) + 1
         index += 1
     return "\n".join(parts)
+
+
+def labelled_lists(n: int) -> str:
+    """``n`` labelled lists, each wrapped in a div of its label (``::: {#lst-3}``) with a role inside."""
+    return "".join(f"(lst-{i})=\n- Punkt {i} mit {{math}}`x_{i}`\n- zwei\n\n" for i in range(n))
+
+
+FAMILIES["labelled lists"] = labelled_lists
+
+
+def nested_backtick_directives(n: int) -> str:
+    """``n`` admonitions in backtick fences, each inside the one before (the outer fence is the longest)."""
+    return nested_directives(n).replace(":", "`")
+
+
+FAMILIES["nested backtick directives"] = nested_backtick_directives

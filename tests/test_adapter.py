@@ -70,13 +70,13 @@ def test_table_cells_are_found_in_their_row() -> None:
 
 
 def test_directive_body_view_maps_indented_lines() -> None:
+    """A body's view (from the document's one parse) maps its lines, cut of the list item's
+    indentation, back to the file."""
     text = "1. item\n\n   ```{note}\n   body {ref}`x`\n   ```\n"
-    view = View.root(text)
-    token = next(t for t in MD.parse(text) if t.type == "fence")
-    from myst2qmd.directives import read_directive
+    from myst2qmd.context import Context
+    from myst2qmd.convert import Converter
 
-    directive = read_directive(token, view)
-    assert directive is not None
-    sub = directive.sub_view()
-    assert sub is not None
+    parsed = Converter(Context()).parse(View.root(text))
+    (sub,) = [body.view for body in parsed.bodies.values()]
+    assert sub.line(0) == "body {ref}`x`" and sub.lineno(0) == 4
     assert text[sub.abs(0) : sub.abs(0) + 4] == "body"

@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import yaml
-from markdown_it.token import Token
 
 from .codes import Code, count_codes
 from .config import Settings
@@ -45,12 +44,11 @@ from .constructs import registry
 from .constructs.code import TAG_OPTIONS, escape_fences
 from .constructs.includes import code_fence
 from .context import Context, Options, Warning_
-from .convert import Converter, Result, convert_text
+from .convert import Converter, Parsed, Result, convert_text, parse_text
 from .files import interrupts_deferred, new_file_mode, umask
 from .macros import dig, macros_from_config
-from .parser import block_parser_for, shared_parser
+from .parser import parse_inline
 from .quarto import blank_code
-from .source import View
 
 if TYPE_CHECKING:
     from .translate.pipeline import TranslationReport
@@ -567,6 +565,8 @@ class Document:
     notebook: dict[str, Any] | None = None
     #: index of the notebook cell behind each piece
     cells: list[int] = field(default_factory=list)
+    #: each piece parsed once, by the label pass, for the conversion to reuse (see :func:`collect_labels`)
+    parses: list[Parsed] = field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -937,7 +937,8 @@ class BookConverter:
         results = []
         for n, piece in enumerate(document.pieces):
             where = document.path if not document.notebook else f"{document.path}#cell{document.cells[n] + 1}"
-            result = convert_text(piece, path=where, options=self.options(document.chapter, labels))
+            parsed = document.parses[n] if n < len(document.parses) else None
+            result = convert_text(piece, path=where, options=self.options(document.chapter, labels), parsed=parsed)
             results.append(result)
         return results
 
@@ -945,7 +946,11 @@ class BookConverter:
         self, document: Document, labels: dict[str, tuple[str, str, str]]
     ) -> tuple[list[Result], list[Warning_]]:
         """A document's converted pieces, and its references that lead out of the book."""
-        return self.convert_document(document, labels), outside_references(document, self.book.folder)
+        # paths first: the inline tokens it parses are the conversion's, which lets them go
+        outside = outside_references(document, self.book.folder)
+        done = self.convert_document(document, labels), outside
+        document.parses = []  # its last reader: let the tokens go
+        return done
 
     def convert_all(
         self, documents: list[Document], labels: dict[str, tuple[str, str, str]]
@@ -1005,6 +1010,7 @@ class BookConverter:
         labels = self.collect_labels(documents)
         converted: list[tuple[Document, list[Result]]] = []
         for document, (results, outside) in zip(documents, self.convert_all(documents, labels), strict=True):
+            document.parses = []  # converted in a worker process: this one's copy is not needed either
             converted.append((document, results))
             self.report.files_converted += 1
             for result in results:
@@ -1298,10 +1304,10 @@ def collect_labels(
         document.chapter.title = document.chapter.title or next(
             (t for t in (_first_h1(p) for p in document.pieces) if t), ""
         )
-        for piece in document.pieces:
+        document.parses = [parse_text(piece, document.path) for piece in document.pieces]  # block tokens
+        for parsed in document.parses:
             ctx = Context(path=document.path, options=Options(macros=macros))
-            converter = Converter(ctx, block_parser_for(piece))  # labels need no inline tokens
-            converter.collect_labels(converter.parse(View.root(piece.replace("\r\n", "\n"))))
+            Converter(ctx).collect_labels(parsed)
             for name, label in ctx.labels.items():
                 if name.startswith("slug:"):
                     found.setdefault(name, (label.quarto_id, document.path, label.kind))
@@ -1405,7 +1411,8 @@ def outside_references(document: Document, folder: Path) -> list[Warning_]:
     source_dir = document.chapter.source.parent
     for n, piece in enumerate(document.pieces):
         where = document.path if document.notebook is None else f"{document.path}#cell{document.cells[n] + 1}"
-        for line, target in local_targets(piece):
+        parsed = document.parses[n] if n < len(document.parses) else None
+        for line, target in local_targets(piece, parsed=parsed):
             path = unquote(re.split(r"[#?]", target, maxsplit=1)[0])
             if not path:
                 continue
@@ -1421,25 +1428,41 @@ _URL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:|//|#|\{\{)", re.IGNORECASE)
 _HTML_PATH = re.compile(r"\b(?:src|href)\s*=\s*[\"'](?P<p>[^\"']+)")
 
 
-def local_targets(text: str, offset: int = 0) -> list[tuple[int, str]]:
+def local_targets(text: str, offset: int = 0, parsed: Parsed | None = None) -> list[tuple[int, str]]:
     """(line, path) of every local image, link and ``{download}`` target, read from the parser's
-    tokens (directive bodies too).
+    tokens (directive bodies too; ``parsed``: ``text``'s parse, when the label pass made it).
 
     >>> local_targets("Text\\n\\n![a](../b.png) and {download}`Daten <../d.csv>`\\n")
     [(3, '../b.png'), (3, '../d.csv')]
     """
+    return _targets(parsed if parsed is not None else parse_text(text), offset)
+
+
+def _targets(parsed: Parsed, offset: int) -> list[tuple[int, str]]:
+    """:func:`local_targets` of a parse: a Markdown body from the parse's own bodies, any other
+    directive's content (a ``{list-table}``'s) parsed as a document of its own. Inline tokens it
+    parses keep their children, for the conversion to use (and let go)."""
     found: list[tuple[int, str]] = []
-    for token in _parse_for_targets(text):
-        line = offset + (token.map[0] + 1 if token.map else 1)
+    view, tokens = parsed.view, parsed.tokens
+    references = bool((parsed.env or {}).get("references"))
+    for index, token in enumerate(tokens):
+        line = offset + view.lineno(token.map[0] if token.map else 0)
         if token.type in ("fence", "colon_fence"):
             match = re.match(r"\{([\w:-]+)\}\s*(.*)", token.info.strip())
             if match and not registry.literal_body(match.group(1)):
                 if registry.path_argument(match.group(1)) and match.group(2):
                     found.append((line, match.group(2).strip()))
-                found.extend(local_targets(token.content, line))
+                body = parsed.bodies.get(index)
+                if body is not None:
+                    found.extend(_targets(body, offset))
+                else:
+                    found.extend(local_targets(token.content, line))
             continue
-        children = token.children or []
-        for child in children:
+        content = token.content
+        lazy = parsed.env is not None and token.type == "inline" and not token.children
+        if lazy and ("](" in content or "<" in content or "{download}" in content or (references and "[" in content)):
+            parse_inline(token, parsed.env or {})
+        for child in token.children or []:
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
             target = None
@@ -1448,9 +1471,9 @@ def local_targets(text: str, offset: int = 0) -> list[tuple[int, str]]:
             elif child.type == "link_open":
                 target = str(child.attrGet("href") or "")
             elif child.type == "myst_role" and child.meta.get("name") == "download":
-                content = child.content.strip()
-                angled = re.search(r"<([^<>]+)>\s*$", content)
-                target = angled.group(1) if angled else content
+                role = child.content.strip()
+                angled = re.search(r"<([^<>]+)>\s*$", role)
+                target = angled.group(1) if angled else role
             if target and not _URL.match(target):
                 found.append((line, target))
             if child.type == "html_inline":
@@ -1458,26 +1481,6 @@ def local_targets(text: str, offset: int = 0) -> list[tuple[int, str]]:
         if token.type == "html_block":
             found += [(line, m["p"]) for m in _HTML_PATH.finditer(token.content) if not _URL.match(m["p"])]
     return found
-
-
-def _parse_for_targets(text: str) -> list[Token]:
-    """``text``'s tokens, the inline ones parsed only where a target may be (a ``](``, a ``<``,
-    a ``{download}``, or any ``[`` once the text defines link references): a paragraph without
-    them holds no image, link or download, and its inline pass is most of the parse."""
-    md = block_parser_for(text)
-    env: dict[str, Any] = {}
-    tokens = md.parse(text, env)
-    if md is shared_parser():  # parsed whole already
-        return tokens
-    references = bool(env.get("references"))
-    for token in tokens:
-        if token.type != "inline":
-            continue
-        content = token.content
-        if "](" in content or "<" in content or "{download}" in content or (references and "[" in content):
-            token.children = []
-            md.inline.parse(content, md, env, token.children)
-    return tokens
 
 
 _LOCAL = re.compile(r"^(?![a-z][a-z0-9+.\-]*:|/|#|\{\{<|data:)", re.IGNORECASE)

@@ -8,6 +8,7 @@ lower-cases them), so ``{Note}`` is ``note``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +60,8 @@ class Directive:
     view: View
     open_line: int
     body_first: int
-    body_lines: list[str]
+    #: the body's lines (of its own view once the converter has it: see :class:`ViewLines`)
+    body_lines: Sequence[str]
     close_line: int | None
     indent: str
     marker: str
@@ -114,10 +116,6 @@ class Directive:
         `` ```{note}`` indented by one space at the top of a chapter: 1.
         """
         return int((self.token.meta or {}).get("excess", 0))
-
-    def sub_view(self) -> View | None:
-        """The body as a view of its own, for re-parsing (MyST parses bodies as documents)."""
-        return self.view.sub(self.body_first, self.body_lines)
 
 
 _YAML_FENCE = re.compile(r"^-{3,}\s*$")
@@ -213,21 +211,93 @@ def continuation(prefix: str) -> str:
     return _LIST_MARKER.sub(lambda m: " " * len(m.group()), prefix)
 
 
-def fence_content(token: Token, view: View) -> tuple[list[str], int | None]:
-    """A fence's content lines (one per source line) and its closing line (``None``: never closed)."""
+def _content_count(token: Token, last_line: str) -> tuple[int, bool]:
+    """How many content lines a fence has, and whether ``last_line`` (its last line) closes it."""
     first, end = block_lines(token)
     marker = token.markup
+    last = end - 1
+    closing = container_strip(last_line)
+    closes = last > first and closing.startswith(marker[0] * len(marker)) and closing.strip(marker[0]).strip() == ""
+    return (last - first - 1) if closes else (end - first - 1), closes
+
+
+def fence_content(token: Token, view: View) -> tuple[list[str], int | None]:
+    """A fence's content lines (one per source line) and its closing line (``None``: never closed)."""
     lines = token.content.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    last = end - 1
-    closing = container_strip(view.line(last))
-    closes = last > first and closing.startswith(marker[0] * len(marker)) and closing.strip(marker[0]).strip() == ""
-    count = (last - first - 1) if closes else (end - first - 1)
+    last = block_lines(token)[1] - 1
+    count, closes = _content_count(token, view.line(last))
     lines = lines[:count] if count >= 0 else []
     # markdown-it may drop trailing blank lines of an unclosed fence
     lines += [""] * (count - len(lines))
     return lines, (last if closes else None)
+
+
+def _content_head(content: str, count: int) -> list[str]:
+    """The first of a fence's ``count`` content lines, as many as :func:`_parse_options` reads
+    (options, a ``---`` block, and the line after them), without splitting the whole body.
+
+    >>> _content_head(":class: tip\\nBody\\nmore\\n", 3), _content_head("Body\\n:a: b\\n", 2)
+    ([':class: tip', 'Body'], ['Body'])
+    """
+    lines: list[str] = []
+    pos, fences = 0, 0
+    while len(lines) < count:
+        end = content.find("\n", pos)
+        line = content[pos : end if end >= 0 else len(content)] if pos <= len(content) else ""
+        pos = end + 1 if end >= 0 else len(content) + 1
+        lines.append(line)
+        if _OPTION_LINE.match(lines[0]):
+            if not _OPTION_LINE.match(line):
+                break
+        elif _YAML_FENCE.match(line):
+            fences += 1
+        elif fences >= 2 or (fences == 0 and line.strip()):
+            break
+    return lines
+
+
+def markdown_body(token: Token, last_line: str, parses_body: Callable[[str], bool]) -> tuple[int, int] | None:
+    """For the parser (:func:`parser.create_md_parser`): ``(head lines, content lines)`` of a fence whose
+    body is Markdown (a directive ``parses_body`` names, or a ``:::`` div), else ``None``;
+    ``token.meta["options_used"]`` gets the number of option lines before the body."""
+    name = directive_name(token.info)
+    if name is None and token.type != "colon_fence":
+        return None
+    if name is not None and not parses_body(name):
+        return None
+    count, _ = _content_count(token, last_line)
+    count = max(0, count)
+    if name is None:
+        token.meta["options_used"] = 0
+        return 0, count
+    head = _content_head(token.content, count)
+    token.meta["options_used"] = _parse_options(head)[1]
+    return len(head), count
+
+
+class ViewLines(Sequence[str]):
+    """The lines of a view, read when asked for (a body's lines are never copied out of the file)."""
+
+    def __init__(self, view: View, length: int):
+        self.view = view
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.view.line(i) for i in range(len(self))[index]]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.view.line(index)
+
+    def __iter__(self) -> Any:
+        return (self.view.line(i) for i in range(len(self)))
 
 
 def read_directive(token: Token, view: View) -> Directive | None:
@@ -245,9 +315,16 @@ def read_directive(token: Token, view: View) -> Directive | None:
     indent = open_src[:marker_col] if marker_col >= 0 else open_src[: len(open_src) - len(open_src.lstrip(" \t"))]
     marker = token.markup
     content_lines, close_line = fence_content(token, view)
-    options, used, errors = _parse_options(content_lines)
-    raw = content_lines[:used]
-    body_lines = content_lines[used:]
+    body_lines: Sequence[str]
+    if (token.meta or {}).get("body") and not token.meta["body"].unmapped:
+        # the parse kept the option lines only: the body's lines come from its view (see ``ViewLines``)
+        head = token.content.split("\n")[:-1]
+        options, used, errors = _parse_options(head)
+        raw, body_lines = head[:used], ()
+    else:
+        options, used, errors = _parse_options(content_lines)
+        raw = content_lines[:used]
+        body_lines = content_lines[used:]
     return Directive(
         name=name,
         argument=argument,

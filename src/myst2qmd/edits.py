@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 
 @dataclass(frozen=True, order=True)
@@ -59,11 +63,12 @@ def apply_edits(source: str, edits: list[Edit]) -> str:
     return "".join(out)
 
 
-def check_untouched(source: str, result: str) -> None:
+def check_untouched(source: str, result: str, tokens: list[Token] | None = None) -> None:
     """Assert that every code block of ``source`` outside a directive is in ``result``
     byte-identical and in order (plain fences, ``~~~`` fences, indented code).
 
-    The blocks are read from the parser's tokens of ``source`` and found again in ``result``
+    The blocks are read from the parser's tokens of ``source`` (``tokens``: the block tokens the
+    converter parsed, else ``source`` is parsed here) and found again in ``result``
     by search, never from the edits that made ``result``: a construct whose edit reaches
     into code fails here. Raises ``AssertionError`` naming the first block that changed.
 
@@ -80,7 +85,7 @@ def check_untouched(source: str, result: str) -> None:
 
     view = View.root(source)
     pos = 0
-    for token in block_parser_for(source).parse(source):  # code blocks are block tokens
+    for token in tokens if tokens is not None else block_parser_for(source).parse(source):  # block tokens
         if token.map is None or token.type not in ("fence", "code_block"):
             continue
         first, end = token.map

@@ -1,15 +1,17 @@
-"""Views of the source text: the whole document or a directive body parsed on its own.
+"""Views of the source text: the whole document or a directive body.
 
-MyST-Parser re-parses a directive body as a document of its own, with a line offset. We do
-the same, and keep, for every line of the body, the absolute offset in the original file
-where that line's text starts (after the indentation or ``>`` markers that markdown-it
-removed). Every edit the converter makes is expressed in absolute offsets of the original
-file, so nested constructs are rewritten in place and nothing else moves.
+MyST-Parser parses a directive body as a document of its own, with a line offset. A view is
+such a document: its lines, and for every line the absolute offsets in the original file where
+its text starts and ends (after the indentation or ``>`` markers that markdown-it removed). A
+body's view is a window on the file: no text is copied, however deep bodies nest. Every edit
+the converter makes is expressed in absolute offsets of the original file, so nested constructs
+are rewritten in place and nothing else moves.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -26,62 +28,76 @@ def line_starts(text: str) -> list[int]:
 
 @dataclass
 class View:
-    """Text handed to the parser, plus where each of its lines sits in the original file."""
+    """Lines of the original file (each a suffix of its source line), as the parser reads them."""
 
-    text: str
-    abs_starts: list[int]
-    starts: list[int] = field(default_factory=list)
+    #: the whole original text (of the root view) the absolute offsets point into
+    source: str
+    #: where each line's text starts and ends (before its newline) in :attr:`source`
+    abs_starts: Sequence[int]
+    abs_ends: Sequence[int]
     #: 1-based line number in the original file of this view's line 0
     first_lineno: int = 1
     depth: int = 0
-    #: the whole original text (of the root view) the absolute offsets point into
-    source: str | None = None
-
-    def __post_init__(self) -> None:
-        if not self.starts:
-            self.starts = line_starts(self.text)
+    _text: str | None = field(default=None, repr=False)
+    _starts: list[int] | None = field(default=None, repr=False)
 
     @classmethod
     def root(cls, text: str) -> View:
         starts = line_starts(text)
-        return cls(text=text, abs_starts=starts, starts=starts, source=text)
+        ends = [s - 1 for s in starts[1:]] + [len(text)]
+        return cls(source=text, abs_starts=starts, abs_ends=ends, _text=text, _starts=starts)
+
+    @property
+    def text(self) -> str:
+        """The view's lines joined (the text a parse of the view alone reads)."""
+        if self._text is None:
+            self._text = "\n".join(self.line(i) for i in range(self.nlines))
+        return self._text
+
+    @property
+    def starts(self) -> list[int]:
+        """Offsets into :attr:`text` of every line's start."""
+        if self._starts is None:
+            starts, pos = [], 0
+            for start, end in zip(self.abs_starts, self.abs_ends, strict=True):
+                starts.append(pos)
+                pos += end - start + 1
+            self._starts = starts
+        return self._starts
 
     @property
     def nlines(self) -> int:
-        return len(self.starts)
+        return len(self.abs_starts)
 
     def line(self, index: int) -> str:
         """The text of line ``index`` without its newline ('' past the end)."""
-        if index >= len(self.starts):
+        if index >= len(self.abs_starts):
             return ""
-        start = self.starts[index]
-        end = self.starts[index + 1] - 1 if index + 1 < len(self.starts) else len(self.text)
-        return self.text[start:end]
+        return self.source[self.abs_starts[index] : self.abs_ends[index]]
 
     def lines(self, start: int, end: int) -> list[str]:
         return [self.line(i) for i in range(start, min(end, self.nlines))]
 
     def line_end(self, index: int) -> int:
-        """Offset (in this view) just past the newline of line ``index``."""
-        if index + 1 < len(self.starts):
+        """Offset (in :attr:`text`) just past the newline of line ``index``."""
+        if index + 1 < self.nlines:
             return self.starts[index + 1]
-        return len(self.text)
+        return self.starts[-1] + self.abs_ends[-1] - self.abs_starts[-1]
 
     def abs(self, index: int, col: int = 0) -> int:
         """Absolute offset of column ``col`` of line ``index``."""
         if index >= len(self.abs_starts):
-            last = len(self.abs_starts) - 1
-            return self.abs_starts[last] + (len(self.text) - self.starts[last])
+            return self.abs_ends[-1]
         return self.abs_starts[index] + col
 
     def abs_line_end(self, index: int) -> int:
         """Absolute offset just past the newline of line ``index``."""
         if index + 1 < len(self.abs_starts):
-            return self.abs_starts[index] + (self.starts[index + 1] - self.starts[index])
-        return self.abs(self.nlines - 1, len(self.line(self.nlines - 1)))
+            return self.abs_ends[index] + 1
+        return self.abs_ends[-1]
 
     def abs_of_offset(self, offset: int) -> int:
-        """Absolute offset of a character offset into ``self.text``."""
+        """Absolute offset of a character offset into :attr:`text`."""
         index = bisect_right(self.starts, offset) - 1
         return self.abs_starts[index] + offset - self.starts[index]
 
@@ -95,32 +111,18 @@ class View:
         ``"   > text"`` seen by a directive body as ``"text"`` → ``"   > "``.
         """
         at = self.abs(index, col)
-        source = self.source if self.source is not None else self.text
-        return source[source.rfind("\n", 0, at) + 1 : at]
+        return self.source[self.source.rfind("\n", 0, at) + 1 : at]
 
-    def sub(self, first_line: int, body_lines: list[str]) -> View | None:
-        """The view of ``body_lines``, which stand for lines ``first_line…`` of this view.
-
-        Each body line must be a suffix of its source line (markdown-it only strips
-        indentation); when one is not, ``None`` is returned and the caller treats the body
-        as opaque.
-        """
-        abs_starts: list[int] = []
-        for i, body_line in enumerate(body_lines):
-            src = self.line(first_line + i)
-            if src.endswith(body_line):
-                col = len(src) - len(body_line)
-            else:
-                return None
-            abs_starts.append(self.abs(first_line + i, col))
-        text = "\n".join(body_lines)
-        if not abs_starts:
-            abs_starts = [self.abs(first_line)]
-            text = ""
+    def window(self, first_line: int, starts: Sequence[int], ends: Sequence[int]) -> View:
+        """The view of lines ``first_line…`` of this view, starting and ending at ``starts``/``ends``
+        (absolute offsets; no lines: an empty line where ``first_line`` starts)."""
+        if not starts:
+            at = self.abs(first_line)
+            starts, ends = [at], [at]
         return View(
-            text=text,
-            abs_starts=abs_starts,
+            source=self.source,
+            abs_starts=starts,
+            abs_ends=ends,
             first_lineno=self.lineno(first_line),
             depth=self.depth + 1,
-            source=self.source,
         )

@@ -9,7 +9,7 @@ rule claims is never touched. Parsing is :mod:`.convert`'s, labels :mod:`.labelp
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,6 +88,8 @@ class Walker:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.edits: list[Edit] = []
+        #: :attr:`edits`, the same sorted, and how many of them are sorted in (see :meth:`edits_within`)
+        self._sorted: tuple[list[Edit], list[Edit], int] = ([], [], 0)
         #: tokens of one parse another construct claims (the heading that becomes the title)
         self.claimed: tuple[Body | None, frozenset[int]] = (None, frozenset())
         #: token type → rule (a type without one is left as written)
@@ -251,6 +253,19 @@ class Walker:
             wraps.append((token, block, anchor))
         return None
 
+    def edits_within(self, start: int, end: int) -> list[Edit]:
+        """The edits made so far that lie inside ``start…end``: looked up in the edits sorted by
+        their start (edits made since the last look-up are sorted in), not by a pass over all."""
+        if self._sorted[0] is not self.edits:
+            self._sorted = (self.edits, sorted(self.edits), len(self.edits))
+        edits, ordered, seen = self._sorted
+        for edit in edits[seen:]:
+            insort(ordered, edit)
+        self._sorted = (edits, ordered, len(edits))
+        lo = bisect_left(ordered, start, key=lambda e: e.start)
+        hi = bisect_right(ordered, end, lo=lo, key=lambda e: e.start)
+        return [e for e in ordered[lo:hi] if e.end <= end]
+
     def wrap_block(self, view: View, target: Token, block: Token, anchor: str) -> int:
         """``(label)=`` + a list → ``::: {#label}`` + the list + ``:::``; return the fence's width.
 
@@ -260,7 +275,7 @@ class Walker:
         first = block_lines(block)[0]
         last = last_filled_line(view, block)
         start, end = view.abs(first, 0), view.abs(last, len(view.line(last)))
-        inner = [e.new for e in self.edits if start <= e.start and e.end <= end]
+        inner = [e.new for e in self.edits_within(start, end)]
         runs = [n for text in [*inner, view.text[start:end]] for n in colon_runs(text)]
         fence = ":" * max([3, *(n + 1 for n in runs)])
         line = block_lines(target)[0]
@@ -320,7 +335,8 @@ class Walker:
         if env is None:
             yield
             return
-        parse_inline(token, env)
+        if not token.children:  # (a book's search for paths out of it may have parsed them already)
+            parse_inline(token, env)
         try:
             yield
         finally:

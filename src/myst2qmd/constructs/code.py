@@ -23,6 +23,7 @@ Quarto::
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -102,7 +103,7 @@ def _yaml_value(value: Any) -> str:
     return text if re.fullmatch(r"[\w.\-/ ]+", text) and text.strip() == text else attr_value(text)
 
 
-def fence_for(body_lines: list[str], minimum: int = 3) -> str:
+def fence_for(body_lines: Sequence[str], minimum: int = 3) -> str:
     """A backtick fence longer than any backtick fence inside the body."""
     longest = 0
     for line in body_lines:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from markdown_it.token import Token
 
@@ -257,7 +258,7 @@ def figure_id(label: str, ctx: Context, fallback: str) -> str:
     return ident
 
 
-def _paragraphs(lines: list[str]) -> int:
+def _paragraphs(lines: Sequence[str]) -> int:
     """How many blank-line-separated blocks ``lines`` hold."""
     count, previous_blank = 0, True
     for line in lines:

@@ -20,6 +20,7 @@ Several terms for one definition share its one term line (Pandoc terms are one l
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 
 from ..codes import Code
 from ..context import Context
@@ -37,7 +38,7 @@ def term_id(term: str) -> str:
     return f"term-{slug(term)}"
 
 
-def entries(body_lines: list[str]) -> list[tuple[list[str], list[str]]]:
+def entries(body_lines: Sequence[str]) -> list[tuple[list[str], list[str]]]:
     """``(terms, definition lines)`` pairs of a glossary body, in their order.
 
     A term is a line at the left margin; the indented lines after it are its definition.

@@ -172,7 +172,7 @@ def inline_math(source: str, ctx: Context, line: int) -> str | None:
 def math_directive(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{math} ```` with ``:label:`` → ``$$ … $$ {#eq-…}``."""
     ctx.count("equation")
-    lines = ([d.argument] if d.argument else []) + d.body_lines
+    lines = ([d.argument] if d.argument else []) + list(d.body_lines)
     if any("$$" in line for line in lines):
         # "$$" would end the equation early for Pandoc (and our next reading); TeX has no "$$" in math
         ctx.warn(d.lineno, "{math} holds '$$', which display math cannot; written as '\\$\\$'", Code.QUARTO_DIFFERS)

@@ -29,6 +29,7 @@ with the caption as its last paragraph.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from markdown_it.token import Token
 
@@ -137,7 +138,7 @@ def _cell_text(lines: list[str], ctx: Context, line: int) -> str:
     return escape_pipes(flat)
 
 
-def _cell_lines(lines: list[str], first: int, outer_first: int) -> list[str]:
+def _cell_lines(lines: Sequence[str], first: int, outer_first: int) -> list[str]:
     """The lines of a cell (inner list item) without the list markers and their indent.
 
     ``* - Grösse`` (the row's marker on the same line) and ``  - Wert`` both give the
@@ -175,7 +176,7 @@ def _top_blocks(tokens: list[Token]) -> list[tuple[int, int, int]]:
 
 def _extra_text(d: Directive, ctx: Context, first: int, end: int) -> str:
     """Body lines ``first…end-1`` (not part of the rows) converted as MyST."""
-    lines = d.body_lines[first:end]
+    lines = list(d.body_lines[first:end])
     while lines and not lines[-1].strip():
         lines.pop()
     return ctx.convert_fragment("\n".join(lines), d.view.lineno(d.body_first + first)).strip("\n")
