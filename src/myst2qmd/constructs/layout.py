@@ -191,15 +191,29 @@ def removed(d: Directive, ctx: Context) -> Rewrite:
 
 
 def youtube(d: Directive, ctx: Context) -> Rewrite:
-    ctx.count("video")
-    video_id = d.argument.strip()
-    url = "https://www.youtube.com/embed/" + video_id
-    return Rewrite(open="{{< video " + url + " >}}", close="", body="")
+    """```` ```{youtube} ID ```` → ``{{< video https://www.youtube.com/embed/ID >}}``."""
+    return _video(d, ctx, "https://www.youtube.com/embed/" + d.argument.strip())
 
 
 def video(d: Directive, ctx: Context) -> Rewrite:
+    """```` ```{video} film.mp4 ```` → ``{{< video film.mp4 >}}``."""
+    return _video(d, ctx, d.argument.strip())
+
+
+def _video(d: Directive, ctx: Context, src: str) -> Rewrite:
+    """The ``video`` shortcode; text in the directive's body (which Sphinx does not show) is
+    kept in an HTML comment after it, and warned: never dropped."""
     ctx.count("video")
-    return Rewrite(open="{{< video " + d.argument.strip() + " >}}", close="", body="")
+    body = "\n".join(d.body_lines).strip("\n")
+    if not body.strip():
+        return Rewrite(open="{{< video " + src + " >}}", close="", body="")
+    ctx.warn(
+        d.lineno,
+        f"{{{d.name}}} has a body, which Quarto's video shortcode cannot show: kept in a comment",
+        Code.UNCONVERTED,
+    )
+    kept = body.replace("-->", "--&gt;")
+    return Rewrite(open="{{< video " + src + " >}}\n", close="", body=f"<!-- {{{d.name}}} body:\n{kept}\n-->")
 
 
 def raw(d: Directive, ctx: Context) -> Rewrite:
