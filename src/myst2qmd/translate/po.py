@@ -38,7 +38,8 @@ import polib
 
 from ..codes import Code
 from ..context import Warning_
-from ..segments import PLACEHOLDER, Segment
+from ..placeholders import PLACEHOLDER, placeholder
+from ..segments import Segment
 from .engines.base import FatalEngineError, Reply, Request, Unit, text_problem
 from .validate import links_paired, new_markup, stray_delimiters
 
@@ -125,7 +126,7 @@ def masked_like(segment: Segment, text: str) -> tuple[str, list[str]]:
             start = at + 1
     out, pos = [], 0
     for a, b, n in sorted(taken):
-        out += [text[pos:a], f"⟨{n}⟩"]
+        out += [text[pos:a], placeholder(n)]
         pos = b
     out.append(text[pos:])
     return "".join(out), [spans[n] for n in sorted(missing)]
