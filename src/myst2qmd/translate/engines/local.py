@@ -133,6 +133,20 @@ def build_prompt(unit: Unit, request: Request) -> str:
     return prompt + f"{source}: {text}\n{target}:"
 
 
+def without_added_period(source: str, reply: str) -> str:
+    """The reply without the final period the model adds to a text that has none (headings,
+    list items, captions): the few-shot pairs end in one, so the model ends every line with one.
+
+    >>> without_added_period("Zusammenfassung und Ausblick", "Summary and outlook.")
+    'Summary and outlook'
+    >>> without_added_period("Das ist ⟨1⟩.", "This is ⟨1⟩.")
+    'This is ⟨1⟩.'
+    """
+    if reply.endswith(".") and not reply.endswith("..") and not source.rstrip().endswith((".", "…")):
+        return reply[:-1].rstrip()
+    return reply
+
+
 class LocalEngine:
     name = "local"
     model = f"gemma-3-270m-q4_k_m+prompt{PROMPT_VERSION}"
@@ -173,7 +187,8 @@ class LocalEngine:
                 out[unit.id] = Reply("", "", f"too long for the local model ({exc})")
                 continue
             choice = result["choices"][0]
-            out[unit.id] = reply_from(str(choice["text"]).strip(), str(choice.get("finish_reason") or ""))
+            text = without_added_period(unit.text, str(choice["text"]).strip())
+            out[unit.id] = reply_from(text, str(choice.get("finish_reason") or ""))
         return out
 
     def close(self) -> None:
