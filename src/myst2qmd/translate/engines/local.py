@@ -51,6 +51,10 @@ FEW_SHOT = [
 
 PROMPT_HEAD = "Translate {source} lecture notes into {target}. Keep every placeholder like ⟨1⟩ unchanged.\n\n"
 
+#: sampling temperature and seed of a correction retry (the first attempt decodes greedily)
+RETRY_TEMPERATURE = 0.5
+RETRY_SEED = 7
+
 #: part of the model name the translation memory keys on: a new prompt does not reuse drafts of the old one
 PROMPT_VERSION = "2"
 
@@ -180,9 +184,18 @@ class LocalEngine:
         out: dict[str, Reply] = {}
         for unit in units:
             prompt = self.prompt(unit, request)
+            # greedy decoding; a retry (a unit with a note) would get the rejected reply again, so it samples
+            # (with a fixed seed: the same input gives the same draft)
+            temperature = RETRY_TEMPERATURE if unit.note else 0.0
             try:
                 with self._lock, _quiet_stderr():
-                    result = self.llm(prompt, max_tokens=max(32, len(unit.text)), temperature=0.0, stop=["\n"])
+                    result = self.llm(
+                        prompt,
+                        max_tokens=max(32, len(unit.text)),
+                        temperature=temperature,
+                        seed=RETRY_SEED,
+                        stop=["\n"],
+                    )
             except ValueError as exc:  # the prompt does not fit the model's context: reject, the pipeline halves it
                 out[unit.id] = Reply("", "", f"too long for the local model ({exc})")
                 continue
