@@ -47,6 +47,16 @@ FEW_SHOT = [
         "Diese Annahme ist in der Praxis nicht immer erfüllt, weshalb wir **Regularisierung** einsetzen.",
         "In practice this assumption does not always hold, which is why we use **regularisation**.",
     ),
+    (
+        "Die Daten werden vor dem Training in Mini-Batches aufgeteilt.",
+        "Before training, the data are split into mini-batches.",
+    ),
+    (
+        "Sie sollten die Ergebnisse immer mit einer zweiten Methode überprüfen.",
+        "You should always check the results with a second method.",
+    ),
+    ("Jede Schicht wird von einer Aktivierungsfunktion gefolgt.", "Every layer is followed by an activation function."),
+    ("Grundlagen der linearen Algebra", "Basics of linear algebra"),
 ]
 
 PROMPT_HEAD = "Translate {source} lecture notes into {target}. Keep every placeholder like ⟨1⟩ unchanged.\n\n"
