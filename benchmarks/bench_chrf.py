@@ -14,7 +14,7 @@ Usage::
 
     python benchmarks/bench_chrf.py                     # before and after, all items
     python benchmarks/bench_chrf.py --only after --limit 10 --verbose
-    python benchmarks/bench_chrf.py --glossary tests/data/chrf_glossary.yml
+    python benchmarks/bench_chrf.py --glossary tests/data/chrf_glossary.yml --terms-only
 
 Seconds per sentence depend on the machine and its load (llama.cpp on the CPU); compare the two
 columns of one run, not numbers from different runs.
@@ -130,6 +130,9 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="the first N items only (0: all)")
     parser.add_argument("--every", type=int, default=1, help="every k-th item only (a spread-out subset)")
     parser.add_argument("--glossary", type=Path, help="a glossary (YAML or CSV), as --glossary of convert")
+    parser.add_argument(
+        "--terms-only", action="store_true", help="with --glossary: only the items a glossary term occurs in"
+    )
     parser.add_argument("--verbose", action="store_true", help="print every item's translations")
     args = parser.parse_args()
 
@@ -137,6 +140,8 @@ def main() -> int:
     if args.limit:
         items = items[: args.limit]
     glossary = load_glossary(args.glossary) if args.glossary else Glossary()
+    if args.terms_only:
+        items = [item for item in items if glossary.occurring(item.source)]
     names = [args.only] if args.only else ["before", "after"]
     engine = LocalEngine()
     scores = {name: Score() for name in names}

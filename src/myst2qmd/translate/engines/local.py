@@ -29,11 +29,6 @@ FEW_SHOT = [
         "A neuron is connected only to a small region ⟨1⟩ of the image, see ⟨2⟩.",
     ),
     (
-        "Dabei ist ⟨1⟩ die Anzahl der Kanäle und ⟨2⟩ die Breite des Kernels.",
-        "Here ⟨1⟩ is the number of channels and ⟨2⟩ the width of the kernel.",
-    ),
-    ("Die Gewichte werden mit Backpropagation angepasst ⟨1⟩.", "The weights are adjusted with backpropagation ⟨1⟩."),
-    (
         "Öffnen Sie die Datei mit ⟨1⟩ und prüfen Sie, ob alle Spalten korrekt eingelesen wurden.",
         "Open the file with ⟨1⟩ and check whether all columns were read in correctly.",
     ),
@@ -57,6 +52,16 @@ FEW_SHOT = [
     ),
     ("Jede Schicht wird von einer Aktivierungsfunktion gefolgt.", "Every layer is followed by an activation function."),
     ("Grundlagen der linearen Algebra", "Basics of linear algebra"),
+    # the six the engine shipped with first
+    ("Ein Filter gleitet über das Bild ⟨1⟩.", "A filter slides over the image ⟨1⟩."),
+    ("Die Gewichte werden mit Backpropagation angepasst.", "The weights are adjusted with backpropagation."),
+    ("Siehe ⟨1⟩ für eine Illustration.", "See ⟨1⟩ for an illustration."),
+    (
+        "Dabei ist ⟨1⟩ die Anzahl der Kanäle und ⟨2⟩ die Kernel-Size.",
+        "Here ⟨1⟩ is the number of channels and ⟨2⟩ the kernel size.",
+    ),
+    ("Quelle: ⟨1⟩.", "Source: ⟨1⟩."),
+    ("Wie viele Parameter hat das Modell?", "How many parameters does the model have?"),
 ]
 
 PROMPT_HEAD = "Translate {source} lecture notes into {target}. Keep every placeholder like ⟨1⟩ unchanged.\n\n"
