@@ -2,6 +2,8 @@
 
 >>> split_sentences("Das ist ⟨1⟩. Z.B. hier! Und dort.")
 ['Das ist ⟨1⟩.', 'Z.B. hier!', 'Und dort.']
+>>> split_sentences("Nach Hollander et al. (2019) gilt das.")
+['Nach Hollander et al. (2019) gilt das.']
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ _ABBREVIATIONS = {
     "eq",
     "sec",
     "resp",
+    "al",
     "u.ä",
     "inkl",
     "zzgl",
