@@ -44,9 +44,10 @@ from .constructs import registry
 from .constructs.code import TAG_OPTIONS, escape_fences
 from .constructs.includes import code_fence
 from .context import Context, Options, Warning_
-from .convert import Converter, Parsed, Result, convert_text, parse_text
+from .convert import Converter, Result, convert_text, parse_text
 from .files import interrupts_deferred, new_file_mode, umask
 from .macros import dig, macros_from_config
+from .parsed import Parsed
 from .parser import parse_inline
 from .quarto import blank_code
 

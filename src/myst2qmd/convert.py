@@ -29,7 +29,6 @@ from .constructs.frontmatter import (
 )
 from .context import Context, Label, Options, Warning_
 from .directives import (
-    Directive,
     ViewLines,
     directive_name,
     markdown_body,
@@ -38,6 +37,7 @@ from .directives import (
 from .edits import Edit, Normalized, apply_edits, check_untouched
 from .labelpass import LabelPass
 from .linemap import source_lines
+from .parsed import Parsed
 from .parser import Body, block_parser, block_parser_for, create_md_parser
 from .source import View
 from .walker import Walker, without_clashing_dedents
@@ -67,23 +67,6 @@ def document_parser(inline: bool = True) -> MarkdownIt:
     if not inline:
         md.core.ruler.disable("inline")
     return md
-
-
-@dataclass
-class Parsed:
-    """A view, its tokens, and the directives (with parsed bodies) found in them."""
-
-    view: View
-    tokens: list[Token]
-    directives: dict[int, Directive] = field(default_factory=dict)
-    bodies: dict[int, Parsed] = field(default_factory=dict)
-    #: the directive whose body this is ("" for the document, a Pandoc div)
-    owner: str = ""
-    #: the parse's environment when inline tokens are parsed one at a time (see :meth:`Converter.children`)
-    env: dict[str, Any] | None = None
-    #: what the parse had to say (bodies it could not map or nested too deep): told again by every
-    #: conversion that reuses this parse
-    warnings: list[Warning_] = field(default_factory=list)
 
 
 @contextmanager

@@ -7,9 +7,6 @@ becomes (``fig-…`` for a figure, unique in the document).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
-
 from markdown_it.token import Token
 
 from . import labels as labelmod
@@ -17,21 +14,7 @@ from .codes import Code
 from .constructs import registry
 from .constructs.math import label_from_amsmath
 from .context import Context, Label
-from .directives import Directive
-from .source import View
-
-
-class LabelBody(Protocol):
-    """What the label pass reads of a parse (:class:`~.convert.Parsed`)."""
-
-    @property
-    def view(self) -> View: ...
-    @property
-    def tokens(self) -> list[Token]: ...
-    @property
-    def directives(self) -> Mapping[int, Directive]: ...
-    @property
-    def bodies(self) -> Mapping[int, LabelBody]: ...
+from .parsed import Parsed
 
 
 class LabelPass:
@@ -42,7 +25,7 @@ class LabelPass:
         #: Quarto id → the first label (in ``ctx.labels``' order) that has it; ``None`` when stale
         self._ids: dict[str, str] | None = None
 
-    def collect_labels(self, parsed: LabelBody) -> None:
+    def collect_labels(self, parsed: Parsed) -> None:
         tokens = parsed.tokens
         view = parsed.view
         for index, token in enumerate(tokens):

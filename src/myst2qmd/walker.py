@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from markdown_it.token import Token
 
@@ -36,9 +36,10 @@ from .constructs.blocks import (
 )
 from .constructs.links import rewrite_link
 from .context import Context, Label
-from .directives import Directive, block_prefix_len, container_prefix_len, continuation, fence_content
+from .directives import block_prefix_len, container_prefix_len, continuation, fence_content
 from .edits import Edit
 from .labelpass import next_block
+from .parsed import Parsed
 from .parser import parse_inline
 from .source import View, line_starts
 
@@ -46,29 +47,11 @@ _BARE_URL = re.compile(r"(?<![<(\[\"'=/\w])(?:https?://|www\.)[^\s<>()\[\]`]*[^\
 _SUBSTITUTION = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
 
 
-class Body(Protocol):
-    """What the walker reads of a parse (:class:`~.convert.Parsed`): a view, its tokens, and
-    the directives and parsed bodies found in them by token index."""
-
-    @property
-    def view(self) -> View: ...
-    @property
-    def tokens(self) -> list[Token]: ...
-    @property
-    def directives(self) -> Mapping[int, Directive]: ...
-    @property
-    def bodies(self) -> Mapping[int, Body]: ...
-    @property
-    def owner(self) -> str: ...
-    @property
-    def env(self) -> dict[str, Any] | None: ...
-
-
 @dataclass
 class WalkState:
     """What the walk of one view carries from token to token."""
 
-    parsed: Body
+    parsed: Parsed
     #: the longest ``:`` fence found or written in the view
     widest: int = 0
     #: inside a table (its cells are walked by the table's rule)
@@ -91,7 +74,7 @@ class Walker:
         #: :attr:`edits`, the same sorted, and how many of them are sorted in (see :meth:`edits_within`)
         self._sorted: tuple[list[Edit], list[Edit], int] = ([], [], 0)
         #: tokens of one parse another construct claims (the heading that becomes the title)
-        self.claimed: tuple[Body | None, frozenset[int]] = (None, frozenset())
+        self.claimed: tuple[Parsed | None, frozenset[int]] = (None, frozenset())
         #: token type → rule (a type without one is left as written)
         self.rules: dict[str, Rule] = {
             "myst_target": self._target_rule,
@@ -114,7 +97,7 @@ class Walker:
     def add(self, start: int, end: int, new: str, kind: str = "") -> None:
         self.edits.append(Edit(start, end, new, kind))
 
-    def walk(self, parsed: Body) -> int:
+    def walk(self, parsed: Parsed) -> int:
         """Add the edits for one view; return the longest ``:`` fence found or written in it.
 
         Each token goes to the rule for its type (``self.rules[token.type]``, as markdown-it-py's
@@ -206,7 +189,7 @@ class Walker:
                 end += 1
         self.add(view.abs(first, 0), view.abs_line_end(end - 1), "", kind)
 
-    def target(self, parsed: Body, index: int, wraps: list[tuple[Token, Token, str]]) -> Label | None:
+    def target(self, parsed: Parsed, index: int, wraps: list[tuple[Token, Token, str]]) -> Label | None:
         """``(label)=``: the id goes where Pandoc reads it on the block after the label.
 
         A heading takes it (``## Heading {#sec-label}``, returned to :meth:`heading`), a
@@ -478,7 +461,7 @@ class Walker:
             new = self.ctx.convert_fragment(str(value), line).strip("\n")
             self.add(locator.abs(match.start()), locator.abs(match.end()), new, "substitution")
 
-    def fence(self, parsed: Body, index: int) -> int:
+    def fence(self, parsed: Parsed, index: int) -> int:
         """A fenced block: a directive to rewrite, a Pandoc div to walk into, or code to keep."""
         token = parsed.tokens[index]
         view = parsed.view
@@ -730,7 +713,7 @@ def _indent(text: str, indent: str) -> str:
     return "\n".join(out)
 
 
-def _colons_in_code(body: Body | None) -> int:
+def _colons_in_code(body: Parsed | None) -> int:
     """The longest ``:::`` run starting a line of code in ``body``: a div around it must be longer,
     or our own reading (colon fences know no code) would close the div inside the code."""
     if body is None:
