@@ -202,7 +202,7 @@ def pipe_row_cells(row: str) -> list[tuple[int, int]]:
     """Spans of the (stripped, non-empty) cells of a pipe-table row, as pandoc reads them:
     ``\\|`` and a ``|`` inside a code span do not end a cell.
 
-    >>> row = "| a | `x|y` b | c \\| d |"
+    >>> row = "| a | `x|y` b | c \\\\| d |"
     >>> [row[a:b] for a, b in pipe_row_cells(row)]
     ['a', '`x|y` b', 'c \\\\| d']
     """
@@ -267,8 +267,8 @@ _CELL_INFO = re.compile(r"^\{(" + "|".join(sorted(HASH_COMMENT_LANGUAGES)) + r")
 def python_comments(code: str) -> list[tuple[int, int, str]]:
     """``(line, column, text)`` of every ``#`` comment in Python ``code`` (never in strings).
 
-    >>> python_comments("x = '# no'  # yes\n#| echo: false\n")
-    [(0, 11, '# yes')]
+    >>> python_comments("x = '# no'  # yes\\n#| echo: false\\n")
+    [(0, 12, '# yes')]
     """
     import io
     import tokenize

@@ -49,8 +49,8 @@ def split_with_gaps(text: str) -> list[tuple[str, str]]:
     """Sentences of ``text``, each with the whitespace after it (a hard line break stays a
     hard line break): ``"".join(s + gap for s, gap in …) == text``.
 
-    >>> split_with_gaps("Erste Zeile.  \nZweite Zeile.")
-    [('Erste Zeile.', '  \n'), ('Zweite Zeile.', '')]
+    >>> split_with_gaps("Erste Zeile.  \\nZweite Zeile.")
+    [('Erste Zeile.', '  \\n'), ('Zweite Zeile.', '')]
     """
     parts: list[tuple[str, str]] = []
     start = 0
