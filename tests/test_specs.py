@@ -165,3 +165,47 @@ def test_no_directive_crashes_on_a_body_holding_roles(name: str, fence: str) -> 
     src = f"Vorher.\n\n{fence}{{{name}}} arg\n:name: lbl\nSiehe {{sub}}`2` und {{ref}}`lbl`.\n{fence}\n\nNachher.\n"
     result = convert_text(src)
     assert "Vorher." in result.text and "Nachher." in result.text
+
+
+_WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{5,}")
+
+
+def _directives_in(text: str) -> Iterator[tuple[str, str, str]]:
+    """``(name, argument, body)`` of every directive in ``text`` (nested ones too)."""
+    for token in shared_parser().parse(text):
+        if token.type in ("fence", "colon_fence"):
+            name = directive_name(token.info)
+            if name is not None:
+                argument = token.info.strip().partition("}")[2].strip()
+                yield name, argument, token.content
+                yield from _directives_in(token.content)
+
+
+def _masked_words(text: str) -> list[str]:
+    """The words of the prose the translation would see in a Quarto document (protected spans left out)."""
+    from myst2qmd.segments import extract_segments
+
+    return [word for segment in extract_segments(text) for word in _WORD.findall(segment.masked()[0])]
+
+
+def test_a_spec_says_which_of_its_texts_are_prose() -> None:
+    """The spec's ``prose`` is a contract with the translation: an argument it calls prose reaches a
+    segment of the output; an argument it does not (a path, a language, a label) reaches none.
+    Checked on every fixture case whose directive argument has words of its own."""
+    wrong: list[str] = []
+    checked: set[str] = set()
+    for _path, _line, src, _expected in CASES:
+        directives = [(n, a) for n, a, _ in _directives_in(src) if n in registry.SPECS]
+        if not directives:
+            continue
+        seen = _masked_words(convert_text(src).text)
+        for name, argument in directives:
+            words = [w for w in _WORD.findall(argument) if src.count(w) == 1]  # words found only there
+            if not words:
+                continue
+            checked.add(name)
+            translated = any(w in seen for w in words)
+            if translated != ("argument" in registry.SPECS[name].prose):
+                wrong.append(f"{{{name}}} {argument!r}: {'translated' if translated else 'not translated'}")
+    assert not wrong, "prose contract broken: " + "; ".join(wrong)
+    assert len(checked) >= 20, sorted(checked)

@@ -223,7 +223,7 @@ def solution_kind(d: Directive) -> str:
 _OPTS = KNOWN_OPTIONS
 SPECS = (
     DirectiveSpec(("exercise",), exercise, label=LABEL_OPTIONS, kind="exr", options=_OPTS),
-    DirectiveSpec(("solution",), solution, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS),
+    DirectiveSpec(("solution",), solution, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS, prose=("body",)),
     DirectiveSpec(("exercise-start",), exercise_start, label=LABEL_OPTIONS, kind="exr", options=_OPTS),
     DirectiveSpec(("solution-start",), solution_start, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS),
     DirectiveSpec(("exercise-end", "solution-end"), gated_end),

@@ -273,7 +273,7 @@ SPECS = (
     DirectiveSpec(("card",), card, options=_CARD_OPTIONS),
     DirectiveSpec(("grid",), grid, options=_NAME_CLASS),
     DirectiveSpec(("grid-item", "grid-item-card"), grid_item, options=_CARD_OPTIONS),
-    DirectiveSpec(("div", "container"), container, options=_NAME_CLASS),
+    DirectiveSpec(("div", "container"), container, options=_NAME_CLASS, prose=("body",)),
     DirectiveSpec(("rubric",), rubric, options=frozenset()),
     DirectiveSpec(("bibliography", "tableofcontents", "toctree", "contents"), removed, body="verbatim", prose=()),
     DirectiveSpec(("youtube",), youtube, body="verbatim", title=False, options=frozenset(), prose=()),

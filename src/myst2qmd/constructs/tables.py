@@ -37,7 +37,7 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..parser import shared_parser
-from .base import FENCE, DirectiveSpec, Rewrite, attr_value, div_open, name_id
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, bold, div_open, name_id
 
 _ITEM = re.compile(r"[ \t]*[-*+](?:[ \t]+|$)")
 #: options a pipe table can express, or that only concern Sphinx's HTML
@@ -259,8 +259,9 @@ def list_table(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("table")
     rows, before, after = list_table_rows(d, ctx)
     if not rows:
-        ctx.warn(d.lineno, "{list-table} without rows; its text is kept without a table", Code.TABLE_SHAPE)
-        return Rewrite(open="", body="\n\n".join([*before, *after]), close="")
+        ctx.warn(d.lineno, "{list-table} without rows; its title and text are kept without a table", Code.TABLE_SHAPE)
+        title = [bold(ctx.convert_fragment(d.argument, d.lineno))] if d.argument.strip() else []
+        return Rewrite(open="", body="\n\n".join([*title, *before, *after]), close="")
     width = max(len(r) for r in rows)
     if any(len(r) != width for r in rows):
         ctx.warn(
