@@ -120,3 +120,24 @@ def test_multi_line_list_item_keeps_indentation() -> None:
     first = segments[0]
     out = replace_segments(qmd, {first.id: "first line\nsecond line"}, segments)
     assert out == "- first line\n  second line\n- b\n"
+
+
+def test_a_crlf_document_is_translated_inside_divs_too() -> None:
+    """``\\r\\n`` line ends: the prose inside callouts and figures is found as in a ``\\n`` file
+    (it was all kept in German), and every line keeps its ``\\r\\n``."""
+    from myst2qmd.translate import Translator
+    from myst2qmd.translate.engines.pseudo import PseudoEngine
+
+    lf = (
+        "# Titel\n\nEin Absatz\nüber zwei Zeilen.\n\n```{note}\nEin Hinweis im Kasten.\n```\n\n"
+        ":::{figure-md} fig-a\n![Alternativtext](bild.png)\n\nEine Bildunterschrift.\n:::\n"
+    )
+    crlf = lf.replace("\n", "\r\n")
+    assert [s.text for s in extract_segments(convert_text(crlf).text)] == [
+        s.text for s in extract_segments(convert_text(lf).text)
+    ]
+    out, report, _ = Translator(PseudoEngine()).translate_document(convert_text(crlf).text)
+    assert "\n" not in out.replace("\r\n", "")
+    for german in ("HINWEIS IM KASTEN", "ALTERNATIVTEXT", "BILDUNTERSCHRIFT", "ZWEI ZEILEN"):
+        assert german in out, german
+    assert not report.kept

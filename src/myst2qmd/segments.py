@@ -24,7 +24,7 @@ from markdown_it.token import Token
 from .adapter import InlineLocator, link_destination, link_label_end
 from .cells import HASH_COMMENT_LANGUAGES
 from .context import Context
-from .edits import Edit, apply_edits
+from .edits import Edit, Normalized, apply_edits
 from .placeholders import PLACEHOLDER, placeholder
 from .source import View
 
@@ -498,15 +498,20 @@ def extract_segments(qmd: str, code_comments: bool = False) -> list[Segment]:
     """The translatable segments of a Quarto document, in document order.
 
     ``code_comments``: also the ``#`` comments of executable cells (never strings or code).
+    A file with ``\r\n`` line ends is read as the parser reads it (``\n``); the segments'
+    offsets are the file's own, their texts have ``\n``.
     """
-    extractor = _Extractor(qmd, code_comments)
-    root = View.root(qmd)
+    source = Normalized(qmd)
+    extractor = _Extractor(source.text, code_comments)
+    root = View.root(source.text)
     parsed = extractor.converter.parse(root)
     extractor.front_matter_title(parsed.tokens, root)
     extractor.walk(parsed, [])
     extractor.segments.sort(key=lambda s: s.start)
     for n, segment in enumerate(extractor.segments, 1):
         segment.id = n
+        if source.changed:
+            segment.start, segment.end = source.to_original(segment.start), source.to_original(segment.end)
     return extractor.segments
 
 
@@ -529,8 +534,9 @@ def _encode(segment: Segment, text: str) -> str:
 def replace_segments(qmd: str, texts: dict[int, str], segments: list[Segment] | None = None) -> str:
     """Write new texts for segments (by id) back into the document; others stay byte-identical."""
     segments = segments if segments is not None else extract_segments(qmd)
+    newline = Normalized(qmd).newline if "\r" in qmd else "\n"
     edits = [
-        Edit(s.start, s.end, _encode(s, texts[s.id]), f"segment {s.kind}")
+        Edit(s.start, s.end, _encode(s, texts[s.id]).replace("\n", newline), f"segment {s.kind}")
         for s in segments
         if s.id in texts and texts[s.id] != s.text
     ]
