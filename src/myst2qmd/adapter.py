@@ -130,12 +130,6 @@ def table_cell_locators(tokens: list[Token], start: int, view: View) -> Iterator
         i += 1
 
 
-def heading_text_locator(inline: Token, view: View) -> InlineLocator:
-    """Locator for a heading's inline content (ATX: after the ``#``s; setext: its lines)."""
-    assert inline.map is not None
-    return InlineLocator(inline.content, view, inline.map[0])
-
-
 def link_label_end(content: str, start: int) -> int | None:
     """Index of the ``]`` closing the link label that opens at ``content[start]``."""
     depth = 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 from .codes import Code
@@ -99,7 +98,3 @@ class Context:
 
     def count(self, kind: str) -> None:
         self.counts[kind] += 1
-
-    @property
-    def display_path(self) -> str:
-        return str(Path(self.path)) if self.path != "<string>" else self.path

@@ -78,12 +78,6 @@ class View:
     def lines(self, start: int, end: int) -> list[str]:
         return [self.line(i) for i in range(start, min(end, self.nlines))]
 
-    def line_end(self, index: int) -> int:
-        """Offset (in :attr:`text`) just past the newline of line ``index``."""
-        if index + 1 < self.nlines:
-            return self.starts[index + 1]
-        return self.starts[-1] + self.abs_ends[-1] - self.abs_starts[-1]
-
     def abs(self, index: int, col: int = 0) -> int:
         """Absolute offset of column ``col`` of line ``index``."""
         if index >= len(self.abs_starts):

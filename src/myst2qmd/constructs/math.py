@@ -73,12 +73,6 @@ def prepare(tex: str, ctx: Context, line: int) -> str:
     return "\n".join(part for part in tex.split("\n") if part.strip() != "" or part == "")
 
 
-def _no_blank_lines(tex: str) -> str:
-    lines = tex.split("\n")
-    inner = [line for line in lines[1:-1] if line.strip()]
-    return "\n".join(lines[:1] + inner + lines[-1:]) if len(lines) > 2 else tex
-
-
 def _equation_id(label: str, ctx: Context) -> str:
     known = ctx.labels.get(label)
     return known.quarto_id if known else quarto_id(label, "eq")

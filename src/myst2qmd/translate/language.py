@@ -41,11 +41,3 @@ def detect(text: str, languages: tuple[str, ...]) -> tuple[str | None, float]:
     with _LOCK:
         language, probability = _identifier(tuple(sorted(languages))).classify(clean)
     return str(language), float(probability)
-
-
-def is_language(text: str, language: str, other: str, threshold: float = 0.8) -> bool | None:
-    """Is ``text`` in ``language`` (vs ``other``)? ``None`` when there is too little to tell."""
-    found, probability = detect(text, (language, other))
-    if found is None:
-        return None
-    return found == language and probability >= threshold or (found == language and probability >= 0.5)
