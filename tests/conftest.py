@@ -5,9 +5,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 TESTS = Path(__file__).parent
 sys.path.insert(0, str(TESTS))
+
+# property tests: the same examples on every run of the suite (a red run is a regression, never
+# a lucky draw); HYPOTHESIS_PROFILE=explore draws new examples, many more of them, to look for bugs
+settings.register_profile("default", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 #: the project's shared material (seed chapter, corpus), beside the checkout
 SHARED = Path(os.environ.get("MYST2QMD_SHARED", TESTS.parent.parent / "shared"))

@@ -24,6 +24,9 @@ clickable header, so its title is the callout's heading and it gets ``collapse="
 
 from __future__ import annotations
 
+import re
+
+from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, can_embolden, div_open
@@ -89,6 +92,10 @@ _KNOWN_OPTIONS = frozenset(
 )
 
 
+#: a line that opens (or closes) a code fence or a div
+_FENCE_START = re.compile(r"(`{3,}|~{3,}|:{3,})")
+
+
 def admonition(d: Directive, ctx: Context) -> Rewrite:
     """Any admonition-like directive to a callout."""
     ctx.count("callout")
@@ -131,7 +138,12 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
             open_ += "\n"
     if first_line:
         # the body's first line, joined to the paragraph below it as MyST joins it
-        open_ += ctx.convert_fragment(first_line, d.lineno).strip() + "\n"
+        line = ctx.convert_fragment(first_line, d.lineno).strip()
+        if _FENCE_START.match(line):
+            # a fence there would open a block the walk never sees close (or close the callout)
+            ctx.warn(d.lineno, f"text on the {{{d.name}}} line starts a fence; written as text", Code.UNCONVERTED)
+            line = "\\" + line
+        open_ += line + "\n"
     return Rewrite(open=open_, close=FENCE)
 
 
