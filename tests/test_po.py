@@ -469,3 +469,193 @@ def test_po_files_of_documents_not_in_the_run_are_left_alone(chapter: Path) -> N
     # PO files inside the book are not copied into the Quarto book
     assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "po", "-q"]) == 0
     assert not list(Path("../out").rglob("*.po"))
+
+
+# -- the reviewer's findings: regression tests --------------------------------------------------
+HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset={charset}\\n"\n"Language: en\\n"\n\n'
+FIRST = "Die Faltung verknüpft zwei Funktionen $f$ und $g$ zu einer dritten."
+
+
+def msgfmt_refuses(path: Path) -> None:
+    run = subprocess.run(["/usr/bin/msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert run.returncode != 0, f"msgfmt accepts {path}"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "why"),
+    [
+        (f'msgid "{FIRST}"\nmsgstr "Definition of a convolution\n', 7, "a string without its closing quote"),
+        (f'msgid "{FIRST}"\nmsgstr "ends in a backslash\\"\n', 7, "a string without its closing quote"),
+        (f'msgid "{FIRST}"\nmsgstr[0] "Convolution"\n', 7, "msgstr[0] without msgid_plural"),
+        (f'msgid "{FIRST}"\nmsgstr "A"\n\n#~ msgid "x"\n#~ msgstr "y\n', 10, "a string without its closing quote"),
+        (
+            f'msgid "{FIRST}"\nmsgstr "A"\n\nmsgid "{FIRST}"\nmsgstr "B"\n',
+            9,
+            "a second definition of the message of line 6",
+        ),
+        (f'msgid "Faltung"\nmsgstr "A"\n\n#~ msgid "Faltung"\n#~ msgstr "B"\n', 9, "a second definition"),
+    ],
+)
+def test_malformed_po_files_are_refused_with_file_and_line(
+    chapter: Path, capsys: pytest.CaptureFixture[str], body: str, line: int, why: str
+) -> None:
+    """polib reads an unclosed string (dropping its last character), a msgstr[0] without msgid_plural
+    (dropping it) and a second definition of one message: msgfmt refuses each, and so does myst2qmd."""
+    Path("po").mkdir()
+    Path("po/faltung.po").write_text(HEADER.format(charset="UTF-8") + body, encoding="utf-8")
+    msgfmt_refuses(Path("po/faltung.po"))
+    capsys.readouterr()
+    assert run("--engine", "pseudo", "--po", "po") == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"myst2qmd: error: po/faltung.po:{line}: not a valid PO file ({why}"), err
+    assert len(err.splitlines()) == 1 and not Path("faltung.qmd").exists()
+    assert cli.main(["po", "stats", "po"]) == 2
+
+
+def test_a_latin1_po_file_is_read_in_its_encoding_and_written_in_utf8(
+    chapter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Decision: PO files are written in UTF-8 (the header says so), whatever encoding they were read in."""
+    reviewed = "Convolution joins $f$ and $g$ into a third (naïve)."
+    Path("po").mkdir()
+    text = HEADER.format(charset="ISO-8859-1") + f'msgid "{FIRST}"\nmsgstr "{reviewed}"\n'
+    Path("po/faltung.po").write_bytes(text.encode("latin-1"))
+    msgfmt_check(Path("po/faltung.po"))
+    assert cli.main(["convert", "faltung.md", "-o", "faltung.qmd", "--engine", "pseudo", "--po", "po"]) == 0
+    assert "1 PO files written" in capsys.readouterr().err
+    assert f"\n{reviewed}\n" in Path("faltung.qmd").read_text(encoding="utf-8")
+    written = Path("po/faltung.po").read_bytes().decode("utf-8")
+    assert "charset=UTF-8" in written and f'msgstr "{reviewed}"' in written
+    msgfmt_check(Path("po/faltung.po"))
+    assert cli.main(["convert", "faltung.md", "-o", "faltung.qmd", "--engine", "pseudo", "--po", "po"]) == 0
+    assert "0 PO files written" in capsys.readouterr().err
+
+
+def test_merge_keeps_translator_comments_flags_and_the_first_previous_msgid(chapter: Path) -> None:
+    """As ``msgmerge --previous``: a reviewed entry whose source changes keeps its ``# note`` and its
+    flags; changed a second time before review, its ``#|`` is still the text the msgstr translates."""
+    assert run("--engine", "pseudo", "--po", "po") == 0
+    catalog = polib.pofile("po/faltung.po")
+    item = next(e for e in catalog if e.msgid == FIRST)
+    item.msgstr, item.flags, item.tcomment = "Convolution joins $f$ and $g$.", ["no-wrap"], "checked by A."
+    catalog.save()
+    for step, new in enumerate(["zu einer neuen dritten.", "zu einer ganz neuen dritten."]):
+        chapter.write_text(CHAPTER.replace("zu einer dritten.", new), encoding="utf-8")
+        assert run("--engine", "pseudo", "--po", "po") == 0, step
+        changed = next(e for e in polib.pofile("po/faltung.po") if e.msgid.endswith(new))
+        assert changed.previous_msgid == FIRST, step
+        assert changed.msgstr == "Convolution joins $f$ and $g$." and changed.tcomment == "checked by A."
+        assert sorted(changed.flags) == ["fuzzy", "no-wrap"]
+        msgfmt_check(Path("po/faltung.po"))
+
+
+def test_merge_never_writes_a_message_twice(tmp_path: Path) -> None:
+    """An old catalog holding one message live and obsolete (polib reads such a file): written once."""
+    old = polib.POFile()
+    old.append(polib.POEntry(msgid="Faltung", msgstr="Convolution"))
+    old.append(polib.POEntry(msgid="Faltung", msgstr="Folding", obsolete=True))
+    old.append(polib.POEntry(msgid="Alt", msgstr="Old", obsolete=True))
+    old.append(polib.POEntry(msgid="Alt", msgstr="Older", obsolete=True))
+    entries = merge(old, [Found("paragraph", "Faltung", "⟦FALTUNG⟧", False, [("k.md", "1")])])
+    assert [(e.msgid, e.msgstr, e.obsolete) for e in entries] == [
+        ("Faltung", "Convolution", False),
+        ("Alt", "Old", True),
+    ]
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+    po.extend(entries)
+    po.save(str(tmp_path / "k.po"))
+    msgfmt_check(tmp_path / "k.po")
+
+
+HEADED = CHAPTER.replace("Ein Filter gleitet", "## Beispiel\n\nEin Filter gleitet")
+
+
+def test_a_reviewed_entry_breaking_the_structure_is_translated_by_the_engine(
+    chapter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``Example #`` passes the reply checks, but its ``#`` closes the ATX heading (the parity check
+    catches it): the engine's text is used, with a warning naming the PO file's line; with
+    ``--engine none`` the original."""
+    chapter.write_text(HEADED, encoding="utf-8")
+    assert run("--engine", "pseudo", "--po", "po") == 0
+    edit(Path("po"), "faltung.md", {"Beispiel": "Example #"})
+    line = entry(Path("po"), "faltung.md", "Beispiel").linenum
+    capsys.readouterr()
+    assert run("--engine", "pseudo", "--po", "po") == 0
+    err = capsys.readouterr().err
+    assert f"po/faltung.po:{line}: warning [po-rejected]: reviewed translation not used: it changed" in err
+    assert "engine's text is used" in err and "translation-kept" not in err, err
+    assert "\n## ⟦BEISPIEL⟧\n" in Path("faltung.qmd").read_text(encoding="utf-8")
+    assert entry(Path("po"), "faltung.md", "Beispiel").msgstr == "Example #"  # the reviewer's words stay
+    assert run("--engine", "none", "--po", "po") == 0
+    err = capsys.readouterr().err
+    assert f"po/faltung.po:{line}: warning [po-rejected]: reviewed translation not used: it changed" in err
+    assert "\n## Beispiel\n" in Path("faltung.qmd").read_text(encoding="utf-8")
+
+
+def test_po_stats_counts_plural_and_context_entries_as_msgfmt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = HEADER.format(charset="UTF-8") + (
+        'msgctxt "heading"\nmsgid ""\nmsgstr "empty heading"\n\n'
+        'msgctxt "title"\nmsgid "Faltung"\nmsgstr ""\n\n'
+        'msgid "Bild"\nmsgid_plural "Bilder"\nmsgstr[0] "picture"\nmsgstr[1] "pictures"\n\n'
+        'msgid "Zelle"\nmsgid_plural "Zellen"\nmsgstr[0] ""\nmsgstr[1] "cells"\n\n'
+        '#, fuzzy\nmsgid "Zeile"\nmsgid_plural "Zeilen"\nmsgstr[0] "row"\nmsgstr[1] "rows"\n'
+    )
+    (tmp_path / "k.po").write_text(text, encoding="utf-8")
+    msgfmt = subprocess.run(
+        ["/usr/bin/msgfmt", "--statistics", "-o", "/dev/null", str(tmp_path / "k.po")], capture_output=True, text=True
+    )
+    assert cli.main(["po", "stats", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"k.po: {msgfmt.stderr.strip()}"
+    assert msgfmt.stderr.strip() == "2 translated messages, 1 fuzzy translation, 2 untranslated messages."
+
+
+def test_po_stats_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    for n in range(3000):
+        (tmp_path / f"k{n:04}.po").write_text('msgid "a"\nmsgstr "b"\n', encoding="utf-8")
+    import os
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(cli.__file__).parents[1])}
+    shell = f"{sys.executable} -m myst2qmd po stats {tmp_path} | head -1"
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, env=env)
+    assert done.stdout == "k0000.po: 1 translated message, 0 fuzzy translations, 0 untranslated messages.\n"
+    assert done.stderr == "", done.stderr
+
+
+def test_references_to_file_names_with_spaces_survive_polib_and_msgfmt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gettext 0.20 and later write ``#: ⁨mein kapitel.md⁩:3``; polib reads and writes that back unchanged."""
+    monkeypatch.chdir(tmp_path)
+    Path("mein kapitel.md").write_text(CHAPTER, encoding="utf-8")
+    assert cli.main(["convert", "mein kapitel.md", "-o", "k.qmd", "-q", "--engine", "pseudo", "--po", "po"]) == 0
+    text = Path("po/mein kapitel.po").read_text(encoding="utf-8")
+    assert "#: \u2068mein kapitel.md\u2069:3\n" in text
+    msgfmt_check(Path("po/mein kapitel.po"))
+    catalog = polib.pofile("po/mein kapitel.po")
+    catalog.save()
+    assert Path("po/mein kapitel.po").read_text(encoding="utf-8").rstrip() == text.rstrip()
+    assert [e.occurrences for e in polib.pofile("po/mein kapitel.po") if e.msgid == FIRST] == [
+        [("\u2068mein", ""), ("kapitel.md\u2069", "3")]
+    ]  # polib splits the name (and writes it back as it was)
+
+
+def test_an_interrupt_before_the_po_files_says_they_were_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("faltung.md").write_text(CHAPTER, encoding="utf-8")
+    Path("_toc.yml").write_text("format: jb-book\nroot: faltung\n", encoding="utf-8")
+
+    def interrupted(self: Review, writer: object) -> list[Path]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Review, "write", interrupted)
+    assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "po", "-q"]) == 130
+    err = capsys.readouterr().err
+    assert err == "myst2qmd: interrupted after ../out was written completely; the PO files were not written\n", err
+    assert not Path("po").exists()
