@@ -8,8 +8,10 @@ writes them byte for byte without sending them. Every PO file written passes ``m
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -493,7 +495,7 @@ def msgfmt_refuses(path: Path) -> None:
             9,
             "a second definition of the message of line 6",
         ),
-        (f'msgid "Faltung"\nmsgstr "A"\n\n#~ msgid "Faltung"\n#~ msgstr "B"\n', 9, "a second definition"),
+        ('msgid "Faltung"\nmsgstr "A"\n\n#~ msgid "Faltung"\n#~ msgstr "B"\n', 9, "a second definition"),
     ],
 )
 def test_malformed_po_files_are_refused_with_file_and_line(
@@ -616,9 +618,6 @@ def test_po_stats_counts_plural_and_context_entries_as_msgfmt(
 def test_po_stats_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
     for n in range(3000):
         (tmp_path / f"k{n:04}.po").write_text('msgid "a"\nmsgstr "b"\n', encoding="utf-8")
-    import os
-    import sys
-
     env = {**os.environ, "PYTHONPATH": str(Path(cli.__file__).parents[1])}
     shell = f"{sys.executable} -m myst2qmd po stats {tmp_path} | head -1"
     done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, env=env)
