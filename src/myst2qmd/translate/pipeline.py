@@ -521,8 +521,12 @@ class Translator:
                 report.reviewed -= 1
                 jobs[at] = self._engine_job(job.segment, job.masked)
                 redo.append(jobs[at])
-        if redo:
-            self.translate_jobs(redo, report)
+        if redo:  # a few more units after the run's planned total: the progress bar is left alone
+            callbacks, self.on_total, self.on_progress = (self.on_total, self.on_progress), None, None
+            try:
+                self.translate_jobs(redo, report)
+            finally:
+                self.on_total, self.on_progress = callbacks
 
     def translate_jobs(self, jobs: list[_Job], report: TranslationReport, probe: bool = False) -> None:
         """Fill in every job's results (from the cache or the engine).
