@@ -8,8 +8,10 @@ writes them byte for byte without sending them. Every PO file written passes ``m
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,15 +66,13 @@ def entry(po: Path, chapter: str, msgid: str) -> polib.POEntry:
     return found[0]
 
 
-def edit(po: Path, chapter: str, changes: dict[str, str], *, fuzzy_others: bool = False) -> None:
+def edit(po: Path, chapter: str, changes: dict[str, str]) -> None:
     """Review entries as a translator does: set the msgstr, drop the fuzzy flag (polib saves the file)."""
     catalog = polib.pofile(str(po_of(po, chapter)))
     for item in catalog:
         if item.msgid in changes:
             item.msgstr = changes[item.msgid]
             item.flags = [f for f in item.flags if f != "fuzzy"]
-        elif fuzzy_others and "fuzzy" not in item.flags:
-            item.flags.append("fuzzy")
     catalog.save()
 
 
@@ -125,7 +125,7 @@ def test_first_run_writes_one_po_file_per_chapter(book: Path, first: tuple[Path,
     assert catalog.metadata["Content-Type"] == "text/plain; charset=UTF-8"
     assert catalog.metadata["Plural-Forms"] == "nplurals=2; plural=(n != 1);"
     heading = entry(po, HEADING_CHAPTER, HEADING)
-    assert heading.msgstr == "⟦DATENORGANISATION⟧" and not heading.fuzzy
+    assert heading.msgstr == "⟦DATENORGANISATION⟧" and heading.fuzzy  # pseudo text waits for review
     assert heading.comment == "heading" and heading.occurrences == [(HEADING_CHAPTER, "8")]
     math = entry(po, MATH_CHAPTER, MATH_PARAGRAPH)
     assert math.comment == "paragraph" and "$n \\cdot m$" in math.msgstr and "⟨" not in math.msgid + math.msgstr
@@ -144,9 +144,12 @@ def test_every_po_file_passes_msgfmt_check(first: tuple[Path, Path]) -> None:
 
 def test_reviewed_entries_win_and_are_not_sent(book: Path, first: tuple[Path, Path], po: Path, tmp_path: Path) -> None:
     """Done means 1: three entries edited with polib; the next run writes them byte for byte, the engine
-    receives none of them (it still translates the other entries of their chapters, made fuzzy)."""
+    receives none of them. Every other entry is the pseudo engine's (fuzzy, not reviewed): sent again."""
+    first_catalogs = list(po.rglob("*.po"))
+    waiting = sum(len([e for e in polib.pofile(str(p)) if e.fuzzy]) for p in first_catalogs)
+    assert waiting > 1000 and not [e for p in first_catalogs for e in polib.pofile(str(p)) if not e.fuzzy]
     for chapter in {c for c, _ in EDITS}:
-        edit(po, chapter, {m: t for (c, m), t in EDITS.items() if c == chapter}, fuzzy_others=True)
+        edit(po, chapter, {m: t for (c, m), t in EDITS.items() if c == chapter})
     engine = PseudoEngine()
     out = tmp_path / "out"
     report, warnings, _ = convert(book, out, po, engine)
@@ -158,11 +161,12 @@ def test_reviewed_entries_win_and_are_not_sent(book: Path, first: tuple[Path, Pa
         masked = extract_segments(msgid + "\n")[0].masked()[0]
         assert masked not in engine.sent and not [sent for sent in engine.sent if sent.startswith(masked[:30])]
         assert entry(po, chapter, msgid).msgstr == text  # the reviewer's words stay in the PO file
-    assert engine.sent, "the fuzzy entries of those chapters were translated again"
+    # the engine received every segment but the three (sentence units: at least one unit each)
+    assert len(engine.sent) > 1000, len(engine.sent)
     # the parity check passed: nothing reverted, nothing kept
     assert report.translation_report is not None
     assert report.translation_report.parity_reverted == [] and report.translation_report.kept == []
-    assert report.translation["reviewed"] > 1000
+    assert report.translation["reviewed"] == 3
     assert not [w for w in warnings if w.code in ("translation-kept", "po-rejected")]
     problems, _ = check(out)
     assert problems == [], "\n".join(map(str, problems))
@@ -257,6 +261,7 @@ def test_a_single_file_gets_dir_stem_po_and_context_separates_kinds(chapter: Pat
     for item in catalog:
         if item.msgid == "Faltung":
             item.msgstr = {"title": "Convolution", "paragraph": "Convolving", "table cell": "convolution"}[item.msgctxt]
+            item.flags = []  # reviewed
     catalog.save()
     assert run("--engine", "none", "--po", "po") == 0
     qmd = Path("faltung.qmd").read_text(encoding="utf-8")
@@ -281,7 +286,15 @@ def test_source_changes_are_merged_as_msgmerge_does(chapter: Path) -> None:
     """Done means 3: a changed paragraph becomes fuzzy with its previous msgid, a deleted one
     obsolete, reviewed ones stay as they were."""
     assert run("--engine", "pseudo", "--po", "po") == 0
-    edit(Path("po"), "faltung.md", {"Faltung": "Convolution"})
+    first = polib.pofile("po/faltung.po")
+    convolution = next(e for e in first if e.msgid.startswith("Die Faltung"))
+    dropped = next(e for e in first if e.msgid.startswith("Dieser Absatz"))
+    # reviewed: the heading's, the paragraph that will change, the one that will go (as pseudo wrote it)
+    edit(
+        Path("po"),
+        "faltung.md",
+        {"Faltung": "Convolution", convolution.msgid: "Convolution joins $f$ and $g$.", dropped.msgid: dropped.msgstr},
+    )
     before = {(e.msgctxt, e.msgid): (e.msgstr, e.flags) for e in polib.pofile("po/faltung.po")}
     changed = CHAPTER.replace("zu einer dritten.", "zu einer neuen dritten Funktion.").replace(
         "Dieser Absatz wird später gelöscht, weil er nichts Neues sagt.\n\n", ""
@@ -351,9 +364,9 @@ def _units(body: dict) -> list[str]:
     return list(json.loads(body["messages"][-1]["content"]).values())
 
 
-def test_local_engine_translations_are_drafts() -> None:
+def test_local_and_pseudo_engine_translations_are_drafts() -> None:
     segment = extract_segments("Die Faltung ist linear.\n")[0]
-    for engine, fuzzy in (("local", True), ("deepl", False)):
+    for engine, fuzzy in (("local", True), ("pseudo", True), ("deepl", False)):
         review = Review(lambda _where: Path("x.po"), engine=engine)
         review.record("k.md", segment, 1, "Convolution is linear.", "translated")
         (item,) = merge(None, list(review.catalogs[Path("x.po")].found.values()))
@@ -397,8 +410,7 @@ def test_po_stats_and_convert_refuse_what_they_cannot_read(chapter: Path, capsys
     capsys.readouterr()
     assert run("--engine", "pseudo", "--po", "po") == 2
     err = capsys.readouterr().err
-    assert err.startswith("myst2qmd: error: po/faltung.po: not a readable PO file (Syntax error in po file")
-    assert "(line 3)" in err
+    assert err == "myst2qmd: error: po/faltung.po:3: not a valid PO file (not PO syntax: broken line)\n"
     assert not Path("faltung.qmd").exists()
     assert cli.main(["po", "stats", "po"]) == 2
     Path("file.po").write_text("", encoding="utf-8")
@@ -459,3 +471,190 @@ def test_po_files_of_documents_not_in_the_run_are_left_alone(chapter: Path) -> N
     # PO files inside the book are not copied into the Quarto book
     assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "po", "-q"]) == 0
     assert not list(Path("../out").rglob("*.po"))
+
+
+# -- the reviewer's findings: regression tests --------------------------------------------------
+HEADER = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset={charset}\\n"\n"Language: en\\n"\n\n'
+FIRST = "Die Faltung verknüpft zwei Funktionen $f$ und $g$ zu einer dritten."
+
+
+def msgfmt_refuses(path: Path) -> None:
+    run = subprocess.run(["/usr/bin/msgfmt", "-c", "-o", "/dev/null", str(path)], capture_output=True, text=True)
+    assert run.returncode != 0, f"msgfmt accepts {path}"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "why"),
+    [
+        (f'msgid "{FIRST}"\nmsgstr "Definition of a convolution\n', 7, "a string without its closing quote"),
+        (f'msgid "{FIRST}"\nmsgstr "ends in a backslash\\"\n', 7, "a string without its closing quote"),
+        (f'msgid "{FIRST}"\nmsgstr[0] "Convolution"\n', 7, "msgstr[0] without msgid_plural"),
+        (f'msgid "{FIRST}"\nmsgstr "A"\n\n#~ msgid "x"\n#~ msgstr "y\n', 10, "a string without its closing quote"),
+        (
+            f'msgid "{FIRST}"\nmsgstr "A"\n\nmsgid "{FIRST}"\nmsgstr "B"\n',
+            9,
+            "a second definition of the message of line 6",
+        ),
+        ('msgid "Faltung"\nmsgstr "A"\n\n#~ msgid "Faltung"\n#~ msgstr "B"\n', 9, "a second definition"),
+    ],
+)
+def test_malformed_po_files_are_refused_with_file_and_line(
+    chapter: Path, capsys: pytest.CaptureFixture[str], body: str, line: int, why: str
+) -> None:
+    """polib reads an unclosed string (dropping its last character), a msgstr[0] without msgid_plural
+    (dropping it) and a second definition of one message: msgfmt refuses each, and so does myst2qmd."""
+    Path("po").mkdir()
+    Path("po/faltung.po").write_text(HEADER.format(charset="UTF-8") + body, encoding="utf-8")
+    msgfmt_refuses(Path("po/faltung.po"))
+    capsys.readouterr()
+    assert run("--engine", "pseudo", "--po", "po") == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"myst2qmd: error: po/faltung.po:{line}: not a valid PO file ({why}"), err
+    assert len(err.splitlines()) == 1 and not Path("faltung.qmd").exists()
+    assert cli.main(["po", "stats", "po"]) == 2
+
+
+def test_a_latin1_po_file_is_read_in_its_encoding_and_written_in_utf8(
+    chapter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Decision: PO files are written in UTF-8 (the header says so), whatever encoding they were read in."""
+    reviewed = "Convolution joins $f$ and $g$ into a third (naïve)."
+    Path("po").mkdir()
+    text = HEADER.format(charset="ISO-8859-1") + f'msgid "{FIRST}"\nmsgstr "{reviewed}"\n'
+    Path("po/faltung.po").write_bytes(text.encode("latin-1"))
+    msgfmt_check(Path("po/faltung.po"))
+    assert cli.main(["convert", "faltung.md", "-o", "faltung.qmd", "--engine", "pseudo", "--po", "po"]) == 0
+    assert "1 PO files written" in capsys.readouterr().err
+    assert f"\n{reviewed}\n" in Path("faltung.qmd").read_text(encoding="utf-8")
+    written = Path("po/faltung.po").read_bytes().decode("utf-8")
+    assert "charset=UTF-8" in written and f'msgstr "{reviewed}"' in written
+    msgfmt_check(Path("po/faltung.po"))
+    assert cli.main(["convert", "faltung.md", "-o", "faltung.qmd", "--engine", "pseudo", "--po", "po"]) == 0
+    assert "0 PO files written" in capsys.readouterr().err
+
+
+def test_merge_keeps_translator_comments_flags_and_the_first_previous_msgid(chapter: Path) -> None:
+    """As ``msgmerge --previous``: a reviewed entry whose source changes keeps its ``# note`` and its
+    flags; changed a second time before review, its ``#|`` is still the text the msgstr translates."""
+    assert run("--engine", "pseudo", "--po", "po") == 0
+    catalog = polib.pofile("po/faltung.po")
+    item = next(e for e in catalog if e.msgid == FIRST)
+    item.msgstr, item.flags, item.tcomment = "Convolution joins $f$ and $g$.", ["no-wrap"], "checked by A."
+    catalog.save()
+    for step, new in enumerate(["zu einer neuen dritten.", "zu einer ganz neuen dritten."]):
+        chapter.write_text(CHAPTER.replace("zu einer dritten.", new), encoding="utf-8")
+        assert run("--engine", "pseudo", "--po", "po") == 0, step
+        changed = next(e for e in polib.pofile("po/faltung.po") if e.msgid.endswith(new))
+        assert changed.previous_msgid == FIRST, step
+        assert changed.msgstr == "Convolution joins $f$ and $g$." and changed.tcomment == "checked by A."
+        assert sorted(changed.flags) == ["fuzzy", "no-wrap"]
+        msgfmt_check(Path("po/faltung.po"))
+
+
+def test_merge_never_writes_a_message_twice(tmp_path: Path) -> None:
+    """An old catalog holding one message live and obsolete (polib reads such a file): written once."""
+    old = polib.POFile()
+    old.append(polib.POEntry(msgid="Faltung", msgstr="Convolution"))
+    old.append(polib.POEntry(msgid="Faltung", msgstr="Folding", obsolete=True))
+    old.append(polib.POEntry(msgid="Alt", msgstr="Old", obsolete=True))
+    old.append(polib.POEntry(msgid="Alt", msgstr="Older", obsolete=True))
+    entries = merge(old, [Found("paragraph", "Faltung", "⟦FALTUNG⟧", False, [("k.md", "1")])])
+    assert [(e.msgid, e.msgstr, e.obsolete) for e in entries] == [
+        ("Faltung", "Convolution", False),
+        ("Alt", "Old", True),
+    ]
+    po = polib.POFile()
+    po.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+    po.extend(entries)
+    po.save(str(tmp_path / "k.po"))
+    msgfmt_check(tmp_path / "k.po")
+
+
+HEADED = CHAPTER.replace("Ein Filter gleitet", "## Beispiel\n\nEin Filter gleitet")
+
+
+def test_a_reviewed_entry_breaking_the_structure_is_translated_by_the_engine(
+    chapter: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``Example #`` passes the reply checks, but its ``#`` closes the ATX heading (the parity check
+    catches it): the engine's text is used, with a warning naming the PO file's line; with
+    ``--engine none`` the original."""
+    chapter.write_text(HEADED, encoding="utf-8")
+    assert run("--engine", "pseudo", "--po", "po") == 0
+    edit(Path("po"), "faltung.md", {"Beispiel": "Example #"})
+    line = entry(Path("po"), "faltung.md", "Beispiel").linenum
+    capsys.readouterr()
+    assert run("--engine", "pseudo", "--po", "po") == 0
+    err = capsys.readouterr().err
+    assert f"po/faltung.po:{line}: warning [po-rejected]: reviewed translation not used: it changed" in err
+    assert "engine's text is used" in err and "translation-kept" not in err, err
+    assert "\n## ⟦BEISPIEL⟧\n" in Path("faltung.qmd").read_text(encoding="utf-8")
+    assert entry(Path("po"), "faltung.md", "Beispiel").msgstr == "Example #"  # the reviewer's words stay
+    assert run("--engine", "none", "--po", "po") == 0
+    err = capsys.readouterr().err
+    assert f"po/faltung.po:{line}: warning [po-rejected]: reviewed translation not used: it changed" in err
+    assert "\n## Beispiel\n" in Path("faltung.qmd").read_text(encoding="utf-8")
+
+
+def test_po_stats_counts_plural_and_context_entries_as_msgfmt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = HEADER.format(charset="UTF-8") + (
+        'msgctxt "heading"\nmsgid ""\nmsgstr "empty heading"\n\n'
+        'msgctxt "title"\nmsgid "Faltung"\nmsgstr ""\n\n'
+        'msgid "Bild"\nmsgid_plural "Bilder"\nmsgstr[0] "picture"\nmsgstr[1] "pictures"\n\n'
+        'msgid "Zelle"\nmsgid_plural "Zellen"\nmsgstr[0] ""\nmsgstr[1] "cells"\n\n'
+        '#, fuzzy\nmsgid "Zeile"\nmsgid_plural "Zeilen"\nmsgstr[0] "row"\nmsgstr[1] "rows"\n'
+    )
+    (tmp_path / "k.po").write_text(text, encoding="utf-8")
+    msgfmt = subprocess.run(
+        ["/usr/bin/msgfmt", "--statistics", "-o", "/dev/null", str(tmp_path / "k.po")], capture_output=True, text=True
+    )
+    assert cli.main(["po", "stats", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"k.po: {msgfmt.stderr.strip()}"
+    assert msgfmt.stderr.strip() == "2 translated messages, 1 fuzzy translation, 2 untranslated messages."
+
+
+def test_po_stats_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    for n in range(3000):
+        (tmp_path / f"k{n:04}.po").write_text('msgid "a"\nmsgstr "b"\n', encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(cli.__file__).parents[1])}
+    shell = f"{sys.executable} -m myst2qmd po stats {tmp_path} | head -1"
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, env=env)
+    assert done.stdout == "k0000.po: 1 translated message, 0 fuzzy translations, 0 untranslated messages.\n"
+    assert done.stderr == "", done.stderr
+
+
+def test_references_to_file_names_with_spaces_survive_polib_and_msgfmt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gettext 0.20 and later write ``#: ⁨mein kapitel.md⁩:3``; polib reads and writes that back unchanged."""
+    monkeypatch.chdir(tmp_path)
+    Path("mein kapitel.md").write_text(CHAPTER, encoding="utf-8")
+    assert cli.main(["convert", "mein kapitel.md", "-o", "k.qmd", "-q", "--engine", "pseudo", "--po", "po"]) == 0
+    text = Path("po/mein kapitel.po").read_text(encoding="utf-8")
+    assert "#: \u2068mein kapitel.md\u2069:3\n" in text
+    msgfmt_check(Path("po/mein kapitel.po"))
+    catalog = polib.pofile("po/mein kapitel.po")
+    catalog.save()
+    assert Path("po/mein kapitel.po").read_text(encoding="utf-8").rstrip() == text.rstrip()
+    assert [e.occurrences for e in polib.pofile("po/mein kapitel.po") if e.msgid == FIRST] == [
+        [("\u2068mein", ""), ("kapitel.md\u2069", "3")]
+    ]  # polib splits the name (and writes it back as it was)
+
+
+def test_an_interrupt_before_the_po_files_says_they_were_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("faltung.md").write_text(CHAPTER, encoding="utf-8")
+    Path("_toc.yml").write_text("format: jb-book\nroot: faltung\n", encoding="utf-8")
+
+    def interrupted(self: Review, writer: object) -> list[Path]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Review, "write", interrupted)
+    assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "po", "-q"]) == 130
+    err = capsys.readouterr().err
+    assert err == "myst2qmd: interrupted after ../out was written completely; the PO files were not written\n", err
+    assert not Path("po").exists()

@@ -205,14 +205,7 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
         try:
             write_stdout(result.text)
         except BrokenPipeError:
-            # the reader went away (`| head`): stop quietly, and keep Python's exit flush quiet
-            try:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-                os.close(devnull)
-            except (OSError, ValueError):  # a stream without a file descriptor
-                pass
-            return EXIT_ERROR
+            return reader_gone()
     else:
         written = False
         try:
@@ -237,6 +230,17 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"interrupted after {out_path or 'stdout'} was written") from None
     return EXIT_OK
+
+
+def reader_gone() -> int:
+    """The reader of stdout went away (``| head``): stop quietly, and keep Python's exit flush quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # a stream without a file descriptor
+        pass
+    return EXIT_ERROR
 
 
 def po_folder(value: str) -> Path:
@@ -486,6 +490,7 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
         translator = with_review(translator, review, settings, glossary)
     converter = None
     report_written = False
+    po_written = review is None
     try:
         converter = book_converter(src, out, settings=settings, translator=translator, reserved=reserved)
         run = converter.run
@@ -496,8 +501,10 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
         report.suppressed_codes = count_codes(
             w.code for w in warnings if suppressed(w.code, settings.suppress_warnings)
         )
-        if review is not None and not write_po(review, settings.quiet, str(out)):
-            return EXIT_ERROR
+        if review is not None:
+            if not write_po(review, settings.quiet, str(out)):
+                return EXIT_ERROR
+            po_written = True
         if report_file:
             with interrupts_deferred():
                 write_atomically(Path(report_file), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
@@ -524,7 +531,15 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
     except KeyboardInterrupt:
         if converter is None or not converter.committed:
             raise KeyboardInterrupt("interrupted; nothing was written") from None
-        missing = f"; {report_file} was not written" if report_file and not report_written else ""
+        unwritten = [
+            *(["the PO files"] if not po_written else []),
+            *([report_file] if report_file and not report_written else []),
+        ]
+        missing = (
+            f"; {' and '.join(unwritten)} {'were' if len(unwritten) > 1 or not po_written else 'was'} not written"
+            if unwritten
+            else ""
+        )
         raise KeyboardInterrupt(f"interrupted after {out} was written completely{missing}") from None
     return EXIT_OK
 
@@ -558,10 +573,13 @@ def run_po(folder: Path) -> int:
     if not stats:
         raise UsageError(f"{folder} holds no PO files")
     total = Stats()
-    for name, counts in stats:
-        print(f"{name}: {counts}")
-        total.add(counts)
-    print(f"total ({len(stats)} file{'s' if len(stats) != 1 else ''}): {total}")
+    try:
+        for name, counts in stats:
+            print(f"{name}: {counts}")
+            total.add(counts)
+        print(f"total ({len(stats)} file{'s' if len(stats) != 1 else ''}): {total}", flush=True)
+    except BrokenPipeError:
+        return reader_gone()
     return EXIT_OK
 
 

@@ -482,10 +482,51 @@ class Translator:
             if language == self.request.target_lang and probability >= 0.95:
                 report.already_in_target += 1
                 continue
-            parts = [p for p in split_with_gaps(masked) if p[0].strip()] if self.sentence_units else []
-            parts = parts or [(masked, "")]
-            jobs.append(_Job(segment, masked, [p for p, _ in parts], [None] * len(parts), gaps=[g for _, g in parts]))
+            jobs.append(self._engine_job(segment, masked))
         return jobs
+
+    def _engine_job(self, segment: Segment, masked: str) -> _Job:
+        """The job of sending ``segment`` (masked) to the engine: as sentence units, or whole."""
+        parts = [p for p in split_with_gaps(masked) if p[0].strip()] if self.sentence_units else []
+        parts = parts or [(masked, "")]
+        return _Job(segment, masked, [p for p, _ in parts], [None] * len(parts), gaps=[g for _, g in parts])
+
+    def _joined(self, job: _Job) -> tuple[str, str | None]:
+        """A job's translation, masked, and restored (``None``: its placeholders could not be restored)."""
+        pieces = [r if r is not None else p for r, p in zip(job.results, job.pieces, strict=True)]
+        masked = "".join(piece + gap for piece, gap in zip(pieces, job.gaps, strict=True))
+        if job.segment.kind in BLOCK_KINDS:
+            masked = escape_block_starts(job.masked, masked)
+        return masked, job.segment.unmask(masked)
+
+    def _translate_structure_breaking_reviews(
+        self, qmd: str, segments: list[Segment], jobs: list[_Job], report: TranslationReport, path: str
+    ) -> None:
+        """Reviewed translations that pass their checks but change the document's structure (the parity
+        check would keep the original): warned about with their PO file and line, and translated by
+        the engine instead (the README's promise); ``jobs`` is changed in place."""
+        assert self.review is not None
+        texts = {}
+        for job in jobs:
+            restored = self._joined(job)[1] if job.reviewed else None
+            if restored is not None and restored != job.segment.text:
+                texts[job.segment.id] = restored
+        if not texts:
+            return
+        _, broken = parity_repair(qmd, segments, texts, replace_segments(qmd, texts, segments))
+        redo = []
+        for at, job in enumerate(jobs):
+            if job.reviewed and job.segment.id in broken:
+                self.review.refuse_structure(path, job.segment)
+                report.reviewed -= 1
+                jobs[at] = self._engine_job(job.segment, job.masked)
+                redo.append(jobs[at])
+        if redo:  # a few more units after the run's planned total: the progress bar is left alone
+            callbacks, self.on_total, self.on_progress = (self.on_total, self.on_progress), None, None
+            try:
+                self.translate_jobs(redo, report)
+            finally:
+                self.on_total, self.on_progress = callbacks
 
     def translate_jobs(self, jobs: list[_Job], report: TranslationReport, probe: bool = False) -> None:
         """Fill in every job's results (from the cache or the engine).
@@ -579,14 +620,12 @@ class Translator:
                 return source_lines[segment.line - 1]
             return segment.line
 
+        if self.review is not None and getattr(self.engine, "sends", True):
+            self._translate_structure_breaking_reviews(qmd, segments, jobs, report, path)
         warnings: list[Warning_] = []
         texts: dict[int, str] = {}
         for job in jobs:
-            pieces = [r if r is not None else p for r, p in zip(job.results, job.pieces, strict=True)]
-            masked = "".join(piece + gap for piece, gap in zip(pieces, job.gaps, strict=True))
-            if job.segment.kind in BLOCK_KINDS:
-                masked = escape_block_starts(job.masked, masked)
-            restored = job.segment.unmask(masked)
+            masked, restored = self._joined(job)
             if restored is None:
                 job.failures.append("placeholders could not be restored")
                 restored = job.segment.text

@@ -76,6 +76,9 @@ PLURAL_FORMS = {
 }
 ENGLISH_PLURALS = "nplurals=2; plural=(n != 1);"
 
+#: engines whose translations wait for review (``#, fuzzy``): ``local`` writes drafts, ``pseudo`` marks text
+DRAFT_ENGINES = frozenset({"local", "pseudo"})
+
 #: how similar a changed segment must be to its old text to count as the same entry (msgmerge's fuzzy match)
 SIMILAR = 0.6
 
@@ -188,9 +191,19 @@ class Found:
             msgstr=self.msgstr,
             msgctxt=context,
             comment=KIND_NAMES.get(self.kind, self.kind),
-            occurrences=list(self.occurrences),
+            occurrences=references(self.occurrences),
             flags=["fuzzy"] if self.fuzzy else [],
         )
+
+
+def references(occurrences: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``#:`` references as gettext (0.20 and later) writes them: a file name with a space between
+    U+2068 and U+2069, so that it stays one reference (``mein kapitel.md`` → ``\u2068mein kapitel.md\u2069``).
+
+    >>> references([("mein kapitel.md", "3"), ("k.md", "4")])
+    [('\u2068mein kapitel.md\u2069', '3'), ('k.md', '4')]
+    """
+    return [(f"\u2068{name}\u2069" if re.search(r"\s", name) else name, line) for name, line in occurrences]
 
 
 def contexts(found: list[Found]) -> list[str | None]:
@@ -236,23 +249,40 @@ def merge(old: polib.POFile | None, found: list[Found]) -> list[polib.POEntry]:
         candidates.remove(best)
         used.add(id(best))
         entry = entries[at]
-        if is_reviewed(best) or (best.fuzzy and best.previous_msgid):
+        waiting = best.fuzzy and best.previous_msgid is not None
+        if is_reviewed(best) or waiting:
             entry.msgstr = best.msgstr  # the reviewer's words, to adapt
-        entry.flags = ["fuzzy"]
-        entry.previous_msgid = best.msgid
-        entry.previous_msgctxt = best.msgctxt
+        # the translator's comment and flags survive (``no-wrap``, ``python-format``)
+        entry.tcomment = best.tcomment
+        entry.flags = [f for f in best.flags if f != "fuzzy"] + ["fuzzy"]
+        # changed twice before review: ``#|`` stays the text the msgstr translates
+        entry.previous_msgid = best.previous_msgid if waiting else best.msgid
+        entry.previous_msgctxt = best.previous_msgctxt if waiting else best.msgctxt
     for entry in olds:
         if id(entry) not in used and entry.msgstr:
             entry.obsolete = True
             entry.occurrences = []
             entries.append(entry)
-    return entries
+    return unique(entries)
+
+
+def unique(entries: list[polib.POEntry]) -> list[polib.POEntry]:
+    """``entries`` without a second definition of the same ``msgctxt`` and ``msgid`` (``msgfmt`` refuses
+    a file with one): the first stays, live entries before obsolete ones."""
+    seen: set[tuple[str | None, str]] = set()
+    out = []
+    for entry in sorted(entries, key=lambda e: e.obsolete):
+        key = (entry.msgctxt, entry.msgid)
+        if key not in seen:
+            seen.add(key)
+            out.append(entry)
+    return out
 
 
 def _exact(olds: list[polib.POEntry], used: set[int], context: str | None, kind: str) -> polib.POEntry | None:
     """Of the old entries of the same text, the one of the same context; else, where a context was
     added or dropped, the one of the same kind, else any one without context."""
-    same = [e for e in olds if id(e) not in used]
+    same = sorted((e for e in olds if id(e) not in used), key=lambda e: e.obsolete)
     for entry in same:
         if entry.msgctxt == context:
             return entry
@@ -264,7 +294,7 @@ def _updated(entry: polib.POEntry, item: Found, context: str | None) -> polib.PO
     entry.obsolete = False
     entry.msgctxt = context
     entry.comment = KIND_NAMES.get(item.kind, item.kind)
-    entry.occurrences = list(item.occurrences)
+    entry.occurrences = references(item.occurrences)
     if is_reviewed(entry) or (entry.fuzzy and entry.previous_msgid) or (item.unsent and entry.msgstr):
         return entry
     entry.msgstr = item.msgstr
@@ -313,12 +343,85 @@ class Catalog:
         return next((e for e in same if e.msgctxt is None), None)
 
 
+#: a C string of a PO file (``"a \\"b\\" c"``), a keyword line or continuation line holding one, and one
+#: that is not closed
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_UNCLOSED = re.compile(r'(?:\S+[ \t]+)?"(?:[^"\\]|\\.)*\\?')
+_KEYWORD_LINE = re.compile(rf"(?:(msgctxt|msgid|msgid_plural|msgstr|msgstr\[\d+\])[ \t]+)?{_STRING}[ \t]*")
+#: polib's syntax errors name the line: ``Syntax error in po file (line 3)``
+_POLIB_LINE = re.compile(r"\s*\(line (\d+)\)")
+
+
+def syntax_problem(text: str) -> tuple[int, str] | None:
+    """The first line of PO ``text`` that ``msgfmt`` would refuse and polib may read wrongly: ``(line, why)``.
+
+    polib takes a string without its closing quote (and drops its last character) and a
+    ``msgstr[0]`` without ``msgid_plural`` (and drops it); these are refused here.
+
+    >>> syntax_problem('msgid "a"\\nmsgstr "Faltung\\n')
+    (2, 'a string without its closing quote')
+    >>> syntax_problem('msgid "a"\\nmsgstr[0] "b"\\n')
+    (2, 'msgstr[0] without msgid_plural')
+    >>> syntax_problem('# note\\n#~ msgid "a"\\n#~ msgstr "b"\\n') is None
+    True
+    """
+    plural = False
+    for number, line in enumerate(text.splitlines(), 1):
+        body = line.strip()
+        previous = body.startswith(("#|", "#~|"))
+        if body.startswith("#~"):
+            body = body[2:].lstrip("|").strip()
+        elif body.startswith("#|"):
+            body = body[2:].strip()
+        elif body.startswith("#") or not body:
+            continue
+        if not body:
+            continue
+        match = _KEYWORD_LINE.fullmatch(body)
+        if match is None:
+            if _UNCLOSED.fullmatch(body):
+                return number, "a string without its closing quote"
+            return number, f"not PO syntax: {body[:40]}"
+        keyword = match.group(1) or ""
+        if previous:
+            continue
+        if keyword == "msgid":
+            plural = False
+        elif keyword == "msgid_plural":
+            plural = True
+        elif keyword.startswith("msgstr[") and not plural:
+            return number, f"{keyword} without msgid_plural"
+        elif keyword == "msgstr" and plural:
+            return number, "msgstr after msgid_plural (msgstr[0] expected)"
+    return None
+
+
 def read_catalog(path: Path) -> polib.POFile:
-    """The PO file at ``path``; :class:`PoError` if it cannot be read."""
+    """The PO file at ``path``, read in the encoding its header names; :class:`PoError` (``file:line: why``)
+    if it cannot be read, breaks the PO syntax, or defines one message twice."""
     try:
-        return polib.pofile(str(path), wrapwidth=78)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        encoding = polib.detect_encoding(str(path))
+        problem = syntax_problem(path.read_bytes().decode(encoding))
+        if problem is not None:
+            raise PoError(f"{path}:{problem[0]}: not a valid PO file ({problem[1]})")
+        catalog = polib.pofile(str(path), wrapwidth=78, encoding=encoding)
+    except (OSError, UnicodeDecodeError, LookupError) as exc:
         raise PoError(f"{path}: not a readable PO file ({exc})") from exc
+    except PoError:
+        raise
+    except ValueError as exc:
+        at = _POLIB_LINE.search(str(exc))
+        where = f"{path}:{at.group(1)}" if at else str(path)
+        raise PoError(f"{where}: not a valid PO file ({_POLIB_LINE.sub('', str(exc))})") from exc
+    first: dict[tuple[str | None, str], polib.POEntry] = {}
+    for entry in catalog:
+        earlier = first.setdefault((entry.msgctxt, entry.msgid), entry)
+        if earlier is not entry:
+            raise PoError(
+                f"{path}:{entry.linenum}: not a valid PO file (a second definition of the message of line "
+                f"{earlier.linenum})"
+            )
+    return catalog
 
 
 class Review:
@@ -339,8 +442,8 @@ class Review:
         self.po_path = po_path
         self.source_lang = source_lang
         self.target_lang = target_lang
-        #: the local engine's translations are drafts: fuzzy
-        self.draft = engine == "local"
+        #: the local engine's translations are drafts, the pseudo engine's no translations at all: fuzzy
+        self.draft = engine in DRAFT_ENGINES
         self.project = project
         self.catalogs: dict[Path, Catalog] = {}
         #: (document path, segment id) → the reviewed entry used for it
@@ -395,6 +498,20 @@ class Review:
         self.used[(where, segment.id)] = entry
         return masked
 
+    def refuse_structure(self, where: str, segment: Segment) -> None:
+        """``segment``'s reviewed translation passed :func:`check_reviewed` but changed the document's
+        structure: warned about with its PO file and line; the engine translates the segment instead."""
+        entry = self.used.pop((where, segment.id), None)
+        if entry is not None:
+            self.warnings.append(
+                Warning_(
+                    str(self.catalog(where).path),
+                    entry.linenum,
+                    "reviewed translation not used: it changed the document structure; the engine's text is used",
+                    Code.PO_REJECTED,
+                )
+            )
+
     def record(self, where: str, segment: Segment, line: int, text: str, state: str) -> None:
         """What the run wrote for ``segment``: ``state`` is ``reviewed``, ``translated``, ``kept`` (the
         original, all or in part) or ``untranslated`` (nothing was sent)."""
@@ -429,9 +546,9 @@ class Review:
             po.header = catalog.old.header if catalog.old is not None else self.header_comment()
             po.metadata = self.metadata(catalog.old)
             po.extend(merge(catalog.old, list(catalog.found.values())))
-            before = catalog.path.read_text(encoding="utf-8") if catalog.path.is_file() else None
-            text = str(po) + "\n"
-            if text == before:
+            # written in UTF-8 (the header says so) whatever the old file's encoding: compared as bytes
+            before = catalog.path.read_bytes() if catalog.path.is_file() else None
+            if (str(po) + "\n").encode("utf-8") == before:
                 continue
             now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M+0000")
             po.metadata["POT-Creation-Date"] = po.metadata["PO-Revision-Date"] = now
@@ -524,12 +641,18 @@ class Stats:
 
 
 def catalog_stats(po: polib.POFile) -> Stats:
-    """Translated / fuzzy / untranslated entries (obsolete ones and the header not counted)."""
-    live = [e for e in po if not e.obsolete and e.msgid]
+    """Translated / fuzzy / untranslated entries, as ``msgfmt --statistics`` counts them: obsolete ones and
+    the header (empty ``msgid`` without ``msgctxt``) not counted, a plural entry translated by its
+    ``msgstr[0]``."""
+    live = [e for e in po if not e.obsolete and (e.msgid or e.msgctxt is not None)]
+
+    def translation(entry: polib.POEntry) -> str:
+        return str(entry.msgstr_plural.get(0, "")) if entry.msgid_plural else entry.msgstr
+
     return Stats(
-        sum(1 for e in live if is_reviewed(e)),
-        sum(1 for e in live if e.fuzzy and e.msgstr),
-        sum(1 for e in live if not e.msgstr),
+        sum(1 for e in live if translation(e) and not e.fuzzy),
+        sum(1 for e in live if translation(e) and e.fuzzy),
+        sum(1 for e in live if not translation(e)),
     )
 
 
