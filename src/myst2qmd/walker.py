@@ -36,7 +36,7 @@ from .constructs.blocks import (
 )
 from .constructs.links import rewrite_link
 from .context import Context, Label
-from .directives import block_prefix_len, container_prefix_len, continuation, fence_content
+from .directives import Directive, block_prefix_len, container_prefix_len, continuation, fence_content
 from .edits import Edit
 from .labelpass import next_block
 from .parsed import Parsed
@@ -562,18 +562,7 @@ class Walker:
             new = "\n".join(lines[:1] + [rest + x if x else quote_prefix(rest) for x in lines[1:]])
             self.add(at, at, new, f"directive {directive.name}")
         if rewrite.prefix_body is not None:
-            filled = [i for i, text in enumerate(directive.body_lines) if text.strip()]
-            # blank lines before the first and after the last line of text stay unquoted
-            for i in range(filled[0], filled[-1] + 1) if filled else ():
-                line = directive.body_first + i
-                at = (
-                    view.abs(line, len(directive.indent))
-                    if view.line(line).startswith(directive.indent)
-                    else view.abs(line, 0)
-                )
-                self.add(
-                    at, at, rewrite.prefix_body if view.line(line).strip() else rewrite.prefix_body.rstrip(), "quote"
-                )
+            self.prefix_body(view, directive, rewrite.prefix_body, continuation(full))
         if rewrite.close is not None:
             closes_div = FENCE in rewrite.close
             uses_fence = uses_fence or closes_div
@@ -615,6 +604,52 @@ class Walker:
                 if new_close:
                     self.add(end, end, sep + rest + _indent(new_close, rest) + after, "unclosed")
         return fence_len if uses_fence else inner
+
+    def prefix_body(self, view: View, directive: Directive, prefix: str, rest: str) -> None:
+        """``prefix`` (``"> "``) in front of every line of a directive's converted body.
+
+        A body line another construct rewrote together with the lines around it (display math
+        ``$$ … $$ (label)``, a nested directive's opening lines) gets it in that construct's new
+        text, after ``rest`` (what a line needs in the containers the directive stands in)::
+
+            ```{epigraph}            ::: {.epigraph}
+            $$                       > $$
+            x                        > x
+            $$ (e1)                  > $$ {#eq-e1}
+            ```                      :::
+        """
+        filled = [i for i, text in enumerate(directive.body_lines) if text.strip()]
+        if not filled:
+            return
+        # blank lines before the first and after the last line of text stay unquoted
+        first, last = directive.body_first + filled[0], directive.body_first + filled[-1]
+        span = (view.abs(first, 0), view.abs(last, len(view.line(last))))
+        inner = [e for e in self.edits_within(*span) if e.kind not in (DEDENT, TAB_DEDENT) and e.start < e.end]
+        ats: list[int] = []
+        rewritten: list[Edit] = []
+        for line in range(first, last + 1):
+            src = view.line(line)
+            at = view.abs(line, len(directive.indent)) if src.startswith(directive.indent) else view.abs(line, 0)
+            ats.append(at)
+            around = next((e for e in inner if e.start < at < e.end), None)
+            if around is None and src.strip():
+                self.add(at, at, prefix, "quote")
+            elif around is None:
+                # a blank line shorter than the directive's indentation gets it (or a list item would end)
+                indent = continuation(directive.indent)
+                pad = indent[len(src) :] if indent.startswith(src) and not src.startswith(indent) else ""
+                at = view.abs(line, len(src)) if pad else at
+                self.add(at, at, pad + prefix.rstrip(), "quote")
+            elif around not in rewritten:
+                rewritten.append(around)
+        for edit in rewritten:
+            # after a final newline of the new text the source goes on: that line is quoted here
+            # when its own prefix would have stood inside the edit
+            line_at = max(a for line, a in enumerate(ats, first) if _line_start(view, line) <= edit.end)
+            new = _prefix_lines(edit.new, prefix, rest, quote_last=line_at < edit.end)
+            self.edits[self.edits.index(edit)] = Edit(edit.start, edit.end, new, edit.kind)
+        if rewritten:
+            self._sorted = ([], [], 0)  # an edit changed in place: sorted afresh when next looked up
 
     def dedent_body(self, view: View, first: int, body: View, rest: str, moved: int) -> None:
         """The body moves left with the div fence, so it stands to the div as it stood to the
@@ -710,6 +745,32 @@ def _indent(text: str, indent: str) -> str:
     out = lines[:1] + [(indent + line) if line else quote_prefix(indent) for line in lines[1:-1]]
     if len(lines) > 1:
         out.append((indent + lines[-1]) if lines[-1] else "")  # after a final newline the source goes on
+    return "\n".join(out)
+
+
+def _line_start(view: View, line: int) -> int:
+    """Where ``line`` of ``view`` starts in the file, its container prefix included."""
+    return view.abs(line, 0) - len(view.prefix(line))
+
+
+def _prefix_lines(text: str, prefix: str, rest: str, quote_last: bool) -> str:
+    """``text`` (an edit's new text) with ``prefix`` after ``rest`` on every line it starts;
+    on the line after a final newline only when ``quote_last``.
+
+    >>> _prefix_lines("$$\\n  x\\n\\n  $$ {#eq-a}\\n", "> ", "  ", False)
+    '$$\\n  > x\\n  >\\n  > $$ {#eq-a}\\n'
+    """
+    lines = text.split("\n")
+    out = lines[:1]
+    for n, line in enumerate(lines[1:], 1):
+        if n == len(lines) - 1 and line == "" and not quote_last:
+            out.append(line)
+            continue
+        if not line.strip(" \t>"):
+            out.append(rest + prefix.rstrip())  # a blank line goes on quoting
+        else:
+            cut = len(rest) if line.startswith(rest) else 0
+            out.append(line[:cut] + prefix + line[cut:])
     return "\n".join(out)
 
 
