@@ -480,7 +480,12 @@ class Walker:
         rewrite = registry.directive(directive, self.ctx)
         if rewrite.open == "" and rewrite.body == "" and rewrite.close == "":
             # removed altogether ({bibliography}, {toctree}): its lines go, like a removed block
-            last = directive.close_line if directive.close_line is not None else view.nlines - 1
+            # a fence never closed ends where its list item or quote ends (else at the end of the file)
+            last = (
+                directive.close_line
+                if directive.close_line is not None
+                else min(block_lines(directive.token)[1], view.nlines) - 1
+            )
             self.remove_lines(view, directive.open_line, last + 1, f"directive {directive.name}")
             return 0
         fence_len = max(3, inner + 1, _colons_in_code(body) + 1)
