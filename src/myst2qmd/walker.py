@@ -469,14 +469,15 @@ class Walker:
         body = parsed.bodies.get(index)
         if directive is None:
             if body is not None:
-                inner = self.walk(body)
-                return max(inner, len(token.markup))
+                # the div's fence, or a ":" run in code inside it: a fence around the div must be longer
+                return max(self.walk(body), _colons_in_code(body), len(token.markup))
             if view.depth > 0 and token.type == "fence":
                 self.close_code_fence(token, view)
             if token.type == "fence":
                 self.code_fence_info(token, view)
             return 0
-        inner = self.walk(body) if body is not None else 0
+        # (the colons in code count for a fence around this directive too, when it writes none itself)
+        inner = max(self.walk(body), _colons_in_code(body)) if body is not None else 0
         rewrite = registry.directive(directive, self.ctx)
         if rewrite.open == "" and rewrite.body == "" and rewrite.close == "":
             # removed altogether ({bibliography}, {toctree}): its lines go, like a removed block
@@ -488,7 +489,7 @@ class Walker:
             )
             self.remove_lines(view, directive.open_line, last + 1, f"directive {directive.name}")
             return 0
-        fence_len = max(3, inner + 1, _colons_in_code(body) + 1)
+        fence_len = max(3, inner + 1)
         fence = ":" * fence_len
         uses_fence = False
         first_line = directive.open_line
@@ -787,7 +788,7 @@ def _colons_in_code(body: Parsed | None) -> int:
     runs = [
         n
         for index, token in enumerate(body.tokens)
-        if token.type == "fence" and index not in body.directives
+        if token.type == "fence" and index not in body.bodies  # a directive whose body is code ({code-cell}) too
         for n in colon_runs(token.content)
     ]
     return max(runs, default=0)
