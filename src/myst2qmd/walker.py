@@ -158,8 +158,17 @@ class Walker:
         self.replace_block(token, state.parsed.view, registry.line_comment(token, self.ctx))
 
     def _block_break_rule(self, state: WalkState, index: int) -> None:
+        """``+++`` goes; between two lines of text it leaves a blank line (the blocks stay two)."""
         self.ctx.count("block break")
-        self.replace_block(state.parsed.tokens[index], state.parsed.view, "")
+        token, view = state.parsed.tokens[index], state.parsed.view
+        first, end = block_lines(token)
+        if first > 0 and end < view.nlines and holds_text(view.line(first - 1)) and holds_text(view.line(end)):
+            src = view.line(first)
+            lead = len(src[: block_prefix_len(src)].rstrip())  # "> " in a quote: its ">" stays
+            start = view.abs(first, lead)
+            self.add(start, view.abs(first, len(src)), "", token.type)
+            return
+        self.replace_block(token, view, "")
 
     # -- what the rules do -----------------------------------------------------------------------
 
@@ -187,7 +196,8 @@ class Walker:
         if first == 0 or view.line(first - 1).strip() == "":
             while end < view.nlines - 1 and view.line(end).strip() == "":
                 end += 1
-        self.add(view.abs(first, 0), view.abs_line_end(end - 1), "", kind)
+        # from the file's line start: the container prefix ("> ") goes with the line's newline
+        self.add(_line_start(view, first), view.abs_line_end(end - 1), "", kind)
 
     def target(self, parsed: Parsed, index: int, wraps: list[tuple[Token, Token, str]]) -> Label | None:
         """``(label)=``: the id goes where Pandoc reads it on the block after the label.
@@ -629,23 +639,29 @@ class Walker:
             return
         # blank lines before the first and after the last line of text stay unquoted
         first, last = directive.body_first + filled[0], directive.body_first + filled[-1]
-        span = (view.abs(first, 0), view.abs(last, len(view.line(last))))
+        # (an edit removing the last line of text may take the blank lines after it too)
+        span = (_line_start(view, first), view.abs_line_end(directive.body_first + len(directive.body_lines) - 1))
         inner = [e for e in self.edits_within(*span) if e.kind not in (DEDENT, TAB_DEDENT) and e.start < e.end]
         ats: list[int] = []
         rewritten: list[Edit] = []
         for line in range(first, last + 1):
             src = view.line(line)
-            at = view.abs(line, len(directive.indent)) if src.startswith(directive.indent) else view.abs(line, 0)
+            start = _line_start(view, line)
+            text = view.source[start : view.abs(line, len(src))]  # the line as it stands in the file
+            pad = ""
+            if text.startswith(rest):  # at the directive's content column (after a list item's indentation)
+                at = start + len(rest)
+            elif not text.strip(" \t>") and rest.startswith(text):
+                # a blank line shorter than the indentation gets it (or a list item would end)
+                at, pad = start + len(text), rest[len(text) :]
+            else:
+                at = view.abs(line, len(directive.indent)) if src.startswith(directive.indent) else view.abs(line, 0)
             ats.append(at)
             around = next((e for e in inner if e.start < at < e.end), None)
-            if around is None and src.strip():
-                self.add(at, at, prefix, "quote")
-            elif around is None:
-                # a blank line shorter than the directive's indentation gets it (or a list item would end)
-                indent = continuation(directive.indent)
-                pad = indent[len(src) :] if indent.startswith(src) and not src.startswith(indent) else ""
-                at = view.abs(line, len(src)) if pad else at
-                self.add(at, at, pad + prefix.rstrip(), "quote")
+            if any(e.start == at and e.new == "" and e.end > view.abs(line, len(src)) for e in inner):
+                continue  # the line goes, its newline too
+            if around is None:
+                self.add(at, at, pad + (prefix if src.strip() else prefix.rstrip()), "quote")
             elif around not in rewritten:
                 rewritten.append(around)
         for edit in rewritten:
