@@ -188,8 +188,8 @@ def container_prefix_len(line: str) -> int:
     return len(line) - len(container_strip(line))
 
 
-_LIST_MARKER = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)")
-_BLOCK_PREFIX = re.compile(r"^(?:[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)))*[ \t]*")
+_LIST_MARKER = re.compile(r"(?:[-*+:~]|\d{1,9}[.)])(?=[ \t]|$)")
+_BLOCK_PREFIX = re.compile(r"^(?:[ \t]*(?:>|(?:[-*+:~]|\d{1,9}[.)])(?=[ \t]|$)))*[ \t]*")
 
 
 def block_prefix_len(line: str) -> int:

@@ -93,7 +93,9 @@ def check_untouched(source: str, result: str, tokens: list[Token] | None = None)
             if directive_name(token.info) is not None:
                 continue
             close = fence_content(token, view)[1]
-            start, stop = view.abs(first + 1), view.abs(close) if close is not None else len(source)
+            # a fence never closed ends with its list item or quote (at the end of the file at the top)
+            last = close if close is not None else end
+            start, stop = view.abs(first + 1), view.abs(last) if last < view.nlines else len(source)
         else:
             start, stop = view.abs(first), view.abs_line_end(end - 1)
         body = source[start:stop]

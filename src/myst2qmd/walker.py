@@ -36,7 +36,7 @@ from .constructs.blocks import (
 )
 from .constructs.links import rewrite_link
 from .context import Context, Label
-from .directives import block_prefix_len, container_prefix_len, continuation, fence_content
+from .directives import Directive, block_prefix_len, container_prefix_len, continuation, fence_content
 from .edits import Edit
 from .labelpass import next_block
 from .parsed import Parsed
@@ -158,8 +158,17 @@ class Walker:
         self.replace_block(token, state.parsed.view, registry.line_comment(token, self.ctx))
 
     def _block_break_rule(self, state: WalkState, index: int) -> None:
+        """``+++`` goes; between two lines of text it leaves a blank line (the blocks stay two)."""
         self.ctx.count("block break")
-        self.replace_block(state.parsed.tokens[index], state.parsed.view, "")
+        token, view = state.parsed.tokens[index], state.parsed.view
+        first, end = block_lines(token)
+        if first > 0 and end < view.nlines and holds_text(view.line(first - 1)) and holds_text(view.line(end)):
+            src = view.line(first)
+            lead = len(src[: block_prefix_len(src)].rstrip())  # "> " in a quote: its ">" stays
+            start = view.abs(first, lead)
+            self.add(start, view.abs(first, len(src)), "", token.type)
+            return
+        self.replace_block(token, view, "")
 
     # -- what the rules do -----------------------------------------------------------------------
 
@@ -187,7 +196,8 @@ class Walker:
         if first == 0 or view.line(first - 1).strip() == "":
             while end < view.nlines - 1 and view.line(end).strip() == "":
                 end += 1
-        self.add(view.abs(first, 0), view.abs_line_end(end - 1), "", kind)
+        # from the file's line start: the container prefix ("> ") goes with the line's newline
+        self.add(_line_start(view, first), view.abs_line_end(end - 1), "", kind)
 
     def target(self, parsed: Parsed, index: int, wraps: list[tuple[Token, Token, str]]) -> Label | None:
         """``(label)=``: the id goes where Pandoc reads it on the block after the label.
@@ -469,21 +479,27 @@ class Walker:
         body = parsed.bodies.get(index)
         if directive is None:
             if body is not None:
-                inner = self.walk(body)
-                return max(inner, len(token.markup))
+                # the div's fence, or a ":" run in code inside it: a fence around the div must be longer
+                return max(self.walk(body), _colons_in_code(body), len(token.markup))
             if view.depth > 0 and token.type == "fence":
                 self.close_code_fence(token, view)
             if token.type == "fence":
                 self.code_fence_info(token, view)
             return 0
-        inner = self.walk(body) if body is not None else 0
+        # (the colons in code count for a fence around this directive too, when it writes none itself)
+        inner = max(self.walk(body), _colons_in_code(body)) if body is not None else 0
         rewrite = registry.directive(directive, self.ctx)
         if rewrite.open == "" and rewrite.body == "" and rewrite.close == "":
             # removed altogether ({bibliography}, {toctree}): its lines go, like a removed block
-            last = directive.close_line if directive.close_line is not None else view.nlines - 1
+            # a fence never closed ends where its list item or quote ends (else at the end of the file)
+            last = (
+                directive.close_line
+                if directive.close_line is not None
+                else min(block_lines(directive.token)[1], view.nlines) - 1
+            )
             self.remove_lines(view, directive.open_line, last + 1, f"directive {directive.name}")
             return 0
-        fence_len = max(3, inner + 1, _colons_in_code(body) + 1)
+        fence_len = max(3, inner + 1)
         fence = ":" * fence_len
         uses_fence = False
         first_line = directive.open_line
@@ -562,18 +578,7 @@ class Walker:
             new = "\n".join(lines[:1] + [rest + x if x else quote_prefix(rest) for x in lines[1:]])
             self.add(at, at, new, f"directive {directive.name}")
         if rewrite.prefix_body is not None:
-            filled = [i for i, text in enumerate(directive.body_lines) if text.strip()]
-            # blank lines before the first and after the last line of text stay unquoted
-            for i in range(filled[0], filled[-1] + 1) if filled else ():
-                line = directive.body_first + i
-                at = (
-                    view.abs(line, len(directive.indent))
-                    if view.line(line).startswith(directive.indent)
-                    else view.abs(line, 0)
-                )
-                self.add(
-                    at, at, rewrite.prefix_body if view.line(line).strip() else rewrite.prefix_body.rstrip(), "quote"
-                )
+            self.prefix_body(view, directive, rewrite.prefix_body, continuation(full))
         if rewrite.close is not None:
             closes_div = FENCE in rewrite.close
             uses_fence = uses_fence or closes_div
@@ -615,6 +620,58 @@ class Walker:
                 if new_close:
                     self.add(end, end, sep + rest + _indent(new_close, rest) + after, "unclosed")
         return fence_len if uses_fence else inner
+
+    def prefix_body(self, view: View, directive: Directive, prefix: str, rest: str) -> None:
+        """``prefix`` (``"> "``) in front of every line of a directive's converted body.
+
+        A body line another construct rewrote together with the lines around it (display math
+        ``$$ … $$ (label)``, a nested directive's opening lines) gets it in that construct's new
+        text, after ``rest`` (what a line needs in the containers the directive stands in)::
+
+            ```{epigraph}            ::: {.epigraph}
+            $$                       > $$
+            x                        > x
+            $$ (e1)                  > $$ {#eq-e1}
+            ```                      :::
+        """
+        filled = [i for i, text in enumerate(directive.body_lines) if text.strip()]
+        if not filled:
+            return
+        # blank lines before the first and after the last line of text stay unquoted
+        first, last = directive.body_first + filled[0], directive.body_first + filled[-1]
+        # (an edit removing the last line of text may take the blank lines after it too)
+        span = (_line_start(view, first), view.abs_line_end(directive.body_first + len(directive.body_lines) - 1))
+        inner = [e for e in self.edits_within(*span) if e.kind not in (DEDENT, TAB_DEDENT) and e.start < e.end]
+        ats: list[int] = []
+        rewritten: list[Edit] = []
+        for line in range(first, last + 1):
+            src = view.line(line)
+            start = _line_start(view, line)
+            text = view.source[start : view.abs(line, len(src))]  # the line as it stands in the file
+            pad = ""
+            if text.startswith(rest):  # at the directive's content column (after a list item's indentation)
+                at = start + len(rest)
+            elif not text.strip(" \t>") and rest.startswith(text):
+                # a blank line shorter than the indentation gets it (or a list item would end)
+                at, pad = start + len(text), rest[len(text) :]
+            else:
+                at = view.abs(line, len(directive.indent)) if src.startswith(directive.indent) else view.abs(line, 0)
+            ats.append(at)
+            around = next((e for e in inner if e.start < at < e.end), None)
+            if any(e.start == at and e.new == "" and e.end > view.abs(line, len(src)) for e in inner):
+                continue  # the line goes, its newline too
+            if around is None:
+                self.add(at, at, pad + (prefix if src.strip() else prefix.rstrip()), "quote")
+            elif around not in rewritten:
+                rewritten.append(around)
+        for edit in rewritten:
+            # after a final newline of the new text the source goes on: that line is quoted here
+            # when its own prefix would have stood inside the edit
+            line_at = max(a for line, a in enumerate(ats, first) if _line_start(view, line) <= edit.end)
+            new = _prefix_lines(edit.new, prefix, rest, quote_last=line_at < edit.end)
+            self.edits[self.edits.index(edit)] = Edit(edit.start, edit.end, new, edit.kind)
+        if rewritten:
+            self._sorted = ([], [], 0)  # an edit changed in place: sorted afresh when next looked up
 
     def dedent_body(self, view: View, first: int, body: View, rest: str, moved: int) -> None:
         """The body moves left with the div fence, so it stands to the div as it stood to the
@@ -713,6 +770,32 @@ def _indent(text: str, indent: str) -> str:
     return "\n".join(out)
 
 
+def _line_start(view: View, line: int) -> int:
+    """Where ``line`` of ``view`` starts in the file, its container prefix included."""
+    return view.abs(line, 0) - len(view.prefix(line))
+
+
+def _prefix_lines(text: str, prefix: str, rest: str, quote_last: bool) -> str:
+    """``text`` (an edit's new text) with ``prefix`` after ``rest`` on every line it starts;
+    on the line after a final newline only when ``quote_last``.
+
+    >>> _prefix_lines("$$\\n  x\\n\\n  $$ {#eq-a}\\n", "> ", "  ", False)
+    '$$\\n  > x\\n  >\\n  > $$ {#eq-a}\\n'
+    """
+    lines = text.split("\n")
+    out = lines[:1]
+    for n, line in enumerate(lines[1:], 1):
+        if n == len(lines) - 1 and line == "" and not quote_last:
+            out.append(line)
+            continue
+        if not line.strip(" \t>"):
+            out.append(rest + prefix.rstrip())  # a blank line goes on quoting
+        else:
+            cut = len(rest) if line.startswith(rest) else 0
+            out.append(line[:cut] + prefix + line[cut:])
+    return "\n".join(out)
+
+
 def _colons_in_code(body: Parsed | None) -> int:
     """The longest ``:::`` run starting a line of code in ``body``: a div around it must be longer,
     or our own reading (colon fences know no code) would close the div inside the code."""
@@ -721,7 +804,7 @@ def _colons_in_code(body: Parsed | None) -> int:
     runs = [
         n
         for index, token in enumerate(body.tokens)
-        if token.type == "fence" and index not in body.directives
+        if token.type == "fence" and index not in body.bodies  # a directive whose body is code ({code-cell}) too
         for n in colon_runs(token.content)
     ]
     return max(runs, default=0)

@@ -72,7 +72,11 @@ def glossary(d: Directive, ctx: Context) -> Rewrite:
         if not terms:
             ctx.warn(d.lineno, "glossary text before the first term; kept as a paragraph", Code.DIRECTIVE_BODY)
         else:
-            out.append(", ".join(f"[{term}]{{#{term_id(term)}}}" for term in terms))
+            # a term's roles are converted (``Faltung {math}`f` `` → ``[Faltung $f$]{#term-faltung-math-f}``);
+            # its id stays the one made from the term as written, which ``{term}`` links name
+            out.append(
+                ", ".join(f"[{ctx.convert_fragment(term, d.lineno).strip()}]{{#{term_id(term)}}}" for term in terms)
+            )
         text = ctx.convert_fragment(textwrap.dedent("\n".join(definition)).strip("\n"), d.lineno)
         lines = text.split("\n") if text else [""]
         if terms:
