@@ -194,3 +194,30 @@ def test_a_body_whose_tab_the_fence_cuts_in_two_is_kept_and_warned() -> None:
     result = convert_text("- ::::{note}\n\t**x** {math}`y`\n  ::::\n")
     assert "\t**x** {math}`y`" in result.text
     assert [w.message for w in result.warnings] == ["could not map the body of {note} to the file; body kept as is"]
+
+
+#: an unclosed directive of option lines only, ended by the end of a file without a final newline
+#: (a fixture case cannot end without one): its last option is read, and no option stays as text
+UNCLOSED_AT_THE_END = {
+    "top level": "See {numref}`f1`.\n\n::::{figure} img.png\n:width: 5\n:name: f1",
+    "in a directive": "See {numref}`f1`.\n\n::::{note}\n::::{figure} img.png\n:width: 5\n:name: f1",
+    "in a list item": "See {numref}`f1`.\n\n- ::::{note}\n  ::::{figure} img.png\n  :width: 5\n  :name: f1",
+    "in a block quote": "See {numref}`f1`.\n\n> ::::{note}\n> ```{figure} img.png\n> :width: 5\n> :name: f1",
+}
+
+
+@pytest.mark.parametrize("text", UNCLOSED_AT_THE_END.values(), ids=list(UNCLOSED_AT_THE_END))
+def test_the_last_option_of_a_fence_at_the_end_of_the_file_is_read(text: str) -> None:
+    result = convert_text(text)
+    assert "{#fig-f1}" in result.text and "{width=5}" in result.text
+    assert ":name:" not in result.text and ":width:" not in result.text
+    assert [str(w.code) for w in result.warnings] == ["fence-unclosed"] * len(re.findall(r"[:`]{3,}\{", text))
+
+
+def test_a_fence_cut_to_its_options_keeps_the_newline_after_each() -> None:
+    """The parse cuts a Markdown-bodied fence's content to its option lines: the body's last line,
+    whose newline a body's tokenization drops, is not among them."""
+    note = the_body("::::{note}\n::::{figure} img.png\n:width: 5\n:name: f1\n::::\n")
+    (figure,) = note.directives.values()
+    assert figure.token.content == ":width: 5\n:name: f1\n"
+    assert figure.options == {"width": "5", "name": "f1"}

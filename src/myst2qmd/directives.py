@@ -318,7 +318,8 @@ def read_directive(token: Token, view: View) -> Directive | None:
     body_lines: Sequence[str]
     if (token.meta or {}).get("body") and not token.meta["body"].unmapped:
         # the parse kept the option lines only: the body's lines come from its view (see ``ViewLines``)
-        head = token.content.split("\n")[:-1]
+        # each kept line ends with a newline, but the last line of a file or of a body need not
+        head = token.content.removesuffix("\n").split("\n") if token.content else []
         options, used, errors = _parse_options(head)
         raw, body_lines = head[:used], ()
     else:
