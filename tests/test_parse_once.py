@@ -221,3 +221,53 @@ def test_a_fence_cut_to_its_options_keeps_the_newline_after_each() -> None:
     (figure,) = note.directives.values()
     assert figure.token.content == ":width: 5\n:name: f1\n"
     assert figure.options == {"width": "5", "name": "f1"}
+
+
+def _nested_notes(depth: int, inner: str) -> str:
+    """``inner`` in ``depth`` nested ``{note}`` directives, each fence one colon longer than the one inside."""
+    opens = "".join(f"{':' * (depth + 3 - i)}{{note}}\n" for i in range(depth))
+    return opens + inner + "".join(f"{':' * (i + 4)}\n" for i in range(depth))
+
+
+def test_gated_exercises_are_parsed_once() -> None:
+    """The pairs of ``{exercise-start}``/``{exercise-end}`` and the fences between them come from the
+    document's parse (they re-parsed the view, and every nested body again at each level)."""
+    text = (
+        "```{exercise-start}\n:label: ex-a\n```\nText.\n\n"
+        + _nested_notes(6, "Tief.\n")
+        + "\n```{code-cell} python\nx = 1\n```\n```{exercise-end}\n```\n\n"
+        + _nested_notes(3, "```{solution-start} ex-a\n```\nL.\n```{solution-end}\n```\n")
+    )
+    with counting_parses() as counts:
+        result = convert_text(text)
+    # longer than the 9 colons and 6 levels of the notes between (as before: 9 + 6 + 1)
+    assert result.text.startswith(":" * 16 + " {#exr-a}\n") and "\n" + ":" * 16 + "\n" in result.text
+    assert "## @exr-a" in result.text
+    assert not result.warnings
+    assert counts == {"parses": 1, "documents": 1, "states": 1}
+
+
+def test_tabs_are_parsed_once() -> None:
+    """A tab's heading level comes from the headings of the tab-set's body in the document's parse
+    (each tab re-parsed the tab-set's body, and every ``:::`` body in it again: quadratic when nested)."""
+    text = "::::{tab-set}\n:::{tab-item} A\n## Zwei\n:::\n:::{tab-item} B\nText.\n:::\n::::\n"
+    for level in range(4):
+        tab_set, tab_item = ":" * (level + 6), ":" * (level + 5)
+        text = f"{tab_set}{{tab-set}}\n{tab_item}{{tab-item}} T{level}\n{text}{tab_item}\n{tab_set}\n"
+    with counting_parses() as counts:
+        result = convert_text(text)
+    # a tab is a heading one level above the headings in its tab-set, however deep they stand
+    assert "\n# A\n" in result.text and "\n# B\n" in result.text and "\n# T0\n" in result.text
+    assert counts == {"parses": 1, "documents": 1, "states": 1}
+
+
+def test_a_list_table_parses_each_cell_once() -> None:
+    """A ``{list-table}``'s body is verbatim: it is parsed once for its rows, and each cell once, to
+    convert it (each cell was parsed once more to see whether it holds one paragraph)."""
+    cells = 8
+    body = "".join(f"* - a{r} {{math}}`x`\n  - **b{r}**\n" for r in range(cells // 2))
+    with counting_parses() as counts:
+        result = convert_text(f"```{{list-table}}\n:header-rows: 1\n{body}```\n")
+    assert "| a1 $x$ | **b1** |" in result.text
+    assert counts["parses"] == 1 + 1 + cells  # the document, the body, each cell
+    assert counts["documents"] == 1 + cells

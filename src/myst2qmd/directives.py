@@ -69,6 +69,10 @@ class Directive:
     raw_options: list[str] = field(default_factory=list)
     #: class names Pandoc cannot read, left out of the output (and reported)
     invalid_classes: list[str] = field(default_factory=list)
+    #: the parse (a :class:`.parsed.Parsed`) of the view the directive stands in, and of its body when
+    #: that is Markdown: set by the converter, so constructs read the document's one parse (``None``: not known)
+    outer: Any = field(default=None, repr=False, compare=False)
+    inner: Any = field(default=None, repr=False, compare=False)
 
     @property
     def lineno(self) -> int:
