@@ -271,3 +271,12 @@ def test_a_list_table_parses_each_cell_once() -> None:
     assert "| a1 $x$ | **b1** |" in result.text
     assert counts["parses"] == 1 + 1 + cells  # the document, the body, each cell
     assert counts["documents"] == 1 + cells
+
+
+def test_a_table_directive_is_parsed_once() -> None:
+    """Where the pipe table of a ``{table}`` stands in its body comes from the document's parse."""
+    text = "```{table}\n:name: werte\n\nVorher.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNachher.\n```\n"
+    with counting_parses() as counts:
+        result = convert_text(text)
+    assert "| 1 | 2 |\n\n: {#tbl-werte}\n\nNachher." in result.text
+    assert counts == {"parses": 1, "documents": 1, "states": 1}

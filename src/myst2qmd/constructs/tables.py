@@ -325,7 +325,7 @@ def table(d: Directive, ctx: Context) -> Rewrite:
         close = f"{tail}{caption}\n{FENCE}" if caption else FENCE
         return Rewrite(open=div_open(*([a for a in attrs if a] or [".table"])) + "\n", close=close)
     line = caption_line(caption, attrs)
-    tables, text_before = _table_spans(d.body)
+    tables, text_before = _table_spans(d)
     if len(tables) > 1:
         ctx.warn(d.lineno, f"{{table}} holds {len(tables)} tables; the caption goes to the first", Code.TABLE_SHAPE)
     last = tables[0][1] - 1 if tables else len(d.body_lines) - 1
@@ -343,10 +343,11 @@ def table(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open="", close=f"{blank}{line}")
 
 
-def _table_spans(body: str) -> tuple[list[tuple[int, int]], bool]:
-    """The ``(first, end)`` body lines of each pipe table at the top level of ``body``, and
-    whether a block (other than a label) stands before the first."""
-    tokens = [t for t in shared_parser().parse(body) if t.level == 0 and t.nesting >= 0 and t.map]
+def _table_spans(d: Directive) -> tuple[list[tuple[int, int]], bool]:
+    """The ``(first, end)`` body lines of each pipe table at the top level of ``d``'s body, and
+    whether a block (other than a label) stands before the first (from the document's parse of the body)."""
+    body = d.inner.tokens if d.inner is not None else shared_parser().parse(d.body)
+    tokens = [t for t in body if t.level == 0 and t.nesting >= 0 and t.map]
     spans = [(t.map[0], t.map[1]) for t in tokens if t.type == "table_open" and t.map]
     first = spans[0][0] if spans else -1
     before = any(t.map and t.map[0] < first and t.type != "myst_target" for t in tokens)
