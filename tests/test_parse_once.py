@@ -194,3 +194,89 @@ def test_a_body_whose_tab_the_fence_cuts_in_two_is_kept_and_warned() -> None:
     result = convert_text("- ::::{note}\n\t**x** {math}`y`\n  ::::\n")
     assert "\t**x** {math}`y`" in result.text
     assert [w.message for w in result.warnings] == ["could not map the body of {note} to the file; body kept as is"]
+
+
+#: an unclosed directive of option lines only, ended by the end of a file without a final newline
+#: (a fixture case cannot end without one): its last option is read, and no option stays as text
+UNCLOSED_AT_THE_END = {
+    "top level": "See {numref}`f1`.\n\n::::{figure} img.png\n:width: 5\n:name: f1",
+    "in a directive": "See {numref}`f1`.\n\n::::{note}\n::::{figure} img.png\n:width: 5\n:name: f1",
+    "in a list item": "See {numref}`f1`.\n\n- ::::{note}\n  ::::{figure} img.png\n  :width: 5\n  :name: f1",
+    "in a block quote": "See {numref}`f1`.\n\n> ::::{note}\n> ```{figure} img.png\n> :width: 5\n> :name: f1",
+}
+
+
+@pytest.mark.parametrize("text", UNCLOSED_AT_THE_END.values(), ids=list(UNCLOSED_AT_THE_END))
+def test_the_last_option_of_a_fence_at_the_end_of_the_file_is_read(text: str) -> None:
+    result = convert_text(text)
+    assert "{#fig-f1}" in result.text and "{width=5}" in result.text
+    assert ":name:" not in result.text and ":width:" not in result.text
+    assert [str(w.code) for w in result.warnings] == ["fence-unclosed"] * len(re.findall(r"[:`]{3,}\{", text))
+
+
+def test_a_fence_cut_to_its_options_keeps_the_newline_after_each() -> None:
+    """The parse cuts a Markdown-bodied fence's content to its option lines: the body's last line,
+    whose newline a body's tokenization drops, is not among them."""
+    note = the_body("::::{note}\n::::{figure} img.png\n:width: 5\n:name: f1\n::::\n")
+    (figure,) = note.directives.values()
+    assert figure.token.content == ":width: 5\n:name: f1\n"
+    assert figure.options == {"width": "5", "name": "f1"}
+
+
+def _nested_notes(depth: int, inner: str) -> str:
+    """``inner`` in ``depth`` nested ``{note}`` directives, each fence one colon longer than the one inside."""
+    opens = "".join(f"{':' * (depth + 3 - i)}{{note}}\n" for i in range(depth))
+    return opens + inner + "".join(f"{':' * (i + 4)}\n" for i in range(depth))
+
+
+def test_gated_exercises_are_parsed_once() -> None:
+    """The pairs of ``{exercise-start}``/``{exercise-end}`` and the fences between them come from the
+    document's parse (they re-parsed the view, and every nested body again at each level)."""
+    text = (
+        "```{exercise-start}\n:label: ex-a\n```\nText.\n\n"
+        + _nested_notes(6, "Tief.\n")
+        + "\n```{code-cell} python\nx = 1\n```\n```{exercise-end}\n```\n\n"
+        + _nested_notes(3, "```{solution-start} ex-a\n```\nL.\n```{solution-end}\n```\n")
+    )
+    with counting_parses() as counts:
+        result = convert_text(text)
+    # longer than the 9 colons and 6 levels of the notes between (as before: 9 + 6 + 1)
+    assert result.text.startswith(":" * 16 + " {#exr-a}\n") and "\n" + ":" * 16 + "\n" in result.text
+    assert "## @exr-a" in result.text
+    assert not result.warnings
+    assert counts == {"parses": 1, "documents": 1, "states": 1}
+
+
+def test_tabs_are_parsed_once() -> None:
+    """A tab's heading level comes from the headings of the tab-set's body in the document's parse
+    (each tab re-parsed the tab-set's body, and every ``:::`` body in it again: quadratic when nested)."""
+    text = "::::{tab-set}\n:::{tab-item} A\n## Zwei\n:::\n:::{tab-item} B\nText.\n:::\n::::\n"
+    for level in range(4):
+        tab_set, tab_item = ":" * (level + 6), ":" * (level + 5)
+        text = f"{tab_set}{{tab-set}}\n{tab_item}{{tab-item}} T{level}\n{text}{tab_item}\n{tab_set}\n"
+    with counting_parses() as counts:
+        result = convert_text(text)
+    # a tab is a heading one level above the headings in its tab-set, however deep they stand
+    assert "\n# A\n" in result.text and "\n# B\n" in result.text and "\n# T0\n" in result.text
+    assert counts == {"parses": 1, "documents": 1, "states": 1}
+
+
+def test_a_list_table_parses_each_cell_once() -> None:
+    """A ``{list-table}``'s body is verbatim: it is parsed once for its rows, and each cell once, to
+    convert it (each cell was parsed once more to see whether it holds one paragraph)."""
+    cells = 8
+    body = "".join(f"* - a{r} {{math}}`x`\n  - **b{r}**\n" for r in range(cells // 2))
+    with counting_parses() as counts:
+        result = convert_text(f"```{{list-table}}\n:header-rows: 1\n{body}```\n")
+    assert "| a1 $x$ | **b1** |" in result.text
+    assert counts["parses"] == 1 + 1 + cells  # the document, the body, each cell
+    assert counts["documents"] == 1 + cells
+
+
+def test_a_table_directive_is_parsed_once() -> None:
+    """Where the pipe table of a ``{table}`` stands in its body comes from the document's parse."""
+    text = "```{table}\n:name: werte\n\nVorher.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nNachher.\n```\n"
+    with counting_parses() as counts:
+        result = convert_text(text)
+    assert "| 1 | 2 |\n\n: {#tbl-werte}\n\nNachher." in result.text
+    assert counts == {"parses": 1, "documents": 1, "states": 1}

@@ -128,6 +128,7 @@ class Converter:
                         parsed.bodies[index] = body
                 continue
             parsed.directives[index] = directive
+            directive.outer = parsed
             if registry.parses_body(directive.name) and view.depth < MAX_DEPTH:
                 body = self._body(token, view, coords, origin, env)
                 if body is None:
@@ -139,6 +140,7 @@ class Converter:
                 else:
                     parsed.bodies[index] = body
                     body.owner = directive.name
+                    directive.inner = body
                     directive.body_lines = ViewLines(body.view, len(token.meta["body"].starts))
             elif view.depth >= MAX_DEPTH:
                 self.ctx.warn(

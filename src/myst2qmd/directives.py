@@ -69,6 +69,10 @@ class Directive:
     raw_options: list[str] = field(default_factory=list)
     #: class names Pandoc cannot read, left out of the output (and reported)
     invalid_classes: list[str] = field(default_factory=list)
+    #: the parse (a :class:`.parsed.Parsed`) of the view the directive stands in, and of its body when
+    #: that is Markdown: set by the converter, so constructs read the document's one parse (``None``: not known)
+    outer: Any = field(default=None, repr=False, compare=False)
+    inner: Any = field(default=None, repr=False, compare=False)
 
     @property
     def lineno(self) -> int:
@@ -318,7 +322,8 @@ def read_directive(token: Token, view: View) -> Directive | None:
     body_lines: Sequence[str]
     if (token.meta or {}).get("body") and not token.meta["body"].unmapped:
         # the parse kept the option lines only: the body's lines come from its view (see ``ViewLines``)
-        head = token.content.split("\n")[:-1]
+        # each kept line ends with a newline, but the last line of a file or of a body need not
+        head = token.content.removesuffix("\n").split("\n") if token.content else []
         options, used, errors = _parse_options(head)
         raw, body_lines = head[:used], ()
     else:

@@ -31,3 +31,5 @@ class Parsed:
     #: what the parse had to say (bodies it could not map or nested too deep): told again by every
     #: conversion that reuses this parse
     warnings: list[Warning_] = field(default_factory=list)
+    #: what constructs read from this parse, found once per parse (the heading levels in it, …)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -336,8 +336,16 @@ def _tokenize_body(state: StateBlock, body: Body, end: int, indented: bool) -> N
             for n, values in zip(lines, old, strict=True):
                 marks[0][n], marks[1][n], marks[2][n], marks[3][n] = values
     for token in [] if dropped else body.tokens:
-        # a document's last line has no newline after it
-        if token.map and token.map[1] == last and token.type in _KEEPS_LAST_NEWLINE and token.content.endswith("\n"):
+        # a document's last line has no newline after it (a fence whose content :func:`_nesting` cut to
+        # its option lines does not end with that line)
+        cut = isinstance((token.meta or {}).get("body"), Body) and not token.meta["body"].unmapped
+        if (
+            token.map
+            and token.map[1] == last
+            and token.type in _KEEPS_LAST_NEWLINE
+            and token.content.endswith("\n")
+            and not cut
+        ):
             closing = token.type != "html_block" and _closes(state, token)
             if not closing:
                 token.content = token.content[:-1]

@@ -522,7 +522,8 @@ class Walker:
                 directive.close_line is None and directive.body_first >= block_lines(directive.token)[1]
             )
             stop = (
-                view.abs(first_line, len(view.line(first_line)))
+                # the option lines go with the opening line: read, they are no text
+                view.abs(directive.body_first - 1, len(view.line(directive.body_first - 1)))
                 if no_body
                 # up to the body's first line, its container indentation included
                 else view.abs(directive.body_first, 0) - len(view.prefix(directive.body_first))

@@ -26,6 +26,7 @@ from markdown_it.token import Token
 
 from ..adapter import block_lines
 from ..directives import container_strip
+from ..parsed import Parsed
 from ..source import View
 
 _ROMAN = r"M*(?:CM)?D?(?:CD)?C*(?:XC)?L?(?:XL)?X*(?:IX)?V?(?:IV)?I*"
@@ -165,3 +166,21 @@ def atx_headings(text: str) -> tuple[tuple[int, int], ...]:
         elif token.type == "colon_fence":
             found += [(token.map[0] + 1 + line, level) for line, level in atx_headings(token.content)]
     return tuple(found)
+
+
+def heading_levels_of(parsed: Parsed) -> frozenset[int]:
+    """The levels of the ``#`` headings in a parse, as :func:`atx_headings` finds them in its text: not
+    in code, and in the bodies of ``:::`` fences too (their Markdown bodies, from the same parse).
+
+    Found once per parse (``parsed.memo``): nested bodies are read once however many tabs ask.
+    """
+    found = parsed.memo.get("heading_levels")
+    if found is None:
+        levels: set[int] = set()
+        for index, token in enumerate(parsed.tokens):
+            if token.type == "heading_open" and token.markup.startswith("#"):
+                levels.add(int(token.tag[1:]))
+            elif token.type == "colon_fence" and index in parsed.bodies:
+                levels |= heading_levels_of(parsed.bodies[index])
+        found = parsed.memo["heading_levels"] = frozenset(levels)
+    return found

@@ -53,14 +53,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
-
-from markdown_it.token import Token
 
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
-from ..parser import shared_parser
+from ..parsed import Parsed
 from .base import FENCE, DirectiveSpec, Rewrite
 from .proofs import (
     KNOWN_OPTIONS,
@@ -125,55 +122,80 @@ def solution(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open=_solution_open(d, ctx), close=FENCE)
 
 
-@lru_cache(maxsize=32)
-def gated_pairs(text: str) -> dict[int, tuple[int, int]]:
-    """Gated start/end directives in a view's text: line → (the other line, fence length).
+def gated_pairs(parsed: Parsed) -> dict[int, tuple[int, int]]:
+    """Gated start/end directives in a parse of a view: line → (the other line, fence length).
 
     Read from the parser's tokens: only directives outside any other fence pair up; the fence
     length is longer than every fence the blocks between can hold once converted (a div grows
-    by one colon per level).
+    by one colon per level). Found once per parse (``parsed.memo``).
 
-    >>> gated_pairs("```{exercise-start}\\n```\\n::::{note}\\n:::{tip}\\n:::\\n::::\\n```{exercise-end}\\n```")
+    >>> from myst2qmd.context import Context
+    >>> from myst2qmd.convert import Converter
+    >>> from myst2qmd.source import View
+    >>> text = "```{exercise-start}\\n```\\n::::{note}\\n:::{tip}\\n:::\\n::::\\n```{exercise-end}\\n```"
+    >>> gated_pairs(Converter(Context()).parse(View.root(text)))
     {0: (6, 7), 6: (0, 7)}
     """
+    found: dict[int, tuple[int, int]] | None = parsed.memo.get("gated_pairs")
+    if found is not None:
+        return found
     pairs: dict[int, tuple[int, int]] = {}
     pending: dict[str, list[int]] = {}  # kind -> [start line, longest colon fence, depth]
-    for token in shared_parser().parse(text):
+    for index, token in enumerate(parsed.tokens):
         if token.type not in ("fence", "colon_fence") or token.map is None:
             continue
-        index = token.map[0]
+        line = token.map[0]
         gate = _GATE.match(token.info.strip())
         if gate is not None:
             kind, which = gate.group(1).lower(), gate.group(2).lower()
             if which == "start" and kind not in pending:
-                pending[kind] = [index, 0, 0]
+                pending[kind] = [line, 0, 0]
             elif which == "end" and kind in pending:
                 start, colons, depth = pending.pop(kind)
                 width = max(GATED_FENCE, colons + depth + 1, depth + 3)
-                pairs[start] = (index, width)
-                pairs[index] = (start, width)
-        colons, depth = _fence_extent(token)
+                pairs[start] = (line, width)
+                pairs[line] = (start, width)
+        colons, depth = _fence_extent(parsed, index)
         for kind, (start, longest, deepest) in pending.items():
-            if start != index:
+            if start != line:
                 pending[kind] = [start, max(longest, colons), max(deepest, depth)]
+    parsed.memo["gated_pairs"] = pairs
     return pairs
 
 
-def _fence_extent(token: Token) -> tuple[int, int]:
-    """``(longest ":" fence, fences nested)`` of a fence token and the fences in its body
-    (a directive's or ``:::`` body is MyST; code holds no fences)."""
+def _fence_extent(parsed: Parsed, index: int) -> tuple[int, int]:
+    """``(longest ":" fence, fences nested)`` of the fence ``parsed.tokens[index]`` and the fences in its
+    Markdown body (a directive's or a ``:::`` div's, from the same parse; code holds no fences)."""
+    token = parsed.tokens[index]
     colons = len(token.markup) if token.type == "colon_fence" else 0
     depth = 1
-    if token.type == "colon_fence" or token.info.strip().startswith("{"):
-        for inner in shared_parser().parse(token.content):
-            if inner.type in ("fence", "colon_fence"):
-                inner_colons, inner_depth = _fence_extent(inner)
-                colons, depth = max(colons, inner_colons), max(depth, inner_depth + 1)
+    body = parsed.bodies.get(index)
+    if body is not None:
+        inner_colons, inner_depth = _body_extent(body)
+        colons, depth = max(colons, inner_colons), max(depth, inner_depth + 1)
     return colons, depth
 
 
+def _body_extent(body: Parsed) -> tuple[int, int]:
+    """``(longest ":" fence, fences nested)`` of the fences in a body, found once per body."""
+    found: tuple[int, int] | None = body.memo.get("fence_extent")
+    if found is None:
+        colons, depth = 0, 0
+        for index, token in enumerate(body.tokens):
+            if token.type in ("fence", "colon_fence"):
+                inner_colons, inner_depth = _fence_extent(body, index)
+                colons, depth = max(colons, inner_colons), max(depth, inner_depth)
+        found = body.memo["fence_extent"] = (colons, depth)
+    return found
+
+
+def _pairs(d: Directive) -> dict[int, tuple[int, int]]:
+    """The gated pairs of the view ``d`` stands in (none when its parse is not known)."""
+    return gated_pairs(d.outer) if d.outer is not None else {}
+
+
 def _gated_start(d: Directive, ctx: Context, opener: Callable[..., str]) -> Rewrite:
-    pair = gated_pairs(d.view.text).get(d.open_line)
+    pair = _pairs(d).get(d.open_line)
     if pair is None or d.close_line is None:
         end = d.name.replace("-start", "-end")
         ctx.warn(d.lineno, f"{{{d.name}}} without a matching {{{end}}}; written as an empty block", Code.FENCE_UNCLOSED)
@@ -197,7 +219,7 @@ def solution_start(d: Directive, ctx: Context) -> Rewrite:
 
 
 def gated_end(d: Directive, ctx: Context) -> Rewrite:
-    pair = gated_pairs(d.view.text).get(d.open_line)
+    pair = _pairs(d).get(d.open_line)
     if pair is None:
         start = d.name.replace("-end", "-start")
         if any(line.strip() for line in d.body_lines):

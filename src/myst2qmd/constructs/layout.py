@@ -27,7 +27,7 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, bold, div_open, name_id
-from .blocks import atx_headings
+from .blocks import atx_headings, heading_levels_of
 
 
 def _title_block(title: str, d: Directive) -> str:
@@ -64,7 +64,8 @@ def tab_item(d: Directive, ctx: Context) -> Rewrite:
     """
     ctx.count("tab")
     label = d.argument or "Tab"
-    inner = [level for level in heading_levels(d.view.text) if level > 0]
+    levels = heading_levels_of(d.outer) if d.outer is not None else heading_levels(d.view.text)
+    inner = [level for level in levels if level > 0]
     level = min(2, min(inner, default=3) - 1)
     if level < 1:
         ctx.warn(d.lineno, "a tab holds a level-1 heading; Quarto will make a tab of it too", Code.QUARTO_DIFFERS)

@@ -117,17 +117,31 @@ def _caption(d: Directive, ctx: Context) -> str:
     return ctx.convert_fragment(d.argument, d.lineno) if d.argument else ""
 
 
-def _is_single_paragraph(text: str) -> bool:
-    tokens = [t for t in shared_parser().parse(text) if t.level == 0 and t.nesting >= 0]
-    return len(tokens) <= 1 or [t.type for t in tokens] == ["paragraph_open"]
+def _holds_one_block(tokens: list[Token], item: int) -> bool:
+    """Does the list item opening at ``tokens[item]`` hold one block at most, or one paragraph (read
+    from the body's parse: a cell is not parsed again to see it)?
+
+    >>> tokens = shared_parser().parse("- a\\n\\n  b\\n- c\\n")
+    >>> _holds_one_block(tokens, 1), _holds_one_block(tokens, 10)
+    (False, True)
+    """
+    level = tokens[item].level
+    blocks = []
+    for token in tokens[item + 1 :]:
+        if token.level == level:
+            break
+        if token.level == level + 1 and token.nesting >= 0:
+            blocks.append(token.type)
+    return len(blocks) <= 1 or blocks == ["paragraph_open"]
 
 
-def _cell_text(lines: list[str], ctx: Context, line: int) -> str:
-    """A list-table cell as one line of Quarto: converted, joined, pipes escaped."""
+def _cell_text(lines: list[str], ctx: Context, line: int, one_block: bool) -> str:
+    """A list-table cell as one line of Quarto: converted, joined, pipes escaped (``one_block``: the cell
+    holds one block, see :func:`_holds_one_block`)."""
     text = "\n".join(lines).strip()
     if not text:
         return ""
-    if not _is_single_paragraph(text):
+    if not one_block:
         ctx.warn(
             line,
             "list-table cell with several blocks joined into one line (pipe tables hold one line per cell)",
@@ -212,7 +226,8 @@ def _rows_of(d: Directive, ctx: Context, tokens: list[Token], start: int, after:
     outer_first = -1
     has_cells = False
     loose: list[tuple[int, int]] = []  # paragraphs of the current row item, outside its cells
-    for token in tokens[start:]:
+    outer_item = start
+    for at, token in enumerate(tokens[start:], start):
         if token.type == "bullet_list_open":
             depth += 1
             if depth == 2:
@@ -224,13 +239,15 @@ def _rows_of(d: Directive, ctx: Context, tokens: list[Token], start: int, after:
                 break
         elif token.type == "list_item_open" and token.map is not None:
             if depth == 1:
-                outer_first = token.map[0]
+                outer_first, outer_item = token.map[0], at
                 has_cells = False
                 loose = []
             elif depth == 2:
                 first, end = token.map
                 lines = _cell_lines(d.body_lines[:end], first, outer_first)
-                rows[-1].append(_cell_text(lines, ctx, d.view.lineno(d.body_first + first)))
+                rows[-1].append(
+                    _cell_text(lines, ctx, d.view.lineno(d.body_first + first), _holds_one_block(tokens, at))
+                )
         elif depth == 1 and token.nesting >= 0 and token.map is not None and token.level == tokens[start].level + 2:
             # any block of a row item outside its cell list (a paragraph, code, a heading…)
             loose.append((token.map[0], token.map[1]))
@@ -239,7 +256,8 @@ def _rows_of(d: Directive, ctx: Context, tokens: list[Token], start: int, after:
             if not has_cells:
                 ctx.warn(line, "{list-table} row without cells; kept as one cell", Code.TABLE_SHAPE)
                 end = token.map[1] if token.map else outer_first + 1
-                rows.append([_cell_text(_cell_lines(d.body_lines[:end], outer_first, outer_first), ctx, line)])
+                lines = _cell_lines(d.body_lines[:end], outer_first, outer_first)
+                rows.append([_cell_text(lines, ctx, line, _holds_one_block(tokens, outer_item))])
                 continue
             for first, end in loose:
                 line = d.view.lineno(d.body_first + first)
@@ -307,7 +325,7 @@ def table(d: Directive, ctx: Context) -> Rewrite:
         close = f"{tail}{caption}\n{FENCE}" if caption else FENCE
         return Rewrite(open=div_open(*([a for a in attrs if a] or [".table"])) + "\n", close=close)
     line = caption_line(caption, attrs)
-    tables, text_before = _table_spans(d.body)
+    tables, text_before = _table_spans(d)
     if len(tables) > 1:
         ctx.warn(d.lineno, f"{{table}} holds {len(tables)} tables; the caption goes to the first", Code.TABLE_SHAPE)
     last = tables[0][1] - 1 if tables else len(d.body_lines) - 1
@@ -325,10 +343,11 @@ def table(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open="", close=f"{blank}{line}")
 
 
-def _table_spans(body: str) -> tuple[list[tuple[int, int]], bool]:
-    """The ``(first, end)`` body lines of each pipe table at the top level of ``body``, and
-    whether a block (other than a label) stands before the first."""
-    tokens = [t for t in shared_parser().parse(body) if t.level == 0 and t.nesting >= 0 and t.map]
+def _table_spans(d: Directive) -> tuple[list[tuple[int, int]], bool]:
+    """The ``(first, end)`` body lines of each pipe table at the top level of ``d``'s body, and
+    whether a block (other than a label) stands before the first (from the document's parse of the body)."""
+    body = d.inner.tokens if d.inner is not None else shared_parser().parse(d.body)
+    tokens = [t for t in body if t.level == 0 and t.nesting >= 0 and t.map]
     spans = [(t.map[0], t.map[1]) for t in tokens if t.type == "table_open" and t.map]
     first = spans[0][0] if spans else -1
     before = any(t.map and t.map[0] < first and t.type != "myst_target" for t in tokens)
