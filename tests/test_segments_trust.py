@@ -359,3 +359,22 @@ def test_requests_hold_only_units_whose_swap_would_be_noticed() -> None:
     for batch in batches:
         assert all(distinguishable(a.text, b.text) for a in batch for b in batch if a is not b), batch
     assert len(batches) == 3  # the three "… ⟨1⟩." sentences of about one length need one request each
+
+
+def test_a_digit_glued_to_inline_math_is_refused() -> None:
+    """``$x$1`` is text to Pandoc, not math: a reply that glues a digit to a math span costs its
+    sentence (found by the fuzzing test above with ``HYPOTHESIS_PROFILE=explore``)."""
+
+    class Gluing(PseudoEngine):
+        checks_language = False
+
+        def translate(self, units, request):  # type: ignore[no-untyped-def]
+            return {
+                u.id: Reply(u.text.replace("⟨1⟩ und", "⟨1⟩1 and").replace("Ein Absatz mit", "A paragraph with"), "stop")
+                for u in units
+            }
+
+    plain = convert_text("Ein Absatz mit $x$ und weiterem Text hier.\n").text
+    translated, report, warnings = Translator(Gluing()).translate_document(plain)
+    assert translated == plain
+    assert any("digit right after inline math" in w.message for w in warnings)

@@ -41,7 +41,7 @@ from ..context import Warning_
 from ..placeholders import PLACEHOLDER, placeholder
 from ..segments import Segment
 from .engines.base import FatalEngineError, Reply, Request, Unit, text_problem
-from .validate import links_paired, new_markup, stray_delimiters
+from .validate import links_paired, math_cut_by_digit, new_markup, stray_delimiters
 
 #: what each segment kind is called in ``#.`` comments and ``msgctxt``
 KIND_NAMES = {
@@ -169,6 +169,8 @@ def check_reviewed(segment: Segment, text: str) -> tuple[str | None, str]:
         return None, "a blank line would start a new block"
     if not links_paired(masked, segment.protected_texts()):
         return None, "link texts and their targets no longer pair up"
+    if math_cut_by_digit(masked, segment.protected_texts()) - math_cut_by_digit(source, segment.protected_texts()):
+        return None, "a digit right after inline math (Pandoc would not read it as math)"
     return masked, ""
 
 

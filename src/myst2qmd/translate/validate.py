@@ -282,6 +282,21 @@ def link_pairs(spans: list[str]) -> dict[int, int]:
     return pairs
 
 
+def math_cut_by_digit(masked: str, spans: list[str]) -> set[int]:
+    """Placeholders of inline math that a digit follows: Pandoc reads ``$x$1`` as text, not math.
+
+    >>> math_cut_by_digit("Sei ⟨1⟩2 und ⟨2⟩ 3", ["$x$", "$y$"])
+    {1}
+    """
+    return {
+        n
+        for match in PLACEHOLDER.finditer(masked)
+        if 0 < (n := int(match.group(1))) <= len(spans)
+        and spans[n - 1].endswith("$")
+        and masked[match.end() : match.end() + 1].isdigit()
+    }
+
+
 def links_paired(reply: str, spans: list[str]) -> bool:
     """Does every link's text in ``reply`` still end at its own target (none swapped)?
 
