@@ -18,6 +18,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def read_input(path: Path, error: type[Exception], what: str) -> str:
+    """The UTF-8 text of a file the user named (macros, a glossary), or ``error`` saying why not.
+
+    >>> read_input(Path("/nonexistent.yml"), ValueError, "glossary")
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot read glossary /nonexistent.yml: [Errno 2] No such file or directory: '/nonexistent.yml'
+    """
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read {what} {path}: {exc}") from exc
+
+
 def umask() -> int:
     """The process's file-creation mask (read without changing it for good)."""
     mask = os.umask(0)

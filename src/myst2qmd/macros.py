@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from .files import read_input
+
 Macros = dict[str, tuple[str, int]]
 
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
@@ -119,10 +121,7 @@ def macros_from_tex(text: str) -> Macros:
 def load_macros(path: str | Path) -> Macros:
     """Macros from a ``_config.yml``/``myst.yml`` or a ``.tex`` file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MacroFileError(f"cannot read macros file {path}: {exc}") from exc
+    text = read_input(path, MacroFileError, "macros file")
     if path.suffix.lower() in (".yml", ".yaml"):
         try:
             data = yaml.safe_load(text) or {}

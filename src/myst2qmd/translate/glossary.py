@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from ..files import read_input
+
 
 class GlossaryError(ValueError):
     """The glossary file cannot be used."""
@@ -52,10 +54,7 @@ class Glossary:
 
 def load_glossary(path: str | Path) -> Glossary:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GlossaryError(f"cannot read glossary {path}: {exc}") from exc
+    text = read_input(path, GlossaryError, "glossary")
     entries: dict[str, str] = {}
     if path.suffix.lower() == ".csv":
         for row in csv.reader(io.StringIO(text)):
