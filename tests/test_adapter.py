@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from myst2qmd.adapter import InlineLocator, block_lines, is_display_math_inline, table_cell_locators
 from myst2qmd.parser import create_md_parser
 from myst2qmd.source import View
@@ -80,3 +83,40 @@ def test_directive_body_view_maps_indented_lines() -> None:
     (sub,) = [body.view for body in parsed.bodies.values()]
     assert sub.line(0) == "body {ref}`x`" and sub.lineno(0) == 4
     assert text[sub.abs(0) : sub.abs(0) + 4] == "body"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="{}`ab:-\n \\", max_size=40))
+def test_the_linear_role_rule_reads_roles_as_the_plugin_does(text: str) -> None:
+    """``parser.myst_role`` (linear) gives mdit-py-plugins' ``myst_role`` tokens on any text."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.myst_role import myst_role_plugin
+
+    from myst2qmd.parser import myst_role
+
+    plugin = MarkdownIt("commonmark").use(myst_role_plugin)
+    ours = MarkdownIt("commonmark").use(myst_role_plugin)
+    ours.inline.ruler.at("myst_role", myst_role)
+
+    def read(md: MarkdownIt) -> list[tuple[str, str, object]]:
+        return [(t.type, t.content, (t.meta or {}).get("name")) for t in md.parseInline(text)[0].children or []]
+
+    assert read(ours) == read(plugin)
+
+
+def test_a_paragraph_of_many_roles_is_read_in_linear_time() -> None:
+    """The plugin's rule copies the rest of the paragraph at every role (quadratic)."""
+    import time
+
+    from myst2qmd.parser import shared_parser
+
+    def seconds(n: int) -> float:
+        text = "Wort {ref}`x` " * n
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            shared_parser().parseInline(text)
+            best = min(best, time.process_time() - start)
+        return best
+
+    assert seconds(32_000) < 8 * seconds(8_000)

@@ -74,6 +74,42 @@ def _recording(rule: InlineRule) -> InlineRule:
     return wrapped
 
 
+_ROLE_NAME = re.compile(r"\{([a-zA-Z0-9\_\-\+\:]+)\}")
+
+
+def myst_role(state: StateInline, silent: bool) -> bool:
+    """``{name}`content```: mdit-py-plugins' ``myst_role`` rule, the same tokens, in linear time.
+
+    The plugin's rule matches its patterns against ``state.src[state.pos:]``, a copy of the rest of
+    the paragraph at every ``{``: a paragraph of many roles took quadratic time (8,000 → 32,000
+    roles: 9x). This one matches in place.
+
+    >>> md = create_md_parser()
+    >>> [(t.type, t.meta.get("name"), t.content) for t in md.parseInline("a {ref}`x`b")[0].children]
+    [('text', None, 'a '), ('myst_role', 'ref', 'x'), ('text', None, 'b')]
+    """
+    src, start = state.src, state.pos
+    if src[start] != "{":
+        return False
+    match = _ROLE_NAME.match(src, start)
+    if not match:
+        return False
+    ticks = pos = match.end()
+    while pos < len(src) and src[pos] == "`":
+        pos += 1
+    if pos == len(src) or pos == ticks:
+        return False
+    closing = src.find("`" * (pos - ticks), pos + 1)
+    if closing < 0:
+        return False
+    if not silent:
+        token = state.push("myst_role", "", 0)
+        token.meta = {"name": match.group(1)}
+        token.content = src[pos:closing].replace("\n", " ")
+    state.pos = closing + pos - ticks
+    return True
+
+
 #: inline rules whose tokens get a recorded span
 _RECORDED_RULES = (
     "myst_role",
@@ -468,6 +504,7 @@ def create_md_parser(body_of: BodyOf | None = None, max_depth: int = 1000) -> Ma
             fn = _nesting(fn, body_of, max_depth)
         # fences interrupt paragraphs, lists and block quotes: keep the rule's chains
         md.block.ruler.at(name, fn, {"alt": list(block_rule.alt)})
+    md.inline.ruler.at("myst_role", myst_role)
     names = set(md.inline.ruler.get_all_rules())
     for name in _RECORDED_RULES:
         if name in names:
