@@ -38,23 +38,13 @@ import sacrebleu  # noqa: E402
 from myst2qmd import convert_text  # noqa: E402
 from myst2qmd.translate import TranslationCache, Translator  # noqa: E402
 from myst2qmd.translate.engines.base import Request, Unit  # noqa: E402
-from myst2qmd.translate.engines.local import LANGUAGE_NAMES, LocalEngine, build_prompt  # noqa: E402
+from myst2qmd.translate.engines.local import FIRST_SHOTS, LANGUAGE_NAMES, LocalEngine, build_prompt  # noqa: E402
 from myst2qmd.translate.glossary import Glossary, load_glossary  # noqa: E402
 
 REFERENCE = ROOT / "tests" / "data" / "chrf_reference.jsonl"
 
 #: the few-shot examples the local engine shipped with before this benchmark existed
-BASELINE_SHOTS = [
-    ("Ein Filter gleitet über das Bild ⟨1⟩.", "A filter slides over the image ⟨1⟩."),
-    ("Die Gewichte werden mit Backpropagation angepasst.", "The weights are adjusted with backpropagation."),
-    ("Siehe ⟨1⟩ für eine Illustration.", "See ⟨1⟩ for an illustration."),
-    (
-        "Dabei ist ⟨1⟩ die Anzahl der Kanäle und ⟨2⟩ die Kernel-Size.",
-        "Here ⟨1⟩ is the number of channels and ⟨2⟩ the kernel size.",
-    ),
-    ("Quelle: ⟨1⟩.", "Source: ⟨1⟩."),
-    ("Wie viele Parameter hat das Modell?", "How many parameters does the model have?"),
-]
+BASELINE_SHOTS = FIRST_SHOTS
 
 
 def baseline_prompt(unit: Unit, request: Request) -> str:

@@ -20,6 +20,19 @@ from .base import FatalEngineError, Reply, Request, Unit, reply_from
 
 LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish", "nl": "Dutch"}
 
+#: the few-shot examples the engine shipped with first (``benchmarks/bench_chrf.py``'s baseline)
+FIRST_SHOTS = [
+    ("Ein Filter gleitet über das Bild ⟨1⟩.", "A filter slides over the image ⟨1⟩."),
+    ("Die Gewichte werden mit Backpropagation angepasst.", "The weights are adjusted with backpropagation."),
+    ("Siehe ⟨1⟩ für eine Illustration.", "See ⟨1⟩ for an illustration."),
+    (
+        "Dabei ist ⟨1⟩ die Anzahl der Kanäle und ⟨2⟩ die Kernel-Size.",
+        "Here ⟨1⟩ is the number of channels and ⟨2⟩ the kernel size.",
+    ),
+    ("Quelle: ⟨1⟩.", "Source: ⟨1⟩."),
+    ("Wie viele Parameter hat das Modell?", "How many parameters does the model have?"),
+]
+
 #: lecture-style examples, German → English, one sentence each, with placeholders where real
 #: notes have them (math, references, citations, code, link texts, emphasis); none of them is
 #: taken from the benchmark's reference set (``tests/data/chrf_reference.jsonl``)
@@ -52,16 +65,7 @@ FEW_SHOT = [
     ),
     ("Jede Schicht wird von einer Aktivierungsfunktion gefolgt.", "Every layer is followed by an activation function."),
     ("Grundlagen der linearen Algebra", "Basics of linear algebra"),
-    # the six the engine shipped with first
-    ("Ein Filter gleitet über das Bild ⟨1⟩.", "A filter slides over the image ⟨1⟩."),
-    ("Die Gewichte werden mit Backpropagation angepasst.", "The weights are adjusted with backpropagation."),
-    ("Siehe ⟨1⟩ für eine Illustration.", "See ⟨1⟩ for an illustration."),
-    (
-        "Dabei ist ⟨1⟩ die Anzahl der Kanäle und ⟨2⟩ die Kernel-Size.",
-        "Here ⟨1⟩ is the number of channels and ⟨2⟩ the kernel size.",
-    ),
-    ("Quelle: ⟨1⟩.", "Source: ⟨1⟩."),
-    ("Wie viele Parameter hat das Modell?", "How many parameters does the model have?"),
+    *FIRST_SHOTS,  # the six the engine shipped with first
 ]
 
 PROMPT_HEAD = "Translate {source} lecture notes into {target}. Keep every placeholder like ⟨1⟩ unchanged.\n\n"
