@@ -53,7 +53,7 @@ from .engines.base import (
 from .glossary import Glossary
 from .language import detect
 from .sentences import split_in_half, split_with_gaps
-from .validate import check, distinguishable, escape_block_starts, links_paired, math_cut_by_digit, misassigned
+from .validate import check, distinguishable, escape_block_starts, misassigned, written_problem
 
 if TYPE_CHECKING:
     from .po import Review
@@ -629,16 +629,10 @@ class Translator:
             if restored is None:
                 job.failures.append("placeholders could not be restored")
                 restored = job.segment.text
-            elif not links_paired(masked, job.segment.protected_texts()):
-                job.failures.append("link texts and their targets no longer pair up")
+            elif problem := written_problem(masked, job.masked, job.segment.protected_texts()):
+                job.failures.append(problem)
                 restored = job.segment.text
                 self._forget(job.pieces)  # a later run asks again
-            elif math_cut_by_digit(masked, spans := job.segment.protected_texts()) - math_cut_by_digit(
-                job.segment.masked()[0], spans
-            ):
-                job.failures.append("a digit right after inline math (Pandoc would not read it as math)")
-                restored = job.segment.text
-                self._forget(job.pieces)
             for failure in dict.fromkeys(job.failures):
                 report.kept.append((line_of(job.segment), failure))
                 warnings.append(

@@ -41,7 +41,7 @@ from ..context import Warning_
 from ..placeholders import PLACEHOLDER, placeholder
 from ..segments import Segment
 from .engines.base import FatalEngineError, Reply, Request, Unit, text_problem
-from .validate import links_paired, math_cut_by_digit, new_markup, stray_delimiters
+from .validate import new_markup, stray_delimiters, written_problem
 
 #: what each segment kind is called in ``#.`` comments and ``msgctxt``
 KIND_NAMES = {
@@ -167,11 +167,8 @@ def check_reviewed(segment: Segment, text: str) -> tuple[str | None, str]:
         return None, "emphasis markers that close nothing"
     if re.search(r"\n[ \t]*\n", masked) and not re.search(r"\n[ \t]*\n", source):
         return None, "a blank line would start a new block"
-    if not links_paired(masked, segment.protected_texts()):
-        return None, "link texts and their targets no longer pair up"
-    if math_cut_by_digit(masked, segment.protected_texts()) - math_cut_by_digit(source, segment.protected_texts()):
-        return None, "a digit right after inline math (Pandoc would not read it as math)"
-    return masked, ""
+    problem = written_problem(masked, source, segment.protected_texts())
+    return (None, problem) if problem else (masked, "")
 
 
 # -- what a run found --------------------------------------------------------------------------

@@ -297,6 +297,21 @@ def math_cut_by_digit(masked: str, spans: list[str]) -> set[int]:
     }
 
 
+def written_problem(reply: str, source: str, spans: list[str]) -> str:
+    """What breaks the document once a whole segment's masked translation ``reply`` is written
+    back for the masked ``source`` with its protected ``spans`` ("" when nothing does): checked
+    for engine replies and for reviewed PO entries alike.
+
+    >>> written_problem("⟨1⟩A⟨4⟩ and ⟨3⟩B⟨2⟩", "⟨1⟩A⟨2⟩ und ⟨3⟩B⟨4⟩", ["[", "](a.qmd)", "[", "](b.qmd)"])
+    'link texts and their targets no longer pair up'
+    """
+    if not links_paired(reply, spans):
+        return "link texts and their targets no longer pair up"
+    if math_cut_by_digit(reply, spans) - math_cut_by_digit(source, spans):
+        return "a digit right after inline math (Pandoc would not read it as math)"
+    return ""
+
+
 def links_paired(reply: str, spans: list[str]) -> bool:
     """Does every link's text in ``reply`` still end at its own target (none swapped)?
 
