@@ -313,6 +313,8 @@ def _classes(d: Directive, ctx: Context, key: str) -> list[str]:
 
 
 def _image_options(d: Directive, ctx: Context) -> dict[str, str]:
+    if not d.argument.strip():
+        ctx.warn(d.lineno, f"{{{d.name}}} has no image path; written with an empty image", Code.LINK_MISSING)
     if d.flag("scale"):
         ctx.warn(d.lineno, f"{{{d.name}}} :scale: has no Quarto equivalent; use :width:", Code.OPTION_UNSUPPORTED)
     align = d.option("align")
