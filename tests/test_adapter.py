@@ -105,7 +105,10 @@ def test_the_linear_role_rule_reads_roles_as_the_plugin_does(text: str) -> None:
 
 
 def test_a_paragraph_of_many_roles_is_read_in_linear_time() -> None:
-    """The plugin's rule copies the rest of the paragraph at every role (quadratic)."""
+    """The plugin's rule copies the rest of the paragraph at every role: 8x the roles took about
+    24x the time (ours about 10x; linear is 8). CPU seconds of this process, fastest of 3, with the
+    garbage collector paused (its passes grow with the tokens alive, in any parser)."""
+    import gc
     import time
 
     from myst2qmd.parser import shared_parser
@@ -114,9 +117,14 @@ def test_a_paragraph_of_many_roles_is_read_in_linear_time() -> None:
         text = "Wort {ref}`x` " * n
         best = float("inf")
         for _ in range(3):
-            start = time.process_time()
-            shared_parser().parseInline(text)
-            best = min(best, time.process_time() - start)
+            gc.collect()
+            gc.disable()
+            try:
+                start = time.process_time()
+                shared_parser().parseInline(text)
+                best = min(best, time.process_time() - start)
+            finally:
+                gc.enable()
         return best
 
-    assert seconds(32_000) < 8 * seconds(8_000)
+    assert seconds(32_000) < 16 * seconds(4_000)
