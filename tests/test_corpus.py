@@ -95,10 +95,8 @@ def _myst_prose_words(text: str) -> Counter[str]:
 
 
 @pytest.fixture(scope="module")
-def corpus() -> Path:
-    if not (CORPUS / "_toc.yml").is_file():
-        pytest.fail(f"the corpus is not at {CORPUS} (set MYST2QMD_SHARED)")
-    return CORPUS
+def corpus(shared_corpus: Path) -> Path:
+    return shared_corpus
 
 
 @pytest.fixture(scope="module")

@@ -200,8 +200,9 @@ def test_deepl_malformed_reply_keeps_the_german_with_a_warning(tmp_path: Path, w
     assert run.returncode == 0, run.stderr
     out = (tmp_path / "k.qmd").read_text(encoding="utf-8")
     assert f"{word} und bekommt eine kaputte Antwort." in out and "Ein Filter gleitet" not in out
-    kept = f"{src}:7: warning [translation-kept]: kept the original paragraph text: "
-    assert kept in run.stderr and why in run.stderr
+    # the paragraph was halved: the half that holds the word is kept, and the warning says so (issue 19)
+    kept = f"{src}:7: warning [translation-kept]: kept part of the paragraph in the original language: "
+    assert kept in run.stderr and why in run.stderr and f"Wort {word}" in run.stderr
 
 
 # -- transient errors: retried, then a run-wide circuit breaker ----------------------------------
@@ -318,8 +319,8 @@ def test_malformed_reply_keeps_the_german_with_a_warning(tmp_path: Path, word: s
     out = (tmp_path / "k.qmd").read_text(encoding="utf-8")  # valid UTF-8: no lone surrogate got in
     assert f"{word} und bekommt eine kaputte Antwort." in out  # the half that holds the word, in German
     assert "Ein Filter gleitet" not in out and "Die Gewichte" not in out  # the others translated
-    warning = f"{src}:7: warning [translation-kept]: kept the original paragraph text: "
-    assert warning in run.stderr and MALFORMED[word] in run.stderr
+    warning = f"{src}:7: warning [translation-kept]: kept part of the paragraph in the original language: "
+    assert warning in run.stderr and MALFORMED[word] in run.stderr and f"Wort {word}" in run.stderr
 
 
 def test_connection_closed_mid_body_is_retried_then_kept(tmp_path: Path) -> None:

@@ -313,9 +313,7 @@ CORPUS_INCLUDES = [
 
 
 @pytest.mark.parametrize(("name", "needle"), CORPUS_INCLUDES, ids=[n for n, _ in CORPUS_INCLUDES])
-def test_corpus_chapters_with_includes(tmp_path: Path, name: str, needle: str) -> None:
-    if not CORPUS.is_dir():
-        pytest.fail(f"corpus not found at {CORPUS} (set MYST2QMD_SHARED)")
+def test_corpus_chapters_with_includes(tmp_path: Path, name: str, needle: str, shared_corpus: Path) -> None:
     path = CORPUS / "Markdown" / name
     options = Options(source_dir=str(path.parent), root_dir=str(CORPUS))
     result = convert_text(path.read_text(encoding="utf-8"), path=name, options=options)

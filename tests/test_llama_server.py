@@ -150,7 +150,7 @@ def test_openai_engine_round_trip_through_llama_cpp_server(llama_server: str, tm
     changed = _changed_segments(plain, translated)
     german = [text for text in changed if _reads_german(text)]
     assert not german, f"German accepted as a translation: {german}\n{run.stderr}"
-    counted = re.search(r"(\d+) segments translated, ", run.stderr)
+    counted = re.search(r"segments sent: (\d+) translated", run.stderr)
     assert counted is not None and int(counted.group(1)) == len(changed), run.stderr
 
 

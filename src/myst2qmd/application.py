@@ -143,8 +143,16 @@ def convert(settings: Settings) -> int:
     settings = read_macros(settings)
     if settings.src.is_dir():
         return run_book(settings, glossary)
+    for given, flag in ((settings.only, "--only"), (settings.execute != "auto", "--execute")):
+        if given:
+            raise UsageError(f"{flag} goes with a book folder (a single file is converted whole; see the README)")
     if settings.report:
-        raise UsageError("--report goes with a book folder")
+        report = Path(settings.report)
+        if report.is_dir():
+            raise UsageError(f"--report {report} is a folder; give a file name")
+        refuse_writing_onto_inputs(report, [settings.src, *settings.inputs])
+        if settings.output not in (None, "-"):
+            refuse_writing_onto_inputs(report, [Path(str(settings.output))])
     return run_file(settings, glossary)
 
 
@@ -221,6 +229,11 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
             raise
     if review is not None and not write_po(review, settings.quiet, str(out_path or "stdout")):
         return EXIT_ERROR
+    if settings.report:
+        with interrupts_deferred():
+            write_atomically(
+                Path(settings.report), report_json(file_report(result, report, settings.suppress_warnings))
+            )
     try:
         if not settings.quiet:
             where = "stdout" if out_path is None else str(out_path)
@@ -230,6 +243,29 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"interrupted after {out_path or 'stdout'} was written") from None
     return EXIT_OK
+
+
+def report_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def file_report(result: Result, report: TranslationReport | None, suppress: frozenset[str]) -> dict[str, Any]:
+    """``--report`` for a single file: the book report's fields that a file has."""
+    warnings: dict[str, list[str]] = {}
+    for warning in result.warnings:
+        where = warnings.setdefault(warning.path.split("#")[0], [])
+        where.append(f"{warning.line}: {warning.level} [{warning.code}]: {warning.message}")
+    from .translate.report import kept_json, translation_json
+
+    return {
+        "files_converted": 1,
+        "constructs": dict(sorted(result.counts.items())),
+        "warnings": warnings,
+        "warning_codes": count_codes(w.code for w in result.warnings),
+        "suppressed_codes": count_codes(w.code for w in result.warnings if suppressed(w.code, suppress)),
+        "translation": translation_json(report),
+        "kept": kept_json(report),
+    }
 
 
 def reader_gone() -> int:
@@ -398,6 +434,7 @@ def make_translator(engine_name: str, settings: Settings, glossary: Glossary) ->
         glossary=glossary,
         jobs=settings.jobs,
         code_comments=settings.translate_code_comments,
+        retry_kept=settings.retry_kept,
     )
 
 
@@ -409,14 +446,9 @@ def progress_run(translator: Translator, label: str, quiet: bool, work: Callable
     try:
         if quiet or not sys.stderr.isatty():
             return work()
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from .progress import progress_bar
 
-        columns = (TextColumn("translating {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task(label, total=None)
-            translator.on_total = lambda n: progress.update(task, total=n)
-            translator.on_progress = lambda n: progress.advance(task, n)
+        with progress_bar(label) as (translator.on_total, translator.on_progress):
             return work()
     except FatalEngineError as exc:
         raise RunFailed(f"{exc}; nothing was written") from None
@@ -426,17 +458,31 @@ def progress_run(translator: Translator, label: str, quiet: bool, work: Callable
 
 
 def translation_summary(report: TranslationReport) -> str:
-    parts = [
-        f"{report.translated} segments translated",
+    """One line: what was sent (the progress bar's count) and how it came back, then what was not sent."""
+    sent = [
+        f"{report.translated} translated",
+        *([f"{report.unchanged} unchanged"] if report.unchanged else []),
+        f"{report.kept_sent} kept in the original language",
+    ]
+    other = [
         f"{report.cached} from the translation memory",
+        *(
+            [f"{report.kept_remembered} kept as in an earlier run (--retry-kept sends them again)"]
+            if report.kept_remembered
+            else []
+        ),
         *([f"{report.reviewed} reviewed (PO)"] if report.reviewed else []),
         f"{report.already_in_target} already in the target language",
-        f"{len({line for line, _ in report.kept})} kept in the original language",
+    ]
+    requests = [
         f"{report.engine_calls} requests answered",
         f"{report.requests_failed} failed",
         f"{report.characters_sent:,} characters delivered",
     ]
-    line = f"engine {report.engine} ({report.model}): " + ", ".join(parts)
+    line = (
+        f"engine {report.engine} ({report.model}): {report.sent} segments sent: {', '.join(sent)}; "
+        f"{', '.join(other)}; {', '.join(requests)}"
+    )
     if report.stopped:
         line += f"\nstopped sending: {report.stopped}; the segments not sent kept their original text"
     if report.engine == "local":
@@ -506,8 +552,14 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
                 return EXIT_ERROR
             po_written = True
         if report_file:
+            from .translate.report import kept_json, translation_json
+
+            data = report.as_json()
+            if report.translation_report is not None:
+                data["translation"] = translation_json(report.translation_report)
+            data["kept"] = kept_json(report.translation_report)
             with interrupts_deferred():
-                write_atomically(Path(report_file), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+                write_atomically(Path(report_file), report_json(data))
                 report_written = True
         if not settings.quiet:
             top = "".join(f"{n} {k}, " for k, n in report.constructs.most_common(6)).rstrip(", ")
@@ -562,12 +614,13 @@ def run_check(path: Path, use_pandoc: bool = True) -> int:
 
 def run_po(folder: Path) -> int:
     """``myst2qmd po stats DIR``: per PO file and in total, as ``msgfmt --statistics`` counts."""
-    from .translate.po import PoError, Stats, folder_stats
+    from .translate.po import PoError, Stats, folder_stats, kept_entries
 
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder")
     try:
         stats = folder_stats(folder)
+        kept = kept_entries(folder)
     except PoError as exc:
         raise UsageError(str(exc)) from exc
     if not stats:
@@ -578,6 +631,8 @@ def run_po(folder: Path) -> int:
             print(f"{name}: {counts}")
             total.add(counts)
         print(f"total ({len(stats)} file{'s' if len(stats) != 1 else ''}): {total}", flush=True)
+        for where, why in kept:  # the segments written in the source language, each with its source line
+            print(f"{where}: {why}")
     except BrokenPipeError:
         return reader_gone()
     return EXIT_OK

@@ -50,6 +50,7 @@ from .macros import dig, macros_from_config
 from .parsed import Parsed
 from .parser import parse_inline
 from .quarto import blank_code
+from .quarto_config import execute_option, site_options
 
 if TYPE_CHECKING:
     from .translate.pipeline import TranslationReport
@@ -885,6 +886,8 @@ class BookConverter:
         #: page key (see :func:`_output_key`) → the output that renders to that page
         self.pages: dict[str, _Output] = {}
         self.failed: set[PurePosixPath] = set()
+        #: chapters ``--only`` left out that the output folder does not hold: not in ``_quarto.yml``
+        self.skipped: set[PurePosixPath] = set()
         #: set (while Ctrl-C waits) once the output folder holds the complete new book
         self.committed = False
         self.by_source: dict[PurePosixPath, Chapter] = {c.rel: c for c in book.chapters}
@@ -1015,7 +1018,8 @@ class BookConverter:
         assign_outputs(self.book, self.warnings, skip=self.failed)
         assets = self.assets()
         self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in assets})
-        labels = self.collect_labels(documents)
+        labels = self.collect_labels(documents)  # of every chapter: references to the others resolve
+        documents = self.only(documents)
         converted: list[tuple[Document, list[Result]]] = []
         for document, (results, outside) in zip(documents, self.convert_all(documents, labels), strict=True):
             document.parses = []  # converted in a worker process: this one's copy is not needed either
@@ -1052,6 +1056,25 @@ class BookConverter:
             where.append(f"{warning.line}: {warning.level} [{warning.code}]: {warning.message}")
         self.report.warning_codes = count_codes(w.code for w in self.warnings)
         return self.report
+
+    def only(self, documents: list[Document]) -> list[Document]:
+        """``--only``: the documents to convert (the root always: Quarto needs ``index.qmd``); the others
+        stay as they are in the output, and ``_quarto.yml`` lists them only if they are there."""
+        patterns = self.settings.only
+        if not patterns:
+            return documents
+
+        def chosen(chapter: Chapter) -> bool:
+            return any(chosen_by(chapter, pattern) for pattern in patterns)
+
+        for pattern in patterns:
+            if not any(chosen_by(c, pattern) for c in self.book.chapters):
+                raise BookError(f"--only {pattern}: no chapter of the book matches it (give a path from the toc)")
+        keep = [d for d in documents if d.chapter.is_root or chosen(d.chapter)]
+        for document in documents:
+            if document not in keep and not (self.out / document.chapter.out_rel).exists():
+                self.skipped.add(document.chapter.rel)
+        return keep
 
     def refuse_reserved(self, outputs: set[PurePosixPath]) -> None:
         """``--report OUT/index.qmd``: a path the run writes as a chapter (or asset) is refused."""
@@ -1094,7 +1117,10 @@ class BookConverter:
         where = [
             f"{d.path}#cell{d.cells[n] + 1}" if d.notebook else d.path for d, rs in converted for n in range(len(rs))
         ]
+        # the book's title and its part captions are translated as a title and headings are
+        captions = list(dict.fromkeys(part.caption for part in self.book.parts if part.caption))
         title_qmd = "---\ntitle: " + json.dumps(self.book.title, ensure_ascii=False) + "\n---\n"
+        title_qmd += "".join(f"\n# {caption}\n" for caption in captions)
         outputs, report, warnings = self.translator.translate_many(
             [p[3] for p in pieces] + [title_qmd], where + ["_config.yml"], lines + [None]
         )
@@ -1102,6 +1128,9 @@ class BookConverter:
         translated_title = re.search(r'^title: "(.*)"$', outputs[-1], re.M)
         if translated_title:
             self.book.config["_translated_title"] = translated_title.group(1).replace('\\"', '"')
+        headings = re.findall(r"^# (.*)$", outputs[-1], re.M)
+        if len(headings) == len(captions):
+            self.book.config["_translated_parts"] = dict(zip(captions, headings, strict=True))
         new = {key: list(value) for key, value in texts.items()}
         for (doc_id, n, _, _), text in zip(pieces, outputs[:-1], strict=True):
             new[doc_id][n] = text
@@ -1238,14 +1267,17 @@ class BookConverter:
             return item.out_rel.as_posix()
 
         def kept(items: list[Chapter | ExternalLink]) -> list[Any]:
-            return [entry(c) for c in items if not (isinstance(c, Chapter) and c.rel in self.failed)]
+            left_out = self.failed | self.skipped
+            return [entry(c) for c in items if not (isinstance(c, Chapter) and c.rel in left_out)]
 
         chapters: list[Any] = [self.book.root.out_rel.as_posix()]
         for part in self.book.parts:
             files = kept(part.chapters)
             if part.caption:
-                chapters.append({"part": part.caption, "chapters": files})
-            elif part.file is not None and part.file.rel not in self.failed:
+                caption = config.get("_translated_parts", {}).get(part.caption, part.caption)
+                if files:  # a part whose chapters are all left out (--only) is left out too
+                    chapters.append({"part": caption, "chapters": files})
+            elif part.file is not None and part.file.rel not in self.failed | self.skipped:
                 chapters.append({"part": part.file.out_rel.as_posix(), "chapters": files})
             else:
                 chapters.extend(files)
@@ -1253,6 +1285,8 @@ class BookConverter:
         if config.get("author"):
             book["author"] = str(config["author"])
         book["chapters"] = chapters
+        site, html = site_options(config, self.warnings)
+        book.update(site)
         data: dict[str, Any] = {"project": {"type": "book"}, "book": book}
         bib = config.get("bibtex_bibfiles") or []
         if bib:
@@ -1260,15 +1294,13 @@ class BookConverter:
         language = self.target_lang or config.get("language") or dig(config, "sphinx", "config", "language")
         if language:
             data["lang"] = str(language)
-        execute = dig(config, "execute", "execute_notebooks")
-        if execute in ("off", False, "false"):
-            data["execute"] = {"enabled": False}
-        elif execute == "cache":
-            data["execute"] = {"freeze": "auto"}
+        execute = execute_option(self.settings.execute, config)
+        if execute is not None:
+            data["execute"] = execute
         numbered = dig(config, "_numbered")
         if numbered:
             data["number-sections"] = True
-        data["format"] = {"html": {"theme": "cosmo"}}
+        data["format"] = {"html": {"theme": "cosmo", **html}}
         header = "# Written by myst2qmd from the Jupyter Book in " + self.book.folder.name + "\n"
         return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
@@ -1277,6 +1309,12 @@ class BookConverter:
 PARALLEL_FROM = 512 * 1024
 #: what the workers of :meth:`BookConverter.convert_all` convert (inherited through ``fork``)
 _WORK: Any = None
+
+
+def chosen_by(chapter: Chapter, pattern: str) -> bool:
+    """``--only PATTERN`` names ``chapter``: its source path, with or without suffix, or a glob of it."""
+    names = (chapter.rel.as_posix(), chapter.rel.with_suffix("").as_posix())
+    return any(fnmatch.fnmatchcase(name, pattern.strip("/")) for name in names)
 
 
 def _book_processes(characters: int, documents: int) -> int:

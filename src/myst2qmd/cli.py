@@ -134,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
         "found there win over the engine (with --engine none: only they are translated)",
     )
     tr.add_argument(
+        "--retry-kept",
+        action="store_const",
+        const=True,
+        default=None,
+        help="send again what the translation memory remembers the engine could not translate "
+        "(by default a re-run keeps it in the original language, with its warning, and sends nothing)",
+    )
+    tr.add_argument(
         "--deepl-target",
         metavar="VARIANT",
         default=None,
@@ -144,7 +152,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--report",
         metavar="FILE.json",
         default=None,
-        help="with a book: write what was converted, warned and translated as JSON",
+        help="write what was converted, warned and translated as JSON, with every segment kept in the "
+        "original language (file and line)",
+    )
+    convert.add_argument(
+        "--only",
+        metavar="CHAPTER",
+        action="append",
+        default=None,
+        help="with a book: convert and translate only these chapters (source paths or glob patterns, "
+        "e.g. kapitel/faltung.md or 'kapitel/*'; repeatable); the others are left as they are in the output",
+    )
+    convert.add_argument(
+        "--execute",
+        choices=("auto", "freeze", "off", "on"),
+        default=None,
+        help="with a book: what _quarto.yml says about running code cells at render time: freeze (run once, "
+        "keep the results in _freeze/), off (never run: notebooks show their stored outputs), on (run on "
+        "every render), auto (default: as the book's execute_notebooks says)",
     )
     convert.add_argument("-q", "--quiet", action="store_true", help="print warnings only, no summary")
     convert.add_argument(
@@ -196,6 +221,9 @@ def convert_settings(args: argparse.Namespace) -> dict[str, object]:
         "deepl-target": args.deepl_target,
         "suppress-warnings": args.suppress_warnings,
         "po": args.po,
+        "retry-kept": args.retry_kept,
+        "execute": args.execute,
+        "only": args.only,
     }
 
 

@@ -49,7 +49,13 @@ SETTINGS: dict[str, type] = {
     "deepl-target": str,
     "suppress-warnings": list,
     "po": str,
+    "retry-kept": bool,
+    "execute": str,
+    "only": tuple,
 }
+
+#: the values of the ``execute`` setting: what ``_quarto.yml`` says about running code cells
+EXECUTE_MODES = ("auto", "freeze", "off", "on")
 
 
 class ConfigError(ValueError):
@@ -60,6 +66,8 @@ def _coerce(name: str, value: Any, where: str) -> Any:
     kind = SETTINGS[name]
     if kind is list:
         return _codes(name, value, where)
+    if kind is tuple:
+        return _strings(name, value, where)
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -95,6 +103,14 @@ def _codes(name: str, value: Any, where: str) -> list[str]:
         known = ", ".join(sorted(code.value for code in Code))
         raise ConfigError(f"{where}: unknown warning code {', '.join(unknown)} in {name} (known: {known})")
     return names
+
+
+def _strings(name: str, value: Any, where: str) -> tuple[str, ...]:
+    """A list of strings: a TOML list, a flag given several times, or text separated by commas."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if not all(isinstance(item, str) for item in items):
+        raise ConfigError(f"{where}: {name} must be a list of strings, not {value!r}")
+    return tuple(part.strip() for item in items for part in item.split(",") if part.strip())
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -155,7 +171,7 @@ def resolve(flags: dict[str, Any], config_path: str | None, cwd: Path) -> dict[s
         settings.update(load_file(path))
     settings.update(load_env())
     given = {k: v for k, v in flags.items() if v is not None}
-    settings.update({k: _coerce(k, v, f"--{k}") if SETTINGS.get(k) is list else v for k, v in given.items()})
+    settings.update({k: _coerce(k, v, f"--{k}") if SETTINGS.get(k) in (list, tuple) else v for k, v in given.items()})
     return settings
 
 
@@ -195,6 +211,12 @@ class Settings:
     suppress_warnings: frozenset[str] = frozenset()
     #: ``--po DIR``: PO files for review (see :mod:`.translate.po`)
     po_dir: str | None = None
+    #: send again what the translation memory remembers the engine could not translate
+    retry_kept: bool = False
+    #: ``auto`` (as the book said), ``freeze``, ``off`` or ``on``: the ``execute:`` of ``_quarto.yml``
+    execute: str = "auto"
+    #: a book: convert (and translate) only the chapters these paths or patterns name
+    only: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], **run: Any) -> Settings:
@@ -218,7 +240,12 @@ class Settings:
             deepl_target=str(values.get("deepl-target", "EN-US")),
             suppress_warnings=frozenset(values.get("suppress-warnings", ())),
             po_dir=values.get("po"),
+            retry_kept=bool(values.get("retry-kept", False)),
+            execute=str(values.get("execute", "auto")),
+            only=tuple(values.get("only", ())),
         )
+        if settings.execute not in EXECUTE_MODES:
+            raise ConfigError(f"unknown execute mode '{settings.execute}' (available: {', '.join(EXECUTE_MODES)})")
         if settings.engine not in ENGINE_NAMES:
             raise ConfigError(f"unknown engine '{settings.engine}' (available: {', '.join(ENGINE_NAMES)})")
         if settings.jobs < 1:

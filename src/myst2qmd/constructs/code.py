@@ -48,6 +48,8 @@ TAG_OPTIONS = {
     "full-width": ("column", "page"),
     "margin": ("column", "margin"),
 }
+# myst-nb honours the underscore spellings too (``remove_input``, ``hide_cell``, …)
+TAG_OPTIONS.update({tag.replace("-", "_"): option for tag, option in list(TAG_OPTIONS.items()) if "-" in tag})
 
 
 #: Pygments lexer names Pandoc's highlighter does not know → the name it knows

@@ -4,6 +4,12 @@ Keyed by engine, model, languages, glossary and the exact text sent, so a second
 unchanged file makes no engine calls, and a run that was killed resumes where it stopped
 (every translation is stored the moment it is validated).
 
+It also remembers what an engine could *not* translate (:meth:`TranslationCache.keep`): a unit
+whose replies the checks rejected is not sent again on the next run (it keeps its original text
+and its warning) until ``--retry-kept`` asks again, or a different engine or model is used (the
+key differs). Failures of the transport (timeouts, a server that stopped answering) are not
+remembered: the next run sends those units again.
+
 Lives in the user cache folder (``platformdirs``), or ``$MYST2QMD_CACHE_DIR``.
 """
 
@@ -30,6 +36,10 @@ CREATE TABLE IF NOT EXISTS translations (
 )
 """
 
+#: the column that marks an entry the engine could not translate: why ("" for a translation);
+#: added to a memory written by an older version
+KEPT_COLUMN = "ALTER TABLE translations ADD COLUMN kept TEXT NOT NULL DEFAULT ''"
+
 
 def default_cache_dir() -> Path:
     override = os.environ.get("MYST2QMD_CACHE_DIR")
@@ -55,6 +65,9 @@ class TranslationCache:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(translations)")}
+            if "kept" not in columns:
+                self._db.execute(KEPT_COLUMN)
 
     @classmethod
     def default(cls) -> TranslationCache:
@@ -65,7 +78,7 @@ class TranslationCache:
             self.misses += 1
             return None
         with self._lock:
-            row = self._db.execute("SELECT target FROM translations WHERE key = ?", (key,)).fetchone()
+            row = self._db.execute("SELECT target FROM translations WHERE key = ? AND kept = ''", (key,)).fetchone()
         if row is None:
             self.misses += 1
             return None
@@ -83,6 +96,29 @@ class TranslationCache:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (key, engine, model, source_lang, target_lang, source, target),
             )
+
+    # -- what the engine could not translate ---------------------------------------------------
+    def keep(self, key: str, engine: str, model: str, source: str, written: str, why: str) -> None:
+        """Remember that the engine could not translate ``source``: ``written`` (the original, or
+        the parts that were translated around the kept ones) is used again, and ``why`` warned."""
+        if self._db is None:
+            return
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO translations (key, engine, model, source_lang, target_lang, source, "
+                "target, kept) VALUES (?, ?, ?, '', '', ?, ?, ?)",
+                (key, engine, model, source, written, why or "kept"),
+            )
+
+    def kept(self, key: str) -> tuple[str, str] | None:
+        """``(text written, why)`` if the engine could not translate this unit before, else ``None``."""
+        if self._db is None:
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT target, kept FROM translations WHERE key = ? AND kept != ''", (key,)
+            ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
 
     def delete(self, key: str) -> None:
         if self._db is None:

@@ -126,9 +126,25 @@ def message_content(data: dict[str, Any]) -> tuple[str, str]:
     return content, str(finish) if isinstance(finish, str) else ""
 
 
+def web_page(response: httpx.Response) -> bool:
+    """An HTML page, not an API's answer (an ordinary web server, or a URL without ``/v1``)."""
+    kind = response.headers.get("content-type", "").lower()
+    return "html" in kind or response.content.lstrip()[:1] == b"<"
+
+
+#: statuses with which an ordinary web server answers a POST it has no API for (501: ``http.server``,
+#: 405: nginx and Apache serving files; 200: a site's page; 404 has a message of its own): with a web
+#: page, never worth a retry
+NOT_AN_API = (200, 405, 501)
+
+
 def server_message(response: httpx.Response) -> str:
-    """The error message a server sent (``error.message`` of a JSON body, else its text), on one line."""
+    """The error message a server sent (``error.message`` of a JSON body, else its text; a web page's
+    ``<title>``), on one line."""
     text = response.text
+    if web_page(response):
+        title = re.search(r"(?is)<title[^>]*>(.*?)</title>", text)
+        text = f"a web page: {title.group(1)}" if title else "a web page"
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
@@ -288,6 +304,12 @@ class OpenAIEngine:
 
     def translate(self, units: list[Unit], request: Request) -> dict[str, Reply]:
         response = self._send(units, request)
+        if response.status_code in NOT_AN_API and web_page(response):
+            raise FatalEngineError(
+                f"{self.base_url} answered with a web page (HTTP {response.status_code}: {server_message(response)}), "
+                "not an OpenAI-compatible API: check --base-url (it usually ends in /v1, "
+                "e.g. http://localhost:11434/v1 for Ollama, http://localhost:8080/v1 for llama.cpp)"
+            )
         if response.status_code != 200:
             raise self._refused(response)
         content, finish = message_content(read_body(response))
