@@ -150,8 +150,10 @@ def test_openai_engine_round_trip_through_llama_cpp_server(llama_server: str, tm
     changed = _changed_segments(plain, translated)
     german = [text for text in changed if _reads_german(text)]
     assert not german, f"German accepted as a translation: {german}\n{run.stderr}"
+    # a segment kept only in part (one half kept) is changed too, and counted as kept
     counted = re.search(r"segments sent: (\d+) translated", run.stderr)
-    assert counted is not None and int(counted.group(1)) == len(changed), run.stderr
+    in_part = set(re.findall(r":(\d+): warning \[translation-kept\]: kept part of", run.stderr))
+    assert counted is not None and int(counted.group(1)) + len(in_part) == len(changed), run.stderr
 
 
 def _changed_segments(plain: str, translated: str) -> list[str]:
