@@ -30,7 +30,7 @@ import tempfile
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -887,6 +887,9 @@ class BookConverter:
         self.failed: set[PurePosixPath] = set()
         #: set (while Ctrl-C waits) once the output folder holds the complete new book
         self.committed = False
+        #: called once everything is converted and translated, right before the output is written
+        #: (the application stages the PO files there: one that cannot be written stops the run first)
+        self.before_write: Callable[[], object] | None = None
         self.by_source: dict[PurePosixPath, Chapter] = {c.rel: c for c in book.chapters}
         self.macros = macros_from_config(book.config)
         if not self.macros and book.config.get("_myst_math"):
@@ -1046,6 +1049,8 @@ class BookConverter:
         for rel, path in assets:
             self.put(rel, _Output(rel.as_posix(), source=path))
         self.refuse_reserved(set(self.outputs))
+        if self.before_write is not None:
+            self.before_write()
         self.write_all()
         for warning in self.warnings:
             where = self.report.warnings.setdefault(warning.path.split("#")[0], [])
