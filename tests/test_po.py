@@ -455,7 +455,7 @@ def test_a_context_dropped_keeps_the_entry_of_the_same_kind() -> None:
     old.append(polib.POEntry(msgid="Faltung", msgstr="Convolution", msgctxt="heading", comment="heading"))
     entries = merge(old, [Found("heading", "Faltung", "⟦FALTUNG⟧", False, [("k.md", "1")])])
     assert [(e.msgctxt, e.msgstr, e.obsolete) for e in entries] == [
-        (None, "Convolution", False),
+        ("heading", "Convolution", False),  # the msgctxt is never dropped (issue 18 item 13)
         ("paragraph", "Convolving", True),
     ]
 

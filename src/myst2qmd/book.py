@@ -42,6 +42,7 @@ from .codes import Code, count_codes
 from .config import Settings
 from .constructs import registry
 from .constructs.code import TAG_OPTIONS, escape_fences
+from .constructs.base import url_path
 from .constructs.includes import code_fence
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text, parse_text
@@ -794,7 +795,7 @@ class LabelTargets:
         key = (folder, path)
         found = self.links.get(key)
         if found is None:
-            found = self.links[key] = _relative(self.out_of[path], out_rel)
+            found = self.links[key] = url_path(_relative(self.out_of[path], out_rel))
         return found
 
 
@@ -918,7 +919,7 @@ class BookConverter:
             for candidate in [joined] + [joined + s for s in _SOURCE_SUFFIXES]:
                 hit = self.by_source.get(PurePosixPath(candidate))
                 if hit is not None:
-                    href = _relative(hit.out_rel, chapter.out_rel)
+                    href = url_path(_relative(hit.out_rel, chapter.out_rel))
                     return href + (f"#{anchor}" if anchor else ""), hit.title
             return None
 

@@ -94,15 +94,14 @@ def _against_input(write: Place, source: Place, po_inside_book: bool) -> None:
         if source.kind == FOLDER and write.kind == PO_FOLDER and po_inside_book:
             return  # sphinx-intl's layout: kapitel/faltung.po beside kapitel/faltung.md, asked for
         if source.kind == FOLDER:
-            raise PathClash(f"{write} is the book folder itself; the input is never written")
+            raise PathClash(f"{write} is the book folder itself; the input is never written{_hint(write)}")
         raise PathClash(f"refusing to write {write.path}: it is an input of this run ({source}); choose another path")
     if source.kind == FOLDER:
         allowed = write.kind == PO_FOLDER and po_inside_book
         if inside(write, source) and not allowed:
-            hint = " (or give --po-inside-book to keep the PO files in the book)" if write.kind == PO_FOLDER else ""
             raise PathClash(
                 f"{write} is inside the book {source.path}; the input is never written: "
-                f"choose a folder outside it{hint}"
+                f"choose a folder outside it{_hint(write)}"
             )
         if write.kind != FILE and inside(source, write):
             raise PathClash(f"{write} contains the book {source.path}; choose a folder beside it")
@@ -111,6 +110,10 @@ def _against_input(write: Place, source: Place, po_inside_book: bool) -> None:
             f"{source} is in the PO folder of {write}, where the run writes PO files; "
             "move it, or choose another PO folder"
         )
+
+
+def _hint(write: Place) -> str:
+    return " (or give --po-inside-book to keep the PO files in the book)" if write.kind == PO_FOLDER else ""
 
 
 def _against_write(write: Place, other: Place) -> None:

@@ -26,6 +26,7 @@ A segment ``Siehe $x$.`` that the engine translated becomes::
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -84,6 +85,9 @@ DRAFT_ENGINES = frozenset({"local", "pseudo"})
 
 #: how similar a changed segment must be to its old text to count as the same entry (msgmerge's fuzzy match)
 SIMILAR = 0.6
+
+#: what would end a ``#:`` line (or a PO reader's line) inside a file name: written as ``\\x0a``
+_LINE_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 #: a notebook cell's part of a warning path: ``kapitel.ipynb#cell3``
 _CELL = re.compile(r"#cell\d+$")
@@ -150,12 +154,13 @@ def check_reviewed(segment: Segment, text: str) -> tuple[str | None, str]:
     >>> check_reviewed(seg, "This holds for x.")
     (None, 'lost $x$')
     """
-    problem = text_problem(text)
-    if problem:
-        return None, problem.replace("the reply", "it")
     if PLACEHOLDER.search(text):
         return None, "holds a ⟨n⟩ placeholder"
     masked, missing = masked_like(segment, text.strip())
+    # the source's own line separators and control characters are protected spans: only others are refused
+    problem = text_problem(masked)
+    if problem:
+        return None, problem.replace("the reply", "it")
     if missing:
         return None, "lost " + " ".join(missing)
     source = segment.masked()[0]
@@ -201,7 +206,14 @@ def references(occurrences: list[tuple[str, str]]) -> list[tuple[str, str]]:
     >>> references([("mein kapitel.md", "3"), ("k.md", "4")])
     [('\u2068mein kapitel.md\u2069', '3'), ('k.md', '4')]
     """
-    return [(f"\u2068{name}\u2069" if re.search(r"\s", name) else name, line) for name, line in occurrences]
+    named = [(_LINE_BREAK.sub(_escaped, name), line) for name, line in occurrences]
+    return [(f"\u2068{name}\u2069" if re.search(r"\s", name) else name, line) for name, line in named]
+
+
+def _escaped(match: re.Match[str]) -> str:
+    """A character that would end a PO line, as an escape (a newline in a file name: ``\\x0a``)."""
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
 
 
 def contexts(found: list[Found]) -> list[str | None]:
@@ -241,7 +253,8 @@ def merge(old: polib.POFile | None, found: list[Found]) -> list[polib.POEntry]:
         entries.append(_updated(match, item, context))
     candidates = [e for e in olds if id(e) not in used and not e.obsolete]
     for at, item in pending:
-        best = _similar(candidates, item.msgid)
+        kind = KIND_NAMES.get(item.kind, item.kind)
+        best = _similar([e for e in candidates if e.msgctxt in (None, kind)], item.msgid)
         if best is None:
             continue
         candidates.remove(best)
@@ -279,18 +292,24 @@ def unique(entries: list[polib.POEntry]) -> list[polib.POEntry]:
 
 def _exact(olds: list[polib.POEntry], used: set[int], context: str | None, kind: str) -> polib.POEntry | None:
     """Of the old entries of the same text, the one of the same context; else, where a context was
-    added or dropped, the one of the same kind, else any one without context."""
+    dropped (the text now stands as one kind), the one whose context is this kind; where one was added,
+    the one without context of this kind. Never an entry of another context."""
     same = sorted((e for e in olds if id(e) not in used), key=lambda e: e.obsolete)
     for entry in same:
         if entry.msgctxt == context:
             return entry
-    free = [e for e in same if e.msgctxt is None or context is None]
-    return next((e for e in free if kind in (e.msgctxt, e.comment)), free[0] if free else None)
+    for entry in same:
+        if entry.msgctxt == kind:
+            return entry
+    if context is None:
+        return None
+    return next((e for e in same if e.msgctxt is None and e.comment == kind), None)
 
 
 def _updated(entry: polib.POEntry, item: Found, context: str | None) -> polib.POEntry:
     entry.obsolete = False
-    entry.msgctxt = context
+    if context is not None:  # a context is added where needed, never dropped: the entry stays the same message
+        entry.msgctxt = context
     entry.comment = KIND_NAMES.get(item.kind, item.kind)
     entry.occurrences = references(item.occurrences)
     if is_reviewed(entry) or (entry.fuzzy and entry.previous_msgid) or (item.unsent and entry.msgstr):
@@ -340,7 +359,8 @@ class Catalog:
         for entry in same:
             if entry.msgctxt == name:
                 return entry
-        return next((e for e in same if e.msgctxt is None), None)
+        free = sorted((e for e in same if e.msgctxt is None), key=lambda e: e.comment != name)
+        return free[0] if free else None
 
 
 @dataclass
@@ -371,7 +391,7 @@ class Review:
         self.target_lang = target_lang
         #: the local engine's translations are drafts, the pseudo engine's no translations at all: fuzzy
         self.draft = engine in DRAFT_ENGINES
-        self.project = project
+        self.project = _LINE_BREAK.sub(" ", project)  # a header line ends at a newline
         self.catalogs: dict[Path, Catalog] = {}
         #: (document path, segment id) → the reviewed entry used for it
         self.used: dict[tuple[str, int], polib.POEntry] = {}
@@ -508,10 +528,8 @@ class Review:
         for item in staged:
             item.temp.unlink(missing_ok=True)
         for folder in sorted(set(self.created), key=lambda f: -len(f.parts)):
-            try:
+            with contextlib.suppress(OSError):  # not empty (a PO file was written there), or gone
                 folder.rmdir()
-            except OSError:  # not empty (a PO file was written there), or gone
-                pass
 
     def commit(self, staged: list[Staged]) -> list[Path]:
         """Each staged file renamed over its PO file; a PO file saved since the run read it (a reviewer's

@@ -134,9 +134,7 @@ def read_stamped(path: Path) -> tuple[polib.POFile | None, Stamp]:
     read from (read again while a reviewer's save comes between the two reads)."""
     for _ in range(5):
         before = _bytes(path)
-        if before is None:
-            if path.is_dir():
-                raise PoError(f"{path}: a folder where a PO file belongs; rename or remove it")
+        if before is None:  # (a folder of its name is found when the file is staged: exit 1, nothing written)
             return None, Stamp.of(None)
         catalog = read_catalog(path)
         if _bytes(path) == before:
