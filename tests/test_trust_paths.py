@@ -17,7 +17,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from myst2qmd import application, cli
+from myst2qmd import application
 from myst2qmd.translate.pipeline import Translator
 from test_trust_book import SIMPLE, make_book, run, snapshot
 
@@ -40,9 +40,7 @@ def msgfmt_accepts(path: Path) -> None:
 
 # -- item 1: the PO folder never inside the book, unless asked for ----------------------------------
 @pytest.mark.parametrize("where", ["locales", ".", "link"])
-def test_a_po_folder_inside_the_book_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
-) -> None:
+def test_a_po_folder_inside_the_book_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str) -> None:
     book = make_book(tmp_path / "book", {**SIMPLE, "locales/kapitel/faltung.po": 'msgid "x"\nmsgstr "y"\n'})
     if where == "link":
         (tmp_path / "link").symlink_to(book / "locales")

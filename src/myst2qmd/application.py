@@ -330,24 +330,15 @@ def drop_staged(review: Review | None, staged: list[Staged]) -> None:
 def check_run_paths(settings: Settings, engine: str, output: Path | None) -> None:
     """Every path the run writes (the output, ``--report``, the translation memory, the PO files)
     against every input and against each other (:func:`.paths.refuse_clashes`): exit 2 before any work."""
-    from .paths import FILE, FOLDER, PO_FOLDER, PathClash, Place, refuse_clashes
+    from .paths import PathClash, refuse_clashes, run_places
 
-    book = settings.src.is_dir()
-    inputs = [Place("the book" if book else "the source", settings.src, FOLDER if book else FILE)]
-    named = (("--macros", settings.macros_file), ("--glossary", settings.glossary_file))
-    inputs += [Place(what, Path(path)) for what, path in (*named, ("the settings file", settings.config_file)) if path]
-    writes = [Place("-o", output, FOLDER if book else FILE)] if output is not None else []
-    writes += [Place("--report", Path(settings.report))] if settings.report else []
+    memory = None
     if engine != "none" and not settings.no_cache:
         from .translate.cache import default_cache_dir
 
-        writes.append(Place("the translation memory", default_cache_dir() / "translations.sqlite"))
-    if settings.po_dir:
-        writes.append(Place("--po", Path(settings.po_dir), PO_FOLDER))
-        if not book:
-            writes.append(Place("--po", Path(settings.po_dir) / (settings.src.stem + ".po")))
+        memory = default_cache_dir() / "translations.sqlite"
     try:
-        refuse_clashes(writes, inputs, po_inside_book=settings.po_inside_book)
+        refuse_clashes(*run_places(settings, output, memory), po_inside_book=settings.po_inside_book)
     except PathClash as exc:
         raise UsageError(str(exc)) from exc
 

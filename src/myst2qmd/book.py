@@ -41,8 +41,8 @@ import yaml
 from .codes import Code, count_codes
 from .config import Settings
 from .constructs import registry
-from .constructs.code import TAG_OPTIONS, escape_fences
 from .constructs.base import url_path
+from .constructs.code import TAG_OPTIONS, escape_fences
 from .constructs.includes import code_fence
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text, parse_text

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .config import Settings
+
 #: what a place is: one file, a folder the run owns (a book's output), a book (an input folder),
 #: or the PO folder (only ``.po`` files in it are written, and every one of them is read)
 Kind = Literal["file", "folder", "po-folder"]
@@ -72,6 +74,23 @@ def inside(path: Place, folder: Place) -> bool:
 
 def is_po(place: Place) -> bool:
     return place.kind == FILE and place.path.suffix.lower() == ".po"
+
+
+def run_places(settings: Settings, output: Path | None, memory: Path | None) -> tuple[list[Place], list[Place]]:
+    """What a ``convert`` run with ``settings`` writes (``output``: ``None`` for stdout; ``memory``: the
+    translation memory, if it is written) and what it reads."""
+    book = settings.src.is_dir()
+    inputs = [Place("the book" if book else "the source", settings.src, FOLDER if book else FILE)]
+    named = (("--macros", settings.macros_file), ("--glossary", settings.glossary_file))
+    inputs += [Place(what, Path(path)) for what, path in (*named, ("the settings file", settings.config_file)) if path]
+    writes = [Place("-o", output, FOLDER if book else FILE)] if output is not None else []
+    writes += [Place("--report", Path(settings.report))] if settings.report else []
+    writes += [Place("the translation memory", memory)] if memory is not None else []
+    if settings.po_dir:
+        writes.append(Place("--po", Path(settings.po_dir), PO_FOLDER))
+        if not book:  # a single file's one PO file: DIR/<stem>.po
+            writes.append(Place("--po", Path(settings.po_dir) / (settings.src.stem + ".po")))
+    return writes, inputs
 
 
 def refuse_clashes(writes: Sequence[Place], inputs: Sequence[Place], *, po_inside_book: bool = False) -> None:
