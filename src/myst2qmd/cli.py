@@ -142,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(by default a re-run keeps it in the original language, with its warning, and sends nothing)",
     )
     tr.add_argument(
+        "--po-inside-book",
+        action="store_const",
+        const=True,
+        default=None,
+        help="allow the --po folder inside the book (sphinx-intl's locales/ layout); without it, refused",
+    )
+    tr.add_argument(
         "--deepl-target",
         metavar="VARIANT",
         default=None,
@@ -224,6 +231,7 @@ def convert_settings(args: argparse.Namespace) -> dict[str, object]:
         "retry-kept": args.retry_kept,
         "execute": args.execute,
         "only": args.only,
+        "po-inside-book": args.po_inside_book,
     }
 
 

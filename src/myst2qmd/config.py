@@ -52,6 +52,7 @@ SETTINGS: dict[str, type] = {
     "retry-kept": bool,
     "execute": str,
     "only": tuple,
+    "po-inside-book": bool,
 }
 
 #: the values of the ``execute`` setting: what ``_quarto.yml`` says about running code cells
@@ -217,6 +218,8 @@ class Settings:
     execute: str = "auto"
     #: a book: convert (and translate) only the chapters these paths or patterns name
     only: tuple[str, ...] = ()
+    #: ``--po-inside-book``: the PO folder may be inside the book (sphinx-intl's ``locales/`` layout)
+    po_inside_book: bool = False
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], **run: Any) -> Settings:
@@ -243,6 +246,7 @@ class Settings:
             retry_kept=bool(values.get("retry-kept", False)),
             execute=str(values.get("execute", "auto")),
             only=tuple(values.get("only", ())),
+            po_inside_book=bool(values.get("po-inside-book", False)),
         )
         if settings.execute not in EXECUTE_MODES:
             raise ConfigError(f"unknown execute mode '{settings.execute}' (available: {', '.join(EXECUTE_MODES)})")
