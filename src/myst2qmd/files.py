@@ -142,6 +142,7 @@ def interrupts_deferred() -> Iterator[list[int]]:
     finally:
         _restore(previous)
         _holding.pop()  # blocks nest: this one is the last
+        if received:  # also when the block raised its own KeyboardInterrupt
+            _received.append(received[0])
     if received:
-        _received.append(received[0])
         raise KeyboardInterrupt
