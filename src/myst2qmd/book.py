@@ -499,16 +499,19 @@ def _output_key(rel: PurePosixPath) -> str:
 def assign_outputs(book: Book, warnings: list[Warning_], skip: Collection[PurePosixPath] = ()) -> None:
     """Give every chapter (but those in ``skip``: not converted) an output path of its own: a
     later chapter whose output another one already has (root ``einleitung.md`` and chapter
-    ``index.md`` both → ``index.qmd``) becomes ``index-2.qmd``; links and references follow,
+    ``index.md`` both → ``index.qmd``) becomes ``index-2.qmd``, a name no other chapter has and
+    no file of the book renders to (in any case or Unicode form); links and references follow,
     since they are resolved through ``out_rel``."""
     taken: dict[str, Chapter] = {}
+    in_book: set[str] | None = None  # the pages of the book's own files, read at the first clash
     for chapter in book.chapters:
         if chapter.rel in skip:
             continue
         key = _output_key(chapter.out_rel)
         if key in taken:
             other = taken[key]
-            new = _free_name(chapter.out_rel, book.folder, taken)
+            in_book = _book_pages(book.folder) if in_book is None else in_book
+            new = _free_name(chapter.out_rel, taken.keys() | in_book)
             warnings.append(
                 Warning_(
                     chapter.toc,
@@ -519,14 +522,23 @@ def assign_outputs(book: Book, warnings: list[Warning_], skip: Collection[PurePo
                 )
             )
             chapter.out_rel = new
-        taken[_output_key(chapter.out_rel)] = chapter
+        taken[_output_key(chapter.out_rel)] = chapter  # the renamed one too: a third takes another
 
 
-def _free_name(out: PurePosixPath, folder: Path, taken: dict[str, Any]) -> PurePosixPath:
+def _book_pages(folder: Path) -> set[str]:
+    """The page keys (:func:`_output_key`) of every file in ``folder`` that renders to a page."""
+    suffixes = {*_SOURCE_SUFFIXES, *_RENDERED}
+    return {
+        _output_key(PurePosixPath(path.relative_to(folder).as_posix()))
+        for path in folder.rglob("*")
+        if path.suffix.lower() in suffixes
+    }
+
+
+def _free_name(out: PurePosixPath, taken: Collection[str]) -> PurePosixPath:
     for n in range(2, 10_000):
         candidate = out.with_name(f"{out.stem}-{n}{out.suffix}")
-        on_disk = any((folder / candidate.with_suffix(s)).exists() for s in (*_SOURCE_SUFFIXES, ".qmd"))
-        if _output_key(candidate) not in taken and not on_disk:
+        if _output_key(candidate) not in taken:
             return candidate
     raise BookError(f"no free output name for {out}")
 
