@@ -21,7 +21,6 @@ dot, which Quarto and ``myst2qmd check`` skip; none of it remains after a run:
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
 import re
@@ -35,6 +34,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .files import signal_held
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, the run goes on without a lock
+    fcntl = None  # type: ignore[assignment]
 
 LOCK = ".myst2qmd.lock"
 JOURNAL = ".myst2qmd-commit.json"
@@ -137,11 +141,15 @@ def _new_folders(out: Path, files: Sequence[PurePosixPath]) -> list[str]:
 
 def _write_journal(out: Path, data: dict[str, Any]) -> None:
     tmp = out / (JOURNAL + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, out / JOURNAL)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, out / JOURNAL)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _move_in(out: Path, ident: str, rel: PurePosixPath, steps: _Steps | None = None) -> None:
@@ -256,7 +264,7 @@ def _make_folder(out: Path) -> list[Path]:
             break
         missing.append(path)
     if _exists(out) and not out.is_dir():
-        raise OutputError(f"cannot write {out}: it is a file, not a folder")
+        raise OutputError(f"cannot write {out}: it is not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -272,6 +280,8 @@ def _lock(out: Path) -> int:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
             raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from exc
+        if fcntl is None:
+            return fd
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
