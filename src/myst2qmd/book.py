@@ -29,7 +29,7 @@ import signal
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -41,6 +41,7 @@ from .codes import Code, count_codes
 from .commit import Commit, OutputError, output_locked
 from .config import Settings
 from .constructs import registry
+from .constructs.base import url_path
 from .constructs.code import TAG_OPTIONS, escape_fences
 from .constructs.includes import code_fence
 from .context import Context, Options, Warning_
@@ -809,7 +810,7 @@ class LabelTargets:
         key = (folder, path)
         found = self.links.get(key)
         if found is None:
-            found = self.links[key] = _relative(self.out_of[path], out_rel)
+            found = self.links[key] = url_path(_relative(self.out_of[path], out_rel))
         return found
 
 
@@ -903,6 +904,9 @@ class BookConverter:
         self.committed = False
         #: what was done to finish or clean up after a stopped run into the same folder
         self.recovered: list[str] = []
+        #: called once everything is converted and translated, right before the output is written
+        #: (the application stages the PO files there: one that cannot be written stops the run first)
+        self.before_write: Callable[[], object] | None = None
         self.by_source: dict[PurePosixPath, Chapter] = {c.rel: c for c in book.chapters}
         self.macros = macros_from_config(book.config)
         if not self.macros and book.config.get("_myst_math"):
@@ -931,7 +935,7 @@ class BookConverter:
             for candidate in [joined] + [joined + s for s in _SOURCE_SUFFIXES]:
                 hit = self.by_source.get(PurePosixPath(candidate))
                 if hit is not None:
-                    href = _relative(hit.out_rel, chapter.out_rel)
+                    href = url_path(_relative(hit.out_rel, chapter.out_rel))
                     return href + (f"#{anchor}" if anchor else ""), hit.title
             return None
 
@@ -1072,6 +1076,8 @@ class BookConverter:
         for rel, path in assets:
             self.put(rel, _Output(rel.as_posix(), source=path))
         self.refuse_reserved(set(self.outputs))
+        if self.before_write is not None:
+            self.before_write()
         self.write_all()
         for warning in self.warnings:
             where = self.report.warnings.setdefault(warning.path.split("#")[0], [])
