@@ -90,7 +90,11 @@ def make_engine(name: str, settings: EngineSettings, env: dict[str, str] | None 
         if not key:
             raise FatalEngineError("--engine deepl needs DEEPL_AUTH_KEY")
         return DeepLEngine(
-            key, target_variant=settings.deepl_target, server_url=settings.base_url, glossary=settings.glossary
+            key,
+            target_variant=settings.deepl_target,
+            server_url=settings.base_url,
+            glossary=settings.glossary,
+            timeout=settings.timeout,
         )
     if name == "local":
         from .local import LocalEngine

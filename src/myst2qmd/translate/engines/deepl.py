@@ -4,7 +4,9 @@ Placeholders travel as XML tags DeepL leaves alone (``⟨1⟩`` → ``<x i="1"/>
 ``tag_handling="xml"``, ``ignore_tags=["x"]``); requests stay under DeepL's 128 KiB; a
 glossary is created for the run and deleted after it.
 
-The client's own retries are switched off (``deepl.http_client.max_network_retries``, for
+Every request goes through :mod:`.transport` (mounted on the client's ``requests`` session):
+``--timeout`` bounds each request as a whole, and a reply's size is capped. The client's own
+retries are switched off (``deepl.http_client.max_network_retries``, for
 as long as the engine is open): the pipeline retries, so a missing network or a wrong key
 stops the run at once instead of after the client's backoff. A wrong key (HTTP 401/403),
 an exhausted quota (HTTP 456) and a wrong server URL (404) are fatal; 429, 5xx and
@@ -27,12 +29,14 @@ from .base import (
     Reply,
     Request,
     RetryPolicy,
+    TimedOutError,
     TransientError,
     Unit,
     UnreachableError,
     connection_problem,
     reply_from,
 )
+from .transport import DeadlineAdapter, new_client
 
 _TAG = re.compile(r"<x\s+i=\"(\d+)\"\s*/>")
 
@@ -58,6 +62,7 @@ class DeepLEngine:
         target_variant: str = "EN-US",
         server_url: str | None = None,
         glossary: dict[str, str] | None = None,
+        timeout: float = 120.0,
     ):
         try:
             import deepl
@@ -66,12 +71,19 @@ class DeepLEngine:
         self._deepl = deepl
         self.model = target_variant
         self.target_variant = target_variant
-        self.retry = RetryPolicy()
+        self.retry = RetryPolicy(max_retry_after=min(30.0, timeout))
         self.server_url = server_url or (
             "https://api-free.deepl.com" if auth_key.endswith(":fx") else "https://api.deepl.com"
         )
         self._flag = "--base-url" if server_url else "your network"
+        self.timeout = timeout
         self.translator = deepl.Translator(auth_key, server_url=server_url)
+        # every request through our transport: one deadline per request, a capped reply
+        self._http = new_client()
+        adapter = DeadlineAdapter(self._http, timeout)
+        session = self.translator._client._session
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, adapter)
         # the pipeline retries: the client's own (process-wide) retries are off while this engine is open
         self._client_retries = deepl.http_client.max_network_retries
         deepl.http_client.max_network_retries = 0
@@ -100,6 +112,8 @@ class DeepLEngine:
     def _failure(self, exc: Exception, prefix: str = "") -> EngineError:
         """The engine error a DeepL client exception stands for (fatal, unreachable, transient, …)."""
         deepl = self._deepl
+        if isinstance(exc.__cause__, EngineError):  # from our transport (a reply too large), through the client
+            return exc.__cause__
         status = getattr(exc, "http_status_code", None)
         if isinstance(exc, deepl.QuotaExceededException) or status == 456:
             return FatalEngineError(
@@ -117,7 +131,7 @@ class DeepLEngine:
             if "ConnectTimeout" in kinds:
                 what = "no connection in time"
             elif "Timeout" in kinds:
-                return TransientError(f"{prefix}DeepL did not answer in time")
+                return TimedOutError(f"{prefix}DeepL gave no complete answer within {self.timeout:g} s (timed out)")
             elif what not in ("connection refused", "unknown host") and not what.startswith("TLS"):
                 return TransientError(f"{prefix}the connection to DeepL broke off ({what})")
             return UnreachableError(f"cannot reach DeepL at {self.server_url} ({what}): check {self._flag}")
@@ -156,7 +170,7 @@ class DeepLEngine:
         replies = {}
         for unit, result in zip(units, results, strict=False):
             text = getattr(result, "text", None)
-            replies[unit.id] = reply_from(from_xml(text) if isinstance(text, str) else text, "stop")
+            replies[unit.id] = reply_from(from_xml(text) if isinstance(text, str) else text, "stop", unit.text)
         return replies
 
     def close(self) -> None:
@@ -165,3 +179,4 @@ class DeepLEngine:
                 self.translator.delete_glossary(self._glossary)
             self._glossary = None
         self._deepl.http_client.max_network_retries = self._client_retries
+        self._http.close()
