@@ -206,7 +206,7 @@ class Translator:
                 if not isinstance(exc, RateLimitedError) or not again:
                     self._failed(last)  # a busy server counts once a request has used up its attempts
                 if not again:
-                    raise NoAnswerError(f"no answer in {attempt + 1} attempts ({budget}the last: {last})")
+                    raise NoAnswerError(f"no answer in {attempt + 1} attempts ({budget}the last: {last})") from None
                 self.breaker.wait(self._backoff(policy, attempt, exc.retry_after, report))
                 continue
             except MalformedReplyError as exc:

@@ -188,7 +188,8 @@ def reply_from(value: object, finish_reason: str = "", source: str | None = None
     if not isinstance(value, str):
         return Reply("", finish_reason, f"the reply for this unit is a {_json_type(value)}, not text")
     if source is not None and len(value) > longest_reply(source):
-        return Reply("", finish_reason, f"the reply is far too long for its source ({len(value)} characters for {len(source)})")
+        why = f"the reply is far too long for its source ({len(value)} characters for {len(source)})"
+        return Reply("", finish_reason, why)
     return Reply(value, finish_reason, text_problem(value))
 
 

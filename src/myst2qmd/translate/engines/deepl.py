@@ -17,8 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import html
+import io
 import re
 from typing import Any
+
+import httpx
+import requests
+from requests.structures import CaseInsensitiveDict
 
 from ...placeholders import PLACEHOLDER, placeholder
 from .base import (
@@ -36,7 +41,7 @@ from .base import (
     connection_problem,
     reply_from,
 )
-from .transport import DeadlineAdapter, new_client
+from .transport import new_client, send
 
 _TAG = re.compile(r"<x\s+i=\"(\d+)\"\s*/>")
 
@@ -180,3 +185,46 @@ class DeepLEngine:
             self._glossary = None
         self._deepl.http_client.max_network_retries = self._client_retries
         self._http.close()
+
+
+class DeadlineAdapter(requests.adapters.BaseAdapter):
+    """A ``requests`` transport adapter that sends through :func:`send`: for the official DeepL client.
+
+    Timeouts become ``requests``' own exceptions (``ConnectTimeout``, ``ReadTimeout``), lost
+    connections its ``ConnectionError`` (with httpx's exception as the cause), so the client
+    reports them as it always does; :class:`ReplyTooLarge` passes through.
+    """
+
+    def __init__(self, client: httpx.Client, timeout: float) -> None:
+        super().__init__()
+        self.client = client
+        self.timeout = timeout
+
+    def send(self, request: Any, stream: bool = False, timeout: Any = None, *args: Any, **kwargs: Any) -> Any:
+        errors = requests.exceptions
+        try:
+            answer = send(
+                self.client, request.method, request.url, timeout=self.timeout,
+                headers=dict(request.headers), content=request.body,
+            )  # fmt: skip
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise errors.InvalidURL(str(exc), request=request) from exc
+        except httpx.ConnectTimeout as exc:
+            raise errors.ConnectTimeout(str(exc), request=request) from exc
+        except httpx.TimeoutException as exc:
+            raise errors.ReadTimeout(str(exc), request=request) from exc
+        except httpx.TransportError as exc:
+            raise errors.ConnectionError(str(exc), request=request) from exc
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response.headers = CaseInsensitiveDict(answer.headers)
+        response._content = answer.content
+        response._content_consumed = True
+        response.raw = io.BytesIO(b"")
+        response.url = request.url
+        response.request = request
+        response.reason = ""
+        return response
+
+    def close(self) -> None:
+        """The client belongs to the engine, which closes it."""

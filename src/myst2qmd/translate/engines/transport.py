@@ -12,13 +12,12 @@ reading at most the cap and one chunk — never held whole in memory. Only ``gzi
 ``deflate`` are asked for and decoded (here, with a bound on the output).
 
 The ``openai`` engine uses :func:`send` with an ``httpx.Client``; the ``deepl`` engine's
-official client (built on ``requests``) is given :class:`DeadlineAdapter`, which sends its
-requests the same way.
+official client (built on ``requests``) is given an adapter that sends its requests the same
+way (:class:`.deepl.DeadlineAdapter`).
 """
 
 from __future__ import annotations
 
-import io
 import threading
 import time
 import zlib
@@ -133,7 +132,7 @@ def with_deadlines(client: httpx.Client) -> httpx.Client:
     """
     transports = [client._transport, *client._mounts.values()]
     for transport in transports:
-        pool = getattr(transport, "_pool", None)
+        pool: Any = getattr(transport, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if backend is not None and not isinstance(backend, _DeadlineBackend):
             pool._network_backend = _DeadlineBackend(backend)
@@ -232,48 +231,3 @@ class _Decoder:
             return out + self._zlib.flush()
         except zlib.error:
             raise MalformedReplyError("the reply's compressed body cannot be decoded") from None
-
-
-class DeadlineAdapter:
-    """A ``requests`` transport adapter that sends through :func:`send`: for the official DeepL client.
-
-    Timeouts become ``requests``' own exceptions (``ConnectTimeout``, ``ReadTimeout``), lost
-    connections its ``ConnectionError`` (with httpx's exception as the cause), so the client
-    reports them as it always does; :class:`ReplyTooLarge` passes through.
-    """
-
-    def __init__(self, client: httpx.Client, timeout: float) -> None:
-        self.client = client
-        self.timeout = timeout
-
-    def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:
-        import requests
-        from requests.structures import CaseInsensitiveDict
-
-        errors = requests.exceptions
-        try:
-            answer = send(
-                self.client, request.method, request.url, timeout=self.timeout,
-                headers=dict(request.headers), content=request.body,
-            )  # fmt: skip
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            raise errors.InvalidURL(str(exc), request=request) from exc
-        except httpx.ConnectTimeout as exc:
-            raise errors.ConnectTimeout(str(exc), request=request) from exc
-        except httpx.TimeoutException as exc:
-            raise errors.ReadTimeout(str(exc), request=request) from exc
-        except httpx.TransportError as exc:
-            raise errors.ConnectionError(str(exc), request=request) from exc
-        response = requests.Response()
-        response.status_code = answer.status_code
-        response.headers = CaseInsensitiveDict(answer.headers)
-        response._content = answer.content
-        response._content_consumed = True
-        response.raw = io.BytesIO(b"")
-        response.url = request.url
-        response.request = request
-        response.reason = ""
-        return response
-
-    def close(self) -> None:
-        """The client belongs to the engine, which closes it."""
