@@ -389,7 +389,7 @@ def make_translator(engine_name: str, settings: Settings, glossary: Glossary) ->
     except FatalEngineError as exc:
         raise RunFailed(f"{exc}; nothing was written") from None
     assert engine is not None
-    cache = TranslationCache(None) if settings.no_cache else TranslationCache.default()
+    cache = TranslationCache(None) if settings.no_cache else TranslationCache.default(memory_warning(settings))
     request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang, timeout=settings.timeout)
     return Translator(
         engine,
@@ -399,6 +399,17 @@ def make_translator(engine_name: str, settings: Settings, glossary: Glossary) ->
         jobs=settings.jobs,
         code_comments=settings.translate_code_comments,
     )
+
+
+def memory_warning(settings: Settings) -> Callable[[str], None]:
+    """How a translation memory that cannot be used is said: one warning (the run goes on)."""
+    code = Code.MEMORY_UNUSABLE
+
+    def warn(message: str) -> None:
+        if not suppressed(code, settings.suppress_warnings):
+            print(f"myst2qmd: warning [{code}]: {message}", file=sys.stderr)
+
+    return warn
 
 
 def progress_run(translator: Translator, label: str, quiet: bool, work: Callable[[], T]) -> T:
@@ -584,19 +595,16 @@ def run_po(folder: Path) -> int:
 
 
 def run_cache(action: str) -> int:
-    """``myst2qmd cache path`` prints where the translation memory is; ``cache clear`` empties it."""
-    from .translate.cache import TranslationCache, default_cache_dir
+    """``myst2qmd cache path`` prints where the translation memory is; ``cache clear`` empties it
+    (or removes it, if it cannot be read)."""
+    from .translate.cache import MemoryFault, clear_memory, default_path
 
-    folder = default_cache_dir()
-    path = folder / "translations.sqlite"
+    path = default_path()
     if action == "path":
         print(path)
         return EXIT_OK
-    if not path.exists():
-        print(f"the translation memory at {path} is empty")
-        return EXIT_OK
-    cache = TranslationCache(path)
-    removed = cache.clear()
-    cache.close()
-    print(f"removed {removed} entries from {path}")
+    try:
+        print(clear_memory(path))
+    except MemoryFault as exc:
+        raise UsageError(str(exc)) from None
     return EXIT_OK

@@ -172,8 +172,11 @@ class Translator:
         return bool(getattr(self.engine, "checks_language", True))
 
     def _key(self, text: str) -> str:
-        r = self.request
-        return cache_key(self.engine.name, self.engine.model, r.source_lang, r.target_lang, self.glossary.digest, text)
+        """The memory's key of ``text``: engine, model and server (a test server's answers under a
+        model's name are never served to a run against the real one), languages, glossary."""
+        r, engine = self.request, self.engine
+        server = getattr(engine, "base_url", "") or getattr(engine, "server_url", "")
+        return cache_key(engine.name, engine.model, server, r.source_lang, r.target_lang, self.glossary.digest, text)
 
     def _unit(self, uid: str, text: str, note: str = "") -> Unit:
         return Unit(uid, text, self.glossary.occurring(text), note)
