@@ -24,6 +24,7 @@ from .codes import Code, count_codes, suppressed
 from .config import Settings, load_settings
 from .context import Options, Warning_
 from .files import interrupts_deferred, write_atomically
+from .languages import LanguageError
 
 if TYPE_CHECKING:  # the converter, the book and the translation are imported where a run needs them
     from .convert import Result
@@ -278,7 +279,7 @@ def with_review(translator: Translator | None, review: Review, settings: Setting
         from .translate.pipeline import Translator
         from .translate.po import NoEngine
 
-        request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang)
+        request = Request.for_languages(settings.source_lang, settings.target_lang)
         translator = Translator(NoEngine(), request=request, cache=TranslationCache(None), glossary=glossary)
     translator.review = review
     return translator
@@ -383,14 +384,17 @@ def make_translator(engine_name: str, settings: Settings, glossary: Glossary) ->
         timeout=settings.timeout,
         deepl_target=settings.deepl_target,
         glossary=glossary.entries or None,
+        target_lang=settings.target_lang,
     )
     try:
         engine = make_engine(engine_name, engine_settings)
     except FatalEngineError as exc:
         raise RunFailed(f"{exc}; nothing was written") from None
+    except LanguageError as exc:
+        raise UsageError(str(exc)) from None
     assert engine is not None
     cache = TranslationCache(None) if settings.no_cache else TranslationCache.default(memory_warning(settings))
-    request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang, timeout=settings.timeout)
+    request = Request.for_languages(settings.source_lang, settings.target_lang, settings.timeout)
     return Translator(
         engine,
         request=request,

@@ -176,7 +176,8 @@ class Translator:
         model's name are never served to a run against the real one), languages, glossary."""
         r, engine = self.request, self.engine
         server = getattr(engine, "base_url", "") or getattr(engine, "server_url", "")
-        return cache_key(engine.name, engine.model, server, r.source_lang, r.target_lang, self.glossary.digest, text)
+        target = r.target_tag or r.target_lang
+        return cache_key(engine.name, engine.model, server, r.source_lang, target, self.glossary.digest, text)
 
     def _unit(self, uid: str, text: str, note: str = "") -> Unit:
         return Unit(uid, text, self.glossary.occurring(text), note)

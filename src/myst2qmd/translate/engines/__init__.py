@@ -32,6 +32,8 @@ class EngineSettings:
     max_batch_chars: int | None = None
     deepl_target: str = "EN-US"
     glossary: dict[str, str] | None = None
+    #: the run's target language tag (``en-GB``): DeepL's target is spelled from it
+    target_lang: str = "en"
 
 
 def local_available() -> bool:
@@ -95,6 +97,7 @@ def make_engine(name: str, settings: EngineSettings, env: dict[str, str] | None 
             server_url=settings.base_url,
             glossary=settings.glossary,
             timeout=settings.timeout,
+            target_lang=settings.target_lang,
         )
     if name == "local":
         from .local import LocalEngine

@@ -36,6 +36,8 @@ import ssl
 from dataclasses import dataclass
 from typing import Protocol
 
+from ...languages import primary
+
 
 class EngineError(Exception):
     """A request failed; the pipeline may retry it."""
@@ -202,9 +204,18 @@ def _json_type(value: object) -> str:
 class Request:
     """Settings that hold for a whole run."""
 
+    #: the languages alone (``en``), for the reply checks and the language detector
     source_lang: str = "de"
     target_lang: str = "en"
     timeout: float = 60.0
+    #: the whole target tag (``en-GB``; "" when it is ``target_lang``), for prompts and the memory
+    target_tag: str = ""
+
+    @classmethod
+    def for_languages(cls, source: str, target: str, timeout: float = 60.0) -> Request:
+        """The request for BCP 47 tags (``de``, ``en-GB``): languages alone, and the target's whole tag."""
+        return cls(primary(source), primary(target), timeout, target if target != primary(target) else "")
+
     glossary_id: str = ""
 
 

@@ -25,6 +25,7 @@ import httpx
 import requests
 from requests.structures import CaseInsensitiveDict
 
+from ...languages import deepl_source, deepl_target
 from ...placeholders import PLACEHOLDER, placeholder
 from .base import (
     EngineError,
@@ -68,14 +69,16 @@ class DeepLEngine:
         server_url: str | None = None,
         glossary: dict[str, str] | None = None,
         timeout: float = 120.0,
+        target_lang: str = "en",
     ):
         try:
             import deepl
         except ImportError as exc:  # pragma: no cover - deepl is a dependency
             raise FatalEngineError("the deepl package is not installed: pip install deepl") from exc
         self._deepl = deepl
-        self.model = target_variant
         self.target_variant = target_variant
+        #: DeepL's target (``EN-GB``): a variant DeepL lacks (``en-AU``) is a LanguageError here
+        self.model = deepl_target(target_lang, target_variant)
         self.retry = RetryPolicy(max_retry_after=min(30.0, timeout))
         self.server_url = server_url or (
             "https://api-free.deepl.com" if auth_key.endswith(":fx") else "https://api.deepl.com"
@@ -96,9 +99,8 @@ class DeepLEngine:
         self._glossary: Any = None
 
     def _target(self, request: Request) -> str:
-        if request.target_lang.lower() == "en":
-            return self.target_variant
-        return request.target_lang.upper()
+        """DeepL's spelling of the request's target (``en-GB`` → ``EN-GB``, ``en`` → ``--deepl-target``)."""
+        return deepl_target(request.target_tag or request.target_lang, self.target_variant)
 
     def _ensure_glossary(self, request: Request) -> Any:
         if not self._glossary_entries or self._glossary is not None:
@@ -154,7 +156,7 @@ class DeepLEngine:
         try:
             results = self.translator.translate_text(
                 texts,
-                source_lang=request.source_lang.upper(),
+                source_lang=deepl_source(request.source_lang),
                 target_lang=self._target(request),
                 tag_handling="xml",
                 ignore_tags=["x"],

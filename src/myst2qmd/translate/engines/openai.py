@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from ...languages import language_name
 from .base import (
     EngineError,
     FatalEngineError,
@@ -40,8 +41,6 @@ from .base import (
     reply_from,
 )
 from .transport import CONNECT_TIMEOUT, Answer, new_client, send
-
-LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish", "nl": "Dutch"}
 
 SYSTEM_PROMPT = """You translate university lecture notes from {source} to {target}.
 You receive a JSON object whose values are pieces of Markdown prose. Answer with a JSON object with exactly \
@@ -183,8 +182,8 @@ class OpenAIEngine:
             raise FatalEngineError(f"--base-url {base_url} is not a URL ({exc})") from None
 
     def _messages(self, units: list[Unit], request: Request) -> list[dict[str, str]]:
-        source = LANGUAGE_NAMES.get(request.source_lang, request.source_lang)
-        target = LANGUAGE_NAMES.get(request.target_lang, request.target_lang)
+        source = language_name(request.source_lang)
+        target = language_name(request.target_tag or request.target_lang)
         system = SYSTEM_PROMPT.format(source=source, target=target)
         terms = sorted({pair for unit in units for pair in unit.glossary})
         if terms:
