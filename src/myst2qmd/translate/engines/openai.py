@@ -7,8 +7,9 @@ dropped if the server refuses it.
 
 One call is one request; how it failed is said by the exception's class (see
 :mod:`.base`), and the pipeline retries: a wrong URL, key or model and an exhausted quota
-stop the run at once, with a message that says what to check; timeouts, 429 and 5xx (with
-their ``Retry-After``) and lost connections are transient; a body that is no Chat
+stop the run at once, with a message that says what to check; timeouts (``timeout`` bounds
+the whole request: :mod:`.transport`), 429 and 5xx (with their ``Retry-After``) and lost
+connections are transient; a body that is no Chat
 Completions answer is a malformed reply (it counts against the run's circuit breaker); a
 model's text that is no JSON object of strings rejects the units (not the server).
 """
