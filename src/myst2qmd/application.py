@@ -332,9 +332,10 @@ def convert_notebook_file(
     """A single notebook, converted as a book converts its notebook chapters: Markdown cells
     converted, tags as ``#|`` options, outputs kept; written as ``.ipynb``, or as ``.qmd`` when
     ``-o x.qmd`` asks for it (code cells as executable cells, outputs left out, as jupytext does)."""
-    from .book import NotebookError, convert_notebook, notebook_to_qmd, read_notebook, render_notebook
+    from .book import convert_notebook
     from .constructs.code import escape_fences
     from .convert import Result
+    from .notebooks import NotebookError, notebook_to_qmd, read_notebook, render_notebook
 
     try:
         notebook = read_notebook(text)
