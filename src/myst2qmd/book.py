@@ -44,12 +44,13 @@ from .constructs import registry
 from .constructs.code import escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text, parse_text
-from .files import interrupts_deferred, new_file_mode, umask
+from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, interrupts_deferred, new_file_mode, read_bounded, umask
 from .macros import dig, macros_from_config
-from .notebooks import NotebookError, cell_source, read_notebook, render_notebook
+from .notebooks import NotebookError, cell_source, mend_split_directives, read_notebook, render_notebook
 from .parsed import Parsed
 from .parser import parse_inline
 from .quarto import blank_code
+from .yamlload import YamlRefused, load_yaml
 
 if TYPE_CHECKING:
     from .translate.pipeline import TranslationReport
@@ -145,45 +146,15 @@ def is_book(folder: Path) -> bool:
     return folder.is_dir() and ((folder / "_toc.yml").is_file() or (folder / "myst.yml").is_file())
 
 
-class _Mapping(dict[Any, Any]):
-    """A YAML mapping that knows the line it starts on (for warnings that name the toc's line)."""
-
-    line: int = 1
-
-
-class _LineLoader(yaml.SafeLoader):
-    """``yaml.safe_load`` whose mappings are :class:`_Mapping` with their line."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
-    mapping = _Mapping(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    return mapping
-
-
-class _Sequence(list[Any]):
-    """A YAML list that knows the line of each of its items."""
-
-    lines: list[int]
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Sequence:
-    sequence = _Sequence(loader.construct_sequence(node, deep=True))
-    sequence.lines = [child.start_mark.line + 1 for child in node.value]
-    return sequence
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
 def _line(item: Any) -> int:
     return int(getattr(item, "line", 1))
 
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader) or {}  # noqa: S506 - a SafeLoader
+        return load_yaml(read_bounded(path).decode("utf-8"), lines=True) or {}
+    except YamlRefused as exc:
+        raise BookError(f"{path}: not read: {exc}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -568,30 +539,39 @@ class Document:
     cells: list[int] = field(default_factory=list)
     #: each piece parsed once, by the label pass, for the conversion to reuse (see :func:`collect_labels`)
     parses: list[Parsed] = field(default_factory=list)
+    #: what reading it found (a notebook's duplicate cell ids, a directive split across its cells)
+    warnings: list[Warning_] = field(default_factory=list)
 
     @property
     def path(self) -> str:
         return self.chapter.rel.as_posix()
 
 
-def notebook_document(chapter: Chapter, notebook: dict[str, Any]) -> Document:
-    """A notebook's Markdown cells as the pieces to convert."""
+def notebook_document(chapter: Chapter, notebook: dict[str, Any], notes: Sequence[tuple[int, str]] = ()) -> Document:
+    """A notebook's Markdown cells as the pieces to convert (a directive's closing fence in a later
+    cell than the directive removed, with a warning); ``notes``: (cell number, message) from reading it."""
     pieces, cells = [], []
     for index, cell in enumerate(notebook.get("cells", [])):
         if cell.get("cell_type") == "markdown":
             pieces.append(cell_source(cell))
             cells.append(index)
-    return Document(chapter, pieces, notebook, cells)
+    path = chapter.rel.as_posix()
+    warnings = [Warning_(f"{path}#cell{n}", 1, message, Code.NOTEBOOK_ID_DUPLICATE) for n, message in notes]
+    for n, line, message in mend_split_directives(pieces, cells):
+        warnings.append(Warning_(f"{path}#cell{cells[n] + 1}", line, message, Code.FENCE_UNCLOSED))
+    return Document(chapter, pieces, notebook, cells, warnings=warnings)
 
 
 def read_document(chapter: Chapter) -> Document:
     """The chapter's text; :class:`BookError` when it cannot be read, :class:`NotebookError` for a bad notebook."""
     try:
-        raw = chapter.source.read_bytes()
+        raw = read_bounded(chapter.source, MAX_NOTEBOOK_BYTES if chapter.is_notebook else MAX_TEXT_BYTES)
     except OSError as exc:
         raise BookError(f"cannot read {chapter.rel}: {exc.strerror}") from exc
     if chapter.is_notebook:
-        return notebook_document(chapter, read_notebook(raw))
+        notes: list[tuple[int, str]] = []
+        notebook = read_notebook(raw, notes)
+        return notebook_document(chapter, notebook, notes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -894,6 +874,7 @@ class BookConverter:
         for chapter in self.book.chapters:
             try:
                 documents.append(read_document(chapter))
+                self.warnings += documents[-1].warnings
             except NotebookError as exc:
                 if chapter.is_root:
                     raise BookError(f"{chapter.rel}: not a valid notebook: {exc}") from exc
@@ -1235,10 +1216,15 @@ def collect_labels(
     return found
 
 
-def convert_notebook(source: Path, notebook: dict[str, Any], options: Options) -> tuple[Document, list[Result]]:
+def convert_notebook(
+    source: Path, notebook: dict[str, Any], options: Options, notes: Sequence[tuple[int, str]] = ()
+) -> tuple[Document, list[Result]]:
     """A single notebook's Markdown cells converted as a book converts them: labels of every cell
-    known to every other cell (``{numref}`` in one cell, ``{figure}`` in another)."""
-    document = notebook_document(Chapter(source, PurePosixPath(source.name), PurePosixPath(source.name)), notebook)
+    known to every other cell (``{numref}`` in one cell, ``{figure}`` in another); ``notes``: (cell
+    number, message) from reading it, in the document's warnings with its own."""
+    document = notebook_document(
+        Chapter(source, PurePosixPath(str(source)), PurePosixPath(source.name)), notebook, notes
+    )
     cells = document.cells
     warnings: list[Warning_] = []
     labels = collect_labels([document], options.macros, warnings, [])
