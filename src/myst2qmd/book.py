@@ -30,7 +30,7 @@ import tempfile
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -41,6 +41,7 @@ import yaml
 from .codes import Code, count_codes
 from .config import Settings
 from .constructs import registry
+from .constructs.base import url_path
 from .constructs.code import escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text, parse_text
@@ -675,7 +676,7 @@ class LabelTargets:
         key = (folder, path)
         found = self.links.get(key)
         if found is None:
-            found = self.links[key] = _relative(self.out_of[path], out_rel)
+            found = self.links[key] = url_path(_relative(self.out_of[path], out_rel))
         return found
 
 
@@ -768,6 +769,9 @@ class BookConverter:
         self.failed: set[PurePosixPath] = set()
         #: set (while Ctrl-C waits) once the output folder holds the complete new book
         self.committed = False
+        #: called once everything is converted and translated, right before the output is written
+        #: (the application stages the PO files there: one that cannot be written stops the run first)
+        self.before_write: Callable[[], object] | None = None
         self.by_source: dict[PurePosixPath, Chapter] = {c.rel: c for c in book.chapters}
         self.macros = macros_from_config(book.config)
         if not self.macros and book.config.get("_myst_math"):
@@ -796,7 +800,7 @@ class BookConverter:
             for candidate in [joined] + [joined + s for s in _SOURCE_SUFFIXES]:
                 hit = self.by_source.get(PurePosixPath(candidate))
                 if hit is not None:
-                    href = _relative(hit.out_rel, chapter.out_rel)
+                    href = url_path(_relative(hit.out_rel, chapter.out_rel))
                     return href + (f"#{anchor}" if anchor else ""), hit.title
             return None
 
@@ -928,6 +932,8 @@ class BookConverter:
         for rel, path in assets:
             self.put(rel, _Output(rel.as_posix(), source=path))
         self.refuse_reserved(set(self.outputs))
+        if self.before_write is not None:
+            self.before_write()
         self.write_all()
         for warning in self.warnings:
             where = self.report.warnings.setdefault(warning.path.split("#")[0], [])

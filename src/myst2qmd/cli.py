@@ -134,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
         "found there win over the engine (with --engine none: only they are translated)",
     )
     tr.add_argument(
+        "--po-inside-book",
+        action="store_const",
+        const=True,
+        default=None,
+        help="allow the --po folder inside the book (sphinx-intl's locales/ layout); without it, refused",
+    )
+    tr.add_argument(
         "--deepl-target",
         metavar="VARIANT",
         default=None,
@@ -196,6 +203,7 @@ def convert_settings(args: argparse.Namespace) -> dict[str, object]:
         "deepl-target": args.deepl_target,
         "suppress-warnings": args.suppress_warnings,
         "po": args.po,
+        "po-inside-book": args.po_inside_book,
     }
 
 

@@ -9,6 +9,7 @@ without a Ctrl-C half-way through a write.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import stat
@@ -91,19 +92,46 @@ def new_file_mode() -> int:
 def write_atomically(path: Path, text: str | bytes) -> None:
     """Write ``text`` (UTF-8), or bytes, to ``path`` through a temporary file and a rename (an
     existing file keeps its permissions)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    temp = stage_file(path, text)
     try:
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def stage_file(path: Path, text: str | bytes) -> Path:
+    """``text`` (UTF-8, or bytes) in a new temporary file beside ``path``, with the permissions ``path``
+    has (or a new file gets), for :func:`os.replace` to put in place; an :class:`OSError` names
+    ``path``, not the temporary file.
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "k.po").mkdir()
+    >>> stage_file(folder / "k.po", "x")
+    Traceback (most recent call last):
+    ...
+    IsADirectoryError: [Errno 21] a folder has this name: '.../k.po'
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp = ""
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "a folder has this name")
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as handle:
             handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, new_file_mode())
-        os.replace(tmp, path)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else new_file_mode())
+    except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        raise type(exc)(exc.errno, exc.strerror or str(exc), str(path)) from exc
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
 @contextmanager
