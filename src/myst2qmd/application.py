@@ -544,6 +544,8 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
         run = converter.run
         report = progress_run(translator, src.name, settings.quiet, run) if translator else run()
         warnings = converter.warnings
+        for note in converter.recovered:
+            print(f"myst2qmd: note: {note}", file=sys.stderr)
         print_warnings(warnings, settings.suppress_warnings)
         print_notes(report.translation_report, settings.suppress_warnings)
         report.suppressed_codes = count_codes(

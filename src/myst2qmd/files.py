@@ -15,9 +15,10 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 #: the largest text file read (a chapter, front matter, macros, a glossary, a settings file)
 MAX_TEXT_BYTES = 64 * 1024 * 1024
@@ -134,24 +135,87 @@ def stage_file(path: Path, text: str | bytes) -> Path:
     return Path(tmp)
 
 
+#: the signals that stop a run as Ctrl-C does (SIGTERM: ``kill``, a service manager; SIGHUP: the
+#: terminal closed); one ignored when the run starts (``nohup``) stays ignored
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+#: the stop signals received, last one last (see :func:`stop_signal`)
+_received: list[int] = []
+#: the signals held by each :func:`interrupts_deferred` block now running
+_holding: list[list[int]] = []
+
+
+def stop_signal() -> int:
+    """The stop signal received last (SIGINT if none was): the exit code is 128 plus it."""
+    return _received[-1] if _received else signal.SIGINT
+
+
+def signal_held() -> bool:
+    """Whether a stop signal waits for an :func:`interrupts_deferred` block to end."""
+    return any(_holding)
+
+
+def _default(signum: int) -> Any:
+    return signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
+
+
+def _install(handler: Callable[[int, Any], None]) -> dict[int, Any]:
+    """``handler`` for every stop signal not ignored; the handlers it replaced."""
+    previous = {}
+    for signum in STOP_SIGNALS:
+        old = signal.getsignal(signum)
+        if old != signal.SIG_IGN:
+            previous[signum] = old
+            signal.signal(signum, handler)
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for signum, old in previous.items():
+        signal.signal(signum, old if old is not None else _default(signum))
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    _received.append(signum)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def stops_as_interrupts() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the block as Ctrl-C does (:class:`KeyboardInterrupt`), so the
+    same clean-up runs and the same message is printed (main thread only; elsewhere it just runs)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _received.clear()
+    previous = _install(_stop)
+    try:
+        yield
+    finally:
+        _restore(previous)
+
+
 @contextmanager
 def interrupts_deferred() -> Iterator[list[int]]:
-    """Ctrl-C (SIGINT) is held while the block runs and raised as :class:`KeyboardInterrupt`
-    after it; the block sees the held signals in the list it gets, to stop early where that is safe.
+    """Ctrl-C (SIGINT), SIGTERM and SIGHUP are held while the block runs and raised as
+    :class:`KeyboardInterrupt` after it; the block sees the held signals in the list it gets, to
+    stop early where that is safe.
 
-    The output is changed only inside such a block, so an interrupt leaves it as it was or
-    complete, never half-written. (Only the main thread can install signal handlers; elsewhere
-    the block just runs.)
+    The output is changed only inside such a block, so a stop signal leaves it as it was or
+    complete, never half-written (``kill -9`` cannot be held: see :mod:`myst2qmd.commit`). Only
+    the main thread can install signal handlers; elsewhere the block just runs.
     """
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield received
         return
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    _holding.append(received)
+    previous = _install(lambda signum, _frame: received.append(signum))
     try:
         yield received
     finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+        _restore(previous)
+        _holding.pop()  # blocks nest: this one is the last
+        if received:  # also when the block raised its own KeyboardInterrupt
+            _received.append(received[0])
     if received:
         raise KeyboardInterrupt
