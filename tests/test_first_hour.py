@@ -346,3 +346,24 @@ def test_without_shared_the_tests_that_need_it_skip_in_one_line(tmp_path: Path) 
     assert "needs the seed chapter and corpus of ../shared" in skipped[0]
     assert "set MYST2QMD_SHARED=/path/to/shared to run these tests" in skipped[0]
     assert re.search(r"\d+ passed, \d+ skipped", run.stdout), run.stdout[-500:]
+
+
+def test_a_memory_of_an_older_version_gets_the_kept_column(tmp_path: Path) -> None:
+    """Item 4: a memory written before 'kept' existed keeps its translations and learns what was kept."""
+    import sqlite3
+
+    path = tmp_path / "translations.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE translations (key TEXT PRIMARY KEY, engine TEXT NOT NULL, model TEXT NOT NULL, "
+            "source_lang TEXT NOT NULL, target_lang TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL, "
+            "created REAL DEFAULT (julianday('now')))"
+        )
+        db.execute("INSERT INTO translations VALUES ('k1', 'e', 'm', 'de', 'en', 'Hallo', 'Hello', 0)")
+    db.close()
+    cache = TranslationCache(path)
+    assert cache.get("k1") == "Hello" and not cache.problem
+    cache.keep("k2", "e", "m", "Platzhalterweg", "Platzhalterweg", "placeholders changed")
+    assert cache.kept("k2") == ("Platzhalterweg", "placeholders changed") and cache.get("k2") is None
+    assert cache.kept("k1") is None
+    cache.close()

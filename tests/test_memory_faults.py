@@ -59,7 +59,8 @@ def _random_bytes(tmp_path: Path, cache: Path) -> None:
 def _truncated(tmp_path: Path, cache: Path) -> None:
     memory = _filled(tmp_path, cache)
     with sqlite3.connect(memory) as db:  # enough pages that a cut loses some of the table
-        db.executemany("INSERT INTO translations VALUES (?, 'e', 'm', 'de', 'en', ?, ?, 0)",
+        db.executemany("INSERT INTO translations (key, engine, model, source_lang, target_lang, source, target, "
+                       "created) VALUES (?, 'e', 'm', 'de', 'en', ?, ?, 0)",
                        [(f"k{n}", "s" * 200, "t" * 200) for n in range(2000)])  # fmt: skip
     db.close()
     data = memory.read_bytes()
