@@ -19,7 +19,8 @@ import yaml
 
 from conftest import SHARED
 from myst2qmd.book import convert_book, read_book
-from myst2qmd.check import check
+from myst2qmd.check import Problem, check
+from myst2qmd.codes import Code
 from myst2qmd.translate import Translator
 from myst2qmd.translate.engines.pseudo import PseudoEngine
 from quarto_ast import summarize
@@ -136,11 +137,18 @@ def test_the_missing_pdf_is_warned_about(converted: tuple) -> None:
     assert [(w.path, w.line) for w in missing] == [("Markdown/2_Datenbasis.md", 17)]
 
 
-def test_check_finds_nothing(converted: tuple) -> None:
+def _only_the_missing_pdf(problems: list[Problem]) -> bool:
+    """check reports the link to the PDF the corpus lacks (which convert warned about), nothing else."""
+    return [(p.path, p.code, "bildungsbericht-2022.pdf does not exist" in p.message) for p in problems] == [
+        ("Markdown/2_Datenbasis.qmd", Code.LINK_MISSING, True)
+    ]
+
+
+def test_check_finds_only_the_missing_pdf(converted: tuple) -> None:
     out, _, _ = converted
     problems, files = check(out)
     assert files == 43
-    assert problems == [], "\n".join(map(str, problems))
+    assert _only_the_missing_pdf(problems), "\n".join(map(str, problems))
 
 
 def test_constructs_are_carried_over(corpus: Path, converted: tuple) -> None:
@@ -190,4 +198,4 @@ def test_pseudo_translation_keeps_the_structure(corpus: Path, converted: tuple, 
         assert [d[0] for d in after.divs] == [d[0] for d in before.divs], rel
         assert after.links == before.links, rel
     problems, _ = check(out)
-    assert problems == [], "\n".join(map(str, problems))
+    assert _only_the_missing_pdf(problems), "\n".join(map(str, problems))

@@ -169,7 +169,11 @@ def test_reviewed_entries_win_and_are_not_sent(book: Path, first: tuple[Path, Pa
     assert report.translation["reviewed"] == 3
     assert not [w for w in warnings if w.code in ("translation-kept", "po-rejected")]
     problems, _ = check(out)
-    assert problems == [], "\n".join(map(str, problems))
+    # the corpus links a PDF it lacks (convert warns about it): nothing else
+    assert [p.path for p in problems if "bildungsbericht-2022.pdf does not exist" in p.message] == [
+        "Markdown/2_Datenbasis.qmd"
+    ]
+    assert len(problems) == 1, "\n".join(map(str, problems))
     # pandoc reads the edited chapters with the structure of the first run's
     for chapter in {c for c, _ in EDITS}:
         rel = Path(chapter).with_suffix(".qmd")
