@@ -23,6 +23,7 @@ from myst2qmd.check import Problem, check
 from myst2qmd.codes import Code
 from myst2qmd.translate import Translator
 from myst2qmd.translate.engines.pseudo import PseudoEngine
+from myst_structure import DIRECTIVE_INFO, DIRECTIVES, UNKNOWN, directive_parts, myst_parser
 from quarto_ast import summarize
 
 CORPUS = SHARED / "corpus" / "quadriga-tabelle-1"
@@ -71,27 +72,28 @@ def _words(text: str) -> Counter[str]:
 
 def _myst_prose_words(text: str) -> Counter[str]:
     """The prose words of a MyST text: inline text of every paragraph, heading, list item and table
-    cell, directive bodies included, without roles, link destinations and inline HTML/code/math."""
-    from myst2qmd.context import Context
-    from myst2qmd.convert import Converter, Parsed
-    from myst2qmd.source import View
+    cell, directive bodies included, without roles, link destinations and inline HTML/code/math.
 
+    Read with markdown-it-py and the upstream MyST plugins (:func:`myst_structure.myst_parser`),
+    directive bodies by their names: never with the converter's parser or its ``Converter.parse``,
+    so a tokenizer bug cannot hide the words it loses."""
     words: Counter[str] = Counter()
+    no_title = ("figure", "image", "include", "literalinclude", "code-cell", "code-block", "code", "math")
 
-    def visit(parsed: Parsed) -> None:
-        for index, token in enumerate(parsed.tokens):
+    def visit(src: str) -> None:
+        for token in myst_parser().parse(src):
             if token.type == "inline":
-                for child in token.children or []:
-                    if child.type == "text":
-                        words.update(WORD.findall(child.content))
-            directive = parsed.directives.get(index)
-            no_title = ("figure", "image", "include", "literalinclude", "code-cell", "code-block", "code", "math")
-            if directive is not None and directive.name not in no_title:
-                words.update(WORD.findall(re.sub(r"\{[\w:-]+\}`[^`]*`|\]\([^)]*\)", " ", directive.argument)))
-        for body in parsed.bodies.values():
-            visit(body)
+                words.update(WORD.findall(" ".join(c.content for c in token.children or [] if c.type == "text")))
+            directive = DIRECTIVE_INFO.match(token.info.strip()) if token.type in ("fence", "colon_fence") else None
+            if directive is None:
+                continue
+            name, argument = directive.group(1).lower(), directive.group(2)
+            if name not in no_title:
+                words.update(WORD.findall(re.sub(r"\{[\w:-]+\}`[^`]*`|\]\([^)]*\)", " ", argument)))
+            if DIRECTIVES.get(name, UNKNOWN)[1]:  # a body of MyST
+                visit(directive_parts(token.content)[1])
 
-    visit(Converter(Context()).parse(View.root(_visible(text))))
+    visit(_visible(text))
     return words
 
 
