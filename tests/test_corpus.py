@@ -24,7 +24,7 @@ from myst2qmd.codes import Code
 from myst2qmd.translate import Translator
 from myst2qmd.translate.engines.pseudo import PseudoEngine
 from myst_structure import DIRECTIVE_INFO, DIRECTIVES, UNKNOWN, directive_parts, myst_parser
-from quarto_ast import summarize
+from quarto_ast import book_problems, summarize
 
 CORPUS = SHARED / "corpus" / "quadriga-tabelle-1"
 ADMONITIONS = (
@@ -151,6 +151,9 @@ def test_check_finds_only_the_missing_pdf(converted: tuple) -> None:
     problems, files = check(out)
     assert files == 43
     assert _only_the_missing_pdf(problems), "\n".join(map(str, problems))
+    assert book_problems(out) == [
+        "Markdown/2_Datenbasis.qmd: Data/bildungsbericht-2022.pdf does not exist"
+    ]  # pandoc's reading agrees (check is not its own oracle)
 
 
 def test_constructs_are_carried_over(corpus: Path, converted: tuple) -> None:
@@ -201,3 +204,6 @@ def test_pseudo_translation_keeps_the_structure(corpus: Path, converted: tuple, 
         assert after.links == before.links, rel
     problems, _ = check(out)
     assert _only_the_missing_pdf(problems), "\n".join(map(str, problems))
+    assert book_problems(out) == [
+        "Markdown/2_Datenbasis.qmd: Data/bildungsbericht-2022.pdf does not exist"
+    ]  # pandoc's reading agrees (check is not its own oracle)
