@@ -27,6 +27,7 @@ else:  # pragma: no cover
 
 from .codes import Code, unknown_codes
 from .context import Options
+from .files import read_bounded
 
 #: the values of the ``engine`` setting (the engines themselves are imported only when one runs)
 ENGINE_NAMES = ("auto", "none", "pseudo", "openai", "deepl", "local")
@@ -107,8 +108,8 @@ def find_config_file(start: Path) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError):
+                data = tomllib.loads(read_bounded(pyproject).decode("utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 continue
             if "myst2qmd" in data.get("tool", {}):
                 return pyproject
@@ -117,9 +118,11 @@ def find_config_file(start: Path) -> Path | None:
 
 def load_file(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_bounded(path).decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (offset {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     if path.name == "pyproject.toml":

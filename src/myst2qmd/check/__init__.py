@@ -20,6 +20,7 @@ import yaml
 
 from ..codes import Code
 from ..labels import CROSSREF_PREFIXES
+from ..yamlload import YamlRefused, load_yaml
 from .includes import IncludeGraph, include_problems
 from .pandoc import PANDOC_CHECKS, PANDOC_HINT, find_pandoc, pandoc_read
 from .scan import FileScan, Problem, read_text, scan_file
@@ -64,7 +65,9 @@ def _quarto_yml(config: Path) -> tuple[object, Problem | None]:
     if text is None:
         return {}, Problem("_quarto.yml", line, reason, Code.FILE_UNREADABLE)
     try:
-        return yaml.safe_load(text) or {}, None
+        return load_yaml(text) or {}, None
+    except YamlRefused as exc:
+        return {}, Problem("_quarto.yml", 1, f"not read: {exc}", Code.TOC_INVALID)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return {}, Problem("_quarto.yml", (mark.line + 1) if mark else 1, "not valid YAML", Code.TOC_INVALID)
@@ -89,7 +92,7 @@ def _chapters(items: object) -> list[str]:
 def read_file(file: Path, display: str, pandoc: list[str] | None) -> FileScan:
     """One file's scan, with what pandoc reads in it when pandoc is there."""
     scan = scan_file(file, display)
-    if pandoc is None or not scan.text or scan.reading is None:
+    if pandoc is None or not scan.text or scan.reading is None or scan.refused:
         return scan
     read = pandoc_read(pandoc, scan.text, scan.reading)
     if read.error is not None:

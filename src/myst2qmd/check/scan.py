@@ -12,8 +12,10 @@ import yaml
 
 from ..codes import Code
 from ..constructs.includes import code_fence
+from ..files import read_bounded
 from ..labels import CROSSREF_PREFIXES, slug
 from ..quarto import TokenReading, blank_code, line_of, read_tokens
+from ..yamlload import YamlRefused, load_yaml
 from .deepjson import loads
 
 _REF = re.compile(r"(?<![\w@.\-])-?@((?:" + "|".join(CROSSREF_PREFIXES) + r")-[A-Za-z0-9_\-.:]*[A-Za-z0-9_])")
@@ -52,14 +54,15 @@ class FileScan:
     includes: list[tuple[str, int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     reading: TokenReading | None = None
+    #: why the file is not given to pandoc (front matter with aliases that expand too far)
+    refused: str = ""
 
 
 def read_text(path: Path) -> tuple[str | None, int, str]:
-    """``path``'s text, or ``None`` with the line and a one-line reason it cannot be read."""
-    if not path.is_file():
-        return None, 1, "cannot read: not a regular file"
+    """``path``'s text, or ``None`` with the line and a one-line reason it cannot be read (a
+    FIFO, a device or a file too large is not read: :func:`files.read_bounded`)."""
     try:
-        data = path.read_bytes()
+        data = read_bounded(path)
     except OSError as exc:
         return None, 1, f"cannot read: {exc.strerror or exc}"
     try:
@@ -81,7 +84,7 @@ def scan_file(path: Path, display: str) -> FileScan:
         text = _notebook_markdown(text)
     scan = FileScan(path, text)
     scan.reading = read_tokens(text)
-    scan.problems += _front_matter(scan.reading.front_matter, display)
+    scan.problems += _front_matter(scan, display)
     body = blank_code(text, reading=scan.reading)
     for line, message in scan.reading.leftovers:
         scan.problems.append(Problem(display, line, message, Code.MYST_LEFT))
@@ -98,11 +101,15 @@ def scan_file(path: Path, display: str) -> FileScan:
     return scan
 
 
-def _front_matter(front_matter: str | None, display: str) -> list[Problem]:
+def _front_matter(scan: FileScan, display: str) -> list[Problem]:
+    front_matter = scan.reading.front_matter if scan.reading is not None else None
     if front_matter is None:
         return []
     try:
-        yaml.safe_load(front_matter)
+        load_yaml(front_matter)
+    except YamlRefused as exc:  # pandoc would expand the aliases for ever: it does not read the file
+        scan.refused = f"front matter not read ({exc}); pandoc not run on this file"
+        return [Problem(display, 1, scan.refused, Code.FRONTMATTER_INVALID)]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark else 1
