@@ -24,6 +24,7 @@ from .codes import Code, count_codes, suppressed
 from .config import Settings, load_settings
 from .context import Options, Warning_
 from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, interrupts_deferred, read_bounded, write_atomically
+from .languages import LanguageError
 
 if TYPE_CHECKING:  # the converter, the book and the translation are imported where a run needs them
     from .convert import Result
@@ -289,7 +290,7 @@ def with_review(translator: Translator | None, review: Review, settings: Setting
         from .translate.pipeline import Translator
         from .translate.po import NoEngine
 
-        request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang)
+        request = Request.for_languages(settings.source_lang, settings.target_lang)
         translator = Translator(NoEngine(), request=request, cache=TranslationCache(None), glossary=glossary)
     translator.review = review
     return translator
@@ -429,14 +430,17 @@ def make_translator(engine_name: str, settings: Settings, glossary: Glossary) ->
         timeout=settings.timeout,
         deepl_target=settings.deepl_target,
         glossary=glossary.entries or None,
+        target_lang=settings.target_lang,
     )
     try:
         engine = make_engine(engine_name, engine_settings)
     except FatalEngineError as exc:
         raise RunFailed(f"{exc}; nothing was written") from None
+    except LanguageError as exc:
+        raise UsageError(str(exc)) from None
     assert engine is not None
-    cache = TranslationCache(None) if settings.no_cache else TranslationCache.default()
-    request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang, timeout=settings.timeout)
+    cache = TranslationCache(None) if settings.no_cache else TranslationCache.default(memory_warning(settings))
+    request = Request.for_languages(settings.source_lang, settings.target_lang, settings.timeout)
     return Translator(
         engine,
         request=request,
@@ -445,6 +449,17 @@ def make_translator(engine_name: str, settings: Settings, glossary: Glossary) ->
         jobs=settings.jobs,
         code_comments=settings.translate_code_comments,
     )
+
+
+def memory_warning(settings: Settings) -> Callable[[str], None]:
+    """How a translation memory that cannot be used is said: one warning (the run goes on)."""
+    code = Code.MEMORY_UNUSABLE
+
+    def warn(message: str) -> None:
+        if not suppressed(code, settings.suppress_warnings):
+            print(f"myst2qmd: warning [{code}]: {message}", file=sys.stderr)
+
+    return warn
 
 
 def progress_run(translator: Translator, label: str, quiet: bool, work: Callable[[], T]) -> T:
@@ -640,19 +655,16 @@ def run_po(folder: Path) -> int:
 
 
 def run_cache(action: str) -> int:
-    """``myst2qmd cache path`` prints where the translation memory is; ``cache clear`` empties it."""
-    from .translate.cache import TranslationCache, default_cache_dir
+    """``myst2qmd cache path`` prints where the translation memory is; ``cache clear`` empties it
+    (or removes it, if it cannot be read)."""
+    from .translate.cache import MemoryFault, clear_memory, default_path
 
-    folder = default_cache_dir()
-    path = folder / "translations.sqlite"
+    path = default_path()
     if action == "path":
         print(path)
         return EXIT_OK
-    if not path.exists():
-        print(f"the translation memory at {path} is empty")
-        return EXIT_OK
-    cache = TranslationCache(path)
-    removed = cache.clear()
-    cache.close()
-    print(f"removed {removed} entries from {path}")
+    try:
+        print(clear_memory(path))
+    except MemoryFault as exc:
+        raise UsageError(str(exc)) from None
     return EXIT_OK

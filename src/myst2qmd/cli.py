@@ -90,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="source_lang", metavar="LANG", default=None, help="language of the source (default: de)"
     )
     tr.add_argument(
-        "--to", dest="target_lang", metavar="LANG", default=None, help="language to translate to (default: en)"
+        "--to",
+        dest="target_lang",
+        metavar="LANG",
+        default=None,
+        help="language to translate to, a BCP 47 code in any case: en, en-GB, pt-BR (default: en)",
     )
     tr.add_argument(
         "--base-url",
@@ -112,7 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="terms to translate one way or keep (YAML or CSV: source term, target term)",
     )
     tr.add_argument("--jobs", type=int, metavar="N", default=None, help="requests in flight at once (default: 4)")
-    tr.add_argument("--timeout", type=float, metavar="SECONDS", default=None, help="per request (default: 120)")
+    tr.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="the most one request may take in all: connecting, sending, the whole answer (default: 120)",
+    )
     tr.add_argument(
         "--no-cache",
         action="store_const",

@@ -63,6 +63,7 @@ class Code(str, Enum):
     TRANSLATION_KEPT = "translation-kept"
     GLOSSARY_UNUSED = "glossary-unused"
     ENGINE_RETRY_AFTER = "engine-retry-after"
+    MEMORY_UNUSABLE = "memory-unusable"
     PO_REJECTED = "po-rejected"
 
     def __str__(self) -> str:
@@ -110,6 +111,7 @@ DESCRIPTIONS: dict[Code, str] = {
     ),
     Code.GLOSSARY_UNUSED: "a translation that does not use a glossary term",
     Code.ENGINE_RETRY_AFTER: "the engine asked to wait longer than the timeout (`Retry-After`): waited less",
+    Code.MEMORY_UNUSABLE: "the translation memory cannot be read or written: the run goes on without it",
     Code.PO_REJECTED: "a reviewed PO translation that fails the checks (`po-file:line`): not used",
 }
 
