@@ -389,12 +389,29 @@ def image(d: Directive, ctx: Context) -> Rewrite:
 _IMAGE_OPTIONS = frozenset(
     {"name", "width", "height", "alt", "align", "class", "figwidth", "figclass", "target", "scale", "loading"}
 )
+#: where an image's ``:alt:`` (prose) is written
+_ALT = (("alt", "fig-alt"),)
 SPECS = (
     DirectiveSpec(
         ("figure-md",), figure_md, label=("argument", "name", "label"), kind="fig", options=None, prose=("body",)
     ),
     DirectiveSpec(
-        ("figure",), figure, kind="fig", title=False, path_argument=True, options=_IMAGE_OPTIONS, prose=("body", "alt")
+        ("figure",),
+        figure,
+        kind="fig",
+        title=False,
+        path_argument=True,
+        options=_IMAGE_OPTIONS,
+        prose=("body", "alt"),
+        prose_attributes=_ALT,
     ),
-    DirectiveSpec(("image",), image, title=False, path_argument=True, options=_IMAGE_OPTIONS, prose=("alt",)),
+    DirectiveSpec(
+        ("image",),
+        image,
+        title=False,
+        path_argument=True,
+        options=_IMAGE_OPTIONS,
+        prose=("alt",),
+        prose_attributes=_ALT,
+    ),
 )

@@ -36,7 +36,7 @@ import yaml
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, container_strip, is_class_name
-from .base import FENCE, DirectiveSpec, Rewrite, attr_value, name_id
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, name_id, own_label
 from .blocks import atx_headings
 from .code import CAPTION_ATTRIBUTES, caption_attribute, code_language, fence_info, listing_kind
 
@@ -450,7 +450,11 @@ def _replace(d: Directive, text: str, divs: bool = True) -> Rewrite:
 def not_included(d: Directive, ctx: Context, reason: str) -> Rewrite:
     """A warning, and a callout naming the file where the directive was."""
     what = d.argument.strip() or "(no file)"
-    ctx.warn(d.lineno, f"{{{d.name}}} {what}: {reason}; a warning note stands in its place", Code.INCLUDE_FAILED)
+    label = own_label(d)
+    unplaced = f" (its label '{label}' has no target)" if label else ""
+    ctx.warn(
+        d.lineno, f"{{{d.name}}} {what}: {reason}; a warning note stands in its place{unplaced}", Code.INCLUDE_FAILED
+    )
     ctx.count(f"{d.name} not resolved")
     note = f"**Not included** ({{{d.name}}}): {code_span(what)}: {reason}."
     return _replace(d, f"::: {{.callout-warning .include-error path={attr_value(what)}}}\n{note}\n:::")
