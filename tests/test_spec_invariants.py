@@ -4,7 +4,7 @@ Two invariants, over every fixture case, the seed chapter and the shared corpus'
 chapters (each converted on its own):
 
 * every label the label pass defines appears as an id in the output (``{#id}``, ``#| label: id``,
-  ``id="id"``), or a warning names it and says why it has no place;
+  ``id="id"``), or a warning at its line names it and says why it has no place;
 * every option a directive's spec calls prose (``prose=("caption",)``) reaches a translation
   segment: its words are in a segment's text (a caption that is only a file name has none).
 
@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from markdown_it.utils import read_fixture_file
 
+from cli_run import run_cli
 from conftest import SEED, SHARED
 from myst2qmd import convert_text
 from myst2qmd.constructs import registry
@@ -58,13 +59,13 @@ def has_id(qmd: str, ident: str) -> bool:
 
 
 def labels_without_id(src: str) -> list[str]:
-    """The labels of ``src`` that are no id in its output and that no warning names."""
+    """The labels of ``src`` that are no id in its output and that no warning at their line names."""
     result = convert_text(src)
     missing = []
     for name, label in result.labels.items():
         if name.startswith("slug:") or has_id(result.text, label.quarto_id):
             continue
-        if not any(f"'{name}'" in warning.message for warning in result.warnings):
+        if not any(w.line == label.line and f"'{name}'" in w.message for w in result.warnings):
             missing.append(f"{name} → #{label.quarto_id}")
     return missing
 
@@ -136,3 +137,14 @@ def test_a_listing_caption_is_translated_and_a_file_name_in_it_is_not() -> None:
     translated = replace_segments(qmd, {captions[0].id: 'The "nice" code in beispiel.py'})
     assert translated.splitlines()[0] == '```{#lst-b .python lst-cap="The \\"nice\\" code in beispiel.py"}'
     assert 'filename="daten.csv"' in translated
+
+
+def test_pseudo_translation_reaches_a_listing_caption(tmp_path: Path) -> None:
+    """Issue 20, bug 2, as a user runs it: ``--engine pseudo`` translates ``lst-cap``."""
+    source = tmp_path / "kapitel.md"
+    source.write_text(
+        "```{code-block} python\n:name: code-b\n:caption: Der schöne Code\ny = 2\n```\n", encoding="utf-8"
+    )
+    run = run_cli("convert", str(source), "-o", "-", "--engine", "pseudo", "-q")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == '```{#lst-b .python lst-cap="⟦DER SCHÖNE CODE⟧"}'
