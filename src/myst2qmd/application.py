@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .codes import Code, count_codes, suppressed
 from .config import Settings, load_settings
 from .context import Options, Warning_
-from .files import interrupts_deferred, write_atomically
+from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, interrupts_deferred, read_bounded, write_atomically
+from .languages import LanguageError
 
 if TYPE_CHECKING:  # the converter, the book and the translation are imported where a run needs them
     from .convert import Result
@@ -78,8 +79,9 @@ def read_source(path: Path) -> str:
         raise UsageError(f"{path}: no such file")
     if path.is_dir():
         raise UsageError(f"{path} is a folder; give a .md file")
+    limit = MAX_NOTEBOOK_BYTES if path.suffix.lower() == ".ipynb" else MAX_TEXT_BYTES
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, limit)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from exc
     try:
@@ -181,10 +183,13 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
         folder = po_folder(settings.po_dir)
         review = read_po(lambda: Review.for_file(folder, src, **review_settings(settings, engine, src.stem)))
         translator = with_review(translator, review, settings, glossary)
+    attachments: dict[Path, bytes] = {}
     if notebook:
-        result, report = convert_notebook_file(
+        result, report, attachments = convert_notebook_file(
             src, text, options, translator, settings.quiet, out_path, escape=settings.escape_fences
         )
+        if attachments:
+            check_run_paths(settings, engine, out_path, list(attachments))
     else:
         result = convert_text(text, path=str(src), options=options)
         report = None
@@ -212,6 +217,8 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
         written = False
         try:
             with interrupts_deferred():
+                for path, data in attachments.items():  # first: the output never links to a missing file
+                    write_atomically(path, data)
                 write_atomically(out_path, result.text)
                 written = True
         except OSError as exc:
@@ -283,7 +290,7 @@ def with_review(translator: Translator | None, review: Review, settings: Setting
         from .translate.pipeline import Translator
         from .translate.po import NoEngine
 
-        request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang)
+        request = Request.for_languages(settings.source_lang, settings.target_lang)
         translator = Translator(NoEngine(), request=request, cache=TranslationCache(None), glossary=glossary)
     translator.review = review
     return translator
@@ -327,10 +334,15 @@ def drop_staged(review: Review | None, staged: list[Staged]) -> None:
         review.discard(staged)
 
 
-def check_run_paths(settings: Settings, engine: str, output: Path | None) -> None:
-    """Every path the run writes (the output, ``--report``, the translation memory, the PO files)
-    against every input and against each other (:func:`.paths.refuse_clashes`): exit 2 before any work."""
-    from .paths import PathClash, refuse_clashes, run_places
+def check_run_paths(settings: Settings, engine: str, output: Path | None, attachments: Sequence[Path] = ()) -> None:
+    """Every path the run writes (the output, ``--report``, the translation memory, the PO files, a
+    notebook's ``attachments``) against every input and against each other (:func:`.paths.refuse_clashes`):
+    exit 2 before any work (the attachments: before anything is written)."""
+    from .paths import PathClash, Place, refuse_clashes, run_places
+
+    for path in attachments:
+        if path.parent.exists() and not path.parent.is_dir() or path.is_dir():
+            raise UsageError(f"cannot write the notebook's attachment {path}: a file or folder is in the way")
 
     memory = None
     if engine != "none" and not settings.no_cache:
@@ -338,7 +350,9 @@ def check_run_paths(settings: Settings, engine: str, output: Path | None) -> Non
 
         memory = default_cache_dir() / "translations.sqlite"
     try:
-        refuse_clashes(*run_places(settings, output, memory), po_inside_book=settings.po_inside_book)
+        writes, inputs = run_places(settings, output, memory)
+        writes += [Place("a notebook attachment", path) for path in attachments]
+        refuse_clashes(writes, inputs, po_inside_book=settings.po_inside_book)
     except PathClash as exc:
         raise UsageError(str(exc)) from exc
 
@@ -363,21 +377,24 @@ def convert_notebook_file(
     quiet: bool,
     out_path: Path | None,
     escape: bool = False,
-) -> tuple[Result, TranslationReport | None]:
+) -> tuple[Result, TranslationReport | None, dict[Path, bytes]]:
     """A single notebook, converted as a book converts its notebook chapters: Markdown cells
     converted, tags as ``#|`` options, outputs kept; written as ``.ipynb``, or as ``.qmd`` when
-    ``-o x.qmd`` asks for it (code cells as executable cells, outputs left out, as jupytext does)."""
-    from .book import NotebookError, convert_notebook, notebook_to_qmd, read_notebook, render_notebook
+    ``-o x.qmd`` asks for it (code cells as executable cells, outputs left out, as jupytext does;
+    the Markdown cells' attachments as the files returned, in ``OUT_attachments/`` beside it)."""
+    from .book import convert_notebook
     from .constructs.code import escape_fences
     from .convert import Result
+    from .notebooks import NotebookError, notebook_to_qmd, read_notebook, render_notebook, safe_name
 
+    notes: list[tuple[int, str]] = []
     try:
-        notebook = read_notebook(text)
+        notebook = read_notebook(text, notes)
     except NotebookError as exc:
         raise UsageError(f"{src}: not a valid notebook: {exc}") from exc
-    document, results = convert_notebook(src, notebook, options)
+    document, results = convert_notebook(src, notebook, options, notes)
     texts = [r.text for r in results]
-    warnings = [w for r in results for w in r.warnings]
+    warnings = document.warnings + [w for r in results for w in r.warnings]
     counts: Counter[str] = Counter()
     for r in results:
         counts.update(r.counts)
@@ -388,21 +405,16 @@ def convert_notebook_file(
         texts, report, more = progress_run(final, src.name, quiet, lambda: final.translate_many(texts, paths))
         warnings += more
     if out_path is not None and out_path.suffix.lower() == ".qmd":
-        qmd, dropped = notebook_to_qmd(document, texts)
-        if dropped:
-            warnings.append(
-                Warning_(
-                    str(src),
-                    1,
-                    f"the outputs of {dropped} code cells are not kept in a .qmd (Quarto runs the code)",
-                    Code.QUARTO_DIFFERS,
-                    "info",
-                )
-            )
-        return Result(escape_fences(qmd) if escape else qmd, warnings, dict(counts)), report
+        qmd = notebook_to_qmd(document, texts, f"{safe_name(out_path.stem)}_attachments")
+        if qmd.dropped:
+            message = f"the outputs of {qmd.dropped} code cells are not kept in a .qmd (Quarto runs the code)"
+            warnings.append(Warning_(str(src), 1, message, Code.QUARTO_DIFFERS, "info"))
+        warnings += [Warning_(f"{src}#cell{n}", 1, why, Code.NOTEBOOK_ATTACHMENT) for n, why in qmd.problems]
+        result = Result(escape_fences(qmd.text) if escape else qmd.text, warnings, dict(counts))
+        return result, report, {out_path.parent / rel: data for rel, data in qmd.files.items()}
     if escape:  # only the Markdown cells: code cells hold code, not fences
         texts = [escape_fences(t) for t in texts]
-    return Result(render_notebook(document, texts), warnings, dict(counts)), report
+    return Result(render_notebook(document, texts), warnings, dict(counts)), report, {}
 
 
 def make_translator(engine_name: str, settings: Settings, glossary: Glossary) -> Translator:
@@ -418,14 +430,17 @@ def make_translator(engine_name: str, settings: Settings, glossary: Glossary) ->
         timeout=settings.timeout,
         deepl_target=settings.deepl_target,
         glossary=glossary.entries or None,
+        target_lang=settings.target_lang,
     )
     try:
         engine = make_engine(engine_name, engine_settings)
     except FatalEngineError as exc:
         raise RunFailed(f"{exc}; nothing was written") from None
+    except LanguageError as exc:
+        raise UsageError(str(exc)) from None
     assert engine is not None
-    cache = TranslationCache(None) if settings.no_cache else TranslationCache.default()
-    request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang, timeout=settings.timeout)
+    cache = TranslationCache(None) if settings.no_cache else TranslationCache.default(memory_warning(settings))
+    request = Request.for_languages(settings.source_lang, settings.target_lang, settings.timeout)
     return Translator(
         engine,
         request=request,
@@ -434,6 +449,17 @@ def make_translator(engine_name: str, settings: Settings, glossary: Glossary) ->
         jobs=settings.jobs,
         code_comments=settings.translate_code_comments,
     )
+
+
+def memory_warning(settings: Settings) -> Callable[[str], None]:
+    """How a translation memory that cannot be used is said: one warning (the run goes on)."""
+    code = Code.MEMORY_UNUSABLE
+
+    def warn(message: str) -> None:
+        if not suppressed(code, settings.suppress_warnings):
+            print(f"myst2qmd: warning [{code}]: {message}", file=sys.stderr)
+
+    return warn
 
 
 def progress_run(translator: Translator, label: str, quiet: bool, work: Callable[[], T]) -> T:
@@ -533,6 +559,8 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
         run = converter.run
         report = progress_run(translator, src.name, settings.quiet, run) if translator else run()
         warnings = converter.warnings
+        for note in converter.recovered:
+            print(f"myst2qmd: note: {note}", file=sys.stderr)
         print_warnings(warnings, settings.suppress_warnings)
         print_notes(report.translation_report, settings.suppress_warnings)
         report.suppressed_codes = count_codes(
@@ -623,19 +651,16 @@ def run_po(folder: Path) -> int:
 
 
 def run_cache(action: str) -> int:
-    """``myst2qmd cache path`` prints where the translation memory is; ``cache clear`` empties it."""
-    from .translate.cache import TranslationCache, default_cache_dir
+    """``myst2qmd cache path`` prints where the translation memory is; ``cache clear`` empties it
+    (or removes it, if it cannot be read)."""
+    from .translate.cache import MemoryFault, clear_memory, default_path
 
-    folder = default_cache_dir()
-    path = folder / "translations.sqlite"
+    path = default_path()
     if action == "path":
         print(path)
         return EXIT_OK
-    if not path.exists():
-        print(f"the translation memory at {path} is empty")
-        return EXIT_OK
-    cache = TranslationCache(path)
-    removed = cache.clear()
-    cache.close()
-    print(f"removed {removed} entries from {path}")
+    try:
+        print(clear_memory(path))
+    except MemoryFault as exc:
+        raise UsageError(str(exc)) from None
     return EXIT_OK

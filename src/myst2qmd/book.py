@@ -26,7 +26,6 @@ import posixpath
 import re
 import shutil
 import signal
-import tempfile
 import threading
 import unicodedata
 from collections import Counter
@@ -39,18 +38,20 @@ from urllib.parse import unquote
 import yaml
 
 from .codes import Code, count_codes
+from .commit import Commit, OutputError, output_locked
 from .config import Settings
 from .constructs import registry
 from .constructs.base import url_path
-from .constructs.code import TAG_OPTIONS, escape_fences
-from .constructs.includes import code_fence
+from .constructs.code import escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text, parse_text
-from .files import interrupts_deferred, new_file_mode, umask
+from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, interrupts_deferred, new_file_mode, read_bounded
 from .macros import dig, macros_from_config
+from .notebooks import NotebookError, cell_source, mend_split_directives, read_notebook, render_notebook
 from .parsed import Parsed
 from .parser import parse_inline
 from .quarto import blank_code
+from .yamlload import YamlRefused, load_yaml
 
 if TYPE_CHECKING:
     from .translate.pipeline import TranslationReport
@@ -70,6 +71,9 @@ _ALWAYS_EXCLUDED = [
     "myst.yml",
     "*.po",  # gettext catalogs (--po DIR, sphinx-intl's locales): no part of a Quarto book
     "*.pot",
+    ".myst2qmd.lock",  # a book folder that was once an output folder: the commit's own files
+    ".myst2qmd-*",
+    ".myst2qmd-*/**",
 ]
 _SOURCE_SUFFIXES = (".md", ".ipynb", ".myst", ".markdown")
 QUARTO_YML = PurePosixPath("_quarto.yml")
@@ -146,45 +150,15 @@ def is_book(folder: Path) -> bool:
     return folder.is_dir() and ((folder / "_toc.yml").is_file() or (folder / "myst.yml").is_file())
 
 
-class _Mapping(dict[Any, Any]):
-    """A YAML mapping that knows the line it starts on (for warnings that name the toc's line)."""
-
-    line: int = 1
-
-
-class _LineLoader(yaml.SafeLoader):
-    """``yaml.safe_load`` whose mappings are :class:`_Mapping` with their line."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
-    mapping = _Mapping(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    return mapping
-
-
-class _Sequence(list[Any]):
-    """A YAML list that knows the line of each of its items."""
-
-    lines: list[int]
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Sequence:
-    sequence = _Sequence(loader.construct_sequence(node, deep=True))
-    sequence.lines = [child.start_mark.line + 1 for child in node.value]
-    return sequence
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
 def _line(item: Any) -> int:
     return int(getattr(item, "line", 1))
 
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader) or {}  # noqa: S506 - a SafeLoader
+        return load_yaml(read_bounded(path).decode("utf-8"), lines=True) or {}
+    except YamlRefused as exc:
+        raise BookError(f"{path}: not read: {exc}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -497,16 +471,19 @@ def _output_key(rel: PurePosixPath) -> str:
 def assign_outputs(book: Book, warnings: list[Warning_], skip: Collection[PurePosixPath] = ()) -> None:
     """Give every chapter (but those in ``skip``: not converted) an output path of its own: a
     later chapter whose output another one already has (root ``einleitung.md`` and chapter
-    ``index.md`` both → ``index.qmd``) becomes ``index-2.qmd``; links and references follow,
+    ``index.md`` both → ``index.qmd``) becomes ``index-2.qmd``, a name no other chapter has and
+    no file of the book renders to (in any case or Unicode form); links and references follow,
     since they are resolved through ``out_rel``."""
     taken: dict[str, Chapter] = {}
+    in_book: set[str] | None = None  # the pages of the book's own files, read at the first clash
     for chapter in book.chapters:
         if chapter.rel in skip:
             continue
         key = _output_key(chapter.out_rel)
         if key in taken:
             other = taken[key]
-            new = _free_name(chapter.out_rel, book.folder, taken)
+            in_book = _book_pages(book.folder) if in_book is None else in_book
+            new = _free_name(chapter.out_rel, taken.keys() | in_book)
             warnings.append(
                 Warning_(
                     chapter.toc,
@@ -517,14 +494,23 @@ def assign_outputs(book: Book, warnings: list[Warning_], skip: Collection[PurePo
                 )
             )
             chapter.out_rel = new
-        taken[_output_key(chapter.out_rel)] = chapter
+        taken[_output_key(chapter.out_rel)] = chapter  # the renamed one too: a third takes another
 
 
-def _free_name(out: PurePosixPath, folder: Path, taken: dict[str, Any]) -> PurePosixPath:
+def _book_pages(folder: Path) -> set[str]:
+    """The page keys (:func:`_output_key`) of every file in ``folder`` that renders to a page."""
+    suffixes = {*_SOURCE_SUFFIXES, *_RENDERED}
+    return {
+        _output_key(PurePosixPath(path.relative_to(folder).as_posix()))
+        for path in folder.rglob("*")
+        if path.suffix.lower() in suffixes
+    }
+
+
+def _free_name(out: PurePosixPath, taken: Collection[str]) -> PurePosixPath:
     for n in range(2, 10_000):
         candidate = out.with_name(f"{out.stem}-{n}{out.suffix}")
-        on_disk = any((folder / candidate.with_suffix(s)).exists() for s in (*_SOURCE_SUFFIXES, ".qmd"))
-        if _output_key(candidate) not in taken and not on_disk:
+        if _output_key(candidate) not in taken:
             return candidate
     raise BookError(f"no free output name for {out}")
 
@@ -569,129 +555,39 @@ class Document:
     cells: list[int] = field(default_factory=list)
     #: each piece parsed once, by the label pass, for the conversion to reuse (see :func:`collect_labels`)
     parses: list[Parsed] = field(default_factory=list)
+    #: what reading it found (a notebook's duplicate cell ids, a directive split across its cells)
+    warnings: list[Warning_] = field(default_factory=list)
 
     @property
     def path(self) -> str:
         return self.chapter.rel.as_posix()
 
 
-def _cell_source(cell: dict[str, Any]) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-class NotebookError(ValueError):
-    """A notebook that nbformat cannot read or that is not valid: ``str()`` says why."""
-
-
-def read_notebook(data: str | bytes) -> dict[str, Any]:
-    """A notebook as nbformat 4 (nbformat 3 upgraded), checked against nbformat's schema;
-    :class:`NotebookError` says why not.
-
-    >>> read_notebook('{"cells": "x", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
-    Traceback (most recent call last):
-    ...
-    myst2qmd.book.NotebookError: 'x' is not of type 'array' (at cells)
-    """
-    import nbformat
-
-    try:
-        raw = json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise NotebookError(f"not JSON (line {exc.lineno}: {exc.msg})") from exc
-    except UnicodeDecodeError as exc:
-        raise NotebookError(f"not UTF-8 (offset {exc.start})") from exc
-    if not isinstance(raw, dict):
-        raise NotebookError("the top level is not a JSON object")
-    major, minor = raw.get("nbformat"), raw.get("nbformat_minor", 0)
-    if not isinstance(major, int) or not isinstance(minor, int) or major not in (3, 4):
-        raise NotebookError(f"nbformat {major!r} is not supported (3 and 4 are)")
-    _add_cell_ids(raw)
-    _check_schema(raw)
-    try:
-        notebook = nbformat.reader.reads(json.dumps(raw))
-        if major < 4:
-            notebook = nbformat.convert(notebook, 4)
-            for index, cell in enumerate(notebook.cells):  # the same ids on every run (incremental)
-                cell["id"] = f"cell-{index}"
-    except Exception as exc:  # noqa: BLE001 - nbformat's upgrade trips over odd input in many ways
-        raise NotebookError(f"{type(exc).__name__}: {exc}") from exc
-    upgraded: dict[str, Any] = json.loads(json.dumps(notebook))
-    if upgraded != raw:  # the same notebook passed already (the check walks every output)
-        _check_schema(upgraded)
-    return upgraded
-
-
-def _add_cell_ids(raw: dict[str, Any]) -> None:
-    """nbformat 4.5 cells need an id; nbformat itself adds random ones: these stay the same."""
-    cells = raw.get("cells")
-    if raw.get("nbformat") == 4 and raw.get("nbformat_minor", 0) >= 5 and isinstance(cells, list):
-        taken = {c.get("id") for c in cells if isinstance(c, dict)}
-        for index, cell in enumerate(cells):
-            if isinstance(cell, dict) and "id" not in cell:
-                cell["id"] = _free_id(taken, index)
-                taken.add(cell["id"])
-
-
-def _check_schema(data: dict[str, Any]) -> None:
-    """The most telling schema error of a notebook as a :class:`NotebookError`."""
-    from jsonschema.exceptions import best_match
-    from nbformat.validator import get_validator
-
-    version, minor = data.get("nbformat"), data.get("nbformat_minor", 0)
-    fast = get_validator(version=version, version_minor=minor, name="fastjsonschema")
-    if fast is not None:
-        try:
-            fast.validate(data)  # compiled (nbformat's own choice): some 30 times faster on a valid notebook
-            return
-        except Exception:  # noqa: BLE001, S110 - the exact error comes from jsonschema below
-            pass
-    validator = get_validator(version=version, version_minor=minor, name="jsonschema")
-    if validator is None:
-        raise NotebookError(f"nbformat {data.get('nbformat')}.{data.get('nbformat_minor')} is not supported")
-    error = best_match(validator.iter_errors(data))
-    if error is None:
-        return
-    message = error.message
-    while error.validator in ("oneOf", "anyOf") and isinstance(error.instance, dict):
-        if "cell_type" not in error.instance and "output_type" not in error.instance:
-            message = "no cell_type" if "source" in error.instance else "not a cell or output"
-            break
-        # the branch for this cell type: the one whose errors are not about the type itself
-        branches: dict[Any, list[Any]] = {}
-        for sub in error.context or []:
-            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-        kind_error = (["cell_type"], ["output_type"])
-        fitting = [errs for errs in branches.values() if not any(list(e.relative_path)[:1] in kind_error for e in errs)]
-        inner = [e for errs in fitting for e in errs]
-        if not inner:
-            message = f"unknown cell type {error.instance.get('cell_type', error.instance.get('output_type'))!r}"
-            break
-        error = best_match(inner)
-        message = error.message
-    where = "/".join(str(p) for p in error.absolute_path)
-    message = message if len(message) <= 120 else message[:117] + "..."
-    raise NotebookError(message + (f" (at {where})" if where else ""))
-
-
-def notebook_document(chapter: Chapter, notebook: dict[str, Any]) -> Document:
-    """A notebook's Markdown cells as the pieces to convert."""
+def notebook_document(chapter: Chapter, notebook: dict[str, Any], notes: Sequence[tuple[int, str]] = ()) -> Document:
+    """A notebook's Markdown cells as the pieces to convert (a directive's closing fence in a later
+    cell than the directive removed, with a warning); ``notes``: (cell number, message) from reading it."""
     pieces, cells = [], []
     for index, cell in enumerate(notebook.get("cells", [])):
         if cell.get("cell_type") == "markdown":
-            pieces.append(_cell_source(cell))
+            pieces.append(cell_source(cell))
             cells.append(index)
-    return Document(chapter, pieces, notebook, cells)
+    path = chapter.rel.as_posix()
+    warnings = [Warning_(f"{path}#cell{n}", 1, message, Code.NOTEBOOK_ID_DUPLICATE) for n, message in notes]
+    for n, line, message in mend_split_directives(pieces, cells):
+        warnings.append(Warning_(f"{path}#cell{cells[n] + 1}", line, message, Code.FENCE_UNCLOSED))
+    return Document(chapter, pieces, notebook, cells, warnings=warnings)
 
 
 def read_document(chapter: Chapter) -> Document:
     """The chapter's text; :class:`BookError` when it cannot be read, :class:`NotebookError` for a bad notebook."""
     try:
-        raw = chapter.source.read_bytes()
+        raw = read_bounded(chapter.source, MAX_NOTEBOOK_BYTES if chapter.is_notebook else MAX_TEXT_BYTES)
     except OSError as exc:
         raise BookError(f"cannot read {chapter.rel}: {exc.strerror}") from exc
     if chapter.is_notebook:
-        return notebook_document(chapter, read_notebook(raw))
+        notes: list[tuple[int, str]] = []
+        notebook = read_notebook(raw, notes)
+        return notebook_document(chapter, notebook, notes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -845,7 +741,6 @@ class _Output:
 
     def stage(self, path: Path, like: Path) -> None:
         """Write it to ``path`` (in the staging folder) with the permissions ``like`` has, if it exists."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         if self.source is not None:
             shutil.copy2(self.source, path)
             return
@@ -888,6 +783,8 @@ class BookConverter:
         self.failed: set[PurePosixPath] = set()
         #: set (while Ctrl-C waits) once the output folder holds the complete new book
         self.committed = False
+        #: what was done to finish or clean up after a stopped run into the same folder
+        self.recovered: list[str] = []
         #: called once everything is converted and translated, right before the output is written
         #: (the application stages the PO files there: one that cannot be written stops the run first)
         self.before_write: Callable[[], object] | None = None
@@ -997,6 +894,7 @@ class BookConverter:
         for chapter in self.book.chapters:
             try:
                 documents.append(read_document(chapter))
+                self.warnings += documents[-1].warnings
             except NotebookError as exc:
                 if chapter.is_root:
                     raise BookError(f"{chapter.rel}: not a valid notebook: {exc}") from exc
@@ -1014,7 +912,17 @@ class BookConverter:
         return documents
 
     def run(self) -> BookReport:
+        """Convert the book and write it; the output folder is locked meanwhile (a second run into
+        it stops), and what a stopped run left there is finished first (see :mod:`.commit`)."""
         refuse_unsafe_paths(self.book.folder, self.out, self.reserved)
+        try:
+            with output_locked(self.out) as notes:
+                self.recovered = notes
+                return self.convert_and_write()
+        except OutputError as exc:
+            raise BookError(str(exc)) from exc
+
+    def convert_and_write(self) -> BookReport:
         documents = self.read_documents()
         assign_outputs(self.book, self.warnings, skip=self.failed)
         assets = self.assets()
@@ -1153,8 +1061,9 @@ class BookConverter:
 
     # -- writing -------------------------------------------------------------------------------
     def write_all(self) -> None:
-        """Write what changed, all or nothing: into a staging folder beside the output first, then
-        moved in with renames while Ctrl-C waits. Unchanged files are left alone (incremental)."""
+        """Write what changed, all or nothing: into a staging folder inside the output first, then
+        moved in with renames (a journal lets the next run finish a commit stopped by ``kill -9``).
+        Unchanged files are left alone (incremental)."""
         changed = []
         for rel, output in self.outputs.items():
             if output.same_as(self.out / rel):
@@ -1163,32 +1072,24 @@ class BookConverter:
             else:
                 changed.append(rel)
         self.refuse_blocked(changed)
-        if not changed and self.out.is_dir():
+        if not changed:
             return
-        anchor = next(p for p in [self.out.parent, *self.out.parent.parents] if p.is_dir())
-        fresh = not self.out.exists()
-        # Ctrl-C is held for the whole write phase and looked at between files: before the
-        # commit it removes the staging folder and stops (nothing written); during the commit
-        # it waits; after it, the message says the output is complete
+        # stop signals are held for the whole write phase and looked at between files: before the
+        # switch they remove the staging folder and stop (nothing written); during it they wait;
+        # after it, the message says the output is complete. ``kill -9``: see :mod:`.commit`
         with interrupts_deferred() as pending:
-            stage = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.myst2qmd-", dir=anchor))
+            commit = Commit(self.out, changed)
             try:
                 for rel in changed:
                     if pending:
                         break
-                    self.outputs[rel].stage(stage / rel, self.out / rel)
+                    self.outputs[rel].stage(commit.path(rel), self.out / rel)
+                    commit.staged(rel)
                 if not pending:
-                    if fresh:
-                        os.chmod(stage, 0o777 & ~umask())
-                        self.out.parent.mkdir(parents=True, exist_ok=True)
-                        os.rename(stage, self.out)
-                    else:
-                        for rel in changed:
-                            (self.out / rel).parent.mkdir(parents=True, exist_ok=True)
-                            os.replace(stage / rel, self.out / rel)
+                    commit.switch()
                     self.committed = True
             finally:
-                shutil.rmtree(stage, ignore_errors=True)
+                commit.discard()
             if pending and self.committed:
                 raise BookInterrupted(f"interrupted after {self.out} was written completely")
         for rel in changed:
@@ -1298,8 +1199,12 @@ def _book_processes(characters: int, documents: int) -> int:
 
 
 def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is the main process's to handle (it stops the workers)."""
+    """In a worker: Ctrl-C and SIGHUP are the main process's to handle (it stops the workers, with
+    SIGTERM, which ends a worker at once)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def _convert_nth(n: int) -> tuple[list[Result], list[Warning_]]:
@@ -1340,65 +1245,15 @@ def collect_labels(
     return found
 
 
-def render_notebook(document: Document, texts: list[str]) -> str:
-    """The notebook with its converted Markdown cells, tags as ``#|`` options, outputs kept."""
-    import nbformat
-
-    notebook = json.loads(json.dumps(document.notebook))
-    cells = notebook.get("cells", [])
-    for index, text in zip(document.cells, texts, strict=True):
-        cells[index]["source"] = text
-    for cell in cells:
-        if cell.get("cell_type") == "code":
-            _cell_options(cell)
-    # front matter written into the first Markdown cell belongs in a raw cell on top
-    if document.cells:
-        first = cells[document.cells[0]]
-        match = re.match(r"(?s)^(---\n.*?\n---\n)\n*(.*)$", _cell_source(first))
-        if match:
-            first["source"] = match.group(2)
-            cells.insert(0, {"cell_type": "raw", "metadata": {}, "source": match.group(1)})
-    if notebook.get("nbformat_minor", 0) >= 5:  # nbformat 4.5 needs cell ids: the same ones every run
-        for index, cell in enumerate(cells):
-            if not cell.get("id"):
-                cell["id"] = _free_id({c.get("id") for c in cells}, index)
-    return str(nbformat.writes(nbformat.from_dict(notebook), version=4)) + "\n"
-
-
-def _free_id(taken: set[Any], index: int) -> str:
-    candidate, n = f"cell-{index}", 0
-    while candidate in taken:
-        n += 1
-        candidate = f"cell-{index}-{n}"
-    return candidate
-
-
-def notebook_to_qmd(document: Document, texts: list[str]) -> tuple[str, int]:
-    """A converted notebook as a ``.qmd`` (as jupytext writes it): Markdown cells as they are, code
-    cells as executable ``{python}`` (the kernel's language) cells with tags as ``#|`` options, raw
-    cells verbatim. Outputs are not kept (Quarto runs the code). Returns the text and the number
-    of cells whose outputs were left out.
-    """
-    notebook = json.loads(render_notebook(document, texts))
-    meta = notebook.get("metadata") or {}
-    language = str(
-        (meta.get("kernelspec") or {}).get("language") or (meta.get("language_info") or {}).get("name") or "python"
-    ).lower()
-    blocks, dropped = [], 0
-    for cell in notebook.get("cells", []):
-        source = _cell_source(cell)
-        if cell.get("cell_type") == "code":
-            dropped += bool(cell.get("outputs"))
-            blocks.append(code_fence(source.rstrip("\n"), f"{{{language}}}"))
-        elif source.strip():
-            blocks.append(source.rstrip("\n"))
-    return "\n\n".join(blocks) + "\n", dropped
-
-
-def convert_notebook(source: Path, notebook: dict[str, Any], options: Options) -> tuple[Document, list[Result]]:
+def convert_notebook(
+    source: Path, notebook: dict[str, Any], options: Options, notes: Sequence[tuple[int, str]] = ()
+) -> tuple[Document, list[Result]]:
     """A single notebook's Markdown cells converted as a book converts them: labels of every cell
-    known to every other cell (``{numref}`` in one cell, ``{figure}`` in another)."""
-    document = notebook_document(Chapter(source, PurePosixPath(source.name), PurePosixPath(source.name)), notebook)
+    known to every other cell (``{numref}`` in one cell, ``{figure}`` in another); ``notes``: (cell
+    number, message) from reading it, in the document's warnings with its own."""
+    document = notebook_document(
+        Chapter(source, PurePosixPath(str(source)), PurePosixPath(source.name)), notebook, notes
+    )
     cells = document.cells
     warnings: list[Warning_] = []
     labels = collect_labels([document], options.macros, warnings, [])
@@ -1525,18 +1380,6 @@ def rebase_paths(qmd: str, prefix: str) -> str:
     for start, end, new in sorted(edits, reverse=True):
         qmd = qmd[:start] + new + qmd[end:]
     return qmd
-
-
-def _cell_options(cell: dict[str, Any]) -> None:
-    """Notebook code-cell tags as ``#|`` options at the top of the cell (once)."""
-    tags = (cell.get("metadata") or {}).get("tags") or []
-    options = [f"#| {k}: {v}" for k, v in dict(TAG_OPTIONS[t] for t in tags if t in TAG_OPTIONS).items()]
-    if not options:
-        return
-    source = _cell_source(cell)
-    if source.startswith("#|"):
-        return
-    cell["source"] = "\n".join(options) + "\n" + source
 
 
 def book_converter(

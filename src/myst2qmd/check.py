@@ -26,8 +26,10 @@ import yaml
 
 from .codes import Code
 from .constructs.includes import code_fence
+from .files import read_bounded
 from .labels import CROSSREF_PREFIXES, slug
 from .quarto import TokenReading, blank_code, line_of, read_tokens
+from .yamlload import YamlRefused, load_yaml
 
 _REF = re.compile(r"(?<![\w@.\-])-?@((?:" + "|".join(CROSSREF_PREFIXES) + r")-[A-Za-z0-9_\-.:]*[A-Za-z0-9_])")
 _ID = re.compile(r"\{#([A-Za-z0-9_\-.:]+)[^}]*\}")
@@ -60,11 +62,13 @@ class FileScan:
     links: list[tuple[str, int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     reading: TokenReading | None = None
+    #: why the file is not given to pandoc (front matter with aliases that expand too far)
+    refused: str = ""
 
 
 def scan_file(path: Path, display: str) -> FileScan:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         scan = FileScan(path, "")
         scan.problems.append(Problem(display, 1, f"cannot read: {exc}", Code.FILE_UNREADABLE))
@@ -75,7 +79,10 @@ def scan_file(path: Path, display: str) -> FileScan:
     scan.reading = read_tokens(text)
     if scan.reading.front_matter is not None:
         try:
-            yaml.safe_load(scan.reading.front_matter)
+            load_yaml(scan.reading.front_matter)
+        except YamlRefused as exc:  # pandoc would expand the aliases for ever: it does not read the file
+            scan.refused = f"front matter not read ({exc}); pandoc not run on this file"
+            scan.problems.append(Problem(display, 1, scan.refused, Code.FRONTMATTER_INVALID))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             scan.problems.append(
@@ -385,7 +392,7 @@ def project_files(root: Path) -> tuple[list[Path], list[Problem]]:
     config = root / "_quarto.yml"
     if config.is_file():
         try:
-            data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+            data = load_yaml(read_bounded(config).decode("utf-8")) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problems.append(Problem("_quarto.yml", (mark.line + 1) if mark else 1, "not valid YAML", Code.TOC_INVALID))
@@ -420,7 +427,7 @@ def _chapters(items: object) -> list[str]:
 def read_file(file: Path, display: str, pandoc: list[str] | None) -> FileScan:
     """One file's scan, with what pandoc reads in it when pandoc is there."""
     scan = scan_file(file, display)
-    if pandoc is None or not scan.text or scan.reading is None:
+    if pandoc is None or not scan.text or scan.reading is None or scan.refused:
         return scan
     read = pandoc_read(pandoc, scan.text, scan.reading)
     if read.error is not None:

@@ -24,6 +24,7 @@ from .application import (
     settings_from,
 )
 from .config import ENGINE_NAMES, ConfigError
+from .files import stop_signal, stops_as_interrupts
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="source_lang", metavar="LANG", default=None, help="language of the source (default: de)"
     )
     tr.add_argument(
-        "--to", dest="target_lang", metavar="LANG", default=None, help="language to translate to (default: en)"
+        "--to",
+        dest="target_lang",
+        metavar="LANG",
+        default=None,
+        help="language to translate to, a BCP 47 code in any case: en, en-GB, pt-BR (default: en)",
     )
     tr.add_argument(
         "--base-url",
@@ -111,7 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="terms to translate one way or keep (YAML or CSV: source term, target term)",
     )
     tr.add_argument("--jobs", type=int, metavar="N", default=None, help="requests in flight at once (default: 4)")
-    tr.add_argument("--timeout", type=float, metavar="SECONDS", default=None, help="per request (default: 120)")
+    tr.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="the most one request may take in all: connecting, sending, the whole answer (default: 120)",
+    )
     tr.add_argument(
         "--no-cache",
         action="store_const",
@@ -237,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return run(args)
+        with stops_as_interrupts():  # SIGTERM and SIGHUP: as Ctrl-C (the same clean-up and message)
+            return run(args)
     except RunFailed as exc:
         print(f"myst2qmd: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -247,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         said = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "interrupted; nothing was written"
         print(f"myst2qmd: {said}", file=sys.stderr)
-        return 130
+        return 128 + stop_signal()  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP
     except Exception as exc:  # noqa: BLE001 - last line of defence: a message, never a traceback
         print(f"myst2qmd: error: {type(exc).__name__}: {exc} (please report this with the input file)", file=sys.stderr)
         if os.environ.get("MYST2QMD_DEBUG"):

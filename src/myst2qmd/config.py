@@ -12,6 +12,7 @@ in ``pyproject.toml``), ``MYST2QMD_*`` environment variables, and command-line f
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -27,6 +28,8 @@ else:  # pragma: no cover
 
 from .codes import Code, unknown_codes
 from .context import Options
+from .files import read_bounded
+from .languages import LanguageError, normalize
 
 #: the values of the ``engine`` setting (the engines themselves are imported only when one runs)
 ENGINE_NAMES = ("auto", "none", "pseudo", "openai", "deepl", "local")
@@ -77,8 +80,8 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             number = kind(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: {name} must be a number, not {value!r}") from None
-        if number <= 0:
-            raise ConfigError(f"{where}: {name} must be greater than 0, not {value!r}")
+        if not number > 0 or not math.isfinite(number):  # also NaN and infinity
+            raise ConfigError(f"{where}: {name} must be a number greater than 0, not {value!r}")
         return number
     if not isinstance(value, str):
         raise ConfigError(f"{where}: {name} must be a string, not {value!r}")
@@ -107,8 +110,8 @@ def find_config_file(start: Path) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError):
+                data = tomllib.loads(read_bounded(pyproject).decode("utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 continue
             if "myst2qmd" in data.get("tool", {}):
                 return pyproject
@@ -117,9 +120,11 @@ def find_config_file(start: Path) -> Path | None:
 
 def load_file(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_bounded(path).decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (offset {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     if path.name == "pyproject.toml":
@@ -227,7 +232,13 @@ class Settings:
             raise ConfigError(f"unknown engine '{settings.engine}' (available: {', '.join(ENGINE_NAMES)})")
         if settings.jobs < 1:
             raise ConfigError("--jobs must be at least 1")
-        return settings
+        if not settings.timeout > 0 or not math.isfinite(settings.timeout):
+            raise ConfigError(f"--timeout must be a number of seconds greater than 0, not {settings.timeout:g}")
+        try:
+            languages = normalize(settings.source_lang, "--from"), normalize(settings.target_lang, "--to")
+        except LanguageError as exc:
+            raise ConfigError(str(exc)) from None
+        return replace(settings, source_lang=languages[0], target_lang=languages[1])
 
     @property
     def inputs(self) -> list[Path]:

@@ -12,11 +12,54 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+#: the largest text file read (a chapter, front matter, macros, a glossary, a settings file)
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+#: the largest notebook read (outputs with images make notebooks large)
+MAX_NOTEBOOK_BYTES = 512 * 1024 * 1024
+
+
+class InputRefused(OSError):
+    """A file that is not read: not a regular file (a FIFO, ``/dev/zero``), or too large."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def read_bounded(path: Path, limit: int = MAX_TEXT_BYTES) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes, else
+    :class:`InputRefused` (an :class:`OSError`, as a file that cannot be read raises).
+
+    A FIFO is opened without waiting for a writer and refused, as is a device (``/dev/zero``):
+    reading them would wait for ever or fill the memory.
+
+    >>> read_bounded(Path("/dev/zero"))
+    Traceback (most recent call last):
+    ...
+    myst2qmd.files.InputRefused: not a regular file (a device, FIFO or socket)
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputRefused(21, "a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise InputRefused(22, "not a regular file (a device, FIFO or socket)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        raise InputRefused(27, f"larger than {size}; not read")
+    return data
 
 
 def read_input(path: Path, error: type[Exception], what: str) -> str:
@@ -25,12 +68,14 @@ def read_input(path: Path, error: type[Exception], what: str) -> str:
     >>> read_input(Path("/nonexistent.yml"), ValueError, "glossary")
     Traceback (most recent call last):
     ...
-    ValueError: cannot read glossary /nonexistent.yml: [Errno 2] No such file or directory: '/nonexistent.yml'
+    ValueError: cannot read glossary /nonexistent.yml: No such file or directory
     """
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read {what} {path}: {exc}") from exc
+        return read_bounded(path).decode("utf-8")
+    except OSError as exc:
+        raise error(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise error(f"cannot read {what} {path}: not UTF-8 text (offset {exc.start})") from exc
 
 
 def umask() -> int:
@@ -45,8 +90,9 @@ def new_file_mode() -> int:
     return 0o666 & ~umask()
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (an existing file keeps its permissions)."""
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (UTF-8), or bytes, to ``path`` through a temporary file and a rename (an
+    existing file keeps its permissions)."""
     temp = stage_file(path, text)
     try:
         os.replace(temp, path)
@@ -55,9 +101,10 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def stage_file(path: Path, text: str) -> Path:
-    """``text`` in a new temporary file beside ``path``, with the permissions ``path`` has (or a new file
-    gets), for :func:`os.replace` to put in place; an :class:`OSError` names ``path``, not the temporary file.
+def stage_file(path: Path, text: str | bytes) -> Path:
+    """``text`` (UTF-8, or bytes) in a new temporary file beside ``path``, with the permissions ``path``
+    has (or a new file gets), for :func:`os.replace` to put in place; an :class:`OSError` names
+    ``path``, not the temporary file.
 
     >>> import pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -74,8 +121,8 @@ def stage_file(path: Path, text: str) -> Path:
             raise IsADirectoryError(errno.EISDIR, "a folder has this name")
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else new_file_mode())
     except OSError as exc:
         if tmp:
@@ -88,24 +135,87 @@ def stage_file(path: Path, text: str) -> Path:
     return Path(tmp)
 
 
+#: the signals that stop a run as Ctrl-C does (SIGTERM: ``kill``, a service manager; SIGHUP: the
+#: terminal closed); one ignored when the run starts (``nohup``) stays ignored
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+#: the stop signals received, last one last (see :func:`stop_signal`)
+_received: list[int] = []
+#: the signals held by each :func:`interrupts_deferred` block now running
+_holding: list[list[int]] = []
+
+
+def stop_signal() -> int:
+    """The stop signal received last (SIGINT if none was): the exit code is 128 plus it."""
+    return _received[-1] if _received else signal.SIGINT
+
+
+def signal_held() -> bool:
+    """Whether a stop signal waits for an :func:`interrupts_deferred` block to end."""
+    return any(_holding)
+
+
+def _default(signum: int) -> Any:
+    return signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
+
+
+def _install(handler: Callable[[int, Any], None]) -> dict[int, Any]:
+    """``handler`` for every stop signal not ignored; the handlers it replaced."""
+    previous = {}
+    for signum in STOP_SIGNALS:
+        old = signal.getsignal(signum)
+        if old != signal.SIG_IGN:
+            previous[signum] = old
+            signal.signal(signum, handler)
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for signum, old in previous.items():
+        signal.signal(signum, old if old is not None else _default(signum))
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    _received.append(signum)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def stops_as_interrupts() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the block as Ctrl-C does (:class:`KeyboardInterrupt`), so the
+    same clean-up runs and the same message is printed (main thread only; elsewhere it just runs)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _received.clear()
+    previous = _install(_stop)
+    try:
+        yield
+    finally:
+        _restore(previous)
+
+
 @contextmanager
 def interrupts_deferred() -> Iterator[list[int]]:
-    """Ctrl-C (SIGINT) is held while the block runs and raised as :class:`KeyboardInterrupt`
-    after it; the block sees the held signals in the list it gets, to stop early where that is safe.
+    """Ctrl-C (SIGINT), SIGTERM and SIGHUP are held while the block runs and raised as
+    :class:`KeyboardInterrupt` after it; the block sees the held signals in the list it gets, to
+    stop early where that is safe.
 
-    The output is changed only inside such a block, so an interrupt leaves it as it was or
-    complete, never half-written. (Only the main thread can install signal handlers; elsewhere
-    the block just runs.)
+    The output is changed only inside such a block, so a stop signal leaves it as it was or
+    complete, never half-written (``kill -9`` cannot be held: see :mod:`myst2qmd.commit`). Only
+    the main thread can install signal handlers; elsewhere the block just runs.
     """
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield received
         return
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    _holding.append(received)
+    previous = _install(lambda signum, _frame: received.append(signum))
     try:
         yield received
     finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+        _restore(previous)
+        _holding.pop()  # blocks nest: this one is the last
+        if received:  # also when the block raised its own KeyboardInterrupt
+            _received.append(received[0])
     if received:
         raise KeyboardInterrupt

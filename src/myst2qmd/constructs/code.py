@@ -32,6 +32,7 @@ from ..cells import KERNEL_LANGUAGES
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
+from ..yamlload import load_yaml
 from .base import DirectiveSpec, Rewrite, attr_value, name_id, own_label
 
 #: cell tag → Quarto cell option
@@ -85,7 +86,7 @@ def _tags(value: Any) -> list[str]:
         return [str(v) for v in value]
     if isinstance(value, str):
         try:
-            loaded = yaml.safe_load(value)
+            loaded = load_yaml(value)
         except yaml.YAMLError:
             loaded = None
         if isinstance(loaded, list):

@@ -36,6 +36,8 @@ import yaml
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, container_strip, is_class_name
+from ..files import read_bounded
+from ..yamlload import load_yaml
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, name_id, own_label
 from .blocks import atx_headings
 from .code import CAPTION_ATTRIBUTES, caption_attribute, code_language, fence_info, listing_kind
@@ -142,7 +144,7 @@ def option_text(d: Directive, key: str) -> str:
     text = str(value).strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         try:
-            loaded = yaml.safe_load(text)
+            loaded = load_yaml(text)
         except yaml.YAMLError:
             loaded = None
         return loaded if isinstance(loaded, str) else text[1:-1]
@@ -194,7 +196,7 @@ def own_file(ctx: Context) -> Path | None:
 def read_text(path: Path, encoding: str = "") -> str:
     """The file's text with ``\\n`` line ends and no byte-order mark."""
     try:
-        data = path.read_bytes()
+        data = read_bounded(path)
     except OSError as exc:
         raise IncludeError(f"cannot be read ({exc.strerror or exc})") from exc
     encoding = encoding or "utf-8"

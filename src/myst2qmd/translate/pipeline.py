@@ -12,10 +12,11 @@
    keeps its original text and is reported with ``file:line``.
 
    Engine failures (see :mod:`.engines.base`): fatal ones stop the run; transient ones are
-   retried with backoff (``Retry-After`` honoured up to a cap); and a run-wide
-   :class:`CircuitBreaker` stops sending after several failed requests in a row, so the
-   rest keeps its original text instead of every unit waiting out its own retries. An
-   engine that never gave a usable answer in the run is fatal too: nothing is written.
+   retried with backoff (``Retry-After`` honoured up to a cap; a timed-out request once at
+   most), within a run-wide retry budget; and a run-wide :class:`CircuitBreaker` stops
+   sending after several failed requests in a row, so the rest keeps its original text
+   instead of every unit waiting out its own retries (see :mod:`.retries`). An engine that
+   never gave a usable answer in the run is fatal too: nothing is written.
 4. Translations are written back; a parity check proves the document's structure is the
    one the untranslated conversion had, and reverts any segment that broke it.
 """
@@ -45,6 +46,7 @@ from .engines.base import (
     Reply,
     Request,
     RetryPolicy,
+    TimedOutError,
     TransientError,
     Unit,
     UnreachableError,
@@ -52,6 +54,7 @@ from .engines.base import (
 )
 from .glossary import Glossary
 from .language import detect
+from .retries import TIMEOUT_ATTEMPTS, CircuitBreaker, CircuitOpenError, NoAnswerError
 from .sentences import split_in_half, split_with_gaps
 from .validate import check, distinguishable, escape_block_starts, misassigned, written_problem
 
@@ -122,66 +125,6 @@ class TranslationReport:
         self.notes += [note for note in other.notes if note not in self.notes]
 
 
-class CircuitOpenError(EngineError):
-    """The run's circuit breaker is open: nothing more is sent."""
-
-
-class NoAnswerError(EngineError):
-    """A request got no answer in all its attempts (timeouts, HTTP 429/5xx, lost connections)."""
-
-
-@dataclass
-class CircuitBreaker:
-    """Run-wide: after ``threshold`` failed requests in a row (any unit, any thread), stop sending.
-
-    A request counts as failed when it got no answer (timeout, HTTP 429/5xx, a lost
-    connection), was refused (HTTP 400), or got a body that is no answer of the engine's
-    API at all (empty, not JSON, no text where the text belongs). A proper answer resets
-    the count, even if the model's text in it is rejected: that is the model's failure,
-    handled unit by unit, not the server's. Once open, the breaker stays open for the run:
-    every further call raises :class:`CircuitOpenError` at once, and threads waiting out a
-    backoff wake up.
-    """
-
-    threshold: int = 8
-    #: failed requests since the last proper answer
-    consecutive: int = 0
-    #: requests the engine answered properly (0: it has not shown yet that it works)
-    usable: int = 0
-    #: why it opened ("" while closed)
-    reason: str = ""
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _opened: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    def check(self) -> None:
-        """Raise :class:`CircuitOpenError` if the breaker is open."""
-        if self.reason:
-            raise CircuitOpenError(self.reason)
-
-    def succeeded(self) -> None:
-        with self._lock:
-            self.consecutive = 0
-            self.usable += 1
-
-    def failed(self, why: str) -> None:
-        with self._lock:
-            self.consecutive += 1
-            if self.consecutive >= self.threshold and not self.reason:
-                self.reason = f"{self.consecutive} failed requests in a row; the last: {why}"
-                self._opened.set()
-
-    def open(self, reason: str) -> None:
-        """Open the breaker now (a fatal error or an interrupt elsewhere): waiting threads wake and stop."""
-        with self._lock:
-            self.reason = self.reason or reason
-            self._opened.set()
-
-    def wait(self, seconds: float) -> None:
-        """Sleep ``seconds`` (less if the breaker opens meanwhile), then :meth:`check`."""
-        self._opened.wait(max(0.0, seconds))
-        self.check()
-
-
 @dataclass
 class _Job:
     segment: Segment
@@ -229,8 +172,12 @@ class Translator:
         return bool(getattr(self.engine, "checks_language", True))
 
     def _key(self, text: str) -> str:
-        r = self.request
-        return cache_key(self.engine.name, self.engine.model, r.source_lang, r.target_lang, self.glossary.digest, text)
+        """The memory's key of ``text``: engine, model and server (a test server's answers under a
+        model's name are never served to a run against the real one), languages, glossary."""
+        r, engine = self.request, self.engine
+        server = getattr(engine, "base_url", "") or getattr(engine, "server_url", "")
+        target = r.target_tag or r.target_lang
+        return cache_key(engine.name, engine.model, server, r.source_lang, target, self.glossary.digest, text)
 
     def _unit(self, uid: str, text: str, note: str = "") -> Unit:
         return Unit(uid, text, self.glossary.occurring(text), note)
@@ -244,7 +191,7 @@ class Translator:
         """
         policy: RetryPolicy = getattr(self.engine, "retry", NO_RETRIES)
         attempts = max(1, policy.attempts)
-        last = ""
+        last, timeouts, budget = "", 0, ""
         for attempt in range(attempts):
             self.breaker.check()
             try:
@@ -256,10 +203,15 @@ class Translator:
                     raise FatalEngineError(str(exc)) from None
                 self._count(report, units, answered=False)
                 last = str(exc)
-                if not isinstance(exc, RateLimitedError) or attempt + 1 == attempts:
+                timeouts += isinstance(exc, TimedOutError)
+                again = attempt + 1 < attempts and timeouts < TIMEOUT_ATTEMPTS
+                if again and not self.breaker.take_retry():
+                    again, budget = False, "the run's retries are used up; "
+                if not isinstance(exc, RateLimitedError) or not again:
                     self._failed(last)  # a busy server counts once a request has used up its attempts
-                if attempt + 1 < attempts:
-                    self.breaker.wait(self._backoff(policy, attempt, exc.retry_after, report))
+                if not again:
+                    raise NoAnswerError(f"no answer in {attempt + 1} attempts ({budget}the last: {last})") from None
+                self.breaker.wait(self._backoff(policy, attempt, exc.retry_after, report))
                 continue
             except MalformedReplyError as exc:
                 self._count(report, units, answered=True)
@@ -272,7 +224,7 @@ class Translator:
             self._count(report, units, answered=True)
             self.breaker.succeeded()
             return replies
-        raise NoAnswerError(f"no answer in {attempts} attempts (the last: {last})")
+        raise NoAnswerError(f"no answer in {attempts} attempts (the last: {last})")  # pragma: no cover
 
     def _count(self, report: TranslationReport, units: list[Unit], *, answered: bool) -> None:
         with self._counting:

@@ -45,7 +45,7 @@ from ..placeholders import PLACEHOLDER, placeholder
 from ..segments import Segment
 from .engines.base import FatalEngineError, Reply, Request, Unit, text_problem
 from .po_files import PoError, Stamp, read_catalog, read_stamped, syntax_problem  # noqa: F401 (re-exported)
-from .validate import new_markup, stray_delimiters, written_problem
+from .validate import markup_problem, written_problem
 
 #: what each segment kind is called in ``#.`` comments and ``msgctxt``
 KIND_NAMES = {
@@ -143,9 +143,10 @@ def check_reviewed(segment: Segment, text: str) -> tuple[str | None, str]:
 
     The checks of an engine reply that guard the document (:mod:`.validate`): no bad
     characters, every protected span of the source once (``$x$``, ``@fig-x``, link targets),
-    no markup the source did not have, no stray ``*``/``_``, no blank line that would start a
-    new block, links still around their own texts. The language and the length are the
-    reviewer's business.
+    no markup the source did not have (:func:`.validate.markup_problem`, as for replies: no
+    stray ``*``/``_``, no more emphasis, strikeout, sub- or superscript or hard line breaks
+    than the source, no ``⟨…⟩`` around text), no blank line that would start a new block,
+    links still around their own texts. The language and the length are the reviewer's business.
 
     >>> from myst2qmd.segments import extract_segments
     >>> seg = extract_segments("Für $x$ gilt das.\\n")[0]
@@ -164,11 +165,9 @@ def check_reviewed(segment: Segment, text: str) -> tuple[str | None, str]:
     if missing:
         return None, "lost " + " ".join(missing)
     source = segment.masked()[0]
-    added = new_markup(source, masked)
-    if added:
-        return None, "adds markup the source did not have: " + " ".join(dict.fromkeys(added))
-    if stray_delimiters(masked) > stray_delimiters(source):
-        return None, "emphasis markers that close nothing"
+    problem = markup_problem(source, masked)
+    if problem:
+        return None, problem
     if re.search(r"\n[ \t]*\n", masked) and not re.search(r"\n[ \t]*\n", source):
         return None, "a blank line would start a new block"
     problem = written_problem(masked, source, segment.protected_texts())
