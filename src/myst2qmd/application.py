@@ -613,7 +613,7 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
 
 def run_check(path: Path, use_pandoc: bool = True) -> int:
     """``myst2qmd check PATH``: problems on stdout, a count on stderr; exit 1 when there are problems."""
-    from .check import check
+    from .check import PANDOC_CHECKS, PANDOC_HINT, check, find_pandoc
 
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
@@ -624,6 +624,10 @@ def run_check(path: Path, use_pandoc: bool = True) -> int:
     print(
         f"{files} {noun} checked: {len(problems) or 'no'} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr
     )
+    if not use_pandoc:
+        print(f"not checked (--no-pandoc): {PANDOC_CHECKS}; run without --no-pandoc to check them", file=sys.stderr)
+    elif find_pandoc() is None:
+        print(f"not checked (no pandoc found): {PANDOC_CHECKS}; to check them, {PANDOC_HINT}", file=sys.stderr)
     return EXIT_ERROR if problems else EXIT_OK
 
 

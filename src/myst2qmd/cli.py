@@ -177,8 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="check a .qmd file or a Quarto project for problems, without rendering",
         description="Report MyST syntax left outside code, references without a target, duplicate ids, ids "
-        "without a Quarto prefix, missing images, YAML that does not parse and unbalanced ::: divs, as "
-        "file:line. Exit 1 when there are problems. Uses pandoc when present.",
+        "without a Quarto prefix, missing images and linked files, includes of a missing file or of the file "
+        "itself, YAML that does not parse, unbalanced ::: divs and files that are not UTF-8, as file:line. "
+        "Exit 1 when there are problems. Uses pandoc when present (and says what it skipped without it).",
     )
     checker.add_argument("path", metavar="PATH", help="a .qmd file or a Quarto project folder")
     checker.add_argument("--no-pandoc", action="store_true", help="use only the built-in scan")
