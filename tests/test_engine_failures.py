@@ -1,8 +1,9 @@
 """Engines that fail: fast fatal errors, bounded transient ones, malformed replies (issues 13 and 14.6-7).
 
 Every test talks HTTP to a real server on 127.0.0.1 (tests/fake_openai.py, tests/fake_deepl.py)
-or to a port where nothing listens. Time bounds are generous: they catch runs that retry
-for minutes, not slow machines.
+or to a port where nothing listens. They compare work, not seconds (issue 23): the requests a
+server received, the attempts a message names; a loaded machine cannot break a count. The only
+clock is the hang guard of :func:`cli_run.run_cli` (minutes), for a run that would wait an hour.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import json
 import re
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -36,11 +36,9 @@ Die Gewichte des Filters werden beim Training mit Backpropagation angepasst.
 """
 
 
-def _cli(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], float]:
-    """Run the CLI; ``(the run, seconds it took)``."""
-    started = time.monotonic()
-    run = run_cli(*args, env=env)
-    return run, time.monotonic() - started
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI (in a process of its own)."""
+    return run_cli(*args, env=env)
 
 
 def _free_port() -> int:
@@ -52,7 +50,7 @@ def _free_port() -> int:
 
 def _openai(
     src: Path, out: Path, base_url: str, *more: str, env: dict[str, str] | None = None
-) -> tuple[subprocess.CompletedProcess[str], float]:
+) -> subprocess.CompletedProcess[str]:
     args = ("convert", str(src), "-o", str(out), "--engine", "openai", "--base-url", base_url, "--model", "m")
     return _cli(*args, *more, env=env)
 
@@ -83,10 +81,16 @@ def _book(root: Path, chapters: int = 4, paragraphs: int = 14) -> Path:
 # -- errors that retrying cannot fix: exit 1 at once, nothing written ----------------------------
 
 
-def test_nothing_listening_exits_1_within_seconds_and_writes_nothing(tmp_path: Path) -> None:
+def _first_attempt_only(stderr: str) -> bool:
+    """The run stopped at its first failure: a retried request's error names its attempts, the
+    circuit breaker's its failed requests in a row (a retry costs seconds of backoff each)."""
+    return "attempts" not in stderr and "in a row" not in stderr and "myst2qmd: error: cannot reach " in stderr
+
+
+def test_nothing_listening_exits_1_at_the_first_attempt_and_writes_nothing(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{_free_port()}/v1"
-    run, seconds = _openai(_write(tmp_path), tmp_path / "k.qmd", url)
-    assert run.returncode == 1 and seconds < 10
+    run = _openai(_write(tmp_path), tmp_path / "k.qmd", url)
+    assert run.returncode == 1 and _first_attempt_only(run.stderr)
     assert f"myst2qmd: error: cannot reach {url} (connection refused): is the server running? check --base-url" in (
         run.stderr
     )
@@ -95,15 +99,15 @@ def test_nothing_listening_exits_1_within_seconds_and_writes_nothing(tmp_path: P
 
 def test_nothing_listening_for_a_book_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     book = _book(tmp_path / "buch")
-    run, seconds = _openai(book, tmp_path / "out", f"http://127.0.0.1:{_free_port()}/v1")
-    assert run.returncode == 1 and seconds < 10
+    run = _openai(book, tmp_path / "out", f"http://127.0.0.1:{_free_port()}/v1")
+    assert run.returncode == 1 and _first_attempt_only(run.stderr)
     assert "connection refused" in run.stderr
     assert not (tmp_path / "out").exists()
 
 
 def test_unknown_host_says_so(tmp_path: Path) -> None:
-    run, seconds = _openai(_write(tmp_path), tmp_path / "k.qmd", "http://no-such-host.invalid/v1")
-    assert run.returncode == 1 and seconds < 30
+    run = _openai(_write(tmp_path), tmp_path / "k.qmd", "http://no-such-host.invalid/v1")
+    assert run.returncode == 1 and _first_attempt_only(run.stderr)
     assert "cannot reach http://no-such-host.invalid/v1 (unknown host): check --base-url" in run.stderr
     assert not (tmp_path / "k.qmd").exists()
 
@@ -111,16 +115,18 @@ def test_unknown_host_says_so(tmp_path: Path) -> None:
 def test_tls_failure_says_so(tmp_path: Path) -> None:
     with FakeOpenAI() as server:  # plain HTTP: a TLS handshake with it fails
         url = server.base_url.replace("http://", "https://")
-        run, seconds = _openai(_write(tmp_path), tmp_path / "k.qmd", url)
-    assert run.returncode == 1 and seconds < 10
+        run = _openai(_write(tmp_path), tmp_path / "k.qmd", url)
+        assert server.requests == 0  # the handshake failed before any request
+    assert run.returncode == 1 and _first_attempt_only(run.stderr)
     assert f"cannot reach {url} (TLS failure" in run.stderr and "http or https" in run.stderr
     assert not (tmp_path / "k.qmd").exists()
 
 
 def test_wrong_key_exits_1_fast_with_check_your_key(tmp_path: Path) -> None:
     with FakeOpenAI(mode="unauthorized") as server:
-        run, seconds = _openai(_write(tmp_path), tmp_path / "k.qmd", server.base_url, env={"OPENAI_API_KEY": "sk-x"})
-    assert run.returncode == 1 and seconds < 10
+        run = _openai(_write(tmp_path), tmp_path / "k.qmd", server.base_url, env={"OPENAI_API_KEY": "sk-x"})
+        requests = server.requests
+    assert run.returncode == 1 and requests <= 2  # no retries
     assert "HTTP 401" in run.stderr and "check your key (OPENAI_API_KEY)" in run.stderr
     assert not (tmp_path / "k.qmd").exists()
 
@@ -128,44 +134,46 @@ def test_wrong_key_exits_1_fast_with_check_your_key(tmp_path: Path) -> None:
 def test_wrong_key_on_a_book_costs_one_request(tmp_path: Path) -> None:
     """The probe: a long run sends one short request first, and stops there if it is refused."""
     with FakeOpenAI(mode="unauthorized") as server:
-        run, seconds = _openai(_book(tmp_path / "buch"), tmp_path / "out", server.base_url)
+        run = _openai(_book(tmp_path / "buch"), tmp_path / "out", server.base_url)
         assert server.requests == 1
-    assert run.returncode == 1 and seconds < 10 and "check your key" in run.stderr
+    assert run.returncode == 1 and "check your key" in run.stderr
     assert not (tmp_path / "out").exists()
 
 
 def test_unknown_model_says_model_not_found(tmp_path: Path) -> None:
     with FakeOpenAI(mode="no-model") as server:
-        run, seconds = _openai(_write(tmp_path), tmp_path / "k.qmd", server.base_url)
-    assert run.returncode == 1 and seconds < 10
+        run = _openai(_write(tmp_path), tmp_path / "k.qmd", server.base_url)
+        requests = server.requests
+    assert run.returncode == 1 and requests <= 2  # no retries
     assert "model 'm' not found" in run.stderr and "check --model" in run.stderr
     assert not (tmp_path / "k.qmd").exists()
 
 
 def test_wrong_path_says_check_base_url(tmp_path: Path) -> None:
     with FakeOpenAI(mode="no-route") as server:
-        run, seconds = _openai(_write(tmp_path), tmp_path / "k.qmd", server.base_url)
-    assert run.returncode == 1 and seconds < 10
+        run = _openai(_write(tmp_path), tmp_path / "k.qmd", server.base_url)
+        requests = server.requests
+    assert run.returncode == 1 and requests <= 2  # no retries
     assert "/chat/completions not found (HTTP 404): check --base-url" in run.stderr
     assert not (tmp_path / "k.qmd").exists()
 
 
 def test_exhausted_quota_429_exits_1(tmp_path: Path) -> None:
     with FakeOpenAI(mode="quota") as server:
-        run, seconds = _openai(_write(tmp_path), tmp_path / "k.qmd", server.base_url)
+        run = _openai(_write(tmp_path), tmp_path / "k.qmd", server.base_url)
         requests = server.requests
-    assert run.returncode == 1 and seconds < 10 and requests <= 2  # no retries
+    assert run.returncode == 1 and requests <= 2  # no retries
     assert "insufficient_quota" in run.stderr and "quota of this key is used up" in run.stderr
     assert not (tmp_path / "k.qmd").exists()
 
 
 def test_deepl_without_a_network_exits_1_fast(tmp_path: Path) -> None:
     src = _write(tmp_path)
-    run, seconds = _cli(
+    run = _cli(
         "convert", str(src), "--engine", "deepl", "--base-url", f"http://127.0.0.1:{_free_port()}",
         env={"DEEPL_AUTH_KEY": "key:fx"},
     )  # fmt: skip
-    assert run.returncode == 1 and seconds < 10
+    assert run.returncode == 1 and "attempts" not in run.stderr and "in a row" not in run.stderr
     assert "cannot reach DeepL at http://127.0.0.1:" in run.stderr and "(connection refused)" in run.stderr
     assert not (tmp_path / "k.qmd").exists()
 
@@ -173,11 +181,11 @@ def test_deepl_without_a_network_exits_1_fast(tmp_path: Path) -> None:
 def test_deepl_wrong_key_exits_1_fast(tmp_path: Path) -> None:
     src = _write(tmp_path)
     with FakeDeepL() as server:
-        run, seconds = _cli(
+        run = _cli(
             "convert", str(src), "--engine", "deepl", "--base-url", server.url, env={"DEEPL_AUTH_KEY": "wrong:fx"}
         )
         translate = [r for r in server.requests if r["path"].startswith("/v2/translate")]
-    assert run.returncode == 1 and seconds < 10 and len(translate) == 1
+    assert run.returncode == 1 and len(translate) == 1
     assert "DeepL refused the key (HTTP 403): check your key (DEEPL_AUTH_KEY)" in run.stderr
     assert not (tmp_path / "k.qmd").exists()
 
@@ -193,7 +201,7 @@ def test_deepl_wrong_key_exits_1_fast(tmp_path: Path) -> None:
 def test_deepl_malformed_reply_keeps_the_german_with_a_warning(tmp_path: Path, word: str, why: str) -> None:
     src = _write(tmp_path, SMALL + f"\nDieser Absatz enthält das Wort {word} und bekommt eine kaputte Antwort.\n")
     with FakeDeepL() as server:
-        run, _ = _cli(
+        run = _cli(
             "convert", str(src), "--engine", "deepl", "--base-url", server.url, "--no-cache",
             env={"DEEPL_AUTH_KEY": "key:fx"},
         )  # fmt: skip
@@ -211,10 +219,9 @@ def test_deepl_malformed_reply_keeps_the_german_with_a_warning(tmp_path: Path, w
 def test_server_dying_half_way_through_a_book_keeps_the_rest_and_says_so_once(tmp_path: Path) -> None:
     book, out = _book(tmp_path / "buch"), tmp_path / "out"
     with FakeOpenAI(die_after=3) as server:
-        run, seconds = _openai(book, out, server.base_url, "--jobs", "4", "--no-cache")
+        run = _openai(book, out, server.base_url, "--jobs", "4", "--no-cache")
         answered = server.answered
     assert run.returncode == 0, run.stderr
-    assert seconds < 60
     assert run.stderr.count("stopped sending:") == 1
     assert re.search(r"stopped sending: \d+ failed requests in a row; the last: cannot reach .*refused", run.stderr)
     summary = next(line for line in run.stderr.splitlines() if line.startswith("engine openai"))
@@ -233,9 +240,9 @@ def test_server_dying_half_way_through_a_book_keeps_the_rest_and_says_so_once(tm
 def test_a_server_answering_garbage_forever_ends_with_exit_1(tmp_path: Path) -> None:
     """HTTP 200 with an empty body for every request: the breaker ends it; the engine never worked."""
     with FakeOpenAI(mode="empty") as server:
-        run, seconds = _openai(_book(tmp_path / "buch"), tmp_path / "out", server.base_url)
+        run = _openai(_book(tmp_path / "buch"), tmp_path / "out", server.base_url)
         requests = server.requests
-    assert run.returncode == 1 and seconds < 30 and requests <= 12
+    assert run.returncode == 1 and requests <= 12
     assert "gave no usable answer" in run.stderr and "HTTP 200 with an empty body" in run.stderr
     assert not (tmp_path / "out").exists()
 
@@ -244,22 +251,20 @@ def test_a_server_failing_with_500_forever_ends_in_bounded_time() -> None:
     qmd = convert_text(SMALL).text
     with FakeOpenAI(mode="broken") as server:
         engine = OpenAIEngine(server.base_url, "m", backoff=0.01)
-        started = time.monotonic()
         # the first short request alone (more than one batch), or the breaker: either ends it
         failed = r"no usable answer \(8 failed requests in a row; the last: HTTP 5|first short request .*HTTP 500"
         with pytest.raises(FatalEngineError, match=failed):
             Translator(engine).translate_document(qmd)
-        assert time.monotonic() - started < 10 and server.requests <= 10
+        assert server.requests <= 10
 
 
 def test_a_server_that_never_answers_ends_in_bounded_time() -> None:
     qmd = convert_text(SMALL).text
     with FakeOpenAI(mode="hang", hang=2.0) as server:
         engine = OpenAIEngine(server.base_url, "m", timeout=0.2, backoff=0.01, max_attempts=3)
-        started = time.monotonic()
         with pytest.raises(FatalEngineError, match="timed out"):
             Translator(engine).translate_document(qmd)
-        assert time.monotonic() - started < 10 and server.requests <= 8  # the breaker's threshold
+        assert server.requests <= 8  # the breaker's threshold
 
 
 def test_a_book_against_a_server_that_never_answers_stops_after_the_probe() -> None:
@@ -276,8 +281,8 @@ def test_a_book_against_a_server_that_never_answers_stops_after_the_probe() -> N
 def test_retry_after_3600_is_capped_and_said(tmp_path: Path) -> None:
     src = _write(tmp_path, SMALL + "\nDieser Absatz bekommt eine Wartestunde vom Server, dann geht es weiter.\n")
     with FakeOpenAI() as server:
-        run, seconds = _openai(src, tmp_path / "k.qmd", server.base_url, "--timeout", "1", "--no-cache")
-    assert run.returncode == 0 and seconds < 30
+        run = _openai(src, tmp_path / "k.qmd", server.base_url, "--timeout", "1", "--no-cache")
+    assert run.returncode == 0, run.stderr  # within run_cli's hang guard: it did not wait the hour
     assert (
         "myst2qmd: warning [engine-retry-after]: the engine asked to wait 3600 s before retrying (Retry-After); "
         "waited 1 s instead" in run.stderr
@@ -294,7 +299,7 @@ def test_summary_counts_answered_and_failed_requests_and_delivered_characters(tm
         assert report.engine_calls == server.answered >= 2
         assert report.characters_sent == server.answered_characters > 0
     src = _write(tmp_path)
-    run, _ = _openai(src, tmp_path / "k.qmd", f"http://127.0.0.1:{_free_port()}/v1")
+    run = _openai(src, tmp_path / "k.qmd", f"http://127.0.0.1:{_free_port()}/v1")
     assert "characters" not in run.stderr  # nothing was sent: no summary claims otherwise
 
 
@@ -314,9 +319,10 @@ MALFORMED = {
 def test_malformed_reply_keeps_the_german_with_a_warning(tmp_path: Path, word: str) -> None:
     src = _write(tmp_path, SMALL + f"\nDieser Absatz enthält das Wort {word} und bekommt eine kaputte Antwort.\n")
     with FakeOpenAI() as server:
-        run, seconds = _openai(src, tmp_path / "k.qmd", server.base_url, "--no-cache")
+        run = _openai(src, tmp_path / "k.qmd", server.base_url, "--no-cache")
+        requests = server.requests
     assert run.returncode == 0, run.stderr
-    assert seconds < 30
+    assert requests <= 10  # 8: the batch, the paragraph alone, its correction retry, its halves; not retried for long
     out = (tmp_path / "k.qmd").read_text(encoding="utf-8")  # valid UTF-8: no lone surrogate got in
     assert f"{word} und bekommt eine kaputte Antwort." in out  # the half that holds the word, in German
     assert "Ein Filter gleitet" not in out and "Die Gewichte" not in out  # the others translated
@@ -328,12 +334,11 @@ def test_connection_closed_mid_body_is_retried_then_kept(tmp_path: Path) -> None
     qmd = convert_text(SMALL + "\nDieser Absatz endet mit einem Abbruch der Verbindung mitten in der Antwort.\n").text
     with FakeOpenAI() as server:
         engine = OpenAIEngine(server.base_url, "m", backoff=0.01, max_attempts=3)
-        started = time.monotonic()
         out, report, warnings = Translator(engine).translate_document(qmd, "k.md")
-        assert time.monotonic() - started < 20
+        requests = server.requests
     assert "Abbruch der Verbindung" in out and "Ein Filter gleitet" not in out
     assert [w.line for w in warnings] == [7] and "the connection broke off" in warnings[0].message
-    assert report.requests_failed >= 3
+    assert 3 <= report.requests_failed <= requests <= 12  # 11: the breaker stops it after 8 failures in a row
 
 
 def test_carriage_return_in_a_code_comment_reply_is_rejected(tmp_path: Path) -> None:
@@ -343,7 +348,7 @@ def test_carriage_return_in_a_code_comment_reply_is_rejected(tmp_path: Path) -> 
         "```{code-cell} ipython3\n# den Wagenrücklauf hier prüfen\nx = 1\n```\n",
     )
     with FakeOpenAI() as server:
-        run, _ = _openai(src, tmp_path / "k.qmd", server.base_url, "--translate-code-comments", "--no-cache")
+        run = _openai(src, tmp_path / "k.qmd", server.base_url, "--translate-code-comments", "--no-cache")
     assert run.returncode == 0, run.stderr
     out = (tmp_path / "k.qmd").read_text(encoding="utf-8")
     assert "# den Wagenrücklauf hier prüfen\nx = 1\n" in out and "\r" not in out

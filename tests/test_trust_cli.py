@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import nbformat
 import pytest
 
 from myst2qmd import cli
+from myst2qmd.commit import PAUSE_ENV
 from quarto_ast import summarize
 from test_trust_book import MALFORMED, make_book, notebook, snapshot
 
@@ -147,9 +149,13 @@ def _book_files(version: str, assets: int) -> dict[str, str | bytes]:
     return files
 
 
-def _spawn(book: Path, out: Path) -> subprocess.Popen[str]:
+def _spawn(book: Path, out: Path, pause: int = 0) -> subprocess.Popen[str]:
+    """``myst2qmd convert book -o out`` in a process of its own; with ``pause``, its commit pauses
+    after that step and says so on stderr (:data:`myst2qmd.commit.PAUSE_ENV`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYST2QMD_")}
     env.update(MYST2QMD_ENGINE="none", PYTHONPATH=os.pathsep.join(sys.path))
+    if pause:
+        env[PAUSE_ENV] = str(pause)
     return subprocess.Popen(
         [sys.executable, "-m", "myst2qmd", "convert", str(book), "-o", str(out)],
         stderr=subprocess.PIPE,
@@ -159,49 +165,72 @@ def _spawn(book: Path, out: Path) -> subprocess.Popen[str]:
     )
 
 
+def _handles_stop_signals(pid: int) -> bool:
+    """Whether the run has installed its handler of SIGTERM (the CLI's ``stops_as_interrupts``,
+    which Python alone never does): from then on a Ctrl-C is the CLI's to handle, however slowly
+    a loaded machine got there. Read from the caught-signals mask in ``/proc/PID/status``."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    caught = re.search(r"(?m)^SigCgt:\s*([0-9a-f]+)$", status)
+    return caught is not None and bool(int(caught.group(1), 16) >> (signal.SIGTERM - 1) & 1)
+
+
+def _paused(process: subprocess.Popen[str]) -> str:
+    """What the run said on stderr up to its commit's pause (it must pause)."""
+    assert process.stderr is not None
+    said = []
+    while not said or "commit paused after step" not in said[-1]:
+        said.append(process.stderr.readline())
+        assert said[-1], f"the run ended without pausing: {''.join(said)}"
+    return "".join(said)
+
+
 def _commit_files(out: Path) -> list[Path]:
     """The commit's staging folders, folders of replaced files and journal in ``out``."""
     return [p for p in out.iterdir() if p.name.startswith(".myst2qmd-")] if out.is_dir() else []
 
 
 def test_ctrl_c_leaves_the_output_as_it_was_or_complete(tmp_path: Path) -> None:
-    """SIGINT at random moments of a real run: the output folder is the old book or the new one,
-    never a mix, no staging folder is left behind, and the message says which."""
+    """SIGINT at chosen moments of a real run: the output folder is the old book or the new one,
+    never a mix, no staging folder is left behind, and the message says which.
+
+    Half the interrupts come at a random step of the commit (the run pauses there and says so), the
+    others at a random moment once the CLI handles stop signals (seen in /proc, not guessed from the
+    clock: a Ctrl-C while Python still loads is Python's, and a loaded machine loads slowly)."""
+    if not Path(f"/proc/{os.getpid()}/status").exists():
+        pytest.skip("needs /proc/PID/status (Linux) to see when the CLI handles Ctrl-C")
     old_book = make_book(tmp_path / "old", _book_files("alt", 20))
     new_book = make_book(tmp_path / "new", _book_files("neu", 60))
     out = tmp_path / "out"
-    assert _spawn(old_book, out).wait(timeout=120) == 0
+    assert _spawn(old_book, out).wait(timeout=600) == 0
     old_state = snapshot(out)
-    durations = []
-    for n in range(2):
-        reference = tmp_path / f"reference{n}"
-        started = time.monotonic()
-        assert _spawn(new_book, reference).wait(timeout=120) == 0
-        durations.append(time.monotonic() - started)
-    duration = min(durations)
-    started = time.monotonic()
-    loading = "import myst2qmd.cli, myst2qmd.book, myst2qmd.convert, nbformat"
-    subprocess.run(
-        [sys.executable, "-c", loading], check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    )
-    bare = 1.5 * (time.monotonic() - started)  # before that, Python is still loading: nothing to interrupt
-    new_state = snapshot(reference)
-    assert new_state != old_state
     pristine = tmp_path / "pristine"
     shutil.copytree(out, pristine)
+    started = time.monotonic()  # only to spread the random moments over a run: never asserted
+    assert _spawn(new_book, tmp_path / "reference").wait(timeout=600) == 0
+    duration = time.monotonic() - started
+    new_state = snapshot(tmp_path / "reference")
+    assert new_state != old_state
+    over_old = tmp_path / "over-old"  # the same run over the old book: how many steps its commit has
+    shutil.copytree(pristine, over_old)
+    counting = _spawn(new_book, over_old, pause=10**9)
+    _, said = counting.communicate(timeout=600)
+    assert counting.returncode == 0 and snapshot(over_old) == new_state, said
+    steps = int(re.findall(r"commit of (\d+) steps", said)[0])
     rng = random.Random(5)
     outcomes = []
     for attempt in range(8):
-        process = _spawn(new_book, out)
-        if attempt % 2:  # anywhere in the run after Python has loaded
-            time.sleep(rng.uniform(bare, duration))
-        else:  # in the write phase: once the staging folder inside the output appears
-            deadline = time.monotonic() + 60
-            while not _commit_files(out) and process.poll() is None:
-                assert time.monotonic() < deadline
-            time.sleep(rng.uniform(0, 0.05))
+        if attempt % 2:  # anywhere in the run once the CLI handles Ctrl-C
+            process = _spawn(new_book, out)
+            while process.poll() is None and not _handles_stop_signals(process.pid):
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0, duration))
+            said = ""
+        else:  # in the write phase: at a random step of the commit
+            process = _spawn(new_book, out, pause=rng.randint(1, steps))
+            said = _paused(process)
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=120)
+        _, err = process.communicate(timeout=600)
+        err = said + err
         state = snapshot(out)
         assert state in (old_state, new_state), f"attempt {attempt}: a mix of old and new ({err})"
         assert "Traceback" not in err, err
@@ -213,9 +242,10 @@ def test_ctrl_c_leaves_the_output_as_it_was_or_complete(tmp_path: Path) -> None:
             else:
                 assert f"interrupted after {out} was written completely" in err, err
         else:  # finished; a signal during the interpreter's exit ends it with -SIGINT, all written
-            assert process.returncode in (0, -signal.SIGINT) and state == new_state, err
+            assert attempt % 2 and process.returncode in (0, -signal.SIGINT) and state == new_state, err
         outcomes.append(("old" if state == old_state else "new", process.returncode))
         if state == new_state:
             shutil.rmtree(out)
             shutil.copytree(pristine, out)
-    assert any(code == 130 for _, code in outcomes), outcomes  # the interrupts did land before the end
+    print("OUTCOMES", outcomes)
+    assert [code for _, code in outcomes[::2]] == [130] * 4, outcomes  # every paused commit was interrupted
