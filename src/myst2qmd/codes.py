@@ -59,6 +59,7 @@ class Code(str, Enum):
     FILE_UNREADABLE = "file-unreadable"
     # translation
     TRANSLATION_KEPT = "translation-kept"
+    TRANSLATION_IMPLAUSIBLE = "translation-implausible"
     GLOSSARY_UNUSED = "glossary-unused"
     ENGINE_RETRY_AFTER = "engine-retry-after"
     PO_REJECTED = "po-rejected"
@@ -101,6 +102,8 @@ DESCRIPTIONS: dict[Code, str] = {
     Code.PANDOC_MISREAD: "text pandoc reads differently from what it looks like (a fence, table or caption)",
     Code.FILE_UNREADABLE: "a file that cannot be read",
     Code.TRANSLATION_KEPT: "a segment whose translation failed or broke the structure: kept in the original",
+    Code.TRANSLATION_IMPLAUSIBLE: "a sentence the engine got obviously wrong (a question for a statement, a number, "
+    "name or negation lost, a much shorter or longer reply): kept in the original",
     Code.GLOSSARY_UNUSED: "a translation that does not use a glossary term",
     Code.ENGINE_RETRY_AFTER: "the engine asked to wait longer than the timeout (`Retry-After`): waited less",
     Code.PO_REJECTED: "a reviewed PO translation that fails the checks (`po-file:line`): not used",
