@@ -52,11 +52,12 @@ class Setup:
     builtin_glossary: bool
     check_meaning: bool
     mine_terms: bool
+    capital_start: bool
 
 
-#: ``before``: the pipeline before the built-in glossary, the book's terms and the meaning checks
-#: (commit be7e0f3); ``after``: as shipped now. The prompt (``build_prompt``) is the same in both.
-SETUPS: dict[str, Setup] = {"before": Setup(False, False, False), "after": Setup(True, True, True)}
+#: ``before``: the pipeline before the built-in glossary, the book's terms, the meaning checks and
+#: the capital first letter (commit be7e0f3); ``after``: as shipped now. The prompt is the same.
+SETUPS: dict[str, Setup] = {"before": Setup(False, False, False, False), "after": Setup(True, True, True, True)}
 
 
 @dataclass
@@ -93,6 +94,7 @@ def quarto(myst: str) -> str:
 def translate(engine: LocalEngine, setup: Setup, glossary: Glossary, item: Item, score: Score) -> str:
     if setup.builtin_glossary:
         glossary = glossary.with_builtin()
+    engine.capital_start = setup.capital_start
     translator = Translator(
         engine,
         cache=TranslationCache(None),
