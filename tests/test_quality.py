@@ -96,13 +96,16 @@ def test_builtin_terms_reach_an_openai_compatible_engine_from_the_command_line(t
 
 
 def test_deepl_gets_only_the_users_glossary(tmp_path: Path) -> None:
-    qmd = convert_text("Die Faltung verkleinert die Merkmalskarte.\n").text
-    glossary = Glossary({"Faltung": "folding"}).with_builtin()
+    """DeepL enforces a glossary's terms: the built-in hints are not made into a DeepL glossary."""
+    src = tmp_path / "kapitel.md"
+    src.write_text("Die Faltung verkleinert die Merkmalskarte.\n", encoding="utf-8")
+    terms = tmp_path / "terms.yml"
+    terms.write_text("Faltung: folding\n", encoding="utf-8")
     with FakeDeepL() as server:
-        engine = DeepLEngine("key:fx", server_url=server.url, glossary=glossary.entries)
-        Translator(engine, glossary=glossary).translate_document(qmd)
-        engine.close()
+        run = run_cli("convert", str(src), "-o", str(tmp_path / "out.qmd"), "--engine", "deepl",
+                      "--base-url", server.url, "--glossary", str(terms), env={"DEEPL_AUTH_KEY": "key:fx"})  # fmt: skip
         created = [r for r in server.requests if r["path"].startswith("/v2/glossaries")]
+    assert run.returncode == 0, run.stderr
     assert len(created) == 1 and created[0]["entries"].strip() == "Faltung\tfolding"
 
 
