@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import threading
 import unicodedata
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -248,9 +249,9 @@ class LocalServer(LoopbackServer):
 OLLAMA_TAGS = {
     "/api/tags": {
         "models": [
-            {"name": "nomic-embed-text:latest", "size": 900_000_000},
-            {"name": "gemma3:4b", "size": 3_300_000_000},
             {"name": "qwen2.5:1.5b", "size": 990_000_000},
+            {"name": "nomic-embed-text:latest", "size": 9_000_000_000},
+            {"name": "gemma3:4b", "size": 3_300_000_000},
         ]
     }
 }
@@ -293,12 +294,20 @@ def test_auto_does_not_wait_for_a_server_that_never_answers(monkeypatch: pytest.
     """A port that accepts connections but never answers (a hung server): the probe gives up after its
     read timeout and ``auto`` goes on to the next engine (without the timeout this test would hang)."""
     monkeypatch.setattr(auto, "READ_TIMEOUT", 0.2)
+    choices: list[str] = []
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(4)  # connections complete in the backlog; nothing ever reads or answers them
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        choice = choose_auto({"MYST2QMD_OLLAMA_URL": url, "MYST2QMD_LLAMACPP_URL": url})
-    assert choice.engine in ("local", "none")
+        probe = threading.Thread(
+            target=lambda: choices.append(
+                choose_auto({"MYST2QMD_OLLAMA_URL": url, "MYST2QMD_LLAMACPP_URL": url}).engine
+            ),
+            daemon=True,
+        )
+        probe.start()
+        probe.join(60)  # two probes of 0.2 s each; 60 s holds on any load
+    assert choices and choices[0] in ("local", "none")
 
 
 def test_convert_with_auto_uses_a_local_ollama_and_says_so(tmp_path: Path) -> None:
