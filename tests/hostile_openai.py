@@ -12,7 +12,10 @@ per run, the ``mode``:
 * silent wrong content: ``swap`` (each unit gets the next unit's translation), ``swaplinks``
   (two links' targets exchanged), ``refusal``, ``french``, ``preamble``, ``echo`` (the German
   sent back), ``onechar``;
-* control characters: ``nul``, ``ansi``, ``formfeed``, ``surrogate``.
+* control characters: ``nul``, ``ansi``, ``formfeed``, ``surrogate``;
+* inline markup that stays in the prose (:data:`INLINE`): strikeout, superscript, subscript, a
+  ``~~~`` line, a hard line break; ``brackets`` (a word in ``⟨…⟩``), ``german`` (a German
+  clause in the middle of the English).
 
 A request with one unit is answered the same way, except that ``swap`` has nothing to swap.
 """
@@ -59,8 +62,18 @@ BLOCKS = {
     "tildedef": "\n~   ",
 }
 CONTROLS = {"nul": "\x00", "ansi": "\x1b[31m", "formfeed": "\x0c", "surrogate": "\ud800"}
-CONTENT = ("swap", "swaplinks", "refusal", "french", "preamble", "echo", "onechar")
-MODES = (*INJECTIONS, *ATTRIBUTES, *BLOCKS, *CONTROLS, *CONTENT)
+#: inline markup that stays in the prose an engine sees, put in the middle of the reply
+INLINE = {
+    "strikeout": " ~~gone~~ ",
+    "superscript": " x^2^ ",
+    "subscript": " H~2~O ",
+    "tildeline": "\n~~~\n",
+    "hardbreak": "  \nso ",
+}
+#: a German clause left in the middle of an English reply
+GERMAN_CLAUSE = ", und dann wird das Bild mit dem Filter gefaltet, "
+CONTENT = ("swap", "swaplinks", "refusal", "french", "preamble", "echo", "onechar", "brackets", "german")
+MODES = (*INJECTIONS, *ATTRIBUTES, *BLOCKS, *CONTROLS, *INLINE, *CONTENT)
 
 FRENCH = "le réseau apprend des caractéristiques utiles à partir des données et le modèle progresse "
 
@@ -92,6 +105,12 @@ def spoil(mode: str, text: str, translation: str) -> str:
         return _middle(translation, marker) if marker.startswith("\n") else marker + translation
     if mode in CONTROLS:
         return _middle(translation, CONTROLS[mode])
+    if mode in INLINE:
+        return _middle(translation, INLINE[mode])
+    if mode == "brackets":  # emphasis turned into placeholder brackets: ``⟨network⟩``
+        return re.sub(r"[^\W\d_]{3,}", lambda m: f"⟨{m.group()}⟩", translation, count=1)
+    if mode == "german":
+        return _middle(translation, GERMAN_CLAUSE)
     if mode == "swaplinks":
         # links are ⟨k⟩text⟨k+1⟩ in what was sent: give the first link the second one's target
         pairs = [(int(a), int(b)) for a, b in re.findall(r"⟨(\d+)⟩[^⟨⟩]+⟨(\d+)⟩", text) if int(b) == int(a) + 1]

@@ -23,7 +23,16 @@ import pytest
 from conftest import SEED
 from fake_deepl import FakeDeepL
 from fake_openai import FILLER, fake_translation
-from hostile_openai import BLOCKS, CONTROLS, INJECTIONS, MODES, HostileOpenAI, french_translation
+from hostile_openai import (
+    BLOCKS,
+    CONTROLS,
+    GERMAN_CLAUSE,
+    INJECTIONS,
+    INLINE,
+    MODES,
+    HostileOpenAI,
+    french_translation,
+)
 from myst2qmd import Result, convert_text
 from myst2qmd.cli import main
 from myst2qmd.segments import _TEX_TEXT_COMMANDS, Segment, extract_segments
@@ -172,12 +181,16 @@ def _forbidden(mode: str) -> list[str]:
         return [INJECTIONS[mode].strip()]
     if mode in CONTROLS:
         return [CONTROLS[mode], "[31m"]
+    if mode in INLINE:
+        return [INLINE[mode].strip(" ") if mode != "hardbreak" else "  \n", "~~~", "^2^", "~2~"]
     return {
         "rawattr": ["{=html}"],
         "idattr": ["{#sec-evil", ".evil}"],
         "refusal": ["help with that"],
         "french": ["réseau", "données"],
         "preamble": ["here you go"],
+        "brackets": ["⟨", "⟩"],
+        "german": [GERMAN_CLAUSE.strip(" ,")],
     }.get(mode, [])
 
 
@@ -237,7 +250,9 @@ def test_every_kept_segment_names_its_source_line(tmp_path: Path, monkeypatch: p
     assert "Eine Faltung verschiebt" in lines[24 - 1]
 
 
-@pytest.mark.parametrize("mode", ["svg", "newpage", "alpha", "refusal", "french", "nul", "span"])
+@pytest.mark.parametrize(
+    "mode", ["svg", "newpage", "alpha", "refusal", "french", "nul", "span", "tildeline", "brackets", "german"]
+)
 def test_deepl_replies_pass_the_same_check(
     mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:

@@ -455,7 +455,7 @@ def test_a_context_dropped_keeps_the_entry_of_the_same_kind() -> None:
     old.append(polib.POEntry(msgid="Faltung", msgstr="Convolution", msgctxt="heading", comment="heading"))
     entries = merge(old, [Found("heading", "Faltung", "⟦FALTUNG⟧", False, [("k.md", "1")])])
     assert [(e.msgctxt, e.msgstr, e.obsolete) for e in entries] == [
-        (None, "Convolution", False),
+        ("heading", "Convolution", False),  # the msgctxt is never dropped (issue 18 item 13)
         ("paragraph", "Convolving", True),
     ]
 
@@ -465,11 +465,12 @@ def test_po_files_of_documents_not_in_the_run_are_left_alone(chapter: Path) -> N
     Path("po/old/gone.po").write_text('msgid "Alt"\nmsgstr "Old"\n', encoding="utf-8")
     Path("_toc.yml").write_text("format: jb-book\nroot: faltung\n", encoding="utf-8")
     Path("_config.yml").write_text("title: Buch\n", encoding="utf-8")
-    assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "po", "-q"]) == 0
+    inside = ["--po", "po", "--po-inside-book", "-q"]  # sphinx-intl's layout, asked for
+    assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", *inside]) == 0
     assert Path("po/faltung.po").is_file() and Path("po/_config.po").is_file()
     assert Path("po/old/gone.po").read_text(encoding="utf-8") == 'msgid "Alt"\nmsgstr "Old"\n'
     # PO files inside the book are not copied into the Quarto book
-    assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "po", "-q"]) == 0
+    assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", *inside]) == 0
     assert not list(Path("../out").rglob("*.po"))
 
 
@@ -650,11 +651,11 @@ def test_an_interrupt_before_the_po_files_says_they_were_not_written(
     Path("faltung.md").write_text(CHAPTER, encoding="utf-8")
     Path("_toc.yml").write_text("format: jb-book\nroot: faltung\n", encoding="utf-8")
 
-    def interrupted(self: Review, writer: object) -> list[Path]:
+    def interrupted(self: Review, staged: object) -> list[Path]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Review, "write", interrupted)
-    assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "po", "-q"]) == 130
+    monkeypatch.setattr(Review, "commit", interrupted)
+    assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "../po", "-q"]) == 130
     err = capsys.readouterr().err
     assert err == "myst2qmd: interrupted after ../out was written completely; the PO files were not written\n", err
-    assert not Path("po").exists()
+    assert not Path("../po").exists()  # staged, and removed again

@@ -159,6 +159,11 @@ def _spawn(book: Path, out: Path) -> subprocess.Popen[str]:
     )
 
 
+def _commit_files(out: Path) -> list[Path]:
+    """The commit's staging folders, folders of replaced files and journal in ``out``."""
+    return [p for p in out.iterdir() if p.name.startswith(".myst2qmd-")] if out.is_dir() else []
+
+
 def test_ctrl_c_leaves_the_output_as_it_was_or_complete(tmp_path: Path) -> None:
     """SIGINT at random moments of a real run: the output folder is the old book or the new one,
     never a mix, no staging folder is left behind, and the message says which."""
@@ -190,9 +195,9 @@ def test_ctrl_c_leaves_the_output_as_it_was_or_complete(tmp_path: Path) -> None:
         process = _spawn(new_book, out)
         if attempt % 2:  # anywhere in the run after Python has loaded
             time.sleep(rng.uniform(bare, duration))
-        else:  # in the write phase: once the staging folder beside the output appears
+        else:  # in the write phase: once the staging folder inside the output appears
             deadline = time.monotonic() + 60
-            while not [p for p in tmp_path.iterdir() if ".myst2qmd-" in p.name] and process.poll() is None:
+            while not _commit_files(out) and process.poll() is None:
                 assert time.monotonic() < deadline
             time.sleep(rng.uniform(0, 0.05))
         process.send_signal(signal.SIGINT)
@@ -200,6 +205,7 @@ def test_ctrl_c_leaves_the_output_as_it_was_or_complete(tmp_path: Path) -> None:
         state = snapshot(out)
         assert state in (old_state, new_state), f"attempt {attempt}: a mix of old and new ({err})"
         assert "Traceback" not in err, err
+        assert not _commit_files(out) and not (out / ".myst2qmd.lock").exists(), "a staging folder was left"
         assert not [p for p in tmp_path.iterdir() if ".myst2qmd-" in p.name], "a staging folder was left"
         if process.returncode == 130:
             if state == old_state:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the converter, the book and the translation are imported wh
     from .convert import Result
     from .translate.glossary import Glossary
     from .translate.pipeline import TranslationReport, Translator
-    from .translate.po import Review
+    from .translate.po import Review, Staged
 
 T = TypeVar("T")
 
@@ -154,7 +154,7 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
     from .constructs.code import escape_fences
     from .convert import convert_text
 
-    src, inputs = settings.src, settings.inputs
+    src = settings.src
     notebook = src.suffix.lower() == ".ipynb"
     text = read_source(src)
     if settings.output == "-":
@@ -164,16 +164,16 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
         out_path = Path(settings.output) if settings.output else default
         if out_path.resolve() == src.resolve() or (out_path.exists() and os.path.samefile(out_path, src)):
             raise UsageError(f"refusing to overwrite the input {src}; choose another -o")
-        refuse_writing_onto_inputs(out_path, inputs)
         if out_path.is_dir():
             raise UsageError(f"{out_path} is a folder; give a file name for -o")
         if not out_path.parent.exists() and str(out_path.parent):
             raise UsageError(f"folder {out_path.parent} does not exist")
         if notebook and out_path.suffix.lower() not in (".ipynb", ".qmd"):
             raise UsageError(f"a notebook converts to .ipynb or .qmd, not {out_path.suffix or 'a file without suffix'}")
+    engine, settings = engine_name(settings)
+    check_run_paths(settings, engine, out_path)
     # fences are escaped after translation: escaped, they would not be code to the segmenter
     options = replace(settings.options(), source_dir=str(src.resolve().parent), escape_fences=False)
-    engine, settings = engine_name(settings)
     translator = make_translator(engine, settings, glossary) if engine != "none" else None
     review = None
     if settings.po_dir:
@@ -202,10 +202,12 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
         result.text = escape_fences(result.text)
     print_warnings(sorted(result.warnings, key=lambda w: w.line), settings.suppress_warnings)
     print_notes(report, settings.suppress_warnings)
+    staged = stage_po(review) if review is not None else []
     if out_path is None:
         try:
             write_stdout(result.text)
         except BrokenPipeError:
+            drop_staged(review, staged)
             return reader_gone()
     else:
         written = False
@@ -214,14 +216,17 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
                 write_atomically(out_path, result.text)
                 written = True
         except OSError as exc:
+            drop_staged(review, staged)
             print(f"myst2qmd: error: cannot write {out_path}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_ERROR
         except KeyboardInterrupt:
+            drop_staged(review, staged)
             if written:
-                raise KeyboardInterrupt(f"interrupted after {out_path} was written") from None
+                po = "; the PO files were not" if review is not None else ""
+                raise KeyboardInterrupt(f"interrupted after {out_path} was written{po}") from None
             raise
-    if review is not None and not write_po(review, settings.quiet, str(out_path or "stdout")):
-        return EXIT_ERROR
+    if review is not None:
+        commit_po(review, staged, settings.quiet, str(out_path or "stdout"))
     try:
         if not settings.quiet:
             where = "stdout" if out_path is None else str(out_path)
@@ -285,28 +290,58 @@ def with_review(translator: Translator | None, review: Review, settings: Setting
     return translator
 
 
-def write_po(review: Review, quiet: bool, after: str) -> bool:
-    """Write the run's PO files (atomically, after the output); False (with a message) if that fails."""
+def stage_po(review: Review) -> list[Staged]:
+    """The run's changed PO files staged beside them, before the output is written: one that cannot be
+    (a read-only folder, a full disk, a folder of its name) stops the run with exit 1 and nothing written;
+    one a reviewer saved meanwhile into a broken file, with exit 2 (:func:`read_po`)."""
+    try:
+        return read_po(review.stage)
+    except OSError as exc:
+        raise RunFailed(
+            f"cannot write {exc.filename or 'a PO file'}: {exc.strerror or exc}; nothing was written"
+        ) from None
+
+
+def commit_po(review: Review, staged: list[Staged], quiet: bool, after: str) -> None:
+    """Put the staged PO files in place (after the output, ``after``): merged again with any a reviewer
+    saved meanwhile, never written over it. Exit 2 if such a file cannot be read now (left as it is)."""
+    from .translate.po import PoError
+
     try:
         with interrupts_deferred():
-            written = review.write(write_atomically)
-    except OSError as exc:
-        print(f"myst2qmd: error: cannot write {exc.filename or 'a PO file'}: {exc.strerror or exc}", file=sys.stderr)
-        return False
+            written = review.commit(staged)
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"interrupted after {after} was written; the PO files were not") from None
+    except (OSError, PoError) as exc:
+        review.discard(staged)
+        why = f"cannot write {exc.filename}: {exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+        raise UsageError(f"{why} ({after} was written; the PO files not written were left as they were)") from None
+    for path in review.merged_again:
+        print(f"myst2qmd: note: {path} changed while this run went on: merged again, the changes kept", file=sys.stderr)
     if not quiet:
         print(f"{len(written)} PO files written", file=sys.stderr)
-    return True
 
 
-def refuse_writing_onto_inputs(output: Path, inputs: list[Path]) -> None:
-    """An output that is one of the run's own inputs (``-o _config.yml --macros _config.yml``,
-    ``--report terms.yml --glossary terms.yml``) is refused: inputs are never written."""
-    for path in inputs:
-        same = output.resolve() == path.resolve()
-        if same or (output.exists() and path.exists() and os.path.samefile(output, path)):
-            raise UsageError(f"refusing to write {output}: it is an input of this run; choose another path")
+def drop_staged(review: Review | None, staged: list[Staged]) -> None:
+    """The staged PO files will not be written: remove them."""
+    if review is not None:
+        review.discard(staged)
+
+
+def check_run_paths(settings: Settings, engine: str, output: Path | None) -> None:
+    """Every path the run writes (the output, ``--report``, the translation memory, the PO files)
+    against every input and against each other (:func:`.paths.refuse_clashes`): exit 2 before any work."""
+    from .paths import PathClash, refuse_clashes, run_places
+
+    memory = None
+    if engine != "none" and not settings.no_cache:
+        from .translate.cache import default_cache_dir
+
+        memory = default_cache_dir() / "translations.sqlite"
+    try:
+        refuse_clashes(*run_places(settings, output, memory), po_inside_book=settings.po_inside_book)
+    except PathClash as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def engine_name(settings: Settings) -> tuple[str, Settings]:
@@ -469,7 +504,7 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
     """``myst2qmd convert BOOK_DIR -o OUT_DIR``: a Jupyter Book to a Quarto book project."""
     from .book import BookError, book_converter, is_book, refuse_unsafe_paths
 
-    src, report_file, inputs = settings.src, settings.report, settings.inputs
+    src, report_file = settings.src, settings.report
     if not is_book(src):
         raise UsageError(f"{src} is a folder without _toc.yml or myst.yml; give a .md file or a Jupyter Book")
     if settings.output in (None, "-"):
@@ -485,8 +520,7 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
         reserved.append(default_cache_dir() / "translations.sqlite")
     if report_file and Path(report_file).is_dir():
         raise UsageError(f"--report {report_file} is a folder; give a file name")
-    if report_file:
-        refuse_writing_onto_inputs(Path(report_file), inputs)
+    check_run_paths(settings, engine, out)
     try:
         refuse_unsafe_paths(src, out, reserved)
     except BookError as exc:
@@ -502,19 +536,23 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
     converter = None
     report_written = False
     po_written = review is None
+    staged: list[Staged] = []
     try:
         converter = book_converter(src, out, settings=settings, translator=translator, reserved=reserved)
+        if review is not None:  # staged before the book is written: a PO file that cannot be stops the run
+            converter.before_write = lambda: staged.extend(stage_po(review))
         run = converter.run
         report = progress_run(translator, src.name, settings.quiet, run) if translator else run()
         warnings = converter.warnings
+        for note in converter.recovered:
+            print(f"myst2qmd: note: {note}", file=sys.stderr)
         print_warnings(warnings, settings.suppress_warnings)
         print_notes(report.translation_report, settings.suppress_warnings)
         report.suppressed_codes = count_codes(
             w.code for w in warnings if suppressed(w.code, settings.suppress_warnings)
         )
         if review is not None:
-            if not write_po(review, settings.quiet, str(out)):
-                return EXIT_ERROR
+            commit_po(review, staged, settings.quiet, str(out))
             po_written = True
         if report_file:
             with interrupts_deferred():
@@ -552,6 +590,9 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
             else ""
         )
         raise KeyboardInterrupt(f"interrupted after {out} was written completely{missing}") from None
+    finally:
+        if not po_written:
+            drop_staged(review, staged)
     return EXIT_OK
 
 

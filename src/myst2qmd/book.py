@@ -26,11 +26,10 @@ import posixpath
 import re
 import shutil
 import signal
-import tempfile
 import threading
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -39,13 +38,15 @@ from urllib.parse import unquote
 import yaml
 
 from .codes import Code, count_codes
+from .commit import Commit, OutputError, output_locked
 from .config import Settings
 from .constructs import registry
+from .constructs.base import url_path
 from .constructs.code import TAG_OPTIONS, escape_fences
 from .constructs.includes import code_fence
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text, parse_text
-from .files import interrupts_deferred, new_file_mode, umask
+from .files import interrupts_deferred, new_file_mode
 from .macros import dig, macros_from_config
 from .parsed import Parsed
 from .parser import parse_inline
@@ -69,6 +70,9 @@ _ALWAYS_EXCLUDED = [
     "myst.yml",
     "*.po",  # gettext catalogs (--po DIR, sphinx-intl's locales): no part of a Quarto book
     "*.pot",
+    ".myst2qmd.lock",  # a book folder that was once an output folder: the commit's own files
+    ".myst2qmd-*",
+    ".myst2qmd-*/**",
 ]
 _SOURCE_SUFFIXES = (".md", ".ipynb", ".myst", ".markdown")
 QUARTO_YML = PurePosixPath("_quarto.yml")
@@ -496,16 +500,19 @@ def _output_key(rel: PurePosixPath) -> str:
 def assign_outputs(book: Book, warnings: list[Warning_], skip: Collection[PurePosixPath] = ()) -> None:
     """Give every chapter (but those in ``skip``: not converted) an output path of its own: a
     later chapter whose output another one already has (root ``einleitung.md`` and chapter
-    ``index.md`` both → ``index.qmd``) becomes ``index-2.qmd``; links and references follow,
+    ``index.md`` both → ``index.qmd``) becomes ``index-2.qmd``, a name no other chapter has and
+    no file of the book renders to (in any case or Unicode form); links and references follow,
     since they are resolved through ``out_rel``."""
     taken: dict[str, Chapter] = {}
+    in_book: set[str] | None = None  # the pages of the book's own files, read at the first clash
     for chapter in book.chapters:
         if chapter.rel in skip:
             continue
         key = _output_key(chapter.out_rel)
         if key in taken:
             other = taken[key]
-            new = _free_name(chapter.out_rel, book.folder, taken)
+            in_book = _book_pages(book.folder) if in_book is None else in_book
+            new = _free_name(chapter.out_rel, taken.keys() | in_book)
             warnings.append(
                 Warning_(
                     chapter.toc,
@@ -516,14 +523,23 @@ def assign_outputs(book: Book, warnings: list[Warning_], skip: Collection[PurePo
                 )
             )
             chapter.out_rel = new
-        taken[_output_key(chapter.out_rel)] = chapter
+        taken[_output_key(chapter.out_rel)] = chapter  # the renamed one too: a third takes another
 
 
-def _free_name(out: PurePosixPath, folder: Path, taken: dict[str, Any]) -> PurePosixPath:
+def _book_pages(folder: Path) -> set[str]:
+    """The page keys (:func:`_output_key`) of every file in ``folder`` that renders to a page."""
+    suffixes = {*_SOURCE_SUFFIXES, *_RENDERED}
+    return {
+        _output_key(PurePosixPath(path.relative_to(folder).as_posix()))
+        for path in folder.rglob("*")
+        if path.suffix.lower() in suffixes
+    }
+
+
+def _free_name(out: PurePosixPath, taken: Collection[str]) -> PurePosixPath:
     for n in range(2, 10_000):
         candidate = out.with_name(f"{out.stem}-{n}{out.suffix}")
-        on_disk = any((folder / candidate.with_suffix(s)).exists() for s in (*_SOURCE_SUFFIXES, ".qmd"))
-        if _output_key(candidate) not in taken and not on_disk:
+        if _output_key(candidate) not in taken:
             return candidate
     raise BookError(f"no free output name for {out}")
 
@@ -794,7 +810,7 @@ class LabelTargets:
         key = (folder, path)
         found = self.links.get(key)
         if found is None:
-            found = self.links[key] = _relative(self.out_of[path], out_rel)
+            found = self.links[key] = url_path(_relative(self.out_of[path], out_rel))
         return found
 
 
@@ -844,7 +860,6 @@ class _Output:
 
     def stage(self, path: Path, like: Path) -> None:
         """Write it to ``path`` (in the staging folder) with the permissions ``like`` has, if it exists."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         if self.source is not None:
             shutil.copy2(self.source, path)
             return
@@ -887,6 +902,11 @@ class BookConverter:
         self.failed: set[PurePosixPath] = set()
         #: set (while Ctrl-C waits) once the output folder holds the complete new book
         self.committed = False
+        #: what was done to finish or clean up after a stopped run into the same folder
+        self.recovered: list[str] = []
+        #: called once everything is converted and translated, right before the output is written
+        #: (the application stages the PO files there: one that cannot be written stops the run first)
+        self.before_write: Callable[[], object] | None = None
         self.by_source: dict[PurePosixPath, Chapter] = {c.rel: c for c in book.chapters}
         self.macros = macros_from_config(book.config)
         if not self.macros and book.config.get("_myst_math"):
@@ -915,7 +935,7 @@ class BookConverter:
             for candidate in [joined] + [joined + s for s in _SOURCE_SUFFIXES]:
                 hit = self.by_source.get(PurePosixPath(candidate))
                 if hit is not None:
-                    href = _relative(hit.out_rel, chapter.out_rel)
+                    href = url_path(_relative(hit.out_rel, chapter.out_rel))
                     return href + (f"#{anchor}" if anchor else ""), hit.title
             return None
 
@@ -1010,7 +1030,17 @@ class BookConverter:
         return documents
 
     def run(self) -> BookReport:
+        """Convert the book and write it; the output folder is locked meanwhile (a second run into
+        it stops), and what a stopped run left there is finished first (see :mod:`.commit`)."""
         refuse_unsafe_paths(self.book.folder, self.out, self.reserved)
+        try:
+            with output_locked(self.out) as notes:
+                self.recovered = notes
+                return self.convert_and_write()
+        except OutputError as exc:
+            raise BookError(str(exc)) from exc
+
+    def convert_and_write(self) -> BookReport:
         documents = self.read_documents()
         assign_outputs(self.book, self.warnings, skip=self.failed)
         assets = self.assets()
@@ -1046,6 +1076,8 @@ class BookConverter:
         for rel, path in assets:
             self.put(rel, _Output(rel.as_posix(), source=path))
         self.refuse_reserved(set(self.outputs))
+        if self.before_write is not None:
+            self.before_write()
         self.write_all()
         for warning in self.warnings:
             where = self.report.warnings.setdefault(warning.path.split("#")[0], [])
@@ -1147,8 +1179,9 @@ class BookConverter:
 
     # -- writing -------------------------------------------------------------------------------
     def write_all(self) -> None:
-        """Write what changed, all or nothing: into a staging folder beside the output first, then
-        moved in with renames while Ctrl-C waits. Unchanged files are left alone (incremental)."""
+        """Write what changed, all or nothing: into a staging folder inside the output first, then
+        moved in with renames (a journal lets the next run finish a commit stopped by ``kill -9``).
+        Unchanged files are left alone (incremental)."""
         changed = []
         for rel, output in self.outputs.items():
             if output.same_as(self.out / rel):
@@ -1157,32 +1190,24 @@ class BookConverter:
             else:
                 changed.append(rel)
         self.refuse_blocked(changed)
-        if not changed and self.out.is_dir():
+        if not changed:
             return
-        anchor = next(p for p in [self.out.parent, *self.out.parent.parents] if p.is_dir())
-        fresh = not self.out.exists()
-        # Ctrl-C is held for the whole write phase and looked at between files: before the
-        # commit it removes the staging folder and stops (nothing written); during the commit
-        # it waits; after it, the message says the output is complete
+        # stop signals are held for the whole write phase and looked at between files: before the
+        # switch they remove the staging folder and stop (nothing written); during it they wait;
+        # after it, the message says the output is complete. ``kill -9``: see :mod:`.commit`
         with interrupts_deferred() as pending:
-            stage = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.myst2qmd-", dir=anchor))
+            commit = Commit(self.out, changed)
             try:
                 for rel in changed:
                     if pending:
                         break
-                    self.outputs[rel].stage(stage / rel, self.out / rel)
+                    self.outputs[rel].stage(commit.path(rel), self.out / rel)
+                    commit.staged(rel)
                 if not pending:
-                    if fresh:
-                        os.chmod(stage, 0o777 & ~umask())
-                        self.out.parent.mkdir(parents=True, exist_ok=True)
-                        os.rename(stage, self.out)
-                    else:
-                        for rel in changed:
-                            (self.out / rel).parent.mkdir(parents=True, exist_ok=True)
-                            os.replace(stage / rel, self.out / rel)
+                    commit.switch()
                     self.committed = True
             finally:
-                shutil.rmtree(stage, ignore_errors=True)
+                commit.discard()
             if pending and self.committed:
                 raise BookInterrupted(f"interrupted after {self.out} was written completely")
         for rel in changed:
@@ -1292,8 +1317,12 @@ def _book_processes(characters: int, documents: int) -> int:
 
 
 def _ignore_interrupts() -> None:
-    """In a worker: Ctrl-C is the main process's to handle (it stops the workers)."""
+    """In a worker: Ctrl-C and SIGHUP are the main process's to handle (it stops the workers, with
+    SIGTERM, which ends a worker at once)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def _convert_nth(n: int) -> tuple[list[Result], list[Warning_]]:

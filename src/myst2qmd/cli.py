@@ -24,6 +24,7 @@ from .application import (
     settings_from,
 )
 from .config import ENGINE_NAMES, ConfigError
+from .files import stop_signal, stops_as_interrupts
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
         "found there win over the engine (with --engine none: only they are translated)",
     )
     tr.add_argument(
+        "--po-inside-book",
+        action="store_const",
+        const=True,
+        default=None,
+        help="allow the --po folder inside the book (sphinx-intl's locales/ layout); without it, refused",
+    )
+    tr.add_argument(
         "--deepl-target",
         metavar="VARIANT",
         default=None,
@@ -197,6 +205,7 @@ def convert_settings(args: argparse.Namespace) -> dict[str, object]:
         "deepl-target": args.deepl_target,
         "suppress-warnings": args.suppress_warnings,
         "po": args.po,
+        "po-inside-book": args.po_inside_book,
     }
 
 
@@ -230,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return run(args)
+        with stops_as_interrupts():  # SIGTERM and SIGHUP: as Ctrl-C (the same clean-up and message)
+            return run(args)
     except RunFailed as exc:
         print(f"myst2qmd: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -240,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         said = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "interrupted; nothing was written"
         print(f"myst2qmd: {said}", file=sys.stderr)
-        return 130
+        return 128 + stop_signal()  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP
     except Exception as exc:  # noqa: BLE001 - last line of defence: a message, never a traceback
         print(f"myst2qmd: error: {type(exc).__name__}: {exc} (please report this with the input file)", file=sys.stderr)
         if os.environ.get("MYST2QMD_DEBUG"):

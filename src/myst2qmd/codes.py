@@ -101,7 +101,10 @@ DESCRIPTIONS: dict[Code, str] = {
     Code.PANDOC_UNREADABLE: "a file pandoc cannot read",
     Code.PANDOC_MISREAD: "text pandoc reads differently from what it looks like (a fence, table or caption)",
     Code.FILE_UNREADABLE: "a file that cannot be read",
-    Code.TRANSLATION_KEPT: "a segment whose translation failed or broke the structure: kept in the original",
+    Code.TRANSLATION_KEPT: (
+        "a segment (or a sentence of it) whose translation failed the reply check (German left in it,"
+        " markup added or turned into `⟨…⟩` text, …) or broke the structure: kept in the original"
+    ),
     Code.TRANSLATION_IMPLAUSIBLE: "a sentence the engine got obviously wrong (a question for a statement, a number, "
     "name or negation lost, a much shorter or longer reply): kept in the original",
     Code.GLOSSARY_UNUSED: "a translation that does not use a glossary term",

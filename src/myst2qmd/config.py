@@ -49,6 +49,7 @@ SETTINGS: dict[str, type] = {
     "deepl-target": str,
     "suppress-warnings": list,
     "po": str,
+    "po-inside-book": bool,
 }
 
 
@@ -195,6 +196,8 @@ class Settings:
     suppress_warnings: frozenset[str] = frozenset()
     #: ``--po DIR``: PO files for review (see :mod:`.translate.po`)
     po_dir: str | None = None
+    #: ``--po-inside-book``: the PO folder may be inside the book (sphinx-intl's ``locales/`` layout)
+    po_inside_book: bool = False
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], **run: Any) -> Settings:
@@ -218,6 +221,7 @@ class Settings:
             deepl_target=str(values.get("deepl-target", "EN-US")),
             suppress_warnings=frozenset(values.get("suppress-warnings", ())),
             po_dir=values.get("po"),
+            po_inside_book=bool(values.get("po-inside-book", False)),
         )
         if settings.engine not in ENGINE_NAMES:
             raise ConfigError(f"unknown engine '{settings.engine}' (available: {', '.join(ENGINE_NAMES)})")

@@ -9,13 +9,15 @@ without a Ctrl-C half-way through a write.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def read_input(path: Path, error: type[Exception], what: str) -> str:
@@ -46,39 +48,128 @@ def new_file_mode() -> int:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename (an existing file keeps its permissions)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    temp = stage_file(path, text)
     try:
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def stage_file(path: Path, text: str) -> Path:
+    """``text`` in a new temporary file beside ``path``, with the permissions ``path`` has (or a new file
+    gets), for :func:`os.replace` to put in place; an :class:`OSError` names ``path``, not the temporary file.
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "k.po").mkdir()
+    >>> stage_file(folder / "k.po", "x")
+    Traceback (most recent call last):
+    ...
+    IsADirectoryError: [Errno 21] a folder has this name: '.../k.po'
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp = ""
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "a folder has this name")
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, new_file_mode())
-        os.replace(tmp, path)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else new_file_mode())
+    except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        raise type(exc)(exc.errno, exc.strerror or str(exc), str(path)) from exc
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+#: the signals that stop a run as Ctrl-C does (SIGTERM: ``kill``, a service manager; SIGHUP: the
+#: terminal closed); one ignored when the run starts (``nohup``) stays ignored
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+#: the stop signals received, last one last (see :func:`stop_signal`)
+_received: list[int] = []
+#: the signals held by each :func:`interrupts_deferred` block now running
+_holding: list[list[int]] = []
+
+
+def stop_signal() -> int:
+    """The stop signal received last (SIGINT if none was): the exit code is 128 plus it."""
+    return _received[-1] if _received else signal.SIGINT
+
+
+def signal_held() -> bool:
+    """Whether a stop signal waits for an :func:`interrupts_deferred` block to end."""
+    return any(_holding)
+
+
+def _default(signum: int) -> Any:
+    return signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
+
+
+def _install(handler: Callable[[int, Any], None]) -> dict[int, Any]:
+    """``handler`` for every stop signal not ignored; the handlers it replaced."""
+    previous = {}
+    for signum in STOP_SIGNALS:
+        old = signal.getsignal(signum)
+        if old != signal.SIG_IGN:
+            previous[signum] = old
+            signal.signal(signum, handler)
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for signum, old in previous.items():
+        signal.signal(signum, old if old is not None else _default(signum))
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    _received.append(signum)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def stops_as_interrupts() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the block as Ctrl-C does (:class:`KeyboardInterrupt`), so the
+    same clean-up runs and the same message is printed (main thread only; elsewhere it just runs)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _received.clear()
+    previous = _install(_stop)
+    try:
+        yield
+    finally:
+        _restore(previous)
 
 
 @contextmanager
 def interrupts_deferred() -> Iterator[list[int]]:
-    """Ctrl-C (SIGINT) is held while the block runs and raised as :class:`KeyboardInterrupt`
-    after it; the block sees the held signals in the list it gets, to stop early where that is safe.
+    """Ctrl-C (SIGINT), SIGTERM and SIGHUP are held while the block runs and raised as
+    :class:`KeyboardInterrupt` after it; the block sees the held signals in the list it gets, to
+    stop early where that is safe.
 
-    The output is changed only inside such a block, so an interrupt leaves it as it was or
-    complete, never half-written. (Only the main thread can install signal handlers; elsewhere
-    the block just runs.)
+    The output is changed only inside such a block, so a stop signal leaves it as it was or
+    complete, never half-written (``kill -9`` cannot be held: see :mod:`myst2qmd.commit`). Only
+    the main thread can install signal handlers; elsewhere the block just runs.
     """
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield received
         return
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda signum, _frame: received.append(signum))
+    _holding.append(received)
+    previous = _install(lambda signum, _frame: received.append(signum))
     try:
         yield received
     finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+        _restore(previous)
+        _holding.pop()  # blocks nest: this one is the last
+        if received:  # also when the block raised its own KeyboardInterrupt
+            _received.append(received[0])
     if received:
         raise KeyboardInterrupt

@@ -40,6 +40,9 @@ _PROTECT_PATTERNS = [
     re.compile(r"\bhttps?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]"),  # bare URLs
     re.compile(r"\\[\\`*_{}\[\]()#+\-.!|<>$@~^&:=\"'%,;/?]"),  # backslash escapes
     re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"),  # HTML entities &auml;
+    # characters no translation may hold (control characters, line breaks other than \n, direction
+    # overrides: text_problem): where the source has one, it stays where it is, as a placeholder
+    re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+"),
 ]
 #: LaTeX commands whose one argument is prose: ``\textbf{`` and ``}`` are protected, the words are not
 _TEX_TEXT_COMMANDS = frozenset(

@@ -180,6 +180,16 @@ def link_target(href: str) -> str:
     return f"<{href}>"
 
 
+def url_path(path: str) -> str:
+    """A file's path as a link's path: ``%``, ``?`` and ``#`` percent-encoded, which a link would read
+    as an escape, a query or an anchor (``kap?2.qmd`` → ``kap%3F2.qmd``, ``kap%20.qmd`` → ``kap%2520.qmd``).
+
+    >>> url_path("kap?2.qmd"), url_path("kap%20.qmd"), url_path("Übung 1.qmd")
+    ('kap%3F2.qmd', 'kap%2520.qmd', 'Übung 1.qmd')
+    """
+    return path.replace("%", "%25").replace("?", "%3F").replace("#", "%23")
+
+
 def can_embolden(title: str) -> bool:
     """Does ``**title**`` read as one bold title? Not with bold inside, or a lone ``*``.
 

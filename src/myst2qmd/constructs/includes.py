@@ -29,7 +29,7 @@ import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -181,6 +181,14 @@ def resolve(argument: str, ctx: Context, lineno: int, what: str) -> Path:
     if not resolved.is_file():
         raise IncludeError("not a file")
     return resolved
+
+
+def own_file(ctx: Context) -> Path | None:
+    """The file being converted (resolved), when its folder is known."""
+    if ctx.options.source_dir is None:
+        return None
+    name = PurePosixPath(ctx.path.split("#")[0]).name
+    return (Path(ctx.options.source_dir) / name).resolve()
 
 
 def read_text(path: Path, encoding: str = "") -> str:
@@ -529,7 +537,8 @@ def include(d: Directive, ctx: Context) -> Rewrite:
     target = d.argument.strip()
     if ctx.options.source_dir is not None:
         try:
-            resolve(target, ctx, d.lineno, "{include}")
+            if resolve(target, ctx, d.lineno, "{include}") == own_file(ctx):
+                raise IncludeError("the file includes itself (Quarto would include it without end)")
         except IncludeError as exc:
             return not_included(d, ctx, str(exc))
     if target.endswith(".md"):

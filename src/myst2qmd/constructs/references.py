@@ -22,7 +22,7 @@ import re
 from ..codes import Code
 from ..context import Context
 from ..labels import CROSSREF_KINDS, kind_from_label, quarto_id
-from .base import Role, RoleResult, RoleSpec, link_target
+from .base import Role, RoleResult, RoleSpec, link_target, url_path
 from .glossary import term_id
 
 _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>\s*$", re.DOTALL)
@@ -196,7 +196,8 @@ def doc(role: Role, ctx: Context) -> RoleResult:
             f"{{doc}} to '{target}', which is not a document of this book; kept as a link",
             Code.LINK_MISSING,
         )
-    return RoleResult(f"[{text or target}]({link_target(doc_target(target))})")
+    path, hash_, anchor = doc_target(target).partition("#")
+    return RoleResult(f"[{text or target}]({link_target(url_path(path) + hash_ + anchor)})")
 
 
 def download(role: Role, ctx: Context) -> RoleResult:

@@ -33,10 +33,11 @@ def _letters(text: str) -> str:
     return text
 
 
-def detect(text: str, languages: tuple[str, ...]) -> tuple[str | None, float]:
-    """``(language, probability)`` among ``languages``; ``(None, 0)`` for too little text."""
+def detect(text: str, languages: tuple[str, ...], min_letters: int = MIN_LETTERS) -> tuple[str | None, float]:
+    """``(language, probability)`` among ``languages``; ``(None, 0)`` for fewer than ``min_letters``
+    letters."""
     clean = _letters(text)
-    if sum(ch.isalpha() for ch in clean) < MIN_LETTERS:
+    if sum(ch.isalpha() for ch in clean) < min_letters:
         return None, 0.0
     with _LOCK:
         language, probability = _identifier(tuple(sorted(languages))).classify(clean)

@@ -26,9 +26,11 @@ A segment ``Siehe $x$.`` that the engine translated becomes::
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -38,10 +40,12 @@ import polib
 
 from ..codes import Code
 from ..context import Warning_
+from ..files import stage_file
 from ..placeholders import PLACEHOLDER, placeholder
 from ..segments import Segment
 from .engines.base import FatalEngineError, Reply, Request, Unit, text_problem
-from .validate import new_markup, stray_delimiters, written_problem
+from .po_files import PoError, Stamp, read_catalog, read_stamped, syntax_problem  # noqa: F401 (re-exported)
+from .validate import markup_problem, written_problem
 
 #: what each segment kind is called in ``#.`` comments and ``msgctxt``
 KIND_NAMES = {
@@ -82,12 +86,11 @@ DRAFT_ENGINES = frozenset({"local", "pseudo"})
 #: how similar a changed segment must be to its old text to count as the same entry (msgmerge's fuzzy match)
 SIMILAR = 0.6
 
+#: what would end a ``#:`` line (or a PO reader's line) inside a file name: written as ``\\x0a``
+_LINE_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
 #: a notebook cell's part of a warning path: ``kapitel.ipynb#cell3``
 _CELL = re.compile(r"#cell\d+$")
-
-
-class PoError(ValueError):
-    """A PO file that cannot be read: ``str()`` says which and why."""
 
 
 def plural_forms(language: str) -> str:
@@ -140,9 +143,10 @@ def check_reviewed(segment: Segment, text: str) -> tuple[str | None, str]:
 
     The checks of an engine reply that guard the document (:mod:`.validate`): no bad
     characters, every protected span of the source once (``$x$``, ``@fig-x``, link targets),
-    no markup the source did not have, no stray ``*``/``_``, no blank line that would start a
-    new block, links still around their own texts. The language and the length are the
-    reviewer's business.
+    no markup the source did not have (:func:`.validate.markup_problem`, as for replies: no
+    stray ``*``/``_``, no more emphasis, strikeout, sub- or superscript or hard line breaks
+    than the source, no ``⟨…⟩`` around text), no blank line that would start a new block,
+    links still around their own texts. The language and the length are the reviewer's business.
 
     >>> from myst2qmd.segments import extract_segments
     >>> seg = extract_segments("Für $x$ gilt das.\\n")[0]
@@ -151,20 +155,19 @@ def check_reviewed(segment: Segment, text: str) -> tuple[str | None, str]:
     >>> check_reviewed(seg, "This holds for x.")
     (None, 'lost $x$')
     """
-    problem = text_problem(text)
-    if problem:
-        return None, problem.replace("the reply", "it")
     if PLACEHOLDER.search(text):
         return None, "holds a ⟨n⟩ placeholder"
     masked, missing = masked_like(segment, text.strip())
+    # the source's own line separators and control characters are protected spans: only others are refused
+    problem = text_problem(masked)
+    if problem:
+        return None, problem.replace("the reply", "it")
     if missing:
         return None, "lost " + " ".join(missing)
     source = segment.masked()[0]
-    added = new_markup(source, masked)
-    if added:
-        return None, "adds markup the source did not have: " + " ".join(dict.fromkeys(added))
-    if stray_delimiters(masked) > stray_delimiters(source):
-        return None, "emphasis markers that close nothing"
+    problem = markup_problem(source, masked)
+    if problem:
+        return None, problem
     if re.search(r"\n[ \t]*\n", masked) and not re.search(r"\n[ \t]*\n", source):
         return None, "a blank line would start a new block"
     problem = written_problem(masked, source, segment.protected_texts())
@@ -202,7 +205,14 @@ def references(occurrences: list[tuple[str, str]]) -> list[tuple[str, str]]:
     >>> references([("mein kapitel.md", "3"), ("k.md", "4")])
     [('\u2068mein kapitel.md\u2069', '3'), ('k.md', '4')]
     """
-    return [(f"\u2068{name}\u2069" if re.search(r"\s", name) else name, line) for name, line in occurrences]
+    named = [(_LINE_BREAK.sub(_escaped, name), line) for name, line in occurrences]
+    return [(f"\u2068{name}\u2069" if re.search(r"\s", name) else name, line) for name, line in named]
+
+
+def _escaped(match: re.Match[str]) -> str:
+    """A character that would end a PO line, as an escape (a newline in a file name: ``\\x0a``)."""
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
 
 
 def contexts(found: list[Found]) -> list[str | None]:
@@ -242,7 +252,8 @@ def merge(old: polib.POFile | None, found: list[Found]) -> list[polib.POEntry]:
         entries.append(_updated(match, item, context))
     candidates = [e for e in olds if id(e) not in used and not e.obsolete]
     for at, item in pending:
-        best = _similar(candidates, item.msgid)
+        kind = KIND_NAMES.get(item.kind, item.kind)
+        best = _similar([e for e in candidates if e.msgctxt in (None, kind)], item.msgid)
         if best is None:
             continue
         candidates.remove(best)
@@ -280,18 +291,24 @@ def unique(entries: list[polib.POEntry]) -> list[polib.POEntry]:
 
 def _exact(olds: list[polib.POEntry], used: set[int], context: str | None, kind: str) -> polib.POEntry | None:
     """Of the old entries of the same text, the one of the same context; else, where a context was
-    added or dropped, the one of the same kind, else any one without context."""
+    dropped (the text now stands as one kind), the one whose context is this kind; where one was added,
+    the one without context of this kind. Never an entry of another context."""
     same = sorted((e for e in olds if id(e) not in used), key=lambda e: e.obsolete)
     for entry in same:
         if entry.msgctxt == context:
             return entry
-    free = [e for e in same if e.msgctxt is None or context is None]
-    return next((e for e in free if kind in (e.msgctxt, e.comment)), free[0] if free else None)
+    for entry in same:
+        if entry.msgctxt == kind:
+            return entry
+    if context is None:
+        return None
+    return next((e for e in same if e.msgctxt is None and e.comment == kind), None)
 
 
 def _updated(entry: polib.POEntry, item: Found, context: str | None) -> polib.POEntry:
     entry.obsolete = False
-    entry.msgctxt = context
+    if context is not None:  # a context is added where needed, never dropped: the entry stays the same message
+        entry.msgctxt = context
     entry.comment = KIND_NAMES.get(item.kind, item.kind)
     entry.occurrences = references(item.occurrences)
     if is_reviewed(entry) or (entry.fuzzy and entry.previous_msgid) or (item.unsent and entry.msgstr):
@@ -322,6 +339,8 @@ class Catalog:
     path: Path
     old: polib.POFile | None = None
     found: dict[tuple[str, str], Found] = field(default_factory=dict)
+    #: what the file held when it was read (a file saved by a reviewer since is merged again, never overwritten)
+    stamp: Stamp = field(default_factory=lambda: Stamp(None))
     #: msgid → the old entries with a translation someone stands by (not fuzzy; obsolete ones too:
     #: a paragraph deleted and written again gets its reviewed translation back)
     reviewed: dict[str, list[polib.POEntry]] = field(default_factory=dict)
@@ -339,88 +358,16 @@ class Catalog:
         for entry in same:
             if entry.msgctxt == name:
                 return entry
-        return next((e for e in same if e.msgctxt is None), None)
+        free = sorted((e for e in same if e.msgctxt is None), key=lambda e: e.comment != name)
+        return free[0] if free else None
 
 
-#: a C string of a PO file (``"a \\"b\\" c"``), a keyword line or continuation line holding one, and one
-#: that is not closed
-_STRING = r'"(?:[^"\\]|\\.)*"'
-_UNCLOSED = re.compile(r'(?:\S+[ \t]+)?"(?:[^"\\]|\\.)*\\?')
-_KEYWORD_LINE = re.compile(rf"(?:(msgctxt|msgid|msgid_plural|msgstr|msgstr\[\d+\])[ \t]+)?{_STRING}[ \t]*")
-#: polib's syntax errors name the line: ``Syntax error in po file (line 3)``
-_POLIB_LINE = re.compile(r"\s*\(line (\d+)\)")
+@dataclass
+class Staged:
+    """A catalog's new text in a temporary file beside its PO file, to be renamed over it."""
 
-
-def syntax_problem(text: str) -> tuple[int, str] | None:
-    """The first line of PO ``text`` that ``msgfmt`` would refuse and polib may read wrongly: ``(line, why)``.
-
-    polib takes a string without its closing quote (and drops its last character) and a
-    ``msgstr[0]`` without ``msgid_plural`` (and drops it); these are refused here.
-
-    >>> syntax_problem('msgid "a"\\nmsgstr "Faltung\\n')
-    (2, 'a string without its closing quote')
-    >>> syntax_problem('msgid "a"\\nmsgstr[0] "b"\\n')
-    (2, 'msgstr[0] without msgid_plural')
-    >>> syntax_problem('# note\\n#~ msgid "a"\\n#~ msgstr "b"\\n') is None
-    True
-    """
-    plural = False
-    for number, line in enumerate(text.splitlines(), 1):
-        body = line.strip()
-        previous = body.startswith(("#|", "#~|"))
-        if body.startswith("#~"):
-            body = body[2:].lstrip("|").strip()
-        elif body.startswith("#|"):
-            body = body[2:].strip()
-        elif body.startswith("#") or not body:
-            continue
-        if not body:
-            continue
-        match = _KEYWORD_LINE.fullmatch(body)
-        if match is None:
-            if _UNCLOSED.fullmatch(body):
-                return number, "a string without its closing quote"
-            return number, f"not PO syntax: {body[:40]}"
-        keyword = match.group(1) or ""
-        if previous:
-            continue
-        if keyword == "msgid":
-            plural = False
-        elif keyword == "msgid_plural":
-            plural = True
-        elif keyword.startswith("msgstr[") and not plural:
-            return number, f"{keyword} without msgid_plural"
-        elif keyword == "msgstr" and plural:
-            return number, "msgstr after msgid_plural (msgstr[0] expected)"
-    return None
-
-
-def read_catalog(path: Path) -> polib.POFile:
-    """The PO file at ``path``, read in the encoding its header names; :class:`PoError` (``file:line: why``)
-    if it cannot be read, breaks the PO syntax, or defines one message twice."""
-    try:
-        encoding = polib.detect_encoding(str(path))
-        problem = syntax_problem(path.read_bytes().decode(encoding))
-        if problem is not None:
-            raise PoError(f"{path}:{problem[0]}: not a valid PO file ({problem[1]})")
-        catalog = polib.pofile(str(path), wrapwidth=78, encoding=encoding)
-    except (OSError, UnicodeDecodeError, LookupError) as exc:
-        raise PoError(f"{path}: not a readable PO file ({exc})") from exc
-    except PoError:
-        raise
-    except ValueError as exc:
-        at = _POLIB_LINE.search(str(exc))
-        where = f"{path}:{at.group(1)}" if at else str(path)
-        raise PoError(f"{where}: not a valid PO file ({_POLIB_LINE.sub('', str(exc))})") from exc
-    first: dict[tuple[str | None, str], polib.POEntry] = {}
-    for entry in catalog:
-        earlier = first.setdefault((entry.msgctxt, entry.msgid), entry)
-        if earlier is not entry:
-            raise PoError(
-                f"{path}:{entry.linenum}: not a valid PO file (a second definition of the message of line "
-                f"{earlier.linenum})"
-            )
-    return catalog
+    catalog: Catalog
+    temp: Path
 
 
 class Review:
@@ -443,11 +390,15 @@ class Review:
         self.target_lang = target_lang
         #: the local engine's translations are drafts, the pseudo engine's no translations at all: fuzzy
         self.draft = engine in DRAFT_ENGINES
-        self.project = project
+        self.project = _LINE_BREAK.sub(" ", project)  # a header line ends at a newline
         self.catalogs: dict[Path, Catalog] = {}
         #: (document path, segment id) → the reviewed entry used for it
         self.used: dict[tuple[str, int], polib.POEntry] = {}
         self.warnings: list[Warning_] = []
+        #: PO files that changed while the run went on (a reviewer saved them), read and merged again
+        self.merged_again: list[Path] = []
+        #: folders :meth:`stage` made for new PO files (removed again if nothing is written into them)
+        self.created: list[Path] = []
 
     @classmethod
     def for_book(cls, folder: Path, **kwargs: Any) -> Review:
@@ -468,12 +419,14 @@ class Review:
         """Read the PO files at ``paths`` (those that exist); :class:`PoError` if one cannot be read."""
         for path in paths:
             if path.is_file():
-                self.catalogs[path] = Catalog(path, read_catalog(path))
+                old, stamp = read_stamped(path)
+                self.catalogs[path] = Catalog(path, old, stamp=stamp)
 
     def catalog(self, where: str) -> Catalog:
         path = self.po_path(where)
         if path not in self.catalogs:
-            self.catalogs[path] = Catalog(path, read_catalog(path) if path.is_file() else None)
+            old, stamp = read_stamped(path)
+            self.catalogs[path] = Catalog(path, old, stamp=stamp)
         return self.catalogs[path]
 
     def reviewed(self, where: str, segment: Segment) -> str | None:
@@ -535,32 +488,85 @@ class Review:
         msgstr = "" if state == "untranslated" else text
         catalog.found[key] = Found(segment.kind, segment.text, msgstr, fuzzy, [reference], state == "untranslated")
 
-    def rendered(self) -> Iterator[tuple[Path, str]]:
-        """Every catalog of a document this run translated, merged, as PO text (only those whose text
-        changed); the PO files of other documents (a chapter no longer in the book) are left alone."""
-        for catalog in self.catalogs.values():
-            if not catalog.found:
-                continue
-            po = polib.POFile(wrapwidth=78)
-            po.header = catalog.old.header if catalog.old is not None else self.header_comment()
-            po.metadata = self.metadata(catalog.old)
-            po.extend(merge(catalog.old, list(catalog.found.values())))
-            # written in UTF-8 (the header says so) whatever the old file's encoding: compared as bytes
-            before = catalog.path.read_bytes() if catalog.path.is_file() else None
-            if (str(po) + "\n").encode("utf-8") == before:
-                continue
-            now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M+0000")
-            po.metadata["POT-Creation-Date"] = po.metadata["PO-Revision-Date"] = now
-            yield catalog.path, str(po) + "\n"
+    def render(self, catalog: Catalog) -> str | None:
+        """``catalog`` merged (:func:`merge`) as PO text; ``None`` if that is what its file held when read."""
+        po = polib.POFile(wrapwidth=78)
+        po.header = catalog.old.header if catalog.old is not None else self.header_comment()
+        po.metadata = self.metadata(catalog.old)
+        po.extend(merge(catalog.old, list(catalog.found.values())))
+        # written in UTF-8 (the header says so) whatever the old file's encoding: compared as bytes
+        if Stamp.of((str(po) + "\n").encode("utf-8")) == catalog.stamp:
+            return None
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M+0000")
+        po.metadata["POT-Creation-Date"] = po.metadata["PO-Revision-Date"] = now
+        return str(po) + "\n"
 
-    def write(self, writer: Callable[[Path, str], None]) -> list[Path]:
-        """Write every changed catalog with ``writer`` (an atomic writer); the paths written."""
+    def stage(self) -> list[Staged]:
+        """Every catalog of a document this run translated whose text changed, merged and written to a
+        temporary file beside its PO file (before the run's output is written: an :class:`OSError` names
+        the PO file, and nothing is left behind). The PO files of other documents are left alone."""
+        staged: list[Staged] = []
+        try:
+            for catalog in self.catalogs.values():
+                if not catalog.found:
+                    continue
+                if catalog.stamp.changed(catalog.path):
+                    self.read_again(catalog)
+                text = self.render(catalog)
+                if text is not None:
+                    folder = catalog.path.parent
+                    self.created += [f for f in (folder, *folder.parents) if not f.exists()]
+                    staged.append(Staged(catalog, stage_file(catalog.path, text)))
+        except BaseException:
+            self.discard(staged)
+            raise
+        return staged
+
+    def discard(self, staged: list[Staged]) -> None:
+        """Remove the temporary files of ``staged``, and the folders staging made that are left empty."""
+        for item in staged:
+            item.temp.unlink(missing_ok=True)
+        for folder in sorted(set(self.created), key=lambda f: -len(f.parts)):
+            with contextlib.suppress(OSError):  # not empty (a PO file was written there), or gone
+                folder.rmdir()
+
+    def commit(self, staged: list[Staged]) -> list[Path]:
+        """Each staged file renamed over its PO file; a PO file saved since the run read it (a reviewer's
+        correction) is read and merged again first, never overwritten. The paths written."""
         written = []
-        for path, text in self.rendered():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            writer(path, text)
-            written.append(path)
+        for n, item in enumerate(staged):
+            try:
+                if self.settle(item):
+                    os.replace(item.temp, item.catalog.path)
+                    written.append(item.catalog.path)
+            except BaseException:
+                self.discard(staged[n:])
+                raise
         return written
+
+    def settle(self, item: Staged) -> bool:
+        """Is ``item`` still the merge of what its PO file holds? If the file changed, merge again
+        (False: nothing to write now)."""
+        for _ in range(5):
+            catalog = item.catalog
+            if not catalog.stamp.changed(catalog.path):
+                return True
+            self.read_again(catalog)
+            text = self.render(catalog)
+            if text is None:
+                item.temp.unlink(missing_ok=True)
+                return False
+            item.temp.write_text(text, encoding="utf-8", newline="")
+        raise PoError(f"{item.catalog.path}: the PO file keeps changing while this run writes it; run again")
+
+    def read_again(self, catalog: Catalog) -> None:
+        """``catalog``'s file changed since it was read (a reviewer saved it): read it again, to merge with that."""
+        catalog.old, catalog.stamp = read_stamped(catalog.path)
+        self.merged_again.append(catalog.path)
+
+    def write(self, _writer: object = None) -> list[Path]:
+        """Write every changed catalog (:meth:`stage`, then :meth:`commit`); the paths written."""
+        return self.commit(self.stage())
 
     def header_comment(self) -> str:
         return (

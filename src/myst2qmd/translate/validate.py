@@ -1,15 +1,19 @@
 """Deterministic checks of every translation that comes back: engine replies are untrusted.
 
 :func:`check` is the one gate every reply passes (OpenAI-compatible servers, DeepL, the
-local model, and any other text that claims to translate a masked segment). A reply is
-rejected (and retried, split, or finally replaced by the original) when it: was cut off,
-holds control characters, lost/doubled/invented a placeholder, starts with a preamble
-("Sure, here you go:") or is a refusal, sits in a code fence, adds markup the source did not
-have (links, images, raw TeX or HTML, attributes, math, citations, notes, shortcodes,
-entities, URLs: only markup whose placeholder came from the source may appear), has an
-implausible length (also for short segments), echoes German, or is not in the target
-language. What would start a new block (``a) ``, ``#. ``, ``(iv) ``, ``: ``, ``===``) is
-escaped when the reply is written where blocks start (:func:`escape_block_starts`).
+local model, the translation memory's entries, and any other text that claims to translate a
+masked segment). A reply is rejected (and retried, split, or finally replaced by the
+original) when it: was cut off, holds control characters, has an implausible length (also
+for short segments; checked first, it bounds what the other checks read), lost/doubled/
+invented a placeholder, starts with a preamble ("Sure, here you go:") or is a refusal, sits
+in a code fence, adds markup the source did not have (links, images, raw TeX or HTML,
+attributes, math, citations, notes, shortcodes, entities, URLs: only markup whose placeholder
+came from the source may appear; and, from :mod:`.markup_parity`, more emphasis, strong
+emphasis, strikeout, sub- or superscript or hard line breaks than the source, or ``⟨…⟩``
+around text), echoes German, is not in the target language, or leaves a clause in the
+source language (:mod:`.clauses`). :func:`markup_problem` is the markup part, which reviewed
+PO entries pass too. What would start a new block (``a) ``, ``#. ``, ``(iv) ``, ``: ``,
+``===``) is escaped when the reply is written where blocks start (:func:`escape_block_starts`).
 
 >>> check("Siehe ⟨1⟩.", Reply("See ⟨1⟩."), source_lang="de", target_lang="en").ok
 True
@@ -25,8 +29,10 @@ from collections import Counter
 
 from ..placeholders import PLACEHOLDER, normalize_placeholders, placeholders
 from .base_types import Verdict
+from .clauses import source_clause
 from .engines.base import Reply, text_problem
 from .language import detect
+from .markup_parity import BRACKETS, added_inline_markup
 
 _PREAMBLE = re.compile(
     r"^\s*(?:(?:here is|here's|here are|sure|certainly|of course|below is)\b[^.\n:]{0,60}?"
@@ -56,7 +62,7 @@ _MARKUP = re.compile(
     r"|\{(?=[=#.{<%:]|[\w-]+=)|\}\}"  # attributes, shortcodes
     r"|\]\(|\]\{|\]\[|\^\[|\[\^|\[|\]"  # links, images, spans, citations, notes
     r"|@"  # citations and cross-references (an e-mail address the source had may come back)
-    r"|\b(?:https?|ftp|mailto|javascript|data|file|vbscript):|\bwww\."  # URLs and schemes
+    r"|\b(?:https?|ftp|mailto|javascript|data|file|vbscript):(?=\S)|\bwww\."  # URLs and schemes ("the data: may")
 )
 #: lines that pandoc reads as the start of a block (its fancy lists, definition lists, example
 #: lists, line blocks, setext underlines, rules, fences, divs, tables, quotes, headings, HTML)
@@ -124,6 +130,28 @@ def stray_delimiters(text: str) -> int:
 def new_markup(source: str, reply: str) -> list[str]:
     """Markup items in ``reply`` beyond those the (masked) ``source`` holds itself."""
     return sorted((markup(reply) - markup(source)).elements())
+
+
+def markup_problem(source: str, text: str) -> str:
+    """Why the masked translation ``text`` reads as markup its masked ``source`` lacks ("" when it
+    does not): the one markup check of engine replies, memory entries and reviewed PO entries.
+
+    >>> markup_problem("Dadurch sind _MLPs_ gross.", "By this, ⟨MLPs⟩ are large.")
+    'writes placeholder brackets ⟨…⟩ around text'
+    >>> markup_problem("Wasser ist nass.", "Water is ~~not~~ wet.")
+    'adds inline markup the source did not have: strikeout'
+    """
+    added = new_markup(source, text)
+    if added:
+        return "adds markup the source did not have: " + " ".join(dict.fromkeys(added))
+    if ("*" in text or "_" in text) and stray_delimiters(text) > stray_delimiters(source):
+        return "emphasis markers that close nothing"
+    inline = added_inline_markup(source, text)
+    if BRACKETS in inline:
+        return "writes placeholder brackets ⟨…⟩ around text"
+    if inline:
+        return "adds inline markup the source did not have: " + ", ".join(inline)
+    return ""
 
 
 def escape_block_starts(source: str, reply: str) -> str:
@@ -225,6 +253,9 @@ def check(source: str, reply: Reply, *, source_lang: str, target_lang: str, chec
     text = normalize_placeholders(raw).strip()
     if not text:
         return Verdict(False, "empty reply")
+    why = plausible_length(source, text)  # cheap, and it bounds what the checks below read
+    if why:
+        return Verdict(False, why)
     if text.startswith(("```", "~~~")) or text.endswith("```"):
         return Verdict(False, "wrapped in a code fence")
     if _PREAMBLE.match(text) and not _PREAMBLE.match(source):
@@ -234,16 +265,11 @@ def check(source: str, reply: Reply, *, source_lang: str, target_lang: str, chec
     if placeholders(text) != placeholders(source):
         want, got = sorted(placeholders(source).elements()), sorted(placeholders(text).elements())
         return Verdict(False, f"placeholders changed: sent {want}, got {got}")
-    added = new_markup(source, text)
-    if added:
-        return Verdict(False, "adds markup the source did not have: " + " ".join(dict.fromkeys(added)))
-    if stray_delimiters(text) > stray_delimiters(source):
-        return Verdict(False, "emphasis markers that close nothing")
-    if "\n\n" not in source:
-        text = re.sub(r"\n[ \t]*(?:\n[ \t]*)+", "\n", text)  # a blank line would split the block
-    why = plausible_length(source, text)
+    why = markup_problem(source, text)
     if why:
         return Verdict(False, why)
+    if "\n\n" not in source:
+        text = re.sub(r"\n[ \t]*(?:\n[ \t]*)+", "\n", text)  # a blank line would split the block
     if (
         source.rstrip().endswith((".", "!", "?"))
         and not re.search(r"[.!?:;\"'”’)\]⟩⟧…]\s*$", text)
@@ -258,7 +284,15 @@ def check(source: str, reply: Reply, *, source_lang: str, target_lang: str, chec
         why = wrong_language(source, text, source_lang=source_lang, target_lang=target_lang)
         if why and text != source.strip():
             return Verdict(False, why)
+        clause = source_clause(text, source_lang, target_lang)
+        if clause:
+            return Verdict(False, f"leaves a clause untranslated ({source_lang}: {_quote(clause)})")
     return Verdict(True, "", text)
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """``text`` in quotes, shortened to about ``limit`` characters."""
+    return f"“{text if len(text) <= limit else text[: limit - 1].rstrip() + '…'}”"
 
 
 def check_text(source: str, text: str, *, source_lang: str = "de", target_lang: str = "en") -> Verdict:
