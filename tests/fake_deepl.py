@@ -7,12 +7,30 @@ untouched, the rest becomes English filler. A text holding ``Kontingent`` gets H
 HTTP 200 with a body that is not JSON; ``Einzelsurrogat`` and ``Wagenrücklauf`` come back with
 a lone surrogate and a ``\\r`` in their translation. ``spoil(text, reply)`` replaces every reply
 (a hostile DeepL).
+
+Transient failures, with DeepL's status codes and its error body ``{"message": …}``: a text
+holding ``Drosselung`` gets HTTP 429 (Too Many Requests) on its first request,
+``Serverfehler`` HTTP 503 on its first two, ``Zeitlimit`` no answer on its first (the server
+waits ``hang`` seconds). ``mode`` makes every translation request fail one way:
+
+==========  ==========================================================================
+mode        answer to every ``/v2/translate`` request
+==========  ==========================================================================
+``busy``    HTTP 429 ``{"message": "Too many requests"}``
+``broken``  HTTP 500 ``{"message": "Internal server error"}``
+``hang``    nothing until ``hang`` seconds have passed
+``drip``    the status line and headers, then the body one byte every ``drip`` seconds
+``huge``    HTTP 200 with a body of 3 MiB
+==========  ==========================================================================
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -34,8 +52,17 @@ def english_like(text: str) -> str:
 
 
 class FakeDeepL(LoopbackServer):
-    def __init__(self, spoil: Callable[[str, str], str] | None = None) -> None:
+    def __init__(
+        self, spoil: Callable[[str, str], str] | None = None, mode: str = "", hang: float = 5.0, drip: float = 0.05
+    ) -> None:
         self.spoil = spoil
+        self.mode = mode
+        self.hang = hang
+        self.drip = drip
+        #: bytes a dripping answer got out before the client went away
+        self.dripped = 0
+        self.seen: Counter[str] = Counter()
+        self.lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
         self.glossaries: dict[str, dict[str, Any]] = {}
         outer = self
@@ -65,6 +92,8 @@ class FakeDeepL(LoopbackServer):
                     self._send(403, {"message": "Wrong endpoint. Use https://api-free.deepl.com"})
                 elif self.path.startswith("/v2/translate"):
                     texts = body.get("text", [])
+                    if outer.failure(self, texts):
+                        return
                     if any("Kontingent" in t for t in texts):
                         self._send(456, {"message": "Quota Exceeded"})
                         return
@@ -113,3 +142,44 @@ class FakeDeepL(LoopbackServer):
     @property
     def url(self) -> str:
         return self.origin
+
+    def _first(self, word: str, times: int = 1) -> bool:
+        with self.lock:
+            self.seen[word] += 1
+            return self.seen[word] <= times
+
+    def failure(self, handler: Any, texts: list[str]) -> bool:
+        """Answer a translation request with the failure its ``mode`` or trigger words ask for (True if so)."""
+        joined = " ".join(texts)
+        if self.mode == "busy" or ("Drosselung" in joined and self._first("Drosselung")):
+            handler._send(429, {"message": "Too many requests"})
+        elif self.mode == "broken":
+            handler._send(500, {"message": "Internal server error"})
+        elif "Serverfehler" in joined and self._first("Serverfehler", 2):
+            handler._send(503, {"message": "Service unavailable"})
+        elif self.mode == "hang" or ("Zeitlimit" in joined and self._first("Zeitlimit")):
+            time.sleep(self.hang)
+        elif self.mode == "huge":
+            handler._send_raw(200, b" " * (3 * 1024 * 1024))
+        elif self.mode == "drip":
+            self.trickle(handler)
+        else:
+            return False
+        return True
+
+    def trickle(self, handler: Any) -> None:
+        """Headers, then a body one byte every ``drip`` seconds, until the client goes away."""
+        data = json.dumps({"translations": [{"text": "x" * 400, "detected_source_language": "DE"}]}).encode()
+        handler.send_response(200)
+        handler.send_header("content-type", "application/json")
+        handler.send_header("content-length", str(len(data)))
+        handler.end_headers()
+        for byte in data:
+            time.sleep(self.drip)
+            try:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+            except OSError:
+                return
+            with self.lock:
+                self.dripped += 1

@@ -27,7 +27,11 @@ trigger word            fault
 ``Wagenrücklauf``       always: the unit's translation holds a ``\\r``
 ``Leerantwort``         always: HTTP 200 with an empty body
 ``Abbruch``             always: HTTP 200 whose body breaks off (the connection closes)
+``Riesenantwort``       always: the unit's translation is 400,000 characters long
 ======================  =============================================================
+
+Errors have OpenAI's shape: ``{"error": {"message", "type", "param", "code"}}`` (see
+:func:`error`).
 
 ``mode`` makes every request fail one way (a wrong key, model or URL, an exhausted quota,
 a server that answers garbage); ``die_after=n`` stops listening after ``n`` answers (a
@@ -43,16 +47,27 @@ mode              answer to every request
 ``empty``         HTTP 200 with an empty body
 ``broken``        HTTP 500
 ``hang``          nothing until ``hang`` seconds have passed
+``drip``          the status line and headers, then the body one byte every ``drip`` seconds
+``drip-headers``  the status line and headers themselves one byte every ``drip`` seconds
+``huge``          HTTP 200 with a 3 MiB body (chunked: no ``content-length`` to refuse early)
+``bomb``          HTTP 200, ``content-encoding: gzip``: 100 kB that inflate to 100 MiB
+``no-structured`` HTTP 400 ``invalid_request_error`` (param ``response_format``) for every
+                  request with a ``response_format``, as OpenAI answers for a model without
+                  structured output; plain requests are answered
+``flaky``         every odd-numbered request HTTP 500, every even-numbered one answered
+``busy``          HTTP 429 ``rate_limit_exceeded`` with ``Retry-After: 0``
 ================  ==================================================================
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import threading
 import time
 from collections import Counter
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -88,12 +103,41 @@ def fake_translation(text: str) -> str:
     return text[0].upper() + text[1:] + end
 
 
+def error(message: str, kind: str, code: str | None = None, param: str | None = None) -> dict[str, Any]:
+    """An error body as OpenAI sends it."""
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+@lru_cache(maxsize=1)
+def gzip_bomb() -> bytes:
+    """A gzip body of about 100 kB that inflates to 100 MiB of a JSON string."""
+    stream = gzip.compress(b'{"choices": "' + b" " * (100 * 1024 * 1024) + b'"}', compresslevel=9)
+    return stream
+
+
+#: a body trickled byte by byte: long enough that it cannot finish within a test's deadline
+DRIP_BODY = json.dumps({"choices": [{"message": {"content": "{}" + " " * 400}, "finish_reason": "stop"}]}).encode()
+
+
+DRIP_HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n" % len(DRIP_BODY)
+
+
 class FakeOpenAI(LoopbackServer):
     """Start with ``with FakeOpenAI() as server: server.base_url``."""
 
-    def __init__(self, delay: float = 0.0, hang: float = 5.0, mode: str = "", die_after: int | None = None):
+    def __init__(
+        self,
+        delay: float = 0.0,
+        hang: float = 5.0,
+        mode: str = "",
+        die_after: int | None = None,
+        drip: float = 0.05,
+    ):
         self.delay = delay
         self.hang = hang
+        self.drip = drip
+        #: bytes a dripping answer got out before the client went away
+        self.dripped = 0
         self.mode = mode
         self.die_after = die_after
         #: requests answered with HTTP 200, and the characters of unit text they held
@@ -117,6 +161,18 @@ class FakeOpenAI(LoopbackServer):
                 if status == -1:
                     time.sleep(outer.hang)
                     return
+                if status == -3:
+                    outer.trickle(self, headers_too=outer.mode == "drip-headers")
+                    return
+                if status == -4:  # chunked: the size is only known at the end
+                    self.send_response(200)
+                    self.send_header("transfer-encoding", "chunked")
+                    self.end_headers()
+                    chunk = b" " * 65536
+                    for _ in range(len(payload) // len(chunk)):
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    self.wfile.write(b"0\r\n\r\n")
+                    return
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(200 if status == -2 else status)
                 headers = {"content-type": "application/json", **headers}
@@ -138,6 +194,23 @@ class FakeOpenAI(LoopbackServer):
     @property
     def base_url(self) -> str:
         return self.origin + "/v1"
+
+    def trickle(self, handler: BaseHTTPRequestHandler, headers_too: bool) -> None:
+        """Send an answer one byte every ``drip`` seconds (all of it, with ``headers_too``), until the
+        client goes away or the body is out."""
+        head = DRIP_HEAD
+        if not headers_too:
+            handler.wfile.write(head)
+            handler.wfile.flush()
+        for byte in (head if headers_too else b"") + DRIP_BODY:
+            time.sleep(self.drip)
+            try:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+            except OSError:
+                return
+            with self.lock:
+                self.dripped += 1
 
     def _first(self, word: str, times: int = 1) -> bool:
         with self.lock:
@@ -163,9 +236,11 @@ class FakeOpenAI(LoopbackServer):
             self.units += len(units)
         joined = " ".join(units.values())
         if self.mode:
-            return self._mode_answer()
+            answer = self._mode_answer(body)
+            if answer is not None:
+                return answer
         if "Wartestunde" in joined and self._first("Wartestunde"):
-            return 429, {"retry-after": "3600"}, {"error": {"message": "come back in an hour"}}
+            return 429, {"retry-after": "3600"}, error("come back in an hour", "requests", "rate_limit_exceeded")
         if "Leerantwort" in joined:
             return 200, {}, b""
         if "Abbruch" in joined:
@@ -180,11 +255,12 @@ class FakeOpenAI(LoopbackServer):
             content = {key: fake_translation(text) for key, text in units.items()}
             return 200, {}, {"choices": [{"message": {"content": content}, "finish_reason": "stop"}]}
         if "Drosselung" in joined and self._first("Drosselung"):
-            return 429, {"retry-after": "1"}, {"error": {"message": "slow down"}}
+            return 429, {"retry-after": "1"}, error("slow down", "requests", "rate_limit_exceeded")
         if "Baldigst" in joined and self._first("Baldigst"):
-            return 429, {"retry-after": "soon"}, {"error": {"message": "a Retry-After that is no number"}}
+            said = "a Retry-After that is no number"
+            return 429, {"retry-after": "soon"}, error(said, "requests", "rate_limit_exceeded")
         if "Serverfehler" in joined and self._first("Serverfehler", 2):
-            return 500, {}, {"error": {"message": "boom"}}
+            return 500, {}, error(SERVER_ERROR, "server_error")
         if "Zeitlimit" in joined and self._first("Zeitlimit"):
             return -1, {}, None
         if "Kaputtjson" in joined:
@@ -207,34 +283,45 @@ class FakeOpenAI(LoopbackServer):
                 translated = translated.replace(" ", " \ud800 ", 1)
             if "Wagenrücklauf" in text:
                 translated = translated.replace(" ", "\r", 1)
+            if "Riesenantwort" in text:
+                translated = (translated + " ") * (400_000 // len(translated))
             out[key] = translated
         # ASCII escapes: a lone surrogate travels as the JSON text \ud800
         message = {"content": json.dumps(out)}
         return 200, {}, {"choices": [{"message": message, "finish_reason": finish}]}
 
-    def _mode_answer(self) -> tuple[int, dict[str, str], Any]:
-        if self.mode == "unauthorized":
-            error = {"message": "Incorrect API key provided: sk-wrong.", "code": "invalid_api_key"}
-            return 401, {}, {"error": error}
-        if self.mode == "no-model":
-            error = {
-                "message": "The model `m` does not exist or you do not have access to it.",
-                "code": "model_not_found",
-            }
-            return 404, {}, {"error": error}
-        if self.mode == "no-route":
-            return 404, {"content-type": "text/html"}, b"<html><body><h1>Not Found</h1></body></html>"
-        if self.mode == "quota":
-            error = {
-                "message": "You exceeded your current quota.",
-                "type": "insufficient_quota",
-                "code": "insufficient_quota",
-            }
-            return 429, {}, {"error": error}
-        if self.mode == "empty":
-            return 200, {}, b""
-        if self.mode == "broken":
-            return 500, {}, {"error": {"message": "boom"}}
-        if self.mode == "hang":
-            return -1, {}, None
+    def _mode_answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any] | None:
+        """The answer of ``mode`` (``None``: answer as usual)."""
+        wrong_key = error("Incorrect API key provided: sk-wrong.", "invalid_request_error", "invalid_api_key")
+        no_model = "The model `m` does not exist or you do not have access to it."
+        fixed: dict[str, tuple[int, dict[str, str], Any]] = {
+            "unauthorized": (401, {}, wrong_key),
+            "no-model": (404, {}, error(no_model, "invalid_request_error", "model_not_found")),
+            "no-route": (404, {"content-type": "text/html"}, b"<html><body><h1>Not Found</h1></body></html>"),
+            "quota": (429, {}, error("You exceeded your current quota.", "insufficient_quota", "insufficient_quota")),
+            "busy": (429, {"retry-after": "0"}, error("Rate limit reached.", "requests", "rate_limit_exceeded")),
+            "empty": (200, {}, b""),
+            "broken": (500, {}, error(SERVER_ERROR, "server_error")),
+            "hang": (-1, {}, None),
+            "drip": (-3, {}, None),
+            "drip-headers": (-3, {}, None),
+            "huge": (-4, {}, b" " * (3 * 1024 * 1024)),
+        }
+        if self.mode == "bomb":
+            return 200, {"content-encoding": "gzip"}, gzip_bomb()
+        if self.mode in fixed:
+            return fixed[self.mode]
+        if self.mode == "no-structured":
+            if "response_format" not in body:
+                return None
+            kind = body["response_format"]["type"]
+            said = f"Invalid parameter: 'response_format' of type '{kind}' is not supported with this model."
+            return 400, {}, error(said, "invalid_request_error", None, "response_format")
+        if self.mode == "flaky":
+            with self.lock:
+                odd = self.requests % 2 == 1
+            return (500, {}, error(SERVER_ERROR, "server_error")) if odd else None
         raise ValueError(f"unknown mode {self.mode!r}")
+
+
+SERVER_ERROR = "The server had an error while processing your request. Sorry about that!"

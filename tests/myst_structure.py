@@ -1,7 +1,8 @@
 """The structure a MyST text holds, read from markdown-it's tokens and directive names (never
-with the converter's code), named as :func:`quarto_ast.block_counts` names what pandoc reads
-in Quarto: figures, callouts, code blocks, executable cells, display math, tables, lists,
-block quotes and links.
+with the converter's code, nor with the project's parser factory: :func:`myst_parser` is
+markdown-it-py's CommonMark parser with the upstream MyST plugins), named as
+:func:`quarto_ast.block_counts` names what pandoc reads in Quarto: figures, callouts, code
+blocks, executable cells, display math, tables, lists, block quotes and links.
 
 Where a MyST construct legitimately becomes something else in Quarto (a removed directive,
 an unknown one, an include without its folder), :data:`DIRECTIVES` says so.
@@ -14,9 +15,16 @@ from collections import Counter
 from collections.abc import Callable
 
 import yaml
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
-
-from myst2qmd.parser import create_md_parser
+from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.colon_fence import colon_fence_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.myst_blocks import myst_block_plugin
+from mdit_py_plugins.myst_role import myst_role_plugin
 
 Options = dict[str, str]
 #: what one directive becomes in Quarto besides what its body holds, from its options and argument
@@ -81,13 +89,34 @@ MALFORMED = (
 )
 #: roles that become a link or a cross-reference
 LINK_ROLES = {"ref", "numref", "eq", "doc", "download", "term", "prf:ref", "any"}
-_DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][\w\-+:.]*)\}\s*(.*)$")
+DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][\w\-+:.]*)\}\s*(.*)$")
 _OPTION = re.compile(r"^:([\w\-]+):\s*(.*?)\s*$")
 _QUARTO_REF = r"-?@(?:fig|tbl|eq|sec|lst|exr|thm|lem|def|cor|prp|cnj|exm|rem|alg)-[\w\-.:]*\w"
+_QUARTO_EQUATION = re.compile(r"(?ms)^\$\$[ \t]*\n(?:(?!^\$\$).)*?^\$\$[ \t]*\{#[^{}\n]*\}[ \t]*$")
 _QUARTO_REF_GROUP = re.compile(rf"\[[^\[\]]*{_QUARTO_REF}[^\[\]]*\]|(?<![\w@.\-]){_QUARTO_REF}")
 
 
-def _directive_parts(content: str) -> tuple[Options | None, str]:
+def myst_parser() -> MarkdownIt:
+    """MyST as MyST-Parser reads it, from markdown-it-py's CommonMark parser and the upstream
+    mdit-py-plugins, configured here (never the project's parser factory, whose own fence and
+    role rules would otherwise read both sides of every comparison)."""
+    md = (
+        MarkdownIt("commonmark", {"html": True})
+        .enable("table")
+        .use(front_matter_plugin)
+        .use(myst_block_plugin)
+        .use(myst_role_plugin)
+        .use(colon_fence_plugin)
+        .use(dollarmath_plugin, allow_labels=True, allow_space=True, allow_digits=True, double_inline=True)
+        .use(amsmath_plugin)
+        .use(deflist_plugin)
+        .use(footnote_plugin)
+    )
+    md.options["maxNesting"] = 100
+    return md
+
+
+def directive_parts(content: str) -> tuple[Options | None, str]:
     """A directive's options (``:key: value`` lines or a ``---`` YAML block) and its body."""
     lines = content.split("\n")
     options: Options = {}
@@ -122,7 +151,7 @@ def _cell_language(name: str) -> bool:
 def _list_table_lists(body: str) -> tuple[bool, int]:
     """Whether a list-table body has rows (a bullet list at its top), and how many lists those
     rows and their cells make; other lists in the body are text kept beside the table."""
-    tokens = create_md_parser().parse(body)
+    tokens = myst_parser().parse(body)
     for index, token in enumerate(tokens):
         if token.type == "bullet_list_open" and token.level == 0:
             depth, lists = 0, 0
@@ -139,21 +168,25 @@ def myst_counts(src: str) -> Counter[str]:
     """The kinds of blocks (as :func:`quarto_ast.block_counts` names them) a MyST text holds,
     read from markdown-it's tokens; directive bodies are read the same way."""
     counts: Counter[str] = Counter()
+    # Quarto's labelled equations already in the source (``$$ … $$ {#eq-x}``), which MyST's
+    # dollarmath reads past to the next ``$$``: counted here and left out of the parse
+    counts["display_math"] += len(_QUARTO_EQUATION.findall(src))
+    src = _QUARTO_EQUATION.sub(lambda m: "\n" * m.group(0).count("\n"), src)
     lines = src.split("\n")
-    for token in create_md_parser().parse(src):
+    for token in myst_parser().parse(src):
         kind = token.type
         if kind == "front_matter":
             counts["front matter that is no mapping"] += not isinstance(_yaml(token.content) or {}, dict)
         if kind in ("fence", "colon_fence"):
             info = token.info.strip()
-            directive = _DIRECTIVE_INFO.match(info)
+            directive = DIRECTIVE_INFO.match(info)
             # a directive never closed ends with the text (as in MyST); a code fence has no end
             counts["unclosed fence"] += not directive and not _closed(token, lines)
             counts["braces naming no directive"] += info.startswith("{") and not directive and info[1:2] not in ".#="
             if directive and not _cell_language(directive.group(1)):
                 name, argument = directive.group(1).lower(), directive.group(2)
                 blocks, body_is_myst, argument_is_text = DIRECTIVES.get(name, UNKNOWN)
-                options, body = _directive_parts(token.content)
+                options, body = directive_parts(token.content)
                 counts["options that are not YAML"] += options is None
                 options = options or {}
                 counts.update(blocks(options, argument))

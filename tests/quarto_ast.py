@@ -12,7 +12,9 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pypandoc
 
@@ -206,3 +208,92 @@ def block_counts(qmd: str) -> Counter[str]:
         elif t == "Link" or (t == "Cite" and any(_is_cross_ref(cit["citationId"]) for cit in c[0])):
             counts["link"] += 1
     return counts
+
+
+#: the languages Quarto hands to an engine (```` ```{python} ````); any other ```` ```{name} ```` is MyST left
+ENGINE_LANGUAGES = {"python", "r", "julia", "ojs", "bash", "mermaid", "dot", "sql", "sh", "ipython3", "ir"}
+_ROLE_LEFT = re.compile(r"\{[A-Za-z][\w:+-]*\}$")
+_ID_TEXT = re.compile(r"\{#([^{}\s]+)[^{}]*\}")
+_LABEL_OPTION = re.compile(r"(?m)^#\|\s*label:\s*(\S+)\s*$")
+
+
+def _document_text(path: Path) -> str:
+    """A ``.qmd`` file's text, or a notebook's cells as a Quarto document."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix != ".ipynb":
+        return text
+    cells = json.loads(text)["cells"]
+    parts = []
+    for cell in cells:
+        source = "".join(cell["source"])
+        parts.append(source if cell["cell_type"] == "markdown" else f"```{{python}}\n{source}\n```")
+    return "\n\n".join(parts)
+
+
+@dataclass
+class _Document:
+    ids: set[str] = field(default_factory=set)
+    refs: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _role_left(before: object, after: object) -> bool:
+    return (
+        isinstance(before, dict)
+        and isinstance(after, dict)
+        and before.get("t") == "Str"
+        and after.get("t") == "Code"
+        and _ROLE_LEFT.search(before["c"]) is not None
+    )
+
+
+def _read_document(text: str, name: str) -> _Document:
+    """What pandoc reads in one document: its ids, cross-references, local links and MyST left."""
+    doc = _Document()
+    ast = read_ast(text)
+    for el in walk(ast["blocks"]):
+        t, c = el["t"], el.get("c")
+        attr = c[1] if t == "Header" else c[0] if isinstance(c, list) and c else None
+        if isinstance(attr, list) and len(attr) == 3 and isinstance(attr[0], str) and attr[0]:
+            doc.ids.add(attr[0])
+        if t == "Str":
+            doc.ids.update(_ID_TEXT.findall(c))  # $$ … $$ {#eq-x}, a caption's {#tbl-x}
+        elif t == "CodeBlock":
+            doc.ids.update(_LABEL_OPTION.findall(c[1]))
+            language = (c[0][1] or [""])[0]
+            if "cell" in c[0][1] and language not in ENGINE_LANGUAGES:
+                doc.problems.append(f"{name}: MyST directive left: {{{language}}}")
+        elif t == "Cite":
+            doc.refs += [cit["citationId"] for cit in c[0] if _is_cross_ref(cit["citationId"])]
+        elif t in ("Link", "Image"):
+            target = c[2][0]
+            if not re.match(r"^(?:[a-z][a-z0-9+.\-]*:|//|\{\{<|data:)", target, re.IGNORECASE):
+                doc.links.append(target)
+        if isinstance(c, list):
+            for before, after in zip(c, c[1:], strict=False):  # a Str "{ref}" right before inline code
+                if _role_left(before, after):
+                    doc.problems.append(f"{name}: MyST role left: {before['c']}`{after['c'][1]}`")
+    return doc
+
+
+def book_problems(folder: Path) -> list[str]:
+    """What pandoc, not ``myst2qmd check``, finds wrong in a converted book or file's folder:
+    cross-references with no id in any document, links and images to files or ids that do not
+    exist, roles and directives left (an oracle for ``check``'s own verdict)."""
+    files = sorted(p for p in folder.rglob("*") if p.suffix in (".qmd", ".ipynb") and "_book" not in p.parts)
+    docs = {path.resolve(): _read_document(_document_text(path), path.relative_to(folder).as_posix()) for path in files}
+    every_id = set().union(*(doc.ids for doc in docs.values()))
+    problems = []
+    for path, doc in docs.items():
+        name = path.relative_to(folder.resolve()).as_posix()
+        problems += doc.problems
+        problems += [f"{name}: @{ref} has no target" for ref in doc.refs if ref not in every_id]
+        for link in doc.links:
+            file_part, _, anchor = unquote(link).partition("#")
+            target = (path.parent / file_part).resolve() if file_part else path
+            if not target.exists():
+                problems.append(f"{name}: {link} does not exist")
+            elif anchor and target in docs and anchor not in docs[target].ids:
+                problems.append(f"{name}: {link}: no such id")
+    return problems

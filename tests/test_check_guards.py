@@ -118,6 +118,27 @@ def test_check_untouched_finds_a_changed_code_block_by_itself() -> None:
         check_untouched("```\na\n```\n\n```\nb\n```\n", "```\nb\n```\n\n```\na\n```\n")
 
 
+@pytest.mark.parametrize(
+    "code",
+    [
+        "~~~\n{numref}`fig-a`\n~~~\n",  # only a tilde fence (issue 23 item 4)
+        "~~~~python\nx = {eq}`y`\n~~~~\n",
+        "    eingerückt {eq}`y`\n",  # only indented code
+        "\teingerückt {eq}`y`\n",  # indented by a tab
+    ],
+)
+def test_check_untouched_reads_documents_without_a_backtick_fence(code: str) -> None:
+    """A document whose only code is a ``~~~`` fence or indented code is checked too (the quick
+    exit for documents without code must not skip them)."""
+    doc = "Siehe {ref}`x`.\n\n" + code
+    role = doc.index("{ref}`x`")
+    fine = [Edit(role, role + len("{ref}`x`"), "@sec-x")]
+    check_untouched(doc, apply_edits(doc, fine))
+    spot = doc.index("{", doc.index("\n\n"))
+    with pytest.raises(AssertionError, match="the code block changed"):
+        check_untouched(doc, apply_edits(doc, [*fine, Edit(spot, spot + 1, "<")]))
+
+
 def test_conversion_keeps_code_blocks_byte_identical() -> None:
     out = convert_text(CODE_DOC).text
     assert "@sec-x" in out and "::: {.callout-note" in out

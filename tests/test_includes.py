@@ -106,6 +106,17 @@ def test_literalinclude_dedent_caption_linenos_and_emphasis(book: Path) -> None:
     assert text == "```python\ndef f():\n    return 1\n```\n"
 
 
+def test_literalinclude_name_without_caption_is_an_anchor(book: Path) -> None:
+    """Issue 20, bug 1: Quarto numbers no listing without a caption, so the label is an anchor on
+    the block, and a {numref} to it a link that says so; a {ref} shows the label, not the path (bug 5)."""
+    text, found = convert(book, literal(":name: code-l\n:lines: 1\n") + "\nSiehe {numref}`code-l` und {ref}`code-l`.\n")
+    assert text == "```{#code-l .python}\nline 1\n```\n\nSiehe [code-l](#code-l) und [code-l](#code-l).\n"
+    assert [str(w.code) for w in found] == ["quarto-differs"]
+    text, found = convert(book, literal(":caption:\n:label: code-m\n:lines: 1\n") + "\nSiehe {numref}`code-m`.\n")
+    assert text == '```{#lst-m .python lst-cap="code.py"}\nline 1\n```\n\nSiehe @lst-m.\n'
+    assert found == []
+
+
 def test_literalinclude_caption_with_name_is_a_listing(book: Path) -> None:
     text, found = convert(
         book, literal(":caption: Code\n:name: beispiel\n:lines: 1\n") + "\nSiehe {numref}`beispiel`.\n"
@@ -313,9 +324,7 @@ CORPUS_INCLUDES = [
 
 
 @pytest.mark.parametrize(("name", "needle"), CORPUS_INCLUDES, ids=[n for n, _ in CORPUS_INCLUDES])
-def test_corpus_chapters_with_includes(tmp_path: Path, name: str, needle: str) -> None:
-    if not CORPUS.is_dir():
-        pytest.fail(f"corpus not found at {CORPUS} (set MYST2QMD_SHARED)")
+def test_corpus_chapters_with_includes(tmp_path: Path, name: str, needle: str, shared_corpus: Path) -> None:
     path = CORPUS / "Markdown" / name
     options = Options(source_dir=str(path.parent), root_dir=str(CORPUS))
     result = convert_text(path.read_text(encoding="utf-8"), path=name, options=options)

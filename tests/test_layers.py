@@ -104,7 +104,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("application", {"application", "check"}),
     ("book", {"book"}),
     ("translation", {"translate"}),
-    ("convert", {"convert", "labelpass", "walker", "segments", "quarto", "__init__"}),
+    ("convert", {"convert", "labelpass", "walker", "segments", "quarto", "notebooks", "__init__"}),
     ("constructs", {"constructs"}),
 ]
 #: everything else: the primitives (parser, source, adapter, directives, labels, edits, files, config, …)

@@ -107,7 +107,10 @@ def _first_completion(base_url: str, process: subprocess.Popen[bytes], log: Path
         )
 
 
-def test_openai_engine_round_trip_through_llama_cpp_server(llama_server: str, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def round_trip(llama_server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, str]:
+    """One conversion through the server: (its stderr, the German conversion, the output)."""
+    tmp_path = tmp_path_factory.mktemp("round_trip")
     out = tmp_path / "kurz.qmd"
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "DEEPL_AUTH_KEY")}
     env["MYST2QMD_CACHE_DIR"] = str(tmp_path / "cache")
@@ -135,23 +138,43 @@ def test_openai_engine_round_trip_through_llama_cpp_server(llama_server: str, tm
         timeout=600,
     )
     assert run.returncode == 0, run.stderr
-    assert "Traceback" not in run.stderr
-    assert "engine openai" in run.stderr and " 0 requests" not in run.stderr
-    translated = out.read_text(encoding="utf-8")
     plain = convert_text(FIXTURE.read_text(encoding="utf-8")).text
+    return run.stderr, plain, out.read_text(encoding="utf-8")
+
+
+def test_openai_engine_round_trip_through_llama_cpp_server(round_trip: tuple[str, str, str]) -> None:
+    stderr, plain, translated = round_trip
+    assert "Traceback" not in stderr
+    assert "engine openai" in stderr and " 0 requests" not in stderr
     # protected spans are intact, whatever the small model made of the prose
     assert_protected_spans_kept(plain, translated)
     assert summarize(translated).figures == ["fig-filter"]
     # the server answered every request; what the pipeline accepted is a translation, never German
     # passed off as one (the 270M base model mostly echoes chat prompts: those replies are kept out
     # and warned, see test_local_engine.py for the same model translating through its own prompt)
-    answered = re.search(r"(\d+) requests answered, (\d+) failed", run.stderr)
-    assert answered is not None and int(answered.group(1)) >= 1 and answered.group(2) == "0", run.stderr
+    answered = re.search(r"(\d+) requests answered, (\d+) failed", stderr)
+    assert answered is not None and int(answered.group(1)) >= 1 and answered.group(2) == "0", stderr
     changed = _changed_segments(plain, translated)
     german = [text for text in changed if _reads_german(text)]
-    assert not german, f"German accepted as a translation: {german}\n{run.stderr}"
-    counted = re.search(r"(\d+) segments translated, ", run.stderr)
-    assert counted is not None and int(counted.group(1)) == len(changed), run.stderr
+    assert not german, f"German accepted as a translation: {german}\n{stderr}"
+    # a segment kept only in part (one half kept) is changed too, and counted as kept
+    counted = re.search(r"segments sent: (\d+) translated", stderr)
+    in_part = set(re.findall(r":(\d+): warning \[translation-kept\]: kept part of", stderr))
+    assert counted is not None and int(counted.group(1)) + len(in_part) == len(changed), stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the 270M model echoes the OpenAI engine's chat prompt: 0 of 5 prose segments come back "
+    "translated (issue 23 item 6); a fix turns this into an XPASS, which fails until this mark goes",
+)
+def test_the_round_trip_translates_a_quarter_of_the_prose(round_trip: tuple[str, str, str]) -> None:
+    """The test above passes when every segment is kept German: a run must also have translated
+    something, at least a quarter of the prose segments."""
+    stderr, plain, translated = round_trip
+    segments = len(extract_segments(plain))
+    changed = _changed_segments(plain, translated)
+    assert segments > 0 and len(changed) >= max(1, segments // 4), (len(changed), segments, stderr)
 
 
 def _changed_segments(plain: str, translated: str) -> list[str]:

@@ -56,7 +56,7 @@ def test_local_engine_translates_and_keeps_the_structure(tmp_path: Path) -> None
     # protected spans are intact, whatever the small model made of the prose
     assert_protected_spans_kept(plain, translated)
     assert summarize(translated).figures == ["fig-filter"]
-    counted = re.search(r"(\d+) segments translated, ", run.stderr)
+    counted = re.search(r"segments sent: (\d+) translated", run.stderr)
     assert counted is not None and int(counted.group(1)) >= 2, run.stderr
     english = english_segments(plain, translated)
     assert english, f"no segment came back in English:\n{translated}\n{run.stderr}"

@@ -165,26 +165,21 @@ def test_directives_nested_too_deep_are_kept_and_warned() -> None:
 
 def test_labelled_blocks_are_wrapped_in_linear_time() -> None:
     """Each labelled list looks up the edits inside it among the edits sorted by place, not by a
-    pass over every edit made so far (quadratic in labelled blocks). The walk's processor time
-    (a busy machine's other processes do not count) at ``n`` and ``4 n``: linear is 4."""
-    import time
-
+    pass over every edit made so far (quadratic in labelled blocks). The walk's work (lines and
+    calls executed, :func:`work_count.steps`: the same on a loaded machine) at ``n`` and ``4 n``:
+    linear is 4."""
     from scaling_families import labelled_lists
+    from work_count import steps
 
-    def walk_seconds(n: int) -> float:
-        """The median of 3 walks of one parse (the parse is not what is measured here)."""
+    def walk_steps(n: int) -> int:
+        """The steps of one walk of one parse (the parse is not what is measured here)."""
         parsed = Converter(Context(), lazy_inline=True).parse(View.root(labelled_lists(n)))
-        times = []
-        for _ in range(3):
-            converter = Converter(Context(), lazy_inline=True)
-            converter.collect_labels(parsed)
-            start = time.process_time()
-            converter.walk(parsed)
-            times.append(time.process_time() - start)
-        return sorted(times)[1]
+        converter = Converter(Context(), lazy_inline=True)
+        converter.collect_labels(parsed)
+        return steps(lambda: converter.walk(parsed))
 
-    small, large = walk_seconds(1000), walk_seconds(4000)
-    assert large / small < 8, f"1,000 labelled lists walked in {small:.3f} s, 4,000 in {large:.3f} s"
+    small, large = walk_steps(1000), walk_steps(4000)
+    assert large / small < 5, f"1,000 labelled lists walked in {small:,} steps, 4,000 in {large:,}"
     assert convert_text(labelled_lists(2)).text.startswith("::: {#lst-0}\n- Punkt 0 mit $x_0$\n")
 
 

@@ -9,6 +9,7 @@ writes them byte for byte without sending them. Every PO file written passes ``m
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from myst2qmd.translate.engines.pseudo import PseudoEngine
 from myst2qmd.translate.pipeline import Translator
 from myst2qmd.translate.po import Found, Review, check_reviewed, folder_stats, merge
 from myst2qmd.translate.validate import check_text
-from quarto_ast import summarize
+from quarto_ast import book_problems, summarize
 
 CORPUS = SHARED / "corpus" / "quadriga-tabelle-1"
 MATH_CHAPTER = "Markdown/6_1_Datenstruktur.md"
@@ -86,10 +87,8 @@ def convert(book: Path, out: Path, po: Path, engine: PseudoEngine) -> tuple[Book
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def book(tmp_path_factory: pytest.TempPathFactory, shared_corpus: Path) -> Path:
     """The corpus book, with one paragraph of inline math added to a chapter."""
-    if not CORPUS.is_dir():
-        pytest.fail(f"corpus not found at {CORPUS} (set MYST2QMD_SHARED)")
     folder = tmp_path_factory.mktemp("book") / CORPUS.name
     shutil.copytree(CORPUS, folder)
     chapter = folder / MATH_CHAPTER
@@ -169,7 +168,14 @@ def test_reviewed_entries_win_and_are_not_sent(book: Path, first: tuple[Path, Pa
     assert report.translation["reviewed"] == 3
     assert not [w for w in warnings if w.code in ("translation-kept", "po-rejected")]
     problems, _ = check(out)
-    assert problems == [], "\n".join(map(str, problems))
+    # the corpus links a PDF it lacks (convert warns about it): nothing else
+    assert [p.path for p in problems if "bildungsbericht-2022.pdf does not exist" in p.message] == [
+        "Markdown/2_Datenbasis.qmd"
+    ]
+    assert len(problems) == 1, "\n".join(map(str, problems))
+    assert book_problems(out) == [
+        "Markdown/2_Datenbasis.qmd: Data/bildungsbericht-2022.pdf does not exist"
+    ]  # pandoc's reading agrees
     # pandoc reads the edited chapters with the structure of the first run's
     for chapter in {c for c, _ in EDITS}:
         rel = Path(chapter).with_suffix(".qmd")
@@ -337,8 +343,10 @@ def test_an_unchanged_run_rewrites_no_po_file(chapter: Path, capsys: pytest.Capt
         assert Path("po/faltung.po").read_bytes() == text
 
 
-def test_failed_and_kept_entries_are_fuzzy(chapter: Path) -> None:
-    """A unit the engine keeps breaking (``Platzhalterweg``: a placeholder dropped) keeps its original: fuzzy."""
+def test_kept_entries_are_marked_apart_from_drafts(chapter: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 19 item 2: a unit the engine keeps breaking (``Platzhalterweg``: a placeholder dropped) keeps its
+    original, and its entry is marked apart from the fuzzy drafts: untranslated (empty ``msgstr``) with a
+    ``#. kept in the original language: why`` line, which ``po stats`` counts and lists with the source line."""
     chapter.write_text(CHAPTER + "\nPlatzhalterweg bei $x$ und $y$ im Text.\n", encoding="utf-8")
     with FakeOpenAI() as server:
         code = run("--engine", "openai", "--base-url", server.base_url, "--po", "po", "--no-cache")
@@ -346,7 +354,14 @@ def test_failed_and_kept_entries_are_fuzzy(chapter: Path) -> None:
     assert code == 0
     catalog = polib.pofile("po/faltung.po")
     kept = next(e for e in catalog if e.msgid.startswith("Platzhalterweg"))
-    assert kept.fuzzy and kept.msgstr == kept.msgid
+    assert not kept.fuzzy and kept.msgstr == "" and "kept in the original language: placeholders" in kept.comment
+    assert kept.comment.split("\n")[0] == "paragraph"
+    msgfmt_check(Path("po/faltung.po"))
+    capsys.readouterr()
+    assert cli.main(["po", "stats", "po"]) == 0
+    out = capsys.readouterr().out
+    assert "1 kept in the original language." in out
+    assert re.search(r"^faltung\.md:15: kept in the original language: placeholders", out, re.M), out
     good = next(e for e in catalog if e.msgid.startswith("Die Faltung"))
     assert not good.fuzzy and good.msgstr != good.msgid
     # reviewed entries are not sent again; fuzzy ones are

@@ -55,8 +55,12 @@ def test_a_reverted_translation_does_not_stay_in_the_cache(tmp_path: Path) -> No
     cache = TranslationCache(tmp_path / "tm.sqlite")
     out, report, _ = Translator(_Adds(), cache=cache).translate_document(qmd)  # type: ignore[arg-type]
     assert out == qmd and report.parity_reverted == [1]
+    # the memory remembers the engine could not translate it (issue 19): not sent again, kept with its warning
+    again = _Adds(good=True)
+    out, report, warnings = Translator(again, cache=cache).translate_document(qmd)  # type: ignore[arg-type]
+    assert again.sent == [] and out == qmd and report.kept_remembered == 1 and warnings
     good = _Adds(good=True)
-    out, _, _ = Translator(good, cache=cache).translate_document(qmd)  # type: ignore[arg-type]
+    out, _, _ = Translator(good, cache=cache, retry_kept=True).translate_document(qmd)  # type: ignore[arg-type]
     assert good.sent == ["Ein Absatz mit genug Text darin, siehe ⟨1⟩."]
     assert out == "A paragraph with enough text in it, see @fig-a.\n"
 

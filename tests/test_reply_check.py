@@ -81,7 +81,8 @@ def test_an_engine_reply_that_adds_inline_markup_is_kept_german_with_a_warning(c
     assert [(w.code, w.message) for w in warnings] == [
         (
             Code.TRANSLATION_KEPT,
-            f"kept the original paragraph text: adds inline markup the source did not have: {kinds}",
+            f"kept the original paragraph text: adds inline markup the source did not have: {kinds}"
+            f" (“{' '.join(SHORT.split())}”)",  # the text kept, as every translation-kept warning names it
         )
     ]
 

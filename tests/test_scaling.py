@@ -1,18 +1,18 @@
-"""Time grows linearly with every dimension of the input (issue 10, item 5).
+"""Work grows linearly with every dimension of the input (issue 10, item 5).
 
 Each family of inputs (``tests/scaling_families.py``) is converted at ``n`` and ``4 n``; linear
-time is a ratio of about 4, quadratic about 16. The bound is generous (8) so a busy 2-core
-machine does not make the tests flaky: each time is the fastest of 3 runs, in CPU seconds of this
-process (other processes on the machine do not count), of an input that takes at least about
-50 ms. No absolute times are asserted. ``benchmarks/bench_scaling.py`` prints the
-same families with larger inputs.
+work is a ratio of about 4, quadratic about 16. The work is counted, not timed
+(:func:`work_count.steps`, the lines and calls executed: the same on a loaded machine), with a bound
+of 1.25 times the size ratio. A string copied or searched to its end at every step is one C call
+however long the string: for that, CPU seconds with the garbage collector paused, the fastest of
+3 runs of inputs that take at least about 100 ms, must stay under a bound of 12 (linear 4,
+quadratic 16). ``benchmarks/bench_scaling.py`` prints the same families with larger inputs.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,40 +23,33 @@ from myst2qmd.book import convert_book
 from myst2qmd.constructs.comments import split_comments
 from myst2qmd.parser import block_parser_for, shared_parser
 from scaling_families import FAMILIES, write_book
+from work_count import cpu_seconds, steps
 
-RATIO = 8  # for a 4x input: linear is 4, quadratic 16
-
-
-def cpu_seconds(work: Callable[[], object], runs: int = 3) -> float:
-    """The fastest of ``runs`` runs of ``work``, in CPU seconds of this process: the machine's
-    other load slows a run down, it never speeds one up."""
-    times = []
-    for _ in range(runs):
-        start = time.process_time()
-        work()
-        times.append(time.process_time() - start)
-    return min(times)
+RATIO = 12  # CPU seconds for a 4x input: linear is 4, quadratic 16
+WORK = 1.25  # counted work: at most 25 % above the size ratio
 
 
-def growth(family: Callable[[int], str], n: int) -> tuple[float, float]:
-    """(seconds at ``n``, seconds at ``4 n``) for converting ``family``'s input."""
-    small, large = family(n), family(4 * n)
-    convert_text(small)  # warm up (imports, parser)
-    return cpu_seconds(lambda: convert_text(small)), cpu_seconds(lambda: convert_text(large))
+def growth(small: str, large: str) -> tuple[int, int]:
+    """(steps converting ``small``, steps converting ``large``)."""
+    convert_text(small)  # warm up (imports, parser, caches)
+    return steps(lambda: convert_text(small)), steps(lambda: convert_text(large))
 
 
 @pytest.mark.parametrize(
     ("family", "n"),
     [
-        ("roles in one paragraph", 2000),
+        ("roles in one paragraph", 6000),
         ("unclosed <!--", 4000),
         ("labelled sections", 1500),
         ("plain paragraphs", 1000),
     ],
 )
-def test_time_grows_linearly(family: str, n: int) -> None:
-    small, large = growth(FAMILIES[family], n)
-    assert large / small < RATIO, f"{family}: {n} in {small:.3f} s, {4 * n} in {large:.3f} s"
+def test_work_grows_linearly(family: str, n: int) -> None:
+    text, text4 = FAMILIES[family](n), FAMILIES[family](4 * n)
+    small, large = growth(text, text4)
+    assert large / small < WORK * len(text4) / len(text), f"{family}: {n} in {small:,} steps, {4 * n} in {large:,}"
+    t_small, t_large = cpu_seconds(lambda: convert_text(text)), cpu_seconds(lambda: convert_text(text4))
+    assert t_large / t_small < RATIO, f"{family}: {n} in {t_small:.3f} s, {4 * n} in {t_large:.3f} s"
 
 
 @pytest.mark.parametrize("family", ["nested directives", "nested backtick directives"])
@@ -73,8 +66,8 @@ def test_nested_directives_grow_linearly(family: str) -> None:
     """
     small, large = FAMILIES[family](100), FAMILIES[family](400)
     size = len(large) / len(small)
-    times = growth(FAMILIES[family], 100)
-    assert times[1] / times[0] < 1.25 * size, f"{family}: 100 levels in {times[0]:.3f} s, 400 in {times[1]:.3f} s"
+    work = growth(small, large)
+    assert work[1] / work[0] < WORK * size, f"{family}: 100 levels in {work[0]:,} steps, 400 in {work[1]:,}"
 
 
 def test_a_book_grows_linearly_with_its_chapters(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,8 +83,8 @@ def test_a_book_grows_linearly_with_its_chapters(monkeypatch: pytest.MonkeyPatch
             return lambda: convert_book(folder / name, folder / f"out{next(runs)}")
 
         convert("small")()
-        small, large = cpu_seconds(convert("small")), cpu_seconds(convert("large"))
-    assert large / small < RATIO, f"20 chapters in {small:.3f} s, 80 in {large:.3f} s"
+        small, large = steps(convert("small")), steps(convert("large"))
+    assert large / small < WORK * 4, f"20 chapters in {small:,} steps, 80 in {large:,}"
 
 
 def test_one_pass_over_html_comments() -> None:
@@ -104,6 +97,7 @@ def test_one_pass_over_html_comments() -> None:
         cpu_seconds(lambda: split_comments(text)),
     )
     assert large < RATIO * max(small, 1e-3)
+    assert steps(lambda: split_comments(text)) < WORK * 4 * steps(lambda: split_comments(text[: len(text) // 4]))
 
 
 def test_block_parses_keep_a_referenced_footnote_definition() -> None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 
-from myst2qmd import convert_text
+from myst2qmd import convert_text, yamlload
 from myst2qmd.constructs import registry
 from myst2qmd.context import Context
 from myst2qmd.directives import read_directive
@@ -22,13 +21,13 @@ from myst2qmd.source import View
 
 def test_front_matter_yaml_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    real = yaml.safe_load
+    real = yamlload._load
 
-    def counting(stream: Any) -> Any:
+    def counting(stream: Any, loader: Any) -> Any:
         calls.append(str(stream))
-        return real(stream)
+        return real(stream, loader)
 
-    monkeypatch.setattr(yaml, "safe_load", counting)
+    monkeypatch.setattr(yamlload, "_load", counting)  # the one YAML loader every reader uses
     src = "---\nkernelspec: {name: ir, language: R}\nsubstitutions:\n  kurs: ML\n---\n# Titel\n\n{{ kurs }}\n"
     result = convert_text(src)
     assert result.text == '---\ntitle: "Titel"\njupyter: ir\n---\nML\n'

@@ -147,9 +147,9 @@ def test_killed_run_resumes_without_retranslating(tmp_path: Path) -> None:
         engine.max_batch_units = 1
         done = 0
 
-        def progress(n: int) -> None:
+        def progress(n: float) -> None:
             nonlocal done
-            done += n
+            done = n  # the segments finished so far
             if done == 5:
                 raise Killed
 
@@ -238,14 +238,15 @@ def test_cli_cache_second_run_and_clear(tmp_path: Path) -> None:
     src.write_text("# Titel\n\nEin Absatz über Faltung mit $x$.\n\nNoch ein Absatz hier.\n", encoding="utf-8")
     env = {"MYST2QMD_CACHE_DIR": str(tmp_path / "cache")}
     first = _cli("convert", str(src), "--engine", "pseudo", env=env)
-    assert first.returncode == 0 and "3 segments translated" in first.stderr
+    assert first.returncode == 0 and "3 segments sent: 3 translated" in first.stderr
     second = _cli("convert", str(src), "--engine", "pseudo", env=env)
-    assert "0 segments translated, 3 from the translation memory" in second.stderr and "0 requests" in second.stderr
+    assert "0 segments sent: 0 translated" in second.stderr and "; 3 from the translation memory" in second.stderr
+    assert "0 requests" in second.stderr
     assert _cli("cache", "path", env=env).stdout.strip() == str(tmp_path / "cache" / "translations.sqlite")
     cleared = _cli("cache", "clear", env=env)
     assert cleared.returncode == 0 and "removed 3 entries" in cleared.stdout
     third = _cli("convert", str(src), "--engine", "pseudo", "--no-cache", env=env)
-    assert "3 segments translated" in third.stderr
+    assert "3 segments sent: 3 translated" in third.stderr
     assert "removed 0 entries" in _cli("cache", "clear", env=env).stdout  # --no-cache wrote nothing
 
 

@@ -92,7 +92,7 @@ def test_report_onto_a_reviewed_po_file_is_refused(tmp_path: Path, capsys: pytes
     [
         ("kap.md", ["-o", "po/kap.po", "--po", "po"]),  # the output is the catalog
         ("notes.po", ["-o", "notes.qmd", "--po", "."]),  # the source is its own catalog
-        ("kap.md", ["-o", "kap.qmd", "--po", "po", "--report", "x.json"]),  # --report is for books
+        ("kap.md", ["-o", "kap.qmd", "--po", "po", "--report", "po/kap.po"]),  # the report is the catalog
     ],
 )
 def test_a_file_run_never_writes_a_po_file_onto_another_path(

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .codes import Code, count_codes, suppressed
 from .config import Settings, load_settings
 from .context import Options, Warning_
-from .files import interrupts_deferred, write_atomically
+from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, interrupts_deferred, read_bounded, write_atomically
+from .languages import LanguageError
 
 if TYPE_CHECKING:  # the converter, the book and the translation are imported where a run needs them
     from .convert import Result
@@ -79,8 +80,9 @@ def read_source(path: Path) -> str:
         raise UsageError(f"{path}: no such file")
     if path.is_dir():
         raise UsageError(f"{path} is a folder; give a .md file")
+    limit = MAX_NOTEBOOK_BYTES if path.suffix.lower() == ".ipynb" else MAX_TEXT_BYTES
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, limit)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from exc
     try:
@@ -144,9 +146,12 @@ def convert(settings: Settings) -> int:
     settings = read_macros(settings)
     if settings.src.is_dir():
         return run_book(settings, glossary)
-    if settings.report:
-        raise UsageError("--report goes with a book folder")
-    return run_file(settings, glossary)
+    for given, flag in ((settings.only, "--only"), (settings.execute != "auto", "--execute")):
+        if given:
+            raise UsageError(f"{flag} goes with a book folder (a single file is converted whole; see the README)")
+    if settings.report and Path(settings.report).is_dir():
+        raise UsageError(f"--report {settings.report} is a folder; give a file name")
+    return run_file(settings, glossary)  # --report against the inputs and outputs: check_run_paths
 
 
 def run_file(settings: Settings, glossary: Glossary) -> int:
@@ -182,10 +187,13 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
         folder = po_folder(settings.po_dir)
         review = read_po(lambda: Review.for_file(folder, src, **review_settings(settings, engine, src.stem)))
         translator = with_review(translator, review, settings, glossary)
+    attachments: dict[Path, bytes] = {}
     if notebook:
-        result, report = convert_notebook_file(
+        result, report, attachments = convert_notebook_file(
             src, text, options, translator, settings.quiet, out_path, escape=settings.escape_fences
         )
+        if attachments:
+            check_run_paths(settings, engine, out_path, list(attachments))
     else:
         result = convert_text(text, path=str(src), options=options)
         report = None
@@ -213,6 +221,8 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
         written = False
         try:
             with interrupts_deferred():
+                for path, data in attachments.items():  # first: the output never links to a missing file
+                    write_atomically(path, data)
                 write_atomically(out_path, result.text)
                 written = True
         except OSError as exc:
@@ -227,6 +237,11 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
             raise
     if review is not None:
         commit_po(review, staged, settings.quiet, str(out_path or "stdout"))
+    if settings.report:
+        with interrupts_deferred():
+            write_atomically(
+                Path(settings.report), report_json(file_report(result, report, settings.suppress_warnings))
+            )
     try:
         if not settings.quiet:
             where = "stdout" if out_path is None else str(out_path)
@@ -236,6 +251,29 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"interrupted after {out_path or 'stdout'} was written") from None
     return EXIT_OK
+
+
+def report_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def file_report(result: Result, report: TranslationReport | None, suppress: frozenset[str]) -> dict[str, Any]:
+    """``--report`` for a single file: the book report's fields that a file has."""
+    warnings: dict[str, list[str]] = {}
+    for warning in result.warnings:
+        where = warnings.setdefault(warning.path.split("#")[0], [])
+        where.append(f"{warning.line}: {warning.level} [{warning.code}]: {warning.message}")
+    from .translate.report import kept_json, translation_json
+
+    return {
+        "files_converted": 1,
+        "constructs": dict(sorted(result.counts.items())),
+        "warnings": warnings,
+        "warning_codes": count_codes(w.code for w in result.warnings),
+        "suppressed_codes": count_codes(w.code for w in result.warnings if suppressed(w.code, suppress)),
+        "translation": translation_json(report),
+        "kept": kept_json(report),
+    }
 
 
 def reader_gone() -> int:
@@ -284,7 +322,7 @@ def with_review(translator: Translator | None, review: Review, settings: Setting
         from .translate.pipeline import Translator
         from .translate.po import NoEngine
 
-        request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang)
+        request = Request.for_languages(settings.source_lang, settings.target_lang)
         translator = Translator(NoEngine(), request=request, cache=TranslationCache(None), glossary=glossary)
     translator.review = review
     return translator
@@ -328,10 +366,15 @@ def drop_staged(review: Review | None, staged: list[Staged]) -> None:
         review.discard(staged)
 
 
-def check_run_paths(settings: Settings, engine: str, output: Path | None) -> None:
-    """Every path the run writes (the output, ``--report``, the translation memory, the PO files)
-    against every input and against each other (:func:`.paths.refuse_clashes`): exit 2 before any work."""
-    from .paths import PathClash, refuse_clashes, run_places
+def check_run_paths(settings: Settings, engine: str, output: Path | None, attachments: Sequence[Path] = ()) -> None:
+    """Every path the run writes (the output, ``--report``, the translation memory, the PO files, a
+    notebook's ``attachments``) against every input and against each other (:func:`.paths.refuse_clashes`):
+    exit 2 before any work (the attachments: before anything is written)."""
+    from .paths import PathClash, Place, refuse_clashes, run_places
+
+    for path in attachments:
+        if path.parent.exists() and not path.parent.is_dir() or path.is_dir():
+            raise UsageError(f"cannot write the notebook's attachment {path}: a file or folder is in the way")
 
     memory = None
     if engine != "none" and not settings.no_cache:
@@ -339,7 +382,9 @@ def check_run_paths(settings: Settings, engine: str, output: Path | None) -> Non
 
         memory = default_cache_dir() / "translations.sqlite"
     try:
-        refuse_clashes(*run_places(settings, output, memory), po_inside_book=settings.po_inside_book)
+        writes, inputs = run_places(settings, output, memory)
+        writes += [Place("a notebook attachment", path) for path in attachments]
+        refuse_clashes(writes, inputs, po_inside_book=settings.po_inside_book)
     except PathClash as exc:
         raise UsageError(str(exc)) from exc
 
@@ -373,21 +418,24 @@ def convert_notebook_file(
     quiet: bool,
     out_path: Path | None,
     escape: bool = False,
-) -> tuple[Result, TranslationReport | None]:
+) -> tuple[Result, TranslationReport | None, dict[Path, bytes]]:
     """A single notebook, converted as a book converts its notebook chapters: Markdown cells
     converted, tags as ``#|`` options, outputs kept; written as ``.ipynb``, or as ``.qmd`` when
-    ``-o x.qmd`` asks for it (code cells as executable cells, outputs left out, as jupytext does)."""
-    from .book import NotebookError, convert_notebook, notebook_to_qmd, read_notebook, render_notebook
+    ``-o x.qmd`` asks for it (code cells as executable cells, outputs left out, as jupytext does;
+    the Markdown cells' attachments as the files returned, in ``OUT_attachments/`` beside it)."""
+    from .book import convert_notebook
     from .constructs.code import escape_fences
     from .convert import Result
+    from .notebooks import NotebookError, notebook_to_qmd, read_notebook, render_notebook, safe_name
 
+    notes: list[tuple[int, str]] = []
     try:
-        notebook = read_notebook(text)
+        notebook = read_notebook(text, notes)
     except NotebookError as exc:
         raise UsageError(f"{src}: not a valid notebook: {exc}") from exc
-    document, results = convert_notebook(src, notebook, options)
+    document, results = convert_notebook(src, notebook, options, notes)
     texts = [r.text for r in results]
-    warnings = [w for r in results for w in r.warnings]
+    warnings = document.warnings + [w for r in results for w in r.warnings]
     counts: Counter[str] = Counter()
     for r in results:
         counts.update(r.counts)
@@ -398,21 +446,16 @@ def convert_notebook_file(
         texts, report, more = progress_run(final, src.name, quiet, lambda: final.translate_many(texts, paths))
         warnings += more
     if out_path is not None and out_path.suffix.lower() == ".qmd":
-        qmd, dropped = notebook_to_qmd(document, texts)
-        if dropped:
-            warnings.append(
-                Warning_(
-                    str(src),
-                    1,
-                    f"the outputs of {dropped} code cells are not kept in a .qmd (Quarto runs the code)",
-                    Code.QUARTO_DIFFERS,
-                    "info",
-                )
-            )
-        return Result(escape_fences(qmd) if escape else qmd, warnings, dict(counts)), report
+        qmd = notebook_to_qmd(document, texts, f"{safe_name(out_path.stem)}_attachments")
+        if qmd.dropped:
+            message = f"the outputs of {qmd.dropped} code cells are not kept in a .qmd (Quarto runs the code)"
+            warnings.append(Warning_(str(src), 1, message, Code.QUARTO_DIFFERS, "info"))
+        warnings += [Warning_(f"{src}#cell{n}", 1, why, Code.NOTEBOOK_ATTACHMENT) for n, why in qmd.problems]
+        result = Result(escape_fences(qmd.text) if escape else qmd.text, warnings, dict(counts))
+        return result, report, {out_path.parent / rel: data for rel, data in qmd.files.items()}
     if escape:  # only the Markdown cells: code cells hold code, not fences
         texts = [escape_fences(t) for t in texts]
-    return Result(render_notebook(document, texts), warnings, dict(counts)), report
+    return Result(render_notebook(document, texts), warnings, dict(counts)), report, {}
 
 
 def make_translator(engine_name: str, settings: Settings, glossary: Glossary) -> Translator:
@@ -429,14 +472,17 @@ def make_translator(engine_name: str, settings: Settings, glossary: Glossary) ->
         deepl_target=settings.deepl_target,
         # DeepL enforces a glossary's terms: only the user's; the built-in and mined ones are hints for the others
         glossary=glossary.entries or None,
+        target_lang=settings.target_lang,
     )
     try:
         engine = make_engine(engine_name, engine_settings)
     except FatalEngineError as exc:
         raise RunFailed(f"{exc}; nothing was written") from None
+    except LanguageError as exc:
+        raise UsageError(str(exc)) from None
     assert engine is not None
-    cache = TranslationCache(None) if settings.no_cache else TranslationCache.default()
-    request = Request(source_lang=settings.source_lang, target_lang=settings.target_lang, timeout=settings.timeout)
+    cache = TranslationCache(None) if settings.no_cache else TranslationCache.default(memory_warning(settings))
+    request = Request.for_languages(settings.source_lang, settings.target_lang, settings.timeout)
     return Translator(
         engine,
         request=request,
@@ -444,7 +490,19 @@ def make_translator(engine_name: str, settings: Settings, glossary: Glossary) ->
         glossary=glossary,
         jobs=settings.jobs,
         code_comments=settings.translate_code_comments,
+        retry_kept=settings.retry_kept,
     )
+
+
+def memory_warning(settings: Settings) -> Callable[[str], None]:
+    """How a translation memory that cannot be used is said: one warning (the run goes on)."""
+    code = Code.MEMORY_UNUSABLE
+
+    def warn(message: str) -> None:
+        if not suppressed(code, settings.suppress_warnings):
+            print(f"myst2qmd: warning [{code}]: {message}", file=sys.stderr)
+
+    return warn
 
 
 def progress_run(translator: Translator, label: str, quiet: bool, work: Callable[[], T]) -> T:
@@ -455,14 +513,9 @@ def progress_run(translator: Translator, label: str, quiet: bool, work: Callable
     try:
         if quiet or not sys.stderr.isatty():
             return work()
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from .progress import progress_bar
 
-        columns = (TextColumn("translating {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
-            task = progress.add_task(label, total=None)
-            translator.on_total = lambda n: progress.update(task, total=n)
-            translator.on_progress = lambda n: progress.advance(task, n)
+        with progress_bar(label) as (translator.on_total, translator.on_progress):
             return work()
     except FatalEngineError as exc:
         raise RunFailed(f"{exc}; nothing was written") from None
@@ -472,17 +525,31 @@ def progress_run(translator: Translator, label: str, quiet: bool, work: Callable
 
 
 def translation_summary(report: TranslationReport) -> str:
-    parts = [
-        f"{report.translated} segments translated",
+    """One line: what was sent (the progress bar's count) and how it came back, then what was not sent."""
+    sent = [
+        f"{report.translated} translated",
+        *([f"{report.unchanged} unchanged"] if report.unchanged else []),
+        f"{report.kept_sent} kept in the original language",
+    ]
+    other = [
         f"{report.cached} from the translation memory",
+        *(
+            [f"{report.kept_remembered} kept as in an earlier run (--retry-kept sends them again)"]
+            if report.kept_remembered
+            else []
+        ),
         *([f"{report.reviewed} reviewed (PO)"] if report.reviewed else []),
         f"{report.already_in_target} already in the target language",
-        f"{len({line for line, _ in report.kept})} kept in the original language",
+    ]
+    requests = [
         f"{report.engine_calls} requests answered",
         f"{report.requests_failed} failed",
         f"{report.characters_sent:,} characters delivered",
     ]
-    line = f"engine {report.engine} ({report.model}): " + ", ".join(parts)
+    line = (
+        f"engine {report.engine} ({report.model}): {report.sent} segments sent: {', '.join(sent)}; "
+        f"{', '.join(other)}; {', '.join(requests)}"
+    )
     if report.stopped:
         line += f"\nstopped sending: {report.stopped}; the segments not sent kept their original text"
     if report.engine == "local":
@@ -555,8 +622,14 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
             commit_po(review, staged, settings.quiet, str(out))
             po_written = True
         if report_file:
+            from .translate.report import kept_json, translation_json
+
+            data = report.as_json()
+            if report.translation_report is not None:
+                data["translation"] = translation_json(report.translation_report)
+            data["kept"] = kept_json(report.translation_report)
             with interrupts_deferred():
-                write_atomically(Path(report_file), json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+                write_atomically(Path(report_file), report_json(data))
                 report_written = True
         if not settings.quiet:
             top = "".join(f"{n} {k}, " for k, n in report.constructs.most_common(6)).rstrip(", ")
@@ -598,7 +671,7 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
 
 def run_check(path: Path, use_pandoc: bool = True) -> int:
     """``myst2qmd check PATH``: problems on stdout, a count on stderr; exit 1 when there are problems."""
-    from .check import check
+    from .check import PANDOC_CHECKS, PANDOC_HINT, check, find_pandoc
 
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
@@ -609,17 +682,22 @@ def run_check(path: Path, use_pandoc: bool = True) -> int:
     print(
         f"{files} {noun} checked: {len(problems) or 'no'} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr
     )
+    if not use_pandoc:
+        print(f"not checked (--no-pandoc): {PANDOC_CHECKS}; run without --no-pandoc to check them", file=sys.stderr)
+    elif find_pandoc() is None:
+        print(f"not checked (no pandoc found): {PANDOC_CHECKS}; to check them, {PANDOC_HINT}", file=sys.stderr)
     return EXIT_ERROR if problems else EXIT_OK
 
 
 def run_po(folder: Path) -> int:
     """``myst2qmd po stats DIR``: per PO file and in total, as ``msgfmt --statistics`` counts."""
-    from .translate.po import PoError, Stats, folder_stats
+    from .translate.po import PoError, Stats, folder_stats, kept_entries
 
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder")
     try:
         stats = folder_stats(folder)
+        kept = kept_entries(folder)
     except PoError as exc:
         raise UsageError(str(exc)) from exc
     if not stats:
@@ -630,25 +708,24 @@ def run_po(folder: Path) -> int:
             print(f"{name}: {counts}")
             total.add(counts)
         print(f"total ({len(stats)} file{'s' if len(stats) != 1 else ''}): {total}", flush=True)
+        for where, why in kept:  # the segments written in the source language, each with its source line
+            print(f"{where}: {why}")
     except BrokenPipeError:
         return reader_gone()
     return EXIT_OK
 
 
 def run_cache(action: str) -> int:
-    """``myst2qmd cache path`` prints where the translation memory is; ``cache clear`` empties it."""
-    from .translate.cache import TranslationCache, default_cache_dir
+    """``myst2qmd cache path`` prints where the translation memory is; ``cache clear`` empties it
+    (or removes it, if it cannot be read)."""
+    from .translate.cache import MemoryFault, clear_memory, default_path
 
-    folder = default_cache_dir()
-    path = folder / "translations.sqlite"
+    path = default_path()
     if action == "path":
         print(path)
         return EXIT_OK
-    if not path.exists():
-        print(f"the translation memory at {path} is empty")
-        return EXIT_OK
-    cache = TranslationCache(path)
-    removed = cache.clear()
-    cache.close()
-    print(f"removed {removed} entries from {path}")
+    try:
+        print(clear_memory(path))
+    except MemoryFault as exc:
+        raise UsageError(str(exc)) from None
     return EXIT_OK

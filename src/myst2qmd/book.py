@@ -42,15 +42,17 @@ from .commit import Commit, OutputError, output_locked
 from .config import Settings
 from .constructs import registry
 from .constructs.base import url_path
-from .constructs.code import TAG_OPTIONS, escape_fences
-from .constructs.includes import code_fence
+from .constructs.code import escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text, parse_text
-from .files import interrupts_deferred, new_file_mode
+from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, interrupts_deferred, new_file_mode, read_bounded
 from .macros import dig, macros_from_config
+from .notebooks import NotebookError, cell_source, mend_split_directives, read_notebook, render_notebook
 from .parsed import Parsed
 from .parser import parse_inline
 from .quarto import blank_code
+from .quarto_config import execute_option, site_options
+from .yamlload import YamlRefused, load_yaml
 
 if TYPE_CHECKING:
     from .translate.pipeline import TranslationReport
@@ -149,45 +151,15 @@ def is_book(folder: Path) -> bool:
     return folder.is_dir() and ((folder / "_toc.yml").is_file() or (folder / "myst.yml").is_file())
 
 
-class _Mapping(dict[Any, Any]):
-    """A YAML mapping that knows the line it starts on (for warnings that name the toc's line)."""
-
-    line: int = 1
-
-
-class _LineLoader(yaml.SafeLoader):
-    """``yaml.safe_load`` whose mappings are :class:`_Mapping` with their line."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
-    mapping = _Mapping(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    return mapping
-
-
-class _Sequence(list[Any]):
-    """A YAML list that knows the line of each of its items."""
-
-    lines: list[int]
-
-
-def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Sequence:
-    sequence = _Sequence(loader.construct_sequence(node, deep=True))
-    sequence.lines = [child.start_mark.line + 1 for child in node.value]
-    return sequence
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
-
-
 def _line(item: Any) -> int:
     return int(getattr(item, "line", 1))
 
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader) or {}  # noqa: S506 - a SafeLoader
+        return load_yaml(read_bounded(path).decode("utf-8"), lines=True) or {}
+    except YamlRefused as exc:
+        raise BookError(f"{path}: not read: {exc}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -584,129 +556,39 @@ class Document:
     cells: list[int] = field(default_factory=list)
     #: each piece parsed once, by the label pass, for the conversion to reuse (see :func:`collect_labels`)
     parses: list[Parsed] = field(default_factory=list)
+    #: what reading it found (a notebook's duplicate cell ids, a directive split across its cells)
+    warnings: list[Warning_] = field(default_factory=list)
 
     @property
     def path(self) -> str:
         return self.chapter.rel.as_posix()
 
 
-def _cell_source(cell: dict[str, Any]) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else str(source)
-
-
-class NotebookError(ValueError):
-    """A notebook that nbformat cannot read or that is not valid: ``str()`` says why."""
-
-
-def read_notebook(data: str | bytes) -> dict[str, Any]:
-    """A notebook as nbformat 4 (nbformat 3 upgraded), checked against nbformat's schema;
-    :class:`NotebookError` says why not.
-
-    >>> read_notebook('{"cells": "x", "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
-    Traceback (most recent call last):
-    ...
-    myst2qmd.book.NotebookError: 'x' is not of type 'array' (at cells)
-    """
-    import nbformat
-
-    try:
-        raw = json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise NotebookError(f"not JSON (line {exc.lineno}: {exc.msg})") from exc
-    except UnicodeDecodeError as exc:
-        raise NotebookError(f"not UTF-8 (offset {exc.start})") from exc
-    if not isinstance(raw, dict):
-        raise NotebookError("the top level is not a JSON object")
-    major, minor = raw.get("nbformat"), raw.get("nbformat_minor", 0)
-    if not isinstance(major, int) or not isinstance(minor, int) or major not in (3, 4):
-        raise NotebookError(f"nbformat {major!r} is not supported (3 and 4 are)")
-    _add_cell_ids(raw)
-    _check_schema(raw)
-    try:
-        notebook = nbformat.reader.reads(json.dumps(raw))
-        if major < 4:
-            notebook = nbformat.convert(notebook, 4)
-            for index, cell in enumerate(notebook.cells):  # the same ids on every run (incremental)
-                cell["id"] = f"cell-{index}"
-    except Exception as exc:  # noqa: BLE001 - nbformat's upgrade trips over odd input in many ways
-        raise NotebookError(f"{type(exc).__name__}: {exc}") from exc
-    upgraded: dict[str, Any] = json.loads(json.dumps(notebook))
-    if upgraded != raw:  # the same notebook passed already (the check walks every output)
-        _check_schema(upgraded)
-    return upgraded
-
-
-def _add_cell_ids(raw: dict[str, Any]) -> None:
-    """nbformat 4.5 cells need an id; nbformat itself adds random ones: these stay the same."""
-    cells = raw.get("cells")
-    if raw.get("nbformat") == 4 and raw.get("nbformat_minor", 0) >= 5 and isinstance(cells, list):
-        taken = {c.get("id") for c in cells if isinstance(c, dict)}
-        for index, cell in enumerate(cells):
-            if isinstance(cell, dict) and "id" not in cell:
-                cell["id"] = _free_id(taken, index)
-                taken.add(cell["id"])
-
-
-def _check_schema(data: dict[str, Any]) -> None:
-    """The most telling schema error of a notebook as a :class:`NotebookError`."""
-    from jsonschema.exceptions import best_match
-    from nbformat.validator import get_validator
-
-    version, minor = data.get("nbformat"), data.get("nbformat_minor", 0)
-    fast = get_validator(version=version, version_minor=minor, name="fastjsonschema")
-    if fast is not None:
-        try:
-            fast.validate(data)  # compiled (nbformat's own choice): some 30 times faster on a valid notebook
-            return
-        except Exception:  # noqa: BLE001, S110 - the exact error comes from jsonschema below
-            pass
-    validator = get_validator(version=version, version_minor=minor, name="jsonschema")
-    if validator is None:
-        raise NotebookError(f"nbformat {data.get('nbformat')}.{data.get('nbformat_minor')} is not supported")
-    error = best_match(validator.iter_errors(data))
-    if error is None:
-        return
-    message = error.message
-    while error.validator in ("oneOf", "anyOf") and isinstance(error.instance, dict):
-        if "cell_type" not in error.instance and "output_type" not in error.instance:
-            message = "no cell_type" if "source" in error.instance else "not a cell or output"
-            break
-        # the branch for this cell type: the one whose errors are not about the type itself
-        branches: dict[Any, list[Any]] = {}
-        for sub in error.context or []:
-            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
-        kind_error = (["cell_type"], ["output_type"])
-        fitting = [errs for errs in branches.values() if not any(list(e.relative_path)[:1] in kind_error for e in errs)]
-        inner = [e for errs in fitting for e in errs]
-        if not inner:
-            message = f"unknown cell type {error.instance.get('cell_type', error.instance.get('output_type'))!r}"
-            break
-        error = best_match(inner)
-        message = error.message
-    where = "/".join(str(p) for p in error.absolute_path)
-    message = message if len(message) <= 120 else message[:117] + "..."
-    raise NotebookError(message + (f" (at {where})" if where else ""))
-
-
-def notebook_document(chapter: Chapter, notebook: dict[str, Any]) -> Document:
-    """A notebook's Markdown cells as the pieces to convert."""
+def notebook_document(chapter: Chapter, notebook: dict[str, Any], notes: Sequence[tuple[int, str]] = ()) -> Document:
+    """A notebook's Markdown cells as the pieces to convert (a directive's closing fence in a later
+    cell than the directive removed, with a warning); ``notes``: (cell number, message) from reading it."""
     pieces, cells = [], []
     for index, cell in enumerate(notebook.get("cells", [])):
         if cell.get("cell_type") == "markdown":
-            pieces.append(_cell_source(cell))
+            pieces.append(cell_source(cell))
             cells.append(index)
-    return Document(chapter, pieces, notebook, cells)
+    path = chapter.rel.as_posix()
+    warnings = [Warning_(f"{path}#cell{n}", 1, message, Code.NOTEBOOK_ID_DUPLICATE) for n, message in notes]
+    for n, line, message in mend_split_directives(pieces, cells):
+        warnings.append(Warning_(f"{path}#cell{cells[n] + 1}", line, message, Code.FENCE_UNCLOSED))
+    return Document(chapter, pieces, notebook, cells, warnings=warnings)
 
 
 def read_document(chapter: Chapter) -> Document:
     """The chapter's text; :class:`BookError` when it cannot be read, :class:`NotebookError` for a bad notebook."""
     try:
-        raw = chapter.source.read_bytes()
+        raw = read_bounded(chapter.source, MAX_NOTEBOOK_BYTES if chapter.is_notebook else MAX_TEXT_BYTES)
     except OSError as exc:
         raise BookError(f"cannot read {chapter.rel}: {exc.strerror}") from exc
     if chapter.is_notebook:
-        return notebook_document(chapter, read_notebook(raw))
+        notes: list[tuple[int, str]] = []
+        notebook = read_notebook(raw, notes)
+        return notebook_document(chapter, notebook, notes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -900,6 +782,8 @@ class BookConverter:
         #: page key (see :func:`_output_key`) → the output that renders to that page
         self.pages: dict[str, _Output] = {}
         self.failed: set[PurePosixPath] = set()
+        #: chapters ``--only`` left out that the output folder does not hold: not in ``_quarto.yml``
+        self.skipped: set[PurePosixPath] = set()
         #: set (while Ctrl-C waits) once the output folder holds the complete new book
         self.committed = False
         #: what was done to finish or clean up after a stopped run into the same folder
@@ -1013,6 +897,7 @@ class BookConverter:
         for chapter in self.book.chapters:
             try:
                 documents.append(read_document(chapter))
+                self.warnings += documents[-1].warnings
             except NotebookError as exc:
                 if chapter.is_root:
                     raise BookError(f"{chapter.rel}: not a valid notebook: {exc}") from exc
@@ -1045,7 +930,8 @@ class BookConverter:
         assign_outputs(self.book, self.warnings, skip=self.failed)
         assets = self.assets()
         self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in assets})
-        labels = self.collect_labels(documents)
+        labels = self.collect_labels(documents)  # of every chapter: references to the others resolve
+        documents = self.only(documents)
         converted: list[tuple[Document, list[Result]]] = []
         for document, (results, outside) in zip(documents, self.convert_all(documents, labels), strict=True):
             document.parses = []  # converted in a worker process: this one's copy is not needed either
@@ -1084,6 +970,25 @@ class BookConverter:
             where.append(f"{warning.line}: {warning.level} [{warning.code}]: {warning.message}")
         self.report.warning_codes = count_codes(w.code for w in self.warnings)
         return self.report
+
+    def only(self, documents: list[Document]) -> list[Document]:
+        """``--only``: the documents to convert (the root always: Quarto needs ``index.qmd``); the others
+        stay as they are in the output, and ``_quarto.yml`` lists them only if they are there."""
+        patterns = self.settings.only
+        if not patterns:
+            return documents
+
+        def chosen(chapter: Chapter) -> bool:
+            return any(chosen_by(chapter, pattern) for pattern in patterns)
+
+        for pattern in patterns:
+            if not any(chosen_by(c, pattern) for c in self.book.chapters):
+                raise BookError(f"--only {pattern}: no chapter of the book matches it (give a path from the toc)")
+        keep = [d for d in documents if d.chapter.is_root or chosen(d.chapter)]
+        for document in documents:
+            if document not in keep and not (self.out / document.chapter.out_rel).exists():
+                self.skipped.add(document.chapter.rel)
+        return keep
 
     def refuse_reserved(self, outputs: set[PurePosixPath]) -> None:
         """``--report OUT/index.qmd``: a path the run writes as a chapter (or asset) is refused."""
@@ -1126,7 +1031,10 @@ class BookConverter:
         where = [
             f"{d.path}#cell{d.cells[n] + 1}" if d.notebook else d.path for d, rs in converted for n in range(len(rs))
         ]
+        # the book's title and its part captions are translated as a title and headings are
+        captions = list(dict.fromkeys(part.caption for part in self.book.parts if part.caption))
         title_qmd = "---\ntitle: " + json.dumps(self.book.title, ensure_ascii=False) + "\n---\n"
+        title_qmd += "".join(f"\n# {caption}\n" for caption in captions)
         outputs, report, warnings = self.translator.translate_many(
             [p[3] for p in pieces] + [title_qmd], where + ["_config.yml"], lines + [None]
         )
@@ -1134,6 +1042,9 @@ class BookConverter:
         translated_title = re.search(r'^title: "(.*)"$', outputs[-1], re.M)
         if translated_title:
             self.book.config["_translated_title"] = translated_title.group(1).replace('\\"', '"')
+        headings = re.findall(r"^# (.*)$", outputs[-1], re.M)
+        if len(headings) == len(captions):
+            self.book.config["_translated_parts"] = dict(zip(captions, headings, strict=True))
         new = {key: list(value) for key, value in texts.items()}
         for (doc_id, n, _, _), text in zip(pieces, outputs[:-1], strict=True):
             new[doc_id][n] = text
@@ -1263,14 +1174,17 @@ class BookConverter:
             return item.out_rel.as_posix()
 
         def kept(items: list[Chapter | ExternalLink]) -> list[Any]:
-            return [entry(c) for c in items if not (isinstance(c, Chapter) and c.rel in self.failed)]
+            left_out = self.failed | self.skipped
+            return [entry(c) for c in items if not (isinstance(c, Chapter) and c.rel in left_out)]
 
         chapters: list[Any] = [self.book.root.out_rel.as_posix()]
         for part in self.book.parts:
             files = kept(part.chapters)
             if part.caption:
-                chapters.append({"part": part.caption, "chapters": files})
-            elif part.file is not None and part.file.rel not in self.failed:
+                caption = config.get("_translated_parts", {}).get(part.caption, part.caption)
+                if files:  # a part whose chapters are all left out (--only) is left out too
+                    chapters.append({"part": caption, "chapters": files})
+            elif part.file is not None and part.file.rel not in self.failed | self.skipped:
                 chapters.append({"part": part.file.out_rel.as_posix(), "chapters": files})
             else:
                 chapters.extend(files)
@@ -1278,6 +1192,8 @@ class BookConverter:
         if config.get("author"):
             book["author"] = str(config["author"])
         book["chapters"] = chapters
+        site, html = site_options(config, self.warnings)
+        book.update(site)
         data: dict[str, Any] = {"project": {"type": "book"}, "book": book}
         bib = config.get("bibtex_bibfiles") or []
         if bib:
@@ -1285,15 +1201,13 @@ class BookConverter:
         language = self.target_lang or config.get("language") or dig(config, "sphinx", "config", "language")
         if language:
             data["lang"] = str(language)
-        execute = dig(config, "execute", "execute_notebooks")
-        if execute in ("off", False, "false"):
-            data["execute"] = {"enabled": False}
-        elif execute == "cache":
-            data["execute"] = {"freeze": "auto"}
+        execute = execute_option(self.settings.execute, config)
+        if execute is not None:
+            data["execute"] = execute
         numbered = dig(config, "_numbered")
         if numbered:
             data["number-sections"] = True
-        data["format"] = {"html": {"theme": "cosmo"}}
+        data["format"] = {"html": {"theme": "cosmo", **html}}
         header = "# Written by myst2qmd from the Jupyter Book in " + self.book.folder.name + "\n"
         return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
@@ -1302,6 +1216,12 @@ class BookConverter:
 PARALLEL_FROM = 512 * 1024
 #: what the workers of :meth:`BookConverter.convert_all` convert (inherited through ``fork``)
 _WORK: Any = None
+
+
+def chosen_by(chapter: Chapter, pattern: str) -> bool:
+    """``--only PATTERN`` names ``chapter``: its source path, with or without suffix, or a glob of it."""
+    names = (chapter.rel.as_posix(), chapter.rel.with_suffix("").as_posix())
+    return any(fnmatch.fnmatchcase(name, pattern.strip("/")) for name in names)
 
 
 def _book_processes(characters: int, documents: int) -> int:
@@ -1363,65 +1283,15 @@ def collect_labels(
     return found
 
 
-def render_notebook(document: Document, texts: list[str]) -> str:
-    """The notebook with its converted Markdown cells, tags as ``#|`` options, outputs kept."""
-    import nbformat
-
-    notebook = json.loads(json.dumps(document.notebook))
-    cells = notebook.get("cells", [])
-    for index, text in zip(document.cells, texts, strict=True):
-        cells[index]["source"] = text
-    for cell in cells:
-        if cell.get("cell_type") == "code":
-            _cell_options(cell)
-    # front matter written into the first Markdown cell belongs in a raw cell on top
-    if document.cells:
-        first = cells[document.cells[0]]
-        match = re.match(r"(?s)^(---\n.*?\n---\n)\n*(.*)$", _cell_source(first))
-        if match:
-            first["source"] = match.group(2)
-            cells.insert(0, {"cell_type": "raw", "metadata": {}, "source": match.group(1)})
-    if notebook.get("nbformat_minor", 0) >= 5:  # nbformat 4.5 needs cell ids: the same ones every run
-        for index, cell in enumerate(cells):
-            if not cell.get("id"):
-                cell["id"] = _free_id({c.get("id") for c in cells}, index)
-    return str(nbformat.writes(nbformat.from_dict(notebook), version=4)) + "\n"
-
-
-def _free_id(taken: set[Any], index: int) -> str:
-    candidate, n = f"cell-{index}", 0
-    while candidate in taken:
-        n += 1
-        candidate = f"cell-{index}-{n}"
-    return candidate
-
-
-def notebook_to_qmd(document: Document, texts: list[str]) -> tuple[str, int]:
-    """A converted notebook as a ``.qmd`` (as jupytext writes it): Markdown cells as they are, code
-    cells as executable ``{python}`` (the kernel's language) cells with tags as ``#|`` options, raw
-    cells verbatim. Outputs are not kept (Quarto runs the code). Returns the text and the number
-    of cells whose outputs were left out.
-    """
-    notebook = json.loads(render_notebook(document, texts))
-    meta = notebook.get("metadata") or {}
-    language = str(
-        (meta.get("kernelspec") or {}).get("language") or (meta.get("language_info") or {}).get("name") or "python"
-    ).lower()
-    blocks, dropped = [], 0
-    for cell in notebook.get("cells", []):
-        source = _cell_source(cell)
-        if cell.get("cell_type") == "code":
-            dropped += bool(cell.get("outputs"))
-            blocks.append(code_fence(source.rstrip("\n"), f"{{{language}}}"))
-        elif source.strip():
-            blocks.append(source.rstrip("\n"))
-    return "\n\n".join(blocks) + "\n", dropped
-
-
-def convert_notebook(source: Path, notebook: dict[str, Any], options: Options) -> tuple[Document, list[Result]]:
+def convert_notebook(
+    source: Path, notebook: dict[str, Any], options: Options, notes: Sequence[tuple[int, str]] = ()
+) -> tuple[Document, list[Result]]:
     """A single notebook's Markdown cells converted as a book converts them: labels of every cell
-    known to every other cell (``{numref}`` in one cell, ``{figure}`` in another)."""
-    document = notebook_document(Chapter(source, PurePosixPath(source.name), PurePosixPath(source.name)), notebook)
+    known to every other cell (``{numref}`` in one cell, ``{figure}`` in another); ``notes``: (cell
+    number, message) from reading it, in the document's warnings with its own."""
+    document = notebook_document(
+        Chapter(source, PurePosixPath(str(source)), PurePosixPath(source.name)), notebook, notes
+    )
     cells = document.cells
     warnings: list[Warning_] = []
     labels = collect_labels([document], options.macros, warnings, [])
@@ -1548,18 +1418,6 @@ def rebase_paths(qmd: str, prefix: str) -> str:
     for start, end, new in sorted(edits, reverse=True):
         qmd = qmd[:start] + new + qmd[end:]
     return qmd
-
-
-def _cell_options(cell: dict[str, Any]) -> None:
-    """Notebook code-cell tags as ``#|`` options at the top of the cell (once)."""
-    tags = (cell.get("metadata") or {}).get("tags") or []
-    options = [f"#| {k}: {v}" for k, v in dict(TAG_OPTIONS[t] for t in tags if t in TAG_OPTIONS).items()]
-    if not options:
-        return
-    source = _cell_source(cell)
-    if source.startswith("#|"):
-        return
-    cell["source"] = "\n".join(options) + "\n" + source
 
 
 def book_converter(

@@ -91,7 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="source_lang", metavar="LANG", default=None, help="language of the source (default: de)"
     )
     tr.add_argument(
-        "--to", dest="target_lang", metavar="LANG", default=None, help="language to translate to (default: en)"
+        "--to",
+        dest="target_lang",
+        metavar="LANG",
+        default=None,
+        help="language to translate to, a BCP 47 code in any case: en, en-GB, pt-BR (default: en)",
     )
     tr.add_argument(
         "--base-url",
@@ -113,7 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="terms to translate one way or keep (YAML or CSV: source term, target term)",
     )
     tr.add_argument("--jobs", type=int, metavar="N", default=None, help="requests in flight at once (default: 4)")
-    tr.add_argument("--timeout", type=float, metavar="SECONDS", default=None, help="per request (default: 120)")
+    tr.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        default=None,
+        help="the most one request may take in all: connecting, sending, the whole answer (default: 120)",
+    )
     tr.add_argument(
         "--no-cache",
         action="store_const",
@@ -136,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
         "found there win over the engine (with --engine none: only they are translated)",
     )
     tr.add_argument(
+        "--retry-kept",
+        action="store_const",
+        const=True,
+        default=None,
+        help="send again what the translation memory remembers the engine could not translate "
+        "(by default a re-run keeps it in the original language, with its warning, and sends nothing)",
+    )
+    tr.add_argument(
         "--po-inside-book",
         action="store_const",
         const=True,
@@ -153,7 +171,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--report",
         metavar="FILE.json",
         default=None,
-        help="with a book: write what was converted, warned and translated as JSON",
+        help="write what was converted, warned and translated as JSON, with every segment kept in the "
+        "original language (file and line)",
+    )
+    convert.add_argument(
+        "--only",
+        metavar="CHAPTER",
+        action="append",
+        default=None,
+        help="with a book: convert and translate only these chapters (source paths or glob patterns, "
+        "e.g. kapitel/faltung.md or 'kapitel/*'; repeatable); the others are left as they are in the output",
+    )
+    convert.add_argument(
+        "--execute",
+        choices=("auto", "freeze", "off", "on"),
+        default=None,
+        help="with a book: what _quarto.yml says about running code cells at render time: freeze (run once, "
+        "keep the results in _freeze/), off (never run: notebooks show their stored outputs), on (run on "
+        "every render), auto (default: as the book's execute_notebooks says)",
     )
     convert.add_argument("-q", "--quiet", action="store_true", help="print warnings only, no summary")
     convert.add_argument(
@@ -168,8 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="check a .qmd file or a Quarto project for problems, without rendering",
         description="Report MyST syntax left outside code, references without a target, duplicate ids, ids "
-        "without a Quarto prefix, missing images, YAML that does not parse and unbalanced ::: divs, as "
-        "file:line. Exit 1 when there are problems. Uses pandoc when present.",
+        "without a Quarto prefix, missing images and linked files, includes of a missing file or of the file "
+        "itself, YAML that does not parse, unbalanced ::: divs and files that are not UTF-8, as file:line. "
+        "Exit 1 when there are problems. Uses pandoc when present (and says what it skipped without it).",
     )
     checker.add_argument("path", metavar="PATH", help="a .qmd file or a Quarto project folder")
     checker.add_argument("--no-pandoc", action="store_true", help="use only the built-in scan")
@@ -205,6 +241,9 @@ def convert_settings(args: argparse.Namespace) -> dict[str, object]:
         "deepl-target": args.deepl_target,
         "suppress-warnings": args.suppress_warnings,
         "po": args.po,
+        "retry-kept": args.retry_kept,
+        "execute": args.execute,
+        "only": args.only,
         "po-inside-book": args.po_inside_book,
     }
 

@@ -52,6 +52,8 @@ class Code(str, Enum):
     PATH_OUTSIDE = "path-outside"
     OUTPUT_COLLISION = "output-collision"
     NOTEBOOK_INVALID = "notebook-invalid"
+    NOTEBOOK_ID_DUPLICATE = "notebook-id-duplicate"
+    NOTEBOOK_ATTACHMENT = "notebook-attachment"
     # the checker
     MYST_LEFT = "myst-left"
     PANDOC_UNREADABLE = "pandoc-unreadable"
@@ -62,6 +64,7 @@ class Code(str, Enum):
     TRANSLATION_IMPLAUSIBLE = "translation-implausible"
     GLOSSARY_UNUSED = "glossary-unused"
     ENGINE_RETRY_AFTER = "engine-retry-after"
+    MEMORY_UNUSABLE = "memory-unusable"
     PO_REJECTED = "po-rejected"
 
     def __str__(self) -> str:
@@ -97,6 +100,8 @@ DESCRIPTIONS: dict[Code, str] = {
     Code.PATH_OUTSIDE: "a path that leads outside the book: not followed, not copied",
     Code.OUTPUT_COLLISION: "two sources that would be written to one output file: renamed apart",
     Code.NOTEBOOK_INVALID: "a notebook nbformat cannot read: left out",
+    Code.NOTEBOOK_ID_DUPLICATE: "a notebook cell whose id is an earlier cell's: renamed, the same on every run",
+    Code.NOTEBOOK_ATTACHMENT: "an `attachment:` link the cell has no (valid base64) data for: kept as written",
     Code.MYST_LEFT: "MyST syntax (a role, target or directive) left in the Quarto output",
     Code.PANDOC_UNREADABLE: "a file pandoc cannot read",
     Code.PANDOC_MISREAD: "text pandoc reads differently from what it looks like (a fence, table or caption)",
@@ -109,6 +114,7 @@ DESCRIPTIONS: dict[Code, str] = {
     "name or negation lost, a much shorter or longer reply): kept in the original",
     Code.GLOSSARY_UNUSED: "a translation that does not use a glossary term",
     Code.ENGINE_RETRY_AFTER: "the engine asked to wait longer than the timeout (`Retry-After`): waited less",
+    Code.MEMORY_UNUSABLE: "the translation memory cannot be read or written: the run goes on without it",
     Code.PO_REJECTED: "a reviewed PO translation that fails the checks (`po-file:line`): not used",
 }
 

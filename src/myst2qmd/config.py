@@ -12,6 +12,7 @@ in ``pyproject.toml``), ``MYST2QMD_*`` environment variables, and command-line f
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -27,6 +28,8 @@ else:  # pragma: no cover
 
 from .codes import Code, unknown_codes
 from .context import Options
+from .files import read_bounded
+from .languages import LanguageError, normalize
 
 #: the values of the ``engine`` setting (the engines themselves are imported only when one runs)
 ENGINE_NAMES = ("auto", "none", "pseudo", "openai", "deepl", "local")
@@ -49,8 +52,14 @@ SETTINGS: dict[str, type] = {
     "deepl-target": str,
     "suppress-warnings": list,
     "po": str,
+    "retry-kept": bool,
+    "execute": str,
+    "only": tuple,
     "po-inside-book": bool,
 }
+
+#: the values of the ``execute`` setting: what ``_quarto.yml`` says about running code cells
+EXECUTE_MODES = ("auto", "freeze", "off", "on")
 
 
 class ConfigError(ValueError):
@@ -61,6 +70,8 @@ def _coerce(name: str, value: Any, where: str) -> Any:
     kind = SETTINGS[name]
     if kind is list:
         return _codes(name, value, where)
+    if kind is tuple:
+        return _strings(name, value, where)
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -77,8 +88,8 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             number = kind(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: {name} must be a number, not {value!r}") from None
-        if number <= 0:
-            raise ConfigError(f"{where}: {name} must be greater than 0, not {value!r}")
+        if not number > 0 or not math.isfinite(number):  # also NaN and infinity
+            raise ConfigError(f"{where}: {name} must be a number greater than 0, not {value!r}")
         return number
     if not isinstance(value, str):
         raise ConfigError(f"{where}: {name} must be a string, not {value!r}")
@@ -98,6 +109,14 @@ def _codes(name: str, value: Any, where: str) -> list[str]:
     return names
 
 
+def _strings(name: str, value: Any, where: str) -> tuple[str, ...]:
+    """A list of strings: a TOML list, a flag given several times, or text separated by commas."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if not all(isinstance(item, str) for item in items):
+        raise ConfigError(f"{where}: {name} must be a list of strings, not {value!r}")
+    return tuple(part.strip() for item in items for part in item.split(",") if part.strip())
+
+
 def find_config_file(start: Path) -> Path | None:
     """``myst2qmd.toml`` in ``start`` or a parent folder, else a ``pyproject.toml`` with our table."""
     for folder in [start, *start.parents]:
@@ -107,8 +126,8 @@ def find_config_file(start: Path) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError):
+                data = tomllib.loads(read_bounded(pyproject).decode("utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
                 continue
             if "myst2qmd" in data.get("tool", {}):
                 return pyproject
@@ -117,9 +136,11 @@ def find_config_file(start: Path) -> Path | None:
 
 def load_file(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_bounded(path).decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (offset {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     if path.name == "pyproject.toml":
@@ -156,7 +177,7 @@ def resolve(flags: dict[str, Any], config_path: str | None, cwd: Path) -> dict[s
         settings.update(load_file(path))
     settings.update(load_env())
     given = {k: v for k, v in flags.items() if v is not None}
-    settings.update({k: _coerce(k, v, f"--{k}") if SETTINGS.get(k) is list else v for k, v in given.items()})
+    settings.update({k: _coerce(k, v, f"--{k}") if SETTINGS.get(k) in (list, tuple) else v for k, v in given.items()})
     return settings
 
 
@@ -196,6 +217,12 @@ class Settings:
     suppress_warnings: frozenset[str] = frozenset()
     #: ``--po DIR``: PO files for review (see :mod:`.translate.po`)
     po_dir: str | None = None
+    #: send again what the translation memory remembers the engine could not translate
+    retry_kept: bool = False
+    #: ``auto`` (as the book said), ``freeze``, ``off`` or ``on``: the ``execute:`` of ``_quarto.yml``
+    execute: str = "auto"
+    #: a book: convert (and translate) only the chapters these paths or patterns name
+    only: tuple[str, ...] = ()
     #: ``--po-inside-book``: the PO folder may be inside the book (sphinx-intl's ``locales/`` layout)
     po_inside_book: bool = False
 
@@ -221,13 +248,24 @@ class Settings:
             deepl_target=str(values.get("deepl-target", "EN-US")),
             suppress_warnings=frozenset(values.get("suppress-warnings", ())),
             po_dir=values.get("po"),
+            retry_kept=bool(values.get("retry-kept", False)),
+            execute=str(values.get("execute", "auto")),
+            only=tuple(values.get("only", ())),
             po_inside_book=bool(values.get("po-inside-book", False)),
         )
+        if settings.execute not in EXECUTE_MODES:
+            raise ConfigError(f"unknown execute mode '{settings.execute}' (available: {', '.join(EXECUTE_MODES)})")
         if settings.engine not in ENGINE_NAMES:
             raise ConfigError(f"unknown engine '{settings.engine}' (available: {', '.join(ENGINE_NAMES)})")
         if settings.jobs < 1:
             raise ConfigError("--jobs must be at least 1")
-        return settings
+        if not settings.timeout > 0 or not math.isfinite(settings.timeout):
+            raise ConfigError(f"--timeout must be a number of seconds greater than 0, not {settings.timeout:g}")
+        try:
+            languages = normalize(settings.source_lang, "--from"), normalize(settings.target_lang, "--to")
+        except LanguageError as exc:
+            raise ConfigError(str(exc)) from None
+        return replace(settings, source_lang=languages[0], target_lang=languages[1])
 
     @property
     def inputs(self) -> list[Path]:

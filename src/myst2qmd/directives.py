@@ -18,6 +18,7 @@ from markdown_it.token import Token
 from .adapter import block_lines
 from .cells import CELL_LANGUAGES
 from .source import View
+from .yamlload import load_yaml
 
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][A-Za-z0-9_\-+:.]*)\}\s*(.*)$")
 _OPTION_LINE = re.compile(r"^:([A-Za-z0-9_\-]+):(?:\s+(.*?))?\s*$")
@@ -159,7 +160,7 @@ def _parse_options(lines: list[str]) -> tuple[dict[str, Any], int, list[str]]:
             if _YAML_FENCE.match(lines[end]):
                 block = "\n".join(lines[1:end])
                 try:
-                    data = yaml.safe_load(block) if block.strip() else {}
+                    data = load_yaml(block) if block.strip() else {}
                 except yaml.YAMLError as exc:
                     mark = getattr(exc, "problem_mark", None)
                     where = f" (option line {mark.line + 1})" if mark is not None else ""

@@ -12,12 +12,54 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+#: the largest text file read (a chapter, front matter, macros, a glossary, a settings file)
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+#: the largest notebook read (outputs with images make notebooks large)
+MAX_NOTEBOOK_BYTES = 512 * 1024 * 1024
+
+
+class InputRefused(OSError):
+    """A file that is not read: not a regular file (a FIFO, ``/dev/zero``), or too large."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def read_bounded(path: Path, limit: int = MAX_TEXT_BYTES) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes, else
+    :class:`InputRefused` (an :class:`OSError`, as a file that cannot be read raises).
+
+    A FIFO is opened without waiting for a writer and refused, as is a device (``/dev/zero``):
+    reading them would wait for ever or fill the memory.
+
+    >>> read_bounded(Path("/dev/zero"))
+    Traceback (most recent call last):
+    ...
+    myst2qmd.files.InputRefused: not a regular file (a device, FIFO or socket)
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputRefused(21, "a folder, not a file")
+        if not stat.S_ISREG(mode):
+            raise InputRefused(22, "not a regular file (a device, FIFO or socket)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+        raise InputRefused(27, f"larger than {size}; not read")
+    return data
 
 
 def read_input(path: Path, error: type[Exception], what: str) -> str:
@@ -26,12 +68,14 @@ def read_input(path: Path, error: type[Exception], what: str) -> str:
     >>> read_input(Path("/nonexistent.yml"), ValueError, "glossary")
     Traceback (most recent call last):
     ...
-    ValueError: cannot read glossary /nonexistent.yml: [Errno 2] No such file or directory: '/nonexistent.yml'
+    ValueError: cannot read glossary /nonexistent.yml: No such file or directory
     """
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read {what} {path}: {exc}") from exc
+        return read_bounded(path).decode("utf-8")
+    except OSError as exc:
+        raise error(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise error(f"cannot read {what} {path}: not UTF-8 text (offset {exc.start})") from exc
 
 
 def umask() -> int:
@@ -46,8 +90,9 @@ def new_file_mode() -> int:
     return 0o666 & ~umask()
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (an existing file keeps its permissions)."""
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (UTF-8), or bytes, to ``path`` through a temporary file and a rename (an
+    existing file keeps its permissions)."""
     temp = stage_file(path, text)
     try:
         os.replace(temp, path)
@@ -56,9 +101,10 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def stage_file(path: Path, text: str) -> Path:
-    """``text`` in a new temporary file beside ``path``, with the permissions ``path`` has (or a new file
-    gets), for :func:`os.replace` to put in place; an :class:`OSError` names ``path``, not the temporary file.
+def stage_file(path: Path, text: str | bytes) -> Path:
+    """``text`` (UTF-8, or bytes) in a new temporary file beside ``path``, with the permissions ``path``
+    has (or a new file gets), for :func:`os.replace` to put in place; an :class:`OSError` names
+    ``path``, not the temporary file.
 
     >>> import pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -75,8 +121,8 @@ def stage_file(path: Path, text: str) -> Path:
             raise IsADirectoryError(errno.EISDIR, "a folder has this name")
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else new_file_mode())
     except OSError as exc:
         if tmp:

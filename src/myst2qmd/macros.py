@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from .files import read_input
+from .yamlload import load_yaml
 
 Macros = dict[str, tuple[str, int]]
 
@@ -124,7 +125,7 @@ def load_macros(path: str | Path) -> Macros:
     text = read_input(path, MacroFileError, "macros file")
     if path.suffix.lower() in (".yml", ".yaml"):
         try:
-            data = yaml.safe_load(text) or {}
+            data = load_yaml(text) or {}
         except yaml.YAMLError as exc:
             raise MacroFileError(f"{path} is not valid YAML: {exc}") from exc
         if not isinstance(data, dict):

@@ -263,6 +263,12 @@ def _structural_edges(kind: str, content: str) -> tuple[int, int]:
 #: the checkbox of a task list item: ``- [ ] Aufgabe``, ``- [x] Erledigt``
 _TASK_BOX = re.compile(r"\[[ xX]\][ \t]+(?=\S)")
 
+#: one ``key="value"`` in a code fence's attribute block
+_ATTRIBUTE = re.compile(r'(?<![\w-])([\w-]+)="((?:[^"\\]|\\.)*)"')
+#: a file name in a caption (``beispiel.py``, ``daten/werte.csv``, ``a.R``), never an abbreviation
+#: (``z.B.``, ``d.h.``): never translated
+_FILE_NAME = re.compile(r"(?<![\w./-])[\w./-]*(?:\w\w\.[A-Za-z]\w{0,5}|\w\.[A-Za-z]\w{1,5})(?![\w/-])")
+
 #: an executable cell whose ``#`` comments can be translated: ``{python}``, ``{r, echo=FALSE}``
 _CELL_INFO = re.compile(r"^\{(" + "|".join(sorted(HASH_COMMENT_LANGUAGES)) + r")\b[^}]*\}$")
 
@@ -421,8 +427,10 @@ class _Extractor:
             elif ttype == "inline" and not in_table and token.map is not None:
                 kind = self.kind_of(tokens, index, context, div_kind, paragraphs_in_div)
                 self.inline_segment(token, InlineLocator(token.content, view, token.map[0]), view, kind)
-            elif ttype == "fence" and self.code_comments and _CELL_INFO.match(token.info.strip()):
-                self.comment_segments(token, view)
+            elif ttype == "fence":
+                self.attribute_segments(token, view)
+                if self.code_comments and _CELL_INFO.match(token.info.strip()):
+                    self.comment_segments(token, view)
             elif ttype == "colon_fence" and index in parsed.bodies:
                 ident = re.match(r"\{#([\w-]+)", token.info.strip())
                 classes = re.findall(r"\.([\w-]+)", token.info)
@@ -432,6 +440,26 @@ class _Extractor:
                     else ("callout" if any(c.startswith("callout-") for c in classes) else "div")
                 )
                 self.walk(parsed.bodies[index], divs + [kind])
+
+    def attribute_segments(self, token: Token, view: View) -> None:
+        """Prose a directive's spec writes into a code fence's attributes (``prose_attributes``:
+        a listing's ``lst-cap``, a caption as ``filename``): a segment each, a file name in it protected."""
+        from .constructs.registry import PROSE_ATTRIBUTES
+
+        if token.map is None or "=" not in token.info:
+            return
+        row = token.map[0]
+        line = view.line(row)
+        block = line.find("{", line.find(token.markup) + len(token.markup))
+        for match in _ATTRIBUTE.finditer(line, block) if block >= 0 else ():
+            if match.group(1) not in PROSE_ATTRIBUTES:
+                continue
+            a, b = match.span(2)
+            value = re.sub(r"\\(.)", r"\1", match.group(2))
+            protected = _merge(inline_protected(value) + [m.span() for m in _FILE_NAME.finditer(value)])
+            if Segment(0, "code-caption", 0, 0, value, 0, protected).has_prose:
+                start, end = view.abs(row, a), view.abs(row, b)
+                self.add("code-caption", start, end, value, view.lineno(row), protected, encoding="attr")
 
     def comment_segments(self, token: Token, view: View) -> None:
         """``# a comment`` in an executable cell: its words, after ``# ``, are a segment."""

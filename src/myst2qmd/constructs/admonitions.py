@@ -29,7 +29,7 @@ import re
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
-from .base import FENCE, DirectiveSpec, Rewrite, attr_value, can_embolden, div_open
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, can_embolden, div_open, own_label
 
 #: MyST admonition → Quarto callout kind (Quarto has note, tip, warning, caution, important)
 CALLOUT_KIND = {
@@ -69,9 +69,19 @@ _VERSION_TITLES = {
     "deprecated": "Deprecated since version",
 }
 #: admonitions that take no argument (docutils' BaseAdmonition, Sphinx's seealso and todo):
-#: MyST makes text on their directive line the first line of the body
-_NO_ARGUMENT = frozenset(
-    {"note", "tip", "hint", "seealso", "important", "attention", "warning", "caution", "danger", "error", "todo"}
+#: MyST makes text on their directive line the first line of the body (their spec's ``title=False``)
+_NO_ARGUMENT = (
+    "note",
+    "tip",
+    "hint",
+    "seealso",
+    "important",
+    "attention",
+    "warning",
+    "caution",
+    "danger",
+    "error",
+    "todo",
 )
 #: options that need no carrying over (or are handled above)
 _KNOWN_OPTIONS = frozenset(
@@ -96,8 +106,9 @@ _KNOWN_OPTIONS = frozenset(
 _FENCE_START = re.compile(r"(`{3,}|~{3,}|:{3,})")
 
 
-def admonition(d: Directive, ctx: Context) -> Rewrite:
-    """Any admonition-like directive to a callout."""
+def admonition(d: Directive, ctx: Context, titled: bool = True) -> Rewrite:
+    """Any admonition-like directive to a callout; ``titled``: its argument is a title (else the
+    body's first line)."""
     ctx.count("callout")
     classes = d.classes()
     kind = CALLOUT_KIND.get(d.name, "note")
@@ -110,7 +121,7 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
     extra_classes = [c for c in classes if c not in CALLOUT_KIND and c not in ("dropdown", "toggle", "simple")]
     title = d.argument
     first_line = ""
-    if d.name in _NO_ARGUMENT:
+    if not titled:
         first_line, title = title, ""
     if d.name in _VERSION_TITLES:
         title = f"{_VERSION_TITLES[d.name]} {d.argument}".strip()
@@ -121,7 +132,7 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
     if dropdown:
         # a dropdown shown open (":open:") still folds, it just starts unfolded
         parts.append('collapse="false"' if d.flag("open") else 'collapse="true"')
-    name = d.option("name")
+    name = own_label(d)
     if name:
         label = ctx.labels.get(name)
         parts.insert(0, f"#{label.quarto_id}" if label else f"#{name}")
@@ -147,4 +158,15 @@ def admonition(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open=open_, close=FENCE)
 
 
-SPECS = (DirectiveSpec(tuple(CALLOUT_KIND), admonition, options=_KNOWN_OPTIONS),)
+def _untitled(d: Directive, ctx: Context) -> Rewrite:
+    """An admonition whose directive line is the first line of its body (``{note} Erste Zeile``)."""
+    return admonition(d, ctx, titled=False)
+
+
+def _spec(names: tuple[str, ...], titled: bool) -> DirectiveSpec:
+    """One spec for admonitions whose argument is (or is not) a title: the function and the
+    label's title (a ``{ref}``'s text) read the same ``titled``."""
+    return DirectiveSpec(names, admonition if titled else _untitled, title=titled, options=_KNOWN_OPTIONS)
+
+
+SPECS = (_spec(tuple(n for n in CALLOUT_KIND if n not in _NO_ARGUMENT), True), _spec(_NO_ARGUMENT, False))

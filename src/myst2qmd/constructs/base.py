@@ -94,8 +94,9 @@ class DirectiveSpec:
     #: function rewrites or removes it whole (a glossary, a list-table, a video's body);
     #: ``"literal"``: never walked and no Markdown at all (code, math, raw output)
     body: Literal["markdown", "verbatim", "literal"] = "markdown"
-    #: where its label is written, first found wins: ``:name:``, ``:label:``, the argument
-    label: tuple[LabelSource, ...] = ("name",)
+    #: where its label is written, first found wins: ``:name:``, ``:label:``, the argument (a spec
+    #: that reads one of ``:name:`` and ``:label:`` reads both; only the unknown directive's does not)
+    label: tuple[LabelSource, ...] = ("name", "label")
     #: the cross-reference kind its label gets (``fig``, ``tbl``, ``eq``, ``anchor`` …), or a
     #: function of the directive (a folded solution is an anchor, an open one ``sol``)
     kind: str | Callable[[Directive], str] = "anchor"
@@ -112,21 +113,34 @@ class DirectiveSpec:
     options: frozenset[str] | None = None
     #: which of its texts are prose for translation: ``"argument"``, ``"body"``, option names
     prose: tuple[str, ...] = ("argument", "body")
+    #: ``(option, attribute)``: the Quarto attribute a prose option is written to, when it is not
+    #: written into the Markdown text (``caption`` → ``lst-cap``); the segments read these as prose
+    prose_attributes: tuple[tuple[str, str], ...] = ()
 
     @property
     def verbatim(self) -> bool:
         """Its body is never walked (``"verbatim"`` or ``"literal"``)."""
         return self.body != "markdown"
 
+    @property
+    def known_options(self) -> frozenset[str] | None:
+        """The options it understands: :attr:`options` and the options its label is read from."""
+        if self.options is None:
+            return None
+        return self.options | {source for source in self.label if source != "argument"}
+
+    def label_text(self, d: Directive) -> str:
+        """``d``'s own label as written (``:name:``, ``:label:`` or the argument, first found), or ``""``."""
+        return own_label(d, self.label)
+
     def labels(self, d: Directive) -> list[LabelDef]:
         """The labels ``d`` defines: any more (a glossary's terms), then its own (``:name:`` …,
         kind and title as the spec says)."""
         found = [*self.more_labels(d)] if self.more_labels is not None else []
-        for source in self.label:
-            text = (d.argument.split() or [""])[0] if source == "argument" else d.option(source)
-            if text.strip():
-                kind = self.kind(d) if callable(self.kind) else self.kind
-                return [*found, LabelDef(text, kind, d.lineno, d.argument if self.title else "")]
+        text = self.label_text(d)
+        if text.strip():
+            kind = self.kind(d) if callable(self.kind) else self.kind
+            return [*found, LabelDef(text, kind, d.lineno, d.argument if self.title else "")]
         return found
 
 
@@ -215,12 +229,23 @@ def bold(text: str) -> str:
     return text
 
 
-def name_id(d: Directive, ctx: Context, kind: str) -> str:
-    """``#id`` for a directive's ``:name:`` as the label table spells it (else mapped as ``kind``), or ``""``.
+def own_label(d: Directive, sources: tuple[LabelSource, ...] = ("name", "label")) -> str:
+    """The label ``d`` gives itself, read from ``sources`` in order (a spec's :attr:`~DirectiveSpec.label`:
+    ``:name:``, then ``:label:``, by default), or ``""``: ``:label: n`` on a ``{note}`` → ``"n"``."""
+    for source in sources:
+        text = (d.argument.split() or [""])[0] if source == "argument" else d.option(source)
+        if text.strip():
+            return text.strip()
+    return ""
+
+
+def name_id(d: Directive, ctx: Context, kind: str, sources: tuple[LabelSource, ...] = ("name", "label")) -> str:
+    """``#id`` for a directive's ``:name:`` (or ``:label:``: ``sources``) as the label table spells
+    it (else mapped as ``kind``), or ``""``.
 
     ``:name: tbl-werte`` → ``#tbl-werte``; ``:name: Werte`` (kind ``tbl``) → ``#tbl-werte``.
     """
-    name = d.option("name").strip()
+    name = own_label(d, sources)
     if not name:
         return ""
     label = ctx.labels.get(name)

@@ -32,7 +32,8 @@ from ..cells import KERNEL_LANGUAGES
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
-from .base import DirectiveSpec, Rewrite, attr_value, name_id
+from ..yamlload import load_yaml
+from .base import DirectiveSpec, Rewrite, attr_value, name_id, own_label
 
 #: cell tag → Quarto cell option
 TAG_OPTIONS = {
@@ -48,6 +49,8 @@ TAG_OPTIONS = {
     "full-width": ("column", "page"),
     "margin": ("column", "margin"),
 }
+# myst-nb honours the underscore spellings too (``remove_input``, ``hide_cell``, …)
+TAG_OPTIONS.update({tag.replace("-", "_"): option for tag, option in list(TAG_OPTIONS.items()) if "-" in tag})
 
 
 #: Pygments lexer names Pandoc's highlighter does not know → the name it knows
@@ -85,7 +88,7 @@ def _tags(value: Any) -> list[str]:
         return [str(v) for v in value]
     if isinstance(value, str):
         try:
-            loaded = yaml.safe_load(value)
+            loaded = load_yaml(value)
         except yaml.YAMLError:
             loaded = None
         if isinstance(loaded, list):
@@ -170,8 +173,7 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
     language = code_language(d.argument)
     attrs: list[str] = []
     caption = d.option("caption")
-    if caption and d.option("name"):
-        attrs.append(name_id(d, ctx, "lst"))
+    attrs += [ident for ident in [name_id(d, ctx, "lst")] if ident]
     if language and is_class_name(language):
         attrs.append("." + language)
     if d.flag("linenos") or d.flag("number-lines") or d.flag("lineno-start"):
@@ -179,11 +181,31 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
         if d.option("lineno-start"):
             attrs.append(f"startFrom={attr_value(d.option('lineno-start'))}")
     if caption:
-        attrs.append(("lst-cap=" if d.option("name") else "filename=") + attr_value(caption))
+        attrs.append(caption_attribute(d, caption))
     if d.option("emphasize-lines"):
         attrs.append(f"code-line-numbers={attr_value(d.option('emphasize-lines'))}")
     fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
     return Rewrite(open=f"{fence}{fence_info(language, attrs)}\n", close=fence)
+
+
+def listing_kind(caption: str) -> str:
+    """The cross-reference kind of a code block's label: a listing (``lst``) with a caption;
+    without one an anchor, since Quarto numbers no listing without a caption (a ``{numref}`` to
+    it becomes a link, and says so).
+
+    >>> listing_kind("Der Code"), listing_kind("")
+    ('lst', 'anchor')
+    """
+    return "lst" if caption else "anchor"
+
+
+def caption_attribute(d: Directive, caption: str) -> str:
+    """A code block's caption: ``lst-cap`` for a listing (a label), else Quarto's ``filename``."""
+    return ("lst-cap=" if own_label(d) else "filename=") + attr_value(caption)
+
+
+#: where a code block's ``:caption:`` (prose) is written
+CAPTION_ATTRIBUTES = (("caption", "lst-cap"), ("caption", "filename"))
 
 
 def fence_info(language: str, attrs: list[str]) -> str:
@@ -265,10 +287,11 @@ SPECS = (
         ("code-block", "code", "sourcecode"),
         code_block,
         body="literal",
-        kind="lst",
+        kind=lambda d: listing_kind(d.option("caption")),
         title=False,
         options=_CODE_BLOCK_OPTIONS,
         prose=("caption",),
+        prose_attributes=CAPTION_ATTRIBUTES,
     ),
     DirectiveSpec(("graphviz",), quarto_cell, body="literal", prose=()),
 )

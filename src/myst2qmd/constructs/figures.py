@@ -36,7 +36,7 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..labels import quarto_id, slug, unique_id
-from .base import FENCE, DirectiveSpec, Rewrite, attr_value, strip_px
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, own_label, strip_px
 
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.\-]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 IMG_TAG = re.compile(r"<img\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>", re.IGNORECASE)
@@ -290,7 +290,7 @@ def figure_md(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("figure")
     source = _FIRST_SOURCE.search(d.body)
     stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
-    ident = figure_id(d.argument.split()[0] if d.argument else d.option("name"), ctx, stem)
+    ident = figure_id(d.argument.split()[0] if d.argument else own_label(d), ctx, stem)
     _warn_legend(d, ctx, 2)
     open_ = f"{FENCE} {{#{ident}}}\n"
     if d.body_lines and d.body_lines[0].strip():
@@ -351,7 +351,7 @@ def figure(d: Directive, ctx: Context) -> Rewrite:
     )
     if d.option("target"):
         image = f"[{image}]({d.option('target')})"
-    ident = figure_id(d.option("name"), ctx, _image_stem(d.argument))
+    ident = figure_id(own_label(d), ctx, _image_stem(d.argument))
     caption = any(line.strip() for line in d.body_lines)
     _warn_legend(d, ctx, 1)
     div_attrs = " ".join([f"#{ident}", *(f".{c}" for c in _classes(d, ctx, "figclass"))])
@@ -365,7 +365,7 @@ def image(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{image} img.png ```` → ``![](img.png){width=…}``."""
     ctx.count("image")
     opts = _image_options(d, ctx)
-    name = d.option("name")
+    name = own_label(d)
     ident = ctx.labels[name].quarto_id if name in ctx.labels else ""
     text = markdown_image(
         d.argument,
@@ -389,10 +389,29 @@ def image(d: Directive, ctx: Context) -> Rewrite:
 _IMAGE_OPTIONS = frozenset(
     {"name", "width", "height", "alt", "align", "class", "figwidth", "figclass", "target", "scale", "loading"}
 )
+#: where an image's ``:alt:`` (prose) is written
+_ALT = (("alt", "fig-alt"),)
 SPECS = (
-    DirectiveSpec(("figure-md",), figure_md, label=("argument", "name"), kind="fig", options=None, prose=("body",)),
     DirectiveSpec(
-        ("figure",), figure, kind="fig", title=False, path_argument=True, options=_IMAGE_OPTIONS, prose=("body", "alt")
+        ("figure-md",), figure_md, label=("argument", "name", "label"), kind="fig", options=None, prose=("body",)
     ),
-    DirectiveSpec(("image",), image, title=False, path_argument=True, options=_IMAGE_OPTIONS, prose=("alt",)),
+    DirectiveSpec(
+        ("figure",),
+        figure,
+        kind="fig",
+        title=False,
+        path_argument=True,
+        options=_IMAGE_OPTIONS,
+        prose=("body", "alt"),
+        prose_attributes=_ALT,
+    ),
+    DirectiveSpec(
+        ("image",),
+        image,
+        title=False,
+        path_argument=True,
+        options=_IMAGE_OPTIONS,
+        prose=("alt",),
+        prose_attributes=_ALT,
+    ),
 )

@@ -34,6 +34,7 @@ from ..codes import Code
 from ..context import Context
 from ..edits import Edit
 from ..source import View
+from ..yamlload import load_yaml
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w\-]*)\s*:")
 
@@ -79,7 +80,7 @@ def kernel_of(data: dict[str, Any]) -> tuple[str | None, str]:
 def _front_matter_data(fm: Token, ctx: Context | None) -> dict[str, Any] | None:
     """The front matter as a mapping; ``None`` (with a warning if ``ctx``) when it is not one."""
     try:
-        loaded = yaml.safe_load(fm.content) if fm.content.strip() else {}
+        loaded = load_yaml(fm.content) if fm.content.strip() else {}
     except yaml.YAMLError as exc:
         if ctx is not None:
             mark = getattr(exc, "problem_mark", None)

@@ -36,9 +36,11 @@ import yaml
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, container_strip, is_class_name
-from .base import FENCE, DirectiveSpec, Rewrite, attr_value, name_id
+from ..files import read_bounded
+from ..yamlload import load_yaml
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, name_id, own_label
 from .blocks import atx_headings
-from .code import code_language, fence_info
+from .code import CAPTION_ATTRIBUTES, caption_attribute, code_language, fence_info, listing_kind
 
 #: the files being included right now (innermost last): their folder resolves nested includes
 _INCLUDING: ContextVar[tuple[Path, ...]] = ContextVar("myst2qmd_including", default=())
@@ -142,7 +144,7 @@ def option_text(d: Directive, key: str) -> str:
     text = str(value).strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         try:
-            loaded = yaml.safe_load(text)
+            loaded = load_yaml(text)
         except yaml.YAMLError:
             loaded = None
         return loaded if isinstance(loaded, str) else text[1:-1]
@@ -194,7 +196,7 @@ def own_file(ctx: Context) -> Path | None:
 def read_text(path: Path, encoding: str = "") -> str:
     """The file's text with ``\\n`` line ends and no byte-order mark."""
     try:
-        data = path.read_bytes()
+        data = read_bounded(path)
     except OSError as exc:
         raise IncludeError(f"cannot be read ({exc.strerror or exc})") from exc
     encoding = encoding or "utf-8"
@@ -450,7 +452,11 @@ def _replace(d: Directive, text: str, divs: bool = True) -> Rewrite:
 def not_included(d: Directive, ctx: Context, reason: str) -> Rewrite:
     """A warning, and a callout naming the file where the directive was."""
     what = d.argument.strip() or "(no file)"
-    ctx.warn(d.lineno, f"{{{d.name}}} {what}: {reason}; a warning note stands in its place", Code.INCLUDE_FAILED)
+    label = own_label(d)
+    unplaced = f" (its label '{label}' has no target)" if label else ""
+    ctx.warn(
+        d.lineno, f"{{{d.name}}} {what}: {reason}; a warning note stands in its place{unplaced}", Code.INCLUDE_FAILED
+    )
     ctx.count(f"{d.name} not resolved")
     note = f"**Not included** ({{{d.name}}}): {code_span(what)}: {reason}."
     return _replace(d, f"::: {{.callout-warning .include-error path={attr_value(what)}}}\n{note}\n:::")
@@ -463,15 +469,19 @@ def _language(d: Directive, path: Path) -> str:
     return EXTENSION_LANGUAGES.get(path.suffix.lower(), "")
 
 
+def literal_caption(d: Directive) -> str:
+    """A ``{literalinclude}``'s caption: ``:caption:``, or the file's path for an empty ``:caption:``."""
+    return option_text(d, "caption") or (d.argument.strip() if d.flag("caption") else "")
+
+
 def literal_block(d: Directive, ctx: Context, path: Path, numbered: list[tuple[int, str]]) -> str:
     """The selected lines as a fenced code block with Quarto's attributes for the options."""
     language = _language(d, path)
     prepend, append = option_text(d, "prepend"), option_text(d, "append")
     lines = ([prepend] if prepend else []) + [line for _, line in numbered] + ([append] if append else [])
     attrs: list[str] = []
-    caption = option_text(d, "caption") or (d.argument.strip() if d.flag("caption") else "")
-    if caption and d.option("name"):
-        attrs.append(name_id(d, ctx, "lst"))
+    caption = literal_caption(d)
+    attrs += [ident for ident in [name_id(d, ctx, "lst")] if ident]
     if language and is_class_name(language):
         attrs.append("." + language)
     attrs += [f".{c}" for c in d.classes()]
@@ -489,7 +499,7 @@ def literal_block(d: Directive, ctx: Context, path: Path, numbered: list[tuple[i
         if start and start != "1":
             attrs.append(f"startFrom={attr_value(start)}")
     if caption:
-        attrs.append(("lst-cap=" if d.option("name") else "filename=") + attr_value(caption))
+        attrs.append(caption_attribute(d, caption))
     emphasize = option_text(d, "emphasize-lines")
     if emphasize:
         attrs.append(f"code-line-numbers={attr_value(emphasize)}")
@@ -597,8 +607,10 @@ SPECS = (
         ("literalinclude",),
         literalinclude,
         body="literal",
-        kind="lst",
+        kind=lambda d: listing_kind(literal_caption(d)),
+        title=False,
         options=frozenset(LITERAL_KNOWN | {"diff"}),
         prose=("caption",),
+        prose_attributes=CAPTION_ATTRIBUTES,
     ),
 )

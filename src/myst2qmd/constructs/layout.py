@@ -26,7 +26,7 @@ import re
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
-from .base import FENCE, DirectiveSpec, Rewrite, attr_value, bold, div_open, name_id
+from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, attr_value, bold, div_open, name_id, own_label
 from .blocks import atx_headings, heading_levels_of
 
 
@@ -167,7 +167,7 @@ def grid_item(d: Directive, ctx: Context) -> Rewrite:
 def container(d: Directive, ctx: Context) -> Rewrite:
     """``{div}``/``{container}`` with classes → a div with those classes."""
     classes = [f".{c}" for c in d.valid_classes(d.argument.split()) + d.classes()]
-    name = d.option("name")
+    name = own_label(d)
     if name:
         classes.insert(0, f"#{ctx.labels[name].quarto_id if name in ctx.labels else name}")
     return Rewrite(open=div_open(*classes) + "\n", close=FENCE)
@@ -242,6 +242,10 @@ def _attr_text(value: object) -> str:
     return str(value)
 
 
+#: an unknown directive's label is its ``:name:`` only: what its ``:label:`` means is unknown (kept as an attribute)
+FALLBACK_LABEL: tuple[LabelSource, ...] = ("name",)
+
+
 def unknown(d: Directive, ctx: Context) -> Rewrite:
     """Any other directive: a fenced div with its name as class, and a warning.
 
@@ -254,7 +258,7 @@ def unknown(d: Directive, ctx: Context) -> Rewrite:
         d.lineno, f"unknown directive {{{d.name}}}: written as a fenced div ::: {{.{name}}}", Code.DIRECTIVE_UNKNOWN
     )
     ctx.count("unknown directive")
-    parts = [name_id(d, ctx, "anchor"), f".{name}", *(f".{c}" for c in d.classes())]
+    parts = [name_id(d, ctx, "anchor", FALLBACK_LABEL), f".{name}", *(f".{c}" for c in d.classes())]
     if d.argument:
         parts.append(f"argument={attr_value(d.argument)}")
     for key, value in d.options.items():
@@ -285,4 +289,4 @@ SPECS = (
     DirectiveSpec(("csv-table", "eval-rst", "highlight"), unknown, body="verbatim", prose=()),
 )
 #: any other directive: a fenced div (its body converted as MyST)
-FALLBACK = DirectiveSpec(("",), unknown)
+FALLBACK = DirectiveSpec(("",), unknown, label=FALLBACK_LABEL)

@@ -86,6 +86,13 @@ def _reference(role: Role, ctx: Context, default_kind: str) -> RoleResult:
     ident, kind = resolve(label, ctx, default_kind, role.lineno)
     ident_href = link_target(page_of(label, ctx) + "#" + ident)
     if kind == "anchor":
+        if role.name == "numref":
+            ctx.warn(
+                role.lineno,
+                f"{{numref}} to '{label}', which has no number in Quarto (no caption, or no numbered kind); "
+                "written as a link",
+                Code.QUARTO_DIFFERS,
+            )
         title = text or (ctx.labels[label].title if label in ctx.labels else "") or label
         return RoleResult(f"[{title}]({ident_href})")
     if text is None:

@@ -65,6 +65,8 @@ SPECS: dict[str, DirectiveSpec] = _by_name(DIRECTIVE_SPECS)
 DIRECTIVES = {name: spec.function for name, spec in SPECS.items()}
 #: directives whose body is not Markdown, or is rebuilt by its function: never parsed
 VERBATIM = frozenset(name for name, spec in SPECS.items() if spec.verbatim)
+#: Quarto attributes prose options are written to (``lst-cap``, ``filename``, ``fig-alt``): translated
+PROSE_ATTRIBUTES = frozenset(attribute for spec in DIRECTIVE_SPECS for _, attribute in spec.prose_attributes)
 #: role name → function
 ROLES: dict[str, RoleFn] = {name: spec.function for spec in ROLE_SPECS for name in spec.names}
 #: ``(prefix, function)``: roles whose name starts with the prefix (``{cite:p}``, ``{py:func}``)
@@ -116,7 +118,7 @@ def path_argument(name: str) -> bool:
 def directive(d: Directive, ctx: Context) -> Rewrite:
     """The rewrite for a directive; unknown names get the fenced-div fallback."""
     spec = spec_of(d.name)
-    report_unknown_options(d, ctx, spec.options)
+    report_unknown_options(d, ctx, spec.known_options)
     rewrite = spec.function(d, ctx)
     if d.invalid_classes:
         names = ", ".join(repr(name) for name in d.invalid_classes)

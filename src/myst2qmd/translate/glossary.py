@@ -30,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from ..files import read_input
+from ..yamlload import load_yaml
 
 #: the most glossary pairs a unit gets (the user's first, then the longest hints)
 MAX_PAIRS = 8
@@ -179,7 +180,7 @@ def load_glossary(path: str | Path) -> Glossary:
             entries[row[0]] = row[1] if len(row) > 1 and row[1] else row[0]
     else:
         try:
-            data = yaml.safe_load(text) or {}
+            data = load_yaml(text) or {}
         except yaml.YAMLError as exc:
             raise GlossaryError(f"glossary {path} is not valid YAML: {exc}") from exc
         if isinstance(data, list):

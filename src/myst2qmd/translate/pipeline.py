@@ -4,7 +4,9 @@
    protected span becomes ``⟨n⟩``. Segments with nothing to translate, or already in the
    target language, are not sent.
 2. Each segment is one unit (or one unit per sentence, for engines that want that).
-   Units found in the translation memory are not sent.
+   Units found in the translation memory are not sent; nor are those the memory remembers the
+   engine could not translate (they keep their original text and warning; ``retry_kept``
+   asks again).
 3. The rest go out in batches, ``jobs`` at a time; before a long run (a book, or more than
    two batches) the shortest unit goes alone first, so a wrong URL or key stops the run
    after one request. Every reply is checked (:mod:`.validate`). A failed unit gets a
@@ -12,10 +14,11 @@
    keeps its original text and is reported with ``file:line``.
 
    Engine failures (see :mod:`.engines.base`): fatal ones stop the run; transient ones are
-   retried with backoff (``Retry-After`` honoured up to a cap); and a run-wide
-   :class:`CircuitBreaker` stops sending after several failed requests in a row, so the
-   rest keeps its original text instead of every unit waiting out its own retries. An
-   engine that never gave a usable answer in the run is fatal too: nothing is written.
+   retried with backoff (``Retry-After`` honoured up to a cap; a timed-out request once at
+   most), within a run-wide retry budget; and a run-wide :class:`CircuitBreaker` stops
+   sending after several failed requests in a row, so the rest keeps its original text
+   instead of every unit waiting out its own retries (see :mod:`.retries`). An engine that
+   never gave a usable answer in the run is fatal too: nothing is written.
 4. Translations are written back; a parity check proves the document's structure is the
    one the untranslated conversion had, and reverts any segment that broke it.
 """
@@ -28,6 +31,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from ..codes import Code
@@ -45,6 +49,7 @@ from .engines.base import (
     Reply,
     Request,
     RetryPolicy,
+    TimedOutError,
     TransientError,
     Unit,
     UnreachableError,
@@ -53,6 +58,8 @@ from .engines.base import (
 from .glossary import Glossary
 from .language import detect
 from .plausible import IMPLAUSIBLE, implausible
+from .report import TRANSIENT_FAILURES, KeptSegment, TranslationReport, excerpt
+from .retries import TIMEOUT_ATTEMPTS, CircuitBreaker, CircuitOpenError, NoAnswerError
 from .sentences import split_in_half, split_with_gaps
 from .validate import check, distinguishable, escape_block_starts, misassigned, written_problem
 
@@ -74,116 +81,6 @@ RETRY_NOTE = (
 
 
 @dataclass
-class TranslationReport:
-    """What happened to the prose of one document."""
-
-    engine: str = ""
-    model: str = ""
-    segments: int = 0
-    translated: int = 0
-    cached: int = 0
-    #: segments whose reviewed translation (``--po``) was used: nothing sent for them
-    reviewed: int = 0
-    already_in_target: int = 0
-    nothing_to_translate: int = 0
-    #: units and characters in requests that got an answer (what the engine really received)
-    units_sent: int = 0
-    #: requests that got an answer (usable or not)
-    engine_calls: int = 0
-    characters_sent: int = 0
-    #: requests that got none (timeouts, HTTP 429/5xx, lost connections) or were refused
-    requests_failed: int = 0
-    retries: int = 0
-    #: why the run stopped sending ("" if it did not): the circuit breaker's reason
-    stopped: str = ""
-    #: run-wide messages for the user (e.g. a ``Retry-After`` that was cut short)
-    notes: list[str] = field(default_factory=list)
-    #: (line, reason) for every segment (or part of one) that kept its original text
-    kept: list[tuple[int, str]] = field(default_factory=list)
-    parity_reverted: list[int] = field(default_factory=list)
-
-    def merge(self, other: TranslationReport) -> None:
-        for name in (
-            "segments",
-            "translated",
-            "cached",
-            "reviewed",
-            "already_in_target",
-            "nothing_to_translate",
-            "units_sent",
-            "engine_calls",
-            "characters_sent",
-            "requests_failed",
-            "retries",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.kept += other.kept
-        self.parity_reverted += other.parity_reverted
-        self.stopped = self.stopped or other.stopped
-        self.notes += [note for note in other.notes if note not in self.notes]
-
-
-class CircuitOpenError(EngineError):
-    """The run's circuit breaker is open: nothing more is sent."""
-
-
-class NoAnswerError(EngineError):
-    """A request got no answer in all its attempts (timeouts, HTTP 429/5xx, lost connections)."""
-
-
-@dataclass
-class CircuitBreaker:
-    """Run-wide: after ``threshold`` failed requests in a row (any unit, any thread), stop sending.
-
-    A request counts as failed when it got no answer (timeout, HTTP 429/5xx, a lost
-    connection), was refused (HTTP 400), or got a body that is no answer of the engine's
-    API at all (empty, not JSON, no text where the text belongs). A proper answer resets
-    the count, even if the model's text in it is rejected: that is the model's failure,
-    handled unit by unit, not the server's. Once open, the breaker stays open for the run:
-    every further call raises :class:`CircuitOpenError` at once, and threads waiting out a
-    backoff wake up.
-    """
-
-    threshold: int = 8
-    #: failed requests since the last proper answer
-    consecutive: int = 0
-    #: requests the engine answered properly (0: it has not shown yet that it works)
-    usable: int = 0
-    #: why it opened ("" while closed)
-    reason: str = ""
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _opened: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    def check(self) -> None:
-        """Raise :class:`CircuitOpenError` if the breaker is open."""
-        if self.reason:
-            raise CircuitOpenError(self.reason)
-
-    def succeeded(self) -> None:
-        with self._lock:
-            self.consecutive = 0
-            self.usable += 1
-
-    def failed(self, why: str) -> None:
-        with self._lock:
-            self.consecutive += 1
-            if self.consecutive >= self.threshold and not self.reason:
-                self.reason = f"{self.consecutive} failed requests in a row; the last: {why}"
-                self._opened.set()
-
-    def open(self, reason: str) -> None:
-        """Open the breaker now (a fatal error or an interrupt elsewhere): waiting threads wake and stop."""
-        with self._lock:
-            self.reason = self.reason or reason
-            self._opened.set()
-
-    def wait(self, seconds: float) -> None:
-        """Sleep ``seconds`` (less if the breaker opens meanwhile), then :meth:`check`."""
-        self._opened.wait(max(0.0, seconds))
-        self.check()
-
-
-@dataclass
 class _Job:
     segment: Segment
     masked: str
@@ -195,6 +92,10 @@ class _Job:
     gaps: list[str] = field(default_factory=list)
     #: its translation is a reviewed one from a PO file (see :mod:`.po`)
     reviewed: bool = False
+    #: pieces this run sends (or shares with a twin that is sent): progress counts the job by them
+    pending: int = 0
+    #: the memory remembered that the engine could not translate (all or part of) it
+    remembered: bool = False
 
 
 @dataclass
@@ -206,10 +107,13 @@ class Translator:
     cache: TranslationCache = field(default_factory=lambda: TranslationCache(None))
     glossary: Glossary = field(default_factory=Glossary)
     jobs: int = 4
-    #: called with the number of units finished (for progress bars)
-    on_progress: Callable[[int], None] | None = None
-    #: called with the number of units about to be sent
+    #: called with the segments finished so far (a fraction of a segment for each sentence of one),
+    #: every time a unit comes back (for progress bars)
+    on_progress: Callable[[float], None] | None = None
+    #: called with the number of segments about to be sent (the summary's ``sent``)
     on_total: Callable[[int], None] | None = None
+    #: send again what the memory remembers the engine could not translate (``--retry-kept``)
+    retry_kept: bool = False
     #: also translate the ``#`` comments of executable cells
     code_comments: bool = False
     #: translate the book's own terms first and hint them everywhere (:mod:`.terms`)
@@ -223,6 +127,8 @@ class Translator:
     _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
     #: for each text being sent, the other (job, piece) places that hold the same text
     _twins: dict[str, list[tuple[_Job, int]]] = field(default_factory=dict, repr=False)
+    #: segments finished so far in this run's requests (exact: fractions for sentence units)
+    _done: Fraction = field(default_factory=Fraction, repr=False)
 
     # -- units ---------------------------------------------------------------------------
     @property
@@ -240,8 +146,12 @@ class Translator:
         return self.check_meaning and self.check_language and pair == ("de", "en")
 
     def _key(self, text: str) -> str:
-        r = self.request
-        return cache_key(self.engine.name, self.engine.model, r.source_lang, r.target_lang, self.glossary.digest, text)
+        """The memory's key of ``text``: engine, model and server (a test server's answers under a
+        model's name are never served to a run against the real one), languages, glossary."""
+        r, engine = self.request, self.engine
+        server = getattr(engine, "base_url", "") or getattr(engine, "server_url", "")
+        target = r.target_tag or r.target_lang
+        return cache_key(engine.name, engine.model, server, r.source_lang, target, self.glossary.digest, text)
 
     def _unit(self, uid: str, text: str, note: str = "") -> Unit:
         return Unit(uid, text, self.glossary.occurring(text), note)
@@ -255,7 +165,7 @@ class Translator:
         """
         policy: RetryPolicy = getattr(self.engine, "retry", NO_RETRIES)
         attempts = max(1, policy.attempts)
-        last = ""
+        last, timeouts, budget = "", 0, ""
         for attempt in range(attempts):
             self.breaker.check()
             try:
@@ -267,10 +177,15 @@ class Translator:
                     raise FatalEngineError(str(exc)) from None
                 self._count(report, units, answered=False)
                 last = str(exc)
-                if not isinstance(exc, RateLimitedError) or attempt + 1 == attempts:
+                timeouts += isinstance(exc, TimedOutError)
+                again = attempt + 1 < attempts and timeouts < TIMEOUT_ATTEMPTS
+                if again and not self.breaker.take_retry():
+                    again, budget = False, "the run's retries are used up; "
+                if not isinstance(exc, RateLimitedError) or not again:
                     self._failed(last)  # a busy server counts once a request has used up its attempts
-                if attempt + 1 < attempts:
-                    self.breaker.wait(self._backoff(policy, attempt, exc.retry_after, report))
+                if not again:
+                    raise NoAnswerError(f"no answer in {attempt + 1} attempts ({budget}the last: {last})") from None
+                self.breaker.wait(self._backoff(policy, attempt, exc.retry_after, report))
                 continue
             except MalformedReplyError as exc:
                 self._count(report, units, answered=True)
@@ -283,7 +198,7 @@ class Translator:
             self._count(report, units, answered=True)
             self.breaker.succeeded()
             return replies
-        raise NoAnswerError(f"no answer in {attempts} attempts (the last: {last})")
+        raise NoAnswerError(f"no answer in {attempts} attempts (the last: {last})")  # pragma: no cover
 
     def _count(self, report: TranslationReport, units: list[Unit], *, answered: bool) -> None:
         with self._counting:
@@ -382,6 +297,18 @@ class Translator:
             self._key(text), self.engine.name, self.engine.model, r.source_lang, r.target_lang, text, translation
         )
 
+    def _remember_kept(self, text: str, written: str, failures: list[str]) -> None:
+        """Remember that the engine could not translate ``text`` (``written`` was used), unless a failure
+        was the transport's (a timeout, a server that stopped answering): that is asked again."""
+        reasons = list(dict.fromkeys(failures))
+        if not reasons or any(why.startswith(TRANSIENT_FAILURES) for why in reasons):
+            return
+        self.cache.keep(self._key(text), self.engine.name, self.engine.model, text, written, "; ".join(reasons))
+
+    def _remembered_kept(self, text: str) -> tuple[str, str] | None:
+        """``(text to write, why)`` if the memory remembers the engine could not translate ``text``."""
+        return None if self.retry_kept else self.cache.kept(self._key(text))
+
     def _forget(self, texts: list[str], depth: int = 0) -> None:
         """Drop cached translations (and those of their halves) that broke the document."""
         for text in texts:
@@ -469,12 +396,21 @@ class Translator:
                 self._remember(unit.text, accepted)
             else:
                 accepted, failures = self._rescue(unit.text, why, report)
+                self._remember_kept(unit.text, accepted, failures)
             holders = [(job, index), *self._twins.get(unit.text, [])]
             for holder, at in holders:
                 holder.results[at] = accepted
                 holder.failures += failures
-            if self.on_progress:
-                self.on_progress(len(holders))
+            self._advance(holders)
+
+    def _advance(self, holders: list[tuple[_Job, int]]) -> None:
+        """Progress: each job whose piece came back moves by its share (1 for a whole segment)."""
+        if self.on_progress is None:
+            return
+        with self._counting:
+            self._done += sum((Fraction(1, max(1, job.pending)) for job, _ in holders), Fraction())
+            done = float(self._done)
+        self.on_progress(done)
 
     # -- documents -----------------------------------------------------------------------
     def plan(self, segments: list[Segment], report: TranslationReport, path: str = "<string>") -> list[_Job]:
@@ -542,6 +478,25 @@ class Translator:
             finally:
                 self.on_total, self.on_progress = callbacks
 
+    def _settled_from_memory(self, job: _Job, text: str, index: int | None = None) -> bool:
+        """A job (``index`` None) or one of its pieces the memory remembers the engine could not
+        translate: its remembered text is used, its warning given again, nothing sent."""
+        if job.reviewed:
+            return False
+        remembered = self._remembered_kept(text)
+        if remembered is None:
+            return False
+        written, why = remembered
+        if index is None:
+            job.pieces, job.results, job.gaps = [job.masked], [written], [""]
+            job.from_cache = 1
+        else:
+            job.results[index] = written
+            job.from_cache += 1
+        job.failures.append(f"{why} (as in an earlier run: --retry-kept sends it again)")
+        job.remembered = True
+        return True
+
     def translate_jobs(self, jobs: list[_Job], report: TranslationReport, probe: bool = False) -> None:
         """Fill in every job's results (from the cache or the engine).
 
@@ -551,7 +506,10 @@ class Translator:
         pending: list[tuple[_Job, int, Unit]] = []
         # a text that stands several times ("Ja", "Lösung") is sent once; its twins share the answer
         self._twins = {}
+        self._done = Fraction()
         for job in jobs:
+            if self._settled_from_memory(job, job.masked):
+                continue
             for index, piece in enumerate(job.pieces):
                 if job.results[index] is not None:  # a reviewed translation
                     continue
@@ -559,13 +517,18 @@ class Translator:
                 if hit is not None:
                     job.results[index] = hit
                     job.from_cache += 1
+                elif len(job.pieces) > 1 and self._settled_from_memory(job, piece, index):
+                    continue
                 elif piece in self._twins:
                     self._twins[piece].append((job, index))
+                    job.pending += 1
                 else:
                     self._twins[piece] = []
                     pending.append((job, index, self._unit(f"u{len(pending) + 1}", piece)))
+                    job.pending += 1
+        report.sent += sum(1 for job in jobs if job.pending)
         if self.on_total:
-            self.on_total(len(pending) + sum(map(len, self._twins.values())))
+            self.on_total(sum(1 for job in jobs if job.pending))
         by_id = {u.id: (j, i, u) for j, i, u in pending}
         batches = [[by_id[u.id] for u in batch] for batch in self._batches([u for _, _, u in pending])]
         if not batches:
@@ -656,25 +619,14 @@ class Translator:
             elif problem := written_problem(masked, job.masked, job.segment.protected_texts()):
                 job.failures.append(problem)
                 restored = job.segment.text
-                self._forget(job.pieces)  # a later run asks again
+                self._forget(job.pieces)
+                self._remember_kept(job.masked, job.masked, [problem])  # the same replies: the same problem
+            whole = restored == job.segment.text
             for failure in dict.fromkeys(job.failures):
-                report.kept.append((line_of(job.segment), failure))
-                warnings.append(
-                    Warning_(
-                        path,
-                        line_of(job.segment),
-                        f"kept the original {job.segment.kind} text: {failure}",
-                        Code.TRANSLATION_IMPLAUSIBLE if failure.startswith(IMPLAUSIBLE) else Code.TRANSLATION_KEPT,
-                    )
-                )
+                warnings.append(self._kept_warning(report, path, line_of(job.segment), job, failure, whole))
             if restored != job.segment.text:
                 texts[job.segment.id] = restored
-                if job.reviewed:
-                    pass  # counted when planned
-                elif job.from_cache == len(job.pieces):
-                    report.cached += 1
-                else:
-                    report.translated += 1
+            self._classify(job, report, restored != job.segment.text)
             for term in self.glossary.missing(job.masked, masked):
                 warnings.append(
                     Warning_(path, line_of(job.segment), f"glossary term not used: {term}", Code.GLOSSARY_UNUSED)
@@ -683,23 +635,57 @@ class Translator:
         out, reverted = parity_repair(qmd, segments, texts, out)
         by_segment = {job.segment.id: job for job in jobs}
         for segment_id in reverted:
-            self._forget(by_segment[segment_id].pieces)
-            segment = next(s for s in segments if s.id == segment_id)
-            report.parity_reverted.append(line_of(segment))
-            report.kept.append((line_of(segment), "translation changed the document structure"))
-            warnings.append(
-                Warning_(
-                    path,
-                    line_of(segment),
-                    "kept the original text: the translation changed the document structure",
-                    Code.TRANSLATION_KEPT,
-                )
-            )
+            job = by_segment[segment_id]
+            self._forget(job.pieces)
+            why = "the translation changed the document structure"
+            if not job.reviewed:
+                self._remember_kept(job.masked, job.masked, [why])
+            report.parity_reverted.append(line_of(job.segment))
+            if not job.failures and job.pending:  # counted as translated above: it is kept
+                report.translated -= 1
+                report.kept_sent += 1
+            elif not job.failures and not job.reviewed and job.from_cache == len(job.pieces):
+                report.cached -= 1
+            job.failures.append(why)
+            warnings.append(self._kept_warning(report, path, line_of(job.segment), job, why, True))
         if self.review is not None:
             self._record(path, segments, jobs, texts, reverted, line_of)
             warnings += self.review.warnings
             self.review.warnings = []
         return out, report, warnings
+
+    def _kept_warning(
+        self, report: TranslationReport, path: str, line: int, job: _Job, why: str, whole: bool
+    ) -> Warning_:
+        """The ``translation-kept`` warning for a segment written (all or in part) in the source language,
+        counted in ``report`` (``kept`` and ``kept_segments``): it names the text that was kept."""
+        report.kept.append((line, why))
+        kind = job.segment.kind
+        if whole:
+            text, what = excerpt(job.segment.text), f"kept the original {kind} text"
+        else:  # name the part that was kept: the first piece that came back as it was sent
+            piece = next((p for p, r in zip(job.pieces, job.results, strict=True) if r in (None, p)), job.masked)
+            text, what = excerpt(re.sub(r"⟨\d+⟩", "…", piece)), f"kept part of the {kind} in the original language"
+        report.kept_segments.append(KeptSegment(path, line, kind, text, why, whole))
+        code = Code.TRANSLATION_IMPLAUSIBLE if why.startswith(IMPLAUSIBLE) else Code.TRANSLATION_KEPT
+        return Warning_(path, line, f"{what}: {why} (“{text}”)", code)
+
+    def _classify(self, job: _Job, report: TranslationReport, changed: bool) -> None:
+        """Count a job once: reviewed (when planned), from the memory, translated or kept; those sent this
+        run (``pending``) are ``translated`` + ``kept_sent`` = ``sent``, the progress bar's total."""
+        if job.reviewed:
+            return
+        if job.remembered:
+            report.kept_remembered += 1
+        if job.pending:
+            if job.failures:
+                report.kept_sent += 1
+            elif changed:
+                report.translated += 1
+            else:
+                report.unchanged += 1
+        elif changed and not job.failures:
+            report.cached += 1
 
     def _record(
         self,
@@ -719,13 +705,13 @@ class Translator:
                 if segment.has_prose:  # already in the target language, or nothing sent (--engine none)
                     sent = getattr(self.engine, "sends", True)
                     self.review.record(
-                        path, segment, line_of(segment), segment.text, "kept" if sent else "untranslated"
+                        path, segment, line_of(segment), segment.text, "same" if sent else "untranslated"
                     )
                 continue
             kept = segment.id in reverted or bool(job.failures)
             text = segment.text if segment.id in reverted else texts.get(segment.id, segment.text)
             state = "kept" if kept else "reviewed" if job.reviewed else "translated"
-            self.review.record(path, segment, line_of(segment), text, state)
+            self.review.record(path, segment, line_of(segment), text, state, "; ".join(dict.fromkeys(job.failures)))
 
 
 def skeleton(qmd: str, segments: list[Segment]) -> tuple[str, list[str]]:

@@ -4,8 +4,14 @@ Every prose segment of a chapter (:mod:`myst2qmd.segments`) becomes one PO entry
 is the source text and ``msgstr`` its translation, both with inline markup as the Quarto text
 holds it (never ``⟨n⟩`` placeholders); ``#:`` gives the MyST source's ``file:line``, ``#.``
 what the segment is, and ``msgctxt`` (only where needed) separates the same text standing as
-two kinds of segment. Entries that kept the original text, failed a check, or come from the
-``local`` engine (a draft) are ``#, fuzzy``.
+two kinds of segment. Entries that come from the ``local`` engine (a draft), or that are
+already in the target language, are ``#, fuzzy``.
+
+An entry whose segment the engine could not translate (it was written in the source language,
+with a ``translation-kept`` warning) is marked apart from the drafts: its ``msgstr`` is empty
+(gettext's *untranslated*, counted apart by ``msgfmt --statistics`` and every PO editor), and a
+second ``#.`` line says so and why (``#. kept in the original language: …``); kept only in part,
+it holds the part that was translated, fuzzy, with the same line. ``po stats`` counts them.
 
 A non-fuzzy ``msgstr`` is a *reviewed* translation: on the next run it wins over the engine
 and the translation memory (nothing is sent for it), after the checks an engine reply gets
@@ -91,6 +97,10 @@ _LINE_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 #: a notebook cell's part of a warning path: ``kapitel.ipynb#cell3``
 _CELL = re.compile(r"#cell\d+$")
+
+
+#: the ``#.`` line of an entry the engine could not translate (written in the source language)
+KEPT_NOTE = "kept in the original language"
 
 
 def plural_forms(language: str) -> str:
@@ -186,13 +196,21 @@ class Found:
     occurrences: list[tuple[str, str]] = field(default_factory=list)
     #: nothing was sent for it (``--engine none``): an older entry's translation is kept
     unsent: bool = False
+    #: why the engine's translation was not used (the segment kept its original text, all or in part)
+    kept: str = ""
+
+    @property
+    def comment(self) -> str:
+        """The ``#.`` lines: the segment's kind, and for a kept one :data:`KEPT_NOTE` with why."""
+        kind = KIND_NAMES.get(self.kind, self.kind)
+        return f"{kind}\n{KEPT_NOTE}: {self.kept}" if self.kept else kind
 
     def entry(self, context: str | None) -> polib.POEntry:
         return polib.POEntry(
             msgid=self.msgid,
             msgstr=self.msgstr,
             msgctxt=context,
-            comment=KIND_NAMES.get(self.kind, self.kind),
+            comment=self.comment,
             occurrences=references(self.occurrences),
             flags=["fuzzy"] if self.fuzzy else [],
         )
@@ -302,14 +320,14 @@ def _exact(olds: list[polib.POEntry], used: set[int], context: str | None, kind:
             return entry
     if context is None:
         return None
-    return next((e for e in same if e.msgctxt is None and e.comment == kind), None)
+    return next((e for e in same if e.msgctxt is None and e.comment.split("\n")[0] == kind), None)
 
 
 def _updated(entry: polib.POEntry, item: Found, context: str | None) -> polib.POEntry:
     entry.obsolete = False
     if context is not None:  # a context is added where needed, never dropped: the entry stays the same message
         entry.msgctxt = context
-    entry.comment = KIND_NAMES.get(item.kind, item.kind)
+    entry.comment = item.comment
     entry.occurrences = references(item.occurrences)
     if is_reviewed(entry) or (entry.fuzzy and entry.previous_msgid) or (item.unsent and entry.msgstr):
         return entry
@@ -464,9 +482,10 @@ class Review:
                 )
             )
 
-    def record(self, where: str, segment: Segment, line: int, text: str, state: str) -> None:
+    def record(self, where: str, segment: Segment, line: int, text: str, state: str, why: str = "") -> None:
         """What the run wrote for ``segment``: ``state`` is ``reviewed``, ``translated``, ``kept`` (the
-        original, all or in part) or ``untranslated`` (nothing was sent)."""
+        original, all or in part, for the reason ``why``), ``same`` (already in the target language) or
+        ``untranslated`` (nothing was sent)."""
         catalog = self.catalog(where)
         entry = self.used.get((where, segment.id))
         if entry is not None and state == "kept":
@@ -484,9 +503,13 @@ class Review:
             if reference not in catalog.found[key].occurrences:
                 catalog.found[key].occurrences.append(reference)
             return
-        fuzzy = state == "kept" or (state == "translated" and self.draft)
-        msgstr = "" if state == "untranslated" else text
-        catalog.found[key] = Found(segment.kind, segment.text, msgstr, fuzzy, [reference], state == "untranslated")
+        whole = state == "kept" and text == segment.text
+        fuzzy = (state in ("kept", "same") and not whole) or (state == "translated" and self.draft)
+        msgstr = "" if state == "untranslated" or whole else text
+        kept = (why or "not translated") if state == "kept" else ""
+        catalog.found[key] = Found(
+            segment.kind, segment.text, msgstr, fuzzy, [reference], state == "untranslated", kept=kept
+        )
 
     def render(self, catalog: Catalog) -> str | None:
         """``catalog`` merged (:func:`merge`) as PO text; ``None`` if that is what its file held when read."""
@@ -626,11 +649,14 @@ class Stats:
     translated: int = 0
     fuzzy: int = 0
     untranslated: int = 0
+    #: entries the engine could not translate (:data:`KEPT_NOTE`): counted among the untranslated or fuzzy
+    kept: int = 0
 
     def add(self, other: Stats) -> None:
         self.translated += other.translated
         self.fuzzy += other.fuzzy
         self.untranslated += other.untranslated
+        self.kept += other.kept
 
     def __str__(self) -> str:
         """As ``msgfmt --statistics`` says it."""
@@ -642,6 +668,7 @@ class Stats:
             f"{count(self.translated, 'translated message', 'translated messages')}, "
             f"{count(self.fuzzy, 'fuzzy translation', 'fuzzy translations')}, "
             f"{count(self.untranslated, 'untranslated message', 'untranslated messages')}."
+            + (f" {self.kept} kept in the original language." if self.kept else "")
         )
 
 
@@ -658,7 +685,25 @@ def catalog_stats(po: polib.POFile) -> Stats:
         sum(1 for e in live if translation(e) and not e.fuzzy),
         sum(1 for e in live if translation(e) and e.fuzzy),
         sum(1 for e in live if not translation(e)),
+        sum(1 for e in live if is_kept(e)),
     )
+
+
+def is_kept(entry: polib.POEntry) -> bool:
+    """An entry whose segment the engine could not translate (see :data:`KEPT_NOTE`)."""
+    return any(line.startswith(KEPT_NOTE) for line in (entry.comment or "").split("\n"))
+
+
+def kept_entries(folder: Path) -> list[tuple[str, str]]:
+    """Every entry under ``folder`` kept in the original language: its source ``file:line`` and why."""
+    found = []
+    for path in sorted(folder.rglob("*.po")):
+        for entry in read_catalog(path):
+            if not entry.obsolete and is_kept(entry):
+                why = next(line for line in entry.comment.split("\n") if line.startswith(KEPT_NOTE))
+                where = ", ".join(f"{name}:{line}" for name, line in entry.occurrences) or path.name
+                found.append((where, why))
+    return found
 
 
 def folder_stats(folder: Path) -> list[tuple[str, Stats]]:

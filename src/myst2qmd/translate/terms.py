@@ -8,8 +8,9 @@ becomes a hint (:attr:`.glossary.Glossary.mined`) for every sentence that uses t
 chapter, so ``Merkmalskarte`` is "feature map" throughout and not three different words.
 
 The terms' translations are checked like any reply and kept in the translation memory; a term
-whose translation is rejected is simply not hinted. Mined terms are not part of the memory's
-key: a changed chapter does not make the others' sentences new.
+whose translation is rejected is not hinted, and the memory remembers that (a re-run does not
+ask again). Mined terms are not part of the memory's key: a changed chapter does not make the
+others' sentences new.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def mine(translator: Translator, jobs: list[_Job], report: TranslationReport) ->
             known = translator._cached(term)
         if known is not None:
             glossary.mined[term] = known
-        else:
+        elif translator._remembered_kept(term) is None:  # the engine could not translate it before: not again
             units.append(Unit(f"t{number}", term, glossary.occurring(term)))
     for batch in translator._batches(units):
         try:
@@ -104,9 +105,11 @@ def mine(translator: Translator, jobs: list[_Job], report: TranslationReport) ->
         except EngineError:  # the sentences will meet the same problem, and report it
             return
         for unit in batch:
-            accepted, _ = translator._accept(unit.text, replies.get(unit.id))
+            accepted, why = translator._accept(unit.text, replies.get(unit.id))
             if accepted is not None and accepted.endswith(".") and not unit.text.endswith("."):
                 accepted = accepted[:-1].rstrip()  # a term, not a sentence
             if accepted is not None and "\n" not in accepted and len(accepted.split()) <= 2 * MAX_WORDS:
                 translator._remember(unit.text, accepted)
                 glossary.mined[unit.text] = accepted
+            elif accepted is None:
+                translator._remember_kept(unit.text, unit.text, [why])  # a re-run does not ask again

@@ -23,6 +23,8 @@ class EngineSettings:
     max_batch_chars: int | None = None
     deepl_target: str = "EN-US"
     glossary: dict[str, str] | None = None
+    #: the run's target language tag (``en-GB``): DeepL's target is spelled from it
+    target_lang: str = "en"
 
 
 def choose_auto(env: dict[str, str] | None = None) -> AutoChoice:
@@ -73,7 +75,12 @@ def make_engine(name: str, settings: EngineSettings, env: dict[str, str] | None 
         if not key:
             raise FatalEngineError("--engine deepl needs DEEPL_AUTH_KEY")
         return DeepLEngine(
-            key, target_variant=settings.deepl_target, server_url=settings.base_url, glossary=settings.glossary
+            key,
+            target_variant=settings.deepl_target,
+            server_url=settings.base_url,
+            glossary=settings.glossary,
+            timeout=settings.timeout,
+            target_lang=settings.target_lang,
         )
     if name == "local":
         from .local import LocalEngine

@@ -14,8 +14,11 @@ exception                       meaning, and what the pipeline does
 :class:`FatalEngineError`       retrying cannot help (wrong key, model or URL, quota): stop the run
 :class:`UnreachableError`       no connection (refused, unknown host, TLS): fatal before the engine
                                 ever answered in this run, else retried like a transient error
-:class:`TransientError`         no answer this time (timeout, 429, 5xx, connection lost): retried
-                                with backoff, ``Retry-After`` honoured up to a cap
+:class:`TransientError`         no answer this time (429, 5xx, connection lost): retried with
+                                backoff, ``Retry-After`` honoured up to a cap, within the run's
+                                retry budget
+:class:`TimedOutError`          no complete answer within ``--timeout`` (the whole request): a
+                                transient error retried once at most
 :class:`MalformedReplyError`    a body that is no answer of the API (empty, not JSON, a list where
                                 the text belongs): the units are rejected (correction retry, halves,
                                 else kept in the original), and it counts as a failed request
@@ -32,6 +35,8 @@ import socket
 import ssl
 from dataclasses import dataclass
 from typing import Protocol
+
+from ...languages import primary
 
 
 class EngineError(Exception):
@@ -54,6 +59,11 @@ class TransientError(EngineError):
 class RateLimitedError(TransientError):
     """HTTP 429 (too many requests): the server is busy, not broken; it does not count towards
     the run's circuit breaker until a request has used up all its attempts."""
+
+
+class TimedOutError(TransientError):
+    """No complete answer within the request's deadline (``--timeout``, the whole request): retried
+    once at most, since a server that was silent that long rarely answers the same request at once."""
 
 
 class UnreachableError(TransientError):
@@ -161,14 +171,27 @@ class Reply:
     problem: str = ""
 
 
-def reply_from(value: object, finish_reason: str = "") -> Reply:
-    """A :class:`Reply` from what an engine's answer holds for one unit (a problem if it is no clean text).
+def longest_reply(source: str) -> int:
+    """The most characters a reply to ``source`` may have before it is read at all: above anything
+    the reply check's length test accepts (3 times the source, or 3 times its letters and 15), so
+    a runaway reply is refused before the slower checks (placeholders, language) run on it."""
+    return 4 * len(source) + 64
+
+
+def reply_from(value: object, finish_reason: str = "", source: str | None = None) -> Reply:
+    """A :class:`Reply` from what an engine's answer holds for one unit (a problem if it is no clean
+    text, or, given the unit's ``source``, far longer than any translation of it).
 
     >>> reply_from(["a"]).problem
     'the reply for this unit is a list, not text'
+    >>> reply_from("x" * 500, source="Ja").problem
+    'the reply is far too long for its source (500 characters for 2)'
     """
     if not isinstance(value, str):
         return Reply("", finish_reason, f"the reply for this unit is a {_json_type(value)}, not text")
+    if source is not None and len(value) > longest_reply(source):
+        why = f"the reply is far too long for its source ({len(value)} characters for {len(source)})"
+        return Reply("", finish_reason, why)
     return Reply(value, finish_reason, text_problem(value))
 
 
@@ -181,9 +204,18 @@ def _json_type(value: object) -> str:
 class Request:
     """Settings that hold for a whole run."""
 
+    #: the languages alone (``en``), for the reply checks and the language detector
     source_lang: str = "de"
     target_lang: str = "en"
     timeout: float = 60.0
+    #: the whole target tag (``en-GB``; "" when it is ``target_lang``), for prompts and the memory
+    target_tag: str = ""
+
+    @classmethod
+    def for_languages(cls, source: str, target: str, timeout: float = 60.0) -> Request:
+        """The request for BCP 47 tags (``de``, ``en-GB``): languages alone, and the target's whole tag."""
+        return cls(primary(source), primary(target), timeout, target if target != primary(target) else "")
+
     glossary_id: str = ""
 
 

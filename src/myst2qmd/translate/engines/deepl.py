@@ -4,7 +4,9 @@ Placeholders travel as XML tags DeepL leaves alone (``⟨1⟩`` → ``<x i="1"/>
 ``tag_handling="xml"``, ``ignore_tags=["x"]``); requests stay under DeepL's 128 KiB; a
 glossary is created for the run and deleted after it.
 
-The client's own retries are switched off (``deepl.http_client.max_network_retries``, for
+Every request goes through :mod:`.transport` (mounted on the client's ``requests`` session):
+``--timeout`` bounds each request as a whole, and a reply's size is capped. The client's own
+retries are switched off (``deepl.http_client.max_network_retries``, for
 as long as the engine is open): the pipeline retries, so a missing network or a wrong key
 stops the run at once instead of after the client's backoff. A wrong key (HTTP 401/403),
 an exhausted quota (HTTP 456) and a wrong server URL (404) are fatal; 429, 5xx and
@@ -15,9 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import html
+import io
 import re
 from typing import Any
 
+import httpx
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from ...languages import deepl_source, deepl_target
 from ...placeholders import PLACEHOLDER, placeholder
 from .base import (
     EngineError,
@@ -27,12 +35,14 @@ from .base import (
     Reply,
     Request,
     RetryPolicy,
+    TimedOutError,
     TransientError,
     Unit,
     UnreachableError,
     connection_problem,
     reply_from,
 )
+from .transport import new_client, send
 
 _TAG = re.compile(r"<x\s+i=\"(\d+)\"\s*/>")
 
@@ -58,20 +68,30 @@ class DeepLEngine:
         target_variant: str = "EN-US",
         server_url: str | None = None,
         glossary: dict[str, str] | None = None,
+        timeout: float = 120.0,
+        target_lang: str = "en",
     ):
         try:
             import deepl
         except ImportError as exc:  # pragma: no cover - deepl is a dependency
             raise FatalEngineError("the deepl package is not installed: pip install deepl") from exc
         self._deepl = deepl
-        self.model = target_variant
         self.target_variant = target_variant
-        self.retry = RetryPolicy()
+        #: DeepL's target (``EN-GB``): a variant DeepL lacks (``en-AU``) is a LanguageError here
+        self.model = deepl_target(target_lang, target_variant)
+        self.retry = RetryPolicy(max_retry_after=min(30.0, timeout))
         self.server_url = server_url or (
             "https://api-free.deepl.com" if auth_key.endswith(":fx") else "https://api.deepl.com"
         )
         self._flag = "--base-url" if server_url else "your network"
+        self.timeout = timeout
         self.translator = deepl.Translator(auth_key, server_url=server_url)
+        # every request through our transport: one deadline per request, a capped reply
+        self._http = new_client()
+        adapter = DeadlineAdapter(self._http, timeout)
+        session = self.translator._client._session
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, adapter)
         # the pipeline retries: the client's own (process-wide) retries are off while this engine is open
         self._client_retries = deepl.http_client.max_network_retries
         deepl.http_client.max_network_retries = 0
@@ -79,9 +99,8 @@ class DeepLEngine:
         self._glossary: Any = None
 
     def _target(self, request: Request) -> str:
-        if request.target_lang.lower() == "en":
-            return self.target_variant
-        return request.target_lang.upper()
+        """DeepL's spelling of the request's target (``en-GB`` → ``EN-GB``, ``en`` → ``--deepl-target``)."""
+        return deepl_target(request.target_tag or request.target_lang, self.target_variant)
 
     def _ensure_glossary(self, request: Request) -> Any:
         if not self._glossary_entries or self._glossary is not None:
@@ -100,6 +119,8 @@ class DeepLEngine:
     def _failure(self, exc: Exception, prefix: str = "") -> EngineError:
         """The engine error a DeepL client exception stands for (fatal, unreachable, transient, …)."""
         deepl = self._deepl
+        if isinstance(exc.__cause__, EngineError):  # from our transport (a reply too large), through the client
+            return exc.__cause__
         status = getattr(exc, "http_status_code", None)
         if isinstance(exc, deepl.QuotaExceededException) or status == 456:
             return FatalEngineError(
@@ -117,7 +138,7 @@ class DeepLEngine:
             if "ConnectTimeout" in kinds:
                 what = "no connection in time"
             elif "Timeout" in kinds:
-                return TransientError(f"{prefix}DeepL did not answer in time")
+                return TimedOutError(f"{prefix}DeepL gave no complete answer within {self.timeout:g} s (timed out)")
             elif what not in ("connection refused", "unknown host") and not what.startswith("TLS"):
                 return TransientError(f"{prefix}the connection to DeepL broke off ({what})")
             return UnreachableError(f"cannot reach DeepL at {self.server_url} ({what}): check {self._flag}")
@@ -135,7 +156,7 @@ class DeepLEngine:
         try:
             results = self.translator.translate_text(
                 texts,
-                source_lang=request.source_lang.upper(),
+                source_lang=deepl_source(request.source_lang),
                 target_lang=self._target(request),
                 tag_handling="xml",
                 ignore_tags=["x"],
@@ -156,7 +177,7 @@ class DeepLEngine:
         replies = {}
         for unit, result in zip(units, results, strict=False):
             text = getattr(result, "text", None)
-            replies[unit.id] = reply_from(from_xml(text) if isinstance(text, str) else text, "stop")
+            replies[unit.id] = reply_from(from_xml(text) if isinstance(text, str) else text, "stop", unit.text)
         return replies
 
     def close(self) -> None:
@@ -165,3 +186,47 @@ class DeepLEngine:
                 self.translator.delete_glossary(self._glossary)
             self._glossary = None
         self._deepl.http_client.max_network_retries = self._client_retries
+        self._http.close()
+
+
+class DeadlineAdapter(requests.adapters.BaseAdapter):
+    """A ``requests`` transport adapter that sends through :func:`send`: for the official DeepL client.
+
+    Timeouts become ``requests``' own exceptions (``ConnectTimeout``, ``ReadTimeout``), lost
+    connections its ``ConnectionError`` (with httpx's exception as the cause), so the client
+    reports them as it always does; :class:`ReplyTooLarge` passes through.
+    """
+
+    def __init__(self, client: httpx.Client, timeout: float) -> None:
+        super().__init__()
+        self.client = client
+        self.timeout = timeout
+
+    def send(self, request: Any, stream: bool = False, timeout: Any = None, *args: Any, **kwargs: Any) -> Any:
+        errors = requests.exceptions
+        try:
+            answer = send(
+                self.client, request.method, request.url, timeout=self.timeout,
+                headers=dict(request.headers), content=request.body,
+            )  # fmt: skip
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise errors.InvalidURL(str(exc), request=request) from exc
+        except httpx.ConnectTimeout as exc:
+            raise errors.ConnectTimeout(str(exc), request=request) from exc
+        except httpx.TimeoutException as exc:
+            raise errors.ReadTimeout(str(exc), request=request) from exc
+        except httpx.TransportError as exc:
+            raise errors.ConnectionError(str(exc), request=request) from exc
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response.headers = CaseInsensitiveDict(answer.headers)
+        response._content = answer.content
+        response._content_consumed = True
+        response.raw = io.BytesIO(b"")
+        response.url = request.url
+        response.request = request
+        response.reason = ""
+        return response
+
+    def close(self) -> None:
+        """The client belongs to the engine, which closes it."""

@@ -16,9 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ...languages import LANGUAGES, language_name
 from .base import FatalEngineError, Reply, Request, Unit, reply_from
 
-LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish", "nl": "Dutch"}
+#: language names by code (``benchmarks/bench_chrf.py`` reads them here)
+LANGUAGE_NAMES = LANGUAGES
 
 #: the few-shot examples the engine shipped with first (``benchmarks/bench_chrf.py``'s baseline)
 FIRST_SHOTS = [
@@ -145,8 +147,8 @@ def build_prompt(unit: Unit, request: Request) -> str:
     >>> print(build_prompt(Unit("1", "Die Faltung ⟨1⟩."), Request()).splitlines()[-2:])
     ['German: Die Faltung ⟨1⟩.', 'English:']
     """
-    source = LANGUAGE_NAMES.get(request.source_lang, request.source_lang)
-    target = LANGUAGE_NAMES.get(request.target_lang, request.target_lang)
+    source = language_name(request.source_lang)
+    target = language_name(request.target_tag or request.target_lang)
     prompt = PROMPT_HEAD.format(source=source, target=target)
     shots = list(FEW_SHOT) if request.source_lang == "de" and request.target_lang == "en" else []
     shots += list(unit.glossary)

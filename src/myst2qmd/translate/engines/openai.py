@@ -7,8 +7,9 @@ dropped if the server refuses it.
 
 One call is one request; how it failed is said by the exception's class (see
 :mod:`.base`), and the pipeline retries: a wrong URL, key or model and an exhausted quota
-stop the run at once, with a message that says what to check; timeouts, 429 and 5xx (with
-their ``Retry-After``) and lost connections are transient; a body that is no Chat
+stop the run at once, with a message that says what to check; timeouts (``timeout`` bounds
+the whole request: :mod:`.transport`), 429 and 5xx (with their ``Retry-After``) and lost
+connections are transient; a body that is no Chat
 Completions answer is a malformed reply (it counts against the run's circuit breaker); a
 model's text that is no JSON object of strings rejects the units (not the server).
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from ...languages import language_name
 from .base import (
     EngineError,
     FatalEngineError,
@@ -32,14 +34,14 @@ from .base import (
     Reply,
     Request,
     RetryPolicy,
+    TimedOutError,
     TransientError,
     Unit,
     UnreachableError,
     connection_problem,
     reply_from,
 )
-
-LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish", "nl": "Dutch"}
+from .transport import CONNECT_TIMEOUT, Answer, new_client, send
 
 SYSTEM_PROMPT = """You translate university lecture notes from {source} to {target}.
 You receive a JSON object whose values are pieces of Markdown prose. Answer with a JSON object with exactly \
@@ -56,7 +58,7 @@ EXAMPLE_IN = {"e1": "Ein Filter gleitet über das Bild ⟨1⟩, siehe ⟨2⟩.",
 EXAMPLE_OUT = {"e1": "A filter slides over the image ⟨1⟩, see ⟨2⟩.", "e2": "Source: ⟨1⟩."}
 
 
-def retry_after(response: httpx.Response) -> float | None:
+def retry_after(response: Answer | httpx.Response) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
     value = response.headers.get("retry-after")
     if not value:
@@ -96,7 +98,7 @@ def parse_json_object(content: str) -> dict[str, Any]:
     return data
 
 
-def read_body(response: httpx.Response) -> dict[str, Any]:
+def read_body(response: Answer) -> dict[str, Any]:
     """The JSON object of an HTTP 200 answer, or :class:`MalformedReplyError`."""
     if not response.content.strip():
         raise MalformedReplyError("HTTP 200 with an empty body")
@@ -126,9 +128,25 @@ def message_content(data: dict[str, Any]) -> tuple[str, str]:
     return content, str(finish) if isinstance(finish, str) else ""
 
 
-def server_message(response: httpx.Response) -> str:
-    """The error message a server sent (``error.message`` of a JSON body, else its text), on one line."""
+def web_page(response: Answer | httpx.Response) -> bool:
+    """An HTML page, not an API's answer (an ordinary web server, or a URL without ``/v1``)."""
+    kind = response.headers.get("content-type", "").lower()
+    return "html" in kind or response.content.lstrip()[:1] == b"<"
+
+
+#: statuses with which an ordinary web server answers a POST it has no API for (501: ``http.server``,
+#: 405: nginx and Apache serving files; 200: a site's page; 404 has a message of its own): with a web
+#: page, never worth a retry
+NOT_AN_API = (200, 405, 501)
+
+
+def server_message(response: Answer | httpx.Response) -> str:
+    """The error message a server sent (``error.message`` of a JSON body, else its text; a web page's
+    ``<title>``), on one line."""
     text = response.text
+    if web_page(response):
+        title = re.search(r"(?is)<title[^>]*>(.*?)</title>", text)
+        text = f"a web page: {title.group(1)}" if title else "a web page"
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
@@ -169,20 +187,20 @@ class OpenAIEngine:
         self.retry = RetryPolicy(attempts=max_attempts, backoff=backoff, max_retry_after=max_retry_after)
         self.max_tokens = max_tokens
         self.has_key = bool(api_key)
+        #: seconds one request may take in all: connecting, sending, the whole answer
+        self.timeout = timeout
         #: 2: response_format json_schema, 1: json_object (with the schema), 0: plain JSON in the prompt
         self._structured = 2
         self._lock = threading.Lock()
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        # a connection either comes at once or not at all; an answer may take the whole timeout
-        limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         try:
-            self.client = httpx.Client(base_url=self.base_url, headers=headers, timeout=limits)
+            self.client = new_client(base_url=self.base_url, headers=headers)
         except httpx.InvalidURL as exc:
             raise FatalEngineError(f"--base-url {base_url} is not a URL ({exc})") from None
 
     def _messages(self, units: list[Unit], request: Request) -> list[dict[str, str]]:
-        source = LANGUAGE_NAMES.get(request.source_lang, request.source_lang)
-        target = LANGUAGE_NAMES.get(request.target_lang, request.target_lang)
+        source = language_name(request.source_lang)
+        target = language_name(request.target_tag or request.target_lang)
         system = SYSTEM_PROMPT.format(source=source, target=target)
         terms = sorted({pair for unit in units for pair in unit.glossary})
         if terms:
@@ -222,20 +240,23 @@ class OpenAIEngine:
             body["response_format"] = {"type": "json_object", "schema": schema}
         return body
 
-    def _send(self, units: list[Unit], request: Request) -> httpx.Response:
-        """One POST (and the structured-output step-downs a server asks for); transport failures classified."""
+    def _send(self, units: list[Unit], request: Request) -> Answer:
+        """One POST (and the structured-output step-downs a server asks for), each within ``timeout``
+        seconds in all; transport failures classified."""
         while True:
             try:
-                response = self.client.post("/chat/completions", json=self._body(units, request))
+                response = send(
+                    self.client, "POST", "/chat/completions", json=self._body(units, request), timeout=self.timeout
+                )
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise FatalEngineError(f"--base-url {self.base_url} is not a usable URL ({exc})") from None
             except httpx.ConnectTimeout:
                 raise UnreachableError(
-                    f"cannot reach {self.base_url} (no connection within {self.client.timeout.connect:g} s): "
+                    f"cannot reach {self.base_url} (no connection within {min(self.timeout, CONNECT_TIMEOUT):g} s): "
                     "is the server running? check --base-url and your network"
                 ) from None
             except httpx.TimeoutException:
-                raise TransientError(f"no answer within {self.client.timeout.read:g} s (timed out)") from None
+                raise TimedOutError(f"no complete answer within {self.timeout:g} s (timed out)") from None
             except httpx.ConnectError as exc:
                 raise UnreachableError(self._unreachable(exc)) from None
             except httpx.TransportError as exc:  # e.g. the connection closed in the middle of the answer
@@ -258,7 +279,7 @@ class OpenAIEngine:
             return f"cannot reach {self.base_url} ({what}): check --base-url (http or https?) and the certificate"
         return f"cannot reach {self.base_url} ({what}): is the server running? check --base-url"
 
-    def _refused(self, response: httpx.Response) -> EngineError:
+    def _refused(self, response: Answer) -> EngineError:
         """The error for an HTTP status other than 200 (fatal, transient, or a refused request)."""
         status, said = response.status_code, server_message(response)
         if status in (401, 403):
@@ -288,6 +309,12 @@ class OpenAIEngine:
 
     def translate(self, units: list[Unit], request: Request) -> dict[str, Reply]:
         response = self._send(units, request)
+        if response.status_code in NOT_AN_API and web_page(response):
+            raise FatalEngineError(
+                f"{self.base_url} answered with a web page (HTTP {response.status_code}: {server_message(response)}), "
+                "not an OpenAI-compatible API: check --base-url (it usually ends in /v1, "
+                "e.g. http://localhost:11434/v1 for Ollama, http://localhost:8080/v1 for llama.cpp)"
+            )
         if response.status_code != 200:
             raise self._refused(response)
         content, finish = message_content(read_body(response))
@@ -296,7 +323,7 @@ class OpenAIEngine:
         except MalformedReplyError as exc:
             # the server worked, the model wrote no JSON object: every unit is rejected, none is lost
             return {unit.id: Reply("", finish, str(exc)) for unit in units}
-        return {unit.id: reply_from(answer[unit.id], finish) for unit in units if unit.id in answer}
+        return {unit.id: reply_from(answer[unit.id], finish, unit.text) for unit in units if unit.id in answer}
 
     def close(self) -> None:
         self.client.close()
