@@ -20,7 +20,7 @@ from fake_openai import FakeOpenAI, fake_translation
 from loopback import LoopbackServer
 from myst2qmd import convert_text
 from myst2qmd.codes import Code
-from myst2qmd.translate import Glossary, Translator
+from myst2qmd.translate import Glossary, TranslationCache, Translator
 from myst2qmd.translate.engines import auto, choose_auto, local_available
 from myst2qmd.translate.engines.deepl import DeepLEngine
 from myst2qmd.translate.engines.openai import OpenAIEngine
@@ -333,3 +333,17 @@ def test_the_readme_first_screen_says_the_embedded_model_writes_a_draft_and_how_
     first_screen = "\n".join((ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:40])
     assert "draft" in first_screen
     assert "DEEPL_AUTH_KEY=" in first_screen and "ollama pull" in first_screen
+
+
+def test_a_term_the_engine_could_not_translate_is_not_sent_again(tmp_path: Path) -> None:
+    """``Abgeschnitten`` always comes back cut off: the term alone and its sentences are kept, and
+    the memory remembers it, so a second run sends nothing."""
+    text = "# Abgeschnitten\n\n" + "".join(f"Das **Abgeschnitten** Nummer {n} ist hier.\n\n" for n in range(3))
+    documents = [convert_text(text).text, convert_text(text.replace("hier", "dort")).text]
+    cache = TranslationCache(tmp_path / "tm.sqlite")
+    with FakeOpenAI() as server:
+        Translator(_openai(server), cache=cache).translate_many(documents, ["a.md", "b.md"])
+        assert [b for b in server.bodies if '"Abgeschnitten"' in b["messages"][-1]["content"]]
+        first = server.requests
+        Translator(_openai(server), cache=cache).translate_many(documents, ["a.md", "b.md"])
+        assert server.requests == first
