@@ -338,7 +338,7 @@ def test_the_readme_first_screen_says_the_embedded_model_writes_a_draft_and_how_
 def test_a_term_the_engine_could_not_translate_is_not_sent_again(tmp_path: Path) -> None:
     """``Abgeschnitten`` always comes back cut off: the term alone and its sentences are kept, and
     the memory remembers it, so a second run sends nothing."""
-    text = "# Abgeschnitten\n\n" + "".join(f"Das **Abgeschnitten** Nummer {n} ist hier.\n\n" for n in range(3))
+    text = "".join(f"Das **Abgeschnitten** Nummer {n} ist hier.\n\n" for n in range(3))
     documents = [convert_text(text).text, convert_text(text.replace("hier", "dort")).text]
     cache = TranslationCache(tmp_path / "tm.sqlite")
     with FakeOpenAI() as server:
