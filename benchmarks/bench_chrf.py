@@ -6,9 +6,12 @@ does it: inline markup masked as ``⟨n⟩``, sentence units, every reply checke
 retried and otherwise kept in German. The reference is converted the same way, and sacrebleu's
 chrF compares the two Quarto texts.
 
-``--compare`` (the default) runs the prompt as shipped before (``before``: the six short shots
-with the glossary in the instruction, frozen below) and the current one (``after``) on the same
-model in one run, item by item in turn, so the machine's load weighs on both alike.
+Both setups run (the default) on the same model in one run, item by item in turn, so the
+machine's load weighs on both alike: ``before`` is the pipeline without the built-in glossary,
+the book's mined terms and the meaning checks (:mod:`myst2qmd.translate.plausible`), ``after``
+the pipeline as shipped. A ``--glossary`` is the user's in both (the built-in one goes under it
+in ``after``). The prompt as first shipped (six shots, the glossary in the instruction) was the
+``before`` of the previous comparison; ``git log benchmarks/bench_chrf.py`` has it.
 
 Usage::
 
@@ -26,7 +29,6 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,29 +39,25 @@ import sacrebleu  # noqa: E402
 
 from myst2qmd import convert_text  # noqa: E402
 from myst2qmd.translate import TranslationCache, Translator  # noqa: E402
-from myst2qmd.translate.engines.base import Request, Unit  # noqa: E402
-from myst2qmd.translate.engines.local import FIRST_SHOTS, LANGUAGE_NAMES, LocalEngine, build_prompt  # noqa: E402
+from myst2qmd.translate.engines.local import LocalEngine  # noqa: E402
 from myst2qmd.translate.glossary import Glossary, load_glossary  # noqa: E402
 
 REFERENCE = ROOT / "tests" / "data" / "chrf_reference.jsonl"
 
-#: the few-shot examples the local engine shipped with before this benchmark existed
-BASELINE_SHOTS = FIRST_SHOTS
+
+@dataclass(frozen=True)
+class Setup:
+    """How the pipeline translates: with the built-in glossary and the meaning checks, or without."""
+
+    builtin_glossary: bool
+    check_meaning: bool
+    mine_terms: bool
+    capital_start: bool
 
 
-def baseline_prompt(unit: Unit, request: Request) -> str:
-    """The prompt as shipped before (``before``): glossary line in the head, six shots."""
-    source = LANGUAGE_NAMES.get(request.source_lang, request.source_lang)
-    target = LANGUAGE_NAMES.get(request.target_lang, request.target_lang)
-    prompt = f"Translate {source} lecture notes into {target}. Keep every placeholder like ⟨1⟩ unchanged.\n\n"
-    if unit.glossary:
-        prompt += "Glossary: " + "; ".join(f"{a} = {b}" for a, b in unit.glossary) + "\n\n"
-    for german, english in BASELINE_SHOTS:
-        prompt += f"{source}: {german}\n{target}: {english}\n\n"
-    return prompt + f"{source}: {' '.join(unit.text.split())}\n{target}:"
-
-
-PROMPTS: dict[str, Callable[[Unit, Request], str]] = {"before": baseline_prompt, "after": build_prompt}
+#: ``before``: the pipeline before the built-in glossary, the book's terms, the meaning checks and
+#: the capital first letter (commit be7e0f3); ``after``: as shipped now. The prompt is the same.
+SETUPS: dict[str, Setup] = {"before": Setup(False, False, False, False), "after": Setup(True, True, True, True)}
 
 
 @dataclass
@@ -93,8 +91,18 @@ def quarto(myst: str) -> str:
     return convert_text(myst).text.strip()
 
 
-def translate(engine: LocalEngine, glossary: Glossary, item: Item, score: Score) -> str:
-    translator = Translator(engine, cache=TranslationCache(None), glossary=glossary, jobs=1)
+def translate(engine: LocalEngine, setup: Setup, glossary: Glossary, item: Item, score: Score) -> str:
+    if setup.builtin_glossary:
+        glossary = glossary.with_builtin()
+    engine.capital_start = setup.capital_start
+    translator = Translator(
+        engine,
+        cache=TranslationCache(None),
+        glossary=glossary,
+        jobs=1,
+        check_meaning=setup.check_meaning,
+        mine_terms=setup.mine_terms,
+    )
     start = time.perf_counter()
     text, report, _ = translator.translate_document(quarto(item.source) + "\n")
     score.seconds += time.perf_counter() - start
@@ -116,7 +124,7 @@ def sentence_count(engine: LocalEngine, item: Item) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=REFERENCE, help="the reference set (JSONL)")
-    parser.add_argument("--only", choices=sorted(PROMPTS), help="run one prompt instead of comparing both")
+    parser.add_argument("--only", choices=sorted(SETUPS), help="run one setup instead of comparing both")
     parser.add_argument("--limit", type=int, default=0, help="the first N items only (0: all)")
     parser.add_argument("--every", type=int, default=1, help="every k-th item only (a spread-out subset)")
     parser.add_argument("--glossary", type=Path, help="a glossary (YAML or CSV), as --glossary of convert")
@@ -138,10 +146,9 @@ def main() -> int:
     sentences = 0
     for index, item in enumerate(items):
         sentences += sentence_count(engine, item)
-        order = names if index % 2 == 0 else names[::-1]  # neither prompt always runs first
+        order = names if index % 2 == 0 else names[::-1]  # neither setup always runs first
         for name in order:
-            engine.prompt = PROMPTS[name]
-            scores[name].hypotheses.append(translate(engine, glossary, item, scores[name]))
+            scores[name].hypotheses.append(translate(engine, SETUPS[name], glossary, item, scores[name]))
         if args.verbose:
             print(f"{item.origin}\n  de:  {quarto(item.source)}\n  ref: {quarto(item.reference)}")
             for name in names:

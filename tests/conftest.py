@@ -75,5 +75,8 @@ def _no_engine_and_private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_facto
     """Tests choose their translation engine explicitly and never share the user's cache."""
     monkeypatch.setenv("MYST2QMD_ENGINE", "none")
     monkeypatch.setenv("MYST2QMD_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    for var in ("DEEPL_AUTH_KEY", "OPENAI_API_KEY", "MYST2QMD_BASE_URL"):
+    for var in ("DEEPL_AUTH_KEY", "OPENAI_API_KEY", "MYST2QMD_BASE_URL", "MYST2QMD_MODEL"):
         monkeypatch.delenv(var, raising=False)
+    # --engine auto never asks the machine's own Ollama or llama.cpp server (tests start their own)
+    monkeypatch.setenv("MYST2QMD_OLLAMA_URL", "off")
+    monkeypatch.setenv("MYST2QMD_LLAMACPP_URL", "off")

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from fake_openai import carried
 from loopback import LoopbackServer
 
 
@@ -42,10 +43,12 @@ def english_like(text: str) -> str:
     tags = re.findall(r"<x\s+i=\"\d+\"\s*/>", text)
     words = ["the", "model", "learns", "features", "from", "data"] * 20
     count = max(3, len(re.sub(r"<[^>]+>", "", text).split()))
-    out = words[:count]
+    kept, end = carried(text)
+    out = words[: max(2, count - len(kept))] + kept
     for n, tag in enumerate(tags):
         out.insert(min(len(out), (n + 1) * len(out) // (len(tags) + 1)), tag)
-    return " ".join(out).capitalize() + "."
+    joined = " ".join(out)
+    return joined[0].upper() + joined[1:] + end
 
 
 class FakeDeepL(LoopbackServer):

@@ -76,16 +76,31 @@ from loopback import LoopbackServer
 FILLER = "the network learns useful features from the training data and the model improves with each step "
 
 
+#: what a translation carries over (the pipeline's plausibility checks look for it): numbers and names
+CARRIED = re.compile(r"\d+|(?<![\w-])[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*(?!\w)")
+NEGATION = re.compile(r"\b(?:nicht|nichts|kein\w*|nie|niemals|weder)\b", re.IGNORECASE)
+
+
+def carried(text: str) -> tuple[list[str], str]:
+    """The numbers and names of ``text`` (and ``not`` for a negation) a translation keeps, and its
+    final mark (``?`` for a question), so that filler passes :mod:`myst2qmd.translate.plausible`."""
+    plain = re.sub(r"⟨\d+⟩|<[^>]+>", " ", text)
+    words = CARRIED.findall(plain) + (["not"] if NEGATION.search(plain) else [])
+    return words, "?" if plain.rstrip().endswith("?") else "."
+
+
 def fake_translation(text: str) -> str:
     placeholders = re.findall(r"⟨\d+⟩", text)
     body_len = max(10, len(re.sub(r"⟨\d+⟩", "", text)))
     filler = (FILLER * (body_len // len(FILLER) + 1))[:body_len].rsplit(" ", 1)[0]
-    words = filler.split(" ")
+    kept, end = carried(text)
+    words = filler.split(" ")[: max(1, len(filler.split(" ")) - len(kept))] + kept
     # spread the placeholders through the sentence, in order
     for n, placeholder in enumerate(placeholders):
         at = min(len(words), (n + 1) * len(words) // (len(placeholders) + 1))
         words.insert(at, placeholder)
-    return (" ".join(words).strip() or "the text").capitalize() + "."
+    text = " ".join(words).strip() or "the text"
+    return text[0].upper() + text[1:] + end
 
 
 def error(message: str, kind: str, code: str | None = None, param: str | None = None) -> dict[str, Any]:

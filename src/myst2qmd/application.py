@@ -64,13 +64,14 @@ def read_macros(settings: Settings) -> Settings:
 
 
 def read_glossary(settings: Settings) -> Glossary:
-    """The glossary of ``--glossary FILE`` (an empty one without)."""
+    """The glossary of ``--glossary FILE`` (no entries without) over the built-in one of the language pair."""
     from .translate.glossary import Glossary, GlossaryError, load_glossary
 
     try:
-        return load_glossary(settings.glossary_file) if settings.glossary_file else Glossary()
+        glossary = load_glossary(settings.glossary_file) if settings.glossary_file else Glossary()
     except GlossaryError as exc:
         raise UsageError(str(exc)) from exc
+    return glossary.with_builtin(settings.source_lang, settings.target_lang)
 
 
 def read_source(path: Path) -> str:
@@ -174,7 +175,7 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
             raise UsageError(f"folder {out_path.parent} does not exist")
         if notebook and out_path.suffix.lower() not in (".ipynb", ".qmd"):
             raise UsageError(f"a notebook converts to .ipynb or .qmd, not {out_path.suffix or 'a file without suffix'}")
-    engine = engine_name(settings)
+    engine, settings = engine_name(settings)
     check_run_paths(settings, engine, out_path)
     # fences are escaped after translation: escaped, they would not be code to the segmenter
     options = replace(settings.options(), source_dir=str(src.resolve().parent), escape_fences=False)
@@ -388,16 +389,25 @@ def check_run_paths(settings: Settings, engine: str, output: Path | None, attach
         raise UsageError(str(exc)) from exc
 
 
-def engine_name(settings: Settings) -> str:
-    """The engine to use: ``auto`` resolved (with a note when it means no translation)."""
+def engine_name(settings: Settings) -> tuple[str, Settings]:
+    """The engine to use, and the settings for it: ``auto`` resolved (a local server it found gives the
+    URL and model), and said on stderr in one line: which engine and why."""
     if settings.engine != "auto":
-        return settings.engine
-    from .translate.engines import resolve_auto
+        return settings.engine, settings
+    from .translate.engines import AutoChoice, choose_auto
 
-    engine, why = resolve_auto()
-    if engine == "none" and not settings.quiet:
-        print(f"myst2qmd: note: {why}", file=sys.stderr)
-    return engine
+    choice = choose_auto()
+    if settings.base_url and choice.engine not in ("deepl", "openai"):
+        choice = AutoChoice("openai", "--base-url is given")
+    if choice.base_url and not settings.base_url:
+        settings = replace(settings, base_url=choice.base_url, model=settings.model or choice.model)
+    if not settings.quiet:
+        if choice.engine == "none":
+            print(f"myst2qmd: note: {choice.why}", file=sys.stderr)
+        else:
+            where = f" at {settings.base_url}, model {settings.model}" if choice.base_url else ""
+            print(f"myst2qmd: engine auto: {choice.engine}{where} ({choice.why})", file=sys.stderr)
+    return choice.engine, settings
 
 
 def convert_notebook_file(
@@ -460,6 +470,7 @@ def make_translator(engine_name: str, settings: Settings, glossary: Glossary) ->
         model=settings.model,
         timeout=settings.timeout,
         deepl_target=settings.deepl_target,
+        # DeepL enforces a glossary's terms: only the user's; the built-in and mined ones are hints for the others
         glossary=glossary.entries or None,
         target_lang=settings.target_lang,
     )
@@ -568,7 +579,7 @@ def run_book(settings: Settings, glossary: Glossary) -> int:
     out = Path(str(settings.output))
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
-    engine = engine_name(settings)
+    engine, settings = engine_name(settings)
     reserved = [Path(report_file)] if report_file else []
     if engine != "none" and not settings.no_cache:  # the translation memory is written too
         from .translate.cache import default_cache_dir

@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=ENGINE_NAMES,
         default=None,
         help="translation engine: auto (default: DeepL if DEEPL_AUTH_KEY is set, else openai if "
-        "OPENAI_API_KEY or MYST2QMD_BASE_URL is set, else local if installed, else none), "
+        "OPENAI_API_KEY or MYST2QMD_BASE_URL is set, else a local Ollama or llama.cpp server on its default port, "
+        "else local (the embedded model) if installed, else none; says which and why), "
         "none, pseudo (dry run: upper-cases what would be sent), openai, deepl, local",
     )
     convert.add_argument(

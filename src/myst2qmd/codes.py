@@ -61,6 +61,7 @@ class Code(str, Enum):
     FILE_UNREADABLE = "file-unreadable"
     # translation
     TRANSLATION_KEPT = "translation-kept"
+    TRANSLATION_IMPLAUSIBLE = "translation-implausible"
     GLOSSARY_UNUSED = "glossary-unused"
     ENGINE_RETRY_AFTER = "engine-retry-after"
     MEMORY_UNUSABLE = "memory-unusable"
@@ -109,6 +110,8 @@ DESCRIPTIONS: dict[Code, str] = {
         "a segment (or a sentence of it) whose translation failed the reply check (German left in it,"
         " markup added or turned into `⟨…⟩` text, …) or broke the structure: kept in the original"
     ),
+    Code.TRANSLATION_IMPLAUSIBLE: "a sentence the engine got obviously wrong (a question for a statement, a number, "
+    "name or negation lost, a much shorter or longer reply): kept in the original",
     Code.GLOSSARY_UNUSED: "a translation that does not use a glossary term",
     Code.ENGINE_RETRY_AFTER: "the engine asked to wait longer than the timeout (`Retry-After`): waited less",
     Code.MEMORY_UNUSABLE: "the translation memory cannot be read or written: the run goes on without it",

@@ -57,6 +57,7 @@ from .engines.base import (
 )
 from .glossary import Glossary
 from .language import detect
+from .plausible import IMPLAUSIBLE, implausible
 from .report import TRANSIENT_FAILURES, KeptSegment, TranslationReport, excerpt
 from .retries import TIMEOUT_ATTEMPTS, CircuitBreaker, CircuitOpenError, NoAnswerError
 from .sentences import split_in_half, split_with_gaps
@@ -115,6 +116,10 @@ class Translator:
     retry_kept: bool = False
     #: also translate the ``#`` comments of executable cells
     code_comments: bool = False
+    #: translate the book's own terms first and hint them everywhere (:mod:`.terms`)
+    mine_terms: bool = True
+    #: keep a sentence in the source language when its translation is obviously wrong (:mod:`.plausible`)
+    check_meaning: bool = True
     #: stops sending after several failed requests in a row (run-wide)
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     #: PO files (``--po DIR``): reviewed translations win, and what the run wrote is recorded
@@ -133,6 +138,12 @@ class Translator:
     @property
     def check_language(self) -> bool:
         return bool(getattr(self.engine, "checks_language", True))
+
+    @property
+    def _checks_meaning(self) -> bool:
+        """:mod:`.plausible`'s checks apply: German → English, an engine that translates (not ``pseudo``)."""
+        pair = (self.request.source_lang, self.request.target_lang)
+        return self.check_meaning and self.check_language and pair == ("de", "en")
 
     def _key(self, text: str) -> str:
         """The memory's key of ``text``: engine, model and server (a test server's answers under a
@@ -263,7 +274,10 @@ class Translator:
             target_lang=self.request.target_lang,
             check_language=self.check_language,
         )
-        return (verdict.text, "") if verdict.ok else (None, verdict.reason)
+        if not verdict.ok:
+            return None, verdict.reason
+        wrong = implausible(source, verdict.text, self.glossary.occurring(source)) if self._checks_meaning else ""
+        return (None, wrong) if wrong else (verdict.text, "")
 
     def _cached(self, text: str) -> str | None:
         """A translation from the memory, if it still passes the reply check (an older version,
@@ -538,6 +552,13 @@ class Translator:
         pool.shutdown()
         report.stopped = report.stopped or self.breaker.reason
 
+    def _mine_terms(self, jobs: list[_Job], report: TranslationReport) -> None:
+        """The book's own terms translated once, as hints for every sentence (:mod:`.terms`)."""
+        if self.mine_terms:
+            from .terms import mine
+
+            mine(self, jobs, report)
+
     def translate_document(
         self, qmd: str, path: str = "<string>", source_lines: list[int] | None = None
     ) -> tuple[str, TranslationReport, list[Warning_]]:
@@ -546,6 +567,7 @@ class Translator:
         report = TranslationReport(engine=self.engine.name, model=self.engine.model)
         segments = extract_segments(qmd, code_comments=self.code_comments)
         jobs = self.plan(segments, report, path)
+        self._mine_terms(jobs, report)
         self.translate_jobs(jobs, report)
         return self.write_back(qmd, segments, jobs, report, path, source_lines)
 
@@ -558,7 +580,9 @@ class Translator:
         for qmd, path in zip(documents, paths, strict=True):
             segments = extract_segments(qmd, code_comments=self.code_comments)
             planned.append((segments, self.plan(segments, report, path)))
-        self.translate_jobs([job for _, jobs in planned for job in jobs], report, probe=True)
+        every_job = [job for _, jobs in planned for job in jobs]
+        self._mine_terms(every_job, report)
+        self.translate_jobs(every_job, report, probe=True)
         outputs: list[str] = []
         warnings: list[Warning_] = []
         lines = source_lines or [None] * len(documents)
@@ -643,7 +667,8 @@ class Translator:
             piece = next((p for p, r in zip(job.pieces, job.results, strict=True) if r in (None, p)), job.masked)
             text, what = excerpt(re.sub(r"⟨\d+⟩", "…", piece)), f"kept part of the {kind} in the original language"
         report.kept_segments.append(KeptSegment(path, line, kind, text, why, whole))
-        return Warning_(path, line, f"{what}: {why} (“{text}”)", Code.TRANSLATION_KEPT)
+        code = Code.TRANSLATION_IMPLAUSIBLE if why.startswith(IMPLAUSIBLE) else Code.TRANSLATION_KEPT
+        return Warning_(path, line, f"{what}: {why} (“{text}”)", code)
 
     def _classify(self, job: _Job, report: TranslationReport, changed: bool) -> None:
         """Count a job once: reviewed (when planned), from the memory, translated or kept; those sent this

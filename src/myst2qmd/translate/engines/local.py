@@ -172,6 +172,20 @@ def without_added_period(source: str, reply: str) -> str:
     return reply
 
 
+def with_capital_start(source: str, reply: str) -> str:
+    """The reply with a capital first letter when the source has one (a glossary pair in the prompt,
+    ``Zielgruppe`` → ``target audience``, makes the model start a heading in lower case).
+
+    >>> with_capital_start("Zielgruppe und Vorkenntnisse", "target audience and prerequisites")
+    'Target audience and prerequisites'
+    >>> with_capital_start("⟨1⟩ ist klein.", "⟨1⟩ is small.")
+    '⟨1⟩ is small.'
+    """
+    if source[:1].isupper() and reply[:1].islower():
+        return reply[0].upper() + reply[1:]
+    return reply
+
+
 class LocalEngine:
     name = "local"
     model = f"gemma-3-270m-q4_k_m+prompt{PROMPT_VERSION}"
@@ -195,6 +209,8 @@ class LocalEngine:
             raise FatalEngineError(f"model file {path} not found")
         #: builds the completion prompt for one unit (the benchmark swaps in the previous one to compare)
         self.prompt = prompt
+        #: a reply starts with a capital where its source does (the benchmark's ``before`` turns it off)
+        self.capital_start = True
         self._lock = threading.Lock()
         with _quiet_stderr(), without_extra_buffer_types():  # llama.cpp logs from C even with verbose=False
             self.llm: Any = Llama(
@@ -222,6 +238,7 @@ class LocalEngine:
                 continue
             choice = result["choices"][0]
             text = without_added_period(unit.text, str(choice["text"]).strip())
+            text = with_capital_start(unit.text, text) if self.capital_start else text
             out[unit.id] = reply_from(text, str(choice.get("finish_reason") or ""))
         return out
 
