@@ -246,7 +246,7 @@ def test_hostile_reply(
 def test_every_kept_segment_names_its_source_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     """Item 8: ``faltung.md:24`` (the paragraph in the MyST file), not its line in the Quarto text."""
     with HostileOpenAI("refusal") as server:
-        code, _, translated, err = _run(tmp_path, EXAMPLE, server.base_url, monkeypatch, capsys)
+        code, translated, err = _run(tmp_path, EXAMPLE, server.base_url, monkeypatch, capsys)
     assert code == 0
     lines = EXAMPLE.read_text(encoding="utf-8").split("\n")
     warned = [
