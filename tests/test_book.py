@@ -193,7 +193,8 @@ def test_translated_book_twice_makes_no_engine_calls_the_second_time(tmp_path: P
     assert "⟦" in _markdown(tmp_path / "out", "teil2/anwendung.ipynb")
     again, _ = convert_book(BOOK, tmp_path / "out", translator=Translator(second_engine, cache=cache))
     assert second_engine.calls == 0 and again.translation["requests"] == 0
-    assert again.translation["cached"] == report.translation["translated"]
+    # the first run's own memory hits (a mined term's translation reused for its heading) count too
+    assert again.translation["cached"] == report.translation["translated"] + report.translation["cached"]
     assert again.files_written == 0
 
 

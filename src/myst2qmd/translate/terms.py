@@ -16,15 +16,49 @@ others' sentences new.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from ..placeholders import PLACEHOLDER
-from .engines.base import EngineError, FatalEngineError, Unit
+from .engines.base import Engine, EngineError, FatalEngineError, Reply, Unit
 from .glossary import Glossary, fold, hint_pattern
+from .report import TranslationReport
+from .retries import CircuitBreaker
 
-if TYPE_CHECKING:
-    from .pipeline import TranslationReport, Translator, _Job
+
+class _Segment(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+
+class _Job(Protocol):
+    """What :func:`mine` reads of a planned segment (:class:`.pipeline._Job`)."""
+
+    @property
+    def segment(self) -> _Segment: ...
+    @property
+    def masked(self) -> str: ...
+    @property
+    def reviewed(self) -> bool: ...
+    @property
+    def results(self) -> list[str | None]: ...
+
+
+class _Translator(Protocol):
+    """What :func:`mine` uses of :class:`.pipeline.Translator` (a protocol: no import cycle)."""
+
+    engine: Engine
+    glossary: Glossary
+    breaker: CircuitBreaker
+
+    def _cached(self, text: str) -> str | None: ...
+    def _remembered_kept(self, text: str) -> tuple[str, str] | None: ...
+    def _batches(self, units: list[Unit]) -> list[list[Unit]]: ...
+    def _call(self, units: list[Unit], report: TranslationReport) -> dict[str, Reply]: ...
+    def _accept(self, source: str, reply: Reply | None) -> tuple[str | None, str]: ...
+    def _remember(self, text: str, translation: str) -> None: ...
+    def _remember_kept(self, text: str, written: str, failures: list[str]) -> None: ...
+
 
 #: a term is mined when it occurs in at least this many segments besides where it is introduced
 MIN_USES = 2
@@ -77,7 +111,7 @@ def used_terms(terms: list[str], texts: list[str], glossary: Glossary) -> list[s
     return chosen[:MAX_TERMS]
 
 
-def mine(translator: Translator, jobs: list[_Job], report: TranslationReport) -> None:
+def mine(translator: _Translator, jobs: Sequence[_Job], report: TranslationReport) -> None:
     """Translate the book's own terms once and add them to ``translator.glossary.mined``.
 
     A term that is itself a reviewed segment (a heading with a reviewed translation in a PO file)
