@@ -130,7 +130,7 @@ class Killer:
     def close(self) -> None:
         assert self.process.stdin is not None
         self.process.stdin.close()
-        self.process.wait(timeout=60)
+        self.process.wait(timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +248,7 @@ def test_a_second_run_into_the_same_folder_stops_with_a_message(
     err = capsys.readouterr().err
     assert f"myst2qmd: error: another myst2qmd run is writing {out} (process {first.pid})" in err, err
     first.send_signal(signal.SIGTERM)
-    assert first.wait(timeout=60) == 128 + signal.SIGTERM
+    assert first.wait(timeout=300) == 128 + signal.SIGTERM
     assert snapshot(out) == old_state and _hidden(out) == []
     assert cli.main(["convert", str(new_book), "-o", str(out), "-q"]) == 0
     assert snapshot(out) == new_state and _hidden(out) == []

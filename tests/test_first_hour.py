@@ -39,7 +39,7 @@ Ein weiterer Absatz erklärt die Schrittweite des Filters.
 
 
 def _engine(server: FakeOpenAI, model: str = "fake") -> OpenAIEngine:
-    return OpenAIEngine(server.base_url, model, None, timeout=5.0, backoff=0.05, max_attempts=2, max_batch_units=1)
+    return OpenAIEngine(server.base_url, model, None, timeout=30.0, backoff=0.05, max_attempts=2, max_batch_units=1)
 
 
 def _convert(src: Path, server: FakeOpenAI, *extra: str, env: dict[str, str]) -> tuple[int, str]:

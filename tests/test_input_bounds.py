@@ -118,7 +118,7 @@ def test_a_fifo_or_device_is_refused_before_it_is_read(tmp_path: Path, kind: str
     page = tmp_path / "k.md"
     page.write_text("# Hallo\n", encoding="utf-8")
     args = [str(bad), "-o", str(tmp_path / "k.qmd")] if flag == "input" else [str(page), flag, str(bad)]
-    run = run_cli("convert", *args, timeout=60)  # before: a FIFO waited for a writer, /dev/zero filled the memory
+    run = run_cli("convert", *args, timeout=180)  # before: a FIFO waited for a writer, /dev/zero filled the memory
     assert run.returncode == 2, run.stderr
     assert str(bad) in run.stderr and "not a regular file" in run.stderr
     assert not (tmp_path / "k.qmd").exists()

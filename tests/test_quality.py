@@ -206,7 +206,7 @@ def test_a_books_own_term_is_translated_once_and_hinted_in_every_chapter() -> No
 
 
 def _openai(server: FakeOpenAI) -> OpenAIEngine:
-    return OpenAIEngine(server.base_url, "fake", None, timeout=5.0, backoff=0.05, max_attempts=2)
+    return OpenAIEngine(server.base_url, "fake", None, timeout=30.0, backoff=0.05, max_attempts=2)
 
 
 # --- auto: the best engine this machine has ------------------------------------------------
