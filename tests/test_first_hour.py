@@ -25,6 +25,7 @@ from fake_openai import FakeOpenAI
 from loopback import LoopbackServer
 from myst2qmd.convert import convert_text
 from myst2qmd.translate.cache import TranslationCache
+from myst2qmd.translate.engines.base import Reply, Request, Unit
 from myst2qmd.translate.engines.openai import OpenAIEngine
 from myst2qmd.translate.pipeline import Translator
 
@@ -367,3 +368,35 @@ def test_a_memory_of_an_older_version_gets_the_kept_column(tmp_path: Path) -> No
     assert cache.kept("k2") == ("Platzhalterweg", "placeholders changed") and cache.get("k2") is None
     assert cache.kept("k1") is None
     cache.close()
+
+
+class _HalvesOnly:
+    """An engine that translates (upper-cases) short units and gives no reply for long ones, so a
+    long sentence is only rescued through its halves."""
+
+    name, model, max_batch_chars, max_batch_units = "halves", "v1", 20_000, 64
+    checks_language = False
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def translate(self, units: list[Unit], request: Request) -> dict[str, Reply]:
+        self.sent += [unit.text for unit in units]
+        return {u.id: Reply(f"In English {u.text.upper()}", "stop") for u in units if len(u.text.split()) < 9}
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_sentence_rescued_through_its_halves_is_not_sent_again(tmp_path: Path) -> None:
+    """Item 4: the seed chapter re-sent 12 segments on every run with the local engine, because a
+    sentence the engine only translated in halves was remembered by halves, not whole; a re-run
+    retried the whole (one request) before finding its halves in the memory."""
+    cache = TranslationCache(tmp_path / "tm.sqlite")
+    qmd = convert_text("Ein recht langer Satz ohne Punkt in der Mitte, der dem Modell nicht gelingt.\n").text
+    first = _HalvesOnly()
+    text, report, _ = Translator(first, cache=cache, jobs=1).translate_document(qmd)
+    assert "In English DER MITTE" in text and report.kept_sent == 0 and len(first.sent) > 2  # whole, retry, halves
+    again = _HalvesOnly()
+    second, report, _ = Translator(again, cache=cache, jobs=1).translate_document(qmd)
+    assert again.sent == [] and second == text and report.engine_calls == 0

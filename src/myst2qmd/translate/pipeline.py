@@ -396,7 +396,10 @@ class Translator:
                 self._remember(unit.text, accepted)
             else:
                 accepted, failures = self._rescue(unit.text, why, report)
-                self._remember_kept(unit.text, accepted, failures)
+                if failures:
+                    self._remember_kept(unit.text, accepted, failures)
+                else:  # rescued whole (its halves are remembered too): a re-run sends nothing for it
+                    self._remember(unit.text, accepted)
             holders = [(job, index), *self._twins.get(unit.text, [])]
             for holder, at in holders:
                 holder.results[at] = accepted
