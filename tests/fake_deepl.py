@@ -174,12 +174,4 @@ class FakeDeepL(LoopbackServer):
         handler.send_header("content-type", "application/json")
         handler.send_header("content-length", str(len(data)))
         handler.end_headers()
-        for byte in data:
-            time.sleep(self.drip)
-            try:
-                handler.wfile.write(bytes([byte]))
-                handler.wfile.flush()
-            except OSError:
-                return
-            with self.lock:
-                self.dripped += 1
+        self.drip_out(handler, data)

@@ -202,15 +202,7 @@ class FakeOpenAI(LoopbackServer):
         if not headers_too:
             handler.wfile.write(head)
             handler.wfile.flush()
-        for byte in (head if headers_too else b"") + DRIP_BODY:
-            time.sleep(self.drip)
-            try:
-                handler.wfile.write(bytes([byte]))
-                handler.wfile.flush()
-            except OSError:
-                return
-            with self.lock:
-                self.dripped += 1
+        self.drip_out(handler, (head if headers_too else b"") + DRIP_BODY)
 
     def _first(self, word: str, times: int = 1) -> bool:
         with self.lock:

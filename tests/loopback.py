@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -30,3 +31,23 @@ class LoopbackServer:
         """Stop serving and close the listening socket (from now on connections are refused)."""
         self.server.shutdown()
         self.server.server_close()
+
+    #: seconds between two bytes of a dripping answer (:meth:`drip_out`)
+    drip: float = 0.05
+    #: bytes a dripping answer got out before the client went away
+    dripped: int = 0
+
+    def drip_out(self, handler: BaseHTTPRequestHandler, data: bytes) -> None:
+        """Write ``data`` one byte every :attr:`drip` seconds, counting :attr:`dripped`, until the client
+        goes away or ``data`` is out (a server that answers, but too slowly for any deadline)."""
+        for byte in data:
+            time.sleep(self.drip)
+            try:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+            except OSError:
+                return
+            with self._drip_lock:
+                self.dripped += 1
+
+    _drip_lock = threading.Lock()
