@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -18,3 +19,12 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
     )
     assert "Traceback" not in run.stderr and "please report" not in run.stderr, run.stderr
     return run
+
+
+def default_stop_signals() -> None:
+    """``preexec_fn`` of a run a test will stop with a signal: Ctrl-C, SIGTERM and SIGHUP as a
+    terminal gives them. A test runner started under ``nohup`` or as a background job of a
+    script ignores SIGHUP or SIGINT, its children inherit that, and the run (rightly) keeps
+    ignoring them: the signal the test sends would never arrive."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)

@@ -23,6 +23,7 @@ from typing import IO
 
 import pytest
 
+from cli_run import default_stop_signals
 from myst2qmd import cli
 from myst2qmd.commit import JOURNAL, LOCK, PAUSE_ENV, output_locked
 from test_trust_book import make_book, notebook, snapshot
@@ -87,6 +88,7 @@ class Killer:
         env.update(MYST2QMD_ENGINE="none", MYST2QMD_CACHE_DIR=str(cache), PYTHONPATH=os.pathsep.join(sys.path))
         self.process = subprocess.Popen(
             [sys.executable, str(TESTS / "commit_killer.py")],
+            preexec_fn=default_stop_signals,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -236,6 +238,7 @@ def test_a_second_run_into_the_same_folder_stops_with_a_message(
     env = {**os.environ, PAUSE_ENV: "4", "PYTHONPATH": os.pathsep.join(sys.path)}
     first = subprocess.Popen(
         [sys.executable, "-m", "myst2qmd", "convert", str(new_book), "-o", str(out)],
+        preexec_fn=default_stop_signals,
         stderr=subprocess.PIPE,
         text=True,
         env=env,

@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cli_run import default_stop_signals
 from myst2qmd import cli
 from myst2qmd.commit import PAUSE_ENV
 from quarto_ast import summarize
@@ -158,6 +159,7 @@ def _spawn(book: Path, out: Path, pause: int = 0) -> subprocess.Popen[str]:
         env[PAUSE_ENV] = str(pause)
     return subprocess.Popen(
         [sys.executable, "-m", "myst2qmd", "convert", str(book), "-o", str(out)],
+        preexec_fn=default_stop_signals,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
