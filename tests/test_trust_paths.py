@@ -107,6 +107,20 @@ def test_a_file_run_never_writes_a_po_file_onto_another_path(
     assert snapshot(tmp_path) == before
 
 
+def test_a_fifo_in_the_po_folder_is_refused_not_waited_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A FIFO where the chapter's PO file belongs: exit 2 naming it, before anything is written
+    (it was read with no bound, so the run waited for a writer for ever)."""
+    monkeypatch.chdir(tmp_path)
+    Path("po").mkdir()
+    os.mkfifo("po/k.po")
+    Path("k.md").write_text(CHAPTER, encoding="utf-8")
+    code, err = run(capsys, "k.md", "-o", "k.qmd", "--engine", "pseudo", "--po", "po")
+    assert code == 2 and "po/k.po: not a readable PO file (not a regular file" in err, err
+    assert not Path("k.qmd").exists()
+
+
 def test_the_memory_and_the_report_are_not_one_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], memory: Path
 ) -> None:

@@ -436,7 +436,7 @@ class Review:
     def load(self, paths: list[Path]) -> None:
         """Read the PO files at ``paths`` (those that exist); :class:`PoError` if one cannot be read."""
         for path in paths:
-            if path.is_file():
+            if path.exists() and not path.is_dir():  # a FIFO or device too: refused now, not waited on later
                 old, stamp = read_stamped(path)
                 self.catalogs[path] = Catalog(path, old, stamp=stamp)
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import polib
 
+from ..files import read_bounded
+
 
 class PoError(ValueError):
     """A PO file that cannot be read: ``str()`` says which and why."""
@@ -82,8 +84,9 @@ def read_catalog(path: Path) -> polib.POFile:
     """The PO file at ``path``, read in the encoding its header names; :class:`PoError` (``file:line: why``)
     if it cannot be read, breaks the PO syntax, or defines one message twice."""
     try:
+        data = read_bounded(path)  # first: a FIFO or a device in the PO folder is refused, not waited on
         encoding = polib.detect_encoding(str(path))
-        problem = syntax_problem(path.read_bytes().decode(encoding))
+        problem = syntax_problem(data.decode(encoding))
         if problem is not None:
             raise PoError(f"{path}:{problem[0]}: not a valid PO file ({problem[1]})")
         catalog = polib.pofile(str(path), wrapwidth=78, encoding=encoding)
@@ -124,7 +127,7 @@ class Stamp:
 def _bytes(path: Path) -> bytes | None:
     """The bytes of the file at ``path``; ``None`` if there is none (:class:`PoError` if it cannot be read)."""
     try:
-        return path.read_bytes() if path.exists() and not path.is_dir() else None
+        return read_bounded(path) if path.exists() and not path.is_dir() else None
     except OSError as exc:
         raise PoError(f"{path}: not a readable PO file ({exc.strerror or exc})") from exc
 
