@@ -289,6 +289,25 @@ class Body:
     unmapped: bool = False
 
 
+@dataclass
+class Fragment:
+    """A text inside a construct that is MyST of its own (a directive's title, a table cell, a glossary
+    definition), tokenized by the document's parse as a document of its own (its own references and
+    footnotes, lines counted from its first): ``token.meta["fragments"][text]`` of the token it is in."""
+
+    tokens: list[Token]
+    env: dict[str, Any]
+    #: its inline tokens are parsed when walked (the parse had no inline pass: see :func:`parse_inline`)
+    lazy_inline: bool
+
+
+#: tokenizes ``text`` as a fragment of ``token`` (kept in ``token.meta["fragments"]``) and gives its tokens
+Tokenize = Callable[[Token, str], list[Token]]
+#: finds the fragments among block tokens and tokenizes them: given the tokens, whether they are the
+#: document's own (not a directive body's, nor a fragment's), and the :data:`Tokenize` of this parse
+FragmentsOf = Callable[[list[Token], bool, Tokenize], None]
+
+
 def _line_start(state: StateBlock, line: int, strip: int) -> int | None:
     """Where ``line``'s text starts once ``strip`` columns of indentation are cut, as
     ``StateBlock.getLines`` cuts them; ``None`` when a tab would be cut in two."""
@@ -395,13 +414,42 @@ def _closes(state: StateBlock, token: Token) -> bool:
     return last > token.map[0] and text.startswith(token.markup) and text.strip(token.markup[0]).strip() == ""
 
 
-def _finish(md: MarkdownIt, body: Body, src: str) -> None:
-    """The core rules after the block pass (inline, footnotes, text joins) on the body's tokens."""
+def _finish(md: MarkdownIt, body: Body | Fragment, src: str) -> None:
+    """The core rules after the block pass (inline, footnotes, text joins, fragments) on the tokens of a
+    body or a fragment (a part of the document: not its own, see :data:`FragmentsOf`)."""
     state = StateCore(src, md, body.env, body.tokens)
+    state.m2q_part = True  # type: ignore[attr-defined]
     for rule in md.core.ruler.__rules__:
         if rule.enabled and rule.name not in ("normalize", "block"):
             rule.fn(state)
     body.tokens = state.tokens  # footnote_tail makes a new list
+
+
+def _tokenize_fragment(md: MarkdownIt, token: Token, text: str) -> list[Token]:
+    """:data:`Tokenize` of a parse by ``md``: ``text`` tokenized as a document of its own, as ``md.parse``
+    tokenizes a document (the text is the document's, normalized already), once per token and text."""
+    token.meta = token.meta if token.meta else {}
+    table = token.meta.setdefault("fragments", {})
+    known = table.get(text)
+    if known is None:
+        inline = any(rule.name == "inline" and rule.enabled for rule in md.core.ruler.__rules__)
+        known = table[text] = Fragment(tokens=[], env={}, lazy_inline=not inline)
+        if text:
+            state = StateBlock(text, md, known.env, known.tokens)
+            md.block.tokenize(state, state.line, state.lineMax)
+        _finish(md, known, text)
+    return known.tokens
+
+
+def _fragments_rule(fragments_of: FragmentsOf) -> Callable[[StateCore], None]:
+    """The core rule that tokenizes the fragments :data:`FragmentsOf` finds, last (after footnotes and text
+    joins), in the document's parse and in each body's and fragment's."""
+
+    def rule(state: StateCore) -> None:
+        md = state.md
+        fragments_of(state.tokens, not getattr(state, "m2q_part", False), lambda t, s: _tokenize_fragment(md, t, s))
+
+    return rule
 
 
 def _nesting(rule: BlockRule, body_of: BodyOf, max_depth: int) -> BlockRule:
@@ -463,11 +511,14 @@ def _nesting(rule: BlockRule, body_of: BodyOf, max_depth: int) -> BlockRule:
     return wrapped
 
 
-def create_md_parser(body_of: BodyOf | None = None, max_depth: int = 1000) -> MarkdownIt:
+def create_md_parser(
+    body_of: BodyOf | None = None, max_depth: int = 1000, fragments_of: FragmentsOf | None = None
+) -> MarkdownIt:
     """Return a fresh parser for the MyST dialect used by Jupyter Book.
 
     With ``body_of``, the bodies of fences it names (directives whose body is Markdown) are
-    tokenized by the same parse (see :func:`_nesting`), to ``max_depth`` levels.
+    tokenized by the same parse (see :func:`_nesting`), to ``max_depth`` levels; with
+    ``fragments_of``, the fragments it finds too (titles, captions, cells: see :class:`Fragment`).
 
     >>> tokens = create_md_parser().parse("See {numref}`fig-a`.")
     >>> [t.type for t in tokens[1].children]
@@ -510,6 +561,8 @@ def create_md_parser(body_of: BodyOf | None = None, max_depth: int = 1000) -> Ma
         if name in names:
             rule = md.inline.ruler.__rules__[md.inline.ruler.__find__(name)]
             md.inline.ruler.at(name, _recording(rule.fn))
+    if fragments_of is not None:
+        md.core.ruler.push("m2q_fragments", _fragments_rule(fragments_of))
     return md
 
 

@@ -37,11 +37,12 @@ from .constructs.blocks import (
 from .constructs.links import rewrite_link
 from .context import Context, Label
 from .directives import Directive, block_prefix_len, container_prefix_len, continuation, fence_content
-from .edits import Edit
+from .edits import Edit, apply_edits
 from .labelpass import next_block
-from .parsed import Parsed
-from .parser import parse_inline
+from .parsed import Fragments, Parsed
+from .parser import Fragment, parse_inline
 from .source import View, line_starts
+from .structure import fragment_parse
 
 _BARE_URL = re.compile(r"(?<![<(\[\"'=/\w])(?:https?://|www\.)[^\s<>()\[\]`]*[^\s<>()\[\]`.,;:!?'\"]")
 _SUBSTITUTION = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
@@ -92,6 +93,19 @@ class Walker:
             "myst_line_comment": self._line_comment_rule,
             "myst_block_break": self._block_break_rule,
         }
+
+    # -- fragments -----------------------------------------------------------------------------
+    def fragments(self, token: Token | None) -> Fragments:
+        """The fragments of ``token`` (a directive's title, cells…) from the document's parse, converted
+        by this walk's :meth:`fragment` (``None``: texts no parse holds, a substitution's value)."""
+        return Fragments(token, self.fragment)
+
+    def fragment(self, text: str, lineno: int, fragment: Fragment | None) -> str:
+        """A fragment (``text`` at 1-based line ``lineno``) converted from its tokens with this document's
+        labels and context, by a walk of its own."""
+        walker = Walker(self.ctx)
+        walker.walk(fragment_parse(text, lineno, fragment, self.ctx))
+        return apply_edits(text, without_clashing_dedents(walker.edits))
 
     # -- edits ---------------------------------------------------------------------------------
     def add(self, start: int, end: int, new: str, kind: str = "") -> None:
@@ -151,7 +165,7 @@ class Walker:
 
     def _html_rule(self, state: WalkState, index: int) -> None:
         token, view = state.parsed.tokens[index], state.parsed.view
-        self.replace_block(token, view, registry.html_block(token, view, self.ctx))
+        self.replace_block(token, view, registry.html_block(token, view, self.ctx, self.fragments(token)))
 
     def _line_comment_rule(self, state: WalkState, index: int) -> None:
         token = state.parsed.tokens[index]
@@ -468,7 +482,7 @@ class Walker:
                 )
                 continue
             self.ctx.count("substitution")
-            new = self.ctx.convert_fragment(str(value), line).strip("\n")
+            new = self.fragments(None).convert(str(value), line).strip("\n")
             self.add(locator.abs(match.start()), locator.abs(match.end()), new, "substitution")
 
     def fence(self, parsed: Parsed, index: int) -> int:
@@ -488,6 +502,7 @@ class Walker:
             return 0
         # (the colons in code count for a fence around this directive too, when it writes none itself)
         inner = max(self.walk(body), _colons_in_code(body)) if body is not None else 0
+        directive.fragments = self.fragments(token)
         rewrite = registry.directive(directive, self.ctx)
         if rewrite.open == "" and rewrite.body == "" and rewrite.close == "":
             # removed altogether ({bibliography}, {toctree}): its lines go, like a removed block

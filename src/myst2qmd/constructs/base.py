@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import quote
 
+from markdown_it.token import Token
+
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
@@ -58,6 +60,8 @@ class RoleResult:
 
 
 DirectiveFn = Callable[[Directive, Context], Rewrite]
+#: tokenizes a fragment's text in the document's parse and gives its tokens
+Tokenize = Callable[[str], list[Token]]
 RoleFn = Callable[[Role, Context], RoleResult]
 #: where a directive's label is written: an option's name, or ``"argument"`` (its first word)
 LabelSource = Literal["name", "label", "argument"]
@@ -116,6 +120,10 @@ class DirectiveSpec:
     #: ``(option, attribute)``: the Quarto attribute a prose option is written to, when it is not
     #: written into the Markdown text (``caption`` → ``lst-cap``); the segments read these as prose
     prose_attributes: tuple[tuple[str, str], ...] = ()
+    #: its texts that are MyST of their own (a title, a caption, table cells): given the directive as the
+    #: parse sees it (:func:`~myst2qmd.directives.fence_directive`) and ``tokenize``, which tokenizes a text
+    #: in the document's parse and gives its tokens, it tokenizes each (see :mod:`.fragments`)
+    fragments: Callable[[Directive, Tokenize], None] | None = None
 
     @property
     def verbatim(self) -> bool:

@@ -63,6 +63,7 @@ from .proofs import (
     KNOWN_OPTIONS,
     LABEL_OPTIONS,
     anchor_id,
+    argument_title,
     block_id,
     extra_classes,
     heading_open,
@@ -244,9 +245,11 @@ def solution_kind(d: Directive) -> str:
 
 _OPTS = KNOWN_OPTIONS
 SPECS = (
-    DirectiveSpec(("exercise",), exercise, label=LABEL_OPTIONS, kind="exr", options=_OPTS),
+    DirectiveSpec(("exercise",), exercise, label=LABEL_OPTIONS, kind="exr", options=_OPTS, fragments=argument_title),
     DirectiveSpec(("solution",), solution, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS, prose=("body",)),
-    DirectiveSpec(("exercise-start",), exercise_start, label=LABEL_OPTIONS, kind="exr", options=_OPTS),
+    DirectiveSpec(
+        ("exercise-start",), exercise_start, label=LABEL_OPTIONS, kind="exr", options=_OPTS, fragments=argument_title
+    ),
     DirectiveSpec(("solution-start",), solution_start, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS),
     DirectiveSpec(("exercise-end", "solution-end"), gated_end),
 )

@@ -36,6 +36,7 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..labels import quarto_id, slug, unique_id
+from ..parsed import Fragments
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, own_label, strip_px
 
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.\-]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
@@ -166,7 +167,25 @@ _LONE_IMG_LINE = re.compile(r"^\s*(?:<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*/?>\s*
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*[\s/>]")
 
 
-def img_block(content: str, ctx: Context, line: int) -> str | None:
+def _img_lines(content: str) -> tuple[list[str], int, str]:
+    """An HTML block's lines, how many of the first are lone ``<img>`` lines, and the text after them."""
+    lines = content.split("\n")
+    n_img = 0
+    while n_img < len(lines) and _LONE_IMG_LINE.match(lines[n_img]):
+        n_img += 1
+    return lines, n_img, "\n".join(lines[n_img:]).strip("\n")
+
+
+def img_caption(content: str) -> str:
+    """The text below the ``<img>`` lines of an HTML block :func:`img_block` converts: MyST of its own,
+    tokenized by the parse (``""``: none)."""
+    _, n_img, rest = _img_lines(content)
+    if n_img == 0 or not rest.strip() or _HTML_TAG.search(IMG_TAG.sub("", rest)):
+        return ""
+    return rest
+
+
+def img_block(content: str, ctx: Context, line: int, fragments: Fragments | None = None) -> str | None:
     """An HTML block of ``<img>`` lines, maybe with caption text right below, as Markdown.
 
     MyST::
@@ -182,11 +201,7 @@ def img_block(content: str, ctx: Context, line: int) -> str | None:
 
     ``None`` when the block holds other HTML, which stays as it is.
     """
-    lines = content.split("\n")
-    n_img = 0
-    while n_img < len(lines) and _LONE_IMG_LINE.match(lines[n_img]):
-        n_img += 1
-    rest = "\n".join(lines[n_img:]).strip("\n")
+    lines, n_img, rest = _img_lines(content)
     if n_img == 0 or _HTML_TAG.search(IMG_TAG.sub("", rest)):
         return None
     images = []
@@ -200,7 +215,7 @@ def img_block(content: str, ctx: Context, line: int) -> str | None:
         return None
     text = "\n".join(images)
     if rest.strip():
-        text += "\n\n" + ctx.convert_fragment(rest, line + n_img)
+        text += "\n\n" + (fragments.convert(rest, line + n_img) if fragments is not None else rest)
     return text
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, container_strip, is_class_name
+from ..parsed import convert_fragment
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, name_id, own_label
 from .code import CAPTION_ATTRIBUTES, caption_attribute, code_language, fence_info, listing_kind
 from .included_files import (
@@ -316,7 +317,7 @@ def _include_part(d: Directive, ctx: Context, literal: bool) -> Rewrite:
         Code.QUARTO_DIFFERS,
     )
     with including(path):
-        converted = ctx.convert_fragment(part, d.lineno) if part else ""
+        converted = convert_fragment(d, part, d.lineno) if part else ""
     if not converted.strip():
         ctx.warn(
             d.lineno,

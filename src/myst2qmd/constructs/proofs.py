@@ -50,7 +50,8 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..labels import quarto_id, slug
-from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, div_open
+from ..parsed import convert_fragment
+from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, Tokenize, div_open
 
 #: sphinx-proof directive → Quarto cross-reference prefix ("" for the unnumbered proof)
 KINDS = {
@@ -134,7 +135,13 @@ def anchor_id(d: Directive, ctx: Context) -> str:
 def title_text(title: str, d: Directive, ctx: Context) -> str:
     """A directive's title with its MyST (roles, math) converted."""
     title = title.strip()
-    return ctx.convert_fragment(title, d.lineno).strip() if title else ""
+    return convert_fragment(d, title, d.lineno).strip() if title else ""
+
+
+def argument_title(d: Directive, tokenize: Tokenize) -> None:
+    """A numbered block's argument, its title, is MyST of its own: tokenized by the parse (see :func:`title_text`)."""
+    if d.argument.strip():
+        tokenize(d.argument.strip())
 
 
 def heading_open(parts: list[str], title: str, d: Directive, anchor: str = "", fence: str = FENCE) -> str:
@@ -218,4 +225,8 @@ def label_kind(d: Directive) -> str:
 
 #: where sphinx-proof and sphinx-exercise write a label: ``:label:``, else ``:name:``
 LABEL_OPTIONS: tuple[LabelSource, ...] = ("label", "name")
-SPECS = (DirectiveSpec(tuple(KINDS), proof, label=LABEL_OPTIONS, kind=label_kind, options=KNOWN_OPTIONS),)
+SPECS = (
+    DirectiveSpec(
+        tuple(KINDS), proof, label=LABEL_OPTIONS, kind=label_kind, options=KNOWN_OPTIONS, fragments=argument_title
+    ),
+)

@@ -14,6 +14,7 @@ from markdown_it.token import Token
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
+from ..parsed import Fragments
 from ..source import View
 from . import (
     admonitions,
@@ -151,14 +152,15 @@ def inline_token(token: Token, source: str, line: int, ctx: Context, alone: bool
     return None
 
 
-def html_block(token: Token, view: View, ctx: Context) -> str | None:
-    """Raw HTML blocks: LaTeX comments go, lone ``<img>``/video ``<iframe>`` convert."""
+def html_block(token: Token, view: View, ctx: Context, fragments: Fragments | None = None) -> str | None:
+    """Raw HTML blocks: LaTeX comments go, lone ``<img>``/video ``<iframe>`` convert (the caption text
+    below the images from ``fragments``, see :func:`.figures.img_block`)."""
     assert token.map is not None
     line = view.lineno(token.map[0])
     content = token.content.rstrip("\n")
     if content.lstrip().startswith("<!--"):
         return comments.html_comment_block(token, ctx)
-    images = figures.img_block(content, ctx, line)
+    images = figures.img_block(content, ctx, line, fragments)
     if images is not None:
         return images
     video = media.iframe_to_video(content, ctx, line)
