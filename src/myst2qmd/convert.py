@@ -26,12 +26,13 @@ from .constructs.frontmatter import (
 )
 from .context import Context, Label, Options, Warning_
 from .directives import directive_name
-from .edits import Edit, Normalized, apply_edits, check_untouched
+from .edits import Edit, Normalized, apply_edits
 from .labelpass import LabelPass
 from .linemap import source_lines
 from .parsed import Parsed
 from .source import View
 from .structure import MAX_DEPTH, document_parser, parse_view
+from .untouched import check_untouched
 from .walker import Walker, without_clashing_dedents
 
 
