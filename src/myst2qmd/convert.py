@@ -77,7 +77,7 @@ class Converter:
     def parse(self, view: View) -> Parsed:
         """The document's tokens, and (from that one parse) every directive body's and fragment's, as views
         of their own (see :func:`.structure.parse_view`)."""
-        return parse_view(view, self.ctx, self.lazy_inline, self.md)
+        return parse_view(view, self.ctx, self.lazy_inline, self.md, self.ctx.options.title_from_h1)
 
     # -- labels and the walk ---------------------------------------------------------------------
     def collect_labels(self, parsed: Parsed) -> None:
@@ -127,7 +127,9 @@ def parse_text(text: str, path: str = "<string>") -> Parsed:
     """``text`` parsed as :func:`convert_text` parses it (block tokens; bodies from the same parse), for a
     book's label pass to hand on to the conversion (``convert_text(text, parsed=…)``)."""
     with _deep_recursion(20000):
-        return Converter(Context(path=path), lazy_inline=True).parse(View.root(normalized(text).text))
+        # a book's chapters keep their first H1 (``Options.title_from_h1``): its text is no fragment
+        ctx = Context(path=path, options=Options(title_from_h1=False))
+        return Converter(ctx, lazy_inline=True).parse(View.root(normalized(text).text))
 
 
 def convert_text(

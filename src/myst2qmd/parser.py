@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -303,9 +303,9 @@ class Fragment:
 
 #: tokenizes ``text`` as a fragment of ``token`` (kept in ``token.meta["fragments"]``) and gives its tokens
 Tokenize = Callable[[Token, str], list[Token]]
-#: finds the fragments among block tokens and tokenizes them: given the tokens, whether they are the
-#: document's own (not a directive body's, nor a fragment's), and the :data:`Tokenize` of this parse
-FragmentsOf = Callable[[list[Token], bool, Tokenize], None]
+#: finds the fragments among block tokens and tokenizes them: given the tokens, the parse's ``env`` when they
+#: are the document's own (``None``: a directive body's, a fragment's), and the :data:`Tokenize` of this parse
+FragmentsOf = Callable[[list[Token], "MutableMapping[str, Any] | None", Tokenize], None]
 
 
 def _line_start(state: StateBlock, line: int, strip: int) -> int | None:
@@ -447,7 +447,8 @@ def _fragments_rule(fragments_of: FragmentsOf) -> Callable[[StateCore], None]:
 
     def rule(state: StateCore) -> None:
         md = state.md
-        fragments_of(state.tokens, not getattr(state, "m2q_part", False), lambda t, s: _tokenize_fragment(md, t, s))
+        env = None if getattr(state, "m2q_part", False) else state.env
+        fragments_of(state.tokens, env, lambda t, s: _tokenize_fragment(md, t, s))
 
     return rule
 

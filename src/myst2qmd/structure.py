@@ -17,7 +17,7 @@ from markdown_it.token import Token
 
 from .codes import Code
 from .constructs import registry
-from .constructs.fragments import tokenize_fragments
+from .constructs.fragments import TITLE_FROM_H1, tokenize_fragments
 from .context import Context
 from .directives import ViewLines, markdown_body, read_directive
 from .parsed import Parsed
@@ -41,12 +41,15 @@ def document_parser(inline: bool = True) -> MarkdownIt:
     return md
 
 
-def parse_view(view: View, ctx: Context, lazy_inline: bool = False, md: MarkdownIt | None = None) -> Parsed:
-    """The document ``view`` is, parsed once: its tokens, and (from that one parse) every directive body's,
-    as views of their own (``lazy_inline``: block tokens first, each paragraph's inline tokens as it is
-    walked, unless the text may hold a footnote; see :func:`parser.block_parser_for`)."""
+def parse_view(
+    view: View, ctx: Context, lazy_inline: bool = False, md: MarkdownIt | None = None, title_from_h1: bool = False
+) -> Parsed:
+    """The document ``view`` is, parsed once: its tokens, and (from that one parse) every directive body's
+    and fragment's, as views of their own (``lazy_inline``: block tokens first, each paragraph's inline
+    tokens as it is walked, unless the text may hold a footnote; see :func:`parser.block_parser_for`;
+    ``title_from_h1``: its first H1 becomes its title, see :data:`.fragments.TITLE_FROM_H1`)."""
     lazy = lazy_inline and block_parser_for(view.text) is block_parser()
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {TITLE_FROM_H1: True} if title_from_h1 else {}
     tokens = (md or document_parser(not lazy)).parse(view.text, env)
     before = len(ctx.warnings)
     parsed = read_parse(view, tokens, env if lazy else None, view, 0, ctx)

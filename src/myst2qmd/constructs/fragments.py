@@ -11,7 +11,9 @@ converts a fragment from those tokens (:class:`myst2qmd.parsed.Fragments`): noth
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from functools import partial
+from typing import Any
 
 from markdown_it.token import Token
 
@@ -19,10 +21,14 @@ from ..directives import directive_name, fence_directive
 from ..parser import Tokenize
 from . import figures, frontmatter, registry
 
+#: set in the ``env`` of a document's parse when its first H1 becomes its ``title:`` (a single file's
+#: conversion; a book's chapters keep theirs): the heading's text is a fragment then
+TITLE_FROM_H1 = "myst2qmd_title_from_h1"
 
-def tokenize_fragments(tokens: list[Token], document: bool, tokenize: Tokenize) -> None:
-    """Tokenize the fragments among ``tokens`` (``document``: the document's own tokens, whose first
-    H1 may become its title) with the parse's ``tokenize``."""
+
+def tokenize_fragments(tokens: list[Token], env: MutableMapping[str, Any] | None, tokenize: Tokenize) -> None:
+    """Tokenize the fragments among ``tokens`` with the parse's ``tokenize`` (``env``: the parse's, when
+    these are the document's own tokens; its first H1 may become the title)."""
     for token in tokens:
         if token.type in ("fence", "colon_fence"):
             name = directive_name(token.info)
@@ -34,7 +40,7 @@ def tokenize_fragments(tokens: list[Token], document: bool, tokenize: Tokenize) 
             caption = figures.img_caption(token.content.rstrip("\n"))
             if caption and not token.content.lstrip().startswith("<!--"):
                 tokenize(token, caption)
-    if document:
-        h1 = frontmatter.first_h1(tokens)
+    if env is not None and env.get(TITLE_FROM_H1):
+        h1 = frontmatter.title_candidate(tokens)
         if h1 is not None:
             tokenize(tokens[h1 + 1], frontmatter.heading_title(tokens[h1 + 1]))

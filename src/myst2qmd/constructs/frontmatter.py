@@ -168,6 +168,18 @@ def _only_substitutions(value: Any) -> bool:
     return isinstance(value, dict) and set(value) <= {"substitutions"}
 
 
+_LABELLED = re.compile(r"\{[^{}]*#[^{}]*\}\s*$")
+
+
+def title_candidate(tokens: list[Token]) -> int | None:
+    """The index of the first H1 when it may become the document's ``title:`` (for the parse, which
+    tokenizes its text: see :func:`title_heading`), not when a label stands before it or in it."""
+    h1 = first_h1(tokens)
+    if h1 is None or (h1 > 0 and tokens[h1 - 1].type == "myst_target") or _LABELLED.search(tokens[h1 + 1].content):
+        return None
+    return h1
+
+
 def title_heading(tokens: list[Token], fm: FrontMatter, ctx: Context) -> int | None:
     """The index of the first H1 when it becomes the document's ``title:`` (decided before the
     walk, which then leaves the heading to :func:`frontmatter_edits`).
@@ -181,7 +193,7 @@ def title_heading(tokens: list[Token], fm: FrontMatter, ctx: Context) -> int | N
         return None
     target = tokens[h1 - 1] if h1 > 0 and tokens[h1 - 1].type == "myst_target" else None
     label = ctx.labels.get(target.content.strip()) if target is not None else None
-    if (label is not None and label.kind == "sec") or re.search(r"\{[^{}]*#[^{}]*\}\s*$", tokens[h1 + 1].content):
+    if (label is not None and label.kind == "sec") or _LABELLED.search(tokens[h1 + 1].content):
         ctx.count("labelled title heading kept")
         return None
     return h1
