@@ -18,7 +18,7 @@ from markdown_it.token import Token
 from .codes import Code
 from .constructs import registry
 from .constructs.fragments import TITLE_FROM_H1, tokenize_fragments
-from .context import Context
+from .context import Context, Options
 from .directives import ViewLines, markdown_body, read_directive
 from .parsed import Parsed
 from .parser import Body, Fragment, block_parser, block_parser_for, create_md_parser
@@ -55,6 +55,12 @@ def parse_view(
     parsed = read_parse(view, tokens, env if lazy else None, view, 0, ctx)
     parsed.warnings = ctx.warnings[before:]
     return parsed
+
+
+def parse_document(text: str) -> Parsed:
+    """``text`` parsed as the converter parses a document, inline tokens included, for a reader of the
+    tokens (the translation's segments read a Quarto document this way); the parse's warnings let go."""
+    return parse_view(View.root(text), Context(options=Options(title_from_h1=False)))
 
 
 def fragment_parse(text: str, lineno: int, fragment: Fragment | None, ctx: Context) -> Parsed:
