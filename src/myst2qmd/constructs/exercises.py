@@ -130,11 +130,9 @@ def gated_pairs(parsed: Parsed) -> dict[int, tuple[int, int]]:
     length is longer than every fence the blocks between can hold once converted (a div grows
     by one colon per level). Found once per parse (``parsed.memo``).
 
-    >>> from myst2qmd.context import Context
-    >>> from myst2qmd.convert import Converter
-    >>> from myst2qmd.source import View
+    >>> from myst2qmd.structure import parse_document
     >>> text = "```{exercise-start}\\n```\\n::::{note}\\n:::{tip}\\n:::\\n::::\\n```{exercise-end}\\n```"
-    >>> gated_pairs(Converter(Context()).parse(View.root(text)))
+    >>> gated_pairs(parse_document(text))
     {0: (6, 7), 6: (0, 7)}
     """
     found: dict[int, tuple[int, int]] | None = parsed.memo.get("gated_pairs")
