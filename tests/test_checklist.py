@@ -13,6 +13,7 @@ updated::
 
 from __future__ import annotations
 
+import doctest
 import json
 import sys
 import warnings
@@ -22,6 +23,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import checklist_score
 from checklist_score import DIALECTS, EXACT, SILENT, STATUS, Outcome, load_cases, score, status_of, write_status
 
 try:
@@ -38,6 +40,29 @@ def outcomes() -> list[Outcome]:
     if not PANDOC:
         pytest.skip("pandoc is not available (pip install pypandoc-binary): the checklist reads Quarto with it")
     return score(load_cases())
+
+
+def test_scorer_doctests() -> None:
+    for module in (checklist_score, sys.modules[__name__]):
+        assert doctest.testmod(module).failed == 0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ('::: {.callout-tip title="T"}\nx\n:::\n', "::: {.callout-tip appearance=simple}\n## T\n\nx\n:::\n", True),
+        ("## Eins\n", "## Eins {#eins}\n", True),
+        ("Ein\nSatz.\n", "Ein Satz.\n", True),
+        ("Ein Satz.\n", "Ein Satz!\n", False),
+        ("::: {.callout-tip}\nx\n:::\n", "::: {.callout-note}\nx\n:::\n", False),
+        ("![](a.png){width=50%}\n", "![](a.png)\n", False),
+    ],
+)
+def test_scorer_equates_only_what_quarto_does_not_care_about(a: str, b: str, same: bool) -> None:
+    if not PANDOC:
+        pytest.skip("pandoc is not available (pip install pypandoc-binary): the checklist reads Quarto with it")
+    first, second = (checklist_score.canonical(ast) for ast in checklist_score.read_many([a, b]))
+    assert (first == second) is same
 
 
 def test_checklist_has_both_dialects_and_unique_names() -> None:
