@@ -305,68 +305,72 @@ class _TocReader:
                 if key in item:
                     self.entries(self.listed(item[key], line, key), out)
 
-    def jupyter_book(self, toc: dict[str, Any]) -> tuple[Chapter, list[Part]]:
-        root_entry = toc.get("root")
-        if not root_entry:
-            raise BookError("_toc.yml has no 'root'")
-        root = self.chapter(str(root_entry), _line(toc), is_root=True)
-        if root is None:
-            raise BookError(f"the root document {root_entry} of _toc.yml does not exist")
-        parts: list[Part] = []
-        if "parts" in toc:
-            for part in self.listed(toc["parts"], _line(toc), "parts"):
-                if not isinstance(part, dict):
-                    self.warn(_line(toc), f"part {part!r} is not a mapping; left out", Code.TOC_INVALID)
-                    continue
-                chapters: list[Chapter | ExternalLink] = []
-                self.entries(self.listed(part.get("chapters"), _line(part), "chapters"), chapters)
-                parts.append(Part(str(part.get("caption") or "") or None, None, chapters))
-        else:
-            key = "chapters" if "chapters" in toc else "sections"
-            items = self.listed(toc.get(key), _line(toc), key)
-            for n, item in enumerate(items):
-                if not isinstance(item, dict) or "file" not in item:
-                    loose: list[Chapter | ExternalLink] = []
-                    self.entries([item], loose, getattr(items, "lines", [])[n : n + 1])
-                    parts.append(Part(None, None, loose))
-                    continue
-                head = self.chapter(str(item["file"]), _line(item))
-                if head is not None and item.get("title"):
-                    head.title = str(item["title"])
-                children: list[Chapter | ExternalLink] = []
-                self.entries(self.listed(item.get("sections"), _line(item), "sections"), children)
-                if head is not None and children:
-                    parts.append(Part(None, head, children))
-                elif head is not None:
-                    parts.append(Part(None, None, [head]))
-                else:
-                    parts.append(Part(None, None, children))
-        return root, parts
 
-    def myst_project(self, project: dict[str, Any]) -> tuple[Chapter, list[Part]]:
-        toc = self.listed(project.get("toc"), _line(project), "toc")
-        flat: list[dict[str, Any]] = [i for i in toc if isinstance(i, dict)]
-        if not flat or "file" not in flat[0]:
-            raise BookError("myst.yml project.toc must start with a file")
-        root = self.chapter(str(flat[0]["file"]), _line(flat[0]), is_root=True)
-        if root is None:
-            raise BookError(f"the first document {flat[0]['file']} of myst.yml does not exist")
-        parts: list[Part] = []
-        for item in toc[1:]:
+def _jupyter_book(reader: _TocReader, toc: dict[str, Any]) -> tuple[Chapter, list[Part]]:
+    """The root and parts of a ``_toc.yml`` (``parts:`` with captions, or ``chapters:``/``sections:``)."""
+    root_entry = toc.get("root")
+    if not root_entry:
+        raise BookError("_toc.yml has no 'root'")
+    root = reader.chapter(str(root_entry), _line(toc), is_root=True)
+    if root is None:
+        raise BookError(f"the root document {root_entry} of _toc.yml does not exist")
+    parts: list[Part] = []
+    if "parts" in toc:
+        for part in reader.listed(toc["parts"], _line(toc), "parts"):
+            if not isinstance(part, dict):
+                reader.warn(_line(toc), f"part {part!r} is not a mapping; left out", Code.TOC_INVALID)
+                continue
             chapters: list[Chapter | ExternalLink] = []
-            if isinstance(item, dict) and "file" in item:
-                head = self.chapter(str(item["file"]), _line(item))
-                if head is not None and item.get("title"):
-                    head.title = str(item["title"])
-                self.entries(self.listed(item.get("children"), _line(item), "children"), chapters)
-                parts.append(Part(None, head, chapters) if chapters else Part(None, None, [head] if head else []))
-            elif isinstance(item, dict) and "children" in item:
-                self.entries(self.listed(item.get("children"), _line(item), "children"), chapters)
-                parts.append(Part(str(item.get("title") or "") or None, None, chapters))
+            reader.entries(reader.listed(part.get("chapters"), _line(part), "chapters"), chapters)
+            parts.append(Part(str(part.get("caption") or "") or None, None, chapters))
+    else:
+        key = "chapters" if "chapters" in toc else "sections"
+        items = reader.listed(toc.get(key), _line(toc), key)
+        for n, item in enumerate(items):
+            if not isinstance(item, dict) or "file" not in item:
+                loose: list[Chapter | ExternalLink] = []
+                reader.entries([item], loose, getattr(items, "lines", [])[n : n + 1])
+                parts.append(Part(None, None, loose))
+                continue
+            head = reader.chapter(str(item["file"]), _line(item))
+            if head is not None and item.get("title"):
+                head.title = str(item["title"])
+            children: list[Chapter | ExternalLink] = []
+            reader.entries(reader.listed(item.get("sections"), _line(item), "sections"), children)
+            if head is not None and children:
+                parts.append(Part(None, head, children))
+            elif head is not None:
+                parts.append(Part(None, None, [head]))
             else:
-                self.entries([item], chapters)
-                parts.append(Part(None, None, chapters))
-        return root, parts
+                parts.append(Part(None, None, children))
+    return root, parts
+
+
+def _myst_project(reader: _TocReader, project: dict[str, Any]) -> tuple[Chapter, list[Part]]:
+    """The root and parts of ``myst.yml``'s ``project.toc`` (the first file is the root)."""
+    toc = reader.listed(project.get("toc"), _line(project), "toc")
+    flat: list[dict[str, Any]] = [i for i in toc if isinstance(i, dict)]
+    if not flat or "file" not in flat[0]:
+        raise BookError("myst.yml project.toc must start with a file")
+    root = reader.chapter(str(flat[0]["file"]), _line(flat[0]), is_root=True)
+    if root is None:
+        raise BookError(f"the first document {flat[0]['file']} of myst.yml does not exist")
+    parts: list[Part] = []
+    for item in toc[1:]:
+        chapters: list[Chapter | ExternalLink] = []
+        if isinstance(item, dict) and "file" in item:
+            head = reader.chapter(str(item["file"]), _line(item))
+            if head is not None and item.get("title"):
+                head.title = str(item["title"])
+            reader.entries(reader.listed(item.get("children"), _line(item), "children"), chapters)
+            parts.append(Part(None, head, chapters) if chapters else Part(None, None, [head] if head else []))
+        elif isinstance(item, dict) and "children" in item:
+            reader.entries(reader.listed(item.get("children"), _line(item), "children"), chapters)
+            parts.append(Part(str(item.get("title") or "") or None, None, chapters))
+        else:
+            reader.entries([item], chapters)
+            parts.append(Part(None, None, chapters))
+    return root, parts
 
 
 def read_book(folder: Path, warnings: list[Warning_] | None = None) -> Book:
@@ -380,7 +384,7 @@ def read_book(folder: Path, warnings: list[Warning_] | None = None) -> Book:
             raise BookError("_toc.yml and _config.yml must be YAML mappings")
         exclude = [str(p) for p in config.get("exclude_patterns") or []]
         reader.exclude = exclude
-        root, parts = reader.jupyter_book(toc)
+        root, parts = _jupyter_book(reader, toc)
     elif (folder / "myst.yml").is_file():
         reader = _TocReader(folder, warnings, "myst.yml")
         data = _load_yaml(folder / "myst.yml")
@@ -389,7 +393,7 @@ def read_book(folder: Path, warnings: list[Warning_] | None = None) -> Book:
             raise BookError("myst.yml has no 'project' mapping")
         exclude = [str(p) for p in project.get("exclude") or []]
         reader.exclude = exclude
-        root, parts = reader.myst_project(project)
+        root, parts = _myst_project(reader, project)
         config = {
             "title": project.get("title"),
             "author": _authors(project.get("authors")),
