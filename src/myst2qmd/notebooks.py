@@ -19,10 +19,10 @@ from urllib.parse import unquote
 
 from .codes import Code
 from .constructs.code import TAG_OPTIONS
-from .constructs.includes import code_fence
 from .context import Options, Warning_
 from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, read_bounded
 from .parsed import Parsed
+from .quarto import code_fence
 
 if TYPE_CHECKING:
     from .convert import Result
