@@ -31,6 +31,7 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..parsed import convert_fragment
+from . import ids
 from .base import FENCE, DirectiveSpec, Rewrite, Tokenize, attr_value, can_embolden, div_open, own_label
 
 #: MyST admonition → Quarto callout kind (Quarto has note, tip, warning, caution, important)
@@ -150,10 +151,8 @@ def admonition(d: Directive, ctx: Context, titled: bool = True) -> Rewrite:
     if dropdown:
         # a dropdown shown open (":open:") still folds, it just starts unfolded
         parts.append('collapse="false"' if d.flag("open") else 'collapse="true"')
-    name = own_label(d)
-    if name:
-        label = ctx.labels.get(name)
-        parts.insert(0, f"#{label.quarto_id}" if label else f"#{name}")
+    if own_label(d):
+        parts.insert(0, ids.own_id(d, ctx, "anchor", fallback="as-written"))
     if d.option("title") and not title:
         title = d.option("title")
     open_ = div_open(*parts) + "\n"

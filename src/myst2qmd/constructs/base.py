@@ -21,7 +21,6 @@ from markdown_it.token import Token
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
-from ..labels import quarto_id
 
 FENCE = "{FENCE}"
 
@@ -245,19 +244,6 @@ def own_label(d: Directive, sources: tuple[LabelSource, ...] = ("name", "label")
         if text.strip():
             return text.strip()
     return ""
-
-
-def name_id(d: Directive, ctx: Context, kind: str, sources: tuple[LabelSource, ...] = ("name", "label")) -> str:
-    """``#id`` for a directive's ``:name:`` (or ``:label:``: ``sources``) as the label table spells
-    it (else mapped as ``kind``), or ``""``.
-
-    ``:name: tbl-werte`` → ``#tbl-werte``; ``:name: Werte`` (kind ``tbl``) → ``#tbl-werte``.
-    """
-    name = own_label(d, sources)
-    if not name:
-        return ""
-    label = ctx.labels.get(name)
-    return "#" + (label.quarto_id if label else quarto_id(name, kind))
 
 
 def div_open(*parts: str) -> str:

@@ -58,13 +58,12 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..parsed import Parsed
+from . import ids
 from .base import FENCE, DirectiveSpec, Rewrite
 from .proofs import (
     KNOWN_OPTIONS,
     LABEL_OPTIONS,
-    anchor_id,
     argument_title,
-    block_id,
     extra_classes,
     heading_open,
     hidden_class,
@@ -93,7 +92,7 @@ def _exercise_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
             f"{{{d.name}}} is a dropdown, but Quarto cannot fold an exercise; shown open",
             Code.OPTION_UNSUPPORTED,
         )
-    parts = [f"#{block_id(d, ctx, 'exr')}", *extra_classes(d), *hidden_class(d, ctx)]
+    parts = [ids.attribute(ids.numbered_id(d, ctx, "exr", LABEL_OPTIONS)), *extra_classes(d), *hidden_class(d, ctx)]
     return heading_open(parts, title_text(d.argument, d, ctx), d, fence=fence)
 
 
@@ -110,8 +109,8 @@ def _solution_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
     if _dropdown(d):
         parts = [".callout-note", ".solution", *classes, 'appearance="simple"', 'collapse="true"']
         title = f"Solution to {ref}" if ref else "Solution"
-        return heading_open(parts, title, d, anchor_id(d, ctx), fence)
-    ident = f"#{block_id(d, ctx, 'sol')}" if label_name(d) else ".solution"
+        return heading_open(parts, title, d, ids.anchor_id(d, ctx, LABEL_OPTIONS), fence)
+    ident = ids.attribute(ids.numbered_id(d, ctx, "sol", LABEL_OPTIONS)) if label_name(d) else ".solution"
     return heading_open([ident, *classes], ref, d, fence=fence)
 
 

@@ -27,6 +27,7 @@ from ..context import Context
 from ..directives import Directive
 from ..labels import slug
 from ..parsed import convert_fragment
+from . import ids
 from .base import DirectiveSpec, LabelDef, Rewrite, Tokenize
 
 
@@ -60,6 +61,11 @@ def entries(body_lines: Sequence[str]) -> list[tuple[list[str], list[str]]]:
     return found
 
 
+def _term_id(term: str, ctx: Context) -> str:
+    """``{#term-…}``: the id of a term as the label pass made it (``term:…``), else :func:`term_id`'s."""
+    return ids.braced(ids.label_id(ctx, f"term:{term}", "term"))
+
+
 def _definition_text(definition: list[str]) -> str:
     return textwrap.dedent("\n".join(definition)).strip("\n")
 
@@ -90,7 +96,7 @@ def glossary(d: Directive, ctx: Context) -> Rewrite:
             # a term's roles are converted (``Faltung {math}`f` `` → ``[Faltung $f$]{#term-faltung-math-f}``);
             # its id stays the one made from the term as written, which ``{term}`` links name
             out.append(
-                ", ".join(f"[{convert_fragment(d, term, d.lineno).strip()}]{{#{term_id(term)}}}" for term in terms)
+                ", ".join(f"[{convert_fragment(d, term, d.lineno).strip()}]{_term_id(term, ctx)}" for term in terms)
             )
         text = convert_fragment(d, _definition_text(definition), d.lineno)
         lines = text.split("\n") if text else [""]

@@ -31,7 +31,8 @@ from ..context import Context
 from ..directives import Directive, container_strip, is_class_name
 from ..parsed import convert_fragment
 from ..quarto import code_fence, code_span
-from .base import FENCE, DirectiveSpec, Rewrite, attr_value, name_id, own_label
+from . import ids
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, own_label
 from .code import CAPTION_ATTRIBUTES, caption_attribute, code_language, fence_info, listing_kind
 from .included_files import (
     IncludeError,
@@ -193,7 +194,7 @@ def literal_block(d: Directive, ctx: Context, path: Path, numbered: list[tuple[i
     lines = ([prepend] if prepend else []) + [line for _, line in numbered] + ([append] if append else [])
     attrs: list[str] = []
     caption = literal_caption(d)
-    attrs += [ident for ident in [name_id(d, ctx, "lst")] if ident]
+    attrs += [ident for ident in [ids.own_id(d, ctx, "lst")] if ident]
     if language and is_class_name(language):
         attrs.append("." + language)
     attrs += [f".{c}" for c in d.classes()]

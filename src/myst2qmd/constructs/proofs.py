@@ -49,8 +49,8 @@ from __future__ import annotations
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
-from ..labels import quarto_id, slug
 from ..parsed import convert_fragment
+from . import ids
 from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, Tokenize, div_open
 
 #: sphinx-proof directive → Quarto cross-reference prefix ("" for the unnumbered proof)
@@ -104,34 +104,6 @@ def label_name(d: Directive) -> str:
     return (d.option("label") or d.option("name")).strip()
 
 
-def block_id(d: Directive, ctx: Context, prefix: str) -> str:
-    """The id of a numbered block: its label's Quarto id, else a generated ``prefix-n``.
-
-    Call once per directive, after :func:`number`.
-    """
-    name = label_name(d)
-    known = ctx.labels.get(name) if name else None
-    if known is not None:
-        return known.quarto_id
-    if name:
-        return quarto_id(name, prefix)
-    ident = f"{prefix}-{ctx.numbers[prefix]}"
-    if any(other.quarto_id == ident for other in ctx.labels.values()):
-        ident = f"{ident}-{d.lineno}"
-    return ident
-
-
-def anchor_id(d: Directive, ctx: Context) -> str:
-    """The id of an anchor for a label on an unnumbered block, or ``""``."""
-    name = label_name(d)
-    if not name:
-        return ""
-    known = ctx.labels.get(name)
-    if known is not None:
-        return known.quarto_id
-    return slug(name)
-
-
 def title_text(title: str, d: Directive, ctx: Context) -> str:
     """A directive's title with its MyST (roles, math) converted."""
     title = title.strip()
@@ -146,7 +118,7 @@ def argument_title(d: Directive, tokenize: Tokenize) -> None:
 
 def heading_open(parts: list[str], title: str, d: Directive, anchor: str = "", fence: str = FENCE) -> str:
     """``{FENCE} {…}`` plus the title as the div's first heading (Quarto's name for it)."""
-    open_ = (f"[]{{#{anchor}}}\n\n" if anchor else "") + div_open(*parts).replace(FENCE, fence) + "\n"
+    open_ = (ids.anchor(anchor) + "\n\n" if anchor else "") + div_open(*parts).replace(FENCE, fence) + "\n"
     if title:
         open_ += f"\n## {title}\n"
         if any(line.strip() for line in d.body_lines) and d.body_lines[0].strip():
@@ -175,16 +147,16 @@ def theorem_parts(d: Directive, ctx: Context) -> tuple[list[str], str]:
     number(d, ctx, prefix)
     classes = extra_classes(d, ()) + hidden_class(d, ctx)
     if not prefix:
-        return [".proof", *classes], anchor_id(d, ctx)
+        return [".proof", *classes], ids.anchor_id(d, ctx, LABEL_OPTIONS)
     if d.flag("nonumber"):
         if prefix in _UNNUMBERED:
-            return [_UNNUMBERED[prefix], *classes], anchor_id(d, ctx)
+            return [_UNNUMBERED[prefix], *classes], ids.anchor_id(d, ctx, LABEL_OPTIONS)
         ctx.info(
             d.lineno,
             f"{{{d.name}}} is :nonumber:, but Quarto numbers every block of this kind",
             Code.OPTION_UNSUPPORTED,
         )
-    return [f"#{block_id(d, ctx, prefix)}", *classes], ""
+    return [ids.attribute(ids.numbered_id(d, ctx, prefix, LABEL_OPTIONS)), *classes], ""
 
 
 def proof_title(d: Directive, ctx: Context) -> str:

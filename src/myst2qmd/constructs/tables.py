@@ -38,7 +38,8 @@ from ..context import Context
 from ..directives import Directive
 from ..parsed import Fragments, convert_fragment
 from ..parser import shared_parser
-from .base import FENCE, DirectiveSpec, Rewrite, Tokenize, attr_value, bold, div_open, name_id
+from . import ids
+from .base import FENCE, DirectiveSpec, Rewrite, Tokenize, attr_value, bold, div_open
 
 _ITEM = re.compile(r"[ \t]*[-*+](?:[ \t]+|$)")
 #: options a pipe table can express, or that only concern Sphinx's HTML
@@ -111,7 +112,7 @@ def _colwidths(d: Directive, ctx: Context, ncols: int | None) -> str:
 
 def _attrs(d: Directive, ctx: Context, ncols: int | None) -> list[str]:
     classes = [f".{c}" for c in d.classes()]
-    return [name_id(d, ctx, "tbl"), *classes, _colwidths(d, ctx, ncols)]
+    return [ids.own_id(d, ctx, "tbl"), *classes, _colwidths(d, ctx, ncols)]
 
 
 def _caption(d: Directive, ctx: Context) -> str:
