@@ -114,7 +114,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     # what Quarto text is: writing code into it, reading it with the parser, _quarto.yml
     ("quarto", {"quarto", "quarto_config"}),
     # the MyST dialect: the parse, its quirks, views of the source, directive syntax
-    ("parser", {"parser", "adapter", "source", "directives", "parsed", "untouched"}),
+    ("parser", {"parser", "nesting", "adapter", "source", "directives", "parsed", "untouched"}),
     # edits on the original text and the lines they move; they never parse
     ("edits", {"edits", "linemap"}),
     ("config", {"config", "paths"}),

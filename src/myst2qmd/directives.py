@@ -353,7 +353,7 @@ def read_directive(token: Token, view: View) -> Directive | None:
 
 def fence_directive(token: Token) -> Directive | None:
     """The directive in a fence token as the parse sees it, from the token alone (for the parse to find
-    the fragments in it, see :data:`.parser.FragmentsOf`): its name, argument and options, and its
+    the fragments in it, see :data:`.nesting.FragmentsOf`): its name, argument and options, and its
     body's lines when the parse did not tokenize the body; no place in a view."""
     name = directive_name(token.info)
     if name is None:

@@ -14,7 +14,7 @@ from markdown_it.token import Token
 
 from .context import Warning_
 from .directives import Directive
-from .parser import Fragment
+from .nesting import Fragment
 from .source import View
 
 
@@ -42,7 +42,7 @@ ConvertFragment = Callable[[str, int, "Fragment | None"], str]
 
 
 class Fragments:
-    """The fragments of one token (a directive's title, caption and cells, see :class:`.parser.Fragment`),
+    """The fragments of one token (a directive's title, caption and cells, see :class:`.nesting.Fragment`),
     tokenized by the document's parse, and the conversion the walk gives them (with its context).
 
     ``convert`` is handed to the construct with the token (``Directive.fragments``), never kept on the

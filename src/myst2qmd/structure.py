@@ -20,8 +20,9 @@ from .constructs import registry
 from .constructs.fragments import TITLE_FROM_H1, tokenize_fragments
 from .context import Context, Options
 from .directives import ViewLines, markdown_body, read_directive
+from .nesting import Body, Fragment
 from .parsed import Parsed
-from .parser import Body, Fragment, block_parser, block_parser_for, create_md_parser
+from .parser import block_parser, block_parser_for, create_md_parser
 from .source import View
 
 MAX_DEPTH = 1000

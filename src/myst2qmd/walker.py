@@ -39,8 +39,9 @@ from .context import Context, Label
 from .directives import Directive, block_prefix_len, container_prefix_len, continuation, fence_content
 from .edits import Edit, apply_edits
 from .labelpass import next_block
+from .nesting import Fragment
 from .parsed import Fragments, Parsed
-from .parser import Fragment, parse_inline
+from .parser import parse_inline
 from .source import View, line_starts
 from .structure import fragment_parse
 

@@ -18,7 +18,7 @@ from typing import Any
 from markdown_it.token import Token
 
 from ..directives import directive_name, fence_directive
-from ..parser import Tokenize
+from ..nesting import Tokenize
 from . import figures, frontmatter, registry
 
 #: set in the ``env`` of a document's parse when its first H1 becomes its ``title:`` (a single file's
