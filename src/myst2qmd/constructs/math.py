@@ -30,7 +30,8 @@ from ..directives import Directive, block_prefix_len, container_strip, continuat
 from ..labels import quarto_id
 from ..mathjax_commands import KNOWN
 from ..source import View
-from .base import DirectiveSpec, Rewrite
+from .base import DirectiveSpec, Rewrite, TokenSpec, Walk, WalkState
+from .blocks import replace_block
 
 #: amsmath environment → the environment that works inside ``$$`` (None: just the body)
 _INNER_ENV = {
@@ -213,3 +214,12 @@ SPECS = (
         prose=(),
     ),
 )
+
+
+def math_rule(walk: Walk, state: WalkState, index: int) -> None:
+    """A display math block (``$$ … $$ (label)``, an ``amsmath`` environment) is rewritten whole."""
+    token, view = state.parsed.tokens[index], state.parsed.view
+    walk.extend(replace_block(token, view, math_block(token, view, walk.ctx)))
+
+
+TOKEN_SPECS = (TokenSpec("display math", ("math_block", "math_block_label", "amsmath"), math_rule),)
