@@ -3,7 +3,7 @@
 A directive function maps a :class:`~myst2qmd.directives.Directive` to a :class:`Rewrite`:
 the text that replaces its opening fence line (with options), the text that replaces its
 closing fence line, and optionally its body. ``{FENCE}`` in ``open``/``close`` stands for a
-Pandoc div fence; the walker sizes it (``:::``, ``::::``, …) so nested divs stay nested.
+Pandoc div fence; the div writer (:mod:`.divs`) sizes it (``:::``, ``::::``, …) so nested divs stay nested.
 
 A role function maps a :class:`Role` to the Quarto text that replaces it.
 

@@ -129,8 +129,8 @@ def _dedent_lines(content: str, indent: str) -> str:
 def dollar_block(token: Token, ctx: Context, line: int, indent: str = "") -> str | None:
     """``$$ … $$`` (with an optional ``(label)``): label to ``{#eq-…}``, macros, blank lines.
 
-    ``indent``: the indentation of the block's first line (in a list item), which the
-    walker writes again in front of every line of the result.
+    ``indent``: the indentation of the block's first line (in a list item), which
+    :func:`.blocks.replace_block` writes again in front of every line of the result.
     """
     ctx.count("equation")
     content = _dedent_lines(token.content, indent)
