@@ -14,12 +14,17 @@ machine noise hits both alike; the medians and their ratio are printed.
 Start-up: ``myst2qmd --help`` and a one-file ``--engine none`` run, timed, and checked with
 ``python -X importtime`` not to import a translation engine (httpx, deepl, llama_cpp, py3langid).
 
-Usage: ``python benchmarks/bench_book.py [--repeat 5] [BOOK_DIR ...]``
+With ``--baseline REV`` the same fresh conversion is also timed with git revision REV (checked
+out into a temporary worktree, run with its ``src`` first on ``PYTHONPATH``), alternately with
+the working tree, and the ratio baseline / now is printed: before and after a change, in one run.
+
+Usage: ``python benchmarks/bench_book.py [--repeat 5] [--baseline REV] [BOOK_DIR ...]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +58,7 @@ def summary(times: list[float]) -> str:
     return f"median {statistics.median(times):6.2f} s (min {min(times):.2f}, max {max(times):.2f})"
 
 
-def bench_book(book: Path, work: Path, repeat: int, other: str | None) -> None:
+def bench_book(book: Path, work: Path, repeat: int, other: str | None, baseline: Path | None = None) -> None:
     chapters = [p for p in book.rglob("*") if p.suffix in (".md", ".ipynb") and "_build" not in p.parts]
     size = sum(p.stat().st_size for p in chapters)
     print(f"\n{book.name}: {len(chapters)} source files, {size / 1e6:.2f} MB")
@@ -60,9 +66,13 @@ def bench_book(book: Path, work: Path, repeat: int, other: str | None) -> None:
     single: list[float] = []
     again: list[float] = []
     theirs: list[float] = []
+    before: list[float] = []
     for n in range(repeat):
         out = work / f"{book.name}-{n}"
         fresh.append(seconds([*MYST2QMD, "convert", str(book), "-o", str(out), "--engine", "none", "-q"]))
+        if baseline is not None:
+            old = [*MYST2QMD, "convert", str(book), "-o", str(work / f"{book.name}-base{n}"), "--engine", "none", "-q"]
+            before.append(seconds(old, PYTHONPATH=str(baseline / "src")))
         again.append(seconds([*MYST2QMD, "convert", str(book), "-o", str(out), "--engine", "none", "-q"]))
         one = [*MYST2QMD, "convert", str(book), "-o", str(work / f"{book.name}-one{n}"), "--engine", "none", "-q"]
         single.append(seconds(one, MYST2QMD_BOOK_PROCESSES="1"))
@@ -74,6 +84,9 @@ def bench_book(book: Path, work: Path, repeat: int, other: str | None) -> None:
         f"{statistics.median(fresh) / statistics.median(single):.2f})"
     )
     print(f"  myst2qmd, unchanged re-run: {summary(again)}")
+    if before:
+        ratio = statistics.median(before) / statistics.median(fresh)
+        print(f"  baseline revision, fresh:   {summary(before)}  (baseline / now: {ratio:.2f}; above 1: now faster)")
     if other is None:
         print("  mystquarto: not installed (pip install mystquarto to compare); skipped")
         return
@@ -110,7 +123,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("books", nargs="*", type=Path, help="book folders (default: synthetic + corpus)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--chapters", type=int, default=113, help="chapters of the synthetic book (113)")
+    parser.add_argument("--baseline", metavar="REV", help="also time git revision REV, alternately")
     args = parser.parse_args(argv)
+    with contextlib.ExitStack() as stack:
+        baseline = stack.enter_context(worktree(args.baseline)) if args.baseline else None
+        return run(args, baseline)
+
+
+@contextlib.contextmanager
+def worktree(rev: str) -> Iterator[Path]:
+    """REV checked out into a temporary git worktree, removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="myst2qmd-bench-"))
+    git = ["git", "-C", str(ROOT)]
+    subprocess.run([*git, "worktree", "add", "--detach", "--quiet", str(folder), rev], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run([*git, "worktree", "remove", "--force", str(folder)], check=False)
+
+
+def run(args: argparse.Namespace, baseline: Path | None) -> int:
     other = mystquarto()
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.repeat} runs, whole process")
     with tempfile.TemporaryDirectory() as tmp:
@@ -124,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             write_book(synthetic, args.chapters)
             books = [synthetic] + ([CORPUS] if CORPUS.is_dir() else [])
         for book in books:
-            bench_book(book, work, args.repeat, other)
+            bench_book(book, work, args.repeat, other, baseline)
         bench_startup(work, args.repeat)
     return 0
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from .constructs.code import TAG_OPTIONS
-from .constructs.includes import code_fence
+from .quarto import code_fence
 
 
 class NotebookPieces(Protocol):
