@@ -423,10 +423,9 @@ def convert_notebook_file(
     converted, tags as ``#|`` options, outputs kept; written as ``.ipynb``, or as ``.qmd`` when
     ``-o x.qmd`` asks for it (code cells as executable cells, outputs left out, as jupytext does;
     the Markdown cells' attachments as the files returned, in ``OUT_attachments/`` beside it)."""
-    from .book import convert_notebook
     from .constructs.code import escape_fences
     from .convert import Result
-    from .notebooks import NotebookError, notebook_to_qmd, read_notebook, render_notebook, safe_name
+    from .notebooks import NotebookError, convert_notebook, notebook_to_qmd, read_notebook, render_notebook, safe_name
 
     notes: list[tuple[int, str]] = []
     try:
