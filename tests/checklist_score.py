@@ -279,6 +279,17 @@ def with_heading_ids(ast: dict[str, Any]) -> dict[str, Any]:
     return ast
 
 
+def with_tab_groups(ast: dict[str, Any]) -> dict[str, Any]:
+    """Tabset ``group=`` names numbered in order of appearance: only which tabsets share one matters."""
+    names: dict[str, str] = {}
+    for div in (el for el in _walk(ast["blocks"]) if el.get("t") == "Div"):
+        div["c"][0][2] = [
+            (key, names.setdefault(value, f"group-{len(names) + 1}") if key == "group" else value)
+            for key, value in div["c"][0][2]
+        ]
+    return ast
+
+
 def _walk(node: Any) -> Iterable[dict[str, Any]]:
     if isinstance(node, dict):
         if "t" in node:
@@ -294,7 +305,7 @@ def canonical(ast: dict[str, Any]) -> dict[str, Any]:
     """A case's AST as it is compared: normalised, headings with Quarto's ids, front matter keys
     Quarto reads alike (``authors`` is ``author``) under one spelling."""
     meta = {ALIASES.get(key, key): value for key, value in ast["meta"].items()}
-    return with_heading_ids(normalise({"meta": meta, "blocks": ast["blocks"]}))
+    return with_tab_groups(with_heading_ids(normalise({"meta": meta, "blocks": ast["blocks"]})))
 
 
 # -- scoring --------------------------------------------------------------------------------

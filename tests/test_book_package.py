@@ -8,6 +8,7 @@ the parallel workers get their job through the pool's initializer, so the parent
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path, PurePosixPath
 
@@ -16,7 +17,7 @@ import pytest
 from myst2qmd.book import convert_book, local_targets, workers
 from myst2qmd.book.labels import Labels
 from myst2qmd.book.workers import Converted
-from myst2qmd.codes import Code
+from myst2qmd.codes import Code, Count
 from myst2qmd.context import Options, Warning_
 from myst2qmd.notebooks import Chapter, Document, convert_notebook
 
@@ -87,3 +88,20 @@ def test_parallel_workers_leave_the_parent_without_a_job(monkeypatch: pytest.Mon
     assert [outside[0].path for _, outside in done] == ["0.md", "1.md", "2.md", "3.md"]
     assert os.getpid() not in {outside[0].line for _, outside in done}  # converted in other processes
     assert workers._job is None
+
+
+def test_report_counts_are_keyed_by_the_count_enum(tmp_path: Path) -> None:
+    """A book's report reads its reference numbers through :class:`Count`, and every construct it
+    counts is a :class:`Count` (a ``{}`` one with its name)."""
+    book = tmp_path / "buch"
+    book.mkdir()
+    (book / "_toc.yml").write_text("root: intro\nchapters:\n- file: eins\n", encoding="utf-8")
+    (book / "intro.md").write_text(
+        "# Buch\n\n(start)=\n## Start\n\nSiehe {ref}`start` und {ref}`fehlt`.\n", encoding="utf-8"
+    )
+    (book / "eins.md").write_text("# Eins\n\n```{toctree}\n```\n\n{numref}`start`\n", encoding="utf-8")
+    report, _ = convert_book(book, tmp_path / "out")
+    assert (report.references_resolved, report.references_unresolved) == (2, 1)
+    kinds = [re.compile(re.escape(kind.value).replace(r"\{\}", ".+")) for kind in Count]
+    assert report.constructs and [k for k in report.constructs if not any(p.fullmatch(k) for p in kinds)] == []
+    assert report.constructs["toctree removed"] == 1

@@ -52,6 +52,7 @@ def test_scorer_doctests() -> None:
     [
         ('::: {.callout-tip title="T"}\nx\n:::\n', "::: {.callout-tip appearance=simple}\n## T\n\nx\n:::\n", True),
         ("## Eins\n", "## Eins {#eins}\n", True),
+        ('::: {.panel-tabset group="a"}\n:::\n', '::: {.panel-tabset group="b"}\n:::\n', True),
         ("Ein\nSatz.\n", "Ein Satz.\n", True),
         ("Ein Satz.\n", "Ein Satz!\n", False),
         ("::: {.callout-tip}\nx\n:::\n", "::: {.callout-note}\nx\n:::\n", False),

@@ -16,6 +16,7 @@ from markdown_it.token import Token
 from . import labels as labelmod
 from .codes import Code
 from .constructs import registry
+from .constructs.blocks import next_block
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
 from .parsed import Parsed
@@ -160,12 +161,3 @@ def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Lab
             previous.quarto_id = this.quarto_id
         before -= 1
     return changed
-
-
-def next_block(tokens: list[Token], start: int) -> int | None:
-    for i in range(start, len(tokens)):
-        if tokens[i].type in ("myst_target",):
-            continue
-        if tokens[i].map is not None or tokens[i].type.endswith("_open"):
-            return i
-    return None

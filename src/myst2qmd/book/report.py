@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..codes import count_codes
+from ..codes import Count, count_codes
 from ..context import Warning_
 
 if TYPE_CHECKING:
@@ -74,8 +74,9 @@ class BookReport:
     def add_result(self, result: Result) -> None:
         """A converted piece's counts: its constructs, and its references resolved or not."""
         self.constructs.update(result.counts)
-        self.references_unresolved += result.counts.get("unresolved reference", 0)
-        self.references_resolved += result.counts.get("reference", 0) - result.counts.get("unresolved reference", 0)
+        unresolved = result.counts.get(Count.UNRESOLVED_REFERENCE.key(), 0)
+        self.references_unresolved += unresolved
+        self.references_resolved += result.counts.get(Count.REFERENCE.key(), 0) - unresolved
 
     def add_warnings(self, warnings: list[Warning_]) -> None:
         """Every warning of the run, by the file it names (a notebook's cells: the notebook), and

@@ -14,6 +14,8 @@ from markdown_it.token import Token
 
 from ..context import Context
 from ..source import comment_spans
+from .base import TokenSpec, Walk, WalkState
+from .blocks import replace_block
 
 _STRUCTURAL = re.compile(
     r"^\s*\\(?:begin\{(?:frame|document|itemize|enumerate|block|columns|figure|minted|tabular)|"
@@ -111,3 +113,12 @@ def line_comment(token: Token, ctx: Context) -> str:
     if not kept:
         return ""
     return "\n".join(f"<!-- {line.replace('--', '- -')} -->" for line in kept)
+
+
+def line_comment_rule(walk: Walk, state: WalkState, index: int) -> None:
+    """A ``% comment`` line goes."""
+    token = state.parsed.tokens[index]
+    walk.extend(replace_block(token, state.parsed.view, line_comment(token, walk.ctx)))
+
+
+TOKEN_SPECS = (TokenSpec("line comment", ("myst_line_comment",), line_comment_rule),)
