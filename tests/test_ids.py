@@ -1,5 +1,5 @@
 """One place writes a construct's id (issue 20, item 1): :mod:`myst2qmd.constructs.ids`, from the label
-pass's label as the spec's label rule reads it. No directive's module formats an id itself."""
+pass's label as the spec's label rule reads it. No construct module formats an id itself."""
 
 from __future__ import annotations
 
@@ -13,16 +13,19 @@ from myst2qmd.constructs import ids, registry
 from myst2qmd.context import Context, Label
 from myst2qmd.structure import parse_document
 
-#: the modules that register directives (their functions write the ids of what they convert)
-DIRECTIVE_MODULES = sorted(
-    {Path(inspect.getfile(spec.function)) for spec in registry.DIRECTIVE_SPECS} - {Path(ids.__file__)}
+CONSTRUCTS = Path(ids.__file__).parent
+#: modules that write link targets (``[text](#id)``, ``page.qmd#id``), not ids
+LINK_MODULES = {"links.py", "references.py"}
+#: every construct module but the writer: directives' and token constructs' (a label's anchor, a heading's id)
+CONSTRUCT_MODULES = sorted(
+    path for path in CONSTRUCTS.glob("*.py") if path.name not in LINK_MODULES and path != Path(ids.__file__)
 )
 
 
 def id_writes(source: str) -> list[str]:
     """Where ``source`` writes an id itself: ``#`` right before a formatted value in an f-string (``f"#{x}"``,
-    ``f"{{#{x}}}"``; a link's ``(#{x})`` or ``{page}#{x}`` is a target, not an id), the label table's
-    ``quarto_id`` read or made, or the old writer ``name_id`` called."""
+    ``f"{{#{x}}}"``; a link's ``(#{x})`` or ``{page}#{x}`` is a target, not an id), an id made from a label
+    (:func:`myst2qmd.labels.quarto_id`) or the old writer ``name_id`` called."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.JoinedStr):
@@ -33,20 +36,19 @@ def id_writes(source: str) -> list[str]:
                 follows_value = before is not node.values[0] and text == "#"
                 if text.endswith("#") and not text.endswith("(#") and not follows_value:
                     found.append(f"line {node.lineno}: f-string writes #{{…}}")
-        elif isinstance(node, (ast.Attribute, ast.Name)):
-            name = node.attr if isinstance(node, ast.Attribute) else node.id
-            if name in ("quarto_id", "name_id"):
-                found.append(f"line {node.lineno}: {name}")
+        elif isinstance(node, ast.Name) and node.id in ("quarto_id", "name_id"):
+            found.append(f"line {node.lineno}: {node.id}")  # an id made from a label, not read from the label pass
     return found
 
 
-def test_the_directive_modules_are_found() -> None:
-    names = {path.name for path in DIRECTIVE_MODULES}
-    assert {"tables.py", "admonitions.py", "figures.py", "proofs.py", "math.py", "includes.py"} <= names
+def test_every_directive_module_is_read() -> None:
+    directive_modules = {Path(inspect.getfile(spec.function)) for spec in registry.DIRECTIVE_SPECS}
+    assert directive_modules <= set(CONSTRUCT_MODULES)
+    assert {"targets.py", "divs.py"} <= {path.name for path in CONSTRUCT_MODULES}
 
 
-@pytest.mark.parametrize("path", DIRECTIVE_MODULES, ids=lambda p: p.name)
-def test_no_directive_module_writes_an_id_itself(path: Path) -> None:
+@pytest.mark.parametrize("path", CONSTRUCT_MODULES, ids=lambda p: p.name)
+def test_no_construct_module_writes_an_id_itself(path: Path) -> None:
     assert id_writes(path.read_text(encoding="utf-8")) == []
 
 
@@ -54,8 +56,8 @@ def test_the_check_sees_an_id_written_by_hand() -> None:
     assert id_writes('x = f"::: {{#{ident}}}"\ny = f"#{label.quarto_id}"\nz = f"[a]({page}#{i}) [b](#{i})"\n') == [
         "line 1: f-string writes #{…}",
         "line 2: f-string writes #{…}",
-        "line 2: quarto_id",
     ]
+    assert id_writes("ident = quarto_id(name, 'tbl')\n") == ["line 1: quarto_id"]
 
 
 @pytest.mark.parametrize(

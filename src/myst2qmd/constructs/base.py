@@ -25,7 +25,6 @@ from ..codes import Code
 from ..context import Context, Label
 from ..directives import Directive
 from ..edits import Edit
-from ..labels import quarto_id
 from ..parsed import Fragments, Parsed
 
 FENCE = "{FENCE}"

@@ -40,18 +40,18 @@ def label_id(ctx: Context, name: str, kind: str, fallback: Fallback = "kind") ->
 
 
 def attribute(ident: str) -> str:
-    """``#id``, an id among a div's or a heading's attributes (``""``: no id)."""
-    return f"#{ident}" if ident else ""
+    """``#id``, an id among a div's or a heading's attributes."""
+    return f"#{ident}"
 
 
 def braced(ident: str) -> str:
-    """``{#id}``, the attributes of a span, an equation or a heading holding the id only (``""``: no id)."""
-    return f"{{#{ident}}}" if ident else ""
+    """``{#id}``, the attributes of a span, an equation, a table or a div holding the id only."""
+    return f"{{#{ident}}}"
 
 
 def anchor(ident: str) -> str:
-    """``[]{#id}``, an empty span standing for the id (``""``: no id)."""
-    return "[]" + braced(ident) if ident else ""
+    """``[]{#id}``, an empty span standing for the id."""
+    return "[]" + braced(ident)
 
 
 def own_id(
