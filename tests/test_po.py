@@ -30,7 +30,10 @@ from myst2qmd.segments import extract_segments
 from myst2qmd.translate.engines.base import text_problem
 from myst2qmd.translate.engines.pseudo import PseudoEngine
 from myst2qmd.translate.pipeline import Translator
-from myst2qmd.translate.po import Found, Review, check_reviewed, folder_stats, merge
+from myst2qmd.translate.po import Review
+from myst2qmd.translate.po_check import check_reviewed
+from myst2qmd.translate.po_merge import Found, merge
+from myst2qmd.translate.po_stats import folder_stats
 from myst2qmd.translate.validate import check_text
 from quarto_ast import book_problems, summarize
 
@@ -82,7 +85,7 @@ def convert(book: Path, out: Path, po: Path, engine: PseudoEngine) -> tuple[Book
     review = Review.for_book(po, source_lang="de", target_lang="en", engine="pseudo", project=book.name)
     translator = Translator(engine, review=review)
     report, warnings = convert_book(book, out, translator=translator)
-    review.write(write_atomically)
+    review.files.write(write_atomically)
     return report, warnings, review
 
 

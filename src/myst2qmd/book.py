@@ -42,10 +42,10 @@ from .commit import Commit, OutputError, output_locked
 from .config import Settings
 from .constructs import registry
 from .constructs.base import url_path
-from .constructs.code import escape_fences
 from .context import Context, Options, Warning_
 from .convert import Converter, Result, convert_text, parse_text
 from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, interrupts_deferred, new_file_mode, read_bounded
+from .finish import finish_all
 from .macros import dig, macros_from_config
 from .notebooks import NotebookError, cell_source, mend_split_directives, read_notebook, render_notebook
 from .parsed import Parsed
@@ -833,7 +833,6 @@ class BookConverter:
         targets = self._label_table[1]
         return replace(
             self.user_options,
-            escape_fences=False,  # after translation (see :meth:`escape`)
             macros=self.macros,
             external_labels=targets.ids,
             label_pages=targets.pages_for(chapter.rel.as_posix(), chapter.out_rel),
@@ -955,7 +954,7 @@ class BookConverter:
         texts.update({id(d): [r.text for r in results] for d, results in included})
         if self.translator is not None:  # included files are translated with the chapters
             texts = self.translate(converted, texts)
-        texts = {key: [self.escape(t) for t in value] for key, value in texts.items()}
+        texts = {key: finish_all(value, escape_fences=self.settings.escape_fences) for key, value in texts.items()}
         for document, _ in converted:  # chapters first: they win over anything of the same name
             self.put(document.chapter.out_rel, _Output(document.path, text=self.render(document, texts[id(document)])))
         self.put(QUARTO_YML, _Output("the table of contents", text=self.quarto_yml()))
@@ -1078,10 +1077,6 @@ class BookConverter:
                 found.append((document, [result]))
                 queue.append((include_rel, result.text))
         return found
-
-    def escape(self, text: str) -> str:
-        """``--escape-fences``, applied after translation (escaped fences are no code to the segmenter)."""
-        return escape_fences(text) if self.user_options.escape_fences else text
 
     def render(self, document: Document, texts: list[str]) -> str:
         if document.notebook is None:

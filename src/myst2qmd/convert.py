@@ -35,6 +35,7 @@ from .directives import (
     read_directive,
 )
 from .edits import Edit, Normalized, apply_edits, check_untouched
+from .finish import finish
 from .labelpass import LabelPass
 from .linemap import source_lines
 from .parsed import Parsed
@@ -262,8 +263,7 @@ def convert_text(
         check_untouched(source.text, out, converter.tokens)
         if source.changed:
             out = source.rebuild(edits)
-        if options.escape_fences:
-            out = registry.escape_fences(out)
+        out = finish(out, escape_fences=options.escape_fences)
     registry.report_macros(ctx)
     counts = dict(ctx.counts)
     warnings = sorted(ctx.warnings, key=lambda w: w.line)
