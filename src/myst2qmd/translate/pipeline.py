@@ -74,7 +74,7 @@ class Translator:
         check = ReplyCheck(self.engine, self.request, self.glossary, self.check_meaning)
         #: the translation memory as this run uses it
         self.memory = Memory(self.cache, self.engine, self.request, self.glossary, check, self.retry_kept)
-        self.planner = Planner(self.engine, self.request, self.review)
+        self.planner = Planner(self.engine, self.request, self.review.reviewed)
         self.sender = Sender(Requester(self.engine, self.request, self.breaker), self.memory, check, self.jobs)
         self.writer = WriteBack(self.memory, self.glossary)
 

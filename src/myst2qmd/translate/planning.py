@@ -8,8 +8,8 @@ that stay within the engine's limits and whose units can be told apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ..segments import Segment
 from .engines.base import Engine, Request, Unit
@@ -17,9 +17,6 @@ from .language import detect
 from .report import TranslationReport
 from .sentences import split_with_gaps
 from .validate import distinguishable, escape_block_starts
-
-if TYPE_CHECKING:
-    from .reviewing import ReviewStep
 
 #: how many of the latest requests a unit may still join (keeps batching linear)
 OPEN_BATCHES = 8
@@ -84,7 +81,8 @@ class Planner:
 
     engine: Engine
     request: Request
-    review: ReviewStep
+    #: a segment's reviewed translation in a document, masked (:meth:`.reviewing.ReviewStep.reviewed`)
+    reviewed: Callable[[str, Segment], str | None]
 
     @property
     def sentence_units(self) -> bool:
@@ -98,7 +96,7 @@ class Planner:
                 report.nothing_to_translate += 1
                 continue
             masked, _ = segment.masked()
-            reviewed = self.review.reviewed(path, segment)
+            reviewed = self.reviewed(path, segment)
             if reviewed is not None:  # the reviewer's words: nothing sent, the memory not asked
                 report.reviewed += 1
                 jobs.append(Job(segment, masked, [masked], [reviewed], gaps=[""], reviewed=True))
