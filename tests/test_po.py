@@ -34,6 +34,7 @@ from myst2qmd.translate.po import Review
 from myst2qmd.translate.po_check import check_reviewed
 from myst2qmd.translate.po_merge import Found, merge
 from myst2qmd.translate.po_stats import folder_stats
+from myst2qmd.translate.po_write import PoWriter
 from myst2qmd.translate.validate import check_text
 from quarto_ast import book_problems, summarize
 
@@ -669,10 +670,10 @@ def test_an_interrupt_before_the_po_files_says_they_were_not_written(
     Path("faltung.md").write_text(CHAPTER, encoding="utf-8")
     Path("_toc.yml").write_text("format: jb-book\nroot: faltung\n", encoding="utf-8")
 
-    def interrupted(self: Review, staged: object) -> list[Path]:
+    def interrupted(self: PoWriter, staged: object) -> list[Path]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Review, "commit", interrupted)
+    monkeypatch.setattr(PoWriter, "commit", interrupted)
     assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "../po", "-q"]) == 130
     err = capsys.readouterr().err
     assert err == "myst2qmd: interrupted after ../out was written completely; the PO files were not written\n", err

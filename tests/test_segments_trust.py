@@ -356,7 +356,7 @@ def test_requests_hold_only_units_whose_swap_would_be_noticed() -> None:
         "Ein Pooling-Layer verkleinert die Feature-Map ⟨1⟩.",
     ]
     units = [Unit(id=f"u{n}", text=text) for n, text in enumerate(texts)]
-    batches = Translator(PseudoEngine())._batches(units)
+    batches = Translator(PseudoEngine()).sender.batches(units)
     assert sorted(u.id for batch in batches for u in batch) == sorted(u.id for u in units)
     for batch in batches:
         assert all(distinguishable(a.text, b.text) for a in batch for b in batch if a is not b), batch

@@ -33,11 +33,11 @@ def set_up_translation(
     The engine is opened first (exit 1 if it cannot be used), then the PO files are read (a book's
     all now, a ``single`` file's own; exit 2 if one cannot be), and the translator is built with
     that review; with ``--engine none`` and PO files, it is one that sends nothing."""
-    from ..translate.po import Review
-
     opened = open_engine(engine, settings, glossary) if engine != "none" else None
     review = None
     if settings.po_dir:
+        from ..translate.po import Review
+
         folder = po_folder(settings.po_dir)
         project = single.stem if single is not None else settings.src.resolve().name
         options = review_settings(settings, engine, project)
