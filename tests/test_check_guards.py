@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from myst2qmd import convert_text
-from myst2qmd.edits import Edit, OverlappingEditsError, apply_edits, check_untouched
+from myst2qmd.edits import Edit, OverlappingEditsError, apply_edits
 from myst2qmd.translate.engines.base import Reply
 from myst2qmd.translate.validate import check as check_reply
+from myst2qmd.untouched import check_untouched
 from myst_structure import myst_counts, nonzero
 from quarto_ast import block_counts, summarize
 

@@ -115,12 +115,12 @@ def test_a_book_converted_in_parallel_processes_is_the_same(monkeypatch: pytest.
     """Chapters converted in worker processes (a big book) give the output and warnings of one process."""
     import threading
 
-    from myst2qmd.book import _book_processes
+    from myst2qmd.book.workers import book_processes
 
     if threading.active_count() > 1:
         pytest.skip("other threads run in this process: books are converted in it, never forked")
     monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "2")
-    assert _book_processes(1000, 10) == 2
+    assert book_processes(1000, 10) == 2
     outputs = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -1,12 +1,24 @@
-"""Issue 10 item 2: the walker is a table, the label pass a module of its own.
+"""Issue 10 item 2: the walker is a table, the label pass a module of its own; issue 20 item 2:
+the table is derived from the token constructs' specs.
 
 ``Walker.rules`` maps a token type to its rule, as markdown-it-py's renderer maps
-``self.rules[token.type]``; :class:`~myst2qmd.labelpass.LabelPass` collects labels from a
+``self.rules[token.type]``; the rules are the token constructs' (:class:`~myst2qmd.constructs.base.TokenSpec`
+in their modules' ``TOKEN_SPECS``, gathered by :mod:`myst2qmd.constructs.tokens`), so a new token
+construct never touches ``walker.py``. :class:`~myst2qmd.labelpass.LabelPass` collects labels from a
 parse without walking it.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+
+from myst2qmd import convert_text, walker
+from myst2qmd.adapter import block_lines
+from myst2qmd.constructs import tokens
+from myst2qmd.constructs.base import TokenSpec, Walk
 from myst2qmd.context import Context
 from myst2qmd.convert import Converter
 from myst2qmd.edits import Edit, apply_edits
@@ -62,3 +74,31 @@ def test_the_label_pass_collects_labels_without_walking() -> None:
         "gl": "eq-gl",
     }
     assert ctx.warnings == [] and ctx.counts == {}
+
+
+def test_the_walkers_table_is_derived_from_the_token_specs() -> None:
+    """The walker's table is the token registry's; ``walker.py`` names no token type."""
+    assert set(Walker(Context()).rules) == set(tokens.token_table())
+    source = Path(walker.__file__).read_text(encoding="utf-8")
+    named = re.findall(r"[\"'](?:\w+_(?:open|close|block)|myst_\w+|inline|fence|amsmath)[\"']", source)
+    assert named == []
+
+
+def _thematic_break(walk: Walk, state: WalkState, index: int) -> None:
+    """A toy token construct: ``---`` → ``* * *``."""
+    token = state.parsed.tokens[index]
+    start = state.parsed.view.abs(block_lines(token)[0], 0)
+    walk.add(start, start + 3, "* * *", "thematic break")
+
+
+def test_a_token_construct_registered_with_the_registry_is_dispatched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One spec registered with the token registry (as markdown-it's ``add_render_rule`` adds a
+    rule) and the walker, untouched, hands ``hr`` tokens to it; a type two specs claim is an error."""
+    monkeypatch.setattr(tokens, "TOKEN_SPECS", tokens.TOKEN_SPECS)  # restored after the test
+    text = "Eins\n\n---\n\nZwei {sub}`2`\n"
+    assert convert_text(text).text == "Eins\n\n---\n\nZwei ~2~\n"
+    tokens.add_token_rule(TokenSpec("thematic break", ("hr",), _thematic_break))
+    assert convert_text(text).text == "Eins\n\n* * *\n\nZwei ~2~\n"
+    tokens.add_token_rule(TokenSpec("another break", ("hr",), _thematic_break))
+    with pytest.raises(ValueError, match="token type hr has two rules: thematic break, another break"):
+        tokens.token_table()

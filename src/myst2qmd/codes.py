@@ -140,3 +140,84 @@ def count_codes(codes: Iterable[Code | str]) -> dict[str, int]:
     """``{code: how many}``, the most frequent first (ties by name)."""
     counts = Counter(str(code) for code in codes)
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+class Count(str, Enum):
+    """What a converted document counts, for the summary and the report's ``constructs``
+    (``ctx.count(Count.FIGURE)``); the value is the key in the counts, the same words the report
+    has always shown. A value with ``{}`` takes a name (``ctx.count(Count.CELL_TAG, "hide-input")``
+    counts ``cell tag hide-input``).
+
+    >>> Count.UNRESOLVED_REFERENCE.key(), Count.REMOVED.key("toctree")
+    ('unresolved reference', 'toctree removed')
+    """
+
+    # the document
+    BLOCK_BREAK = "block break"
+    TARGET = "target"
+    LIST_MARKER_ESCAPED = "list marker escaped"
+    BARE_URL_LINKED = "bare URL linked"
+    SUBSTITUTION = "substitution"
+    TITLE = "title"
+    LABELLED_TITLE_HEADING_KEPT = "labelled title heading kept"
+    FRONT_MATTER_JUPYTEXT_DROPPED = "front matter: jupytext dropped"
+    FRONT_MATTER_KERNELSPEC = "front matter: kernelspec"
+    FRONT_MATTER_SUBSTITUTIONS_APPLIED = "front matter: substitutions applied"
+    # references and links (a book's report reads the first two)
+    REFERENCE = "reference"
+    UNRESOLVED_REFERENCE = "unresolved reference"
+    CITATION = "citation"
+    DOCUMENT_LINK = "document link"
+    DOWNLOAD_LINK = "download link"
+    GLOSSARY = "glossary"
+    GLOSSARY_TERM = "glossary term"
+    # math
+    EQUATION = "equation"
+    INLINE_MATH = "inline math"
+    # figures, tables, media
+    FIGURE = "figure"
+    IMAGE = "image"
+    IMAGE_PATH = "image path"
+    TABLE = "table"
+    VIDEO = "video"
+    # code and cells
+    CODE_BLOCK = "code block"
+    CODE_CELL = "code cell"
+    CODE_FENCE_INFO = "code fence info"
+    CELL_TAG = "cell tag {}"
+    DIAGRAM = "diagram"
+    RAW_BLOCK = "raw block"
+    GLUE_KEPT = "glue kept"
+    # layout
+    CALLOUT = "callout"
+    CARD = "card"
+    GRID = "grid"
+    GRID_ITEM = "grid item"
+    MARGIN = "margin"
+    QUOTE = "quote"
+    RUBRIC = "rubric"
+    SIDEBAR = "sidebar"
+    TAB = "tab"
+    TABSET = "tabset"
+    #: a theorem, proof, exercise or solution, by its own name (``theorem``, ``exercise``)
+    BLOCK = "{}"
+    # includes
+    INCLUDE = "include"
+    INCLUDE_AS_CODE = "include as code"
+    INCLUDE_INLINED = "include inlined"
+    LITERALINCLUDE = "literalinclude"
+    NOT_RESOLVED = "{} not resolved"
+    # comments
+    COMMENT = "comment"
+    LATEX_COMMENT_REMOVED = "LaTeX comment removed"
+    # what is not converted
+    REMOVED = "{} removed"
+    UNKNOWN_DIRECTIVE = "unknown directive"
+    UNKNOWN_ROLE = "unknown role"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def key(self, name: str = "") -> str:
+        """The key in a document's counts: the value, with ``name`` in its ``{}``."""
+        return self.value.replace("{}", name)

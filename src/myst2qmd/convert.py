@@ -34,13 +34,14 @@ from .directives import (
     markdown_body,
     read_directive,
 )
-from .edits import Edit, Normalized, apply_edits, check_untouched
+from .edits import Edit, Normalized, apply_edits
 from .finish import finish
 from .labelpass import LabelPass
 from .linemap import source_lines
 from .parsed import Parsed
 from .parser import Body, block_parser, block_parser_for, create_md_parser
 from .source import View
+from .untouched import check_untouched
 from .walker import Walker, without_clashing_dedents
 
 MAX_DEPTH = 1000

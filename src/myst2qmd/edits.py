@@ -2,8 +2,8 @@
 
 Every conversion is an :class:`Edit`: replace ``text[start:end]`` with ``new``; every
 byte outside an edit is the byte the author wrote (:func:`apply_edits` copies it, and
-refuses edits that overlap). :func:`check_untouched` checks, by a route of its own, that no
-construct reached into code.
+refuses edits that overlap). Edits never parse: whether code reached the output untouched
+is :func:`myst2qmd.untouched.check_untouched`'s to say, from the parser's tokens.
 """
 
 from __future__ import annotations
@@ -11,10 +11,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from markdown_it.token import Token
 
 
 @dataclass(frozen=True, order=True)
@@ -61,50 +57,6 @@ def apply_edits(source: str, edits: list[Edit]) -> str:
         previous = edit
     out.append(source[pos:])
     return "".join(out)
-
-
-def check_untouched(source: str, result: str, tokens: list[Token] | None = None) -> None:
-    """Assert that every code block of ``source`` outside a directive is in ``result``
-    byte-identical and in order (plain fences, ``~~~`` fences, indented code).
-
-    The blocks are read from the parser's tokens of ``source`` (``tokens``: the block tokens the
-    converter parsed, else ``source`` is parsed here) and found again in ``result``
-    by search, never from the edits that made ``result``: a construct whose edit reaches
-    into code fails here. Raises ``AssertionError`` naming the first block that changed.
-
-    >>> check_untouched("A {ref}`x`.\\n\\n```py\\nx = 1\\n```\\n", "A @sec-x.\\n\\n```{.py}\\nx = 1\\n```\\n")
-    >>> check_untouched("```py\\nx = 1\\n```\\n", "```py\\nx = 2\\n```\\n")
-    Traceback (most recent call last):
-    AssertionError: line 2: the code block changed: 'x = 1\\n'
-    """
-    if "```" not in source and "~~~" not in source and "\n    " not in source and "\n\t" not in source:
-        return
-    from .directives import directive_name, fence_content
-    from .parser import block_parser_for
-    from .source import View
-
-    view = View.root(source)
-    pos = 0
-    for token in tokens if tokens is not None else block_parser_for(source).parse(source):  # block tokens
-        if token.map is None or token.type not in ("fence", "code_block"):
-            continue
-        first, end = token.map
-        if token.type == "fence":
-            if directive_name(token.info) is not None:
-                continue
-            close = fence_content(token, view)[1]
-            # a fence never closed ends with its list item or quote (at the end of the file at the top)
-            last = close if close is not None else end
-            start, stop = view.abs(first + 1), view.abs(last) if last < view.nlines else len(source)
-        else:
-            start, stop = view.abs(first), view.abs_line_end(end - 1)
-        body = source[start:stop]
-        if not body.strip():
-            continue
-        found = result.find(body, pos)
-        if found < 0:
-            raise AssertionError(f"line {first + 1 + (token.type == 'fence')}: the code block changed: {body[:60]!r}")
-        pos = found + len(body)
 
 
 class Normalized:

@@ -2,18 +2,23 @@
 
 ``(label)=`` targets, equation labels, and the labels directives define as their specs say
 (``:name:``, ``:label:``, the argument, a glossary's terms), each with the Quarto id it
-becomes (``fig-…`` for a figure, unique in the document).
+becomes (``fig-…`` for a figure, unique in the document). Across documents (a book's chapters,
+a notebook's cells) :class:`LabelTable` joins them; both check label collisions with
+:func:`id_holder`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from markdown_it.token import Token
 
 from . import labels as labelmod
 from .codes import Code
 from .constructs import registry
+from .constructs.blocks import next_block
 from .constructs.math import label_from_amsmath
-from .context import Context, Label
+from .context import Context, Label, Options, Warning_
 from .parsed import Parsed
 
 
@@ -63,8 +68,8 @@ class LabelPass:
             return
         qid = labelmod.quarto_id(name, kind)
         taken = self._label_ids()
-        if qid in taken:
-            clash = taken[qid]
+        clash = id_holder(qid, name, taken)
+        if clash is not None:
             unique = labelmod.unique_id(qid, taken)
             self.ctx.warn(
                 line,
@@ -90,6 +95,56 @@ class LabelPass:
         return self._ids
 
 
+def id_holder(qid: str, name: str, ids: Mapping[str, str]) -> str | None:
+    """The one label-collision check: the label other than ``name`` that already became ``qid``
+    (``ids``: Quarto id → the label that has it), or ``None``.
+
+    >>> id_holder("fig-a", "fig:a", {"fig-a": "fig-a"}), id_holder("fig-a", "fig-a", {"fig-a": "fig-a"})
+    ('fig-a', None)
+    """
+    other = ids.get(qid)
+    return other if other is not None and other != name else None
+
+
+def document_labels(parsed: Parsed, path: str, macros: dict[str, tuple[str, int]]) -> dict[str, Label]:
+    """The labels one parse defines (its label pass; what that pass warns is told by the conversion)."""
+    ctx = Context(path=path, options=Options(macros=macros))
+    LabelPass(ctx).collect_labels(parsed)
+    return ctx.labels
+
+
+class LabelTable:
+    """Labels across documents: label → (Quarto id, document path, kind). A label defined in two
+    documents keeps the first; two labels that become one id are reported (as :class:`LabelPass`
+    reports them in one document), each into ``warnings`` and ``duplicates``."""
+
+    def __init__(self, warnings: list[Warning_], duplicates: list[str]) -> None:
+        self.warnings = warnings
+        self.duplicates = duplicates
+        self.found: dict[str, tuple[str, str, str]] = {}
+        #: Quarto id → the label that has it
+        self.ids: dict[str, str] = {}
+
+    def add(self, path: str, labels: Mapping[str, Label]) -> None:
+        """The labels a piece of the document ``path`` defines (:func:`document_labels`)."""
+        for name, label in labels.items():
+            if name.startswith("slug:"):
+                self.found.setdefault(name, (label.quarto_id, path, label.kind))
+                continue
+            if name in self.found and self.found[name][1] != path:
+                self._report(path, label, f"label '{name}' is defined in {self.found[name][1]} and in {path}")
+                continue
+            other = id_holder(label.quarto_id, name, self.ids)
+            if other is not None:
+                self._report(path, label, f"labels '{other}' and '{name}' both become '#{label.quarto_id}'")
+            self.found[name] = (label.quarto_id, path, label.kind)
+            self.ids[label.quarto_id] = name
+
+    def _report(self, path: str, label: Label, message: str) -> None:
+        self.duplicates.append(message)
+        self.warnings.append(Warning_(path, label.line, message, Code.LABEL_DUPLICATE))
+
+
 def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> bool:
     """``(a)=`` ``(b)=`` ``## H``: the heading takes one id, so ``a`` becomes an alias of ``b``.
 
@@ -106,12 +161,3 @@ def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Lab
             previous.quarto_id = this.quarto_id
         before -= 1
     return changed
-
-
-def next_block(tokens: list[Token], start: int) -> int | None:
-    for i in range(start, len(tokens)):
-        if tokens[i].type in ("myst_target",):
-            continue
-        if tokens[i].map is not None or tokens[i].type.endswith("_open"):
-            return i
-    return None

@@ -1,5 +1,7 @@
 """Jupyter notebooks: read (nbformat 4, nbformat 3 upgraded, checked against nbformat's schema)
-and written back as a notebook or as a ``.qmd``. The single-file run and the book run both use it.
+and written back as a notebook or as a ``.qmd``; a document (a Markdown file, or a notebook's
+Markdown cells) read into the pieces to convert, and a notebook converted as a book converts it.
+The single-file run and the book run both use it.
 """
 
 from __future__ import annotations
@@ -9,17 +11,25 @@ import binascii
 import json
 import mimetypes
 import re
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
-from typing import Any, Protocol
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
+from .codes import Code
 from .constructs.code import TAG_OPTIONS
-from .constructs.includes import code_fence
+from .context import Options, Warning_
+from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, read_bounded
+from .parsed import Parsed
+from .quarto import code_fence
+
+if TYPE_CHECKING:
+    from .convert import Result
 
 
 class NotebookPieces(Protocol):
-    """A notebook's converted Markdown cells (``book.Document``): the notebook and each piece's cell."""
+    """A notebook's converted Markdown cells (a :class:`Document`): the notebook and each piece's cell."""
 
     notebook: dict[str, Any] | None
     cells: list[int]
@@ -413,3 +423,139 @@ def mend_split_directives(pieces: list[str], cells: list[int]) -> list[tuple[int
         if directives:
             left = (directives[0], cells[n] + 1)
     return found
+
+
+# -- documents ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Chapter:
+    """One document of a run (a book's chapter, or the single notebook converted)."""
+
+    source: Path
+    rel: PurePosixPath  # relative to the book folder, with its suffix
+    out_rel: PurePosixPath  # where it is written, relative to the output folder
+    is_root: bool = False
+    title: str = ""
+    #: the table of contents that names it, and the line there
+    toc: str = "_toc.yml"
+    line: int = 1
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.source.suffix == ".ipynb"
+
+
+@dataclass
+class Document:
+    """A chapter's MyST text: one piece for a .md file, one per Markdown cell of a notebook."""
+
+    chapter: Chapter
+    pieces: list[str]
+    notebook: dict[str, Any] | None = None
+    #: index of the notebook cell behind each piece
+    cells: list[int] = field(default_factory=list)
+    #: each piece parsed once, by the label pass, for the conversion to reuse (see :func:`collect_labels`)
+    parses: list[Parsed] = field(default_factory=list)
+    #: what reading it found (a notebook's duplicate cell ids, a directive split across its cells)
+    warnings: list[Warning_] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return self.chapter.rel.as_posix()
+
+    def where(self, n: int) -> str:
+        """The path warnings about piece ``n`` name: ``kapitel.md``, ``nb.ipynb#cell3``."""
+        return self.path if not self.notebook else f"{self.path}#cell{self.cells[n] + 1}"
+
+
+class DocumentError(ValueError):
+    """A document that cannot be read (the message says why)."""
+
+
+def notebook_document(chapter: Chapter, notebook: dict[str, Any], notes: Sequence[tuple[int, str]] = ()) -> Document:
+    """A notebook's Markdown cells as the pieces to convert (a directive's closing fence in a later
+    cell than the directive removed, with a warning); ``notes``: (cell number, message) from reading it."""
+    pieces, cells = [], []
+    for index, cell in enumerate(notebook.get("cells", [])):
+        if cell.get("cell_type") == "markdown":
+            pieces.append(cell_source(cell))
+            cells.append(index)
+    path = chapter.rel.as_posix()
+    warnings = [Warning_(f"{path}#cell{n}", 1, message, Code.NOTEBOOK_ID_DUPLICATE) for n, message in notes]
+    for n, line, message in mend_split_directives(pieces, cells):
+        warnings.append(Warning_(f"{path}#cell{cells[n] + 1}", line, message, Code.FENCE_UNCLOSED))
+    return Document(chapter, pieces, notebook, cells, warnings=warnings)
+
+
+def read_document(chapter: Chapter) -> Document:
+    """The chapter's text; :class:`DocumentError` when it cannot be read, :class:`NotebookError` for a bad notebook."""
+    try:
+        raw = read_bounded(chapter.source, MAX_NOTEBOOK_BYTES if chapter.is_notebook else MAX_TEXT_BYTES)
+    except OSError as exc:
+        raise DocumentError(f"cannot read {chapter.rel}: {exc.strerror}") from exc
+    if chapter.is_notebook:
+        notes: list[tuple[int, str]] = []
+        notebook = read_notebook(raw, notes)
+        return notebook_document(chapter, notebook, notes)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"{chapter.rel} is not UTF-8 text (offset {exc.start})") from exc
+    return Document(chapter, [text])
+
+
+def first_h1(text: str) -> str:
+    """The text of the first level-1 heading after the front matter ("" if none)."""
+    match = re.search(r"(?m)^#\s+(.+?)\s*#*\s*$", re.sub(r"(?s)^---\n.*?\n---\n", "", text))
+    return match.group(1).strip() if match else ""
+
+
+def collect_labels(
+    documents: list[Document], macros: dict[str, tuple[str, int]], warnings: list[Warning_], duplicates: list[str]
+) -> dict[str, tuple[str, str, str]]:
+    """label → (Quarto id, document path, kind) across documents (chapters, or a notebook's cells),
+    each piece parsed once (kept in :attr:`Document.parses` for the conversion); a label defined in
+    two documents, or two labels that become one id, are reported (:class:`.labelpass.LabelTable`)."""
+    from .convert import parse_text
+    from .labelpass import LabelTable, document_labels
+
+    table = LabelTable(warnings, duplicates)
+    for document in documents:
+        document.chapter.title = document.chapter.title or next(
+            (t for t in (first_h1(p) for p in document.pieces) if t), ""
+        )
+        document.parses = [parse_text(piece, document.path) for piece in document.pieces]  # block tokens
+        for parsed in document.parses:
+            table.add(document.path, document_labels(parsed, document.path, macros))
+    return table.found
+
+
+def convert_notebook(
+    source: Path, notebook: dict[str, Any], options: Options, notes: Sequence[tuple[int, str]] = ()
+) -> tuple[Document, list[Result]]:
+    """A single notebook's Markdown cells converted as a book converts them: labels of every cell
+    known to every other cell (``{numref}`` in one cell, ``{figure}`` in another); ``notes``: (cell
+    number, message) from reading it, in the document's warnings with its own."""
+    from .convert import convert_text
+
+    document = notebook_document(
+        Chapter(source, PurePosixPath(str(source)), PurePosixPath(source.name)), notebook, notes
+    )
+    cells = document.cells
+    warnings: list[Warning_] = []
+    labels = collect_labels([document], options.macros, warnings, [])
+    cell_options = replace(
+        options,
+        external_labels={name: qid for name, (qid, _, _) in labels.items()},
+        label_pages={name: (kind, "") for name, (_, _, kind) in labels.items()},
+        title_from_h1=False,
+        source_dir=str(source.resolve().parent),
+    )
+    results = [
+        convert_text(piece, path=f"{source}#cell{cells[n] + 1}", options=cell_options)
+        for n, piece in enumerate(document.pieces)
+    ]
+    if results:
+        results[0].warnings[:0] = warnings
+    return document, results

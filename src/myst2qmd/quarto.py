@@ -1,6 +1,8 @@
-"""Quarto text read with the project's parser: where its code is, which MyST is left in it,
-and the same text with its code blanked out (for the regular expressions of ``myst2qmd check``
-and of the book's path rewriting).
+"""Quarto text: code written into it (:func:`code_fence`, :func:`code_span`), and read with the
+project's parser: where its code is, which MyST is left in it, and the same text with its code
+blanked out (for the regular expressions of ``myst2qmd check`` and of the book's path
+rewriting). The converter's constructs write through it; ``myst2qmd check`` reads through it,
+never through them.
 
 >>> blank_code("`{ref}` and {ref}`x`\\n")
 '        and {ref}`x`\\n'
@@ -16,13 +18,30 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 
 from .adapter import InlineLocator, block_lines, table_cell_locators
-from .constructs.comments import comment_spans
 from .directives import directive_name
 from .parser import create_md_parser
-from .source import View, line_starts
+from .source import View, comment_spans, line_starts
 
 #: a MyST colon-fence directive, ``:::{note}``, left in text (pandoc's divs are ``::: {.note}``)
 _COLON_DIRECTIVE = re.compile(r"^\s*:{3,}\s*(\{.*)$")
+
+
+def longest_backtick_run(text: str) -> int:
+    """The longest run of backticks in ``text`` (0 without one)."""
+    return max((len(m) for m in re.findall(r"`+", text)), default=0)
+
+
+def code_fence(code: str, info: str) -> str:
+    """A fenced code block longer than any run of backticks inside it."""
+    fence = "`" * max(3, longest_backtick_run(code) + 1)
+    return f"{fence}{info}\n{code}\n{fence}"
+
+
+def code_span(text: str) -> str:
+    """Inline code longer than any run of backticks inside it."""
+    ticks = "`" * (longest_backtick_run(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 @lru_cache(maxsize=1)

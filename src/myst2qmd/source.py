@@ -5,13 +5,14 @@ such a document: its lines, and for every line the absolute offsets in the origi
 its text starts and ends (after the indentation or ``>`` markers that markdown-it removed). A
 body's view is a window on the file: no text is copied, however deep bodies nest. Every edit
 the converter makes is expressed in absolute offsets of the original file, so nested constructs
-are rewritten in place and nothing else moves.
+are rewritten in place and nothing else moves. Also here: where the text's HTML comments are
+(:func:`comment_spans`), which MyST and Quarto text share.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 
@@ -120,3 +121,21 @@ class View:
             first_lineno=self.lineno(first_line),
             depth=self.depth + 1,
         )
+
+
+def comment_spans(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of every complete ``<!-- … -->`` comment in ``text``, left to right; one
+    pass, so a ``<!--`` repeated without ``-->`` costs no more than its length (a regex would
+    look for the end again from every ``<!--``).
+
+    >>> list(comment_spans("<!-- a --> x <!-- c"))
+    [(0, 10)]
+    """
+    pos = 0
+    while True:
+        start = text.find("<!--", pos)
+        end = text.find("-->", start + 4) if start >= 0 else -1
+        if end < 0:
+            return
+        pos = end + 3
+        yield start, pos

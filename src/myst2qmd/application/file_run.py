@@ -189,9 +189,8 @@ def convert_notebook_file(
     the Markdown cells' attachments as the files returned, in ``OUT_attachments/`` beside it).
     Finished (``escape``: ``--escape-fences``) as written: the ``.qmd`` whole, the Markdown cells
     of an ``.ipynb`` (code cells hold code, not fences)."""
-    from ..book import convert_notebook
     from ..convert import Result
-    from ..notebooks import NotebookError, notebook_to_qmd, read_notebook, render_notebook, safe_name
+    from ..notebooks import NotebookError, convert_notebook, notebook_to_qmd, read_notebook, render_notebook, safe_name
 
     notes: list[tuple[int, str]] = []
     try:

@@ -11,10 +11,9 @@ from urllib.parse import unquote
 import yaml
 
 from ..codes import Code
-from ..constructs.includes import code_fence
 from ..files import read_bounded
 from ..labels import CROSSREF_PREFIXES, slug
-from ..quarto import TokenReading, blank_code, line_of, read_tokens
+from ..quarto import TokenReading, blank_code, code_fence, line_of, read_tokens
 from ..yamlload import YamlRefused, load_yaml
 from .deepjson import loads
 

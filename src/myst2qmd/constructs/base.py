@@ -3,9 +3,12 @@
 A directive function maps a :class:`~myst2qmd.directives.Directive` to a :class:`Rewrite`:
 the text that replaces its opening fence line (with options), the text that replaces its
 closing fence line, and optionally its body. ``{FENCE}`` in ``open``/``close`` stands for a
-Pandoc div fence; the walker sizes it (``:::``, ``::::``, …) so nested divs stay nested.
+Pandoc div fence; the div writer (:mod:`.divs`) sizes it (``:::``, ``::::``, …) so nested divs stay nested.
 
 A role function maps a :class:`Role` to the Quarto text that replaces it.
+
+A token rule (:class:`TokenSpec`) gets the walk (:class:`Walk`), what the walk of one view carries
+(:class:`WalkState`) and the index of its token, and adds edits through the walk.
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 from urllib.parse import quote
 
 from ..codes import Code
-from ..context import Context
+from ..context import Context, Label
 from ..directives import Directive
+from ..edits import Edit
 from ..labels import quarto_id
+from ..parsed import Parsed
 
 FENCE = "{FENCE}"
 
@@ -155,6 +160,71 @@ class RoleSpec:
     names: tuple[str, ...]
     function: RoleFn
     prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LinePrefix:
+    """A request to write ``prefix`` after ``rest`` on every line an edit's new text starts, for
+    edits other constructs made (a quote's ``"> "`` over display math a body line holds).
+
+    The construct asking never changes those edits: the walk composes the requests once it is done
+    (:func:`.divs.with_line_prefixes`), the innermost first. ``edits``: ``(edit, quote_last)``, where
+    ``quote_last`` says the line after a final newline of the edit's text gets the prefix too.
+    """
+
+    prefix: str
+    rest: str
+    edits: tuple[tuple[Edit, bool], ...]
+
+
+@dataclass
+class WalkState:
+    """What the walk of one view carries from token to token."""
+
+    parsed: Parsed
+    #: the longest ``:`` fence found or written in the view
+    widest: int = 0
+    #: inside a table (its cells are walked by the table's rule)
+    in_table: int = 0
+    #: the index of the last token with lines the walk handed on (a rule of its own or not)
+    previous: int = -1
+    #: ``(index, label)``: the section label a ``(label)=`` token just read, for a heading right after it
+    section_label: tuple[int, Label] | None = None
+    #: what runs once the view is walked, the last first (a div around a labelled block, inner ones
+    #: first: their fences close first); each returns the width of a ``:`` fence it wrote, or 0
+    deferred: list[Callable[[], int]] = field(default_factory=list)
+
+
+class Walk(Protocol):
+    """What a token rule may do with the walk: add edits, look at those made, walk a parsed body."""
+
+    @property
+    def ctx(self) -> Context: ...
+
+    def add(self, start: int, end: int, new: str, kind: str = "") -> None: ...
+
+    def extend(self, edits: Iterable[Edit]) -> None: ...
+
+    def edits_within(self, start: int, end: int) -> list[Edit]: ...
+
+    def prefix_lines(self, request: LinePrefix) -> None: ...
+
+    def walk(self, parsed: Parsed) -> int: ...
+
+
+#: a token rule: the walk, the view's walk state, the index of the token in ``state.parsed.tokens``
+TokenRule = Callable[[Walk, WalkState, int], None]
+
+
+@dataclass(frozen=True)
+class TokenSpec:
+    """A token construct: the token types whose tokens go to its rule, as a renderer's rules do
+    (markdown-it-py's ``self.rules[token.type]``). Declared once in its module's ``TOKEN_SPECS``;
+    :mod:`.tokens` derives the walker's table from them."""
+
+    name: str
+    token_types: tuple[str, ...]
+    rule: TokenRule
 
 
 def report_unknown_options(d: Directive, ctx: Context, known: frozenset[str] | None) -> None:

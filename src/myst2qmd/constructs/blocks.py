@@ -13,8 +13,9 @@ Quarto::
     z\\. B. ein Beispiel
 
 It also knows which blocks a ``(label)=`` anchor can start and which need a div around
-them (the walker in ``convert.py`` places the id), and when Pandoc needs a blank line
-before a div fence.
+them (:mod:`.targets` places the id), when Pandoc needs a blank line before a div fence, and
+how a whole block is replaced or removed (:func:`replace_block`, :func:`remove_lines`). Its token
+rules: a paragraph's list marker escaped, a ``+++`` block break removed.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from functools import lru_cache
 
 from markdown_it.token import Token
 
-from ..adapter import block_lines
-from ..directives import container_strip
+from ..adapter import InlineLocator, block_lines
+from ..directives import block_prefix_len, container_strip, continuation
+from ..edits import Edit
 from ..parsed import Parsed
 from ..source import View
+from .base import TokenSpec, Walk, WalkState
 
 _ROMAN = r"M*(?:CM)?D?(?:CD)?C*(?:XC)?L?(?:XL)?X*(?:IX)?V?(?:IV)?I*"
 #: what Pandoc reads as an ordered-list marker at the start of a block (``fancy_lists``,
@@ -184,3 +187,104 @@ def heading_levels_of(parsed: Parsed) -> frozenset[int]:
                 levels |= heading_levels_of(parsed.bodies[index])
         found = parsed.memo["heading_levels"] = frozenset(levels)
     return found
+
+
+def next_block(tokens: list[Token], start: int) -> int | None:
+    """The index of the first block from ``start`` on that is no ``(label)=``, or ``None``."""
+    for i in range(start, len(tokens)):
+        if tokens[i].type in ("myst_target",):
+            continue
+        if tokens[i].map is not None or tokens[i].type.endswith("_open"):
+            return i
+    return None
+
+
+def line_start(view: View, line: int) -> int:
+    """Where ``line`` of ``view`` starts in the file, its container prefix included."""
+    return view.abs(line, 0) - len(view.prefix(line))
+
+
+def indent_lines(text: str, indent: str) -> str:
+    """Indent every line after the first of ``text`` with ``indent``; blank lines inside a block
+    quote keep its ``>`` so the quote goes on.
+
+    >>> indent_lines("a\\n\\nb\\n", "> ")
+    'a\\n>\\n> b\\n'
+    """
+    if not indent:
+        return text
+    lines = text.split("\n")
+    out = lines[:1] + [(indent + line) if line else quote_prefix(indent) for line in lines[1:-1]]
+    if len(lines) > 1:
+        out.append((indent + lines[-1]) if lines[-1] else "")  # after a final newline the source goes on
+    return "\n".join(out)
+
+
+def blank_after(view: View, line: int, indent: str) -> str:
+    """A blank line to write after ``line`` when text follows it directly."""
+    return "\n" + quote_prefix(indent) if line + 1 < view.nlines and holds_text(view.line(line + 1)) else ""
+
+
+def replace_block(token: Token, view: View, new: str | None) -> list[Edit]:
+    """The edits replacing a whole block (its lines, keeping its indentation) with ``new``.
+
+    ``None`` keeps the block; ``""`` removes its lines, newlines included.
+    """
+    if new is None:
+        return []
+    first, end = block_lines(token)
+    end = min(end, view.nlines)
+    if new == "":
+        return remove_lines(view, first, end, token.type)
+    # the indentation, a block quote's "> " or a list item's "- " before the block: every new
+    # line needs it again (list markers as spaces; a directive body's own is outside the view)
+    lead = block_prefix_len(view.line(first))
+    start = view.abs(first, lead)
+    stop = view.abs(end - 1, len(view.line(end - 1)))
+    return [Edit(start, stop, indent_lines(new, continuation(view.prefix(first, lead))), token.type)]
+
+
+def remove_lines(view: View, first: int, end: int, kind: str) -> list[Edit]:
+    """The edit removing lines ``first…end-1``; after a blank line, the blank lines after them go too."""
+    if first == 0 or view.line(first - 1).strip() == "":
+        while end < view.nlines - 1 and view.line(end).strip() == "":
+            end += 1
+    # from the file's line start: the container prefix ("> ") goes with the line's newline
+    return [Edit(line_start(view, first), view.abs_line_end(end - 1), "", kind)]
+
+
+def paragraph_rule(walk: Walk, state: WalkState, index: int) -> None:
+    """``a) erstens`` starts a paragraph in MyST but a list in Pandoc: ``a\\) erstens``."""
+    tokens, view = state.parsed.tokens, state.parsed.view
+    if index + 1 >= len(tokens) or tokens[index + 1].map is None:
+        return
+    inline = tokens[index + 1]
+    assert inline.map is not None
+    at = list_marker_escape(inline.content.split("\n", 1)[0])
+    if at is None:
+        return
+    locator = InlineLocator(inline.content, view, inline.map[0])
+    if not locator.ok:
+        return
+    walk.ctx.count("list marker escaped")
+    walk.add(locator.abs(at), locator.abs(at), "\\", "list marker")
+
+
+def block_break_rule(walk: Walk, state: WalkState, index: int) -> None:
+    """``+++`` goes; between two lines of text it leaves a blank line (the blocks stay two)."""
+    walk.ctx.count("block break")
+    token, view = state.parsed.tokens[index], state.parsed.view
+    first, end = block_lines(token)
+    if first > 0 and end < view.nlines and holds_text(view.line(first - 1)) and holds_text(view.line(end)):
+        src = view.line(first)
+        lead = len(src[: block_prefix_len(src)].rstrip())  # "> " in a quote: its ">" stays
+        start = view.abs(first, lead)
+        walk.add(start, view.abs(first, len(src)), "", token.type)
+        return
+    walk.extend(replace_block(token, view, ""))
+
+
+TOKEN_SPECS = (
+    TokenSpec("list marker escape", ("paragraph_open",), paragraph_rule),
+    TokenSpec("block break", ("myst_block_break",), block_break_rule),
+)

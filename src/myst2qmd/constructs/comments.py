@@ -9,11 +9,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from markdown_it.token import Token
 
 from ..context import Context
+from ..source import comment_spans
+from .base import TokenSpec, Walk, WalkState
+from .blocks import replace_block
 
 _STRUCTURAL = re.compile(
     r"^\s*\\(?:begin\{(?:frame|document|itemize|enumerate|block|columns|figure|minted|tabular)|"
@@ -48,24 +50,6 @@ def is_latex_comment(body: str) -> bool:
         return False
     latexish = sum(1 for line in lines if line.startswith(("\\", "%")))
     return latexish / len(lines) >= 0.6
-
-
-def comment_spans(text: str) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` of every complete ``<!-- … -->`` comment in ``text``, left to right; one
-    pass, so a ``<!--`` repeated without ``-->`` costs no more than its length (a regex would
-    look for the end again from every ``<!--``).
-
-    >>> list(comment_spans("<!-- a --> x <!-- c"))
-    [(0, 10)]
-    """
-    pos = 0
-    while True:
-        start = text.find("<!--", pos)
-        end = text.find("-->", start + 4) if start >= 0 else -1
-        if end < 0:
-            return
-        pos = end + 3
-        yield start, pos
 
 
 def split_comments(text: str) -> tuple[list[str], str]:
@@ -129,3 +113,12 @@ def line_comment(token: Token, ctx: Context) -> str:
     if not kept:
         return ""
     return "\n".join(f"<!-- {line.replace('--', '- -')} -->" for line in kept)
+
+
+def line_comment_rule(walk: Walk, state: WalkState, index: int) -> None:
+    """A ``% comment`` line goes."""
+    token = state.parsed.tokens[index]
+    walk.extend(replace_block(token, state.parsed.view, line_comment(token, walk.ctx)))
+
+
+TOKEN_SPECS = (TokenSpec("line comment", ("myst_line_comment",), line_comment_rule),)

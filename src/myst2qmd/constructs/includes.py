@@ -37,6 +37,7 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive, container_strip, is_class_name
 from ..files import read_bounded
+from ..quarto import code_fence, code_span
 from ..yamlload import load_yaml
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, name_id, own_label
 from .blocks import atx_headings
@@ -402,22 +403,6 @@ def shift_headings(text: str, offset: int) -> str:
 
 
 # -- output ------------------------------------------------------------------------------------
-def longest_backtick_run(text: str) -> int:
-    return max((len(m) for m in re.findall(r"`+", text)), default=0)
-
-
-def code_fence(code: str, info: str) -> str:
-    """A fenced code block longer than any run of backticks inside it."""
-    fence = "`" * max(3, longest_backtick_run(code) + 1)
-    return f"{fence}{info}\n{code}\n{fence}"
-
-
-def code_span(text: str) -> str:
-    ticks = "`" * (longest_backtick_run(text) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
 def _spaced(text: str, d: Directive) -> str:
     """``text`` with a blank line before/after it where the lines around the directive have text."""
     view = d.view

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from ..adapter import InlineLocator, link_destination
 from ..codes import Code
 from ..context import Context
+from ..edits import Edit
 from ..labels import CROSSREF_KINDS
 from .base import link_target
 from .references import page_of
@@ -116,3 +118,30 @@ def _to_label(found: tuple[str, str, str], text_is_empty: bool, title: str = "")
     if text_is_empty:
         return LinkRewrite(target=f"{page}#{ident}", whole=f"[{title or ident}]({link_target(f'{page}#{ident}')})")
     return LinkRewrite(target=f"{page}#{ident}")
+
+
+def link_edits(content: str, span: tuple[int, int], locator: InlineLocator, ctx: Context, line: int) -> list[Edit]:
+    """The edits for a Markdown link at ``span`` of a paragraph's ``content``: its destination,
+    as MyST resolves it (labels, documents, built pages), or the whole link."""
+    if content[span[0] : span[0] + 9] == "<project:":
+        # a MyST autolink <project:#label> or <project:path.md>
+        rewrite = rewrite_link(content[span[0] + 1 : span[1] - 1], True, ctx, line)
+        if rewrite is None:
+            return []
+        whole = rewrite.whole or f"[{rewrite.target}]({rewrite.target})"
+        return [Edit(locator.abs(span[0]), locator.abs(span[1]), whole, "link")]
+    destination = link_destination(content, span)
+    if destination is None:
+        return []
+    target = content[destination[0] : destination[1]]
+    empty = content[span[0] + 1 : span[0] + 2] == "]"
+    rewrite = rewrite_link(target, empty, ctx, line)
+    if rewrite is None:
+        return []
+    if rewrite.whole is not None:
+        return [Edit(locator.abs(span[0]), locator.abs(span[1]), rewrite.whole, "link")]
+    if rewrite.target is not None and rewrite.target != target:
+        bracketed = content[destination[0] - 1 : destination[0]] == "<"
+        new = rewrite.target if bracketed else link_target(rewrite.target)
+        return [Edit(locator.abs(destination[0]), locator.abs(destination[1]), new, "link")]
+    return []

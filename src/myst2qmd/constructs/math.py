@@ -30,7 +30,8 @@ from ..directives import Directive, block_prefix_len, container_strip, continuat
 from ..labels import quarto_id
 from ..mathjax_commands import KNOWN
 from ..source import View
-from .base import DirectiveSpec, Rewrite
+from .base import DirectiveSpec, Rewrite, TokenSpec, Walk, WalkState
+from .blocks import replace_block
 
 #: amsmath environment → the environment that works inside ``$$`` (None: just the body)
 _INNER_ENV = {
@@ -128,8 +129,8 @@ def _dedent_lines(content: str, indent: str) -> str:
 def dollar_block(token: Token, ctx: Context, line: int, indent: str = "") -> str | None:
     """``$$ … $$`` (with an optional ``(label)``): label to ``{#eq-…}``, macros, blank lines.
 
-    ``indent``: the indentation of the block's first line (in a list item), which the
-    walker writes again in front of every line of the result.
+    ``indent``: the indentation of the block's first line (in a list item), which
+    :func:`.blocks.replace_block` writes again in front of every line of the result.
     """
     ctx.count("equation")
     content = _dedent_lines(token.content, indent)
@@ -213,3 +214,12 @@ SPECS = (
         prose=(),
     ),
 )
+
+
+def math_rule(walk: Walk, state: WalkState, index: int) -> None:
+    """A display math block (``$$ … $$ (label)``, an ``amsmath`` environment) is rewritten whole."""
+    token, view = state.parsed.tokens[index], state.parsed.view
+    walk.extend(replace_block(token, view, math_block(token, view, walk.ctx)))
+
+
+TOKEN_SPECS = (TokenSpec("display math", ("math_block", "math_block_label", "amsmath"), math_rule),)

@@ -2,7 +2,9 @@
 
 Every family of constructs lives in its own module and registers a ``SPECS`` tuple of
 :class:`~.base.DirectiveSpec` / :class:`~.base.RoleSpec`. This module derives every table
-from them and is the only place the core (walker, label pass, book) asks.
+from them and is the only place the core (walker, label pass, book) asks about a directive or a
+role. The token constructs (targets, headings, links, math blocks, …) have a registry of their own,
+:mod:`.tokens`, above this one.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from markdown_it.token import Token
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
-from ..source import View
 from . import (
     admonitions,
     code,
@@ -25,7 +26,6 @@ from . import (
     includes,
     layout,
     math,
-    media,
     proofs,
     references,
     tables,
@@ -74,14 +74,11 @@ ROLE_PREFIXES: tuple[tuple[str, RoleFn], ...] = tuple(
     (prefix, spec.function) for spec in ROLE_SPECS for prefix in spec.prefixes
 )
 
-#: inline token types the walker hands to construct functions
+#: inline token types :mod:`.inline` hands to construct functions
 INLINE_TYPES = frozenset({"myst_role", "html_inline", "math_inline", "math_inline_double", "image", "link_open"})
 
 images_folder = figures.images_folder
-plain_fence_info = code.plain_fence_info
 report_macros = math.report_macros
-math_block = math.math_block
-line_comment = comments.line_comment
 
 
 def spec_of(name: str) -> DirectiveSpec:
@@ -147,20 +144,4 @@ def inline_token(token: Token, source: str, line: int, ctx: Context, alone: bool
         return None
     if token.type in ("math_inline", "math_inline_double"):
         return math.inline_math(source, ctx, line)
-    return None
-
-
-def html_block(token: Token, view: View, ctx: Context) -> str | None:
-    """Raw HTML blocks: LaTeX comments go, lone ``<img>``/video ``<iframe>`` convert."""
-    assert token.map is not None
-    line = view.lineno(token.map[0])
-    content = token.content.rstrip("\n")
-    if content.lstrip().startswith("<!--"):
-        return comments.html_comment_block(token, ctx)
-    images = figures.img_block(content, ctx, line)
-    if images is not None:
-        return images
-    video = media.iframe_to_video(content, ctx, line)
-    if video is not None:
-        return video
     return None

@@ -1,0 +1,309 @@
+"""A book run, start to end: read the chapters, collect the labels of every chapter, convert them
+(in parallel processes for a big book), translate, plan the output folder and write it.
+
+Each step is a module of this package (:mod:`.toc`, :mod:`.labels`, :mod:`.links`,
+:mod:`.workers`, :mod:`.translation`, :mod:`.output`); :class:`BookConverter` holds the run's
+state and calls them in order.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..codes import Code
+from ..commit import OutputError, output_locked
+from ..config import Settings
+from ..context import Options, Warning_
+from ..convert import Result, convert_text
+from ..finish import finish_all
+from ..macros import macros_from_config
+from ..notebooks import (
+    Chapter,
+    Document,
+    DocumentError,
+    NotebookError,
+    collect_labels,
+    read_document,
+    render_notebook,
+)
+from .labels import Labels, LabelTargets
+from .links import document_resolver, includes, outside_references, rebase_paths
+from .output import (
+    QUARTO_YML,
+    Output,
+    Staging,
+    assets,
+    assign_outputs,
+    quarto_yml,
+    refuse_reserved,
+    refuse_unsafe_paths,
+)
+from .report import BookReport
+from .toc import Book, BookError, inside, read_book
+from .translation import Texts, translate_book
+from .workers import Converted, convert_all
+
+
+def book_options(book: Book, user: Options) -> Options:
+    """What every chapter of ``book`` is converted with: the user's options (``user``), with the
+    book's macros (``--macros`` adds to and wins over them), substitutions and extensions."""
+    macros = macros_from_config(book.config)
+    if not macros and book.config.get("_myst_math"):
+        macros = macros_from_config({"math": book.config["_myst_math"]})
+    macros.update(user.macros)
+    parse = book.config.get("parse") or {}
+    subs = parse.get("myst_substitutions") if isinstance(parse, dict) else None
+    extensions = parse.get("myst_enable_extensions") if isinstance(parse, dict) else None
+    return replace(
+        user,
+        macros=macros,
+        substitutions={str(k): str(v) for k, v in (subs or {}).items()},
+        linkify="linkify" in {str(e) for e in extensions or []},
+        root_dir=str(book.folder),
+        title_from_h1=False,
+    )
+
+
+def render(document: Document, texts: list[str]) -> str:
+    """The output file of a converted document: its text, or the notebook with its converted cells."""
+    return texts[0] if document.notebook is None else render_notebook(document, texts)
+
+
+def chosen_by(chapter: Chapter, pattern: str) -> bool:
+    """``--only PATTERN`` names ``chapter``: its source path, with or without suffix, or a glob of it."""
+    names = (chapter.rel.as_posix(), chapter.rel.with_suffix("").as_posix())
+    return any(fnmatch.fnmatchcase(name, pattern.strip("/")) for name in names)
+
+
+def read_chapter(chapter: Chapter) -> Document:
+    """The chapter's text (:func:`.notebooks.read_document`); :class:`BookError` when it cannot be read."""
+    try:
+        return read_document(chapter)
+    except DocumentError as exc:
+        raise BookError(str(exc)) from exc
+
+
+class BookConverter:
+    """Converts a :class:`Book` into a Quarto book folder."""
+
+    def __init__(
+        self,
+        book: Book,
+        out: Path,
+        *,
+        settings: Settings | None = None,
+        translator: Any = None,
+        reserved: Sequence[Path] = (),
+    ):
+        self.book = book
+        self.out = out
+        #: the run's settings (``--images-path``, ``--escape-fences``, ``--macros``, ``--to`` …)
+        self.settings = settings or Settings()
+        #: what the user asked for: every chapter gets it
+        self.user_options = self.settings.options()
+        self.translator = translator
+        self.target_lang = self.settings.target_lang if translator is not None else None
+        #: other paths this run writes (``--report``): never one of the outputs
+        self.reserved = list(reserved)
+        self.report = BookReport()
+        self.warnings: list[Warning_] = []
+        self.staging = Staging(out, book.folder, self.warnings, self.report)
+        self.failed: set[PurePosixPath] = set()
+        #: chapters ``--only`` left out that the output folder does not hold: not in ``_quarto.yml``
+        self.skipped: set[PurePosixPath] = set()
+        #: what was done to finish or clean up after a stopped run into the same folder
+        self.recovered: list[str] = []
+        #: called once everything is converted and translated, right before the output is written
+        #: (the application stages the PO files there: one that cannot be written stops the run first)
+        self.before_write: Callable[[], object] | None = None
+        self.by_source: dict[PurePosixPath, Chapter] = {c.rel: c for c in book.chapters}
+        self.chapter_options = book_options(book, self.user_options)
+        #: the book's labels and their targets, worked out once (see :meth:`options`)
+        self._label_table: tuple[Labels, LabelTargets] | None = None
+
+    @property
+    def committed(self) -> bool:
+        """Whether the output folder holds the complete new book (set while Ctrl-C waits)."""
+        return self.staging.committed
+
+    # -- converting ----------------------------------------------------------------------------
+    def options(self, chapter: Chapter, labels: Labels) -> Options:
+        """What ``chapter`` is converted with: the book's options, its labels as seen from it."""
+        if self._label_table is None or self._label_table[0] is not labels:
+            out_of = {c.rel.as_posix(): c.out_rel for c in self.book.chapters}
+            self._label_table = (labels, LabelTargets(labels, out_of))
+        targets = self._label_table[1]
+        return replace(
+            self.chapter_options,
+            external_labels=targets.ids,
+            label_pages=targets.pages_for(chapter.rel.as_posix(), chapter.out_rel),
+            resolve_document=document_resolver(chapter, self.by_source),
+            source_dir=str(chapter.source.parent),
+        )
+
+    def convert_one(self, document: Document, labels: Labels) -> Converted:
+        """A document's converted pieces, and its references that lead out of the book."""
+        # paths first: the inline tokens it parses are the conversion's, which lets them go
+        outside = outside_references(document, self.book.folder)
+        options = self.options(document.chapter, labels)
+        results = []
+        for n, piece in enumerate(document.pieces):
+            parsed = document.parses[n] if n < len(document.parses) else None
+            results.append(convert_text(piece, path=document.where(n), options=options, parsed=parsed))
+        document.parses = []  # its last reader: let the tokens go
+        return results, outside
+
+    def read_documents(self) -> list[Document]:
+        """Every chapter's text; a notebook that cannot be read is reported and left out."""
+        documents = []
+        for chapter in self.book.chapters:
+            try:
+                documents.append(read_chapter(chapter))
+                self.warnings += documents[-1].warnings
+            except NotebookError as exc:
+                if chapter.is_root:
+                    raise BookError(f"{chapter.rel}: not a valid notebook: {exc}") from exc
+                message = f"not a valid notebook: {exc}; not converted, left out"
+                self.warnings.append(Warning_(chapter.rel.as_posix(), 1, message, Code.NOTEBOOK_INVALID))
+                self.failed.add(chapter.rel)
+                self.report.not_converted.append(chapter.rel.as_posix())
+                del self.by_source[chapter.rel]
+        return documents
+
+    def convert_included(
+        self, labels: Labels, chapters: list[tuple[Document, list[str]]]
+    ) -> list[tuple[Document, list[Result]]]:
+        """Files that chapters include whole (``{{< include part.qmd >}}``) but that are no chapters,
+        converted (and the files they include in turn)."""
+        done = {c.out_rel for c in self.book.chapters}
+        queue = [(d.chapter.out_rel, "".join(t)) for d, t in chapters if d.chapter.out_rel.suffix == ".qmd"]
+        found = []
+        while queue:
+            rel, text = queue.pop()
+            for include_rel in includes(rel, text):
+                if include_rel in done:
+                    continue
+                done.add(include_rel)
+                source = self.book.folder / include_rel.with_suffix(".md")
+                if not source.is_file() or not inside(self.book.folder, source):
+                    continue
+                chapter = Chapter(source, include_rel.with_suffix(".md"), include_rel)
+                document = read_chapter(chapter)
+                result = convert_text(document.pieces[0], path=document.path, options=self.options(chapter, labels))
+                self.warnings.extend(result.warnings)
+                found.append((document, [result]))
+                queue.append((include_rel, result.text))
+        return found
+
+    # -- the run -------------------------------------------------------------------------------
+    def run(self) -> BookReport:
+        """Convert the book and write it; the output folder is locked meanwhile (a second run into
+        it stops), and what a stopped run left there is finished first (see :mod:`..commit`)."""
+        refuse_unsafe_paths(self.book.folder, self.out, self.reserved)
+        try:
+            with output_locked(self.out) as notes:
+                self.recovered = notes
+                return self.convert_and_write()
+        except OutputError as exc:
+            raise BookError(str(exc)) from exc
+
+    def convert_and_write(self) -> BookReport:
+        documents = self.read_documents()
+        assign_outputs(self.book, self.warnings, skip=self.failed)
+        files = assets(self.book, self.warnings)
+        self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in files})
+        # of every chapter: references to the others resolve
+        labels = collect_labels(documents, self.chapter_options.macros, self.warnings, self.report.duplicate_labels)
+        converted = self.convert_chapters(self.only(documents), labels)
+        texts = self.texts(converted, labels)
+        for document, _ in converted:  # chapters first: they win over anything of the same name
+            self.staging.put(
+                document.chapter.out_rel, Output(document.path, text=render(document, texts[id(document)]))
+            )
+        left_out = self.failed | self.skipped
+        yml = quarto_yml(self.book, left_out, self.warnings, self.target_lang, self.settings.execute)
+        self.staging.put(QUARTO_YML, Output("the table of contents", text=yml))
+        for rel, path in files:
+            self.staging.put(rel, Output(rel.as_posix(), source=path))
+        self.refuse_reserved(set(self.staging.outputs))
+        if self.before_write is not None:
+            self.before_write()
+        self.staging.write_all()
+        self.report.add_warnings(self.warnings)
+        return self.report
+
+    def convert_chapters(self, documents: list[Document], labels: Labels) -> list[tuple[Document, list[Result]]]:
+        """Every document converted (:func:`.workers.convert_all`), counted and its warnings kept."""
+        converted: list[tuple[Document, list[Result]]] = []
+        for document, (results, outside) in zip(
+            documents, convert_all(self.convert_one, documents, labels), strict=True
+        ):
+            document.parses = []  # converted in a worker process: this one's copy is not needed either
+            converted.append((document, results))
+            self.report.files_converted += 1
+            for result in results:
+                self.report.add_result(result)
+                self.warnings.extend(result.warnings)
+            self.warnings.extend(outside)
+        return converted
+
+    def texts(self, converted: list[tuple[Document, list[Result]]], labels: Labels) -> Texts:
+        """The final text of every piece: the root chapter's paths rebased, the files chapters
+        include converted too (appended to ``converted``), translated, finished (:mod:`..finish`)."""
+        texts = {id(d): [r.text for r in results] for d, results in converted}
+        root = self.book.root
+        prefix = root.rel.parent.as_posix()
+        if prefix not in ("", ".") and converted and converted[0][0].chapter is root:
+            texts[id(converted[0][0])] = [rebase_paths(t, prefix + "/") for t in texts[id(converted[0][0])]]
+        included = self.convert_included(labels, [(d, texts[id(d)]) for d, _ in converted])
+        converted += included
+        texts.update({id(d): [r.text for r in results] for d, results in included})
+        if self.translator is not None:  # included files are translated with the chapters
+            texts, self.report.translation_report, warnings = translate_book(
+                self.translator, self.book, converted, texts
+            )
+            self.warnings.extend(warnings)
+        return {key: finish_all(value, escape_fences=self.settings.escape_fences) for key, value in texts.items()}
+
+    def only(self, documents: list[Document]) -> list[Document]:
+        """``--only``: the documents to convert (the root always: Quarto needs ``index.qmd``); the others
+        stay as they are in the output, and ``_quarto.yml`` lists them only if they are there."""
+        patterns = self.settings.only
+        if not patterns:
+            return documents
+        for pattern in patterns:
+            if not any(chosen_by(c, pattern) for c in self.book.chapters):
+                raise BookError(f"--only {pattern}: no chapter of the book matches it (give a path from the toc)")
+        keep = [d for d in documents if d.chapter.is_root or any(chosen_by(d.chapter, p) for p in patterns)]
+        for document in documents:
+            if document not in keep and not (self.out / document.chapter.out_rel).exists():
+                self.skipped.add(document.chapter.rel)
+        return keep
+
+    def refuse_reserved(self, outputs: set[PurePosixPath]) -> None:
+        """``--report OUT/index.qmd``: a path the run writes as a chapter (or asset) is refused."""
+        refuse_reserved(self.out, self.reserved, self.settings.inputs, outputs)
+
+
+def book_converter(
+    folder: Path, out: Path, *, settings: Settings | None = None, translator: Any = None, reserved: Sequence[Path] = ()
+) -> BookConverter:
+    """The converter for the book in ``folder`` (its table of contents read, warnings kept)."""
+    warnings: list[Warning_] = []
+    book = read_book(folder, warnings)
+    converter = BookConverter(book, out, settings=settings, translator=translator, reserved=reserved)
+    converter.warnings[:0] = warnings
+    return converter
+
+
+def convert_book(
+    folder: Path, out: Path, *, settings: Settings | None = None, translator: Any = None
+) -> tuple[BookReport, list[Warning_]]:
+    """Convert the book in ``folder`` into a Quarto book in ``out`` (``settings``: the run's, else the defaults)."""
+    converter = book_converter(folder, out, settings=settings, translator=translator)
+    report = converter.run()
+    return report, converter.warnings

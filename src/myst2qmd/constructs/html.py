@@ -1,0 +1,41 @@
+"""Raw HTML blocks: comments holding LaTeX go, a lone ``<img>`` becomes an image, a video
+``<iframe>`` Quarto's video shortcode; any other HTML block stays as written.
+
+MyST → Quarto::
+
+    <img src="a.png" width="50%">   →   ![](a.png){width="50%"}
+"""
+
+from __future__ import annotations
+
+from markdown_it.token import Token
+
+from ..context import Context
+from ..source import View
+from . import comments, figures, media
+from .base import TokenSpec, Walk, WalkState
+from .blocks import replace_block
+
+
+def html_block(token: Token, view: View, ctx: Context) -> str | None:
+    """The new text of a raw HTML block, or ``None`` to keep it."""
+    assert token.map is not None
+    line = view.lineno(token.map[0])
+    content = token.content.rstrip("\n")
+    if content.lstrip().startswith("<!--"):
+        return comments.html_comment_block(token, ctx)
+    images = figures.img_block(content, ctx, line)
+    if images is not None:
+        return images
+    video = media.iframe_to_video(content, ctx, line)
+    if video is not None:
+        return video
+    return None
+
+
+def html_rule(walk: Walk, state: WalkState, index: int) -> None:
+    token, view = state.parsed.tokens[index], state.parsed.view
+    walk.extend(replace_block(token, view, html_block(token, view, walk.ctx)))
+
+
+TOKEN_SPECS = (TokenSpec("HTML block", ("html_block",), html_rule),)

@@ -1,0 +1,160 @@
+"""Paragraphs' and table cells' inline tokens: roles, links, images, inline math and HTML,
+substitutions and bare URLs, each handed to its construct.
+
+MyST → Quarto::
+
+    Siehe {numref}`fig-a` und https://example.org   →  Siehe @fig-a und <https://example.org>
+
+A table's cells are walked here too (their tokens share the row's lines: :func:`.adapter.table_cell_locators`
+finds each cell), after a blank line a table right under a paragraph needs.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from markdown_it.token import Token
+
+from ..adapter import InlineLocator, block_lines, table_cell_locators
+from ..codes import Code
+from ..directives import container_prefix_len
+from ..edits import Edit
+from ..parser import parse_inline
+from ..source import line_starts
+from . import registry
+from .base import Role, TokenSpec, Walk, WalkState
+from .linkify import linkify
+from .links import link_edits
+from .substitutions import substitute
+
+#: characters kept before a role's trailing spaces: more than the longest word a role looks back at
+_LOOK_BACK = 32
+
+
+def inline_rule(walk: Walk, state: WalkState, index: int) -> None:
+    token, view = state.parsed.tokens[index], state.parsed.view
+    if not state.in_table and token.map is not None:
+        with children(token, state.parsed.env):
+            inline(walk, token, InlineLocator(token.content, view, token.map[0]), view.lineno(token.map[0]))
+
+
+def table_rule(walk: Walk, state: WalkState, index: int) -> None:
+    """A pipe table's cells are walked here (``table_open``), not by :func:`inline_rule`."""
+    tokens, view, env = state.parsed.tokens, state.parsed.view, state.parsed.env
+    if tokens[index].type == "table_close":
+        state.in_table -= 1
+        return
+    state.in_table += 1
+    first = block_lines(tokens[index])[0] if tokens[index].map is not None else 0
+    if index and tokens[index - 1].type == "paragraph_close" and view.line(first - 1).strip(" \t>"):
+        # a table right under a paragraph line is that paragraph's text for pandoc
+        prefix = view.line(first)[: container_prefix_len(view.line(first))].rstrip()
+        walk.add(view.abs(first), view.abs(first), prefix + "\n", "blank line before a table")
+    for cell, locator in table_cell_locators(tokens, index, view):
+        line = view.lineno(cell.map[0]) if cell.map else view.lineno(0)
+        with children(cell, env):
+            inline(walk, cell, locator, line)
+
+
+@contextmanager
+def children(token: Token, env: dict[str, Any] | None) -> Iterator[None]:
+    """An inline token's children while the block holding it is walked: parsed here when the
+    document was parsed block tokens first (``env`` is that parse's), and let go afterwards."""
+    if env is None:
+        yield
+        return
+    if not token.children:  # (a book's search for paths out of it may have parsed them already)
+        parse_inline(token, env)
+    try:
+        yield
+    finally:
+        token.children = []
+
+
+def inline(walk: Walk, token: Token, locator: InlineLocator, lineno: int) -> None:
+    """The edits for one inline token's children, its substitutions and bare URLs."""
+    ctx = walk.ctx
+    if not token.children:
+        return
+    substitutions = ctx.options.substitutions and "{{" in token.content
+    bare_urls = ctx.options.linkify and "://" in token.content
+    if not (substitutions or bare_urls or any(c.type in registry.INLINE_TYPES for c in token.children)):
+        return
+    if not locator.ok:
+        ctx.warn(
+            lineno,
+            "could not locate this paragraph's text in the file; its roles were left as they are",
+            Code.UNCONVERTED,
+        )
+        return
+    content = token.content
+    made: list[Edit] = []
+    starts = line_starts(content)
+    for child in token.children:
+        if child.type not in registry.INLINE_TYPES:
+            continue
+        span = child.meta.get("span") if child.meta else None
+        if span is None:
+            continue
+        line = lineno + bisect_right(starts, span[0]) - 1
+        if child.type == "link_open":
+            made += link_edits(content, span, locator, ctx, line)
+        elif child.type == "myst_role":
+            role = Role(
+                name=child.meta["name"], content=child.content, lineno=line, before=_text_before(content, span[0])
+            )
+            result = registry.role(role, ctx)
+            if result is not None:
+                start = span[0] - result.eat_before
+                made.append(Edit(locator.abs(start), locator.abs(span[1]), result.text, f"role {role.name}"))
+        else:
+            alone = span == (0, len(content))
+            new = registry.inline_token(child, content[span[0] : span[1]], line, ctx, alone)
+            if new is not None:
+                made.append(Edit(locator.abs(span[0]), locator.abs(span[1]), new, child.type))
+    if substitutions:
+        made += substitute(token, locator, lineno, ctx)
+    if bare_urls:
+        made += linkify(token, locator, ctx)
+    walk.extend([*made, *keep_fence_like_lines(content, locator, made)])
+
+
+def keep_fence_like_lines(content: str, locator: InlineLocator, edits: list[Edit]) -> list[Edit]:
+    """A paragraph line like ```` ```{note} a {math}`x` ```` is no fence (backticks in its info
+    string); once its role becomes ``$x$`` it would be one. Its first backtick is escaped."""
+    escapes: list[Edit] = []
+    offset = 0
+    for line in content.split("\n"):
+        stripped = line.lstrip(" ")
+        at = offset + len(line) - len(stripped)
+        offset += len(line) + 1
+        if not stripped.startswith("```") or len(line) - len(stripped) > 3:
+            continue
+        start, end = locator.abs(at), locator.abs(at) + len(stripped)
+        touched = any(start <= e.start <= end or start <= e.end <= end for e in edits)
+        if touched and not any(e.start < start < e.end or e.start == start < e.end for e in edits):
+            escapes.append(Edit(start, start, "\\", "fence-like line"))
+    return escapes
+
+
+def _text_before(content: str, at: int) -> str:
+    """The end of ``content[:at]`` a role looks back at ("siehe Abbildung {numref}`x`"): its
+    trailing spaces and the ``_LOOK_BACK`` characters before them (all of it, in a short paragraph).
+    A slice of bounded length, so a paragraph of many roles is not copied once per role.
+
+    >>> _text_before("Wie man sieht " * 5 + "in Abbildung  {numref}`a`", 84)
+    'sieht Wie man sieht in Abbildung  '
+    """
+    start = at
+    while start > 0 and (content[start - 1].isspace() or content[start - 1] == "~"):
+        start -= 1
+    return content[max(0, start - _LOOK_BACK) : at]
+
+
+TOKEN_SPECS = (
+    TokenSpec("inline", ("inline",), inline_rule),
+    TokenSpec("pipe table", ("table_open", "table_close"), table_rule),
+)

@@ -1,0 +1,44 @@
+"""The token constructs' registry: which rule each token type goes to, derived from the
+``TOKEN_SPECS`` of the token construct modules (as :mod:`.registry` derives the directive and role
+tables from their ``SPECS``).
+
+The walker builds its table from :func:`token_table`; a token construct is one
+:class:`~.base.TokenSpec` in its module's ``TOKEN_SPECS`` (and, for a new module, one line here).
+:func:`add_token_rule` adds one while the process runs, as markdown-it's ``add_render_rule`` does.
+A type no spec names is left as written.
+
+This module sits above :mod:`.registry`: the fence and inline rules ask it for directives and roles.
+"""
+
+from __future__ import annotations
+
+from . import blocks, comments, fences, html, inline, math, targets
+from .base import TokenSpec
+
+#: every token construct's spec, module by module
+TOKEN_SPECS: tuple[TokenSpec, ...] = (
+    *targets.TOKEN_SPECS,
+    *blocks.TOKEN_SPECS,
+    *inline.TOKEN_SPECS,
+    *fences.TOKEN_SPECS,
+    *math.TOKEN_SPECS,
+    *html.TOKEN_SPECS,
+    *comments.TOKEN_SPECS,
+)
+
+
+def token_table() -> dict[str, TokenSpec]:
+    """Token type → the spec whose rule takes it; a type two specs claim is an error."""
+    table: dict[str, TokenSpec] = {}
+    for spec in TOKEN_SPECS:
+        for token_type in spec.token_types:
+            if token_type in table:
+                raise ValueError(f"token type {token_type} has two rules: {table[token_type].name}, {spec.name}")
+            table[token_type] = spec
+    return table
+
+
+def add_token_rule(spec: TokenSpec) -> None:
+    """Register ``spec`` for walkers made from now on (a plugin's construct, a test's toy one)."""
+    global TOKEN_SPECS
+    TOKEN_SPECS = (*TOKEN_SPECS, spec)
