@@ -13,7 +13,7 @@ import pytest
 from conftest import SHARED
 from myst2qmd import convert_text
 from myst2qmd.check import scan_file
-from myst2qmd.constructs.includes import line_numbers
+from myst2qmd.constructs.included_files import line_numbers
 from myst2qmd.context import Options, Warning_
 from quarto_ast import read_ast
 

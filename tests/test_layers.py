@@ -107,14 +107,14 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("application", {"application"}),
     ("book", {"book"}),
     ("translation", {"translate"}),
-    ("convert", {"convert", "labelpass", "walker", "segments", "notebooks", "__init__"}),
+    ("convert", {"convert", "labelpass", "structure", "walker", "segments", "notebooks", "__init__"}),
     ("constructs", {"constructs"}),
     # reads Quarto output as Quarto (and pandoc) read it, never through the converter's constructs
     ("check", {"check"}),
     # what Quarto text is: writing code into it, reading it with the parser, _quarto.yml
     ("quarto", {"quarto", "quarto_config"}),
     # the MyST dialect: the parse, its quirks, views of the source, directive syntax
-    ("parser", {"parser", "adapter", "source", "directives", "parsed", "untouched"}),
+    ("parser", {"parser", "nesting", "adapter", "source", "directives", "parsed", "untouched"}),
     # edits on the original text and the lines they move; they never parse
     ("edits", {"edits", "linemap"}),
     ("config", {"config", "paths"}),

@@ -83,13 +83,6 @@ class Context:
     #: macros seen in math but not defined: name -> first line
     undefined_macros: dict[str, int] = field(default_factory=dict)
 
-    #: set by the converter: converts a MyST fragment with this document's labels
-    fragment_converter: Callable[[str, int], str] | None = None
-
-    def convert_fragment(self, text: str, lineno: int) -> str:
-        """Convert a MyST fragment (a table cell, a glossary definition) to Quarto."""
-        return self.fragment_converter(text, lineno) if self.fragment_converter else text
-
     def warn(self, line: int, message: str, code: Code, level: Level = "warning") -> None:
         self.warnings.append(Warning_(self.path, line, message, code, level))
 

@@ -12,13 +12,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .codes import Code
 from .constructs import registry
 from .constructs.frontmatter import (
     frontmatter_edits,
@@ -28,23 +25,16 @@ from .constructs.frontmatter import (
     title_heading,
 )
 from .context import Context, Label, Options, Warning_
-from .directives import (
-    ViewLines,
-    directive_name,
-    markdown_body,
-    read_directive,
-)
+from .directives import directive_name
 from .edits import Edit, Normalized, apply_edits
 from .finish import finish
 from .labelpass import LabelPass
 from .linemap import source_lines
 from .parsed import Parsed
-from .parser import Body, block_parser, block_parser_for, create_md_parser
 from .source import View
+from .structure import MAX_DEPTH, document_parser, parse_view
 from .untouched import check_untouched
 from .walker import Walker, without_clashing_dedents
-
-MAX_DEPTH = 1000
 
 
 @dataclass
@@ -57,18 +47,6 @@ class Result:
     labels: dict[str, Label] = field(default_factory=dict)
     #: ``source_lines[n - 1]``: the input's line that line ``n`` of :attr:`text` came from
     source_lines: list[int] = field(default_factory=list)
-
-
-@lru_cache(maxsize=2)
-def document_parser(inline: bool = True) -> MarkdownIt:
-    """The parser of documents: :func:`parser.create_md_parser` tokenizing Markdown directive bodies in
-    the same parse (``inline=False``: block tokens only, see :func:`parser.block_parser`)."""
-    md = create_md_parser(
-        lambda token, last_line: markdown_body(token, last_line, registry.parses_body), max_depth=MAX_DEPTH
-    )
-    if not inline:
-        md.core.ruler.disable("inline")
-    return md
 
 
 @contextmanager
@@ -95,77 +73,12 @@ class Converter:
         self.walker = Walker(ctx)
         #: the document's tokens once :meth:`document` converted it
         self.tokens: list[Token] = []
-        if ctx.fragment_converter is None:
-            ctx.fragment_converter = self.fragment
 
     # -- parsing ---------------------------------------------------------------------------
     def parse(self, view: View) -> Parsed:
-        """The document's tokens, and (from that one parse) every directive body's, as views of their own."""
-        lazy = self.lazy_inline and block_parser_for(view.text) is block_parser()
-        md = self.md or document_parser(not lazy)
-        env: dict[str, Any] = {}
-        tokens = md.parse(view.text, env)
-        before = len(self.ctx.warnings)
-        parsed = self._parsed(view, tokens, env if lazy else None, view, 0)
-        parsed.warnings = self.ctx.warnings[before:]
-        return parsed
-
-    def _parsed(self, view: View, tokens: list[Token], env: dict[str, Any] | None, coords: View, origin: int) -> Parsed:
-        """``tokens`` (their lines counted in the text of ``coords`` from line ``origin`` = ``view``'s line 0,
-        moved to ``view``'s lines), with the bodies the parse tokenized inside their fences."""
-        if origin:
-            for token in tokens:
-                if token.map is not None:
-                    token.map = [token.map[0] - origin, token.map[1] - origin]
-        parsed = Parsed(view=view, tokens=tokens, env=env)
-        for index, token in enumerate(tokens):
-            if token.type not in ("fence", "colon_fence") or token.map is None:
-                continue
-            directive = read_directive(token, view)
-            if directive is None:
-                if token.type == "colon_fence" and view.depth < MAX_DEPTH:
-                    # a Pandoc div (our own output) or a bare ::: block: walk inside it
-                    body = self._body(token, view, coords, origin, env)
-                    if body is not None:
-                        parsed.bodies[index] = body
-                continue
-            parsed.directives[index] = directive
-            directive.outer = parsed
-            if registry.parses_body(directive.name) and view.depth < MAX_DEPTH:
-                body = self._body(token, view, coords, origin, env)
-                if body is None:
-                    self.ctx.warn(
-                        directive.lineno,
-                        f"could not map the body of {{{directive.name}}} to the file; body kept as is",
-                        Code.UNCONVERTED,
-                    )
-                else:
-                    parsed.bodies[index] = body
-                    body.owner = directive.name
-                    directive.inner = body
-                    directive.body_lines = ViewLines(body.view, len(token.meta["body"].starts))
-            elif view.depth >= MAX_DEPTH:
-                self.ctx.warn(
-                    directive.lineno, f"directives nested deeper than {MAX_DEPTH}; body kept as is", Code.UNCONVERTED
-                )
-        return parsed
-
-    def _body(self, token: Token, view: View, coords: View, origin: int, env: dict[str, Any] | None) -> Parsed | None:
-        """The parsed body the parse left in a fence token (``None``: none, or not a suffix of its lines)."""
-        body = (token.meta or {}).get("body")
-        if not isinstance(body, Body) or body.unmapped:
-            return None
-        first = token.map[0] + 1 + int(token.meta.get("options_used") or 0) if token.map else 0
-        if coords.depth == 0 and coords.abs_starts is coords.starts:  # the document's own text
-            starts, ends = body.starts, body.ends
-        else:
-            starts = [coords.abs_of_offset(s) for s in body.starts]
-            ends = [coords.abs_of_offset(e) for e in body.ends]
-        sub = view.window(first, starts, ends)
-        body_env = body.env if env is not None else None
-        if body.separate is not None:
-            return self._parsed(sub, body.tokens, body_env, sub, 0)
-        return self._parsed(sub, body.tokens, body_env, coords, body.first)
+        """The document's tokens, and (from that one parse) every directive body's and fragment's, as views
+        of their own (see :func:`.structure.parse_view`)."""
+        return parse_view(view, self.ctx, self.lazy_inline, self.md, self.ctx.options.title_from_h1)
 
     # -- labels and the walk ---------------------------------------------------------------------
     def collect_labels(self, parsed: Parsed) -> None:
@@ -177,16 +90,6 @@ class Converter:
     @property
     def edits(self) -> list[Edit]:
         return self.walker.edits
-
-    def fragment(self, text: str, lineno: int) -> str:
-        """Convert a piece of MyST (a table cell, a caption) with this document's labels."""
-        if not text:
-            return text
-        sub = Converter(self.ctx, lazy_inline=self.lazy_inline)
-        view = View.root(text)
-        view.first_lineno = lineno
-        sub.walk(sub.parse(view))
-        return apply_edits(text, without_clashing_dedents(sub.edits))
 
     def document(self, text: str, parsed: Parsed | None = None) -> list[Edit]:
         """The edits converting ``text`` (``parsed``: its parse by :func:`parse_text`, made once for a book's
@@ -210,7 +113,7 @@ class Converter:
         walker.claimed = (parsed, frozenset(range(title, title + 3)) if title is not None else frozenset())
         walker.walk(parsed)
         walker.claimed = (None, frozenset())  # the parse is let go once walked
-        walker.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, fm, title))
+        walker.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, fm, title, walker.fragments))
         walker.edits = without_clashing_dedents(walker.edits)
         self.tokens = parsed.tokens
         return walker.edits
@@ -225,7 +128,9 @@ def parse_text(text: str, path: str = "<string>") -> Parsed:
     """``text`` parsed as :func:`convert_text` parses it (block tokens; bodies from the same parse), for a
     book's label pass to hand on to the conversion (``convert_text(text, parsed=…)``)."""
     with _deep_recursion(20000):
-        return Converter(Context(path=path), lazy_inline=True).parse(View.root(normalized(text).text))
+        # a book's chapters keep their first H1 (``Options.title_from_h1``): its text is no fragment
+        ctx = Context(path=path, options=Options(title_from_h1=False))
+        return Converter(ctx, lazy_inline=True).parse(View.root(normalized(text).text))
 
 
 def convert_text(
@@ -272,4 +177,4 @@ def convert_text(
     return Result(text=out, warnings=warnings, counts=counts, labels=dict(ctx.labels), source_lines=lines)
 
 
-__all__ = ["Result", "convert_text", "directive_name"]
+__all__ = ["MAX_DEPTH", "Parsed", "Result", "convert_text", "directive_name", "document_parser"]

@@ -74,6 +74,9 @@ class Directive:
     #: that is Markdown: set by the converter, so constructs read the document's one parse (``None``: not known)
     outer: Any = field(default=None, repr=False, compare=False)
     inner: Any = field(default=None, repr=False, compare=False)
+    #: its texts that are MyST of their own (title, caption, cells), from the document's parse, and their
+    #: conversion (a :class:`.parsed.Fragments`, given by the walk that converts the directive)
+    fragments: Any = field(default=None, repr=False, compare=False)
 
     @property
     def lineno(self) -> int:
@@ -345,4 +348,35 @@ def read_directive(token: Token, view: View) -> Directive | None:
         marker=marker,
         option_errors=errors,
         raw_options=raw,
+    )
+
+
+def fence_directive(token: Token) -> Directive | None:
+    """The directive in a fence token as the parse sees it, from the token alone (for the parse to find
+    the fragments in it, see :data:`.nesting.FragmentsOf`): its name, argument and options, and its
+    body's lines when the parse did not tokenize the body; no place in a view."""
+    name = directive_name(token.info)
+    if name is None:
+        return None
+    match = DIRECTIVE_INFO.match(token.info.strip())
+    assert match is not None
+    lines = token.content.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    options, used, errors = _parse_options(lines)
+    parsed_body = bool((token.meta or {}).get("body")) and not token.meta["body"].unmapped
+    return Directive(
+        name=name,
+        argument=match.group(2).strip(),
+        options=options,
+        token=token,
+        view=View.root(""),
+        open_line=0,
+        body_first=1 + used,
+        body_lines=() if parsed_body else lines[used:],
+        close_line=None,
+        indent="",
+        marker=token.markup,
+        option_errors=errors,
+        raw_options=lines[:used],
     )

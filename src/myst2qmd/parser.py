@@ -17,9 +17,7 @@ no columns, so the rules whose tokens we rewrite are wrapped to store
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -37,6 +35,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
+
+from .nesting import BlockRule, BodyOf, FragmentsOf, fragments_rule, nesting
 
 #: Inline token types whose source span we record (everything we may rewrite or protect).
 SPANNED_INLINE_TYPES = frozenset(
@@ -172,8 +172,6 @@ def quarto_math_block(state: StateBlock, start_line: int, end_line: int, silent:
     return True
 
 
-BlockRule = Callable[[StateBlock, int, int, bool], bool]
-
 #: a run of one fence character, measured at C speed
 _RUNS = {char: re.compile(re.escape(char) + "*") for char in "`~:"}
 
@@ -262,212 +260,14 @@ def _recording_excess(rule: BlockRule) -> BlockRule:
     return wrapped
 
 
-#: ``(lines of content to keep, content lines)`` of a fence whose body is Markdown, else ``None``; it is
-#: given the fence token and the text of the fence's last line, to tell whether it closes. It sets
-#: ``token.meta["options_used"]``: the option lines before the body.
-BodyOf = Callable[[Token, str], "tuple[int, int] | None"]
-
-
-@dataclass
-class Body:
-    """A fence's Markdown body, tokenized by the same parse as the fence (``token.meta["body"]``).
-
-    ``tokens`` have their ``map`` in the lines of the parse that read them (the document's lines,
-    or ``0`` = the body's first line when the body had to be parsed on its own: ``separate``);
-    ``first`` is the body's first line there. ``starts``/``ends`` are the offsets (into the text that
-    parse read) where each body line's text starts and ends: the body is the fence's content.
-    """
-
-    first: int
-    starts: list[int]
-    ends: list[int]
-    tokens: list[Token] = field(default_factory=list)
-    env: dict[str, Any] = field(default_factory=dict)
-    #: the body's text, when it was parsed as a document of its own (see :func:`_needs_own_parse`)
-    separate: str | None = None
-    #: the body's lines are not suffixes of their source lines (a tab cut in two): not parsed
-    unmapped: bool = False
-
-
-def _line_start(state: StateBlock, line: int, strip: int) -> int | None:
-    """Where ``line``'s text starts once ``strip`` columns of indentation are cut, as
-    ``StateBlock.getLines`` cuts them; ``None`` when a tab would be cut in two."""
-    first = start = state.bMarks[line]
-    last = state.eMarks[line]
-    indent = 0
-    src = state.src
-    while first < last and indent < strip:
-        char = src[first]
-        if char == "\t":
-            indent += 4 - (indent + state.bsCount[line]) % 4
-        elif char == " " or first - start < state.tShift[line]:
-            indent += 1
-        else:
-            break
-        first += 1
-    return None if indent > strip else first
-
-
-def _tab_lines(state: StateBlock) -> list[int]:
-    """The lines of ``state``'s text with a tab, found once."""
-    found = getattr(state, "m2q_tab_lines", None)
-    if found is None:
-        found = []
-        line, pos = 0, 0
-        for match in re.finditer("\t", state.src):
-            line += state.src.count("\n", pos, match.start())
-            pos = match.start()
-            found.append(line)
-        state.m2q_tab_lines = found  # type: ignore[attr-defined]
-    return found
-
-
-def _needs_own_parse(state: StateBlock, first: int, end: int, starts: list[int]) -> bool:
-    """The body must be parsed as a document of its own, where a parse in place would read it
-    otherwise: a tab (a document counts tab stops from its own column 0), or
-    a first line a document reads as front matter."""
-    tabs = _tab_lines(state)
-    at = bisect_left(tabs, first)
-    return (at < len(tabs) and tabs[at] < end) or (bool(starts) and state.src.startswith("---", starts[0]))
-
-
-#: block tokens whose content keeps the newline after their last line (``getLines(…, True)``)
-_KEEPS_LAST_NEWLINE = frozenset({"html_block", "fence", "colon_fence"})
-
-#: the state a nested tokenization changes and gives back
-_SAVED = ("tokens", "env", "line", "lineMax", "blkIndent", "parentType", "level", "tight", "listIndent", "ddIndent")
-
-
-def _tokenize_body(state: StateBlock, body: Body, end: int, indented: bool) -> None:
-    """Tokenize the body's lines in ``state`` as a document of their own: own token list, own
-    references and footnotes (``indented``: the fence's indentation is cut from the lines first)."""
-    saved = {name: getattr(state, name) for name in _SAVED}
-    marks = (state.bMarks, state.tShift, state.sCount, state.bsCount)
-    lines = range(body.first, end)
-    old = [(state.bMarks[n], state.tShift[n], state.sCount[n], state.bsCount[n]) for n in lines] if indented else None
-    if old is not None:  # the body's lines start right of the fence's indentation: read them from there
-        src = state.src
-        for n, start in zip(lines, body.starts, strict=True):
-            stop = state.eMarks[n]
-            pos = start
-            while pos < stop and src[pos] == " ":
-                pos += 1
-            state.bMarks[n], state.tShift[n], state.sCount[n], state.bsCount[n] = start, pos - start, pos - start, 0
-    last = end
-    if last > body.first and state.src[body.starts[-1] : state.eMarks[last - 1]].strip(" \t") == "":
-        last -= 1  # a document's last line of spaces only is no line
-    dropped = last < end
-    state.tokens, state.env = body.tokens, body.env
-    state.line, state.lineMax, state.blkIndent, state.parentType = body.first, last, 0, "root"
-    state.level, state.tight, state.listIndent, state.ddIndent = 0, False, -1, -1
-    depth = getattr(state, "m2q_depth", 0)
-    state.m2q_depth = depth + 1  # type: ignore[attr-defined]
-    try:
-        state.md.block.tokenize(state, body.first, last)
-    finally:
-        state.m2q_depth = depth  # type: ignore[attr-defined]
-        for name, value in saved.items():
-            setattr(state, name, value)
-        if old is not None:
-            for n, values in zip(lines, old, strict=True):
-                marks[0][n], marks[1][n], marks[2][n], marks[3][n] = values
-    for token in [] if dropped else body.tokens:
-        # a document's last line has no newline after it (a fence whose content :func:`_nesting` cut to
-        # its option lines does not end with that line)
-        cut = isinstance((token.meta or {}).get("body"), Body) and not token.meta["body"].unmapped
-        if (
-            token.map
-            and token.map[1] == last
-            and token.type in _KEEPS_LAST_NEWLINE
-            and token.content.endswith("\n")
-            and not cut
-        ):
-            closing = token.type != "html_block" and _closes(state, token)
-            if not closing:
-                token.content = token.content[:-1]
-
-
-def _closes(state: StateBlock, token: Token) -> bool:
-    """A fence token's last line is its closing fence."""
-    assert token.map is not None
-    last = token.map[1] - 1
-    text = state.src[state.bMarks[last] : state.eMarks[last]].lstrip(" \t>")
-    return last > token.map[0] and text.startswith(token.markup) and text.strip(token.markup[0]).strip() == ""
-
-
-def _finish(md: MarkdownIt, body: Body, src: str) -> None:
-    """The core rules after the block pass (inline, footnotes, text joins) on the body's tokens."""
-    state = StateCore(src, md, body.env, body.tokens)
-    for rule in md.core.ruler.__rules__:
-        if rule.enabled and rule.name not in ("normalize", "block"):
-            rule.fn(state)
-    body.tokens = state.tokens  # footnote_tail makes a new list
-
-
-def _nesting(rule: BlockRule, body_of: BodyOf, max_depth: int) -> BlockRule:
-    """Wrap a fence rule so a fence whose body is Markdown gets that body's tokens from the same
-    parse (``token.meta["body"]``, a :class:`Body`), as ``mdit_py_plugins.container`` tokenizes a
-    container's content: every line is read once, however deep directives nest.
-
-    The fence's own ``content`` is cut to its option lines (a deep nest would hold every level's
-    body once per level). ``token.meta["body"] = None``: nested deeper than ``max_depth``.
-    """
-
-    def wrapped(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        ok = rule(state, start_line, end_line, silent)
-        if not ok or silent:
-            return ok
-        token = state.tokens[-1]
-        if token.map is None or token.type not in ("fence", "colon_fence"):
-            return ok
-        last = token.map[1] - 1
-        found = body_of(token, state.src[state.bMarks[last] : state.eMarks[last]])
-        if found is None:
-            return ok
-        token.meta = dict(token.meta or {})
-        if getattr(state, "m2q_depth", 0) >= max_depth:
-            token.meta["body"] = None
-            return ok
-        keep, count = found
-        first = token.map[0] + 1 + (token.meta.get("options_used") or 0)
-        end = token.map[0] + 1 + count
-        strip = state.sCount[token.map[0]]
-        starts = state.bMarks[first:end] if strip == 0 else [_line_start(state, n, strip) for n in range(first, end)]
-        body = Body(first=first, starts=[s for s in starts if s is not None], ends=state.eMarks[first:end])
-        token.meta["body"] = body
-        if len(body.starts) < end - first:
-            body.unmapped = True
-            return ok
-        # keep the lines the options were read from (``used`` and the next), not the body
-        cut = 0
-        for _ in range(keep):
-            cut = token.content.find("\n", cut) + 1
-            if cut == 0:
-                cut = len(token.content)
-                break
-        token.content = token.content[:cut]
-        depth = getattr(state, "m2q_depth", 0)
-        if _needs_own_parse(state, first, end, body.starts):
-            body.separate = text = "\n".join(state.src[s:e] for s, e in zip(body.starts, body.ends, strict=True))
-            inner = StateBlock(text, state.md, body.env, body.tokens)
-            inner.m2q_depth = depth + 1  # type: ignore[attr-defined]
-            if text:
-                state.md.block.tokenize(inner, inner.line, inner.lineMax)
-            body.first = 0
-            _finish(state.md, body, text)
-        else:
-            _tokenize_body(state, body, end, strip > 0)
-            _finish(state.md, body, state.src)
-        return ok
-
-    return wrapped
-
-
-def create_md_parser(body_of: BodyOf | None = None, max_depth: int = 1000) -> MarkdownIt:
+def create_md_parser(
+    body_of: BodyOf | None = None, max_depth: int = 1000, fragments_of: FragmentsOf | None = None
+) -> MarkdownIt:
     """Return a fresh parser for the MyST dialect used by Jupyter Book.
 
     With ``body_of``, the bodies of fences it names (directives whose body is Markdown) are
-    tokenized by the same parse (see :func:`_nesting`), to ``max_depth`` levels.
+    tokenized by the same parse (see :func:`.nesting.nesting`), to ``max_depth`` levels; with
+    ``fragments_of``, the fragments it finds too (titles, captions, cells: see :class:`Fragment`).
 
     >>> tokens = create_md_parser().parse("See {numref}`fig-a`.")
     >>> [t.type for t in tokens[1].children]
@@ -501,7 +301,7 @@ def create_md_parser(body_of: BodyOf | None = None, max_depth: int = 1000) -> Ma
         block_rule = md.block.ruler.__rules__[md.block.ruler.__find__(name)]
         fn = _recording_excess(make_fence_rule(":" if name == "colon_fence" else "`~", name))
         if body_of is not None:
-            fn = _nesting(fn, body_of, max_depth)
+            fn = nesting(fn, body_of, max_depth)
         # fences interrupt paragraphs, lists and block quotes: keep the rule's chains
         md.block.ruler.at(name, fn, {"alt": list(block_rule.alt)})
     md.inline.ruler.at("myst_role", myst_role)
@@ -510,6 +310,8 @@ def create_md_parser(body_of: BodyOf | None = None, max_depth: int = 1000) -> Ma
         if name in names:
             rule = md.inline.ruler.__rules__[md.inline.ruler.__find__(name)]
             md.inline.ruler.at(name, _recording(rule.fn))
+    if fragments_of is not None:
+        md.core.ruler.push("m2q_fragments", fragments_rule(fragments_of))
     return md
 
 

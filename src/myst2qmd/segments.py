@@ -23,10 +23,11 @@ from markdown_it.token import Token
 
 from .adapter import InlineLocator, link_destination, link_label_end
 from .cells import HASH_COMMENT_LANGUAGES
-from .context import Context
 from .edits import Edit, Normalized, apply_edits
+from .parsed import Parsed
 from .placeholders import PLACEHOLDER, placeholder
 from .source import View
+from .structure import parse_document
 
 #: spans Pandoc/Quarto give meaning to that markdown-it sees as plain text
 _PROTECT_PATTERNS = [
@@ -318,11 +319,8 @@ def hash_comments(code: str) -> list[tuple[int, int, str]]:
 class _Extractor:
     def __init__(self, text: str, code_comments: bool = False):
         self.code_comments = code_comments
-        from .convert import Converter
-
         self.text = text
         self.segments: list[Segment] = []
-        self.converter = Converter(Context())
 
     def add(
         self,
@@ -403,10 +401,7 @@ class _Extractor:
             value = re.sub(r"\\(.)", r"\1", match.group(1))
             self.add("alt", start + a, start + b, value, line, inline_protected(value), encoding="attr")
 
-    def walk(self, parsed: object, divs: list[str]) -> None:
-        from .convert import Parsed
-
-        assert isinstance(parsed, Parsed)
+    def walk(self, parsed: Parsed, divs: list[str]) -> None:
         view = parsed.view
         tokens = parsed.tokens
         in_table = 0
@@ -525,17 +520,20 @@ class _Extractor:
                 return
 
 
-def extract_segments(qmd: str, code_comments: bool = False) -> list[Segment]:
+def extract_segments(qmd: str, code_comments: bool = False, parsed: Parsed | None = None) -> list[Segment]:
     """The translatable segments of a Quarto document, in document order.
 
     ``code_comments``: also the ``#`` comments of executable cells (never strings or code).
     A file with ``\r\n`` line ends is read as the parser reads it (``\n``); the segments'
-    offsets are the file's own, their texts have ``\n``.
+    offsets are the file's own, their texts have ``\n``. ``parsed``: the document's parse
+    (:func:`.structure.parse_document` of its text read as the parser reads it), when the caller has it.
     """
     source = Normalized(qmd)
     extractor = _Extractor(source.text, code_comments)
-    root = View.root(source.text)
-    parsed = extractor.converter.parse(root)
+    if parsed is None:
+        parsed = parse_document(source.text)
+    assert parsed.view.source == source.text, "a parse of another text"
+    root = parsed.view
     extractor.front_matter_title(parsed.tokens, root)
     extractor.walk(parsed, [])
     extractor.segments.sort(key=lambda s: s.start)

@@ -15,12 +15,16 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable
 from functools import partial
 
+from markdown_it.token import Token
+
 from .constructs import tokens
 from .constructs.base import LinePrefix, WalkState
 from .constructs.divs import with_line_prefixes, without_clashing_dedents
 from .context import Context
-from .edits import Edit
-from .parsed import Parsed
+from .edits import Edit, apply_edits
+from .nesting import Fragment
+from .parsed import Fragments, Parsed
+from .structure import fragment_parse
 
 __all__ = ["Rule", "WalkState", "Walker", "without_clashing_dedents"]
 
@@ -68,6 +72,19 @@ class Walker:
         lo = bisect_left(ordered, start, key=lambda e: e.start)
         hi = bisect_right(ordered, end, lo=lo, key=lambda e: e.start)
         return [e for e in ordered[lo:hi] if e.end <= end]
+
+    # -- fragments -----------------------------------------------------------------------------
+    def fragments(self, token: Token | None) -> Fragments:
+        """The fragments of ``token`` (a directive's title, cells…) from the document's parse, converted
+        by this walk's :meth:`fragment` (``None``: texts no parse holds, a substitution's value)."""
+        return Fragments(token, self.fragment)
+
+    def fragment(self, text: str, lineno: int, fragment: Fragment | None) -> str:
+        """A fragment (``text`` at 1-based line ``lineno``) converted from its tokens with this document's
+        labels and context, by a walk of its own."""
+        walker = Walker(self.ctx)
+        walker.walk(fragment_parse(text, lineno, fragment, self.ctx))
+        return apply_edits(text, without_clashing_dedents(walker.edits))
 
     # -- the walk --------------------------------------------------------------------------------
     def walk(self, parsed: Parsed) -> int:

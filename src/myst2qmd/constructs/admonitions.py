@@ -25,11 +25,14 @@ clickable header, so its title is the callout's heading and it gets ``collapse="
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
-from .base import FENCE, DirectiveSpec, Rewrite, attr_value, can_embolden, div_open, own_label
+from ..parsed import convert_fragment
+from . import ids
+from .base import FENCE, DirectiveSpec, Rewrite, Tokenize, attr_value, can_embolden, div_open, own_label
 
 #: MyST admonition → Quarto callout kind (Quarto has note, tip, warning, caution, important)
 CALLOUT_KIND = {
@@ -106,6 +109,27 @@ _KNOWN_OPTIONS = frozenset(
 _FENCE_START = re.compile(r"(`{3,}|~{3,}|:{3,})")
 
 
+def _argument_texts(d: Directive, titled: bool) -> tuple[str, str]:
+    """``(title, first line)`` the argument gives (``titled``: it is a title, else the body's first line),
+    before a ``:title:`` option stands in for a missing title."""
+    title, first_line = (d.argument, "") if titled else ("", d.argument)
+    if d.name in _VERSION_TITLES:
+        title = f"{_VERSION_TITLES[d.name]} {d.argument}".strip()
+    return title, first_line
+
+
+def _fragments(titled: bool) -> Callable[[Directive, Tokenize], None]:
+    """The texts an admonition converts as MyST (its title, or the first line its argument is), for the parse."""
+
+    def tokenize_texts(d: Directive, tokenize: Tokenize) -> None:
+        title, first_line = _argument_texts(d, titled)
+        for text in (title or d.option("title"), first_line):
+            if text:
+                tokenize(text)
+
+    return tokenize_texts
+
+
 def admonition(d: Directive, ctx: Context, titled: bool = True) -> Rewrite:
     """Any admonition-like directive to a callout; ``titled``: its argument is a title (else the
     body's first line)."""
@@ -119,12 +143,7 @@ def admonition(d: Directive, ctx: Context, titled: bool = True) -> Rewrite:
                 break
     dropdown = d.name == "dropdown" or "dropdown" in classes or d.flag("collapsible")
     extra_classes = [c for c in classes if c not in CALLOUT_KIND and c not in ("dropdown", "toggle", "simple")]
-    title = d.argument
-    first_line = ""
-    if not titled:
-        first_line, title = title, ""
-    if d.name in _VERSION_TITLES:
-        title = f"{_VERSION_TITLES[d.name]} {d.argument}".strip()
+    title, first_line = _argument_texts(d, titled)
     parts = [f".callout-{kind}"] + [f".{c}" for c in extra_classes]
     if d.name in KIND_TITLES and not (dropdown and title):
         parts.append(f"title={attr_value(KIND_TITLES[d.name])}")
@@ -132,24 +151,22 @@ def admonition(d: Directive, ctx: Context, titled: bool = True) -> Rewrite:
     if dropdown:
         # a dropdown shown open (":open:") still folds, it just starts unfolded
         parts.append('collapse="false"' if d.flag("open") else 'collapse="true"')
-    name = own_label(d)
-    if name:
-        label = ctx.labels.get(name)
-        parts.insert(0, f"#{label.quarto_id}" if label else f"#{name}")
+    if own_label(d):
+        parts.insert(0, ids.own_id(d, ctx, "anchor", fallback="as-written"))
     if d.option("title") and not title:
         title = d.option("title")
     open_ = div_open(*parts) + "\n"
     has_body = any(line.strip() for line in d.body_lines)
     if title:
         # a title is MyST too: roles and links in it convert like the body's
-        title = " ".join(ctx.convert_fragment(title, d.lineno).split())
+        title = " ".join(convert_fragment(d, title, d.lineno).split())
         heading = f"## {title}" if dropdown or not can_embolden(title) else f"**{title}**"
         open_ += f"\n{heading}\n"
         if has_body and d.body_lines[0].strip():
             open_ += "\n"
     if first_line:
         # the body's first line, joined to the paragraph below it as MyST joins it
-        line = ctx.convert_fragment(first_line, d.lineno).strip()
+        line = convert_fragment(d, first_line, d.lineno).strip()
         if _FENCE_START.match(line):
             # a fence there would open a block the walk never sees close (or close the callout)
             ctx.warn(d.lineno, f"text on the {{{d.name}}} line starts a fence; written as text", Code.UNCONVERTED)
@@ -166,7 +183,9 @@ def _untitled(d: Directive, ctx: Context) -> Rewrite:
 def _spec(names: tuple[str, ...], titled: bool) -> DirectiveSpec:
     """One spec for admonitions whose argument is (or is not) a title: the function and the
     label's title (a ``{ref}``'s text) read the same ``titled``."""
-    return DirectiveSpec(names, admonition if titled else _untitled, title=titled, options=_KNOWN_OPTIONS)
+    return DirectiveSpec(
+        names, admonition if titled else _untitled, title=titled, options=_KNOWN_OPTIONS, fragments=_fragments(titled)
+    )
 
 
 SPECS = (_spec(tuple(n for n in CALLOUT_KIND if n not in _NO_ARGUMENT), True), _spec(_NO_ARGUMENT, False))

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 from urllib.parse import quote
 
+from markdown_it.token import Token
+
 from ..codes import Code
 from ..context import Context, Label
 from ..directives import Directive
 from ..edits import Edit
-from ..labels import quarto_id
-from ..parsed import Parsed
+from ..parsed import Fragments, Parsed
 
 FENCE = "{FENCE}"
 
@@ -63,6 +64,8 @@ class RoleResult:
 
 
 DirectiveFn = Callable[[Directive, Context], Rewrite]
+#: tokenizes a fragment's text in the document's parse and gives its tokens
+Tokenize = Callable[[str], list[Token]]
 RoleFn = Callable[[Role, Context], RoleResult]
 #: where a directive's label is written: an option's name, or ``"argument"`` (its first word)
 LabelSource = Literal["name", "label", "argument"]
@@ -121,6 +124,10 @@ class DirectiveSpec:
     #: ``(option, attribute)``: the Quarto attribute a prose option is written to, when it is not
     #: written into the Markdown text (``caption`` → ``lst-cap``); the segments read these as prose
     prose_attributes: tuple[tuple[str, str], ...] = ()
+    #: its texts that are MyST of their own (a title, a caption, table cells): given the directive as the
+    #: parse sees it (:func:`~myst2qmd.directives.fence_directive`) and ``tokenize``, which tokenizes a text
+    #: in the document's parse and gives its tokens, it tokenizes each (see :mod:`.fragments`)
+    fragments: Callable[[Directive, Tokenize], None] | None = None
 
     @property
     def verbatim(self) -> bool:
@@ -210,6 +217,8 @@ class Walk(Protocol):
     def prefix_lines(self, request: LinePrefix) -> None: ...
 
     def walk(self, parsed: Parsed) -> int: ...
+
+    def fragments(self, token: Token | None) -> Fragments: ...
 
 
 #: a token rule: the walk, the view's walk state, the index of the token in ``state.parsed.tokens``
@@ -307,19 +316,6 @@ def own_label(d: Directive, sources: tuple[LabelSource, ...] = ("name", "label")
         if text.strip():
             return text.strip()
     return ""
-
-
-def name_id(d: Directive, ctx: Context, kind: str, sources: tuple[LabelSource, ...] = ("name", "label")) -> str:
-    """``#id`` for a directive's ``:name:`` (or ``:label:``: ``sources``) as the label table spells
-    it (else mapped as ``kind``), or ``""``.
-
-    ``:name: tbl-werte`` → ``#tbl-werte``; ``:name: Werte`` (kind ``tbl``) → ``#tbl-werte``.
-    """
-    name = own_label(d, sources)
-    if not name:
-        return ""
-    label = ctx.labels.get(name)
-    return "#" + (label.quarto_id if label else quarto_id(name, kind))
 
 
 def div_open(*parts: str) -> str:

@@ -33,7 +33,8 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
 from ..yamlload import load_yaml
-from .base import DirectiveSpec, Rewrite, attr_value, name_id, own_label
+from . import ids
+from .base import DirectiveSpec, Rewrite, attr_value, own_label
 
 #: cell tag → Quarto cell option
 TAG_OPTIONS = {
@@ -173,7 +174,7 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
     language = code_language(d.argument)
     attrs: list[str] = []
     caption = d.option("caption")
-    attrs += [ident for ident in [name_id(d, ctx, "lst")] if ident]
+    attrs += [ident for ident in [ids.own_id(d, ctx, "lst")] if ident]
     if language and is_class_name(language):
         attrs.append("." + language)
     if d.flag("linenos") or d.flag("number-lines") or d.flag("lineno-start"):

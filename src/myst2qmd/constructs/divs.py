@@ -32,6 +32,7 @@ from ..codes import Code
 from ..directives import Directive, container_prefix_len, continuation
 from ..edits import Edit
 from ..source import View
+from . import ids
 from .base import FENCE, LinePrefix, Rewrite
 from .blocks import (
     blank_after,
@@ -370,7 +371,7 @@ def wrap_block(view: View, target: Token, block: Token, anchor: str, inner: list
     # Pandoc opens a div only after a blank line
     if line > 0 and follows_text(view, line):
         edits.append(Edit(view.abs(line, 0), view.abs(line, 0), quote_prefix(indent) + "\n", "target"))
-    edits += replace_block(target, view, f"{fence} {{#{anchor}}}")
+    edits += replace_block(target, view, f"{fence} {ids.braced(anchor)}")
     edits.append(Edit(end, end, f"\n{indent}{fence}{blank_after(view, last, indent)}", "target"))
     return edits, len(fence)
 

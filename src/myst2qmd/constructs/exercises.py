@@ -58,12 +58,12 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..parsed import Parsed
+from . import ids
 from .base import FENCE, DirectiveSpec, Rewrite
 from .proofs import (
     KNOWN_OPTIONS,
     LABEL_OPTIONS,
-    anchor_id,
-    block_id,
+    argument_title,
     extra_classes,
     heading_open,
     hidden_class,
@@ -92,7 +92,7 @@ def _exercise_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
             f"{{{d.name}}} is a dropdown, but Quarto cannot fold an exercise; shown open",
             Code.OPTION_UNSUPPORTED,
         )
-    parts = [f"#{block_id(d, ctx, 'exr')}", *extra_classes(d), *hidden_class(d, ctx)]
+    parts = [ids.attribute(ids.numbered_id(d, ctx, "exr", LABEL_OPTIONS)), *extra_classes(d), *hidden_class(d, ctx)]
     return heading_open(parts, title_text(d.argument, d, ctx), d, fence=fence)
 
 
@@ -109,8 +109,8 @@ def _solution_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
     if _dropdown(d):
         parts = [".callout-note", ".solution", *classes, 'appearance="simple"', 'collapse="true"']
         title = f"Solution to {ref}" if ref else "Solution"
-        return heading_open(parts, title, d, anchor_id(d, ctx), fence)
-    ident = f"#{block_id(d, ctx, 'sol')}" if label_name(d) else ".solution"
+        return heading_open(parts, title, d, ids.anchor_id(d, ctx, LABEL_OPTIONS), fence)
+    ident = ids.attribute(ids.numbered_id(d, ctx, "sol", LABEL_OPTIONS)) if label_name(d) else ".solution"
     return heading_open([ident, *classes], ref, d, fence=fence)
 
 
@@ -129,11 +129,9 @@ def gated_pairs(parsed: Parsed) -> dict[int, tuple[int, int]]:
     length is longer than every fence the blocks between can hold once converted (a div grows
     by one colon per level). Found once per parse (``parsed.memo``).
 
-    >>> from myst2qmd.context import Context
-    >>> from myst2qmd.convert import Converter
-    >>> from myst2qmd.source import View
+    >>> from myst2qmd.structure import parse_document
     >>> text = "```{exercise-start}\\n```\\n::::{note}\\n:::{tip}\\n:::\\n::::\\n```{exercise-end}\\n```"
-    >>> gated_pairs(Converter(Context()).parse(View.root(text)))
+    >>> gated_pairs(parse_document(text))
     {0: (6, 7), 6: (0, 7)}
     """
     found: dict[int, tuple[int, int]] | None = parsed.memo.get("gated_pairs")
@@ -244,9 +242,11 @@ def solution_kind(d: Directive) -> str:
 
 _OPTS = KNOWN_OPTIONS
 SPECS = (
-    DirectiveSpec(("exercise",), exercise, label=LABEL_OPTIONS, kind="exr", options=_OPTS),
+    DirectiveSpec(("exercise",), exercise, label=LABEL_OPTIONS, kind="exr", options=_OPTS, fragments=argument_title),
     DirectiveSpec(("solution",), solution, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS, prose=("body",)),
-    DirectiveSpec(("exercise-start",), exercise_start, label=LABEL_OPTIONS, kind="exr", options=_OPTS),
+    DirectiveSpec(
+        ("exercise-start",), exercise_start, label=LABEL_OPTIONS, kind="exr", options=_OPTS, fragments=argument_title
+    ),
     DirectiveSpec(("solution-start",), solution_start, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS),
     DirectiveSpec(("exercise-end", "solution-end"), gated_end),
 )

@@ -41,6 +41,7 @@ def fence(walk: Walk, parsed: Parsed, index: int) -> int:
         return 0
     # (the colons in code count for a fence around this directive too, when it writes none itself)
     inner = max(walk.walk(body), _colons_in_code(body)) if body is not None else 0
+    directive.fragments = walk.fragments(token)  # its title, caption, cells: from the document's parse
     rewrite = registry.directive(directive, walk.ctx)
     div = divs.directive_edits(
         directive, rewrite, view, body.view if body is not None else None, inner, walk.edits_within

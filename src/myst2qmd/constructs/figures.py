@@ -35,7 +35,8 @@ from markdown_it.token import Token
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
-from ..labels import quarto_id, slug, unique_id
+from ..parsed import Fragments
+from . import ids
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, own_label, strip_px
 
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.\-]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
@@ -110,7 +111,7 @@ def markdown_image(
     """``![](src){width=600 fig-alt="…"}``."""
     attrs = []
     if ident:
-        attrs.append(f"#{ident}")
+        attrs.append(ids.attribute(ident))
     attrs.extend(f".{c}" for c in classes or [])
     if width:
         attrs.append(f"width={_dimension(width)}")
@@ -166,7 +167,25 @@ _LONE_IMG_LINE = re.compile(r"^\s*(?:<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*/?>\s*
 _HTML_TAG = re.compile(r"</?[A-Za-z][\w-]*[\s/>]")
 
 
-def img_block(content: str, ctx: Context, line: int) -> str | None:
+def _img_lines(content: str) -> tuple[list[str], int, str]:
+    """An HTML block's lines, how many of the first are lone ``<img>`` lines, and the text after them."""
+    lines = content.split("\n")
+    n_img = 0
+    while n_img < len(lines) and _LONE_IMG_LINE.match(lines[n_img]):
+        n_img += 1
+    return lines, n_img, "\n".join(lines[n_img:]).strip("\n")
+
+
+def img_caption(content: str) -> str:
+    """The text below the ``<img>`` lines of an HTML block :func:`img_block` converts: MyST of its own,
+    tokenized by the parse (``""``: none)."""
+    _, n_img, rest = _img_lines(content)
+    if n_img == 0 or not rest.strip() or _HTML_TAG.search(IMG_TAG.sub("", rest)):
+        return ""
+    return rest
+
+
+def img_block(content: str, ctx: Context, line: int, fragments: Fragments | None = None) -> str | None:
     """An HTML block of ``<img>`` lines, maybe with caption text right below, as Markdown.
 
     MyST::
@@ -182,11 +201,7 @@ def img_block(content: str, ctx: Context, line: int) -> str | None:
 
     ``None`` when the block holds other HTML, which stays as it is.
     """
-    lines = content.split("\n")
-    n_img = 0
-    while n_img < len(lines) and _LONE_IMG_LINE.match(lines[n_img]):
-        n_img += 1
-    rest = "\n".join(lines[n_img:]).strip("\n")
+    lines, n_img, rest = _img_lines(content)
     if n_img == 0 or _HTML_TAG.search(IMG_TAG.sub("", rest)):
         return None
     images = []
@@ -200,7 +215,7 @@ def img_block(content: str, ctx: Context, line: int) -> str | None:
         return None
     text = "\n".join(images)
     if rest.strip():
-        text += "\n\n" + ctx.convert_fragment(rest, line + n_img)
+        text += "\n\n" + (fragments.convert(rest, line + n_img) if fragments is not None else rest)
     return text
 
 
@@ -239,25 +254,6 @@ def markdown_image_token(token: Token, source: str, ctx: Context, alone: bool) -
 _FIRST_SOURCE = re.compile(r"""src\s*=\s*["']([^"']+)["']|!\[[^\]]*\]\(<?([^)\s>]+)""", re.IGNORECASE)
 
 
-def figure_id(label: str, ctx: Context, fallback: str) -> str:
-    """The div id of a figure: its label's Quarto id, else one made from ``fallback``.
-
-    An unlabelled figure is still numbered in MyST, so it gets ``#fig-<image name>``;
-    ``#fig-<image name>-2``, ``-3``, … when a label or another figure already has that id
-    (``a/img.png`` and ``b/img.png`` become ``#fig-img`` and ``#fig-img-2``).
-    """
-    known = ctx.labels.get(label)
-    if known is not None:
-        return known.quarto_id
-    if label:
-        return quarto_id(label, "fig")
-    taken = {other.quarto_id for other in ctx.labels.values()}
-    taken |= set(ctx.options.external_labels.values()) | ctx.generated_ids
-    ident = unique_id(f"fig-{slug(fallback)}", taken)
-    ctx.generated_ids.add(ident)
-    return ident
-
-
 def _paragraphs(lines: Sequence[str]) -> int:
     """How many blank-line-separated blocks ``lines`` hold."""
     count, previous_blank = 0, True
@@ -290,9 +286,9 @@ def figure_md(d: Directive, ctx: Context) -> Rewrite:
     ctx.count("figure")
     source = _FIRST_SOURCE.search(d.body)
     stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
-    ident = figure_id(d.argument.split()[0] if d.argument else own_label(d), ctx, stem)
+    ident = ids.figure_id(d.argument.split()[0] if d.argument else own_label(d), ctx, stem)
     _warn_legend(d, ctx, 2)
-    open_ = f"{FENCE} {{#{ident}}}\n"
+    open_ = f"{FENCE} {ids.braced(ident)}\n"
     if d.body_lines and d.body_lines[0].strip():
         open_ += "\n"
     return Rewrite(open=open_, close=FENCE)
@@ -351,10 +347,10 @@ def figure(d: Directive, ctx: Context) -> Rewrite:
     )
     if d.option("target"):
         image = f"[{image}]({d.option('target')})"
-    ident = figure_id(own_label(d), ctx, _image_stem(d.argument))
+    ident = ids.figure_id(own_label(d), ctx, _image_stem(d.argument))
     caption = any(line.strip() for line in d.body_lines)
     _warn_legend(d, ctx, 1)
-    div_attrs = " ".join([f"#{ident}", *(f".{c}" for c in _classes(d, ctx, "figclass"))])
+    div_attrs = " ".join([ids.attribute(ident), *(f".{c}" for c in _classes(d, ctx, "figclass"))])
     open_ = f"{FENCE} {{{div_attrs}}}\n\n{image}\n"
     if caption and d.body_lines[0].strip():
         open_ += "\n"
@@ -365,8 +361,7 @@ def image(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{image} img.png ```` → ``![](img.png){width=…}``."""
     ctx.count("image")
     opts = _image_options(d, ctx)
-    name = own_label(d)
-    ident = ctx.labels[name].quarto_id if name in ctx.labels else ""
+    ident = ids.label_id(ctx, own_label(d), "fig", "none")
     text = markdown_image(
         d.argument,
         ctx,

@@ -23,6 +23,7 @@ Quarto::
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,6 +34,7 @@ from ..cells import KERNEL_LANGUAGES
 from ..codes import Code
 from ..context import Context
 from ..edits import Edit
+from ..parsed import Fragments
 from ..source import View
 from ..yamlload import load_yaml
 
@@ -61,7 +63,9 @@ def _key_blocks(lines: list[str]) -> list[tuple[str, int, int]]:
     return blocks
 
 
-def _title_from_heading(inline: Token) -> str:
+def heading_title(inline: Token) -> str:
+    """The text of a heading (its inline token) that becomes the document's ``title:``: MyST of its own,
+    tokenized by the parse."""
     text = inline.content.strip()
     # a heading's own MyST roles/markup stay as written; Quarto renders Markdown in titles
     return text
@@ -164,6 +168,18 @@ def _only_substitutions(value: Any) -> bool:
     return isinstance(value, dict) and set(value) <= {"substitutions"}
 
 
+_LABELLED = re.compile(r"\{[^{}]*#[^{}]*\}\s*$")
+
+
+def title_candidate(tokens: list[Token]) -> int | None:
+    """The index of the first H1 when it may become the document's ``title:`` (for the parse, which
+    tokenizes its text: see :func:`title_heading`), not when a label stands before it or in it."""
+    h1 = first_h1(tokens)
+    if h1 is None or (h1 > 0 and tokens[h1 - 1].type == "myst_target") or _LABELLED.search(tokens[h1 + 1].content):
+        return None
+    return h1
+
+
 def title_heading(tokens: list[Token], fm: FrontMatter, ctx: Context) -> int | None:
     """The index of the first H1 when it becomes the document's ``title:`` (decided before the
     walk, which then leaves the heading to :func:`frontmatter_edits`).
@@ -172,19 +188,27 @@ def title_heading(tokens: list[Token], fm: FrontMatter, ctx: Context) -> int | N
     (``(label)=`` before it, or ``{#id}``): references lead to it, so it stays a heading with its
     id (``# Title {#sec-label}``, how Quarto books title and reference a chapter).
     """
-    h1 = _first_h1(tokens)
+    h1 = first_h1(tokens)
     if h1 is None or fm.data is None or "title" in fm.data or not ctx.options.title_from_h1:
         return None
     target = tokens[h1 - 1] if h1 > 0 and tokens[h1 - 1].type == "myst_target" else None
     label = ctx.labels.get(target.content.strip()) if target is not None else None
-    if (label is not None and label.kind == "sec") or re.search(r"\{[^{}]*#[^{}]*\}\s*$", tokens[h1 + 1].content):
+    if (label is not None and label.kind == "sec") or _LABELLED.search(tokens[h1 + 1].content):
         ctx.count("labelled title heading kept")
         return None
     return h1
 
 
-def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, fm: FrontMatter, h1: int | None) -> list[Edit]:
-    """Edits for the front matter and the heading :func:`title_heading` chose as the title."""
+def frontmatter_edits(
+    tokens: list[Token],
+    view: View,
+    ctx: Context,
+    fm: FrontMatter,
+    h1: int | None,
+    fragments_of: Callable[[Token], Fragments] | None = None,
+) -> list[Edit]:
+    """Edits for the front matter and the heading :func:`title_heading` chose as the title (converted by
+    the walk's ``fragments_of`` the heading's inline token)."""
     out: list[Edit] = []
     if fm.data is None:
         return out
@@ -204,7 +228,8 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, fm: FrontMa
             stop += 1
         start_abs = view.abs(first, 0)
         stop_abs = view.abs(stop, 0) if stop < view.nlines else len(view.text)
-        title = ctx.convert_fragment(_title_from_heading(inline), view.lineno(first))
+        text = heading_title(inline)
+        title = fragments_of(inline).convert(text, view.lineno(first)) if fragments_of is not None else text
         out.append(Edit(start_abs, stop_abs, "", "title"))
         ctx.count("title")
 
@@ -256,7 +281,7 @@ def frontmatter_edits(tokens: list[Token], view: View, ctx: Context, fm: FrontMa
     return out
 
 
-def _first_h1(tokens: list[Token]) -> int | None:
+def first_h1(tokens: list[Token]) -> int | None:
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.tag == "h1" and token.level == 0:
             return i

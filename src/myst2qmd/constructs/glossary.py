@@ -26,7 +26,9 @@ from ..codes import Code
 from ..context import Context
 from ..directives import Directive
 from ..labels import slug
-from .base import DirectiveSpec, LabelDef, Rewrite
+from ..parsed import convert_fragment
+from . import ids
+from .base import DirectiveSpec, LabelDef, Rewrite, Tokenize
 
 
 def term_id(term: str) -> str:
@@ -59,6 +61,25 @@ def entries(body_lines: Sequence[str]) -> list[tuple[list[str], list[str]]]:
     return found
 
 
+def _term_id(term: str, ctx: Context) -> str:
+    """``{#term-…}``: the id of a term as the label pass made it (``term:…``), else :func:`term_id`'s."""
+    return ids.braced(ids.label_id(ctx, f"term:{term}", "term"))
+
+
+def _definition_text(definition: list[str]) -> str:
+    return textwrap.dedent("\n".join(definition)).strip("\n")
+
+
+def _fragments(d: Directive, tokenize: Tokenize) -> None:
+    """A glossary's terms and definitions are MyST of their own: tokenized by the parse."""
+    for terms, definition in entries(d.body_lines):
+        for term in terms:
+            tokenize(term)
+        text = _definition_text(definition)
+        if text:
+            tokenize(text)
+
+
 def glossary(d: Directive, ctx: Context) -> Rewrite:
     """A glossary as a Pandoc definition list whose terms carry ``#term-…`` ids."""
     ctx.count("glossary")
@@ -75,9 +96,9 @@ def glossary(d: Directive, ctx: Context) -> Rewrite:
             # a term's roles are converted (``Faltung {math}`f` `` → ``[Faltung $f$]{#term-faltung-math-f}``);
             # its id stays the one made from the term as written, which ``{term}`` links name
             out.append(
-                ", ".join(f"[{ctx.convert_fragment(term, d.lineno).strip()}]{{#{term_id(term)}}}" for term in terms)
+                ", ".join(f"[{convert_fragment(d, term, d.lineno).strip()}]{_term_id(term, ctx)}" for term in terms)
             )
-        text = ctx.convert_fragment(textwrap.dedent("\n".join(definition)).strip("\n"), d.lineno)
+        text = convert_fragment(d, _definition_text(definition), d.lineno)
         lines = text.split("\n") if text else [""]
         if terms:
             out.append(":   " + lines[0])
@@ -100,5 +121,12 @@ def term_labels(d: Directive) -> list[LabelDef]:
 
 
 SPECS = (
-    DirectiveSpec(("glossary",), glossary, body="verbatim", more_labels=term_labels, options=frozenset({"sorted"})),
+    DirectiveSpec(
+        ("glossary",),
+        glossary,
+        body="verbatim",
+        more_labels=term_labels,
+        options=frozenset({"sorted"}),
+        fragments=_fragments,
+    ),
 )

@@ -11,20 +11,22 @@ from __future__ import annotations
 from markdown_it.token import Token
 
 from ..context import Context
+from ..parsed import Fragments
 from ..source import View
 from . import comments, figures, media
 from .base import TokenSpec, Walk, WalkState
 from .blocks import replace_block
 
 
-def html_block(token: Token, view: View, ctx: Context) -> str | None:
-    """The new text of a raw HTML block, or ``None`` to keep it."""
+def html_block(token: Token, view: View, ctx: Context, fragments: Fragments | None = None) -> str | None:
+    """The new text of a raw HTML block, or ``None`` to keep it (the caption text below images converted
+    from ``fragments``, its tokens in the document's parse: see :func:`.figures.img_block`)."""
     assert token.map is not None
     line = view.lineno(token.map[0])
     content = token.content.rstrip("\n")
     if content.lstrip().startswith("<!--"):
         return comments.html_comment_block(token, ctx)
-    images = figures.img_block(content, ctx, line)
+    images = figures.img_block(content, ctx, line, fragments)
     if images is not None:
         return images
     video = media.iframe_to_video(content, ctx, line)
@@ -35,7 +37,7 @@ def html_block(token: Token, view: View, ctx: Context) -> str | None:
 
 def html_rule(walk: Walk, state: WalkState, index: int) -> None:
     token, view = state.parsed.tokens[index], state.parsed.view
-    walk.extend(replace_block(token, view, html_block(token, view, walk.ctx)))
+    walk.extend(replace_block(token, view, html_block(token, view, walk.ctx, walk.fragments(token))))
 
 
 TOKEN_SPECS = (TokenSpec("HTML block", ("html_block",), html_rule),)

@@ -116,7 +116,7 @@ def inline(walk: Walk, token: Token, locator: InlineLocator, lineno: int) -> Non
             if new is not None:
                 made.append(Edit(locator.abs(span[0]), locator.abs(span[1]), new, child.type))
     if substitutions:
-        made += substitute(token, locator, lineno, ctx)
+        made += substitute(token, locator, lineno, ctx, walk.fragments(None))
     if bare_urls:
         made += linkify(token, locator, ctx)
     walk.extend([*made, *keep_fence_like_lines(content, locator, made)])

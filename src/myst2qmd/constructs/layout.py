@@ -26,7 +26,8 @@ import re
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, is_class_name
-from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, attr_value, bold, div_open, name_id, own_label
+from . import ids
+from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, attr_value, bold, div_open, own_label
 from .blocks import atx_headings, heading_levels_of
 
 
@@ -40,7 +41,7 @@ def _title_block(title: str, d: Directive) -> str:
 def tab_set(d: Directive, ctx: Context) -> Rewrite:
     """``::::{tab-set}`` → ``::: {.panel-tabset}``; ``:sync-group:`` → ``group="…"``."""
     ctx.count("tabset")
-    parts = [name_id(d, ctx, "anchor"), ".panel-tabset", *(f".{c}" for c in d.classes())]
+    parts = [ids.own_id(d, ctx, "anchor"), ".panel-tabset", *(f".{c}" for c in d.classes())]
     group = d.option("sync-group")
     if group:
         parts.append(f"group={attr_value(group)}")
@@ -70,7 +71,7 @@ def tab_item(d: Directive, ctx: Context) -> Rewrite:
     if level < 1:
         ctx.warn(d.lineno, "a tab holds a level-1 heading; Quarto will make a tab of it too", Code.QUARTO_DIFFERS)
         level = 1
-    ident = name_id(d, ctx, "anchor")
+    ident = ids.own_id(d, ctx, "anchor")
     heading = "#" * level + f" {label}" + (f" {{{ident}}}" if ident else "")
     before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
     lead = "\n" if before.strip() else ""
@@ -92,7 +93,7 @@ def sidebar(d: Directive, ctx: Context) -> Rewrite:
 
 
 def _margin_div(d: Directive, ctx: Context) -> Rewrite:
-    parts = [name_id(d, ctx, "anchor"), ".column-margin", *(f".{c}" for c in d.classes())]
+    parts = [ids.own_id(d, ctx, "anchor"), ".column-margin", *(f".{c}" for c in d.classes())]
     return Rewrite(open=div_open(*parts) + "\n" + _title_block(d.argument, d), close=FENCE)
 
 
@@ -114,7 +115,7 @@ def epigraph(d: Directive, ctx: Context) -> Rewrite:
 def card(d: Directive, ctx: Context) -> Rewrite:
     """``{card} Title`` → ``::: {.card}`` with ``**Title**`` (a link with ``:link:``)."""
     ctx.count("card")
-    return _card_like(d, ctx, [name_id(d, ctx, "anchor"), ".card", *(f".{c}" for c in d.classes())])
+    return _card_like(d, ctx, [ids.own_id(d, ctx, "anchor"), ".card", *(f".{c}" for c in d.classes())])
 
 
 def _card_like(d: Directive, ctx: Context, parts: list[str]) -> Rewrite:
@@ -153,14 +154,14 @@ def grid_columns(argument: str) -> int:
 def grid(d: Directive, ctx: Context) -> Rewrite:
     """``{grid} 2`` → ``::: {layout-ncol=2}``: Quarto lays out each child div as a cell."""
     ctx.count("grid")
-    parts = [name_id(d, ctx, "anchor"), *(f".{c}" for c in d.classes()), f"layout-ncol={grid_columns(d.argument)}"]
+    parts = [ids.own_id(d, ctx, "anchor"), *(f".{c}" for c in d.classes()), f"layout-ncol={grid_columns(d.argument)}"]
     return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
 
 
 def grid_item(d: Directive, ctx: Context) -> Rewrite:
     """One cell of a grid: ``::: {.grid-item}``, or a card for ``{grid-item-card}``."""
     ctx.count("grid item")
-    classes = [name_id(d, ctx, "anchor"), ".card" if d.name == "grid-item-card" else ".grid-item"]
+    classes = [ids.own_id(d, ctx, "anchor"), ".card" if d.name == "grid-item-card" else ".grid-item"]
     return _card_like(d, ctx, classes + [f".{c}" for c in d.classes()])
 
 
@@ -169,7 +170,7 @@ def container(d: Directive, ctx: Context) -> Rewrite:
     classes = [f".{c}" for c in d.valid_classes(d.argument.split()) + d.classes()]
     name = own_label(d)
     if name:
-        classes.insert(0, f"#{ctx.labels[name].quarto_id if name in ctx.labels else name}")
+        classes.insert(0, ids.attribute(ids.label_id(ctx, name, "anchor", "as-written")))
     return Rewrite(open=div_open(*classes) + "\n", close=FENCE)
 
 
@@ -258,7 +259,7 @@ def unknown(d: Directive, ctx: Context) -> Rewrite:
         d.lineno, f"unknown directive {{{d.name}}}: written as a fenced div ::: {{.{name}}}", Code.DIRECTIVE_UNKNOWN
     )
     ctx.count("unknown directive")
-    parts = [name_id(d, ctx, "anchor", FALLBACK_LABEL), f".{name}", *(f".{c}" for c in d.classes())]
+    parts = [ids.own_id(d, ctx, "anchor", FALLBACK_LABEL), f".{name}", *(f".{c}" for c in d.classes())]
     if d.argument:
         parts.append(f"argument={attr_value(d.argument)}")
     for key, value in d.options.items():

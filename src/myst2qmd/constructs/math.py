@@ -27,9 +27,9 @@ from .. import macros as macromod
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive, block_prefix_len, container_strip, continuation
-from ..labels import quarto_id
 from ..mathjax_commands import KNOWN
 from ..source import View
+from . import ids
 from .base import DirectiveSpec, Rewrite, TokenSpec, Walk, WalkState
 from .blocks import replace_block
 
@@ -75,8 +75,8 @@ def prepare(tex: str, ctx: Context, line: int) -> str:
 
 
 def _equation_id(label: str, ctx: Context) -> str:
-    known = ctx.labels.get(label)
-    return known.quarto_id if known else quarto_id(label, "eq")
+    """``{#eq-…}`` for an equation's label."""
+    return ids.braced(ids.label_id(ctx, label, "eq"))
 
 
 def amsmath(token: Token, ctx: Context, line: int) -> str:
@@ -109,7 +109,7 @@ def amsmath(token: Token, ctx: Context, line: int) -> str:
         )
     body = inner if target is None else f"\\begin{{{target}}}{arg}\n{inner}\n\\end{{{target}}}"
     body = "\n".join(part for part in body.split("\n") if part.strip())
-    tail = f" {{#{_equation_id(labels[0], ctx)}}}" if labels else ""
+    tail = f" {_equation_id(labels[0], ctx)}" if labels else ""
     return f"$$\n{body}\n$${tail}"
 
 
@@ -142,7 +142,7 @@ def dollar_block(token: Token, ctx: Context, line: int, indent: str = "") -> str
     elif "\n" in content:
         new = ("\n" if content.startswith("\n") else "") + new.strip("\n") + ("\n" if content.endswith("\n") else "")
     if token.type == "math_block_label":
-        return f"$${new}$$ {{#{_equation_id(token.info, ctx)}}}"
+        return f"$${new}$$ {_equation_id(token.info, ctx)}"
     if new == content:
         return None
     return f"$${new}$$"
@@ -183,7 +183,7 @@ def math_directive(d: Directive, ctx: Context) -> Rewrite:
     tex = prepare(tex, ctx, d.lineno)
     tex = "\n".join(part for part in tex.split("\n") if part.strip())
     label = d.option("label") or d.option("name")
-    tail = f" {{#{_equation_id(label, ctx)}}}" if label else ""
+    tail = f" {_equation_id(label, ctx)}" if label else ""
     # after a paragraph line "$$" would continue the paragraph: a blank line keeps it display math
     before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
     lead = "\n" if container_strip(before).strip() and continuation(d.indent) == d.indent else ""

@@ -49,8 +49,9 @@ from __future__ import annotations
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
-from ..labels import quarto_id, slug
-from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, div_open
+from ..parsed import convert_fragment
+from . import ids
+from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, Tokenize, div_open
 
 #: sphinx-proof directive → Quarto cross-reference prefix ("" for the unnumbered proof)
 KINDS = {
@@ -103,43 +104,21 @@ def label_name(d: Directive) -> str:
     return (d.option("label") or d.option("name")).strip()
 
 
-def block_id(d: Directive, ctx: Context, prefix: str) -> str:
-    """The id of a numbered block: its label's Quarto id, else a generated ``prefix-n``.
-
-    Call once per directive, after :func:`number`.
-    """
-    name = label_name(d)
-    known = ctx.labels.get(name) if name else None
-    if known is not None:
-        return known.quarto_id
-    if name:
-        return quarto_id(name, prefix)
-    ident = f"{prefix}-{ctx.numbers[prefix]}"
-    if any(other.quarto_id == ident for other in ctx.labels.values()):
-        ident = f"{ident}-{d.lineno}"
-    return ident
-
-
-def anchor_id(d: Directive, ctx: Context) -> str:
-    """The id of an anchor for a label on an unnumbered block, or ``""``."""
-    name = label_name(d)
-    if not name:
-        return ""
-    known = ctx.labels.get(name)
-    if known is not None:
-        return known.quarto_id
-    return slug(name)
-
-
 def title_text(title: str, d: Directive, ctx: Context) -> str:
     """A directive's title with its MyST (roles, math) converted."""
     title = title.strip()
-    return ctx.convert_fragment(title, d.lineno).strip() if title else ""
+    return convert_fragment(d, title, d.lineno).strip() if title else ""
+
+
+def argument_title(d: Directive, tokenize: Tokenize) -> None:
+    """A numbered block's argument, its title, is MyST of its own: tokenized by the parse (see :func:`title_text`)."""
+    if d.argument.strip():
+        tokenize(d.argument.strip())
 
 
 def heading_open(parts: list[str], title: str, d: Directive, anchor: str = "", fence: str = FENCE) -> str:
     """``{FENCE} {…}`` plus the title as the div's first heading (Quarto's name for it)."""
-    open_ = (f"[]{{#{anchor}}}\n\n" if anchor else "") + div_open(*parts).replace(FENCE, fence) + "\n"
+    open_ = (ids.anchor(anchor) + "\n\n" if anchor else "") + div_open(*parts).replace(FENCE, fence) + "\n"
     if title:
         open_ += f"\n## {title}\n"
         if any(line.strip() for line in d.body_lines) and d.body_lines[0].strip():
@@ -168,16 +147,16 @@ def theorem_parts(d: Directive, ctx: Context) -> tuple[list[str], str]:
     number(d, ctx, prefix)
     classes = extra_classes(d, ()) + hidden_class(d, ctx)
     if not prefix:
-        return [".proof", *classes], anchor_id(d, ctx)
+        return [".proof", *classes], ids.anchor_id(d, ctx, LABEL_OPTIONS)
     if d.flag("nonumber"):
         if prefix in _UNNUMBERED:
-            return [_UNNUMBERED[prefix], *classes], anchor_id(d, ctx)
+            return [_UNNUMBERED[prefix], *classes], ids.anchor_id(d, ctx, LABEL_OPTIONS)
         ctx.info(
             d.lineno,
             f"{{{d.name}}} is :nonumber:, but Quarto numbers every block of this kind",
             Code.OPTION_UNSUPPORTED,
         )
-    return [f"#{block_id(d, ctx, prefix)}", *classes], ""
+    return [ids.attribute(ids.numbered_id(d, ctx, prefix, LABEL_OPTIONS)), *classes], ""
 
 
 def proof_title(d: Directive, ctx: Context) -> str:
@@ -218,4 +197,8 @@ def label_kind(d: Directive) -> str:
 
 #: where sphinx-proof and sphinx-exercise write a label: ``:label:``, else ``:name:``
 LABEL_OPTIONS: tuple[LabelSource, ...] = ("label", "name")
-SPECS = (DirectiveSpec(tuple(KINDS), proof, label=LABEL_OPTIONS, kind=label_kind, options=KNOWN_OPTIONS),)
+SPECS = (
+    DirectiveSpec(
+        tuple(KINDS), proof, label=LABEL_OPTIONS, kind=label_kind, options=KNOWN_OPTIONS, fragments=argument_title
+    ),
+)

@@ -17,13 +17,15 @@ from ..adapter import InlineLocator
 from ..codes import Code
 from ..context import Context
 from ..edits import Edit
+from ..parsed import Fragments
 from ..source import line_starts
 
 _SUBSTITUTION = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
 
 
-def substitute(token: Token, locator: InlineLocator, lineno: int, ctx: Context) -> list[Edit]:
-    """``{{ key }}`` in an inline token's text → its value, converted as MyST; never inside code.
+def substitute(token: Token, locator: InlineLocator, lineno: int, ctx: Context, values: Fragments) -> list[Edit]:
+    """``{{ key }}`` in an inline token's text → its value, converted as MyST by ``values`` (the walk's: a
+    value is no text of the document, it is parsed as a document of its own); never inside code.
     A key without a value stays as it is, reported."""
     content = token.content
     taken = [c.meta["span"] for c in token.children or [] if c.meta and "span" in c.meta]
@@ -39,6 +41,6 @@ def substitute(token: Token, locator: InlineLocator, lineno: int, ctx: Context) 
             ctx.warn(line, f"substitution {{{{ {key} }}}} is not defined; kept as it is", Code.SUBSTITUTION_UNDEFINED)
             continue
         ctx.count("substitution")
-        new = ctx.convert_fragment(str(value), line).strip("\n")
+        new = values.convert(str(value), line).strip("\n")
         edits.append(Edit(locator.abs(match.start()), locator.abs(match.end()), new, "substitution"))
     return edits

@@ -36,8 +36,10 @@ from markdown_it.token import Token
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
+from ..parsed import Fragments, convert_fragment
 from ..parser import shared_parser
-from .base import FENCE, DirectiveSpec, Rewrite, attr_value, bold, div_open, name_id
+from . import ids
+from .base import FENCE, DirectiveSpec, Rewrite, Tokenize, attr_value, bold, div_open
 
 _ITEM = re.compile(r"[ \t]*[-*+](?:[ \t]+|$)")
 #: options a pipe table can express, or that only concern Sphinx's HTML
@@ -110,11 +112,26 @@ def _colwidths(d: Directive, ctx: Context, ncols: int | None) -> str:
 
 def _attrs(d: Directive, ctx: Context, ncols: int | None) -> list[str]:
     classes = [f".{c}" for c in d.classes()]
-    return [name_id(d, ctx, "tbl"), *classes, _colwidths(d, ctx, ncols)]
+    return [ids.own_id(d, ctx, "tbl"), *classes, _colwidths(d, ctx, ncols)]
 
 
 def _caption(d: Directive, ctx: Context) -> str:
-    return ctx.convert_fragment(d.argument, d.lineno) if d.argument else ""
+    return convert_fragment(d, d.argument, d.lineno) if d.argument else ""
+
+
+def _caption_fragment(d: Directive, tokenize: Tokenize) -> None:
+    """A table's caption (its argument) is MyST of its own: tokenized by the parse."""
+    if d.argument:
+        tokenize(d.argument)
+
+
+def _list_table_fragments(d: Directive, tokenize: Tokenize) -> None:
+    """A list-table's caption, its body (read for its rows) and every cell and text around the rows,
+    tokenized by the parse: the rows are read as the conversion reads them, with a stand-in that
+    tokenizes each text instead of converting it (the reading's warnings are the conversion's to tell)."""
+    _caption_fragment(d, tokenize)
+    d.fragments = Fragments.tokenizing(tokenize)
+    list_table_rows(d, Context())
 
 
 def _holds_one_block(tokens: list[Token], item: int) -> bool:
@@ -135,7 +152,7 @@ def _holds_one_block(tokens: list[Token], item: int) -> bool:
     return len(blocks) <= 1 or blocks == ["paragraph_open"]
 
 
-def _cell_text(lines: list[str], ctx: Context, line: int, one_block: bool) -> str:
+def _cell_text(lines: list[str], d: Directive, ctx: Context, line: int, one_block: bool) -> str:
     """A list-table cell as one line of Quarto: converted, joined, pipes escaped (``one_block``: the cell
     holds one block, see :func:`_holds_one_block`)."""
     text = "\n".join(lines).strip()
@@ -147,7 +164,7 @@ def _cell_text(lines: list[str], ctx: Context, line: int, one_block: bool) -> st
             "list-table cell with several blocks joined into one line (pipe tables hold one line per cell)",
             Code.TABLE_SHAPE,
         )
-    converted = ctx.convert_fragment(text, line)
+    converted = convert_fragment(d, text, line)
     flat = " ".join(part.strip() for part in converted.split("\n") if part.strip())
     return escape_pipes(flat)
 
@@ -193,14 +210,22 @@ def _extra_text(d: Directive, ctx: Context, first: int, end: int) -> str:
     lines = list(d.body_lines[first:end])
     while lines and not lines[-1].strip():
         lines.pop()
-    return ctx.convert_fragment("\n".join(lines), d.view.lineno(d.body_first + first)).strip("\n")
+    return convert_fragment(d, "\n".join(lines), d.view.lineno(d.body_first + first)).strip("\n")
+
+
+def _body_tokens(d: Directive) -> list[Token]:
+    """The block tokens of a list-table's body, from the document's parse (parsed here only for a
+    directive no parse has seen)."""
+    fragments = d.fragments if isinstance(d.fragments, Fragments) else Fragments(None)
+    tokens = fragments.tokens(d.body)
+    return tokens if tokens is not None else shared_parser().parse(d.body)
 
 
 def list_table_rows(d: Directive, ctx: Context) -> tuple[list[list[str]], list[str], list[str]]:
     """The rows of a ``list-table`` body (each a list of converted cell texts), and the
     converted blocks that stand before and after the rows (MyST would reject them; we keep them).
     """
-    tokens: list[Token] = shared_parser().parse(d.body)
+    tokens = _body_tokens(d)
     rows: list[list[str]] = []
     before: list[str] = []
     after: list[str] = []
@@ -246,7 +271,7 @@ def _rows_of(d: Directive, ctx: Context, tokens: list[Token], start: int, after:
                 first, end = token.map
                 lines = _cell_lines(d.body_lines[:end], first, outer_first)
                 rows[-1].append(
-                    _cell_text(lines, ctx, d.view.lineno(d.body_first + first), _holds_one_block(tokens, at))
+                    _cell_text(lines, d, ctx, d.view.lineno(d.body_first + first), _holds_one_block(tokens, at))
                 )
         elif depth == 1 and token.nesting >= 0 and token.map is not None and token.level == tokens[start].level + 2:
             # any block of a row item outside its cell list (a paragraph, code, a heading…)
@@ -257,7 +282,7 @@ def _rows_of(d: Directive, ctx: Context, tokens: list[Token], start: int, after:
                 ctx.warn(line, "{list-table} row without cells; kept as one cell", Code.TABLE_SHAPE)
                 end = token.map[1] if token.map else outer_first + 1
                 lines = _cell_lines(d.body_lines[:end], outer_first, outer_first)
-                rows.append([_cell_text(lines, ctx, line, _holds_one_block(tokens, outer_item))])
+                rows.append([_cell_text(lines, d, ctx, line, _holds_one_block(tokens, outer_item))])
                 continue
             for first, end in loose:
                 line = d.view.lineno(d.body_first + first)
@@ -265,7 +290,7 @@ def _rows_of(d: Directive, ctx: Context, tokens: list[Token], start: int, after:
                     line, "{list-table} text in a row outside its cells; kept after the table", Code.DIRECTIVE_BODY
                 )
                 text = "\n".join(_cell_lines(d.body_lines[:end], first, outer_first))
-                after.append(ctx.convert_fragment(text, line).strip("\n"))
+                after.append(convert_fragment(d, text, line).strip("\n"))
     return rows
 
 
@@ -278,7 +303,7 @@ def list_table(d: Directive, ctx: Context) -> Rewrite:
     rows, before, after = list_table_rows(d, ctx)
     if not rows:
         ctx.warn(d.lineno, "{list-table} without rows; its title and text are kept without a table", Code.TABLE_SHAPE)
-        title = [bold(ctx.convert_fragment(d.argument, d.lineno))] if d.argument.strip() else []
+        title = [bold(convert_fragment(d, d.argument, d.lineno))] if d.argument.strip() else []
         return Rewrite(open="", body="\n\n".join([*title, *before, *after]), close="")
     width = max(len(r) for r in rows)
     if any(len(r) != width for r in rows):
@@ -355,6 +380,15 @@ def _table_spans(d: Directive) -> tuple[list[tuple[int, int]], bool]:
 
 
 SPECS = (
-    DirectiveSpec(("list-table",), list_table, body="verbatim", kind="tbl", options=_TABLE_OPTIONS),
-    DirectiveSpec(("table",), table, kind="tbl", captions_table=True, options=_TABLE_OPTIONS),
+    DirectiveSpec(
+        ("list-table",),
+        list_table,
+        body="verbatim",
+        kind="tbl",
+        options=_TABLE_OPTIONS,
+        fragments=_list_table_fragments,
+    ),
+    DirectiveSpec(
+        ("table",), table, kind="tbl", captions_table=True, options=_TABLE_OPTIONS, fragments=_caption_fragment
+    ),
 )

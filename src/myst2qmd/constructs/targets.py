@@ -20,13 +20,12 @@ import re
 
 from markdown_it.token import Token
 
-from .. import labels as labelmod
 from ..adapter import block_lines
 from ..codes import Code
 from ..directives import container_prefix_len, fence_content
 from ..parsed import Parsed
 from ..source import View
-from . import divs, registry
+from . import divs, ids, registry
 from .base import TokenSpec, Walk, WalkState
 from .blocks import (
     ANCHORED_BLOCKS,
@@ -55,13 +54,13 @@ def target_rule(walk: Walk, state: WalkState, index: int) -> None:
         walk.extend(replace_block(token, view, ""))
         state.section_label = (index, label)
         return
-    anchor = label.quarto_id if label else labelmod.slug(token.content)
+    anchor = ids.label_id(ctx, token.content.strip(), "anchor")
     nxt = next_block(tokens, index + 1)
     block = tokens[nxt] if nxt is not None else None
     if block is None or block.type in ANCHORED_BLOCKS:
-        walk.extend(replace_block(token, view, f"[]{{#{anchor}}}"))
+        walk.extend(replace_block(token, view, ids.anchor(anchor)))
     elif tokens[index + 1].type == "myst_target" or nxt in parsed.directives or _no_wrap(parsed, token, block):
-        walk.extend(replace_block(token, view, f"[]{{#{anchor}}}"))
+        walk.extend(replace_block(token, view, ids.anchor(anchor)))
         line = block_lines(token)[0]
         src = view.line(line)
         end = view.abs(line, len(src))
@@ -72,7 +71,7 @@ def target_rule(walk: Walk, state: WalkState, index: int) -> None:
         indent = view.line(last)[: container_prefix_len(view.line(last))]
         end = view.abs(last, len(view.line(last)))
         after = blank_after(view, last, indent)
-        walk.add(end, end, f"\n{quote_prefix(indent)}\n{indent}: {{#{anchor}}}{after}", "target")
+        walk.add(end, end, f"\n{quote_prefix(indent)}\n{indent}: {ids.braced(anchor)}{after}", "target")
     else:
         state.deferred.append(lambda: _wrap(walk, view, token, block, anchor))
 
@@ -122,10 +121,10 @@ def heading_rule(walk: Walk, state: WalkState, index: int) -> None:
             )
             return
         at = view.abs(last, attrs.start(1))
-        walk.add(at, at, f"#{label.quarto_id} ", "section label")
+        walk.add(at, at, ids.attribute(label.quarto_id) + " ", "section label")
         return
     # ATX: after a closing sequence of #s too, as Pandoc wants it: "## Title ## {#sec-x}"
-    walk.add(view.abs(last, len(text)), view.abs(last, len(text)), f" {{#{label.quarto_id}}}", "section label")
+    walk.add(view.abs(last, len(text)), view.abs(last, len(text)), " " + ids.braced(label.quarto_id), "section label")
 
 
 def _pipes_on_every_line(view: View, table: Token) -> bool:
