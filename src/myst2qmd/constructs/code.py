@@ -265,11 +265,6 @@ def plain_fence_info(info: str, ctx: Context, line: int) -> str | None:
     return fence_info(language, attrs) if attrs != [f".{language}"] else language
 
 
-def escape_fences(text: str) -> str:
-    """Every backtick fence line written ``\\```…`` (for pasting into a chat)."""
-    return re.sub(r"(?m)^([ \t]*)(?=```)", r"\1\\", text)
-
-
 def quarto_cell(d: Directive, ctx: Context) -> Rewrite:
     """``{graphviz}`` diagrams → Quarto's executable ``{dot}`` cells (```` ```{mermaid} ```` is
     one already: Quarto and MyST write it alike, see ``directives.QUARTO_CELL_LANGUAGES``)."""
