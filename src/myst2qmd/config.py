@@ -299,13 +299,9 @@ class Settings:
         return self.dialect if self.dialect is not None else detect_dialect(self.src)
 
     def options(self) -> Options:
-        """The conversion options every document gets."""
-        return Options(
-            images_path=self.images_path,
-            escape_fences=self.escape_fences,
-            macros=dict(self.macros),
-            dialect=self.input_dialect,
-        )
+        """The conversion options every document gets (``escape_fences`` is not one: a run escapes
+        its outputs after translation, in :mod:`.finish`)."""
+        return Options(images_path=self.images_path, macros=dict(self.macros), dialect=self.input_dialect)
 
 
 def load_settings(flags: dict[str, Any], config: str | None, cwd: Path, **run: Any) -> Settings:

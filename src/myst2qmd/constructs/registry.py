@@ -103,7 +103,6 @@ ROLES: dict[str, RoleFn] = role_tables(Dialect.JB1)[0]
 INLINE_TYPES = frozenset({"myst_role", "html_inline", "math_inline", "math_inline_double", "image", "link_open"})
 
 images_folder = figures.images_folder
-escape_fences = code.escape_fences
 report_macros = math.report_macros
 
 
