@@ -52,7 +52,7 @@ def _selecting_include(options: Options, argument: str) -> dict[str, int]:
 
 ADMONITIONS = [
     *("note", "tip", "warning", "caution", "important", "hint", "seealso", "attention", "danger", "error"),
-    *("admonition", "dropdown", "todo", "topic", "deprecated", "versionadded", "versionchanged"),
+    *("admonition", "dropdown", "todo", "topic", "deprecated", "versionadded", "versionchanged", "toggle"),
 ]
 #: MyST directive → (Quarto blocks it becomes, is its body MyST, is its argument text)
 DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
