@@ -164,6 +164,10 @@ def _list_table_lists(body: str) -> tuple[bool, int]:
     return False, 0
 
 
+#: a GitHub alert's marker, alone on its quote's first line, of a kind GitHub knows
+_ALERT = re.compile(r"\[!(?i:note|tip|important|warning|caution)\][ \t]*(?:\n|$)")
+
+
 def myst_counts(src: str) -> Counter[str]:
     """The kinds of blocks (as :func:`quarto_ast.block_counts` names them) a MyST text holds,
     read from markdown-it's tokens; directive bodies are read the same way."""
@@ -173,7 +177,8 @@ def myst_counts(src: str) -> Counter[str]:
     counts["display_math"] += len(_QUARTO_EQUATION.findall(src))
     src = _QUARTO_EQUATION.sub(lambda m: "\n" * m.group(0).count("\n"), src)
     lines = src.split("\n")
-    for token in myst_parser().parse(src):
+    tokens = myst_parser().parse(src)
+    for index, token in enumerate(tokens):
         kind = token.type
         if kind == "front_matter":
             counts["front matter that is no mapping"] += not isinstance(_yaml(token.content) or {}, dict)
@@ -217,7 +222,9 @@ def myst_counts(src: str) -> Counter[str]:
         elif kind in ("bullet_list_open", "ordered_list_open"):
             counts["list"] += 1
         elif kind == "blockquote_open":
-            counts["blockquote"] += 1
+            # a GitHub alert (``> [!NOTE]`` alone on the quote's first line) is a callout
+            alert = tokens[index + 1].type == "paragraph_open" and _ALERT.match(tokens[index + 2].content)
+            counts["callout" if alert else "blockquote"] += 1
         elif kind == "inline":
             for child in token.children or []:
                 if child.type == "link_open":

@@ -21,7 +21,7 @@ SOURCE = Path(__file__).parent.parent / "src" / "myst2qmd"
 #: a note whose argument Jupyter Book 1 reads as its first body line and Jupyter Book 2 as its title
 NOTE = ":::{note} Merke\nText.\n:::\n"
 JB1_NOTE = "Merke\nText."
-JB2_NOTE = "**Merke**"
+JB2_NOTE = "## Merke"
 #: the modules that may read a dialect other than through a spec: where it is named and chosen
 CHOOSERS = {"dialect.py", "config.py", "cli.py", "context.py"}
 
