@@ -164,6 +164,8 @@ def _list_table_lists(body: str) -> tuple[bool, int]:
     return False, 0
 
 
+#: an HTML admonition's opening tag (``<div class="admonition tip">``)
+_HTML_ADMONITION = re.compile(r"""\s*<div\s[^>]*\bclass\s*=\s*["']?(?:[^"'>]*\s)?admonition[\s"'>]""", re.IGNORECASE)
 #: a GitHub alert's marker, alone on its quote's first line, of a kind GitHub knows
 _ALERT = re.compile(r"\[!(?i:note|tip|important|warning|caution)\][ \t]*(?:\n|$)")
 
@@ -221,6 +223,8 @@ def myst_counts(src: str) -> Counter[str]:
             counts["table"] += 1
         elif kind in ("bullet_list_open", "ordered_list_open"):
             counts["list"] += 1
+        elif kind == "html_block" and _HTML_ADMONITION.match(token.content):
+            counts["callout"] += 1  # MyST-Parser's html_admonition
         elif kind == "blockquote_open":
             # a GitHub alert (``> [!NOTE]`` alone on the quote's first line) is a callout
             alert = tokens[index + 1].type == "paragraph_open" and _ALERT.match(tokens[index + 2].content)
