@@ -265,7 +265,8 @@ def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
     bodies) and the labels it defines (``(x)=``, ``:name:``, ``:label:``), read from markdown-it's
     tokens as :func:`myst_counts` reads them: what a conversion must keep or warn about.
 
-    >>> sorted(map(sorted, myst_words_and_labels("(sec-a)=\\n# Titel\\n\\n```{note} Hinweis\\n:name: n-1\\nText hier\\n```\\n")))
+    >>> src = "(sec-a)=\\n# Titel\\n\\n```{note} Hinweis\\n:name: n-1\\nText hier\\n```\\n"
+    >>> sorted(map(sorted, myst_words_and_labels(src)))
     [['Hinweis', 'Text', 'Titel', 'hier'], ['n-1', 'sec-a']]
     """
     words: set[str] = set()
@@ -303,8 +304,9 @@ def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
                 elif child.type == "text" and not (n and children[n - 1].markup == "autolink"):
                     found = _WORD.findall(_NOT_TEXT.sub(" ", child.content))
                     after = children[n + 1] if n + 1 < len(children) else None
-                    if found and after is not None and after.type == "myst_role":
-                        if after.meta.get("name") in _PREFIXED_ROLES and child.content.rstrip().endswith(found[-1]):
-                            found.pop()
+                    role = after.meta.get("name") if after is not None and after.type == "myst_role" else None
+                    prefixed = role in _PREFIXED_ROLES
+                    if found and prefixed and child.content.rstrip().endswith(found[-1]):
+                        found.pop()
                     words.update(found)
     return words, labels
