@@ -309,6 +309,9 @@ def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
             words.update(_WORD.findall(token.content))
         elif token.type == "inline":
             children = token.children or []
+            alert = _ALERT.match(token.content)
+            if alert is not None:  # a GitHub alert's marker: the callout's kind, no word a reader sees
+                children = [c for c in children if not (c.type == "text" and c.content == alert.group().strip())]
             for n, child in enumerate(children):
                 if child.type == "code_inline":
                     words.update(_WORD.findall(child.content))
