@@ -18,6 +18,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -111,6 +112,7 @@ def myst_parser() -> MarkdownIt:
         .use(amsmath_plugin)
         .use(deflist_plugin)
         .use(footnote_plugin)
+        .use(attrs_block_plugin)
     )
     md.options["maxNesting"] = 100
     return md

@@ -12,13 +12,14 @@ This module sits above :mod:`.registry`: the fence and inline rules ask it for d
 
 from __future__ import annotations
 
-from . import blocks, comments, fences, html, inline, math, targets
+from . import attrs, blocks, comments, fences, html, inline, math, targets
 from .base import TokenSpec
 
 #: every token construct's spec, module by module
 TOKEN_SPECS: tuple[TokenSpec, ...] = (
     *targets.TOKEN_SPECS,
     *blocks.TOKEN_SPECS,
+    *attrs.TOKEN_SPECS,
     *inline.TOKEN_SPECS,
     *fences.TOKEN_SPECS,
     *math.TOKEN_SPECS,
