@@ -221,7 +221,15 @@ def myst_counts(src: str) -> Counter[str]:
         elif kind == "blockquote_open":
             counts["blockquote"] += 1
         elif kind == "inline":
+            in_link = False  # linkify links no text inside a link
             for child in token.children or []:
+                if child.type == "html_inline" and re.match(r"</?a[\s>]", child.content, re.IGNORECASE):
+                    in_link = not child.content.startswith("</")
+                elif child.type in ("link_open", "link_close"):
+                    in_link = child.type == "link_open"
+                elif child.type == "text" and not in_link:
+                    # linkify (on in Jupyter Book 1's default config and in mystmd) links bare URLs
+                    counts["link"] += len(_BARE_URL.findall(child.content))
                 if child.type == "link_open":
                     counts["link"] += 1
                 elif child.type == "math_inline_double":
@@ -232,6 +240,10 @@ def myst_counts(src: str) -> Counter[str]:
                     # Quarto's own cross-references, already in the source: one per citation group
                     counts["link"] += len(_QUARTO_REF_GROUP.findall(child.content))
     return counts
+
+
+#: a bare URL as linkify finds it in text (the start is enough to count it)
+_BARE_URL = re.compile(r"(?<![\w/.@])(?:https?://|www\.)[^\s<>]")
 
 
 def nonzero(counts: Counter[str]) -> dict[str, int]:
