@@ -53,7 +53,7 @@ def _selecting_include(options: Options, argument: str) -> dict[str, int]:
 
 ADMONITIONS = [
     *("note", "tip", "warning", "caution", "important", "hint", "seealso", "attention", "danger", "error"),
-    *("admonition", "dropdown", "todo", "topic", "deprecated", "versionadded", "versionchanged"),
+    *("admonition", "dropdown", "topic", "deprecated", "versionadded", "versionchanged"),
 ]
 #: MyST directive → (Quarto blocks it becomes, is its body MyST, is its argument text)
 DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
@@ -78,6 +78,8 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     **{name: (_blocks(), False, False) for name in ("toctree", "tableofcontents", "contents", "bibliography")},
     **{name: (_blocks(), False, False) for name in ("youtube", "video", "raw", "glossary", "eval-rst")},
     **{name: (_blocks(), True, True) for name in ("exercise", "exercise-start", "tab-item", "grid-item-card")},
+    # a div shown in some formats only (or hidden, a todo); the body as it is
+    **{name: (_blocks(), True, False) for name in ("only", "todo")},
 }
 #: any other directive becomes a div around its converted body; its argument an attribute
 UNKNOWN: tuple[Blocks, bool, bool] = (_blocks(), True, False)

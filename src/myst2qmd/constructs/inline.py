@@ -79,7 +79,7 @@ def inline(walk: Walk, token: Token, locator: InlineLocator, lineno: int) -> Non
     ctx = walk.ctx
     if not token.children:
         return
-    substitutions = ctx.options.substitutions and "{{" in token.content
+    substitutions = "{{" in token.content  # an undefined one is reported too
     bare_urls = ctx.options.linkify and may_hold_url(token.content)
     if not (substitutions or bare_urls or any(c.type in registry.INLINE_TYPES for c in token.children)):
         return

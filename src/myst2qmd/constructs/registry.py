@@ -30,6 +30,7 @@ from . import (
     references,
     tables,
     textroles,
+    visibility,
 )
 from .base import DirectiveSpec, LabelDef, Rewrite, Role, RoleFn, RoleResult, RoleSpec, report_unknown_options
 
@@ -45,6 +46,7 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *includes.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
+    *visibility.SPECS,
 )
 ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS)
 
