@@ -27,7 +27,7 @@ from __future__ import annotations
 from markdown_it.token import Token
 
 from ..adapter import block_lines
-from ..codes import Code
+from ..codes import Code, Count
 from ..directives import container_prefix_len
 from ..source import View
 from . import divs, ids
@@ -87,7 +87,7 @@ def attrs_rule(walk: Walk, state: WalkState, index: int) -> None:
     tokens, view = state.parsed.tokens, state.parsed.view
     if index + 1 < len(tokens) and tokens[index + 1].type == "attrs_block":
         return
-    walk.ctx.count("block attributes")
+    walk.ctx.count(Count.BLOCK_ATTRIBUTES)
     block = tokens[index + 1] if index + 1 < len(tokens) and tokens[index + 1].nesting >= 0 else None
     first = index
     while first > 0 and tokens[first - 1].type == "attrs_block":

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from markdown_it.token import Token
 
 from ..adapter import InlineLocator
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..edits import Edit
 from ..parsed import Fragments
@@ -70,7 +70,7 @@ def substitute(token: Token, locator: InlineLocator, lineno: int, ctx: Context, 
         if text is None:
             ctx.warn(line, f"{match.group(0)}: a Jinja filter not applied; kept as it is", Code.UNCONVERTED)
             continue
-        ctx.count("substitution")
+        ctx.count(Count.SUBSTITUTION)
         new = values.convert(text, line).strip("\n")
         edits.append(Edit(locator.abs(match.start()), locator.abs(match.end()), new, "substitution"))
     return edits

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, div_open
@@ -43,7 +43,7 @@ _EXPRESSION = re.compile(r"^\s*(not\s+)?([A-Za-z]\w*)\s*$")
 
 def only(d: Directive, ctx: Context) -> Rewrite:
     """``{only} html`` → ``.content-visible when-format="html"``; ``not html`` → ``.content-hidden``."""
-    ctx.count("only")
+    ctx.count(Count.ONLY)
     match = _EXPRESSION.match(d.argument)
     fmt = FORMATS.get(match.group(2).lower()) if match else None
     if match is None or fmt is None:
@@ -59,7 +59,7 @@ def only(d: Directive, ctx: Context) -> Rewrite:
 
 def todo(d: Directive, ctx: Context) -> Rewrite:
     """``{todo}`` → a hidden div (Sphinx shows todos only with ``todo_include_todos``)."""
-    ctx.count("todo hidden")
+    ctx.count(Count.TODO_HIDDEN)
     return Rewrite(open=div_open(".content-hidden") + "\n", close=FENCE)
 
 
