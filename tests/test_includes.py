@@ -98,7 +98,7 @@ def test_literalinclude_dedent_caption_linenos_and_emphasis(book: Path) -> None:
         ),
     )
     assert text == (
-        '```{.python .numberLines startFrom="3" filename="Die Funktion" code-line-numbers="2"}\n'
+        '```{.python .number-lines startFrom="3" filename="Die Funktion" code-line-numbers="2"}\n'
         "def f():\n    return 1\n```\n"
     )
     assert found == []
@@ -134,7 +134,7 @@ def test_literalinclude_fence_is_longer_than_backticks_inside(book: Path) -> Non
 def test_literalinclude_lineno_match_and_pyobject(book: Path) -> None:
     (book / "kap" / "mod.py").write_text("import os\n\n\n@dec\ndef f():\n    return 1\n\n\nx = 2\n", encoding="utf-8")
     text, found = convert(book, literal(":pyobject: f\n:lineno-match:\n", "mod.py"))
-    assert text == '```{.python .numberLines startFrom="4"}\n@dec\ndef f():\n    return 1\n```\n'
+    assert text == '```{.python .number-lines startFrom="4"}\n@dec\ndef f():\n    return 1\n```\n'
     assert found == []
 
 

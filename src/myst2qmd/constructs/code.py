@@ -169,7 +169,7 @@ def _drop_leading_blank(lines: list[str]) -> list[str]:
 
 
 def code_block(d: Directive, ctx: Context) -> Rewrite:
-    """```` ```{code-block} py ```` → ```` ```py ```` (caption → ``filename``)."""
+    """```` ```{code-block} py ```` → ```` ```py ```` (caption → ``filename``, line numbers → Quarto's)."""
     ctx.count("code block")
     language = code_language(d.argument)
     attrs: list[str] = []
@@ -177,16 +177,50 @@ def code_block(d: Directive, ctx: Context) -> Rewrite:
     attrs += [ident for ident in [ids.own_id(d, ctx, "lst")] if ident]
     if language and is_class_name(language):
         attrs.append("." + language)
-    if d.flag("linenos") or d.flag("number-lines") or d.flag("lineno-start"):
-        attrs.append(".numberLines")
-        if d.option("lineno-start"):
-            attrs.append(f"startFrom={attr_value(d.option('lineno-start'))}")
+    numbered = d.flag("linenos") or d.flag("number-lines") or d.flag("lineno-start")
+    start = d.option("lineno-start") or d.option("number-lines")
+    numbering = line_number_attributes(numbered, start, d.option("emphasize-lines"))
+    attrs += [a for a in numbering if not a.startswith("code-line-numbers=")]
     if caption:
         attrs.append(caption_attribute(d, caption))
-    if d.option("emphasize-lines"):
-        attrs.append(f"code-line-numbers={attr_value(d.option('emphasize-lines'))}")
+    if d.option("filename") and not any(a.startswith("filename=") for a in attrs):
+        attrs.append(f"filename={attr_value(d.option('filename'))}")
+    attrs += [a for a in numbering if a.startswith("code-line-numbers=")]
     fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
-    return Rewrite(open=f"{fence}{fence_info(language, attrs)}\n", close=fence)
+    return Rewrite(open=f"{fence}{fence_info(language, attrs)}\n", close=fence, body=literal_body(d))
+
+
+def literal_body(d: Directive) -> str | None:
+    """A literal body without the one blank line MyST-Parser, myst-nb and mystmd drop after the
+    options (``None``: the body as it is).
+
+    >>> from myst2qmd.directives import read_directive
+    """
+    lines = list(d.body_lines)
+    if lines and not lines[0].strip():
+        return "\n".join(lines[1:])
+    return None
+
+
+def line_number_attributes(numbered: bool, start: str, emphasize: str) -> list[str]:
+    """Quarto's attributes for a code block's line numbers: ``code-line-numbers="true"``, from a
+    first number other than 1 Pandoc's ``.number-lines startFrom="N"``; lines to emphasize are
+    Quarto's ``code-line-numbers="2,4"``.
+
+    >>> line_number_attributes(True, "", ""), line_number_attributes(True, "10", "")
+    (['code-line-numbers="true"'], ['.number-lines', 'startFrom="10"'])
+    >>> line_number_attributes(False, "", "2-3"), line_number_attributes(True, "1", "2")
+    (['code-line-numbers="2-3"'], ['code-line-numbers="2"'])
+    """
+    start = start.strip()
+    attrs: list[str] = []
+    if numbered and start and start != "1":
+        attrs += [".number-lines", f"startFrom={attr_value(start)}"]
+    if emphasize.strip():
+        attrs.append(f"code-line-numbers={attr_value(emphasize.strip())}")
+    elif numbered and not attrs:
+        attrs.append('code-line-numbers="true"')
+    return attrs
 
 
 def listing_kind(caption: str) -> str:
@@ -280,7 +314,18 @@ def quarto_cell(d: Directive, ctx: Context) -> Rewrite:
 
 
 _CODE_BLOCK_OPTIONS = frozenset(
-    {"caption", "name", "linenos", "number-lines", "lineno-start", "emphasize-lines", "class", "force", "dedent"}
+    {
+        "caption",
+        "name",
+        "linenos",
+        "number-lines",
+        "lineno-start",
+        "emphasize-lines",
+        "class",
+        "force",
+        "dedent",
+        "filename",
+    }
 )
 SPECS = (
     DirectiveSpec(("code-cell",), code_cell, body="literal", title=False, prose=()),

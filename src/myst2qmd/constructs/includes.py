@@ -33,7 +33,14 @@ from ..parsed import convert_fragment
 from ..quarto import code_fence, code_span
 from . import ids
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, own_label
-from .code import CAPTION_ATTRIBUTES, caption_attribute, code_language, fence_info, listing_kind
+from .code import (
+    CAPTION_ATTRIBUTES,
+    caption_attribute,
+    code_language,
+    fence_info,
+    line_number_attributes,
+    listing_kind,
+)
 from .included_files import (
     IncludeError,
     file_lines,
@@ -207,15 +214,13 @@ def literal_block(d: Directive, ctx: Context, path: Path, numbered: list[tuple[i
                 Code.OPTION_INVALID,
             )
         start = str(max(1, numbered[0][0] - (1 if prepend else 0)))
-    if d.flag("linenos") or d.flag("number-lines") or start:
-        attrs.append(".numberLines")
-        if start and start != "1":
-            attrs.append(f"startFrom={attr_value(start)}")
+    start = start or option_text(d, "number-lines")
+    numbered = d.flag("linenos") or d.flag("number-lines") or bool(start)
+    numbering = line_number_attributes(numbered, start, option_text(d, "emphasize-lines"))
+    attrs += [a for a in numbering if not a.startswith("code-line-numbers=")]
     if caption:
         attrs.append(caption_attribute(d, caption))
-    emphasize = option_text(d, "emphasize-lines")
-    if emphasize:
-        attrs.append(f"code-line-numbers={attr_value(emphasize)}")
+    attrs += [a for a in numbering if a.startswith("code-line-numbers=")]
     return code_fence("\n".join(lines), fence_info(language, attrs))
 
 
