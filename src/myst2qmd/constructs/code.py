@@ -1,23 +1,23 @@
-"""Code cells and code blocks.
+"""Code blocks: ``{code-block}``, ``{code}``, ``{sourcecode}``, plain fences, diagrams.
 
 MyST::
 
-    ```{code-cell} ipython3
-    ---
-    tags: [hide-input]
-    ---
-    import torch
+    ```{code-block} python
+    :caption: main.py
+    :lineno-start: 10
+
+    print("hi")
     ```
 
 Quarto::
 
-    ```{python}
-    #| code-fold: true
-    import torch
+    ```{.python .number-lines startFrom="10" filename="main.py"}
+    print("hi")
     ```
 
-``{code-block} py`` / ``{code}`` become plain fenced code (``:caption:`` → ``filename``,
-``:caption:`` with ``:name:`` → a ``#lst-`` listing). Plain fences stay verbatim.
+``:caption:`` → ``filename`` (with ``:name:`` → a ``#lst-`` listing and ``lst-cap``), line numbers
+→ ``code-line-numbers`` / ``startFrom``, mystmd's ``:filename:`` → ``filename``. Plain fences stay
+verbatim. Executable cells are :mod:`.code_cells`.
 """
 
 from __future__ import annotations
@@ -35,24 +35,6 @@ from ..directives import Directive, is_class_name
 from ..yamlload import load_yaml
 from . import ids
 from .base import DirectiveSpec, Rewrite, attr_value, own_label
-
-#: cell tag → Quarto cell option
-TAG_OPTIONS = {
-    "hide-input": ("code-fold", "true"),
-    "hide-cell": ("code-fold", "true"),
-    "remove-input": ("echo", "false"),
-    "remove-output": ("output", "false"),
-    "remove-cell": ("include", "false"),
-    "raises-exception": ("error", "true"),
-    "remove-stderr": ("warning", "false"),
-    "remove-stdout": ("output", "false"),
-    "skip-execution": ("eval", "false"),
-    "full-width": ("column", "page"),
-    "margin": ("column", "margin"),
-}
-# myst-nb honours the underscore spellings too (``remove_input``, ``hide_cell``, …)
-TAG_OPTIONS.update({tag.replace("-", "_"): option for tag, option in list(TAG_OPTIONS.items()) if "-" in tag})
-
 
 #: Pygments lexer names Pandoc's highlighter does not know → the name it knows
 LEXER_ALIASES = {
@@ -115,57 +97,6 @@ def fence_for(body_lines: Sequence[str], minimum: int = 3) -> str:
         if match:
             longest = max(longest, len(match.group(1)))
     return "`" * max(minimum, longest + 1)
-
-
-def code_cell(d: Directive, ctx: Context) -> Rewrite:
-    """```` ```{code-cell} ipython3 ```` → ```` ```{python} ```` with ``#|`` options."""
-    ctx.count("code cell")
-    language = cell_language(d.argument, ctx.kernel_language)
-    options: list[tuple[str, str]] = []
-    tags = _tags(d.options.get("tags"))
-    kept_tags = []
-    for tag in tags:
-        if tag in TAG_OPTIONS:
-            pair = TAG_OPTIONS[tag]
-            if pair not in options:
-                options.append(pair)
-            ctx.count(f"cell tag {tag}")
-        else:
-            kept_tags.append(tag)
-    if kept_tags:
-        options.append(("tags", "[" + ", ".join(kept_tags) + "]"))
-    for key, value in d.options.items():
-        if key == "tags":
-            continue
-        if key in ("name", "label"):
-            options.insert(0, ("label", str(value)))
-        elif key == "mystnb" and isinstance(value, dict):
-            ctx.warn(
-                d.lineno,
-                f"code-cell mystnb options not carried over: {', '.join(map(str, value))}",
-                Code.OPTION_UNKNOWN,
-            )
-        else:
-            options.append((key, _yaml_value(value)))
-            ctx.info(
-                d.lineno, f"code-cell option '{key}' kept as '#| {key}'; check Quarto knows it", Code.QUARTO_DIFFERS
-            )
-    comment = "//" if language in ("ojs", "js") else "#"
-    lines = [f"{comment}| {key}: {value}" for key, value in options]
-    fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
-    open_ = f"{fence}{{{language}}}\n" + "".join(line + "\n" for line in lines)
-    body = list(d.body_lines)
-    if options and body and body[0].strip() == "":
-        # "#|" options must be the first lines; the blank line after a YAML block goes
-        return Rewrite(open=open_, close=fence, body="\n".join(_drop_leading_blank(body)))
-    return Rewrite(open=open_, close=fence)
-
-
-def _drop_leading_blank(lines: list[str]) -> list[str]:
-    i = 0
-    while i < len(lines) and lines[i].strip() == "" and i < 1:
-        i += 1
-    return lines[i:]
 
 
 def code_block(d: Directive, ctx: Context) -> Rewrite:
@@ -328,7 +259,6 @@ _CODE_BLOCK_OPTIONS = frozenset(
     }
 )
 SPECS = (
-    DirectiveSpec(("code-cell",), code_cell, body="literal", title=False, prose=()),
     DirectiveSpec(
         ("code-block", "code", "sourcecode"),
         code_block,

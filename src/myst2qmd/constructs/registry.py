@@ -19,6 +19,7 @@ from ..directives import Directive
 from . import (
     admonitions,
     code,
+    code_cells,
     comments,
     exercises,
     figures,
@@ -38,6 +39,7 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *admonitions.SPECS,
     *figures.SPECS,
     *code.SPECS,
+    *code_cells.SPECS,
     *math.SPECS,
     *layout.SPECS,
     *tables.SPECS,
