@@ -50,6 +50,11 @@ def _selecting_include(options: Options, argument: str) -> dict[str, int]:
     return {"callout": 1} if selects else {}
 
 
+def _glue_figure(options: Options, argument: str) -> dict[str, int]:
+    # a named glue figure is a figure div around the embedded output
+    return {"figure": 1} if options.get("name") else {}
+
+
 ADMONITIONS = [
     *("note", "tip", "warning", "caution", "important", "hint", "seealso", "attention", "danger", "error"),
     *("admonition", "dropdown", "todo", "topic", "deprecated", "versionadded", "versionchanged"),
@@ -66,6 +71,8 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "literalinclude": (_blocks(callout=1), False, False),
     "include": (_selecting_include, False, False),
     "math": (_blocks(display_math=1), False, False),
+    "glue:figure": (_glue_figure, True, False),
+    **{name: (_blocks(), False, False) for name in ("glue", "glue:any", "glue:md", "glue:math")},
     "list-table": (_blocks(table=1), True, True),
     "table": (_blocks(), True, True),
     "epigraph": (_blocks(blockquote=1), True, False),

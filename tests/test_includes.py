@@ -339,3 +339,11 @@ def test_corpus_chapters_with_includes(tmp_path: Path, name: str, needle: str, s
     else:
         assert "::: {.callout-note .lernziele" in result.text
     read_ast(result.text)
+
+
+def test_include_with_mystmd_lang_is_a_code_block_with_its_options(book: Path) -> None:
+    text, found = convert(
+        book, "```{include} code.py\n:lang: python\n:lines: 2-3\n:filename: code.py\n:linenos:\n```\n"
+    )
+    assert text == '```{.python filename="code.py" code-line-numbers="true"}\nline 2\nline 3\n```\n'
+    assert found == []

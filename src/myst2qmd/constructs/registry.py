@@ -24,6 +24,7 @@ from . import (
     exercises,
     figures,
     glossary,
+    glue,
     includes,
     layout,
     math,
@@ -45,10 +46,11 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *tables.SPECS,
     *glossary.SPECS,
     *includes.SPECS,
+    *glue.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
 )
-ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS)
+ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS, *glue.ROLE_SPECS)
 
 
 def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:
