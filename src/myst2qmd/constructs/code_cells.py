@@ -36,11 +36,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from . import ids
-from .base import DirectiveSpec, LabelDef, Rewrite
+from .base import DirectiveSpec, LabelDef, Rewrite, jb2
 from .code import _tags, _yaml_value, cell_language, fence_for
 
 #: cell tag → Quarto cell option
@@ -97,7 +97,7 @@ def tag_options(tags: list[str], d: Directive, ctx: Context, glues: bool) -> Opt
         if tag in TAG_OPTIONS and not (glues and TAG_OPTIONS[tag] == ("output", "false")):
             if TAG_OPTIONS[tag] not in options:
                 options.append(TAG_OPTIONS[tag])
-            ctx.count(f"cell tag {tag}")
+            ctx.count(Count.CELL_TAG, tag)
             continue
         kept.append(tag)
         if tag in UNFOLDABLE:
@@ -127,13 +127,14 @@ def mystnb_options(value: Any, d: Directive, ctx: Context) -> Options:
     if figure.get("caption"):
         options.append(("fig-cap", _yaml_value(figure["caption"])))
     lost = [f"figure.{key}" for key in figure if key not in ("caption", "name")]
-    image = value.get("image") if isinstance(value.get("image"), dict) else {}
+    image = value.get("image")
+    image = image if isinstance(image, dict) else {}
     for key, option_value in image.items():
         if key in IMAGE_OPTIONS:
             options.append((IMAGE_OPTIONS[key], _yaml_value(option_value)))
         else:
             lost.append(f"image.{key}")
-    lost += [str(key) for key in value if key not in ("figure", "image")]
+    lost += [str(key) for key in value if key not in ("figure", "image") or not isinstance(value[key], dict)]
     if lost:
         ctx.warn(
             d.lineno,
@@ -221,7 +222,7 @@ def glue_calls(body: str) -> dict[str, str]:
 
 def write_cell(d: Directive, ctx: Context, body: list[str]) -> Rewrite:
     """A cell's rewrite: ``{language}``, the ``#|`` options, the body."""
-    ctx.count("code cell")
+    ctx.count(Count.CODE_CELL)
     language = cell_language(d.argument, ctx.kernel_language)
     glued = glue_calls("\n".join(body))
     ctx.glued.update(glued)
@@ -249,7 +250,11 @@ def code_cell(d: Directive, ctx: Context) -> Rewrite:
 
 def mystmd_code_cell(d: Directive, ctx: Context) -> Rewrite:
     """mystmd's ``{code-cell}``: as myst-nb's, and its ``#| caption:`` is Quarto's ``fig-cap``."""
-    return write_cell(d, ctx, mystmd_caption(_body(d)))
+    body = _body(d)
+    renamed = mystmd_caption(body)
+    if renamed != body:
+        ctx.info(d.lineno, "code-cell '#| caption:' written as Quarto's caption option", Code.QUARTO_DIFFERS)
+    return write_cell(d, ctx, renamed)
 
 
 SPECS = (
@@ -260,5 +265,7 @@ SPECS = (
         title=False,
         prose=(),
         more_labels=figure_labels,
+        # mystmd reads a cell's own '#| caption:' (Quarto: fig-cap); myst-nb leaves it a comment
+        jb2=jb2(function=mystmd_code_cell),
     ),
 )

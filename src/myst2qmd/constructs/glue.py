@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..quarto import code_span
@@ -40,7 +40,7 @@ _NAME = re.compile(r"[A-Za-z_][\w.]*")
 
 def _kept(role: Role, ctx: Context, key: str, why: str) -> RoleResult:
     ctx.warn(role.lineno, f"{{{role.name}}} {why}; kept as [{role.content.strip()}]{{.glue}}", Code.QUARTO_DIFFERS)
-    ctx.count("glue kept")
+    ctx.count(Count.GLUE_KEPT)
     return RoleResult(f"[{role.content.strip()}]{{.glue}}")
 
 
@@ -70,13 +70,13 @@ def glue_role(role: Role, ctx: Context) -> RoleResult:
     expression = ctx.glued.get(key.strip())
     if expression is None or ctx.kernel_language.lower() not in ("python", "python3", "ipython3"):
         return _kept(role, ctx, key, "pastes a value no Python cell above glues, which Quarto cannot look up")
-    ctx.count("glue inline")
+    ctx.count(Count.GLUE_INLINE)
     return RoleResult(inline_expression(expression, spec))
 
 
 def eval_role(role: Role, ctx: Context) -> RoleResult:
     """mystmd's ``{eval}`expression``` → Quarto's inline `` `{python} expression` ``."""
-    ctx.count("inline expression")
+    ctx.count(Count.INLINE_EXPRESSION)
     return RoleResult(code_span("{python} " + role.content.strip()))
 
 
@@ -93,7 +93,7 @@ def _notebook_and_key(d: Directive, ctx: Context) -> tuple[str, str]:
 def embed(d: Directive, ctx: Context) -> str:
     """``{{< embed nb.ipynb#key >}}`` for a glue directive, with the warning Quarto's embed needs."""
     notebook, key = _notebook_and_key(d, ctx)
-    ctx.count("glue embedded")
+    ctx.count(Count.GLUE_EMBEDDED)
     ctx.warn(
         d.lineno,
         f"{{{d.name}}} {key}: Quarto embeds the output of the cell labelled {key!r} in {notebook}: give the cell "
