@@ -1,0 +1,69 @@
+"""Content shown in some outputs only: Sphinx's ``{only}`` and ``{todo}``.
+
+MyST → Quarto::
+
+    ```{only} html          →   ::: {.content-visible when-format="html"}
+    Nur im Browser.             Nur im Browser.
+    ```                         :::
+
+    ```{only} not latex     →   ::: {.content-hidden when-format="pdf"}
+
+    ```{todo}               →   ::: {.content-hidden}
+    Noch schreiben.             Noch schreiben.
+    ```                         :::
+
+A todo is hidden as Sphinx hides it by default (``todo_include_todos`` is off); its text stays in
+the file. An ``{only}`` expression Quarto cannot say (``html and not epub``, a tag of the book's
+own) is shown everywhere, and reported.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..codes import Code, Count
+from ..context import Context
+from ..directives import Directive
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, div_open
+
+#: Sphinx builder formats and tags → Quarto's format names (``when-format``)
+FORMATS = {
+    "html": "html",
+    "singlehtml": "html",
+    "dirhtml": "html",
+    "epub": "epub",
+    "latex": "pdf",
+    "pdf": "pdf",
+    "text": "plain",
+    "man": "man",
+    "texinfo": "texinfo",
+}
+_EXPRESSION = re.compile(r"^\s*(not\s+)?([A-Za-z]\w*)\s*$")
+
+
+def only(d: Directive, ctx: Context) -> Rewrite:
+    """``{only} html`` → ``.content-visible when-format="html"``; ``not html`` → ``.content-hidden``."""
+    ctx.count(Count.ONLY)
+    match = _EXPRESSION.match(d.argument)
+    fmt = FORMATS.get(match.group(2).lower()) if match else None
+    if match is None or fmt is None:
+        ctx.warn(
+            d.lineno,
+            f"{{only}} {d.argument!r}: Quarto has no such format condition; the content is shown in every format",
+            Code.QUARTO_DIFFERS,
+        )
+        return Rewrite(open="", close="")
+    shown = ".content-hidden" if match.group(1) else ".content-visible"
+    return Rewrite(open=div_open(shown, f"when-format={attr_value(fmt)}") + "\n", close=FENCE)
+
+
+def todo(d: Directive, ctx: Context) -> Rewrite:
+    """``{todo}`` → a hidden div (Sphinx shows todos only with ``todo_include_todos``)."""
+    ctx.count(Count.TODO_HIDDEN)
+    return Rewrite(open=div_open(".content-hidden") + "\n", close=FENCE)
+
+
+SPECS = (
+    DirectiveSpec(("only",), only, title=False, options=frozenset(), prose=("body",)),
+    DirectiveSpec(("todo",), todo, title=False, options=frozenset({"class"}), prose=("body",)),
+)
