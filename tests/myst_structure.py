@@ -87,6 +87,7 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     **{name: (_blocks(), True, True) for name in ("exercise", "exercise-start", "tab-item", "grid-item-card")},
     # a div shown in some formats only (or hidden, a todo); the body as it is
     **{name: (_blocks(), True, False) for name in ("only", "todo")},
+    "index": (_blocks(), False, False),
 }
 #: any other directive becomes a div around its converted body; its argument an attribute
 UNKNOWN: tuple[Blocks, bool, bool] = (_blocks(), True, False)

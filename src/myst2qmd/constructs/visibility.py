@@ -1,4 +1,4 @@
-"""Content shown in some outputs only: Sphinx's ``{only}`` and ``{todo}``.
+"""Content shown in some outputs only: Sphinx's ``{only}``, ``{todo}`` and ``{index}``.
 
 MyST → Quarto::
 
@@ -12,9 +12,10 @@ MyST → Quarto::
     Noch schreiben.             Noch schreiben.
     ```                         :::
 
-A todo is hidden as Sphinx hides it by default (``todo_include_todos`` is off); its text stays in
-the file. An ``{only}`` expression Quarto cannot say (``html and not epub``, a tag of the book's
-own) is shown everywhere, and reported.
+An ``{index}`` directive's entries show only on Sphinx's index page, which Quarto does not make:
+it is removed, its entries named in a warning. A todo is hidden as Sphinx hides it by default
+(``todo_include_todos`` is off); its text stays in the file. An ``{only}`` expression Quarto
+cannot say (``html and not epub``, a tag of the book's own) is shown everywhere, and reported.
 """
 
 from __future__ import annotations
@@ -63,7 +64,16 @@ def todo(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open=div_open(".content-hidden") + "\n", close=FENCE)
 
 
+def index(d: Directive, ctx: Context) -> Rewrite:
+    """``{index} Faltung`` → removed (Quarto makes no index of an HTML book), its entries warned."""
+    entries = "; ".join(part for part in [d.argument.strip(), *(line.strip() for line in d.body_lines)] if part)
+    ctx.warn(d.lineno, f"{{index}} removed: Quarto makes no index (entries: {entries})", Code.CONSTRUCT_REMOVED)
+    ctx.count(Count.REMOVED, d.name)
+    return Rewrite(open="", body="", close="")
+
+
 SPECS = (
     DirectiveSpec(("only",), only, title=False, options=frozenset(), prose=("body",)),
+    DirectiveSpec(("index",), index, body="verbatim", title=False, options=frozenset(), prose=()),
     DirectiveSpec(("todo",), todo, title=False, options=frozenset({"class"}), prose=("body",)),
 )
