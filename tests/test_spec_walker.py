@@ -44,6 +44,7 @@ def test_the_walk_dispatches_these_token_types() -> None:
         "myst_line_comment",
         "myst_block_break",
         "blockquote_open",
+        "attrs_block",
     }
 
 

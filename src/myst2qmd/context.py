@@ -43,8 +43,9 @@ class Options:
     resolve_document: Callable[[str], tuple[str, str] | None] | None = None
     #: ``myst_substitutions``: ``{{ key }}`` -> value
     substitutions: dict[str, str] = field(default_factory=dict)
-    #: ``linkify`` (a Jupyter Book extension): bare URLs in text become links ``<https://…>``
-    linkify: bool = False
+    #: ``linkify``: bare URLs in text become links ``<https://…>`` (on in Jupyter Book 1's default
+    #: config and always in mystmd; off in a book whose ``myst_enable_extensions`` leaves it out)
+    linkify: bool = True
     #: the first H1 becomes ``title:``; a book keeps it (Quarto titles chapters by their H1)
     title_from_h1: bool = True
     #: {include}/{literalinclude}: the folder of the document being converted (relative paths)
@@ -86,6 +87,8 @@ class Context:
     generated_ids: set[str] = field(default_factory=set)
     #: macros seen in math but not defined: name -> first line
     undefined_macros: dict[str, int] = field(default_factory=dict)
+    #: myst-nb ``glue("key", expression)`` calls in the cells so far: key → expression (for ``{glue}`` roles)
+    glued: dict[str, str] = field(default_factory=dict)
 
     def warn(self, line: int, message: str, code: Code, level: Level = "warning") -> None:
         self.warnings.append(Warning_(self.path, line, message, code, level))

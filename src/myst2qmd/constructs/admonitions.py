@@ -49,7 +49,6 @@ CALLOUT_KIND = {
     "caution": "caution",
     "danger": "important",
     "error": "important",
-    "todo": "warning",
     "admonition": "note",
     "dropdown": "note",
     "topic": "note",
@@ -65,7 +64,6 @@ KIND_TITLES = {
     "attention": "Attention",
     "danger": "Danger",
     "error": "Error",
-    "todo": "Todo",
 }
 #: a sphinx-design ``:color:`` → the callout of that colour (the others have none: kept, warned)
 COLOR_KIND = {"primary": "note", "info": "note", "success": "tip", "warning": "warning", "danger": "important"}
@@ -96,7 +94,6 @@ _NO_ARGUMENT = (
     "caution",
     "danger",
     "error",
-    "todo",
 )
 #: options that need no carrying over (or are handled below)
 _KNOWN_OPTIONS = frozenset(
