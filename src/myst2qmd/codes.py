@@ -157,6 +157,7 @@ class Count(str, Enum):
     TARGET = "target"
     LIST_MARKER_ESCAPED = "list marker escaped"
     BARE_URL_LINKED = "bare URL linked"
+    ABBREVIATION = "abbreviation spelled out"
     SUBSTITUTION = "substitution"
     TITLE = "title"
     LABELLED_TITLE_HEADING_KEPT = "labelled title heading kept"

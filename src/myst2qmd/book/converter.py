@@ -42,6 +42,7 @@ from .output import (
     refuse_reserved,
     refuse_unsafe_paths,
 )
+from .numbering import Numbering, book_numbering, toc_numbering
 from .report import BookReport
 from .toc import Book, BookError, inside, read_book
 from .translation import Texts, translate_book
@@ -63,6 +64,7 @@ def book_options(book: Book, user: Options) -> Options:
         macros=macros,
         substitutions={str(k): str(v) for k, v in (subs or {}).items()},
         linkify="linkify" in {str(e) for e in extensions or []},
+        abbreviations={str(k): str(v) for k, v in (book.project.get("abbreviations") or {}).items()},
         root_dir=str(book.folder),
         title_from_h1=False,
     )
@@ -122,6 +124,8 @@ class BookConverter:
         self.before_write: Callable[[], object] | None = None
         self.by_source: dict[PurePosixPath, Chapter] = {c.rel: c for c in book.chapters}
         self.chapter_options = book_options(book, self.user_options)
+        #: chapters numbered otherwise than the book (their front matter says so)
+        self.numbering = book_numbering(book, toc_numbering(book.toc)) if not book.project else Numbering()
         #: the book's labels and their targets, worked out once (see :meth:`options`)
         self._label_table: tuple[Labels, LabelTargets] | None = None
 
@@ -139,6 +143,7 @@ class BookConverter:
         targets = self._label_table[1]
         return replace(
             self.chapter_options,
+            project_meta={} if chapter.is_notebook else self.numbering.chapters.get(chapter.rel, {}),
             external_labels=targets.ids,
             label_pages=targets.pages_for(chapter.rel.as_posix(), chapter.out_rel),
             resolve_document=document_resolver(chapter, self.by_source),

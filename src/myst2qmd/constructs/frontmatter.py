@@ -34,6 +34,7 @@ from ..cells import KERNEL_LANGUAGES
 from ..codes import Code, Count
 from ..context import Context
 from ..edits import Edit
+from .frontmatter_keys import abstract_yaml, converted_key, project_keys, yaml_lines
 from ..parsed import Fragments
 from ..source import View
 from ..yamlload import load_yaml
@@ -206,9 +207,11 @@ def frontmatter_edits(
     fm: FrontMatter,
     h1: int | None,
     fragments_of: Callable[[Token], Fragments] | None = None,
+    abstract: str | None = None,
 ) -> list[Edit]:
     """Edits for the front matter and the heading :func:`title_heading` chose as the title (converted by
-    the walk's ``fragments_of`` the heading's inline token)."""
+    the walk's ``fragments_of`` the heading's inline token), with the page's ``abstract`` part and its
+    project's settings (:mod:`.frontmatter_keys`)."""
     out: list[Edit] = []
     if fm.data is None:
         return out
@@ -234,6 +237,7 @@ def frontmatter_edits(
         ctx.count(Count.TITLE)
 
     new_lines: list[str] = []
+    written: dict[str, Any] = {}
     if title is not None:
         new_lines.append(f"title: {yaml_string(title)}")
     for key, start, end in _key_blocks(lines):
@@ -249,7 +253,15 @@ def frontmatter_edits(
                 new_lines.append(f"jupyter: {kernel}")
             ctx.count(Count.FRONT_MATTER_KERNELSPEC)
             continue
+        converted = converted_key(key, data.get(key), start + 2, ctx)
+        if converted is not None:
+            new_lines.extend(yaml_lines(converted))
+            written.update(converted)
+            continue
         new_lines.extend(lines[start:end])
+    new_lines.extend(yaml_lines(project_keys(data, written, ctx)))
+    if abstract is not None:
+        new_lines.extend(abstract_yaml(abstract))
     # keep anything before the first key (comments)
     blocks = _key_blocks(lines)
     head = lines[: blocks[0][1]] if blocks else [line for line in lines if line.strip()]
