@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .codes import Code, Count
+from .dialect import Dialect
 
 Level = Literal["warning", "info"]
 
@@ -55,6 +56,9 @@ class Options:
     project_meta: Mapping[str, Any] = field(default_factory=dict)
     #: mystmd ``abbreviations``: ``CNN`` -> its long form (``[CNN]{title="…"}``)
     abbreviations: Mapping[str, str] = field(default_factory=dict)
+    #: the MyST dialect the document is written in (Jupyter Book 1 or 2), chosen by its project
+    #: (:func:`.dialect.detect_dialect`) or ``--dialect``; constructs read it only through their spec
+    dialect: Dialect = Dialect.JB1
 
 
 @dataclass
