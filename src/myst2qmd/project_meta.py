@@ -37,6 +37,7 @@ import yaml
 
 from .codes import Code
 from .context import Warning_
+from .dialect import PROJECT_FILES, project_dialect
 from .files import read_bounded
 from .macros import macros_from_config
 from .yamlload import YamlRefused, load_yaml
@@ -167,10 +168,6 @@ def myst_project_meta(project: Mapping[str, Any], warnings: list[Warning_], wher
     return MetaReader(where, warnings).myst_project(project)
 
 
-#: project files, nearest folder first; in one folder the first found wins (as :mod:`.dialect` reads them)
-PROJECT_FILES = ("myst.yml", "_config.yml")
-
-
 @dataclass
 class Project:
     """The project file a page belongs to, read: its settings for every page and what they become."""
@@ -207,12 +204,14 @@ class Project:
 
 
 def find_project(start: Path) -> Path | None:
-    """The nearest project file of a page in folder ``start`` (``myst.yml`` or ``_config.yml``)."""
+    """The project file of a page in folder ``start``: of the nearest folder that holds one (as
+    :func:`.dialect.detect_dialect` finds it), its ``myst.yml`` or ``_config.yml`` (``None``: none, or
+    a folder with a ``_toc.yml`` only)."""
     folder = start.resolve()
     for candidate in [folder, *folder.parents]:
-        for name in PROJECT_FILES:
-            if (candidate / name).is_file():
-                return candidate / name
+        if project_dialect(candidate) is not None:
+            found = [candidate / name for name, _ in PROJECT_FILES if (candidate / name).is_file()]
+            return next((path for path in found if path.name != "_toc.yml"), None)
     return None
 
 

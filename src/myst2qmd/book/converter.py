@@ -306,6 +306,7 @@ def book_converter(
     """The converter for the book in ``folder`` (its table of contents read, warnings kept)."""
     warnings: list[Warning_] = []
     book = read_book(folder, warnings)
+    settings = settings if settings is not None else Settings(src=folder)  # read in the book's dialect
     converter = BookConverter(book, out, settings=settings, translator=translator, reserved=reserved)
     converter.warnings[:0] = warnings
     return converter
