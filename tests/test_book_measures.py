@@ -56,7 +56,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
 #: the kinds of blocks counted in source and output
 KINDS = ("figure", "display_math", "callout", "table", "cell")
 #: labels as course authors write them: ``(name)=``, ``:name:``/``:label:``, ``$$ (name)``, ``\label{name}``
-_LABELS = re.compile(r"(?m)^\((?P<t>[^)\s]+)\)=\s*$|^:(?:name|label):\s*(?P<o>\S+)|^\$\$\s*\((?P<m>[^)\s]+)\)|\\label\{(?P<l>[^}]+)\}")
+_LABELS = re.compile(
+    r"(?m)^\((?P<t>[^)\s]+)\)=\s*$|^:(?:name|label):\s*(?P<o>\S+)|^\$\$\s*\((?P<m>[^)\s]+)\)|\\label\{(?P<l>[^}]+)\}"
+)
 _FIGURE_MD = re.compile(r"(?m)^:::\{figure-md\}\s+(\S+)")
 
 
@@ -75,7 +77,9 @@ def _source_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     return "\n\n".join(
-        "".join(c["source"]) if c["cell_type"] == "markdown" else "```{code-cell} python\n" + "".join(c["source"]) + "\n```"
+        "".join(c["source"])
+        if c["cell_type"] == "markdown"
+        else "```{code-cell} python\n" + "".join(c["source"]) + "\n```"
         for c in cells
     )
 

@@ -17,7 +17,6 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .constructs import registry
-from .constructs.frontmatter_keys import read_page_options, take_abstract
 from .constructs.frontmatter import (
     frontmatter_edits,
     read_front_matter,
@@ -25,6 +24,7 @@ from .constructs.frontmatter import (
     read_substitutions,
     title_heading,
 )
+from .constructs.frontmatter_keys import read_page_options, take_abstract
 from .context import Context, Label, Options, Warning_
 from .directives import directive_name
 from .edits import Edit, Normalized, apply_edits

@@ -158,7 +158,9 @@ class MetaReader:
             self.meta["format"] = formats
 
 
-def jupyter_book_meta(config: Mapping[str, Any], warnings: list[Warning_], where: str = "_config.yml") -> dict[str, Any]:
+def jupyter_book_meta(
+    config: Mapping[str, Any], warnings: list[Warning_], where: str = "_config.yml"
+) -> dict[str, Any]:
     """The Quarto options a ``_config.yml`` gives every page (see the module's table)."""
     return MetaReader(where, warnings).jupyter_book(config)
 
@@ -224,7 +226,11 @@ def read_project(path: Path | None) -> Project:
     try:
         data = load_yaml(read_bounded(path).decode("utf-8"), lines=True) or {}
     except (OSError, UnicodeDecodeError, YamlRefused, yaml.YAMLError) as exc:
-        warnings.append(Warning_(str(path), 1, f"{path.name} not read ({exc}); its settings are not applied", Code.FRONTMATTER_INVALID))
+        warnings.append(
+            Warning_(
+                str(path), 1, f"{path.name} not read ({exc}); its settings are not applied", Code.FRONTMATTER_INVALID
+            )
+        )
         return Project(warnings=warnings)
     if path.name == "myst.yml":
         config = _mapping(_mapping(data).get("project"))

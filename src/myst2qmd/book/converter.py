@@ -32,6 +32,7 @@ from ..notebooks import (
 )
 from .labels import Labels, LabelTargets
 from .links import document_resolver, includes, outside_references, rebase_paths
+from .numbering import Numbering, book_numbering, toc_numbering
 from .output import (
     QUARTO_YML,
     Output,
@@ -42,7 +43,6 @@ from .output import (
     refuse_reserved,
     refuse_unsafe_paths,
 )
-from .numbering import Numbering, book_numbering, toc_numbering
 from .report import BookReport
 from .toc import Book, BookError, inside, read_book
 from .translation import Texts, translate_book

@@ -19,8 +19,8 @@ from ..codes import Code
 from ..commit import Commit
 from ..context import Warning_
 from ..files import interrupts_deferred, new_file_mode
-from ..project_meta import jupyter_book_meta, myst_project_meta
 from ..notebooks import Chapter
+from ..project_meta import jupyter_book_meta, myst_project_meta
 from ..quarto_config import execute_option, site_options
 from .numbering import book_numbering, toc_numbering
 from .report import BookReport

@@ -34,10 +34,10 @@ from ..cells import KERNEL_LANGUAGES
 from ..codes import Code, Count
 from ..context import Context
 from ..edits import Edit
-from .frontmatter_keys import abstract_yaml, converted_key, project_keys, yaml_lines
 from ..parsed import Fragments
 from ..source import View
 from ..yamlload import load_yaml
+from .frontmatter_keys import abstract_yaml, converted_key, project_keys, yaml_lines
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w\-]*)\s*:")
 

@@ -55,7 +55,7 @@ def read_page_options(data: Mapping[str, Any] | None, ctx: Context) -> None:
 
 
 def _html_meta(meta: Any, line: int, ctx: Context, out: dict[str, Any]) -> None:
-    for key, value in (meta.items() if isinstance(meta, Mapping) else []):
+    for key, value in meta.items() if isinstance(meta, Mapping) else []:
         name = str(key).split()[0]
         if name in HTML_META:
             text = str(value)
@@ -141,7 +141,9 @@ def abstract_yaml(text: str) -> list[str]:
     return [head, *[f"  {line}" if line.strip() else "" for line in lines]]
 
 
-def take_abstract(tokens: list[Token], view: View, data: Mapping[str, Any] | None, edits: list[Edit]) -> tuple[str | None, list[Edit]]:
+def take_abstract(
+    tokens: list[Token], view: View, data: Mapping[str, Any] | None, edits: list[Edit]
+) -> tuple[str | None, list[Edit]]:
     """The abstract part converted (by the walk's ``edits`` inside it) and the edits with it taken out
     of the body: ``(abstract, edits)``; ``(None, edits)`` when the page has none."""
     span = abstract_part(tokens, data)
@@ -157,6 +159,10 @@ def take_abstract(tokens: list[Token], view: View, data: Mapping[str, Any] | Non
     text_to = view.abs(text_end, 0) if text_end < view.nlines else len(view.text)
     inside = [e for e in edits if start_abs <= e.start and e.end <= stop_abs]
     body = [e for e in edits if not (start_abs <= e.start and e.end <= stop_abs)]
-    shifted = [Edit(e.start - text_from, e.end - text_from, e.new, e.kind) for e in inside if text_from <= e.start and e.end <= text_to]
+    shifted = [
+        Edit(e.start - text_from, e.end - text_from, e.new, e.kind)
+        for e in inside
+        if text_from <= e.start and e.end <= text_to
+    ]
     abstract = apply_edits(view.text[text_from:text_to], shifted).strip("\n")
     return abstract, [*body, Edit(start_abs, stop_abs, "", "abstract part")]

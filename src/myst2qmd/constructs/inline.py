@@ -25,8 +25,8 @@ from ..edits import Edit
 from ..parser import parse_inline
 from ..source import line_starts
 from . import registry
-from .base import Role, TokenSpec, Walk, WalkState
 from .abbreviations import abbreviate
+from .base import Role, TokenSpec, Walk, WalkState
 from .linkify import linkify
 from .links import link_edits
 from .substitutions import substitute
@@ -83,7 +83,9 @@ def inline(walk: Walk, token: Token, locator: InlineLocator, lineno: int) -> Non
     substitutions = ctx.options.substitutions and "{{" in token.content
     bare_urls = ctx.options.linkify and "://" in token.content
     abbreviations = bool(ctx.options.abbreviations)
-    if not (substitutions or bare_urls or abbreviations or any(c.type in registry.INLINE_TYPES for c in token.children)):
+    if not (
+        substitutions or bare_urls or abbreviations or any(c.type in registry.INLINE_TYPES for c in token.children)
+    ):
         return
     if not locator.ok:
         ctx.warn(
