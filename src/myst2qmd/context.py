@@ -43,8 +43,9 @@ class Options:
     resolve_document: Callable[[str], tuple[str, str] | None] | None = None
     #: ``myst_substitutions``: ``{{ key }}`` -> value
     substitutions: dict[str, str] = field(default_factory=dict)
-    #: ``linkify`` (a Jupyter Book extension): bare URLs in text become links ``<https://…>``
-    linkify: bool = False
+    #: ``linkify``: bare URLs in text become links ``<https://…>`` (on in Jupyter Book 1's default
+    #: config and always in mystmd; off in a book whose ``myst_enable_extensions`` leaves it out)
+    linkify: bool = True
     #: the first H1 becomes ``title:``; a book keeps it (Quarto titles chapters by their H1)
     title_from_h1: bool = True
     #: {include}/{literalinclude}: the folder of the document being converted (relative paths)

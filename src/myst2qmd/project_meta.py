@@ -201,8 +201,9 @@ class Project:
 
     @property
     def linkify(self) -> bool:
-        extensions = _mapping(self.config.get("parse")).get("myst_enable_extensions") or []
-        return not self.is_myst and "linkify" in {str(e) for e in extensions}
+        """As a book reads it: Jupyter Book 1's default list has it; a project's own list replaces that list."""
+        extensions = _mapping(self.config.get("parse")).get("myst_enable_extensions")
+        return not isinstance(extensions, list) or "linkify" in {str(e) for e in extensions}
 
 
 def find_project(start: Path) -> Path | None:

@@ -98,7 +98,7 @@ def project_options(options: Options, project: Project, notebook: bool = False) 
         macros={**project.macros, **options.macros},
         substitutions={**project.substitutions, **options.substitutions},
         abbreviations=project.abbreviations,
-        linkify=options.linkify or project.linkify,
+        linkify=project.linkify,
     )
 
 

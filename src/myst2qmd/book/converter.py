@@ -63,7 +63,8 @@ def book_options(book: Book, user: Options) -> Options:
         user,
         macros=macros,
         substitutions={str(k): str(v) for k, v in (subs or {}).items()},
-        linkify="linkify" in {str(e) for e in extensions or []},
+        # Jupyter Book 1's default list has it; a book's own list replaces that list
+        linkify=not isinstance(extensions, list) or "linkify" in {str(e) for e in extensions},
         abbreviations={str(k): str(v) for k, v in (book.project.get("abbreviations") or {}).items()},
         root_dir=str(book.folder),
         title_from_h1=False,

@@ -27,7 +27,7 @@ from ..source import line_starts
 from . import registry
 from .abbreviations import abbreviate
 from .base import Role, TokenSpec, Walk, WalkState
-from .linkify import linkify
+from .linkify import linkify, may_hold_url
 from .links import link_edits
 from .substitutions import substitute
 
@@ -80,8 +80,8 @@ def inline(walk: Walk, token: Token, locator: InlineLocator, lineno: int) -> Non
     ctx = walk.ctx
     if not token.children:
         return
-    substitutions = ctx.options.substitutions and "{{" in token.content
-    bare_urls = ctx.options.linkify and "://" in token.content
+    substitutions = "{{" in token.content  # an undefined one is reported too
+    bare_urls = ctx.options.linkify and may_hold_url(token.content)
     abbreviations = bool(ctx.options.abbreviations)
     if not (
         substitutions or bare_urls or abbreviations or any(c.type in registry.INLINE_TYPES for c in token.children)

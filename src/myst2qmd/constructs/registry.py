@@ -34,6 +34,7 @@ from . import (
     references,
     tables,
     textroles,
+    visibility,
 )
 from .base import (
     DirectiveSpec,
@@ -61,6 +62,7 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *glue.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
+    *visibility.SPECS,
 )
 ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS, *glue.ROLE_SPECS)
 
