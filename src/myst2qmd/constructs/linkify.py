@@ -18,7 +18,12 @@ from ..context import Context
 from ..edits import Edit
 
 _SHORTCODE = re.compile(r"\{\{<.*?>\}\}", re.DOTALL)
-_BARE_URL = re.compile(r"(?<![<\[\"'=/\w])(?:https?://|www\.)[^\s<>()\[\]`]*[^\s<>()\[\]`.,;:!?'\"]")
+#: a URL's characters, and balanced parentheses (``…/wiki/Faltung_(Mathematik)``); it ends on neither
+#: punctuation nor a parenthesis that closes the text around it, as linkify reads it
+_BARE_URL = re.compile(
+    r"(?<![<\[\"'=/\w])(?:https?://|www\.)(?:[^\s<>()\[\]`]|\([^\s<>()\[\]`]*\))*"
+    r"(?:[^\s<>()\[\]`.,;:!?'\"]|\([^\s<>()\[\]`]*\))"
+)
 
 
 def may_hold_url(text: str) -> bool:
