@@ -52,6 +52,21 @@ def merged(stack: list[Token]) -> dict[str, str]:
     return out
 
 
+def block_label(tokens: list[Token], index: int) -> tuple[str, str] | None:
+    """``(id, title)`` the stack of attribute lines ending at ``index`` gives the block after it (the
+    label pass's: ``[](#id)`` shows the heading's title), or ``None``."""
+    if tokens[index].type != "attrs_block" or (index + 1 < len(tokens) and tokens[index + 1].type == "attrs_block"):
+        return None
+    first = index
+    while first > 0 and tokens[first - 1].type == "attrs_block":
+        first -= 1
+    ident = merged(tokens[first : index + 1]).get("id", "").strip()
+    if not ident:
+        return None
+    heading = index + 2 < len(tokens) and tokens[index + 1].type == "heading_open"
+    return ident, tokens[index + 2].content if heading else ""
+
+
 def _pandoc(attrs: dict[str, str], number_lines: bool = False) -> str:
     """``{#id .a key="v"}`` of merged attributes (a code block's keys in Quarto's names)."""
     classes = attrs.get("class", "").split()
@@ -94,6 +109,8 @@ def attrs_rule(walk: Walk, state: WalkState, index: int) -> None:
         first -= 1
     stack = tokens[first : index + 1]
     attrs = merged(stack)
+    if attrs.get("id"):
+        attrs["id"] = ids.label_id(walk.ctx, attrs["id"], "anchor", "as-written")  # the label pass's id
     if block is not None and block.type == "heading_open" and _heading(walk, view, stack, block, attrs):
         return
     if block is not None and block.type == "fence" and not block.info.startswith("{"):
