@@ -74,7 +74,10 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "solution": (_solution, True, False),
     "solution-start": (_solution, True, False),
     "card": (_card, True, True),
-    **{name: (_blocks(), False, False) for name in ("toctree", "tableofcontents", "contents", "bibliography")},
+    **{
+        name: (_blocks(), False, False)
+        for name in ("toctree", "tableofcontents", "contents", "bibliography", "footbibliography")
+    },
     **{name: (_blocks(), False, False) for name in ("youtube", "video", "raw", "glossary", "eval-rst")},
     **{name: (_blocks(), True, True) for name in ("exercise", "exercise-start", "tab-item", "grid-item-card")},
 }
@@ -88,6 +91,8 @@ MALFORMED = (
     "front matter that is no mapping",
 )
 #: roles that become a link or a cross-reference
+#: a ``{numref}`` text showing the number and the name: two links in Quarto
+_NUMBER_AND_NAME = re.compile(r"^(?=.*\{name\})(?=.*(?:%s|\{number\})).*<", re.DOTALL)
 LINK_ROLES = {"ref", "numref", "eq", "doc", "download", "term", "prf:ref", "any"}
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][\w\-+:.]*)\}\s*(.*)$")
 _OPTION = re.compile(r"^:([\w\-]+):\s*(.*?)\s*$")
@@ -226,6 +231,8 @@ def myst_counts(src: str) -> Counter[str]:
                     counts["display_math"] += 1
                 elif child.type == "myst_role" and child.meta.get("name") in LINK_ROLES:
                     counts["link"] += 1
+                    if child.meta.get("name") == "numref" and _NUMBER_AND_NAME.search(child.content):
+                        counts["link"] += 1  # the number is Quarto's reference, the name a link
                 elif child.type == "text":
                     # Quarto's own cross-references, already in the source: one per citation group
                     counts["link"] += len(_QUARTO_REF_GROUP.findall(child.content))

@@ -9,7 +9,7 @@ a notebook's cells) :class:`LabelTable` joins them; both check label collisions 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from markdown_it.token import Token
 
@@ -51,7 +51,8 @@ class LabelPass:
                     self._define(label, "eq", view.lineno(token.map[0]))
         for directive in parsed.directives.values():
             for defined in registry.labels_of(directive):
-                self._define(defined.name, defined.kind, defined.line, defined.title)
+                title = defined.title or (caption(directive.body_lines) if defined.kind in ("fig", "tbl") else "")
+                self._define(defined.name, defined.kind, defined.line, title)
         for body in parsed.bodies.values():
             self.collect_labels(body)
 
@@ -59,7 +60,8 @@ class LabelPass:
         name = name.strip()
         if not name:
             return
-        if name in self.ctx.labels:
+        key = self._key(name, kind)
+        if key is None:
             self.ctx.warn(
                 line,
                 f"label '{name}' is defined twice (first at line {self.ctx.labels[name].line})",
@@ -77,13 +79,32 @@ class LabelPass:
                 Code.LABEL_DUPLICATE,
             )
             qid = unique
-        self.ctx.labels[name] = Label(name=name, kind=kind, quarto_id=qid, line=line, title=title)
-        taken.setdefault(qid, name)
+        self.ctx.labels[key] = Label(name=key, kind=kind, quarto_id=qid, line=line, title=title)
+        taken.setdefault(qid, key)
         if kind == "sec" and title:
             # the heading's own anchor (myst_heading_anchors) now lives under the label's id
             alias = f"slug:{labelmod.slug(title, 'myst')}"
             if alias not in self.ctx.labels:
                 self.ctx.labels[alias] = Label(name=alias, kind=kind, quarto_id=qid, line=line, title=title)
+
+    def _key(self, name: str, kind: str) -> str | None:
+        """Where label ``name`` of ``kind`` is kept: its name, or (an equation beside a label of
+        another kind, as Sphinx keeps math labels apart) :func:`~.labels.math_key`; ``None`` when
+        the name is taken."""
+        labels = self.ctx.labels
+        other = labels.get(name)
+        if other is None:
+            return name
+        if (other.kind == "eq") == (kind == "eq") or labelmod.math_key(name) in labels:
+            return None
+        if kind == "eq":
+            return labelmod.math_key(name)
+        # the equation came first: it moves to the math namespace, the name is the new label's
+        del labels[name]
+        other.name = labelmod.math_key(name)
+        labels[other.name] = other
+        self._ids = None
+        return name
 
     def _label_ids(self) -> dict[str, str]:
         """Quarto id → the first label that has it, kept as labels are defined (one look-up per
@@ -104,6 +125,24 @@ def id_holder(qid: str, name: str, ids: Mapping[str, str]) -> str | None:
     """
     other = ids.get(qid)
     return other if other is not None and other != name else None
+
+
+def caption(body_lines: Sequence[str]) -> str:
+    """A figure's caption as ``{numref}`{name} <x>``` shows it: the first paragraph of its body that
+    is no image, joined into one line.
+
+    >>> caption(["", '<img src="a.png">', "", "Das *Bild*", "A."])
+    'Das *Bild* A.'
+    """
+    lines: list[str] = []
+    for line in body_lines:
+        text = line.strip()
+        if not text:
+            if lines:
+                break
+        elif lines or not text.startswith(("<", "![")):
+            lines.append(text)
+    return " ".join(lines)
 
 
 def document_labels(parsed: Parsed, path: str, macros: dict[str, tuple[str, int]]) -> dict[str, Label]:

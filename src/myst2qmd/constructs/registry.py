@@ -18,6 +18,7 @@ from ..context import Context
 from ..directives import Directive
 from . import (
     admonitions,
+    citations,
     code,
     comments,
     exercises,
@@ -42,11 +43,12 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *layout.SPECS,
     *tables.SPECS,
     *glossary.SPECS,
+    *citations.SPECS,
     *includes.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
 )
-ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS)
+ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *citations.ROLE_SPECS, *textroles.SPECS)
 
 
 def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:
