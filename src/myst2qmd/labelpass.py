@@ -9,6 +9,7 @@ a notebook's cells) :class:`LabelTable` joins them; both check label collisions 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from markdown_it.token import Token
@@ -31,6 +32,16 @@ class LabelPass:
         self._ids: dict[str, str] | None = None
 
     def collect_labels(self, parsed: Parsed) -> None:
+        """The labels of ``parsed`` and of the directive bodies in it, and the Quarto ids its text
+        already has (:func:`quarto_ids`)."""
+        for ident in quarto_ids(parsed.view.text):
+            self.ctx.labels.setdefault(
+                QUARTO_ID + ident,
+                Label(name=QUARTO_ID + ident, kind=ident.split("-", 1)[0], quarto_id=ident, line=0),
+            )
+        self._collect(parsed)
+
+    def _collect(self, parsed: Parsed) -> None:
         tokens = parsed.tokens
         view = parsed.view
         for index, token in enumerate(tokens):
@@ -54,7 +65,7 @@ class LabelPass:
                 title = defined.title or (caption(directive.body_lines) if defined.kind in ("fig", "tbl") else "")
                 self._define(defined.name, defined.kind, defined.line, title)
         for body in parsed.bodies.values():
-            self.collect_labels(body)
+            self._collect(body)
 
     def _define(self, name: str, kind: str, line: int, title: str = "") -> None:
         name = name.strip()
@@ -112,7 +123,8 @@ class LabelPass:
         if self._ids is None:
             self._ids = {}
             for other in self.ctx.labels.values():
-                self._ids.setdefault(other.quarto_id, other.name)
+                if not other.name.startswith(QUARTO_ID):
+                    self._ids.setdefault(other.quarto_id, other.name)
         return self._ids
 
 
@@ -125,6 +137,23 @@ def id_holder(qid: str, name: str, ids: Mapping[str, str]) -> str | None:
     """
     other = ids.get(qid)
     return other if other is not None and other != name else None
+
+
+#: the key of an id a document already gives a block as Quarto writes it (``{#fig-x}``)
+QUARTO_ID = "id:"
+_QUARTO_ID = re.compile(r"\{#([A-Za-z][\w-]*)[\s}]|^#\|\s*label:\s*([A-Za-z][\w-]*)\s*$", re.MULTILINE)
+
+
+def quarto_ids(text: str) -> set[str]:
+    """The ids a text already gives blocks as Quarto writes them, which ``@id`` may name: ``{#fig-x}``
+    attributes and cells' ``#| label: fig-y``.
+
+    >>> sorted(quarto_ids("::: {#fig-a}\\n$$ {#eq-b .x}\\n#| label: fig-c\\n"))
+    ['eq-b', 'fig-a', 'fig-c']
+    """
+    if "{#" not in text and "#|" not in text:
+        return set()
+    return {m.group(1) or m.group(2) for m in _QUARTO_ID.finditer(text)}
 
 
 def caption(body_lines: Sequence[str]) -> str:
@@ -167,6 +196,8 @@ class LabelTable:
     def add(self, path: str, labels: Mapping[str, Label]) -> None:
         """The labels a piece of the document ``path`` defines (:func:`document_labels`)."""
         for name, label in labels.items():
+            if name.startswith(QUARTO_ID):
+                continue  # a Quarto id already written: known in its own document only
             if name.startswith("slug:"):
                 self.found.setdefault(name, (label.quarto_id, path, label.kind))
                 continue

@@ -25,7 +25,7 @@ from ..context import Context
 from ..edits import Edit
 from ..labels import CROSSREF_KINDS
 from .base import link_target
-from .references import page_of
+from .references import find_label
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.IGNORECASE)
 _DOCUMENT = re.compile(r"\.(md|ipynb|myst|markdown|html|rst)$", re.IGNORECASE)
@@ -39,18 +39,6 @@ class LinkRewrite:
     whole: str | None = None
 
 
-def _label(name: str, ctx: Context) -> tuple[str, str, str] | None:
-    """``(quarto id, kind, page)`` when ``name`` is a label of this document or book."""
-    known = ctx.labels.get(name)
-    if known is not None:
-        return known.quarto_id, known.kind, ""
-    external = ctx.options.external_labels.get(name)
-    if external is not None:
-        kind = ctx.options.label_pages.get(name, ("anchor", ""))[0]
-        return external, kind, page_of(name, ctx)
-    return None
-
-
 def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> LinkRewrite | None:
     """How a link destination changes; ``None`` keeps it."""
     project = target.startswith("project:")
@@ -60,12 +48,12 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
         return None
     path, _, anchor = target.partition("#")
     if not path:
-        found = (_label(anchor, ctx) or _label(f"slug:{anchor}", ctx)) if anchor else None
+        found = (find_label(anchor, ctx) or find_label(f"slug:{anchor}", ctx)) if anchor else None
         if found is None:
             return LinkRewrite(target=f"#{anchor}") if project else None
         return _to_label(found, text_is_empty, _title(anchor, ctx))
     if "/" not in path and "." not in path and not anchor:
-        found = _label(path, ctx)
+        found = find_label(path, ctx)
         if found is not None:
             return _to_label(found, text_is_empty, _title(path, ctx))
     decoded = unquote(path)
@@ -76,7 +64,7 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
         if hit is not None:
             href, title = hit
             if anchor:
-                found = _label(anchor, ctx) or _label(f"slug:{anchor}", ctx)
+                found = find_label(anchor, ctx) or find_label(f"slug:{anchor}", ctx)
                 anchor = found[0] if found is not None else anchor
                 href += f"#{anchor}"
             ctx.count("document link")

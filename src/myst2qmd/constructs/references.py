@@ -99,6 +99,19 @@ def title_of(label: str, ctx: Context) -> str:
     return _ROLE.sub(r"\1", title).strip() or label
 
 
+def find_label(name: str, ctx: Context) -> tuple[str, str, str] | None:
+    """``(quarto id, kind, page)`` when ``name`` is a label of this document or book, else ``None``
+    (nothing is warned: the caller decides whether it is a reference)."""
+    known = ctx.labels.get(name)
+    if known is not None:
+        return known.quarto_id, known.kind, ""
+    external = ctx.options.external_labels.get(name)
+    if external is not None:
+        kind = ctx.options.label_pages.get(name, ("anchor", ""))[0]
+        return external, kind, page_of(name, ctx)
+    return None
+
+
 def _reference(role: Role, ctx: Context, default_kind: str) -> RoleResult:
     ctx.count("reference")
     text, label = split_explicit(role.content)
