@@ -10,6 +10,7 @@ a notebook's cells) :class:`LabelTable` joins them; both check label collisions 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from markdown_it.token import Token
@@ -19,6 +20,7 @@ from .codes import Code
 from .constructs import registry
 from .constructs.blocks import next_block
 from .constructs.math import label_from_amsmath
+from .constructs.targets import takes_caption
 from .context import Context, Label, Options, Warning_
 from .parsed import Parsed
 
@@ -30,6 +32,8 @@ class LabelPass:
         self.ctx = ctx
         #: Quarto id → the first label (in ``ctx.labels``' order) that has it; ``None`` when stale
         self._ids: dict[str, str] | None = None
+        #: Pandoc's automatic heading ids so far (a second "Beispiel" is ``beispiel-1``)
+        self._headings: Counter[str] = Counter()
 
     def collect_labels(self, parsed: Parsed) -> None:
         """The labels of ``parsed`` and of the directive bodies in it, and the Quarto ids its text
@@ -44,16 +48,21 @@ class LabelPass:
     def _collect(self, parsed: Parsed) -> None:
         tokens = parsed.tokens
         view = parsed.view
+        labelled: set[int] = set()
         for index, token in enumerate(tokens):
             if token.type == "myst_target" and token.map is not None:
                 nxt = next_block(tokens, index + 1)
                 if nxt is not None and tokens[nxt].type == "heading_open":
+                    labelled.add(nxt)
                     title = tokens[nxt + 1].content if nxt + 1 < len(tokens) else ""
                     self._define(token.content, "sec", view.lineno(token.map[0]), title)
                     if _alias_to_next_target(tokens, index, self.ctx.labels):
                         self._ids = None
                 else:
-                    self._define(token.content, "anchor", view.lineno(token.map[0]))
+                    kind = "tbl" if takes_caption(parsed, index) else "anchor"
+                    self._define(token.content, kind, view.lineno(token.map[0]))
+            elif token.type == "heading_open" and index + 1 < len(tokens) and index not in labelled:
+                self._heading(tokens[index + 1].content, view.lineno(token.map[0]) if token.map else 0)
             elif token.type == "math_block_label" and token.map is not None:
                 self._define(token.info, "eq", view.lineno(token.map[0]))
             elif token.type == "amsmath" and token.map is not None:
@@ -98,6 +107,17 @@ class LabelPass:
             if alias not in self.ctx.labels:
                 self.ctx.labels[alias] = Label(name=alias, kind=kind, quarto_id=qid, line=line, title=title)
 
+    def _heading(self, title: str, line: int) -> None:
+        """A heading without a label: the id Quarto gives it (Pandoc's automatic one), under the
+        anchors MyST and Pandoc make from its title, so ``[](#titel)`` finds it."""
+        if re.search(r"\{[^{}]*#[^{}]*\}\s*$", title):
+            return  # an id of its own, written as Quarto writes it
+        myst, pandoc = f"slug:{labelmod.slug(title, 'myst')}", labelmod.slug(title, "pandoc")
+        self._headings[pandoc] += 1
+        ident = pandoc if self._headings[pandoc] == 1 else f"{pandoc}-{self._headings[pandoc] - 1}"
+        for key in (myst, f"slug:{pandoc}", f"slug:{ident}"):
+            self.ctx.labels.setdefault(key, Label(name=key, kind="anchor", quarto_id=ident, line=line, title=title))
+
     def _key(self, name: str, kind: str) -> str | None:
         """Where label ``name`` of ``kind`` is kept: its name, or (an equation beside a label of
         another kind, as Sphinx keeps math labels apart) :func:`~.labels.math_key`; ``None`` when
@@ -141,19 +161,22 @@ def id_holder(qid: str, name: str, ids: Mapping[str, str]) -> str | None:
 
 #: the key of an id a document already gives a block as Quarto writes it (``{#fig-x}``)
 QUARTO_ID = "id:"
-_QUARTO_ID = re.compile(r"\{#([A-Za-z][\w-]*)[\s}]|^#\|\s*label:\s*([A-Za-z][\w-]*)\s*$", re.MULTILINE)
+_QUARTO_ID = re.compile(
+    r"\{#([A-Za-z][\w-]*)[\s}]|^#\|\s*label:\s*([A-Za-z][\w-]*)\s*$|<[a-z][^<>]*\s(?:id|name)=[\"']([^\"'<>]+)[\"']",
+    re.MULTILINE | re.IGNORECASE,
+)
 
 
 def quarto_ids(text: str) -> set[str]:
-    """The ids a text already gives blocks as Quarto writes them, which ``@id`` may name: ``{#fig-x}``
-    attributes and cells' ``#| label: fig-y``.
+    """The ids a text already gives blocks as Quarto (or HTML) writes them, which ``@id`` and
+    ``[](#id)`` may name: ``{#fig-x}`` attributes, cells' ``#| label: fig-y``, ``<a id="z">``.
 
-    >>> sorted(quarto_ids("::: {#fig-a}\\n$$ {#eq-b .x}\\n#| label: fig-c\\n"))
-    ['eq-b', 'fig-a', 'fig-c']
+    >>> sorted(quarto_ids("::: {#fig-a}\\n$$ {#eq-b .x}\\n#| label: fig-c\\n<a name='d'></a>"))
+    ['d', 'eq-b', 'fig-a', 'fig-c']
     """
-    if "{#" not in text and "#|" not in text:
+    if "{#" not in text and "#|" not in text and "=" not in text:
         return set()
-    return {m.group(1) or m.group(2) for m in _QUARTO_ID.finditer(text)}
+    return {m.group(1) or m.group(2) or m.group(3) for m in _QUARTO_ID.finditer(text)}
 
 
 def caption(body_lines: Sequence[str]) -> str:

@@ -50,8 +50,9 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
     if not path:
         found = (find_label(anchor, ctx) or find_label(f"slug:{anchor}", ctx)) if anchor else None
         if found is None:
+            _warn_if_nothing_has(anchor, text_is_empty, ctx, line)
             return LinkRewrite(target=f"#{anchor}") if project else None
-        return _to_label(found, text_is_empty, _title(anchor, ctx))
+        return _to_label(found, text_is_empty, _title(anchor, ctx) or _title(f"slug:{anchor}", ctx))
     if "/" not in path and "." not in path and not anchor:
         found = find_label(path, ctx)
         if found is not None:
@@ -82,6 +83,20 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
         new = re.sub(r"\.(md|ipynb|myst)$", ".qmd", path, flags=re.IGNORECASE)
         return LinkRewrite(target=new + (f"#{anchor}" if anchor else ""))
     return None
+
+
+def _warn_if_nothing_has(anchor: str, reference: bool, ctx: Context, line: int) -> None:
+    """A link to ``#anchor`` that no label, heading or id of the document (or book) has: kept, and
+    reported (``[](#x)``, a reference, as ``ref-undefined``)."""
+    if not anchor or anchor in ctx.options.external_labels.values():
+        return
+    if any(label.quarto_id == anchor for label in ctx.labels.values()):
+        return
+    if reference:
+        ctx.warn(line, f"reference to '{anchor}', which this file does not define; kept as written", Code.REF_UNDEFINED)
+        ctx.count("unresolved reference")
+    else:
+        ctx.warn(line, f"link to #{anchor}: no label, heading or id has it; kept as written", Code.LINK_MISSING)
 
 
 def _warn_if_missing(path: str, target: str, ctx: Context, line: int) -> None:
