@@ -99,6 +99,9 @@ _OPTION = re.compile(r"^:([\w\-]+):\s*(.*?)\s*$")
 _QUARTO_REF = r"-?@(?:fig|tbl|eq|sec|lst|exr|thm|lem|def|cor|prp|cnj|exm|rem|alg)-[\w\-.:]*\w"
 _QUARTO_EQUATION = re.compile(r"(?ms)^\$\$[ \t]*\n(?:(?!^\$\$).)*?^\$\$[ \t]*\{#[^{}\n]*\}[ \t]*$")
 _QUARTO_REF_GROUP = re.compile(rf"\[[^\[\]]*{_QUARTO_REF}[^\[\]]*\]|(?<![\w@.\-]){_QUARTO_REF}")
+_BRACKETS = re.compile(r"\[[^\[\]]*\]")
+_AT_KEY = re.compile(r"(?<![\w\\@])-?@(\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*)")
+_JB2_LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$|^:(?:label|name):\s*(\S+)\s*$|^\$\$.*\(([^()\s]+)\)\s*$", re.MULTILINE)
 
 
 def myst_parser() -> MarkdownIt:
@@ -169,9 +172,33 @@ def _list_table_lists(body: str) -> tuple[bool, int]:
     return False, 0
 
 
-def myst_counts(src: str) -> Counter[str]:
+def jb2_labels(src: str) -> frozenset[str]:
+    """The labels a Jupyter Book 2 text defines, which its ``@label`` references name (targets,
+    ``:label:``/``:name:`` options, equation labels)."""
+    return frozenset(m.group(1) or m.group(2) or m.group(3) for m in _JB2_LABEL.finditer(src))
+
+
+def _text_links(text: str, labels: frozenset[str] | None) -> int:
+    """Cross-references in a text: Quarto's own already in the source, one per citation group; in
+    Jupyter Book 2 (``labels`` given) also ``@label`` naming a label of the document."""
+    if labels is None:
+        return len(_QUARTO_REF_GROUP.findall(text))
+
+    def is_reference(key: str) -> bool:
+        return key in labels or re.fullmatch(_QUARTO_REF, "@" + key) is not None
+
+    groups = _BRACKETS.findall(text)
+    bare = _BRACKETS.sub(" ", text)
+    found = sum(any(is_reference(key) for key in _AT_KEY.findall(group)) for group in groups)
+    return found + sum(is_reference(key) for key in _AT_KEY.findall(bare))
+
+
+def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = None) -> Counter[str]:
     """The kinds of blocks (as :func:`quarto_ast.block_counts` names them) a MyST text holds,
-    read from markdown-it's tokens; directive bodies are read the same way."""
+    read from markdown-it's tokens; directive bodies are read the same way. In Jupyter Book 2
+    ``@label`` is a reference (``labels``: the document's, found here when not given)."""
+    if dialect == "jb2" and labels is None:
+        labels = jb2_labels(src)
     counts: Counter[str] = Counter()
     # Quarto's labelled equations already in the source (``$$ … $$ {#eq-x}``), which MyST's
     # dollarmath reads past to the next ``$$``: counted here and left out of the parse
@@ -196,9 +223,9 @@ def myst_counts(src: str) -> Counter[str]:
                 options = options or {}
                 counts.update(blocks(options, argument))
                 if argument_is_text and argument:
-                    counts.update(myst_counts(argument))
+                    counts.update(myst_counts(argument, dialect, labels))
                 if body_is_myst:
-                    inner = myst_counts(body)
+                    inner = myst_counts(body, dialect, labels)
                     if name == "list-table":
                         rows, cells = _list_table_lists(body)
                         inner["list"] -= cells  # its first list holds the table's rows and cells
@@ -210,7 +237,7 @@ def myst_counts(src: str) -> Counter[str]:
                 # a Pandoc div written in the MyST source
                 counts["figure"] += bool(re.search(r"#fig-", info))
                 counts["callout"] += bool(re.search(r"\.callout-", info))
-                counts.update(myst_counts(token.content))
+                counts.update(myst_counts(token.content, dialect, labels))
             elif not info.startswith("{="):
                 counts["code"] += 1
         elif kind == "code_block":
@@ -234,8 +261,7 @@ def myst_counts(src: str) -> Counter[str]:
                     if child.meta.get("name") == "numref" and _NUMBER_AND_NAME.search(child.content):
                         counts["link"] += 1  # the number is Quarto's reference, the name a link
                 elif child.type == "text":
-                    # Quarto's own cross-references, already in the source: one per citation group
-                    counts["link"] += len(_QUARTO_REF_GROUP.findall(child.content))
+                    counts["link"] += _text_links(child.content, labels)
     return counts
 
 
@@ -250,3 +276,71 @@ def _closed(token: Token, src_lines: list[str]) -> bool:
     last = src_lines[end - 1].strip(" \t>") if end - 1 < len(src_lines) else ""
     marker = token.markup
     return end - 1 > first and last.startswith(marker) and not last.strip(marker[0]).strip()
+
+
+#: a word worth following through a conversion: four letters or more (shorter ones are often
+#: markup read as text, like a role's or an option's name)
+_WORD = re.compile(r"[^\W\d_]{4,}")
+#: what is no word of the text: a substitution's key, a role's name in a body read as text, an
+#: ``@name`` (a reference in Jupyter Book 2, whose target's id the output spells its own way)
+_NOT_TEXT = re.compile(r"\{\{[^{}]*\}\}|\{[\w:+-]+\}|(?<![\w\\@])-?@[\w:.#$%&\-+?<>~/]+")
+#: roles whose link text Quarto writes itself ("Abbildung {numref}`x`" → "@fig-x": the word goes)
+_PREFIXED_ROLES = frozenset({"numref", "ref", "eq", "prf:ref"})
+#: directives whose body lists files, not text a reader sees
+_FILE_LISTS = frozenset({"toctree"})
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(_NOT_TEXT.sub(" ", text)))
+
+
+def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
+    """The words a MyST text shows a reader (text, inline code, code blocks, directive titles and
+    bodies) and the labels it defines (``(x)=``, ``:name:``, ``:label:``), read from markdown-it's
+    tokens as :func:`myst_counts` reads them: what a conversion must keep or warn about.
+
+    >>> src = "(sec-a)=\\n# Titel\\n\\n```{note} Hinweis\\n:name: n-1\\nText hier\\n```\\n"
+    >>> sorted(map(sorted, myst_words_and_labels(src)))
+    [['Hinweis', 'Text', 'Titel', 'hier'], ['n-1', 'sec-a']]
+    """
+    words: set[str] = set()
+    labels: set[str] = set()
+    for token in myst_parser().parse(src):
+        if token.type == "myst_target":
+            labels.add(token.content.strip())
+        elif token.type in ("fence", "colon_fence"):
+            directive = DIRECTIVE_INFO.match(token.info.strip())
+            if directive and not _cell_language(directive.group(1)):
+                blocks, body_is_myst, argument_is_text = DIRECTIVES.get(directive.group(1).lower(), UNKNOWN)
+                options, body = directive_parts(token.content)
+                labels.update(str(v).strip() for k, v in (options or {}).items() if k in ("name", "label") and v)
+                parts = [directive.group(2)] if argument_is_text and directive.group(2) else []
+                if directive.group(1).lower() in _FILE_LISTS:
+                    continue
+                for part in [*parts, body]:
+                    myst = body_is_myst or part != body
+                    more_words, more_labels = myst_words_and_labels(part) if myst else (_words(part), set())
+                    words |= more_words
+                    labels |= more_labels
+            elif token.type == "colon_fence" and not directive:
+                more_words, more_labels = myst_words_and_labels(token.content)
+                words |= more_words
+                labels |= more_labels
+            else:
+                words.update(_WORD.findall(token.content))
+        elif token.type == "code_block":
+            words.update(_WORD.findall(token.content))
+        elif token.type == "inline":
+            children = token.children or []
+            for n, child in enumerate(children):
+                if child.type == "code_inline":
+                    words.update(_WORD.findall(child.content))
+                elif child.type == "text" and not (n and children[n - 1].markup == "autolink"):
+                    found = _WORD.findall(_NOT_TEXT.sub(" ", child.content))
+                    after = children[n + 1] if n + 1 < len(children) else None
+                    role = after.meta.get("name") if after is not None and after.type == "myst_role" else None
+                    prefixed = role in _PREFIXED_ROLES
+                    if found and prefixed and child.content.rstrip().endswith(found[-1]):
+                        found.pop()
+                    words.update(found)
+    return words, labels

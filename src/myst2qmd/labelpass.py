@@ -22,6 +22,7 @@ from .constructs.blocks import next_block
 from .constructs.math import label_from_amsmath
 from .constructs.targets import takes_caption
 from .context import Context, Label, Options, Warning_
+from .dialect import Dialect
 from .parsed import Parsed
 
 
@@ -70,7 +71,7 @@ class LabelPass:
                 if label:
                     self._define(label, "eq", view.lineno(token.map[0]))
         for directive in parsed.directives.values():
-            for defined in registry.labels_of(directive):
+            for defined in registry.labels_of(directive, self.ctx.options.dialect):
                 title = defined.title or (caption(directive.body_lines) if defined.kind in ("fig", "tbl") else "")
                 self._define(defined.name, defined.kind, defined.line, title)
         for body in parsed.bodies.values():
@@ -197,9 +198,12 @@ def caption(body_lines: Sequence[str]) -> str:
     return " ".join(lines)
 
 
-def document_labels(parsed: Parsed, path: str, macros: dict[str, tuple[str, int]]) -> dict[str, Label]:
-    """The labels one parse defines (its label pass; what that pass warns is told by the conversion)."""
-    ctx = Context(path=path, options=Options(macros=macros))
+def document_labels(
+    parsed: Parsed, path: str, macros: dict[str, tuple[str, int]], dialect: Dialect = Dialect.JB1
+) -> dict[str, Label]:
+    """The labels one parse defines, read in ``dialect`` (its label pass; what that pass warns is told by
+    the conversion)."""
+    ctx = Context(path=path, options=Options(macros=macros, dialect=dialect))
     LabelPass(ctx).collect_labels(parsed)
     return ctx.labels
 

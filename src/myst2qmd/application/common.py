@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..codes import Code, count_codes, suppressed
+from ..codes import Code, Count, count_codes, suppressed
 from ..config import Settings
 from ..context import Warning_
 from ..files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, read_bounded
@@ -91,7 +91,8 @@ def summary(
     result: Result, src: Path, out: str, warnings: list[Warning_] | None = None, suppress: frozenset[str] = frozenset()
 ) -> str:
     counts = result.counts
-    shown = ["figure", "citation", "reference", "callout", "code cell", "equation", "table", "LaTeX comment removed"]
+    kinds = (Count.FIGURE, Count.CITATION, Count.REFERENCE, Count.CALLOUT, Count.CODE_CELL, Count.EQUATION)
+    shown = [kind.key() for kind in (*kinds, Count.TABLE, Count.LATEX_COMMENT_REMOVED)]
     parts = [
         f"{counts[k]} {k}{'s' if counts[k] != 1 and not k.endswith('removed') else ''}" for k in shown if counts.get(k)
     ]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from markdown_it.token import Token
 
 from ..adapter import InlineLocator
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..edits import Edit
 from ..labels import CROSSREF_KINDS, kind_from_label
@@ -99,9 +99,9 @@ def as_reference(token: Token, locator: InlineLocator, ctx: Context, lineno: int
                     f"reference to '{key}', which this file does not define; kept as @{key}",
                     Code.REF_UNDEFINED,
                 )
-                ctx.count("unresolved reference")
+                ctx.count(Count.UNRESOLVED_REFERENCE)
             continue
-        ctx.count("reference")
+        ctx.count(Count.REFERENCE)
         ident, kind, page = found
         if kind in CROSSREF_KINDS:
             new = f"@{ident}"

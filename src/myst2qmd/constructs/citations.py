@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from .base import DirectiveSpec, Rewrite, Role, RoleResult, RoleSpec
@@ -87,7 +87,7 @@ def cite(role: Role, ctx: Context) -> RoleResult:
     ``{cite}`a,b``` → ``[@a; @b]``; ``{cite:t}`a``` → ``@a``; ``{cite:year}`a``` → ``[-@a]``;
     ``{cite:p}`{vgl.}a{S. 3}``` → ``[vgl. @a, S. 3]``.
     """
-    ctx.count("citation")
+    ctx.count(Count.CITATION)
     pre, keys, post = split_cite(role.content)
     style = _style(role)
     cites = [cite_key(k) for k in keys]
@@ -108,7 +108,7 @@ def cite(role: Role, ctx: Context) -> RoleResult:
 def footcite(role: Role, ctx: Context) -> RoleResult:
     """``{footcite}`a,b``` → ``^[@a; @b]``, a footnote citing the works (Sphinx's footnote holds
     the full reference); ``{footcite:t}`a``` → ``@a^[@a]`` (the author in the text, the footnote after)."""
-    ctx.count("citation")
+    ctx.count(Count.CITATION)
     pre, keys, post = split_cite(role.content)
     cites = [cite_key(k) for k in keys]
     if not cites:
@@ -128,7 +128,7 @@ def footbibliography(d: Directive, ctx: Context) -> Rewrite:
         "{footbibliography} removed: Quarto lists the works cited at the end of the document",
         Code.CONSTRUCT_REMOVED,
     )
-    ctx.count("footbibliography removed")
+    ctx.count(Count.REMOVED, "footbibliography")
     return Rewrite(open="", body="", close="")
 
 

@@ -23,14 +23,13 @@ import re
 import textwrap
 from collections.abc import Sequence
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..labels import slug
 from ..parsed import convert_fragment
 from . import ids
 from .base import DirectiveSpec, LabelDef, Rewrite, Tokenize
-
 
 #: mystmd's definition marker at the left margin
 _DEFINITION = re.compile(r"^:[ \t]")
@@ -94,7 +93,7 @@ def _fragments(d: Directive, tokenize: Tokenize) -> None:
 
 def glossary(d: Directive, ctx: Context) -> Rewrite:
     """A glossary as a Pandoc definition list whose terms carry ``#term-…`` ids."""
-    ctx.count("glossary")
+    ctx.count(Count.GLOSSARY)
     items = entries(d.body_lines)
     if d.flag("sorted"):
         items.sort(key=lambda item: item[0][0].lower() if item[0] else "")

@@ -26,7 +26,7 @@ from ..parser import parse_inline
 from ..source import line_starts
 from . import at_references, registry
 from .at_references import AtReading
-from .base import Role, TokenSpec, Walk, WalkState
+from .base import Role, TokenSpec, Walk, WalkState, jb2
 from .linkify import linkify
 from .links import link_edits
 from .substitutions import substitute
@@ -182,6 +182,7 @@ def _text_before(content: str, at: int) -> str:
 
 
 TOKEN_SPECS = (
-    TokenSpec("inline", ("inline",), inline_rule),
-    TokenSpec("pipe table", ("table_open", "table_close"), table_rule),
+    # mystmd reads ``@label`` in text as a reference, MyST-Parser as text (:mod:`.at_references`)
+    TokenSpec("inline", ("inline",), inline_rule, jb2=jb2(rule=inline_rule_jb2)),
+    TokenSpec("pipe table", ("table_open", "table_close"), table_rule, jb2=jb2(rule=table_rule_jb2)),
 )

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ..adapter import InlineLocator, link_destination
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..edits import Edit
 from ..labels import CROSSREF_KINDS
@@ -68,7 +68,7 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
                 found = find_label(anchor, ctx) or find_label(f"slug:{anchor}", ctx)
                 anchor = found[0] if found is not None else anchor
                 href += f"#{anchor}"
-            ctx.count("document link")
+            ctx.count(Count.DOCUMENT_LINK)
             if text_is_empty:  # MyST shows the page title there
                 return LinkRewrite(target=href, whole=f"[{title or path}]({link_target(href)})")
             return LinkRewrite(target=href) if href != target else None
@@ -79,7 +79,7 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
     if resolver is not None:
         return None
     if re.search(r"\.(md|ipynb|myst)$", decoded, re.IGNORECASE):
-        ctx.count("document link")
+        ctx.count(Count.DOCUMENT_LINK)
         new = re.sub(r"\.(md|ipynb|myst)$", ".qmd", path, flags=re.IGNORECASE)
         return LinkRewrite(target=new + (f"#{anchor}" if anchor else ""))
     return None
@@ -94,7 +94,7 @@ def _warn_if_nothing_has(anchor: str, reference: bool, ctx: Context, line: int) 
         return
     if reference:
         ctx.warn(line, f"reference to '{anchor}', which this file does not define; kept as written", Code.REF_UNDEFINED)
-        ctx.count("unresolved reference")
+        ctx.count(Count.UNRESOLVED_REFERENCE)
     else:
         ctx.warn(line, f"link to #{anchor}: no label, heading or id has it; kept as written", Code.LINK_MISSING)
 
