@@ -18,6 +18,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -50,9 +51,14 @@ def _selecting_include(options: Options, argument: str) -> dict[str, int]:
     return {"callout": 1} if selects else {}
 
 
+def _glue_figure(options: Options, argument: str) -> dict[str, int]:
+    # a named glue figure is a figure div around the embedded output
+    return {"figure": 1} if options.get("name") else {}
+
+
 ADMONITIONS = [
     *("note", "tip", "warning", "caution", "important", "hint", "seealso", "attention", "danger", "error"),
-    *("admonition", "dropdown", "todo", "topic", "deprecated", "versionadded", "versionchanged"),
+    *("admonition", "dropdown", "topic", "deprecated", "versionadded", "versionchanged"),
 ]
 #: MyST directive → (Quarto blocks it becomes, is its body MyST, is its argument text)
 DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
@@ -66,6 +72,8 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "literalinclude": (_blocks(callout=1), False, False),
     "include": (_selecting_include, False, False),
     "math": (_blocks(display_math=1), False, False),
+    "glue:figure": (_glue_figure, True, False),
+    **{name: (_blocks(), False, False) for name in ("glue", "glue:any", "glue:md", "glue:math")},
     "list-table": (_blocks(table=1), True, True),
     "table": (_blocks(), True, True),
     "epigraph": (_blocks(blockquote=1), True, False),
@@ -80,6 +88,9 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     },
     **{name: (_blocks(), False, False) for name in ("youtube", "video", "raw", "glossary", "eval-rst")},
     **{name: (_blocks(), True, True) for name in ("exercise", "exercise-start", "tab-item", "grid-item-card")},
+    # a div shown in some formats only (or hidden, a todo); the body as it is
+    **{name: (_blocks(), True, False) for name in ("only", "todo")},
+    "index": (_blocks(), False, False),
 }
 #: any other directive becomes a div around its converted body; its argument an attribute
 UNKNOWN: tuple[Blocks, bool, bool] = (_blocks(), True, False)
@@ -119,6 +130,7 @@ def myst_parser() -> MarkdownIt:
         .use(amsmath_plugin)
         .use(deflist_plugin)
         .use(footnote_plugin)
+        .use(attrs_block_plugin)
     )
     md.options["maxNesting"] = 100
     return md
@@ -251,7 +263,15 @@ def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = 
         elif kind == "blockquote_open":
             counts["blockquote"] += 1
         elif kind == "inline":
+            in_link = False  # linkify links no text inside a link
             for child in token.children or []:
+                if child.type == "html_inline" and re.match(r"</?a[\s>]", child.content, re.IGNORECASE):
+                    in_link = not child.content.startswith("</")
+                elif child.type in ("link_open", "link_close"):
+                    in_link = child.type == "link_open"
+                elif child.type == "text" and not in_link:
+                    # linkify (on in Jupyter Book 1's default config and in mystmd) links bare URLs
+                    counts["link"] += len(_BARE_URL.findall(child.content))
                 if child.type == "link_open":
                     counts["link"] += 1
                 elif child.type == "math_inline_double":
@@ -263,6 +283,10 @@ def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = 
                 elif child.type == "text":
                     counts["link"] += _text_links(child.content, labels)
     return counts
+
+
+#: a bare URL as linkify finds it in text (the start is enough to count it)
+_BARE_URL = re.compile(r"(?<![\w/.@])(?:https?://|www\.)[^\s<>]")
 
 
 def nonzero(counts: Counter[str]) -> dict[str, int]:
@@ -294,6 +318,9 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(_NOT_TEXT.sub(" ", text)))
 
 
+_CELL_OPTION_KEY = re.compile(r"(?m)^(#\||//\|)\s*[\w-]+\s*:")
+
+
 def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
     """The words a MyST text shows a reader (text, inline code, code blocks, directive titles and
     bodies) and the labels it defines (``(x)=``, ``:name:``, ``:label:``), read from markdown-it's
@@ -317,6 +344,9 @@ def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
                 parts = [directive.group(2)] if argument_is_text and directive.group(2) else []
                 if directive.group(1).lower() in _FILE_LISTS:
                     continue
+                if directive.group(1).lower() == "code-cell":
+                    # a cell option's key is no word a reader sees (Quarto shows no "#|" line)
+                    body = _CELL_OPTION_KEY.sub(r"\1", body)
                 for part in [*parts, body]:
                     myst = body_is_myst or part != body
                     more_words, more_labels = myst_words_and_labels(part) if myst else (_words(part), set())

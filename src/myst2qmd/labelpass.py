@@ -18,6 +18,7 @@ from markdown_it.token import Token
 from . import labels as labelmod
 from .codes import Code
 from .constructs import registry
+from .constructs.attrs import block_label
 from .constructs.blocks import next_block
 from .constructs.math import label_from_amsmath
 from .constructs.targets import takes_caption
@@ -62,6 +63,12 @@ class LabelPass:
                 else:
                     kind = "tbl" if takes_caption(parsed, index) else "anchor"
                     self._define(token.content, kind, view.lineno(token.map[0]))
+            elif token.type == "attrs_block" and token.map is not None:
+                found = block_label(tokens, index)
+                if found is not None:
+                    self._define(found[0], "anchor", view.lineno(token.map[0]), found[1])
+                    if found[1]:
+                        labelled.add(index + 1)  # the heading it names takes the id
             elif token.type == "heading_open" and index + 1 < len(tokens) and index not in labelled:
                 self._heading(tokens[index + 1].content, view.lineno(token.map[0]) if token.map else 0)
             elif token.type == "math_block_label" and token.map is not None:

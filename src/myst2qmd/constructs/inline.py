@@ -25,9 +25,10 @@ from ..edits import Edit
 from ..parser import parse_inline
 from ..source import line_starts
 from . import at_references, registry
+from .abbreviations import abbreviate
 from .at_references import AtReading
 from .base import Role, TokenSpec, Walk, WalkState, jb2
-from .linkify import linkify
+from .linkify import linkify, may_hold_url
 from .links import link_edits
 from .substitutions import substitute
 
@@ -103,10 +104,17 @@ def inline(
     ctx = walk.ctx
     if not token.children:
         return
-    substitutions = ctx.options.substitutions and "{{" in token.content
-    bare_urls = ctx.options.linkify and "://" in token.content
+    substitutions = "{{" in token.content  # an undefined one is reported too
+    bare_urls = ctx.options.linkify and may_hold_url(token.content)
+    abbreviations = bool(ctx.options.abbreviations)
     at_names = "@" in token.content
-    if not (substitutions or bare_urls or at_names or any(c.type in registry.INLINE_TYPES for c in token.children)):
+    if not (
+        substitutions
+        or bare_urls
+        or abbreviations
+        or at_names
+        or any(c.type in registry.INLINE_TYPES for c in token.children)
+    ):
         return
     if not locator.ok:
         ctx.warn(
@@ -146,6 +154,8 @@ def inline(
         made += linkify(token, locator, ctx)
     if at_names:
         made += at(token, locator, ctx, lineno)
+    if abbreviations:
+        made += abbreviate(token, locator, ctx, made)
     walk.extend([*made, *keep_fence_like_lines(content, locator, made)])
 
 

@@ -22,10 +22,12 @@ from . import (
     admonitions,
     citations,
     code,
+    code_cells,
     comments,
     exercises,
     figures,
     glossary,
+    glue,
     includes,
     layout,
     math,
@@ -33,6 +35,7 @@ from . import (
     references,
     tables,
     textroles,
+    visibility,
 )
 from .base import (
     DirectiveSpec,
@@ -51,16 +54,19 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *admonitions.SPECS,
     *figures.SPECS,
     *code.SPECS,
+    *code_cells.SPECS,
     *math.SPECS,
     *layout.SPECS,
     *tables.SPECS,
     *glossary.SPECS,
     *citations.SPECS,
     *includes.SPECS,
+    *glue.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
+    *visibility.SPECS,
 )
-ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *citations.ROLE_SPECS, *textroles.SPECS)
+ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *citations.ROLE_SPECS, *textroles.SPECS, *glue.ROLE_SPECS)
 
 
 def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:
