@@ -24,7 +24,7 @@ from ..directives import container_prefix_len
 from ..edits import Edit
 from ..parser import parse_inline
 from ..source import line_starts
-from . import registry
+from . import figures, registry
 from .base import Role, TokenSpec, Walk, WalkState
 from .linkify import linkify
 from .links import link_edits
@@ -111,6 +111,8 @@ def inline(walk: Walk, token: Token, locator: InlineLocator, lineno: int) -> Non
                 start = span[0] - result.eat_before
                 made.append(Edit(locator.abs(start), locator.abs(span[1]), result.text, f"role {role.name}"))
         else:
+            if child.type == "image":
+                span = figures.with_attributes(content, span)
             alone = span == (0, len(content))
             new = registry.inline_token(child, content[span[0] : span[1]], line, ctx, alone)
             if new is not None:

@@ -26,6 +26,7 @@ from . import (
     includes,
     layout,
     math,
+    media,
     proofs,
     references,
     tables,
@@ -37,6 +38,7 @@ from .base import DirectiveSpec, LabelDef, Rewrite, Role, RoleFn, RoleResult, Ro
 DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *admonitions.SPECS,
     *figures.SPECS,
+    *media.SPECS,
     *code.SPECS,
     *math.SPECS,
     *layout.SPECS,
