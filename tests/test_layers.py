@@ -121,7 +121,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     (
         "primitives",
         {"codes", "context", "files", "labels", "languages", "yamlload", "macros", "cells"}
-        | {"placeholders", "mathjax_commands", "progress", "commit"},
+        | {"placeholders", "mathjax_commands", "progress", "commit", "finish"},
     ),
 ]
 

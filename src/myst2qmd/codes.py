@@ -180,6 +180,7 @@ class Count(str, Enum):
     IMAGE_PATH = "image path"
     TABLE = "table"
     VIDEO = "video"
+    IFRAME = "iframe"
     # code and cells
     CODE_BLOCK = "code block"
     CODE_CELL = "code cell"

@@ -281,8 +281,9 @@ class Settings:
         return replace(self, macros=load_macros(self.macros_file))
 
     def options(self) -> Options:
-        """The conversion options every document gets."""
-        return Options(images_path=self.images_path, escape_fences=self.escape_fences, macros=dict(self.macros))
+        """The conversion options every document gets (``escape_fences`` is not one: a run escapes
+        its outputs after translation, in :mod:`.finish`)."""
+        return Options(images_path=self.images_path, macros=dict(self.macros))
 
 
 def load_settings(flags: dict[str, Any], config: str | None, cwd: Path, **run: Any) -> Settings:

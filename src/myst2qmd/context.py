@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .codes import Code
+from .codes import Code, Count
 
 Level = Literal["warning", "info"]
 
@@ -89,5 +89,6 @@ class Context:
     def info(self, line: int, message: str, code: Code) -> None:
         self.warn(line, message, code, "info")
 
-    def count(self, kind: str) -> None:
-        self.counts[kind] += 1
+    def count(self, kind: Count, name: str = "") -> None:
+        """Count one ``kind`` for the summary and the report (``name``: what a ``{}`` kind counts)."""
+        self.counts[kind.key(name)] += 1

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..parsed import convert_fragment
@@ -133,7 +133,7 @@ def _fragments(titled: bool) -> Callable[[Directive, Tokenize], None]:
 def admonition(d: Directive, ctx: Context, titled: bool = True) -> Rewrite:
     """Any admonition-like directive to a callout; ``titled``: its argument is a title (else the
     body's first line)."""
-    ctx.count("callout")
+    ctx.count(Count.CALLOUT)
     classes = d.classes()
     kind = CALLOUT_KIND.get(d.name, "note")
     if d.name in ("admonition", "dropdown", "topic"):

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from ..cells import KERNEL_LANGUAGES
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive, is_class_name
 from ..yamlload import load_yaml
@@ -119,7 +119,7 @@ def fence_for(body_lines: Sequence[str], minimum: int = 3) -> str:
 
 def code_cell(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{code-cell} ipython3 ```` → ```` ```{python} ```` with ``#|`` options."""
-    ctx.count("code cell")
+    ctx.count(Count.CODE_CELL)
     language = cell_language(d.argument, ctx.kernel_language)
     options: list[tuple[str, str]] = []
     tags = _tags(d.options.get("tags"))
@@ -129,7 +129,7 @@ def code_cell(d: Directive, ctx: Context) -> Rewrite:
             pair = TAG_OPTIONS[tag]
             if pair not in options:
                 options.append(pair)
-            ctx.count(f"cell tag {tag}")
+            ctx.count(Count.CELL_TAG, tag)
         else:
             kept_tags.append(tag)
     if kept_tags:
@@ -170,7 +170,7 @@ def _drop_leading_blank(lines: list[str]) -> list[str]:
 
 def code_block(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{code-block} py ```` → ```` ```py ```` (caption → ``filename``)."""
-    ctx.count("code block")
+    ctx.count(Count.CODE_BLOCK)
     language = code_language(d.argument)
     attrs: list[str] = []
     caption = d.option("caption")
@@ -261,20 +261,15 @@ def plain_fence_info(info: str, ctx: Context, line: int) -> str | None:
     if words:
         attrs.append(f"info={attr_value(' '.join(words))}")
         ctx.info(line, f"code fence info {' '.join(words)!r} kept as the attribute info=", Code.QUARTO_DIFFERS)
-    ctx.count("code fence info")
+    ctx.count(Count.CODE_FENCE_INFO)
     return fence_info(language, attrs) if attrs != [f".{language}"] else language
-
-
-def escape_fences(text: str) -> str:
-    """Every backtick fence line written ``\\```…`` (for pasting into a chat)."""
-    return re.sub(r"(?m)^([ \t]*)(?=```)", r"\1\\", text)
 
 
 def quarto_cell(d: Directive, ctx: Context) -> Rewrite:
     """``{graphviz}`` diagrams → Quarto's executable ``{dot}`` cells (```` ```{mermaid} ```` is
     one already: Quarto and MyST write it alike, see ``directives.QUARTO_CELL_LANGUAGES``)."""
     language = "dot"
-    ctx.count("diagram")
+    ctx.count(Count.DIAGRAM)
     fence = fence_for(d.body_lines)
     return Rewrite(open=f"{fence}{{{language}}}\n", close=fence)
 

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..parsed import Fragments
@@ -75,7 +75,7 @@ def image_source(src: str, ctx: Context) -> str:
     while parts and parts[0] in ("", "."):
         parts.pop(0)
     if len(parts) > 1 and parts[0] == ctx.images_folder:
-        ctx.count("image path")
+        ctx.count(Count.IMAGE_PATH)
         return META_IMAGES_PATH + "/".join(parts[1:])
     return src
 
@@ -135,7 +135,7 @@ def img_tag_to_markdown(tag: str, ctx: Context, line: int) -> str | None:
     extra = [f"style={attr_value(attrs['style'])}"] if attrs.get("style") else []
     if attrs.get("title"):
         extra.append(f"title={attr_value(attrs['title'])}")
-    ctx.count("image")
+    ctx.count(Count.IMAGE)
     return markdown_image(
         src,
         ctx,
@@ -247,7 +247,7 @@ def markdown_image_token(token: Token, source: str, ctx: Context, alone: bool) -
     braces = f"{{{attrs}}}" if match.group("attrs") is not None else ""
     if not alt:
         return f"![{match.group('alt')}]({match.group('pre')}{dest}{match.group('rest')}){braces}"
-    ctx.count("image")
+    ctx.count(Count.IMAGE)
     attrs = " ".join(filter(None, [attrs, f"fig-alt={attr_value(alt)}"]))
     return f"![]({match.group('pre')}{dest}{match.group('rest')}){{{attrs}}}"
 
@@ -284,7 +284,7 @@ def _image_stem(src: str) -> str:
 
 def figure_md(d: Directive, ctx: Context) -> Rewrite:
     """``:::{figure-md} label`` → ``::: {#fig-label}``; the body's ``<img>`` converts itself."""
-    ctx.count("figure")
+    ctx.count(Count.FIGURE)
     source = _FIRST_SOURCE.search(d.body)
     stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
     ident = ids.figure_id(d.argument.split()[0] if d.argument else own_label(d), ctx, stem)
@@ -343,7 +343,7 @@ def _figure_content(d: Directive, ctx: Context, opts: dict[str, str], classes: l
     width = opts["width"] or d.option("figwidth")
     video = media.video_address(d.argument.strip())
     if video is not None:
-        ctx.count("video")
+        ctx.count(Count.VIDEO)
         return media.shortcode(*video, width=width, height=opts["height"], title=opts["alt"])
     image = markdown_image(
         d.argument,
@@ -366,7 +366,7 @@ def figure(d: Directive, ctx: Context) -> Rewrite:
     a source subfigures (:func:`subfigures`)."""
     if not d.argument.strip() and _image_lines(d):
         return subfigures(d, ctx)
-    ctx.count("figure")
+    ctx.count(Count.FIGURE)
     opts = _image_options(d, ctx)
     classes, margin = _margin(_classes(d, ctx, "class"))
     content = _figure_content(d, ctx, opts, classes)
@@ -409,7 +409,7 @@ def subfigures(d: Directive, ctx: Context) -> Rewrite:
 
     Each image becomes a paragraph of its own, a subfigure captioned by its alt text.
     """
-    ctx.count("figure")
+    ctx.count(Count.FIGURE)
     lines = _image_lines(d)
     source = _FIRST_SOURCE.search(d.body_lines[lines[0]])
     stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
@@ -441,7 +441,7 @@ def _subfigure_inserts(d: Directive, lines: list[int], ident: str) -> list[tuple
 
 def image(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{image} img.png ```` → ``![](img.png){width=…}``."""
-    ctx.count("image")
+    ctx.count(Count.IMAGE)
     opts = _image_options(d, ctx)
     ident = ids.label_id(ctx, own_label(d), "fig", "none")
     text = markdown_image(

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive, container_strip, is_class_name
 from ..parsed import convert_fragment
@@ -170,7 +170,7 @@ def not_included(d: Directive, ctx: Context, reason: str) -> Rewrite:
     ctx.warn(
         d.lineno, f"{{{d.name}}} {what}: {reason}; a warning note stands in its place{unplaced}", Code.INCLUDE_FAILED
     )
-    ctx.count(f"{d.name} not resolved")
+    ctx.count(Count.NOT_RESOLVED, d.name)
     note = f"**Not included** ({{{d.name}}}): {code_span(what)}: {reason}."
     return _replace(d, f"::: {{.callout-warning .include-error path={attr_value(what)}}}\n{note}\n:::")
 
@@ -222,7 +222,7 @@ def literal_block(d: Directive, ctx: Context, path: Path, numbered: list[tuple[i
 # -- the directives ------------------------------------------------------------------------------
 def literalinclude(d: Directive, ctx: Context) -> Rewrite:
     """``{literalinclude} FILE`` → a fenced code block holding the selected lines of FILE."""
-    ctx.count("literalinclude")
+    ctx.count(Count.LITERALINCLUDE)
     if d.flag("diff"):
         ctx.warn(
             d.lineno,
@@ -245,7 +245,7 @@ def literalinclude(d: Directive, ctx: Context) -> Rewrite:
 def include(d: Directive, ctx: Context) -> Rewrite:
     """``{include} FILE``: Quarto's include shortcode of the converted file; with a selection
     (which the shortcode cannot make), the selected MyST converted and put in place."""
-    ctx.count("include")
+    ctx.count(Count.INCLUDE)
     for key in ("relative-docs", "relative-images"):
         if d.flag(key):
             ctx.info(
@@ -289,12 +289,12 @@ def _include_part(d: Directive, ctx: Context, literal: bool) -> Rewrite:
     except IncludeError as exc:
         return not_included(d, ctx, str(exc))
     if literal:
-        ctx.count("include as code")
+        ctx.count(Count.INCLUDE_AS_CODE)
         numbered = list(enumerate(file_lines(part), start=1))
         return _replace(d, literal_block(d, ctx, path, numbered), divs=False)
     if offset:
         part = shift_headings(part, offset)
-    ctx.count("include inlined")
+    ctx.count(Count.INCLUDE_INLINED)
     chosen = [key for key in (*INCLUDE_SELECTION, "heading-offset") if d.flag(key)]
     ctx.info(
         d.lineno,

@@ -15,7 +15,7 @@ import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from . import ids
@@ -91,7 +91,7 @@ def iframe_to_video(block: str, ctx: Context, line: int) -> str | None:
     found = video_source(attrs.get("src", ""))
     if found is None:
         return None
-    ctx.count("video")
+    ctx.count(Count.VIDEO)
     return shortcode(*found, width=attrs.get("width", ""), height=attrs.get("height", ""), title=attrs.get("title", ""))
 
 
@@ -148,10 +148,10 @@ def iframe(d: Directive, ctx: Context) -> Rewrite:
         ctx.warn(d.lineno, "{iframe} has no address; kept as an empty frame", Code.LINK_MISSING)
     found = video_address(d.argument.strip())
     if found is not None:
-        ctx.count("video")
+        ctx.count(Count.VIDEO)
         block = shortcode(*found, width=d.option("width"), height=d.option("height"), title=d.option("title"))
     else:
-        ctx.count("iframe")
+        ctx.count(Count.IFRAME)
         block = _iframe_html(d)
     label = own_label(d)
     caption = any(line.strip() for line in d.body_lines)

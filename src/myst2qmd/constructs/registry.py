@@ -80,7 +80,6 @@ ROLE_PREFIXES: tuple[tuple[str, RoleFn], ...] = tuple(
 INLINE_TYPES = frozenset({"myst_role", "html_inline", "math_inline", "math_inline_double", "image", "link_open"})
 
 images_folder = figures.images_folder
-escape_fences = code.escape_fences
 report_macros = math.report_macros
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from .base import Role, RoleFn, RoleResult, RoleSpec, attr_value
 
@@ -61,7 +61,7 @@ def kbd(role: Role, ctx: Context) -> RoleResult:
 
 
 def math(role: Role, ctx: Context) -> RoleResult:
-    ctx.count("inline math")
+    ctx.count(Count.INLINE_MATH)
     return RoleResult(f"${role.content.strip()}$")
 
 
@@ -110,7 +110,7 @@ def glue(role: Role, ctx: Context) -> RoleResult:
         f"{{{role.name}}} pastes a notebook value Quarto cannot look up; kept as [{key}]{{.glue}}",
         Code.QUARTO_DIFFERS,
     )
-    ctx.count("glue kept")
+    ctx.count(Count.GLUE_KEPT)
     return RoleResult(f"[{key}]{{.glue}}")
 
 
@@ -121,7 +121,7 @@ def unknown(role: Role, ctx: Context) -> RoleResult:
         f"unknown role {{{role.name}}}; written as a span [..]{{.{role.name.replace(':', '-')}}}",
         Code.ROLE_UNKNOWN,
     )
-    ctx.count("unknown role")
+    ctx.count(Count.UNKNOWN_ROLE)
     return RoleResult(f"[{role.content}]{{.{role.name.replace(':', '-')}}}")
 
 
