@@ -83,6 +83,8 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "figure": (_blocks(figure=1), True, False),
     "figure-md": (_blocks(figure=1), True, False),
     "iframe": (_iframe, True, False),
+    # a fixture has no notebooks: an embed's label is not found, the directive is kept as written
+    "embed": (_blocks(), False, False),
     "code-cell": (_blocks(cell=1), False, False),
     "graphviz": (_blocks(cell=1), False, False),
     **{name: (_blocks(code=1), False, False) for name in ("code-block", "code", "sourcecode", "parsed-literal")},

@@ -181,6 +181,7 @@ class Count(str, Enum):
     TABLE = "table"
     VIDEO = "video"
     IFRAME = "iframe"
+    EMBED = "embed"
     # code and cells
     CODE_BLOCK = "code block"
     CODE_CELL = "code cell"

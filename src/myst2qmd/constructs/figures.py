@@ -35,7 +35,7 @@ from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..parsed import Fragments
-from . import ids, media
+from . import embeds, ids, media
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, own_label, strip_px
 from .media import html_attrs
 
@@ -225,18 +225,21 @@ def with_attributes(content: str, span: tuple[int, int]) -> tuple[int, int]:
     return span
 
 
-def markdown_image_token(token: Token, source: str, ctx: Context, alone: bool) -> str | None:
+def markdown_image_token(token: Token, source: str, ctx: Context, alone: bool, line: int = 0) -> str | None:
     """A Markdown image: ``--images-path`` on its source; alt text to ``fig-alt`` when alone.
 
     Alone in its paragraph, ``![Ein MLP](images/mlp.png){width=50%}`` is a figure captioned "Ein MLP"
     for Quarto but an image with alt text for MyST, so it becomes
-    ``![](images/mlp.png){width=50% fig-alt="Ein MLP"}``. ``None`` leaves the image as written.
+    ``![](images/mlp.png){width=50% fig-alt="Ein MLP"}``. ``![](#kurve)`` alone shows a notebook cell's
+    output (mystmd): ``{{< embed nb.ipynb#kurve >}}`` (see :mod:`.embeds`). ``None`` leaves the image as written.
     """
     match = _MD_IMAGE.match(source)
     if match is None:
         return None  # a reference image ![x][ref]: kept
     dest = match.group("dest")
     bare = dest[1:-1] if dest.startswith("<") else dest
+    if alone and bare.startswith("#") and len(bare) > 1:
+        return embeds.embed(bare, ctx, line, "an image")
     new_src = image_source(bare, ctx)
     attrs = (match.group("attrs") or "").strip()
     alt = _plain_alt(token) if alone and not _QUARTO_FIGURE_ATTRS.search(attrs) else ""
@@ -341,6 +344,10 @@ def _margin(classes: list[str]) -> tuple[list[str], list[str]]:
 def _figure_content(d: Directive, ctx: Context, opts: dict[str, str], classes: list[str]) -> str:
     """The image of a ``{figure}``, or the ``video`` shortcode when its source is a video."""
     width = opts["width"] or d.option("figwidth")
+    if d.argument.strip().startswith("#"):
+        embedded = embeds.embed(d.argument, ctx, d.lineno, f"{{{d.name}}}")
+        if embedded is not None:
+            return embedded
     video = media.video_address(d.argument.strip())
     if video is not None:
         ctx.count(Count.VIDEO)

@@ -20,6 +20,7 @@ from . import (
     admonitions,
     code,
     comments,
+    embeds,
     exercises,
     figures,
     glossary,
@@ -39,6 +40,7 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *admonitions.SPECS,
     *figures.SPECS,
     *media.SPECS,
+    *embeds.SPECS,
     *code.SPECS,
     *math.SPECS,
     *layout.SPECS,
@@ -137,7 +139,7 @@ def inline_token(token: Token, source: str, line: int, ctx: Context, alone: bool
     ``alone``: the token is all of its paragraph.
     """
     if token.type == "image":
-        return figures.markdown_image_token(token, source, ctx, alone)
+        return figures.markdown_image_token(token, source, ctx, alone, line)
     if token.type == "html_inline":
         if re.match(r"<img\b", source, re.IGNORECASE):
             return figures.img_tag_to_markdown(source, ctx, line)
