@@ -95,6 +95,37 @@ def iframe_to_video(block: str, ctx: Context, line: int) -> str | None:
     return shortcode(*found, width=attrs.get("width", ""), height=attrs.get("height", ""), title=attrs.get("title", ""))
 
 
+_VIDEO_TAG = re.compile(
+    r"^\s*<video\b(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)>(?P<inner>.*?)</video>\s*$", re.IGNORECASE | re.DOTALL
+)
+_SOURCE_TAG = re.compile(r"<source\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>", re.IGNORECASE)
+#: ``<video>`` attributes Quarto's video shortcode writes the same (it always shows the controls)
+_VIDEO_ATTRS = frozenset({"src", "width", "height", "title", "controls"})
+
+
+def video_tag_to_shortcode(block: str, ctx: Context) -> str | None:
+    """A lone ``<video>`` (one source, controls, size, title) as Quarto's ``video`` shortcode; ``None``
+    when it says more than the shortcode can (autoplay, loop, several sources, fallback text).
+
+    >>> video_tag_to_shortcode('<video controls width="400"><source src="a.mp4" type="video/mp4"></video>', Context())
+    '{{< video a.mp4 width="400" >}}'
+    """
+    match = _VIDEO_TAG.match(block)
+    if not match:
+        return None
+    attrs = html_attrs(match.group("attrs"))
+    sources = [html_attrs(m.group(1)) for m in _SOURCE_TAG.finditer(match.group("inner"))]
+    rest = _SOURCE_TAG.sub("", match.group("inner")).strip()
+    if rest or set(attrs) - _VIDEO_ATTRS or any(set(s) - {"src", "type"} for s in sources):
+        return None
+    src = [attrs["src"]] if attrs.get("src") else []
+    src += [s["src"] for s in sources if s.get("src")]
+    if len(src) != 1 or len(src) != len(sources) + ("src" in attrs):
+        return None
+    ctx.count(Count.VIDEO)
+    return shortcode(src[0], width=attrs.get("width", ""), height=attrs.get("height", ""), title=attrs.get("title", ""))
+
+
 _VIDEO_FILE = re.compile(r"\.(?:mp4|webm|ogv|ogg|mov|m4v)(?:[?#].*)?$", re.IGNORECASE)
 
 
