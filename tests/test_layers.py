@@ -120,7 +120,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("config", {"config", "paths"}),
     (
         "primitives",
-        {"codes", "context", "files", "labels", "languages", "yamlload", "macros", "cells"}
+        {"codes", "context", "dialect", "files", "labels", "languages", "yamlload", "macros", "cells"}
         | {"placeholders", "mathjax_commands", "progress", "commit", "finish"},
     ),
 ]

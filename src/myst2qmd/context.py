@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .codes import Code, Count
+from .dialect import Dialect
 
 Level = Literal["warning", "info"]
 
@@ -50,6 +51,9 @@ class Options:
     source_dir: str | None = None
     #: the book's folder (``/``-paths and the boundary of includes); ``None`` for a single file
     root_dir: str | None = None
+    #: the MyST dialect the document is written in (Jupyter Book 1 or 2), chosen by its project
+    #: (:func:`.dialect.detect_dialect`) or ``--dialect``; constructs read it only through their spec
+    dialect: Dialect = Dialect.JB1
 
 
 @dataclass

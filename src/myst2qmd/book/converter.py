@@ -217,7 +217,13 @@ class BookConverter:
         files = assets(self.book, self.warnings)
         self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in files})
         # of every chapter: references to the others resolve
-        labels = collect_labels(documents, self.chapter_options.macros, self.warnings, self.report.duplicate_labels)
+        labels = collect_labels(
+            documents,
+            self.chapter_options.macros,
+            self.warnings,
+            self.report.duplicate_labels,
+            self.chapter_options.dialect,
+        )
         converted = self.convert_chapters(self.only(documents), labels)
         texts = self.texts(converted, labels)
         for document, _ in converted:  # chapters first: they win over anything of the same name
