@@ -36,7 +36,7 @@ from ..context import Context
 from ..directives import Directive
 from ..parsed import Fragments
 from . import embeds, ids, media
-from .base import FENCE, DirectiveSpec, Rewrite, attr_value, own_label, strip_px
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, jb2, own_label, strip_px
 from .media import html_attrs
 
 IMG_TAG = re.compile(r"<img\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>", re.IGNORECASE)
@@ -470,6 +470,14 @@ def image(d: Directive, ctx: Context) -> Rewrite:
     return Rewrite(open=text, close="")
 
 
+def labelled_image(d: Directive, ctx: Context) -> Rewrite:
+    """mystmd's ``{image}`` with a ``:label:`` is a figure one can cross-reference (``@baum``): a figure
+    div without a caption, ``::: {#fig-baum}``; unlabelled it is an image as in Jupyter Book 1."""
+    if own_label(d) and not any(line.strip() for line in d.body_lines):
+        return figure(d, ctx)
+    return image(d, ctx)
+
+
 _IMAGE_OPTIONS = frozenset(
     {"name", "width", "height", "alt", "align", "class", "figwidth", "figclass", "target", "scale", "loading"}
 )
@@ -492,6 +500,7 @@ SPECS = (
     DirectiveSpec(
         ("image",),
         image,
+        jb2=jb2(function=labelled_image, kind="fig"),
         title=False,
         path_argument=True,
         options=_IMAGE_OPTIONS,
