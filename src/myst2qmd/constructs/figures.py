@@ -269,15 +269,44 @@ def _paragraphs(lines: Sequence[str]) -> int:
     return count
 
 
-def _warn_legend(d: Directive, ctx: Context, blocks: int) -> None:
-    """A caption followed by a legend: Quarto takes the last paragraph of the div as caption."""
-    if _paragraphs(d.body_lines) > blocks:
-        ctx.warn(
+def _legend_start(d: Directive, blocks: int) -> int | None:
+    """The body line a legend starts on: the first after the first ``blocks`` blank-line-separated
+    blocks (the image lines and the caption), or ``None``: no legend."""
+    count, previous_blank = 0, True
+    for n, line in enumerate(d.body_lines):
+        blank = not line.strip()
+        if not blank and previous_blank:
+            count += 1
+            if count > blocks:
+                return n
+        previous_blank = blank
+    return None
+
+
+def _legend_out(d: Directive, blocks: int) -> list[tuple[int, str]]:
+    """A caption followed by a legend: Quarto captions a figure div with its last paragraph, so the
+    div closes after the caption (an insert at its last line) and the legend follows the figure."""
+    start = _legend_start(d, blocks)
+    if start is None:
+        return []
+    last = max(n for n in range(start) if d.body_lines[n].strip())
+    return [(last, "\n" + FENCE)]
+
+
+def _closed(
+    open_: str, d: Directive, ctx: Context, blocks: int, inserts: list[tuple[int, str]] | None = None
+) -> Rewrite:
+    """A figure div's rewrite: closed at its closing fence, or after its caption when a legend
+    follows (``blocks``: how many blocks the image lines and the caption are; see :func:`_legend_out`)."""
+    legend = _legend_out(d, blocks)
+    if legend:
+        ctx.info(
             d.lineno,
-            f"{{{d.name}}} has a legend after its caption; Quarto captions a figure div with its "
-            "last paragraph, so the legend becomes the caption",
+            f"{{{d.name}}} has a legend after its caption; Quarto captions a figure with the last paragraph "
+            "of its div, so the legend follows the figure",
             Code.QUARTO_DIFFERS,
         )
+    return Rewrite(open=open_, close="" if legend else FENCE, inserts=[*(inserts or []), *legend])
 
 
 def _image_stem(src: str) -> str:
@@ -291,11 +320,10 @@ def figure_md(d: Directive, ctx: Context) -> Rewrite:
     source = _FIRST_SOURCE.search(d.body)
     stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
     ident = ids.figure_id(d.argument.split()[0] if d.argument else own_label(d), ctx, stem)
-    _warn_legend(d, ctx, 2)
     open_ = f"{FENCE} {ids.braced(ident)}\n"
     if d.body_lines and d.body_lines[0].strip():
         open_ += "\n"
-    return Rewrite(open=open_, close=FENCE)
+    return _closed(open_, d, ctx, 2)
 
 
 _CLASS_NAME = re.compile(r"-?[A-Za-z_][\w-]*")
@@ -379,14 +407,13 @@ def figure(d: Directive, ctx: Context) -> Rewrite:
     content = _figure_content(d, ctx, opts, classes)
     ident = ids.figure_id(own_label(d), ctx, _image_stem(d.argument))
     caption = any(line.strip() for line in d.body_lines)
-    _warn_legend(d, ctx, 1)
     figclass, figmargin = _margin(_classes(d, ctx, "figclass"))
     div_classes = dict.fromkeys([*margin, *figmargin, *figclass])
     div_attrs = " ".join([ids.attribute(ident), *(f".{c}" for c in div_classes)])
     open_ = f"{FENCE} {{{div_attrs}}}\n\n{content}\n"
     if caption and d.body_lines[0].strip():
         open_ += "\n"
-    return Rewrite(open=open_, close=FENCE)
+    return _closed(open_, d, ctx, 1)
 
 
 _SUBFIGURE = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)(?:\{[^{}]*\})?|<img\b[^>]*>)\s*$", re.IGNORECASE)
@@ -421,13 +448,13 @@ def subfigures(d: Directive, ctx: Context) -> Rewrite:
     source = _FIRST_SOURCE.search(d.body_lines[lines[0]])
     stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
     ident = ids.figure_id(own_label(d), ctx, stem)
-    _warn_legend(d, ctx, 1 + _paragraphs(d.body_lines[: lines[-1] + 1]))
     _, margin = _margin(_classes(d, ctx, "class"))
     figclass, figmargin = _margin(_classes(d, ctx, "figclass"))
     layout = [f"layout-ncol={len(lines)}"] if len(lines) > 1 else []
     div_classes = dict.fromkeys([*margin, *figmargin, *figclass])
     div_attrs = " ".join([ids.attribute(ident), *layout, *(f".{c}" for c in div_classes)])
-    return Rewrite(open=f"{FENCE} {{{div_attrs}}}\n\n", close=FENCE, inserts=_subfigure_inserts(d, lines, ident))
+    blocks = 1 + _paragraphs(d.body_lines[: lines[-1] + 1])
+    return _closed(f"{FENCE} {{{div_attrs}}}\n\n", d, ctx, blocks, _subfigure_inserts(d, lines, ident))
 
 
 def _subfigure_inserts(d: Directive, lines: list[int], ident: str) -> list[tuple[int, str]]:
