@@ -73,6 +73,11 @@ def _selecting_include(options: Options, argument: str) -> dict[str, int]:
     return {"callout": 1} if selects else {}
 
 
+def _glue_figure(options: Options, argument: str) -> dict[str, int]:
+    # a named glue figure is a figure div around the embedded output
+    return {"figure": 1} if options.get("name") else {}
+
+
 ADMONITIONS = [
     *("note", "tip", "warning", "caution", "important", "hint", "seealso", "attention", "danger", "error"),
     *("admonition", "dropdown", "todo", "topic", "deprecated", "versionadded", "versionchanged"),
@@ -94,6 +99,8 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "literalinclude": (_blocks(callout=1), False, False),
     "include": (_selecting_include, False, False),
     "math": (_blocks(display_math=1), False, False),
+    "glue:figure": (_glue_figure, True, False),
+    **{name: (_blocks(), False, False) for name in ("glue", "glue:any", "glue:md", "glue:math")},
     "list-table": (_blocks(table=1), True, True),
     "table": (_blocks(), True, True),
     "epigraph": (_blocks(blockquote=1), True, False),
@@ -290,6 +297,9 @@ def _words(text: str) -> set[str]:
     return set(_WORD.findall(_NOT_TEXT.sub(" ", text)))
 
 
+_CELL_OPTION_KEY = re.compile(r"(?m)^(#\||//\|)\s*[\w-]+\s*:")
+
+
 def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
     """The words a MyST text shows a reader (text, inline code, code blocks, directive titles and
     bodies) and the labels it defines (``(x)=``, ``:name:``, ``:label:``), read from markdown-it's
@@ -313,6 +323,9 @@ def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
                 parts = [directive.group(2)] if argument_is_text and directive.group(2) else []
                 if directive.group(1).lower() in _FILE_LISTS:
                     continue
+                if directive.group(1).lower() == "code-cell":
+                    # a cell option's key is no word a reader sees (Quarto shows no "#|" line)
+                    body = _CELL_OPTION_KEY.sub(r"\1", body)
                 for part in [*parts, body]:
                     myst = body_is_myst or part != body
                     more_words, more_labels = myst_words_and_labels(part) if myst else (_words(part), set())

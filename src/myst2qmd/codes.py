@@ -190,6 +190,9 @@ class Count(str, Enum):
     DIAGRAM = "diagram"
     RAW_BLOCK = "raw block"
     GLUE_KEPT = "glue kept"
+    GLUE_INLINE = "glue inline"
+    GLUE_EMBEDDED = "glue embedded"
+    INLINE_EXPRESSION = "inline expression"
     # layout
     CALLOUT = "callout"
     CARD = "card"

@@ -86,6 +86,8 @@ class Context:
     generated_ids: set[str] = field(default_factory=set)
     #: macros seen in math but not defined: name -> first line
     undefined_macros: dict[str, int] = field(default_factory=dict)
+    #: myst-nb ``glue("key", expression)`` calls in the cells so far: key → expression (for ``{glue}`` roles)
+    glued: dict[str, str] = field(default_factory=dict)
 
     def warn(self, line: int, message: str, code: Code, level: Level = "warning") -> None:
         self.warnings.append(Warning_(self.path, line, message, code, level))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
 from .codes import Code
-from .constructs.code import TAG_OPTIONS
+from .constructs.code_cells import TAG_OPTIONS
 from .context import Options, Warning_
 from .dialect import Dialect
 from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, read_bounded

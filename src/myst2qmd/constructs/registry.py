@@ -21,11 +21,13 @@ from ..directives import Directive
 from . import (
     admonitions,
     code,
+    code_cells,
     comments,
     embeds,
     exercises,
     figures,
     glossary,
+    glue,
     includes,
     layout,
     math,
@@ -54,15 +56,17 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *media.SPECS,
     *embeds.SPECS,
     *code.SPECS,
+    *code_cells.SPECS,
     *math.SPECS,
     *layout.SPECS,
     *tables.SPECS,
     *glossary.SPECS,
     *includes.SPECS,
+    *glue.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
 )
-ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS)
+ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS, *glue.ROLE_SPECS)
 
 
 def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:

@@ -101,19 +101,6 @@ def raw(fmt: str) -> RoleFn:
     return role_fn
 
 
-def glue(role: Role, ctx: Context) -> RoleResult:
-    """myst-nb ``{glue:}`key``` pastes a value computed in a notebook cell; Quarto would need that
-    cell labelled for an embed, so the key stays visible: ``[key]{.glue}``."""
-    key = role.content.strip()
-    ctx.warn(
-        role.lineno,
-        f"{{{role.name}}} pastes a notebook value Quarto cannot look up; kept as [{key}]{{.glue}}",
-        Code.QUARTO_DIFFERS,
-    )
-    ctx.count(Count.GLUE_KEPT)
-    return RoleResult(f"[{key}]{{.glue}}")
-
-
 def unknown(role: Role, ctx: Context) -> RoleResult:
     """Any other role: kept visible as a span with the role's name as class."""
     ctx.warn(
@@ -163,7 +150,6 @@ SPECS = (
     RoleSpec(("guilabel",), span("guilabel")),
     RoleSpec(("menuselection",), span("menuselection")),
     RoleSpec(("index",), index),
-    RoleSpec(("glue", "glue:", "glue:any", "glue:text", "glue:md"), glue),
     RoleSpec(("raw-html",), raw("html")),
     RoleSpec(("raw-latex", "raw-tex"), raw("latex")),
 )
