@@ -474,7 +474,7 @@ def _subfigure_inserts(d: Directive, lines: list[int], ident: str) -> list[tuple
 
 
 def image(d: Directive, ctx: Context) -> Rewrite:
-    """```` ```{image} img.png ```` → ``![](img.png){width=…}``."""
+    """```` ```{image} img.png ```` → ``![](img.png){width=…}``; ``:class: margin`` → ``.column-margin``."""
     ctx.count(Count.IMAGE)
     opts = _image_options(d, ctx)
     ident = ids.label_id(ctx, own_label(d), "fig", "none")
@@ -487,7 +487,7 @@ def image(d: Directive, ctx: Context) -> Rewrite:
         align=opts["align"],
         ident=ident,
         extra=_image_extra(d),
-        classes=_classes(d, ctx, "class"),
+        classes=[*(c if c != "margin" else "column-margin" for c in _classes(d, ctx, "class"))],
     )
     if d.option("target"):
         text = f"[{text}]({d.option('target')})"
