@@ -13,8 +13,20 @@ from myst2qmd.context import Options
 NOTEBOOK = {
     "cells": [
         {"cell_type": "markdown", "metadata": {}, "source": ["#| label: nicht-code"]},
-        {"cell_type": "code", "metadata": {}, "source": ["#| label: kurve\n", "plot()"], "outputs": []},
-        {"cell_type": "code", "metadata": {"label": "tabelle"}, "source": ["df"], "outputs": []},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": ["#| label: kurve\n", "plot()"],
+            "outputs": [],
+            "execution_count": None,
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": ["#| echo: false\n", "#| label: tabelle\n", "df"],
+            "outputs": [],
+            "execution_count": None,
+        },
     ],
     "metadata": {},
     "nbformat": 4,
@@ -73,3 +85,23 @@ def test_a_changed_notebook_is_read_again(tmp_path: Path) -> None:
     assert "analyse.ipynb#kurve" in first.text
     assert "analyse.ipynb#kurve" not in second.text
     assert [w.code.value for w in second.warnings].count("ref-undefined") == 3
+
+
+def test_a_book_embeds_the_output_of_its_notebook_chapter(tmp_path: Path) -> None:
+    book = tmp_path / "buch"
+    book.mkdir()
+    (book / "_config.yml").write_text("title: Buch\n", encoding="utf-8")
+    toc = "format: jb-book\nroot: teil/analyse\nchapters:\n- file: intro\n"  # the notebook is the book's index
+    (book / "_toc.yml").write_text(toc, encoding="utf-8")
+    (book / "intro.md").write_text("# Einleitung\n\n![](#kurve)\n", encoding="utf-8")
+    (book / "teil").mkdir()
+    chapter = {
+        **NOTEBOOK,
+        "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Analyse"]}, *NOTEBOOK["cells"]],
+    }
+    (book / "teil" / "analyse.ipynb").write_text(json.dumps(chapter), encoding="utf-8")
+    run = run_cli("convert", str(book), "-o", str(tmp_path / "out"), "--engine", "none")
+    assert run.returncode == 0, run.stderr
+    intro = (tmp_path / "out" / "intro.qmd").read_text(encoding="utf-8")
+    assert "{{< embed index.ipynb#kurve >}}" in intro
+    assert (tmp_path / "out" / "index.ipynb").is_file()

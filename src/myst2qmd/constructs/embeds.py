@@ -65,7 +65,7 @@ def _notebooks(root: Path) -> list[Path]:
 
 
 def cell_labels(text: str) -> list[str]:
-    """The labels of a notebook's code cells (``#| label: x`` in the cell, or ``label`` in its metadata).
+    """The labels of a notebook's code cells (``#| label: x``, as mystmd and Quarto's ``embed`` read them).
 
     >>> cell_labels('{"cells": [{"cell_type": "code", "source": ["#| label: kurve\\\\n", "plot()"], "metadata": {}}]}')
     ['kurve']
@@ -81,9 +81,6 @@ def cell_labels(text: str) -> list[str]:
         source = cell.get("source", "")
         lines = "".join(source).splitlines() if isinstance(source, list) else str(source).splitlines()
         labels += [m.group(1) for m in map(_LABEL_LINE.match, lines) if m]
-        meta = cell.get("metadata")
-        if isinstance(meta, dict) and isinstance(meta.get("label"), str):
-            labels.append(meta["label"])
     return labels
 
 
@@ -118,7 +115,10 @@ def notebook_of(label: str, ctx: Context) -> str | None:
     if found is None:
         return None
     here = Path(ctx.options.source_dir or root)
-    return Path(os.path.relpath(root / found, here)).as_posix()
+    written = Path(os.path.relpath(root / found, here)).as_posix()
+    # a chapter of the book: its Quarto file is the notebook the output holds
+    chapter = ctx.options.resolve_document(written) if ctx.options.resolve_document else None
+    return chapter[0] if chapter else written
 
 
 def embed(target: str, ctx: Context, line: int, what: str) -> str | None:
