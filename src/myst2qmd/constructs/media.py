@@ -177,6 +177,8 @@ def iframe(d: Directive, ctx: Context) -> Rewrite:
     """
     if not d.argument.strip():
         ctx.warn(d.lineno, "{iframe} has no address; kept as an empty frame", Code.LINK_MISSING)
+    if d.option("align"):
+        ctx.warn(d.lineno, "{iframe} :align: has no Quarto equivalent for a frame; left out", Code.OPTION_UNSUPPORTED)
     found = video_address(d.argument.strip())
     if found is not None:
         ctx.count(Count.VIDEO)
