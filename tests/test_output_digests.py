@@ -38,6 +38,7 @@ INPUTS: dict[str, tuple[Path, bool]] = {
     "seed": (SHARED / "seed" / "cnn-lecture.md", True),
     "corpus": (SHARED / "corpus" / "quadriga-tabelle-1", True),
     "kurs": (TESTS / "books" / "kurs", False),
+    "kurs-jb2": (TESTS / "books" / "kurs-jb2", False),
     "buch": (ROOT / "examples" / "buch", False),
     "faltung": (ROOT / "examples" / "faltung.md", False),
 }

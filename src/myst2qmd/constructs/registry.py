@@ -36,6 +36,7 @@ from . import (
     references,
     tables,
     textroles,
+    visibility,
 )
 from .base import (
     DirectiveSpec,
@@ -65,6 +66,7 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *glue.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
+    *visibility.SPECS,
 )
 ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS, *glue.ROLE_SPECS)
 
