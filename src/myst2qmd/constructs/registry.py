@@ -31,7 +31,6 @@ from . import (
     includes,
     layout,
     math,
-    media,
     proofs,
     references,
     tables,
@@ -54,7 +53,6 @@ from .base import (
 DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *admonitions.SPECS,
     *figures.SPECS,
-    *media.SPECS,
     *embeds.SPECS,
     *code.SPECS,
     *code_cells.SPECS,
