@@ -7,6 +7,7 @@ chapter unless told); a single file takes its project's settings (``lang``, ``cr
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -51,6 +52,19 @@ def test_a_part_left_unnumbered_says_so_in_its_chapters(tmp_path: Path) -> None:
     assert _quarto(tmp_path / "out")["number-sections"] is True
     assert (tmp_path / "out" / "c.qmd").read_text(encoding="utf-8").startswith("---\nnumber-sections: false\n---\n")
     assert not (tmp_path / "out" / "a.qmd").read_text(encoding="utf-8").startswith("---")
+
+
+def test_an_unnumbered_notebook_in_a_numbered_book_is_reported(tmp_path: Path) -> None:
+    toc = (
+        "root: intro\nparts:\n- caption: Eins\n  numbered: true\n  chapters:\n  - file: a\n"
+        "- caption: Zwei\n  chapters:\n  - file: nb\n"
+    )
+    book = _book(tmp_path / "buch", toc)
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# Notizbuch\n"}]
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (book / "nb.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    _, warnings = convert_book(book, tmp_path / "out")
+    assert [(w.path, w.line, w.code.value) for w in warnings] == [("_toc.yml", 9, "option-unsupported")]
 
 
 def test_book_settings_reach_quarto_yml(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from ..notebooks import (
 )
 from .labels import Labels, LabelTargets
 from .links import document_resolver, includes, outside_references, rebase_paths
-from .numbering import Numbering, book_numbering, toc_numbering
+from .numbering import Numbering, book_numbering, toc_numbering, unnumbered_notebooks
 from .output import (
     QUARTO_YML,
     Output,
@@ -127,6 +127,7 @@ class BookConverter:
         self.chapter_options = book_options(book, self.user_options)
         #: chapters numbered otherwise than the book (their front matter says so)
         self.numbering = book_numbering(book, toc_numbering(book.toc)) if not book.project else Numbering()
+        self.warnings += unnumbered_notebooks(book, self.numbering)
         #: the book's labels and their targets, worked out once (see :meth:`options`)
         self._label_table: tuple[Labels, LabelTargets] | None = None
 

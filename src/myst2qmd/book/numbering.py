@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from ..codes import Code
+from ..context import Warning_
 from .toc import Book, normalise_toc_path
 
 #: a chapter's numbering: ``False``, ``True`` (every level) or a depth
@@ -87,3 +89,19 @@ def book_numbering(book: Book, numbered: Mapping[str, Numbered]) -> Numbering:
         project["number-depth"] = max(int(v) for v in depths)
     off = {rel: {"number-sections": False} for rel, value in found.items() if not value}
     return Numbering(project, off)
+
+
+def unnumbered_notebooks(book: Book, numbering: Numbering) -> list[Warning_]:
+    """A notebook chapter left unnumbered in a book that numbers (its cells have no front matter to
+    say so): reported, for Quarto numbers it as the rest of the book."""
+    return [
+        Warning_(
+            chapter.toc,
+            chapter.line,
+            f"{chapter.rel} is not numbered in the book, but a notebook has no front matter to say so: "
+            "Quarto numbers it (add number-sections: false to its first raw cell)",
+            Code.OPTION_UNSUPPORTED,
+        )
+        for chapter in book.chapters
+        if chapter.is_notebook and chapter.rel in numbering.chapters
+    ]
