@@ -81,7 +81,7 @@ def _glue_figure(options: Options, argument: str) -> dict[str, int]:
 
 ADMONITIONS = [
     *("note", "tip", "warning", "caution", "important", "hint", "seealso", "attention", "danger", "error"),
-    *("admonition", "dropdown", "topic", "deprecated", "versionadded", "versionchanged"),
+    *("admonition", "dropdown", "topic", "deprecated", "versionadded", "versionchanged", "toggle"),
 ]
 #: MyST directive → (Quarto blocks it becomes, is its body MyST, is its argument text)
 DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
@@ -203,6 +203,12 @@ def _list_table_lists(body: str) -> tuple[bool, int]:
     return False, 0
 
 
+#: an HTML admonition's opening tag (``<div class="admonition tip">``)
+_HTML_ADMONITION = re.compile(r"""\s*<div\s[^>]*\bclass\s*=\s*["']?(?:[^"'>]*\s)?admonition[\s"'>]""", re.IGNORECASE)
+#: a GitHub alert's marker, alone on its quote's first line, of a kind GitHub knows
+_ALERT = re.compile(r"\[!(?i:note|tip|important|warning|caution)\][ \t]*(?:\n|$)")
+
+
 def myst_counts(src: str) -> Counter[str]:
     """The kinds of blocks (as :func:`quarto_ast.block_counts` names them) a MyST text holds,
     read from markdown-it's tokens; directive bodies are read the same way."""
@@ -212,7 +218,8 @@ def myst_counts(src: str) -> Counter[str]:
     counts["display_math"] += len(_QUARTO_EQUATION.findall(src))
     src = _QUARTO_EQUATION.sub(lambda m: "\n" * m.group(0).count("\n"), src)
     lines = src.split("\n")
-    for token in myst_parser().parse(src):
+    tokens = myst_parser().parse(src)
+    for index, token in enumerate(tokens):
         kind = token.type
         if kind == "front_matter":
             counts["front matter that is no mapping"] += not isinstance(_yaml(token.content) or {}, dict)
@@ -257,8 +264,12 @@ def myst_counts(src: str) -> Counter[str]:
             counts["table"] += 1
         elif kind in ("bullet_list_open", "ordered_list_open"):
             counts["list"] += 1
+        elif kind == "html_block" and _HTML_ADMONITION.match(token.content):
+            counts["callout"] += 1  # MyST-Parser's html_admonition
         elif kind == "blockquote_open":
-            counts["blockquote"] += 1
+            # a GitHub alert (``> [!NOTE]`` alone on the quote's first line) is a callout
+            alert = tokens[index + 1].type == "paragraph_open" and _ALERT.match(tokens[index + 2].content)
+            counts["callout" if alert else "blockquote"] += 1
         elif kind == "inline":
             in_link = False  # linkify links no text inside a link
             for child in token.children or []:
@@ -357,6 +368,9 @@ def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
             words.update(_WORD.findall(token.content))
         elif token.type == "inline":
             children = token.children or []
+            alert = _ALERT.match(token.content)
+            if alert is not None:  # a GitHub alert's marker: the callout's kind, no word a reader sees
+                children = [c for c in children if not (c.type == "text" and c.content == alert.group().strip())]
             for n, child in enumerate(children):
                 if child.type == "code_inline":
                     words.update(_WORD.findall(child.content))
