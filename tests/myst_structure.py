@@ -88,6 +88,7 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     **{name: (_blocks(callout=1), True, True) for name in ADMONITIONS},
     "figure": (_blocks(figure=1), True, False),
     "figure-md": (_blocks(figure=1), True, False),
+    "iframe": (_iframe, True, False),
     # mystmd's :label: on an image makes it a figure (MyST-Parser's :name: an image with an id)
     "image": (lambda options, argument: {"figure": int(bool(options.get("label")))}, False, False),
     # a fixture has no notebooks: an embed's label is not found, the directive is kept as written

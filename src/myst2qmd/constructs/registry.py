@@ -32,6 +32,7 @@ from . import (
     includes,
     layout,
     math,
+    media,
     proofs,
     references,
     tables,
@@ -54,6 +55,7 @@ from .base import (
 DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *admonitions.SPECS,
     *figures.SPECS,
+    *media.SPECS,
     *embeds.SPECS,
     *code.SPECS,
     *code_cells.SPECS,
