@@ -20,9 +20,11 @@ from ..dialect import Dialect
 from ..directives import Directive
 from . import (
     admonitions,
+    citations,
     code,
     code_cells,
     comments,
+    embeds,
     exercises,
     figures,
     glossary,
@@ -30,6 +32,7 @@ from . import (
     includes,
     layout,
     math,
+    media,
     proofs,
     references,
     tables,
@@ -52,19 +55,22 @@ from .base import (
 DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *admonitions.SPECS,
     *figures.SPECS,
+    *media.SPECS,
+    *embeds.SPECS,
     *code.SPECS,
     *code_cells.SPECS,
     *math.SPECS,
     *layout.SPECS,
     *tables.SPECS,
     *glossary.SPECS,
+    *citations.SPECS,
     *includes.SPECS,
     *glue.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
     *visibility.SPECS,
 )
-ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS, *glue.ROLE_SPECS)
+ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *citations.ROLE_SPECS, *textroles.SPECS, *glue.ROLE_SPECS)
 
 
 def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:
@@ -168,7 +174,7 @@ def inline_token(token: Token, source: str, line: int, ctx: Context, alone: bool
     ``alone``: the token is all of its paragraph.
     """
     if token.type == "image":
-        return figures.markdown_image_token(token, source, ctx, alone)
+        return figures.markdown_image_token(token, source, ctx, alone, line)
     if token.type == "html_inline":
         if re.match(r"<img\b", source, re.IGNORECASE):
             return figures.img_tag_to_markdown(source, ctx, line)
