@@ -130,8 +130,8 @@ def _argument_texts(d: Directive, titled: bool) -> tuple[str, str]:
 
 def _fragments(d: Directive, tokenize: Tokenize) -> None:
     """The texts an admonition converts as MyST, for the parse: its argument (a title in Jupyter Book 2,
-    the body's first line in Jupyter Book 1, the same text either way), its version title, its ``:title:``."""
-    for text in {d.argument, _argument_texts(d, True)[0], d.option("title")}:
+    the body's first line in Jupyter Book 1, the same text either way) or its version title, its ``:title:``."""
+    for text in {_argument_texts(d, True)[0], d.option("title")}:
         if text:
             tokenize(text)
 
