@@ -89,6 +89,7 @@ def translator_for(engine: Engine, settings: Settings, glossary: Glossary, revie
         cache=cache,
         glossary=glossary,
         jobs=settings.jobs,
+        rpm=settings.rpm,
         code_comments=settings.translate_code_comments,
         retry_kept=settings.retry_kept,
         review=review if review is not None else NoReview(),
