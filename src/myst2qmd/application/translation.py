@@ -223,6 +223,11 @@ def translation_summary(report: TranslationReport) -> str:
         f"{report.engine_calls} requests answered",
         f"{report.requests_failed} failed",
         f"{report.characters_sent:,} characters delivered",
+        *(
+            [f"{report.overhead_share:.0%} of what was sent beyond the units (instructions, examples, glossary)"]
+            if report.overhead_characters
+            else []
+        ),
     ]
     line = (
         f"engine {report.engine} ({report.model}): {report.sent} segments sent: {', '.join(sent)}; "
