@@ -58,7 +58,7 @@ def _glue_figure(options: Options, argument: str) -> dict[str, int]:
 
 ADMONITIONS = [
     *("note", "tip", "warning", "caution", "important", "hint", "seealso", "attention", "danger", "error"),
-    *("admonition", "dropdown", "topic", "deprecated", "versionadded", "versionchanged"),
+    *("admonition", "dropdown", "topic", "deprecated", "versionadded", "versionchanged", "toggle"),
 ]
 #: MyST directive → (Quarto blocks it becomes, is its body MyST, is its argument text)
 DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
@@ -82,7 +82,10 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "solution": (_solution, True, False),
     "solution-start": (_solution, True, False),
     "card": (_card, True, True),
-    **{name: (_blocks(), False, False) for name in ("toctree", "tableofcontents", "contents", "bibliography")},
+    **{
+        name: (_blocks(), False, False)
+        for name in ("toctree", "tableofcontents", "contents", "bibliography", "footbibliography")
+    },
     **{name: (_blocks(), False, False) for name in ("youtube", "video", "raw", "glossary", "eval-rst")},
     **{name: (_blocks(), True, True) for name in ("exercise", "exercise-start", "tab-item", "grid-item-card")},
     # a div shown in some formats only (or hidden, a todo); the body as it is
@@ -99,12 +102,17 @@ MALFORMED = (
     "front matter that is no mapping",
 )
 #: roles that become a link or a cross-reference
+#: a ``{numref}`` text showing the number and the name: two links in Quarto
+_NUMBER_AND_NAME = re.compile(r"^(?=.*\{name\})(?=.*(?:%s|\{number\})).*<", re.DOTALL)
 LINK_ROLES = {"ref", "numref", "eq", "doc", "download", "term", "prf:ref", "any"}
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][\w\-+:.]*)\}\s*(.*)$")
 _OPTION = re.compile(r"^:([\w\-]+):\s*(.*?)\s*$")
 _QUARTO_REF = r"-?@(?:fig|tbl|eq|sec|lst|exr|thm|lem|def|cor|prp|cnj|exm|rem|alg)-[\w\-.:]*\w"
 _QUARTO_EQUATION = re.compile(r"(?ms)^\$\$[ \t]*\n(?:(?!^\$\$).)*?^\$\$[ \t]*\{#[^{}\n]*\}[ \t]*$")
 _QUARTO_REF_GROUP = re.compile(rf"\[[^\[\]]*{_QUARTO_REF}[^\[\]]*\]|(?<![\w@.\-]){_QUARTO_REF}")
+_BRACKETS = re.compile(r"\[[^\[\]]*\]")
+_AT_KEY = re.compile(r"(?<![\w\\@])-?@(\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*)")
+_JB2_LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$|^:(?:label|name):\s*(\S+)\s*$|^\$\$.*\(([^()\s]+)\)\s*$", re.MULTILINE)
 
 
 def myst_parser() -> MarkdownIt:
@@ -176,16 +184,47 @@ def _list_table_lists(body: str) -> tuple[bool, int]:
     return False, 0
 
 
-def myst_counts(src: str) -> Counter[str]:
+#: an HTML admonition's opening tag (``<div class="admonition tip">``)
+_HTML_ADMONITION = re.compile(r"""\s*<div\s[^>]*\bclass\s*=\s*["']?(?:[^"'>]*\s)?admonition[\s"'>]""", re.IGNORECASE)
+#: a GitHub alert's marker, alone on its quote's first line, of a kind GitHub knows
+_ALERT = re.compile(r"\[!(?i:note|tip|important|warning|caution)\][ \t]*(?:\n|$)")
+
+
+def jb2_labels(src: str) -> frozenset[str]:
+    """The labels a Jupyter Book 2 text defines, which its ``@label`` references name (targets,
+    ``:label:``/``:name:`` options, equation labels)."""
+    return frozenset(m.group(1) or m.group(2) or m.group(3) for m in _JB2_LABEL.finditer(src))
+
+
+def _text_links(text: str, labels: frozenset[str] | None) -> int:
+    """Cross-references in a text: Quarto's own already in the source, one per citation group; in
+    Jupyter Book 2 (``labels`` given) also ``@label`` naming a label of the document."""
+    if labels is None:
+        return len(_QUARTO_REF_GROUP.findall(text))
+
+    def is_reference(key: str) -> bool:
+        return key in labels or re.fullmatch(_QUARTO_REF, "@" + key) is not None
+
+    groups = _BRACKETS.findall(text)
+    bare = _BRACKETS.sub(" ", text)
+    found = sum(any(is_reference(key) for key in _AT_KEY.findall(group)) for group in groups)
+    return found + sum(is_reference(key) for key in _AT_KEY.findall(bare))
+
+
+def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = None) -> Counter[str]:
     """The kinds of blocks (as :func:`quarto_ast.block_counts` names them) a MyST text holds,
-    read from markdown-it's tokens; directive bodies are read the same way."""
+    read from markdown-it's tokens; directive bodies are read the same way. In Jupyter Book 2
+    ``@label`` is a reference (``labels``: the document's, found here when not given)."""
+    if dialect == "jb2" and labels is None:
+        labels = jb2_labels(src)
     counts: Counter[str] = Counter()
     # Quarto's labelled equations already in the source (``$$ … $$ {#eq-x}``), which MyST's
     # dollarmath reads past to the next ``$$``: counted here and left out of the parse
     counts["display_math"] += len(_QUARTO_EQUATION.findall(src))
     src = _QUARTO_EQUATION.sub(lambda m: "\n" * m.group(0).count("\n"), src)
     lines = src.split("\n")
-    for token in myst_parser().parse(src):
+    tokens = myst_parser().parse(src)
+    for index, token in enumerate(tokens):
         kind = token.type
         if kind == "front_matter":
             counts["front matter that is no mapping"] += not isinstance(_yaml(token.content) or {}, dict)
@@ -203,9 +242,9 @@ def myst_counts(src: str) -> Counter[str]:
                 options = options or {}
                 counts.update(blocks(options, argument))
                 if argument_is_text and argument:
-                    counts.update(myst_counts(argument))
+                    counts.update(myst_counts(argument, dialect, labels))
                 if body_is_myst:
-                    inner = myst_counts(body)
+                    inner = myst_counts(body, dialect, labels)
                     if name == "list-table":
                         rows, cells = _list_table_lists(body)
                         inner["list"] -= cells  # its first list holds the table's rows and cells
@@ -217,7 +256,7 @@ def myst_counts(src: str) -> Counter[str]:
                 # a Pandoc div written in the MyST source
                 counts["figure"] += bool(re.search(r"#fig-", info))
                 counts["callout"] += bool(re.search(r"\.callout-", info))
-                counts.update(myst_counts(token.content))
+                counts.update(myst_counts(token.content, dialect, labels))
             elif not info.startswith("{="):
                 counts["code"] += 1
         elif kind == "code_block":
@@ -228,8 +267,12 @@ def myst_counts(src: str) -> Counter[str]:
             counts["table"] += 1
         elif kind in ("bullet_list_open", "ordered_list_open"):
             counts["list"] += 1
+        elif kind == "html_block" and _HTML_ADMONITION.match(token.content):
+            counts["callout"] += 1  # MyST-Parser's html_admonition
         elif kind == "blockquote_open":
-            counts["blockquote"] += 1
+            # a GitHub alert (``> [!NOTE]`` alone on the quote's first line) is a callout
+            alert = tokens[index + 1].type == "paragraph_open" and _ALERT.match(tokens[index + 2].content)
+            counts["callout" if alert else "blockquote"] += 1
         elif kind == "inline":
             in_link = False  # linkify links no text inside a link
             for child in token.children or []:
@@ -246,9 +289,10 @@ def myst_counts(src: str) -> Counter[str]:
                     counts["display_math"] += 1
                 elif child.type == "myst_role" and child.meta.get("name") in LINK_ROLES:
                     counts["link"] += 1
+                    if child.meta.get("name") == "numref" and _NUMBER_AND_NAME.search(child.content):
+                        counts["link"] += 1  # the number is Quarto's reference, the name a link
                 elif child.type == "text":
-                    # Quarto's own cross-references, already in the source: one per citation group
-                    counts["link"] += len(_QUARTO_REF_GROUP.findall(child.content))
+                    counts["link"] += _text_links(child.content, labels)
     return counts
 
 
@@ -272,8 +316,9 @@ def _closed(token: Token, src_lines: list[str]) -> bool:
 #: a word worth following through a conversion: four letters or more (shorter ones are often
 #: markup read as text, like a role's or an option's name)
 _WORD = re.compile(r"[^\W\d_]{4,}")
-#: what is no word of the text: a substitution's key, a role's name in a body read as text
-_NOT_TEXT = re.compile(r"\{\{[^{}]*\}\}|\{[\w:+-]+\}")
+#: what is no word of the text: a substitution's key, a role's name in a body read as text, an
+#: ``@name`` (a reference in Jupyter Book 2, whose target's id the output spells its own way)
+_NOT_TEXT = re.compile(r"\{\{[^{}]*\}\}|\{[\w:+-]+\}|(?<![\w\\@])-?@[\w:.#$%&\-+?<>~/]+")
 #: roles whose link text Quarto writes itself ("Abbildung {numref}`x`" → "@fig-x": the word goes)
 _PREFIXED_ROLES = frozenset({"numref", "ref", "eq", "prf:ref"})
 #: directives whose body lists files, not text a reader sees
@@ -328,6 +373,9 @@ def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
             words.update(_WORD.findall(token.content))
         elif token.type == "inline":
             children = token.children or []
+            alert = _ALERT.match(token.content)
+            if alert is not None:  # a GitHub alert's marker: the callout's kind, no word a reader sees
+                children = [c for c in children if not (c.type == "text" and c.content == alert.group().strip())]
             for n, child in enumerate(children):
                 if child.type == "code_inline":
                     words.update(_WORD.findall(child.content))

@@ -157,6 +157,7 @@ class Count(str, Enum):
     TARGET = "target"
     LIST_MARKER_ESCAPED = "list marker escaped"
     BARE_URL_LINKED = "bare URL linked"
+    ABBREVIATION = "abbreviation spelled out"
     SUBSTITUTION = "substitution"
     BLOCK_ATTRIBUTES = "block attributes"
     TITLE = "title"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .codes import Code, Count
 from .dialect import Dialect
@@ -52,6 +52,11 @@ class Options:
     source_dir: str | None = None
     #: the book's folder (``/``-paths and the boundary of includes); ``None`` for a single file
     root_dir: str | None = None
+    #: what the project file (``_config.yml``, ``myst.yml``) says for every page, as Quarto front
+    #: matter (``lang``, ``crossref``…: :mod:`.project_meta`); a single file's output carries it
+    project_meta: Mapping[str, Any] = field(default_factory=dict)
+    #: mystmd ``abbreviations``: ``CNN`` -> its long form (``[CNN]{title="…"}``)
+    abbreviations: Mapping[str, str] = field(default_factory=dict)
     #: the MyST dialect the document is written in (Jupyter Book 1 or 2), chosen by its project
     #: (:func:`.dialect.detect_dialect`) or ``--dialect``; constructs read it only through their spec
     dialect: Dialect = Dialect.JB1

@@ -13,7 +13,7 @@ from markdown_it.token import Token
 from ..context import Context
 from ..parsed import Fragments
 from ..source import View
-from . import comments, figures, media
+from . import comments, figures, html_admonitions, media
 from .base import TokenSpec, Walk, WalkState
 from .blocks import replace_block
 
@@ -32,11 +32,13 @@ def html_block(token: Token, view: View, ctx: Context, fragments: Fragments | No
     video = media.iframe_to_video(content, ctx, line)
     if video is not None:
         return video
-    return None
+    return html_admonitions.html_admonition(content, ctx, line)
 
 
 def html_rule(walk: Walk, state: WalkState, index: int) -> None:
     token, view = state.parsed.tokens[index], state.parsed.view
+    if html_admonitions.admonition_rule(walk, state, index):
+        return
     walk.extend(replace_block(token, view, html_block(token, view, walk.ctx, walk.fragments(token))))
 
 

@@ -20,6 +20,7 @@ from ..dialect import Dialect
 from ..directives import Directive
 from . import (
     admonitions,
+    citations,
     code,
     code_cells,
     comments,
@@ -58,13 +59,14 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *layout.SPECS,
     *tables.SPECS,
     *glossary.SPECS,
+    *citations.SPECS,
     *includes.SPECS,
     *glue.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
     *visibility.SPECS,
 )
-ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS, *glue.ROLE_SPECS)
+ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *citations.ROLE_SPECS, *textroles.SPECS, *glue.ROLE_SPECS)
 
 
 def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:
