@@ -45,6 +45,29 @@ def _card(options: Options, argument: str) -> dict[str, int]:
     return {"link": 1} if argument and options.get("link") else {}
 
 
+def _iframe(options: Options, argument: str) -> dict[str, int]:
+    # a figure when labelled or in the margin (a div), else the video shortcode or raw HTML
+    return {"figure": int(bool(options.get("label") or options.get("name") or "margin" in options.get("class", "")))}
+
+
+_SUBFIGURE_LINE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")
+
+
+def _subfigures(body: str) -> int:
+    """A figure without a source: each Markdown image sharing its paragraph with another image a
+    subfigure (the lines before the caption)."""
+    lines = body.split("\n")
+    found = 0
+    for n, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if not _SUBFIGURE_LINE.match(line) and not line.lstrip().startswith(":"):
+            break
+        near = [lines[i] for i in (n - 1, n + 1) if 0 <= i < len(lines)]
+        found += bool(_SUBFIGURE_LINE.match(line)) and any(_SUBFIGURE_LINE.match(x) for x in near)
+    return found
+
+
 def _selecting_include(options: Options, argument: str) -> dict[str, int]:
     # a fixture has no folder: an include that must read its file leaves a visible callout
     selects = set(options) & {"start-after", "end-before", "start-line", "end-line", "lines", "start-at", "end-at"}
@@ -65,6 +88,11 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     **{name: (_blocks(callout=1), True, True) for name in ADMONITIONS},
     "figure": (_blocks(figure=1), True, False),
     "figure-md": (_blocks(figure=1), True, False),
+    "iframe": (_iframe, True, False),
+    # mystmd's :label: on an image makes it a figure (MyST-Parser's :name: an image with an id)
+    "image": (lambda options, argument: {"figure": int(bool(options.get("label")))}, False, False),
+    # a fixture has no notebooks: an embed's label is not found, the directive is kept as written
+    "embed": (_blocks(), False, False),
     "code-cell": (_blocks(cell=1), False, False),
     "graphviz": (_blocks(cell=1), False, False),
     **{name: (_blocks(code=1), False, False) for name in ("code-block", "code", "sourcecode", "parsed-literal")},
@@ -249,6 +277,8 @@ def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = 
                         rows, cells = _list_table_lists(body)
                         inner["list"] -= cells  # its first list holds the table's rows and cells
                         counts["table"] -= not rows  # no rows, no table: only the text is kept
+                    if name == "figure" and not argument.strip():
+                        inner["figure"] += _subfigures(body)
                     counts.update(inner)
             elif directive:
                 counts["cell"] += 1

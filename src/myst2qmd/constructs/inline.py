@@ -24,7 +24,7 @@ from ..directives import container_prefix_len
 from ..edits import Edit
 from ..parser import parse_inline
 from ..source import line_starts
-from . import at_references, registry
+from . import at_references, figures, registry
 from .abbreviations import abbreviate
 from .at_references import AtReading
 from .base import Role, TokenSpec, Walk, WalkState, jb2
@@ -144,6 +144,8 @@ def inline(
                 start = span[0] - result.eat_before
                 made.append(Edit(locator.abs(start), locator.abs(span[1]), result.text, f"role {role.name}"))
         else:
+            if child.type == "image":
+                span = figures.with_attributes(content, span)
             alone = span == (0, len(content))
             new = registry.inline_token(child, content[span[0] : span[1]], line, ctx, alone)
             if new is not None:

@@ -24,6 +24,7 @@ from . import (
     code,
     code_cells,
     comments,
+    embeds,
     exercises,
     figures,
     glossary,
@@ -31,6 +32,7 @@ from . import (
     includes,
     layout,
     math,
+    media,
     proofs,
     references,
     tables,
@@ -53,6 +55,8 @@ from .base import (
 DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *admonitions.SPECS,
     *figures.SPECS,
+    *media.SPECS,
+    *embeds.SPECS,
     *code.SPECS,
     *code_cells.SPECS,
     *math.SPECS,
@@ -170,7 +174,7 @@ def inline_token(token: Token, source: str, line: int, ctx: Context, alone: bool
     ``alone``: the token is all of its paragraph.
     """
     if token.type == "image":
-        return figures.markdown_image_token(token, source, ctx, alone)
+        return figures.markdown_image_token(token, source, ctx, alone, line)
     if token.type == "html_inline":
         if re.match(r"<img\b", source, re.IGNORECASE):
             return figures.img_tag_to_markdown(source, ctx, line)
