@@ -150,13 +150,14 @@ def _cell_language(name: str) -> bool:
 
 def _list_table_lists(body: str) -> tuple[bool, int]:
     """Whether a list-table body has rows (a bullet list at its top), and how many lists those
-    rows and their cells make; other lists in the body are text kept beside the table."""
+    rows and their cells make (a list inside a cell is a list of its own, kept in a grid table); other
+    lists in the body are text kept beside the table."""
     tokens = myst_parser().parse(body)
     for index, token in enumerate(tokens):
         if token.type == "bullet_list_open" and token.level == 0:
             depth, lists = 0, 0
             for inner in tokens[index:]:
-                lists += inner.type == "bullet_list_open"
+                lists += inner.type == "bullet_list_open" and depth < 2
                 depth += inner.nesting if inner.type in ("bullet_list_open", "bullet_list_close") else 0
                 if depth == 0:
                     break
