@@ -21,6 +21,7 @@ A grid table (``=`` closes the header rows; a cell's lines stay its blocks)::
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 
@@ -151,7 +152,7 @@ def csv_rows(text: str, delimiter: str = ",", quote: str = '"', keepspace: bool 
     [['1', 'a, b'], ['3', '4']]
     """
     reader = csv.reader(
-        text.splitlines(), delimiter=delimiter, quotechar=quote, skipinitialspace=not keepspace, strict=False
+        io.StringIO(text), delimiter=delimiter, quotechar=quote, skipinitialspace=not keepspace, strict=False
     )
     return [[cell.strip() if not keepspace else cell for cell in row] for row in reader if row]
 

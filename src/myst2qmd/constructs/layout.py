@@ -287,7 +287,7 @@ SPECS = (
     DirectiveSpec(("raw",), raw, body="literal", title=False, options=frozenset(), prose=()),
     DirectiveSpec(("parsed-literal",), literal, body="literal", options=frozenset(), prose=()),
     #: directives the converter does not know but whose body is no Markdown: kept verbatim in the fallback div
-    DirectiveSpec(("csv-table", "eval-rst", "highlight"), unknown, body="verbatim", prose=()),
+    DirectiveSpec(("eval-rst", "highlight"), unknown, body="verbatim", prose=()),
 )
 #: any other directive: a fenced div (its body converted as MyST)
 FALLBACK = DirectiveSpec(("",), unknown, label=FALLBACK_LABEL)

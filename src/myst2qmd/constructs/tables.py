@@ -38,9 +38,11 @@ from ..context import Context
 from ..directives import Directive
 from ..parsed import Fragments, convert_fragment
 from ..parser import shared_parser
+from ..quarto import code_span
 from . import ids
 from .base import FENCE, DirectiveSpec, Rewrite, Tokenize, attr_value, bold, div_open
-from .gridtables import table_text
+from .gridtables import csv_delimiter, csv_rows, table_text
+from .included_files import IncludeError, option_text, read_text, resolve
 
 _ITEM = re.compile(r"[ \t]*[-*+](?:[ \t]+|$)")
 #: options a pipe table can express, or that only concern Sphinx's HTML
@@ -344,6 +346,64 @@ def _table_spans(d: Directive) -> tuple[list[tuple[int, int]], bool]:
     return spans, before
 
 
+_CSV_OPTIONS = _TABLE_OPTIONS | {"header", "file", "delim", "quote", "keepspace", "encoding"}
+
+
+def _csv_text(d: Directive, ctx: Context) -> str | None:
+    """The CSV a ``{csv-table}`` holds: its body, or the file ``:file:`` names (``None``: unreadable, warned)."""
+    name = option_text(d, "file")
+    if not name:
+        return d.body
+    try:
+        return read_text(resolve(name, ctx, d.lineno, "{csv-table} :file:"), option_text(d, "encoding"))
+    except IncludeError as exc:
+        ctx.warn(d.lineno, f"{{csv-table}} :file: {name}: {exc}; the directive is kept as a div", Code.INCLUDE_FAILED)
+        return None
+
+
+def _csv_cells(d: Directive, text: str) -> list[list[str]]:
+    """The rows of CSV ``text`` with ``d``'s ``:delim:``, ``:quote:`` and ``:keepspace:`` (cells as written)."""
+    quote = option_text(d, "quote")[:1] or '"'
+    return csv_rows(text, csv_delimiter(option_text(d, "delim")), quote, "keepspace" in d.options)
+
+
+def _csv_fragments(d: Directive, tokenize: Tokenize) -> None:
+    """A csv-table's caption and the cells of its header and inline body, tokenized by the parse (the
+    cells of a ``:file:`` are read when it is converted, parsed there as texts no document holds)."""
+    _caption_fragment(d, tokenize)
+    for row in [*_csv_cells(d, d.option("header")), *_csv_cells(d, d.body)]:
+        for cell in row:
+            if cell:
+                tokenize(cell)
+
+
+def csv_table(d: Directive, ctx: Context) -> Rewrite:
+    """A ``{csv-table}`` (inline CSV or ``:file:``) as a pipe table, or a grid table when a cell spans
+    lines, with ``:header:`` and ``:header-rows:`` as its head and the caption line of a ``{list-table}``."""
+    ctx.count("table")
+    text = _csv_text(d, ctx)
+    if text is None:
+        name = option_text(d, "file")
+        note = f"**Not included** ({{csv-table}}): {code_span(name)} could not be read."
+        return Rewrite(
+            open=div_open(".callout-warning", ".include-error", f"path={attr_value(name)}") + f"\n{note}", close=FENCE
+        )
+    header = _csv_cells(d, d.option("header"))
+    rows = [*header, *_csv_cells(d, text)]
+    if not rows:
+        ctx.warn(d.lineno, "{csv-table} without rows; its title is kept without a table", Code.TABLE_SHAPE)
+        return Rewrite(open="", body=bold(_caption(d, ctx)) if d.argument.strip() else "", close="")
+    width = max(len(r) for r in rows)
+    if any(len(r) != width for r in rows):
+        ctx.warn(d.lineno, "{csv-table} rows of different lengths; short rows padded", Code.TABLE_SHAPE)
+    cells = [[convert_fragment(d, c, d.lineno) if c else "" for c in r] + [""] * (width - len(r)) for r in rows]
+    header_rows = len(header) + int(re.sub(r"\D", "", d.option("header-rows")) or 0)
+    caption = caption_line(_caption(d, ctx), _attrs(d, ctx, width))
+    written = table_text(cells, header_rows) + (f"\n\n{caption}" if caption else "")
+    # a directive without body lines (``:file:``) is written in place of its opening lines
+    return Rewrite(open="", body=written, close="") if d.body_lines else Rewrite(open=written, close="")
+
+
 SPECS = (
     DirectiveSpec(
         ("list-table",),
@@ -352,6 +412,9 @@ SPECS = (
         kind="tbl",
         options=_TABLE_OPTIONS,
         fragments=_list_table_fragments,
+    ),
+    DirectiveSpec(
+        ("csv-table",), csv_table, body="verbatim", kind="tbl", options=_CSV_OPTIONS, fragments=_csv_fragments
     ),
     DirectiveSpec(
         ("table",), table, kind="tbl", captions_table=True, options=_TABLE_OPTIONS, fragments=_caption_fragment
