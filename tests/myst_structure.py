@@ -80,9 +80,13 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "solution": (_solution, True, False),
     "solution-start": (_solution, True, False),
     "card": (_card, True, True),
+    # a link styled as a button (its body is the link's text)
+    **{name: (_blocks(link=1), False, False) for name in ("button-link", "button-ref")},
     **{name: (_blocks(), False, False) for name in ("toctree", "tableofcontents", "contents", "bibliography")},
     **{name: (_blocks(), False, False) for name in ("youtube", "video", "raw", "glossary", "eval-rst")},
-    **{name: (_blocks(), True, True) for name in ("exercise", "exercise-start", "tab-item", "grid-item-card")},
+    **{
+        name: (_blocks(), True, True) for name in ("exercise", "exercise-start", "tab-item", "tabbed", "grid-item-card")
+    },
 }
 #: any other directive becomes a div around its converted body; its argument an attribute
 UNKNOWN: tuple[Blocks, bool, bool] = (_blocks(), True, False)
@@ -94,7 +98,9 @@ MALFORMED = (
     "front matter that is no mapping",
 )
 #: roles that become a link or a cross-reference
-LINK_ROLES = {"ref", "numref", "eq", "doc", "download", "term", "prf:ref", "any"}
+LINK_ROLES = {"ref", "numref", "eq", "doc", "download", "term", "prf:ref", "any", "button"}
+#: roles by prefix that become a link (sphinx-design's link and reference badges)
+LINK_ROLE_PREFIXES = ("bdg-link-", "bdg-ref-")
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][\w\-+:.]*)\}\s*(.*)$")
 _OPTION = re.compile(r"^:([\w\-]+):\s*(.*?)\s*$")
 _QUARTO_REF = r"-?@(?:fig|tbl|eq|sec|lst|exr|thm|lem|def|cor|prp|cnj|exm|rem|alg)-[\w\-.:]*\w"
@@ -231,7 +237,9 @@ def myst_counts(src: str) -> Counter[str]:
                     counts["link"] += 1
                 elif child.type == "math_inline_double":
                     counts["display_math"] += 1
-                elif child.type == "myst_role" and child.meta.get("name") in LINK_ROLES:
+                elif child.type == "myst_role" and (
+                    child.meta.get("name") in LINK_ROLES or str(child.meta.get("name")).startswith(LINK_ROLE_PREFIXES)
+                ):
                     counts["link"] += 1
                 elif child.type == "text":
                     # Quarto's own cross-references, already in the source: one per citation group

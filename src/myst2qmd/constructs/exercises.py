@@ -153,7 +153,7 @@ def gated_pairs(parsed: Parsed) -> dict[int, tuple[int, int]]:
                 width = max(GATED_FENCE, colons + depth + 1, depth + 3)
                 pairs[start] = (line, width)
                 pairs[line] = (start, width)
-        colons, depth = _fence_extent(parsed, index)
+        colons, depth = fence_extent(parsed, index)
         for kind, (start, longest, deepest) in pending.items():
             if start != line:
                 pending[kind] = [start, max(longest, colons), max(deepest, depth)]
@@ -161,7 +161,7 @@ def gated_pairs(parsed: Parsed) -> dict[int, tuple[int, int]]:
     return pairs
 
 
-def _fence_extent(parsed: Parsed, index: int) -> tuple[int, int]:
+def fence_extent(parsed: Parsed, index: int) -> tuple[int, int]:
     """``(longest ":" fence, fences nested)`` of the fence ``parsed.tokens[index]`` and the fences in its
     Markdown body (a directive's or a ``:::`` div's, from the same parse; code holds no fences)."""
     token = parsed.tokens[index]
@@ -181,7 +181,7 @@ def _body_extent(body: Parsed) -> tuple[int, int]:
         colons, depth = 0, 0
         for index, token in enumerate(body.tokens):
             if token.type in ("fence", "colon_fence"):
-                inner_colons, inner_depth = _fence_extent(body, index)
+                inner_colons, inner_depth = fence_extent(body, index)
                 colons, depth = max(colons, inner_colons), max(depth, inner_depth)
         found = body.memo["fence_extent"] = (colons, depth)
     return found

@@ -20,6 +20,7 @@ from . import (
     admonitions,
     code,
     comments,
+    design,
     exercises,
     figures,
     glossary,
@@ -41,12 +42,13 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *math.SPECS,
     *layout.SPECS,
     *tables.SPECS,
+    *design.SPECS,
     *glossary.SPECS,
     *includes.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
 )
-ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS)
+ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS, *design.ROLE_SPECS)
 
 
 def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:

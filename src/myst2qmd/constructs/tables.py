@@ -385,6 +385,8 @@ def csv_table(d: Directive, ctx: Context) -> Rewrite:
     if text is None:
         name = option_text(d, "file")
         note = f"**Not included** ({{csv-table}}): {code_span(name)} could not be read."
+        if d.argument.strip():
+            note += "\n\n" + bold(_caption(d, ctx))
         return Rewrite(
             open=div_open(".callout-warning", ".include-error", f"path={attr_value(name)}") + f"\n{note}", close=FENCE
         )
