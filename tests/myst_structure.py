@@ -40,6 +40,11 @@ def _solution(options: Options, argument: str) -> dict[str, int]:
     return {"callout": int("dropdown" in options.get("class", "").split()), "link": int(bool(argument))}
 
 
+def _folds(options: Options, argument: str) -> dict[str, int]:
+    # a dropdown theorem or exercise stands in a folded callout
+    return {"callout": int("dropdown" in str(options.get("class", "")).split())}
+
+
 def _card(options: Options, argument: str) -> dict[str, int]:
     return {"link": 1} if argument and options.get("link") else {}
 
@@ -78,15 +83,21 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "pull-quote": (_blocks(blockquote=1), True, False),
     "highlights": (_blocks(blockquote=1), True, False),
     "solution": (_solution, True, False),
+    "exercise": (_folds, True, True),
+    **{
+        f"prf:{kind}": (_folds, True, False)
+        for kind in (
+            *("theorem", "lemma", "definition", "corollary", "proposition", "conjecture", "example", "remark"),
+            *("algorithm", "proof", "axiom", "assumption", "notation", "criterion", "property", "observation"),
+        )
+    },
     "solution-start": (_solution, True, False),
     "card": (_card, True, True),
     # a link styled as a button (its body is the link's text)
     **{name: (_blocks(link=1), False, False) for name in ("button-link", "button-ref")},
     **{name: (_blocks(), False, False) for name in ("toctree", "tableofcontents", "contents", "bibliography")},
     **{name: (_blocks(), False, False) for name in ("youtube", "video", "raw", "glossary", "eval-rst")},
-    **{
-        name: (_blocks(), True, True) for name in ("exercise", "exercise-start", "tab-item", "tabbed", "grid-item-card")
-    },
+    **{name: (_blocks(), True, True) for name in ("exercise-start", "tab-item", "tabbed", "grid-item-card")},
 }
 #: any other directive becomes a div around its converted body; its argument an attribute
 UNKNOWN: tuple[Blocks, bool, bool] = (_blocks(), True, False)

@@ -134,7 +134,9 @@ def directive_edits(
         out.edits += edits
     if rewrite.close is not None:
         uses_fence = _close(place, rewrite.close, out) or uses_fence
-    out.width = fence_len if uses_fence else inner
+    # a div around the div (``{FENCE}:``, a folded theorem's callout) is one colon wider
+    wider = rewrite.open is not None and FENCE + ":" in rewrite.open
+    out.width = fence_len + wider if uses_fence else inner
     return out
 
 
