@@ -60,6 +60,11 @@ def _csv_table(options: Options, argument: str) -> dict[str, int]:
     return {"callout": 1} if "file" in options else {"table": 1}
 
 
+def _glue_figure(options: Options, argument: str) -> dict[str, int]:
+    # a named glue figure is a figure div around the embedded output
+    return {"figure": 1} if options.get("name") else {}
+
+
 ADMONITIONS = [
     *("note", "tip", "warning", "caution", "important", "hint", "seealso", "attention", "danger", "error"),
     *("admonition", "dropdown", "todo", "topic", "deprecated", "versionadded", "versionchanged"),
@@ -76,6 +81,8 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "literalinclude": (_blocks(callout=1), False, False),
     "include": (_selecting_include, False, False),
     "math": (_blocks(display_math=1), False, False),
+    "glue:figure": (_glue_figure, True, False),
+    **{name: (_blocks(), False, False) for name in ("glue", "glue:any", "glue:md", "glue:math")},
     "list-table": (_blocks(table=1), True, True),
     "csv-table": (_csv_table, False, True),
     "table": (_blocks(), True, True),
@@ -269,3 +276,76 @@ def _closed(token: Token, src_lines: list[str]) -> bool:
     last = src_lines[end - 1].strip(" \t>") if end - 1 < len(src_lines) else ""
     marker = token.markup
     return end - 1 > first and last.startswith(marker) and not last.strip(marker[0]).strip()
+
+
+#: a word worth following through a conversion: four letters or more (shorter ones are often
+#: markup read as text, like a role's or an option's name)
+_WORD = re.compile(r"[^\W\d_]{4,}")
+#: what is no word of the text: a substitution's key, a role's name in a body read as text
+_NOT_TEXT = re.compile(r"\{\{[^{}]*\}\}|\{[\w:+-]+\}")
+#: roles whose link text Quarto writes itself ("Abbildung {numref}`x`" → "@fig-x": the word goes)
+_PREFIXED_ROLES = frozenset({"numref", "ref", "eq", "prf:ref"})
+#: directives whose body lists files, not text a reader sees
+_FILE_LISTS = frozenset({"toctree"})
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(_NOT_TEXT.sub(" ", text)))
+
+
+_CELL_OPTION_KEY = re.compile(r"(?m)^(#\||//\|)\s*[\w-]+\s*:")
+
+
+def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
+    """The words a MyST text shows a reader (text, inline code, code blocks, directive titles and
+    bodies) and the labels it defines (``(x)=``, ``:name:``, ``:label:``), read from markdown-it's
+    tokens as :func:`myst_counts` reads them: what a conversion must keep or warn about.
+
+    >>> src = "(sec-a)=\\n# Titel\\n\\n```{note} Hinweis\\n:name: n-1\\nText hier\\n```\\n"
+    >>> sorted(map(sorted, myst_words_and_labels(src)))
+    [['Hinweis', 'Text', 'Titel', 'hier'], ['n-1', 'sec-a']]
+    """
+    words: set[str] = set()
+    labels: set[str] = set()
+    for token in myst_parser().parse(src):
+        if token.type == "myst_target":
+            labels.add(token.content.strip())
+        elif token.type in ("fence", "colon_fence"):
+            directive = DIRECTIVE_INFO.match(token.info.strip())
+            if directive and not _cell_language(directive.group(1)):
+                blocks, body_is_myst, argument_is_text = DIRECTIVES.get(directive.group(1).lower(), UNKNOWN)
+                options, body = directive_parts(token.content)
+                labels.update(str(v).strip() for k, v in (options or {}).items() if k in ("name", "label") and v)
+                parts = [directive.group(2)] if argument_is_text and directive.group(2) else []
+                if directive.group(1).lower() in _FILE_LISTS:
+                    continue
+                if directive.group(1).lower() == "code-cell":
+                    # a cell option's key is no word a reader sees (Quarto shows no "#|" line)
+                    body = _CELL_OPTION_KEY.sub(r"\1", body)
+                for part in [*parts, body]:
+                    myst = body_is_myst or part != body
+                    more_words, more_labels = myst_words_and_labels(part) if myst else (_words(part), set())
+                    words |= more_words
+                    labels |= more_labels
+            elif token.type == "colon_fence" and not directive:
+                more_words, more_labels = myst_words_and_labels(token.content)
+                words |= more_words
+                labels |= more_labels
+            else:
+                words.update(_WORD.findall(token.content))
+        elif token.type == "code_block":
+            words.update(_WORD.findall(token.content))
+        elif token.type == "inline":
+            children = token.children or []
+            for n, child in enumerate(children):
+                if child.type == "code_inline":
+                    words.update(_WORD.findall(child.content))
+                elif child.type == "text" and not (n and children[n - 1].markup == "autolink"):
+                    found = _WORD.findall(_NOT_TEXT.sub(" ", child.content))
+                    after = children[n + 1] if n + 1 < len(children) else None
+                    role = after.meta.get("name") if after is not None and after.type == "myst_role" else None
+                    prefixed = role in _PREFIXED_ROLES
+                    if found and prefixed and child.content.rstrip().endswith(found[-1]):
+                        found.pop()
+                    words.update(found)
+    return words, labels

@@ -25,7 +25,7 @@ from myst2qmd.segments import extract_segments, replace_segments
 from myst2qmd.translate import Translator
 from myst2qmd.translate.engines.base import FatalEngineError, text_problem
 from myst2qmd.translate.engines.openai import OpenAIEngine, server_message
-from myst2qmd.translate.pipeline import parity_repair
+from myst2qmd.translate.writeback import parity_repair
 
 #: no H1 (it would become the title, and the Quarto text's lines would differ from the source's)
 SMALL = """Zur Faltung im Überblick, in zwei Absätzen.

@@ -6,7 +6,9 @@ callouts, code blocks, executable cells, display math, tables, lists, block quot
 links, counted on the MyST side from markdown-it's tokens and directive names (never with
 the converter's code), on the Quarto side from pandoc's AST.
 
-A case may state the warnings it expects in its title: ``unknown role [warns: role-unknown]``
+A case is read in the dialect its file or title states (``admonitions.jb2.md``, ``[dialect: jb2]``:
+see :mod:`dialects`; Jupyter Book 1 else). A case may state the warnings it expects in its title:
+``unknown role [warns: role-unknown]``
 lists the codes of its warnings in the order of their lines (``[warns: none]``: no warning),
 and ``[infos: construct-removed]`` the codes of its infos; a case without them is not checked
 for that level.
@@ -20,8 +22,10 @@ from pathlib import Path
 import pytest
 from markdown_it.utils import read_fixture_file
 
+from dialects import case_dialect, case_options
 from myst2qmd import convert_text
 from myst2qmd.codes import Code
+from myst2qmd.dialect import Dialect
 from myst_structure import MALFORMED, myst_counts, nonzero
 from quarto_ast import block_counts, read_ast
 
@@ -54,7 +58,7 @@ def expected_codes(title: str) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize(("path", "line", "title", "src", "expected"), CASES)
 def test_fixture(path: Path, line: int, title: str, src: str, expected: str) -> None:
-    result = convert_text(src, path=f"{path.name}:{line}")
+    result = convert_text(src, path=f"{path.name}:{line}", options=case_options(path, title))
     assert result.text == expected
     for level, codes in expected_codes(title).items():
         assert [str(w.code) for w in result.warnings if w.level == level] == codes, [str(w) for w in result.warnings]
@@ -74,7 +78,13 @@ def test_fixture_titles_state_known_codes() -> None:
 
 @pytest.mark.parametrize(("path", "line", "title", "src", "expected"), CASES)
 def test_fixture_is_fixed_point(path: Path, line: int, title: str, src: str, expected: str) -> None:
-    assert convert_text(expected).text == expected
+    assert convert_text(expected, options=case_options(path, title)).text == expected
+
+
+def test_fixtures_hold_cases_of_both_dialects() -> None:
+    """Some fixture cases are read as Jupyter Book 2 reads them (a ``*.jb2.md`` file or ``[dialect: jb2]``)."""
+    dialects = [case_dialect(path, title) for path, _, title, *_ in (c.values for c in CASES)]
+    assert dialects.count(Dialect.JB2) >= 2 and dialects.count(Dialect.JB1) >= 100
 
 
 @pytest.mark.parametrize(("path", "line", "title", "src", "expected"), CASES)

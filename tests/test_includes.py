@@ -98,7 +98,7 @@ def test_literalinclude_dedent_caption_linenos_and_emphasis(book: Path) -> None:
         ),
     )
     assert text == (
-        '```{.python .numberLines startFrom="3" filename="Die Funktion" code-line-numbers="2"}\n'
+        '```{.python .number-lines startFrom="3" filename="Die Funktion" code-line-numbers="2"}\n'
         "def f():\n    return 1\n```\n"
     )
     assert found == []
@@ -134,7 +134,7 @@ def test_literalinclude_fence_is_longer_than_backticks_inside(book: Path) -> Non
 def test_literalinclude_lineno_match_and_pyobject(book: Path) -> None:
     (book / "kap" / "mod.py").write_text("import os\n\n\n@dec\ndef f():\n    return 1\n\n\nx = 2\n", encoding="utf-8")
     text, found = convert(book, literal(":pyobject: f\n:lineno-match:\n", "mod.py"))
-    assert text == '```{.python .numberLines startFrom="4"}\n@dec\ndef f():\n    return 1\n```\n'
+    assert text == '```{.python .number-lines startFrom="4"}\n@dec\ndef f():\n    return 1\n```\n'
     assert found == []
 
 
@@ -339,3 +339,11 @@ def test_corpus_chapters_with_includes(tmp_path: Path, name: str, needle: str, s
     else:
         assert "::: {.callout-note .lernziele" in result.text
     read_ast(result.text)
+
+
+def test_include_with_mystmd_lang_is_a_code_block_with_its_options(book: Path) -> None:
+    text, found = convert(
+        book, "```{include} code.py\n:lang: python\n:lines: 2-3\n:filename: code.py\n:linenos:\n```\n"
+    )
+    assert text == '```{.python filename="code.py" code-line-numbers="true"}\nline 2\nline 3\n```\n'
+    assert found == []

@@ -129,7 +129,7 @@ def test_an_input_past_the_size_bound_is_refused(
 ) -> None:
     page = tmp_path / "k.md"
     page.write_text("# Hallo\n\nEin Absatz.\n", encoding="utf-8")
-    monkeypatch.setattr(application, "MAX_TEXT_BYTES", 10)
+    monkeypatch.setattr(application.common, "MAX_TEXT_BYTES", 10)
     assert cli.main(["convert", str(page), "-q"]) == 2
     assert f"{page}: cannot read (larger than 10 bytes; not read)" in capsys.readouterr().err
 

@@ -120,8 +120,8 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("config", {"config", "paths"}),
     (
         "primitives",
-        {"codes", "context", "files", "labels", "languages", "yamlload", "macros", "cells"}
-        | {"placeholders", "mathjax_commands", "progress", "commit"},
+        {"codes", "context", "dialect", "files", "labels", "languages", "yamlload", "macros", "cells"}
+        | {"placeholders", "mathjax_commands", "progress", "commit", "finish"},
     ),
 ]
 

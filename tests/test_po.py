@@ -30,7 +30,11 @@ from myst2qmd.segments import extract_segments
 from myst2qmd.translate.engines.base import text_problem
 from myst2qmd.translate.engines.pseudo import PseudoEngine
 from myst2qmd.translate.pipeline import Translator
-from myst2qmd.translate.po import Found, Review, check_reviewed, folder_stats, merge
+from myst2qmd.translate.po import Review
+from myst2qmd.translate.po_check import check_reviewed
+from myst2qmd.translate.po_merge import Found, merge
+from myst2qmd.translate.po_stats import folder_stats
+from myst2qmd.translate.po_write import PoWriter
 from myst2qmd.translate.validate import check_text
 from quarto_ast import book_problems, summarize
 
@@ -82,7 +86,7 @@ def convert(book: Path, out: Path, po: Path, engine: PseudoEngine) -> tuple[Book
     review = Review.for_book(po, source_lang="de", target_lang="en", engine="pseudo", project=book.name)
     translator = Translator(engine, review=review)
     report, warnings = convert_book(book, out, translator=translator)
-    review.write(write_atomically)
+    review.files.write(write_atomically)
     return report, warnings, review
 
 
@@ -666,10 +670,10 @@ def test_an_interrupt_before_the_po_files_says_they_were_not_written(
     Path("faltung.md").write_text(CHAPTER, encoding="utf-8")
     Path("_toc.yml").write_text("format: jb-book\nroot: faltung\n", encoding="utf-8")
 
-    def interrupted(self: Review, staged: object) -> list[Path]:
+    def interrupted(self: PoWriter, staged: object) -> list[Path]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Review, "commit", interrupted)
+    monkeypatch.setattr(PoWriter, "commit", interrupted)
     assert cli.main(["convert", ".", "-o", "../out", "--engine", "pseudo", "--po", "../po", "-q"]) == 130
     err = capsys.readouterr().err
     assert err == "myst2qmd: interrupted after ../out was written completely; the PO files were not written\n", err

@@ -19,7 +19,7 @@ from myst2qmd.translate.clauses import source_clause
 from myst2qmd.translate.engines.base import Reply, Request, Unit
 from myst2qmd.translate.engines.pseudo import PseudoEngine
 from myst2qmd.translate.markup_parity import inline_markup
-from myst2qmd.translate.po import check_reviewed, masked_like
+from myst2qmd.translate.po_check import check_reviewed, masked_like
 from myst2qmd.translate.validate import check, wrong_language
 
 DATA = Path(__file__).parent / "data"
@@ -91,7 +91,7 @@ def test_an_engine_reply_that_adds_inline_markup_is_kept_german_with_a_warning(c
 def test_a_memory_entry_that_adds_inline_markup_is_asked_again(case: str, tmp_path: Path) -> None:
     engine = Scripted({MASKED: HONEST})
     translator = Translator(engine, cache=TranslationCache(tmp_path / "tm.sqlite"))
-    translator._remember(MASKED, ADDED[case][0](HONEST))
+    translator.memory.remember(MASKED, ADDED[case][0](HONEST))
     out, report, _ = translator.translate_document(convert_text(GERMAN).text)
     assert out == HONEST.replace("⟨1⟩", "$w$") + "\n"
     assert engine.sent == [MASKED] and report.cached == 0
@@ -134,7 +134,7 @@ def test_placeholder_brackets_around_text_are_rejected_for_every_origin(tmp_path
     # a memory entry
     engine = Scripted({masked: bracketed.replace("⟨MLPs⟩", "_MLPs_")})
     translator = Translator(engine, cache=TranslationCache(tmp_path / "tm.sqlite"))
-    translator._remember(masked, bracketed)
+    translator.memory.remember(masked, bracketed)
     out, _, _ = translator.translate_document(german)
     assert out == "As a result, _MLPs_ quickly become very large, and training takes a long time.\n"
     # a reviewed entry
@@ -151,8 +151,8 @@ def test_a_doubled_placeholder_is_rejected_by_the_check_itself(tmp_path: Path) -
     # from the memory: asked again
     engine = Scripted({MASKED: HONEST})
     translator = Translator(engine, cache=TranslationCache(tmp_path / "tm.sqlite"))
-    translator._remember(MASKED, doubled)
-    assert translator._cached(MASKED) is None
+    translator.memory.remember(MASKED, doubled)
+    assert translator.memory.cached(MASKED) is None
     assert translator.translate_document(convert_text(GERMAN).text)[0] == HONEST.replace("⟨1⟩", "$w$") + "\n"
 
 

@@ -16,8 +16,8 @@ from myst2qmd.segments import extract_segments, replace_segments
 from myst2qmd.translate import TranslationCache, Translator
 from myst2qmd.translate.engines.base import Reply
 from myst2qmd.translate.engines.pseudo import PseudoEngine
-from myst2qmd.translate.pipeline import parity_repair
 from myst2qmd.translate.validate import check, check_text, escape_block_starts, links_paired, misassigned
+from myst2qmd.translate.writeback import parity_repair
 from quarto_ast import read_ast, summarize, walk
 
 
@@ -247,7 +247,9 @@ def test_a_poisoned_translation_memory_entry_is_checked_again(tmp_path: Path) ->
     cache = TranslationCache(tmp_path / "tm.sqlite")
     engine = Honest()
     translator = Translator(engine, cache=cache)
-    translator._remember("Ein Absatz über Filter und ihre ⟨1⟩ Gewichte.", "A paragraph <svg/onload=alert(1)> ⟨1⟩.")
+    translator.memory.remember(
+        "Ein Absatz über Filter und ihre ⟨1⟩ Gewichte.", "A paragraph <svg/onload=alert(1)> ⟨1⟩."
+    )
     out, report, _ = translator.translate_document(qmd)
     assert out == "A paragraph about filters and their $w$ weights.\n"
     assert engine.sent == ["Ein Absatz über Filter und ihre ⟨1⟩ Gewichte."] and report.cached == 0
@@ -354,7 +356,7 @@ def test_requests_hold_only_units_whose_swap_would_be_noticed() -> None:
         "Ein Pooling-Layer verkleinert die Feature-Map ⟨1⟩.",
     ]
     units = [Unit(id=f"u{n}", text=text) for n, text in enumerate(texts)]
-    batches = Translator(PseudoEngine())._batches(units)
+    batches = Translator(PseudoEngine()).sender.batches(units)
     assert sorted(u.id for batch in batches for u in batch) == sorted(u.id for u in units)
     for batch in batches:
         assert all(distinguishable(a.text, b.text) for a in batch for b in batch if a is not b), batch

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from markdown_it.utils import read_fixture_file
 
+from dialects import case_options
 from myst2qmd import convert_text
 from myst2qmd.constructs import registry
 from myst2qmd.directives import directive_name
@@ -24,9 +25,9 @@ from myst2qmd.parser import shared_parser
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCE = Path(__file__).parent.parent / "src" / "myst2qmd"
 CASES = [
-    (path, line, src, expected)
+    (path, line, src, expected, title)
     for path in sorted(FIXTURES.glob("*.md"))
-    for line, _title, src, expected in read_fixture_file(path)
+    for line, title, src, expected in read_fixture_file(path)
 ]
 
 
@@ -43,8 +44,8 @@ def _names_in(text: str) -> Iterator[tuple[str, str]]:
                 yield from _names_in(token.content)
 
 
-def _first_cases() -> dict[tuple[str, str], tuple[Path, int, str, str]]:
-    found: dict[tuple[str, str], tuple[Path, int, str, str]] = {}
+def _first_cases() -> dict[tuple[str, str], tuple[Path, int, str, str, str]]:
+    found: dict[tuple[str, str], tuple[Path, int, str, str, str]] = {}
     for case in CASES:
         for key in _names_in(case[2]):
             found.setdefault(key, case)
@@ -65,8 +66,8 @@ def test_spec_fixture_case_converts(kind: str, name: str) -> None:
     """The first fixture case holding the directive (or role) converts to its expected output."""
     if (kind, name) not in FIRST_CASE:
         pytest.fail(f"no fixture case uses {kind} {{{name}}}")
-    path, line, src, expected = FIRST_CASE[(kind, name)]
-    assert convert_text(src, path=f"{path.name}:{line}").text == expected
+    path, line, src, expected, title = FIRST_CASE[(kind, name)]
+    assert convert_text(src, path=f"{path.name}:{line}", options=case_options(path, title)).text == expected
 
 
 # -- nothing outside constructs/ names a directive ---------------------------------------------
@@ -194,7 +195,7 @@ def test_a_spec_says_which_of_its_texts_are_prose() -> None:
     Checked on every fixture case whose directive argument has words of its own."""
     wrong: list[str] = []
     checked: set[str] = set()
-    for _path, _line, src, _expected in CASES:
+    for _path, _line, src, _expected, _title in CASES:
         directives = [(n, a) for n, a, _ in _directives_in(src) if n in registry.SPECS]
         if not directives:
             continue

@@ -162,13 +162,13 @@ def review_during(monkeypatch: pytest.MonkeyPatch, po: Path, when: str) -> None:
 
         monkeypatch.setattr(Translator, "translate_document", translating)
     else:
-        write = application.write_atomically
+        write = application.file_run.write_atomically
 
         def writing(path: Path, text: str) -> None:
             save()
             write(path, text)
 
-        monkeypatch.setattr(application, "write_atomically", writing)
+        monkeypatch.setattr(application.file_run, "write_atomically", writing)
 
 
 @pytest.mark.parametrize("when", ["translate", "output"])

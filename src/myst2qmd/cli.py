@@ -24,6 +24,7 @@ from .application import (
     settings_from,
 )
 from .config import ENGINE_NAMES, ConfigError
+from .dialect import DIALECT_NAMES
 from .files import stop_signal, stops_as_interrupts
 
 
@@ -79,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         default=None,
         help="expand LaTeX macros defined in a Jupyter Book _config.yml or a .tex file",
+    )
+    convert.add_argument(
+        "--dialect",
+        choices=DIALECT_NAMES,
+        type=str.lower,
+        default=None,
+        help="the MyST dialect of the input: jb1 (Jupyter Book 1: MyST-Parser and Sphinx) or jb2 (Jupyter "
+        "Book 2: mystmd, where e.g. an admonition's argument is its title). Default: the project's, by the nearest "
+        "project file in the book folder or above the file: myst.yml jb2, _config.yml or _toc.yml jb1; none: jb1",
     )
     convert.add_argument(
         "--config",
@@ -245,6 +255,7 @@ def convert_settings(args: argparse.Namespace) -> dict[str, object]:
         "execute": args.execute,
         "only": args.only,
         "po-inside-book": args.po_inside_book,
+        "dialect": args.dialect,
     }
 
 

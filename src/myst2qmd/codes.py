@@ -188,7 +188,13 @@ class Count(str, Enum):
     DIAGRAM = "diagram"
     RAW_BLOCK = "raw block"
     GLUE_KEPT = "glue kept"
+    GLUE_INLINE = "glue inline"
+    GLUE_EMBEDDED = "glue embedded"
+    INLINE_EXPRESSION = "inline expression"
     # layout
+    BADGE = "badge"
+    BUTTON = "button"
+    ICON = "icon"
     CALLOUT = "callout"
     CARD = "card"
     GRID = "grid"

@@ -8,6 +8,7 @@ in ``pyproject.toml``), ``MYST2QMD_*`` environment variables, and command-line f
     escape-fences = false
     macros = "_config.yml"
     suppress-warnings = ["ref-undefined", "toc"]   # codes, or families (see codes.py)
+    dialect = "jb2"        # MyST as Jupyter Book 2 (mystmd) reads it; default: by the project file
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ else:  # pragma: no cover
 
 from .codes import Code, unknown_codes
 from .context import Options
+from .dialect import Dialect, DialectError, detect_dialect, parse_dialect
 from .files import read_bounded
 from .languages import LanguageError, normalize
 
@@ -56,6 +58,7 @@ SETTINGS: dict[str, type] = {
     "execute": str,
     "only": tuple,
     "po-inside-book": bool,
+    "dialect": Dialect,
 }
 
 #: the values of the ``execute`` setting: what ``_quarto.yml`` says about running code cells
@@ -72,6 +75,11 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         return _codes(name, value, where)
     if kind is tuple:
         return _strings(name, value, where)
+    if kind is Dialect:
+        try:
+            return parse_dialect(value, where)
+        except DialectError as exc:
+            raise ConfigError(str(exc)) from None
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -177,7 +185,9 @@ def resolve(flags: dict[str, Any], config_path: str | None, cwd: Path) -> dict[s
         settings.update(load_file(path))
     settings.update(load_env())
     given = {k: v for k, v in flags.items() if v is not None}
-    settings.update({k: _coerce(k, v, f"--{k}") if SETTINGS.get(k) in (list, tuple) else v for k, v in given.items()})
+    settings.update(
+        {k: _coerce(k, v, f"--{k}") if SETTINGS.get(k) in (list, tuple, Dialect) else v for k, v in given.items()}
+    )
     return settings
 
 
@@ -225,6 +235,8 @@ class Settings:
     only: tuple[str, ...] = ()
     #: ``--po-inside-book``: the PO folder may be inside the book (sphinx-intl's ``locales/`` layout)
     po_inside_book: bool = False
+    #: ``--dialect``: the MyST dialect of the input; ``None``: the project's (:func:`.dialect.detect_dialect`)
+    dialect: Dialect | None = None
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], **run: Any) -> Settings:
@@ -252,6 +264,7 @@ class Settings:
             execute=str(values.get("execute", "auto")),
             only=tuple(values.get("only", ())),
             po_inside_book=bool(values.get("po-inside-book", False)),
+            dialect=values.get("dialect"),
         )
         if settings.execute not in EXECUTE_MODES:
             raise ConfigError(f"unknown execute mode '{settings.execute}' (available: {', '.join(EXECUTE_MODES)})")
@@ -280,9 +293,15 @@ class Settings:
 
         return replace(self, macros=load_macros(self.macros_file))
 
+    @property
+    def input_dialect(self) -> Dialect:
+        """The dialect the input is read in: the one asked for, else its project's (``myst.yml``: JB2)."""
+        return self.dialect if self.dialect is not None else detect_dialect(self.src)
+
     def options(self) -> Options:
-        """The conversion options every document gets."""
-        return Options(images_path=self.images_path, escape_fences=self.escape_fences, macros=dict(self.macros))
+        """The conversion options every document gets (``escape_fences`` is not one: a run escapes
+        its outputs after translation, in :mod:`.finish`)."""
+        return Options(images_path=self.images_path, macros=dict(self.macros), dialect=self.input_dialect)
 
 
 def load_settings(flags: dict[str, Any], config: str | None, cwd: Path, **run: Any) -> Settings:

@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .codes import Code
+from .codes import Code, Count
+from .dialect import Dialect
 
 Level = Literal["warning", "info"]
 
@@ -50,6 +51,9 @@ class Options:
     source_dir: str | None = None
     #: the book's folder (``/``-paths and the boundary of includes); ``None`` for a single file
     root_dir: str | None = None
+    #: the MyST dialect the document is written in (Jupyter Book 1 or 2), chosen by its project
+    #: (:func:`.dialect.detect_dialect`) or ``--dialect``; constructs read it only through their spec
+    dialect: Dialect = Dialect.JB1
 
 
 @dataclass
@@ -82,6 +86,8 @@ class Context:
     generated_ids: set[str] = field(default_factory=set)
     #: macros seen in math but not defined: name -> first line
     undefined_macros: dict[str, int] = field(default_factory=dict)
+    #: myst-nb ``glue("key", expression)`` calls in the cells so far: key → expression (for ``{glue}`` roles)
+    glued: dict[str, str] = field(default_factory=dict)
 
     def warn(self, line: int, message: str, code: Code, level: Level = "warning") -> None:
         self.warnings.append(Warning_(self.path, line, message, code, level))
@@ -89,5 +95,6 @@ class Context:
     def info(self, line: int, message: str, code: Code) -> None:
         self.warn(line, message, code, "info")
 
-    def count(self, kind: str) -> None:
-        self.counts[kind] += 1
+    def count(self, kind: Count, name: str = "") -> None:
+        """Count one ``kind`` for the summary and the report (``name``: what a ``{}`` kind counts)."""
+        self.counts[kind.key(name)] += 1

@@ -27,6 +27,7 @@ from .constructs.frontmatter import (
 from .context import Context, Label, Options, Warning_
 from .directives import directive_name
 from .edits import Edit, Normalized, apply_edits
+from .finish import finish
 from .labelpass import LabelPass
 from .linemap import source_lines
 from .parsed import Parsed
@@ -168,8 +169,7 @@ def convert_text(
         check_untouched(source.text, out, converter.tokens)
         if source.changed:
             out = source.rebuild(edits)
-        if options.escape_fences:
-            out = registry.escape_fences(out)
+        out = finish(out, escape_fences=options.escape_fences)
     registry.report_macros(ctx)
     counts = dict(ctx.counts)
     warnings = sorted(ctx.warnings, key=lambda w: w.line)

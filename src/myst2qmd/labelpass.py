@@ -19,6 +19,7 @@ from .constructs import registry
 from .constructs.blocks import next_block
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
+from .dialect import Dialect
 from .parsed import Parsed
 
 
@@ -50,7 +51,7 @@ class LabelPass:
                 if label:
                     self._define(label, "eq", view.lineno(token.map[0]))
         for directive in parsed.directives.values():
-            for defined in registry.labels_of(directive):
+            for defined in registry.labels_of(directive, self.ctx.options.dialect):
                 self._define(defined.name, defined.kind, defined.line, defined.title)
         for body in parsed.bodies.values():
             self.collect_labels(body)
@@ -106,9 +107,12 @@ def id_holder(qid: str, name: str, ids: Mapping[str, str]) -> str | None:
     return other if other is not None and other != name else None
 
 
-def document_labels(parsed: Parsed, path: str, macros: dict[str, tuple[str, int]]) -> dict[str, Label]:
-    """The labels one parse defines (its label pass; what that pass warns is told by the conversion)."""
-    ctx = Context(path=path, options=Options(macros=macros))
+def document_labels(
+    parsed: Parsed, path: str, macros: dict[str, tuple[str, int]], dialect: Dialect = Dialect.JB1
+) -> dict[str, Label]:
+    """The labels one parse defines, read in ``dialect`` (its label pass; what that pass warns is told by
+    the conversion)."""
+    ctx = Context(path=path, options=Options(macros=macros, dialect=dialect))
     LabelPass(ctx).collect_labels(parsed)
     return ctx.labels
 

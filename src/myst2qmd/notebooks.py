@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
 from .codes import Code
-from .constructs.code import TAG_OPTIONS
+from .constructs.code_cells import TAG_OPTIONS
 from .context import Options, Warning_
+from .dialect import Dialect
 from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, read_bounded
 from .parsed import Parsed
 from .quarto import code_fence
@@ -512,10 +513,14 @@ def first_h1(text: str) -> str:
 
 
 def collect_labels(
-    documents: list[Document], macros: dict[str, tuple[str, int]], warnings: list[Warning_], duplicates: list[str]
+    documents: list[Document],
+    macros: dict[str, tuple[str, int]],
+    warnings: list[Warning_],
+    duplicates: list[str],
+    dialect: Dialect = Dialect.JB1,
 ) -> dict[str, tuple[str, str, str]]:
-    """label → (Quarto id, document path, kind) across documents (chapters, or a notebook's cells),
-    each piece parsed once (kept in :attr:`Document.parses` for the conversion); a label defined in
+    """label → (Quarto id, document path, kind) across documents (chapters, or a notebook's cells) read
+    in ``dialect``, each piece parsed once (kept in :attr:`Document.parses` for the conversion); a label defined in
     two documents, or two labels that become one id, are reported (:class:`.labelpass.LabelTable`)."""
     from .convert import parse_text
     from .labelpass import LabelTable, document_labels
@@ -527,7 +532,7 @@ def collect_labels(
         )
         document.parses = [parse_text(piece, document.path) for piece in document.pieces]  # block tokens
         for parsed in document.parses:
-            table.add(document.path, document_labels(parsed, document.path, macros))
+            table.add(document.path, document_labels(parsed, document.path, macros, dialect))
     return table.found
 
 
@@ -544,7 +549,7 @@ def convert_notebook(
     )
     cells = document.cells
     warnings: list[Warning_] = []
-    labels = collect_labels([document], options.macros, warnings, [])
+    labels = collect_labels([document], options.macros, warnings, [], options.dialect)
     cell_options = replace(
         options,
         external_labels={name: qid for name, (qid, _, _) in labels.items()},

@@ -42,7 +42,9 @@ class Walker:
         #: tokens of one parse another construct claims (the heading that becomes the title)
         self.claimed: tuple[Parsed | None, frozenset[int]] = (None, frozenset())
         #: token type → rule (a type without one is left as written), from the token constructs' specs
-        self.rules: dict[str, Rule] = {kind: partial(spec.rule, self) for kind, spec in tokens.token_table().items()}
+        self.rules: dict[str, Rule] = {
+            kind: partial(spec.rule, self) for kind, spec in tokens.token_table(ctx.options.dialect).items()
+        }
         #: line prefixes asked for during the walk, written into their edits once it is done
         self._line_prefixes: list[LinePrefix] = []
         self._depth = 0

@@ -17,9 +17,9 @@ from typing import Any
 from ..codes import Code
 from ..commit import OutputError, output_locked
 from ..config import Settings
-from ..constructs.code import escape_fences
 from ..context import Options, Warning_
 from ..convert import Result, convert_text
+from ..finish import finish_all
 from ..macros import macros_from_config
 from ..notebooks import (
     Chapter,
@@ -60,7 +60,6 @@ def book_options(book: Book, user: Options) -> Options:
     extensions = parse.get("myst_enable_extensions") if isinstance(parse, dict) else None
     return replace(
         user,
-        escape_fences=False,  # after translation (see :meth:`BookConverter.escape`)
         macros=macros,
         substitutions={str(k): str(v) for k, v in (subs or {}).items()},
         linkify="linkify" in {str(e) for e in extensions or []},
@@ -200,10 +199,6 @@ class BookConverter:
                 queue.append((include_rel, result.text))
         return found
 
-    def escape(self, text: str) -> str:
-        """``--escape-fences``, applied after translation (escaped fences are no code to the segmenter)."""
-        return escape_fences(text) if self.user_options.escape_fences else text
-
     # -- the run -------------------------------------------------------------------------------
     def run(self) -> BookReport:
         """Convert the book and write it; the output folder is locked meanwhile (a second run into
@@ -222,7 +217,13 @@ class BookConverter:
         files = assets(self.book, self.warnings)
         self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in files})
         # of every chapter: references to the others resolve
-        labels = collect_labels(documents, self.chapter_options.macros, self.warnings, self.report.duplicate_labels)
+        labels = collect_labels(
+            documents,
+            self.chapter_options.macros,
+            self.warnings,
+            self.report.duplicate_labels,
+            self.chapter_options.dialect,
+        )
         converted = self.convert_chapters(self.only(documents), labels)
         texts = self.texts(converted, labels)
         for document, _ in converted:  # chapters first: they win over anything of the same name
@@ -258,7 +259,7 @@ class BookConverter:
 
     def texts(self, converted: list[tuple[Document, list[Result]]], labels: Labels) -> Texts:
         """The final text of every piece: the root chapter's paths rebased, the files chapters
-        include converted too (appended to ``converted``), translated, fences escaped."""
+        include converted too (appended to ``converted``), translated, finished (:mod:`..finish`)."""
         texts = {id(d): [r.text for r in results] for d, results in converted}
         root = self.book.root
         prefix = root.rel.parent.as_posix()
@@ -272,7 +273,7 @@ class BookConverter:
                 self.translator, self.book, converted, texts
             )
             self.warnings.extend(warnings)
-        return {key: [self.escape(t) for t in value] for key, value in texts.items()}
+        return {key: finish_all(value, escape_fences=self.settings.escape_fences) for key, value in texts.items()}
 
     def only(self, documents: list[Document]) -> list[Document]:
         """``--only``: the documents to convert (the root always: Quarto needs ``index.qmd``); the others

@@ -27,12 +27,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..parsed import convert_fragment
 from . import ids
-from .base import FENCE, DirectiveSpec, Rewrite, Tokenize, attr_value, can_embolden, div_open, own_label
+from .base import FENCE, DirectiveSpec, Rewrite, Tokenize, attr_value, can_embolden, div_open, jb2, own_label
 
 #: MyST admonition → Quarto callout kind (Quarto has note, tip, warning, caution, important)
 CALLOUT_KIND = {
@@ -133,7 +133,7 @@ def _fragments(titled: bool) -> Callable[[Directive, Tokenize], None]:
 def admonition(d: Directive, ctx: Context, titled: bool = True) -> Rewrite:
     """Any admonition-like directive to a callout; ``titled``: its argument is a title (else the
     body's first line)."""
-    ctx.count("callout")
+    ctx.count(Count.CALLOUT)
     classes = d.classes()
     kind = CALLOUT_KIND.get(d.name, "note")
     if d.name in ("admonition", "dropdown", "topic"):
@@ -182,9 +182,15 @@ def _untitled(d: Directive, ctx: Context) -> Rewrite:
 
 def _spec(names: tuple[str, ...], titled: bool) -> DirectiveSpec:
     """One spec for admonitions whose argument is (or is not) a title: the function and the
-    label's title (a ``{ref}``'s text) read the same ``titled``."""
+    label's title (a ``{ref}``'s text) read the same ``titled``. mystmd (Jupyter Book 2) reads every
+    admonition's argument as its title (``:::{note} Titel``): its switch, ``jb2``."""
     return DirectiveSpec(
-        names, admonition if titled else _untitled, title=titled, options=_KNOWN_OPTIONS, fragments=_fragments(titled)
+        names,
+        admonition if titled else _untitled,
+        title=titled,
+        options=_KNOWN_OPTIONS,
+        fragments=_fragments(titled),
+        jb2=jb2(function=admonition, title=True),
     )
 
 

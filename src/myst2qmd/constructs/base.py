@@ -9,25 +9,85 @@ A role function maps a :class:`Role` to the Quarto text that replaces it.
 
 A token rule (:class:`TokenSpec`) gets the walk (:class:`Walk`), what the walk of one view carries
 (:class:`WalkState`) and the index of its token, and adds edits through the walk.
+
+What Jupyter Book 2 (mystmd) reads differently from Jupyter Book 1 (MyST-Parser) is one switch in a
+spec: its ``jb2`` field names the fields that differ with their JB2 values
+(``DirectiveSpec(("note",), …, title=False, jb2=jb2(title=True))``: mystmd reads a note's argument
+as its title). The core resolves a spec for the document's dialect with :func:`in_dialect`, the one
+place a dialect is read; no construct asks which dialect it is in.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import quote
 
 from markdown_it.token import Token
 
 from ..codes import Code
 from ..context import Context, Label
+from ..dialect import Dialect
 from ..directives import Directive
 from ..edits import Edit
 from ..parsed import Fragments, Parsed
 
 FENCE = "{FENCE}"
+
+#: a spec's differences in Jupyter Book 2: field name → the value mystmd's reading gives it
+Jb2 = Mapping[str, Any]
+#: fields no dialect changes: what a construct is called, and what the parse reads (it reads both
+#: dialects alike: a spec's ``fragments`` tokenize every text either dialect converts, its ``body``
+#: says whether a body is parsed at all)
+_FIXED_FIELDS = frozenset({"names", "name", "jb2", "fragments", "body"})
+
+
+def jb2(**differences: Any) -> Jb2:
+    """A spec's ``jb2`` field: the fields Jupyter Book 2 reads differently, with their values there.
+
+    >>> dict(jb2(title=True))
+    {'title': True}
+    """
+    return MappingProxyType(differences)
+
+
+def _no_jb2() -> Jb2:
+    return MappingProxyType({})
+
+
+def check_jb2(spec: object) -> None:
+    """Refuse a ``jb2`` naming a field the spec lacks or one no dialect may change (:data:`_FIXED_FIELDS`)."""
+    known = {f.name for f in fields(spec)}  # type: ignore[arg-type]
+    bad = sorted(name for name in getattr(spec, "jb2", {}) if name not in known or name in _FIXED_FIELDS)
+    if bad:
+        named = getattr(spec, "names", getattr(spec, "name", ""))
+        raise ValueError(f"{type(spec).__name__} {named}: jb2 cannot set {bad}")
+
+
+S = TypeVar("S", "DirectiveSpec", "RoleSpec", "TokenSpec")
+#: ``id(spec)`` → ``(spec, spec in JB2)``; the spec is kept so its id is never reused meanwhile
+_RESOLVED: dict[int, tuple[Any, Any]] = {}
+
+
+def in_dialect(spec: S, dialect: Dialect) -> S:
+    """``spec`` as ``dialect`` reads it: in Jupyter Book 2 with its ``jb2`` fields set. The one function
+    the core calls to resolve a construct's dialect (``tests/test_dialect.py`` holds every other
+    module to it).
+
+    >>> spec = RoleSpec(("x",), lambda r, ctx: RoleResult(""), jb2=jb2(prefixes=("x:",)))
+    >>> in_dialect(spec, Dialect.JB1).prefixes, in_dialect(spec, Dialect.JB2).prefixes
+    ((), ('x:',))
+    """
+    if dialect is Dialect.JB1 or not spec.jb2:
+        return spec
+    cached = _RESOLVED.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        cached = _RESOLVED[id(spec)] = (spec, replace(spec, **spec.jb2))
+    resolved: S = cached[1]
+    return resolved
 
 
 @dataclass
@@ -128,6 +188,11 @@ class DirectiveSpec:
     #: parse sees it (:func:`~myst2qmd.directives.fence_directive`) and ``tokenize``, which tokenizes a text
     #: in the document's parse and gives its tokens, it tokenizes each (see :mod:`.fragments`)
     fragments: Callable[[Directive, Tokenize], None] | None = None
+    #: what Jupyter Book 2 reads differently: fields and their JB2 values (:func:`jb2`, :func:`in_dialect`)
+    jb2: Jb2 = field(default_factory=_no_jb2, compare=False)
+
+    def __post_init__(self) -> None:
+        check_jb2(self)
 
     @property
     def verbatim(self) -> bool:
@@ -167,6 +232,11 @@ class RoleSpec:
     names: tuple[str, ...]
     function: RoleFn
     prefixes: tuple[str, ...] = ()
+    #: what Jupyter Book 2 reads differently: fields and their JB2 values (:func:`jb2`, :func:`in_dialect`)
+    jb2: Jb2 = field(default_factory=_no_jb2, compare=False)
+
+    def __post_init__(self) -> None:
+        check_jb2(self)
 
 
 @dataclass(frozen=True)
@@ -234,6 +304,11 @@ class TokenSpec:
     name: str
     token_types: tuple[str, ...]
     rule: TokenRule
+    #: what Jupyter Book 2 reads differently (``token_types``, ``rule``): fields and their JB2 values
+    jb2: Jb2 = field(default_factory=_no_jb2, compare=False)
+
+    def __post_init__(self) -> None:
+        check_jb2(self)
 
 
 def report_unknown_options(d: Directive, ctx: Context, known: frozenset[str] | None) -> None:

@@ -26,6 +26,7 @@ from functools import lru_cache
 from markdown_it.token import Token
 
 from ..adapter import InlineLocator, block_lines
+from ..codes import Count
 from ..directives import block_prefix_len, container_strip, continuation
 from ..edits import Edit
 from ..parsed import Parsed
@@ -266,13 +267,13 @@ def paragraph_rule(walk: Walk, state: WalkState, index: int) -> None:
     locator = InlineLocator(inline.content, view, inline.map[0])
     if not locator.ok:
         return
-    walk.ctx.count("list marker escaped")
+    walk.ctx.count(Count.LIST_MARKER_ESCAPED)
     walk.add(locator.abs(at), locator.abs(at), "\\", "list marker")
 
 
 def block_break_rule(walk: Walk, state: WalkState, index: int) -> None:
     """``+++`` goes; between two lines of text it leaves a blank line (the blocks stay two)."""
-    walk.ctx.count("block break")
+    walk.ctx.count(Count.BLOCK_BREAK)
     token, view = state.parsed.tokens[index], state.parsed.view
     first, end = block_lines(token)
     if first > 0 and end < view.nlines and holds_text(view.line(first - 1)) and holds_text(view.line(end)):

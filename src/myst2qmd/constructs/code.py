@@ -1,23 +1,23 @@
-"""Code cells and code blocks.
+"""Code blocks: ``{code-block}``, ``{code}``, ``{sourcecode}``, plain fences, diagrams.
 
 MyST::
 
-    ```{code-cell} ipython3
-    ---
-    tags: [hide-input]
-    ---
-    import torch
+    ```{code-block} python
+    :caption: main.py
+    :lineno-start: 10
+
+    print("hi")
     ```
 
 Quarto::
 
-    ```{python}
-    #| code-fold: true
-    import torch
+    ```{.python .number-lines startFrom="10" filename="main.py"}
+    print("hi")
     ```
 
-``{code-block} py`` / ``{code}`` become plain fenced code (``:caption:`` → ``filename``,
-``:caption:`` with ``:name:`` → a ``#lst-`` listing). Plain fences stay verbatim.
+``:caption:`` → ``filename`` (with ``:name:`` → a ``#lst-`` listing and ``lst-cap``), line numbers
+→ ``code-line-numbers`` / ``startFrom``, mystmd's ``:filename:`` → ``filename``. Plain fences stay
+verbatim. Executable cells are :mod:`.code_cells`.
 """
 
 from __future__ import annotations
@@ -29,30 +29,12 @@ from typing import Any
 import yaml
 
 from ..cells import KERNEL_LANGUAGES
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive, is_class_name
 from ..yamlload import load_yaml
 from . import ids
 from .base import DirectiveSpec, Rewrite, attr_value, own_label
-
-#: cell tag → Quarto cell option
-TAG_OPTIONS = {
-    "hide-input": ("code-fold", "true"),
-    "hide-cell": ("code-fold", "true"),
-    "remove-input": ("echo", "false"),
-    "remove-output": ("output", "false"),
-    "remove-cell": ("include", "false"),
-    "raises-exception": ("error", "true"),
-    "remove-stderr": ("warning", "false"),
-    "remove-stdout": ("output", "false"),
-    "skip-execution": ("eval", "false"),
-    "full-width": ("column", "page"),
-    "margin": ("column", "margin"),
-}
-# myst-nb honours the underscore spellings too (``remove_input``, ``hide_cell``, …)
-TAG_OPTIONS.update({tag.replace("-", "_"): option for tag, option in list(TAG_OPTIONS.items()) if "-" in tag})
-
 
 #: Pygments lexer names Pandoc's highlighter does not know → the name it knows
 LEXER_ALIASES = {
@@ -117,76 +99,59 @@ def fence_for(body_lines: Sequence[str], minimum: int = 3) -> str:
     return "`" * max(minimum, longest + 1)
 
 
-def code_cell(d: Directive, ctx: Context) -> Rewrite:
-    """```` ```{code-cell} ipython3 ```` → ```` ```{python} ```` with ``#|`` options."""
-    ctx.count("code cell")
-    language = cell_language(d.argument, ctx.kernel_language)
-    options: list[tuple[str, str]] = []
-    tags = _tags(d.options.get("tags"))
-    kept_tags = []
-    for tag in tags:
-        if tag in TAG_OPTIONS:
-            pair = TAG_OPTIONS[tag]
-            if pair not in options:
-                options.append(pair)
-            ctx.count(f"cell tag {tag}")
-        else:
-            kept_tags.append(tag)
-    if kept_tags:
-        options.append(("tags", "[" + ", ".join(kept_tags) + "]"))
-    for key, value in d.options.items():
-        if key == "tags":
-            continue
-        if key in ("name", "label"):
-            options.insert(0, ("label", str(value)))
-        elif key == "mystnb" and isinstance(value, dict):
-            ctx.warn(
-                d.lineno,
-                f"code-cell mystnb options not carried over: {', '.join(map(str, value))}",
-                Code.OPTION_UNKNOWN,
-            )
-        else:
-            options.append((key, _yaml_value(value)))
-            ctx.info(
-                d.lineno, f"code-cell option '{key}' kept as '#| {key}'; check Quarto knows it", Code.QUARTO_DIFFERS
-            )
-    comment = "//" if language in ("ojs", "js") else "#"
-    lines = [f"{comment}| {key}: {value}" for key, value in options]
-    fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
-    open_ = f"{fence}{{{language}}}\n" + "".join(line + "\n" for line in lines)
-    body = list(d.body_lines)
-    if options and body and body[0].strip() == "":
-        # "#|" options must be the first lines; the blank line after a YAML block goes
-        return Rewrite(open=open_, close=fence, body="\n".join(_drop_leading_blank(body)))
-    return Rewrite(open=open_, close=fence)
-
-
-def _drop_leading_blank(lines: list[str]) -> list[str]:
-    i = 0
-    while i < len(lines) and lines[i].strip() == "" and i < 1:
-        i += 1
-    return lines[i:]
-
-
 def code_block(d: Directive, ctx: Context) -> Rewrite:
-    """```` ```{code-block} py ```` → ```` ```py ```` (caption → ``filename``)."""
-    ctx.count("code block")
+    """```` ```{code-block} py ```` → ```` ```py ```` (caption → ``filename``, line numbers → Quarto's)."""
+    ctx.count(Count.CODE_BLOCK)
     language = code_language(d.argument)
     attrs: list[str] = []
     caption = d.option("caption")
     attrs += [ident for ident in [ids.own_id(d, ctx, "lst")] if ident]
     if language and is_class_name(language):
         attrs.append("." + language)
-    if d.flag("linenos") or d.flag("number-lines") or d.flag("lineno-start"):
-        attrs.append(".numberLines")
-        if d.option("lineno-start"):
-            attrs.append(f"startFrom={attr_value(d.option('lineno-start'))}")
+    numbered = d.flag("linenos") or d.flag("number-lines") or d.flag("lineno-start")
+    start = d.option("lineno-start") or d.option("number-lines")
+    numbering = line_number_attributes(numbered, start, d.option("emphasize-lines"))
+    attrs += [a for a in numbering if not a.startswith("code-line-numbers=")]
     if caption:
         attrs.append(caption_attribute(d, caption))
-    if d.option("emphasize-lines"):
-        attrs.append(f"code-line-numbers={attr_value(d.option('emphasize-lines'))}")
+    if d.option("filename") and not any(a.startswith("filename=") for a in attrs):
+        attrs.append(f"filename={attr_value(d.option('filename'))}")
+    attrs += [a for a in numbering if a.startswith("code-line-numbers=")]
     fence = fence_for(d.body_lines, len(d.marker) if d.marker.startswith("`") else 3)
-    return Rewrite(open=f"{fence}{fence_info(language, attrs)}\n", close=fence)
+    return Rewrite(open=f"{fence}{fence_info(language, attrs)}\n", close=fence, body=literal_body(d))
+
+
+def literal_body(d: Directive) -> str | None:
+    """A literal body without the one blank line MyST-Parser, myst-nb and mystmd drop after the
+    options (``None``: the body as it is).
+
+    >>> from myst2qmd.directives import read_directive
+    """
+    lines = list(d.body_lines)
+    if lines and not lines[0].strip():
+        return "\n".join(lines[1:])
+    return None
+
+
+def line_number_attributes(numbered: bool, start: str, emphasize: str) -> list[str]:
+    """Quarto's attributes for a code block's line numbers: ``code-line-numbers="true"``, from a
+    first number other than 1 Pandoc's ``.number-lines startFrom="N"``; lines to emphasize are
+    Quarto's ``code-line-numbers="2,4"``.
+
+    >>> line_number_attributes(True, "", ""), line_number_attributes(True, "10", "")
+    (['code-line-numbers="true"'], ['.number-lines', 'startFrom="10"'])
+    >>> line_number_attributes(False, "", "2-3"), line_number_attributes(True, "1", "2")
+    (['code-line-numbers="2-3"'], ['code-line-numbers="2"'])
+    """
+    start = start.strip()
+    attrs: list[str] = []
+    if numbered and start and start != "1":
+        attrs += [".number-lines", f"startFrom={attr_value(start)}"]
+    if emphasize.strip():
+        attrs.append(f"code-line-numbers={attr_value(emphasize.strip())}")
+    elif numbered and not attrs:
+        attrs.append('code-line-numbers="true"')
+    return attrs
 
 
 def listing_kind(caption: str) -> str:
@@ -261,29 +226,34 @@ def plain_fence_info(info: str, ctx: Context, line: int) -> str | None:
     if words:
         attrs.append(f"info={attr_value(' '.join(words))}")
         ctx.info(line, f"code fence info {' '.join(words)!r} kept as the attribute info=", Code.QUARTO_DIFFERS)
-    ctx.count("code fence info")
+    ctx.count(Count.CODE_FENCE_INFO)
     return fence_info(language, attrs) if attrs != [f".{language}"] else language
-
-
-def escape_fences(text: str) -> str:
-    """Every backtick fence line written ``\\```…`` (for pasting into a chat)."""
-    return re.sub(r"(?m)^([ \t]*)(?=```)", r"\1\\", text)
 
 
 def quarto_cell(d: Directive, ctx: Context) -> Rewrite:
     """``{graphviz}`` diagrams → Quarto's executable ``{dot}`` cells (```` ```{mermaid} ```` is
     one already: Quarto and MyST write it alike, see ``directives.QUARTO_CELL_LANGUAGES``)."""
     language = "dot"
-    ctx.count("diagram")
+    ctx.count(Count.DIAGRAM)
     fence = fence_for(d.body_lines)
     return Rewrite(open=f"{fence}{{{language}}}\n", close=fence)
 
 
 _CODE_BLOCK_OPTIONS = frozenset(
-    {"caption", "name", "linenos", "number-lines", "lineno-start", "emphasize-lines", "class", "force", "dedent"}
+    {
+        "caption",
+        "name",
+        "linenos",
+        "number-lines",
+        "lineno-start",
+        "emphasize-lines",
+        "class",
+        "force",
+        "dedent",
+        "filename",
+    }
 )
 SPECS = (
-    DirectiveSpec(("code-cell",), code_cell, body="literal", title=False, prose=()),
     DirectiveSpec(
         ("code-block", "code", "sourcecode"),
         code_block,

@@ -12,6 +12,7 @@ import re
 
 from markdown_it.token import Token
 
+from ..codes import Count
 from ..context import Context
 from ..source import comment_spans
 from .base import TokenSpec, Walk, WalkState
@@ -79,7 +80,7 @@ def html_comment_block(token: Token, ctx: Context) -> str | None:
     if not comments or rest:
         return None
     if all(is_latex_comment(c) for c in comments):
-        ctx.count("LaTeX comment removed")
+        ctx.count(Count.LATEX_COMMENT_REMOVED)
         return ""
     return None
 
@@ -92,7 +93,7 @@ def inline_comment(source: str, ctx: Context) -> str | None:
     match = re.fullmatch(r"<!--(.*?)-->", source, re.DOTALL)
     if match is None or not is_latex_comment(match.group(1)):
         return None
-    ctx.count("LaTeX comment removed")
+    ctx.count(Count.LATEX_COMMENT_REMOVED)
     return ""
 
 
@@ -103,13 +104,13 @@ def line_comment(token: Token, ctx: Context) -> str:
     its own (each line is an HTML comment of its own afterwards, and those are judged alone).
     """
     if is_latex_comment(token.content):
-        ctx.count("LaTeX comment removed")
+        ctx.count(Count.LATEX_COMMENT_REMOVED)
         return ""
-    ctx.count("comment")
+    ctx.count(Count.COMMENT)
     lines = [line.strip() for line in token.content.split("\n")]
     kept = [line for line in lines if not is_latex_comment(line)]
     if len(kept) < len(lines):
-        ctx.count("LaTeX comment removed")
+        ctx.count(Count.LATEX_COMMENT_REMOVED)
     if not kept:
         return ""
     return "\n".join(f"<!-- {line.replace('--', '- -')} -->" for line in kept)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..parsed import convert_fragment
@@ -68,7 +68,7 @@ def _button_target(d: Directive, ctx: Context) -> tuple[str, str]:
 
 def button(d: Directive, ctx: Context) -> Rewrite:
     """``{button-link} URL`` / ``{button-ref} label`` with its body as the text: a link styled as a button."""
-    ctx.count("button")
+    ctx.count(Count.BUTTON)
     target, fallback = _button_target(d, ctx)
     text = " ".join(line.strip() for line in d.body_lines if line.strip())
     shown = convert_fragment(d, text, d.view.lineno(d.body_first)) if text else fallback
@@ -86,7 +86,7 @@ def _body_text(d: Directive, tokenize: Tokenize) -> None:
 
 def button_role(role: Role, ctx: Context) -> RoleResult:
     """mystmd's ``{button}`Text <url>``` → ``[Text](url){.btn .btn-primary role="button"}``."""
-    ctx.count("button")
+    ctx.count(Count.BUTTON)
     text, target = _split(role.content)
     return RoleResult(f"[{text}]({link_target(target)}){{.btn .btn-primary role={attr_value('button')}}}")
 
@@ -102,7 +102,7 @@ def _split(content: str) -> tuple[str, str]:
 def badge(role: Role, ctx: Context) -> RoleResult:
     """``{bdg-primary}`neu``` → ``[neu]{.badge .text-bg-primary}``; ``-line`` variants are outlined,
     ``bdg-link-…``/``bdg-ref-…`` a link styled as a badge."""
-    ctx.count("badge")
+    ctx.count(Count.BADGE)
     parts = role.name.split("-")[1:]
     kind = parts.pop(0) if parts and parts[0] in ("link", "ref") else ""
     line = bool(parts) and parts[-1] == "line"
@@ -124,7 +124,7 @@ def badge(role: Role, ctx: Context) -> RoleResult:
 
 def icon(role: Role, ctx: Context) -> RoleResult:
     """``{octicon}`check;1em;cls``` (and sphinx-design's ``{fab}``/``{fas}``/``{far}``) → ``{{< bi check >}}``."""
-    ctx.count("icon")
+    ctx.count(Count.ICON)
     name = role.content.split(";")[0].strip()
     ctx.info(
         role.lineno,

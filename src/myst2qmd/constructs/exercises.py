@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..parsed import Parsed
@@ -110,7 +110,7 @@ def _solution_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
     target = d.argument.strip()
     ref = ""
     if target:
-        ctx.count("reference")
+        ctx.count(Count.REFERENCE)
         ref = "@" + resolve(target, ctx, "exr", d.lineno)[0]
     else:
         ctx.warn(d.lineno, f"{{{d.name}}} names no exercise", Code.REF_UNDEFINED)

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..parsed import Fragments
@@ -91,7 +91,7 @@ def image_source(src: str, ctx: Context) -> str:
     while parts and parts[0] in ("", "."):
         parts.pop(0)
     if len(parts) > 1 and parts[0] == ctx.images_folder:
-        ctx.count("image path")
+        ctx.count(Count.IMAGE_PATH)
         return META_IMAGES_PATH + "/".join(parts[1:])
     return src
 
@@ -151,7 +151,7 @@ def img_tag_to_markdown(tag: str, ctx: Context, line: int) -> str | None:
     extra = [f"style={attr_value(attrs['style'])}"] if attrs.get("style") else []
     if attrs.get("title"):
         extra.append(f"title={attr_value(attrs['title'])}")
-    ctx.count("image")
+    ctx.count(Count.IMAGE)
     return markdown_image(
         src,
         ctx,
@@ -247,7 +247,7 @@ def markdown_image_token(token: Token, source: str, ctx: Context, alone: bool) -
         dest = _link_target(new_src)
     if not alt:
         return f"![{match.group('alt')}]({match.group('pre')}{dest}{match.group('rest')})"
-    ctx.count("image")
+    ctx.count(Count.IMAGE)
     return f"![]({match.group('pre')}{dest}{match.group('rest')}){{fig-alt={attr_value(alt)}}}"
 
 
@@ -283,7 +283,7 @@ def _image_stem(src: str) -> str:
 
 def figure_md(d: Directive, ctx: Context) -> Rewrite:
     """``:::{figure-md} label`` → ``::: {#fig-label}``; the body's ``<img>`` converts itself."""
-    ctx.count("figure")
+    ctx.count(Count.FIGURE)
     source = _FIRST_SOURCE.search(d.body)
     stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
     ident = ids.figure_id(d.argument.split()[0] if d.argument else own_label(d), ctx, stem)
@@ -332,7 +332,7 @@ def _image_extra(d: Directive) -> list[str]:
 
 def figure(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{figure} img.png ```` with ``:name:``/``:width:``/``:alt:``/``:align:`` and a caption."""
-    ctx.count("figure")
+    ctx.count(Count.FIGURE)
     opts = _image_options(d, ctx)
     width = opts["width"] or d.option("figwidth")
     image = markdown_image(
@@ -359,7 +359,7 @@ def figure(d: Directive, ctx: Context) -> Rewrite:
 
 def image(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{image} img.png ```` → ``![](img.png){width=…}``."""
-    ctx.count("image")
+    ctx.count(Count.IMAGE)
     opts = _image_options(d, ctx)
     ident = ids.label_id(ctx, own_label(d), "fig", "none")
     text = markdown_image(

@@ -31,7 +31,7 @@ import yaml
 from markdown_it.token import Token
 
 from ..cells import KERNEL_LANGUAGES
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..edits import Edit
 from ..parsed import Fragments
@@ -194,7 +194,7 @@ def title_heading(tokens: list[Token], fm: FrontMatter, ctx: Context) -> int | N
     target = tokens[h1 - 1] if h1 > 0 and tokens[h1 - 1].type == "myst_target" else None
     label = ctx.labels.get(target.content.strip()) if target is not None else None
     if (label is not None and label.kind == "sec") or _LABELLED.search(tokens[h1 + 1].content):
-        ctx.count("labelled title heading kept")
+        ctx.count(Count.LABELLED_TITLE_HEADING_KEPT)
         return None
     return h1
 
@@ -231,23 +231,23 @@ def frontmatter_edits(
         text = heading_title(inline)
         title = fragments_of(inline).convert(text, view.lineno(first)) if fragments_of is not None else text
         out.append(Edit(start_abs, stop_abs, "", "title"))
-        ctx.count("title")
+        ctx.count(Count.TITLE)
 
     new_lines: list[str] = []
     if title is not None:
         new_lines.append(f"title: {yaml_string(title)}")
     for key, start, end in _key_blocks(lines):
         if key == "jupytext":
-            ctx.count("front matter: jupytext dropped")
+            ctx.count(Count.FRONT_MATTER_JUPYTEXT_DROPPED)
             continue
         if key == "substitutions" or (key == "myst" and _only_substitutions(data.get("myst"))):
             # applied to the text (read_substitutions); Quarto has no use for them
-            ctx.count("front matter: substitutions applied")
+            ctx.count(Count.FRONT_MATTER_SUBSTITUTIONS_APPLIED)
             continue
         if key == "kernelspec":
             if kernel:
                 new_lines.append(f"jupyter: {kernel}")
-            ctx.count("front matter: kernelspec")
+            ctx.count(Count.FRONT_MATTER_KERNELSPEC)
             continue
         new_lines.extend(lines[start:end])
     # keep anything before the first key (comments)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..labels import slug
@@ -82,7 +82,7 @@ def _fragments(d: Directive, tokenize: Tokenize) -> None:
 
 def glossary(d: Directive, ctx: Context) -> Rewrite:
     """A glossary as a Pandoc definition list whose terms carry ``#term-…`` ids."""
-    ctx.count("glossary")
+    ctx.count(Count.GLOSSARY)
     items = entries(d.body_lines)
     if d.flag("sorted"):
         items.sort(key=lambda item: item[0][0].lower() if item[0] else "")

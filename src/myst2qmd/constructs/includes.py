@@ -26,14 +26,21 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive, container_strip, is_class_name
 from ..parsed import convert_fragment
 from ..quarto import code_fence, code_span
 from . import ids
 from .base import FENCE, DirectiveSpec, Rewrite, attr_value, own_label
-from .code import CAPTION_ATTRIBUTES, caption_attribute, code_language, fence_info, listing_kind
+from .code import (
+    CAPTION_ATTRIBUTES,
+    caption_attribute,
+    code_language,
+    fence_info,
+    line_number_attributes,
+    listing_kind,
+)
 from .included_files import (
     IncludeError,
     file_lines,
@@ -105,6 +112,13 @@ INCLUDE_KNOWN = {
     "number-lines",
     "class",
     "name",
+    # mystmd: an include with :lang: is code, as with :literal:, and takes a code block's options
+    "lang",
+    "linenos",
+    "lineno-start",
+    "emphasize-lines",
+    "caption",
+    "filename",
 }
 LITERAL_KNOWN = {
     "language",
@@ -170,13 +184,13 @@ def not_included(d: Directive, ctx: Context, reason: str) -> Rewrite:
     ctx.warn(
         d.lineno, f"{{{d.name}}} {what}: {reason}; a warning note stands in its place{unplaced}", Code.INCLUDE_FAILED
     )
-    ctx.count(f"{d.name} not resolved")
+    ctx.count(Count.NOT_RESOLVED, d.name)
     note = f"**Not included** ({{{d.name}}}): {code_span(what)}: {reason}."
     return _replace(d, f"::: {{.callout-warning .include-error path={attr_value(what)}}}\n{note}\n:::")
 
 
 def _language(d: Directive, path: Path) -> str:
-    given = option_text(d, "language") or option_text(d, "code")
+    given = option_text(d, "language") or option_text(d, "code") or option_text(d, "lang")
     if given:
         return code_language(given)
     return EXTENSION_LANGUAGES.get(path.suffix.lower(), "")
@@ -207,22 +221,22 @@ def literal_block(d: Directive, ctx: Context, path: Path, numbered: list[tuple[i
                 Code.OPTION_INVALID,
             )
         start = str(max(1, numbered[0][0] - (1 if prepend else 0)))
-    if d.flag("linenos") or d.flag("number-lines") or start:
-        attrs.append(".numberLines")
-        if start and start != "1":
-            attrs.append(f"startFrom={attr_value(start)}")
+    start = start or option_text(d, "number-lines")
+    with_numbers = d.flag("linenos") or d.flag("number-lines") or bool(start)
+    numbering = line_number_attributes(with_numbers, start, option_text(d, "emphasize-lines"))
+    attrs += [a for a in numbering if not a.startswith("code-line-numbers=")]
     if caption:
         attrs.append(caption_attribute(d, caption))
-    emphasize = option_text(d, "emphasize-lines")
-    if emphasize:
-        attrs.append(f"code-line-numbers={attr_value(emphasize)}")
+    if option_text(d, "filename") and not any(a.startswith("filename=") for a in attrs):
+        attrs.append(f"filename={attr_value(option_text(d, 'filename'))}")
+    attrs += [a for a in numbering if a.startswith("code-line-numbers=")]
     return code_fence("\n".join(lines), fence_info(language, attrs))
 
 
 # -- the directives ------------------------------------------------------------------------------
 def literalinclude(d: Directive, ctx: Context) -> Rewrite:
     """``{literalinclude} FILE`` → a fenced code block holding the selected lines of FILE."""
-    ctx.count("literalinclude")
+    ctx.count(Count.LITERALINCLUDE)
     if d.flag("diff"):
         ctx.warn(
             d.lineno,
@@ -242,10 +256,15 @@ def literalinclude(d: Directive, ctx: Context) -> Rewrite:
     return _replace(d, literal_block(d, ctx, path, numbered), divs=False)
 
 
+def is_literal(d: Directive) -> bool:
+    """Is an ``{include}`` code (``:literal:``, ``:code:``, mystmd's ``:lang:``), not MyST?"""
+    return d.flag("literal") or d.flag("code") or d.flag("lang")
+
+
 def include(d: Directive, ctx: Context) -> Rewrite:
     """``{include} FILE``: Quarto's include shortcode of the converted file; with a selection
     (which the shortcode cannot make), the selected MyST converted and put in place."""
-    ctx.count("include")
+    ctx.count(Count.INCLUDE)
     for key in ("relative-docs", "relative-images"):
         if d.flag(key):
             ctx.info(
@@ -253,7 +272,7 @@ def include(d: Directive, ctx: Context) -> Rewrite:
                 f"{{include}} :{key}: not applied; paths in the included text stay as written",
                 Code.OPTION_UNSUPPORTED,
             )
-    literal = d.flag("literal") or d.flag("code")
+    literal = is_literal(d)
     selects = any(d.flag(key) for key in INCLUDE_SELECTION) or d.flag("heading-offset")
     if literal or selects:
         return _include_part(d, ctx, literal)
@@ -289,12 +308,12 @@ def _include_part(d: Directive, ctx: Context, literal: bool) -> Rewrite:
     except IncludeError as exc:
         return not_included(d, ctx, str(exc))
     if literal:
-        ctx.count("include as code")
+        ctx.count(Count.INCLUDE_AS_CODE)
         numbered = list(enumerate(file_lines(part), start=1))
         return _replace(d, literal_block(d, ctx, path, numbered), divs=False)
     if offset:
         part = shift_headings(part, offset)
-    ctx.count("include inlined")
+    ctx.count(Count.INCLUDE_INLINED)
     chosen = [key for key in (*INCLUDE_SELECTION, "heading-offset") if d.flag(key)]
     ctx.info(
         d.lineno,
@@ -315,7 +334,16 @@ def _include_part(d: Directive, ctx: Context, literal: bool) -> Rewrite:
 
 
 SPECS = (
-    DirectiveSpec(("include",), include, body="verbatim", options=frozenset(INCLUDE_KNOWN), prose=()),
+    DirectiveSpec(
+        ("include",),
+        include,
+        body="verbatim",
+        kind=lambda d: listing_kind(literal_caption(d)) if is_literal(d) else "anchor",
+        title=False,
+        options=frozenset(INCLUDE_KNOWN),
+        prose=("caption",),
+        prose_attributes=CAPTION_ATTRIBUTES,
+    ),
     DirectiveSpec(
         ("literalinclude",),
         literalinclude,

@@ -25,7 +25,7 @@ import re
 
 from markdown_it.token import Token
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive, is_class_name
 from . import ids
@@ -44,7 +44,7 @@ def _title_block(title: str, d: Directive) -> str:
 def tab_set(d: Directive, ctx: Context) -> Rewrite:
     """``::::{tab-set}`` → ``::: {.panel-tabset}``; tabs synced by ``:sync:`` keys → ``group="…"``
     (``:sync-group:``, else sphinx-design's default group ``tab``: Quarto syncs the tabsets of a group)."""
-    ctx.count("tabset")
+    ctx.count(Count.TABSET)
     parts = [ids.own_id(d, ctx, "anchor"), ".panel-tabset", *(f".{c}" for c in d.classes())]
     group = d.option("sync-group").strip() or ("tab" if _SYNC.search(d.body) else "")
     if group:
@@ -71,7 +71,7 @@ def tab_item(d: Directive, ctx: Context) -> Rewrite:
     ``:::{tab-item} Python`` → ``## Python`` (one level above any heading inside the
     tab-set, so those stay inside their tab).
     """
-    ctx.count("tab")
+    ctx.count(Count.TAB)
     label = d.argument or "Tab"
     levels = heading_levels_of(d.outer) if d.outer is not None else heading_levels(d.view.text)
     inner = [level for level in levels if level > 0]
@@ -146,7 +146,7 @@ def tabbed(d: Directive, ctx: Context) -> Rewrite:
     tab = tab_item(d, ctx)
     assert tab.open is not None
     if first:
-        ctx.count("tabset")
+        ctx.count(Count.TABSET)
         before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
         lead = "\n" if before.strip() else ""  # Pandoc opens a div after a blank line only
         tab.open = lead + ":" * width + " {.panel-tabset}\n" + tab.open.lstrip("\n")
@@ -156,13 +156,13 @@ def tabbed(d: Directive, ctx: Context) -> Rewrite:
 
 def margin(d: Directive, ctx: Context) -> Rewrite:
     """``{margin} Title`` → ``::: {.column-margin}`` with ``**Title**`` first."""
-    ctx.count("margin")
+    ctx.count(Count.MARGIN)
     return _margin_div(d, ctx)
 
 
 def sidebar(d: Directive, ctx: Context) -> Rewrite:
     """``{sidebar}``: Quarto has no floating sidebar; the margin column is the nearest."""
-    ctx.count("sidebar")
+    ctx.count(Count.SIDEBAR)
     ctx.info(d.lineno, "{sidebar} becomes a margin column (Quarto has no sidebar blocks)", Code.QUARTO_DIFFERS)
     return _margin_div(d, ctx)
 
@@ -178,7 +178,7 @@ def epigraph(d: Directive, ctx: Context) -> Rewrite:
     ``{epigraph}`` with ``:attribution: Kant`` → ``::: {.epigraph}``, ``> body``,
     ``>``, ``> --- Kant``, ``:::``.
     """
-    ctx.count("quote")
+    ctx.count(Count.QUOTE)
     attribution = d.option("attribution")
     close = f">\n> --- {attribution}\n{FENCE}" if attribution else FENCE
     if attribution and d.body_lines and not d.body_lines[-1].strip():
@@ -189,7 +189,7 @@ def epigraph(d: Directive, ctx: Context) -> Rewrite:
 
 def card(d: Directive, ctx: Context) -> Rewrite:
     """``{card} Title`` → ``::: {.card}`` with ``**Title**`` (a link with ``:link:``)."""
-    ctx.count("card")
+    ctx.count(Count.CARD)
     return _card_like(d, ctx, [ids.own_id(d, ctx, "anchor"), ".card", *(f".{c}" for c in d.classes())])
 
 
@@ -228,14 +228,14 @@ def grid_columns(argument: str) -> int:
 
 def grid(d: Directive, ctx: Context) -> Rewrite:
     """``{grid} 2`` → ``::: {layout-ncol=2}``: Quarto lays out each child div as a cell."""
-    ctx.count("grid")
+    ctx.count(Count.GRID)
     parts = [ids.own_id(d, ctx, "anchor"), *(f".{c}" for c in d.classes()), f"layout-ncol={grid_columns(d.argument)}"]
     return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
 
 
 def grid_item(d: Directive, ctx: Context) -> Rewrite:
     """One cell of a grid: ``::: {.grid-item}``, or a card for ``{grid-item-card}``."""
-    ctx.count("grid item")
+    ctx.count(Count.GRID_ITEM)
     classes = [ids.own_id(d, ctx, "anchor"), ".card" if d.name == "grid-item-card" else ".grid-item"]
     return _card_like(d, ctx, classes + [f".{c}" for c in d.classes()])
 
@@ -251,7 +251,7 @@ def container(d: Directive, ctx: Context) -> Rewrite:
 
 def rubric(d: Directive, ctx: Context) -> Rewrite:
     """``{rubric} Anmerkungen`` (a heading outside the sections) → ``## Anmerkungen {.unnumbered .unlisted}``."""
-    ctx.count("rubric")
+    ctx.count(Count.RUBRIC)
     classes = " ".join([ids.own_id(d, ctx, "anchor"), ".unnumbered", ".unlisted", *(f".{c}" for c in d.classes())])
     view = d.view
     lead = "\n" if d.open_line > 0 and view.line(d.open_line - 1).strip() else ""  # Pandoc: a blank line first
@@ -269,7 +269,7 @@ def removed(d: Directive, ctx: Context) -> Rewrite:
     where = "the book's chapters in _quarto.yml" if d.name == "toctree" else "_quarto.yml"
     listed = f" (entries: {', '.join(entries)})" if entries else ""
     ctx.info(d.lineno, f"{{{d.name}}} removed: Quarto makes this itself from {where}{listed}", Code.CONSTRUCT_REMOVED)
-    ctx.count(f"{d.name} removed")
+    ctx.count(Count.REMOVED, d.name)
     return Rewrite(open="", body="", close="")
 
 
@@ -286,7 +286,7 @@ def video(d: Directive, ctx: Context) -> Rewrite:
 def _video(d: Directive, ctx: Context, src: str) -> Rewrite:
     """The ``video`` shortcode; text in the directive's body (which Sphinx does not show) is
     kept in an HTML comment after it, and warned: never dropped."""
-    ctx.count("video")
+    ctx.count(Count.VIDEO)
     body = "\n".join(d.body_lines).strip("\n")
     if not body.strip():
         return Rewrite(open="{{< video " + src + " >}}", close="", body="")
@@ -300,13 +300,13 @@ def _video(d: Directive, ctx: Context, src: str) -> Rewrite:
 
 
 def raw(d: Directive, ctx: Context) -> Rewrite:
-    ctx.count("raw block")
+    ctx.count(Count.RAW_BLOCK)
     fmt = (d.argument.split() or ["html"])[0]
     return Rewrite(open=f"```{{={fmt}}}\n", close="```")
 
 
 def literal(d: Directive, ctx: Context) -> Rewrite:
-    ctx.count("code block")
+    ctx.count(Count.CODE_BLOCK)
     return Rewrite(open="```\n", close="```")
 
 
@@ -339,7 +339,7 @@ def unknown(d: Directive, ctx: Context) -> Rewrite:
     ctx.warn(
         d.lineno, f"unknown directive {{{d.name}}}: written as a fenced div ::: {{.{name}}}", Code.DIRECTIVE_UNKNOWN
     )
-    ctx.count("unknown directive")
+    ctx.count(Count.UNKNOWN_DIRECTIVE)
     parts = [ids.own_id(d, ctx, "anchor", FALLBACK_LABEL), f".{name}", *(f".{c}" for c in d.classes())]
     if d.argument:
         parts.append(f"argument={attr_value(d.argument)}")

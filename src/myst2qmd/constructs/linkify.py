@@ -12,6 +12,7 @@ import re
 from markdown_it.token import Token
 
 from ..adapter import InlineLocator
+from ..codes import Count
 from ..context import Context
 from ..edits import Edit
 
@@ -36,6 +37,6 @@ def linkify(token: Token, locator: InlineLocator, ctx: Context) -> list[Edit]:
     for match in _BARE_URL.finditer(content):
         if any(a <= match.start() < b for a, b in taken):
             continue
-        ctx.count("bare URL linked")
+        ctx.count(Count.BARE_URL_LINKED)
         edits.append(Edit(locator.abs(match.start()), locator.abs(match.end()), f"<{match.group(0)}>", "linkify"))
     return edits

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ..adapter import InlineLocator, link_destination
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..edits import Edit
 from ..labels import CROSSREF_KINDS
@@ -79,7 +79,7 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
                 found = _label(anchor, ctx) or _label(f"slug:{anchor}", ctx)
                 anchor = found[0] if found is not None else anchor
                 href += f"#{anchor}"
-            ctx.count("document link")
+            ctx.count(Count.DOCUMENT_LINK)
             if text_is_empty:  # MyST shows the page title there
                 return LinkRewrite(target=href, whole=f"[{title or path}]({link_target(href)})")
             return LinkRewrite(target=href) if href != target else None
@@ -90,7 +90,7 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
     if resolver is not None:
         return None
     if re.search(r"\.(md|ipynb|myst)$", decoded, re.IGNORECASE):
-        ctx.count("document link")
+        ctx.count(Count.DOCUMENT_LINK)
         new = re.sub(r"\.(md|ipynb|myst)$", ".qmd", path, flags=re.IGNORECASE)
         return LinkRewrite(target=new + (f"#{anchor}" if anchor else ""))
     return None

@@ -24,7 +24,7 @@ import re
 from markdown_it.token import Token
 
 from .. import macros as macromod
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive, block_prefix_len, container_strip, continuation
 from ..mathjax_commands import KNOWN
@@ -81,7 +81,7 @@ def _equation_id(label: str, ctx: Context) -> str:
 
 def amsmath(token: Token, ctx: Context, line: int) -> str:
     """An amsmath environment as ``$$`` display math."""
-    ctx.count("equation")
+    ctx.count(Count.EQUATION)
     content = token.content.strip("\n")
     match = _BEGIN.match(content)
     env = match.group(1) if match else "equation"
@@ -132,7 +132,7 @@ def dollar_block(token: Token, ctx: Context, line: int, indent: str = "") -> str
     ``indent``: the indentation of the block's first line (in a list item), which
     :func:`.blocks.replace_block` writes again in front of every line of the result.
     """
-    ctx.count("equation")
+    ctx.count(Count.EQUATION)
     content = _dedent_lines(token.content, indent)
     new = prepare(content, ctx, line)
     if "\n" in new.strip("\n") or "\n\n" in new:
@@ -166,7 +166,7 @@ def inline_math(source: str, ctx: Context, line: int) -> str | None:
 
 def math_directive(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{math} ```` with ``:label:`` → ``$$ … $$ {#eq-…}``."""
-    ctx.count("equation")
+    ctx.count(Count.EQUATION)
     lines = ([d.argument] if d.argument else []) + list(d.body_lines)
     if any("$$" in line for line in lines):
         # "$$" would end the equation early for Pandoc (and our next reading); TeX has no "$$" in math

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from ..codes import Count
 from ..context import Context
 from .figures import html_attrs
 
@@ -71,7 +72,7 @@ def iframe_to_video(block: str, ctx: Context, line: int) -> str | None:
     found = video_source(attrs.get("src", ""))
     if found is None:
         return None
-    ctx.count("video")
+    ctx.count(Count.VIDEO)
     src, start = found
     parts = [src]
     if start:

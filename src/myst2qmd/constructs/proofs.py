@@ -48,7 +48,7 @@ exercise ``#exr-``, solution ``#sol-``, remark ``#rem-``, algorithm ``#alg-`` (a
 
 from __future__ import annotations
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..parsed import convert_fragment
@@ -109,7 +109,7 @@ def count_name(name: str) -> str:
 def number(d: Directive, ctx: Context, prefix: str) -> None:
     """Count ``d`` for the report and number it among the file's blocks of kind ``prefix``
     (the ``n`` of a generated ``#thm-n``: theorems and criteria share ``thm``)."""
-    ctx.count(count_name(d.name))
+    ctx.count(Count.BLOCK, count_name(d.name))
     ctx.numbers[prefix] += 1
 
 

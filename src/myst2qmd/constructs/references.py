@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..labels import CROSSREF_KINDS, kind_from_label, quarto_id
 from .base import Role, RoleResult, RoleSpec, link_target, url_path
@@ -62,7 +62,7 @@ def resolve(label: str, ctx: Context, default_kind: str, line: int) -> tuple[str
         f"reference to '{label}', which this file does not define; kept as @{quarto_id(label, kind)}",
         Code.REF_UNDEFINED,
     )
-    ctx.count("unresolved reference")
+    ctx.count(Count.UNRESOLVED_REFERENCE)
     return quarto_id(label, kind), kind
 
 
@@ -81,7 +81,7 @@ def page_of(label: str, ctx: Context) -> str:
 
 
 def _reference(role: Role, ctx: Context, default_kind: str) -> RoleResult:
-    ctx.count("reference")
+    ctx.count(Count.REFERENCE)
     text, label = split_explicit(role.content)
     ident, kind = resolve(label, ctx, default_kind, role.lineno)
     ident_href = link_target(page_of(label, ctx) + "#" + ident)
@@ -152,7 +152,7 @@ def cite(role: Role, ctx: Context) -> RoleResult:
     ``{cite}`a,b``` → ``[@a; @b]``; ``{cite:t}`a``` → ``@a``; ``{cite:year}`a``` → ``[-@a]``;
     ``{cite:p}`{vgl.}a{S. 3}``` → ``[vgl. @a, S. 3]``.
     """
-    ctx.count("citation")
+    ctx.count(Count.CITATION)
     pre, keys, post = split_cite(role.content)
     style = role.name.split(":", 1)[1] if ":" in role.name else "p"
     cites = [cite_key(k) for k in keys]
@@ -190,7 +190,7 @@ def doc_target(path: str) -> str:
 
 def doc(role: Role, ctx: Context) -> RoleResult:
     """``{doc}`intro``` → ``[Introduction](intro.qmd)`` (the title is known in a book)."""
-    ctx.count("document link")
+    ctx.count(Count.DOCUMENT_LINK)
     text, target = split_explicit(role.content)
     resolver = ctx.options.resolve_document
     if resolver is not None:
@@ -208,14 +208,14 @@ def doc(role: Role, ctx: Context) -> RoleResult:
 
 
 def download(role: Role, ctx: Context) -> RoleResult:
-    ctx.count("download link")
+    ctx.count(Count.DOWNLOAD_LINK)
     text, target = split_explicit(role.content)
     return RoleResult(f"[{text or target.rsplit('/', 1)[-1]}]({link_target(target)})")
 
 
 def term(role: Role, ctx: Context) -> RoleResult:
     """``{term}`CNN``` → ``[CNN](#term-cnn)``, a link to the glossary entry's id."""
-    ctx.count("glossary term")
+    ctx.count(Count.GLOSSARY_TERM)
     text, target = split_explicit(role.content)
     key = f"term:{target}"
     page = page_of(key, ctx) if key in ctx.labels or key in ctx.options.label_pages else ""

@@ -10,20 +10,24 @@ role. The token constructs (targets, headings, links, math blocks, …) have a r
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from markdown_it.token import Token
 
 from ..codes import Code
 from ..context import Context
+from ..dialect import Dialect
 from ..directives import Directive
 from . import (
     admonitions,
     code,
+    code_cells,
     comments,
     design,
     exercises,
     figures,
     glossary,
+    glue,
     includes,
     layout,
     math,
@@ -32,23 +36,35 @@ from . import (
     tables,
     textroles,
 )
-from .base import DirectiveSpec, LabelDef, Rewrite, Role, RoleFn, RoleResult, RoleSpec, report_unknown_options
+from .base import (
+    DirectiveSpec,
+    LabelDef,
+    Rewrite,
+    Role,
+    RoleFn,
+    RoleResult,
+    RoleSpec,
+    in_dialect,
+    report_unknown_options,
+)
 
 #: every directive's spec, family by family
 DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *admonitions.SPECS,
     *figures.SPECS,
     *code.SPECS,
+    *code_cells.SPECS,
     *math.SPECS,
     *layout.SPECS,
     *tables.SPECS,
     *design.SPECS,
     *glossary.SPECS,
     *includes.SPECS,
+    *glue.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
 )
-ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS, *design.ROLE_SPECS)
+ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS, *glue.ROLE_SPECS, *design.ROLE_SPECS)
 
 
 def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:
@@ -67,26 +83,39 @@ SPECS: dict[str, DirectiveSpec] = _by_name(DIRECTIVE_SPECS)
 DIRECTIVES = {name: spec.function for name, spec in SPECS.items()}
 #: directives whose body is not Markdown, or is rebuilt by its function: never parsed
 VERBATIM = frozenset(name for name, spec in SPECS.items() if spec.verbatim)
-#: Quarto attributes prose options are written to (``lst-cap``, ``filename``, ``fig-alt``): translated
-PROSE_ATTRIBUTES = frozenset(attribute for spec in DIRECTIVE_SPECS for _, attribute in spec.prose_attributes)
-#: role name → function
-ROLES: dict[str, RoleFn] = {name: spec.function for spec in ROLE_SPECS for name in spec.names}
-#: ``(prefix, function)``: roles whose name starts with the prefix (``{cite:p}``, ``{py:func}``)
-ROLE_PREFIXES: tuple[tuple[str, RoleFn], ...] = tuple(
-    (prefix, spec.function) for spec in ROLE_SPECS for prefix in spec.prefixes
+#: Quarto attributes prose options are written to (``lst-cap``, ``filename``, ``fig-alt``) in either
+#: dialect: translated
+PROSE_ATTRIBUTES = frozenset(
+    attribute
+    for spec in DIRECTIVE_SPECS
+    for dialect in Dialect
+    for _, attribute in in_dialect(spec, dialect).prose_attributes
 )
+
+
+@cache
+def role_tables(dialect: Dialect) -> tuple[dict[str, RoleFn], tuple[tuple[str, RoleFn], ...]]:
+    """Role name → function, and ``(prefix, function)`` for roles whose name starts with the prefix
+    (``{cite:p}``, ``{py:func}``), as ``dialect`` reads the role specs."""
+    specs = [in_dialect(spec, dialect) for spec in ROLE_SPECS]
+    names = {name: spec.function for spec in specs for name in spec.names}
+    return names, tuple((prefix, spec.function) for spec in specs for prefix in spec.prefixes)
+
+
+#: role name → function (Jupyter Book 1's; :func:`role` reads the document's dialect)
+ROLES: dict[str, RoleFn] = role_tables(Dialect.JB1)[0]
 
 #: inline token types :mod:`.inline` hands to construct functions
 INLINE_TYPES = frozenset({"myst_role", "html_inline", "math_inline", "math_inline_double", "image", "link_open"})
 
 images_folder = figures.images_folder
-escape_fences = code.escape_fences
 report_macros = math.report_macros
 
 
-def spec_of(name: str) -> DirectiveSpec:
-    """The spec of directive ``name``; the fenced-div fallback for names no module registers."""
-    return SPECS.get(name, layout.FALLBACK)
+def spec_of(name: str, dialect: Dialect = Dialect.JB1) -> DirectiveSpec:
+    """The spec of directive ``name`` as ``dialect`` reads it; the fenced-div fallback for names no
+    module registers. What the parse asks (``body``, ``fragments``) is the same in both dialects."""
+    return in_dialect(SPECS.get(name, layout.FALLBACK), dialect)
 
 
 def parses_body(name: str) -> bool:
@@ -94,9 +123,9 @@ def parses_body(name: str) -> bool:
     return not spec_of(name).verbatim
 
 
-def labels_of(d: Directive) -> list[LabelDef]:
-    """The labels a directive defines (any more, then its own as its spec finds it), with their lines."""
-    return spec_of(d.name).labels(d)
+def labels_of(d: Directive, dialect: Dialect = Dialect.JB1) -> list[LabelDef]:
+    """The labels a directive defines in ``dialect`` (any more, then its own as its spec finds it), with their lines."""
+    return spec_of(d.name, dialect).labels(d)
 
 
 def literal_body(name: str) -> bool:
@@ -116,7 +145,7 @@ def path_argument(name: str) -> bool:
 
 def directive(d: Directive, ctx: Context) -> Rewrite:
     """The rewrite for a directive; unknown names get the fenced-div fallback."""
-    spec = spec_of(d.name)
+    spec = spec_of(d.name, ctx.options.dialect)
     report_unknown_options(d, ctx, spec.known_options)
     rewrite = spec.function(d, ctx)
     if d.invalid_classes:
@@ -126,9 +155,10 @@ def directive(d: Directive, ctx: Context) -> Rewrite:
 
 
 def role(r: Role, ctx: Context) -> RoleResult | None:
-    fn = ROLES.get(r.name)
+    names, prefixes = role_tables(ctx.options.dialect)
+    fn = names.get(r.name)
     if fn is None:
-        fn = next((f for prefix, f in ROLE_PREFIXES if r.name.startswith(prefix)), textroles.unknown)
+        fn = next((f for prefix, f in prefixes if r.name.startswith(prefix)), textroles.unknown)
     return fn(r, ctx)
 
 

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from markdown_it.token import Token
 
 from ..adapter import InlineLocator
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..edits import Edit
 from ..parsed import Fragments
@@ -40,7 +40,7 @@ def substitute(token: Token, locator: InlineLocator, lineno: int, ctx: Context, 
         if value is None:
             ctx.warn(line, f"substitution {{{{ {key} }}}} is not defined; kept as it is", Code.SUBSTITUTION_UNDEFINED)
             continue
-        ctx.count("substitution")
+        ctx.count(Count.SUBSTITUTION)
         new = values.convert(str(value), line).strip("\n")
         edits.append(Edit(locator.abs(match.start()), locator.abs(match.end()), new, "substitution"))
     return edits

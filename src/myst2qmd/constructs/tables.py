@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 from markdown_it.token import Token
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..parsed import Fragments, convert_fragment
@@ -275,7 +275,7 @@ def list_table(d: Directive, ctx: Context) -> Rewrite:
 
     Text before or after the list (which MyST rejects) is kept before or after the table.
     """
-    ctx.count("table")
+    ctx.count(Count.TABLE)
     rows, before, after = list_table_rows(d, ctx)
     if not rows:
         ctx.warn(d.lineno, "{list-table} without rows; its title and text are kept without a table", Code.TABLE_SHAPE)
@@ -306,7 +306,7 @@ def table(d: Directive, ctx: Context) -> Rewrite:
     Around other content (an HTML table) it is a cross-reference div:
     ``::: {#tbl-x}`` holding the content and the caption as its last paragraph.
     """
-    ctx.count("table")
+    ctx.count(Count.TABLE)
     caption = _caption(d, ctx)
     attrs = _attrs(d, ctx, None)
     if not _holds_pipe_table(d):
@@ -380,7 +380,7 @@ def _csv_fragments(d: Directive, tokenize: Tokenize) -> None:
 def csv_table(d: Directive, ctx: Context) -> Rewrite:
     """A ``{csv-table}`` (inline CSV or ``:file:``) as a pipe table, or a grid table when a cell spans
     lines, with ``:header:`` and ``:header-rows:`` as its head and the caption line of a ``{list-table}``."""
-    ctx.count("table")
+    ctx.count(Count.TABLE)
     text = _csv_text(d, ctx)
     if text is None:
         name = option_text(d, "file")

@@ -21,7 +21,7 @@ import re
 from markdown_it.token import Token
 
 from ..adapter import block_lines
-from ..codes import Code
+from ..codes import Code, Count
 from ..directives import container_prefix_len, fence_content
 from ..parsed import Parsed
 from ..source import View
@@ -47,7 +47,7 @@ def target_rule(walk: Walk, state: WalkState, index: int) -> None:
     parsed = state.parsed
     tokens, view, ctx = parsed.tokens, parsed.view, walk.ctx
     token = tokens[index]
-    ctx.count("target")
+    ctx.count(Count.TARGET)
     label = ctx.labels.get(token.content.strip())
     state.section_label = None
     if label is not None and label.kind == "sec":

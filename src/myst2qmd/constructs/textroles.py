@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from ..codes import Code
+from ..codes import Code, Count
 from ..context import Context
 from .base import Role, RoleFn, RoleResult, RoleSpec, attr_value
 
@@ -61,7 +61,7 @@ def kbd(role: Role, ctx: Context) -> RoleResult:
 
 
 def math(role: Role, ctx: Context) -> RoleResult:
-    ctx.count("inline math")
+    ctx.count(Count.INLINE_MATH)
     return RoleResult(f"${role.content.strip()}$")
 
 
@@ -101,19 +101,6 @@ def raw(fmt: str) -> RoleFn:
     return role_fn
 
 
-def glue(role: Role, ctx: Context) -> RoleResult:
-    """myst-nb ``{glue:}`key``` pastes a value computed in a notebook cell; Quarto would need that
-    cell labelled for an embed, so the key stays visible: ``[key]{.glue}``."""
-    key = role.content.strip()
-    ctx.warn(
-        role.lineno,
-        f"{{{role.name}}} pastes a notebook value Quarto cannot look up; kept as [{key}]{{.glue}}",
-        Code.QUARTO_DIFFERS,
-    )
-    ctx.count("glue kept")
-    return RoleResult(f"[{key}]{{.glue}}")
-
-
 def unknown(role: Role, ctx: Context) -> RoleResult:
     """Any other role: kept visible as a span with the role's name as class."""
     ctx.warn(
@@ -121,7 +108,7 @@ def unknown(role: Role, ctx: Context) -> RoleResult:
         f"unknown role {{{role.name}}}; written as a span [..]{{.{role.name.replace(':', '-')}}}",
         Code.ROLE_UNKNOWN,
     )
-    ctx.count("unknown role")
+    ctx.count(Count.UNKNOWN_ROLE)
     return RoleResult(f"[{role.content}]{{.{role.name.replace(':', '-')}}}")
 
 
@@ -163,7 +150,6 @@ SPECS = (
     RoleSpec(("guilabel",), span("guilabel")),
     RoleSpec(("menuselection",), span("menuselection")),
     RoleSpec(("index",), index),
-    RoleSpec(("glue", "glue:", "glue:any", "glue:text", "glue:md"), glue),
     RoleSpec(("raw-html",), raw("html")),
     RoleSpec(("raw-latex", "raw-tex"), raw("latex")),
 )

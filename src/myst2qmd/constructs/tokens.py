@@ -12,8 +12,9 @@ This module sits above :mod:`.registry`: the fence and inline rules ask it for d
 
 from __future__ import annotations
 
+from ..dialect import Dialect
 from . import blocks, comments, fences, html, inline, math, targets
-from .base import TokenSpec
+from .base import TokenSpec, in_dialect
 
 #: every token construct's spec, module by module
 TOKEN_SPECS: tuple[TokenSpec, ...] = (
@@ -27,10 +28,11 @@ TOKEN_SPECS: tuple[TokenSpec, ...] = (
 )
 
 
-def token_table() -> dict[str, TokenSpec]:
-    """Token type → the spec whose rule takes it; a type two specs claim is an error."""
+def token_table(dialect: Dialect = Dialect.JB1) -> dict[str, TokenSpec]:
+    """Token type → the spec whose rule takes it, as ``dialect`` reads the specs; a type two specs claim
+    is an error."""
     table: dict[str, TokenSpec] = {}
-    for spec in TOKEN_SPECS:
+    for spec in (in_dialect(spec, dialect) for spec in TOKEN_SPECS):
         for token_type in spec.token_types:
             if token_type in table:
                 raise ValueError(f"token type {token_type} has two rules: {table[token_type].name}, {spec.name}")

@@ -17,48 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Protocol
 
 from ..placeholders import PLACEHOLDER
-from .engines.base import Engine, EngineError, FatalEngineError, Reply, Unit
+from .engines.base import EngineError, FatalEngineError, Unit
 from .glossary import Glossary, fold, hint_pattern
+from .memory import Memory
+from .planning import Job, sends
 from .report import TranslationReport
-from .retries import CircuitBreaker
-
-
-class _Segment(Protocol):
-    @property
-    def kind(self) -> str: ...
-
-
-class _Job(Protocol):
-    """What :func:`mine` reads of a planned segment (:class:`.pipeline._Job`)."""
-
-    @property
-    def segment(self) -> _Segment: ...
-    @property
-    def masked(self) -> str: ...
-    @property
-    def reviewed(self) -> bool: ...
-    @property
-    def results(self) -> list[str | None]: ...
-
-
-class _Translator(Protocol):
-    """What :func:`mine` uses of :class:`.pipeline.Translator` (a protocol: no import cycle)."""
-
-    engine: Engine
-    glossary: Glossary
-    breaker: CircuitBreaker
-
-    def _cached(self, text: str) -> str | None: ...
-    def _remembered_kept(self, text: str) -> tuple[str, str] | None: ...
-    def _batches(self, units: list[Unit]) -> list[list[Unit]]: ...
-    def _call(self, units: list[Unit], report: TranslationReport) -> dict[str, Reply]: ...
-    def _accept(self, source: str, reply: Reply | None) -> tuple[str | None, str]: ...
-    def _remember(self, text: str, translation: str) -> None: ...
-    def _remember_kept(self, text: str, written: str, failures: list[str]) -> None: ...
-
+from .sending import Sender
 
 #: a term is mined when it occurs in at least this many segments besides where it is introduced
 MIN_USES = 2
@@ -111,39 +77,39 @@ def used_terms(terms: list[str], texts: list[str], glossary: Glossary) -> list[s
     return chosen[:MAX_TERMS]
 
 
-def mine(translator: _Translator, jobs: Sequence[_Job], report: TranslationReport) -> None:
-    """Translate the book's own terms once and add them to ``translator.glossary.mined``.
+def mine(jobs: Sequence[Job], report: TranslationReport, *, sender: Sender, memory: Memory) -> None:
+    """Translate the book's own terms once and add them to the glossary's ``mined`` terms.
 
     A term that is itself a reviewed segment (a heading with a reviewed translation in a PO file)
     takes the reviewer's words and is not sent.
     """
-    if not getattr(translator.engine, "sends", True) or translator.breaker.reason:
+    if not sends(sender.requests.engine) or sender.breaker.reason:
         return
-    glossary = translator.glossary
+    glossary = memory.glossary
     texts = [(job.segment.kind, job.masked) for job in jobs]
     reviewed = {fold(job.masked): job.results[0] for job in jobs if job.reviewed and job.results[0] is not None}
     units = []
     for number, term in enumerate(used_terms(candidates(texts), [text for _, text in texts], glossary), 1):
         known = reviewed.get(fold(term))
         if known is None:
-            known = translator._cached(term)
+            known = memory.cached(term)
         if known is not None:
             glossary.mined[term] = known
-        elif translator._remembered_kept(term) is None:  # the engine could not translate it before: not again
+        elif memory.remembered_kept(term) is None:  # the engine could not translate it before: not again
             units.append(Unit(f"t{number}", term, glossary.occurring(term)))
-    for batch in translator._batches(units):
+    for batch in sender.batches(units):
         try:
-            replies = translator._call(batch, report)
+            replies = sender.call(batch, report)
         except FatalEngineError:
             raise
         except EngineError:  # the sentences will meet the same problem, and report it
             return
         for unit in batch:
-            accepted, why = translator._accept(unit.text, replies.get(unit.id))
+            accepted, why = sender.check.accept(unit.text, replies.get(unit.id))
             if accepted is not None and accepted.endswith(".") and not unit.text.endswith("."):
                 accepted = accepted[:-1].rstrip()  # a term, not a sentence
             if accepted is not None and "\n" not in accepted and len(accepted.split()) <= 2 * MAX_WORDS:
-                translator._remember(unit.text, accepted)
+                memory.remember(unit.text, accepted)
                 glossary.mined[unit.text] = accepted
             elif accepted is None:
-                translator._remember_kept(unit.text, unit.text, [why])  # a re-run does not ask again
+                memory.remember_kept(unit.text, unit.text, [why])  # a re-run does not ask again
