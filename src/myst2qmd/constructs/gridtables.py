@@ -108,13 +108,13 @@ def grid_table(rows: list[list[str]], header_rows: int) -> str:
     ``header_rows`` rows are its head.
 
     >>> print(grid_table([["a", "b"], ["1", "x\\n\\ny"]], 1))
-    +---+---+
-    | a | b |
-    +===+===+
-    | 1 | x |
-    |   |   |
-    |   | y |
-    +---+---+
+    +-----+-----+
+    | a   | b   |
+    +=====+=====+
+    | 1   | x   |
+    |     |     |
+    |     | y   |
+    +-----+-----+
     """
     cells = [[_cell_lines(c) for c in row] for row in rows]
     widths = [max(3, *(display_width(line) for row in cells for line in row[col])) for col in range(len(rows[0]))]

@@ -120,9 +120,9 @@ def _holds_one_block(tokens: list[Token], item: int) -> bool:
     from the body's parse: a cell is not parsed again to see it)?
 
     >>> tokens = shared_parser().parse("- a\\n\\n  b\\n- c\\n")
-    >>> _holds_one_block(tokens, 1), _holds_one_block(tokens, 10)
+    >>> _holds_one_block(tokens, 1), _holds_one_block(tokens, 9)
     (False, True)
-    >>> _holds_one_block(shared_parser().parse("- - a\n  - b\n"), 1)
+    >>> _holds_one_block(shared_parser().parse("- - a\\n  - b\\n"), 1)
     False
     """
     level = tokens[item].level
