@@ -100,6 +100,7 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     },
     "solution-start": (_solution, True, False),
     "card": (_card, True, True),
+    "toggle": (_blocks(callout=1), True, False),
     # a link styled as a button (its body is the link's text)
     **{name: (_blocks(link=1), False, False) for name in ("button-link", "button-ref")},
     **{name: (_blocks(), False, False) for name in ("toctree", "tableofcontents", "contents", "bibliography")},

@@ -55,6 +55,9 @@ CALLOUT_KIND = {
     "deprecated": "warning",
 }
 
+#: a sphinx-design dropdown's ``:color:`` → the callout kind of that colour
+DROPDOWN_COLORS = {"success": "tip", "warning": "warning", "danger": "caution", "info": "note", "primary": "note"}
+
 #: the title MyST shows for kinds Quarto has no callout of (Quarto would say "Tip" for a hint)
 KIND_TITLES = {
     "hint": "Hint",
@@ -141,7 +144,10 @@ def admonition(d: Directive, ctx: Context, titled: bool = True) -> Rewrite:
             if cls in CALLOUT_KIND and cls not in ("admonition", "dropdown"):
                 kind = CALLOUT_KIND[cls]
                 break
-    dropdown = d.name == "dropdown" or "dropdown" in classes or d.flag("collapsible")
+    if d.name == "dropdown" and d.option("color").strip() in DROPDOWN_COLORS:
+        kind = DROPDOWN_COLORS[d.option("color").strip()]
+    # sphinx-togglebutton folds admonitions of class ``toggle`` as sphinx-design folds ``dropdown``
+    dropdown = d.name == "dropdown" or "dropdown" in classes or "toggle" in classes or d.flag("collapsible")
     extra_classes = [c for c in classes if c not in CALLOUT_KIND and c not in ("dropdown", "toggle", "simple")]
     title, first_line = _argument_texts(d, titled)
     parts = [f".callout-{kind}"] + [f".{c}" for c in extra_classes]
