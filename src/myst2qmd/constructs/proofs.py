@@ -38,7 +38,7 @@ exercise ``#exr-``, solution ``#sol-``, remark ``#rem-``, algorithm ``#alg-`` (a
   unnumbered remark) becomes an anchor ``[]{#label}`` just before the div, because Quarto
   drops ids from proof divs that are not cross-reference ids.
 * Kinds Quarto lacks take the nearest kind and keep their own name in front of the title,
-  with a warning: axiom, assumption, notation → definition (``Definition 2 (Axiom: Title)``),
+  with a warning: axiom, assumption, notation → definition (``Definition 2 (Axiom (Title))``),
   criterion → theorem, property → proposition, observation → remark. ``prf:algorithm``
   becomes Quarto's ``#alg-`` block (Quarto ≥ 1.4), typeset like a theorem rather than as
   pseudocode, and is warned about as well.
@@ -198,7 +198,7 @@ def proof_title(d: Directive, ctx: Context) -> str:
             f"{{{d.name}}}: Quarto has no {own.lower()} block; written as a {kind} titled '{own}'",
             Code.QUARTO_DIFFERS,
         )
-        title = f"{own}: {title}" if title else own
+        title = f"{own} ({title})" if title else own
     if d.name == "prf:algorithm":
         ctx.warn(
             d.lineno,
