@@ -18,6 +18,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -67,7 +68,7 @@ def _glue_figure(options: Options, argument: str) -> dict[str, int]:
 
 ADMONITIONS = [
     *("note", "tip", "warning", "caution", "important", "hint", "seealso", "attention", "danger", "error"),
-    *("admonition", "dropdown", "todo", "topic", "deprecated", "versionadded", "versionchanged"),
+    *("admonition", "dropdown", "topic", "deprecated", "versionadded", "versionchanged"),
 ]
 #: MyST directive → (Quarto blocks it becomes, is its body MyST, is its argument text)
 DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
@@ -106,6 +107,9 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     **{name: (_blocks(), False, False) for name in ("toctree", "tableofcontents", "contents", "bibliography")},
     **{name: (_blocks(), False, False) for name in ("youtube", "video", "raw", "glossary", "eval-rst")},
     **{name: (_blocks(), True, True) for name in ("exercise-start", "tab-item", "tabbed", "grid-item-card")},
+    # a div shown in some formats only (or hidden, a todo); the body as it is
+    **{name: (_blocks(), True, False) for name in ("only", "todo")},
+    "index": (_blocks(), False, False),
 }
 #: any other directive becomes a div around its converted body; its argument an attribute
 UNKNOWN: tuple[Blocks, bool, bool] = (_blocks(), True, False)
@@ -142,6 +146,7 @@ def myst_parser() -> MarkdownIt:
         .use(amsmath_plugin)
         .use(deflist_plugin)
         .use(footnote_plugin)
+        .use(attrs_block_plugin)
     )
     md.options["maxNesting"] = 100
     return md
@@ -251,7 +256,15 @@ def myst_counts(src: str) -> Counter[str]:
         elif kind == "blockquote_open":
             counts["blockquote"] += 1
         elif kind == "inline":
+            in_link = False  # linkify links no text inside a link
             for child in token.children or []:
+                if child.type == "html_inline" and re.match(r"</?a[\s>]", child.content, re.IGNORECASE):
+                    in_link = not child.content.startswith("</")
+                elif child.type in ("link_open", "link_close"):
+                    in_link = child.type == "link_open"
+                elif child.type == "text" and not in_link:
+                    # linkify (on in Jupyter Book 1's default config and in mystmd) links bare URLs
+                    counts["link"] += len(_BARE_URL.findall(child.content))
                 if child.type == "link_open":
                     counts["link"] += 1
                 elif child.type == "math_inline_double":
@@ -264,6 +277,10 @@ def myst_counts(src: str) -> Counter[str]:
                     # Quarto's own cross-references, already in the source: one per citation group
                     counts["link"] += len(_QUARTO_REF_GROUP.findall(child.content))
     return counts
+
+
+#: a bare URL as linkify finds it in text (the start is enough to count it)
+_BARE_URL = re.compile(r"(?<![\w/.@])(?:https?://|www\.)[^\s<>]")
 
 
 def nonzero(counts: Counter[str]) -> dict[str, int]:

@@ -347,3 +347,9 @@ def test_include_with_mystmd_lang_is_a_code_block_with_its_options(book: Path) -
     )
     assert text == '```{.python filename="code.py" code-line-numbers="true"}\nline 2\nline 3\n```\n'
     assert found == []
+
+
+def test_literalinclude_with_mystmd_lang_and_filename(book: Path) -> None:
+    text, found = convert(book, literal(":lang: text\n:filename: code.py\n:lines: 1\n"))
+    assert text == '```{.text filename="code.py"}\nline 1\n```\n'
+    assert found == []

@@ -107,6 +107,17 @@ def test_expand_keeps_tokens_apart() -> None:
     assert expand(r"\\eps", macros) == r"\\eps"  # a line break then "eps"
 
 
+def test_an_expansion_starting_with_a_letter_keeps_apart_from_the_command_before_it() -> None:
+    """``\\in\\V`` with ``V`` → ``V``: ``\\in V``, not the unknown command ``\\inV`` (issue 21)."""
+    macros = {"V": ("V", 0), "R": (r"\mathbb{R}", 0), "x": ("x_1", 0)}
+    assert expand(r"v \in\V", macros) == r"v \in V"
+    assert expand(r"\in\R", macros) == r"\in\mathbb{R}"  # a backslash after a command is no letter
+    assert expand(r"a\x", macros) == "ax_1"  # no command before it: nothing to keep apart
+    result = convert_text("Sei $v \\in\\V$.\n", macros=macros)
+    assert result.text == "Sei $v \\in V$.\n"
+    assert result.warnings == []
+
+
 def test_bad_macro_file(tmp_path: Path) -> None:
     bad = tmp_path / "_config.yml"
     bad.write_text("sphinx: [unclosed\n", encoding="utf-8")

@@ -177,3 +177,28 @@ def test_a_book_notebook_gets_the_same_warnings(tmp_path: Path, capsys: pytest.C
     code, err = run(capsys, str(book), "-o", str(tmp_path / "out"))
     assert code == 0, err
     assert "geteilt.ipynb#cell2:2: warning [fence-unclosed]: this fence closes the {note} opened in cell 1" in err
+
+
+# -- issue 21: a code cell's myst-nb figure metadata and glue ----------------------------------------
+
+
+def test_a_notebook_cell_figure_is_quartos_and_numref_finds_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = tmp_path / "kurven.ipynb"
+    figure = {"mystnb": {"figure": {"name": "kurve", "caption": "Eine Kurve."}}, "tags": ["remove-input"]}
+    nb.write_text(
+        notebook(
+            {"cell_type": "code", "metadata": figure, "source": "plt.plot([1, 2])"},
+            {"cell_type": "code", "metadata": {"tags": ["remove-output"]}, "source": 'glue("bild", fig)'},
+            {"cell_type": "markdown", "source": "Siehe {numref}`kurve`.\n"},
+        ),
+        encoding="utf-8",
+    )
+    code, err = run(capsys, str(nb), "-o", str(tmp_path / "kurven.qmd"))
+    assert code == 0, err
+    qmd = (tmp_path / "kurven.qmd").read_text(encoding="utf-8")
+    assert "```{python}\n#| label: fig-kurve\n#| fig-cap: Eine Kurve.\n#| echo: false\nplt.plot([1, 2])\n```" in qmd
+    assert '```{python}\nglue("bild", fig)\n```' in qmd  # its output stays for an embed
+    assert "Siehe @fig-kurve." in qmd
+    assert "ref-undefined" not in err

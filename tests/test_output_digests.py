@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import io
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -38,6 +39,7 @@ INPUTS: dict[str, tuple[Path, bool]] = {
     "seed": (SHARED / "seed" / "cnn-lecture.md", True),
     "corpus": (SHARED / "corpus" / "quadriga-tabelle-1", True),
     "kurs": (TESTS / "books" / "kurs", False),
+    "kurs-jb2": (TESTS / "books" / "kurs-jb2", False),
     "buch": (ROOT / "examples" / "buch", False),
     "faltung": (ROOT / "examples" / "faltung.md", False),
 }
@@ -53,8 +55,17 @@ def run_digests(source: Path, engine: str, work: Path) -> dict[str, str]:
     err = io.StringIO()
     settings = work / "empty.toml"  # no settings file of the machine's or the checkout's
     settings.write_text("", encoding="utf-8")
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-        code = cli.main(["convert", str(source), "-o", str(out), "--engine", engine, "-q", "--config", str(settings)])
+    saved = os.environ.get("MYST2QMD_CACHE_DIR")
+    os.environ["MYST2QMD_CACHE_DIR"] = str(work / "memory")  # a fresh translation memory, as in the tests
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            args = ["convert", str(source), "-o", str(out), "--engine", engine, "-q", "--config", str(settings)]
+            code = cli.main(args)
+    finally:
+        if saved is None:
+            os.environ.pop("MYST2QMD_CACHE_DIR", None)
+        else:
+            os.environ["MYST2QMD_CACHE_DIR"] = saved
     assert code in (0, 1), err.getvalue()
     files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != ".myst2qmd.lock") if out.is_dir() else [out]
     digests = {

@@ -10,8 +10,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parent.parent / "src" / "myst2qmd"
 MAX_FUNCTION_LINES = 80
 MAX_MODULE_LINES = 600
@@ -74,11 +72,9 @@ def test_the_measures_see_long_parts(tmp_path: Path) -> None:
     assert long_modules(tmp_path) == [f"big.py ({MAX_MODULE_LINES + 1} lines)"]
 
 
-@pytest.mark.xfail(reason="issue 20 splits in progress", strict=False)
 def test_no_function_over_80_lines() -> None:
     assert long_functions() == []
 
 
-@pytest.mark.xfail(reason="issue 20 splits in progress", strict=False)
 def test_no_module_over_600_lines() -> None:
     assert long_modules() == []

@@ -10,6 +10,11 @@ Each quirk has a test in ``tests/test_adapter.py``:
   (``meta["span"]``) and :class:`InlineLocator` maps them to absolute file offsets.
 * table cells share the row's ``map`` and have their pipes and padding stripped:
   :func:`table_cell_locators` finds each cell in its row.
+* ``attrs_block`` (MyST's block attributes, ``{#id .cls}`` on a line of its own): the plugin's
+  core rule moves the attributes onto the next block and drops the line's token, so where the
+  line stood is lost; and it takes a line whose attributes end before the line does (``{#a} b}``).
+  :func:`attrs_line` keeps the tokens (the walk reads them, :mod:`.constructs.attrs`) and takes
+  only a whole line of attributes.
 """
 
 from __future__ import annotations
@@ -17,7 +22,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_block_plugin
+from mdit_py_plugins.attrs.parse import ParseError, parse
 
 from .source import View
 
@@ -29,6 +38,34 @@ def block_lines(token: Token) -> tuple[int, int]:
     if token.type == "amsmath":
         end += 1
     return start, end
+
+
+def attrs_line(md: MarkdownIt) -> None:
+    """mdit-py-plugins' ``attrs_block`` plugin, its ``attrs_block`` tokens kept where they stand.
+
+    >>> md = MarkdownIt("commonmark")
+    >>> attrs_line(md)
+    >>> [(t.type, t.attrs, t.map) for t in md.parse("{#a .b}\\ntext\\n") if t.type == "attrs_block"]
+    [('attrs_block', {'id': 'a', 'class': 'b'}, [0, 1])]
+    >>> [t.type for t in md.parse("{#a} b}\\n{}\\n")][:1]
+    ['paragraph_open']
+    """
+    md.use(attrs_block_plugin)
+    md.core.ruler.disable("attr")  # the tokens stay: the walk writes the attributes where Pandoc reads them
+    rule = md.block.ruler.__rules__[md.block.ruler.__find__("attr")]
+    plugin_rule, alt = rule.fn, list(rule.alt)
+
+    def whole_line(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        text = state.src[state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]].rstrip()
+        if not text.startswith("{") or state.sCount[start_line] - state.blkIndent >= 4:
+            return False
+        try:
+            end, attrs = parse(text)
+        except ParseError:
+            return False
+        return bool(attrs) and end == len(text) - 1 and bool(plugin_rule(state, start_line, end_line, silent))
+
+    md.block.ruler.at("attr", whole_line, {"alt": alt})
 
 
 def is_display_math_inline(token: Token) -> bool:

@@ -157,7 +157,9 @@ class Count(str, Enum):
     TARGET = "target"
     LIST_MARKER_ESCAPED = "list marker escaped"
     BARE_URL_LINKED = "bare URL linked"
+    ABBREVIATION = "abbreviation spelled out"
     SUBSTITUTION = "substitution"
+    BLOCK_ATTRIBUTES = "block attributes"
     TITLE = "title"
     LABELLED_TITLE_HEADING_KEPT = "labelled title heading kept"
     FRONT_MATTER_JUPYTEXT_DROPPED = "front matter: jupytext dropped"
@@ -213,6 +215,9 @@ class Count(str, Enum):
     INCLUDE_INLINED = "include inlined"
     LITERALINCLUDE = "literalinclude"
     NOT_RESOLVED = "{} not resolved"
+    # shown in some formats only
+    ONLY = "only"
+    TODO_HIDDEN = "todo hidden"
     # comments
     COMMENT = "comment"
     LATEX_COMMENT_REMOVED = "LaTeX comment removed"

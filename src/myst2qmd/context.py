@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .codes import Code, Count
 from .dialect import Dialect
@@ -43,14 +43,20 @@ class Options:
     resolve_document: Callable[[str], tuple[str, str] | None] | None = None
     #: ``myst_substitutions``: ``{{ key }}`` -> value
     substitutions: dict[str, str] = field(default_factory=dict)
-    #: ``linkify`` (a Jupyter Book extension): bare URLs in text become links ``<https://…>``
-    linkify: bool = False
+    #: ``linkify``: bare URLs in text become links ``<https://…>`` (on in Jupyter Book 1's default
+    #: config and always in mystmd; off in a book whose ``myst_enable_extensions`` leaves it out)
+    linkify: bool = True
     #: the first H1 becomes ``title:``; a book keeps it (Quarto titles chapters by their H1)
     title_from_h1: bool = True
     #: {include}/{literalinclude}: the folder of the document being converted (relative paths)
     source_dir: str | None = None
     #: the book's folder (``/``-paths and the boundary of includes); ``None`` for a single file
     root_dir: str | None = None
+    #: what the project file (``_config.yml``, ``myst.yml``) says for every page, as Quarto front
+    #: matter (``lang``, ``crossref``…: :mod:`.project_meta`); a single file's output carries it
+    project_meta: Mapping[str, Any] = field(default_factory=dict)
+    #: mystmd ``abbreviations``: ``CNN`` -> its long form (``[CNN]{title="…"}``)
+    abbreviations: Mapping[str, str] = field(default_factory=dict)
     #: the MyST dialect the document is written in (Jupyter Book 1 or 2), chosen by its project
     #: (:func:`.dialect.detect_dialect`) or ``--dialect``; constructs read it only through their spec
     dialect: Dialect = Dialect.JB1

@@ -24,6 +24,7 @@ from .constructs.frontmatter import (
     read_substitutions,
     title_heading,
 )
+from .constructs.frontmatter_keys import read_page_options, take_abstract
 from .context import Context, Label, Options, Warning_
 from .directives import directive_name
 from .edits import Edit, Normalized, apply_edits
@@ -108,12 +109,14 @@ class Converter:
         fm = read_front_matter(parsed.tokens, self.ctx)
         read_kernel(fm, self.ctx)
         read_substitutions(fm, self.ctx)
+        read_page_options(fm.data, self.ctx)
         title = title_heading(parsed.tokens, fm, self.ctx)
         # the heading that becomes the title is the front matter's: the walk leaves it alone
         walker.claimed = (parsed, frozenset(range(title, title + 3)) if title is not None else frozenset())
         walker.walk(parsed)
         walker.claimed = (None, frozenset())  # the parse is let go once walked
-        walker.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, fm, title, walker.fragments))
+        abstract, walker.edits = take_abstract(parsed.tokens, root, fm.data, walker.edits)
+        walker.edits.extend(frontmatter_edits(parsed.tokens, root, self.ctx, fm, title, walker.fragments, abstract))
         walker.edits = without_clashing_dedents(walker.edits)
         self.tokens = parsed.tokens
         return walker.edits

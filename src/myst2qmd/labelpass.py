@@ -16,6 +16,7 @@ from markdown_it.token import Token
 from . import labels as labelmod
 from .codes import Code
 from .constructs import registry
+from .constructs.attrs import block_label
 from .constructs.blocks import next_block
 from .constructs.math import label_from_amsmath
 from .context import Context, Label, Options, Warning_
@@ -44,6 +45,10 @@ class LabelPass:
                         self._ids = None
                 else:
                     self._define(token.content, "anchor", view.lineno(token.map[0]))
+            elif token.type == "attrs_block" and token.map is not None:
+                found = block_label(tokens, index)
+                if found is not None:
+                    self._define(found[0], "anchor", view.lineno(token.map[0]), found[1])
             elif token.type == "math_block_label" and token.map is not None:
                 self._define(token.info, "eq", view.lineno(token.map[0]))
             elif token.type == "amsmath" and token.map is not None:

@@ -159,6 +159,11 @@ def expand(tex: str, macros: Macros, rounds: int = 10) -> str:
 
     >>> expand(r"\\v{x} + \\floor{k/2}", {"v": (r"\\mathbf{#1}", 1), "floor": (r"\\lfloor #1 \\rfloor", 1)})
     '\\\\mathbf{x} + \\\\lfloor k/2 \\\\rfloor'
+
+    An expansion that starts with a letter keeps apart from a command right before it:
+
+    >>> expand(r"v \\in\\V", {"V": ("V", 0)})
+    'v \\\\in V'
     """
     if not macros:
         return tex
@@ -194,6 +199,9 @@ def expand(tex: str, macros: Macros, rounds: int = 10) -> str:
             # keep a following letter from gluing onto the expansion's last command
             if re.search(r"\\[A-Za-z]+$", body) and end < len(tex) and tex[end].isalpha():
                 body += " "
+            before = tex[pos : match.start()] or (out[-1] if out else "")
+            if body[:1].isalpha() and re.search(r"\\[A-Za-z]+$", before):
+                body = " " + body  # "\\in\\V" → "\\in V", not the unknown "\\inV"
             out.append(tex[pos : match.start()])
             out.append(body)
             pos = end

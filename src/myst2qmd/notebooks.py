@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
 from .codes import Code
-from .constructs.code_cells import TAG_OPTIONS
-from .context import Options, Warning_
+from .constructs.code_cells import notebook_cell_options, notebook_figure
+from .context import Label, Options, Warning_
 from .dialect import Dialect
 from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, read_bounded
+from .labels import quarto_id
 from .parsed import Parsed
 from .quarto import code_fence
 
@@ -254,15 +255,24 @@ def raw_block(cell: dict[str, Any], first: bool = False) -> str:
 
 
 def _cell_options(cell: dict[str, Any]) -> None:
-    """Notebook code-cell tags as ``#|`` options at the top of the cell (once)."""
-    tags = (cell.get("metadata") or {}).get("tags") or []
-    options = [f"#| {k}: {v}" for k, v in dict(TAG_OPTIONS[t] for t in tags if t in TAG_OPTIONS).items()]
-    if not options:
-        return
+    """Notebook code-cell tags and myst-nb figure metadata as ``#|`` options at the top of the cell (once)."""
     source = cell_source(cell)
-    if source.startswith("#|"):
+    name = notebook_figure(cell.get("metadata"))[0]
+    options = notebook_cell_options(cell.get("metadata"), source, quarto_id(name, "fig") if name else "")
+    if not options or source.startswith("#|"):
         return
     cell["source"] = "\n".join(options) + "\n" + source
+
+
+def cell_figure_labels(notebook: dict[str, Any] | None) -> dict[str, Label]:
+    """The figure labels myst-nb's ``mystnb: figure: name:`` gives a notebook's code cells."""
+    labels: dict[str, Label] = {}
+    for cell in (notebook or {}).get("cells", []):
+        if cell.get("cell_type") == "code":
+            name, caption = notebook_figure(cell.get("metadata"))
+            if name:
+                labels[name] = Label(name, "fig", quarto_id(name, "fig"), 1, caption)
+    return labels
 
 
 # -- attachments ---------------------------------------------------------------------------------
@@ -533,6 +543,7 @@ def collect_labels(
         document.parses = [parse_text(piece, document.path) for piece in document.pieces]  # block tokens
         for parsed in document.parses:
             table.add(document.path, document_labels(parsed, document.path, macros, dialect))
+        table.add(document.path, cell_figure_labels(document.notebook))
     return table.found
 
 

@@ -36,6 +36,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
+from .adapter import attrs_line
 from .nesting import BlockRule, BodyOf, FragmentsOf, fragments_rule, nesting
 
 #: Inline token types whose source span we record (everything we may rewrite or protect).
@@ -293,6 +294,8 @@ def create_md_parser(
         .use(deflist_plugin)
         .use(footnote_plugin)
     )
+    # block attributes ({#id .cls} on a line of its own, MyST's attrs_block), their tokens kept
+    attrs_line(md)
     # Quarto's own labelled display math, so converted output reads back as it was written
     md.block.ruler.before("math_block", "quarto_math_block", quarto_math_block)
     # directive bodies nest deeper than CommonMark's default of 20 levels

@@ -15,6 +15,7 @@ from ..config import Settings
 from ..context import Options, Warning_
 from ..files import interrupts_deferred, write_atomically
 from ..finish import finish, finish_all
+from ..project_meta import Project, find_project, read_project
 from .common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -49,7 +50,9 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
     out_path = output_path(settings)
     engine, settings = engine_name(settings)
     check_run_paths(settings, engine, out_path)
+    project = read_project(find_project(src.parent))
     options = replace(settings.options(), source_dir=str(src.resolve().parent))
+    options = project_options(options, project, notebook=src.suffix.lower() == ".ipynb")
     translator, review = set_up_translation(settings, glossary, engine, single=src)
     if src.suffix.lower() == ".ipynb":
         result, report, attachments = convert_notebook_file(
@@ -59,7 +62,7 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
             check_run_paths(settings, engine, out_path, list(attachments))
     else:
         result, report, attachments = convert_markdown_file(src, text, options, translator, settings)
-    print_warnings(sorted(result.warnings, key=lambda w: w.line), settings.suppress_warnings)
+    print_warnings(project.warnings + sorted(result.warnings, key=lambda w: w.line), settings.suppress_warnings)
     print_notes(report, settings.suppress_warnings)
     staged = stage_po(review) if review is not None else []
     failed = write_output(result.text, out_path, attachments, review, staged)
@@ -81,6 +84,22 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"interrupted after {out_path or 'stdout'} was written") from None
     return EXIT_OK
+
+
+def project_options(options: Options, project: Project, notebook: bool = False) -> Options:
+    """``options`` with what the page's project file says for every page: its Quarto options (not
+    a notebook's: its cells have no front matter), macros (``--macros`` adds to and wins over them),
+    substitutions, abbreviations and ``linkify``."""
+    if project.path is None:
+        return options
+    return replace(
+        options,
+        project_meta={} if notebook else project.meta,
+        macros={**project.macros, **options.macros},
+        substitutions={**project.substitutions, **options.substitutions},
+        abbreviations=project.abbreviations,
+        linkify=project.linkify,
+    )
 
 
 def output_path(settings: Settings) -> Path | None:

@@ -32,6 +32,7 @@ from ..notebooks import (
 )
 from .labels import Labels, LabelTargets
 from .links import document_resolver, includes, outside_references, rebase_paths
+from .numbering import Numbering, book_numbering, toc_numbering, unnumbered_notebooks
 from .output import (
     QUARTO_YML,
     Output,
@@ -62,7 +63,9 @@ def book_options(book: Book, user: Options) -> Options:
         user,
         macros=macros,
         substitutions={str(k): str(v) for k, v in (subs or {}).items()},
-        linkify="linkify" in {str(e) for e in extensions or []},
+        # Jupyter Book 1's default list has it; a book's own list replaces that list
+        linkify=not isinstance(extensions, list) or "linkify" in {str(e) for e in extensions},
+        abbreviations={str(k): str(v) for k, v in (book.project.get("abbreviations") or {}).items()},
         root_dir=str(book.folder),
         title_from_h1=False,
     )
@@ -122,6 +125,9 @@ class BookConverter:
         self.before_write: Callable[[], object] | None = None
         self.by_source: dict[PurePosixPath, Chapter] = {c.rel: c for c in book.chapters}
         self.chapter_options = book_options(book, self.user_options)
+        #: chapters numbered otherwise than the book (their front matter says so)
+        self.numbering = book_numbering(book, toc_numbering(book.toc)) if not book.project else Numbering()
+        self.warnings += unnumbered_notebooks(book, self.numbering)
         #: the book's labels and their targets, worked out once (see :meth:`options`)
         self._label_table: tuple[Labels, LabelTargets] | None = None
 
@@ -139,6 +145,7 @@ class BookConverter:
         targets = self._label_table[1]
         return replace(
             self.chapter_options,
+            project_meta={} if chapter.is_notebook else self.numbering.chapters.get(chapter.rel, {}),
             external_labels=targets.ids,
             label_pages=targets.pages_for(chapter.rel.as_posix(), chapter.out_rel),
             resolve_document=document_resolver(chapter, self.by_source),
@@ -301,6 +308,7 @@ def book_converter(
     """The converter for the book in ``folder`` (its table of contents read, warnings kept)."""
     warnings: list[Warning_] = []
     book = read_book(folder, warnings)
+    settings = settings if settings is not None else Settings(src=folder)  # read in the book's dialect
     converter = BookConverter(book, out, settings=settings, translator=translator, reserved=reserved)
     converter.warnings[:0] = warnings
     return converter

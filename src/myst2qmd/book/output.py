@@ -19,9 +19,10 @@ from ..codes import Code
 from ..commit import Commit
 from ..context import Warning_
 from ..files import interrupts_deferred, new_file_mode
-from ..macros import dig
 from ..notebooks import Chapter
+from ..project_meta import jupyter_book_meta, myst_project_meta
 from ..quarto_config import execute_option, site_options
+from .numbering import book_numbering, toc_numbering
 from .report import BookReport
 from .toc import ALWAYS_EXCLUDED, SOURCE_SUFFIXES, Book, BookError, ExternalLink, excluded, inside
 
@@ -283,18 +284,32 @@ def quarto_yml(
     bib = config.get("bibtex_bibfiles") or []
     if bib:
         data["bibliography"] = [str(b) for b in bib]
-    language = language or config.get("language") or dig(config, "sphinx", "config", "language")
+    project = book_meta(book, warnings)
+    own_language = project.pop("lang", None)
+    language = language or own_language
     if language:
         data["lang"] = str(language)
     execute = execute_option(execute_setting, config)
     if execute is not None:
         data["execute"] = execute
-    numbered = dig(config, "_numbered")
-    if numbered:
-        data["number-sections"] = True
-    data["format"] = {"html": {"theme": "cosmo", **html}}
+    formats = project.pop("format", {})
+    project.pop("bibliography", None)  # written above, as a list
+    data.update(project)
+    data["format"] = {"html": {"theme": "cosmo", **html}, **{k: v for k, v in formats.items() if k != "html"}}
     header = "# Written by myst2qmd from the Jupyter Book in " + book.folder.name + "\n"
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def book_meta(book: Book, warnings: list[Warning_]) -> dict[str, Any]:
+    """The Quarto options the book's project file gives every chapter (``lang``, ``crossref``,
+    ``format``…: :mod:`..project_meta`) and its numbering (:mod:`.numbering`)."""
+    if book.project:
+        meta = myst_project_meta(book.project, warnings)
+        meta.setdefault("number-sections", False)  # mystmd numbers no heading unless told
+        return meta
+    meta = jupyter_book_meta(book.config, warnings)
+    meta.update(book_numbering(book, toc_numbering(book.toc)).project)
+    return meta
 
 
 def _chapters(book: Book, left_out: Collection[PurePosixPath]) -> list[Any]:

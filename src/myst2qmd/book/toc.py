@@ -72,6 +72,10 @@ class Book:
     root: Chapter
     parts: list[Part]
     exclude: list[str] = field(default_factory=list)
+    #: ``_toc.yml`` as read (Jupyter Book 1: its ``numbered`` options, :mod:`.numbering`)
+    toc: dict[str, Any] = field(default_factory=dict)
+    #: ``myst.yml``'s ``project:`` as read (Jupyter Book 2: :mod:`..project_meta`); empty for Jupyter Book 1
+    project: dict[str, Any] = field(default_factory=dict)
 
     @property
     def chapters(self) -> list[Chapter]:
@@ -400,11 +404,11 @@ def read_book(folder: Path, warnings: list[Warning_] | None = None) -> Book:
             "bibtex_bibfiles": project.get("bibliography") or [],
             "language": project.get("language"),
             "_myst_math": project.get("math") or {},
-            "parse": {"myst_substitutions": project.get("abbreviations") or {}},
         }
+        return Book(folder=folder, config=config, root=root, parts=parts, exclude=exclude, project=project)
     else:
         raise BookError(f"{folder} has neither _toc.yml nor myst.yml")
-    return Book(folder=folder, config=config, root=root, parts=parts, exclude=exclude)
+    return Book(folder=folder, config=config, root=root, parts=parts, exclude=exclude, toc=toc)
 
 
 def _authors(value: Any) -> str:

@@ -46,7 +46,6 @@ CALLOUT_KIND = {
     "caution": "caution",
     "danger": "caution",
     "error": "caution",
-    "todo": "warning",
     "admonition": "note",
     "dropdown": "note",
     "topic": "note",
@@ -65,7 +64,6 @@ KIND_TITLES = {
     "attention": "Attention",
     "danger": "Danger",
     "error": "Error",
-    "todo": "Todo",
 }
 
 #: default titles for directives whose argument is not a title
@@ -87,7 +85,6 @@ _NO_ARGUMENT = (
     "caution",
     "danger",
     "error",
-    "todo",
 )
 #: options that need no carrying over (or are handled above)
 _KNOWN_OPTIONS = frozenset(

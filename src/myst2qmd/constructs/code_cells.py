@@ -243,6 +243,43 @@ def _body(d: Directive) -> list[str]:
     return lines[1:] if lines and not lines[0].strip() else lines
 
 
+def notebook_figure(metadata: Any) -> tuple[str, str]:
+    """A notebook code cell's myst-nb figure: ``(name, caption)`` from ``metadata.mystnb.figure``
+    (``("", "")``: none).
+
+    >>> notebook_figure({"mystnb": {"figure": {"name": "fig-a", "caption": "Eine Kurve."}}})
+    ('fig-a', 'Eine Kurve.')
+    """
+    mystnb = metadata.get("mystnb") if isinstance(metadata, dict) else None
+    figure = mystnb.get("figure") if isinstance(mystnb, dict) else None
+    if not isinstance(figure, dict):
+        return "", ""
+    return str(figure.get("name") or "").strip(), str(figure.get("caption") or "").strip()
+
+
+def notebook_cell_options(metadata: Any, source: str, figure_id: str) -> list[str]:
+    """The ``#|`` lines for a notebook code cell: its figure's label (``figure_id``, its Quarto id) and
+    caption, then its tags' options; a cell that glues keeps ``remove-output`` (the embed needs its output).
+
+    >>> notebook_cell_options({"tags": ["remove-output"], "mystnb": {"figure": {"caption": "K."}}}, "x", "fig-k")
+    ['#| label: fig-k', '#| fig-cap: K.', '#| output: false']
+    >>> notebook_cell_options({"tags": ["remove-output"]}, 'glue("k", fig)', "")
+    []
+    """
+    meta = metadata if isinstance(metadata, dict) else {}
+    options: Options = [("label", figure_id)] if figure_id else []
+    caption = notebook_figure(meta)[1]
+    if caption:
+        options.append(("fig-cap", _yaml_value(caption)))
+    glues = bool(glue_calls(source))
+    tags = meta.get("tags")
+    for tag in map(str, tags if isinstance(tags, list) else []):
+        pair = TAG_OPTIONS.get(tag)
+        if pair is not None and pair not in options and not (glues and pair == ("output", "false")):
+            options.append(pair)
+    return [f"#| {key}: {value}" for key, value in options]
+
+
 def code_cell(d: Directive, ctx: Context) -> Rewrite:
     """```` ```{code-cell} ipython3 ```` (myst-nb) → ```` ```{python} ```` with ``#|`` options."""
     return write_cell(d, ctx, _body(d))

@@ -371,9 +371,11 @@ def dedent_body(view: View, first: int, body: View, rest: str, moved: int) -> li
     return edits
 
 
-def wrap_block(view: View, target: Token, block: Token, anchor: str, inner: list[Edit]) -> tuple[list[Edit], int]:
+def wrap_block(
+    view: View, target: Token, block: Token, anchor: str, inner: list[Edit], attributes: str = ""
+) -> tuple[list[Edit], int]:
     """``(label)=`` + a list → ``::: {#label}`` + the list + ``:::``: the edits and the fence's width
-    (``inner``: the edits made inside the block).
+    (``inner``: the edits made inside the block; ``attributes``: the div's ``{…}``, else ``{#anchor}``).
 
     The fence is wider than any ``:`` fence inside the block, so MyST reads the div
     back as one (Pandoc would not need it).
@@ -390,7 +392,7 @@ def wrap_block(view: View, target: Token, block: Token, anchor: str, inner: list
     # Pandoc opens a div only after a blank line
     if line > 0 and follows_text(view, line):
         edits.append(Edit(view.abs(line, 0), view.abs(line, 0), quote_prefix(indent) + "\n", "target"))
-    edits += replace_block(target, view, f"{fence} {ids.braced(anchor)}")
+    edits += replace_block(target, view, f"{fence} {attributes or ids.braced(anchor)}")
     edits.append(Edit(end, end, f"\n{indent}{fence}{blank_after(view, last, indent)}", "target"))
     return edits, len(fence)
 

@@ -37,6 +37,7 @@ from ..edits import Edit
 from ..parsed import Fragments
 from ..source import View
 from ..yamlload import load_yaml
+from .frontmatter_keys import abstract_yaml, converted_key, project_keys, yaml_lines
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w\-]*)\s*:")
 
@@ -206,9 +207,11 @@ def frontmatter_edits(
     fm: FrontMatter,
     h1: int | None,
     fragments_of: Callable[[Token], Fragments] | None = None,
+    abstract: str | None = None,
 ) -> list[Edit]:
     """Edits for the front matter and the heading :func:`title_heading` chose as the title (converted by
-    the walk's ``fragments_of`` the heading's inline token)."""
+    the walk's ``fragments_of`` the heading's inline token), with the page's ``abstract`` part and its
+    project's settings (:mod:`.frontmatter_keys`)."""
     out: list[Edit] = []
     if fm.data is None:
         return out
@@ -233,23 +236,10 @@ def frontmatter_edits(
         out.append(Edit(start_abs, stop_abs, "", "title"))
         ctx.count(Count.TITLE)
 
-    new_lines: list[str] = []
-    if title is not None:
-        new_lines.append(f"title: {yaml_string(title)}")
-    for key, start, end in _key_blocks(lines):
-        if key == "jupytext":
-            ctx.count(Count.FRONT_MATTER_JUPYTEXT_DROPPED)
-            continue
-        if key == "substitutions" or (key == "myst" and _only_substitutions(data.get("myst"))):
-            # applied to the text (read_substitutions); Quarto has no use for them
-            ctx.count(Count.FRONT_MATTER_SUBSTITUTIONS_APPLIED)
-            continue
-        if key == "kernelspec":
-            if kernel:
-                new_lines.append(f"jupyter: {kernel}")
-            ctx.count(Count.FRONT_MATTER_KERNELSPEC)
-            continue
-        new_lines.extend(lines[start:end])
+    new_lines = [f"title: {yaml_string(title)}"] if title is not None else []
+    new_lines += _key_lines(lines, data, kernel, ctx)
+    if abstract is not None:
+        new_lines.extend(abstract_yaml(abstract))
     # keep anything before the first key (comments)
     blocks = _key_blocks(lines)
     head = lines[: blocks[0][1]] if blocks else [line for line in lines if line.strip()]
@@ -279,6 +269,33 @@ def frontmatter_edits(
     elif new_lines:
         out.append(Edit(0, 0, f"---\n{body}\n---\n\n", "front matter"))
     return out
+
+
+def _key_lines(lines: list[str], data: dict[str, Any], kernel: str | None, ctx: Context) -> list[str]:
+    """The front matter's keys as Quarto reads them (``kernel``: the ``kernelspec``'s name), then the
+    project's settings the page does not set (:mod:`.frontmatter_keys`)."""
+    out: list[str] = []
+    written: dict[str, Any] = {}
+    for key, start, end in _key_blocks(lines):
+        if key == "jupytext":
+            ctx.count(Count.FRONT_MATTER_JUPYTEXT_DROPPED)
+            continue
+        if key == "substitutions" or (key == "myst" and _only_substitutions(data.get("myst"))):
+            # applied to the text (read_substitutions); Quarto has no use for them
+            ctx.count(Count.FRONT_MATTER_SUBSTITUTIONS_APPLIED)
+            continue
+        if key == "kernelspec":
+            if kernel:
+                out.append(f"jupyter: {kernel}")
+            ctx.count(Count.FRONT_MATTER_KERNELSPEC)
+            continue
+        converted = converted_key(key, data.get(key), start + 2, ctx)
+        if converted is not None:
+            out.extend(yaml_lines(converted))
+            written.update(converted)
+            continue
+        out.extend(lines[start:end])
+    return out + yaml_lines(project_keys(data, written, ctx))
 
 
 def first_h1(tokens: list[Token]) -> int | None:

@@ -44,6 +44,17 @@ def attribute(ident: str) -> str:
     return f"#{ident}"
 
 
+def attributes(ident: str, classes: list[str], pairs: dict[str, str]) -> str:
+    """``{#id .a key="v"}``: a block's Pandoc attributes (MyST's block attributes, as written).
+
+    >>> attributes("kopf", ["wichtig"], {"data-x": "1"})
+    '{#kopf .wichtig data-x="1"}'
+    """
+    values = ['"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in pairs.values()]
+    parts = ([attribute(ident)] if ident else []) + [f".{c}" for c in classes]
+    return "{" + " ".join(parts + [f"{k}={v}" for k, v in zip(pairs, values, strict=True)]) + "}"
+
+
 def braced(ident: str) -> str:
     """``{#id}``, the attributes of a span, an equation, a table or a div holding the id only."""
     return f"{{#{ident}}}"

@@ -122,6 +122,8 @@ INCLUDE_KNOWN = {
 }
 LITERAL_KNOWN = {
     "language",
+    "lang",  # mystmd
+    "filename",  # mystmd
     "lines",
     "start-after",
     "end-before",

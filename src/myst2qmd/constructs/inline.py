@@ -25,8 +25,9 @@ from ..edits import Edit
 from ..parser import parse_inline
 from ..source import line_starts
 from . import registry
+from .abbreviations import abbreviate
 from .base import Role, TokenSpec, Walk, WalkState
-from .linkify import linkify
+from .linkify import linkify, may_hold_url
 from .links import link_edits
 from .substitutions import substitute
 
@@ -79,9 +80,12 @@ def inline(walk: Walk, token: Token, locator: InlineLocator, lineno: int) -> Non
     ctx = walk.ctx
     if not token.children:
         return
-    substitutions = ctx.options.substitutions and "{{" in token.content
-    bare_urls = ctx.options.linkify and "://" in token.content
-    if not (substitutions or bare_urls or any(c.type in registry.INLINE_TYPES for c in token.children)):
+    substitutions = "{{" in token.content  # an undefined one is reported too
+    bare_urls = ctx.options.linkify and may_hold_url(token.content)
+    abbreviations = bool(ctx.options.abbreviations)
+    if not (
+        substitutions or bare_urls or abbreviations or any(c.type in registry.INLINE_TYPES for c in token.children)
+    ):
         return
     if not locator.ok:
         ctx.warn(
@@ -119,6 +123,8 @@ def inline(walk: Walk, token: Token, locator: InlineLocator, lineno: int) -> Non
         made += substitute(token, locator, lineno, ctx, walk.fragments(None))
     if bare_urls:
         made += linkify(token, locator, ctx)
+    if abbreviations:
+        made += abbreviate(token, locator, ctx, made)
     walk.extend([*made, *keep_fence_like_lines(content, locator, made)])
 
 

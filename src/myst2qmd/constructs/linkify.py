@@ -3,6 +3,7 @@
 MyST → Quarto::
 
     Siehe https://example.org/a.   →   Siehe <https://example.org/a>.
+    Siehe www.example.org          →   Siehe [www.example.org](http://www.example.org)
 """
 
 from __future__ import annotations
@@ -16,12 +17,33 @@ from ..codes import Count
 from ..context import Context
 from ..edits import Edit
 
-_BARE_URL = re.compile(r"(?<![<(\[\"'=/\w])(?:https?://|www\.)[^\s<>()\[\]`]*[^\s<>()\[\]`.,;:!?'\"]")
+_SHORTCODE = re.compile(r"\{\{<.*?>\}\}", re.DOTALL)
+#: a URL's characters, and balanced parentheses (``…/wiki/Faltung_(Mathematik)``); it ends on neither
+#: punctuation nor a parenthesis that closes the text around it, as linkify reads it
+_BARE_URL = re.compile(
+    r"(?<![<\[\"'=/\w])(?:https?://|www\.)(?:[^\s<>()\[\]`]|\([^\s<>()\[\]`]*\))*"
+    r"(?:[^\s<>()\[\]`.,;:!?'\"]|\([^\s<>()\[\]`]*\))"
+)
+
+
+def may_hold_url(text: str) -> bool:
+    """Can ``text`` hold a bare URL (a cheap test before the inline token's children are read)?"""
+    return "://" in text or "www." in text
+
+
+def link(url: str) -> str:
+    """A bare URL as Pandoc links it: ``<https://…>``; ``www.…`` (no scheme, which Pandoc's
+    autolinks need) as linkify links it, to ``http://``.
+
+    >>> link("https://example.org/a"), link("www.example.org")
+    ('<https://example.org/a>', '[www.example.org](http://www.example.org)')
+    """
+    return f"[{url}](http://{url})" if url.startswith("www.") else f"<{url}>"
 
 
 def linkify(token: Token, locator: InlineLocator, ctx: Context) -> list[Edit]:
-    """A bare ``https://…`` in an inline token's text → ``<https://…>``; never inside code, a link
-    or an HTML ``<a>…</a>`` (like markdown-it's linkify: nothing there is linked again)."""
+    """A bare ``https://…`` in an inline token's text → ``<https://…>``; never inside code, a link,
+    an HTML ``<a>…</a>`` (like markdown-it's linkify: nothing there is linked again) or a shortcode."""
     content = token.content
     taken = [c.meta["span"] for c in token.children or [] if c.meta and "span" in c.meta]
     opened: int | None = None
@@ -33,10 +55,12 @@ def linkify(token: Token, locator: InlineLocator, ctx: Context) -> list[Edit]:
             elif re.match(r"</a\s*>", child.content, re.IGNORECASE) and opened is not None:
                 taken.append((opened, span[1]))
                 opened = None
+    # a Quarto shortcode's argument ({{< video https://… >}}) is no text to link
+    taken += [m.span() for m in _SHORTCODE.finditer(content)]
     edits: list[Edit] = []
     for match in _BARE_URL.finditer(content):
         if any(a <= match.start() < b for a, b in taken):
             continue
         ctx.count(Count.BARE_URL_LINKED)
-        edits.append(Edit(locator.abs(match.start()), locator.abs(match.end()), f"<{match.group(0)}>", "linkify"))
+        edits.append(Edit(locator.abs(match.start()), locator.abs(match.end()), link(match.group(0)), "linkify"))
     return edits

@@ -159,9 +159,39 @@ def math_block(token: Token, view: View, ctx: Context) -> str | None:
 
 
 def inline_math(source: str, ctx: Context, line: int) -> str | None:
-    """``$…$`` spans: only macros change (and only with ``--macros``)."""
+    """``$…$`` spans: macros expand (with ``--macros``), and spaces inside the dollars go.
+
+    MyST reads ``$ t > 0 $`` as math (dollarmath's ``allow_space``); Pandoc reads math only when
+    no space follows the opening and none precedes the closing ``$``, else the dollars are text
+    and may pair with the next ``$$`` block's. Spaces on one side only (``5$ und 10$``) are
+    prices more often than math: kept, and noted.
+
+    >>> print(inline_math("$ t > 0 $", Context(), 1))
+    $t > 0$
+    >>> inline_math("$x$", Context(), 1) is None
+    True
+    """
     new = prepare(source, ctx, line)
+    if len(new) > 2 and new[0] == "$" and new[1] != "$" and new[1:-1] != new[1:-1].strip():
+        inner = new[1:-1].strip(" \t\n")
+        if new[1].isspace() and new[-2].isspace() and inner and not inner.endswith("\\"):  # "\\ ": a TeX space
+            new = f"${inner}$"
+        else:  # "5$ und 10$": prices, most likely; Pandoc reads them as text
+            ctx.info(line, f"{source!r} is math in MyST, text in Pandoc: kept as written", Code.QUARTO_DIFFERS)
     return new if new != source else None
+
+
+def _unnumbered(d: Directive, label: str, ctx: Context) -> None:
+    """mystmd's ``:enumerated: false``: the equation has no number, and Quarto numbers exactly the
+    equations with an id, so its label goes, warned (the more so where a reference to it, ``@x``,
+    ``[](#x)``, ``{eq}`x```, cannot show a number)."""
+    referenced = re.search(rf"[@#`<]{re.escape(label)}(?![\w:-]|\.\w)", d.view.source) is not None
+    ctx.warn(
+        d.lineno,
+        f"equation {label} is not enumerated: Quarto numbers only equations with an id, so it has none"
+        + ("; references to it dangle" if referenced else ""),
+        Code.LABEL_IGNORED,
+    )
 
 
 def math_directive(d: Directive, ctx: Context) -> Rewrite:
@@ -183,6 +213,9 @@ def math_directive(d: Directive, ctx: Context) -> Rewrite:
     tex = prepare(tex, ctx, d.lineno)
     tex = "\n".join(part for part in tex.split("\n") if part.strip())
     label = d.option("label") or d.option("name")
+    if label and d.option("enumerated").strip().lower() == "false":
+        _unnumbered(d, label, ctx)
+        label = ""
     tail = f" {_equation_id(label, ctx)}" if label else ""
     # after a paragraph line "$$" would continue the paragraph: a blank line keeps it display math
     before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
@@ -210,7 +243,7 @@ SPECS = (
         body="literal",
         label=("name", "label"),
         kind="eq",
-        options=frozenset({"label", "name", "nowrap", "class"}),
+        options=frozenset({"label", "name", "nowrap", "class", "enumerated"}),
         prose=(),
     ),
 )

@@ -35,6 +35,7 @@ from . import (
     references,
     tables,
     textroles,
+    visibility,
 )
 from .base import (
     DirectiveSpec,
@@ -63,6 +64,7 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *glue.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
+    *visibility.SPECS,
 )
 ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS, *glue.ROLE_SPECS, *design.ROLE_SPECS)
 

@@ -4,12 +4,14 @@ gives ``key``, converted as MyST.
 MyST → Quarto (``substitutions: {version: "**2.0**"}``)::
 
     Version {{ version }}   →   Version **2.0**
+    {{ name | upper }}      →   ANNA              (``name: anna``; Jinja's simple text filters)
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 
 from markdown_it.token import Token
 
@@ -20,7 +22,31 @@ from ..edits import Edit
 from ..parsed import Fragments
 from ..source import line_starts
 
-_SUBSTITUTION = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
+_SUBSTITUTION = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*((?:\|[^{}|]*)*)\}\}")
+#: Jinja's filters that take no argument and make text of text, as MyST's Jinja applies them
+FILTERS: dict[str, Callable[[str], str]] = {
+    "upper": str.upper,
+    "lower": str.lower,
+    "title": str.title,
+    "capitalize": str.capitalize,
+    "trim": str.strip,
+    "string": str,
+}
+
+
+def filtered(value: str, filters: str) -> str | None:
+    """``value`` through the ``| upper | trim`` filters written after a key; ``None``: a filter
+    this converter does not apply.
+
+    >>> filtered("anna", "| upper "), filtered(" a b ", "|trim|title"), filtered("x", "| replace('x', 'y')")
+    ('ANNA', 'A B', None)
+    """
+    for name in filters.split("|")[1:]:
+        apply = FILTERS.get(name.strip())
+        if apply is None:
+            return None
+        value = apply(value)
+    return value
 
 
 def substitute(token: Token, locator: InlineLocator, lineno: int, ctx: Context, values: Fragments) -> list[Edit]:
@@ -40,7 +66,11 @@ def substitute(token: Token, locator: InlineLocator, lineno: int, ctx: Context, 
         if value is None:
             ctx.warn(line, f"substitution {{{{ {key} }}}} is not defined; kept as it is", Code.SUBSTITUTION_UNDEFINED)
             continue
+        text = filtered(str(value), match.group(2))
+        if text is None:
+            ctx.warn(line, f"{match.group(0)}: a Jinja filter not applied; kept as it is", Code.UNCONVERTED)
+            continue
         ctx.count(Count.SUBSTITUTION)
-        new = values.convert(str(value), line).strip("\n")
+        new = values.convert(text, line).strip("\n")
         edits.append(Edit(locator.abs(match.start()), locator.abs(match.end()), new, "substitution"))
     return edits

@@ -13,13 +13,14 @@ This module sits above :mod:`.registry`: the fence and inline rules ask it for d
 from __future__ import annotations
 
 from ..dialect import Dialect
-from . import blocks, comments, fences, html, inline, math, targets
+from . import attrs, blocks, comments, fences, html, inline, math, targets
 from .base import TokenSpec, in_dialect
 
 #: every token construct's spec, module by module
 TOKEN_SPECS: tuple[TokenSpec, ...] = (
     *targets.TOKEN_SPECS,
     *blocks.TOKEN_SPECS,
+    *attrs.TOKEN_SPECS,
     *inline.TOKEN_SPECS,
     *fences.TOKEN_SPECS,
     *math.TOKEN_SPECS,
