@@ -50,6 +50,29 @@ def _card(options: Options, argument: str) -> dict[str, int]:
     return {"link": 1} if argument and options.get("link") else {}
 
 
+def _iframe(options: Options, argument: str) -> dict[str, int]:
+    # a figure when labelled or in the margin (a div), else the video shortcode or raw HTML
+    return {"figure": int(bool(options.get("label") or options.get("name") or "margin" in options.get("class", "")))}
+
+
+_SUBFIGURE_LINE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")
+
+
+def _subfigures(body: str) -> int:
+    """A figure without a source: each Markdown image sharing its paragraph with another image a
+    subfigure (the lines before the caption)."""
+    lines = body.split("\n")
+    found = 0
+    for n, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if not _SUBFIGURE_LINE.match(line) and not line.lstrip().startswith(":"):
+            break
+        near = [lines[i] for i in (n - 1, n + 1) if 0 <= i < len(lines)]
+        found += bool(_SUBFIGURE_LINE.match(line)) and any(_SUBFIGURE_LINE.match(x) for x in near)
+    return found
+
+
 def _selecting_include(options: Options, argument: str) -> dict[str, int]:
     # a fixture has no folder: an include that must read its file leaves a visible callout
     selects = set(options) & {"start-after", "end-before", "start-line", "end-line", "lines", "start-at", "end-at"}
@@ -68,13 +91,18 @@ def _glue_figure(options: Options, argument: str) -> dict[str, int]:
 
 ADMONITIONS = [
     *("note", "tip", "warning", "caution", "important", "hint", "seealso", "attention", "danger", "error"),
-    *("admonition", "dropdown", "topic", "deprecated", "versionadded", "versionchanged"),
+    *("admonition", "dropdown", "topic", "deprecated", "versionadded", "versionchanged", "toggle"),
 ]
 #: MyST directive → (Quarto blocks it becomes, is its body MyST, is its argument text)
 DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     **{name: (_blocks(callout=1), True, True) for name in ADMONITIONS},
     "figure": (_blocks(figure=1), True, False),
     "figure-md": (_blocks(figure=1), True, False),
+    "iframe": (_iframe, True, False),
+    # mystmd's :label: on an image makes it a figure (MyST-Parser's :name: an image with an id)
+    "image": (lambda options, argument: {"figure": int(bool(options.get("label")))}, False, False),
+    # a fixture has no notebooks: an embed's label is not found, the directive is kept as written
+    "embed": (_blocks(), False, False),
     "code-cell": (_blocks(cell=1), False, False),
     "graphviz": (_blocks(cell=1), False, False),
     **{name: (_blocks(code=1), False, False) for name in ("code-block", "code", "sourcecode", "parsed-literal")},
@@ -101,10 +129,12 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     },
     "solution-start": (_solution, True, False),
     "card": (_card, True, True),
-    "toggle": (_blocks(callout=1), True, False),
     # a link styled as a button (its body is the link's text)
     **{name: (_blocks(link=1), False, False) for name in ("button-link", "button-ref")},
-    **{name: (_blocks(), False, False) for name in ("toctree", "tableofcontents", "contents", "bibliography")},
+    **{
+        name: (_blocks(), False, False)
+        for name in ("toctree", "tableofcontents", "contents", "bibliography", "footbibliography")
+    },
     **{name: (_blocks(), False, False) for name in ("youtube", "video", "raw", "glossary", "eval-rst")},
     **{name: (_blocks(), True, True) for name in ("exercise-start", "tab-item", "tabbed", "grid-item-card")},
     # a div shown in some formats only (or hidden, a todo); the body as it is
@@ -121,6 +151,8 @@ MALFORMED = (
     "front matter that is no mapping",
 )
 #: roles that become a link or a cross-reference
+#: a ``{numref}`` text showing the number and the name: two links in Quarto
+_NUMBER_AND_NAME = re.compile(r"^(?=.*\{name\})(?=.*(?:%s|\{number\})).*<", re.DOTALL)
 LINK_ROLES = {"ref", "numref", "eq", "doc", "download", "term", "prf:ref", "any", "button"}
 #: roles by prefix that become a link (sphinx-design's link and reference badges)
 LINK_ROLE_PREFIXES = ("bdg-link-", "bdg-ref-")
@@ -129,6 +161,9 @@ _OPTION = re.compile(r"^:([\w\-]+):\s*(.*?)\s*$")
 _QUARTO_REF = r"-?@(?:fig|tbl|eq|sec|lst|exr|thm|lem|def|cor|prp|cnj|exm|rem|alg)-[\w\-.:]*\w"
 _QUARTO_EQUATION = re.compile(r"(?ms)^\$\$[ \t]*\n(?:(?!^\$\$).)*?^\$\$[ \t]*\{#[^{}\n]*\}[ \t]*$")
 _QUARTO_REF_GROUP = re.compile(rf"\[[^\[\]]*{_QUARTO_REF}[^\[\]]*\]|(?<![\w@.\-]){_QUARTO_REF}")
+_BRACKETS = re.compile(r"\[[^\[\]]*\]")
+_AT_KEY = re.compile(r"(?<![\w\\@])-?@(\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*)")
+_JB2_LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$|^:(?:label|name):\s*(\S+)\s*$|^\$\$.*\(([^()\s]+)\)\s*$", re.MULTILINE)
 
 
 def myst_parser() -> MarkdownIt:
@@ -201,16 +236,47 @@ def _list_table_lists(body: str) -> tuple[bool, int]:
     return False, 0
 
 
-def myst_counts(src: str) -> Counter[str]:
+#: an HTML admonition's opening tag (``<div class="admonition tip">``)
+_HTML_ADMONITION = re.compile(r"""\s*<div\s[^>]*\bclass\s*=\s*["']?(?:[^"'>]*\s)?admonition[\s"'>]""", re.IGNORECASE)
+#: a GitHub alert's marker, alone on its quote's first line, of a kind GitHub knows
+_ALERT = re.compile(r"\[!(?i:note|tip|important|warning|caution)\][ \t]*(?:\n|$)")
+
+
+def jb2_labels(src: str) -> frozenset[str]:
+    """The labels a Jupyter Book 2 text defines, which its ``@label`` references name (targets,
+    ``:label:``/``:name:`` options, equation labels)."""
+    return frozenset(m.group(1) or m.group(2) or m.group(3) for m in _JB2_LABEL.finditer(src))
+
+
+def _text_links(text: str, labels: frozenset[str] | None) -> int:
+    """Cross-references in a text: Quarto's own already in the source, one per citation group; in
+    Jupyter Book 2 (``labels`` given) also ``@label`` naming a label of the document."""
+    if labels is None:
+        return len(_QUARTO_REF_GROUP.findall(text))
+
+    def is_reference(key: str) -> bool:
+        return key in labels or re.fullmatch(_QUARTO_REF, "@" + key) is not None
+
+    groups = _BRACKETS.findall(text)
+    bare = _BRACKETS.sub(" ", text)
+    found = sum(any(is_reference(key) for key in _AT_KEY.findall(group)) for group in groups)
+    return found + sum(is_reference(key) for key in _AT_KEY.findall(bare))
+
+
+def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = None) -> Counter[str]:
     """The kinds of blocks (as :func:`quarto_ast.block_counts` names them) a MyST text holds,
-    read from markdown-it's tokens; directive bodies are read the same way."""
+    read from markdown-it's tokens; directive bodies are read the same way. In Jupyter Book 2
+    ``@label`` is a reference (``labels``: the document's, found here when not given)."""
+    if dialect == "jb2" and labels is None:
+        labels = jb2_labels(src)
     counts: Counter[str] = Counter()
     # Quarto's labelled equations already in the source (``$$ … $$ {#eq-x}``), which MyST's
     # dollarmath reads past to the next ``$$``: counted here and left out of the parse
     counts["display_math"] += len(_QUARTO_EQUATION.findall(src))
     src = _QUARTO_EQUATION.sub(lambda m: "\n" * m.group(0).count("\n"), src)
     lines = src.split("\n")
-    for token in myst_parser().parse(src):
+    tokens = myst_parser().parse(src)
+    for index, token in enumerate(tokens):
         kind = token.type
         if kind == "front_matter":
             counts["front matter that is no mapping"] += not isinstance(_yaml(token.content) or {}, dict)
@@ -228,13 +294,15 @@ def myst_counts(src: str) -> Counter[str]:
                 options = options or {}
                 counts.update(blocks(options, argument))
                 if argument_is_text and argument:
-                    counts.update(myst_counts(argument))
+                    counts.update(myst_counts(argument, dialect, labels))
                 if body_is_myst:
-                    inner = myst_counts(body)
+                    inner = myst_counts(body, dialect, labels)
                     if name == "list-table":
                         rows, cells = _list_table_lists(body)
                         inner["list"] -= cells  # its first list holds the table's rows and cells
                         counts["table"] -= not rows  # no rows, no table: only the text is kept
+                    if name == "figure" and not argument.strip():
+                        inner["figure"] += _subfigures(body)
                     counts.update(inner)
             elif directive:
                 counts["cell"] += 1
@@ -242,7 +310,7 @@ def myst_counts(src: str) -> Counter[str]:
                 # a Pandoc div written in the MyST source
                 counts["figure"] += bool(re.search(r"#fig-", info))
                 counts["callout"] += bool(re.search(r"\.callout-", info))
-                counts.update(myst_counts(token.content))
+                counts.update(myst_counts(token.content, dialect, labels))
             elif not info.startswith("{="):
                 counts["code"] += 1
         elif kind == "code_block":
@@ -253,8 +321,12 @@ def myst_counts(src: str) -> Counter[str]:
             counts["table"] += 1
         elif kind in ("bullet_list_open", "ordered_list_open"):
             counts["list"] += 1
+        elif kind == "html_block" and _HTML_ADMONITION.match(token.content):
+            counts["callout"] += 1  # MyST-Parser's html_admonition
         elif kind == "blockquote_open":
-            counts["blockquote"] += 1
+            # a GitHub alert (``> [!NOTE]`` alone on the quote's first line) is a callout
+            alert = tokens[index + 1].type == "paragraph_open" and _ALERT.match(tokens[index + 2].content)
+            counts["callout" if alert else "blockquote"] += 1
         elif kind == "inline":
             in_link = False  # linkify links no text inside a link
             for child in token.children or []:
@@ -273,9 +345,10 @@ def myst_counts(src: str) -> Counter[str]:
                     child.meta.get("name") in LINK_ROLES or str(child.meta.get("name")).startswith(LINK_ROLE_PREFIXES)
                 ):
                     counts["link"] += 1
+                    if child.meta.get("name") == "numref" and _NUMBER_AND_NAME.search(child.content):
+                        counts["link"] += 1  # the number is Quarto's reference, the name a link
                 elif child.type == "text":
-                    # Quarto's own cross-references, already in the source: one per citation group
-                    counts["link"] += len(_QUARTO_REF_GROUP.findall(child.content))
+                    counts["link"] += _text_links(child.content, labels)
     return counts
 
 
@@ -299,8 +372,9 @@ def _closed(token: Token, src_lines: list[str]) -> bool:
 #: a word worth following through a conversion: four letters or more (shorter ones are often
 #: markup read as text, like a role's or an option's name)
 _WORD = re.compile(r"[^\W\d_]{4,}")
-#: what is no word of the text: a substitution's key, a role's name in a body read as text
-_NOT_TEXT = re.compile(r"\{\{[^{}]*\}\}|\{[\w:+-]+\}")
+#: what is no word of the text: a substitution's key, a role's name in a body read as text, an
+#: ``@name`` (a reference in Jupyter Book 2, whose target's id the output spells its own way)
+_NOT_TEXT = re.compile(r"\{\{[^{}]*\}\}|\{[\w:+-]+\}|(?<![\w\\@])-?@[\w:.#$%&\-+?<>~/]+")
 #: roles whose link text Quarto writes itself ("Abbildung {numref}`x`" → "@fig-x": the word goes)
 _PREFIXED_ROLES = frozenset({"numref", "ref", "eq", "prf:ref"})
 #: directives whose body lists files, not text a reader sees
@@ -355,6 +429,9 @@ def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
             words.update(_WORD.findall(token.content))
         elif token.type == "inline":
             children = token.children or []
+            alert = _ALERT.match(token.content)
+            if alert is not None:  # a GitHub alert's marker: the callout's kind, no word a reader sees
+                children = [c for c in children if not (c.type == "text" and c.content == alert.group().strip())]
             for n, child in enumerate(children):
                 if child.type == "code_inline":
                     words.update(_WORD.findall(child.content))

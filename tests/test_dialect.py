@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ SOURCE = Path(__file__).parent.parent / "src" / "myst2qmd"
 #: a note whose argument Jupyter Book 1 reads as its first body line and Jupyter Book 2 as its title
 NOTE = ":::{note} Merke\nText.\n:::\n"
 JB1_NOTE = "Merke\nText."
-JB2_NOTE = "**Merke**"
+JB2_NOTE = "## Merke"
 #: the modules that may read a dialect other than through a spec: where it is named and chosen
 CHOOSERS = {"dialect.py", "config.py", "cli.py", "context.py"}
 
@@ -209,3 +210,15 @@ def test_the_scan_finds_a_branch() -> None:
     assert dialect_branches(ast.parse("x = a if dialect == 'jb2' else b\n")) == [1]
     assert dialect_branches(ast.parse("x = TITLES[ctx.options.dialect]\n")) == [1]
     assert dialect_branches(ast.parse("spec = in_dialect(spec, ctx.options.dialect)\n")) == []
+
+
+def test_the_readme_conversion_table_has_both_dialects_in_every_row() -> None:
+    """Every row of README's conversion table says what Jupyter Book 1 and Jupyter Book 2 write."""
+    readme = (SOURCE.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What converts to what", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    assert rows[0] == "| Jupyter Book 1 (MyST-Parser, Sphinx) | Jupyter Book 2 (mystmd) | Quarto |"
+    cells = [len(re.split(r"(?<!\\)\|", row.strip()[1:-1])) for row in rows]
+    bad = [row for row, n in zip(rows, cells, strict=True) if n != 3]
+    assert len(rows) > 40 and not bad, bad
+    assert "--dialect" in readme.split("## What converts to what", 1)[0]

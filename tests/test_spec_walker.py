@@ -43,6 +43,7 @@ def test_the_walk_dispatches_these_token_types() -> None:
         "html_block",
         "myst_line_comment",
         "myst_block_break",
+        "blockquote_open",
         "attrs_block",
     }
 

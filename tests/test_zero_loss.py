@@ -17,12 +17,14 @@ import pytest
 from markdown_it.utils import read_fixture_file
 
 from checklist_score import convert_case, load_cases
+from dialects import case_options
 from myst2qmd import convert_text
+from myst2qmd.context import Options
 from myst_structure import myst_words_and_labels
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_CASES = [
-    pytest.param(src, id=f"{path.stem}:{line}:{title[:40]}")
+    pytest.param(src, case_options(path, title), id=f"{path.stem}:{line}:{title[:40]}")
     for path in sorted(FIXTURES.glob("*.md"))
     for line, title, src, _ in read_fixture_file(path)
 ]
@@ -60,9 +62,9 @@ def lost(src: str, output: str) -> list[str]:
     return missing
 
 
-@pytest.mark.parametrize("src", FIXTURE_CASES)
-def test_a_fixture_loses_nothing_without_a_warning(src: str) -> None:
-    result = convert_text(src, path="case.md")
+@pytest.mark.parametrize(("src", "options"), FIXTURE_CASES)
+def test_a_fixture_loses_nothing_without_a_warning(src: str, options: Options) -> None:
+    result = convert_text(src, path="case.md", options=options)
     missing = lost(src, result.text)
     assert not missing or result.warnings, f"lost without a warning: {missing}"
 

@@ -182,6 +182,8 @@ class Count(str, Enum):
     IMAGE_PATH = "image path"
     TABLE = "table"
     VIDEO = "video"
+    IFRAME = "iframe"
+    EMBED = "embed"
     # code and cells
     CODE_BLOCK = "code block"
     CODE_CELL = "code cell"

@@ -9,7 +9,9 @@ a notebook's cells) :class:`LabelTable` joins them; both check label collisions 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
 from markdown_it.token import Token
 
@@ -19,6 +21,7 @@ from .constructs import registry
 from .constructs.attrs import block_label
 from .constructs.blocks import next_block
 from .constructs.math import label_from_amsmath
+from .constructs.targets import takes_caption
 from .context import Context, Label, Options, Warning_
 from .dialect import Dialect
 from .parsed import Parsed
@@ -31,24 +34,43 @@ class LabelPass:
         self.ctx = ctx
         #: Quarto id → the first label (in ``ctx.labels``' order) that has it; ``None`` when stale
         self._ids: dict[str, str] | None = None
+        #: Pandoc's automatic heading ids so far (a second "Beispiel" is ``beispiel-1``)
+        self._headings: Counter[str] = Counter()
 
     def collect_labels(self, parsed: Parsed) -> None:
+        """The labels of ``parsed`` and of the directive bodies in it, and the Quarto ids its text
+        already has (:func:`quarto_ids`)."""
+        for ident in quarto_ids(parsed.view.text):
+            self.ctx.labels.setdefault(
+                QUARTO_ID + ident,
+                Label(name=QUARTO_ID + ident, kind=ident.split("-", 1)[0], quarto_id=ident, line=0),
+            )
+        self._collect(parsed)
+
+    def _collect(self, parsed: Parsed) -> None:
         tokens = parsed.tokens
         view = parsed.view
+        labelled: set[int] = set()
         for index, token in enumerate(tokens):
             if token.type == "myst_target" and token.map is not None:
                 nxt = next_block(tokens, index + 1)
                 if nxt is not None and tokens[nxt].type == "heading_open":
+                    labelled.add(nxt)
                     title = tokens[nxt + 1].content if nxt + 1 < len(tokens) else ""
                     self._define(token.content, "sec", view.lineno(token.map[0]), title)
                     if _alias_to_next_target(tokens, index, self.ctx.labels):
                         self._ids = None
                 else:
-                    self._define(token.content, "anchor", view.lineno(token.map[0]))
+                    kind = "tbl" if takes_caption(parsed, index) else "anchor"
+                    self._define(token.content, kind, view.lineno(token.map[0]))
             elif token.type == "attrs_block" and token.map is not None:
                 found = block_label(tokens, index)
                 if found is not None:
                     self._define(found[0], "anchor", view.lineno(token.map[0]), found[1])
+                    if found[1]:
+                        labelled.add(index + 1)  # the heading it names takes the id
+            elif token.type == "heading_open" and index + 1 < len(tokens) and index not in labelled:
+                self._heading(tokens[index + 1].content, view.lineno(token.map[0]) if token.map else 0)
             elif token.type == "math_block_label" and token.map is not None:
                 self._define(token.info, "eq", view.lineno(token.map[0]))
             elif token.type == "amsmath" and token.map is not None:
@@ -57,15 +79,17 @@ class LabelPass:
                     self._define(label, "eq", view.lineno(token.map[0]))
         for directive in parsed.directives.values():
             for defined in registry.labels_of(directive, self.ctx.options.dialect):
-                self._define(defined.name, defined.kind, defined.line, defined.title)
+                title = defined.title or (caption(directive.body_lines) if defined.kind in ("fig", "tbl") else "")
+                self._define(defined.name, defined.kind, defined.line, title)
         for body in parsed.bodies.values():
-            self.collect_labels(body)
+            self._collect(body)
 
     def _define(self, name: str, kind: str, line: int, title: str = "") -> None:
         name = name.strip()
         if not name:
             return
-        if name in self.ctx.labels:
+        key = self._key(name, kind)
+        if key is None:
             self.ctx.warn(
                 line,
                 f"label '{name}' is defined twice (first at line {self.ctx.labels[name].line})",
@@ -83,13 +107,43 @@ class LabelPass:
                 Code.LABEL_DUPLICATE,
             )
             qid = unique
-        self.ctx.labels[name] = Label(name=name, kind=kind, quarto_id=qid, line=line, title=title)
-        taken.setdefault(qid, name)
+        self.ctx.labels[key] = Label(name=key, kind=kind, quarto_id=qid, line=line, title=title)
+        taken.setdefault(qid, key)
         if kind == "sec" and title:
             # the heading's own anchor (myst_heading_anchors) now lives under the label's id
             alias = f"slug:{labelmod.slug(title, 'myst')}"
             if alias not in self.ctx.labels:
                 self.ctx.labels[alias] = Label(name=alias, kind=kind, quarto_id=qid, line=line, title=title)
+
+    def _heading(self, title: str, line: int) -> None:
+        """A heading without a label: the id Quarto gives it (Pandoc's automatic one), under the
+        anchors MyST and Pandoc make from its title, so ``[](#titel)`` finds it."""
+        if re.search(r"\{[^{}]*#[^{}]*\}\s*$", title):
+            return  # an id of its own, written as Quarto writes it
+        myst, pandoc = f"slug:{labelmod.slug(title, 'myst')}", labelmod.slug(title, "pandoc")
+        self._headings[pandoc] += 1
+        ident = pandoc if self._headings[pandoc] == 1 else f"{pandoc}-{self._headings[pandoc] - 1}"
+        for key in (myst, f"slug:{pandoc}", f"slug:{ident}"):
+            self.ctx.labels.setdefault(key, Label(name=key, kind="anchor", quarto_id=ident, line=line, title=title))
+
+    def _key(self, name: str, kind: str) -> str | None:
+        """Where label ``name`` of ``kind`` is kept: its name, or (an equation beside a label of
+        another kind, as Sphinx keeps math labels apart) :func:`~.labels.math_key`; ``None`` when
+        the name is taken."""
+        labels = self.ctx.labels
+        other = labels.get(name)
+        if other is None:
+            return name
+        if (other.kind == "eq") == (kind == "eq") or labelmod.math_key(name) in labels:
+            return None
+        if kind == "eq":
+            return labelmod.math_key(name)
+        # the equation came first: it moves to the math namespace, the name is the new label's
+        del labels[name]
+        other.name = labelmod.math_key(name)
+        labels[other.name] = other
+        self._ids = None
+        return name
 
     def _label_ids(self) -> dict[str, str]:
         """Quarto id → the first label that has it, kept as labels are defined (one look-up per
@@ -97,7 +151,8 @@ class LabelPass:
         if self._ids is None:
             self._ids = {}
             for other in self.ctx.labels.values():
-                self._ids.setdefault(other.quarto_id, other.name)
+                if not other.name.startswith(QUARTO_ID):
+                    self._ids.setdefault(other.quarto_id, other.name)
         return self._ids
 
 
@@ -110,6 +165,44 @@ def id_holder(qid: str, name: str, ids: Mapping[str, str]) -> str | None:
     """
     other = ids.get(qid)
     return other if other is not None and other != name else None
+
+
+#: the key of an id a document already gives a block as Quarto writes it (``{#fig-x}``)
+QUARTO_ID = "id:"
+_QUARTO_ID = re.compile(
+    r"\{#([A-Za-z][\w-]*)[\s}]|^#\|\s*label:\s*([A-Za-z][\w-]*)\s*$|<[a-z][^<>]*\s(?:id|name)=[\"']([^\"'<>]+)[\"']",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+def quarto_ids(text: str) -> set[str]:
+    """The ids a text already gives blocks as Quarto (or HTML) writes them, which ``@id`` and
+    ``[](#id)`` may name: ``{#fig-x}`` attributes, cells' ``#| label: fig-y``, ``<a id="z">``.
+
+    >>> sorted(quarto_ids("::: {#fig-a}\\n$$ {#eq-b .x}\\n#| label: fig-c\\n<a name='d'></a>"))
+    ['d', 'eq-b', 'fig-a', 'fig-c']
+    """
+    if "{#" not in text and "#|" not in text and "=" not in text:
+        return set()
+    return {m.group(1) or m.group(2) or m.group(3) for m in _QUARTO_ID.finditer(text)}
+
+
+def caption(body_lines: Sequence[str]) -> str:
+    """A figure's caption as ``{numref}`{name} <x>``` shows it: the first paragraph of its body that
+    is no image, joined into one line.
+
+    >>> caption(["", '<img src="a.png">', "", "Das *Bild*", "A."])
+    'Das *Bild* A.'
+    """
+    lines: list[str] = []
+    for line in body_lines:
+        text = line.strip()
+        if not text:
+            if lines:
+                break
+        elif lines or not text.startswith(("<", "![")):
+            lines.append(text)
+    return " ".join(lines)
 
 
 def document_labels(
@@ -137,6 +230,8 @@ class LabelTable:
     def add(self, path: str, labels: Mapping[str, Label]) -> None:
         """The labels a piece of the document ``path`` defines (:func:`document_labels`)."""
         for name, label in labels.items():
+            if name.startswith(QUARTO_ID):
+                continue  # a Quarto id already written: known in its own document only
             if name.startswith("slug:"):
                 self.found.setdefault(name, (label.quarto_id, path, label.kind))
                 continue

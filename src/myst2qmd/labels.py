@@ -117,6 +117,20 @@ def slug(text: str, style: SlugStyle = "quarto") -> str:
     return text.lower() or "x"
 
 
+#: where an equation label lives when a label of another kind has its name (Sphinx keeps math
+#: labels in a namespace of their own: ``{eq}`x``` and ``{numref}`x``` may name two blocks)
+MATH_NAMESPACE = "math:"
+
+
+def math_key(name: str) -> str:
+    """The key of equation label ``name`` beside another label of that name.
+
+    >>> math_key("modell")
+    'math:modell'
+    """
+    return MATH_NAMESPACE + name
+
+
 def unique_id(ident: str, taken: Container[str]) -> str:
     """``ident``, or ``ident-2``, ``ident-3``, … the first that is not in ``taken``.
 

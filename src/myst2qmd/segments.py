@@ -246,7 +246,7 @@ def _structural_edges(kind: str, content: str) -> tuple[int, int]:
     ``**``, a task list item's ``[ ]``: they stay outside the segment, so no engine can move them.
     """
     lead = trail = 0
-    if kind in ("heading", "table-caption"):
+    if kind in ("heading", "table-caption", "callout-title"):
         match = re.search(r"\s*\{[^{}]*\}\s*$", content)
         if match and match.start() > 0:
             trail = len(content) - match.start()
@@ -479,7 +479,8 @@ class _Extractor:
     def kind_of(tokens: list[Token], index: int, context: list[str], div_kind: str, paragraphs: list[int]) -> str:
         parent = tokens[index - 1].type if index else ""
         if parent == "heading_open":
-            return "heading"
+            # a heading that opens a callout is its title (Quarto shows it in the callout's header)
+            return "callout-title" if div_kind == "callout" and index == 1 else "heading"
         if "list_item_open" in context:
             return "list-item"
         if parent == "dt_open":

@@ -10,29 +10,32 @@ MyST::
 Quarto::
 
     ::: {.callout-note appearance="simple" collapse="true"}
+
     ## Frage
 
     Was ist die Grösse der Activation Map?
     :::
 
 A plain ```` ```{note} ```` becomes ``::: {.callout-note appearance="simple"}``; kinds Quarto
-lacks keep their MyST title (```` ```{hint} ```` →
-``::: {.callout-tip title="Hint" appearance="simple"}``); a custom
-title is a bold first paragraph (``**Frage**``, as in the seed's example); a dropdown needs a
-clickable header, so its title is the callout's heading and it gets ``collapse="true"``.
+lacks keep their MyST title (```` ```{hint} ```` → ``::: {.callout-tip title="Hint" appearance="simple"}``).
+A title (``{admonition}``'s argument, or in Jupyter Book 2 any admonition's) is the callout's
+heading, which Quarto shows as its title (a heading keeps the title's markup and is translated as
+prose). A dropdown (``{dropdown}``, ``:class: dropdown`` or ``toggle``, ``{toggle}``) gets
+``collapse="true"`` (``"false"`` with ``:open:`` or ``:show:``); ``:icon: false`` → ``icon="false"``;
+``:class: margin`` / ``full-width`` → ``.column-margin`` / ``.column-page``; a sphinx-design
+``:color:`` picks the callout of that colour, or stays as an attribute with a warning.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..parsed import convert_fragment
 from . import ids
-from .base import FENCE, DirectiveSpec, Rewrite, Tokenize, attr_value, can_embolden, div_open, jb2, own_label
+from .base import FENCE, DirectiveSpec, Rewrite, Tokenize, attr_value, div_open, jb2, own_label
 
 #: MyST admonition → Quarto callout kind (Quarto has note, tip, warning, caution, important)
 CALLOUT_KIND = {
@@ -44,8 +47,8 @@ CALLOUT_KIND = {
     "attention": "important",
     "warning": "warning",
     "caution": "caution",
-    "danger": "caution",
-    "error": "caution",
+    "danger": "important",
+    "error": "important",
     "admonition": "note",
     "dropdown": "note",
     "topic": "note",
@@ -53,9 +56,6 @@ CALLOUT_KIND = {
     "versionchanged": "note",
     "deprecated": "warning",
 }
-
-#: a sphinx-design dropdown's ``:color:`` → the callout kind of that colour
-DROPDOWN_COLORS = {"success": "tip", "warning": "warning", "danger": "caution", "info": "note", "primary": "note"}
 
 #: the title MyST shows for kinds Quarto has no callout of (Quarto would say "Tip" for a hint)
 KIND_TITLES = {
@@ -65,6 +65,14 @@ KIND_TITLES = {
     "danger": "Danger",
     "error": "Error",
 }
+#: a sphinx-design ``:color:`` → the callout of that colour (the others have none: kept, warned)
+COLOR_KIND = {"primary": "note", "info": "note", "success": "tip", "warning": "warning", "danger": "important"}
+#: Jupyter Book's layout classes → Quarto's columns
+LAYOUT_CLASSES = {"margin": "column-margin", "full-width": "column-page"}
+#: classes that fold an admonition (sphinx-togglebutton, Jupyter Book); ``toggle-shown`` folds it open
+FOLDING_CLASSES = {"dropdown": "true", "toggle": "true", "toggle-shown": "false"}
+#: classes that are read, never written as classes
+_READ_CLASSES = frozenset({*FOLDING_CLASSES, "simple", "admonition"})
 
 #: default titles for directives whose argument is not a title
 _VERSION_TITLES = {
@@ -73,7 +81,8 @@ _VERSION_TITLES = {
     "deprecated": "Deprecated since version",
 }
 #: admonitions that take no argument (docutils' BaseAdmonition, Sphinx's seealso and todo):
-#: MyST makes text on their directive line the first line of the body (their spec's ``title=False``)
+#: MyST-Parser makes text on their directive line the first line of the body (their spec's
+#: ``title=False``); mystmd reads it as the title (their spec's ``jb2``)
 _NO_ARGUMENT = (
     "note",
     "tip",
@@ -86,7 +95,7 @@ _NO_ARGUMENT = (
     "danger",
     "error",
 )
-#: options that need no carrying over (or are handled above)
+#: options that need no carrying over (or are handled below)
 _KNOWN_OPTIONS = frozenset(
     {
         "class",
@@ -103,7 +112,8 @@ _KNOWN_OPTIONS = frozenset(
         "label",
     }
 )
-
+#: option values that say no (``:open: false``, ``:icon: false``)
+_NO = frozenset({"false", "no", "off", "0"})
 
 #: a line that opens (or closes) a code fence or a div
 _FENCE_START = re.compile(r"(`{3,}|~{3,}|:{3,})")
@@ -111,61 +121,88 @@ _FENCE_START = re.compile(r"(`{3,}|~{3,}|:{3,})")
 
 def _argument_texts(d: Directive, titled: bool) -> tuple[str, str]:
     """``(title, first line)`` the argument gives (``titled``: it is a title, else the body's first line),
-    before a ``:title:`` option stands in for a missing title."""
+    with a ``:title:`` option standing in for a missing title."""
     title, first_line = (d.argument, "") if titled else ("", d.argument)
     if d.name in _VERSION_TITLES:
         title = f"{_VERSION_TITLES[d.name]} {d.argument}".strip()
-    return title, first_line
+    return title or d.option("title"), first_line
 
 
-def _fragments(titled: bool) -> Callable[[Directive, Tokenize], None]:
-    """The texts an admonition converts as MyST (its title, or the first line its argument is), for the parse."""
+def _fragments(d: Directive, tokenize: Tokenize) -> None:
+    """The texts an admonition converts as MyST, for the parse: its argument (a title in Jupyter Book 2,
+    the body's first line in Jupyter Book 1, the same text either way), its version title, its ``:title:``."""
+    for text in {d.argument, _argument_texts(d, True)[0], d.option("title")}:
+        if text:
+            tokenize(text)
 
-    def tokenize_texts(d: Directive, tokenize: Tokenize) -> None:
-        title, first_line = _argument_texts(d, titled)
-        for text in (title or d.option("title"), first_line):
-            if text:
-                tokenize(text)
 
-    return tokenize_texts
+def _said(d: Directive, key: str) -> bool:
+    """Is option ``key`` given and not ``false`` (``:open:``, ``:open: true``; not ``:open: false``)?"""
+    return d.flag(key) and d.option(key).strip().lower() not in _NO
+
+
+def _kind(d: Directive, classes: list[str], ctx: Context) -> tuple[str, list[str]]:
+    """The callout kind (a class naming one wins for ``{admonition}``, ``{dropdown}``, ``{topic}``; then a
+    ``:color:``) and the attributes a colour without a callout keeps."""
+    kind = CALLOUT_KIND.get(d.name, "note")
+    if d.name in ("admonition", "dropdown", "topic"):
+        kind = next((CALLOUT_KIND[c] for c in classes if c in CALLOUT_KIND and c not in _READ_CLASSES), kind)
+    color = d.option("color").strip()
+    if not color:
+        return kind, []
+    if color in COLOR_KIND:
+        return COLOR_KIND[color], []
+    ctx.warn(d.lineno, f"{{{d.name}}} :color: {color} has no Quarto callout; kept as an attribute", Code.QUARTO_DIFFERS)
+    return kind, [f"color={attr_value(color)}"]
+
+
+def _collapse(d: Directive, classes: list[str]) -> str | None:
+    """``collapse=``'s value: ``"true"`` for a dropdown, ``"false"`` for one shown open, else ``None``."""
+    folded = [FOLDING_CLASSES[c] for c in classes if c in FOLDING_CLASSES]
+    if d.name != "dropdown" and not folded and not d.flag("collapsible"):
+        return None
+    return "false" if _said(d, "open") or "false" in folded else "true"
+
+
+def _icon(d: Directive, ctx: Context) -> list[str]:
+    """``:icon: false`` → ``icon="false"``; an icon by name (sphinx-design's octicons) is warned."""
+    icon = d.option("icon").strip()
+    if not d.flag("icon") or icon.lower() in ("true", "yes", "on", "1", ""):
+        return []
+    if icon.lower() in _NO:
+        return ['icon="false"']
+    ctx.warn(d.lineno, f"{{{d.name}}} :icon: {icon}: Quarto callouts have no choice of icon", Code.QUARTO_DIFFERS)
+    return []
+
+
+def _attributes(d: Directive, ctx: Context, title: str) -> list[str]:
+    """The callout's id, classes and attributes."""
+    classes = d.classes()
+    kind, kept = _kind(d, classes, ctx)
+    extra = [LAYOUT_CLASSES.get(c, c) for c in classes if c not in CALLOUT_KIND and c not in _READ_CLASSES]
+    parts = [f".callout-{kind}", *(f".{c}" for c in extra), *kept]
+    if own_label(d):
+        parts.insert(0, ids.own_id(d, ctx, "anchor", fallback="as-written"))
+    if d.name in KIND_TITLES and not title:
+        parts.append(f"title={attr_value(KIND_TITLES[d.name])}")
+    parts.append('appearance="simple"')
+    collapse = _collapse(d, classes)
+    if collapse is not None:
+        parts.append(f'collapse="{collapse}"')
+    return parts + _icon(d, ctx)
 
 
 def admonition(d: Directive, ctx: Context, titled: bool = True) -> Rewrite:
     """Any admonition-like directive to a callout; ``titled``: its argument is a title (else the
     body's first line)."""
     ctx.count(Count.CALLOUT)
-    classes = d.classes()
-    kind = CALLOUT_KIND.get(d.name, "note")
-    if d.name in ("admonition", "dropdown", "topic"):
-        for cls in classes:
-            if cls in CALLOUT_KIND and cls not in ("admonition", "dropdown"):
-                kind = CALLOUT_KIND[cls]
-                break
-    if d.name == "dropdown" and d.option("color").strip() in DROPDOWN_COLORS:
-        kind = DROPDOWN_COLORS[d.option("color").strip()]
-    # sphinx-togglebutton folds admonitions of class ``toggle`` as sphinx-design folds ``dropdown``
-    dropdown = d.name == "dropdown" or "dropdown" in classes or "toggle" in classes or d.flag("collapsible")
-    extra_classes = [c for c in classes if c not in CALLOUT_KIND and c not in ("dropdown", "toggle", "simple")]
     title, first_line = _argument_texts(d, titled)
-    parts = [f".callout-{kind}"] + [f".{c}" for c in extra_classes]
-    if d.name in KIND_TITLES and not (dropdown and title):
-        parts.append(f"title={attr_value(KIND_TITLES[d.name])}")
-    parts.append('appearance="simple"')
-    if dropdown:
-        # a dropdown shown open (":open:") still folds, it just starts unfolded
-        parts.append('collapse="false"' if d.flag("open") else 'collapse="true"')
-    if own_label(d):
-        parts.insert(0, ids.own_id(d, ctx, "anchor", fallback="as-written"))
-    if d.option("title") and not title:
-        title = d.option("title")
-    open_ = div_open(*parts) + "\n"
-    has_body = any(line.strip() for line in d.body_lines)
+    open_ = div_open(*_attributes(d, ctx, title)) + "\n"
     if title:
-        # a title is MyST too: roles and links in it convert like the body's
+        # a title is MyST too: roles and links in it convert like the body's; the heading is Quarto's title
         title = " ".join(convert_fragment(d, title, d.lineno).split())
-        heading = f"## {title}" if dropdown or not can_embolden(title) else f"**{title}**"
-        open_ += f"\n{heading}\n"
-        if has_body and d.body_lines[0].strip():
+        open_ += f"\n## {title}\n"
+        if any(line.strip() for line in d.body_lines) and d.body_lines[0].strip():
             open_ += "\n"
     if first_line:
         # the body's first line, joined to the paragraph below it as MyST joins it
@@ -183,6 +220,15 @@ def _untitled(d: Directive, ctx: Context) -> Rewrite:
     return admonition(d, ctx, titled=False)
 
 
+def toggle(d: Directive, ctx: Context) -> Rewrite:
+    """sphinx-togglebutton's ``{toggle}``: its body folded (``:show:``: shown), as a folded callout."""
+    ctx.count(Count.CALLOUT)
+    parts = [".callout-note", 'appearance="simple"', f'collapse="{"false" if _said(d, "show") else "true"}"']
+    if own_label(d):
+        parts.insert(0, ids.own_id(d, ctx, "anchor", fallback="as-written"))
+    return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
+
+
 def _spec(names: tuple[str, ...], titled: bool) -> DirectiveSpec:
     """One spec for admonitions whose argument is (or is not) a title: the function and the
     label's title (a ``{ref}``'s text) read the same ``titled``. mystmd (Jupyter Book 2) reads every
@@ -192,9 +238,13 @@ def _spec(names: tuple[str, ...], titled: bool) -> DirectiveSpec:
         admonition if titled else _untitled,
         title=titled,
         options=_KNOWN_OPTIONS,
-        fragments=_fragments(titled),
+        fragments=_fragments,
         jb2=jb2(function=admonition, title=True),
     )
 
 
-SPECS = (_spec(tuple(n for n in CALLOUT_KIND if n not in _NO_ARGUMENT), True), _spec(_NO_ARGUMENT, False))
+SPECS = (
+    _spec(tuple(n for n in CALLOUT_KIND if n not in _NO_ARGUMENT), True),
+    _spec(_NO_ARGUMENT, False),
+    DirectiveSpec(("toggle",), toggle, title=False, options=frozenset({"show"}), prose=("body",)),
+)

@@ -126,7 +126,7 @@ def directive_edits(
         out.edits.append(Edit(start, view.abs(last, len(view.line(last))), new_body, kind))
     for n, text in rewrite.inserts:
         at = view.abs(d.body_first + n, len(view.line(d.body_first + n)))
-        lines = text.split("\n")
+        lines = text.replace(FENCE, place.fence).split("\n")
         new = "\n".join(lines[:1] + [rest + x if x else quote_prefix(rest) for x in lines[1:]])
         out.edits.append(Edit(at, at, new, kind))
     if rewrite.prefix_body is not None:

@@ -19,6 +19,7 @@ Several terms for one definition share its one term line (Pandoc terms are one l
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -29,6 +30,9 @@ from ..labels import slug
 from ..parsed import convert_fragment
 from . import ids
 from .base import DirectiveSpec, LabelDef, Rewrite, Tokenize
+
+#: mystmd's definition marker at the left margin
+_DEFINITION = re.compile(r"^:[ \t]")
 
 
 def term_id(term: str) -> str:
@@ -43,10 +47,17 @@ def term_id(term: str) -> str:
 def entries(body_lines: Sequence[str]) -> list[tuple[list[str], list[str]]]:
     """``(terms, definition lines)`` pairs of a glossary body, in their order.
 
-    A term is a line at the left margin; the indented lines after it are its definition.
+    A term is a line at the left margin; the indented lines after it are its definition (Sphinx),
+    or a line ``: …`` after it starts the definition (mystmd's glossary is a definition list; no
+    Sphinx term starts with ``:``, so both are read in both dialects).
+
+    >>> entries(["CNN", ": Ein Netz", "  mit Faltung.", "", "Epoche", "   Ein Durchlauf."])
+    [(['CNN'], ['  Ein Netz', '  mit Faltung.', '']), (['Epoche'], ['   Ein Durchlauf.'])]
     """
     found: list[tuple[list[str], list[str]]] = []
     for line in body_lines:
+        if _DEFINITION.match(line) and found and found[-1][0]:
+            line = " " + line[1:]  # the marker's column kept: the lines after it are indented to it
         if not line.strip():
             if found and found[-1][1]:
                 found[-1][1].append("")
@@ -116,7 +127,7 @@ def term_labels(d: Directive) -> list[LabelDef]:
     return [
         LabelDef(f"term:{line.strip()}", "term", d.view.lineno(d.body_first + n))
         for n, line in enumerate(d.body_lines)
-        if line.strip() and not line[:1].isspace()
+        if line.strip() and not line[:1].isspace() and not _DEFINITION.match(line)
     ]
 
 

@@ -1,5 +1,5 @@
 """Raw HTML blocks: comments holding LaTeX go, a lone ``<img>`` becomes an image, a video
-``<iframe>`` Quarto's video shortcode; any other HTML block stays as written.
+``<iframe>`` or a lone ``<video>`` Quarto's video shortcode; any other HTML block stays as written.
 
 MyST → Quarto::
 
@@ -13,7 +13,7 @@ from markdown_it.token import Token
 from ..context import Context
 from ..parsed import Fragments
 from ..source import View
-from . import comments, figures, media
+from . import comments, figures, html_admonitions, media
 from .base import TokenSpec, Walk, WalkState
 from .blocks import replace_block
 
@@ -30,13 +30,17 @@ def html_block(token: Token, view: View, ctx: Context, fragments: Fragments | No
     if images is not None:
         return images
     video = media.iframe_to_video(content, ctx, line)
+    if video is None:
+        video = media.video_tag_to_shortcode(content, ctx)
     if video is not None:
         return video
-    return None
+    return html_admonitions.html_admonition(content, ctx, line)
 
 
 def html_rule(walk: Walk, state: WalkState, index: int) -> None:
     token, view = state.parsed.tokens[index], state.parsed.view
+    if html_admonitions.admonition_rule(walk, state, index):
+        return
     walk.extend(replace_block(token, view, html_block(token, view, walk.ctx, walk.fragments(token))))
 
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 from ..context import Context
 from ..directives import Directive
-from ..labels import quarto_id, slug, unique_id
+from ..labels import math_key, quarto_id, slug, unique_id
 from .base import LabelSource, own_label
 
 #: how an id is made from a label the label pass did not see: by its kind (:func:`.labels.quarto_id`),
@@ -31,7 +31,7 @@ def label_id(ctx: Context, name: str, kind: str, fallback: Fallback = "kind") ->
     >>> label_id(ctx, "werte", "tbl"), label_id(ctx, "Andere", "tbl"), label_id(ctx, "Andere", "anchor", "as-written")
     ('tbl-werte', 'tbl-andere', 'Andere')
     """
-    label = ctx.labels.get(name)
+    label = (ctx.labels.get(math_key(name)) if kind == "eq" else None) or ctx.labels.get(name)
     if label is not None:
         return label.quarto_id
     if fallback == "kind":
@@ -112,3 +112,13 @@ def figure_id(label: str, ctx: Context, fallback: str) -> str:
     ident = unique_id(f"fig-{slug(fallback)}", taken)
     ctx.generated_ids.add(ident)
     return ident
+
+
+def subfigure_id(figure: str, n: int) -> str:
+    """The id of subfigure ``n`` (from 0) of figure ``figure``: ``fig-paar`` → ``fig-paar-a``, ``-b`` …,
+    as MyST letters its subfigures (a), (b).
+
+    >>> subfigure_id("fig-paar", 1)
+    'fig-paar-b'
+    """
+    return f"{figure}-{chr(ord('a') + n % 26)}" + (str(n // 26) if n >= 26 else "")

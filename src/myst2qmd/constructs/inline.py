@@ -24,9 +24,10 @@ from ..directives import container_prefix_len
 from ..edits import Edit
 from ..parser import parse_inline
 from ..source import line_starts
-from . import registry
+from . import at_references, figures, registry
 from .abbreviations import abbreviate
-from .base import Role, TokenSpec, Walk, WalkState
+from .at_references import AtReading
+from .base import Role, TokenSpec, Walk, WalkState, jb2
 from .linkify import linkify, may_hold_url
 from .links import link_edits
 from .substitutions import substitute
@@ -35,14 +36,24 @@ from .substitutions import substitute
 _LOOK_BACK = 32
 
 
-def inline_rule(walk: Walk, state: WalkState, index: int) -> None:
+def _inline_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> None:
     token, view = state.parsed.tokens[index], state.parsed.view
     if not state.in_table and token.map is not None:
         with children(token, state.parsed.env):
-            inline(walk, token, InlineLocator(token.content, view, token.map[0]), view.lineno(token.map[0]))
+            inline(walk, token, InlineLocator(token.content, view, token.map[0]), view.lineno(token.map[0]), at)
 
 
-def table_rule(walk: Walk, state: WalkState, index: int) -> None:
+def inline_rule(walk: Walk, state: WalkState, index: int) -> None:
+    """A paragraph's (a heading's, a definition's) inline token; ``@name`` in it is text (Jupyter Book 1)."""
+    _inline_rule(walk, state, index, at_references.as_text)
+
+
+def inline_rule_jb2(walk: Walk, state: WalkState, index: int) -> None:
+    """:func:`inline_rule` as Jupyter Book 2 reads it: ``@name`` is a reference."""
+    _inline_rule(walk, state, index, at_references.as_reference)
+
+
+def _table_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> None:
     """A pipe table's cells are walked here (``table_open``), not by :func:`inline_rule`."""
     tokens, view, env = state.parsed.tokens, state.parsed.view, state.parsed.env
     if tokens[index].type == "table_close":
@@ -57,7 +68,17 @@ def table_rule(walk: Walk, state: WalkState, index: int) -> None:
     for cell, locator in table_cell_locators(tokens, index, view):
         line = view.lineno(cell.map[0]) if cell.map else view.lineno(0)
         with children(cell, env):
-            inline(walk, cell, locator, line)
+            inline(walk, cell, locator, line, at)
+
+
+def table_rule(walk: Walk, state: WalkState, index: int) -> None:
+    """A pipe table's cells; ``@name`` in them is text (Jupyter Book 1)."""
+    _table_rule(walk, state, index, at_references.as_text)
+
+
+def table_rule_jb2(walk: Walk, state: WalkState, index: int) -> None:
+    """:func:`table_rule` as Jupyter Book 2 reads it: ``@name`` is a reference."""
+    _table_rule(walk, state, index, at_references.as_reference)
 
 
 @contextmanager
@@ -75,16 +96,24 @@ def children(token: Token, env: dict[str, Any] | None) -> Iterator[None]:
         token.children = []
 
 
-def inline(walk: Walk, token: Token, locator: InlineLocator, lineno: int) -> None:
-    """The edits for one inline token's children, its substitutions and bare URLs."""
+def inline(
+    walk: Walk, token: Token, locator: InlineLocator, lineno: int, at: AtReading = at_references.as_text
+) -> None:
+    """The edits for one inline token's children, its substitutions, bare URLs and ``@name``s (read
+    as ``at`` says)."""
     ctx = walk.ctx
     if not token.children:
         return
     substitutions = "{{" in token.content  # an undefined one is reported too
     bare_urls = ctx.options.linkify and may_hold_url(token.content)
     abbreviations = bool(ctx.options.abbreviations)
+    at_names = "@" in token.content
     if not (
-        substitutions or bare_urls or abbreviations or any(c.type in registry.INLINE_TYPES for c in token.children)
+        substitutions
+        or bare_urls
+        or abbreviations
+        or at_names
+        or any(c.type in registry.INLINE_TYPES for c in token.children)
     ):
         return
     if not locator.ok:
@@ -115,6 +144,8 @@ def inline(walk: Walk, token: Token, locator: InlineLocator, lineno: int) -> Non
                 start = span[0] - result.eat_before
                 made.append(Edit(locator.abs(start), locator.abs(span[1]), result.text, f"role {role.name}"))
         else:
+            if child.type == "image":
+                span = figures.with_attributes(content, span)
             alone = span == (0, len(content))
             new = registry.inline_token(child, content[span[0] : span[1]], line, ctx, alone)
             if new is not None:
@@ -123,6 +154,8 @@ def inline(walk: Walk, token: Token, locator: InlineLocator, lineno: int) -> Non
         made += substitute(token, locator, lineno, ctx, walk.fragments(None))
     if bare_urls:
         made += linkify(token, locator, ctx)
+    if at_names:
+        made += at(token, locator, ctx, lineno)
     if abbreviations:
         made += abbreviate(token, locator, ctx, made)
     walk.extend([*made, *keep_fence_like_lines(content, locator, made)])
@@ -161,6 +194,7 @@ def _text_before(content: str, at: int) -> str:
 
 
 TOKEN_SPECS = (
-    TokenSpec("inline", ("inline",), inline_rule),
-    TokenSpec("pipe table", ("table_open", "table_close"), table_rule),
+    # mystmd reads ``@label`` in text as a reference, MyST-Parser as text (:mod:`.at_references`)
+    TokenSpec("inline", ("inline",), inline_rule, jb2=jb2(rule=inline_rule_jb2)),
+    TokenSpec("pipe table", ("table_open", "table_close"), table_rule, jb2=jb2(rule=table_rule_jb2)),
 )

@@ -154,14 +154,6 @@ def tabbed(d: Directive, ctx: Context) -> Rewrite:
     return tab
 
 
-def toggle(d: Directive, ctx: Context) -> Rewrite:
-    """sphinx-togglebutton's ``{toggle}``: its body folded, a collapsed callout (``:show:``: shown unfolded)."""
-    ctx.count(Count.CALLOUT)
-    parts = [ids.own_id(d, ctx, "anchor"), ".callout-note", *(f".{c}" for c in d.classes())]
-    parts.append('collapse="false"' if d.flag("show") else 'collapse="true"')
-    return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
-
-
 def margin(d: Directive, ctx: Context) -> Rewrite:
     """``{margin} Title`` → ``::: {.column-margin}`` with ``**Title**`` first."""
     ctx.count(Count.MARGIN)
@@ -364,7 +356,6 @@ SPECS = (
     DirectiveSpec(("tab-item",), tab_item, options=frozenset({"name", "selected", "sync", "class-label", "class"})),
     DirectiveSpec(("tabbed",), tabbed, options=frozenset({"name", "selected", "new-group", "class-label", "class"})),
     DirectiveSpec(("margin", "aside"), margin, options=_NAME_CLASS),
-    DirectiveSpec(("toggle",), toggle, title=False, options=frozenset({"name", "class", "show"})),
     DirectiveSpec(("sidebar",), sidebar, options=_NAME_CLASS),
     DirectiveSpec(("epigraph", "pull-quote", "highlights"), epigraph, options=frozenset({"attribution"})),
     DirectiveSpec(("card",), card, options=_CARD_OPTIONS),

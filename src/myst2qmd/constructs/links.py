@@ -25,7 +25,7 @@ from ..context import Context
 from ..edits import Edit
 from ..labels import CROSSREF_KINDS
 from .base import link_target
-from .references import page_of
+from .references import find_label
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:", re.IGNORECASE)
 _DOCUMENT = re.compile(r"\.(md|ipynb|myst|markdown|html|rst)$", re.IGNORECASE)
@@ -39,18 +39,6 @@ class LinkRewrite:
     whole: str | None = None
 
 
-def _label(name: str, ctx: Context) -> tuple[str, str, str] | None:
-    """``(quarto id, kind, page)`` when ``name`` is a label of this document or book."""
-    known = ctx.labels.get(name)
-    if known is not None:
-        return known.quarto_id, known.kind, ""
-    external = ctx.options.external_labels.get(name)
-    if external is not None:
-        kind = ctx.options.label_pages.get(name, ("anchor", ""))[0]
-        return external, kind, page_of(name, ctx)
-    return None
-
-
 def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> LinkRewrite | None:
     """How a link destination changes; ``None`` keeps it."""
     project = target.startswith("project:")
@@ -60,12 +48,13 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
         return None
     path, _, anchor = target.partition("#")
     if not path:
-        found = (_label(anchor, ctx) or _label(f"slug:{anchor}", ctx)) if anchor else None
+        found = (find_label(anchor, ctx) or find_label(f"slug:{anchor}", ctx)) if anchor else None
         if found is None:
+            _warn_if_nothing_has(anchor, text_is_empty, ctx, line)
             return LinkRewrite(target=f"#{anchor}") if project else None
-        return _to_label(found, text_is_empty, _title(anchor, ctx))
+        return _to_label(found, text_is_empty, _title(anchor, ctx) or _title(f"slug:{anchor}", ctx))
     if "/" not in path and "." not in path and not anchor:
-        found = _label(path, ctx)
+        found = find_label(path, ctx)
         if found is not None:
             return _to_label(found, text_is_empty, _title(path, ctx))
     decoded = unquote(path)
@@ -76,7 +65,7 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
         if hit is not None:
             href, title = hit
             if anchor:
-                found = _label(anchor, ctx) or _label(f"slug:{anchor}", ctx)
+                found = find_label(anchor, ctx) or find_label(f"slug:{anchor}", ctx)
                 anchor = found[0] if found is not None else anchor
                 href += f"#{anchor}"
             ctx.count(Count.DOCUMENT_LINK)
@@ -94,6 +83,20 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
         new = re.sub(r"\.(md|ipynb|myst)$", ".qmd", path, flags=re.IGNORECASE)
         return LinkRewrite(target=new + (f"#{anchor}" if anchor else ""))
     return None
+
+
+def _warn_if_nothing_has(anchor: str, reference: bool, ctx: Context, line: int) -> None:
+    """A link to ``#anchor`` that no label, heading or id of the document (or book) has: kept, and
+    reported (``[](#x)``, a reference, as ``ref-undefined``)."""
+    if not anchor or anchor in ctx.options.external_labels.values():
+        return
+    if any(label.quarto_id == anchor for label in ctx.labels.values()):
+        return
+    if reference:
+        ctx.warn(line, f"reference to '{anchor}', which this file does not define; kept as written", Code.REF_UNDEFINED)
+        ctx.count(Count.UNRESOLVED_REFERENCE)
+    else:
+        ctx.warn(line, f"link to #{anchor}: no label, heading or id has it; kept as written", Code.LINK_MISSING)
 
 
 def _warn_if_missing(path: str, target: str, ctx: Context, line: int) -> None:

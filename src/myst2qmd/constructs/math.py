@@ -188,7 +188,7 @@ def _unnumbered(d: Directive, label: str, ctx: Context) -> None:
     referenced = re.search(rf"[@#`<]{re.escape(label)}(?![\w:-]|\.\w)", d.view.source) is not None
     ctx.warn(
         d.lineno,
-        f"equation {label} is not enumerated: Quarto numbers only equations with an id, so it has none"
+        f"equation '{label}' is not enumerated: Quarto numbers only equations with an id, so it has none"
         + ("; references to it dangle" if referenced else ""),
         Code.LABEL_IGNORED,
     )

@@ -7,7 +7,6 @@ MyST → Quarto::
     {ref}`receptive-field`                 →  @sec-receptive-field
     {ref}`das Feld <receptive-field>`      →  [das Feld](#sec-receptive-field)
     {eq}`eq:normalization`                 →  @eq-normalization
-    {cite}`a,b`  /  {cite:t}`a`            →  [@a; @b]  /  @a
     {doc}`intro`  /  {download}`d.csv`     →  [intro](intro.qmd)  /  [d.csv](d.csv)
 
 A word before a reference that Quarto writes itself ("Figure", "Abbildung", "Gleichung",
@@ -21,7 +20,7 @@ import re
 
 from ..codes import Code, Count
 from ..context import Context
-from ..labels import CROSSREF_KINDS, kind_from_label, quarto_id
+from ..labels import CROSSREF_KINDS, kind_from_label, math_key, quarto_id
 from .base import Role, RoleResult, RoleSpec, link_target, url_path
 from .glossary import term_id
 
@@ -34,7 +33,8 @@ _PREFIX_WORDS = re.compile(
     re.IGNORECASE,
 )
 _NUMBERED_KINDS = set(CROSSREF_KINDS)
-_CITE_KEY = re.compile(r"^[\w][\w:.#$%&\-+?<>~/]*$")
+#: a role in a title, shown as its text for ``{name}``
+_ROLE = re.compile(r"\{[\w:.-]+\}`([^`]*)`")
 
 
 def split_explicit(content: str) -> tuple[str | None, str]:
@@ -47,8 +47,19 @@ def split_explicit(content: str) -> tuple[str | None, str]:
     return None, content.strip()
 
 
+def label_key(label: str, ctx: Context, kind: str) -> str:
+    """Where ``label`` is kept: an equation reference (``kind`` ``eq``) finds an equation label kept
+    beside a label of another kind of that name first (:func:`~myst2qmd.labels.math_key`)."""
+    if kind == "eq":
+        key = math_key(label)
+        if key in ctx.labels or key in ctx.options.external_labels:
+            return key
+    return label
+
+
 def resolve(label: str, ctx: Context, default_kind: str, line: int) -> tuple[str, str]:
     """``(quarto id, kind)`` for a label, warning when the file does not define it."""
+    label = label_key(label, ctx, default_kind)
     known = ctx.labels.get(label)
     if known is not None:
         return known.quarto_id, known.kind
@@ -80,10 +91,32 @@ def page_of(label: str, ctx: Context) -> str:
     return ctx.options.label_pages.get(label, ("", ""))[1]
 
 
+def title_of(label: str, ctx: Context) -> str:
+    """The text a reference to ``label`` shows for ``{name}``: the title or caption of its block,
+    its roles shown as their text; else the label."""
+    known = ctx.labels.get(label)
+    title = known.title if known is not None else ""
+    return _ROLE.sub(r"\1", title).strip() or label
+
+
+def find_label(name: str, ctx: Context) -> tuple[str, str, str] | None:
+    """``(quarto id, kind, page)`` when ``name`` is a label of this document or book, else ``None``
+    (nothing is warned: the caller decides whether it is a reference)."""
+    known = ctx.labels.get(name)
+    if known is not None:
+        return known.quarto_id, known.kind, ""
+    external = ctx.options.external_labels.get(name)
+    if external is not None:
+        kind = ctx.options.label_pages.get(name, ("anchor", ""))[0]
+        return external, kind, page_of(name, ctx)
+    return None
+
+
 def _reference(role: Role, ctx: Context, default_kind: str) -> RoleResult:
     ctx.count(Count.REFERENCE)
     text, label = split_explicit(role.content)
     ident, kind = resolve(label, ctx, default_kind, role.lineno)
+    label = label_key(label, ctx, default_kind)
     ident_href = link_target(page_of(label, ctx) + "#" + ident)
     if kind == "anchor":
         if role.name == "numref":
@@ -98,14 +131,11 @@ def _reference(role: Role, ctx: Context, default_kind: str) -> RoleResult:
     if text is None:
         return RoleResult(f"@{ident}", _eat(role, kind))
     if "%s" in text or "{number}" in text:
-        return RoleResult(
-            text.replace("%s", f"-@{ident}")
-            .replace("{number}", f"-@{ident}")
-            .replace("{name}", ctx.labels[label].title if label in ctx.labels else label)
-        )
+        # the number is Quarto's reference; the name a link to the same block
+        named = text.replace("{name}", f"[{title_of(label, ctx)}]({ident_href})")
+        return RoleResult(named.replace("%s", f"-@{ident}").replace("{number}", f"-@{ident}"))
     if "{name}" in text:
-        title = ctx.labels[label].title if label in ctx.labels and ctx.labels[label].title else label
-        return RoleResult(f"[{text.replace('{name}', title)}]({ident_href})")
+        return RoleResult(f"[{text.replace('{name}', title_of(label, ctx))}]({ident_href})")
     return RoleResult(f"[{text}]({ident_href})")
 
 
@@ -119,61 +149,6 @@ def ref(role: Role, ctx: Context) -> RoleResult:
 
 def eq(role: Role, ctx: Context) -> RoleResult:
     return _reference(role, ctx, "eq")
-
-
-def cite_key(key: str) -> str:
-    """``@key``, or ``@{key}`` when Pandoc would end the key early."""
-    key = key.strip()
-    if _CITE_KEY.match(key) and key[-1].isalnum() or key.endswith("_"):
-        return f"@{key}"
-    return f"@{{{key}}}"
-
-
-_NOTED = re.compile(r"^\s*(?:\{(?P<pre>[^{}]*)\})?(?P<keys>[^{}]*?)(?:\{(?P<post>[^{}]*)\})?\s*$")
-
-
-def split_cite(content: str) -> tuple[str, list[str], str]:
-    """``(pre-note, keys, post-note)`` of sphinxcontrib-bibtex's ``{pre}a,b{post}``.
-
-    >>> split_cite("{vgl. }a, b{S. 3}"), split_cite("a{S. 3}")
-    (('vgl.', ['a', 'b'], 'S. 3'), ('', ['a'], 'S. 3'))
-    """
-    match = _NOTED.match(content)
-    if match is None:
-        keys = re.sub(r"\{[^{}]*\}", "", content)
-        return "", [k.strip() for k in keys.split(",") if k.strip()], ""
-    found = [k.strip() for k in match.group("keys").split(",") if k.strip()]
-    return (match.group("pre") or "").strip(), found, (match.group("post") or "").strip()
-
-
-def cite(role: Role, ctx: Context) -> RoleResult:
-    """All ``{cite:*}`` styles of sphinxcontrib-bibtex.
-
-    ``{cite}`a,b``` → ``[@a; @b]``; ``{cite:t}`a``` → ``@a``; ``{cite:year}`a``` → ``[-@a]``;
-    ``{cite:p}`{vgl.}a{S. 3}``` → ``[vgl. @a, S. 3]``.
-    """
-    ctx.count(Count.CITATION)
-    pre, keys, post = split_cite(role.content)
-    style = role.name.split(":", 1)[1] if ":" in role.name else "p"
-    cites = [cite_key(k) for k in keys]
-    if not cites:
-        ctx.warn(role.lineno, f"{{{role.name}}} without keys; kept as written", Code.UNCONVERTED)
-        return RoleResult(f"{{{role.name}}}`{role.content}`")
-    if style == "empty":
-        ctx.info(
-            role.lineno,
-            f"{{cite:empty}} shows nothing; to list {', '.join(keys)} in the bibliography, "
-            f"add nocite: '{', '.join(cites)}' to the front matter",
-            Code.QUARTO_DIFFERS,
-        )
-        return RoleResult("", 1 if role.before.endswith(" ") else 0)
-    if style in ("t", "ts", "author", "authors", "alt", "alts", "label", "labels"):
-        return RoleResult(", ".join(cites))
-    if style in ("year", "yearpar"):
-        return RoleResult("[" + "; ".join("-" + c for c in cites) + "]")
-    if post and not post.startswith(","):
-        post = ", " + post
-    return RoleResult("[" + (pre + " " if pre else "") + "; ".join(cites) + post + "]")
 
 
 def doc_target(path: str) -> str:
@@ -229,5 +204,4 @@ SPECS = (
     RoleSpec(("doc",), doc),
     RoleSpec(("download",), download),
     RoleSpec(("term",), term),
-    RoleSpec(("cite",), cite, prefixes=("cite",)),
 )

@@ -20,10 +20,12 @@ from ..dialect import Dialect
 from ..directives import Directive
 from . import (
     admonitions,
+    citations,
     code,
     code_cells,
     comments,
     design,
+    embeds,
     exercises,
     figures,
     glossary,
@@ -31,6 +33,7 @@ from . import (
     includes,
     layout,
     math,
+    media,
     proofs,
     references,
     tables,
@@ -53,6 +56,8 @@ from .base import (
 DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *admonitions.SPECS,
     *figures.SPECS,
+    *media.SPECS,
+    *embeds.SPECS,
     *code.SPECS,
     *code_cells.SPECS,
     *math.SPECS,
@@ -60,13 +65,20 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *tables.SPECS,
     *design.SPECS,
     *glossary.SPECS,
+    *citations.SPECS,
     *includes.SPECS,
     *glue.SPECS,
     *exercises.SPECS,
     *proofs.SPECS,
     *visibility.SPECS,
 )
-ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *textroles.SPECS, *glue.ROLE_SPECS, *design.ROLE_SPECS)
+ROLE_SPECS: tuple[RoleSpec, ...] = (
+    *references.SPECS,
+    *citations.ROLE_SPECS,
+    *textroles.SPECS,
+    *glue.ROLE_SPECS,
+    *design.ROLE_SPECS,
+)
 
 
 def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:
@@ -170,7 +182,7 @@ def inline_token(token: Token, source: str, line: int, ctx: Context, alone: bool
     ``alone``: the token is all of its paragraph.
     """
     if token.type == "image":
-        return figures.markdown_image_token(token, source, ctx, alone)
+        return figures.markdown_image_token(token, source, ctx, alone, line)
     if token.type == "html_inline":
         if re.match(r"<img\b", source, re.IGNORECASE):
             return figures.img_tag_to_markdown(source, ctx, line)

@@ -76,6 +76,20 @@ def target_rule(walk: Walk, state: WalkState, index: int) -> None:
         state.deferred.append(lambda: _wrap(walk, view, token, block, anchor))
 
 
+def takes_caption(parsed: Parsed, index: int) -> bool:
+    """Does the label at ``index`` become the id of the pipe table after it (``: {#tbl-x}``, a
+    numbered table: the label pass gives it the kind ``tbl``)?"""
+    tokens = parsed.tokens
+    nxt = next_block(tokens, index + 1)
+    if nxt is None or tokens[nxt].type != "table_open":
+        return False
+    return not (
+        tokens[index + 1].type == "myst_target"
+        or nxt in parsed.directives
+        or _no_wrap(parsed, tokens[index], tokens[nxt])
+    )
+
+
 def _no_wrap(parsed: Parsed, token: Token, block: Token) -> bool:
     """A block a label's id cannot go on: it keeps an anchor of its own before it."""
     view = parsed.view

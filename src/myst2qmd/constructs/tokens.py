@@ -13,7 +13,7 @@ This module sits above :mod:`.registry`: the fence and inline rules ask it for d
 from __future__ import annotations
 
 from ..dialect import Dialect
-from . import attrs, blocks, comments, fences, html, inline, math, targets
+from . import alerts, attrs, blocks, comments, fences, html, inline, math, targets
 from .base import TokenSpec, in_dialect
 
 #: every token construct's spec, module by module
@@ -26,6 +26,7 @@ TOKEN_SPECS: tuple[TokenSpec, ...] = (
     *math.TOKEN_SPECS,
     *html.TOKEN_SPECS,
     *comments.TOKEN_SPECS,
+    *alerts.TOKEN_SPECS,
 )
 
 
