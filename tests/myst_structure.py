@@ -41,14 +41,47 @@ def _solution(options: Options, argument: str) -> dict[str, int]:
     return {"callout": int("dropdown" in options.get("class", "").split()), "link": int(bool(argument))}
 
 
+def _folds(options: Options, argument: str) -> dict[str, int]:
+    # a dropdown theorem or exercise stands in a folded callout
+    return {"callout": int("dropdown" in str(options.get("class", "")).split())}
+
+
 def _card(options: Options, argument: str) -> dict[str, int]:
     return {"link": 1} if argument and options.get("link") else {}
+
+
+def _iframe(options: Options, argument: str) -> dict[str, int]:
+    # a figure when labelled or in the margin (a div), else the video shortcode or raw HTML
+    return {"figure": int(bool(options.get("label") or options.get("name") or "margin" in options.get("class", "")))}
+
+
+_SUBFIGURE_LINE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")
+
+
+def _subfigures(body: str) -> int:
+    """A figure without a source: each Markdown image sharing its paragraph with another image a
+    subfigure (the lines before the caption)."""
+    lines = body.split("\n")
+    found = 0
+    for n, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if not _SUBFIGURE_LINE.match(line) and not line.lstrip().startswith(":"):
+            break
+        near = [lines[i] for i in (n - 1, n + 1) if 0 <= i < len(lines)]
+        found += bool(_SUBFIGURE_LINE.match(line)) and any(_SUBFIGURE_LINE.match(x) for x in near)
+    return found
 
 
 def _selecting_include(options: Options, argument: str) -> dict[str, int]:
     # a fixture has no folder: an include that must read its file leaves a visible callout
     selects = set(options) & {"start-after", "end-before", "start-line", "end-line", "lines", "start-at", "end-at"}
     return {"callout": 1} if selects else {}
+
+
+def _csv_table(options: Options, argument: str) -> dict[str, int]:
+    # a fixture has no folder: a csv-table reading its :file: leaves a visible callout
+    return {"callout": 1} if "file" in options else {"table": 1}
 
 
 def _glue_figure(options: Options, argument: str) -> dict[str, int]:
@@ -65,6 +98,11 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     **{name: (_blocks(callout=1), True, True) for name in ADMONITIONS},
     "figure": (_blocks(figure=1), True, False),
     "figure-md": (_blocks(figure=1), True, False),
+    "iframe": (_iframe, True, False),
+    # mystmd's :label: on an image makes it a figure (MyST-Parser's :name: an image with an id)
+    "image": (lambda options, argument: {"figure": int(bool(options.get("label")))}, False, False),
+    # a fixture has no notebooks: an embed's label is not found, the directive is kept as written
+    "embed": (_blocks(), False, False),
     "code-cell": (_blocks(cell=1), False, False),
     "graphviz": (_blocks(cell=1), False, False),
     **{name: (_blocks(code=1), False, False) for name in ("code-block", "code", "sourcecode", "parsed-literal")},
@@ -75,19 +113,30 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "glue:figure": (_glue_figure, True, False),
     **{name: (_blocks(), False, False) for name in ("glue", "glue:any", "glue:md", "glue:math")},
     "list-table": (_blocks(table=1), True, True),
+    "csv-table": (_csv_table, False, True),
     "table": (_blocks(), True, True),
     "epigraph": (_blocks(blockquote=1), True, False),
     "pull-quote": (_blocks(blockquote=1), True, False),
     "highlights": (_blocks(blockquote=1), True, False),
     "solution": (_solution, True, False),
+    "exercise": (_folds, True, True),
+    **{
+        f"prf:{kind}": (_folds, True, False)
+        for kind in (
+            *("theorem", "lemma", "definition", "corollary", "proposition", "conjecture", "example", "remark"),
+            *("algorithm", "proof", "axiom", "assumption", "notation", "criterion", "property", "observation"),
+        )
+    },
     "solution-start": (_solution, True, False),
     "card": (_card, True, True),
+    # a link styled as a button (its body is the link's text)
+    **{name: (_blocks(link=1), False, False) for name in ("button-link", "button-ref")},
     **{
         name: (_blocks(), False, False)
         for name in ("toctree", "tableofcontents", "contents", "bibliography", "footbibliography")
     },
     **{name: (_blocks(), False, False) for name in ("youtube", "video", "raw", "glossary", "eval-rst")},
-    **{name: (_blocks(), True, True) for name in ("exercise", "exercise-start", "tab-item", "grid-item-card")},
+    **{name: (_blocks(), True, True) for name in ("exercise-start", "tab-item", "tabbed", "grid-item-card")},
     # a div shown in some formats only (or hidden, a todo); the body as it is
     **{name: (_blocks(), True, False) for name in ("only", "todo")},
     "index": (_blocks(), False, False),
@@ -104,7 +153,9 @@ MALFORMED = (
 #: roles that become a link or a cross-reference
 #: a ``{numref}`` text showing the number and the name: two links in Quarto
 _NUMBER_AND_NAME = re.compile(r"^(?=.*\{name\})(?=.*(?:%s|\{number\})).*<", re.DOTALL)
-LINK_ROLES = {"ref", "numref", "eq", "doc", "download", "term", "prf:ref", "any"}
+LINK_ROLES = {"ref", "numref", "eq", "doc", "download", "term", "prf:ref", "any", "button"}
+#: roles by prefix that become a link (sphinx-design's link and reference badges)
+LINK_ROLE_PREFIXES = ("bdg-link-", "bdg-ref-")
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][\w\-+:.]*)\}\s*(.*)$")
 _OPTION = re.compile(r"^:([\w\-]+):\s*(.*?)\s*$")
 _QUARTO_REF = r"-?@(?:fig|tbl|eq|sec|lst|exr|thm|lem|def|cor|prp|cnj|exm|rem|alg)-[\w\-.:]*\w"
@@ -170,13 +221,14 @@ def _cell_language(name: str) -> bool:
 
 def _list_table_lists(body: str) -> tuple[bool, int]:
     """Whether a list-table body has rows (a bullet list at its top), and how many lists those
-    rows and their cells make; other lists in the body are text kept beside the table."""
+    rows and their cells make (a list inside a cell is a list of its own, kept in a grid table); other
+    lists in the body are text kept beside the table."""
     tokens = myst_parser().parse(body)
     for index, token in enumerate(tokens):
         if token.type == "bullet_list_open" and token.level == 0:
             depth, lists = 0, 0
             for inner in tokens[index:]:
-                lists += inner.type == "bullet_list_open"
+                lists += inner.type == "bullet_list_open" and depth < 2
                 depth += inner.nesting if inner.type in ("bullet_list_open", "bullet_list_close") else 0
                 if depth == 0:
                     break
@@ -249,6 +301,8 @@ def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = 
                         rows, cells = _list_table_lists(body)
                         inner["list"] -= cells  # its first list holds the table's rows and cells
                         counts["table"] -= not rows  # no rows, no table: only the text is kept
+                    if name == "figure" and not argument.strip():
+                        inner["figure"] += _subfigures(body)
                     counts.update(inner)
             elif directive:
                 counts["cell"] += 1
@@ -287,7 +341,9 @@ def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = 
                     counts["link"] += 1
                 elif child.type == "math_inline_double":
                     counts["display_math"] += 1
-                elif child.type == "myst_role" and child.meta.get("name") in LINK_ROLES:
+                elif child.type == "myst_role" and (
+                    child.meta.get("name") in LINK_ROLES or str(child.meta.get("name")).startswith(LINK_ROLE_PREFIXES)
+                ):
                     counts["link"] += 1
                     if child.meta.get("name") == "numref" and _NUMBER_AND_NAME.search(child.content):
                         counts["link"] += 1  # the number is Quarto's reference, the name a link

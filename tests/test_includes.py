@@ -298,12 +298,12 @@ def test_nested_include_resolves_from_the_included_file_and_recursion_stops(book
 def test_included_part_inside_a_directive_keeps_its_indentation_and_fences(book: Path) -> None:
     source = "````{admonition} Rahmen\n```{include} teile/hinweis.md\n:lines: 1\n```\n````\n"
     text, found = convert(book, source)
-    assert text == '::: {.callout-note appearance="simple"}\n\n**Rahmen**\n\nEin **Hinweis**.\n\n:::\n'
+    assert text == '::: {.callout-note appearance="simple"}\n\n## Rahmen\n\nEin **Hinweis**.\n\n:::\n'
     assert warnings_of(found) == []
     (book / "kap" / "teile" / "div.md").write_text("```{note}\nInnen.\n```\n", encoding="utf-8")
     text, _ = convert(book, source.replace("hinweis.md\n:lines: 1\n", "div.md\n:lines: 1-\n"))
     assert text == (
-        ':::: {.callout-note appearance="simple"}\n\n**Rahmen**\n\n'
+        ':::: {.callout-note appearance="simple"}\n\n## Rahmen\n\n'
         '::: {.callout-note appearance="simple"}\nInnen.\n:::\n\n::::\n'
     )
     read_ast(text)

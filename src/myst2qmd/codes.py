@@ -182,6 +182,8 @@ class Count(str, Enum):
     IMAGE_PATH = "image path"
     TABLE = "table"
     VIDEO = "video"
+    IFRAME = "iframe"
+    EMBED = "embed"
     # code and cells
     CODE_BLOCK = "code block"
     CODE_CELL = "code cell"
@@ -194,6 +196,9 @@ class Count(str, Enum):
     GLUE_EMBEDDED = "glue embedded"
     INLINE_EXPRESSION = "inline expression"
     # layout
+    BADGE = "badge"
+    BUTTON = "button"
+    ICON = "icon"
     CALLOUT = "callout"
     CARD = "card"
     GRID = "grid"

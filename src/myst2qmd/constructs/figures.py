@@ -25,7 +25,6 @@ same Quarto forms; ``width="600px"`` loses its unit, ``alt`` becomes ``fig-alt``
 
 from __future__ import annotations
 
-import html
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -36,10 +35,10 @@ from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
 from ..parsed import Fragments
-from . import ids
-from .base import FENCE, DirectiveSpec, Rewrite, attr_value, own_label, strip_px
+from . import embeds, ids, media
+from .base import FENCE, DirectiveSpec, Rewrite, attr_value, jb2, own_label, strip_px
+from .media import html_attrs
 
-_ATTR = re.compile(r"""([A-Za-z_:][\w:.\-]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 IMG_TAG = re.compile(r"<img\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)/?>", re.IGNORECASE)
 _SOURCES = re.compile(
     r"""src\s*=\s*["']([^"']+)["']|!\[[^\]]*\]\(([^)\s]+)|^\s*[`:]{3,}\s*\{(?:figure|image)\}\s+(\S+)""",
@@ -47,21 +46,6 @@ _SOURCES = re.compile(
 )
 META_IMAGES_PATH = "{{< meta params.images_path >}}"
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:|//|/|#|\{\{<)", re.IGNORECASE)
-
-
-def html_attrs(tag_inner: str) -> dict[str, str]:
-    """Attributes of an HTML tag body.
-
-    >>> html_attrs(' src="a.png" width="600px" alt=\\'x\\'')
-    {'src': 'a.png', 'width': '600px', 'alt': 'x'}
-    """
-    attrs: dict[str, str] = {}
-    for match in _ATTR.finditer(tag_inner):
-        value = match.group(2) or ""
-        if value[:1] in ("'", '"'):
-            value = value[1:-1]
-        attrs[match.group(1).lower()] = html.unescape(value)
-    return attrs
 
 
 def images_folder(text: str) -> str | None:
@@ -224,31 +208,51 @@ def _plain_alt(token: Token) -> str:
     return "".join(c.content for c in token.children or [] if c.type in ("text", "code_inline", "softbreak")).strip()
 
 
-_MD_IMAGE = re.compile(r"^!\[(?P<alt>.*)\]\((?P<pre>\s*)(?P<dest><[^<>\n]*>|\S+?)(?P<rest>(?:\s+[^)]*)?)\)$", re.DOTALL)
+_MD_IMAGE = re.compile(
+    r"^!\[(?P<alt>.*)\]\((?P<pre>\s*)(?P<dest><[^<>\n]*>|\S+?)(?P<rest>(?:\s+[^)]*)?)\)(?:\{(?P<attrs>[^{}\n]*)\})?$",
+    re.DOTALL,
+)
+#: attributes that make an image a Quarto figure already (its alt text placed, or a cross-reference id)
+_QUARTO_FIGURE_ATTRS = re.compile(r"(?:^|\s)(?:fig-alt=|#fig-)")
+_TRAILING_ATTRS = re.compile(r"\{[^{}\n]*\}[ \t]*$")
 
 
-def markdown_image_token(token: Token, source: str, ctx: Context, alone: bool) -> str | None:
+def with_attributes(content: str, span: tuple[int, int]) -> tuple[int, int]:
+    """An image's span in its paragraph, with the attributes that end the paragraph right after it
+    (``![Baum](baum.png){width=50%}``, MyST's ``attrs_inline``) when the image starts it."""
+    if span[0] == 0 and _TRAILING_ATTRS.fullmatch(content, span[1]):
+        return span[0], len(content.rstrip())
+    return span
+
+
+def markdown_image_token(token: Token, source: str, ctx: Context, alone: bool, line: int = 0) -> str | None:
     """A Markdown image: ``--images-path`` on its source; alt text to ``fig-alt`` when alone.
 
-    Alone in its paragraph, ``![Ein MLP](images/mlp.png)`` is a figure captioned "Ein MLP"
+    Alone in its paragraph, ``![Ein MLP](images/mlp.png){width=50%}`` is a figure captioned "Ein MLP"
     for Quarto but an image with alt text for MyST, so it becomes
-    ``![](images/mlp.png){fig-alt="Ein MLP"}``. ``None`` leaves the image as written.
+    ``![](images/mlp.png){width=50% fig-alt="Ein MLP"}``. ``![](#kurve)`` alone shows a notebook cell's
+    output (mystmd): ``{{< embed nb.ipynb#kurve >}}`` (see :mod:`.embeds`). ``None`` leaves the image as written.
     """
     match = _MD_IMAGE.match(source)
     if match is None:
         return None  # a reference image ![x][ref]: kept
     dest = match.group("dest")
     bare = dest[1:-1] if dest.startswith("<") else dest
+    if alone and bare.startswith("#") and len(bare) > 1:
+        return embeds.embed(bare, ctx, line, "an image")
     new_src = image_source(bare, ctx)
-    alt = _plain_alt(token) if alone else ""
+    attrs = (match.group("attrs") or "").strip()
+    alt = _plain_alt(token) if alone and not _QUARTO_FIGURE_ATTRS.search(attrs) else ""
     if new_src == bare and not alt:
         return None
     if new_src != bare:
         dest = _link_target(new_src)
+    braces = f"{{{attrs}}}" if match.group("attrs") is not None else ""
     if not alt:
-        return f"![{match.group('alt')}]({match.group('pre')}{dest}{match.group('rest')})"
+        return f"![{match.group('alt')}]({match.group('pre')}{dest}{match.group('rest')}){braces}"
     ctx.count(Count.IMAGE)
-    return f"![]({match.group('pre')}{dest}{match.group('rest')}){{fig-alt={attr_value(alt)}}}"
+    attrs = " ".join(filter(None, [attrs, f"fig-alt={attr_value(alt)}"]))
+    return f"![]({match.group('pre')}{dest}{match.group('rest')}){{{attrs}}}"
 
 
 _FIRST_SOURCE = re.compile(r"""src\s*=\s*["']([^"']+)["']|!\[[^\]]*\]\(<?([^)\s>]+)""", re.IGNORECASE)
@@ -265,15 +269,44 @@ def _paragraphs(lines: Sequence[str]) -> int:
     return count
 
 
-def _warn_legend(d: Directive, ctx: Context, blocks: int) -> None:
-    """A caption followed by a legend: Quarto takes the last paragraph of the div as caption."""
-    if _paragraphs(d.body_lines) > blocks:
-        ctx.warn(
+def _legend_start(d: Directive, blocks: int) -> int | None:
+    """The body line a legend starts on: the first after the first ``blocks`` blank-line-separated
+    blocks (the image lines and the caption), or ``None``: no legend."""
+    count, previous_blank = 0, True
+    for n, line in enumerate(d.body_lines):
+        blank = not line.strip()
+        if not blank and previous_blank:
+            count += 1
+            if count > blocks:
+                return n
+        previous_blank = blank
+    return None
+
+
+def _legend_out(d: Directive, blocks: int) -> list[tuple[int, str]]:
+    """A caption followed by a legend: Quarto captions a figure div with its last paragraph, so the
+    div closes after the caption (an insert at its last line) and the legend follows the figure."""
+    start = _legend_start(d, blocks)
+    if start is None:
+        return []
+    last = max(n for n in range(start) if d.body_lines[n].strip())
+    return [(last, "\n" + FENCE)]
+
+
+def _closed(
+    open_: str, d: Directive, ctx: Context, blocks: int, inserts: list[tuple[int, str]] | None = None
+) -> Rewrite:
+    """A figure div's rewrite: closed at its closing fence, or after its caption when a legend
+    follows (``blocks``: how many blocks the image lines and the caption are; see :func:`_legend_out`)."""
+    legend = _legend_out(d, blocks)
+    if legend:
+        ctx.info(
             d.lineno,
-            f"{{{d.name}}} has a legend after its caption; Quarto captions a figure div with its "
-            "last paragraph, so the legend becomes the caption",
+            f"{{{d.name}}} has a legend after its caption; Quarto captions a figure with the last paragraph "
+            "of its div, so the legend follows the figure",
             Code.QUARTO_DIFFERS,
         )
+    return Rewrite(open=open_, close="" if legend else FENCE, inserts=[*(inserts or []), *legend])
 
 
 def _image_stem(src: str) -> str:
@@ -287,11 +320,10 @@ def figure_md(d: Directive, ctx: Context) -> Rewrite:
     source = _FIRST_SOURCE.search(d.body)
     stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
     ident = ids.figure_id(d.argument.split()[0] if d.argument else own_label(d), ctx, stem)
-    _warn_legend(d, ctx, 2)
     open_ = f"{FENCE} {ids.braced(ident)}\n"
     if d.body_lines and d.body_lines[0].strip():
         open_ += "\n"
-    return Rewrite(open=open_, close=FENCE)
+    return _closed(open_, d, ctx, 2)
 
 
 _CLASS_NAME = re.compile(r"-?[A-Za-z_][\w-]*")
@@ -330,11 +362,24 @@ def _image_extra(d: Directive) -> list[str]:
     return [f"loading={attr_value(d.option('loading'))}"] if d.option("loading") else []
 
 
-def figure(d: Directive, ctx: Context) -> Rewrite:
-    """```` ```{figure} img.png ```` with ``:name:``/``:width:``/``:alt:``/``:align:`` and a caption."""
-    ctx.count(Count.FIGURE)
-    opts = _image_options(d, ctx)
+def _margin(classes: list[str]) -> tuple[list[str], list[str]]:
+    """``(classes, div classes)``: Jupyter Book's ``margin`` class puts a figure in the margin, which
+    Quarto's ``.column-margin`` does (on the figure's div, not its image)."""
+    kept = [c for c in classes if c != "margin"]
+    return kept, (["column-margin"] if len(kept) < len(classes) else [])
+
+
+def _figure_content(d: Directive, ctx: Context, opts: dict[str, str], classes: list[str]) -> str:
+    """The image of a ``{figure}``, or the ``video`` shortcode when its source is a video."""
     width = opts["width"] or d.option("figwidth")
+    if d.argument.strip().startswith("#"):
+        embedded = embeds.embed(d.argument, ctx, d.lineno, f"{{{d.name}}}")
+        if embedded is not None:
+            return embedded
+    video = media.video_address(d.argument.strip())
+    if video is not None:
+        ctx.count(Count.VIDEO)
+        return media.shortcode(*video, width=width, height=opts["height"], title=opts["alt"])
     image = markdown_image(
         d.argument,
         ctx,
@@ -343,22 +388,93 @@ def figure(d: Directive, ctx: Context) -> Rewrite:
         height=opts["height"],
         align=opts["align"],
         extra=_image_extra(d),
-        classes=_classes(d, ctx, "class"),
+        classes=classes,
     )
     if d.option("target"):
         image = f"[{image}]({d.option('target')})"
+    return image
+
+
+def figure(d: Directive, ctx: Context) -> Rewrite:
+    """```` ```{figure} img.png ```` with ``:name:``/``:width:``/``:alt:``/``:align:`` and a caption;
+    a video's source becomes Quarto's ``video`` shortcode, images in the body of a figure without
+    a source subfigures (:func:`subfigures`)."""
+    if not d.argument.strip() and _image_lines(d):
+        return subfigures(d, ctx)
+    ctx.count(Count.FIGURE)
+    opts = _image_options(d, ctx)
+    classes, margin = _margin(_classes(d, ctx, "class"))
+    content = _figure_content(d, ctx, opts, classes)
     ident = ids.figure_id(own_label(d), ctx, _image_stem(d.argument))
     caption = any(line.strip() for line in d.body_lines)
-    _warn_legend(d, ctx, 1)
-    div_attrs = " ".join([ids.attribute(ident), *(f".{c}" for c in _classes(d, ctx, "figclass"))])
-    open_ = f"{FENCE} {{{div_attrs}}}\n\n{image}\n"
+    figclass, figmargin = _margin(_classes(d, ctx, "figclass"))
+    div_classes = dict.fromkeys([*margin, *figmargin, *figclass])
+    div_attrs = " ".join([ids.attribute(ident), *(f".{c}" for c in div_classes)])
+    open_ = f"{FENCE} {{{div_attrs}}}\n\n{content}\n"
     if caption and d.body_lines[0].strip():
         open_ += "\n"
-    return Rewrite(open=open_, close=FENCE)
+    return _closed(open_, d, ctx, 1)
+
+
+_SUBFIGURE = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)(?:\{[^{}]*\})?|<img\b[^>]*>)\s*$", re.IGNORECASE)
+
+
+def _image_lines(d: Directive) -> list[int]:
+    """The body lines of ``d`` that are an image each, before any other text (blank lines between)."""
+    found = []
+    for n, line in enumerate(d.body_lines):
+        if _SUBFIGURE.match(line):
+            found.append(n)
+        elif line.strip():
+            break
+    return found
+
+
+def subfigures(d: Directive, ctx: Context) -> Rewrite:
+    """A mystmd figure of several images (its body's first lines), the caption below them::
+
+        :::{figure}                       ::: {#fig-paar layout-ncol=2}
+        :label: fig-paar                  ![Links](a.png)
+        ![Links](a.png)            →
+        ![Rechts](b.png)                  ![Rechts](b.png)
+
+        Zwei Bilder.                      Zwei Bilder.
+        :::                               :::
+
+    Each image becomes a paragraph of its own, a subfigure captioned by its alt text.
+    """
+    ctx.count(Count.FIGURE)
+    lines = _image_lines(d)
+    source = _FIRST_SOURCE.search(d.body_lines[lines[0]])
+    stem = _image_stem(next(g for g in source.groups() if g)) if source else str(d.lineno)
+    ident = ids.figure_id(own_label(d), ctx, stem)
+    _, margin = _margin(_classes(d, ctx, "class"))
+    figclass, figmargin = _margin(_classes(d, ctx, "figclass"))
+    layout = [f"layout-ncol={len(lines)}"] if len(lines) > 1 else []
+    div_classes = dict.fromkeys([*margin, *figmargin, *figclass])
+    div_attrs = " ".join([ids.attribute(ident), *layout, *(f".{c}" for c in div_classes)])
+    blocks = 1 + _paragraphs(d.body_lines[: lines[-1] + 1])
+    return _closed(f"{FENCE} {{{div_attrs}}}\n\n", d, ctx, blocks, _subfigure_inserts(d, lines, ident))
+
+
+def _subfigure_inserts(d: Directive, lines: list[int], ident: str) -> list[tuple[int, str]]:
+    """Each image of a paragraph of several its id (its alt text is its subcaption, as for MyST) and
+    a blank line after it; an image alone in its paragraph is converted as any (its alt is alt text)."""
+    body = d.body_lines
+    inserts = []
+    for n, line in enumerate(lines):
+        joined = (n > 0 and lines[n - 1] == line - 1) or (line + 1 < len(body) and body[line + 1].strip())
+        bare = body[line].lstrip().startswith("![") and not body[line].rstrip().endswith("}")
+        text = ids.braced(ids.subfigure_id(ident, n)) if joined and bare else ""
+        if line + 1 < len(body) and body[line + 1].strip():
+            text += "\n"
+        if text:
+            inserts.append((line, text))
+    return inserts
 
 
 def image(d: Directive, ctx: Context) -> Rewrite:
-    """```` ```{image} img.png ```` → ``![](img.png){width=…}``."""
+    """```` ```{image} img.png ```` → ``![](img.png){width=…}``; ``:class: margin`` → ``.column-margin``."""
     ctx.count(Count.IMAGE)
     opts = _image_options(d, ctx)
     ident = ids.label_id(ctx, own_label(d), "fig", "none")
@@ -371,7 +487,7 @@ def image(d: Directive, ctx: Context) -> Rewrite:
         align=opts["align"],
         ident=ident,
         extra=_image_extra(d),
-        classes=_classes(d, ctx, "class"),
+        classes=[*(c if c != "margin" else "column-margin" for c in _classes(d, ctx, "class"))],
     )
     if d.option("target"):
         text = f"[{text}]({d.option('target')})"
@@ -379,6 +495,14 @@ def image(d: Directive, ctx: Context) -> Rewrite:
         ctx.warn(d.lineno, "{image} has content; it is kept after the image", Code.DIRECTIVE_BODY)
         return Rewrite(open=text + "\n", close="")
     return Rewrite(open=text, close="")
+
+
+def labelled_image(d: Directive, ctx: Context) -> Rewrite:
+    """mystmd's ``{image}`` with a ``:label:`` is a figure one can cross-reference (``@baum``): a figure
+    div without a caption, ``::: {#fig-baum}``; unlabelled it is an image as in Jupyter Book 1."""
+    if own_label(d) and not any(line.strip() for line in d.body_lines):
+        return figure(d, ctx)
+    return image(d, ctx)
 
 
 _IMAGE_OPTIONS = frozenset(
@@ -403,6 +527,7 @@ SPECS = (
     DirectiveSpec(
         ("image",),
         image,
+        jb2=jb2(function=labelled_image, kind="fig"),
         title=False,
         path_argument=True,
         options=_IMAGE_OPTIONS,

@@ -1,5 +1,5 @@
 """Raw HTML blocks: comments holding LaTeX go, a lone ``<img>`` becomes an image, a video
-``<iframe>`` Quarto's video shortcode; any other HTML block stays as written.
+``<iframe>`` or a lone ``<video>`` Quarto's video shortcode; any other HTML block stays as written.
 
 MyST → Quarto::
 
@@ -30,6 +30,8 @@ def html_block(token: Token, view: View, ctx: Context, fragments: Fragments | No
     if images is not None:
         return images
     video = media.iframe_to_video(content, ctx, line)
+    if video is None:
+        video = media.video_tag_to_shortcode(content, ctx)
     if video is not None:
         return video
     return html_admonitions.html_admonition(content, ctx, line)

@@ -112,3 +112,13 @@ def figure_id(label: str, ctx: Context, fallback: str) -> str:
     ident = unique_id(f"fig-{slug(fallback)}", taken)
     ctx.generated_ids.add(ident)
     return ident
+
+
+def subfigure_id(figure: str, n: int) -> str:
+    """The id of subfigure ``n`` (from 0) of figure ``figure``: ``fig-paar`` → ``fig-paar-a``, ``-b`` …,
+    as MyST letters its subfigures (a), (b).
+
+    >>> subfigure_id("fig-paar", 1)
+    'fig-paar-b'
+    """
+    return f"{figure}-{chr(ord('a') + n % 26)}" + (str(n // 26) if n >= 26 else "")

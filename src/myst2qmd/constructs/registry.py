@@ -24,6 +24,8 @@ from . import (
     code,
     code_cells,
     comments,
+    design,
+    embeds,
     exercises,
     figures,
     glossary,
@@ -31,6 +33,7 @@ from . import (
     includes,
     layout,
     math,
+    media,
     proofs,
     references,
     tables,
@@ -53,11 +56,14 @@ from .base import (
 DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *admonitions.SPECS,
     *figures.SPECS,
+    *media.SPECS,
+    *embeds.SPECS,
     *code.SPECS,
     *code_cells.SPECS,
     *math.SPECS,
     *layout.SPECS,
     *tables.SPECS,
+    *design.SPECS,
     *glossary.SPECS,
     *citations.SPECS,
     *includes.SPECS,
@@ -66,7 +72,13 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *proofs.SPECS,
     *visibility.SPECS,
 )
-ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *citations.ROLE_SPECS, *textroles.SPECS, *glue.ROLE_SPECS)
+ROLE_SPECS: tuple[RoleSpec, ...] = (
+    *references.SPECS,
+    *citations.ROLE_SPECS,
+    *textroles.SPECS,
+    *glue.ROLE_SPECS,
+    *design.ROLE_SPECS,
+)
 
 
 def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:
@@ -170,7 +182,7 @@ def inline_token(token: Token, source: str, line: int, ctx: Context, alone: bool
     ``alone``: the token is all of its paragraph.
     """
     if token.type == "image":
-        return figures.markdown_image_token(token, source, ctx, alone)
+        return figures.markdown_image_token(token, source, ctx, alone, line)
     if token.type == "html_inline":
         if re.match(r"<img\b", source, re.IGNORECASE):
             return figures.img_tag_to_markdown(source, ctx, line)

@@ -16,9 +16,13 @@ from __future__ import annotations
 import http.client
 import importlib.util
 import json
+import re
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
+
+#: a model that makes embeddings, not text (``nomic-embed-text``): never chosen to translate
+_EMBEDDING_MODEL = re.compile("embed", re.IGNORECASE)
 
 OLLAMA_URL = "http://127.0.0.1:11434"
 LLAMACPP_URL = "http://127.0.0.1:8080"
@@ -86,7 +90,9 @@ def ollama_model(base: str) -> str | None:
     if not isinstance(models, list):
         return None
     usable = [
-        m for m in models if isinstance(m, dict) and isinstance(m.get("name"), str) and "embed" not in m["name"].lower()
+        m
+        for m in models
+        if isinstance(m, dict) and isinstance(m.get("name"), str) and not _EMBEDDING_MODEL.search(m["name"])
     ]
     if not usable:
         return None
