@@ -41,6 +41,11 @@ def _solution(options: Options, argument: str) -> dict[str, int]:
     return {"callout": int("dropdown" in options.get("class", "").split()), "link": int(bool(argument))}
 
 
+def _folds(options: Options, argument: str) -> dict[str, int]:
+    # a dropdown theorem or exercise stands in a folded callout
+    return {"callout": int("dropdown" in str(options.get("class", "")).split())}
+
+
 def _card(options: Options, argument: str) -> dict[str, int]:
     return {"link": 1} if argument and options.get("link") else {}
 
@@ -74,6 +79,11 @@ def _selecting_include(options: Options, argument: str) -> dict[str, int]:
     return {"callout": 1} if selects else {}
 
 
+def _csv_table(options: Options, argument: str) -> dict[str, int]:
+    # a fixture has no folder: a csv-table reading its :file: leaves a visible callout
+    return {"callout": 1} if "file" in options else {"table": 1}
+
+
 def _glue_figure(options: Options, argument: str) -> dict[str, int]:
     # a named glue figure is a figure div around the embedded output
     return {"figure": 1} if options.get("name") else {}
@@ -103,19 +113,30 @@ DIRECTIVES: dict[str, tuple[Blocks, bool, bool]] = {
     "glue:figure": (_glue_figure, True, False),
     **{name: (_blocks(), False, False) for name in ("glue", "glue:any", "glue:md", "glue:math")},
     "list-table": (_blocks(table=1), True, True),
+    "csv-table": (_csv_table, False, True),
     "table": (_blocks(), True, True),
     "epigraph": (_blocks(blockquote=1), True, False),
     "pull-quote": (_blocks(blockquote=1), True, False),
     "highlights": (_blocks(blockquote=1), True, False),
     "solution": (_solution, True, False),
+    "exercise": (_folds, True, True),
+    **{
+        f"prf:{kind}": (_folds, True, False)
+        for kind in (
+            *("theorem", "lemma", "definition", "corollary", "proposition", "conjecture", "example", "remark"),
+            *("algorithm", "proof", "axiom", "assumption", "notation", "criterion", "property", "observation"),
+        )
+    },
     "solution-start": (_solution, True, False),
     "card": (_card, True, True),
+    # a link styled as a button (its body is the link's text)
+    **{name: (_blocks(link=1), False, False) for name in ("button-link", "button-ref")},
     **{
         name: (_blocks(), False, False)
         for name in ("toctree", "tableofcontents", "contents", "bibliography", "footbibliography")
     },
     **{name: (_blocks(), False, False) for name in ("youtube", "video", "raw", "glossary", "eval-rst")},
-    **{name: (_blocks(), True, True) for name in ("exercise", "exercise-start", "tab-item", "grid-item-card")},
+    **{name: (_blocks(), True, True) for name in ("exercise-start", "tab-item", "tabbed", "grid-item-card")},
     # a div shown in some formats only (or hidden, a todo); the body as it is
     **{name: (_blocks(), True, False) for name in ("only", "todo")},
     "index": (_blocks(), False, False),
@@ -132,7 +153,9 @@ MALFORMED = (
 #: roles that become a link or a cross-reference
 #: a ``{numref}`` text showing the number and the name: two links in Quarto
 _NUMBER_AND_NAME = re.compile(r"^(?=.*\{name\})(?=.*(?:%s|\{number\})).*<", re.DOTALL)
-LINK_ROLES = {"ref", "numref", "eq", "doc", "download", "term", "prf:ref", "any"}
+LINK_ROLES = {"ref", "numref", "eq", "doc", "download", "term", "prf:ref", "any", "button"}
+#: roles by prefix that become a link (sphinx-design's link and reference badges)
+LINK_ROLE_PREFIXES = ("bdg-link-", "bdg-ref-")
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][\w\-+:.]*)\}\s*(.*)$")
 _OPTION = re.compile(r"^:([\w\-]+):\s*(.*?)\s*$")
 _QUARTO_REF = r"-?@(?:fig|tbl|eq|sec|lst|exr|thm|lem|def|cor|prp|cnj|exm|rem|alg)-[\w\-.:]*\w"
@@ -198,13 +221,14 @@ def _cell_language(name: str) -> bool:
 
 def _list_table_lists(body: str) -> tuple[bool, int]:
     """Whether a list-table body has rows (a bullet list at its top), and how many lists those
-    rows and their cells make; other lists in the body are text kept beside the table."""
+    rows and their cells make (a list inside a cell is a list of its own, kept in a grid table); other
+    lists in the body are text kept beside the table."""
     tokens = myst_parser().parse(body)
     for index, token in enumerate(tokens):
         if token.type == "bullet_list_open" and token.level == 0:
             depth, lists = 0, 0
             for inner in tokens[index:]:
-                lists += inner.type == "bullet_list_open"
+                lists += inner.type == "bullet_list_open" and depth < 2
                 depth += inner.nesting if inner.type in ("bullet_list_open", "bullet_list_close") else 0
                 if depth == 0:
                     break
@@ -317,7 +341,9 @@ def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = 
                     counts["link"] += 1
                 elif child.type == "math_inline_double":
                     counts["display_math"] += 1
-                elif child.type == "myst_role" and child.meta.get("name") in LINK_ROLES:
+                elif child.type == "myst_role" and (
+                    child.meta.get("name") in LINK_ROLES or str(child.meta.get("name")).startswith(LINK_ROLE_PREFIXES)
+                ):
                     counts["link"] += 1
                     if child.meta.get("name") == "numref" and _NUMBER_AND_NAME.search(child.content):
                         counts["link"] += 1  # the number is Quarto's reference, the name a link

@@ -112,7 +112,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     # reads Quarto output as Quarto (and pandoc) read it, never through the converter's constructs
     ("check", {"check"}),
     # what Quarto text is: writing code into it, reading it with the parser, _quarto.yml
-    ("quarto", {"quarto", "quarto_config", "project_meta"}),
+    ("quarto", {"quarto", "quarto_config"}),
     # the MyST dialect: the parse, its quirks, views of the source, directive syntax
     ("parser", {"parser", "nesting", "adapter", "source", "directives", "parsed", "untouched"}),
     # edits on the original text and the lines they move; they never parse

@@ -78,19 +78,20 @@ def test_removed_directives_say_so_and_name_toctree_entries() -> None:
 
 
 def test_options_without_a_quarto_form_are_reported() -> None:
-    text = "::::{grid} 2\n:gutter: 3\n:::{grid-item}\nx\n:::\n::::\n\n```{list-table}\n:align: center\n\n* - a\n```\n"
+    text = "::::{grid} 2\n:gutter: 3\n:::{grid-item}\nx\n:::\n::::\n\n```{list-table}\n:stub-columns: 1\n\n* - a\n```\n"
     found = [(w.level, w.line, w.message) for w in convert_text(text).warnings]
     # one shared report for options a directive does not understand: one wording, one severity
     assert [(level, line) for level, line, _ in found] == [("warning", 1), ("warning", 8)]
     assert found[0][2] == "{grid} options not carried over: gutter"
-    assert found[1][2] == "{list-table} options not carried over: align"
+    assert found[1][2] == "{list-table} options not carried over: stub-columns"
 
 
-def test_multi_paragraph_list_table_cell_is_reported() -> None:
+def test_multi_paragraph_list_table_cell_is_a_grid_table_cell() -> None:
+    # issue 21: a cell of two paragraphs keeps both in a grid table (no longer joined and warned)
     text = "```{list-table}\n* - a\n\n    b\n  - c\n```\n"
     result = convert_text(text)
-    assert "| a b | c |" in result.text
-    assert [w.line for w in only(result.warnings, "joined into one line")] == [2]
+    assert result.text == "+-----+-----+\n| a   | c   |\n|     |     |\n| b   |     |\n+-----+-----+\n"
+    assert result.warnings == []
 
 
 def test_cite_empty_explains_nocite() -> None:

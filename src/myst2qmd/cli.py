@@ -128,6 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tr.add_argument("--jobs", type=int, metavar="N", default=None, help="requests in flight at once (default: 4)")
     tr.add_argument(
+        "--rpm",
+        type=float,
+        metavar="N",
+        default=None,
+        help="requests per minute at most, shared by all --jobs: paces a run under a provider's rate limit "
+        "instead of running into HTTP 429 (default: no limit)",
+    )
+    tr.add_argument(
         "--timeout",
         type=float,
         metavar="SECONDS",
@@ -245,6 +253,7 @@ def convert_settings(args: argparse.Namespace) -> dict[str, object]:
         "model": args.model,
         "glossary": args.glossary,
         "jobs": args.jobs,
+        "rpm": args.rpm,
         "timeout": args.timeout,
         "no-cache": args.no_cache,
         "translate-code-comments": args.translate_code_comments,

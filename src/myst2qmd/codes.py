@@ -196,6 +196,9 @@ class Count(str, Enum):
     GLUE_EMBEDDED = "glue embedded"
     INLINE_EXPRESSION = "inline expression"
     # layout
+    BADGE = "badge"
+    BUTTON = "button"
+    ICON = "icon"
     CALLOUT = "callout"
     CARD = "card"
     GRID = "grid"

@@ -48,6 +48,7 @@ SETTINGS: dict[str, type] = {
     "to": str,
     "glossary": str,
     "jobs": int,
+    "rpm": float,
     "no-cache": bool,
     "translate-code-comments": bool,
     "timeout": float,
@@ -219,6 +220,8 @@ class Settings:
     model: str | None = None
     glossary_file: str | None = None
     jobs: int = 4
+    #: ``--rpm``: requests per minute the run stays under (``None``: as fast as ``jobs`` allow)
+    rpm: float | None = None
     timeout: float = 120.0
     no_cache: bool = False
     translate_code_comments: bool = False
@@ -254,6 +257,7 @@ class Settings:
             model=values.get("model"),
             glossary_file=values.get("glossary"),
             jobs=int(values.get("jobs", 4)),
+            rpm=None if values.get("rpm") is None else float(values["rpm"]),
             timeout=float(values.get("timeout", 120.0)),
             no_cache=bool(values.get("no-cache", False)),
             translate_code_comments=bool(values.get("translate-code-comments", False)),
@@ -272,6 +276,8 @@ class Settings:
             raise ConfigError(f"unknown engine '{settings.engine}' (available: {', '.join(ENGINE_NAMES)})")
         if settings.jobs < 1:
             raise ConfigError("--jobs must be at least 1")
+        if settings.rpm is not None and (not settings.rpm > 0 or not math.isfinite(settings.rpm)):
+            raise ConfigError(f"--rpm must be a number of requests per minute greater than 0, not {settings.rpm:g}")
         if not settings.timeout > 0 or not math.isfinite(settings.timeout):
             raise ConfigError(f"--timeout must be a number of seconds greater than 0, not {settings.timeout:g}")
         try:

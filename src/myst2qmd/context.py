@@ -53,7 +53,7 @@ class Options:
     #: the book's folder (``/``-paths and the boundary of includes); ``None`` for a single file
     root_dir: str | None = None
     #: what the project file (``_config.yml``, ``myst.yml``) says for every page, as Quarto front
-    #: matter (``lang``, ``crossref``…: :mod:`.project_meta`); a single file's output carries it
+    #: matter (``lang``, ``crossref``…: :mod:`.constructs.project`); a single file's output carries it
     project_meta: Mapping[str, Any] = field(default_factory=dict)
     #: mystmd ``abbreviations``: ``CNN`` -> its long form (``[CNN]{title="…"}``)
     abbreviations: Mapping[str, str] = field(default_factory=dict)

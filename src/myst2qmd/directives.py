@@ -50,6 +50,11 @@ def directive_name(info: str) -> str | None:
     return name
 
 
+#: Jupyter Book's layout classes (sphinx-book-theme) → Quarto's page columns
+#: (https://quarto.org/docs/authoring/article-layout.html), on any directive's ``:class:``
+LAYOUT_CLASSES = {"margin": "column-margin", "full-width": "column-page"}
+
+
 @dataclass
 class Directive:
     """A directive as written: where its parts are in the view, and what they say."""
@@ -107,12 +112,13 @@ class Directive:
     def valid_classes(self, names: list[str]) -> list[str]:
         """The names Pandoc reads as classes; the others are remembered in :attr:`invalid_classes`.
 
-        ``:class: [a, b`` gives ``[a`` and ``b``: ``{.[a .b}`` is no div for Pandoc, ``{.b}`` is.
+        ``:class: [a, b`` gives ``[a`` and ``b``: ``{.[a .b}`` is no div for Pandoc, ``{.b}`` is. Jupyter
+        Book's layout classes become Quarto's (:data:`LAYOUT_CLASSES`: ``margin`` → ``column-margin``).
         """
         valid = []
         for name in names:
             if is_class_name(name):
-                valid.append(name)
+                valid.append(LAYOUT_CLASSES.get(name, name))
             elif name and name not in self.invalid_classes:
                 self.invalid_classes.append(name)
         return valid

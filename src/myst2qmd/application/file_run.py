@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..codes import Code, count_codes, suppressed
 from ..config import Settings
+from ..constructs.project import Project, find_project, read_project
 from ..context import Options, Warning_
 from ..files import interrupts_deferred, write_atomically
 from ..finish import finish, finish_all
-from ..project_meta import Project, find_project, read_project
 from .common import (
     EXIT_ERROR,
     EXIT_OK,

@@ -89,6 +89,7 @@ def translator_for(engine: Engine, settings: Settings, glossary: Glossary, revie
         cache=cache,
         glossary=glossary,
         jobs=settings.jobs,
+        rpm=settings.rpm,
         code_comments=settings.translate_code_comments,
         retry_kept=settings.retry_kept,
         review=review if review is not None else NoReview(),
@@ -222,6 +223,11 @@ def translation_summary(report: TranslationReport) -> str:
         f"{report.engine_calls} requests answered",
         f"{report.requests_failed} failed",
         f"{report.characters_sent:,} characters delivered",
+        *(
+            [f"{report.overhead_share:.0%} of what was sent beyond the units (instructions, examples, glossary)"]
+            if report.overhead_characters
+            else []
+        ),
     ]
     line = (
         f"engine {report.engine} ({report.model}): {report.sent} segments sent: {', '.join(sent)}; "

@@ -4,7 +4,7 @@ A Quarto book numbers every chapter unless told otherwise; a Jupyter Book 1 book
 unless its ``_toc.yml`` says ``numbered`` (for all: ``defaults:``; for the chapters of a book without
 parts: ``options:``; for one part: on the part; for a chapter's sections: on the chapter's entry;
 ``numbered: 2`` numbers two levels deep). A Jupyter Book 2 book numbers its headings only when
-``myst.yml`` says ``numbering: headings: true`` (:mod:`..project_meta`).
+``myst.yml`` says ``numbering: headings: true`` (:mod:`..constructs.project`).
 
 =============================================  =================================================
 Jupyter Book 1 ``_toc.yml``                     Quarto

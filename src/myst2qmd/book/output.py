@@ -17,10 +17,10 @@ import yaml
 
 from ..codes import Code
 from ..commit import Commit
+from ..constructs.project import jupyter_book_meta, myst_project_meta
 from ..context import Warning_
 from ..files import interrupts_deferred, new_file_mode
 from ..notebooks import Chapter
-from ..project_meta import jupyter_book_meta, myst_project_meta
 from ..quarto_config import execute_option, site_options
 from .numbering import book_numbering, toc_numbering
 from .report import BookReport
@@ -302,7 +302,7 @@ def quarto_yml(
 
 def book_meta(book: Book, warnings: list[Warning_]) -> dict[str, Any]:
     """The Quarto options the book's project file gives every chapter (``lang``, ``crossref``,
-    ``format``…: :mod:`..project_meta`) and its numbering (:mod:`.numbering`)."""
+    ``format``…: :mod:`..constructs.project`) and its numbering (:mod:`.numbering`)."""
     if book.project:
         meta = myst_project_meta(book.project, warnings)
         meta.setdefault("number-sections", False)  # mystmd numbers no heading unless told

@@ -42,6 +42,8 @@ class BookReport:
         report = self.translation_report
         if report is None:
             return {}
+        from ..translate.report import overhead_json
+
         return {
             "engine": report.engine,
             "model": report.model,
@@ -53,7 +55,7 @@ class BookReport:
             "already_in_target": report.already_in_target,
             "requests": report.engine_calls,
             "characters_sent": report.characters_sent,
-        }
+        } | overhead_json(report)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -74,7 +74,7 @@ class Book:
     exclude: list[str] = field(default_factory=list)
     #: ``_toc.yml`` as read (Jupyter Book 1: its ``numbered`` options, :mod:`.numbering`)
     toc: dict[str, Any] = field(default_factory=dict)
-    #: ``myst.yml``'s ``project:`` as read (Jupyter Book 2: :mod:`..project_meta`); empty for Jupyter Book 1
+    #: ``myst.yml``'s ``project:`` as read (Jupyter Book 2: :mod:`..constructs.project`); empty for Jupyter Book 1
     project: dict[str, Any] = field(default_factory=dict)
 
     @property

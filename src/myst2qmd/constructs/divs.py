@@ -134,7 +134,9 @@ def directive_edits(
         out.edits += edits
     if rewrite.close is not None:
         uses_fence = _close(place, rewrite.close, out) or uses_fence
-    out.width = fence_len if uses_fence else inner
+    # a div around the div (``{FENCE}:``, a folded theorem's callout) is one colon wider
+    wider = rewrite.open is not None and FENCE + ":" in rewrite.open
+    out.width = fence_len + wider if uses_fence else inner
     return out
 
 
@@ -174,6 +176,13 @@ def _open(place: _Place, rewrite: Rewrite, out: DivEdits) -> None:
         raw = "\n".join(d.raw_options).replace("-->", "--&gt;")
         comment = indent_lines(f"<!-- {{{d.name}}} options that could not be read:\n{raw}\n-->", rest)
         new_open = comment + "\n" + rest + new_open
+    if _keeps_marker(d, rewrite) and not no_body:
+        # a list marker before the fence stays, alone on its line (an item may open with a line break;
+        # moved up, a pipe table's first line would be read as a table's row, marker and all)
+        first = d.body_first + (_first_text(d) if rewrite.body is None else 0)
+        start = view.abs(d.open_line, len(d.indent.rstrip()))
+        out.edits.append(Edit(start, view.abs(first - 1, len(view.line(first - 1))), "", f"directive {d.name}"))
+        return
     if new_open == "" and not no_body:
         # the line goes; its container indentation stays for the body's first line
         start = view.abs(d.open_line, 0)
@@ -185,6 +194,16 @@ def _open(place: _Place, rewrite: Rewrite, out: DivEdits) -> None:
                 skip += 1
             stop = view.abs(d.body_first + skip, 0)
     out.edits.append(Edit(start, stop, (lead if new_open else "") + new_open, f"directive {d.name}"))
+
+
+def _keeps_marker(d: Directive, rewrite: Rewrite) -> bool:
+    """Does a list marker stand before ``d``'s fence on a line ``rewrite`` removes (``- ```{list-table}``)?"""
+    return rewrite.open == "" and continuation(d.indent) != d.indent
+
+
+def _first_text(d: Directive) -> int:
+    """The first body line with text (the last when none has)."""
+    return next((n for n, text in enumerate(d.body_lines) if text.strip()), max(0, len(d.body_lines) - 1))
 
 
 def _close(place: _Place, close: str, out: DivEdits) -> bool:

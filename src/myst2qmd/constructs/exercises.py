@@ -65,6 +65,7 @@ from .proofs import (
     LABEL_OPTIONS,
     argument_title,
     extra_classes,
+    folded,
     heading_open,
     hidden_class,
     label_name,
@@ -82,18 +83,26 @@ def _dropdown(d: Directive) -> bool:
     return "dropdown" in d.classes()
 
 
-def _exercise_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
+def _exercise_parts(d: Directive, ctx: Context) -> tuple[list[str], str]:
+    """An exercise's div attributes and the anchor before it: ``:nonumber:`` is Quarto's unnumbered
+    ``.exercise``, its label an anchor."""
     number(d, ctx, "exr")
+    classes = [*extra_classes(d), *hidden_class(d, ctx)]
     if d.flag("nonumber"):
-        ctx.info(d.lineno, f"{{{d.name}}} is :nonumber:, but Quarto numbers every exercise", Code.OPTION_UNSUPPORTED)
+        return [".exercise", *classes], ids.anchor_id(d, ctx, LABEL_OPTIONS)
+    return [ids.attribute(ids.numbered_id(d, ctx, "exr", LABEL_OPTIONS)), *classes], ""
+
+
+def _exercise_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
+    """A gated exercise's opening (its fence fixed: a gated exercise is not folded)."""
+    parts, anchor = _exercise_parts(d, ctx)
     if _dropdown(d):
         ctx.info(
             d.lineno,
-            f"{{{d.name}}} is a dropdown, but Quarto cannot fold an exercise; shown open",
+            f"{{{d.name}}} is a dropdown, but a gated exercise cannot be folded in Quarto; shown open",
             Code.OPTION_UNSUPPORTED,
         )
-    parts = [ids.attribute(ids.numbered_id(d, ctx, "exr", LABEL_OPTIONS)), *extra_classes(d), *hidden_class(d, ctx)]
-    return heading_open(parts, title_text(d.argument, d, ctx), d, fence=fence)
+    return heading_open(parts, title_text(d.argument, d, ctx), d, anchor, fence=fence)
 
 
 def _solution_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
@@ -115,7 +124,18 @@ def _solution_open(d: Directive, ctx: Context, fence: str = FENCE) -> str:
 
 
 def exercise(d: Directive, ctx: Context) -> Rewrite:
-    return Rewrite(open=_exercise_open(d, ctx), close=FENCE)
+    """An exercise: Quarto's ``#exr-`` block (in a folded callout for ``:class: dropdown``)."""
+    parts, anchor = _exercise_parts(d, ctx)
+    title = title_text(d.argument, d, ctx)
+    if _dropdown(d):
+        open_, close = folded(heading_open(parts, title, d), "Exercise", title, anchor)
+        return Rewrite(open=open_, close=close)
+    return Rewrite(open=heading_open(parts, title, d, anchor), close=FENCE)
+
+
+def exercise_kind(d: Directive) -> str:
+    """An exercise's label: ``exr``, an anchor if unnumbered (Quarto numbers ``#exr-`` blocks only)."""
+    return "anchor" if d.flag("nonumber") else "exr"
 
 
 def solution(d: Directive, ctx: Context) -> Rewrite:
@@ -153,7 +173,7 @@ def gated_pairs(parsed: Parsed) -> dict[int, tuple[int, int]]:
                 width = max(GATED_FENCE, colons + depth + 1, depth + 3)
                 pairs[start] = (line, width)
                 pairs[line] = (start, width)
-        colons, depth = _fence_extent(parsed, index)
+        colons, depth = fence_extent(parsed, index)
         for kind, (start, longest, deepest) in pending.items():
             if start != line:
                 pending[kind] = [start, max(longest, colons), max(deepest, depth)]
@@ -161,7 +181,7 @@ def gated_pairs(parsed: Parsed) -> dict[int, tuple[int, int]]:
     return pairs
 
 
-def _fence_extent(parsed: Parsed, index: int) -> tuple[int, int]:
+def fence_extent(parsed: Parsed, index: int) -> tuple[int, int]:
     """``(longest ":" fence, fences nested)`` of the fence ``parsed.tokens[index]`` and the fences in its
     Markdown body (a directive's or a ``:::`` div's, from the same parse; code holds no fences)."""
     token = parsed.tokens[index]
@@ -181,7 +201,7 @@ def _body_extent(body: Parsed) -> tuple[int, int]:
         colons, depth = 0, 0
         for index, token in enumerate(body.tokens):
             if token.type in ("fence", "colon_fence"):
-                inner_colons, inner_depth = _fence_extent(body, index)
+                inner_colons, inner_depth = fence_extent(body, index)
                 colons, depth = max(colons, inner_colons), max(depth, inner_depth)
         found = body.memo["fence_extent"] = (colons, depth)
     return found
@@ -242,10 +262,17 @@ def solution_kind(d: Directive) -> str:
 
 _OPTS = KNOWN_OPTIONS
 SPECS = (
-    DirectiveSpec(("exercise",), exercise, label=LABEL_OPTIONS, kind="exr", options=_OPTS, fragments=argument_title),
+    DirectiveSpec(
+        ("exercise",), exercise, label=LABEL_OPTIONS, kind=exercise_kind, options=_OPTS, fragments=argument_title
+    ),
     DirectiveSpec(("solution",), solution, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS, prose=("body",)),
     DirectiveSpec(
-        ("exercise-start",), exercise_start, label=LABEL_OPTIONS, kind="exr", options=_OPTS, fragments=argument_title
+        ("exercise-start",),
+        exercise_start,
+        label=LABEL_OPTIONS,
+        kind=exercise_kind,
+        options=_OPTS,
+        fragments=argument_title,
     ),
     DirectiveSpec(("solution-start",), solution_start, label=LABEL_OPTIONS, kind=solution_kind, options=_OPTS),
     DirectiveSpec(("exercise-end", "solution-end"), gated_end),

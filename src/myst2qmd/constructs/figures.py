@@ -272,6 +272,8 @@ def _paragraphs(lines: Sequence[str]) -> int:
 def _legend_start(d: Directive, blocks: int) -> int | None:
     """The body line a legend starts on: the first after the first ``blocks`` blank-line-separated
     blocks (the image lines and the caption), or ``None``: no legend."""
+    if any(_FENCE_LINE.match(line) for line in d.body_lines):
+        return None  # a block with blank lines inside (a grid of images, code): counting paragraphs would cut it
     count, previous_blank = 0, True
     for n, line in enumerate(d.body_lines):
         blank = not line.strip()
@@ -281,6 +283,11 @@ def _legend_start(d: Directive, blocks: int) -> int | None:
                 return n
         previous_blank = blank
     return None
+
+
+#: an image in a figure's body: Markdown, HTML or a directive
+_BODY_IMAGE = re.compile(r"!\[[^\]]*\]\(|<img\b|\{image\}", re.IGNORECASE)
+_FENCE_LINE = re.compile(r"^\s*(?:`{3,}|~{3,}|:{3,})")
 
 
 def _legend_out(d: Directive, blocks: int) -> list[tuple[int, str]]:
@@ -340,8 +347,10 @@ def _classes(d: Directive, ctx: Context, key: str) -> list[str]:
     return valid
 
 
-def _image_options(d: Directive, ctx: Context) -> dict[str, str]:
-    if not d.argument.strip():
+def _image_options(d: Directive, ctx: Context, in_body: bool = False) -> dict[str, str]:
+    """A figure's or an image's options as Quarto image attributes (``in_body``: a figure whose
+    images stand in its body, as mystmd allows, needs no path)."""
+    if not d.argument.strip() and not in_body:
         ctx.warn(d.lineno, f"{{{d.name}}} has no image path; written with an empty image", Code.LINK_MISSING)
     if d.flag("scale"):
         ctx.warn(d.lineno, f"{{{d.name}}} :scale: has no Quarto equivalent; use :width:", Code.OPTION_UNSUPPORTED)
@@ -402,15 +411,20 @@ def figure(d: Directive, ctx: Context) -> Rewrite:
     if not d.argument.strip() and _image_lines(d):
         return subfigures(d, ctx)
     ctx.count(Count.FIGURE)
-    opts = _image_options(d, ctx)
+    opts = _image_options(d, ctx, in_body=_BODY_IMAGE.search("\n".join(d.body_lines)) is not None)
     classes, margin = _margin(_classes(d, ctx, "class"))
-    content = _figure_content(d, ctx, opts, classes)
+    # mystmd: a figure without a source holds its images in its body (a {grid} of them)
+    content = (
+        _figure_content(d, ctx, opts, classes)
+        if d.argument.strip() or not _BODY_IMAGE.search("\n".join(d.body_lines))
+        else ""
+    )
     ident = ids.figure_id(own_label(d), ctx, _image_stem(d.argument))
     caption = any(line.strip() for line in d.body_lines)
     figclass, figmargin = _margin(_classes(d, ctx, "figclass"))
     div_classes = dict.fromkeys([*margin, *figmargin, *figclass])
     div_attrs = " ".join([ids.attribute(ident), *(f".{c}" for c in div_classes)])
-    open_ = f"{FENCE} {{{div_attrs}}}\n\n{content}\n"
+    open_ = f"{FENCE} {{{div_attrs}}}\n\n{content}\n" if content else f"{FENCE} {{{div_attrs}}}\n"
     if caption and d.body_lines[0].strip():
         open_ += "\n"
     return _closed(open_, d, ctx, 1)

@@ -30,8 +30,8 @@ from ..codes import Code
 from ..context import Context
 from ..edits import Edit, apply_edits
 from ..macros import macros_from_config
-from ..project_meta import MetaReader
 from ..source import View
+from .project import MetaReader
 
 #: ``html_meta`` names Quarto has a front matter key for
 HTML_META = {"description": "description", "keywords": "keywords", "author": "author"}

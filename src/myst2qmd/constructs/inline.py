@@ -24,7 +24,7 @@ from ..directives import container_prefix_len
 from ..edits import Edit
 from ..parser import parse_inline
 from ..source import line_starts
-from . import at_references, figures, registry
+from . import at_references, figures, media, registry
 from .abbreviations import abbreviate
 from .at_references import AtReading
 from .base import Role, TokenSpec, Walk, WalkState, jb2
@@ -124,6 +124,10 @@ def inline(
         )
         return
     content = token.content
+    if content[:6].lower() == "<video" and (video := media.video_tag_to_shortcode(content, ctx)) is not None:
+        # ``<video src="a.mp4" controls></video>`` on one line is a paragraph, not an HTML block
+        walk.extend([Edit(locator.abs(0), locator.abs(len(content)), video, "video")])
+        return
     made: list[Edit] = []
     starts = line_starts(content)
     for child in token.children:

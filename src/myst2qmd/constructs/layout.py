@@ -23,12 +23,15 @@ from __future__ import annotations
 import json
 import re
 
+from markdown_it.token import Token
+
 from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive, is_class_name
 from . import ids
 from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, attr_value, bold, div_open, own_label
 from .blocks import atx_headings, heading_levels_of
+from .exercises import fence_extent
 
 
 def _title_block(title: str, d: Directive) -> str:
@@ -39,13 +42,18 @@ def _title_block(title: str, d: Directive) -> str:
 
 
 def tab_set(d: Directive, ctx: Context) -> Rewrite:
-    """``::::{tab-set}`` → ``::: {.panel-tabset}``; ``:sync-group:`` → ``group="…"``."""
+    """``::::{tab-set}`` → ``::: {.panel-tabset}``; tabs synced by ``:sync:`` keys → ``group="…"``
+    (``:sync-group:``, else sphinx-design's default group ``tab``: Quarto syncs the tabsets of a group)."""
     ctx.count(Count.TABSET)
     parts = [ids.own_id(d, ctx, "anchor"), ".panel-tabset", *(f".{c}" for c in d.classes())]
-    group = d.option("sync-group")
+    group = d.option("sync-group").strip() or ("tab" if _SYNC.search(d.body) else "")
     if group:
         parts.append(f"group={attr_value(group)}")
     return Rewrite(open=div_open(*parts) + "\n", close=FENCE)
+
+
+#: a tab item's ``:sync:`` option line, in a tab-set's body
+_SYNC = re.compile(r"^[ \t>]*:sync:", re.MULTILINE)
 
 
 def heading_levels(text: str) -> list[int]:
@@ -71,12 +79,79 @@ def tab_item(d: Directive, ctx: Context) -> Rewrite:
     if level < 1:
         ctx.warn(d.lineno, "a tab holds a level-1 heading; Quarto will make a tab of it too", Code.QUARTO_DIFFERS)
         level = 1
-    ident = ids.own_id(d, ctx, "anchor")
-    heading = "#" * level + f" {label}" + (f" {{{ident}}}" if ident else "")
+    attrs = " ".join(a for a in (ids.own_id(d, ctx, "anchor"), ".active" if d.flag("selected") else "") if a)
+    heading = "#" * level + f" {label}" + (f" {{{attrs}}}" if attrs else "")
     before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
     lead = "\n" if before.strip() else ""
     tail = "\n" if d.body_lines and d.body_lines[0].strip() else ""
     return Rewrite(open=f"{lead}{heading}\n{tail}", close="")
+
+
+def _tabbed_run(d: Directive) -> tuple[bool, bool, int]:
+    """Whether a legacy ``{tabbed}`` opens a run of tabs, whether it closes it, and the run's fence width:
+    the blocks right before and after it (from the parse of its view) are ``{tabbed}`` too, unless
+    ``:new-group:`` parts them. The fence is longer than any its tabs' bodies can hold once converted."""
+    tokens = d.outer.tokens if d.outer is not None else []
+    at = next((i for i, t in enumerate(tokens) if t is d.token), None)
+    if at is None:
+        return True, True, 3
+    siblings = [i for i, t in enumerate(tokens) if t.level == d.token.level and t.nesting >= 0 and t.map]
+    place = siblings.index(at)
+    start = end = place
+    while start > 0 and _is_tabbed(tokens[siblings[start - 1]]) and not _new_group(tokens[siblings[start]]):
+        start -= 1
+    while (
+        end + 1 < len(siblings) and _is_tabbed(tokens[siblings[end + 1]]) and not _new_group(tokens[siblings[end + 1]])
+    ):
+        end += 1
+    width = 3
+    for index in siblings[start : end + 1]:
+        colons, depth = fence_extent(d.outer, index)
+        width = max(width, colons + 1, depth + 2)
+    return start == place, end == place, width
+
+
+_TABBED = re.compile(r"^\{tabbed\}")
+_TABBED_NEW_GROUP = re.compile(r"^:new-group:", re.MULTILINE)
+
+
+def _new_group(token: Token) -> bool:
+    return _TABBED_NEW_GROUP.search(token.content) is not None
+
+
+def _in_tab_set(d: Directive) -> bool:
+    """Does ``d`` stand in the body of a ``{tab-set}`` (then it is one of its tabs)? Read from the lines
+    just above the body's view: the set's option lines, then its opening fence."""
+    if not d.view.depth or not d.view.abs_starts:
+        return False
+    above = d.view.source[: d.view.abs_starts[0]].rstrip("\n").split("\n")
+    for line in reversed(above):
+        text = line.strip(" \t>")
+        if not text.startswith(":") or _FENCE_OPEN.match(text):
+            return _FENCE_OPEN.match(text) is not None and "{tab-set}" in text
+    return False
+
+
+_FENCE_OPEN = re.compile(r"^(`{3,}|:{3,})\s*\{")
+
+
+def _is_tabbed(token: Token) -> bool:
+    return token.type in ("fence", "colon_fence") and _TABBED.match(token.info.strip()) is not None
+
+
+def tabbed(d: Directive, ctx: Context) -> Rewrite:
+    """sphinx-panels' ``{tabbed} Label`` (Jupyter Book 1's legacy tabs): a run of them is one tabset,
+    ``::: {.panel-tabset}`` opened by the first and closed by the last, each tab a heading."""
+    first, last, width = _tabbed_run(d) if not _in_tab_set(d) else (False, False, 3)
+    tab = tab_item(d, ctx)
+    assert tab.open is not None
+    if first:
+        ctx.count(Count.TABSET)
+        before = d.view.line(d.open_line - 1) if d.open_line > 0 else ""
+        lead = "\n" if before.strip() else ""  # Pandoc opens a div after a blank line only
+        tab.open = lead + ":" * width + " {.panel-tabset}\n" + tab.open.lstrip("\n")
+    tab.close = ":" * width if last else ""
+    return tab
 
 
 def margin(d: Directive, ctx: Context) -> Rewrite:
@@ -175,8 +250,14 @@ def container(d: Directive, ctx: Context) -> Rewrite:
 
 
 def rubric(d: Directive, ctx: Context) -> Rewrite:
+    """``{rubric} Anmerkungen`` (a heading outside the sections) → ``## Anmerkungen {.unnumbered .unlisted}``."""
     ctx.count(Count.RUBRIC)
-    return Rewrite(open=f"{bold(d.argument)}\n", close="")
+    classes = " ".join([ids.own_id(d, ctx, "anchor"), ".unnumbered", ".unlisted", *(f".{c}" for c in d.classes())])
+    view = d.view
+    lead = "\n" if d.open_line > 0 and view.line(d.open_line - 1).strip() else ""  # Pandoc: a blank line first
+    after = d.close_line + 1 if d.close_line is not None else d.body_first + len(d.body_lines)
+    tail = "\n" if view.line(after).strip() or any(line.strip() for line in d.body_lines) else ""
+    return Rewrite(open=f"{lead}## {d.argument.strip()} {{{classes.strip()}}}\n{tail}", close="")
 
 
 def removed(d: Directive, ctx: Context) -> Rewrite:
@@ -272,22 +353,23 @@ _CARD_OPTIONS = frozenset({"link", "link-type", "header", "footer", "class", "na
 _NAME_CLASS = frozenset({"name", "class"})
 SPECS = (
     DirectiveSpec(("tab-set",), tab_set, options=frozenset({"sync-group", "class", "name"})),
-    DirectiveSpec(("tab-item", "tabbed"), tab_item, options=frozenset({"name"})),
-    DirectiveSpec(("margin",), margin, options=_NAME_CLASS),
+    DirectiveSpec(("tab-item",), tab_item, options=frozenset({"name", "selected", "sync", "class-label", "class"})),
+    DirectiveSpec(("tabbed",), tabbed, options=frozenset({"name", "selected", "new-group", "class-label", "class"})),
+    DirectiveSpec(("margin", "aside"), margin, options=_NAME_CLASS),
     DirectiveSpec(("sidebar",), sidebar, options=_NAME_CLASS),
     DirectiveSpec(("epigraph", "pull-quote", "highlights"), epigraph, options=frozenset({"attribution"})),
     DirectiveSpec(("card",), card, options=_CARD_OPTIONS),
     DirectiveSpec(("grid",), grid, options=_NAME_CLASS),
     DirectiveSpec(("grid-item", "grid-item-card"), grid_item, options=_CARD_OPTIONS),
     DirectiveSpec(("div", "container"), container, options=_NAME_CLASS, prose=("body",)),
-    DirectiveSpec(("rubric",), rubric, options=frozenset()),
+    DirectiveSpec(("rubric",), rubric, options=_NAME_CLASS),
     DirectiveSpec(("bibliography", "tableofcontents", "toctree", "contents"), removed, body="verbatim", prose=()),
     DirectiveSpec(("youtube",), youtube, body="verbatim", title=False, options=frozenset(), prose=()),
     DirectiveSpec(("video",), video, body="verbatim", title=False, options=frozenset(), prose=()),
     DirectiveSpec(("raw",), raw, body="literal", title=False, options=frozenset(), prose=()),
     DirectiveSpec(("parsed-literal",), literal, body="literal", options=frozenset(), prose=()),
     #: directives the converter does not know but whose body is no Markdown: kept verbatim in the fallback div
-    DirectiveSpec(("csv-table", "eval-rst", "highlight"), unknown, body="verbatim", prose=()),
+    DirectiveSpec(("eval-rst", "highlight"), unknown, body="verbatim", prose=()),
 )
 #: any other directive: a fenced div (its body converted as MyST)
 FALLBACK = DirectiveSpec(("",), unknown, label=FALLBACK_LABEL)

@@ -30,13 +30,15 @@ exercise ``#exr-``, solution ``#sol-``, remark ``#rem-``, algorithm ``#alg-`` (a
   among this file's blocks of that prefix (so ``#thm-3`` is the file's third theorem), with
   ``-<line>`` added should a label of the file already map to that id. Generated ids are
   deterministic, so converting the same file again gives the same ids.
-* ``:nonumber:``: Quarto has no unnumbered theorem, lemma, … (nor exercise), so those stay
-  numbered and an info message says so; an unnumbered remark becomes ``.remark``.
+* ``:nonumber:`` is Quarto's unnumbered block of the kind, a div with its class and no
+  cross-reference id (``::: {.theorem}``, ``.lemma``, ``.remark`` …); its label is an anchor.
+* ``:class: dropdown`` folds the block: Quarto folds callouts only, so the block stands in a
+  collapsed callout titled "Theorem (Title)".
 * ``prf:proof`` is ``.proof`` (unnumbered, as in sphinx-proof); a ``:label:`` on it (or on an
   unnumbered remark) becomes an anchor ``[]{#label}`` just before the div, because Quarto
   drops ids from proof divs that are not cross-reference ids.
 * Kinds Quarto lacks take the nearest kind and keep their own name in front of the title,
-  with a warning: axiom, assumption, notation → definition (``Definition 2 (Axiom: Title)``),
+  with a warning: axiom, assumption, notation → definition (``Definition 2 (Axiom (Title))``),
   criterion → theorem, property → proposition, observation → remark. ``prf:algorithm``
   becomes Quarto's ``#alg-`` block (Quarto ≥ 1.4), typeset like a theorem rather than as
   pseudocode, and is warned about as well.
@@ -51,7 +53,7 @@ from ..context import Context
 from ..directives import Directive
 from ..parsed import convert_fragment
 from . import ids
-from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, Tokenize, div_open
+from .base import FENCE, DirectiveSpec, LabelSource, Rewrite, Tokenize, attr_value, div_open
 
 #: sphinx-proof directive → Quarto cross-reference prefix ("" for the unnumbered proof)
 KINDS = {
@@ -82,8 +84,20 @@ _OWN_NAMES = {
     "prf:property": "Property",
     "prf:observation": "Observation",
 }
-#: Quarto's unnumbered classes for the numbered kinds that have one
-_UNNUMBERED = {"rem": ".remark", "sol": ".solution"}
+#: Quarto's unnumbered class of each kind (a div without a cross-reference id)
+UNNUMBERED = {
+    "thm": "theorem",
+    "lem": "lemma",
+    "cor": "corollary",
+    "prp": "proposition",
+    "cnj": "conjecture",
+    "def": "definition",
+    "exm": "example",
+    "alg": "algorithm",
+    "rem": "remark",
+    "exr": "exercise",
+    "sol": "solution",
+}
 KNOWN_OPTIONS = frozenset({"label", "name", "class", "nonumber", "hidden"})
 
 
@@ -142,21 +156,36 @@ def hidden_class(d: Directive, ctx: Context) -> list[str]:
 
 
 def theorem_parts(d: Directive, ctx: Context) -> tuple[list[str], str]:
-    """The div attributes and the anchor for a sphinx-proof directive."""
+    """The div attributes and the anchor for a sphinx-proof directive: ``:nonumber:`` is Quarto's
+    unnumbered class (``.theorem``), its label an anchor before it."""
     prefix = KINDS[d.name]
     number(d, ctx, prefix)
-    classes = extra_classes(d, ()) + hidden_class(d, ctx)
+    classes = extra_classes(d) + hidden_class(d, ctx)
     if not prefix:
         return [".proof", *classes], ids.anchor_id(d, ctx, LABEL_OPTIONS)
     if d.flag("nonumber"):
-        if prefix in _UNNUMBERED:
-            return [_UNNUMBERED[prefix], *classes], ids.anchor_id(d, ctx, LABEL_OPTIONS)
-        ctx.info(
-            d.lineno,
-            f"{{{d.name}}} is :nonumber:, but Quarto numbers every block of this kind",
-            Code.OPTION_UNSUPPORTED,
-        )
+        return [f".{UNNUMBERED[prefix]}", *classes], ids.anchor_id(d, ctx, LABEL_OPTIONS)
     return [ids.attribute(ids.numbered_id(d, ctx, prefix, LABEL_OPTIONS)), *classes], ""
+
+
+def folds(d: Directive) -> bool:
+    """``:class: dropdown``: the block starts folded."""
+    return "dropdown" in d.classes()
+
+
+def folded(open_: str, kind: str, title: str, anchor: str = "") -> tuple[str, str]:
+    """``(open, close)`` of a block folded in a collapsed callout titled ``Kind (Title)``, one colon wider
+    than the block's own div (sphinx-proof and sphinx-exercise fold a ``dropdown`` block; Quarto folds
+    callouts only). The anchor stands before the callout."""
+    shown = f"{kind} ({title})" if title else kind
+    outer = div_open(".callout-note", 'collapse="true"', f"title={attr_value(shown)}").replace(FENCE, FENCE + ":")
+    lead = ids.anchor(anchor) + "\n\n" if anchor else ""
+    return f"{lead}{outer}\n{open_}", f"{FENCE}\n{FENCE}:"
+
+
+def kind_name(d: Directive) -> str:
+    """The name sphinx-proof or sphinx-exercise shows for ``d``'s kind: ``prf:lemma`` → ``Lemma``."""
+    return _OWN_NAMES.get(d.name) or count_name(d.name).capitalize()
 
 
 def proof_title(d: Directive, ctx: Context) -> str:
@@ -169,7 +198,7 @@ def proof_title(d: Directive, ctx: Context) -> str:
             f"{{{d.name}}}: Quarto has no {own.lower()} block; written as a {kind} titled '{own}'",
             Code.QUARTO_DIFFERS,
         )
-        title = f"{own}: {title}" if title else own
+        title = f"{own} ({title})" if title else own
     if d.name == "prf:algorithm":
         ctx.warn(
             d.lineno,
@@ -181,16 +210,20 @@ def proof_title(d: Directive, ctx: Context) -> str:
 
 
 def proof(d: Directive, ctx: Context) -> Rewrite:
-    """Any sphinx-proof directive to a Quarto theorem-like block or proof div."""
+    """Any sphinx-proof directive to a Quarto theorem-like block or proof div (in a folded callout for
+    ``:class: dropdown``)."""
     parts, anchor = theorem_parts(d, ctx)
     title = proof_title(d, ctx)
+    if folds(d):
+        open_, close = folded(heading_open(parts, title, d), kind_name(d), title_text(d.argument, d, ctx), anchor)
+        return Rewrite(open=open_, close=close)
     return Rewrite(open=heading_open(parts, title, d, anchor), close=FENCE)
 
 
 def label_kind(d: Directive) -> str:
     """The kind a sphinx-proof directive's label gets: the kind its block's id has."""
     prefix = KINDS.get(d.name, "")
-    if not prefix or (d.flag("nonumber") and prefix in _UNNUMBERED):
+    if not prefix or d.flag("nonumber"):
         return "anchor"
     return prefix
 

@@ -194,7 +194,22 @@ def term(role: Role, ctx: Context) -> RoleResult:
     text, target = split_explicit(role.content)
     key = f"term:{target}"
     page = page_of(key, ctx) if key in ctx.labels or key in ctx.options.label_pages else ""
+    if not _term_defined(key, ctx):
+        ctx.warn(
+            role.lineno,
+            f"{{term}} '{target}': no glossary of this file (or book) defines it; kept as a link to #{term_id(target)}",
+            Code.REF_UNDEFINED,
+        )
+        ctx.count(Count.UNRESOLVED_REFERENCE)
     return RoleResult(f"[{text or target}]({page}#{term_id(target)})")
+
+
+def _term_defined(key: str, ctx: Context) -> bool:
+    """Does a glossary define the term ``key`` (``term:CNN``; Sphinx matches terms whatever their case)?"""
+    if key in ctx.labels or key in ctx.options.label_pages or key in ctx.options.external_labels:
+        return True
+    folded = key.casefold()
+    return any(name.casefold() == folded for name in (*ctx.labels, *ctx.options.external_labels))
 
 
 SPECS = (

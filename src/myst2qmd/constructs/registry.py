@@ -24,6 +24,7 @@ from . import (
     code,
     code_cells,
     comments,
+    design,
     embeds,
     exercises,
     figures,
@@ -62,6 +63,7 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *math.SPECS,
     *layout.SPECS,
     *tables.SPECS,
+    *design.SPECS,
     *glossary.SPECS,
     *citations.SPECS,
     *includes.SPECS,
@@ -70,7 +72,13 @@ DIRECTIVE_SPECS: tuple[DirectiveSpec, ...] = (
     *proofs.SPECS,
     *visibility.SPECS,
 )
-ROLE_SPECS: tuple[RoleSpec, ...] = (*references.SPECS, *citations.ROLE_SPECS, *textroles.SPECS, *glue.ROLE_SPECS)
+ROLE_SPECS: tuple[RoleSpec, ...] = (
+    *references.SPECS,
+    *citations.ROLE_SPECS,
+    *textroles.SPECS,
+    *glue.ROLE_SPECS,
+    *design.ROLE_SPECS,
+)
 
 
 def _by_name(specs: tuple[DirectiveSpec, ...]) -> dict[str, DirectiveSpec]:

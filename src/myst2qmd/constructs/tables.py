@@ -38,51 +38,15 @@ from ..context import Context
 from ..directives import Directive
 from ..parsed import Fragments, convert_fragment
 from ..parser import shared_parser
+from ..quarto import code_span
 from . import ids
 from .base import FENCE, DirectiveSpec, Rewrite, Tokenize, attr_value, bold, div_open
+from .gridtables import csv_delimiter, csv_rows, table_text
+from .included_files import IncludeError, option_text, read_text, resolve
 
 _ITEM = re.compile(r"[ \t]*[-*+](?:[ \t]+|$)")
 #: options a pipe table can express, or that only concern Sphinx's HTML
-_TABLE_OPTIONS = frozenset({"header-rows", "name", "widths", "class"})
-
-
-def escape_pipes(text: str) -> str:
-    """Escape the ``|`` that would end a pipe-table cell; code spans and math keep theirs.
-
-    Pandoc splits cells around code and math, and keeps a backslash inside them.
-
-    >>> escape_pipes("a | b `c|d` $x|y$")
-    'a \\\\| b `c|d` $x|y$'
-    """
-    out: list[str] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\" and i + 1 < n:
-            out.append(text[i : i + 2])
-            i += 2
-            continue
-        if ch == "`":
-            run = len(text[i:]) - len(text[i:].lstrip("`"))
-            close = re.compile(r"(?<!`)" + "`" * run + r"(?!`)").search(text, i + run)
-            if close:
-                out.append(text[i : close.end()])
-                i = close.end()
-                continue
-            out.append("`" * run)
-            i += run
-            continue
-        if ch == "$":
-            delim = "$$" if text.startswith("$$", i) else "$"
-            end = text.find(delim, i + len(delim))
-            if end > i + len(delim):
-                out.append(text[i : end + len(delim)])
-                i = end + len(delim)
-                continue
-        out.append("\\|" if ch == "|" else ch)
-        i += 1
-    return "".join(out)
+_TABLE_OPTIONS = frozenset({"header-rows", "name", "widths", "class", "align"})
 
 
 def caption_line(caption: str, attrs: list[str]) -> str:
@@ -97,22 +61,39 @@ def caption_line(caption: str, attrs: list[str]) -> str:
 
 
 def _colwidths(d: Directive, ctx: Context, ncols: int | None) -> str:
-    """``:widths: 30 70`` → ``tbl-colwidths="[30,70]"`` (``auto``/``grid``: none)."""
+    """``:widths: 1 3`` → ``tbl-colwidths="[25,75]"``: percentages, as Quarto reads them
+    (``auto``/``grid``: none)."""
     raw = d.option("widths").strip()
     if not raw or raw in ("auto", "grid"):
         return ""
-    numbers = re.findall(r"\d+", raw)
-    if ncols is not None and len(numbers) != ncols:
+    numbers = [int(n) for n in re.findall(r"\d+", raw)]
+    if (ncols is not None and len(numbers) != ncols) or not sum(numbers):
         ctx.warn(
             d.lineno, f"{{{d.name}}} :widths: {raw} does not match the {ncols} columns; left out", Code.OPTION_INVALID
         )
         return ""
-    return f"tbl-colwidths={attr_value('[' + ','.join(numbers) + ']')}"
+    return f"tbl-colwidths={attr_value(str(percentages(numbers)).replace(' ', ''))}"
+
+
+def percentages(numbers: list[int]) -> list[int]:
+    """Relative widths as whole percentages adding up to 100 (the last takes the rounding).
+
+    >>> percentages([1, 3]), percentages([30, 70]), percentages([1, 1, 1])
+    ([25, 75], [30, 70], [33, 33, 34])
+    """
+    total = sum(numbers)
+    shares = [round(100 * n / total) for n in numbers]
+    shares[-1] += 100 - sum(shares)
+    return shares
 
 
 def _attrs(d: Directive, ctx: Context, ncols: int | None) -> list[str]:
     classes = [f".{c}" for c in d.classes()]
-    return [ids.own_id(d, ctx, "tbl"), *classes, _colwidths(d, ctx, ncols)]
+    align = d.option("align").strip()
+    placed = f"tbl-align={attr_value(align)}" if align in ("left", "center", "right") else ""
+    if align and not placed:
+        ctx.warn(d.lineno, f"{{{d.name}}} :align: {align} is not left, center or right; left out", Code.OPTION_INVALID)
+    return [ids.own_id(d, ctx, "tbl"), *classes, _colwidths(d, ctx, ncols), placed]
 
 
 def _caption(d: Directive, ctx: Context) -> str:
@@ -135,12 +116,14 @@ def _list_table_fragments(d: Directive, tokenize: Tokenize) -> None:
 
 
 def _holds_one_block(tokens: list[Token], item: int) -> bool:
-    """Does the list item opening at ``tokens[item]`` hold one block at most, or one paragraph (read
+    """Does the list item opening at ``tokens[item]`` hold one paragraph at most (read
     from the body's parse: a cell is not parsed again to see it)?
 
     >>> tokens = shared_parser().parse("- a\\n\\n  b\\n- c\\n")
-    >>> _holds_one_block(tokens, 1), _holds_one_block(tokens, 10)
+    >>> _holds_one_block(tokens, 1), _holds_one_block(tokens, 9)
     (False, True)
+    >>> _holds_one_block(shared_parser().parse("- - a\\n  - b\\n"), 1)
+    False
     """
     level = tokens[item].level
     blocks = []
@@ -149,24 +132,19 @@ def _holds_one_block(tokens: list[Token], item: int) -> bool:
             break
         if token.level == level + 1 and token.nesting >= 0:
             blocks.append(token.type)
-    return len(blocks) <= 1 or blocks == ["paragraph_open"]
+    return not blocks or blocks == ["paragraph_open"]
 
 
-def _cell_text(lines: list[str], d: Directive, ctx: Context, line: int, one_block: bool) -> str:
-    """A list-table cell as one line of Quarto: converted, joined, pipes escaped (``one_block``: the cell
-    holds one block, see :func:`_holds_one_block`)."""
+def _cell_text(lines: list[str], d: Directive, line: int, one_block: bool) -> str:
+    """A list-table cell converted: one line when it holds one paragraph (its lines joined), else its
+    blocks on their lines (a grid table holds them; ``one_block``: see :func:`_holds_one_block`)."""
     text = "\n".join(lines).strip()
     if not text:
         return ""
+    converted = convert_fragment(d, text, line).strip("\n")
     if not one_block:
-        ctx.warn(
-            line,
-            "list-table cell with several blocks joined into one line (pipe tables hold one line per cell)",
-            Code.TABLE_SHAPE,
-        )
-    converted = convert_fragment(d, text, line)
-    flat = " ".join(part.strip() for part in converted.split("\n") if part.strip())
-    return escape_pipes(flat)
+        return converted
+    return " ".join(part.strip() for part in converted.split("\n") if part.strip())
 
 
 def _cell_lines(lines: Sequence[str], first: int, outer_first: int) -> list[str]:
@@ -270,9 +248,7 @@ def _rows_of(d: Directive, ctx: Context, tokens: list[Token], start: int, after:
             elif depth == 2:
                 first, end = token.map
                 lines = _cell_lines(d.body_lines[:end], first, outer_first)
-                rows[-1].append(
-                    _cell_text(lines, d, ctx, d.view.lineno(d.body_first + first), _holds_one_block(tokens, at))
-                )
+                rows[-1].append(_cell_text(lines, d, d.view.lineno(d.body_first + first), _holds_one_block(tokens, at)))
         elif depth == 1 and token.nesting >= 0 and token.map is not None and token.level == tokens[start].level + 2:
             # any block of a row item outside its cell list (a paragraph, code, a heading…)
             loose.append((token.map[0], token.map[1]))
@@ -282,7 +258,7 @@ def _rows_of(d: Directive, ctx: Context, tokens: list[Token], start: int, after:
                 ctx.warn(line, "{list-table} row without cells; kept as one cell", Code.TABLE_SHAPE)
                 end = token.map[1] if token.map else outer_first + 1
                 lines = _cell_lines(d.body_lines[:end], outer_first, outer_first)
-                rows.append([_cell_text(lines, d, ctx, line, _holds_one_block(tokens, outer_item))])
+                rows.append([_cell_text(lines, d, line, _holds_one_block(tokens, outer_item))])
                 continue
             for first, end in loose:
                 line = d.view.lineno(d.body_first + first)
@@ -312,21 +288,12 @@ def list_table(d: Directive, ctx: Context) -> Rewrite:
         )
     rows = [r + [""] * (width - len(r)) for r in rows]
     header_rows = int(re.sub(r"\D", "", d.option("header-rows")) or 0)
-    if header_rows > 1:
-        ctx.warn(d.lineno, "pipe tables have one header row; the others become body rows", Code.TABLE_SHAPE)
-    header = rows[0] if header_rows else [""] * width
-    body_rows = rows[1:] if header_rows else rows
-    lines = [_row(header), "|" + "|".join(["---"] * width) + "|", *(_row(r) for r in body_rows)]
+    lines = [table_text(rows, header_rows)]
     caption = caption_line(_caption(d, ctx), _attrs(d, ctx, width))
     if caption:
         lines += ["", caption]
     body = "\n\n".join([*before, "\n".join(lines), *after])
     return Rewrite(open="", body=body, close="")
-
-
-def _row(cells: list[str]) -> str:
-    """``| a | b |`` (an empty cell is ``| |``)."""
-    return "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"
 
 
 def _holds_pipe_table(d: Directive) -> bool:
@@ -379,6 +346,66 @@ def _table_spans(d: Directive) -> tuple[list[tuple[int, int]], bool]:
     return spans, before
 
 
+_CSV_OPTIONS = _TABLE_OPTIONS | {"header", "file", "delim", "quote", "keepspace", "encoding"}
+
+
+def _csv_text(d: Directive, ctx: Context) -> str | None:
+    """The CSV a ``{csv-table}`` holds: its body, or the file ``:file:`` names (``None``: unreadable, warned)."""
+    name = option_text(d, "file")
+    if not name:
+        return d.body
+    try:
+        return read_text(resolve(name, ctx, d.lineno, "{csv-table} :file:"), option_text(d, "encoding"))
+    except IncludeError as exc:
+        ctx.warn(d.lineno, f"{{csv-table}} :file: {name}: {exc}; the directive is kept as a div", Code.INCLUDE_FAILED)
+        return None
+
+
+def _csv_cells(d: Directive, text: str) -> list[list[str]]:
+    """The rows of CSV ``text`` with ``d``'s ``:delim:``, ``:quote:`` and ``:keepspace:`` (cells as written)."""
+    quote = option_text(d, "quote")[:1] or '"'
+    return csv_rows(text, csv_delimiter(option_text(d, "delim")), quote, "keepspace" in d.options)
+
+
+def _csv_fragments(d: Directive, tokenize: Tokenize) -> None:
+    """A csv-table's caption and the cells of its header and inline body, tokenized by the parse (the
+    cells of a ``:file:`` are read when it is converted, parsed there as texts no document holds)."""
+    _caption_fragment(d, tokenize)
+    for row in [*_csv_cells(d, d.option("header")), *_csv_cells(d, d.body)]:
+        for cell in row:
+            if cell:
+                tokenize(cell)
+
+
+def csv_table(d: Directive, ctx: Context) -> Rewrite:
+    """A ``{csv-table}`` (inline CSV or ``:file:``) as a pipe table, or a grid table when a cell spans
+    lines, with ``:header:`` and ``:header-rows:`` as its head and the caption line of a ``{list-table}``."""
+    ctx.count(Count.TABLE)
+    text = _csv_text(d, ctx)
+    if text is None:
+        name = option_text(d, "file")
+        note = f"**Not included** ({{csv-table}}): {code_span(name)} could not be read."
+        if d.argument.strip():
+            note += "\n\n" + bold(_caption(d, ctx))
+        return Rewrite(
+            open=div_open(".callout-warning", ".include-error", f"path={attr_value(name)}") + f"\n{note}", close=FENCE
+        )
+    header = _csv_cells(d, d.option("header"))
+    rows = [*header, *_csv_cells(d, text)]
+    if not rows:
+        ctx.warn(d.lineno, "{csv-table} without rows; its title is kept without a table", Code.TABLE_SHAPE)
+        return Rewrite(open="", body=bold(_caption(d, ctx)) if d.argument.strip() else "", close="")
+    width = max(len(r) for r in rows)
+    if any(len(r) != width for r in rows):
+        ctx.warn(d.lineno, "{csv-table} rows of different lengths; short rows padded", Code.TABLE_SHAPE)
+    cells = [[convert_fragment(d, c, d.lineno) if c else "" for c in r] + [""] * (width - len(r)) for r in rows]
+    header_rows = len(header) + int(re.sub(r"\D", "", d.option("header-rows")) or 0)
+    caption = caption_line(_caption(d, ctx), _attrs(d, ctx, width))
+    written = table_text(cells, header_rows) + (f"\n\n{caption}" if caption else "")
+    # a directive without body lines (``:file:``) is written in place of its opening lines
+    return Rewrite(open="", body=written, close="") if d.body_lines else Rewrite(open=written, close="")
+
+
 SPECS = (
     DirectiveSpec(
         ("list-table",),
@@ -387,6 +414,9 @@ SPECS = (
         kind="tbl",
         options=_TABLE_OPTIONS,
         fragments=_list_table_fragments,
+    ),
+    DirectiveSpec(
+        ("csv-table",), csv_table, body="verbatim", kind="tbl", options=_CSV_OPTIONS, fragments=_csv_fragments
     ),
     DirectiveSpec(
         ("table",), table, kind="tbl", captions_table=True, options=_TABLE_OPTIONS, fragments=_caption_fragment

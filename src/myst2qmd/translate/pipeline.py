@@ -34,7 +34,7 @@ from .glossary import Glossary
 from .memory import Memory
 from .planning import Job, Planner, sends
 from .report import TranslationReport
-from .retries import CircuitBreaker
+from .retries import CircuitBreaker, Pacer
 from .reviewing import NoReview, ReviewStep, record_document, structure_breaking
 from .sending import Requester, Sender
 from .writeback import WriteBack, line_mapper
@@ -69,13 +69,16 @@ class Translator:
     #: PO files (``--po DIR``, a :class:`.po.Review`): reviewed translations win, and what the run
     #: wrote is recorded; :class:`.reviewing.NoReview` without
     review: ReviewStep = field(default_factory=NoReview)
+    #: ``--rpm``: requests per minute at most, all workers together (``None``: no limit)
+    rpm: float | None = None
 
     def __post_init__(self) -> None:
         check = ReplyCheck(self.engine, self.request, self.glossary, self.check_meaning)
         #: the translation memory as this run uses it
         self.memory = Memory(self.cache, self.engine, self.request, self.glossary, check, self.retry_kept)
         self.planner = Planner(self.engine, self.request, self.review.reviewed)
-        self.sender = Sender(Requester(self.engine, self.request, self.breaker), self.memory, check, self.jobs)
+        pacer = Pacer(self.rpm) if self.rpm else None
+        self.sender = Sender(Requester(self.engine, self.request, self.breaker, pacer), self.memory, check, self.jobs)
         self.writer = WriteBack(self.memory, self.glossary)
 
     def translate_document(

@@ -16,10 +16,10 @@ from .engines.base import Engine, Request, Unit
 from .language import detect
 from .report import TranslationReport
 from .sentences import split_with_gaps
-from .validate import distinguishable, escape_block_starts
+from .validate import _signature, distinguishable, escape_block_starts
 
 #: how many of the latest requests a unit may still join (keeps batching linear)
-OPEN_BATCHES = 8
+OPEN_BATCHES = 32
 
 #: segments written where pandoc starts blocks: a reply's ``a) `` or ``\n===`` there is escaped
 #: (headings, table cells and callout titles are single lines inside a block; alt texts and code
@@ -55,23 +55,29 @@ def sends(engine: Engine) -> bool:
 def batches(units: list[Unit], engine: Engine) -> list[list[Unit]]:
     """Requests of at most ``max_batch_chars`` / ``max_batch_units``, whose units are pairwise
     :func:`distinguishable` (a swap of replies between them is noticed); each unit goes into
-    one of the last few requests still open, else starts a new one."""
+    the first of the last few requests still open that takes it, else starts a new one.
+
+    Only units of the same signature (placeholders, numbers) can be indistinguishable, so each
+    request keeps its units by signature and a unit is compared with those alone."""
     out: list[list[Unit]] = []
     sizes: list[int] = []
+    kinds: list[dict[tuple[object, ...], list[str]]] = []
     for unit in units:
+        signature = _signature(unit.text)
         for n in range(max(0, len(out) - OPEN_BATCHES), len(out)):
-            batch = out[n]
             if (
                 sizes[n] + len(unit.text) <= engine.max_batch_chars
-                and len(batch) < engine.max_batch_units
-                and all(distinguishable(unit.text, other.text) for other in batch)
+                and len(out[n]) < engine.max_batch_units
+                and all(distinguishable(unit.text, other) for other in kinds[n].get(signature, ()))
             ):
-                batch.append(unit)
+                out[n].append(unit)
                 sizes[n] += len(unit.text)
+                kinds[n].setdefault(signature, []).append(unit.text)
                 break
         else:
             out.append([unit])
             sizes.append(len(unit.text))
+            kinds.append({signature: [unit.text]})
     return out
 
 

@@ -31,6 +31,8 @@ class TranslationReport:
     #: requests that got an answer (usable or not)
     engine_calls: int = 0
     characters_sent: int = 0
+    #: characters those requests held beyond the units (instructions, examples, glossary, the JSON around them)
+    overhead_characters: int = 0
     #: requests that got none (timeouts, HTTP 429/5xx, lost connections) or were refused
     requests_failed: int = 0
     retries: int = 0
@@ -53,6 +55,12 @@ class TranslationReport:
     kept_remembered: int = 0
     parity_reverted: list[int] = field(default_factory=list)
 
+    @property
+    def overhead_share(self) -> float:
+        """The share of the characters sent that were not units (0 for an engine that sends none)."""
+        total = self.characters_sent + self.overhead_characters
+        return self.overhead_characters / total if total else 0.0
+
     def merge(self, other: TranslationReport) -> None:
         for name in (
             "segments",
@@ -64,6 +72,7 @@ class TranslationReport:
             "units_sent",
             "engine_calls",
             "characters_sent",
+            "overhead_characters",
             "requests_failed",
             "retries",
             "sent",
@@ -131,7 +140,15 @@ def translation_json(report: TranslationReport | None) -> dict[str, Any]:
         requests=report.engine_calls,
         characters_sent=report.characters_sent,
     )
-    return data
+    return data | overhead_json(report)
+
+
+def overhead_json(report: TranslationReport) -> dict[str, Any]:
+    """What the requests held beyond the units, for an engine that sends any (the share of all
+    characters sent); nothing for one that sends the units alone (DeepL, pseudo)."""
+    if not report.overhead_characters:
+        return {}
+    return {"overhead_characters": report.overhead_characters, "overhead_share": round(report.overhead_share, 3)}
 
 
 def kept_json(report: TranslationReport | None) -> list[dict[str, object]]:

@@ -12,6 +12,8 @@ retried for a whole book, one that fails on most requests is not retried without
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .engines.base import EngineError
@@ -95,3 +97,25 @@ class CircuitBreaker:
         """Sleep ``seconds`` (less if the breaker opens meanwhile), then :meth:`check`."""
         self._opened.wait(max(0.0, seconds))
         self.check()
+
+
+@dataclass
+class Pacer:
+    """``--rpm``: requests spaced ``60 / rpm`` seconds apart, however many threads send them (a token
+    bucket of one token, shared by the run's workers), so a provider's per-minute limit is never hit."""
+
+    rpm: float
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _next: float | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def take(self) -> float:
+        """Wait for this request's turn; the seconds waited."""
+        with self._lock:
+            now = self.clock()
+            at = now if self._next is None else max(now, self._next)
+            self._next = at + 60.0 / self.rpm
+        if at > now:
+            self.sleep(at - now)
+        return at - now

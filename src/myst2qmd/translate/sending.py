@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -41,7 +41,7 @@ from .engines.base import (
 from .memory import Memory
 from .planning import Job, batches
 from .report import TranslationReport
-from .retries import TIMEOUT_ATTEMPTS, CircuitBreaker, CircuitOpenError, NoAnswerError
+from .retries import TIMEOUT_ATTEMPTS, CircuitBreaker, CircuitOpenError, NoAnswerError, Pacer
 from .sentences import split_in_half
 from .validate import misassigned
 
@@ -54,6 +54,12 @@ RETRY_NOTE = (
 Pending = tuple[Job, int, Unit]
 
 
+def overhead(engine: Engine, units: list[Unit], request: Request) -> int:
+    """Characters a request of ``units`` holds beyond their texts (the engine's ``overhead``; 0 without)."""
+    measure = getattr(engine, "overhead", None)
+    return int(measure(units, request)) if measure is not None else 0
+
+
 @dataclass
 class Requester:
     """Sends one request at a time to an engine, with its retries, through the run's circuit breaker."""
@@ -62,6 +68,8 @@ class Requester:
     request: Request
     #: stops sending after several failed requests in a row (run-wide)
     breaker: CircuitBreaker
+    #: ``--rpm``: paces every request of the run (``None``: unpaced)
+    pacer: Pacer | None = None
     _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def call(self, units: list[Unit], report: TranslationReport) -> dict[str, Reply]:
@@ -75,6 +83,8 @@ class Requester:
         last, timeouts, budget = "", 0, ""
         for attempt in range(attempts):
             self.breaker.check()
+            if self.pacer is not None:
+                self.pacer.take()
             try:
                 replies = self.engine.translate(units, self.request)
             except FatalEngineError:
@@ -113,6 +123,7 @@ class Requester:
                 report.engine_calls += 1
                 report.units_sent += len(units)
                 report.characters_sent += sum(len(u.text) for u in units)
+                report.overhead_characters += overhead(self.engine, units, self.request)
             else:
                 report.requests_failed += 1
 
@@ -170,6 +181,30 @@ class Sender:
     def call(self, units: list[Unit], report: TranslationReport) -> dict[str, Reply]:
         """One request with its retries (:meth:`Requester.call`)."""
         return self.requests.call(units, report)
+
+    def call_many(
+        self, requests: list[list[Unit]], report: TranslationReport
+    ) -> Iterator[tuple[list[Unit], dict[str, Reply] | None]]:
+        """Each request with its replies (``None``: it failed), in order: the first alone (a wrong URL or
+        key fails on one request), the rest ``jobs`` at a time. Raises FatalEngineError."""
+        if not requests:
+            return
+        first = self._call_or_none(requests[0], report)
+        yield requests[0], first
+        if first is None:
+            return
+        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
+            yield from zip(
+                requests[1:], pool.map(lambda units: self._call_or_none(units, report), requests[1:]), strict=True
+            )
+
+    def _call_or_none(self, units: list[Unit], report: TranslationReport) -> dict[str, Reply] | None:
+        try:
+            return self.call(units, report)
+        except FatalEngineError:
+            raise
+        except EngineError:
+            return None
 
     def unit(self, uid: str, text: str, note: str = "") -> Unit:
         return Unit(uid, text, self.check.glossary.occurring(text), note)
@@ -332,8 +367,9 @@ class Sender:
         requests = [[by_id[u.id] for u in batch] for batch in self.batches([u for _, _, u in pending])]
         if not requests:
             return
-        if probe or len(requests) > 1:
-            # the shortest unit goes alone first; its request's other units keep their batch
+        if (probe or len(requests) > 1) and not self.breaker.usable:
+            # the shortest unit goes alone first (unless the engine answered this run already, e.g. the
+            # book's terms): one probe per run; its request's other units keep their batch
             first = min(pending, key=lambda item: len(item[2].text))
             self._run_batch([first], report, probe=True)
             rest = ([item for item in batch if item[2] is not first[2]] for batch in requests)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from ..placeholders import PLACEHOLDER
-from .engines.base import EngineError, FatalEngineError, Unit
+from .engines.base import Unit
 from .glossary import Glossary, fold, hint_pattern
 from .memory import Memory
 from .planning import Job, sends
@@ -97,12 +97,8 @@ def mine(jobs: Sequence[Job], report: TranslationReport, *, sender: Sender, memo
             glossary.mined[term] = known
         elif memory.remembered_kept(term) is None:  # the engine could not translate it before: not again
             units.append(Unit(f"t{number}", term, glossary.occurring(term)))
-    for batch in sender.batches(units):
-        try:
-            replies = sender.call(batch, report)
-        except FatalEngineError:
-            raise
-        except EngineError:  # the sentences will meet the same problem, and report it
+    for batch, replies in sender.call_many(sender.batches(units), report):
+        if replies is None:  # the sentences will meet the same problem, and report it
             return
         for unit in batch:
             accepted, why = sender.check.accept(unit.text, replies.get(unit.id))

@@ -218,6 +218,12 @@ class OpenAIEngine:
             ]
         return messages + [{"role": "user", "content": payload}]
 
+    def overhead(self, units: list[Unit], request: Request) -> int:
+        """Characters a request of ``units`` sends beyond their texts: instructions, the example, glossary
+        hints, correction notes, the JSON around the texts."""
+        sent = sum(len(message["content"]) for message in self._messages(units, request))
+        return max(0, sent - sum(len(unit.text) for unit in units))
+
     def _body(self, units: list[Unit], request: Request) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.model, "messages": self._messages(units, request), "temperature": 0}
         if self.max_tokens:

@@ -35,12 +35,12 @@ from typing import Any
 
 import yaml
 
-from .codes import Code
-from .context import Warning_
-from .dialect import PROJECT_FILES, project_dialect
-from .files import read_bounded
-from .macros import macros_from_config
-from .yamlload import YamlRefused, load_yaml
+from ..codes import Code
+from ..context import Warning_
+from ..dialect import PROJECT_FILES, project_dialect
+from ..files import read_bounded
+from ..macros import macros_from_config
+from ..yamlload import YamlRefused, load_yaml
 
 #: Sphinx ``numfig_format`` keys and mystmd ``numbering`` kinds → Quarto's cross-reference prefix
 NUMFIG_KINDS = {"figure": "fig", "table": "tbl", "code-block": "lst", "code": "lst", "equation": "eq", "section": "sec"}
@@ -208,7 +208,7 @@ class Project:
 
 def find_project(start: Path) -> Path | None:
     """The project file of a page in folder ``start``: of the nearest folder that holds one (as
-    :func:`.dialect.detect_dialect` finds it), its ``myst.yml`` or ``_config.yml`` (``None``: none, or
+    :func:`..dialect.detect_dialect` finds it), its ``myst.yml`` or ``_config.yml`` (``None``: none, or
     a folder with a ``_toc.yml`` only)."""
     folder = start.resolve()
     for candidate in [folder, *folder.parents]:

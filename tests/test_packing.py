@@ -1,0 +1,131 @@
+"""A translated book in few requests (issue 22, item 3): the units of all chapters packed into
+requests up to the engine's limits with one probe per run; the same text per chapter as when each
+chapter is translated alone; ``--rpm`` pacing; the characters sent beyond the units.
+
+Work is counted (requests, waits on a fake clock), never timed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from pathlib import Path
+
+import pytest
+
+from fake_openai import FakeOpenAI
+from myst2qmd import cli
+from myst2qmd.translate import TranslationCache, Translator
+from myst2qmd.translate.engines.openai import OpenAIEngine
+from myst2qmd.translate.engines.pseudo import PseudoEngine
+from myst2qmd.translate.retries import Pacer
+from myst2qmd.translate.validate import distinguishable
+
+KURS = Path(__file__).resolve().parent / "books" / "kurs"
+
+
+def chapters(tmp_path: Path) -> list[str]:
+    """The kurs book's chapters as the conversion writes them, untranslated."""
+    out = tmp_path / "plain"
+    assert cli.main(["convert", str(KURS), "-o", str(out), "--engine", "none", "-q"]) in (0, 1)
+    return [p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.qmd"))]
+
+
+def engine(server: FakeOpenAI) -> OpenAIEngine:
+    return OpenAIEngine(server.base_url, "m", None, max_batch_chars=1500, max_batch_units=8)
+
+
+def test_a_book_is_packed_across_chapters_with_one_probe(tmp_path: Path) -> None:
+    texts = chapters(tmp_path)
+    assert len(texts) >= 4
+    with FakeOpenAI() as server:
+        alone = []
+        for text in texts:  # each chapter on its own: batches and a probe per chapter
+            translator = Translator(engine(server), cache=TranslationCache(None), mine_terms=False)
+            alone.append(translator.translate_document(text)[0])
+        per_chapter = server.requests
+        server.requests = server.units = 0
+        translator = Translator(engine(server), cache=TranslationCache(None), mine_terms=False)
+        book, report, _ = translator.translate_many(texts, [f"c{n}.md" for n in range(len(texts))])
+        pooled = server.requests
+        sent = [t for b in server.bodies for t in json.loads(b["messages"][-1]["content"]).values()]
+    assert book == alone  # the same bytes per chapter
+    # every request but the probe full: of units (8 a request), of characters (1500), or of units that
+    # may share one (units a swap of replies between would go unnoticed go out in different requests)
+    bound = max(math.ceil(len(sent) / 8), math.ceil(report.characters_sent / 1500), len(look_alike(sent))) + 1
+    assert pooled <= bound, (pooled, bound, len(sent))
+    assert pooled < per_chapter
+
+
+def look_alike(texts: list[str]) -> list[str]:
+    """A largest-found group of texts no two of which may share a request (:func:`distinguishable`)."""
+    best: list[str] = []
+    ordered = sorted(texts, key=len)
+    for start, text in enumerate(ordered):
+        group = [text]
+        for other in ordered[start + 1 :]:
+            if not any(distinguishable(other, member) for member in group):
+                group.append(other)
+        best = max(best, group, key=len)
+    return best
+
+
+def test_a_book_run_reports_what_was_sent_beyond_the_units(tmp_path: Path) -> None:
+    with FakeOpenAI() as server:
+        args = ["convert", str(KURS), "-o", str(tmp_path / "out"), "--engine", "openai", "-q", "--no-cache"]
+        args += ["--base-url", server.base_url, "--model", "m", "--report", str(tmp_path / "r.json")]
+        assert cli.main(args) in (0, 1)
+        requests = server.requests
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["translation"]
+    assert data["requests"] == requests
+    overhead, units = data["overhead_characters"], data["characters_sent"]
+    assert overhead > 0 and data["overhead_share"] == round(overhead / (overhead + units), 3)
+
+
+def test_the_pseudo_engine_reports_no_overhead() -> None:
+    _, report, _ = Translator(PseudoEngine(), cache=TranslationCache(None)).translate_document("Ein Satz.\n")
+    assert report.overhead_characters == 0 and report.overhead_share == 0
+
+
+def test_rpm_spaces_the_requests_of_all_threads() -> None:
+    waits: list[float] = []
+    pacer = Pacer(60, clock=lambda: 100.0, sleep=waits.append)  # the clock never moves: turns queue up
+    threads = [threading.Thread(target=lambda: [pacer.take() for _ in range(5)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(waits) == [float(n) for n in range(1, 20)]  # the first goes at once, then one a second
+
+
+def test_rpm_paces_every_request_of_a_run() -> None:
+    translator = Translator(PseudoEngine(), cache=TranslationCache(None), rpm=30, mine_terms=False)
+    pacer = translator.sender.requests.pacer
+    assert pacer is not None
+    now = [0.0]
+    pacer.clock, pacer.sleep = (lambda: now[0]), (lambda s: now.__setitem__(0, now[0] + s))
+    text = "".join(f"Der {n}. Absatz hat {n * 3} Wörter über Faltung und Netze.\n\n" for n in range(200))
+    _, report, _ = translator.translate_document(text)
+    assert report.engine_calls >= 2
+    assert now[0] == pytest.approx(2.0 * (report.engine_calls - 1))  # 30 a minute: one every 2 s
+
+
+@pytest.mark.parametrize(
+    ("where", "value"), [("flag", "0"), ("flag", "-3"), ("flag", "many"), ("env", "nan"), ("file", "0")]
+)
+def test_a_bad_rpm_is_a_usage_error(
+    where: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "a.md"
+    source.write_text("# Titel\n\nEin Satz.\n", encoding="utf-8")
+    config = tmp_path / "myst2qmd.toml"
+    config.write_text(f"rpm = {value}\n" if where == "file" else "", encoding="utf-8")
+    args = ["convert", str(source), "-o", str(tmp_path / "a.qmd"), "--engine", "pseudo", "--config", str(config)]
+    if where == "flag":
+        args += ["--rpm", value]
+    if where == "env":
+        monkeypatch.setenv("MYST2QMD_RPM", value)
+    assert cli.main(args) == 2
+    assert "rpm" in capsys.readouterr().err
+    assert not (tmp_path / "a.qmd").exists()
