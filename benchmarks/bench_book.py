@@ -32,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,21 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chapters", type=int, default=113, help="chapters of the synthetic book (113)")
     parser.add_argument("--baseline", metavar="REV", help="also time git revision REV, alternately")
     args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_convert import worktree  # noqa: PLC0415 - the same temporary git worktree
+
     with contextlib.ExitStack() as stack:
         baseline = stack.enter_context(worktree(args.baseline)) if args.baseline else None
         return run(args, baseline)
-
-
-@contextlib.contextmanager
-def worktree(rev: str) -> Iterator[Path]:
-    """REV checked out into a temporary git worktree, removed afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="myst2qmd-bench-"))
-    git = ["git", "-C", str(ROOT)]
-    subprocess.run([*git, "worktree", "add", "--detach", "--quiet", str(folder), rev], check=True)
-    try:
-        yield folder
-    finally:
-        subprocess.run([*git, "worktree", "remove", "--force", str(folder)], check=False)
 
 
 def run(args: argparse.Namespace, baseline: Path | None) -> int:

@@ -30,6 +30,7 @@ ROOT = TESTS.parent
 sys.path.insert(0, str(TESTS))
 
 from conftest import SHARED, require_shared  # noqa: E402
+from digests import changed, write_digests  # noqa: E402
 
 DIGESTS = TESTS / "data" / "output_digests.json"
 ENGINES = ("none", "pseudo")
@@ -85,22 +86,16 @@ def test_outputs_are_as_main_wrote_them(name: str, engine: str, tmp_path: Path) 
         require_shared(source)
     expected = json.loads(DIGESTS.read_text(encoding="utf-8"))[f"{name}-{engine}"]
     got = run_digests(source, engine, tmp_path)
-    changed = sorted(k for k in expected.keys() | got.keys() if expected.get(k) != got.get(k))
-    assert changed == [], f"outputs changed: {changed} (on purpose? python tests/test_output_digests.py --write)"
+    diff = changed(expected, got)
+    assert diff == [], f"outputs changed: {diff} (on purpose? python tests/test_output_digests.py --write)"
 
 
 def _write() -> None:
-    import tempfile
-
-    table: dict[str, dict[str, str]] = {}
-    for name, engine in CASES:
-        source, _ = INPUTS[name]
-        if not source.exists():
-            raise SystemExit(f"{source} is missing: the digests need ../shared (MYST2QMD_SHARED)")
-        with tempfile.TemporaryDirectory() as work:
-            table[f"{name}-{engine}"] = run_digests(source, engine, Path(work))
-    DIGESTS.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {DIGESTS}: {sum(len(v) for v in table.values())} digests")
+    runs = {
+        f"{name}-{engine}": (INPUTS[name][0], lambda work, n=name, e=engine: run_digests(INPUTS[n][0], e, work))
+        for name, engine in CASES
+    }
+    write_digests(DIGESTS, runs)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ ROOT = TESTS.parent
 sys.path.insert(0, str(TESTS))
 
 from conftest import SHARED, require_shared  # noqa: E402
+from digests import changed, write_digests  # noqa: E402
 
 DIGESTS = TESTS / "data" / "run_digests.json"
 
@@ -131,21 +132,14 @@ def test_flagged_runs_are_as_main_wrote_them(name: str, tmp_path: Path) -> None:
         require_shared(source)
     expected = json.loads(DIGESTS.read_text(encoding="utf-8"))[name]
     got = run_case(name, tmp_path)
-    changed = sorted(k for k in expected.keys() | got.keys() if expected.get(k) != got.get(k))
-    assert changed == [], f"outputs changed: {changed} (on purpose? python tests/test_run_digests.py --write)"
+    diff = changed(expected, got)
+    assert diff == [], f"outputs changed: {diff} (on purpose? python tests/test_run_digests.py --write)"
 
 
 def _write() -> None:
-    import tempfile
-
-    table: dict[str, dict[str, str]] = {}
-    for name, (source, _, _) in INPUTS.items():
-        if not source.exists():
-            raise SystemExit(f"{source} is missing: the digests need ../shared (MYST2QMD_SHARED)")
-        with tempfile.TemporaryDirectory() as work:
-            table[name] = run_case(name, Path(work))
-    DIGESTS.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {DIGESTS}: {sum(len(v) for v in table.values())} digests")
+    write_digests(
+        DIGESTS, {name: (source, lambda work, n=name: run_case(n, work)) for name, (source, _, _) in INPUTS.items()}
+    )
 
 
 if __name__ == "__main__":
