@@ -34,7 +34,7 @@ from typing import Any
 import pypandoc
 from markdown_it.utils import read_fixture_file
 
-from quarto_ast import _CELL
+from quarto_ast import _CELL, walk
 
 CHECKLIST = Path(__file__).parent / "checklist"
 STATUS = CHECKLIST / "status.json"
@@ -265,7 +265,7 @@ def _auto_id(inlines: list[Any]) -> str:
 
 def with_heading_ids(ast: dict[str, Any]) -> dict[str, Any]:
     """Headings without an id get the one Quarto gives them (the case's headings read alone)."""
-    headers = [el for el in _walk(ast["blocks"]) if el.get("t") == "Header"]
+    headers = [el for el in walk(ast["blocks"]) if el.get("t") == "Header"]
     used = {h["c"][1][0] for h in headers if h["c"][1][0]}
     for header in headers:
         if not header["c"][1][0]:
@@ -282,23 +282,12 @@ def with_heading_ids(ast: dict[str, Any]) -> dict[str, Any]:
 def with_tab_groups(ast: dict[str, Any]) -> dict[str, Any]:
     """Tabset ``group=`` names numbered in order of appearance: only which tabsets share one matters."""
     names: dict[str, str] = {}
-    for div in (el for el in _walk(ast["blocks"]) if el.get("t") == "Div"):
+    for div in (el for el in walk(ast["blocks"]) if el.get("t") == "Div"):
         div["c"][0][2] = [
             (key, names.setdefault(value, f"group-{len(names) + 1}") if key == "group" else value)
             for key, value in div["c"][0][2]
         ]
     return ast
-
-
-def _walk(node: Any) -> Iterable[dict[str, Any]]:
-    if isinstance(node, dict):
-        if "t" in node:
-            yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
 
 
 def canonical(ast: dict[str, Any]) -> dict[str, Any]:
