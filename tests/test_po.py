@@ -278,6 +278,21 @@ def test_a_single_file_gets_dir_stem_po_and_context_separates_kinds(chapter: Pat
     assert '\ntitle: "Convolution"\n' in qmd and "\nConvolving\n" in qmd and "| convolution |" in qmd
 
 
+def test_a_single_files_po_file_names_it_alike_from_every_path(chapter: Path) -> None:
+    """The ``#:`` lines name the file, not the path it was given by: a PO file kept in version control
+    reads the same from every checkout (polib wraps long reference lines, so a path's length would
+    move entries' lines too)."""
+    deep = chapter.parent / ("a-long-folder-name-" * 4) / "tief"
+    deep.mkdir(parents=True)
+    shutil.copy(chapter, deep / "faltung.md")
+    assert run("--engine", "pseudo", "--po", "po") == 0
+    args = ["convert", str(deep / "faltung.md"), "-o", "deep.qmd", "-q", "--engine", "pseudo", "--po", "po-deep"]
+    assert cli.main(args) == 0
+    dated = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*$', re.M)
+    near, far = (dated.sub("", Path(f"{name}/faltung.po").read_text(encoding="utf-8")) for name in ("po", "po-deep"))
+    assert far == near and "#: faltung.md:" in far
+
+
 def test_engine_none_with_po_writes_only_reviewed_translations(chapter: Path) -> None:
     assert run("--engine", "none", "--po", "po") == 0
     catalog = polib.pofile("po/faltung.po")

@@ -62,7 +62,9 @@ class Review:
     """The PO files of one run: reviewed translations in, what the run wrote out (written by
     :attr:`files`).
 
-    ``po_path`` maps a document's path (as warnings name it) to its PO file.
+    ``po_path`` maps a document's path (as warnings name it) to its PO file; ``reference`` maps it to
+    the name its entries' ``#:`` lines give (a book's path inside the book, a single file's name: a PO
+    file reads the same on every machine and in every checkout).
     """
 
     def __init__(
@@ -73,8 +75,10 @@ class Review:
         target_lang: str = "en",
         engine: str = "none",
         project: str = "",
+        reference: Callable[[str], str] = str,
     ):
         self.po_path = po_path
+        self.reference = reference
         #: the local engine's translations are drafts, the pseudo engine's no translations at all: fuzzy
         self.draft = engine in DRAFT_ENGINES
         self.catalogs: dict[Path, Catalog] = {}
@@ -95,7 +99,9 @@ class Review:
     @classmethod
     def for_file(cls, folder: Path, source: Path, **kwargs: Any) -> Review:
         """A single file's: ``folder/<stem>.po``, read now."""
-        review = cls(lambda _where: folder / (source.stem + ".po"), **kwargs)
+        review = cls(
+            lambda _where: folder / (source.stem + ".po"), reference=lambda where: _named(source.name, where), **kwargs
+        )
         review.load([review.po_path(str(source))])
         return review
 
@@ -168,7 +174,7 @@ class Review:
                     Code.PO_REJECTED,
                 )
             )
-        reference = (where, str(line))
+        reference = (self.reference(where), str(line))
         key = (segment.kind, segment.text)
         if key in catalog.found:
             if reference not in catalog.found[key].occurrences:
@@ -181,6 +187,12 @@ class Review:
         catalog.found[key] = Found(
             segment.kind, segment.text, msgstr, fuzzy, [reference], state == "untranslated", kept=kept
         )
+
+
+def _named(name: str, where: str) -> str:
+    """``where`` with its path replaced by ``name``: ``/home/a/kapitel.ipynb#cell3`` → ``kapitel.ipynb#cell3``."""
+    cell = _CELL.search(where)
+    return name + (cell.group() if cell else "")
 
 
 class NoEngine:
