@@ -16,6 +16,7 @@ import pytest
 
 from myst2qmd.book import convert_book, local_targets, workers
 from myst2qmd.book.labels import Labels
+from myst2qmd.book.watch import Watch
 from myst2qmd.book.workers import Converted
 from myst2qmd.codes import Code, Count
 from myst2qmd.context import Options, Warning_
@@ -71,7 +72,7 @@ def test_link_scanning_reads_directives_from_the_parse(text: str, targets: list[
 
 def _where_converted(document: Document, labels: Labels) -> Converted:
     """A stand-in conversion: the document's path, and the process that converted it as the line."""
-    return [], [Warning_(document.path, os.getpid(), "", Code.UNCONVERTED)]
+    return [], [Warning_(document.path, os.getpid(), "", Code.UNCONVERTED)], Watch()
 
 
 def test_parallel_workers_leave_the_parent_without_a_job(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -85,8 +86,8 @@ def test_parallel_workers_leave_the_parent_without_a_job(monkeypatch: pytest.Mon
         for n in range(4)
     ]
     done = workers.convert_all(_where_converted, documents, {})
-    assert [outside[0].path for _, outside in done] == ["0.md", "1.md", "2.md", "3.md"]
-    assert os.getpid() not in {outside[0].line for _, outside in done}  # converted in other processes
+    assert [outside[0].path for _, outside, _ in done] == ["0.md", "1.md", "2.md", "3.md"]
+    assert os.getpid() not in {outside[0].line for _, outside, _ in done}  # converted in other processes
     assert workers._job is None
 
 

@@ -210,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     convert.add_argument("-q", "--quiet", action="store_true", help="print warnings only, no summary")
     convert.add_argument(
+        "--force",
+        action="store_true",
+        help="with a book: convert every chapter; without it, a run into an output folder it wrote before "
+        "converts only the chapters whose source, settings or referenced labels and files changed",
+    )
+    convert.add_argument(
         "--suppress-warnings",
         metavar="CODE",
         action="append",
@@ -283,6 +289,7 @@ def run(args: argparse.Namespace) -> int:
         output=args.output,
         report=args.report,
         quiet=args.quiet,
+        force=args.force,
     )
     return convert(settings)
 

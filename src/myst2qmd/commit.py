@@ -91,12 +91,14 @@ class Commit:
     """One run's commit into ``out`` (which exists and is locked): :meth:`path` to stage each
     file of ``files``, :meth:`staged` after each, then :meth:`switch`; :meth:`discard` always."""
 
-    def __init__(self, out: Path, files: Sequence[PurePosixPath]) -> None:
+    def __init__(self, out: Path, files: Sequence[PurePosixPath], removed: Sequence[PurePosixPath] = ()) -> None:
         self.out = out
         self.files = list(files)
+        #: files of an earlier run that this one removes (moved aside with the replaced ones)
+        self.removed = list(removed)
         self.ident = f"{os.getpid():x}-{secrets.token_hex(4)}"
         self.staging = _staging(out, self.ident)
-        self.steps = _Steps(3 * len(self.files) + 5)
+        self.steps = _Steps(3 * len(self.files) + len(self.removed) + 5)
         self.staging.mkdir()
         self.steps.step("staging folder made")
 
@@ -112,14 +114,17 @@ class Commit:
     def switch(self) -> None:
         """Move every staged file into place (see the module's docstring); a failure rolls back."""
         folders = _new_folders(self.out, self.files)
-        _write_journal(self.out, {"id": self.ident, "files": [f.as_posix() for f in self.files], "folders": folders})
+        files, removed = [f.as_posix() for f in self.files], [r.as_posix() for r in self.removed]
+        _write_journal(self.out, {"id": self.ident, "files": files, "folders": folders, "removed": removed})
         self.steps.step("journal written")
         try:
             for rel in self.files:
                 _move_in(self.out, self.ident, rel, self.steps)
+            for rel in self.removed:
+                _move_out(self.out, self.ident, rel, self.steps)
         except OSError:
             with suppress(OSError):  # if the roll-back fails too, the journal stays: the next run finishes
-                _roll_back(self.out, self.ident, self.files, folders)
+                _roll_back(self.out, self.ident, self.files, folders, self.removed)
             raise
         _finish(self.out, self.ident, self.steps)
 
@@ -169,8 +174,34 @@ def _move_in(out: Path, ident: str, rel: PurePosixPath, steps: _Steps | None = N
     _step(steps, f"{rel} moved in")
 
 
-def _roll_back(out: Path, ident: str, files: Sequence[PurePosixPath], folders: Sequence[str]) -> None:
-    """Undo :func:`_move_in` (new files back into staging, old ones back into place), last first."""
+def _move_out(out: Path, ident: str, rel: PurePosixPath, steps: _Steps | None = None) -> None:
+    """Move ``rel`` (a file no longer written) aside, with the replaced files; its folder goes too
+    if that leaves it empty. A file moved aside already is left alone (a later run does this again)."""
+    target = out / rel
+    if _exists(target):
+        aside = _old(out, ident) / rel
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(target, aside)
+        for parent in PurePosixPath(rel).parents:
+            if parent.as_posix() == ".":
+                break
+            try:
+                (out / parent).rmdir()
+            except OSError:
+                break
+    _step(steps, f"{rel} removed")
+
+
+def _roll_back(
+    out: Path, ident: str, files: Sequence[PurePosixPath], folders: Sequence[str], removed: Sequence[PurePosixPath] = ()
+) -> None:
+    """Undo :func:`_move_in` and :func:`_move_out` (new files back into staging, old ones back into
+    place), last first."""
+    for rel in reversed(removed):
+        aside, target = _old(out, ident) / rel, out / rel
+        if _exists(aside) and not _exists(target):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(aside, target)
     for rel in reversed(files):
         new, target, aside = _staging(out, ident) / rel, out / rel, _old(out, ident) / rel
         if not _exists(new) and _exists(target):
@@ -202,7 +233,7 @@ def _step(steps: _Steps | None, what: str) -> None:
 # -- the next run: finish or clean up -----------------------------------------------------------
 
 
-def _safe_rel(value: Any) -> PurePosixPath | None:
+def safe_rel(value: Any) -> PurePosixPath | None:
     """``value`` as a path inside the output folder, or ``None`` if it is not one."""
     if not isinstance(value, str) or not value or "\0" in value or "\\" in value:
         return None
@@ -212,21 +243,22 @@ def _safe_rel(value: Any) -> PurePosixPath | None:
     return None if rel.parts[0].startswith(PREFIX) or rel.parts[0] == LOCK else rel
 
 
-def _read_journal(out: Path) -> tuple[str, list[PurePosixPath]]:
-    """The id and the files of the journal in ``out``; :class:`OutputError` if it is not one."""
+def _read_journal(out: Path) -> tuple[str, list[PurePosixPath], list[PurePosixPath]]:
+    """The id, the files and the files removed of the journal in ``out``; :class:`OutputError` if it is not one."""
     journal = out / JOURNAL
     try:
         data = json.loads(journal.read_text(encoding="utf-8"))
-        ident, files = data["id"], data["files"]
-        rels = [_safe_rel(f) for f in files]
-        if not isinstance(ident, str) or not _ID.fullmatch(ident) or not all(rels):
+        ident, files, removed = data["id"], data["files"], data.get("removed", [])
+        rels = [safe_rel(f) for f in files]
+        gone = [safe_rel(f) for f in removed]
+        if not isinstance(ident, str) or not _ID.fullmatch(ident) or not all(rels) or not all(gone):
             raise ValueError("unexpected content")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise OutputError(
             f"{journal} is not a commit journal myst2qmd can finish ({exc}); "
             f"move it out of {out} and run again, then check the output"
         ) from exc
-    return ident, [r for r in rels if r is not None]
+    return ident, [r for r in rels if r is not None], [r for r in gone if r is not None]
 
 
 def recover(out: Path) -> list[str]:
@@ -234,9 +266,11 @@ def recover(out: Path) -> list[str]:
     finished, staging folders and replaced files are removed. Notes on what was done."""
     notes = []
     if _exists(out / JOURNAL):
-        ident, files = _read_journal(out)
+        ident, files, removed = _read_journal(out)
         for rel in files:
             _move_in(out, ident, rel)
+        for rel in removed:
+            _move_out(out, ident, rel)
         _finish(out, ident)
         notes.append(f"{out}: finished the commit of a run that was stopped ({len(files)} files)")
     left = sorted(p for p in out.iterdir() if p.name.startswith(PREFIX))

@@ -206,6 +206,8 @@ class Settings:
     #: with a book: where to write the JSON report
     report: str | None = None
     quiet: bool = False
+    #: ``--force``: a book's chapters all converted, none reused from the output folder's last run
+    force: bool = False
     #: the settings file read (``--config``, or the one found from the current folder up)
     config_file: Path | None = None
     engine: str = "auto"

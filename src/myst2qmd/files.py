@@ -25,6 +25,28 @@ MAX_TEXT_BYTES = 64 * 1024 * 1024
 #: the largest notebook read (outputs with images make notebooks large)
 MAX_NOTEBOOK_BYTES = 512 * 1024 * 1024
 
+#: what the conversions under way in this process looked at (:func:`watching`), innermost last
+_WATCHING: list[set[tuple[str, str]]] = []
+
+
+@contextmanager
+def watching() -> Iterator[set[tuple[str, str]]]:
+    """Everything looked at inside the block (:func:`looked_at`, every :func:`read_bounded`): a book
+    chapter's conversion depends on it, and is redone when one of them changes (:mod:`.book.reuse`)."""
+    seen: set[tuple[str, str]] = set()
+    _WATCHING.append(seen)
+    try:
+        yield seen
+    finally:
+        _WATCHING.pop()
+
+
+def looked_at(kind: str, path: Path | str) -> None:
+    """Note that the conversion under way read (or looked for) ``path``: a ``"file"``, or the
+    ``"notebooks"`` of a project folder; nothing outside :func:`watching`."""
+    if _WATCHING:
+        _WATCHING[-1].add((kind, os.path.abspath(path)))
+
 
 class InputRefused(OSError):
     """A file that is not read: not a regular file (a FIFO, ``/dev/zero``), or too large."""
@@ -45,6 +67,7 @@ def read_bounded(path: Path, limit: int = MAX_TEXT_BYTES) -> bytes:
     ...
     myst2qmd.files.InputRefused: not a regular file (a device, FIFO or socket)
     """
+    looked_at("file", path)
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         mode = os.fstat(fd).st_mode

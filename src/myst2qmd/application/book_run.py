@@ -138,9 +138,11 @@ def print_book_summary(settings: Settings, report: BookReport, warnings: list[Wa
     top = "".join(f"{n} {k}, " for k, n in report.constructs.most_common(6)).rstrip(", ")
     top += "; " if top else ""
     failed = f"; not converted: {', '.join(report.not_converted)}" if report.not_converted else ""
+    reused = f", {report.files_reused} reused from the last run" if report.files_reused else ""
+    removed = f", {report.files_removed} of the last run removed" if report.files_removed else ""
     print(
-        f"{settings.src} -> {out}: {report.files_converted} chapters ({report.files_written} files written, "
-        f"{report.files_unchanged} unchanged), {report.assets_copied} files copied; {top}references "
+        f"{settings.src} -> {out}: {report.files_converted} chapters{reused} ({report.files_written} files written, "
+        f"{report.files_unchanged} unchanged), {report.assets_copied} files copied{removed}; {top}references "
         f"{report.references_resolved} resolved, {report.references_unresolved} unresolved; "
         f"{counted(warnings, settings.suppress_warnings)}{failed}",
         file=sys.stderr,

@@ -9,7 +9,8 @@ state and calls them in order.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -19,6 +20,7 @@ from ..commit import OutputError, output_locked
 from ..config import Settings
 from ..context import Options, Warning_
 from ..convert import Result, convert_text
+from ..files import watching
 from ..finish import finish_all
 from ..macros import macros_from_config
 from ..notebooks import (
@@ -26,7 +28,6 @@ from ..notebooks import (
     Document,
     DocumentError,
     NotebookError,
-    collect_labels,
     read_document,
     render_notebook,
 )
@@ -44,8 +45,10 @@ from .output import (
     refuse_unsafe_paths,
 )
 from .report import BookReport
+from .reuse import MANIFEST, Reuse, chapter_key, settings_digest
 from .toc import Book, BookError, inside, read_book
 from .translation import Texts, translate_book
+from .watch import Seen, Watch, WatchedIds, WatchedPages, watched_resolver
 from .workers import Converted, convert_all
 
 
@@ -130,6 +133,10 @@ class BookConverter:
         self.warnings += unnumbered_notebooks(book, self.numbering)
         #: the book's labels and their targets, worked out once (see :meth:`options`)
         self._label_table: tuple[Labels, LabelTargets] | None = None
+        #: what the last run into ``out`` left to reuse, and the new manifest (:mod:`.reuse`)
+        self.reuse = Reuse(out, "", enabled=False, write=False)
+        #: what the chapters' looked-up labels, documents and files are in this run (:mod:`.watch`)
+        self.seen: Seen | None = None
 
     @property
     def committed(self) -> bool:
@@ -137,32 +144,47 @@ class BookConverter:
         return self.staging.committed
 
     # -- converting ----------------------------------------------------------------------------
-    def options(self, chapter: Chapter, labels: Labels) -> Options:
-        """What ``chapter`` is converted with: the book's options, its labels as seen from it."""
+    def targets(self, labels: Labels) -> LabelTargets:
+        """The book's labels and their pages, worked out once."""
         if self._label_table is None or self._label_table[0] is not labels:
             out_of = {c.rel.as_posix(): c.out_rel for c in self.book.chapters}
             self._label_table = (labels, LabelTargets(labels, out_of))
-        targets = self._label_table[1]
+        return self._label_table[1]
+
+    def meta(self, chapter: Chapter) -> Mapping[str, Any]:
+        """The front matter the book's numbering gives ``chapter``."""
+        return {} if chapter.is_notebook else self.numbering.chapters.get(chapter.rel, {})
+
+    def options(self, chapter: Chapter, labels: Labels, watch: Watch | None = None) -> Options:
+        """What ``chapter`` is converted with: the book's options, its labels as seen from it (what
+        it looks up of them noted in ``watch``)."""
+        targets = self.targets(labels)
+        watch = watch if watch is not None else Watch()
+        pages = targets.pages_for(chapter.rel.as_posix(), chapter.out_rel)
         return replace(
             self.chapter_options,
-            project_meta={} if chapter.is_notebook else self.numbering.chapters.get(chapter.rel, {}),
-            external_labels=targets.ids,
-            label_pages=targets.pages_for(chapter.rel.as_posix(), chapter.out_rel),
-            resolve_document=document_resolver(chapter, self.by_source),
+            project_meta=self.meta(chapter),
+            external_labels=WatchedIds(targets.ids, watch),
+            label_pages=WatchedPages(pages, watch),
+            resolve_document=watched_resolver(document_resolver(chapter, self.by_source), watch),
             source_dir=str(chapter.source.parent),
         )
 
     def convert_one(self, document: Document, labels: Labels) -> Converted:
-        """A document's converted pieces, and its references that lead out of the book."""
+        """A document's converted pieces, its references that lead out of the book, and what it
+        looked up of the book and the file system (:class:`.watch.Watch`)."""
         # paths first: the inline tokens it parses are the conversion's, which lets them go
         outside = outside_references(document, self.book.folder)
-        options = self.options(document.chapter, labels)
+        watch = Watch()
+        options = self.options(document.chapter, labels, watch)
         results = []
-        for n, piece in enumerate(document.pieces):
-            parsed = document.parses[n] if n < len(document.parses) else None
-            results.append(convert_text(piece, path=document.where(n), options=options, parsed=parsed))
+        with watching() as files:
+            for n, piece in enumerate(document.pieces):
+                parsed = document.parses[n] if n < len(document.parses) else None
+                results.append(convert_text(piece, path=document.where(n), options=options, parsed=parsed))
+        watch.files = files
         document.parses = []  # its last reader: let the tokens go
-        return results, outside
+        return results, outside, watch
 
     def read_documents(self) -> list[Document]:
         """Every chapter's text; a notebook that cannot be read is reported and left out."""
@@ -218,30 +240,48 @@ class BookConverter:
         except OutputError as exc:
             raise BookError(str(exc)) from exc
 
+    def start_reuse(self) -> Reuse:
+        """What the last run into the output folder left to reuse: nothing with ``--force`` or when
+        translating; ``--only`` writes no manifest (see :mod:`.reuse`)."""
+        digest = settings_digest(self.book, self.chapter_options, self.settings.escape_fences)
+        whole, plain = not self.settings.only, self.translator is None
+        return Reuse(self.out, digest, enabled=whole and plain and not self.settings.force, write=whole, record=plain)
+
     def convert_and_write(self) -> BookReport:
         documents = self.read_documents()
         assign_outputs(self.book, self.warnings, skip=self.failed)
         files = assets(self.book, self.warnings)
         self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in files})
+        self.reuse = self.start_reuse()
         # of every chapter: references to the others resolve
-        labels = collect_labels(
+        labels = self.reuse.collect_labels(
             documents,
             self.chapter_options.macros,
             self.warnings,
             self.report.duplicate_labels,
             self.chapter_options.dialect,
         )
-        converted = self.convert_chapters(self.only(documents), labels)
-        texts = self.texts(converted, labels)
-        for document, _ in converted:  # chapters first: they win over anything of the same name
-            self.staging.put(
-                document.chapter.out_rel, Output(document.path, text=render(document, texts[id(document)]))
-            )
+        chosen = self.only(documents)
+        self.seen = Seen(self.targets(labels), self.by_source)
+        self.reuse.choose(chosen, self.seen, {c.rel: self.meta(c) for c in self.book.chapters})
+        converted = self.convert_chapters(chosen, labels)
+        fresh = {id(d): d for d, _ in converted}
+        texts = self.texts(converted, labels, chosen)
+        for document in chosen:  # chapters first: they win over anything of the same name
+            kept = self.reuse.kept.get(document.path)
+            text = kept.text if kept is not None else render(document, texts[id(document)])
+            self.reuse.written(document, text)
+            self.staging.put(document.chapter.out_rel, Output(document.path, text=text))
+        for document, _ in converted:  # the files chapters include
+            if id(document) not in fresh:
+                text = render(document, texts[id(document)])
+                self.staging.put(document.chapter.out_rel, Output(document.path, text=text))
         left_out = self.failed | self.skipped
         yml = quarto_yml(self.book, left_out, self.warnings, self.target_lang, self.settings.execute)
         self.staging.put(QUARTO_YML, Output("the table of contents", text=yml))
         for rel, path in files:
             self.staging.put(rel, Output(rel.as_posix(), source=path))
+        self.stage_manifest()
         self.refuse_reserved(set(self.staging.outputs))
         if self.before_write is not None:
             self.before_write()
@@ -250,29 +290,60 @@ class BookConverter:
         return self.report
 
     def convert_chapters(self, documents: list[Document], labels: Labels) -> list[tuple[Document, list[Result]]]:
-        """Every document converted (:func:`.workers.convert_all`), counted and its warnings kept."""
+        """Every document converted (:func:`.workers.convert_all`), counted and its warnings kept;
+        those the last run's output serves (:mod:`.reuse`) are not converted: their counts and
+        warnings are told again, in their place."""
         converted: list[tuple[Document, list[Result]]] = []
-        for document, (results, outside) in zip(
-            documents, convert_all(self.convert_one, documents, labels), strict=True
-        ):
+        fresh = [d for d in documents if d.path not in self.reuse.kept]
+        results_of = iter(convert_all(self.convert_one, fresh, labels))
+        for document in documents:
+            self.report.files_converted += 1
+            kept = self.reuse.kept.get(document.path)
+            if kept is not None:
+                self.report.files_reused += 1
+                self.report.add_counts(kept.counts)
+                self.warnings.extend(kept.warnings)
+                continue
+            results, outside, watch = next(results_of)
             document.parses = []  # converted in a worker process: this one's copy is not needed either
             converted.append((document, results))
-            self.report.files_converted += 1
+            counts: Counter[str] = Counter()
             for result in results:
                 self.report.add_result(result)
                 self.warnings.extend(result.warnings)
+                counts.update(result.counts)
             self.warnings.extend(outside)
+            told = [w for r in results for w in r.warnings] + outside
+            key = chapter_key(document.chapter, self.meta(document.chapter))
+            seen = self.seen = self.seen or Seen(self.targets(labels), self.by_source)
+            self.reuse.converted(document, told, counts, watch, seen, key)
         return converted
 
-    def texts(self, converted: list[tuple[Document, list[Result]]], labels: Labels) -> Texts:
+    def stage_manifest(self) -> None:
+        """The new manifest among the outputs, and the files of the last run no output replaces
+        to be removed (:mod:`.reuse`)."""
+        if not self.reuse.write:
+            return
+        outputs = {rel: self.reuse.output_digest(output) for rel, output in self.staging.outputs.items()}
+        self.staging.removed, notes = self.reuse.stale(outputs)
+        self.recovered += notes
+        self.staging.put(MANIFEST, Output("the manifest", text=self.reuse.manifest(outputs), counted=False))
+
+    def texts(
+        self, converted: list[tuple[Document, list[Result]]], labels: Labels, chapters: list[Document] | None = None
+    ) -> Texts:
         """The final text of every piece: the root chapter's paths rebased, the files chapters
-        include converted too (appended to ``converted``), translated, finished (:mod:`..finish`)."""
+        include converted too (appended to ``converted``; ``chapters``: every chapter, those reused
+        too, in the book's order), translated, finished (:mod:`..finish`)."""
         texts = {id(d): [r.text for r in results] for d, results in converted}
         root = self.book.root
         prefix = root.rel.parent.as_posix()
         if prefix not in ("", ".") and converted and converted[0][0].chapter is root:
             texts[id(converted[0][0])] = [rebase_paths(t, prefix + "/") for t in texts[id(converted[0][0])]]
-        included = self.convert_included(labels, [(d, texts[id(d)]) for d, _ in converted])
+        kept = self.reuse.kept
+        chapters = chapters if chapters is not None else [d for d, _ in converted]
+        every = [(d, [kept[d.path].text] if d.path in kept else texts[id(d)]) for d in chapters]
+        included = self.convert_included(labels, every)
         converted += included
         texts.update({id(d): [r.text for r in results] for d, results in included})
         if self.translator is not None:  # included files are translated with the chapters

@@ -115,6 +115,8 @@ class Output:
     origin: str  # what it comes from, for messages
     text: str | None = None
     source: Path | None = None
+    #: counted in the report (files written, unchanged): not the manifest (:mod:`.reuse`)
+    counted: bool = True
 
     def same_as(self, target: Path) -> bool:
         """Whether ``target`` already holds exactly this (then it is not written again)."""
@@ -153,6 +155,8 @@ class Staging:
         self.pages: dict[str, Output] = {}
         #: set (while Ctrl-C waits) once the output folder holds the complete new book
         self.committed = False
+        #: files of an earlier run that no file of this run replaces: removed in the commit (:mod:`.reuse`)
+        self.removed: list[PurePosixPath] = []
 
     def put(self, rel: PurePosixPath, output: Output) -> bool:
         """Plan ``output`` at ``rel``; a path already planned keeps what it has, so a converted
@@ -183,18 +187,18 @@ class Staging:
         changed = []
         for rel, output in self.outputs.items():
             if output.same_as(self.out / rel):
-                if output.text is not None:
+                if output.text is not None and output.counted:
                     self.report.files_unchanged += 1
             else:
                 changed.append(rel)
         self.refuse_blocked(changed)
-        if not changed:
+        if not changed and not self.removed:
             return
         # stop signals are held for the whole write phase and looked at between files: before the
         # switch they remove the staging folder and stop (nothing written); during it they wait;
         # after it, the message says the output is complete. ``kill -9``: see :mod:`.commit`
         with interrupts_deferred() as pending:
-            commit = Commit(self.out, changed)
+            commit = Commit(self.out, changed, self.removed)
             try:
                 for rel in changed:
                     if pending:
@@ -210,10 +214,13 @@ class Staging:
                 raise BookInterrupted(f"interrupted after {self.out} was written completely")
         for rel in changed:
             self.report.written.append(rel.as_posix())
+            if not self.outputs[rel].counted:
+                continue
             if self.outputs[rel].text is not None:
                 self.report.files_written += 1
             else:
                 self.report.assets_copied += 1
+        self.report.files_removed += len(self.removed)
 
     def refuse_blocked(self, changed: list[PurePosixPath]) -> None:
         """Before anything is written: a file where a folder must go (or the reverse), or an output

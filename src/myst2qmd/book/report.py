@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,10 @@ class BookReport:
     files_written: int = 0
     files_unchanged: int = 0
     assets_copied: int = 0
+    #: chapters whose output the folder held already (:mod:`.reuse`): not converted again
+    files_reused: int = 0
+    #: files of an earlier run no chapter or book file writes now: removed
+    files_removed: int = 0
     constructs: Counter[str] = field(default_factory=Counter)
     warnings: dict[str, list[str]] = field(default_factory=dict)
     #: every warning and info of ``warnings``, counted per code; and those ``suppress-warnings`` kept off stderr
@@ -75,10 +80,14 @@ class BookReport:
 
     def add_result(self, result: Result) -> None:
         """A converted piece's counts: its constructs, and its references resolved or not."""
-        self.constructs.update(result.counts)
-        unresolved = result.counts.get(Count.UNRESOLVED_REFERENCE.key(), 0)
+        self.add_counts(result.counts)
+
+    def add_counts(self, counts: Mapping[str, int]) -> None:
+        """A converted piece's (or a reused chapter's) counts: its constructs, its references resolved or not."""
+        self.constructs.update(counts)
+        unresolved = counts.get(Count.UNRESOLVED_REFERENCE.key(), 0)
         self.references_unresolved += unresolved
-        self.references_resolved += result.counts.get(Count.REFERENCE.key(), 0) - unresolved
+        self.references_resolved += counts.get(Count.REFERENCE.key(), 0) - unresolved
 
     def add_warnings(self, warnings: list[Warning_]) -> None:
         """Every warning of the run, by the file it names (a notebook's cells: the notebook), and

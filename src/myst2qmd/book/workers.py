@@ -16,12 +16,14 @@ from ..context import Warning_
 from ..convert import Result
 from ..notebooks import Document
 from .labels import Labels
+from .watch import Watch
 
 #: the characters of chapter source from which a book is converted in parallel processes
 PARALLEL_FROM = 512 * 1024
 
-#: what a document converts to: its pieces' results, and its references that lead out of the book
-Converted = tuple[list[Result], list[Warning_]]
+#: what a document converts to: its pieces' results, its references that lead out of the book, and
+#: what its conversion looked up (:mod:`.watch`)
+Converted = tuple[list[Result], list[Warning_], Watch]
 #: converts one document with the book's labels
 ConvertOne = Callable[[Document, Labels], Converted]
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
-from ..files import MAX_NOTEBOOK_BYTES, read_bounded
+from ..files import MAX_NOTEBOOK_BYTES, looked_at, read_bounded
 from .base import DirectiveSpec, Rewrite
 
 #: project files that mark a project's folder, nearest first
@@ -53,7 +53,7 @@ def project_root(ctx: Context) -> Path | None:
     return start
 
 
-def _notebooks(root: Path) -> list[Path]:
+def project_notebooks(root: Path) -> list[Path]:
     """The project's notebooks (hidden and build folders left out), at most :data:`MAX_NOTEBOOKS`."""
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
@@ -104,8 +104,9 @@ def notebook_of(label: str, ctx: Context) -> str | None:
     root = project_root(ctx)
     if root is None:
         return None
+    looked_at("notebooks", root)
     signature = []
-    for path in _notebooks(root):
+    for path in project_notebooks(root):
         try:
             info = path.stat()
         except OSError:

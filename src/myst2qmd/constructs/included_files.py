@@ -20,7 +20,7 @@ import yaml
 from ..codes import Code
 from ..context import Context
 from ..directives import Directive
-from ..files import read_bounded
+from ..files import looked_at, read_bounded
 from ..yamlload import load_yaml
 from .blocks import atx_headings
 
@@ -78,6 +78,7 @@ def resolve(argument: str, ctx: Context, lineno: int, what: str) -> Path:
         raise IncludeError("outside the book's folder" if root is not None else "outside the document's folder")
     if resolved in stack:
         raise IncludeError("the file includes itself")
+    looked_at("file", resolved)
     if not resolved.exists():
         raise IncludeError("file not found")
     if not resolved.is_file():

@@ -23,6 +23,7 @@ from ..adapter import InlineLocator, link_destination
 from ..codes import Code, Count
 from ..context import Context
 from ..edits import Edit
+from ..files import looked_at
 from ..labels import CROSSREF_KINDS
 from .base import link_target
 from .references import find_label
@@ -105,6 +106,7 @@ def _warn_if_missing(path: str, target: str, ctx: Context, line: int) -> None:
     if options.source_dir is None:
         return
     base = Path(options.root_dir or options.source_dir) if path.startswith("/") else Path(options.source_dir)
+    looked_at("file", base / path.lstrip("/"))
     if not (base / path.lstrip("/")).exists():
         ctx.warn(line, f"link to {target}: there is no such file; kept as written", Code.LINK_MISSING)
 

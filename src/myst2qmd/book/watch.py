@@ -1,0 +1,182 @@
+"""What one chapter's conversion reads of the rest of the book, noted while it runs, so that a
+re-run can tell whether that chapter would come out differently (:mod:`.reuse`).
+
+A chapter's output depends on its own source and the run's settings, and on what it looks up:
+labels of other chapters (their Quarto ids, kinds and pages, through ``Options.external_labels``
+and ``Options.label_pages``), other chapters' paths and titles (``{doc}``, through
+``Options.resolve_document``) and files (``{include}``, ``{literalinclude}``, ``{csv-table}``,
+links to files, embedded notebooks: :func:`..files.looked_at`). :class:`Watch` notes the names,
+targets and paths; :class:`Seen` works out, from a run's tables and the file system, what they
+are now, as one digest: the same digest, the same output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..constructs.embeds import project_notebooks
+from ..notebooks import Chapter
+from .labels import LabelPages, LabelTargets
+from .links import document_resolver
+
+
+@dataclass
+class Watch:
+    """What a chapter's conversion looked up (and so depends on) besides its own source."""
+
+    #: label names looked up, found or not (a label defined later makes the chapter convert again)
+    names: set[str] = field(default_factory=set)
+    #: every label's Quarto id (an id made up for an unlabelled figure must be a free one)
+    ids: bool = False
+    #: every label (a term looked up in any case)
+    every: bool = False
+    #: ``{doc}`` targets as written
+    documents: set[str] = field(default_factory=set)
+    #: ``("file", path)`` and ``("notebooks", folder)`` (:func:`..files.looked_at`)
+    files: set[tuple[str, str]] = field(default_factory=set)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "names": sorted(self.names),
+            "ids": self.ids,
+            "every": self.every,
+            "documents": sorted(self.documents),
+            "files": sorted([kind, path] for kind, path in self.files),
+        }
+
+
+class WatchedIds(dict[str, str]):
+    """``Options.external_labels`` (label → Quarto id) noting into a :class:`Watch` what is looked up."""
+
+    def __init__(self, ids: Mapping[str, str], watch: Watch) -> None:
+        super().__init__(ids)
+        self.watch = watch
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.watch.names.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> str:
+        self.watch.names.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            self.watch.names.add(key)
+        return super().__contains__(key)
+
+    def values(self) -> Any:
+        self.watch.ids = True
+        return super().values()
+
+    def keys(self) -> Any:
+        self.watch.every = True
+        return super().keys()
+
+    def items(self) -> Any:
+        self.watch.every = True
+        return super().items()
+
+    def __iter__(self) -> Iterator[str]:
+        self.watch.every = True
+        return super().__iter__()
+
+
+class WatchedPages(LabelPages):
+    """``Options.label_pages`` noting into a :class:`Watch` what is looked up."""
+
+    def __init__(self, pages: LabelPages, watch: Watch) -> None:
+        super().__init__(pages.targets, pages.source, pages.out_rel)
+        self.watch = watch
+
+    def __getitem__(self, name: str) -> tuple[str, str]:
+        self.watch.names.add(name)
+        return super().__getitem__(name)
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            self.watch.names.add(name)
+        return super().__contains__(name)
+
+    def __iter__(self) -> Iterator[str]:
+        self.watch.every = True
+        return super().__iter__()
+
+
+def watched_resolver(
+    resolve: Callable[[str], tuple[str, str] | None], watch: Watch
+) -> Callable[[str], tuple[str, str] | None]:
+    """``Options.resolve_document`` noting each ``{doc}`` target into ``watch``."""
+
+    def watched(target: str) -> tuple[str, str] | None:
+        watch.documents.add(target)
+        return resolve(target)
+
+    return watched
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fingerprint(kind: str, path: str) -> str:
+    """What ``path`` holds now: a file's digest, ``dir``, ``missing``, ``other``; for
+    ``notebooks``, the digest of every notebook of that project folder."""
+    if kind == "notebooks":
+        found = [[p.as_posix(), sha256(p.read_bytes())] for p in project_notebooks(Path(path)) if p.is_file()]
+        return sha256(json.dumps(found).encode())
+    try:
+        if os.path.isdir(path):
+            return "dir"
+        if not os.path.isfile(path):
+            return "missing" if not os.path.lexists(path) else "other"
+        with open(path, "rb") as handle:
+            return sha256(handle.read())
+    except OSError:
+        return "unreadable"
+
+
+class Seen:
+    """What the names, targets and files a chapter looked up (:class:`Watch`, as JSON) are in this
+    run: one digest (:meth:`digest`); the book-wide parts worked out once."""
+
+    def __init__(self, targets: LabelTargets, by_source: Mapping[PurePosixPath, Chapter]) -> None:
+        self.targets = targets
+        self.by_source = by_source
+        self._ids: list[str] | None = None
+        self._fingerprints: dict[tuple[str, str], str] = {}
+
+    def all_ids(self) -> list[str]:
+        if self._ids is None:
+            self._ids = sorted(set(self.targets.ids.values()))
+        return self._ids
+
+    def digest(self, chapter: Chapter, watched: Mapping[str, Any]) -> str:
+        """The digest of what ``watched`` (:meth:`Watch.as_json`) names, seen from ``chapter``."""
+        pages = self.targets.pages_for(chapter.rel.as_posix(), chapter.out_rel)
+        ids = self.targets.ids
+
+        def label(name: str) -> list[Any]:
+            return [name, ids.get(name), list(pages[name]) if name in pages else None]
+
+        resolve = document_resolver(chapter, self.by_source)
+        data = [
+            [label(str(name)) for name in watched["names"]],
+            self.all_ids() if watched["ids"] else None,
+            [label(name) for name in sorted(ids)] if watched["every"] else None,
+            [[str(target), resolve(str(target))] for target in watched["documents"]],
+            [[kind, path, self.fingerprint(str(kind), str(path))] for kind, path in watched["files"]],
+        ]
+        return sha256(json.dumps(data, ensure_ascii=False).encode())
+
+    def fingerprint(self, kind: str, path: str) -> str:
+        key = (kind, path)
+        if key not in self._fingerprints:
+            self._fingerprints[key] = fingerprint(kind, path)
+        return self._fingerprints[key]
