@@ -13,6 +13,7 @@ import yaml
 
 from cli_run import run_cli
 from myst2qmd.book import convert_book
+from myst2qmd.book.reuse import MANIFEST
 from myst2qmd.check import check
 from myst2qmd.translate import TranslationCache, Translator
 from myst2qmd.translate.engines.pseudo import PseudoEngine
@@ -179,8 +180,9 @@ def test_incremental_rewrites_only_what_changed(tmp_path: Path) -> None:
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("wieder auf", "noch einmal auf"), encoding="utf-8")
     edited, _ = convert_book(copy, out)
     assert edited.files_written == 1
-    changed = [p for p, stamp in stamps.items() if p.stat().st_mtime_ns != stamp]
-    assert changed == [out / "teil1" / "vertiefung.qmd"]
+    changed = {p for p, stamp in stamps.items() if p.stat().st_mtime_ns != stamp}
+    assert changed == {out / "teil1" / "vertiefung.qmd", out / MANIFEST}  # the manifest says what changed
+    assert edited.files_reused == 4
 
 
 def test_translated_book_twice_makes_no_engine_calls_the_second_time(tmp_path: Path) -> None:
