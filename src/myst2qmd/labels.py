@@ -131,6 +131,21 @@ def math_key(name: str) -> str:
     return MATH_NAMESPACE + name
 
 
+class AnyOf(Container[str]):
+    """Ids in any of several containers, asked one id at a time (a book's other chapters' ids are
+    asked, never listed: a re-run then knows which of them a chapter's output depends on).
+
+    >>> "b" in AnyOf({"a"}, {"b": 1}.keys()), "c" in AnyOf({"a"})
+    (True, False)
+    """
+
+    def __init__(self, *containers: Container[str]) -> None:
+        self.containers = containers
+
+    def __contains__(self, ident: object) -> bool:
+        return any(ident in container for container in self.containers)
+
+
 def unique_id(ident: str, taken: Container[str]) -> str:
     """``ident``, or ``ident-2``, ``ident-3``, … the first that is not in ``taken``.
 

@@ -94,7 +94,8 @@ def settings_digest(book: Book, options: Options, escape_fences: bool) -> str:
         "options": chosen,
         "escape_fences": escape_fences,
         "config": book.config,
-        "project": book.project,
+        # the table of contents is not: a chapter's place is its own (:func:`chapter_key`, :class:`.watch.Seen`)
+        "project": {key: value for key, value in book.project.items() if key != "toc"},
         "folder": str(book.folder.resolve()),
     }
     return sha256(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode())

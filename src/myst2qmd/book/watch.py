@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,7 +32,9 @@ class Watch:
 
     #: label names looked up, found or not (a label defined later makes the chapter convert again)
     names: set[str] = field(default_factory=set)
-    #: every label's Quarto id (an id made up for an unlabelled figure must be a free one)
+    #: Quarto ids asked whether some label has them (an id made up for an unlabelled figure must be a free one)
+    id_queries: set[str] = field(default_factory=set)
+    #: every label's Quarto id (listed)
     ids: bool = False
     #: every label (a term looked up in any case)
     every: bool = False
@@ -44,6 +46,7 @@ class Watch:
     def as_json(self) -> dict[str, Any]:
         return {
             "names": sorted(self.names),
+            "id_queries": sorted(self.id_queries),
             "ids": self.ids,
             "every": self.every,
             "documents": sorted(self.documents),
@@ -57,6 +60,7 @@ class WatchedIds(dict[str, str]):
     def __init__(self, ids: Mapping[str, str], watch: Watch) -> None:
         super().__init__(ids)
         self.watch = watch
+        self._values: WatchedValues | None = None
 
     def get(self, key: str, default: Any = None) -> Any:
         self.watch.names.add(key)
@@ -72,8 +76,9 @@ class WatchedIds(dict[str, str]):
         return super().__contains__(key)
 
     def values(self) -> Any:
-        self.watch.ids = True
-        return super().values()
+        if self._values is None:
+            self._values = WatchedValues(super().values(), self.watch)
+        return self._values
 
     def keys(self) -> Any:
         self.watch.every = True
@@ -86,6 +91,27 @@ class WatchedIds(dict[str, str]):
     def __iter__(self) -> Iterator[str]:
         self.watch.every = True
         return super().__iter__()
+
+
+class WatchedValues(Collection[str]):
+    """The Quarto ids of :class:`WatchedIds`: an id asked for is noted, listing them notes all."""
+
+    def __init__(self, ids: Iterable[str], watch: Watch) -> None:
+        self.ids = set(ids)
+        self.watch = watch
+
+    def __contains__(self, ident: object) -> bool:
+        if isinstance(ident, str):
+            self.watch.id_queries.add(ident)
+        return ident in self.ids
+
+    def __iter__(self) -> Iterator[str]:
+        self.watch.ids = True
+        return iter(self.ids)
+
+    def __len__(self) -> int:
+        self.watch.ids = True
+        return len(self.ids)
 
 
 class WatchedPages(LabelPages):
@@ -150,12 +176,18 @@ class Seen:
         self.targets = targets
         self.by_source = by_source
         self._ids: list[str] | None = None
+        self._id_set: set[str] | None = None
         self._fingerprints: dict[tuple[str, str], str] = {}
 
     def all_ids(self) -> list[str]:
         if self._ids is None:
             self._ids = sorted(set(self.targets.ids.values()))
         return self._ids
+
+    def id_set(self) -> set[str]:
+        if self._id_set is None:
+            self._id_set = set(self.targets.ids.values())
+        return self._id_set
 
     def digest(self, chapter: Chapter, watched: Mapping[str, Any]) -> str:
         """The digest of what ``watched`` (:meth:`Watch.as_json`) names, seen from ``chapter``."""
@@ -169,6 +201,7 @@ class Seen:
         data = [
             [label(str(name)) for name in watched["names"]],
             self.all_ids() if watched["ids"] else None,
+            [[str(q), q in self.id_set()] for q in watched["id_queries"]],
             [label(name) for name in sorted(ids)] if watched["every"] else None,
             [[str(target), resolve(str(target))] for target in watched["documents"]],
             [[kind, path, self.fingerprint(str(kind), str(path))] for kind, path in watched["files"]],

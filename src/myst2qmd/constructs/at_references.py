@@ -19,7 +19,7 @@ this document (``@eq-x`` beside ``{#eq-x}``: a file partly written for Quarto) i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 
 from markdown_it.token import Token
 
@@ -27,7 +27,7 @@ from ..adapter import InlineLocator
 from ..codes import Code, Count
 from ..context import Context
 from ..edits import Edit
-from ..labels import CROSSREF_KINDS, kind_from_label
+from ..labels import CROSSREF_KINDS, AnyOf, kind_from_label
 from .base import link_target
 from .references import find_label
 
@@ -67,8 +67,8 @@ def at_names(token: Token) -> Iterator[re.Match[str]]:
             yield match
 
 
-def _quarto_ids(ctx: Context) -> set[str]:
-    return {label.quarto_id for label in ctx.labels.values()} | set(ctx.options.external_labels.values())
+def _quarto_ids(ctx: Context) -> Container[str]:
+    return AnyOf({label.quarto_id for label in ctx.labels.values()}, ctx.options.external_labels.values())
 
 
 def as_text(token: Token, locator: InlineLocator, ctx: Context, lineno: int) -> list[Edit]:
@@ -87,7 +87,7 @@ def as_reference(token: Token, locator: InlineLocator, ctx: Context, lineno: int
     label's kind), or a citation when no label has the name; a name with a prefix Quarto numbers
     that no label has is warned ``ref-undefined``."""
     edits: list[Edit] = []
-    ids: set[str] | None = None
+    ids: Container[str] | None = None
     for match in at_names(token):
         key = match.group("key").strip("{}")
         found = find_label(key, ctx)

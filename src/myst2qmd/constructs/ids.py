@@ -15,7 +15,7 @@ from typing import Literal
 
 from ..context import Context
 from ..directives import Directive
-from ..labels import math_key, quarto_id, slug, unique_id
+from ..labels import AnyOf, math_key, quarto_id, slug, unique_id
 from .base import LabelSource, own_label
 
 #: how an id is made from a label the label pass did not see: by its kind (:func:`.labels.quarto_id`),
@@ -107,9 +107,8 @@ def figure_id(label: str, ctx: Context, fallback: str) -> str:
     """
     if label:
         return label_id(ctx, label, "fig")
-    taken = {other.quarto_id for other in ctx.labels.values()}
-    taken |= set(ctx.options.external_labels.values()) | ctx.generated_ids
-    ident = unique_id(f"fig-{slug(fallback)}", taken)
+    own = {other.quarto_id for other in ctx.labels.values()}
+    ident = unique_id(f"fig-{slug(fallback)}", AnyOf(own, ctx.options.external_labels.values(), ctx.generated_ids))
     ctx.generated_ids.add(ident)
     return ident
 
