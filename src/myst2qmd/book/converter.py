@@ -191,7 +191,7 @@ class BookConverter:
         documents = []
         for chapter in self.book.chapters:
             try:
-                documents.append(read_chapter(chapter))
+                documents.append(self.reuse.unread(chapter) or read_chapter(chapter))
                 self.warnings += documents[-1].warnings
             except NotebookError as exc:
                 if chapter.is_root:
@@ -202,6 +202,15 @@ class BookConverter:
                 self.report.not_converted.append(chapter.rel.as_posix())
                 del self.by_source[chapter.rel]
         return documents
+
+    def read_after_all(self, document: Document) -> Document:
+        """``document``, read if it was not (:meth:`.reuse.Reuse.unread`) and is converted after all."""
+        if document.path not in self.reuse.unread_h1 or document.path in self.reuse.kept:
+            return document
+        try:
+            return read_chapter(document.chapter)
+        except NotebookError as exc:
+            raise BookError(f"{document.path} changed while it was converted: {exc}") from exc
 
     def convert_included(
         self, labels: Labels, chapters: list[tuple[Document, list[str]]]
@@ -248,11 +257,11 @@ class BookConverter:
         return Reuse(self.out, digest, enabled=whole and plain and not self.settings.force, write=whole, record=plain)
 
     def convert_and_write(self) -> BookReport:
+        self.reuse = self.start_reuse()
         documents = self.read_documents()
         assign_outputs(self.book, self.warnings, skip=self.failed)
         files = assets(self.book, self.warnings)
         self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in files})
-        self.reuse = self.start_reuse()
         # of every chapter: references to the others resolve
         labels = self.reuse.collect_labels(
             documents,
@@ -264,6 +273,7 @@ class BookConverter:
         chosen = self.only(documents)
         self.seen = Seen(self.targets(labels), self.by_source)
         self.reuse.choose(chosen, self.seen, {c.rel: self.meta(c) for c in self.book.chapters})
+        chosen = [self.read_after_all(d) for d in chosen]
         converted = self.convert_chapters(chosen, labels)
         fresh = {id(d): d for d, _ in converted}
         texts = self.texts(converted, labels, chosen)

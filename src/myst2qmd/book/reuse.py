@@ -45,7 +45,7 @@ from ..codes import Code
 from ..commit import safe_rel
 from ..context import Label, Options, Warning_
 from ..dialect import Dialect
-from ..files import read_bounded
+from ..files import MAX_NOTEBOOK_BYTES, read_bounded
 from ..notebooks import Chapter, Document, cell_figure_labels, first_h1
 from .labels import Labels
 from .toc import Book
@@ -119,6 +119,12 @@ def _label(item: Any) -> tuple[str, Label]:
     return key, Label(name, kind, qid, line, title)
 
 
+def _labels(entry: Mapping[str, Any]) -> list[dict[str, Label]]:
+    """The labels of a manifest's chapter entry, one mapping per piece (:class:`ValueError` and
+    the like if they are not labels)."""
+    return [dict(_label(item) for item in piece) for piece in entry["labels"]]
+
+
 def _warning_json(warning: Warning_) -> list[Any]:
     return [warning.path, warning.line, warning.message, warning.code.value, warning.level]
 
@@ -178,9 +184,32 @@ class Reuse:
         self.new: dict[str, Any] = {}
         #: how many chapters the label pass parsed (the others' labels came from the manifest)
         self.parsed = 0
+        #: notebooks not read (:meth:`unread`): their first heading's text
+        self.unread_h1: dict[str, str] = {}
+
+    def unread(self, chapter: Chapter) -> Document | None:
+        """A notebook whose source the manifest knows, not read (nbformat's schema check is most of a
+        re-run's time): a document without pieces, the warnings its reading gave, as the manifest
+        says; read if it is converted after all (:meth:`choose` leaves it out of :attr:`kept`)."""
+        entry = self.entries.get(chapter.rel.as_posix())
+        if not chapter.is_notebook or not isinstance(entry, dict):
+            return None
+        try:
+            digest = sha256(read_bounded(chapter.source, MAX_NOTEBOOK_BYTES))
+            if entry.get("source") != digest:
+                return None
+            warnings, h1 = [_warning(w) for w in entry["read"]], str(entry["h1"])
+            _labels(entry)  # the label pass takes them from the manifest: they must be there
+        except (OSError, KeyError, TypeError, ValueError):
+            return None
+        self.sources[chapter.rel.as_posix()] = digest
+        self.unread_h1[chapter.rel.as_posix()] = h1
+        return Document(chapter, [], {}, [], warnings=warnings)
 
     # -- the label pass --------------------------------------------------------------------------
     def source_digest(self, document: Document) -> str:
+        if document.path in self.unread_h1:
+            return self.sources[document.path]
         if document.notebook is None:
             return sha256(document.pieces[0].encode("utf-8"))
         try:
@@ -194,7 +223,7 @@ class Reuse:
         if not isinstance(entry, dict) or entry.get("source") != self.sources[document.path]:
             return None
         try:
-            return [dict(_label(item) for item in piece) for piece in entry["labels"]]
+            return _labels(entry)
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -212,9 +241,7 @@ class Reuse:
 
         table = LabelTable(warnings, duplicates)
         for document in documents:
-            document.chapter.title = document.chapter.title or next(
-                (t for t in (first_h1(p) for p in document.pieces) if t), ""
-            )
+            document.chapter.title = document.chapter.title or self.h1(document)
             self.sources[document.path] = self.source_digest(document)
             found = self.cached_labels(document)
             if found is None:
@@ -226,6 +253,12 @@ class Reuse:
             for labels in found:
                 table.add(document.path, labels)
         return table.found
+
+    def h1(self, document: Document) -> str:
+        """The text of the document's first level-1 heading ("" if none)."""
+        if document.path in self.unread_h1:
+            return self.unread_h1[document.path]
+        return next((t for t in (first_h1(p) for p in document.pieces) if t), "")
 
     # -- which chapters keep their output --------------------------------------------------------
     def choose(
@@ -275,6 +308,8 @@ class Reuse:
             "watched": watched,
             "seen": seen.digest(document.chapter, watched),
             "warnings": [_warning_json(w) for w in warnings],
+            "read": [_warning_json(w) for w in document.warnings],
+            "h1": self.h1(document),
             "counts": [[k, v] for k, v in counts.items()],  # in their order: the summary's ties
         }
 
