@@ -72,16 +72,19 @@ _BOOK_OPTIONS = (
 
 @lru_cache(maxsize=1)
 def tool_digest() -> str:
-    """The digest of this tool's code and of the parser it builds on: another version converts anew."""
+    """The digest of this tool's code (each file's path, size and time) and of the parser it builds
+    on: another version, or a file of it edited, converts anew."""
     import markdown_it
     import mdit_py_plugins
     import yaml
 
     package = Path(__file__).resolve().parent.parent
     parts = [sys.version, markdown_it.__version__, mdit_py_plugins.__version__, yaml.__version__]
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            parts += [path.relative_to(package).as_posix(), sha256(path.read_bytes())]
+    for folder, dirs, files in sorted(os.walk(package)):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in sorted(files):
+            info = os.stat(os.path.join(folder, name))
+            parts.append(f"{os.path.relpath(os.path.join(folder, name), package)} {info.st_size} {info.st_mtime_ns}")
     return sha256("\n".join(parts).encode())
 
 
@@ -104,7 +107,7 @@ def settings_digest(book: Book, options: Options, escape_fences: bool) -> str:
 def chapter_key(chapter: Chapter, meta: Mapping[str, Any]) -> str:
     """The digest of a chapter's place in the book (``meta``: its numbering's front matter)."""
     data = [chapter.rel.as_posix(), chapter.out_rel.as_posix(), chapter.is_root, chapter.title, meta]
-    data.append(str(chapter.source.resolve().parent))
+    data.append(os.path.abspath(chapter.source.parent))  # what its relative paths start from
     return sha256(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode())
 
 
