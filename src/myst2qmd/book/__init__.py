@@ -16,8 +16,12 @@ Labels are collected across the whole book first, so ``{numref}``, ``{ref}``, ``
 ``{doc}`` resolve between chapters. Outputs are written only when their content changes, so
 re-running after editing one chapter rewrites that chapter only.
 
+A re-run into the same folder converts only the chapters whose source, settings or looked-up
+labels and files changed (:mod:`.reuse`, :mod:`.watch`).
+
 One module per concern: :mod:`.toc` (the table of contents), :mod:`.labels` (labels across
 chapters), :mod:`.links` (links and paths), :mod:`.workers` (parallel conversion),
+:mod:`.reuse` and :mod:`.watch` (re-runs),
 :mod:`.translation`, :mod:`.output` (staging and writing, ``_quarto.yml``), :mod:`.report`, and
 :mod:`.converter`, the run that calls them in order. Reading a document (a Markdown file or a
 notebook's cells) is :mod:`..notebooks`', which the single-file run uses too.
