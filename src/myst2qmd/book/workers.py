@@ -71,7 +71,7 @@ def shares(sizes: list[int], jobs: int) -> list[list[int]]:
     worker with the least so far, so the workers finish about together.
 
     >>> shares([5, 1, 1, 3, 2], 2)
-    [[0, 2], [1, 3, 4]]
+    [[0, 1], [2, 3, 4]]
     """
     load = [0] * jobs
     taken: list[list[int]] = [[] for _ in range(jobs)]
