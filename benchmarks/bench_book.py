@@ -167,7 +167,8 @@ def bench_book(book: Path, work: Path, repeat: int, other: str | None, baseline:
     print(f"  myst2qmd, fresh output:     wall {summary(runs.wall('fresh'))}  {size / 1e6 / wall:.2f} MB/s")
     print(f"                              CPU  {summary(runs.cpu('fresh'))}  (process and workers)")
     print(
-        f"  bare parse (create_md_parser().parse), CPU: {bare:6.2f} s; as the converter parses documents: {document:.2f} s"
+        f"  bare parse (create_md_parser().parse), CPU: {bare:6.2f} s; "
+        f"as the converter parses documents: {document:.2f} s"
     )
     print(f"  start-up (a one-line file), CPU:            {start:6.2f} s")
     print(
@@ -182,7 +183,8 @@ def bench_book(book: Path, work: Path, repeat: int, other: str | None, baseline:
         base_cpu, base_wall = median(runs.cpu("baseline")), median(runs.wall("baseline"))
         print(f"  baseline revision, fresh:   wall {summary(runs.wall('baseline'))}  CPU {base_cpu:.2f} s")
         print(
-            f"  baseline / now:             wall {base_wall / wall:.2f}, CPU {base_cpu / cpu:.2f} (above 1: now faster); "
+            f"  baseline / now:             wall {base_wall / wall:.2f}, CPU {base_cpu / cpu:.2f} "
+            "(above 1: now faster); "
             f"baseline CPU / bare parse: {base_cpu / bare:.2f}"
         )
     if other is None:
@@ -190,7 +192,8 @@ def bench_book(book: Path, work: Path, repeat: int, other: str | None, baseline:
         return
     theirs = median(runs.wall("mystquarto"))
     print(
-        f"  mystquarto to-quarto:       wall {summary(runs.wall('mystquarto'))}  CPU {median(runs.cpu('mystquarto')):.2f} s"
+        f"  mystquarto to-quarto:       wall {summary(runs.wall('mystquarto'))}  "
+        f"CPU {median(runs.cpu('mystquarto')):.2f} s"
     )
     print(f"  myst2qmd / mystquarto, wall: {wall / theirs:.1f}x (target <= 2)")
 
