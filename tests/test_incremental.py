@@ -446,3 +446,35 @@ def test_a_killed_re_run_leaves_a_folder_the_next_run_completes(tmp_path: Path) 
         again = runs.run()
         assert again.converted <= {"teil1/vertiefung.md", "intro.md"}, step
         assert json.loads((runs.out / MANIFEST).read_text(encoding="utf-8").split("\n", 1)[1])["chapters"]
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_an_unchanged_notebook_is_read_only_when_converted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: str
+) -> None:
+    """A notebook whose source did not change is not read on a re-run (nbformat's check is most of
+    a re-run's time); when a label it references changes, it is read and converted again, in a
+    worker process too, and the folder is a full run's."""
+    monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", processes)
+    book = tmp_path / "kurs"
+    shutil.copytree(TESTS / "books" / "kurs", book)
+    runs = Folder(book, tmp_path)
+    runs.run()
+    reads: list[str] = []
+    real = converter_module.read_chapter
+
+    def counting(chapter: Any) -> Any:
+        reads.append(chapter.rel.as_posix())
+        return real(chapter)
+
+    monkeypatch.setattr(converter_module, "read_chapter", counting)
+    assert convert(book, runs.out).reused == 5
+    assert "teil2/anwendung.ipynb" not in reads and "intro.md" in reads
+    _edit(book / "teil1" / "grundlagen.md", "(faltung)=", "(faltungen)=")
+    reads.clear()
+    again = convert(book, runs.out)
+    assert again.reused == 2  # glossar.md, intro.md
+    assert reads.count("teil2/anwendung.ipynb") == 1  # here (and in the worker that converts it)
+    if processes == "1":
+        assert again.converted == {"teil1/grundlagen.md", "teil1/vertiefung.md", "teil2/anwendung.ipynb"}
+    assert runs.run().reused == 5  # and the folder is a full run's

@@ -28,6 +28,9 @@ from ..notebooks import (
     Document,
     DocumentError,
     NotebookError,
+    document_label_sets,
+    join_labels,
+    name_chapter,
     read_document,
     render_notebook,
 )
@@ -49,7 +52,7 @@ from .reuse import MANIFEST, Reuse, chapter_key, settings_digest
 from .toc import Book, BookError, inside, read_book
 from .translation import Texts, translate_book
 from .watch import Seen, Watch, WatchedIds, WatchedPages, watched_resolver
-from .workers import Converted, convert_all
+from .workers import Converted, LabelSets, collect_and_convert
 
 
 def book_options(book: Book, user: Options) -> Options:
@@ -173,6 +176,7 @@ class BookConverter:
     def convert_one(self, document: Document, labels: Labels) -> Converted:
         """A document's converted pieces, its references that lead out of the book, and what it
         looked up of the book and the file system (:class:`.watch.Watch`)."""
+        self.read_after_all(document)  # in a worker: not read in the parent before it was forked
         # paths first: the inline tokens it parses are the conversion's, which lets them go
         outside = outside_references(document, self.book.folder)
         watch = Watch()
@@ -193,6 +197,7 @@ class BookConverter:
             try:
                 documents.append(self.reuse.unread(chapter) or read_chapter(chapter))
                 self.warnings += documents[-1].warnings
+                self.reuse.note_source(documents[-1])
             except NotebookError as exc:
                 if chapter.is_root:
                     raise BookError(f"{chapter.rel}: not a valid notebook: {exc}") from exc
@@ -204,13 +209,15 @@ class BookConverter:
         return documents
 
     def read_after_all(self, document: Document) -> Document:
-        """``document``, read if it was not (:meth:`.reuse.Reuse.unread`) and is converted after all."""
-        if document.path not in self.reuse.unread_h1 or document.path in self.reuse.kept:
+        """``document`` read (in place) if it was not (:meth:`.reuse.Reuse.unread`): it is converted after all."""
+        if document.path not in self.reuse.unread_h1 or document.notebook != {}:
             return document
         try:
-            return read_chapter(document.chapter)
+            read = read_chapter(document.chapter)
         except NotebookError as exc:
             raise BookError(f"{document.path} changed while it was converted: {exc}") from exc
+        document.pieces, document.notebook, document.cells = read.pieces, read.notebook, read.cells
+        return document
 
     def convert_included(
         self, labels: Labels, chapters: list[tuple[Document, list[str]]]
@@ -262,20 +269,9 @@ class BookConverter:
         assign_outputs(self.book, self.warnings, skip=self.failed)
         files = assets(self.book, self.warnings)
         self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in files})
-        # of every chapter: references to the others resolve
-        labels = self.reuse.collect_labels(
-            documents,
-            self.chapter_options.macros,
-            self.warnings,
-            self.report.duplicate_labels,
-            self.chapter_options.dialect,
-        )
         chosen = self.only(documents)
-        self.seen = Seen(self.targets(labels), self.by_source)
-        self.reuse.choose(chosen, self.seen, {c.rel: self.meta(c) for c in self.book.chapters})
-        chosen = [self.read_after_all(d) for d in chosen]
-        converted = self.convert_chapters(chosen, labels)
-        fresh = {id(d): d for d, _ in converted}
+        labels, converted = self.convert_chapters(documents, chosen)
+        fresh = {id(d) for d, _ in converted}
         texts = self.texts(converted, labels, chosen)
         for document in chosen:  # chapters first: they win over anything of the same name
             kept = self.reuse.kept.get(document.path)
@@ -299,14 +295,28 @@ class BookConverter:
         self.report.add_warnings(self.warnings)
         return self.report
 
-    def convert_chapters(self, documents: list[Document], labels: Labels) -> list[tuple[Document, list[Result]]]:
-        """Every document converted (:func:`.workers.convert_all`), counted and its warnings kept;
-        those the last run's output serves (:mod:`.reuse`) are not converted: their counts and
+    def convert_chapters(
+        self, documents: list[Document], chosen: list[Document]
+    ) -> tuple[Labels, list[tuple[Document, list[Result]]]]:
+        """The labels of every chapter (references to the others resolve) and the ``chosen`` documents
+        converted with them (:func:`.workers.collect_and_convert`), counted and their warnings kept;
+        those the last run's output serves (:meth:`choose`) are not converted: their counts and
         warnings are told again, in their place."""
-        converted: list[tuple[Document, list[Result]]] = []
-        fresh = [d for d in documents if d.path not in self.reuse.kept]
-        results_of = iter(convert_all(self.convert_one, fresh, labels))
         for document in documents:
+            name_chapter(document)  # before any worker starts: ``{doc}`` links in every chapter show the titles
+        index = {id(d): n for n, d in enumerate(documents)}
+        labels, results_of = collect_and_convert(
+            self.collect_one,
+            self.join_labels,
+            self.convert_one,
+            documents,
+            lambda labels: [index[id(d)] for d in self.choose(chosen, labels)],
+        )
+        for document in documents:
+            document.parses = []  # converted (in a worker process, or not chosen): the tokens are let go
+        converted: list[tuple[Document, list[Result]]] = []
+        fresh = iter(results_of)
+        for document in chosen:
             self.report.files_converted += 1
             kept = self.reuse.kept.get(document.path)
             if kept is not None:
@@ -314,8 +324,7 @@ class BookConverter:
                 self.report.add_counts(kept.counts)
                 self.warnings.extend(kept.warnings)
                 continue
-            results, outside, watch = next(results_of)
-            document.parses = []  # converted in a worker process: this one's copy is not needed either
+            results, outside, watch = next(fresh)
             converted.append((document, results))
             counts: Counter[str] = Counter()
             for result in results:
@@ -325,9 +334,29 @@ class BookConverter:
             self.warnings.extend(outside)
             told = [w for r in results for w in r.warnings] + outside
             key = chapter_key(document.chapter, self.meta(document.chapter))
-            seen = self.seen = self.seen or Seen(self.targets(labels), self.by_source)
-            self.reuse.converted(document, told, counts, watch, seen, key)
-        return converted
+            assert self.seen is not None, "documents converted before they were chosen"
+            self.reuse.converted(document, told, counts, watch, self.seen, key)
+        return labels, converted
+
+    def choose(self, chosen: list[Document], labels: Labels) -> list[Document]:
+        """The ``chosen`` documents to convert, once the book's labels are known: not those whose
+        output the folder holds as the last run left it (:meth:`.reuse.Reuse.choose`)."""
+        self.seen = Seen(self.targets(labels), self.by_source)
+        self.reuse.choose(chosen, self.seen, {c.rel: self.meta(c) for c in self.book.chapters})
+        return [self.read_after_all(d) for d in chosen if d.path not in self.reuse.kept]
+
+    def collect_one(self, document: Document) -> LabelSets:
+        """A document's label pass (:func:`.notebooks.document_label_sets`), its parses kept for its
+        conversion; the labels the manifest has for its source, if it has them (not parsed)."""
+        known = self.reuse.label_sets(document)
+        if known is not None:
+            return known
+        return document_label_sets(document, self.chapter_options.macros, self.chapter_options.dialect)
+
+    def join_labels(self, sets: list[LabelSets]) -> Labels:
+        """The book's labels from every document's label sets, collisions reported."""
+        self.reuse.keep_labels(sets)
+        return join_labels(sets, self.warnings, self.report.duplicate_labels)
 
     def stage_manifest(self) -> None:
         """The new manifest among the outputs, and the files of the last run no output replaces

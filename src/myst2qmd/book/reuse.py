@@ -44,10 +44,8 @@ from typing import Any
 from ..codes import Code
 from ..commit import safe_rel
 from ..context import Label, Options, Warning_
-from ..dialect import Dialect
 from ..files import MAX_NOTEBOOK_BYTES, read_bounded
-from ..notebooks import Chapter, Document, cell_figure_labels, first_h1
-from .labels import Labels
+from ..notebooks import Chapter, Document, first_h1
 from .toc import Book
 from .watch import Seen, Watch, sha256
 
@@ -185,8 +183,6 @@ class Reuse:
         self.kept: dict[str, Kept] = {}
         #: the new manifest's chapters
         self.new: dict[str, Any] = {}
-        #: how many chapters the label pass parsed (the others' labels came from the manifest)
-        self.parsed = 0
         #: notebooks not read (:meth:`unread`): their first heading's text
         self.unread_h1: dict[str, str] = {}
 
@@ -207,6 +203,7 @@ class Reuse:
             return None
         self.sources[chapter.rel.as_posix()] = digest
         self.unread_h1[chapter.rel.as_posix()] = h1
+        chapter.title = chapter.title or h1  # as :func:`..notebooks.name_chapter` names it from its text
         return Document(chapter, [], {}, [], warnings=warnings)
 
     # -- the label pass --------------------------------------------------------------------------
@@ -230,32 +227,21 @@ class Reuse:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def collect_labels(
-        self,
-        documents: list[Document],
-        macros: dict[str, tuple[str, int]],
-        warnings: list[Warning_],
-        duplicates: list[str],
-        dialect: Dialect,
-    ) -> Labels:
-        """:func:`..notebooks.collect_labels`, but a document whose source the manifest knows is not parsed."""
-        from ..convert import parse_text
-        from ..labelpass import LabelTable, document_labels
+    def note_source(self, document: Document) -> None:
+        """The digest of the document's source, noted before the label pass (which may run in workers)."""
+        self.sources[document.path] = self.source_digest(document)
 
-        table = LabelTable(warnings, duplicates)
-        for document in documents:
-            document.chapter.title = document.chapter.title or self.h1(document)
-            self.sources[document.path] = self.source_digest(document)
-            found = self.cached_labels(document)
-            if found is None:
-                self.parsed += 1
-                document.parses = [parse_text(piece, document.path) for piece in document.pieces]
-                found = [document_labels(p, document.path, macros, dialect) for p in document.parses]
-                found.append(cell_figure_labels(document.notebook))
-            self.labels[document.path] = found
-            for labels in found:
-                table.add(document.path, labels)
-        return table.found
+    def label_sets(self, document: Document) -> list[tuple[str, dict[str, Label]]] | None:
+        """The document's label sets (:func:`..notebooks.document_label_sets`) as the manifest has them
+        for its source, or ``None`` (then it is parsed)."""
+        found = self.cached_labels(document)
+        return None if found is None else [(document.path, labels) for labels in found]
+
+    def keep_labels(self, sets: list[list[tuple[str, dict[str, Label]]]]) -> None:
+        """Every document's label sets, for the new manifest."""
+        for document_sets in sets:
+            if document_sets:
+                self.labels[document_sets[0][0]] = [labels for _, labels in document_sets]
 
     def h1(self, document: Document) -> str:
         """The text of the document's first level-1 heading ("" if none)."""
