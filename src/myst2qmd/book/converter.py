@@ -311,6 +311,8 @@ class BookConverter:
             self.convert_one,
             documents,
             lambda labels: [index[id(d)] for d in self.choose(chosen, labels)],
+            # the work there is: a chapter whose source the manifest knows is most likely reused
+            [0 if d.path in self.reuse.known() else sum(len(p) for p in d.pieces) for d in documents],
         )
         for document in documents:
             document.parses = []  # converted (in a worker process, or not chosen): the tokens are let go

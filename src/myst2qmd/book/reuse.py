@@ -185,6 +185,7 @@ class Reuse:
         self.new: dict[str, Any] = {}
         #: notebooks not read (:meth:`unread`): their first heading's text
         self.unread_h1: dict[str, str] = {}
+        self._known: set[str] | None = None
 
     def unread(self, chapter: Chapter) -> Document | None:
         """A notebook whose source the manifest knows, not read (nbformat's schema check is most of a
@@ -236,6 +237,14 @@ class Reuse:
         for its source, or ``None`` (then it is parsed)."""
         found = self.cached_labels(document)
         return None if found is None else [(document.path, labels) for labels in found]
+
+    def known(self) -> set[str]:
+        """The documents whose source is the one the manifest has (their labels come from it)."""
+        if self._known is None:
+            self._known = {
+                p for p, e in self.entries.items() if isinstance(e, dict) and e.get("source") == self.sources.get(p)
+            }
+        return self._known
 
     def keep_labels(self, sets: list[list[tuple[str, dict[str, Label]]]]) -> None:
         """Every document's label sets, for the new manifest."""

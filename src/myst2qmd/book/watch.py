@@ -36,7 +36,7 @@ class Watch:
     id_queries: set[str] = field(default_factory=set)
     #: every label's Quarto id (listed)
     ids: bool = False
-    #: every label (a term looked up in any case)
+    #: every label's name (listed: a term looked up in any case)
     every: bool = False
     #: ``{doc}`` targets as written
     documents: set[str] = field(default_factory=set)
@@ -85,7 +85,7 @@ class WatchedIds(dict[str, str]):
         return super().keys()
 
     def items(self) -> Any:
-        self.watch.every = True
+        self.watch.names.update(super().keys())  # every label and its id: each looked up
         return super().items()
 
     def __iter__(self) -> Iterator[str]:
@@ -175,14 +175,23 @@ class Seen:
     def __init__(self, targets: LabelTargets, by_source: Mapping[PurePosixPath, Chapter]) -> None:
         self.targets = targets
         self.by_source = by_source
-        self._ids: list[str] | None = None
+        self._ids: str | None = None
         self._id_set: set[str] | None = None
+        self._names: str | None = None
         self._fingerprints: dict[tuple[str, str], str] = {}
+        self._links: dict[tuple[str, str], str] = {}
 
-    def all_ids(self) -> list[str]:
+    def all_ids(self) -> str:
+        """The digest of every label's Quarto id (worked out once)."""
         if self._ids is None:
-            self._ids = sorted(set(self.targets.ids.values()))
+            self._ids = sha256(json.dumps(sorted(set(self.targets.ids.values())), ensure_ascii=False).encode())
         return self._ids
+
+    def all_names(self) -> str:
+        """The digest of every label's name (worked out once)."""
+        if self._names is None:
+            self._names = sha256(json.dumps(sorted(self.targets.ids), ensure_ascii=False).encode())
+        return self._names
 
     def id_set(self) -> set[str]:
         if self._id_set is None:
@@ -191,22 +200,34 @@ class Seen:
 
     def digest(self, chapter: Chapter, watched: Mapping[str, Any]) -> str:
         """The digest of what ``watched`` (:meth:`Watch.as_json`) names, seen from ``chapter``."""
-        pages = self.targets.pages_for(chapter.rel.as_posix(), chapter.out_rel)
-        ids = self.targets.ids
+        source, folder = chapter.rel.as_posix(), chapter.out_rel.parent.as_posix()
+        labels = self.targets.labels
 
-        def label(name: str) -> list[Any]:
-            return [name, ids.get(name), list(pages[name]) if name in pages else None]
+        def label(name: str) -> list[Any]:  # the Quarto id, and kind and page as ``Options.label_pages`` has them
+            found = labels.get(name)
+            if found is None:
+                return [name, None, None]
+            qid, path, kind = found
+            page = "" if path == source else self.link(folder, path, chapter)
+            return [name, qid, [kind, page]]
 
         resolve = document_resolver(chapter, self.by_source)
         data = [
             [label(str(name)) for name in watched["names"]],
             self.all_ids() if watched["ids"] else None,
             [[str(q), q in self.id_set()] for q in watched["id_queries"]],
-            [label(name) for name in sorted(ids)] if watched["every"] else None,
+            self.all_names() if watched["every"] else None,
             [[str(target), resolve(str(target))] for target in watched["documents"]],
             [[kind, path, self.fingerprint(str(kind), str(path))] for kind, path in watched["files"]],
         ]
         return sha256(json.dumps(data, ensure_ascii=False).encode())
+
+    def link(self, folder: str, path: str, chapter: Chapter) -> str:
+        """The link from a page in ``folder`` (``chapter``'s) to the page of the document ``path``."""
+        key = (folder, path)
+        if key not in self._links:
+            self._links[key] = self.targets.link(path, chapter.out_rel)
+        return self._links[key]
 
     def fingerprint(self, kind: str, path: str) -> str:
         key = (kind, path)

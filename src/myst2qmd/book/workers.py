@@ -54,16 +54,23 @@ def book_processes(characters: int, documents: int) -> int:
 
 
 def collect_and_convert(
-    collect_one: CollectOne, join: JoinLabels, convert_one: ConvertWith, documents: list[Document], chosen: Chosen
+    collect_one: CollectOne,
+    join: JoinLabels,
+    convert_one: ConvertWith,
+    documents: list[Document],
+    chosen: Chosen,
+    sizes: list[int] | None = None,
 ) -> tuple[Labels, list[Converted]]:
     """The book's labels (every document's label pass, joined) and the ``chosen`` documents converted
     with them, in ``chosen``'s order: in parallel processes (one per core) for a book big enough that
     this pays, each parsing and converting its share of the documents. ``MYST2QMD_BOOK_PROCESSES=1``
     does it all in this process (as on a system without ``fork``, or when other threads run here,
-    which a forked worker could find mid-way)."""
-    jobs = book_processes(sum(len(p) for d in documents for p in d.pieces), len(documents))
+    which a forked worker could find mid-way). ``sizes``: the characters of each document there is
+    work for (a re-run's unchanged chapters have none: :mod:`.reuse`); default, all of them."""
+    sizes = sizes if sizes is not None else [sum(len(p) for p in d.pieces) for d in documents]
+    jobs = book_processes(sum(sizes), len(documents))
     if jobs > 1:
-        done = _in_workers(jobs, collect_one, join, convert_one, documents, chosen)
+        done = _in_workers(jobs, collect_one, join, convert_one, documents, chosen, sizes)
         if done is not None:
             return done
     labels = join([collect_one(d) for d in documents])
@@ -98,12 +105,13 @@ def _in_workers(
     convert_one: ConvertWith,
     documents: list[Document],
     chosen: Chosen,
+    sizes: list[int],
 ) -> tuple[Labels, list[Converted]] | None:
     """:func:`collect_and_convert` in ``jobs`` forked workers; ``None`` if they cannot be started."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    mine = shares([sum(len(p) for p in d.pieces) for d in documents], jobs)
+    mine = shares(sizes, jobs)
     workers = []
     try:
         for share in mine:
