@@ -273,8 +273,8 @@ class Reuse:
                 if entry["key"] != key or entry["seen"] != seen.digest(document.chapter, entry["watched"]):
                     continue
                 kept = self._kept(document.chapter, entry)
-            except (KeyError, TypeError, ValueError, AttributeError):
-                continue
+            except (OSError, KeyError, TypeError, ValueError, AttributeError):
+                continue  # a file that cannot be read, an entry that is not one: converted
             if kept is not None:
                 self.kept[document.path] = kept
                 self.new[document.path] = entry
@@ -362,8 +362,12 @@ class Reuse:
 
 
 def _unchanged(path: Path, digest: Any) -> bool:
-    """Whether ``path`` holds what the manifest's ``digest`` (:meth:`Reuse.output_digest`) says."""
-    if isinstance(digest, str) and digest.startswith("stat:"):
-        info = path.stat()
-        return digest == f"stat:{info.st_size}:{info.st_mtime_ns}"
-    return sha256(path.read_bytes()) == digest
+    """Whether ``path`` holds what the manifest's ``digest`` (:meth:`Reuse.output_digest`) says (a
+    file that cannot be read does not: it is kept)."""
+    try:
+        if isinstance(digest, str) and digest.startswith("stat:"):
+            info = path.stat()
+            return digest == f"stat:{info.st_size}:{info.st_mtime_ns}"
+        return sha256(path.read_bytes()) == digest
+    except OSError:
+        return False
