@@ -80,9 +80,9 @@ def _line_with(source: list[str], written: str, first: int, last: int, flat: dic
         return None
     needle = " ".join(words)
     for n in range(first, min(last, len(source)) + 1):
-        words = flat.get(n)
-        if words is None:
-            words = flat[n] = " ".join(source[n - 1].split())
-        if needle in words:
+        joined = flat.get(n)
+        if joined is None:
+            joined = flat[n] = " ".join(source[n - 1].split())
+        if needle in joined:
             return n
     return None
