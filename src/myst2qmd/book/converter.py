@@ -20,6 +20,7 @@ from ..config import Settings
 from ..context import Options, Warning_
 from ..convert import Result, convert_text
 from ..finish import finish_all
+from ..labelpass import join_labels
 from ..macros import macros_from_config
 from ..notebooks import (
     Chapter,
@@ -27,7 +28,6 @@ from ..notebooks import (
     DocumentError,
     NotebookError,
     document_label_sets,
-    join_labels,
     name_chapter,
     read_document,
     render_notebook,
