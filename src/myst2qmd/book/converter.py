@@ -17,6 +17,7 @@ from typing import Any
 from ..codes import Code
 from ..commit import OutputError, output_locked
 from ..config import Settings
+from ..constructs.project import myst_extension
 from ..context import Options, Warning_
 from ..convert import Result, convert_text
 from ..finish import finish_all
@@ -58,13 +59,12 @@ def book_options(book: Book, user: Options) -> Options:
     macros.update(user.macros)
     parse = book.config.get("parse") or {}
     subs = parse.get("myst_substitutions") if isinstance(parse, dict) else None
-    extensions = parse.get("myst_enable_extensions") if isinstance(parse, dict) else None
     return replace(
         user,
         macros=macros,
         substitutions={str(k): str(v) for k, v in (subs or {}).items()},
-        # Jupyter Book 1's default list has it; a book's own list replaces that list
-        linkify=not isinstance(extensions, list) or "linkify" in {str(e) for e in extensions},
+        linkify=myst_extension(book.config, "linkify"),
+        fieldlist=myst_extension(book.config, "fieldlist"),
         abbreviations={str(k): str(v) for k, v in (book.project.get("abbreviations") or {}).items()},
         root_dir=str(book.folder),
         title_from_h1=False,
@@ -224,13 +224,7 @@ class BookConverter:
         files = assets(self.book, self.warnings)
         self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in files})
         # of every chapter: references to the others resolve
-        labels = collect_labels(
-            documents,
-            self.chapter_options.macros,
-            self.warnings,
-            self.report.duplicate_labels,
-            self.chapter_options.dialect,
-        )
+        labels = collect_labels(documents, self.chapter_options, self.warnings, self.report.duplicate_labels)
         converted = self.convert_chapters(self.only(documents), labels)
         texts = self.texts(converted, labels)
         for document, _ in converted:  # chapters first: they win over anything of the same name

@@ -40,7 +40,10 @@ def _inline_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> Non
     token, view = state.parsed.tokens[index], state.parsed.view
     if not state.in_table and token.map is not None:
         with children(token, state.parsed.env):
-            inline(walk, token, InlineLocator(token.content, view, token.map[0]), view.lineno(token.map[0]), at)
+            columns = (token.meta or {}).get("columns")  # where a field list's name starts
+            inline(
+                walk, token, InlineLocator(token.content, view, token.map[0], columns), view.lineno(token.map[0]), at
+            )
 
 
 def inline_rule(walk: Walk, state: WalkState, index: int) -> None:
