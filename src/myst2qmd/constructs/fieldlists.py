@@ -37,15 +37,22 @@ from .blocks import holds_text, quote_prefix
 _FILLED = range(2, 6)
 
 
-def _items(tokens: list[Token], index: int) -> list[tuple[Token, Token]]:
-    """``(name inline, body open)`` of each field of the list opening at ``tokens[index]``."""
+#: tokens whose lines are code: moved to another column, their bytes would change
+_CODE = frozenset({"fence", "code_block"})
+
+
+def _items(tokens: list[Token], index: int) -> list[tuple[Token, Token, bool]]:
+    """``(name inline, body open, whether the body holds code)`` of each field of the list opening at
+    ``tokens[index]``."""
     level, items = tokens[index].level, []
     for i in range(index + 1, len(tokens)):
         token = tokens[i]
         if token.level == level and token.type == "field_list_close":
             break
         if token.level == level + 1 and token.type == "fieldlist_name_open":
-            items.append((tokens[i + 1], tokens[i + 3]))
+            items.append((tokens[i + 1], tokens[i + 3], False))
+        elif token.type in _CODE and items:
+            items[-1] = (*items[-1][:2], True)
     return items
 
 
@@ -53,15 +60,15 @@ def fieldlist_rule(walk: Walk, state: WalkState, index: int) -> None:
     """A field list → a definition list, once the names and bodies inside it are converted."""
     view = state.parsed.view
     items = _items(state.parsed.tokens, index)
-    if all(name.map and body.map for name, body in items):
+    if all(name.map and body.map for name, body, _ in items):
         walk.ctx.count(Count.FIELD_LIST)
         state.deferred.append(lambda: _definition_list(walk, view, items))
 
 
-def _definition_list(walk: Walk, view: View, items: list[tuple[Token, Token]]) -> int:
-    for name, body in items:
+def _definition_list(walk: Walk, view: View, items: list[tuple[Token, Token, bool]]) -> int:
+    for name, body, code in items:
         assert name.map is not None and body.map is not None
-        _field(walk, view, name.map[0], len(name.content), body.map[1])
+        _field(walk, view, (name.map[0], body.map[1]), len(name.content), code)
     end = items[-1][1].map[1] if items[-1][1].map else 0
     if 0 < end < view.nlines and holds_text(view.line(end)) and holds_text(view.line(end - 1)):
         _blank_line_after(walk, view, end - 1)  # a paragraph right under it would be its body's text
@@ -73,8 +80,10 @@ def _blank_line_after(walk: Walk, view: View, line: int) -> None:
     walk.add(view.abs(line, len(view.line(line))), view.abs(line, len(view.line(line))), "\n" + prefix, "field")
 
 
-def _field(walk: Walk, view: View, line: int, name_len: int, end: int) -> None:
-    """The edits of one field: its name on ``line`` (``name_len`` characters), its body up to line ``end``."""
+def _field(walk: Walk, view: View, lines: tuple[int, int], name_len: int, code: bool) -> None:
+    """The edits of one field: its name on the first of its ``lines`` (``name_len`` characters), its body
+    up to the last (``code``: holding code, whose lines never move)."""
+    line, end = lines
     src = view.line(line)
     col = block_prefix_len(src)
     close = col + 1 + name_len
@@ -102,13 +111,20 @@ def _field(walk: Walk, view: View, line: int, name_len: int, end: int) -> None:
     else:
         pad = -1  # no body (or lazy lines only): an empty definition
     offset = min(indents, default=4)
-    column = offset if offset in _FILLED else 4
+    column = offset if offset in _FILLED else min(max(offset, 2), 5) if code else 4
     outer = continuation(view.prefix(line, col))
     if line > 0 and holds_text(view.line(line - 1)):
         _blank_line_after(walk, view, line - 1)  # Pandoc reads a term only after a blank line
     walk.add(view.abs(line, col), view.abs(line, col + 1), "", "field")
     walk.add(start, at, "\n" + outer + (":" if pad < 0 else ":" + " " * (column - 1 + pad)), "field")
-    if column != offset and body:
+    if column != offset and body and code:
+        walk.ctx.warn(
+            view.lineno(line),
+            f"field list: its body holds code, {offset} column(s) right of its name's ':' where Pandoc reads no "
+            "definition there; kept where it is (the definition may end before it)",
+            Code.QUARTO_DIFFERS,
+        )
+    elif column != offset and body:
         _move_body(walk, view, (body[0][0], end), (inside, outer), column - offset)
 
 
