@@ -221,7 +221,10 @@ class FakeOpenAI(LoopbackServer):
         status, headers, payload = self._answer(body)
         if status == 200:
             with self.lock:
-                self.answered_characters += sum(len(t) for t in json.loads(body["messages"][-1]["content"]).values())
+                texts = list(json.loads(body["messages"][-1]["content"]).values())
+                if len(texts) > 1:  # the units' own text, without the marker each goes out behind
+                    texts = [LEADING.sub("", t, count=1) for t in texts]
+                self.answered_characters += sum(len(t) for t in texts)
         return status, headers, payload
 
     def _answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
@@ -243,7 +246,7 @@ class FakeOpenAI(LoopbackServer):
         if "Leerantwort" in joined:
             return 200, {}, b""
         if "Abbruch" in joined:
-            return -2, {}, b'{"choices": [{"message": {"content": "{\\"u1\\": \\"The'
+            return -2, {}, b'{"choices": [{"message": {"content": "{\\"1\\": \\"The'
         if "Tiefverschachtelt" in joined:
             return 200, {}, b'{"choices": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
         if "Tiefinhalt" in joined:
