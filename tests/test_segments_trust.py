@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import RecordingPseudo
 from myst2qmd import convert_text
 from myst2qmd.segments import extract_segments, replace_segments
 from myst2qmd.translate import TranslationCache, Translator
@@ -18,7 +19,6 @@ from myst2qmd.translate.engines.base import Reply, Unit
 from myst2qmd.translate.engines.pseudo import PseudoEngine
 from myst2qmd.translate.validate import check, check_text, escape_block_starts, links_paired
 from myst2qmd.translate.writeback import parity_repair
-from conftest import RecordingPseudo
 from quarto_ast import read_ast, summarize, walk
 
 
