@@ -19,7 +19,8 @@ per run, the ``mode``:
   clause in the middle of the English).
 
 A request with one unit is answered the same way, except that ``swap`` and ``merge`` have nothing to
-swap or merge.
+swap or merge. The marker a unit of a request of several goes out behind (``⟨9⟩ ``) is kept at the
+start of its reply, which spoils the rest as it would spoil the unit alone.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from fake_openai import fake_translation
+from fake_openai import LEADING, fake_translation
 from loopback import LoopbackServer
 
 #: appended to every reply
@@ -174,8 +175,12 @@ class HostileOpenAI(LoopbackServer):
         elif self.mode == "merge":
             merged = [(one, " ".join(honest[k] for k in keys[n : n + 2])) for n, one in enumerate(keys) if n % 2 == 0]
             out = dict(merged)
-        else:
-            out = {key: spoil(self.mode, units[key], honest[key]) for key in keys}
+        else:  # the reply of a unit sent behind a marker keeps it, and spoils the rest
+            out = {}
+            for key, sent in units.items():
+                lead = LEADING.match(sent) if len(units) > 1 else None
+                head, text = (lead.group(), sent[lead.end() :]) if lead else ("", sent)
+                out[key] = head + spoil(self.mode, text, fake_translation(text))
         # ensure_ascii: a lone surrogate travels as \ud800, as a broken server would send it
         content = json.dumps(out, ensure_ascii=True)
         return {"choices": [{"message": {"content": content}, "finish_reason": "stop"}]}

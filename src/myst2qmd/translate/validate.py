@@ -34,7 +34,8 @@ from .language import detect
 from .markup_parity import BRACKETS, added_inline_markup
 
 _PREAMBLE = re.compile(
-    r"^\s*(?:(?:here is|here's|here are|sure|certainly|of course|below is)\b[^.\n:]{0,60}?"
+    r"^\s*(?:⟨\s*\d+\s*⟩\s*)*"  # after the placeholders the source starts with, too
+    r"(?:(?:here is|here's|here are|sure|certainly|of course|below is)\b[^.\n:]{0,60}?"
     r"\b(?:translation|translated|english version|in english)\b[^.\n:]{0,20}:"
     r"|(?:translation|english|übersetzung|english translation)\s*:"
     r"|(?:sure|certainly|of course|okay|ok|absolutely|gladly|no problem)\b[^\n:]{0,40}"
