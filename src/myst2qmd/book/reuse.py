@@ -53,19 +53,9 @@ from .watch import Seen, Watch, sha256
 MANIFEST = PurePosixPath(".myst2qmd.manifest.json")
 #: the manifest's format: another one is not read
 FORMAT = 1
-#: the conversion options that are the same for every chapter (the others are a chapter's own)
-_BOOK_OPTIONS = (
-    "images_path",
-    "escape_fences",
-    "macros",
-    "substitutions",
-    "linkify",
-    "title_from_h1",
-    "source_dir",
-    "root_dir",
-    "abbreviations",
-    "dialect",
-)
+#: the conversion options that are a chapter's own (:func:`chapter_key`, :class:`.watch.Seen`); every
+#: other one is the same for every chapter, and in the settings' digest
+_CHAPTER_OPTIONS = ("external_labels", "label_pages", "resolve_document", "project_meta", "source_dir")
 
 
 @lru_cache(maxsize=1)
@@ -88,7 +78,7 @@ def tool_digest() -> str:
 
 def settings_digest(book: Book, options: Options, escape_fences: bool) -> str:
     """The digest of what every chapter of ``book`` is converted with (``options``: the book's)."""
-    chosen = {f.name: getattr(options, f.name) for f in fields(options) if f.name in _BOOK_OPTIONS}
+    chosen = {f.name: getattr(options, f.name) for f in fields(options) if f.name not in _CHAPTER_OPTIONS}
     data = {
         "format": FORMAT,
         "tool": tool_digest(),
