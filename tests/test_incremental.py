@@ -63,9 +63,9 @@ def convert(book: Path, out: Path, **settings: Any) -> Run:
         converted.append(str(kwargs["path"]).split("#")[0])
         return real_convert(text, **kwargs)
 
-    def counting_parse(text: str, path: str = "<string>") -> Any:
+    def counting_parse(text: str, path: str = "<string>", *args: Any, **kwargs: Any) -> Any:
         parsed.append(path)
-        return real_parse(text, path)
+        return real_parse(text, path, *args, **kwargs)
 
     converter_module.convert_text = counting_convert  # type: ignore[assignment]
     convert_module.parse_text = counting_parse
