@@ -33,18 +33,21 @@ CORPUS = SHARED / "corpus" / "quadriga-tabelle-1"
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MYST2QMD_ENGINE": "none"}
 
 #: one run in a process of its own: the imports a book run needs first (start-up), then the run,
-#: timed on its own (wall and CPU), printed as JSON
+#: timed on its own (wall, and CPU of this process and its worker processes), printed as JSON
 RUNNER = """
-import io, json, sys, time, contextlib
+import io, json, sys, time, contextlib, resource
 from myst2qmd import cli
 from myst2qmd.application import book_run
 from myst2qmd import book, convert, parser
 import myst2qmd.book.converter
 parser.create_md_parser()
-wall, cpu = time.perf_counter(), time.process_time()
+def cpu_now():  # this process's CPU and its (ended) worker processes'
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+wall, cpu = time.perf_counter(), cpu_now()
 with contextlib.redirect_stderr(io.StringIO()) as said:
     code = cli.main(["convert", sys.argv[1], "-o", sys.argv[2], "--engine", "none"])
-wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+wall, cpu = time.perf_counter() - wall, cpu_now() - cpu
 summary = [line for line in said.getvalue().splitlines() if " chapters" in line]
 print(json.dumps({"code": code, "wall": wall, "cpu": cpu, "summary": summary[-1] if summary else ""}))
 """
@@ -101,8 +104,11 @@ def bench(source: Path, work: Path, repeat: int) -> None:
     print(f"  re-run, after start-up:          {median(re_own)}  CPU {median(re_cpu)}")
     print(f"  start-up (interpreter, imports): {median(start_up)}")
     ratio = statistics.median(full_own) / statistics.median(re_own)
+    cpu_ratio = statistics.median(full_cpu) / statistics.median(re_cpu)
     bound = "within" if statistics.median(re_own) <= 0.3 else "ABOVE"
-    print(f"  full / re-run (after start-up):  {ratio:.1f}x; re-run {bound} the 0.3 s bound")
+    cpu_bound = "within" if statistics.median(re_cpu) <= 0.3 else "ABOVE"
+    print(f"  full / re-run (after start-up):  {ratio:.1f}x wall, {cpu_ratio:.1f}x CPU")
+    print(f"  the 0.3 s bound: re-run wall {bound} it, CPU {cpu_bound} it (wall counts a loaded machine's waits)")
 
 
 def main(argv: list[str] | None = None) -> int:
