@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from ..context import Warning_
 from ..convert import Result
@@ -54,24 +55,46 @@ def convert_all(convert_one: ConvertOne, documents: list[Document], labels: Labe
     import multiprocessing
 
     try:
-        pool = multiprocessing.get_context("fork").Pool(
-            jobs, initializer=_start_worker, initargs=(convert_one, documents, labels)
-        )
+        with _stop_signals_blocked():  # until a worker ignores them (see _start_worker)
+            pool = multiprocessing.get_context("fork").Pool(
+                jobs, initializer=_start_worker, initargs=(convert_one, documents, labels)
+            )
     except OSError:  # no semaphores here (a sandbox without /dev/shm): one process does it
         return [convert_one(d, labels) for d in documents]
     with pool:
         return pool.map(_convert_nth, range(len(documents)), chunksize=max(1, len(documents) // (4 * jobs)))
 
 
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait (are blocked) while the block runs: a worker forked meanwhile
+    starts with them blocked (and the pool's threads too, which fork the workers that replace one),
+    so one sent to the process group (Ctrl-C in a terminal) before the worker ignores it cannot
+    stop it with a traceback. The main process gets them when the block ends."""
+    stops = {signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def _start_worker(convert_one: ConvertOne, documents: list[Document], labels: Labels) -> None:
     """In a new worker: what it converts (inherited through ``fork``); Ctrl-C and SIGHUP are the
-    main process's to handle (it stops the workers with SIGTERM, which ends a worker at once)."""
+    main process's to handle (it stops the workers with SIGTERM, which ends a worker at once).
+    The worker starts with the stop signals blocked (:func:`_stop_signals_blocked`): they are let
+    through once it ignores Ctrl-C and SIGHUP."""
     global _job
     _job = (convert_one, documents, labels)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
 def _convert_nth(n: int) -> Converted:
