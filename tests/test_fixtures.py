@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 from markdown_it.utils import read_fixture_file
 
+from checklist_score import read_many
 from dialects import case_dialect, case_options
 from myst2qmd import convert_text
 from myst2qmd.codes import Code
 from myst2qmd.dialect import Dialect
 from myst_structure import MALFORMED, myst_counts, nonzero
-from checklist_score import read_many
 from quarto_ast import ast_block_counts, block_counts, read_ast
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -96,7 +96,7 @@ def pandoc_counts() -> dict[tuple[Path, int], Counter[str]]:
     counts = {}
     for path in sorted({case.values[0] for case in CASES}):
         cases = [case.values for case in CASES if case.values[0] == path]
-        for (_, line, *_, expected), ast in zip(cases, read_many([c[4] for c in cases], "markdown"), strict=True):
+        for (_, line, *_), ast in zip(cases, read_many([c[4] for c in cases], "markdown"), strict=True):
             counts[path, line] = ast_block_counts(ast)
     return counts
 
