@@ -2,7 +2,7 @@
 
 One label-collision check serves a book's chapters and a single notebook's cells; link scanning
 reads directive names from the parse (as the conversion does), not with a regex of its own;
-the parallel workers get their job through the pool's initializer, so the parent holds none.
+a big book's label pass and conversion run in the same forked workers.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from myst2qmd.book import convert_book, local_targets, workers
 from myst2qmd.book.labels import Labels
 from myst2qmd.book.workers import Converted
 from myst2qmd.codes import Code, Count
-from myst2qmd.context import Options, Warning_
+from myst2qmd.context import Label, Options, Warning_
 from myst2qmd.notebooks import Chapter, Document, convert_notebook
 
 #: two labels in two places that become one Quarto id
@@ -70,14 +70,26 @@ def test_link_scanning_reads_directives_from_the_parse(text: str, targets: list[
     assert local_targets(text) == targets
 
 
+def _where_labelled(document: Document) -> workers.LabelSets:
+    """A stand-in label pass: one label named after the process that collected it."""
+    return [(document.path, {f"pid-{os.getpid()}-{document.path}": Label("x", "sec", "x", 1)})]
+
+
+def _join(sets: list[workers.LabelSets]) -> Labels:
+    return {name: ("x", path, "sec") for found in sets for path, labels in found for name in labels}
+
+
 def _where_converted(document: Document, labels: Labels) -> Converted:
-    """A stand-in conversion: the document's path, and the process that converted it as the line."""
-    return [], [Warning_(document.path, os.getpid(), "", Code.UNCONVERTED)]
+    """A stand-in conversion: the process that converted it as the line, the labels it was given as the message."""
+    return [], [Warning_(document.path, os.getpid(), " ".join(sorted(labels)), Code.UNCONVERTED)]
 
 
-def test_parallel_workers_leave_the_parent_without_a_job(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Documents converted in forked workers come back in order, and the parent never held the
-    job (it went to the workers through the pool's initializer)."""
+def test_parallel_workers_collect_labels_and_convert_their_documents(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A big book's label pass and conversion both run in forked workers: each worker collects the
+    labels of its documents (none in the parent), is given the labels of the whole book, converts
+    the chosen documents it parsed, and they come back in order."""
     if threading.active_count() > 1:
         pytest.skip("other threads run in this process: books are converted in it, never forked")
     monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "2")
@@ -85,14 +97,39 @@ def test_parallel_workers_leave_the_parent_without_a_job(monkeypatch: pytest.Mon
         Document(Chapter(tmp_path / f"{n}.md", PurePosixPath(f"{n}.md"), PurePosixPath(f"{n}.qmd")), [f"# {n}\n"])
         for n in range(4)
     ]
-    done = workers.convert_all(_where_converted, documents, {})
-    assert [outside[0].path for _, outside in done] == ["0.md", "1.md", "2.md", "3.md"]
-    assert os.getpid() not in {outside[0].line for _, outside in done}  # converted in other processes
-    assert workers._job is None
+    labels, done = workers.collect_and_convert(_where_labelled, _join, _where_converted, documents, [0, 2, 3])
+    assert [outside[0].path for _, outside in done] == ["0.md", "2.md", "3.md"]
+    collectors = {int(name.split("-")[1]): path for name, (_, path, _) in labels.items()}
+    assert len(labels) == 4 and len(collectors) == 2 and os.getpid() not in collectors
+    converters = {outside[0].line for _, outside in done}
+    assert os.getpid() not in converters and converters <= set(collectors)
+    for (
+        _,
+        outside,
+    ) in done:  # every worker was given every chapter's labels; a document is converted where it was parsed
+        assert outside[0].message == " ".join(sorted(labels))
+        assert collectors[outside[0].line] in {d.path for d in documents}
+        assert f"pid-{outside[0].line}-{outside[0].path}" in labels
+
+
+def _failing(document: Document) -> workers.LabelSets:
+    raise ValueError(f"cannot label {document.path}")
+
+
+def test_an_error_in_a_worker_is_raised_in_the_parent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    if threading.active_count() > 1:
+        pytest.skip("other threads run in this process: books are converted in it, never forked")
+    monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "2")
+    documents = [
+        Document(Chapter(tmp_path / f"{n}.md", PurePosixPath(f"{n}.md"), PurePosixPath(f"{n}.qmd")), ["x"])
+        for n in range(3)
+    ]
+    with pytest.raises(ValueError, match="cannot label"):
+        workers.collect_and_convert(_failing, _join, _where_converted, documents, [0, 1, 2])
 
 
 STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-#: in a worker: the signals blocked when its initializer started
+#: in a worker: the signals blocked when it started
 _blocked_at_start: set[int] = set()
 
 
@@ -111,22 +148,22 @@ def test_a_worker_starts_with_stop_signals_blocked_until_it_ignores_ctrl_c(
 ) -> None:
     """Ctrl-C sent to the process group (a terminal does) while a worker starts can never stop it
     with a traceback: it is forked with the stop signals blocked, and lets them through only once it
-    ignores Ctrl-C; the main process gets them again as soon as the pool is made."""
+    ignores Ctrl-C; the main process gets them again as soon as the workers are started."""
     if threading.active_count() > 1 or not hasattr(signal, "pthread_sigmask"):
         pytest.skip("books are converted in this process here (other threads run, or no signal masks)")
     monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "2")
-    start = workers._start_worker
+    work = workers._work
 
     def noting_start(*args: object) -> None:
         _blocked_at_start.update(signal.pthread_sigmask(signal.SIG_BLOCK, []))
-        start(*args)  # type: ignore[arg-type]
+        work(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(workers, "_start_worker", noting_start)
+    monkeypatch.setattr(workers, "_work", noting_start)
     documents = [
         Document(Chapter(tmp_path / f"{n}.md", PurePosixPath(f"{n}.md"), PurePosixPath(f"{n}.qmd")), [f"# {n}\n"])
         for n in range(4)
     ]
-    done = workers.convert_all(_signals_of_the_worker, documents, {})
+    _, done = workers.collect_and_convert(_where_labelled, _join, _signals_of_the_worker, documents, [0, 1, 2, 3])
     expected = {"not blocked at start": [], "blocked now": [], "Ctrl-C ignored": True}
     assert {outside[0].message for _, outside in done} == {repr(expected)}
     assert not STOPS & signal.pthread_sigmask(signal.SIG_BLOCK, [])  # the main process: not blocked

@@ -29,7 +29,7 @@ from .context import Context, Label, Options, Warning_
 from .directives import directive_name
 from .edits import Edit, Normalized, apply_edits
 from .finish import finish
-from .labelpass import LabelPass
+from .labelpass import LabelPass, take_labels
 from .linemap import source_lines
 from .parsed import Parsed
 from .source import View
@@ -83,7 +83,9 @@ class Converter:
 
     # -- labels and the walk ---------------------------------------------------------------------
     def collect_labels(self, parsed: Parsed) -> None:
-        self.labels.collect_labels(parsed)
+        """The document's labels: those a book's label pass found in this parse, else its own label pass."""
+        if self.ctx.labels or not take_labels(parsed, self.ctx):
+            self.labels.collect_labels(parsed)
 
     def walk(self, parsed: Parsed) -> int:
         return self.walker.walk(parsed)
@@ -105,7 +107,8 @@ class Converter:
         self.collect_labels(parsed)
         walker = self.walker
         walker.edits = []
-        self.ctx.images_folder = registry.images_folder(text)
+        # the folder images are moved from: only read when they are moved (``--images-path``)
+        self.ctx.images_folder = registry.images_folder(text) if self.ctx.options.images_path is not None else None
         fm = read_front_matter(parsed.tokens, self.ctx)
         read_kernel(fm, self.ctx)
         read_substitutions(fm, self.ctx)
