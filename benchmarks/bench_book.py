@@ -20,6 +20,9 @@ time, median of the runs; beside it the same chapters parsed as the converter pa
 (target ≤ 2) and our wall / mystquarto's wall (target ≤ 2); and our CPU without the start-up (a
 one-line file converted by a process of its own: interpreter and imports).
 
+Both trees' ``src`` is compiled to bytecode first and the runs may cache it (as an installed
+package has it), whatever ``PYTHONDONTWRITEBYTECODE`` says here.
+
 Start-up: ``myst2qmd --help`` and a one-file ``--engine none`` run, timed, and checked with
 ``python -X importtime`` not to import a translation engine (httpx, deepl, llama_cpp, py3langid).
 
@@ -50,7 +53,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MYST2QMD_SHARED", ROOT.parent / "shared"))
 CORPUS = SHARED / "corpus" / "quadriga-tabelle-1"
 ENGINE_MODULES = ("httpx", "deepl", "llama_cpp", "py3langid", "openai")
-ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MYST2QMD_ENGINE": "none"}
+#: the runs' environment: bytecode cached (as an installed package has it), whatever this shell says
+ENV = {
+    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    "PYTHONPATH": str(ROOT / "src"),
+    "MYST2QMD_ENGINE": "none",
+}
 MYST2QMD = [sys.executable, "-m", "myst2qmd"]
 
 
@@ -234,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with contextlib.ExitStack() as stack:
         baseline = stack.enter_context(worktree(args.baseline)) if args.baseline else None
+        for tree in [ROOT] + ([baseline] if baseline is not None else []):  # compiled before, not in the first run
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "src")], check=True, env=ENV)
         return run(args, baseline)
 
 

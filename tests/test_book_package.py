@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -184,3 +187,57 @@ def test_report_counts_are_keyed_by_the_count_enum(tmp_path: Path) -> None:
     kinds = [re.compile(re.escape(kind.value).replace(r"\{\}", ".+")) for kind in Count]
     assert report.constructs and [k for k in report.constructs if not any(p.fullmatch(k) for p in kinds)] == []
     assert report.constructs["toctree removed"] == 1
+
+
+#: a book run whose parent stops for good while its workers wait for the book's labels
+_ORPHANING = """
+import os, sys, time
+from pathlib import Path, PurePosixPath
+os.environ["MYST2QMD_BOOK_PROCESSES"] = "2"
+from myst2qmd.book import workers
+from myst2qmd.notebooks import Chapter, Document
+folder = Path(sys.argv[1])
+def collect(document):
+    (folder / f"worker-{os.getpid()}").write_text("", encoding="utf-8")
+    return []
+def join(sets):
+    (folder / "joining").write_text("", encoding="utf-8")
+    time.sleep(600)
+documents = [Document(Chapter(folder / f"{n}.md", PurePosixPath(f"{n}.md"), PurePosixPath(f"{n}.qmd")), ["x"])
+             for n in range(4)]
+workers.collect_and_convert(collect, join, lambda d, labels: ([], []), documents, [0, 1, 2, 3])
+"""
+
+
+def _running(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text(encoding="utf-8").rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
+    """A parent killed outright (no Ctrl-C to handle) leaves no worker behind: each worker closes
+    its copies of the parent's ends of every pipe, so it sees the parent gone and ends."""
+    if not Path(f"/proc/{os.getpid()}/stat").exists():
+        pytest.skip("needs /proc (Linux) to see the workers")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHANING, str(tmp_path)], env=env)
+    try:
+        deadline = time.monotonic() + 300  # a bound for a loaded machine, never a measurement
+        while not (tmp_path / "joining").exists() and parent.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (tmp_path / "joining").exists(), "the book run never reached its labels"
+    finally:
+        parent.kill()
+        parent.wait()
+    pids = [int(p.name.split("-")[1]) for p in tmp_path.glob("worker-*")]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 60
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in pids if _running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "workers kept waiting for a parent that was gone"

@@ -10,13 +10,14 @@ looked for when images are moved. (The label pass running in the workers that co
 from __future__ import annotations
 
 import ast
+import gc
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from myst2qmd import convert_text, labelpass
-from myst2qmd.book import convert_book
+from myst2qmd.book import convert_book, converter, workers
 from myst2qmd.constructs import code, registry
 from myst2qmd.context import Options
 from scaling_families import write_book
@@ -114,3 +115,21 @@ def test_the_image_folder_is_looked_for_only_when_images_move(monkeypatch: pytes
     text = "Text ![a](bilder/a.png)\n"
     assert "](bilder/a.png)" in convert_text(text).text and looked == []
     assert "params.images_path >}}a.png)" in convert_text(text, images_path="img").text and looked == [text]
+
+
+def test_a_book_is_converted_with_fewer_collections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a book's chapters are parsed and converted the garbage collector runs less often and
+    leaves what existed before alone (frozen); afterwards it is as it was."""
+    monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "1")
+    seen: list[tuple[int, int]] = []
+    convert = convert_text
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+        return convert(*args, **kwargs)
+
+    monkeypatch.setattr(converter, "convert_text", watched)
+    before = gc.get_threshold()
+    convert_book(_book(tmp_path / "buch", 2), tmp_path / "out")
+    assert seen and all(threshold >= workers.BOOK_GC_THRESHOLD and frozen > 0 for threshold, frozen in seen)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

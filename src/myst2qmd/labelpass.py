@@ -213,7 +213,7 @@ def document_labels(
     the conversion, which takes the labels and warnings from ``parsed.labelled``, see :func:`take_labels`)."""
     ctx = Context(path=path, options=Options(macros=macros, dialect=dialect))
     LabelPass(ctx).collect_labels(parsed)
-    parsed.labelled = (dialect, ctx.labels, ctx.warnings)
+    parsed.labelled = {dialect: (ctx.labels, ctx.warnings)}
     return ctx.labels
 
 
@@ -221,10 +221,11 @@ def take_labels(parsed: Parsed, ctx: Context) -> bool:
     """The labels (copies) and warnings of the label pass a book ran over ``parsed`` (:func:`document_labels`)
     put in ``ctx``, as :class:`LabelPass` would put them (in the same order); False when none ran in
     ``ctx``'s dialect."""
-    handed, parsed.labelled = parsed.labelled, None
-    if handed is None or handed[0] is not ctx.options.dialect:
+    handed = (parsed.labelled or {}).get(ctx.options.dialect)
+    parsed.labelled = None
+    if handed is None:
         return False
-    _, labels, warnings = handed
+    labels, warnings = handed
     ctx.labels.update((name, replace(label)) for name, label in labels.items())
     for warning in warnings:
         ctx.warn(warning.line, warning.message, warning.code, warning.level)

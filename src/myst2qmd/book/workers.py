@@ -10,6 +10,7 @@ chapter is parsed twice, none in the parent) and sends back what they converted.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
@@ -22,6 +23,7 @@ from ..context import Label, Warning_
 from ..convert import Result
 from ..notebooks import Document
 from .labels import Labels
+from .toc import BookError
 
 #: the characters of chapter source from which a book is converted in parallel processes
 PARALLEL_FROM = 512 * 1024
@@ -59,12 +61,33 @@ def collect_and_convert(
     does it all in this process (as on a system without ``fork``, or when other threads run here,
     which a forked worker could find mid-way)."""
     jobs = book_processes(sum(len(p) for d in documents for p in d.pieces), len(documents))
-    if jobs > 1:
-        done = _in_workers(jobs, collect_one, join, convert_one, documents, chosen)
-        if done is not None:
-            return done
-    labels = join([collect_one(d) for d in documents])
-    return labels, [convert_one(documents[n], labels) for n in chosen]
+    with fewer_collections():
+        if jobs > 1:
+            done = _in_workers(jobs, collect_one, join, convert_one, documents, chosen)
+            if done is not None:
+                return done
+        labels = join([collect_one(d) for d in documents])
+        return labels, [convert_one(documents[n], labels) for n in chosen]
+
+
+#: the garbage collector's first threshold while a book is converted (Python's default: 700)
+BOOK_GC_THRESHOLD = 10_000
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The garbage collector run less often while a book's tokens are made (a parse allocates
+    hundreds of thousands of objects, few of them in cycles: at Python's default a book run spends
+    about a tenth of its time collecting), and what exists before it frozen: never scanned again,
+    nor copied into a forked worker's memory by a collection touching it. Restored afterwards."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(thresholds[0], BOOK_GC_THRESHOLD), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def shares(sizes: list[int], jobs: int) -> list[list[int]]:
@@ -96,12 +119,16 @@ def _in_workers(
 
     context = multiprocessing.get_context("fork")
     mine = shares([sum(len(p) for p in d.pieces) for d in documents], jobs)
-    workers = []
+    workers: list[tuple[Any, Connection]] = []
     try:
         with _stop_signals_blocked():  # until a worker ignores them (see _work)
             for share in mine:
                 parent, child = context.Pipe()
-                process = context.Process(target=_work, args=(child, collect_one, convert_one, documents, share))
+                # the parent's ends (its own, the earlier workers'): the worker closes its copies of them
+                others = [parent, *(conn for _, conn in workers)]
+                process = context.Process(
+                    target=_work, args=(child, others, collect_one, convert_one, documents, share)
+                )
                 process.start()
                 child.close()
                 workers.append((process, parent))
@@ -147,7 +174,13 @@ def _stop_signals_blocked() -> Iterator[None]:
 
 def _receive(conn: Connection) -> Any:
     """What a worker sent; what it raised, raised here."""
-    kind, value = conn.recv()
+    try:
+        kind, value = conn.recv()
+    except EOFError:
+        raise BookError(
+            "a process converting the book's chapters ended without sending them (killed? out of memory?); "
+            "run again, or with MYST2QMD_BOOK_PROCESSES=1 to convert in one process"
+        ) from None
     if kind == "error":
         raise value
     return value
@@ -164,7 +197,12 @@ def _stop(workers: list[tuple[Any, Connection]]) -> None:
 
 
 def _work(
-    conn: Connection, collect_one: CollectOne, convert_one: ConvertWith, documents: list[Document], share: list[int]
+    conn: Connection,
+    others: list[Connection],
+    collect_one: CollectOne,
+    convert_one: ConvertWith,
+    documents: list[Document],
+    share: list[int],
 ) -> None:
     """In a worker: the label sets of its ``share`` of the documents sent, then, once the book's
     labels come, those of them that are wanted converted and sent. Ctrl-C and SIGHUP are the main
@@ -177,16 +215,27 @@ def _work(
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
+    for other in others:  # else a parent that dies leaves the other workers waiting for it forever
+        other.close()
     try:
         conn.send(("sets", [collect_one(documents[n]) for n in share]))
         labels, wanted = conn.recv()
         conn.send(("done", [convert_one(documents[n], labels) for n in share if n in wanted]))
-    except EOFError:  # the parent stopped
+    except (EOFError, BrokenPipeError):  # the parent stopped
         pass
     except BaseException as exc:  # noqa: BLE001 - raised again in the parent
-        try:
-            conn.send(("error", exc))
-        except Exception:  # noqa: BLE001 - an error that cannot be pickled: its words
-            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+        _send_error(conn, exc)
     finally:
         conn.close()
+
+
+def _send_error(conn: Connection, exc: BaseException) -> None:
+    """What a worker raised, for the parent to raise (its words, if it cannot be pickled); nothing
+    when the parent is gone."""
+    try:
+        try:
+            conn.send(("error", exc))
+        except (TypeError, AttributeError, ValueError, RecursionError, ImportError):  # not picklable
+            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    except OSError:
+        pass

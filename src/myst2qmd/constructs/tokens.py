@@ -12,6 +12,8 @@ This module sits above :mod:`.registry`: the fence and inline rules ask it for d
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..dialect import Dialect
 from . import alerts, attrs, blocks, comments, fences, html, inline, math, targets
 from .base import TokenSpec, in_dialect
@@ -32,9 +34,14 @@ TOKEN_SPECS: tuple[TokenSpec, ...] = (
 
 def token_table(dialect: Dialect = Dialect.JB1) -> dict[str, TokenSpec]:
     """Token type → the spec whose rule takes it, as ``dialect`` reads the specs; a type two specs claim
-    is an error."""
+    is an error. Worked out once per dialect and set of specs (every walk, a fragment's too, asks)."""
+    return dict(_table(dialect, TOKEN_SPECS))
+
+
+@lru_cache(maxsize=8)
+def _table(dialect: Dialect, specs: tuple[TokenSpec, ...]) -> dict[str, TokenSpec]:
     table: dict[str, TokenSpec] = {}
-    for spec in (in_dialect(spec, dialect) for spec in TOKEN_SPECS):
+    for spec in (in_dialect(spec, dialect) for spec in specs):
         for token_type in spec.token_types:
             if token_type in table:
                 raise ValueError(f"token type {token_type} has two rules: {table[token_type].name}, {spec.name}")
