@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -130,12 +130,12 @@ def normalized(text: str) -> Normalized:
     return Normalized(text[1:] if text.startswith("\ufeff") else text)
 
 
-def parse_text(text: str, path: str = "<string>") -> Parsed:
-    """``text`` parsed as :func:`convert_text` parses it (block tokens; bodies from the same parse), for a
-    book's label pass to hand on to the conversion (``convert_text(text, parsed=…)``)."""
+def parse_text(text: str, path: str = "<string>", options: Options | None = None) -> Parsed:
+    """``text`` parsed as :func:`convert_text` parses it with ``options`` (block tokens; bodies from the same
+    parse), for a book's label pass to hand on to the conversion (``convert_text(text, parsed=…)``)."""
     with _deep_recursion(20000):
         # a book's chapters keep their first H1 (``Options.title_from_h1``): its text is no fragment
-        ctx = Context(path=path, options=Options(title_from_h1=False))
+        ctx = Context(path=path, options=replace(options or Options(), title_from_h1=False))
         return Converter(ctx, lazy_inline=True).parse(View.root(normalized(text).text))
 
 

@@ -20,7 +20,6 @@ from urllib.parse import unquote
 from .codes import Code
 from .constructs.code_cells import notebook_cell_options, notebook_figure
 from .context import Label, Options, Warning_
-from .dialect import Dialect
 from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, read_bounded
 from .labels import quarto_id
 from .parsed import Parsed
@@ -523,18 +522,15 @@ def first_h1(text: str) -> str:
 
 
 def collect_labels(
-    documents: list[Document],
-    macros: dict[str, tuple[str, int]],
-    warnings: list[Warning_],
-    duplicates: list[str],
-    dialect: Dialect = Dialect.JB1,
+    documents: list[Document], options: Options, warnings: list[Warning_], duplicates: list[str]
 ) -> dict[str, tuple[str, str, str]]:
     """label → (Quarto id, document path, kind) across documents (chapters, or a notebook's cells) read
-    in ``dialect``, each piece parsed once (kept in :attr:`Document.parses` for the conversion); a label defined in
-    two documents, or two labels that become one id, are reported (:func:`join_labels`)."""
+    as ``options`` says (its dialect, macros and extensions), each piece parsed once (kept in
+    :attr:`Document.parses` for the conversion); a label defined in two documents, or two labels that
+    become one id, are reported (:func:`join_labels`)."""
     for document in documents:
         name_chapter(document)
-    return join_labels([document_label_sets(d, macros, dialect) for d in documents], warnings, duplicates)
+    return join_labels([document_label_sets(d, options) for d in documents], warnings, duplicates)
 
 
 def name_chapter(document: Document) -> None:
@@ -544,16 +540,18 @@ def name_chapter(document: Document) -> None:
     )
 
 
-def document_label_sets(
-    document: Document, macros: dict[str, tuple[str, int]], dialect: Dialect = Dialect.JB1
-) -> list[tuple[str, dict[str, Label]]]:
+def document_label_sets(document: Document, options: Options) -> list[tuple[str, dict[str, Label]]]:
     """The labels each piece of ``document`` defines, (its path, labels), and its code cells' figures;
-    each piece parsed once, the parse kept in :attr:`Document.parses` for the conversion."""
+    each piece parsed once as ``options`` says (dialect, macros, extensions), the parse kept in
+    :attr:`Document.parses` for the conversion."""
     from .convert import parse_text
     from .labelpass import document_labels
 
-    document.parses = [parse_text(piece, document.path) for piece in document.pieces]  # block tokens
-    found = [(document.path, document_labels(parsed, document.path, macros, dialect)) for parsed in document.parses]
+    document.parses = [parse_text(piece, document.path, options) for piece in document.pieces]  # block tokens
+    found = [
+        (document.path, document_labels(parsed, document.path, options.macros, options.dialect))
+        for parsed in document.parses
+    ]
     return [*found, (document.path, cell_figure_labels(document.notebook))]
 
 
@@ -585,7 +583,7 @@ def convert_notebook(
     )
     cells = document.cells
     warnings: list[Warning_] = []
-    labels = collect_labels([document], options.macros, warnings, [], options.dialect)
+    labels = collect_labels([document], options, warnings, [])
     cell_options = replace(
         options,
         external_labels={name: qid for name, (qid, _, _) in labels.items()},

@@ -17,6 +17,7 @@ from typing import Any
 from ..codes import Code
 from ..commit import OutputError, output_locked
 from ..config import Settings
+from ..constructs.project import myst_extension
 from ..context import Options, Warning_
 from ..convert import Result, convert_text
 from ..finish import finish_all
@@ -60,13 +61,12 @@ def book_options(book: Book, user: Options) -> Options:
     macros.update(user.macros)
     parse = book.config.get("parse") or {}
     subs = parse.get("myst_substitutions") if isinstance(parse, dict) else None
-    extensions = parse.get("myst_enable_extensions") if isinstance(parse, dict) else None
     return replace(
         user,
         macros=macros,
         substitutions={str(k): str(v) for k, v in (subs or {}).items()},
-        # Jupyter Book 1's default list has it; a book's own list replaces that list
-        linkify=not isinstance(extensions, list) or "linkify" in {str(e) for e in extensions},
+        linkify=myst_extension(book.config, "linkify"),
+        fieldlist=myst_extension(book.config, "fieldlist"),
         abbreviations={str(k): str(v) for k, v in (book.project.get("abbreviations") or {}).items()},
         root_dir=str(book.folder),
         title_from_h1=False,
@@ -268,7 +268,7 @@ class BookConverter:
 
     def collect_one(self, document: Document) -> LabelSets:
         """A document's label pass (:func:`.notebooks.document_label_sets`), its parses kept for its conversion."""
-        return document_label_sets(document, self.chapter_options.macros, self.chapter_options.dialect)
+        return document_label_sets(document, self.chapter_options)
 
     def join_labels(self, sets: list[LabelSets]) -> Labels:
         """The book's labels from every document's label sets, collisions reported."""

@@ -41,7 +41,8 @@ def _inline_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> Non
     if not state.in_table and token.map is not None:
         with children(token, state.parsed.env):
             first = token.map[0]
-            inline(walk, token, lambda: InlineLocator(token.content, view, first), view.lineno(first), at)
+            columns = (token.meta or {}).get("columns")  # where a field list's name starts
+            inline(walk, token, lambda: InlineLocator(token.content, view, first, columns), view.lineno(first), at)
 
 
 def inline_rule(walk: Walk, state: WalkState, index: int) -> None:
