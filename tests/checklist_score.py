@@ -161,7 +161,8 @@ def _pandoc(text: str, reader: str = READER) -> dict[str, Any]:
 def read_many(texts: list[str], reader: str = READER) -> list[dict[str, Any]]:
     """Pandoc's AST (``{"meta", "blocks"}``) of each text: one pandoc run for all that can share a
     document (split on a separator paragraph), one run each for the others. A batch in which a text
-    swallows its separator (a fence never closed) is read again in halves, down to that text alone."""
+    swallows its separator (a fence never closed), or that pandoc refuses, is read again in halves,
+    down to that text alone."""
     asts: list[dict[str, Any] | None] = [None] * len(texts)
     _read_batch(texts, [i for i, text in enumerate(texts) if not _standalone(text)], asts, reader)
     for i, text in enumerate(texts):
@@ -177,7 +178,11 @@ def _read_batch(texts: list[str], batch: list[int], asts: list[dict[str, Any] | 
         return
     joined = f"\n\n{SEPARATOR}\n\n".join(texts[i] for i in batch)
     groups: list[list[Any]] = [[]]
-    for block in _pandoc(joined, reader)["blocks"]:
+    try:
+        blocks = _pandoc(joined, reader)["blocks"]
+    except RuntimeError:  # pandoc refused the whole (a metadata block made of two texts' lines)
+        blocks = []
+    for block in blocks:
         if block == {"t": "Para", "c": [{"t": "Str", "c": SEPARATOR}]}:
             groups.append([])
         else:
