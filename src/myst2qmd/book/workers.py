@@ -81,13 +81,16 @@ def fewer_collections() -> Iterator[None]:
     about a tenth of its time collecting), and what exists before it frozen: never scanned again,
     nor copied into a forked worker's memory by a collection touching it. Restored afterwards."""
     thresholds = gc.get_threshold()
-    gc.freeze()
+    freeze = gc.get_freeze_count() == 0  # else the program froze its objects itself: left to it
+    if freeze:
+        gc.freeze()
     gc.set_threshold(max(thresholds[0], BOOK_GC_THRESHOLD), *thresholds[1:])
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
 
 
 def shares(sizes: list[int], jobs: int) -> list[list[int]]:
