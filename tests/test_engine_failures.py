@@ -217,7 +217,7 @@ def test_deepl_malformed_reply_keeps_the_german_with_a_warning(tmp_path: Path, w
 
 
 def test_server_dying_half_way_through_a_book_keeps_the_rest_and_says_so_once(tmp_path: Path) -> None:
-    book, out = _book(tmp_path / "buch"), tmp_path / "out"
+    book, out = _book(tmp_path / "buch", paragraphs=100), tmp_path / "out"
     with FakeOpenAI(die_after=3) as server:
         run = _openai(book, out, server.base_url, "--jobs", "4", "--no-cache")
         answered = server.answered
