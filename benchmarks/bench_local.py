@@ -35,7 +35,7 @@ from myst2qmd.translate import TranslationCache, Translator  # noqa: E402
 from myst2qmd.translate.engines.local import LocalEngine, LocalStats, usable_cores  # noqa: E402
 from myst2qmd.translate.glossary import Glossary  # noqa: E402
 
-SEED = ROOT.parent / "shared" / "seed" / "cnn-lecture.md"
+SEED = Path(os.environ.get("MYST2QMD_SHARED", ROOT.parent / "shared")) / "seed" / "cnn-lecture.md"
 
 
 def report(stats: LocalStats, wall: float, cpu: float, sentences: int) -> None:
@@ -64,7 +64,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     if not args.chapter.exists():
-        print(f"bench_local: {args.chapter} not found (the seed chapter lives in ../shared)", file=sys.stderr)
+        where = "the seed chapter lives in ../shared; MYST2QMD_SHARED names another folder"
+        print(f"bench_local: {args.chapter} not found ({where})", file=sys.stderr)
         return 2
     cores = usable_cores()
     engine = LocalEngine(threads=cores, contexts=1) if args.layout == "before" else LocalEngine()

@@ -393,4 +393,5 @@ class LocalEngine:
 
     def close(self) -> None:
         self.contexts = []
+        self._idle = queue.LifoQueue()  # its contexts go with it: llama.cpp frees them
         self.llm = None
