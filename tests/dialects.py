@@ -2,7 +2,8 @@
 
 A fixture file named ``FAMILY.jb2.md`` (``tests/fixtures/admonitions.jb2.md``) holds Jupyter Book 2
 (mystmd) cases; any other file Jupyter Book 1 (MyST-Parser) ones. A case may state its own in its
-title, ``[dialect: jb2]``, which wins over its file's.
+title, ``[dialect: jb2]``, which wins over its file's; and the MyST-Parser extensions its project
+enables beyond Jupyter Book 1's default ones, ``[extensions: fieldlist]``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from myst2qmd.dialect import Dialect, parse_dialect
 
 #: ``[dialect: jb2]`` in a case's title
 STATED = re.compile(r"\[dialect:\s*([^\]]*)\]")
+#: ``[extensions: fieldlist]`` in a case's title
+EXTENSIONS = re.compile(r"\[extensions:\s*([^\]]*)\]")
 
 
 def case_dialect(path: Path, title: str) -> Dialect:
@@ -32,6 +35,16 @@ def case_dialect(path: Path, title: str) -> Dialect:
     return parse_dialect(suffixes[-2][1:], path.name) if len(suffixes) > 1 else Dialect.JB1
 
 
+def case_extensions(title: str) -> frozenset[str]:
+    """The extensions a case's title enables (``[extensions: fieldlist]``).
+
+    >>> sorted(case_extensions("field list [extensions: fieldlist] [warns: none]")), case_extensions("note")
+    (['fieldlist'], frozenset())
+    """
+    stated = EXTENSIONS.search(title)
+    return frozenset(name.strip() for name in stated.group(1).split(",")) if stated else frozenset()
+
+
 def case_options(path: Path, title: str) -> Options:
-    """The options a fixture case is converted with: its dialect's."""
-    return Options(dialect=case_dialect(path, title))
+    """The options a fixture case is converted with: its dialect's, with the extensions it enables."""
+    return Options(dialect=case_dialect(path, title), fieldlist="fieldlist" in case_extensions(title))

@@ -22,6 +22,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.field_list import fieldlist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
@@ -166,10 +167,11 @@ _AT_KEY = re.compile(r"(?<![\w\\@])-?@(\w(?:\w|[:.#$%&\-+?<>~/](?=\w))*)")
 _JB2_LABEL = re.compile(r"^\(([^()\s]+)\)=\s*$|^:(?:label|name):\s*(\S+)\s*$|^\$\$.*\(([^()\s]+)\)\s*$", re.MULTILINE)
 
 
-def myst_parser() -> MarkdownIt:
+def myst_parser(fieldlist: bool = False) -> MarkdownIt:
     """MyST as MyST-Parser reads it, from markdown-it-py's CommonMark parser and the upstream
     mdit-py-plugins, configured here (never the project's parser factory, whose own fence and
-    role rules would otherwise read both sides of every comparison)."""
+    role rules would otherwise read both sides of every comparison); ``fieldlist``: with MyST-Parser's
+    ``fieldlist`` extension on."""
     md = (
         MarkdownIt("commonmark", {"html": True})
         .enable("table")
@@ -184,7 +186,7 @@ def myst_parser() -> MarkdownIt:
         .use(attrs_block_plugin)
     )
     md.options["maxNesting"] = 100
-    return md
+    return md.use(fieldlist_plugin) if fieldlist else md
 
 
 def directive_parts(content: str) -> tuple[Options | None, str]:
@@ -263,10 +265,13 @@ def _text_links(text: str, labels: frozenset[str] | None) -> int:
     return found + sum(is_reference(key) for key in _AT_KEY.findall(bare))
 
 
-def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = None) -> Counter[str]:
+def myst_counts(
+    src: str, dialect: str = "jb1", labels: frozenset[str] | None = None, fieldlist: bool = False
+) -> Counter[str]:
     """The kinds of blocks (as :func:`quarto_ast.block_counts` names them) a MyST text holds,
     read from markdown-it's tokens; directive bodies are read the same way. In Jupyter Book 2
-    ``@label`` is a reference (``labels``: the document's, found here when not given)."""
+    ``@label`` is a reference (``labels``: the document's, found here when not given); ``fieldlist``:
+    field lists are read (MyST-Parser's extension on)."""
     if dialect == "jb2" and labels is None:
         labels = jb2_labels(src)
     counts: Counter[str] = Counter()
@@ -275,7 +280,7 @@ def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = 
     counts["display_math"] += len(_QUARTO_EQUATION.findall(src))
     src = _QUARTO_EQUATION.sub(lambda m: "\n" * m.group(0).count("\n"), src)
     lines = src.split("\n")
-    tokens = myst_parser().parse(src)
+    tokens = myst_parser(fieldlist).parse(src)
     for index, token in enumerate(tokens):
         kind = token.type
         if kind == "front_matter":
@@ -294,9 +299,9 @@ def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = 
                 options = options or {}
                 counts.update(blocks(options, argument))
                 if argument_is_text and argument:
-                    counts.update(myst_counts(argument, dialect, labels))
+                    counts.update(myst_counts(argument, dialect, labels, fieldlist))
                 if body_is_myst:
-                    inner = myst_counts(body, dialect, labels)
+                    inner = myst_counts(body, dialect, labels, fieldlist)
                     if name == "list-table":
                         rows, cells = _list_table_lists(body)
                         inner["list"] -= cells  # its first list holds the table's rows and cells
@@ -310,7 +315,7 @@ def myst_counts(src: str, dialect: str = "jb1", labels: frozenset[str] | None = 
                 # a Pandoc div written in the MyST source
                 counts["figure"] += bool(re.search(r"#fig-", info))
                 counts["callout"] += bool(re.search(r"\.callout-", info))
-                counts.update(myst_counts(token.content, dialect, labels))
+                counts.update(myst_counts(token.content, dialect, labels, fieldlist))
             elif not info.startswith("{="):
                 counts["code"] += 1
         elif kind == "code_block":
@@ -388,10 +393,11 @@ def _words(text: str) -> set[str]:
 _CELL_OPTION_KEY = re.compile(r"(?m)^(#\||//\|)\s*[\w-]+\s*:")
 
 
-def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
+def myst_words_and_labels(src: str, fieldlist: bool = False) -> tuple[set[str], set[str]]:
     """The words a MyST text shows a reader (text, inline code, code blocks, directive titles and
     bodies) and the labels it defines (``(x)=``, ``:name:``, ``:label:``), read from markdown-it's
-    tokens as :func:`myst_counts` reads them: what a conversion must keep or warn about.
+    tokens as :func:`myst_counts` reads them (``fieldlist``: with field lists read): what a conversion
+    must keep or warn about.
 
     >>> src = "(sec-a)=\\n# Titel\\n\\n```{note} Hinweis\\n:name: n-1\\nText hier\\n```\\n"
     >>> sorted(map(sorted, myst_words_and_labels(src)))
@@ -399,7 +405,7 @@ def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
     """
     words: set[str] = set()
     labels: set[str] = set()
-    for token in myst_parser().parse(src):
+    for token in myst_parser(fieldlist).parse(src):
         if token.type == "myst_target":
             labels.add(token.content.strip())
         elif token.type in ("fence", "colon_fence"):
@@ -416,11 +422,11 @@ def myst_words_and_labels(src: str) -> tuple[set[str], set[str]]:
                     body = _CELL_OPTION_KEY.sub(r"\1", body)
                 for part in [*parts, body]:
                     myst = body_is_myst or part != body
-                    more_words, more_labels = myst_words_and_labels(part) if myst else (_words(part), set())
+                    more_words, more_labels = myst_words_and_labels(part, fieldlist) if myst else (_words(part), set())
                     words |= more_words
                     labels |= more_labels
             elif token.type == "colon_fence" and not directive:
-                more_words, more_labels = myst_words_and_labels(token.content)
+                more_words, more_labels = myst_words_and_labels(token.content, fieldlist)
                 words |= more_words
                 labels |= more_labels
             else:

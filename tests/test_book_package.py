@@ -2,14 +2,18 @@
 
 One label-collision check serves a book's chapters and a single notebook's cells; link scanning
 reads directive names from the parse (as the conversion does), not with a regex of its own;
-the parallel workers get their job through the pool's initializer, so the parent holds none.
+a big book's label pass and conversion run in the same forked workers.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -18,7 +22,7 @@ from myst2qmd.book import convert_book, local_targets, workers
 from myst2qmd.book.labels import Labels
 from myst2qmd.book.workers import Converted
 from myst2qmd.codes import Code, Count
-from myst2qmd.context import Options, Warning_
+from myst2qmd.context import Label, Options, Warning_
 from myst2qmd.notebooks import Chapter, Document, convert_notebook
 
 #: two labels in two places that become one Quarto id
@@ -69,14 +73,26 @@ def test_link_scanning_reads_directives_from_the_parse(text: str, targets: list[
     assert local_targets(text) == targets
 
 
+def _where_labelled(document: Document) -> workers.LabelSets:
+    """A stand-in label pass: one label named after the process that collected it."""
+    return [(document.path, {f"pid-{os.getpid()}-{document.path}": Label("x", "sec", "x", 1)})]
+
+
+def _join(sets: list[workers.LabelSets]) -> Labels:
+    return {name: ("x", path, "sec") for found in sets for path, labels in found for name in labels}
+
+
 def _where_converted(document: Document, labels: Labels) -> Converted:
-    """A stand-in conversion: the document's path, and the process that converted it as the line."""
-    return [], [Warning_(document.path, os.getpid(), "", Code.UNCONVERTED)]
+    """A stand-in conversion: the process that converted it as the line, the labels it was given as the message."""
+    return [], [Warning_(document.path, os.getpid(), " ".join(sorted(labels)), Code.UNCONVERTED)]
 
 
-def test_parallel_workers_leave_the_parent_without_a_job(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Documents converted in forked workers come back in order, and the parent never held the
-    job (it went to the workers through the pool's initializer)."""
+def test_parallel_workers_collect_labels_and_convert_their_documents(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A big book's label pass and conversion both run in forked workers: each worker collects the
+    labels of its documents (none in the parent), is given the labels of the whole book, converts
+    the chosen documents it parsed, and they come back in order."""
     if threading.active_count() > 1:
         pytest.skip("other threads run in this process: books are converted in it, never forked")
     monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "2")
@@ -84,10 +100,35 @@ def test_parallel_workers_leave_the_parent_without_a_job(monkeypatch: pytest.Mon
         Document(Chapter(tmp_path / f"{n}.md", PurePosixPath(f"{n}.md"), PurePosixPath(f"{n}.qmd")), [f"# {n}\n"])
         for n in range(4)
     ]
-    done = workers.convert_all(_where_converted, documents, {})
-    assert [outside[0].path for _, outside in done] == ["0.md", "1.md", "2.md", "3.md"]
-    assert os.getpid() not in {outside[0].line for _, outside in done}  # converted in other processes
-    assert workers._job is None
+    labels, done = workers.collect_and_convert(_where_labelled, _join, _where_converted, documents, [0, 2, 3])
+    assert [outside[0].path for _, outside in done] == ["0.md", "2.md", "3.md"]
+    collectors = {int(name.split("-")[1]): path for name, (_, path, _) in labels.items()}
+    assert len(labels) == 4 and len(collectors) == 2 and os.getpid() not in collectors
+    converters = {outside[0].line for _, outside in done}
+    assert os.getpid() not in converters and converters <= set(collectors)
+    for (
+        _,
+        outside,
+    ) in done:  # every worker was given every chapter's labels; a document is converted where it was parsed
+        assert outside[0].message == " ".join(sorted(labels))
+        assert collectors[outside[0].line] in {d.path for d in documents}
+        assert f"pid-{outside[0].line}-{outside[0].path}" in labels
+
+
+def _failing(document: Document) -> workers.LabelSets:
+    raise ValueError(f"cannot label {document.path}")
+
+
+def test_an_error_in_a_worker_is_raised_in_the_parent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    if threading.active_count() > 1:
+        pytest.skip("other threads run in this process: books are converted in it, never forked")
+    monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "2")
+    documents = [
+        Document(Chapter(tmp_path / f"{n}.md", PurePosixPath(f"{n}.md"), PurePosixPath(f"{n}.qmd")), ["x"])
+        for n in range(3)
+    ]
+    with pytest.raises(ValueError, match="cannot label"):
+        workers.collect_and_convert(_failing, _join, _where_converted, documents, [0, 1, 2])
 
 
 def test_report_counts_are_keyed_by_the_count_enum(tmp_path: Path) -> None:
@@ -105,3 +146,57 @@ def test_report_counts_are_keyed_by_the_count_enum(tmp_path: Path) -> None:
     kinds = [re.compile(re.escape(kind.value).replace(r"\{\}", ".+")) for kind in Count]
     assert report.constructs and [k for k in report.constructs if not any(p.fullmatch(k) for p in kinds)] == []
     assert report.constructs["toctree removed"] == 1
+
+
+#: a book run whose parent stops for good while its workers wait for the book's labels
+_ORPHANING = """
+import os, sys, time
+from pathlib import Path, PurePosixPath
+os.environ["MYST2QMD_BOOK_PROCESSES"] = "2"
+from myst2qmd.book import workers
+from myst2qmd.notebooks import Chapter, Document
+folder = Path(sys.argv[1])
+def collect(document):
+    (folder / f"worker-{os.getpid()}").write_text("", encoding="utf-8")
+    return []
+def join(sets):
+    (folder / "joining").write_text("", encoding="utf-8")
+    time.sleep(600)
+documents = [Document(Chapter(folder / f"{n}.md", PurePosixPath(f"{n}.md"), PurePosixPath(f"{n}.qmd")), ["x"])
+             for n in range(4)]
+workers.collect_and_convert(collect, join, lambda d, labels: ([], []), documents, [0, 1, 2, 3])
+"""
+
+
+def _running(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text(encoding="utf-8").rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
+    """A parent killed outright (no Ctrl-C to handle) leaves no worker behind: each worker closes
+    its copies of the parent's ends of every pipe, so it sees the parent gone and ends."""
+    if not Path(f"/proc/{os.getpid()}/stat").exists():
+        pytest.skip("needs /proc (Linux) to see the workers")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHANING, str(tmp_path)], env=env)
+    try:
+        deadline = time.monotonic() + 300  # a bound for a loaded machine, never a measurement
+        while not (tmp_path / "joining").exists() and parent.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (tmp_path / "joining").exists(), "the book run never reached its labels"
+    finally:
+        parent.kill()
+        parent.wait()
+    pids = [int(p.name.split("-")[1]) for p in tmp_path.glob("worker-*")]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 60
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in pids if _running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "workers kept waiting for a parent that was gone"

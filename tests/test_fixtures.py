@@ -95,7 +95,7 @@ def test_fixture_output_has_the_sources_structure(path: Path, line: int, title: 
     matter that is not a mapping, braces that name no directive) has no structure that the
     MyST side can count: its case states in its title, counted by hand, what pandoc must read
     (``[pandoc: callout=1, figure=1]``, ``[pandoc: none]``)."""
-    source = myst_counts(src, case_dialect(path, title).value)
+    source = myst_counts(src, case_dialect(path, title).value, fieldlist=case_options(path, title).fieldlist)
     if any(source[kind] for kind in MALFORMED):
         stated = PANDOC_COUNTS.search(title)
         assert stated, f"a malformed case states what pandoc reads in its title: {title}"

@@ -45,6 +45,7 @@ def test_the_walk_dispatches_these_token_types() -> None:
         "myst_block_break",
         "blockquote_open",
         "attrs_block",
+        "field_list_open",
     }
 
 

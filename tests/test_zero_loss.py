@@ -14,11 +14,13 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from markdown_it.utils import read_fixture_file
 
-from checklist_score import convert_case, load_cases
+from checklist_score import Case, convert_case, load_cases
 from dialects import case_options
 from myst2qmd import convert_text
+from myst2qmd.constructs.project import myst_extension
 from myst2qmd.context import Options
 from myst_structure import myst_words_and_labels
 
@@ -40,7 +42,7 @@ def _id_form(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
 
 
-def lost(src: str, output: str) -> list[str]:
+def lost(src: str, output: str, fieldlist: bool = False) -> list[str]:
     """What ``src`` shows or defines that ``output`` no longer has: words, and labels as ``(label)``.
 
     >>> lost("(fig-a)=\\nEin Text\\n", "[]{#fig-a}\\nEin Text\\n"), lost("(gl-a)=\\nText", "[]{#eq-a}\\n")
@@ -48,7 +50,7 @@ def lost(src: str, output: str) -> list[str]:
     >>> lost("(a)=\\nText\\n", "Text\\n")
     ['(a)']
     """
-    words, labels = myst_words_and_labels(src)
+    words, labels = myst_words_and_labels(src, fieldlist)
     missing = sorted(word for word in words if word not in output)
     written = re.findall(r"#([^\s{}\"'>)]+)", output) + re.findall(r"(?m)^#\| label: *(\S+)", output)
     ids = " ".join(map(_id_form, written))
@@ -62,15 +64,21 @@ def lost(src: str, output: str) -> list[str]:
     return missing
 
 
+def case_fieldlist(case: Case) -> bool:
+    """Does the case's project file enable field lists (as the converter reads a ``_config.yml``)?"""
+    config = yaml.safe_load(case.files.get("_config.yml", "")) or {}
+    return isinstance(config, dict) and myst_extension(config, "fieldlist")
+
+
 @pytest.mark.parametrize(("src", "options"), FIXTURE_CASES)
 def test_a_fixture_loses_nothing_without_a_warning(src: str, options: Options) -> None:
     result = convert_text(src, path="case.md", options=options)
-    missing = lost(src, result.text)
+    missing = lost(src, result.text, options.fieldlist)
     assert not missing or result.warnings, f"lost without a warning: {missing}"
 
 
 @pytest.mark.parametrize("case", CHECKLIST_CASES)
 def test_a_checklist_construct_loses_nothing_without_a_warning(case: object) -> None:
     output, codes = convert_case(case)  # type: ignore[arg-type]
-    missing = lost(case.myst, output)  # type: ignore[attr-defined]
+    missing = lost(case.myst, output, case_fieldlist(case))  # type: ignore[arg-type, attr-defined]
     assert not missing or codes, f"lost without a warning: {missing}"

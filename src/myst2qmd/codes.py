@@ -160,6 +160,7 @@ class Count(str, Enum):
     ABBREVIATION = "abbreviation spelled out"
     SUBSTITUTION = "substitution"
     BLOCK_ATTRIBUTES = "block attributes"
+    FIELD_LIST = "field list"
     TITLE = "title"
     LABELLED_TITLE_HEADING_KEPT = "labelled title heading kept"
     FRONT_MATTER_JUPYTEXT_DROPPED = "front matter: jupytext dropped"

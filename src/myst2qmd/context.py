@@ -46,6 +46,9 @@ class Options:
     #: ``linkify``: bare URLs in text become links ``<https://…>`` (on in Jupyter Book 1's default
     #: config and always in mystmd; off in a book whose ``myst_enable_extensions`` leaves it out)
     linkify: bool = True
+    #: ``fieldlist``: ``:Autor: Max Muster`` lines are a field list (off in MyST-Parser and Jupyter Book 1
+    #: unless ``myst_enable_extensions`` names it; mystmd has none): :mod:`.constructs.fieldlists`
+    fieldlist: bool = False
     #: the first H1 becomes ``title:``; a book keeps it (Quarto titles chapters by their H1)
     title_from_h1: bool = True
     #: {include}/{literalinclude}: the folder of the document being converted (relative paths)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -29,7 +29,7 @@ from .context import Context, Label, Options, Warning_
 from .directives import directive_name
 from .edits import Edit, Normalized, apply_edits
 from .finish import finish
-from .labelpass import LabelPass
+from .labelpass import LabelPass, take_labels
 from .linemap import source_lines
 from .parsed import Parsed
 from .source import View
@@ -83,7 +83,9 @@ class Converter:
 
     # -- labels and the walk ---------------------------------------------------------------------
     def collect_labels(self, parsed: Parsed) -> None:
-        self.labels.collect_labels(parsed)
+        """The document's labels: those a book's label pass found in this parse, else its own label pass."""
+        if self.ctx.labels or not take_labels(parsed, self.ctx):
+            self.labels.collect_labels(parsed)
 
     def walk(self, parsed: Parsed) -> int:
         return self.walker.walk(parsed)
@@ -105,7 +107,8 @@ class Converter:
         self.collect_labels(parsed)
         walker = self.walker
         walker.edits = []
-        self.ctx.images_folder = registry.images_folder(text)
+        # the folder images are moved from: only read when they are moved (``--images-path``)
+        self.ctx.images_folder = registry.images_folder(text) if self.ctx.options.images_path is not None else None
         fm = read_front_matter(parsed.tokens, self.ctx)
         read_kernel(fm, self.ctx)
         read_substitutions(fm, self.ctx)
@@ -127,12 +130,12 @@ def normalized(text: str) -> Normalized:
     return Normalized(text[1:] if text.startswith("\ufeff") else text)
 
 
-def parse_text(text: str, path: str = "<string>") -> Parsed:
-    """``text`` parsed as :func:`convert_text` parses it (block tokens; bodies from the same parse), for a
-    book's label pass to hand on to the conversion (``convert_text(text, parsed=…)``)."""
+def parse_text(text: str, path: str = "<string>", options: Options | None = None) -> Parsed:
+    """``text`` parsed as :func:`convert_text` parses it with ``options`` (block tokens; bodies from the same
+    parse), for a book's label pass to hand on to the conversion (``convert_text(text, parsed=…)``)."""
     with _deep_recursion(20000):
         # a book's chapters keep their first H1 (``Options.title_from_h1``): its text is no fragment
-        ctx = Context(path=path, options=Options(title_from_h1=False))
+        ctx = Context(path=path, options=replace(options or Options(), title_from_h1=False))
         return Converter(ctx, lazy_inline=True).parse(View.root(normalized(text).text))
 
 

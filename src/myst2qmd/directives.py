@@ -164,6 +164,11 @@ def _parse_options(lines: list[str]) -> tuple[dict[str, Any], int, list[str]]:
     empty = _empty_options_block(lines)
     if empty:
         return {}, empty, errors
+    filled = next((n for n, line in enumerate(lines) if line.strip()), 0)
+    if filled and _YAML_FENCE.match(lines[filled]):
+        # MyST-Parser and mystmd look for an option block on the content's first line only
+        errors.append(f"the '---' on line {filled + 1} of its content follows a blank line: no option block (MyST)")
+        return {}, 0, errors
     if lines and _YAML_FENCE.match(lines[0]):
         for end in range(1, len(lines)):
             if _YAML_FENCE.match(lines[end]):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from markdown_it.token import Token
 
@@ -209,10 +210,26 @@ def document_labels(
     parsed: Parsed, path: str, macros: dict[str, tuple[str, int]], dialect: Dialect = Dialect.JB1
 ) -> dict[str, Label]:
     """The labels one parse defines, read in ``dialect`` (its label pass; what that pass warns is told by
-    the conversion)."""
+    the conversion, which takes the labels and warnings from ``parsed.labelled``, see :func:`take_labels`)."""
     ctx = Context(path=path, options=Options(macros=macros, dialect=dialect))
     LabelPass(ctx).collect_labels(parsed)
+    parsed.labelled = {dialect: (ctx.labels, ctx.warnings)}
     return ctx.labels
+
+
+def take_labels(parsed: Parsed, ctx: Context) -> bool:
+    """The labels (copies) and warnings of the label pass a book ran over ``parsed`` (:func:`document_labels`)
+    put in ``ctx``, as :class:`LabelPass` would put them (in the same order); False when none ran in
+    ``ctx``'s dialect."""
+    handed = (parsed.labelled or {}).get(ctx.options.dialect)
+    parsed.labelled = None
+    if handed is None:
+        return False
+    labels, warnings = handed
+    ctx.labels.update((name, replace(label)) for name, label in labels.items())
+    for warning in warnings:
+        ctx.warn(warning.line, warning.message, warning.code, warning.level)
+    return True
 
 
 class LabelTable:

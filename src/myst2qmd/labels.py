@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Container
+from functools import lru_cache
 from typing import Literal
 
 #: MyST/Sphinx spellings of a kind prefix that a label may already carry
@@ -68,6 +69,8 @@ def ascii_letters(text: str) -> str:
     >>> ascii_letters("Übung_Größe"), ascii_letters("café"), ascii_letters("α-Wert")
     ('Uebung_Groesse', 'cafe', 'u3b1-Wert')
     """
+    if text.isascii():  # as it is (NFKD leaves ASCII alone): most labels
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_GERMAN))
     out = []
     for ch in decomposed:
@@ -145,6 +148,7 @@ def unique_id(ident: str, taken: Container[str]) -> str:
     return f"{ident}-{n}"
 
 
+@lru_cache(maxsize=4096)
 def quarto_id(label: str, kind: str) -> str:
     """The Quarto id for a MyST ``label`` of ``kind``.
 
@@ -167,6 +171,7 @@ def quarto_id(label: str, kind: str) -> str:
     return f"{kind}-{slug(body)}"
 
 
+@lru_cache(maxsize=4096)
 def kind_from_label(label: str) -> str | None:
     """The kind a label's own prefix announces (``fig-x`` → ``fig``), else ``None``."""
     lowered = label.lower()

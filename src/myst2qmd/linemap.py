@@ -43,6 +43,7 @@ def source_lines(source: str, edits: list[Edit], text: str | None = None) -> lis
         text = apply_edits(source, edits)
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     source_list = source.split("\n")
+    flat: dict[int, str] = {}  # source line → its words joined by single spaces, once each
     source_starts = [0] + [m.end() for m in re.finditer("\n", source)]
     lines: list[int] = []
     index = 0
@@ -56,13 +57,13 @@ def source_lines(source: str, edits: list[Edit], text: str | None = None) -> lis
             end = text.find("\n", offset)
             written = text[offset : end if end >= 0 else len(text)]
             guess = min(first + text.count("\n", o_start, offset), last)
-            lines.append(_line_with(source_list, written, first, last) or guess)
+            lines.append(_line_with(source_list, written, first, last, flat) or guess)
         else:
             lines.append(bisect_right(source_starts, s_start + offset - o_start))
     return lines
 
 
-def _line_with(source: list[str], written: str, first: int, last: int) -> int | None:
+def _line_with(source: list[str], written: str, first: int, last: int, flat: dict[int, str]) -> int | None:
     """The source line (``first..last``) holding the words of a line an edit wrote.
 
     A callout's ``**Frage**`` comes from ``{admonition} Frage``; a ``title: "Titel"`` made from
@@ -79,6 +80,9 @@ def _line_with(source: list[str], written: str, first: int, last: int) -> int | 
         return None
     needle = " ".join(words)
     for n in range(first, min(last, len(source)) + 1):
-        if needle in " ".join(source[n - 1].split()):
+        joined = flat.get(n)
+        if joined is None:
+            joined = flat[n] = " ".join(source[n - 1].split())
+        if needle in joined:
             return n
     return None

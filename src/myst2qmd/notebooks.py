@@ -20,7 +20,6 @@ from urllib.parse import unquote
 from .codes import Code
 from .constructs.code_cells import notebook_cell_options, notebook_figure
 from .context import Label, Options, Warning_
-from .dialect import Dialect
 from .files import MAX_NOTEBOOK_BYTES, MAX_TEXT_BYTES, read_bounded
 from .labels import quarto_id
 from .parsed import Parsed
@@ -523,27 +522,51 @@ def first_h1(text: str) -> str:
 
 
 def collect_labels(
-    documents: list[Document],
-    macros: dict[str, tuple[str, int]],
-    warnings: list[Warning_],
-    duplicates: list[str],
-    dialect: Dialect = Dialect.JB1,
+    documents: list[Document], options: Options, warnings: list[Warning_], duplicates: list[str]
 ) -> dict[str, tuple[str, str, str]]:
     """label → (Quarto id, document path, kind) across documents (chapters, or a notebook's cells) read
-    in ``dialect``, each piece parsed once (kept in :attr:`Document.parses` for the conversion); a label defined in
-    two documents, or two labels that become one id, are reported (:class:`.labelpass.LabelTable`)."""
+    as ``options`` says (its dialect, macros and extensions), each piece parsed once (kept in
+    :attr:`Document.parses` for the conversion); a label defined in two documents, or two labels that
+    become one id, are reported (:func:`join_labels`)."""
+    for document in documents:
+        name_chapter(document)
+    return join_labels([document_label_sets(d, options) for d in documents], warnings, duplicates)
+
+
+def name_chapter(document: Document) -> None:
+    """The chapter's title, unless it has one: its first H1 (other chapters' ``{doc}`` links show it)."""
+    document.chapter.title = document.chapter.title or next(
+        (t for t in (first_h1(p) for p in document.pieces) if t), ""
+    )
+
+
+def document_label_sets(document: Document, options: Options) -> list[tuple[str, dict[str, Label]]]:
+    """The labels each piece of ``document`` defines, (its path, labels), and its code cells' figures;
+    each piece parsed once as ``options`` says (dialect, macros, extensions), the parse kept in
+    :attr:`Document.parses` for the conversion."""
     from .convert import parse_text
-    from .labelpass import LabelTable, document_labels
+    from .labelpass import document_labels
+
+    document.parses = [parse_text(piece, document.path, options) for piece in document.pieces]  # block tokens
+    found = [
+        (document.path, document_labels(parsed, document.path, options.macros, options.dialect))
+        for parsed in document.parses
+    ]
+    return [*found, (document.path, cell_figure_labels(document.notebook))]
+
+
+def join_labels(
+    sets: list[list[tuple[str, dict[str, Label]]]], warnings: list[Warning_], duplicates: list[str]
+) -> dict[str, tuple[str, str, str]]:
+    """Every document's label sets (:func:`document_label_sets`) joined in order: label → (Quarto id,
+    document path, kind), collisions reported into ``warnings`` and ``duplicates``
+    (:class:`.labelpass.LabelTable`)."""
+    from .labelpass import LabelTable
 
     table = LabelTable(warnings, duplicates)
-    for document in documents:
-        document.chapter.title = document.chapter.title or next(
-            (t for t in (first_h1(p) for p in document.pieces) if t), ""
-        )
-        document.parses = [parse_text(piece, document.path) for piece in document.pieces]  # block tokens
-        for parsed in document.parses:
-            table.add(document.path, document_labels(parsed, document.path, macros, dialect))
-        table.add(document.path, cell_figure_labels(document.notebook))
+    for document_sets in sets:
+        for path, labels in document_sets:
+            table.add(path, labels)
     return table.found
 
 
@@ -560,7 +583,7 @@ def convert_notebook(
     )
     cells = document.cells
     warnings: list[Warning_] = []
-    labels = collect_labels([document], options.macros, warnings, [], options.dialect)
+    labels = collect_labels([document], options, warnings, [])
     cell_options = replace(
         options,
         external_labels={name: qid for name, (qid, _, _) in labels.items()},

@@ -12,7 +12,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from .context import Warning_
+from .context import Label, Warning_
 from .directives import Directive
 from .nesting import Fragment
 from .source import View
@@ -35,6 +35,11 @@ class Parsed:
     warnings: list[Warning_] = field(default_factory=list)
     #: what constructs read from this parse, found once per parse (the heading levels in it, …)
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: a book's label pass over this parse, for the conversion to take rather than run it again: by the
+    #: dialect it read labels in, the labels it found (in order) and what it warned
+    labelled: dict[object, tuple[dict[str, Label], list[Warning_]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 #: converts a text (at a 1-based line) from its tokens (``None``: not among the parse's fragments)

@@ -3,7 +3,8 @@
 ``create_md_parser()`` returns a markdown-it-py parser configured the way MyST-Parser
 configures it for Jupyter Book: CommonMark with HTML, tables, front matter, MyST roles,
 targets, comments and block breaks, colon fences, dollar math with labels, amsmath,
-definition lists and footnotes.
+definition lists and footnotes; with ``extensions``, the optional syntax a project enables (MyST-Parser's
+``fieldlist``).
 
 Given a ``body_of`` (see :func:`create_md_parser`), it also tokenizes the Markdown body of a
 directive inside the fence's own parse (:class:`Body`), so that a document is parsed once however
@@ -31,6 +32,7 @@ from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.field_list import fieldlist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
@@ -261,14 +263,43 @@ def _recording_excess(rule: BlockRule) -> BlockRule:
     return wrapped
 
 
+def field_lists(md: MarkdownIt) -> None:
+    """mdit-py-plugins' field lists, whose names' inline tokens remember the column they start at
+    (``meta["columns"]``: the name's only line holds the field's body too, where the same text may
+    stand again)."""
+    md.use(fieldlist_plugin)
+    rule = md.block.ruler.__rules__[md.block.ruler.__find__("fieldlist")]
+    fn, alt = rule.fn, list(rule.alt)
+
+    def wrapped(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        first = len(state.tokens)
+        ok = fn(state, start_line, end_line, silent)
+        if ok and not silent:
+            for before, token in zip(state.tokens[first:], state.tokens[first + 1 :], strict=False):
+                if before.type == "fieldlist_name_open" and token.map and "columns" not in token.meta:
+                    at = state.bMarks[token.map[0]] + state.tShift[token.map[0]] + 1  # after the ":"
+                    token.meta = {**token.meta, "columns": [at - state.src.rfind("\n", 0, at) - 1]}
+        return ok
+
+    md.block.ruler.at("fieldlist", wrapped, {"alt": alt})
+
+
+#: MyST-Parser's optional syntax (``myst_enable_extensions``) the parse reads only when asked: name → plugin
+OPTIONAL_SYNTAX: dict[str, Callable[[MarkdownIt], None]] = {"fieldlist": field_lists}
+
+
 def create_md_parser(
-    body_of: BodyOf | None = None, max_depth: int = 1000, fragments_of: FragmentsOf | None = None
+    body_of: BodyOf | None = None,
+    max_depth: int = 1000,
+    fragments_of: FragmentsOf | None = None,
+    extensions: frozenset[str] = frozenset(),
 ) -> MarkdownIt:
     """Return a fresh parser for the MyST dialect used by Jupyter Book.
 
     With ``body_of``, the bodies of fences it names (directives whose body is Markdown) are
     tokenized by the same parse (see :func:`.nesting.nesting`), to ``max_depth`` levels; with
-    ``fragments_of``, the fragments it finds too (titles, captions, cells: see :class:`Fragment`).
+    ``fragments_of``, the fragments it finds too (titles, captions, cells: see :class:`Fragment`);
+    ``extensions``: the optional syntax it reads too (:data:`OPTIONAL_SYNTAX`).
 
     >>> tokens = create_md_parser().parse("See {numref}`fig-a`.")
     >>> [t.type for t in tokens[1].children]
@@ -294,6 +325,8 @@ def create_md_parser(
         .use(deflist_plugin)
         .use(footnote_plugin)
     )
+    for name in sorted(extensions):
+        OPTIONAL_SYNTAX[name](md)  # a name it does not know is an error (KeyError)
     # block attributes ({#id .cls} on a line of its own, MyST's attrs_block), their tokens kept
     attrs_line(md)
     # Quarto's own labelled display math, so converted output reads back as it was written

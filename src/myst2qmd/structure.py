@@ -18,6 +18,7 @@ from markdown_it.token import Token
 from .codes import Code
 from .constructs import registry
 from .constructs.fragments import TITLE_FROM_H1, tokenize_fragments
+from .constructs.tokens import parse_extensions
 from .context import Context, Options
 from .directives import ViewLines, markdown_body, read_directive
 from .nesting import Body, Fragment
@@ -28,14 +29,21 @@ from .source import View
 MAX_DEPTH = 1000
 
 
-@lru_cache(maxsize=2)
-def document_parser(inline: bool = True) -> MarkdownIt:
+def document_parser(inline: bool = True, extensions: frozenset[str] = frozenset()) -> MarkdownIt:
     """The parser of documents: :func:`parser.create_md_parser` tokenizing Markdown directive bodies and
-    fragments in the same parse (``inline=False``: block tokens only, see :func:`parser.block_parser`)."""
+    fragments in the same parse (``inline=False``: block tokens only, see :func:`parser.block_parser`),
+    reading the optional syntax ``extensions`` names (:func:`.constructs.tokens.parse_extensions`); one
+    per ``(inline, extensions)``, however it is asked for."""
+    return _document_parser(inline, extensions)
+
+
+@lru_cache(maxsize=8)
+def _document_parser(inline: bool, extensions: frozenset[str]) -> MarkdownIt:
     md = create_md_parser(
         lambda token, last_line: markdown_body(token, last_line, registry.parses_body),
         max_depth=MAX_DEPTH,
         fragments_of=tokenize_fragments,
+        extensions=extensions,
     )
     if not inline:
         md.core.ruler.disable("inline")
@@ -51,7 +59,7 @@ def parse_view(
     ``title_from_h1``: its first H1 becomes its title, see :data:`.fragments.TITLE_FROM_H1`)."""
     lazy = lazy_inline and block_parser_for(view.text) is block_parser()
     env: dict[str, Any] = {TITLE_FROM_H1: True} if title_from_h1 else {}
-    tokens = (md or document_parser(not lazy)).parse(view.text, env)
+    tokens = (md or document_parser(not lazy, parse_extensions(ctx.options))).parse(view.text, env)
     before = len(ctx.warnings)
     parsed = read_parse(view, tokens, env if lazy else None, view, 0, ctx)
     parsed.warnings = ctx.warnings[before:]

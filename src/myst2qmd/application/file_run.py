@@ -89,7 +89,7 @@ def run_file(settings: Settings, glossary: Glossary) -> int:
 def project_options(options: Options, project: Project, notebook: bool = False) -> Options:
     """``options`` with what the page's project file says for every page: its Quarto options (not
     a notebook's: its cells have no front matter), macros (``--macros`` adds to and wins over them),
-    substitutions, abbreviations and ``linkify``."""
+    substitutions, abbreviations and the extensions ``linkify`` and ``fieldlist``."""
     if project.path is None:
         return options
     return replace(
@@ -99,6 +99,7 @@ def project_options(options: Options, project: Project, notebook: bool = False) 
         substitutions={**project.substitutions, **options.substitutions},
         abbreviations=project.abbreviations,
         linkify=project.linkify,
+        fieldlist=project.fieldlist,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from ..codes import Code
 from ..commit import OutputError, output_locked
 from ..config import Settings
+from ..constructs.project import myst_extension
 from ..context import Options, Warning_
 from ..convert import Result, convert_text
 from ..finish import finish_all
@@ -26,7 +27,9 @@ from ..notebooks import (
     Document,
     DocumentError,
     NotebookError,
-    collect_labels,
+    document_label_sets,
+    join_labels,
+    name_chapter,
     read_document,
     render_notebook,
 )
@@ -46,7 +49,7 @@ from .output import (
 from .report import BookReport
 from .toc import Book, BookError, inside, read_book
 from .translation import Texts, translate_book
-from .workers import Converted, convert_all
+from .workers import Converted, LabelSets, collect_and_convert
 
 
 def book_options(book: Book, user: Options) -> Options:
@@ -58,13 +61,12 @@ def book_options(book: Book, user: Options) -> Options:
     macros.update(user.macros)
     parse = book.config.get("parse") or {}
     subs = parse.get("myst_substitutions") if isinstance(parse, dict) else None
-    extensions = parse.get("myst_enable_extensions") if isinstance(parse, dict) else None
     return replace(
         user,
         macros=macros,
         substitutions={str(k): str(v) for k, v in (subs or {}).items()},
-        # Jupyter Book 1's default list has it; a book's own list replaces that list
-        linkify=not isinstance(extensions, list) or "linkify" in {str(e) for e in extensions},
+        linkify=myst_extension(book.config, "linkify"),
+        fieldlist=myst_extension(book.config, "fieldlist"),
         abbreviations={str(k): str(v) for k, v in (book.project.get("abbreviations") or {}).items()},
         root_dir=str(book.folder),
         title_from_h1=False,
@@ -223,15 +225,7 @@ class BookConverter:
         assign_outputs(self.book, self.warnings, skip=self.failed)
         files = assets(self.book, self.warnings)
         self.refuse_reserved({d.chapter.out_rel for d in documents} | {QUARTO_YML} | {rel for rel, _ in files})
-        # of every chapter: references to the others resolve
-        labels = collect_labels(
-            documents,
-            self.chapter_options.macros,
-            self.warnings,
-            self.report.duplicate_labels,
-            self.chapter_options.dialect,
-        )
-        converted = self.convert_chapters(self.only(documents), labels)
+        labels, converted = self.convert_chapters(documents, self.only(documents))
         texts = self.texts(converted, labels)
         for document, _ in converted:  # chapters first: they win over anything of the same name
             self.staging.put(
@@ -249,20 +243,36 @@ class BookConverter:
         self.report.add_warnings(self.warnings)
         return self.report
 
-    def convert_chapters(self, documents: list[Document], labels: Labels) -> list[tuple[Document, list[Result]]]:
-        """Every document converted (:func:`.workers.convert_all`), counted and its warnings kept."""
+    def convert_chapters(
+        self, documents: list[Document], chosen: list[Document]
+    ) -> tuple[Labels, list[tuple[Document, list[Result]]]]:
+        """The labels of every chapter (references to the others resolve) and the ``chosen`` documents
+        converted with them (:func:`.workers.collect_and_convert`), counted and their warnings kept."""
+        for document in documents:
+            name_chapter(document)  # before any worker starts: ``{doc}`` links in every chapter show the titles
+        index = {id(d): n for n, d in enumerate(documents)}
+        labels, results_of = collect_and_convert(
+            self.collect_one, self.join_labels, self.convert_one, documents, [index[id(d)] for d in chosen]
+        )
+        for document in documents:
+            document.parses = []  # converted (in a worker process, or not chosen): the tokens are let go
         converted: list[tuple[Document, list[Result]]] = []
-        for document, (results, outside) in zip(
-            documents, convert_all(self.convert_one, documents, labels), strict=True
-        ):
-            document.parses = []  # converted in a worker process: this one's copy is not needed either
+        for document, (results, outside) in zip(chosen, results_of, strict=True):
             converted.append((document, results))
             self.report.files_converted += 1
             for result in results:
                 self.report.add_result(result)
                 self.warnings.extend(result.warnings)
             self.warnings.extend(outside)
-        return converted
+        return labels, converted
+
+    def collect_one(self, document: Document) -> LabelSets:
+        """A document's label pass (:func:`.notebooks.document_label_sets`), its parses kept for its conversion."""
+        return document_label_sets(document, self.chapter_options)
+
+    def join_labels(self, sets: list[LabelSets]) -> Labels:
+        """The book's labels from every document's label sets, collisions reported."""
+        return join_labels(sets, self.warnings, self.report.duplicate_labels)
 
     def texts(self, converted: list[tuple[Document, list[Result]]], labels: Labels) -> Texts:
         """The final text of every piece: the root chapter's paths rebased, the files chapters

@@ -21,7 +21,7 @@ from ..parsed import Parsed
 from ..parser import parse_inline
 from ..quarto import blank_code
 from .labels import relative
-from .toc import SOURCE_SUFFIXES, inside
+from .toc import SOURCE_SUFFIXES
 
 
 def document_resolver(
@@ -48,6 +48,7 @@ def outside_references(document: Document, folder: Path) -> list[Warning_]:
     copied (the link stays as written), and each is reported with its file:line."""
     found = []
     source_dir = document.chapter.source.parent
+    root = folder.resolve()  # once, not per target
     for n, piece in enumerate(document.pieces):
         where = document.where(n)
         parsed = document.parses[n] if n < len(document.parses) else None
@@ -56,7 +57,7 @@ def outside_references(document: Document, folder: Path) -> list[Warning_]:
             if not path:
                 continue
             base = folder if path.startswith("/") else source_dir
-            if not inside(folder, base / path.lstrip("/")):
+            if not (base / path.lstrip("/")).resolve().is_relative_to(root):
                 message = f"{target} leads outside the book; not copied (kept as written)"
                 found.append(Warning_(where, line, message, Code.PATH_OUTSIDE))
     return found

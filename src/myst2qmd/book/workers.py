@@ -1,21 +1,29 @@
-"""A book's documents converted in parallel processes, once the labels are known.
+"""A book's documents parsed, their labels collected and converted, in parallel processes for a
+big book.
 
-The workers are forked: they start with the parent's converter, documents and labels, handed
-to each worker by the pool's initializer (through ``fork``, not pickled), and send back only
-what they converted. The parent holds no state for them.
+Each worker is forked with the parent's converter and documents and keeps the documents it is
+given from start to end: it parses them for the label pass and sends only their labels back; the
+parent joins every chapter's labels (in the book's order, collisions reported there) and sends
+the book's labels to every worker, which converts its documents from the parses it made (no
+chapter is parsed twice, none in the parent) and sends back what they converted.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from typing import Any
 
-from ..context import Warning_
+from ..context import Label, Warning_
 from ..convert import Result
 from ..notebooks import Document
 from .labels import Labels
+from .toc import BookError
 
 #: the characters of chapter source from which a book is converted in parallel processes
 PARALLEL_FROM = 512 * 1024
@@ -23,10 +31,13 @@ PARALLEL_FROM = 512 * 1024
 #: what a document converts to: its pieces' results, and its references that lead out of the book
 Converted = tuple[list[Result], list[Warning_]]
 #: converts one document with the book's labels
-ConvertOne = Callable[[Document, Labels], Converted]
-
-#: in a worker process only (set by :func:`_start_worker`): what it converts
-_job: tuple[ConvertOne, list[Document], Labels] | None = None
+ConvertOne = Callable[[Document], Converted]
+#: a document's label pass: (document path, labels) per piece, its parses kept in the document
+LabelSets = list[tuple[str, dict[str, Label]]]
+CollectOne = Callable[[Document], LabelSets]
+#: every document's label sets, in the book's order → the book's labels
+JoinLabels = Callable[[list[LabelSets]], Labels]
+ConvertWith = Callable[[Document, Labels], Converted]
 
 
 def book_processes(characters: int, documents: int) -> int:
@@ -41,41 +52,164 @@ def book_processes(characters: int, documents: int) -> int:
     return max(1, min(wanted, documents))
 
 
-def convert_all(convert_one: ConvertOne, documents: list[Document], labels: Labels) -> list[Converted]:
-    """Every document converted (``convert_one``), in order: in parallel processes (one per core)
-    for a book big enough that this pays (a ct-book-sized book on 2 cores: 3.3 s -> 2.3 s; a small
-    one would only pay the start-up of the workers). ``MYST2QMD_BOOK_PROCESSES=1`` converts in this
-    process (as on a system without ``fork``, or when other threads run here, which a forked
-    worker could find mid-way).
-    """
+def collect_and_convert(
+    collect_one: CollectOne, join: JoinLabels, convert_one: ConvertWith, documents: list[Document], chosen: list[int]
+) -> tuple[Labels, list[Converted]]:
+    """The book's labels (every document's label pass, joined) and the ``chosen`` documents converted
+    with them, in ``chosen``'s order: in parallel processes (one per core) for a book big enough that
+    this pays, each parsing and converting its share of the documents. ``MYST2QMD_BOOK_PROCESSES=1``
+    does it all in this process (as on a system without ``fork``, or when other threads run here,
+    which a forked worker could find mid-way)."""
     jobs = book_processes(sum(len(p) for d in documents for p in d.pieces), len(documents))
-    if jobs <= 1:
-        return [convert_one(d, labels) for d in documents]
+    with fewer_collections():
+        if jobs > 1:
+            done = _in_workers(jobs, collect_one, join, convert_one, documents, chosen)
+            if done is not None:
+                return done
+        labels = join([collect_one(d) for d in documents])
+        return labels, [convert_one(documents[n], labels) for n in chosen]
+
+
+#: the garbage collector's first threshold while a book is converted (Python's default: 700)
+BOOK_GC_THRESHOLD = 10_000
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The garbage collector run less often while a book's tokens are made (a parse allocates
+    hundreds of thousands of objects, few of them in cycles: at Python's default a book run spends
+    about a tenth of its time collecting), and what exists before it frozen: never scanned again,
+    nor copied into a forked worker's memory by a collection touching it. Restored afterwards."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(thresholds[0], BOOK_GC_THRESHOLD), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def shares(sizes: list[int], jobs: int) -> list[list[int]]:
+    """The documents (their indices) each of ``jobs`` workers takes: the biggest first, each to the
+    worker with the least so far, so the workers finish about together.
+
+    >>> shares([5, 1, 1, 3, 2], 2)
+    [[0, 1], [2, 3, 4]]
+    """
+    load = [0] * jobs
+    taken: list[list[int]] = [[] for _ in range(jobs)]
+    for n in sorted(range(len(sizes)), key=lambda n: (-sizes[n], n)):
+        worker = load.index(min(load))
+        taken[worker].append(n)
+        load[worker] += sizes[n]
+    return [sorted(share) for share in taken if share]
+
+
+def _in_workers(
+    jobs: int,
+    collect_one: CollectOne,
+    join: JoinLabels,
+    convert_one: ConvertWith,
+    documents: list[Document],
+    chosen: list[int],
+) -> tuple[Labels, list[Converted]] | None:
+    """:func:`collect_and_convert` in ``jobs`` forked workers; ``None`` if they cannot be started."""
     import multiprocessing
 
+    context = multiprocessing.get_context("fork")
+    mine = shares([sum(len(p) for p in d.pieces) for d in documents], jobs)
+    workers: list[tuple[Any, Connection]] = []
     try:
-        pool = multiprocessing.get_context("fork").Pool(
-            jobs, initializer=_start_worker, initargs=(convert_one, documents, labels)
-        )
-    except OSError:  # no semaphores here (a sandbox without /dev/shm): one process does it
-        return [convert_one(d, labels) for d in documents]
-    with pool:
-        return pool.map(_convert_nth, range(len(documents)), chunksize=max(1, len(documents) // (4 * jobs)))
+        for share in mine:
+            parent, child = context.Pipe()
+            # the parent's ends (its own, the earlier workers'): the worker closes its copies of them
+            others = [parent, *(conn for _, conn in workers)]
+            process = context.Process(target=_work, args=(child, others, collect_one, convert_one, documents, share))
+            process.start()
+            child.close()
+            workers.append((process, parent))
+    except OSError:  # no processes or pipes here (a sandbox): one process does it
+        _stop(workers)
+        return None
+    try:
+        sets: list[LabelSets] = [[] for _ in documents]
+        for (_, conn), share in zip(workers, mine, strict=True):
+            sets_of_share = _receive(conn)
+            for n, found in zip(share, sets_of_share, strict=True):
+                sets[n] = found
+        labels = join(sets)
+        wanted = set(chosen)
+        for _, conn in workers:
+            conn.send((labels, wanted))
+        converted: dict[int, Converted] = {}
+        for (_, conn), share in zip(workers, mine, strict=True):
+            converted.update(zip([n for n in share if n in wanted], _receive(conn), strict=True))
+        return labels, [converted[n] for n in chosen]
+    finally:
+        _stop(workers)
 
 
-def _start_worker(convert_one: ConvertOne, documents: list[Document], labels: Labels) -> None:
-    """In a new worker: what it converts (inherited through ``fork``); Ctrl-C and SIGHUP are the
-    main process's to handle (it stops the workers with SIGTERM, which ends a worker at once)."""
-    global _job
-    _job = (convert_one, documents, labels)
+def _receive(conn: Connection) -> Any:
+    """What a worker sent; what it raised, raised here."""
+    try:
+        kind, value = conn.recv()
+    except EOFError:
+        raise BookError(
+            "a process converting the book's chapters ended without sending them (killed? out of memory?); "
+            "run again, or with MYST2QMD_BOOK_PROCESSES=1 to convert in one process"
+        ) from None
+    if kind == "error":
+        raise value
+    return value
+
+
+def _stop(workers: list[tuple[Any, Connection]]) -> None:
+    """Workers ended (at once, if they still run: an error or Ctrl-C in the parent) and joined."""
+    for process, conn in workers:
+        conn.close()
+        if process.is_alive():
+            process.terminate()
+    for process, _ in workers:
+        process.join()
+
+
+def _work(
+    conn: Connection,
+    others: list[Connection],
+    collect_one: CollectOne,
+    convert_one: ConvertWith,
+    documents: list[Document],
+    share: list[int],
+) -> None:
+    """In a worker: the label sets of its ``share`` of the documents sent, then, once the book's
+    labels come, those of them that are wanted converted and sent. Ctrl-C and SIGHUP are the main
+    process's to handle (it stops the workers with SIGTERM, which ends a worker at once)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    for other in others:  # else a parent that dies leaves the other workers waiting for it forever
+        other.close()
+    try:
+        conn.send(("sets", [collect_one(documents[n]) for n in share]))
+        labels, wanted = conn.recv()
+        conn.send(("done", [convert_one(documents[n], labels) for n in share if n in wanted]))
+    except (EOFError, BrokenPipeError):  # the parent stopped
+        pass
+    except BaseException as exc:  # noqa: BLE001 - raised again in the parent
+        _send_error(conn, exc)
+    finally:
+        conn.close()
 
 
-def _convert_nth(n: int) -> Converted:
-    """In a worker: the ``n``-th document converted."""
-    assert _job is not None, "a worker started without its job"
-    convert_one, documents, labels = _job
-    return convert_one(documents[n], labels)
+def _send_error(conn: Connection, exc: BaseException) -> None:
+    """What a worker raised, for the parent to raise (its words, if it cannot be pickled); nothing
+    when the parent is gone."""
+    try:
+        try:
+            conn.send(("error", exc))
+        except (TypeError, AttributeError, ValueError, RecursionError, ImportError):  # not picklable
+            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    except OSError:
+        pass

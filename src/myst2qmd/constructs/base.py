@@ -304,7 +304,13 @@ class TokenSpec:
     name: str
     token_types: tuple[str, ...]
     rule: TokenRule
-    #: what Jupyter Book 2 reads differently (``token_types``, ``rule``): fields and their JB2 values
+    #: the MyST-Parser extension its syntax belongs to (``"fieldlist"``, an :class:`~..context.Options`
+    #: flag of that name): the parse reads the syntax only when the flag is on; ``""``: always read
+    extension: str = ""
+    #: ``False``: the dialect has no such syntax (mystmd has no field lists): the parse never reads it,
+    #: whatever the project enables, and the text stays as that dialect shows it
+    parsed: bool = True
+    #: what Jupyter Book 2 reads differently (``token_types``, ``rule``, ``parsed``): fields and their JB2 values
     jb2: Jb2 = field(default_factory=_no_jb2, compare=False)
 
     def __post_init__(self) -> None:

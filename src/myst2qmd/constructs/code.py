@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -70,14 +71,20 @@ def _tags(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     if isinstance(value, str):
-        try:
-            loaded = load_yaml(value)
-        except yaml.YAMLError:
-            loaded = None
-        if isinstance(loaded, list):
-            return [str(v) for v in loaded]
-        return [t for t in re.split(r"[\s,\[\]]+", value) if t]
+        return list(_tags_of(value))
     return []
+
+
+@lru_cache(maxsize=512)
+def _tags_of(value: str) -> tuple[str, ...]:
+    """The tags a ``:tags:`` option's text names: a YAML list, else words (books repeat a few often)."""
+    try:
+        loaded = load_yaml(value)
+    except yaml.YAMLError:
+        loaded = None
+    if isinstance(loaded, list):
+        return tuple(str(v) for v in loaded)
+    return tuple(t for t in re.split(r"[\s,\[\]]+", value) if t)
 
 
 def _yaml_value(value: Any) -> str:

@@ -202,6 +202,8 @@ def glue_calls(body: str) -> dict[str, str]:
     >>> glue_calls('from myst_nb import glue\\nglue("n", n)\\nglue("m", df.mean(), display=False)\\n%matplotlib')
     {'n': 'n', 'm': 'df.mean()'}
     """
+    if "glue" not in body:  # no call to it: the cell is not compiled to find none
+        return {}
     source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in body.split("\n"))
     try:
         tree = ast.parse(source)

@@ -169,9 +169,10 @@ def _open(place: _Place, rewrite: Rewrite, out: DivEdits) -> None:
         new_open = "\n" + prefix + new_open
         lead = ""
     if d.option_errors:
+        kept = "options kept as a comment before it" if d.raw_options else "its lines kept as its body"
         for err in d.option_errors:
-            message = f"{{{d.name}}}: {err}; options kept as a comment before it"
-            out.warnings.append((d.lineno, message, Code.OPTION_INVALID))
+            out.warnings.append((d.lineno, f"{{{d.name}}}: {err}; {kept}", Code.OPTION_INVALID))
+    if d.option_errors and d.raw_options:
         # before the construct, never inside it (inside a code cell it would be code)
         raw = "\n".join(d.raw_options).replace("-->", "--&gt;")
         comment = indent_lines(f"<!-- {{{d.name}}} options that could not be read:\n{raw}\n-->", rest)

@@ -12,7 +12,7 @@ finds each cell), after a blank line a table right under a paragraph needs.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,7 +40,9 @@ def _inline_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> Non
     token, view = state.parsed.tokens[index], state.parsed.view
     if not state.in_table and token.map is not None:
         with children(token, state.parsed.env):
-            inline(walk, token, InlineLocator(token.content, view, token.map[0]), view.lineno(token.map[0]), at)
+            first = token.map[0]
+            columns = (token.meta or {}).get("columns")  # where a field list's name starts
+            inline(walk, token, lambda: InlineLocator(token.content, view, first, columns), view.lineno(first), at)
 
 
 def inline_rule(walk: Walk, state: WalkState, index: int) -> None:
@@ -68,7 +70,12 @@ def _table_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> None
     for cell, locator in table_cell_locators(tokens, index, view):
         line = view.lineno(cell.map[0]) if cell.map else view.lineno(0)
         with children(cell, env):
-            inline(walk, cell, locator, line, at)
+            inline(walk, cell, _found(locator), line, at)
+
+
+def _found(locator: InlineLocator) -> Callable[[], InlineLocator]:
+    """A locator found already, as :func:`inline` takes it."""
+    return lambda: locator
 
 
 def table_rule(walk: Walk, state: WalkState, index: int) -> None:
@@ -97,10 +104,14 @@ def children(token: Token, env: dict[str, Any] | None) -> Iterator[None]:
 
 
 def inline(
-    walk: Walk, token: Token, locator: InlineLocator, lineno: int, at: AtReading = at_references.as_text
+    walk: Walk,
+    token: Token,
+    locate: Callable[[], InlineLocator],
+    lineno: int,
+    at: AtReading = at_references.as_text,
 ) -> None:
     """The edits for one inline token's children, its substitutions, bare URLs and ``@name``s (read
-    as ``at`` says)."""
+    as ``at`` says); ``locate`` finds its text in the file, only when there is something to edit."""
     ctx = walk.ctx
     if not token.children:
         return
@@ -116,6 +127,7 @@ def inline(
         or any(c.type in registry.INLINE_TYPES for c in token.children)
     ):
         return
+    locator = locate()
     if not locator.ok:
         ctx.warn(
             lineno,

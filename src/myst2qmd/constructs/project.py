@@ -49,6 +49,41 @@ EXPORT_FORMATS = {"pdf": "pdf", "tex": "latex", "docx": "docx", "typst": "typst"
 _NUMBER = re.compile(r"%s|\{number\}")
 
 
+#: Jupyter Book 1's ``parse: myst_enable_extensions`` when a ``_config.yml`` names none
+JB1_DEFAULT_EXTENSIONS = frozenset(
+    {
+        "amsmath",
+        "colon_fence",
+        "deflist",
+        "dollarmath",
+        "html_admonition",
+        "html_image",
+        "linkify",
+        "replacements",
+        "smartquotes",
+        "substitution",
+        "tasklist",
+    }
+)
+
+
+def myst_extension(config: Mapping[str, Any], name: str) -> bool:
+    """Is MyST-Parser's extension ``name`` on for a project whose ``_config.yml`` is ``config``: named
+    in its ``parse: myst_enable_extensions``, or (no list there) in Jupyter Book 1's default list, which
+    a project's own list replaces. The one reading of that list (a book's and a single file's).
+
+    >>> own = {"parse": {"myst_enable_extensions": ["fieldlist"]}}
+    >>> myst_extension({}, "linkify"), myst_extension(own, "linkify")
+    (True, False)
+    >>> myst_extension({}, "fieldlist"), myst_extension(own, "fieldlist")
+    (False, True)
+    """
+    extensions = _mapping(config.get("parse")).get("myst_enable_extensions")
+    if not isinstance(extensions, list):
+        return name in JB1_DEFAULT_EXTENSIONS
+    return name in {str(e) for e in extensions}
+
+
 def _line(item: Any) -> int:
     return int(getattr(item, "line", 1))
 
@@ -202,8 +237,12 @@ class Project:
     @property
     def linkify(self) -> bool:
         """As a book reads it: Jupyter Book 1's default list has it; a project's own list replaces that list."""
-        extensions = _mapping(self.config.get("parse")).get("myst_enable_extensions")
-        return not isinstance(extensions, list) or "linkify" in {str(e) for e in extensions}
+        return myst_extension(self.config, "linkify")
+
+    @property
+    def fieldlist(self) -> bool:
+        """Field lists are read only when the project's ``myst_enable_extensions`` names them."""
+        return myst_extension(self.config, "fieldlist")
 
 
 def find_project(start: Path) -> Path | None:

@@ -12,8 +12,11 @@ This module sits above :mod:`.registry`: the fence and inline rules ask it for d
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from ..context import Options
 from ..dialect import Dialect
-from . import alerts, attrs, blocks, comments, fences, html, inline, math, targets
+from . import alerts, attrs, blocks, comments, fences, fieldlists, html, inline, math, targets
 from .base import TokenSpec, in_dialect
 
 #: every token construct's spec, module by module
@@ -27,19 +30,39 @@ TOKEN_SPECS: tuple[TokenSpec, ...] = (
     *html.TOKEN_SPECS,
     *comments.TOKEN_SPECS,
     *alerts.TOKEN_SPECS,
+    *fieldlists.TOKEN_SPECS,
 )
 
 
 def token_table(dialect: Dialect = Dialect.JB1) -> dict[str, TokenSpec]:
     """Token type → the spec whose rule takes it, as ``dialect`` reads the specs; a type two specs claim
-    is an error."""
+    is an error. Worked out once per dialect and set of specs (every walk, a fragment's too, asks)."""
+    return dict(_table(dialect, TOKEN_SPECS))
+
+
+@lru_cache(maxsize=8)
+def _table(dialect: Dialect, specs: tuple[TokenSpec, ...]) -> dict[str, TokenSpec]:
     table: dict[str, TokenSpec] = {}
-    for spec in (in_dialect(spec, dialect) for spec in TOKEN_SPECS):
+    for spec in (in_dialect(spec, dialect) for spec in specs):
         for token_type in spec.token_types:
             if token_type in table:
                 raise ValueError(f"token type {token_type} has two rules: {table[token_type].name}, {spec.name}")
             table[token_type] = spec
     return table
+
+
+def parse_extensions(options: Options) -> frozenset[str]:
+    """The optional syntax the parse reads for ``options`` (:func:`.parser.create_md_parser`'s
+    ``extensions``): each spec's ``extension`` whose :class:`~..context.Options` flag is on, unless the
+    document's dialect has no such syntax (the spec's ``parsed``).
+
+    >>> sorted(parse_extensions(Options(fieldlist=True))), sorted(parse_extensions(Options()))
+    (['fieldlist'], [])
+    >>> sorted(parse_extensions(Options(fieldlist=True, dialect=Dialect.JB2)))
+    []
+    """
+    specs = (in_dialect(spec, options.dialect) for spec in TOKEN_SPECS)
+    return frozenset(s.extension for s in specs if s.extension and s.parsed and getattr(options, s.extension))
 
 
 def add_token_rule(spec: TokenSpec) -> None:
