@@ -10,9 +10,10 @@ Reports, for the seed chapter:
 
 With ``--book DIR`` (default: ``../shared/corpus/quadriga-tabelle-1`` when given as ``--book``
 without a value), a whole book instead: converted once, then translated in one run as
-``myst2qmd convert`` does (``--jobs``, default 4, the CLI's batch limits for a local server unless
-``--chars``/``--units`` say otherwise): requests, seconds and the share of the characters sent
-beyond the units (instructions, examples, glossary).
+``myst2qmd convert`` does (``--jobs``, default 4), once with the request limits the CLI gives a
+hosted API and once with those of a local server (or the ``--chars``/``--units`` given): requests,
+seconds and the share of the characters sent beyond the units (instructions, the example, glossary,
+markers, the JSON around them), as the summary reports it and as the server received it.
 
 Usage: ``python benchmarks/bench_translate.py [--repeat 3] [--delay 0.2] [SRC.md | --book [DIR]]``.
 The numbers depend on this machine's load; compare the ratios, not single timings.
@@ -21,7 +22,6 @@ The numbers depend on this machine's load; compare the ratios, not single timing
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fake_openai import FakeOpenAI  # noqa: E402
 from myst2qmd import convert_text  # noqa: E402
 from myst2qmd.translate import TranslationCache, Translator  # noqa: E402
+from myst2qmd.translate.engines import HOSTED_LIMITS, LOCAL_LIMITS  # noqa: E402
 from myst2qmd.translate.engines.openai import OpenAIEngine  # noqa: E402
 
 SHARED = Path(os.environ.get("MYST2QMD_SHARED", ROOT.parent / "shared"))
@@ -51,30 +52,31 @@ def book_chapters(book: Path, out: Path) -> list[str]:
 
 
 def run_book(args: argparse.Namespace) -> int:
-    """Translate a book's chapters in one run against the slow server: requests, seconds, overhead."""
-    with FakeOpenAI(delay=args.delay) as server, tempfile.TemporaryDirectory() as tmp:
+    """Translate a book's chapters in one run against the slow server, with a hosted API's request limits
+    and a local server's (or ``--chars``/``--units``): requests, seconds, the share sent beyond the units."""
+    with tempfile.TemporaryDirectory() as tmp:
         texts = book_chapters(Path(args.book), Path(tmp) / "plain")
-        engine = OpenAIEngine(server.base_url, "bench", None, max_batch_chars=args.chars, max_batch_units=args.units)
-        translator = Translator(engine, cache=TranslationCache(None), jobs=args.jobs)
-        start = time.perf_counter()
-        _, report, _ = translator.translate_many(texts, [f"c{n}.md" for n in range(len(texts))])
-        elapsed = time.perf_counter() - start
-        engine.close()
-    print(
-        f"book {args.book}: {len(texts)} chapters, {report.sent} segments sent as {report.units_sent} units; "
-        f"server delay {args.delay * 1000:.0f} ms, --jobs {args.jobs}, requests of at most {args.units} units / "
-        f"{args.chars} characters"
-    )
-    # measured from what the server received (any revision): every message's characters, less the units'
-    sent = sum(len(m["content"]) for body in server.bodies for m in body["messages"])
-    units = sum(len(t) for body in server.bodies for t in json.loads(body["messages"][-1]["content"]).values())
-    overhead = sent - units
-    share = overhead / max(1, sent)
-    print(
-        f"  {server.requests} requests ({report.engine_calls} answered), {elapsed:.1f} s; "
-        f"{units:,} characters of units, {overhead:,} beyond them: "
-        f"overhead share {share:.0%}"
-    )
+    print(f"book {args.book}: {len(texts)} chapters; server delay {args.delay * 1000:.0f} ms, --jobs {args.jobs}")
+    limits = {"hosted API": HOSTED_LIMITS, "local server": LOCAL_LIMITS}
+    if args.chars or args.units:
+        limits = {"given": (args.chars or HOSTED_LIMITS[0], args.units or HOSTED_LIMITS[1])}
+    for name, (chars, units) in limits.items():
+        with FakeOpenAI(delay=args.delay) as server:
+            engine = OpenAIEngine(server.base_url, "bench", None, max_batch_chars=chars, max_batch_units=units)
+            translator = Translator(engine, cache=TranslationCache(None), jobs=args.jobs)
+            start = time.perf_counter()
+            _, report, _ = translator.translate_many(texts, [f"c{n}.md" for n in range(len(texts))])
+            elapsed = time.perf_counter() - start
+            engine.close()
+        # measured from what the server received (any revision): every message's characters, less the units'
+        sent = sum(len(m["content"]) for body in server.bodies for m in body["messages"])
+        beyond = sent - server.answered_characters
+        print(
+            f"  {name} limits ({units} units / {chars:,} characters a request): {server.requests} requests "
+            f"({report.engine_calls} answered) for {report.sent} segments, {report.units_sent} units; "
+            f"{elapsed:.1f} s; sent beyond the units: {report.overhead_share:.0%} in the summary "
+            f"({beyond / max(1, sent):.0%} of what the server received)"
+        )
     return 0
 
 
@@ -94,8 +96,8 @@ def main() -> int:
     parser.add_argument("--delay", type=float, default=0.2, help="seconds the server adds to every request")
     parser.add_argument("--book", nargs="?", const=str(CORPUS), default=None, help="translate a whole book")
     parser.add_argument("--jobs", type=int, default=4, help="with --book: requests in flight")
-    parser.add_argument("--chars", type=int, default=1500, help="with --book: characters a request")
-    parser.add_argument("--units", type=int, default=8, help="with --book: units a request")
+    parser.add_argument("--chars", type=int, default=0, help="with --book: characters a request (default: both limits)")
+    parser.add_argument("--units", type=int, default=0, help="with --book: units a request (default: both limits)")
     args = parser.parse_args()
     if args.book:
         return run_book(args)

@@ -112,8 +112,22 @@ def load_cases(root: Path = CHECKLIST) -> list[Case]:
     return cases
 
 
+#: each case's conversion, once per process: the checklist's score and the zero-loss test read the same
+_CONVERTED: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[str, tuple[str, ...]]] = {}
+
+
 def convert_case(case: Case) -> tuple[str, list[str]]:
-    """The case converted as a user converts a file: its output and the codes of its warnings."""
+    """The case converted as a user converts a file: its output and the codes of its warnings
+    (converted once per process; the options are always the same: ``--engine none --quiet``)."""
+    key = (case.dialect, case.myst, tuple(sorted(case.files.items())))
+    if key not in _CONVERTED:
+        output, codes = _convert_case(case)
+        _CONVERTED[key] = output, tuple(codes)
+    output, known = _CONVERTED[key]
+    return output, list(known)
+
+
+def _convert_case(case: Case) -> tuple[str, list[str]]:
     from myst2qmd.cli import main
 
     with tempfile.TemporaryDirectory(prefix="checklist-") as folder:
@@ -138,34 +152,48 @@ def _standalone(text: str) -> bool:
     return text.startswith("---") or re.search(r"(?m)^ {0,3}\[[^\]]+\]:", text) is not None
 
 
-def _pandoc(text: str) -> dict[str, Any]:
+def _pandoc(text: str, reader: str = READER) -> dict[str, Any]:
     return json.loads(
-        pypandoc.convert_text(_CELL.sub(r"\1{.\2 .cell}", text), "json", format=READER, extra_args=["--quiet"])
+        pypandoc.convert_text(_CELL.sub(r"\1{.\2 .cell}", text), "json", format=reader, extra_args=["--quiet"])
     )
 
 
-def read_many(texts: list[str]) -> list[dict[str, Any]]:
+def read_many(texts: list[str], reader: str = READER) -> list[dict[str, Any]]:
     """Pandoc's AST (``{"meta", "blocks"}``) of each text: one pandoc run for all that can share a
-    document (split on a separator paragraph), one run each for the others or when a text swallows
-    its separator (a fence never closed)."""
+    document (split on a separator paragraph), one run each for the others. A batch in which a text
+    swallows its separator (a fence never closed), or that pandoc refuses, is read again in halves,
+    down to that text alone."""
     asts: list[dict[str, Any] | None] = [None] * len(texts)
-    batch = [i for i, text in enumerate(texts) if not _standalone(text)]
-    if batch:
-        joined = f"\n\n{SEPARATOR}\n\n".join(texts[i] for i in batch)
-        groups: list[list[Any]] = [[]]
-        for block in _pandoc(joined)["blocks"]:
-            if block == {"t": "Para", "c": [{"t": "Str", "c": SEPARATOR}]}:
-                groups.append([])
-            else:
-                groups[-1].append(block)
-        if len(groups) == len(batch):
-            for i, blocks in zip(batch, groups, strict=True):
-                asts[i] = {"meta": {}, "blocks": blocks}
+    _read_batch(texts, [i for i, text in enumerate(texts) if not _standalone(text)], asts, reader)
     for i, text in enumerate(texts):
         if asts[i] is None:
-            ast = _pandoc(text)
+            ast = _pandoc(text, reader)
             asts[i] = {"meta": ast["meta"], "blocks": ast["blocks"]}
     return [ast for ast in asts if ast is not None]
+
+
+def _read_batch(texts: list[str], batch: list[int], asts: list[dict[str, Any] | None], reader: str) -> None:
+    """``asts[i]`` for each ``i`` of ``batch`` whose text does not swallow a separator."""
+    if len(batch) < 2:
+        return
+    joined = f"\n\n{SEPARATOR}\n\n".join(texts[i] for i in batch)
+    groups: list[list[Any]] = [[]]
+    try:
+        blocks = _pandoc(joined, reader)["blocks"]
+    except RuntimeError:  # pandoc refused the whole (a metadata block made of two texts' lines)
+        blocks = []
+    for block in blocks:
+        if block == {"t": "Para", "c": [{"t": "Str", "c": SEPARATOR}]}:
+            groups.append([])
+        else:
+            groups[-1].append(block)
+    if len(groups) == len(batch):
+        for i, blocks in zip(batch, groups, strict=True):
+            asts[i] = {"meta": {}, "blocks": blocks}
+        return
+    half = len(batch) // 2
+    _read_batch(texts, batch[:half], asts, reader)
+    _read_batch(texts, batch[half:], asts, reader)
 
 
 # -- normalising ----------------------------------------------------------------------------

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from myst2qmd.translate.engines.base import Reply, Request, Unit
+from myst2qmd.translate.engines.pseudo import PseudoEngine
 
 TESTS = Path(__file__).parent
 sys.path.insert(0, str(TESTS))
@@ -80,3 +84,14 @@ def _no_engine_and_private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_facto
     # --engine auto never asks the machine's own Ollama or llama.cpp server (tests start their own)
     monkeypatch.setenv("MYST2QMD_OLLAMA_URL", "off")
     monkeypatch.setenv("MYST2QMD_LLAMACPP_URL", "off")
+
+
+class RecordingPseudo(PseudoEngine):
+    """The pseudo engine, whose ``sent`` holds the texts of the units as the pipeline meant them: without
+    the marker each unit of a request of several goes out behind (:mod:`myst2qmd.translate.markers`)."""
+
+    def translate(self, units: list[Unit], request: Request) -> dict[str, Reply]:
+        replies = super().translate(units, request)
+        if len(units) > 1:
+            self.sent[-len(units) :] = [re.sub(r"^⟨\d+⟩ ", "", text) for text in self.sent[-len(units) :]]
+        return replies

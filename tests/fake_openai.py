@@ -89,7 +89,14 @@ def carried(text: str) -> tuple[list[str], str]:
     return words, "?" if plain.rstrip().endswith("?") else "."
 
 
+#: a placeholder the text starts with (a request's marker for its unit): a translation keeps it first
+LEADING = re.compile(r"⟨\d+⟩ ")
+
+
 def fake_translation(text: str) -> str:
+    lead = LEADING.match(text)
+    if lead:
+        return lead.group() + fake_translation(text[lead.end() :])
     placeholders = re.findall(r"⟨\d+⟩", text)
     body_len = max(10, len(re.sub(r"⟨\d+⟩", "", text)))
     filler = (FILLER * (body_len // len(FILLER) + 1))[:body_len].rsplit(" ", 1)[0]
@@ -214,7 +221,10 @@ class FakeOpenAI(LoopbackServer):
         status, headers, payload = self._answer(body)
         if status == 200:
             with self.lock:
-                self.answered_characters += sum(len(t) for t in json.loads(body["messages"][-1]["content"]).values())
+                texts = list(json.loads(body["messages"][-1]["content"]).values())
+                if len(texts) > 1:  # the units' own text, without the marker each goes out behind
+                    texts = [LEADING.sub("", t, count=1) for t in texts]
+                self.answered_characters += sum(len(t) for t in texts)
         return status, headers, payload
 
     def _answer(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
@@ -236,7 +246,7 @@ class FakeOpenAI(LoopbackServer):
         if "Leerantwort" in joined:
             return 200, {}, b""
         if "Abbruch" in joined:
-            return -2, {}, b'{"choices": [{"message": {"content": "{\\"u1\\": \\"The'
+            return -2, {}, b'{"choices": [{"message": {"content": "{\\"1\\": \\"The'
         if "Tiefverschachtelt" in joined:
             return 200, {}, b'{"choices": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
         if "Tiefinhalt" in joined:
@@ -259,7 +269,9 @@ class FakeOpenAI(LoopbackServer):
             return 200, {}, {"choices": [{"message": {"content": "{not json"}, "finish_reason": "stop"}]}
         out: dict[str, str] = {}
         finish = "stop"
-        for key, text in units.items():
+        for key, sent in units.items():
+            lead = LEADING.match(sent)
+            head, text = (lead.group(), sent[lead.end() :]) if lead else ("", sent)  # the faults spare a marker
             translated = fake_translation(text)
             if "Platzhalterweg" in text:
                 translated = re.sub(r"⟨\d+⟩", "", translated, count=1)
@@ -277,7 +289,7 @@ class FakeOpenAI(LoopbackServer):
                 translated = translated.replace(" ", "\r", 1)
             if "Riesenantwort" in text:
                 translated = (translated + " ") * (400_000 // len(translated))
-            out[key] = translated
+            out[key] = head + translated
         # ASCII escapes: a lone surrogate travels as the JSON text \ud800
         message = {"content": json.dumps(out)}
         return 200, {}, {"choices": [{"message": message, "finish_reason": finish}]}

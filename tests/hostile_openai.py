@@ -9,7 +9,8 @@ per run, the ``mode``:
   ``rawattr`` / ``idattr`` glue ``{=html}`` / ``{#sec-evil .evil}`` to a placeholder;
 * new block structure (:data:`BLOCKS`): ``a) ``, ``#. ``, ``(iv) ``, ``(@) `` before the
   reply, ``\\n===\\n``, ``\\n:   ``, ``\\n~   `` inside it;
-* silent wrong content: ``swap`` (each unit gets the next unit's translation), ``swaplinks``
+* silent wrong content: ``swap`` (each unit gets the next unit's translation), ``merge`` (every
+  other unit's reply holds its translation and the next unit's, which gets none), ``swaplinks``
   (two links' targets exchanged), ``refusal``, ``french``, ``preamble``, ``echo`` (the German
   sent back), ``onechar``;
 * control characters: ``nul``, ``ansi``, ``formfeed``, ``surrogate``;
@@ -17,7 +18,9 @@ per run, the ``mode``:
   ``~~~`` line, a hard line break; ``brackets`` (a word in ``⟨…⟩``), ``german`` (a German
   clause in the middle of the English).
 
-A request with one unit is answered the same way, except that ``swap`` has nothing to swap.
+A request with one unit is answered the same way, except that ``swap`` and ``merge`` have nothing to
+swap or merge. The marker a unit of a request of several goes out behind (``⟨9⟩ ``) is kept at the
+start of its reply, which spoils the rest as it would spoil the unit alone.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from fake_openai import fake_translation
+from fake_openai import LEADING, fake_translation
 from loopback import LoopbackServer
 
 #: appended to every reply
@@ -72,7 +75,7 @@ INLINE = {
 }
 #: a German clause left in the middle of an English reply
 GERMAN_CLAUSE = ", und dann wird das Bild mit dem Filter gefaltet, "
-CONTENT = ("swap", "swaplinks", "refusal", "french", "preamble", "echo", "onechar", "brackets", "german")
+CONTENT = ("swap", "merge", "swaplinks", "refusal", "french", "preamble", "echo", "onechar", "brackets", "german")
 MODES = (*INJECTIONS, *ATTRIBUTES, *BLOCKS, *CONTROLS, *INLINE, *CONTENT)
 
 FRENCH = "le réseau apprend des caractéristiques utiles à partir des données et le modèle progresse "
@@ -169,8 +172,15 @@ class HostileOpenAI(LoopbackServer):
         honest = {key: fake_translation(text) for key, text in units.items()}
         if self.mode == "swap":
             out = {key: honest[keys[(n + 1) % len(keys)]] for n, key in enumerate(keys)}
-        else:
-            out = {key: spoil(self.mode, units[key], honest[key]) for key in keys}
+        elif self.mode == "merge":
+            merged = [(one, " ".join(honest[k] for k in keys[n : n + 2])) for n, one in enumerate(keys) if n % 2 == 0]
+            out = dict(merged)
+        else:  # the reply of a unit sent behind a marker keeps it, and spoils the rest
+            out = {}
+            for key, sent in units.items():
+                lead = LEADING.match(sent) if len(units) > 1 else None
+                head, text = (lead.group(), sent[lead.end() :]) if lead else ("", sent)
+                out[key] = head + spoil(self.mode, text, fake_translation(text))
         # ensure_ascii: a lone surrogate travels as \ud800, as a broken server would send it
         content = json.dumps(out, ensure_ascii=True)
         return {"choices": [{"message": {"content": content}, "finish_reason": "stop"}]}

@@ -11,10 +11,15 @@ from typing import Any
 class LoopbackServer:
     """``serve(Handler)`` in ``__init__``; then ``with Server() as server: server.origin``."""
 
+    #: seconds between two looks of the serving thread for a shutdown (:meth:`die` waits for one)
+    POLL = 0.01
+
     def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # serving looks for a shutdown every POLL seconds: shutdown() waits for that (0.5 s by default:
+        # half a second per test that starts a server)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(self.POLL,), daemon=True)
 
     @property
     def origin(self) -> str:

@@ -184,8 +184,12 @@ def block_counts(qmd: str) -> Counter[str]:
     >>> sorted(block_counts("::: {#fig-a}\\n![](a.png)\\n\\nCap.\\n:::\\n\\nSee @fig-a.\\n").items())
     [('figure', 1), ('link', 1)]
     """
+    return ast_block_counts(read_ast(qmd))
+
+
+def ast_block_counts(ast: dict[str, Any]) -> Counter[str]:
+    """:func:`block_counts` of a document pandoc has read already."""
     counts: Counter[str] = Counter()
-    ast = read_ast(qmd)
     # the metadata too: a first-level heading that became the title keeps its references there
     for el in walk([ast["blocks"], ast.get("meta", {}).get("title")]):
         t, c = el["t"], el.get("c")

@@ -131,6 +131,47 @@ def test_an_error_in_a_worker_is_raised_in_the_parent(monkeypatch: pytest.Monkey
         workers.collect_and_convert(_failing, _join, _where_converted, documents, [0, 1, 2])
 
 
+STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+#: in a worker: the signals blocked when it started
+_blocked_at_start: set[int] = set()
+
+
+def _signals_of_the_worker(document: Document, labels: Labels) -> Converted:
+    """A stand-in conversion: how the worker was started as to stop signals, as the warning's text."""
+    state = {
+        "not blocked at start": sorted(STOPS - _blocked_at_start),
+        "blocked now": sorted(STOPS & signal.pthread_sigmask(signal.SIG_BLOCK, [])),
+        "Ctrl-C ignored": signal.getsignal(signal.SIGINT) == signal.SIG_IGN,
+    }
+    return [], [Warning_(document.path, os.getpid(), repr(state), Code.UNCONVERTED)]
+
+
+def test_a_worker_starts_with_stop_signals_blocked_until_it_ignores_ctrl_c(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Ctrl-C sent to the process group (a terminal does) while a worker starts can never stop it
+    with a traceback: it is forked with the stop signals blocked, and lets them through only once it
+    ignores Ctrl-C; the main process gets them again as soon as the workers are started."""
+    if threading.active_count() > 1 or not hasattr(signal, "pthread_sigmask"):
+        pytest.skip("books are converted in this process here (other threads run, or no signal masks)")
+    monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "2")
+    work = workers._work
+
+    def noting_start(*args: object) -> None:
+        _blocked_at_start.update(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+        work(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(workers, "_work", noting_start)
+    documents = [
+        Document(Chapter(tmp_path / f"{n}.md", PurePosixPath(f"{n}.md"), PurePosixPath(f"{n}.qmd")), [f"# {n}\n"])
+        for n in range(4)
+    ]
+    _, done = workers.collect_and_convert(_where_labelled, _join, _signals_of_the_worker, documents, [0, 1, 2, 3])
+    expected = {"not blocked at start": [], "blocked now": [], "Ctrl-C ignored": True}
+    assert {outside[0].message for _, outside in done} == {repr(expected)}
+    assert not STOPS & signal.pthread_sigmask(signal.SIG_BLOCK, [])  # the main process: not blocked
+
+
 def test_report_counts_are_keyed_by_the_count_enum(tmp_path: Path) -> None:
     """A book's report reads its reference numbers through :class:`Count`, and every construct it
     counts is a :class:`Count` (a ``{}`` one with its name)."""

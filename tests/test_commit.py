@@ -397,3 +397,28 @@ def test_stop_signals_raise_keyboard_interrupt_and_set_the_exit_code() -> None:
         time.sleep(5)
     assert stop_signal() == signal.SIGTERM
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_a_second_stop_signal_is_noted_not_raised_and_the_handlers_come_back() -> None:
+    """Ctrl-C, then SIGTERM in the clean-up it started, and Ctrl-C again in a held block of that
+    clean-up: one KeyboardInterrupt, the clean-up runs to its end, the exit code is the last
+    signal's; after the block Ctrl-C raises again (a library caller keeps its Ctrl-C)."""
+    from myst2qmd.files import interrupts_deferred, stop_signal, stops_as_interrupts
+
+    cleaned = []
+    with pytest.raises(KeyboardInterrupt), stops_as_interrupts():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+            cleaned.append("after SIGTERM")
+            with interrupts_deferred():
+                os.kill(os.getpid(), signal.SIGINT)
+            cleaned.append("after the held block")
+    assert cleaned == ["after SIGTERM", "after the held block"]
+    assert stop_signal() == signal.SIGINT
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.raises(KeyboardInterrupt), stops_as_interrupts():  # the next run stops again
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)

@@ -10,17 +10,19 @@ from __future__ import annotations
 import json
 import math
 import threading
+from itertools import product
 from pathlib import Path
 
 import pytest
 
-from fake_openai import FakeOpenAI
-from myst2qmd import cli
+from fake_openai import FakeOpenAI, fake_translation
+from hostile_openai import HostileOpenAI
+from myst2qmd import cli, convert_text
 from myst2qmd.translate import TranslationCache, Translator
+from myst2qmd.translate.engines import HOSTED_LIMITS
 from myst2qmd.translate.engines.openai import OpenAIEngine
 from myst2qmd.translate.engines.pseudo import PseudoEngine
 from myst2qmd.translate.retries import Pacer
-from myst2qmd.translate.validate import distinguishable
 
 KURS = Path(__file__).resolve().parent / "books" / "kurs"
 
@@ -32,8 +34,12 @@ def chapters(tmp_path: Path) -> list[str]:
     return [p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.qmd"))]
 
 
+#: small requests, so that the small book needs several
+UNITS, CHARS = 4, 600
+
+
 def engine(server: FakeOpenAI) -> OpenAIEngine:
-    return OpenAIEngine(server.base_url, "m", None, max_batch_chars=1500, max_batch_units=8)
+    return OpenAIEngine(server.base_url, "m", None, max_batch_chars=CHARS, max_batch_units=UNITS)
 
 
 def test_a_book_is_packed_across_chapters_with_one_probe(tmp_path: Path) -> None:
@@ -51,24 +57,74 @@ def test_a_book_is_packed_across_chapters_with_one_probe(tmp_path: Path) -> None
         pooled = server.requests
         sent = [t for b in server.bodies for t in json.loads(b["messages"][-1]["content"]).values()]
     assert book == alone  # the same bytes per chapter
-    # every request but the probe full: of units (8 a request), of characters (1500), or of units that
-    # may share one (units a swap of replies between would go unnoticed go out in different requests)
-    bound = max(math.ceil(len(sent) / 8), math.ceil(report.characters_sent / 1500), len(look_alike(sent))) + 1
+    # every request but the probe and the last full: of units or of characters (less the longest unit,
+    # which did not fit into it); look-alike units share requests
+    longest = max(len(text) for text in sent)
+    bound = max(math.ceil(len(sent) / UNITS), math.ceil(report.characters_sent / (CHARS - longest))) + 1
     assert pooled <= bound, (pooled, bound, len(sent))
     assert pooled < per_chapter
 
 
-def look_alike(texts: list[str]) -> list[str]:
-    """A largest-found group of texts no two of which may share a request (:func:`distinguishable`)."""
-    best: list[str] = []
-    ordered = sorted(texts, key=len)
-    for start, text in enumerate(ordered):
-        group = [text]
-        for other in ordered[start + 1 :]:
-            if not any(distinguishable(other, member) for member in group):
-                group.append(other)
-        best = max(best, group, key=len)
-    return best
+#: forty sentences alike in placeholders, numbers and length, each naming a model of its own (which
+#: its translation carries: fake_openai.carried), each followed by the same "Siehe dazu die Abbildung 3 im Anhang."
+LOOK_ALIKE = [f"Das Modell Net{a}{b} lernt in jedem Schritt etwas schneller." for a, b in product("ABCDEFGH", "KLMNO")]
+
+
+def look_alike_document() -> str:
+    return convert_text(
+        "".join(f"{sentence}\n\nSiehe dazu die Abbildung 3 im Anhang.\n\n" for sentence in LOOK_ALIKE)
+    ).text
+
+
+def test_look_alike_sentences_share_requests() -> None:
+    """A swap of replies between two of these would pass every check of the text: they share requests
+    all the same (once they needed one each), each behind its marker; the same text is sent once."""
+    with FakeOpenAI() as server:
+        translated, report, _ = Translator(engine(server), mine_terms=False).translate_document(look_alike_document())
+        requests = server.requests
+    assert report.units_sent == len(LOOK_ALIKE) + 1  # the same sentence once for its forty places
+    assert requests <= math.ceil(report.units_sent / UNITS) + 1  # full requests and the probe
+    paragraphs = translated.strip().split("\n\n")
+    assert len(paragraphs) == 2 * len(LOOK_ALIKE) and len(set(paragraphs[1::2])) == 1
+    for sentence, paragraph in zip(LOOK_ALIKE, paragraphs[::2], strict=True):
+        assert paragraph == fake_translation(sentence)
+
+
+@pytest.mark.parametrize("mode", ["swap", "merge"])
+def test_replies_given_to_the_wrong_look_alike_are_noticed(mode: str) -> None:
+    """A server that gives each sentence its neighbour's translation (or two in one reply) costs requests,
+    never a sentence: every one ends up with its own translation, sent again alone. The markers notice it
+    alone: without the checks of meaning, nothing in the text tells the swapped replies apart."""
+    with HostileOpenAI(mode) as server:
+        hostile = OpenAIEngine(server.base_url, "m", None, max_batch_chars=CHARS, max_batch_units=UNITS)
+        translator = Translator(hostile, mine_terms=False, check_meaning=False)
+        translated, report, warnings = translator.translate_document(look_alike_document())
+        requests = server.requests
+    paragraphs = translated.strip().split("\n\n")
+    for sentence, paragraph in zip(LOOK_ALIKE, paragraphs[::2], strict=True):
+        assert paragraph == fake_translation(sentence)
+    distinct = len(LOOK_ALIKE) + 1
+    assert not warnings and report.retries >= len(LOOK_ALIKE) - 1  # all but the probe's sentence, alone
+    assert requests <= math.ceil(distinct / UNITS) + 1 + distinct  # the requests of 4 and the probe, then one each
+
+
+def test_the_corpus_goes_in_few_requests_with_little_beyond_the_units(shared_corpus: Path, tmp_path: Path) -> None:
+    """Issue 22.3 on ../shared's corpus, with the limits the CLI gives a hosted API: at most 100 requests
+    (there were 525), and at most 30 % of the characters sent beyond the units (instructions, the example,
+    glossary hints, markers, the JSON around them)."""
+    out = tmp_path / "plain"
+    assert cli.main(["convert", str(shared_corpus), "-o", str(out), "--engine", "none", "-q"]) in (0, 1)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.qmd"))]
+    chars, units = HOSTED_LIMITS
+    with FakeOpenAI() as server:
+        hosted = OpenAIEngine(server.base_url, "m", None, max_batch_chars=chars, max_batch_units=units)
+        _, report, _ = Translator(hosted).translate_many(texts, [f"c{n}.md" for n in range(len(texts))])
+        requests = server.requests
+        sent = sum(len(m["content"]) for body in server.bodies for m in body["messages"])
+    assert report.units_sent > 800 and requests == report.engine_calls <= 100
+    assert report.characters_sent == server.answered_characters
+    assert report.characters_sent + report.overhead_characters == sent  # the summary counts what went out
+    assert report.overhead_share <= 0.30, report.overhead_share
 
 
 def test_a_book_run_reports_what_was_sent_beyond_the_units(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from conftest import SHARED
+from conftest import SHARED, RecordingPseudo
 from fake_openai import FakeOpenAI
 from myst2qmd import cli
 from myst2qmd.book import BookReport, convert_book
@@ -153,7 +153,7 @@ def test_reviewed_entries_win_and_are_not_sent(book: Path, first: tuple[Path, Pa
     assert waiting > 1000 and not [e for p in first_catalogs for e in polib.pofile(str(p)) if not e.fuzzy]
     for chapter in {c for c, _ in EDITS}:
         edit(po, chapter, {m: t for (c, m), t in EDITS.items() if c == chapter})
-    engine = PseudoEngine()
+    engine = RecordingPseudo()  # what it received, without the markers
     out = tmp_path / "out"
     report, warnings, _ = convert(book, out, po, engine)
     for (chapter, msgid), text in EDITS.items():

@@ -250,3 +250,13 @@ def test_the_cheap_checks_come_first(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _check(huge)[1].startswith("length ratio")
     assert calls == []
     assert _check(HONEST) == (True, "") and {"markup", "added_inline_markup", "detect", "source_clause"} <= set(calls)
+
+
+def test_a_preamble_after_the_placeholders_a_sentence_starts_with_is_refused() -> None:
+    """Half a paragraph may start with a placeholder (``⟨2⟩ und berechnet …``): a reply that keeps it first
+    and then talks ("⟨2⟩ Sure, here you go: …") is as much a preamble as one that starts talking."""
+    source = "⟨2⟩ und berechnet an jeder Position ein Skalarprodukt, siehe ⟨3⟩ und ⟨4⟩."
+    honest = "⟨2⟩ and computes a dot product at every position, see ⟨3⟩ and ⟨4⟩."
+    assert _check(honest, source) == (True, "")
+    for talk in ("Sure, here you go: ", "Here is the translation: ", "Translation: "):
+        assert _check(honest.replace("⟨2⟩ ", "⟨2⟩ " + talk, 1), source) == (False, "starts with a preamble")

@@ -11,12 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import RecordingPseudo
 from myst2qmd import convert_text
 from myst2qmd.segments import extract_segments, replace_segments
 from myst2qmd.translate import TranslationCache, Translator
-from myst2qmd.translate.engines.base import Reply
+from myst2qmd.translate.engines.base import Reply, Unit
 from myst2qmd.translate.engines.pseudo import PseudoEngine
-from myst2qmd.translate.validate import check, check_text, escape_block_starts, links_paired, misassigned
+from myst2qmd.translate.validate import check, check_text, escape_block_starts, links_paired
 from myst2qmd.translate.writeback import parity_repair
 from quarto_ast import read_ast, summarize, walk
 
@@ -24,7 +25,7 @@ from quarto_ast import read_ast, summarize, walk
 def _pseudo(myst: str) -> tuple[str, str, list[str]]:
     """(converted, translated with the pseudo engine, what the engine received)."""
     plain = convert_text(myst).text
-    engine = PseudoEngine()
+    engine = RecordingPseudo()
     translated, _, warnings = Translator(engine).translate_document(plain)
     assert not warnings
     return plain, translated, engine.sent
@@ -191,14 +192,32 @@ def test_short_sources_need_replies_of_a_sane_length() -> None:
         assert check_text(source, reply).ok is ok, (source, reply)
 
 
-def test_swapped_link_targets_and_ids_are_noticed() -> None:
+def test_swapped_link_targets_are_noticed() -> None:
     spans = ["[", "](a.qmd)", "[", "](b.qmd)"]
     assert links_paired("See ⟨1⟩A⟨2⟩ and ⟨3⟩B⟨4⟩.", spans)
     assert not links_paired("See ⟨1⟩A⟨4⟩ and ⟨3⟩B⟨2⟩.", spans)
-    sources = ["Ein kurzer Satz über Filter.", "Ein viel längerer Satz über Filter, Kanäle und ⟨1⟩ Gewichte."]
-    honest = ["A short sentence about filters.", "A much longer sentence about filters, channels and ⟨1⟩ weights."]
-    assert misassigned(sources, honest) == []
-    assert misassigned(sources, honest[::-1]) == [0, 1]
+
+
+def test_a_reply_is_taken_only_for_the_unit_whose_marker_it_holds() -> None:
+    """Two units alike in placeholders, numbers and length: each goes out behind a marker of its own,
+    and replies given to the wrong unit (swapped, merged, shifted) are refused, all of the request's."""
+    from myst2qmd.translate.markers import CROSSED, mark, unmark
+
+    units, markers = mark([Unit("a", "Ein Satz über Filter ⟨1⟩."), Unit("b", "Ein Satz über Kanäle ⟨1⟩.")])
+    assert [u.text for u in units] == ["⟨2⟩ Ein Satz über Filter ⟨1⟩.", "⟨3⟩ Ein Satz über Kanäle ⟨1⟩."]
+    honest = {"a": Reply("⟨2⟩ A sentence about filters ⟨1⟩."), "b": Reply("A sentence ⟨3⟩ about channels ⟨1⟩.")}
+    assert {k: (r.text, r.problem) for k, r in unmark(honest, markers).items()} == {
+        "a": ("A sentence about filters ⟨1⟩.", ""),
+        "b": ("A sentence about channels ⟨1⟩.", ""),
+    }
+    swapped = {"a": honest["b"], "b": honest["a"]}
+    merged = {"a": Reply(honest["a"].text + " " + honest["b"].text)}
+    for replies in (swapped, merged):
+        assert {r.problem for r in unmark(replies, markers).values()} == {CROSSED}
+    lost = unmark({"a": Reply("A sentence about filters ⟨1⟩."), "b": honest["b"]}, markers)
+    assert lost["a"].problem == "lost its marker ⟨2⟩" and not lost["b"].problem
+    alone, none = mark([Unit("a", "Ein Satz.")])
+    assert alone[0].text == "Ein Satz." and unmark({"a": Reply("A sentence.")}, none)["a"].text == "A sentence."
 
 
 def test_swapped_ids_in_a_batch_are_resent_one_by_one() -> None:
@@ -208,7 +227,7 @@ def test_swapped_ids_in_a_batch_are_resent_one_by_one() -> None:
         checks_language = True
 
         def translate(self, units, request):  # type: ignore[no-untyped-def]
-            honest = {u.id: Reply(_english(u.text), "stop") for u in units}
+            honest = {u.id: Reply(_english(u.text), "stop") for u in units}  # each behind its marker
             ids = [u.id for u in units]
             return {i: honest[ids[(n + 1) % len(ids)]] for n, i in enumerate(ids)}
 
@@ -223,14 +242,16 @@ def test_swapped_ids_in_a_batch_are_resent_one_by_one() -> None:
     assert not warnings
 
 
-def _english(masked: str) -> str:
+def _english(sent: str) -> str:
+    """The translation of a unit as sent: the marker it may go out behind (⟨9⟩ ), then its text."""
+    marker, masked = re.match(r"(⟨\d+⟩ )?(.*)", sent, re.S).groups()  # type: ignore[union-attr]
     table = {
         "Ein kurzer Absatz über Filter.": "A short paragraph about filters.",
         "Ein viel längerer Absatz über Filter, Kanäle und ⟨1⟩ Gewichte im Netz.": (
             "A much longer paragraph about filters, channels and ⟨1⟩ weights in the network."
         ),
     }
-    return table[masked]
+    return (marker or "") + table[masked]
 
 
 def test_a_poisoned_translation_memory_entry_is_checked_again(tmp_path: Path) -> None:
@@ -341,11 +362,10 @@ def _fuzz_baseline(plain: str) -> object:
     return _BASELINES[plain]
 
 
-def test_requests_hold_only_units_whose_swap_would_be_noticed() -> None:
-    """Two sources alike in placeholders, numbers and length never share a request: a reply
-    swapped between them would pass every check (issue 14.4)."""
-    from myst2qmd.translate.engines.base import Unit
-    from myst2qmd.translate.validate import distinguishable
+def test_look_alike_units_share_a_request_each_behind_its_own_marker() -> None:
+    """Sources alike in placeholders, numbers and length, whose swapped replies would pass every check
+    of the text (issue 14.4), share a request: their markers tell the replies apart (issue 22.3)."""
+    from myst2qmd.translate.markers import mark
 
     texts = [
         "Ein Filter gleitet über das Bild ⟨1⟩.",
@@ -357,10 +377,10 @@ def test_requests_hold_only_units_whose_swap_would_be_noticed() -> None:
     ]
     units = [Unit(id=f"u{n}", text=text) for n, text in enumerate(texts)]
     batches = Translator(PseudoEngine()).sender.batches(units)
-    assert sorted(u.id for batch in batches for u in batch) == sorted(u.id for u in units)
-    for batch in batches:
-        assert all(distinguishable(a.text, b.text) for a in batch for b in batch if a is not b), batch
-    assert len(batches) == 3  # the three "… ⟨1⟩." sentences of about one length need one request each
+    assert batches == [units]
+    sent, markers = mark(batches[0])
+    assert sorted(markers.values()) == list(range(3, 3 + len(texts)))  # after the highest placeholder, ⟨2⟩
+    assert [u.text for u in sent] == [f"⟨{markers[u.id]}⟩ {u.text}" for u in units]
 
 
 def test_a_digit_glued_to_inline_math_is_refused() -> None:

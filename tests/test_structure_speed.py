@@ -133,3 +133,15 @@ def test_a_book_is_converted_with_fewer_collections(tmp_path: Path, monkeypatch:
     convert_book(_book(tmp_path / "buch", 2), tmp_path / "out")
     assert seen and all(threshold >= workers.BOOK_GC_THRESHOLD and frozen > 0 for threshold, frozen in seen)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_objects_the_program_froze_stay_frozen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program that froze its own objects (a pre-forking server) finds them frozen after a book run."""
+    monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "1")
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        convert_book(_book(tmp_path / "buch", 2), tmp_path / "out")
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()

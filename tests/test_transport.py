@@ -77,7 +77,7 @@ def test_a_dripping_deepl_server_is_cut_off_at_the_deadline() -> None:
 
 def test_a_silent_server_gets_two_attempts_not_five(tmp_path: Path) -> None:
     src = tmp_path / "k.md"
-    src.write_text(_paragraphs(12) + "\n", encoding="utf-8")  # more than one request: a short one goes first
+    src.write_text(_paragraphs(30) + "\n", encoding="utf-8")  # more than one request: a short one goes first
     with FakeOpenAI(mode="hang", hang=3.0) as server:
         run = run_cli(
             "convert", str(src), "--engine", "openai", "--base-url", server.base_url, "--model", "m",

@@ -243,11 +243,55 @@ def test_ctrl_c_leaves_the_output_as_it_was_or_complete(tmp_path: Path) -> None:
                 assert "interrupted; nothing was written" in err, err
             else:
                 assert f"interrupted after {out} was written completely" in err, err
-        else:  # finished; a signal during the interpreter's exit ends it with -SIGINT, all written
-            assert attempt % 2 and process.returncode in (0, -signal.SIGINT) and state == new_state, err
+        else:  # finished before the signal came: it is ignored from the run's end to the exit
+            assert attempt % 2 and process.returncode == 0 and state == new_state, err
         outcomes.append(("old" if state == old_state else "new", process.returncode))
         if state == new_state:
             shutil.rmtree(out)
             shutil.copytree(pristine, out)
     print("OUTCOMES", outcomes)
     assert [code for _, code in outcomes[::2]] == [130] * 4, outcomes  # every paused commit was interrupted
+
+
+def test_a_second_ctrl_c_changes_neither_the_clean_up_nor_the_exit_code(tmp_path: Path) -> None:
+    """Ctrl-C pressed twice (or sent to the process group, which reaches the run and any worker):
+    the second one, wherever it lands after the first (in the clean-up, the message, the exit),
+    changes nothing: exit 130, the one message, no traceback, the output as it was, no lock or
+    staging folder left (``tests/double_interrupt.py``: runs forked from one process)."""
+    book = make_book(tmp_path / "book", _book_files("neu", 3))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MYST2QMD_")}
+    env.update(MYST2QMD_ENGINE="none", PYTHONPATH=os.pathsep.join(sys.path))
+    script = Path(__file__).with_name("double_interrupt.py")
+    runs = subprocess.Popen(
+        [sys.executable, str(script), str(book)],
+        preexec_fn=default_stop_signals,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert runs.stdin is not None and runs.stdout is not None
+
+    def interrupted_twice(second: int) -> tuple[int, str, Path]:
+        out = tmp_path / f"out-{second}"
+        out.mkdir()
+        (out / "alt.txt").write_text("alt\n", encoding="utf-8")
+        runs.stdin.write(f"{second} {out}\n")  # type: ignore[union-attr]
+        runs.stdin.flush()  # type: ignore[union-attr]
+        code = int(runs.stdout.readline())  # type: ignore[union-attr]
+        return code, Path(f"{out}.err").read_text(encoding="utf-8"), out
+
+    try:
+        code, err, out = interrupted_twice(0)
+        assert code == 130 and err.count("myst2qmd: interrupted; nothing was written") == 1, (code, err)
+        total = int(Path(f"{out}.calls").read_text(encoding="utf-8"))  # Python calls from the first Ctrl-C to the exit
+        for second in sorted({1, 5, 20, *(total * n // 12 for n in range(1, 12)), total - 2}):
+            code, err, out = interrupted_twice(second)
+            assert "Traceback" not in err, (second, total, err)
+            assert code == 130, (second, total, code, err)
+            assert err.count("myst2qmd: interrupted") == 1 and "nothing was written" in err, (second, total, err)
+            assert snapshot(out) == {"alt.txt": b"alt\n"}, (second, total, err)
+        assert not [p for p in tmp_path.iterdir() if ".myst2qmd-" in p.name], "a staging folder was left"
+    finally:
+        runs.stdin.close()
+        runs.wait(timeout=600)

@@ -1,9 +1,9 @@
 import sys
 
 try:
-    from .cli import main
+    from .cli import entry
 except KeyboardInterrupt:  # Ctrl-C while Python is still loading: nothing was read or written yet
     sys.stderr.write("myst2qmd: interrupted; nothing was written\n")
     sys.exit(130)
 
-sys.exit(main())
+entry()

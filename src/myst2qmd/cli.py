@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -287,8 +288,9 @@ def run(args: argparse.Namespace) -> int:
     return convert(settings)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+def main(argv: list[str] | None = None, *, until_exit: bool = False) -> int:
+    """Run the command line; returns the exit code. ``until_exit``: the process ends with this run
+    (:func:`entry`), and ignores stop signals from the run's end (or its first one) to its exit."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -298,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        with stops_as_interrupts():  # SIGTERM and SIGHUP: as Ctrl-C (the same clean-up and message)
+        with stops_as_interrupts(until_exit):  # SIGTERM and SIGHUP: as Ctrl-C (the same clean-up and message)
             return run(args)
     except RunFailed as exc:
         print(f"myst2qmd: error: {exc}", file=sys.stderr)
@@ -315,3 +317,18 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("MYST2QMD_DEBUG"):
             raise
         return EXIT_ERROR
+
+
+def entry() -> None:
+    """The ``myst2qmd`` command (the console script, ``python -m myst2qmd``): :func:`main`, its code
+    the process's exit code. Once the run has a stop signal, later ones (Ctrl-C pressed twice, one
+    sent to the whole process group) are ignored until the process has exited: exit 130 and one
+    message, never a traceback or a death by SIGINT. A Ctrl-C before the run handles stop signals
+    (while the command line is read) says the same and exits 130 too."""
+    try:
+        code = main(until_exit=True)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        sys.stderr.write("myst2qmd: interrupted; nothing was written\n")
+        code = 128 + signal.SIGINT
+    sys.exit(code)

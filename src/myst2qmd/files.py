@@ -144,6 +144,15 @@ _received: list[int] = []
 _holding: list[list[int]] = []
 
 
+class _Run:
+    """What :func:`stops_as_interrupts` knows of the run it guards."""
+
+    #: a :func:`stops_as_interrupts` block runs
+    guarded = False
+    #: a stop signal is being handled (or the run is over): a later one is only noted, never raised
+    stopping = False
+
+
 def stop_signal() -> int:
     """The stop signal received last (SIGINT if none was): the exit code is 128 plus it."""
     return _received[-1] if _received else signal.SIGINT
@@ -175,30 +184,54 @@ def _restore(previous: dict[int, Any]) -> None:
 
 
 def _stop(signum: int, _frame: Any) -> None:
+    """The handler of :func:`stops_as_interrupts`: the first stop signal raises
+    :class:`KeyboardInterrupt`; a later one (Ctrl-C pressed twice, or sent to the process group) is
+    only noted, so that it cannot break off the clean-up the first one started. Python runs a
+    handler late, maybe after an :func:`interrupts_deferred` block has put this one back: a signal
+    that block has not seen end yet is held for it."""
+    if _holding:
+        _holding[-1].append(signum)
+        return
     _received.append(signum)
-    raise KeyboardInterrupt
+    if not _Run.stopping:
+        _Run.stopping = True
+        raise KeyboardInterrupt
 
 
 @contextmanager
-def stops_as_interrupts() -> Iterator[None]:
+def stops_as_interrupts(until_exit: bool = False) -> Iterator[None]:
     """SIGTERM and SIGHUP stop the block as Ctrl-C does (:class:`KeyboardInterrupt`), so the
-    same clean-up runs and the same message is printed (main thread only; elsewhere it just runs)."""
+    same clean-up runs and the same message is printed (main thread only; elsewhere it just runs).
+    Only the first stop signal is raised; later ones are noted (:func:`stop_signal`).
+
+    ``until_exit``: the process ends after the block (the command line), and from then on stop
+    signals are ignored, so that a late one can neither change the exit code nor print a
+    traceback; otherwise the handlers are put back as they were.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     _received.clear()
+    _Run.guarded, _Run.stopping = True, False
     previous = _install(_stop)
     try:
         yield
     finally:
-        _restore(previous)
+        _Run.stopping = _Run.stopping or until_exit
+        if until_exit:
+            for signum in previous:
+                signal.signal(signum, signal.SIG_IGN)
+        else:
+            _restore(previous)
+        _Run.guarded = _Run.stopping = False
 
 
 @contextmanager
 def interrupts_deferred() -> Iterator[list[int]]:
     """Ctrl-C (SIGINT), SIGTERM and SIGHUP are held while the block runs and raised as
     :class:`KeyboardInterrupt` after it; the block sees the held signals in the list it gets, to
-    stop early where that is safe.
+    stop early where that is safe. Inside :func:`stops_as_interrupts` only the run's first stop
+    signal is raised: a block in the clean-up it started just runs.
 
     The output is changed only inside such a block, so a stop signal leaves it as it was or
     complete, never half-written (``kill -9`` cannot be held: see :mod:`myst2qmd.commit`). Only
@@ -215,7 +248,9 @@ def interrupts_deferred() -> Iterator[list[int]]:
     finally:
         _restore(previous)
         _holding.pop()  # blocks nest: this one is the last
+        first = bool(received) and not _Run.stopping
         if received:  # also when the block raised its own KeyboardInterrupt
             _received.append(received[0])
-    if received:
+            _Run.stopping = _Run.guarded
+    if first:
         raise KeyboardInterrupt

@@ -266,6 +266,19 @@ class LabelTable:
         self.warnings.append(Warning_(path, label.line, message, Code.LABEL_DUPLICATE))
 
 
+def join_labels(
+    sets: Sequence[Sequence[tuple[str, Mapping[str, Label]]]], warnings: list[Warning_], duplicates: list[str]
+) -> dict[str, tuple[str, str, str]]:
+    """Every document's label sets (:func:`.notebooks.document_label_sets`: its path and labels, per
+    piece) joined in order: label → (Quarto id, document path, kind), collisions reported into
+    ``warnings`` and ``duplicates`` (:class:`LabelTable`)."""
+    table = LabelTable(warnings, duplicates)
+    for document_sets in sets:
+        for path, labels in document_sets:
+            table.add(path, labels)
+    return table.found
+
+
 def _alias_to_next_target(tokens: list[Token], index: int, labels: dict[str, Label]) -> bool:
     """``(a)=`` ``(b)=`` ``## H``: the heading takes one id, so ``a`` becomes an alias of ``b``.
 

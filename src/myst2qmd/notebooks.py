@@ -527,7 +527,9 @@ def collect_labels(
     """label → (Quarto id, document path, kind) across documents (chapters, or a notebook's cells) read
     as ``options`` says (its dialect, macros and extensions), each piece parsed once (kept in
     :attr:`Document.parses` for the conversion); a label defined in two documents, or two labels that
-    become one id, are reported (:func:`join_labels`)."""
+    become one id, are reported (:func:`.labelpass.join_labels`)."""
+    from .labelpass import join_labels
+
     for document in documents:
         name_chapter(document)
     return join_labels([document_label_sets(d, options) for d in documents], warnings, duplicates)
@@ -553,21 +555,6 @@ def document_label_sets(document: Document, options: Options) -> list[tuple[str,
         for parsed in document.parses
     ]
     return [*found, (document.path, cell_figure_labels(document.notebook))]
-
-
-def join_labels(
-    sets: list[list[tuple[str, dict[str, Label]]]], warnings: list[Warning_], duplicates: list[str]
-) -> dict[str, tuple[str, str, str]]:
-    """Every document's label sets (:func:`document_label_sets`) joined in order: label → (Quarto id,
-    document path, kind), collisions reported into ``warnings`` and ``duplicates``
-    (:class:`.labelpass.LabelTable`)."""
-    from .labelpass import LabelTable
-
-    table = LabelTable(warnings, duplicates)
-    for document_sets in sets:
-        for path, labels in document_sets:
-            table.add(path, labels)
-    return table.found
 
 
 def convert_notebook(

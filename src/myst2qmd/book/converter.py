@@ -21,6 +21,7 @@ from ..constructs.project import myst_extension
 from ..context import Options, Warning_
 from ..convert import Result, convert_text
 from ..finish import finish_all
+from ..labelpass import join_labels
 from ..macros import macros_from_config
 from ..notebooks import (
     Chapter,
@@ -28,7 +29,6 @@ from ..notebooks import (
     DocumentError,
     NotebookError,
     document_label_sets,
-    join_labels,
     name_chapter,
     read_document,
     render_notebook,

@@ -81,13 +81,16 @@ def fewer_collections() -> Iterator[None]:
     about a tenth of its time collecting), and what exists before it frozen: never scanned again,
     nor copied into a forked worker's memory by a collection touching it. Restored afterwards."""
     thresholds = gc.get_threshold()
-    gc.freeze()
+    freeze = gc.get_freeze_count() == 0  # else the program froze its objects itself: left to it
+    if freeze:
+        gc.freeze()
     gc.set_threshold(max(thresholds[0], BOOK_GC_THRESHOLD), *thresholds[1:])
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if freeze:
+            gc.unfreeze()
 
 
 def shares(sizes: list[int], jobs: int) -> list[list[int]]:
@@ -121,14 +124,17 @@ def _in_workers(
     mine = shares([sum(len(p) for p in d.pieces) for d in documents], jobs)
     workers: list[tuple[Any, Connection]] = []
     try:
-        for share in mine:
-            parent, child = context.Pipe()
-            # the parent's ends (its own, the earlier workers'): the worker closes its copies of them
-            others = [parent, *(conn for _, conn in workers)]
-            process = context.Process(target=_work, args=(child, others, collect_one, convert_one, documents, share))
-            process.start()
-            child.close()
-            workers.append((process, parent))
+        with _stop_signals_blocked():  # until a worker ignores them (see _work)
+            for share in mine:
+                parent, child = context.Pipe()
+                # the parent's ends (its own, the earlier workers'): the worker closes its copies of them
+                others = [parent, *(conn for _, conn in workers)]
+                process = context.Process(
+                    target=_work, args=(child, others, collect_one, convert_one, documents, share)
+                )
+                process.start()
+                child.close()
+                workers.append((process, parent))
     except OSError:  # no processes or pipes here (a sandbox): one process does it
         _stop(workers)
         return None
@@ -148,6 +154,25 @@ def _in_workers(
         return labels, [converted[n] for n in chosen]
     finally:
         _stop(workers)
+
+
+#: the signals that stop a run (see :mod:`myst2qmd.files`)
+_STOPS = {signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])}
+
+
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait (are blocked) while the block runs: a worker forked meanwhile
+    starts with them blocked, so one sent to the process group (Ctrl-C in a terminal) before the
+    worker ignores it cannot stop it with a traceback. The main process gets them when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _receive(conn: Connection) -> Any:
@@ -184,11 +209,15 @@ def _work(
 ) -> None:
     """In a worker: the label sets of its ``share`` of the documents sent, then, once the book's
     labels come, those of them that are wanted converted and sent. Ctrl-C and SIGHUP are the main
-    process's to handle (it stops the workers with SIGTERM, which ends a worker at once)."""
+    process's to handle (it stops the workers with SIGTERM, which ends a worker at once). The
+    worker starts with the stop signals blocked (:func:`_stop_signals_blocked`): they are let
+    through once it ignores Ctrl-C and SIGHUP."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     for other in others:  # else a parent that dies leaves the other workers waiting for it forever
         other.close()
     try:

@@ -126,7 +126,7 @@ class Glossary:
         hints = []
         for source in (self.mined, self.builtin):
             for key, value in source.items():
-                if fold(key) not in taken and _compiled(key).search(folded):
+                if fold(key) not in taken and hint_occurs(key, folded):
                     taken.add(fold(key))
                     hints.append((key if "ß" in text else key.replace("ß", "ss"), value))
         hints.sort(key=lambda pair: -len(pair[0]))
@@ -139,8 +139,21 @@ class Glossary:
 
 
 @functools.lru_cache(maxsize=4096)
-def _compiled(term: str) -> re.Pattern[str]:
-    return hint_pattern(term)
+def _compiled(term: str) -> tuple[str, re.Pattern[str]]:
+    """:func:`hint_pattern` of ``term``, and the text every match of it starts with (a quick test first)."""
+    words = fold(term).split()
+    first = _ADJECTIVE_ENDINGS.sub("", words[0]) if len(words) > 1 and len(words[0]) > 5 else words[0]
+    return first, hint_pattern(term)
+
+
+def hint_occurs(term: str, folded: str) -> bool:
+    """Does the hint ``term`` occur in the ``folded`` text (:func:`hint_pattern`)?
+
+    >>> hint_occurs("neuronales Netz", fold("in neuronalen Netzen")), hint_occurs("Rang", "rangliste")
+    (True, False)
+    """
+    first, pattern = _compiled(term)
+    return first in folded and pattern.search(folded) is not None
 
 
 def read_tsv(text: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ Dutch. Short texts are not judged at all: "Motivation" is German and English.
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from functools import lru_cache
@@ -18,11 +19,18 @@ _LOCK = threading.Lock()
 MIN_LETTERS = 25
 
 
-@lru_cache(maxsize=8)
-def _identifier(languages: tuple[str, ...]) -> Any:
+@lru_cache(maxsize=1)
+def _model() -> Any:
+    """py3langid's identifier of every language: its model is read once per process (a second or two)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@lru_cache(maxsize=8)
+def _identifier(languages: tuple[str, ...]) -> Any:
+    """An identifier restricted to ``languages``: a copy of :func:`_model` that shares its tables."""
+    identifier = copy.copy(_model())
     identifier.set_languages(list(languages))
     return identifier
 

@@ -3,7 +3,7 @@
 A prose segment becomes a :class:`Job`: its reviewed translation (``--po``), nothing (already in
 the target language, or no engine), or the units the engine gets (the whole masked segment, or
 one unit per sentence for engines that want that). Units go out in requests (:func:`batches`)
-that stay within the engine's limits and whose units can be told apart.
+filled up to the engine's limits.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .engines.base import Engine, Request, Unit
 from .language import detect
 from .report import TranslationReport
 from .sentences import split_with_gaps
-from .validate import _signature, distinguishable, escape_block_starts
+from .validate import escape_block_starts
 
 #: how many of the latest requests a unit may still join (keeps batching linear)
 OPEN_BATCHES = 32
@@ -53,31 +53,22 @@ def sends(engine: Engine) -> bool:
 
 
 def batches(units: list[Unit], engine: Engine) -> list[list[Unit]]:
-    """Requests of at most ``max_batch_chars`` / ``max_batch_units``, whose units are pairwise
-    :func:`distinguishable` (a swap of replies between them is noticed); each unit goes into
-    the first of the last few requests still open that takes it, else starts a new one.
+    """Requests of at most ``max_batch_chars`` / ``max_batch_units``: each unit goes into the first
+    of the last few requests still open that has room for it, else starts a new one.
 
-    Only units of the same signature (placeholders, numbers) can be indistinguishable, so each
-    request keeps its units by signature and a unit is compared with those alone."""
+    Units that look alike may share a request: each carries a marker of its own there
+    (:mod:`.markers`), so a reply given to the wrong one of them is noticed."""
     out: list[list[Unit]] = []
     sizes: list[int] = []
-    kinds: list[dict[tuple[object, ...], list[str]]] = []
     for unit in units:
-        signature = _signature(unit.text)
         for n in range(max(0, len(out) - OPEN_BATCHES), len(out)):
-            if (
-                sizes[n] + len(unit.text) <= engine.max_batch_chars
-                and len(out[n]) < engine.max_batch_units
-                and all(distinguishable(unit.text, other) for other in kinds[n].get(signature, ()))
-            ):
+            if sizes[n] + len(unit.text) <= engine.max_batch_chars and len(out[n]) < engine.max_batch_units:
                 out[n].append(unit)
                 sizes[n] += len(unit.text)
-                kinds[n].setdefault(signature, []).append(unit.text)
                 break
         else:
             out.append([unit])
             sizes.append(len(unit.text))
-            kinds.append({signature: [unit.text]})
     return out
 
 

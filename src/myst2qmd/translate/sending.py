@@ -2,7 +2,9 @@
 
 Units not found in the memory go out in batches, ``jobs`` at a time; before a long run (a book,
 or more than one batch) the shortest unit goes alone first, so a wrong URL or key stops the run
-after one request. Every reply is checked (:mod:`.acceptance`). A failed unit gets a correction
+after one request. In a request of several units each unit carries a marker of its own
+(:mod:`.markers`): a reply is taken only for the unit whose marker it holds. Every reply is
+checked (:mod:`.acceptance`). A failed unit gets a correction
 retry, then is split in half and the halves retried, and what still fails keeps its original
 text (its failures are the job's, reported with ``file:line`` at write-back).
 
@@ -38,12 +40,12 @@ from .engines.base import (
     Unit,
     UnreachableError,
 )
+from .markers import CROSSED, mark, unmark
 from .memory import Memory
 from .planning import Job, batches
 from .report import TranslationReport
 from .retries import TIMEOUT_ATTEMPTS, CircuitBreaker, CircuitOpenError, NoAnswerError, Pacer
 from .sentences import split_in_half
-from .validate import misassigned
 
 RETRY_NOTE = (
     "Your previous answer was rejected ({reason}). Translate again. Keep every ⟨n⟩ placeholder exactly "
@@ -80,13 +82,14 @@ class Requester:
         """
         policy: RetryPolicy = getattr(self.engine, "retry", NO_RETRIES)
         attempts = max(1, policy.attempts)
+        marked, markers = mark(units)
         last, timeouts, budget = "", 0, ""
         for attempt in range(attempts):
             self.breaker.check()
             if self.pacer is not None:
                 self.pacer.take()
             try:
-                replies = self.engine.translate(units, self.request)
+                replies = self.engine.translate(marked, self.request)
             except FatalEngineError:
                 raise
             except TransientError as exc:
@@ -105,25 +108,32 @@ class Requester:
                 self.breaker.wait(self._backoff(policy, attempt, exc.retry_after, report))
                 continue
             except MalformedReplyError as exc:
-                self._count(report, units, answered=True)
+                self._count(report, units, answered=True, marked=marked)
                 self._failed(str(exc))
                 raise
             except EngineError as exc:
                 self._count(report, units, answered=False)
                 self._failed(str(exc))
                 raise
-            self._count(report, units, answered=True)
+            self._count(report, units, answered=True, marked=marked)
             self.breaker.succeeded()
-            return replies
+            return unmark(replies, markers)
         raise NoAnswerError(f"no answer in {attempts} attempts (the last: {last})")  # pragma: no cover
 
-    def _count(self, report: TranslationReport, units: list[Unit], *, answered: bool) -> None:
+    def _count(
+        self, report: TranslationReport, units: list[Unit], *, answered: bool, marked: list[Unit] | None = None
+    ) -> None:
+        """Count a request; an answered one with its units' characters and those sent beyond them (the
+        markers of ``marked``, the units as sent, among them)."""
         with self._counting:
             if answered:
                 report.engine_calls += 1
                 report.units_sent += len(units)
-                report.characters_sent += sum(len(u.text) for u in units)
-                report.overhead_characters += overhead(self.engine, units, self.request)
+                text = sum(len(u.text) for u in units)
+                report.characters_sent += text
+                sent = marked or units
+                beyond = overhead(self.engine, sent, self.request)
+                report.overhead_characters += beyond + (sum(len(u.text) for u in sent) - text if beyond else 0)
             else:
                 report.requests_failed += 1
 
@@ -283,10 +293,8 @@ class Sender:
             return {}, self.requests.stopped()
         except EngineError as exc:
             return {}, f"engine error: {exc}"
-        texts = [r.text if (r := replies.get(u.id)) is not None and isinstance(r.text, str) else None for u in units]
-        if misassigned([u.text for u in units], texts):
-            # one reply holds another unit's translation: trust none of this request's replies
-            return replies, "the replies of one request were given to the wrong segments"
+        if any(reply.problem == CROSSED for reply in replies.values()):
+            return replies, CROSSED  # one reply holds another unit's marker: none of them is trusted
         return replies, ""
 
     def _run_batch(self, batch: list[Pending], report: TranslationReport, probe: bool = False) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 from ..placeholders import PLACEHOLDER
 from .engines.base import Unit
-from .glossary import Glossary, fold, hint_pattern
+from .glossary import Glossary, fold, hint_occurs
 from .memory import Memory
 from .planning import Job, sends
 from .report import TranslationReport
@@ -71,8 +71,7 @@ def used_terms(terms: list[str], texts: list[str], glossary: Glossary) -> list[s
     for term in terms:
         if glossary.knows(term) is not None:
             continue
-        pattern = hint_pattern(term)
-        if sum(1 for text in folded if pattern.search(text)) > MIN_USES:
+        if sum(1 for text in folded if hint_occurs(term, text)) > MIN_USES:
             chosen.append(term)
     return chosen[:MAX_TERMS]
 

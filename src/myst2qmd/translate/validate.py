@@ -23,7 +23,6 @@ True
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import Counter
 
@@ -35,7 +34,8 @@ from .language import detect
 from .markup_parity import BRACKETS, added_inline_markup
 
 _PREAMBLE = re.compile(
-    r"^\s*(?:(?:here is|here's|here are|sure|certainly|of course|below is)\b[^.\n:]{0,60}?"
+    r"^\s*(?:⟨\s*\d+\s*⟩\s*)*"  # after the placeholders the source starts with, too
+    r"(?:(?:here is|here's|here are|sure|certainly|of course|below is)\b[^.\n:]{0,60}?"
     r"\b(?:translation|translated|english version|in english)\b[^.\n:]{0,20}:"
     r"|(?:translation|english|übersetzung|english translation)\s*:"
     r"|(?:sure|certainly|of course|okay|ok|absolutely|gladly|no problem)\b[^\n:]{0,40}"
@@ -363,59 +363,3 @@ def links_paired(reply: str, spans: list[str]) -> bool:
         elif n in closers and (not stack or stack.pop() != closers[n]):
             return False
     return not stack
-
-
-@functools.lru_cache(maxsize=4096)
-def _signature(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    """What a translation keeps from its source: the placeholders and the numbers (kept for the
-    texts last asked about: batching asks about each pair of units)."""
-    numbers = re.findall(r"\d+", PLACEHOLDER.sub(" ", text))
-    return tuple(sorted(placeholders(text).elements())), tuple(sorted(numbers))
-
-
-def distinguishable(one: str, other: str) -> bool:
-    """Would :func:`misassigned` notice a reply for ``one`` given to ``other`` (and back)?
-
-    Units sent in one request must be pairwise distinguishable: a swap between two sources of
-    the same placeholders, numbers and about the same length looks honest to every check.
-
-    >>> distinguishable("Ein Satz ⟨1⟩.", "Ein anderer Satz ⟨1⟩."), distinguishable("Ein Satz.", "Satz ⟨1⟩.")
-    (False, True)
-    """
-    if _signature(one) != _signature(other):
-        return True
-    # misassigned's bound on a reply's length against its own source, with room for the median
-    bound = (3.0 if max(letters(one), letters(other)) < 20 else 1.5) * 1.2
-    return max(len(one), len(other)) > bound * max(1, min(len(one), len(other)))
-
-
-def misassigned(sources: list[str], replies: list[str | None]) -> list[int]:
-    """Indices of replies that fit another source of the same request better than their own.
-
-    A reply that gives unit 2's translation to unit 1 keeps unit 2's placeholders, numbers and
-    length: it does not fit unit 1, and fits unit 2 closely.
-
-    >>> misassigned(["Ein Satz ⟨1⟩.", "Zwei Sätze, 3 Stück."], ["Three sentences, 3 pieces.", "A sentence ⟨1⟩."])
-    [0, 1]
-    """
-    # how much longer translations are, from the median lengths: blind to which reply is whose
-    answered = [(len(s), len(r)) for s, r in zip(sources, replies, strict=True) if r]
-    if len(answered) < 2:
-        return []
-    middle = len(answered) // 2
-    median = sorted(r for _, r in answered)[middle] / max(1, sorted(s for s, _ in answered)[middle])
-
-    def fit(source: str, reply: str, bound: float) -> bool:
-        if _signature(source) != _signature(reply):
-            return False
-        ratio = len(reply) / max(1, len(source)) / median
-        bound = bound if letters(source) >= 20 else bound * 2
-        return 1 / bound <= ratio <= bound
-
-    suspects = []
-    for i, reply in enumerate(replies):
-        if reply is None or fit(sources[i], reply, 1.5):
-            continue
-        if any(j != i and fit(source, reply, 1.15) for j, source in enumerate(sources)):
-            suspects.append(i)
-    return suspects

@@ -13,6 +13,15 @@ from .base import Engine, EngineError, FatalEngineError, Reply, Request, Unit
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+#: the most characters of unit text, and units, in one request to a hosted API: about 1,500 tokens of
+#: German in and as many out, besides the instructions (a few thousand tokens a request)
+HOSTED_LIMITS = (6000, 40)
+#: the same for a server on this machine (Ollama, llama.cpp): about 800 tokens of German in and as
+#: many out, with the instructions under 2,000 tokens, inside the 4,096-token window Ollama and
+#: llama-server give a model by default; a reply cut short by a smaller window fails its checks and
+#: its units are sent again one by one (requests lost, never text). The corpus of 43 chapters goes
+#: in 59 requests with 30% of the characters beyond the units (benchmarks/bench_translate.py --book)
+LOCAL_LIMITS = (2800, 24)
 
 
 @dataclass
@@ -56,15 +65,14 @@ def make_engine(name: str, settings: EngineSettings, env: dict[str, str] | None 
         if not key and not local and base_url == DEFAULT_OPENAI_URL:
             raise FatalEngineError("--engine openai needs OPENAI_API_KEY (or --base-url of a local server)")
         model = settings.model or env.get("MYST2QMD_MODEL") or DEFAULT_OPENAI_MODEL
-        # local servers have small default context windows (Ollama: 2048 tokens): keep requests small
-        chars = settings.max_batch_chars or (1500 if local else 6000)
+        chars, units = LOCAL_LIMITS if local else HOSTED_LIMITS
         return OpenAIEngine(
             base_url,
             model,
             key,
             timeout=settings.timeout,
-            max_batch_chars=chars,
-            max_batch_units=8 if local else 20,
+            max_batch_chars=settings.max_batch_chars or chars,
+            max_batch_units=units,
             # a Retry-After longer than the user's --timeout (or 30 s) is cut short, with a warning
             max_retry_after=min(30.0, settings.timeout),
         )

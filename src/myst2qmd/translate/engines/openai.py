@@ -1,9 +1,10 @@
 """The ``openai`` engine: any OpenAI-compatible Chat Completions endpoint.
 
 OpenAI, Ollama (``http://localhost:11434/v1``), vLLM, llama.cpp's server, LM Studio. Several
-units go in one request, as a JSON object keyed by unit id; the answer must be a JSON object
-with the same keys. Structured output (``response_format`` json_schema) is asked for and
-dropped if the server refuses it.
+units go in one request, as a JSON object keyed by their place in it (``"1"``, ``"2"``, …: short
+keys, since every character is paid for); the answer must be a JSON object with the same keys.
+Structured output (``response_format`` json_schema) is asked for and dropped if the server
+refuses it.
 
 One call is one request; how it failed is said by the exception's class (see
 :mod:`.base`), and the pipeline retries: a wrong URL, key or model and an exhausted quota
@@ -43,19 +44,16 @@ from .base import (
 )
 from .transport import CONNECT_TIMEOUT, Answer, new_client, send
 
-SYSTEM_PROMPT = """You translate university lecture notes from {source} to {target}.
-You receive a JSON object whose values are pieces of Markdown prose. Answer with a JSON object with exactly \
-the same keys, each value the {target} translation of that piece.
-Rules:
-- Every placeholder like ⟨1⟩ stands for code, math, a reference or a link: keep each one exactly once, \
-unchanged, where it belongs in the translated sentence.
-- Keep Markdown emphasis (_x_, **x**) and line breaks; translate the words inside.
-- Keep technical terms that the source writes in English as they are.
-- Answer with the JSON object only: no explanation, no code fence."""
+#: the instructions of every request: what each request repeats, so said once and briefly
+SYSTEM_PROMPT = """Translate lecture notes from {source} to {target}. Answer with a JSON object with the \
+keys of the one you get, each value the {target} translation of its Markdown piece, and nothing else.
+Keep each placeholder such as ⟨1⟩ (code, math, a link) exactly once, unchanged, where it belongs; keep \
+emphasis (_x_, **x**), line breaks and the terms the source writes in English."""
 
-
-EXAMPLE_IN = {"e1": "Ein Filter gleitet über das Bild ⟨1⟩, siehe ⟨2⟩.", "e2": "Quelle: ⟨1⟩."}
-EXAMPLE_OUT = {"e1": "A filter slides over the image ⟨1⟩, see ⟨2⟩.", "e2": "Source: ⟨1⟩."}
+#: one worked example (German → English only): small local models follow it far better than the rules
+#: alone; it shows a unit as a request of several sends it, behind its marker (:mod:`..markers`)
+EXAMPLE_IN = {"1": "⟨3⟩ Ein Filter gleitet über das Bild ⟨1⟩, siehe ⟨2⟩."}
+EXAMPLE_OUT = {"1": "⟨3⟩ A filter slides over the image ⟨1⟩, see ⟨2⟩."}
 
 
 def retry_after(response: Answer | httpx.Response) -> float | None:
@@ -199,19 +197,20 @@ class OpenAIEngine:
             raise FatalEngineError(f"--base-url {base_url} is not a URL ({exc})") from None
 
     def _messages(self, units: list[Unit], request: Request) -> list[dict[str, str]]:
+        """The chat of one request: instructions, the glossary entries and notes its units need, the example,
+        and the units as a JSON object keyed ``"1"``, ``"2"``, … (their order in ``units``)."""
         source = language_name(request.source_lang)
         target = language_name(request.target_tag or request.target_lang)
         system = SYSTEM_PROMPT.format(source=source, target=target)
         terms = sorted({pair for unit in units for pair in unit.glossary})
         if terms:
-            system += "\nUse this glossary (source → target):\n" + "\n".join(f"- {a} → {b}" for a, b in terms)
+            system += "\nGlossary (source → target):\n" + "\n".join(f"{a} → {b}" for a, b in terms)
         notes = sorted({unit.note for unit in units if unit.note})
         if notes:
             system += "\n" + "\n".join(notes)
-        payload = json.dumps({unit.id: unit.text for unit in units}, ensure_ascii=False)
+        payload = json.dumps({str(n): unit.text for n, unit in enumerate(units, 1)}, ensure_ascii=False)
         messages = [{"role": "system", "content": system}]
         if request.source_lang == "de" and request.target_lang == "en":
-            # one worked example: small local models follow it far better than the rules alone
             messages += [
                 {"role": "user", "content": json.dumps(EXAMPLE_IN, ensure_ascii=False)},
                 {"role": "assistant", "content": json.dumps(EXAMPLE_OUT, ensure_ascii=False)},
@@ -230,7 +229,7 @@ class OpenAIEngine:
             body["max_tokens"] = self.max_tokens
         else:
             body["max_tokens"] = max(256, sum(len(u.text) for u in units) * 2 + 64 * len(units))
-        ids = [unit.id for unit in units]
+        ids = [str(n) for n in range(1, len(units) + 1)]
         schema = {
             "type": "object",
             "properties": {i: {"type": "string"} for i in ids},
@@ -329,7 +328,8 @@ class OpenAIEngine:
         except MalformedReplyError as exc:
             # the server worked, the model wrote no JSON object: every unit is rejected, none is lost
             return {unit.id: Reply("", finish, str(exc)) for unit in units}
-        return {unit.id: reply_from(answer[unit.id], finish, unit.text) for unit in units if unit.id in answer}
+        keyed = {str(n): unit for n, unit in enumerate(units, 1)}
+        return {unit.id: reply_from(answer[key], finish, unit.text) for key, unit in keyed.items() if key in answer}
 
     def close(self) -> None:
         self.client.close()
