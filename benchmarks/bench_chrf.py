@@ -20,7 +20,10 @@ Usage::
     python benchmarks/bench_chrf.py --glossary tests/data/chrf_glossary.yml --terms-only
 
 Seconds per sentence depend on the machine and its load (llama.cpp on the CPU); compare the two
-columns of one run, not numbers from different runs.
+columns of one run, not numbers from different runs. Each column also shows its CPU seconds and
+llama.cpp's split of a sentence's time: evaluating the prompt (the sentence's own part: the fixed
+instruction and examples are evaluated once) and generating the reply. ``bench_local.py`` times a
+whole chapter.
 """
 
 from __future__ import annotations
@@ -71,6 +74,10 @@ class Item:
 class Score:
     hypotheses: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu: float = 0.0
+    #: llama.cpp's seconds evaluating prompts and generating (:class:`LocalStats`)
+    prompt_seconds: float = 0.0
+    generation_seconds: float = 0.0
     sentences: int = 0
     requests: int = 0
     kept: int = 0
@@ -103,9 +110,13 @@ def translate(engine: LocalEngine, setup: Setup, glossary: Glossary, item: Item,
         check_meaning=setup.check_meaning,
         mine_terms=setup.mine_terms,
     )
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
+    prompt, generation = engine.stats.prompt_seconds, engine.stats.generation_seconds
     text, report, _ = translator.translate_document(quarto(item.source) + "\n")
     score.seconds += time.perf_counter() - start
+    score.cpu += time.process_time() - cpu
+    score.prompt_seconds += engine.stats.prompt_seconds - prompt
+    score.generation_seconds += engine.stats.generation_seconds - generation
     score.requests += report.engine_calls
     score.kept += len(report.kept)
     return text.strip()
@@ -162,8 +173,10 @@ def main() -> int:
     for name in names:
         score = scores[name]
         chrf = sacrebleu.corpus_chrf(score.hypotheses, [references]).score
+        per = max(sentences, 1)
         print(
-            f"  {name:<6} chrF {chrf:5.1f}   {score.seconds / max(sentences, 1):5.2f} s per sentence"
+            f"  {name:<6} chrF {chrf:5.1f}   {score.seconds / per:5.2f} s per sentence ({score.cpu / per:4.2f} s CPU;"
+            f" prompt {score.prompt_seconds / per:4.2f} s, generation {score.generation_seconds / per:4.2f} s)"
             f"   {score.requests} requests, {score.kept} part(s) kept in German"
         )
     return 0

@@ -5,14 +5,23 @@ file in the user cache on first use; nothing is downloaded). It is a small base 
 one sentence at a time in a plain completion prompt with lecture-style few-shot examples and
 the glossary entries that occur in the sentence. Good for drafts; a larger engine (DeepL, a
 bigger model behind ``--engine openai``) gives publication quality.
+
+Where the time goes: generating the English, token by token (each token computes scores for the
+model's 262,144-token vocabulary), far more than reading the prompt. The fixed part of the prompt
+(instruction and examples, about 525 tokens) is evaluated once per llama.cpp context and kept;
+each sentence then costs its own part of the prompt and its reply. Sentences run in parallel, one
+context per core with one thread each (:func:`context_layout`).
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +88,66 @@ RETRY_SEED = 7
 #: part of the model name the translation memory keys on: a new prompt does not reuse drafts of the old one
 PROMPT_VERSION = "2"
 
+#: contexts at most (sentences translated at once); a 270M model gains little from more
+MAX_CONTEXTS = 4
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def context_layout(cores: int, threads: int | None = None) -> tuple[int, int]:
+    """``(contexts, threads per context)`` for ``cores`` cores: a context per core, up to
+    :data:`MAX_CONTEXTS`, and the cores left over shared out as threads (``threads`` fixes them).
+
+    llama.cpp's threads meet at every step of every token and spin while they wait: when the
+    machine is busy, a thread that lost its core stalls the others (2 threads on 2 shared cores
+    generated a token 10 times slower than 1 thread did). Contexts that translate different
+    sentences never wait for each other.
+
+    >>> context_layout(2)
+    (2, 1)
+    >>> context_layout(16)
+    (4, 4)
+    >>> context_layout(8, threads=4)
+    (2, 4)
+    >>> context_layout(1)
+    (1, 1)
+    """
+    if threads:
+        return max(1, min(MAX_CONTEXTS, cores // threads)), threads
+    contexts = max(1, min(MAX_CONTEXTS, cores))
+    return contexts, max(1, cores // contexts)
+
+
+def generation_bound(source_tokens: int) -> int:
+    """The most tokens generated for a sentence of ``source_tokens`` tokens: an English sentence has
+    about as many as its German one; a reply that runs on past twice that is cut off (and rejected).
+
+    >>> generation_bound(20)
+    56
+    """
+    return 2 * source_tokens + 16
+
+
+@dataclass
+class LocalStats:
+    """What the completions cost, by llama.cpp's own counters (``benchmarks/bench_local.py`` prints them)."""
+
+    calls: int = 0
+    #: prompt tokens evaluated: the fixed prefix once per context, then each sentence's own part
+    prompt_tokens: int = 0
+    prompt_seconds: float = 0.0
+    #: tokens evaluated one at a time while generating
+    generated_tokens: int = 0
+    generation_seconds: float = 0.0
+    #: the whole calls (tokenizing and sampling included)
+    seconds: float = 0.0
+
 
 @contextmanager
 def _quiet_stderr() -> Iterator[None]:
@@ -137,25 +206,32 @@ def model_path() -> Path:
     return Path(gemma.assemble())
 
 
+def _pairs(pairs: list[tuple[str, str]], source: str, target: str) -> str:
+    return "".join(f"{source}: {original}\n{target}: {translation}\n\n" for original, translation in pairs)
+
+
+def prompt_prefix(request: Request) -> str:
+    """The part of every sentence's prompt that is the same in a run: instruction and few-shot pairs."""
+    source = language_name(request.source_lang)
+    target = language_name(request.target_tag or request.target_lang)
+    shots = list(FEW_SHOT) if request.source_lang == "de" and request.target_lang == "en" else []
+    return PROMPT_HEAD.format(source=source, target=target) + _pairs(shots, source, target)
+
+
 def build_prompt(unit: Unit, request: Request) -> str:
     """The completion prompt for one sentence: instruction, few-shot pairs, the glossary
     entries that occur in it as pairs of their own, then the sentence.
 
-    Everything before the glossary is the same for every sentence, so llama.cpp reuses its
-    evaluation (the prompt's prefix) from one sentence to the next.
+    Everything before the glossary (:func:`prompt_prefix`) is the same for every sentence:
+    llama.cpp evaluates it once and keeps it.
 
     >>> print(build_prompt(Unit("1", "Die Faltung ⟨1⟩."), Request()).splitlines()[-2:])
     ['German: Die Faltung ⟨1⟩.', 'English:']
     """
     source = language_name(request.source_lang)
     target = language_name(request.target_tag or request.target_lang)
-    prompt = PROMPT_HEAD.format(source=source, target=target)
-    shots = list(FEW_SHOT) if request.source_lang == "de" and request.target_lang == "en" else []
-    shots += list(unit.glossary)
-    for original, translation in shots:
-        prompt += f"{source}: {original}\n{target}: {translation}\n\n"
     text = " ".join(unit.text.split())
-    return prompt + f"{source}: {text}\n{target}:"
+    return prompt_prefix(request) + _pairs(list(unit.glossary), source, target) + f"{source}: {text}\n{target}:"
 
 
 def without_added_period(source: str, reply: str) -> str:
@@ -186,6 +262,23 @@ def with_capital_start(source: str, reply: str) -> str:
     return reply
 
 
+def keep_only_prefix(llm: Any, tokens: list[int], prefix: list[int]) -> None:
+    """Leave exactly ``prefix`` evaluated in ``llm`` (evaluating it if it is not there) when the
+    prompt ``tokens`` start with it: llama-cpp-python then evaluates only the rest of the prompt.
+
+    The sentence's own part always starts at the same position, whatever the context translated
+    before: a sentence gets the same reply in every context and in every order.
+    """
+    size = len(prefix)
+    if tokens[:size] != prefix:
+        return  # another prompt (the benchmark's): llama-cpp-python's own longest-prefix reuse
+    if llm.n_tokens >= size and llm.input_ids[:size].tolist() == prefix:
+        llm.n_tokens = size  # the previous sentence's tokens go from the cache with the next evaluation
+    else:
+        llm.reset()
+        llm.eval(prefix)
+
+
 class LocalEngine:
     name = "local"
     model = f"gemma-3-270m-q4_k_m+prompt{PROMPT_VERSION}"
@@ -199,7 +292,9 @@ class LocalEngine:
         n_ctx: int = 2048,
         threads: int | None = None,
         prompt: Callable[[Unit, Request], str] = build_prompt,
+        contexts: int | None = None,
     ):
+        """``threads``: per context; ``contexts``: sentences at once (both from the cores by default)."""
         try:
             from llama_cpp import Llama
         except ImportError as exc:
@@ -211,36 +306,92 @@ class LocalEngine:
         self.prompt = prompt
         #: a reply starts with a capital where its source does (the benchmark's ``before`` turns it off)
         self.capital_start = True
-        self._lock = threading.Lock()
+        #: what the completions cost so far
+        self.stats = LocalStats()
+        count, threads = context_layout(usable_cores(), threads)
+        count = contexts or count
         with _quiet_stderr(), without_extra_buffer_types():  # llama.cpp logs from C even with verbose=False
-            self.llm: Any = Llama(
-                model_path=str(path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 2, verbose=False
-            )
+            #: llama.cpp contexts, each its own model copy (the file is mapped, its pages shared)
+            self.contexts: list[Any] = [
+                Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False)
+                for _ in range(count)
+            ]
+        self.llm: Any = self.contexts[0]
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()  # the warmest context first
+        for llm in self.contexts:
+            self._idle.put(llm)
+        self._prefixes: dict[str, list[int]] = {}
+        self._stats_lock = threading.Lock()
+
+    @contextmanager
+    def _context(self) -> Iterator[Any]:
+        """An idle context for one sentence, the last one used first (a caller waits while all are busy)."""
+        llm = self._idle.get()
+        try:
+            yield llm
+        finally:
+            self._idle.put(llm)
 
     def translate(self, units: list[Unit], request: Request) -> dict[str, Reply]:
-        out: dict[str, Reply] = {}
-        for unit in units:
-            prompt = self.prompt(unit, request)
-            # greedy decoding; a retry (a unit with a note) would get the rejected reply again, so it samples
-            # (with a fixed seed: the same input gives the same draft)
-            temperature = RETRY_TEMPERATURE if unit.note else 0.0
-            try:
-                with self._lock, _quiet_stderr():
-                    result = self.llm(
-                        prompt,
-                        max_tokens=max(32, len(unit.text)),
-                        temperature=temperature,
-                        seed=RETRY_SEED,
-                        stop=["\n"],
-                    )
-            except ValueError as exc:  # the prompt does not fit the model's context: reject, the pipeline halves it
-                out[unit.id] = Reply("", "", f"too long for the local model ({exc})")
-                continue
-            choice = result["choices"][0]
-            text = without_added_period(unit.text, str(choice["text"]).strip())
-            text = with_capital_start(unit.text, text) if self.capital_start else text
-            out[unit.id] = reply_from(text, str(choice.get("finish_reason") or ""))
-        return out
+        return {unit.id: self._translate_one(unit, request) for unit in units}
+
+    def _translate_one(self, unit: Unit, request: Request) -> Reply:
+        prompt = self.prompt(unit, request)
+        # greedy decoding; a retry (a unit with a note) would get the rejected reply again, so it samples
+        # (with a fixed seed: the same input gives the same draft)
+        temperature = RETRY_TEMPERATURE if unit.note else 0.0
+        with self._context() as llm:
+            tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+            source_tokens = len(llm.tokenize(unit.text.encode("utf-8"), add_bos=False))
+            start = self._start(llm)
+            try:  # the prompt does not fit the model's context: reject, the pipeline halves it
+                keep_only_prefix(llm, tokens, self._prefix(llm, prompt, request))
+                result = llm(
+                    tokens,
+                    max_tokens=generation_bound(source_tokens),
+                    temperature=temperature,
+                    seed=RETRY_SEED,
+                    stop=["\n"],
+                )
+            except ValueError as exc:
+                return Reply("", "", f"too long for the local model ({exc})")
+            finally:
+                self._count(llm, start)
+        choice = result["choices"][0]
+        text = without_added_period(unit.text, str(choice["text"]).strip())
+        text = with_capital_start(unit.text, text) if self.capital_start else text
+        return reply_from(text, str(choice.get("finish_reason") or ""))
+
+    def _prefix(self, llm: Any, prompt: str, request: Request) -> list[int]:
+        """The tokens of the run's fixed prompt prefix (none if ``prompt`` does not start with it)."""
+        prefix = prompt_prefix(request)
+        if not prompt.startswith(prefix):
+            return []
+        if prefix not in self._prefixes:
+            self._prefixes[prefix] = llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=True)
+        return self._prefixes[prefix]
+
+    @staticmethod
+    def _start(llm: Any) -> float:
+        import llama_cpp
+
+        llama_cpp.llama_perf_context_reset(llm.ctx)
+        return time.perf_counter()
+
+    def _count(self, llm: Any, start: float) -> None:
+        import llama_cpp
+
+        perf = llama_cpp.llama_perf_context(llm.ctx)
+        with self._stats_lock:
+            stats = self.stats
+            stats.calls += 1
+            stats.prompt_tokens += perf.n_p_eval
+            stats.prompt_seconds += perf.t_p_eval_ms / 1000
+            stats.generated_tokens += perf.n_eval
+            stats.generation_seconds += perf.t_eval_ms / 1000
+            stats.seconds += time.perf_counter() - start
 
     def close(self) -> None:
+        self.contexts = []
+        self._idle = queue.LifoQueue()  # its contexts go with it: llama.cpp frees them
         self.llm = None
