@@ -50,8 +50,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("MYST2QMD_SHARED", ROOT.parent / "shared"))
-CORPUS = SHARED / "corpus" / "quadriga-tabelle-1"
 ENGINE_MODULES = ("httpx", "deepl", "llama_cpp", "py3langid", "openai")
 #: the runs' environment: bytecode cached (as an installed package has it), whatever this shell says
 ENV = {
@@ -252,13 +250,9 @@ def run(args: argparse.Namespace, baseline: Path | None) -> int:
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.repeat} runs, whole process")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        books = list(args.books)
-        if not books:
-            from course_book import write_course  # noqa: PLC0415 - beside this script
+        from course_book import default_books  # noqa: PLC0415 - beside this script
 
-            course = work / "kurs-113"
-            write_course(course, args.chapters)
-            books = [course] + ([CORPUS] if CORPUS.is_dir() else [])
+        books = list(args.books) or default_books(work, args.chapters)
         for book in books:
             bench_book(book, work, args.repeat, other, baseline)
         bench_startup(work, args.repeat)

@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
 """Re-runs after editing one chapter, against the full run, on the same book and machine.
 
-Books: the real-shaped 113-chapter course of ``benchmarks/course_book.py`` when it is there, else
-the synthetic ct-book-shaped one of ``tests/scaling_families.write_book`` (113 chapters, about
-1.2 MB and 800 labels), and the shared corpus book (``$MYST2QMD_SHARED/corpus/quadriga-tabelle-1``)
-when it is there. Each is copied to a temporary folder; then, ``--repeat`` times (default 5),
+Books: the real-shaped 113-chapter course of ``benchmarks/course_book.py`` (about 1.2 MB and
+1,000 labels) and the shared corpus book (``$MYST2QMD_SHARED/corpus/quadriga-tabelle-1``) when it
+is there (``course_book.default_books``). Each is copied to a temporary folder; then, ``--repeat`` times (default 5),
 alternately: a full run into a fresh folder, and into the folder of the first run after one
 sentence was added to a chapter in the middle of the book (``python -m myst2qmd convert BOOK
 -o OUT --engine none -q``, whole process). Each run says how long its own work took after the
@@ -28,8 +27,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("MYST2QMD_SHARED", ROOT.parent / "shared"))
-CORPUS = SHARED / "corpus" / "quadriga-tabelle-1"
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MYST2QMD_ENGINE": "none"}
 
 #: one run in a process of its own: the imports a book run needs first (start-up), then the run,
@@ -119,22 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.repeat} runs")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        books = list(args.books)
-        if not books:
-            course = work / "kurs-113"
-            generator = ROOT / "benchmarks" / "course_book.py"
-            if generator.is_file():
-                subprocess.run([sys.executable, str(generator), str(course)], check=True, env=ENV)
-            else:
-                sys.path.insert(0, str(ROOT / "tests"))
-                from scaling_families import write_book  # noqa: PLC0415 - the tests' generator
+        from course_book import default_books  # noqa: PLC0415 - beside this script
 
-                write_book(course, 113)
-            books.append(course)
-            if CORPUS.is_dir():
-                books.append(CORPUS)
-            else:
-                print(f"(the corpus is not at {CORPUS}: set MYST2QMD_SHARED; skipped)")
+        books = list(args.books) or default_books(work)
         for book in books:
             bench(book, work, args.repeat)
     return 0

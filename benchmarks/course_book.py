@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MYST2QMD_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus" / "quadriga-tabelle-1"
 
 #: where a label is defined in a block: a target, a ``:name:``/``:label:`` option, a math label
 DEFINES = re.compile(r"^\(([\w:.-]+)\)=\s*$|^:(?:name|label):\s*([\w:.-]+)\s*$|^\$\$\s*\(([\w:.-]+)\)\s*$", re.M)
@@ -177,6 +178,17 @@ def write_course(folder: Path, chapters: int = 113, seed: int = 22) -> int:
             toc.append(f"  - file: {rel[:-3]}")
     (folder / "_toc.yml").write_text("\n".join(toc) + "\n", encoding="utf-8")
     return size
+
+
+def default_books(work: Path, chapters: int = 113) -> list[Path]:
+    """The benchmarks' books when none are given: this course, written into ``work/kurs-113``, and the
+    shared corpus where ``$MYST2QMD_SHARED`` has it (else a line says it was left out)."""
+    course = work / "kurs-113"
+    write_course(course, chapters)
+    if CORPUS.is_dir():
+        return [course, CORPUS]
+    print(f"(the corpus is not at {CORPUS}: set MYST2QMD_SHARED; left out)")
+    return [course]
 
 
 def main() -> int:
