@@ -220,6 +220,19 @@ def test_a_reply_is_taken_only_for_the_unit_whose_marker_it_holds() -> None:
     assert alone[0].text == "Ein Satz." and unmark({"a": Reply("A sentence.")}, none)["a"].text == "A sentence."
 
 
+def test_a_marker_like_text_in_a_source_takes_no_other_units_marker() -> None:
+    """A source that writes ``〈2〉`` or ``<2>`` (read back as ``⟨2⟩``, like every mangled placeholder)
+    does not make its honest reply look like one holding the next unit's marker."""
+    from myst2qmd.translate.markers import mark, unmark
+
+    for literal in ("〈2〉", "<2>", "⟨ 2 ⟩"):
+        units, markers = mark([Unit("a", f"Es gilt x {literal} y."), Unit("b", "Ein anderer Satz.")])
+        assert 2 not in markers.values()
+        echoed = {u.id: Reply(u.text.replace("Es gilt", "It holds").replace("Ein anderer", "Another")) for u in units}
+        replies = unmark(echoed, markers)
+        assert replies["b"] == Reply("Another Satz.") and not replies["a"].problem
+
+
 def test_swapped_ids_in_a_batch_are_resent_one_by_one() -> None:
     """An engine that gives each unit the next unit's translation when it gets several at once."""
 

@@ -36,11 +36,12 @@ CROSSED = "the replies of one request were given to the wrong segments"
 def mark(units: list[Unit]) -> tuple[list[Unit], dict[str, int]]:
     """``units`` as they are sent, and each unit's marker number (none for a request of one unit).
 
-    The markers are numbered after the highest placeholder of the request, so no unit holds
-    another's marker, nor its own, in its text."""
+    The markers are numbered after the highest placeholder of the request, counting the texts
+    :func:`unmark` reads as one (``〈2〉``, ``<2>``), so no unit holds another's marker, nor its
+    own, in its text."""
     if len(units) < 2:
         return units, {}
-    first = 1 + max((max(placeholders(u.text), default=0) for u in units), default=0)
+    first = 1 + max((max(placeholders(normalize_placeholders(u.text)), default=0) for u in units), default=0)
     markers = {unit.id: first + n for n, unit in enumerate(units)}
     return [replace(u, text=f"{placeholder(markers[u.id])} {u.text}") for u in units], markers
 
