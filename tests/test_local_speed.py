@@ -78,3 +78,18 @@ def test_every_context_gives_a_sentence_the_same_reply(engine: LocalEngine) -> N
         again = engine.translate(SENTENCES[::-1], request)  # the other context, in another order
     assert used in engine.contexts and len(engine.contexts) == 2
     assert {key: reply.text for key, reply in again.items()} == {key: reply.text for key, reply in first.items()}
+
+
+def test_no_more_contexts_than_the_run_has_jobs() -> None:
+    """``--jobs 1`` sends one sentence at a time: one context is loaded, not one per core."""
+    from myst2qmd.translate.engines import EngineSettings, make_engine
+    from myst2qmd.translate.engines.local import usable_cores
+
+    if usable_cores() < 2:
+        pytest.skip("one core: one context whatever --jobs says")
+    made = make_engine("local", EngineSettings(jobs=1))
+    assert isinstance(made, LocalEngine)
+    try:
+        assert len(made.contexts) == 1
+    finally:
+        made.close()

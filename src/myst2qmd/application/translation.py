@@ -63,6 +63,7 @@ def open_engine(engine_name: str, settings: Settings, glossary: Glossary) -> Eng
         # DeepL enforces a glossary's terms: only the user's; the built-in and mined ones are hints for the others
         glossary=glossary.entries or None,
         target_lang=settings.target_lang,
+        jobs=settings.jobs,
     )
     try:
         engine = make_engine(engine_name, engine_settings)

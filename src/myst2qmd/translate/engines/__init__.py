@@ -34,6 +34,8 @@ class EngineSettings:
     glossary: dict[str, str] | None = None
     #: the run's target language tag (``en-GB``): DeepL's target is spelled from it
     target_lang: str = "en"
+    #: ``--jobs``: requests the run has in flight at once (the embedded engine makes no more contexts)
+    jobs: int | None = None
 
 
 def choose_auto(env: dict[str, str] | None = None) -> AutoChoice:
@@ -93,7 +95,7 @@ def make_engine(name: str, settings: EngineSettings, env: dict[str, str] | None 
     if name == "local":
         from .local import LocalEngine
 
-        return LocalEngine(model_path=settings.model)
+        return LocalEngine(model_path=settings.model, jobs=settings.jobs)
     raise FatalEngineError(f"unknown engine '{name}' (known: {', '.join(ENGINE_NAMES)})")
 
 

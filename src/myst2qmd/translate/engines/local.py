@@ -293,8 +293,10 @@ class LocalEngine:
         threads: int | None = None,
         prompt: Callable[[Unit, Request], str] = build_prompt,
         contexts: int | None = None,
+        jobs: int | None = None,
     ):
-        """``threads``: per context; ``contexts``: sentences at once (both from the cores by default)."""
+        """``threads``: per context; ``contexts``: sentences at once (both from the cores by default,
+        the contexts no more than the ``jobs`` the run gives it at once: each is loaded and kept)."""
         try:
             from llama_cpp import Llama
         except ImportError as exc:
@@ -309,7 +311,7 @@ class LocalEngine:
         #: what the completions cost so far
         self.stats = LocalStats()
         count, threads = context_layout(usable_cores(), threads)
-        count = contexts or count
+        count = contexts or min(count, jobs or count)
         with _quiet_stderr(), without_extra_buffer_types():  # llama.cpp logs from C even with verbose=False
             #: llama.cpp contexts, each its own model copy (the file is mapped, its pages shared)
             self.contexts: list[Any] = [
