@@ -62,10 +62,17 @@ def hint_pattern(term: str) -> re.Pattern[str]:
     >>> bool(hint_pattern("Rang").search("rangliste"))
     False
     """
-    words = fold(term).split()
-    parts = [re.escape(_ADJECTIVE_ENDINGS.sub("", w) if len(w) > 5 else w) + "(?:e|en|er|es|em)?" for w in words[:-1]]
-    parts.append(re.escape(words[-1]) + _LAST_WORD_ENDINGS)
+    stems = _stems(term)
+    parts = [re.escape(w) + "(?:e|en|er|es|em)?" for w in stems[:-1]]
+    parts.append(re.escape(stems[-1]) + _LAST_WORD_ENDINGS)
     return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)")
+
+
+def _stems(term: str) -> list[str]:
+    """The folded words of a hint's term as every match of :func:`hint_pattern` starts them: the
+    words before the last without their adjective ending (when longer than five letters)."""
+    words = fold(term).split()
+    return [_ADJECTIVE_ENDINGS.sub("", w) if len(w) > 5 else w for w in words[:-1]] + words[-1:]
 
 
 @dataclass
@@ -141,9 +148,7 @@ class Glossary:
 @functools.lru_cache(maxsize=4096)
 def _compiled(term: str) -> tuple[str, re.Pattern[str]]:
     """:func:`hint_pattern` of ``term``, and the text every match of it starts with (a quick test first)."""
-    words = fold(term).split()
-    first = _ADJECTIVE_ENDINGS.sub("", words[0]) if len(words) > 1 and len(words[0]) > 5 else words[0]
-    return first, hint_pattern(term)
+    return _stems(term)[0], hint_pattern(term)
 
 
 def hint_occurs(term: str, folded: str) -> bool:
