@@ -365,6 +365,29 @@ def test_included_files_and_linked_files_are_looked_at(tmp_path: Path) -> None:
     assert runs.run().converted == included
 
 
+def test_an_embedded_cell_s_notebooks_are_noted_alike_read_or_cached(tmp_path: Path) -> None:
+    """Two chapters embed a notebook's cell: the notebooks are read for the first and found cached
+    for the second, and both note the same (the manifest is a full run's, byte for byte); a
+    notebook edited converts both again."""
+    book = tmp_path / "buch"
+    book.mkdir()
+    (book / "_toc.yml").write_text("root: intro\nchapters:\n- file: teil\n- file: rest\n", encoding="utf-8")
+    for name in ("intro", "teil"):
+        (book / f"{name}.md").write_text(f"# {name}\n\n:::{{embed}} #fig-x\n:::\n", encoding="utf-8")
+    (book / "rest.md").write_text("# Rest\n\nText.\n", encoding="utf-8")
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "#| label: fig-x\n1"}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (book / "daten.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    runs = Folder(book, tmp_path)
+    assert runs.run().converted == {"intro.md", "teil.md", "rest.md"}
+    chapters = read_manifest(runs.out)["chapters"]
+    assert chapters["intro.md"]["watched"]["files"] == chapters["teil.md"]["watched"]["files"]
+    assert runs.run().converted == set()
+    cell["source"] = "#| label: fig-x\n2"
+    (book / "daten.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    assert runs.run().converted == {"intro.md", "teil.md"}
+
+
 def test_a_renamed_chapter_s_old_output_goes_unless_edited(tmp_path: Path) -> None:
     """The output of a chapter no longer in the book is removed in the commit; one edited since
     it was written is kept, and a note says so."""
