@@ -388,6 +388,24 @@ def test_an_embedded_cell_s_notebooks_are_noted_alike_read_or_cached(tmp_path: P
     assert runs.run().converted == {"intro.md", "teil.md"}
 
 
+@pytest.mark.skipif(not Path("/proc/self/mem").is_file(), reason="needs /proc/self/mem (Linux): a file no read gets")
+def test_a_notebook_that_cannot_be_read_is_looked_at_as_unreadable(tmp_path: Path) -> None:
+    """A chapter that embeds a cell looks at every notebook of the project; one that cannot be read
+    (a regular file whose read fails) is read around, as the conversion reads around it: the run
+    converts, warns as a full run does, and the next one reuses the chapter."""
+    book = tmp_path / "buch"
+    book.mkdir()
+    (book / "_toc.yml").write_text("root: intro\nchapters:\n- file: teil\n", encoding="utf-8")
+    (book / "intro.md").write_text("# Intro\n\n:::{embed} #fig-x\n:::\n", encoding="utf-8")
+    (book / "teil.md").write_text("# Teil\n\nText.\n", encoding="utf-8")
+    (book / "kaputt.ipynb").symlink_to("/proc/self/mem")  # a regular file; reading it fails (EIO)
+    runs = Folder(book, tmp_path)
+    first = runs.run()
+    assert first.converted == {"intro.md", "teil.md"}
+    assert any("fig-x" in w for w in first.warnings)
+    assert runs.run().converted == set()
+
+
 def test_a_renamed_chapter_s_old_output_goes_unless_edited(tmp_path: Path) -> None:
     """The output of a chapter no longer in the book is removed in the commit; one edited since
     it was written is kept, and a note says so."""
