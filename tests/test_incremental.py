@@ -519,3 +519,27 @@ def test_an_unchanged_notebook_is_read_only_when_converted_again(
     if processes == "1":
         assert again.converted == {"teil1/grundlagen.md", "teil1/vertiefung.md", "teil2/anwendung.ipynb"}
     assert runs.run().reused == 5  # and the folder is a full run's
+
+
+def test_a_notebook_edited_while_it_is_read_is_converted_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook edited right after the run read it: the manifest keeps the digest of what was
+    read, so the next run converts it again (the output of the older text never stays)."""
+    book = tmp_path / "kurs"
+    shutil.copytree(TESTS / "books" / "kurs", book)
+    runs = Folder(book, tmp_path)
+    runs.run()
+    notebook = book / "teil2" / "anwendung.ipynb"
+    real = converter_module.read_chapter
+
+    def edited_after_reading(chapter: Any) -> Any:
+        document = real(chapter)
+        if chapter.source == notebook:
+            _edit(notebook, "Nutzung", "Verwendung")
+        return document
+
+    monkeypatch.setattr(converter_module, "read_chapter", edited_after_reading)
+    _edit(notebook, "Anwendung", "Nutzung")
+    assert "teil2/anwendung.ipynb" in convert(book, runs.out).converted
+    monkeypatch.setattr(converter_module, "read_chapter", real)
+    assert "Verwendung" in notebook.read_text(encoding="utf-8")
+    assert runs.run().converted == {"teil2/anwendung.ipynb"}  # and the folder is a full run's

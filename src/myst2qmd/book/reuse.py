@@ -199,14 +199,13 @@ class Reuse:
 
     # -- the label pass --------------------------------------------------------------------------
     def source_digest(self, document: Document) -> str:
+        """The digest of the source ``document`` was read from (a notebook's, as it was read: one
+        edited since is converted again next time)."""
         if document.path in self.unread_h1:
             return self.sources[document.path]
         if document.notebook is None:
             return sha256(document.pieces[0].encode("utf-8"))
-        try:
-            return sha256(document.chapter.source.read_bytes())
-        except OSError:
-            return ""
+        return document.source_digest
 
     def cached_labels(self, document: Document) -> list[dict[str, Label]] | None:
         """The labels the manifest has for ``document``, if its source is the one they were read from."""
