@@ -323,8 +323,7 @@ class Reuse:
         file's size and time (``copy2`` keeps them; its bytes are not read on every run)."""
         if output.text is not None:
             return sha256(output.text.encode("utf-8"))
-        info = output.source.stat()
-        return f"stat:{info.st_size}:{info.st_mtime_ns}"
+        return _stat_digest(output.source)
 
     def stale(self, written: Iterable[PurePosixPath]) -> tuple[list[PurePosixPath], list[str]]:
         """Files the last run wrote that this one does not: those unchanged since (to remove), and
@@ -355,8 +354,13 @@ def _unchanged(path: Path, digest: Any) -> bool:
     file that cannot be read does not: it is kept)."""
     try:
         if isinstance(digest, str) and digest.startswith("stat:"):
-            info = path.stat()
-            return digest == f"stat:{info.st_size}:{info.st_mtime_ns}"
+            return digest == _stat_digest(path)
         return sha256(path.read_bytes()) == digest
     except OSError:
         return False
+
+
+def _stat_digest(path: Path) -> str:
+    """What the manifest keeps of a copied file: its size and time (``copy2`` keeps them)."""
+    info = path.stat()
+    return f"stat:{info.st_size}:{info.st_mtime_ns}"
