@@ -365,6 +365,47 @@ def test_included_files_and_linked_files_are_looked_at(tmp_path: Path) -> None:
     assert runs.run().converted == included
 
 
+def test_an_embedded_cell_s_notebooks_are_noted_alike_read_or_cached(tmp_path: Path) -> None:
+    """Two chapters embed a notebook's cell: the notebooks are read for the first and found cached
+    for the second, and both note the same (the manifest is a full run's, byte for byte); a
+    notebook edited converts both again."""
+    book = tmp_path / "buch"
+    book.mkdir()
+    (book / "_toc.yml").write_text("root: intro\nchapters:\n- file: teil\n- file: rest\n", encoding="utf-8")
+    for name in ("intro", "teil"):
+        (book / f"{name}.md").write_text(f"# {name}\n\n:::{{embed}} #fig-x\n:::\n", encoding="utf-8")
+    (book / "rest.md").write_text("# Rest\n\nText.\n", encoding="utf-8")
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": "#| label: fig-x\n1"}
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (book / "daten.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    runs = Folder(book, tmp_path)
+    assert runs.run().converted == {"intro.md", "teil.md", "rest.md"}
+    chapters = read_manifest(runs.out)["chapters"]
+    assert chapters["intro.md"]["watched"]["files"] == chapters["teil.md"]["watched"]["files"]
+    assert runs.run().converted == set()
+    cell["source"] = "#| label: fig-x\n2"
+    (book / "daten.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    assert runs.run().converted == {"intro.md", "teil.md"}
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").is_file(), reason="needs /proc/self/mem (Linux): a file no read gets")
+def test_a_notebook_that_cannot_be_read_is_looked_at_as_unreadable(tmp_path: Path) -> None:
+    """A chapter that embeds a cell looks at every notebook of the project; one that cannot be read
+    (a regular file whose read fails) is read around, as the conversion reads around it: the run
+    converts, warns as a full run does, and the next one reuses the chapter."""
+    book = tmp_path / "buch"
+    book.mkdir()
+    (book / "_toc.yml").write_text("root: intro\nchapters:\n- file: teil\n", encoding="utf-8")
+    (book / "intro.md").write_text("# Intro\n\n:::{embed} #fig-x\n:::\n", encoding="utf-8")
+    (book / "teil.md").write_text("# Teil\n\nText.\n", encoding="utf-8")
+    (book / "kaputt.ipynb").symlink_to("/proc/self/mem")  # a regular file; reading it fails (EIO)
+    runs = Folder(book, tmp_path)
+    first = runs.run()
+    assert first.converted == {"intro.md", "teil.md"}
+    assert any("fig-x" in w for w in first.warnings)
+    assert runs.run().converted == set()
+
+
 def test_a_renamed_chapter_s_old_output_goes_unless_edited(tmp_path: Path) -> None:
     """The output of a chapter no longer in the book is removed in the commit; one edited since
     it was written is kept, and a note says so."""
@@ -478,3 +519,27 @@ def test_an_unchanged_notebook_is_read_only_when_converted_again(
     if processes == "1":
         assert again.converted == {"teil1/grundlagen.md", "teil1/vertiefung.md", "teil2/anwendung.ipynb"}
     assert runs.run().reused == 5  # and the folder is a full run's
+
+
+def test_a_notebook_edited_while_it_is_read_is_converted_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook edited right after the run read it: the manifest keeps the digest of what was
+    read, so the next run converts it again (the output of the older text never stays)."""
+    book = tmp_path / "kurs"
+    shutil.copytree(TESTS / "books" / "kurs", book)
+    runs = Folder(book, tmp_path)
+    runs.run()
+    notebook = book / "teil2" / "anwendung.ipynb"
+    real = converter_module.read_chapter
+
+    def edited_after_reading(chapter: Any) -> Any:
+        document = real(chapter)
+        if chapter.source == notebook:
+            _edit(notebook, "Nutzung", "Verwendung")
+        return document
+
+    monkeypatch.setattr(converter_module, "read_chapter", edited_after_reading)
+    _edit(notebook, "Anwendung", "Nutzung")
+    assert "teil2/anwendung.ipynb" in convert(book, runs.out).converted
+    monkeypatch.setattr(converter_module, "read_chapter", real)
+    assert "Verwendung" in notebook.read_text(encoding="utf-8")
+    assert runs.run().converted == {"teil2/anwendung.ipynb"}  # and the folder is a full run's

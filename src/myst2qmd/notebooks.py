@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import mimetypes
 import re
@@ -469,6 +470,8 @@ class Document:
     parses: list[Parsed] = field(default_factory=list)
     #: what reading it found (a notebook's duplicate cell ids, a directive split across its cells)
     warnings: list[Warning_] = field(default_factory=list)
+    #: a notebook's: the digest of the bytes it was read from (a book's re-run keeps it: :mod:`.book.reuse`)
+    source_digest: str = ""
 
     @property
     def path(self) -> str:
@@ -507,7 +510,9 @@ def read_document(chapter: Chapter) -> Document:
     if chapter.is_notebook:
         notes: list[tuple[int, str]] = []
         notebook = read_notebook(raw, notes)
-        return notebook_document(chapter, notebook, notes)
+        document = notebook_document(chapter, notebook, notes)
+        document.source_digest = hashlib.sha256(raw).hexdigest()  # of what was read, not what is there now
+        return document
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -199,14 +199,13 @@ class Reuse:
 
     # -- the label pass --------------------------------------------------------------------------
     def source_digest(self, document: Document) -> str:
+        """The digest of the source ``document`` was read from (a notebook's, as it was read: one
+        edited since is converted again next time)."""
         if document.path in self.unread_h1:
             return self.sources[document.path]
         if document.notebook is None:
             return sha256(document.pieces[0].encode("utf-8"))
-        try:
-            return sha256(document.chapter.source.read_bytes())
-        except OSError:
-            return ""
+        return document.source_digest
 
     def cached_labels(self, document: Document) -> list[dict[str, Label]] | None:
         """The labels the manifest has for ``document``, if its source is the one they were read from."""
@@ -324,8 +323,7 @@ class Reuse:
         file's size and time (``copy2`` keeps them; its bytes are not read on every run)."""
         if output.text is not None:
             return sha256(output.text.encode("utf-8"))
-        info = output.source.stat()
-        return f"stat:{info.st_size}:{info.st_mtime_ns}"
+        return _stat_digest(output.source)
 
     def stale(self, written: Iterable[PurePosixPath]) -> tuple[list[PurePosixPath], list[str]]:
         """Files the last run wrote that this one does not: those unchanged since (to remove), and
@@ -356,8 +354,13 @@ def _unchanged(path: Path, digest: Any) -> bool:
     file that cannot be read does not: it is kept)."""
     try:
         if isinstance(digest, str) and digest.startswith("stat:"):
-            info = path.stat()
-            return digest == f"stat:{info.st_size}:{info.st_mtime_ns}"
+            return digest == _stat_digest(path)
         return sha256(path.read_bytes()) == digest
     except OSError:
         return False
+
+
+def _stat_digest(path: Path) -> str:
+    """What the manifest keeps of a copied file: its size and time (``copy2`` keeps them)."""
+    info = path.stat()
+    return f"stat:{info.st_size}:{info.st_mtime_ns}"

@@ -152,20 +152,30 @@ def sha256(data: bytes) -> str:
 
 
 def fingerprint(kind: str, path: str) -> str:
-    """What ``path`` holds now: a file's digest, ``dir``, ``missing``, ``other``; for
-    ``notebooks``, the digest of every notebook of that project folder."""
+    """What ``path`` holds now: a file's digest, ``dir``, ``missing``, ``other``, ``unreadable``;
+    for ``notebooks``, the digest of every notebook of that project folder (the conversion reads
+    around one it cannot read, and so does this)."""
     if kind == "notebooks":
-        found = [[p.as_posix(), sha256(p.read_bytes())] for p in project_notebooks(Path(path)) if p.is_file()]
+        found = [[p.as_posix(), _content(p)] for p in project_notebooks(Path(path)) if p.is_file()]
         return sha256(json.dumps(found).encode())
+    if os.path.isdir(path):
+        return "dir"
+    if not os.path.isfile(path):
+        return "missing" if not os.path.lexists(path) else "other"
+    return _content(path)
+
+
+def _content(path: str | Path) -> str:
+    """The digest of a file's bytes, read in pieces (it may be far larger than what a conversion
+    reads), or ``unreadable``."""
+    digest = hashlib.sha256()
     try:
-        if os.path.isdir(path):
-            return "dir"
-        if not os.path.isfile(path):
-            return "missing" if not os.path.lexists(path) else "other"
         with open(path, "rb") as handle:
-            return sha256(handle.read())
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
     except OSError:
         return "unreadable"
+    return digest.hexdigest()
 
 
 class Seen:

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..codes import Code, Count
 from ..context import Context
 from ..directives import Directive
-from ..files import MAX_NOTEBOOK_BYTES, looked_at, read_bounded
+from ..files import MAX_NOTEBOOK_BYTES, looked_at, read_bounded, watching
 from .base import DirectiveSpec, Rewrite
 
 #: project files that mark a project's folder, nearest first
@@ -89,13 +89,16 @@ def _index(root: str, signature: tuple[tuple[str, int, int], ...]) -> dict[str, 
     """Cell label → notebook (relative to ``root``) of the notebooks ``signature`` names (path,
     size, modification time: a notebook changed is read again), the first notebook winning."""
     index: dict[str, str] = {}
-    for path, _, _ in signature:
-        try:
-            text = read_bounded(Path(root) / path, MAX_NOTEBOOK_BYTES).decode("utf-8", "replace")
-        except OSError:
-            continue
-        for label in cell_labels(text):
-            index.setdefault(label, path)
+    # its reads are not noted: the ``notebooks`` look-up (:func:`notebook_of`) covers them, and a
+    # conversion that finds the index cached must note what one that reads it notes (:mod:`..book.reuse`)
+    with watching():
+        for path, _, _ in signature:
+            try:
+                text = read_bounded(Path(root) / path, MAX_NOTEBOOK_BYTES).decode("utf-8", "replace")
+            except OSError:
+                continue
+            for label in cell_labels(text):
+                index.setdefault(label, path)
     return index
 
 
