@@ -314,3 +314,29 @@ def test_a_file_that_includes_itself_whole_is_warned(tmp_path: Path, capsys: pyt
     code, err = run(capsys, str(tmp_path / "kap.md"), "--engine", "none")
     assert code == 0 and "warning [include-failed]" in err and "includes itself" in err, err
     assert "{{< include" not in (tmp_path / "kap.qmd").read_text(encoding="utf-8")
+
+
+def test_a_file_name_that_is_not_utf8_is_warned_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name whose bytes are not UTF-8 (``bild-\\xff.png``, a chapter a glob finds) cannot be written
+    into ``_quarto.yml``, the manifest or a report: that file is left out with a warning naming it
+    escaped, the rest of the book is written, twice (a re-run reads the manifest); a single file of
+    such a name gets its PO file and report."""
+    files = {**SIMPLE, "_toc.yml": "format: jb-book\nroot: intro\nchapters:\n  - glob: kapitel/*\n"}
+    book = make_book(tmp_path / "buch", {**files, "bild-\udcff.png": b"png", "kapitel/\udcffbung.md": CHAPTER})
+    for _ in range(2):
+        code, err = run(
+            capsys, str(book), "-o", str(tmp_path / "out"), "--engine", "none", "--report", str(tmp_path / "r.json")
+        )
+        assert code == 0, err
+        assert "bild-\\xff.png: the file name is not UTF-8; not copied" in err, err
+        assert "kapitel/\\xffbung.md: the file name is not UTF-8; left out of the book" in err, err
+        assert (tmp_path / "out" / "kapitel" / "faltung.qmd").is_file()
+    monkeypatch.chdir(tmp_path)
+    Path("\udcffbung.md").write_text(CHAPTER, encoding="utf-8")
+    # -q: pytest's stderr is strict, a terminal's or a pipe's escapes what is not UTF-8 (Python's backslashreplace)
+    args = ("-o", "u.qmd", "--engine", "pseudo", "--po", "po", "--report", "u.json", "-q")
+    code, err = run(capsys, "\udcffbung.md", *args)
+    assert code == 0, err
+    assert "#: \\xffbung.md:3" in Path("po/\udcffbung.po").read_text(encoding="utf-8")

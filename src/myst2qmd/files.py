@@ -55,6 +55,22 @@ class InputRefused(OSError):
         return str(self.strerror)
 
 
+def unnameable(rel: str) -> str | None:
+    """A file name this run cannot write (its bytes are not UTF-8, which Quarto, YAML, JSON and the
+    PO files all need), shown with its bad bytes escaped; ``None`` for a name that is fine.
+
+    >>> unnameable("bild-\\udcff.png")
+    'bild-\\\\xff.png'
+    >>> unnameable("Übung.md") is None
+    True
+    """
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
+
+
 def read_bounded(path: Path, limit: int = MAX_TEXT_BYTES) -> bytes:
     """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes, else
     :class:`InputRefused` (an :class:`OSError`, as a file that cannot be read raises).

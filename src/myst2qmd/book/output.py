@@ -19,7 +19,7 @@ from ..codes import Code
 from ..commit import Commit
 from ..constructs.project import jupyter_book_meta, myst_project_meta
 from ..context import Warning_
-from ..files import interrupts_deferred, new_file_mode
+from ..files import interrupts_deferred, new_file_mode, unnameable
 from ..notebooks import Chapter
 from ..quarto_config import execute_option, site_options
 from .numbering import book_numbering, toc_numbering
@@ -263,6 +263,11 @@ def assets(book: Book, warnings: list[Warning_]) -> list[tuple[PurePosixPath, Pa
         if not path.is_file() or path.resolve() in sources:
             continue
         rel = path.relative_to(book.folder).as_posix()
+        shown = unnameable(rel)
+        if shown is not None:
+            why = f"{shown}: the file name is not UTF-8; not copied (rename the file)"
+            warnings.append(Warning_(shown, 1, why, Code.FILE_UNREADABLE))
+            continue
         if path.is_symlink() and not inside(book.folder, path):
             warnings.append(Warning_(rel, 1, f"{path} points outside the book; not copied", Code.PATH_OUTSIDE))
             continue

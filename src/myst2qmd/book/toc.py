@@ -18,7 +18,7 @@ import yaml
 
 from ..codes import Code
 from ..context import Warning_
-from ..files import read_bounded
+from ..files import read_bounded, unnameable
 from ..notebooks import Chapter
 from ..yamlload import YamlRefused, load_yaml
 
@@ -196,6 +196,11 @@ class _TocReader:
             for path in self.folder.rglob("*"):
                 rel = path.relative_to(self.folder).as_posix()
                 if path.suffix not in SOURCE_SUFFIXES or not path.is_file():
+                    continue
+                shown = unnameable(rel)
+                if shown is not None:
+                    why = f"{shown}: the file name is not UTF-8; left out of the book (rename the file)"
+                    self.warnings.append(Warning_(shown, 1, why, Code.FILE_UNREADABLE))
                     continue
                 if any(part.startswith(".") for part in rel.split("/")):
                     continue

@@ -44,6 +44,7 @@ import polib
 
 from ..codes import Code
 from ..context import Warning_
+from ..files import unnameable
 from ..segments import Segment
 from .engines.base import FatalEngineError, Reply, Request, Unit
 from .po_check import check_reviewed
@@ -99,8 +100,9 @@ class Review:
     @classmethod
     def for_file(cls, folder: Path, source: Path, **kwargs: Any) -> Review:
         """A single file's: ``folder/<stem>.po``, read now."""
+        name = unnameable(source.name) or source.name  # a name that is not UTF-8: its bytes escaped
         review = cls(
-            lambda _where: folder / (source.stem + ".po"), reference=lambda where: _named(source.name, where), **kwargs
+            lambda _where: folder / (source.stem + ".po"), reference=lambda where: _named(name, where), **kwargs
         )
         review.load([review.po_path(str(source))])
         return review

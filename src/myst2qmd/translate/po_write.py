@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polib
 
-from ..files import stage_file
+from ..files import stage_file, unnameable
 from .po_files import PoError, Stamp, read_stamped
 from .po_merge import LINE_BREAK, Catalog, merge
 
@@ -59,7 +59,8 @@ class PoWriter:
         self.catalogs = catalogs
         self.source_lang = source_lang
         self.target_lang = target_lang
-        self.project = LINE_BREAK.sub(" ", project)  # a header line ends at a newline
+        # a header line ends at a newline; a file name that is not UTF-8 has its bytes escaped
+        self.project = LINE_BREAK.sub(" ", unnameable(project) or project)
         #: PO files that changed while the run went on (a reviewer saved them), read and merged again
         self.merged_again: list[Path] = []
         #: folders :meth:`stage` made for new PO files (removed again if nothing is written into them)
