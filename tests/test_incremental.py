@@ -423,6 +423,22 @@ def test_a_renamed_chapter_s_old_output_goes_unless_edited(tmp_path: Path) -> No
     assert any("changed since, so kept" in note for note in run.recovered)
 
 
+def test_an_only_run_s_outputs_go_as_the_runs_own_when_no_longer_written(tmp_path: Path) -> None:
+    """``--only`` writes part of the book and records what it wrote in the last manifest: when that
+    chapter leaves the book, the next run removes its output as its own, not keeps it as edited."""
+    book = tmp_path / "kurs"
+    shutil.copytree(TESTS / "books" / "kurs", book)
+    out = tmp_path / "out"
+    convert(book, out)
+    _edit(book / "glossar.md", "# ", "# Neu: ")
+    assert "glossar.qmd" in book_converter(book, out, settings=Settings(src=book, only=("glossar.md",))).run().written
+    _edit(book / "_toc.yml", "      - file: glossar\n", "")
+    run = book_converter(book, out, settings=Settings(src=book))
+    report = run.run()
+    assert report.files_removed == 1 and not (out / "glossar.qmd").exists(), run.recovered
+    assert not run.recovered
+
+
 def test_the_summary_says_how_many_were_reused_and_exit_codes_match(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -258,7 +258,7 @@ class BookConverter:
 
     def start_reuse(self) -> Reuse:
         """What the last run into the output folder left to reuse: nothing with ``--force`` or when
-        translating; ``--only`` writes no manifest (see :mod:`.reuse`)."""
+        translating; ``--only`` updates the last manifest's outputs only (see :mod:`.reuse`)."""
         digest = settings_digest(self.book, self.chapter_options, self.settings.escape_fences)
         whole, plain = not self.settings.only, self.translator is None
         return Reuse(self.out, digest, enabled=whole and plain and not self.settings.force, write=whole, record=plain)
@@ -363,12 +363,15 @@ class BookConverter:
     def stage_manifest(self) -> None:
         """The new manifest among the outputs, and the files of the last run no output replaces
         to be removed (:mod:`.reuse`)."""
-        if not self.reuse.write:
-            return
         outputs = {rel: self.reuse.output_digest(output) for rel, output in self.staging.outputs.items()}
-        self.staging.removed, notes = self.reuse.stale(outputs)
-        self.recovered += notes
-        self.staging.put(MANIFEST, Output("the manifest", text=self.reuse.manifest(outputs), counted=False))
+        if not self.reuse.write:  # --only: the last manifest knows the files written anew
+            text = self.reuse.patched(outputs)
+        else:
+            self.staging.removed, notes = self.reuse.stale(outputs)
+            self.recovered += notes
+            text = self.reuse.manifest(outputs)
+        if text is not None:
+            self.staging.put(MANIFEST, Output("the manifest", text=text, counted=False))
 
     def texts(
         self, converted: list[tuple[Document, list[Result]]], labels: Labels, chapters: list[Document] | None = None

@@ -22,7 +22,8 @@ chapter it keeps:
 The book-wide settings (:func:`settings_digest`: the conversion options, the book's
 configuration, ``--escape-fences`` and the code of this tool) are one digest for all: another
 digest converts every chapter. ``--force`` converts every chapter too; ``--only`` and
-translating runs convert every chapter they convert (see :class:`Reuse`).
+translating runs convert every chapter they convert (see :class:`Reuse`); ``--only`` records the
+digests of the files it wrote in the last manifest, so that a later run removes them as its own.
 
 ``outputs`` lists every file the run wrote with its digest: a file of an earlier run that this
 run does not write (a chapter deleted or renamed, an image deleted from the book) is removed
@@ -160,11 +161,12 @@ class Reuse:
     def __init__(self, out: Path, digest: str, *, enabled: bool, write: bool, record: bool = True) -> None:
         self.out = out
         self.digest = digest
-        #: whether this run writes a manifest (``--only`` does not: it writes part of the book)
+        #: whether this run writes a whole manifest (``--only`` writes part of the book: it only
+        #: updates the last manifest's outputs, :meth:`patched`)
         self.write = write
         #: whether its chapters go into the manifest (a translating run's do not: see the module)
         self.record = record
-        self.last = read_manifest(out) if write else {}
+        self.last = read_manifest(out)
         same = enabled and self.last.get("settings") == digest
         self.entries: dict[str, Any] = self.last.get("chapters", {}) if same else {}
         self.sources: dict[str, str] = {}
@@ -314,8 +316,17 @@ class Reuse:
             "chapters": chapters,
             "outputs": {rel.as_posix(): digest for rel, digest in sorted(outputs.items())},
         }
-        body = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return sha256(body.encode()) + "\n" + body + "\n"
+        return _manifest_text(data)
+
+    def patched(self, outputs: Mapping[PurePosixPath, str]) -> str | None:
+        """A partial run's (``--only``) manifest: the last one, with the digests of the files this run
+        wrote anew, so that the next whole run knows them for its own (it converts their chapters
+        again, their output no longer being what their entries say, and may remove them when they
+        are no longer written); ``None`` without a last manifest."""
+        if not self.last:
+            return None
+        written = {rel.as_posix(): digest for rel, digest in outputs.items()}
+        return _manifest_text({**self.last, "outputs": {**self.last["outputs"], **written}})
 
     @staticmethod
     def output_digest(output: Any) -> str:
@@ -347,6 +358,12 @@ class Reuse:
             else:
                 notes.append(f"{path}: an earlier run wrote it, no file of this run does; changed since, so kept")
         return sorted(removed), notes
+
+
+def _manifest_text(data: Mapping[str, Any]) -> str:
+    """A manifest's text: the sha256 of its JSON body, then the body (read by :func:`read_manifest`)."""
+    body = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return sha256(body.encode()) + "\n" + body + "\n"
 
 
 def _unchanged(path: Path, digest: Any) -> bool:
