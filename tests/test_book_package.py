@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -172,6 +173,32 @@ def test_a_worker_starts_with_stop_signals_blocked_until_it_ignores_ctrl_c(
     expected = {"not blocked at start": [], "blocked now": [], "Ctrl-C ignored": True}
     assert {outside[0].message for _, outside in done} == {repr(expected)}
     assert not STOPS & signal.pthread_sigmask(signal.SIG_BLOCK, [])  # the main process: not blocked
+
+
+def test_a_ctrl_c_held_while_workers_are_forked_stops_them(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A Ctrl-C held while the workers are forked comes (as KeyboardInterrupt) when the block ends:
+    the workers started so far are stopped and joined, none is left waiting for a parent that will
+    never send the book's labels (the run could not exit: its children were never joined)."""
+    if threading.active_count() > 1 or not hasattr(signal, "pthread_sigmask"):
+        pytest.skip("books are converted in this process here (other threads run, or no signal masks)")
+    import contextlib
+    import multiprocessing
+
+    monkeypatch.setenv("MYST2QMD_BOOK_PROCESSES", "2")
+
+    @contextlib.contextmanager
+    def ctrl_c_when_let_through() -> Iterator[None]:
+        yield
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workers, "_stop_signals_blocked", ctrl_c_when_let_through)
+    documents = [
+        Document(Chapter(tmp_path / f"{n}.md", PurePosixPath(f"{n}.md"), PurePosixPath(f"{n}.qmd")), [f"# {n}\n"])
+        for n in range(4)
+    ]
+    with pytest.raises(KeyboardInterrupt):
+        workers.collect_and_convert(_where_labelled, _join, _signals_of_the_worker, documents, [0, 1, 2, 3])
+    assert multiprocessing.active_children() == []
 
 
 def test_report_counts_are_keyed_by_the_count_enum(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from .application import (
 )
 from .config import ENGINE_NAMES, ConfigError
 from .dialect import DIALECT_NAMES
-from .files import stop_signal, stops_as_interrupts
+from .files import STOP_SIGNALS, stop_signal, stops_as_interrupts
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -338,4 +338,6 @@ def entry() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         sys.stderr.write("myst2qmd: interrupted; nothing was written\n")
         code = 128 + signal.SIGINT
+    if hasattr(signal, "pthread_sigmask"):  # the code is decided: no stop signal ends the exit by signal
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     sys.exit(code)

@@ -155,6 +155,9 @@ def _in_workers(
     except OSError:  # no processes or pipes here (a sandbox): one process does it
         _stop(workers)
         return None
+    except BaseException:  # Ctrl-C held while the workers were forked comes when the block ends
+        _stop(workers)
+        raise
     try:
         sets: list[LabelSets] = [[] for _ in documents]
         for (_, conn), share in zip(workers, mine, strict=True):
