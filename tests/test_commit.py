@@ -406,6 +406,22 @@ def test_stop_signals_raise_keyboard_interrupt_and_set_the_exit_code() -> None:
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
+def test_the_exit_code_is_the_last_of_the_signals_a_held_block_got() -> None:
+    """SIGTERM, then Ctrl-C, both held by one block of the clean-up (a handler Python ran late, as
+    on a busy machine): the exit code is Ctrl-C's, the last one's, as when they come apart."""
+    from myst2qmd.files import interrupts_deferred, stop_signal, stops_as_interrupts
+
+    with pytest.raises(KeyboardInterrupt), stops_as_interrupts():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        finally:
+            with interrupts_deferred():
+                os.kill(os.getpid(), signal.SIGTERM)
+                os.kill(os.getpid(), signal.SIGINT)
+    assert stop_signal() == signal.SIGINT
+
+
 def test_a_second_stop_signal_is_noted_not_raised_and_the_handlers_come_back() -> None:
     """Ctrl-C, then SIGTERM in the clean-up it started, and Ctrl-C again in a held block of that
     clean-up: one KeyboardInterrupt, the clean-up runs to its end, the exit code is the last

@@ -289,7 +289,7 @@ def interrupts_deferred() -> Iterator[list[int]]:
         _holding.pop()  # blocks nest: this one is the last
         first = bool(received) and not _Run.stopping
         if received:  # also when the block raised its own KeyboardInterrupt
-            _received.append(received[0])
+            _received.extend(received)  # the exit code is the last stop signal's
             _Run.stopping = _Run.guarded
     if first:
         raise KeyboardInterrupt
