@@ -338,9 +338,8 @@ class Reuse:
 
     def stale(self, written: Iterable[PurePosixPath]) -> tuple[list[PurePosixPath], list[str]]:
         """Files the last run wrote that this one does not: those unchanged since (to remove), and
-        notes on those changed since (kept)."""
-        if not self.write:
-            return [], []
+        notes on those changed since (kept). A whole run's question: a partial one (``--only``)
+        removes nothing (:meth:`patched`)."""
         now = set(written) | {MANIFEST}
         removed, notes = [], []
         real_out = os.path.realpath(self.out)
