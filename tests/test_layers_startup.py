@@ -69,6 +69,9 @@ def test_no_translation_engine_is_imported(args: list[str], tmp_path: Path) -> N
     assert engine_modules(modules) == []
     if "--help" in args:  # a help text needs neither the parser nor the converter
         assert "markdown_it" not in modules and "myst2qmd.convert" not in modules
+        assert "yaml" not in modules  # nor YAML (the project file of a single file run)
+    # nothing is translated: no glossary (its file, or the built-in one); no TOML file, no TOML parser
+    assert [m for m in modules if m in ("myst2qmd.translate.glossary", "tomllib", "tomli")] == []
 
 
 def test_the_runner_sees_an_engine_when_one_runs(tmp_path: Path) -> None:

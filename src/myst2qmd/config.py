@@ -20,12 +20,8 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 from .codes import Code, unknown_codes
 from .context import Options
@@ -126,6 +122,16 @@ def _strings(name: str, value: Any, where: str) -> tuple[str, ...]:
     return tuple(part.strip() for item in items for part in item.split(",") if part.strip())
 
 
+def _toml() -> ModuleType:
+    """``tomllib`` (``tomli`` before Python 3.11), imported when a TOML file is read: a run
+    without one does not."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
+
+
 def find_config_file(start: Path) -> Path | None:
     """``myst2qmd.toml`` in ``start`` or a parent folder, else a ``pyproject.toml`` with our table."""
     for folder in [start, *start.parents]:
@@ -134,6 +140,7 @@ def find_config_file(start: Path) -> Path | None:
             return candidate
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
+            tomllib = _toml()
             try:
                 data = tomllib.loads(read_bounded(pyproject).decode("utf-8"))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -144,6 +151,7 @@ def find_config_file(start: Path) -> Path | None:
 
 
 def load_file(path: Path) -> dict[str, Any]:
+    tomllib = _toml()
     try:
         data = tomllib.loads(read_bounded(path).decode("utf-8"))
     except OSError as exc:

@@ -48,8 +48,9 @@ def settings_from(flags: dict[str, Any], config: str | None, **run: Any) -> Sett
 
 
 def convert(settings: Settings) -> int:
-    """``myst2qmd convert``: a book run for a folder, else a file run."""
-    glossary = read_glossary(settings)
+    """``myst2qmd convert``: a book run for a folder, else a file run. A ``--glossary`` file is
+    read first (exit 2 if it cannot be); the built-in glossary only by a run that translates."""
+    glossary = read_glossary(settings) if settings.glossary_file else None
     settings = read_macros(settings)
     if settings.src.is_dir():
         return run_book(settings, glossary)

@@ -36,7 +36,7 @@ class _Progress:
         return self.converter is not None and self.converter.committed
 
 
-def run_book(settings: Settings, glossary: Glossary) -> int:
+def run_book(settings: Settings, glossary: Glossary | None) -> int:
     """``myst2qmd convert BOOK_DIR -o OUT_DIR``: a Jupyter Book to a Quarto book project."""
     from ..book import BookError, book_converter
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..codes import Code, count_codes, suppressed
 from ..config import Settings
-from ..constructs.project import Project, find_project, read_project
 from ..context import Options, Warning_
 from ..files import interrupts_deferred, write_atomically
 from ..finish import finish, finish_all
@@ -33,6 +32,7 @@ from .translation import commit_po, drop_staged, print_notes, progress_run, set_
 from .translation import translation_summary as translation_line
 
 if TYPE_CHECKING:
+    from ..constructs.project import Project
     from ..convert import Result
     from ..translate.glossary import Glossary
     from ..translate.pipeline import TranslationReport, Translator
@@ -43,8 +43,10 @@ if TYPE_CHECKING:
 Made = tuple["Result", "TranslationReport | None", dict[Path, bytes]]
 
 
-def run_file(settings: Settings, glossary: Glossary) -> int:
+def run_file(settings: Settings, glossary: Glossary | None) -> int:
     """``myst2qmd convert SRC.md [-o OUT.qmd]``: one Markdown file or notebook."""
+    from ..constructs.project import find_project, read_project  # YAML: for a run, not for --help
+
     src = settings.src
     text = read_source(src)
     out_path = output_path(settings)

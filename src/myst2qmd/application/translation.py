@@ -13,7 +13,7 @@ from ..codes import Code, suppressed
 from ..config import Settings
 from ..files import interrupts_deferred
 from ..languages import LanguageError
-from .common import RunFailed, UsageError
+from .common import RunFailed, UsageError, read_glossary
 
 if TYPE_CHECKING:
     from ..translate.engines.base import Engine
@@ -26,13 +26,18 @@ T = TypeVar("T")
 
 
 def set_up_translation(
-    settings: Settings, glossary: Glossary, engine: str, single: Path | None = None
+    settings: Settings, glossary: Glossary | None, engine: str, single: Path | None = None
 ) -> tuple[Translator | None, Review | None]:
     """The run's translator and its PO review (``--po DIR``), each ``None`` if the run has none.
 
     The engine is opened first (exit 1 if it cannot be used), then the PO files are read (a book's
     all now, a ``single`` file's own; exit 2 if one cannot be), and the translator is built with
-    that review; with ``--engine none`` and PO files, it is one that sends nothing."""
+    that review; with ``--engine none`` and PO files, it is one that sends nothing. ``glossary``:
+    the ``--glossary`` file's, read already; without one, the built-in glossary, read only here,
+    by a run that translates (a run with ``--engine none`` and no PO files needs none)."""
+    if engine == "none" and not settings.po_dir:
+        return None, None
+    glossary = glossary if glossary is not None else read_glossary(settings)
     opened = open_engine(engine, settings, glossary) if engine != "none" else None
     review = None
     if settings.po_dir:
