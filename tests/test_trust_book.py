@@ -478,6 +478,32 @@ def test_images_downloads_and_links_outside_the_book_are_warned(tmp_path: Path) 
     assert not (tmp_path / "out" / "draussen.png").exists()
 
 
+def test_a_path_leads_outside_where_its_symbolic_links_lead(tmp_path: Path) -> None:
+    """Whether a target leads out of the book is decided on the path with every symbolic link
+    resolved: a link's file or folder out of the book leads out, one into the book does not."""
+    (tmp_path / "draussen" / "tief").mkdir(parents=True)
+    (tmp_path / "draussen" / "b.png").write_bytes(b"\x89PNG")
+    chapter = (
+        "# Faltung\n"
+        "\n"
+        "![raus](raus.png) ![rein](rein.png) ![im Ordner](ordner/b.png)\n"  # file links, folder link: line 3
+        "\n"
+        "![zurück](tief/../b.png) ![hoch](tief/..)\n"  # '..' after a link out: line 5 (twice)
+        "\n"
+        "![innen](innen/../bild.png) ![ordner](ordner) ![wurzel](wurzel/..)\n"  # line 7: the last two
+    )
+    book = make_book(tmp_path / "book", {**SIMPLE, "kapitel/faltung.md": chapter, "kapitel/bild.png": b"\x89PNG"})
+    (book / "kapitel" / "raus.png").symlink_to(tmp_path / "draussen" / "b.png")
+    (book / "kapitel" / "rein.png").symlink_to(book / "kapitel" / "bild.png")
+    (book / "kapitel" / "ordner").symlink_to(tmp_path / "draussen")
+    (book / "kapitel" / "tief").symlink_to(tmp_path / "draussen" / "tief")
+    (book / "kapitel" / "innen").symlink_to(book / "kapitel")
+    (book / "kapitel" / "wurzel").symlink_to(book)  # its '..' is the book's parent folder
+    _, warnings = convert_book(book, tmp_path / "out")
+    outside = [(w.line, w.message.split()[0]) for w in warnings if "leads outside the book" in w.message]
+    assert outside == [(3, "raus.png"), (3, "ordner/b.png"), (5, "tief/../b.png"), (5, "tief/.."), (7, "ordner"), (7, "wurzel/..")]
+
+
 # -- case 24: every setting works for a book -----------------------------------------------------------
 
 

@@ -129,7 +129,8 @@ class BookConverter:
         #: called once everything is converted and translated, right before the output is written
         #: (the application stages the PO files there: one that cannot be written stops the run first)
         self.before_write: Callable[[], object] | None = None
-        self.by_source: dict[PurePosixPath, Chapter] = {c.rel: c for c in book.chapters}
+        #: the chapters by their source's path in the book (``a/b.md``): what ``{doc}`` targets name
+        self.by_source: dict[str, Chapter] = {c.rel.as_posix(): c for c in book.chapters}
         self.chapter_options = book_options(book, self.user_options)
         #: chapters numbered otherwise than the book (their front matter says so)
         self.numbering = book_numbering(book, toc_numbering(book.toc)) if not book.project else Numbering()
@@ -205,7 +206,7 @@ class BookConverter:
                 self.warnings.append(Warning_(chapter.rel.as_posix(), 1, message, Code.NOTEBOOK_INVALID))
                 self.failed.add(chapter.rel)
                 self.report.not_converted.append(chapter.rel.as_posix())
-                del self.by_source[chapter.rel]
+                del self.by_source[chapter.rel.as_posix()]
         return documents
 
     def read_after_all(self, document: Document) -> Document:

@@ -24,17 +24,16 @@ from .labels import relative
 from .toc import SOURCE_SUFFIXES
 
 
-def document_resolver(
-    chapter: Chapter, by_source: Mapping[PurePosixPath, Chapter]
-) -> Callable[[str], tuple[str, str] | None]:
-    """``{doc}`` targets as written in ``chapter`` → (link to the output file, its title)."""
+def document_resolver(chapter: Chapter, by_source: Mapping[str, Chapter]) -> Callable[[str], tuple[str, str] | None]:
+    """``{doc}`` targets as written in ``chapter`` → (link to the output file, its title);
+    ``by_source``: the book's chapters by their source's path (``a/b.md``, as ``as_posix`` writes it)."""
 
     def resolve(target: str) -> tuple[str, str] | None:
         target, _, anchor = target.partition("#")
         base = PurePosixPath("/") if target.startswith("/") else chapter.rel.parent
         joined = PurePosixPath(os.path.normpath((base / target.lstrip("/")).as_posix())).as_posix().lstrip("/")
         for candidate in [joined] + [joined + s for s in SOURCE_SUFFIXES]:
-            hit = by_source.get(PurePosixPath(candidate))
+            hit = by_source.get(candidate)  # normalized already: as PurePosixPath(candidate).as_posix() writes it
             if hit is not None:
                 href = url_path(relative(hit.out_rel, chapter.out_rel))
                 return href + (f"#{anchor}" if anchor else ""), hit.title
@@ -49,6 +48,7 @@ def outside_references(document: Document, folder: Path) -> list[Warning_]:
     found = []
     source_dir = document.chapter.source.parent
     root = folder.resolve()  # once, not per target
+    folders: dict[Path, Path] = {}
     for n, piece in enumerate(document.pieces):
         where = document.where(n)
         parsed = document.parses[n] if n < len(document.parses) else None
@@ -57,10 +57,30 @@ def outside_references(document: Document, folder: Path) -> list[Warning_]:
             if not path:
                 continue
             base = folder if path.startswith("/") else source_dir
-            if not (base / path.lstrip("/")).resolve().is_relative_to(root):
+            if not resolved(base / path.lstrip("/"), folders).is_relative_to(root):
                 message = f"{target} leads outside the book; not copied (kept as written)"
                 found.append(Warning_(where, line, message, Code.PATH_OUTSIDE))
     return found
+
+
+def resolved(path: Path, folders: dict[Path, Path]) -> Path:
+    """``path.resolve()``, its folder resolved once (``folders``: folder → resolved, kept by the
+    caller): a chapter's targets mostly share a few folders, and each resolution asks the file
+    system about every component. The file's own name resolves as ``Path.resolve`` does it: kept
+    unless it is a symbolic link (then the whole path is resolved), or ``..``.
+
+    >>> resolved(Path("/a/b/c.png"), {Path("/a/b"): Path("/x/y")}) == Path("/x/y/c.png")
+    True
+    """
+    name = path.name
+    if name in ("", ".", ".."):
+        return path.resolve()
+    parent = path.parent
+    real = folders.get(parent)
+    if real is None:
+        real = folders[parent] = parent.resolve()
+    candidate = real / name
+    return path.resolve() if os.path.islink(candidate) else candidate
 
 
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:|//|#|\{\{)", re.IGNORECASE)

@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from ..constructs.embeds import project_notebooks
@@ -182,7 +182,7 @@ class Seen:
     """What the names, targets and files a chapter looked up (:class:`Watch`, as JSON) are in this
     run: one digest (:meth:`digest`); the book-wide parts worked out once."""
 
-    def __init__(self, targets: LabelTargets, by_source: Mapping[PurePosixPath, Chapter]) -> None:
+    def __init__(self, targets: LabelTargets, by_source: Mapping[str, Chapter]) -> None:
         self.targets = targets
         self.by_source = by_source
         self._ids: str | None = None
