@@ -501,7 +501,14 @@ def test_a_path_leads_outside_where_its_symbolic_links_lead(tmp_path: Path) -> N
     (book / "kapitel" / "wurzel").symlink_to(book)  # its '..' is the book's parent folder
     _, warnings = convert_book(book, tmp_path / "out")
     outside = [(w.line, w.message.split()[0]) for w in warnings if "leads outside the book" in w.message]
-    assert outside == [(3, "raus.png"), (3, "ordner/b.png"), (5, "tief/../b.png"), (5, "tief/.."), (7, "ordner"), (7, "wurzel/..")]
+    assert outside == [
+        (3, "raus.png"),
+        (3, "ordner/b.png"),
+        (5, "tief/../b.png"),
+        (5, "tief/.."),
+        (7, "ordner"),
+        (7, "wurzel/.."),
+    ]
 
 
 # -- case 24: every setting works for a book -----------------------------------------------------------

@@ -16,8 +16,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..context import Label, Warning_
 from ..convert import Result
@@ -25,6 +24,9 @@ from ..notebooks import Document
 from .labels import Labels
 from .toc import BookError
 from .watch import Watch
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 #: the characters of chapter source from which a book is converted in parallel processes
 PARALLEL_FROM = 512 * 1024
@@ -49,9 +51,11 @@ def book_processes(characters: int, documents: int) -> int:
     setting = os.environ.get("MYST2QMD_BOOK_PROCESSES", "")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     wanted = int(setting) if setting.isdigit() else (cores if characters >= PARALLEL_FROM else 1)
+    if wanted <= 1 or documents < 2 or threading.active_count() > 1:
+        return 1  # multiprocessing not even imported
     import multiprocessing
 
-    if documents < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return max(1, min(wanted, documents))
 
