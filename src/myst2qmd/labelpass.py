@@ -119,7 +119,7 @@ class LabelPass:
     def _heading(self, title: str, line: int) -> None:
         """A heading without a label: the id Quarto gives it (Pandoc's automatic one), under the
         anchors MyST and Pandoc make from its title, so ``[](#titel)`` finds it."""
-        if re.search(r"\{[^{}]*#[^{}]*\}\s*$", title):
+        if _OWN_ID.search(title):
             return  # an id of its own, written as Quarto writes it
         myst, pandoc = f"slug:{labelmod.slug(title, 'myst')}", labelmod.slug(title, "pandoc")
         self._headings[pandoc] += 1
@@ -170,10 +170,14 @@ def id_holder(qid: str, name: str, ids: Mapping[str, str]) -> str | None:
 
 #: the key of an id a document already gives a block as Quarto writes it (``{#fig-x}``)
 QUARTO_ID = "id:"
+#: ``#(?<![^\n]#)``: a ``#`` at a line's start, as ``^#`` (``re.MULTILINE``) is, but written so that
+#: every branch starts with a character (``{``, ``#``, ``<``): the search then skips to those
 _QUARTO_ID = re.compile(
-    r"\{#([A-Za-z][\w-]*)[\s}]|^#\|\s*label:\s*([A-Za-z][\w-]*)\s*$|<[a-z][^<>]*\s(?:id|name)=[\"']([^\"'<>]+)[\"']",
+    r"\{#([A-Za-z][\w-]*)[\s}]|#(?<![^\n]#)\|\s*label:\s*([A-Za-z][\w-]*)\s*$|<[a-z][^<>]*\s(?:id|name)=[\"']([^\"'<>]+)[\"']",
     re.MULTILINE | re.IGNORECASE,
 )
+#: a heading's trailing attributes that give it an id (``{#x}``, ``{.a #x}``)
+_OWN_ID = re.compile(r"\{[^{}]*#[^{}]*\}\s*$")
 
 
 def quarto_ids(text: str) -> set[str]:
@@ -182,6 +186,8 @@ def quarto_ids(text: str) -> set[str]:
 
     >>> sorted(quarto_ids("::: {#fig-a}\\n$$ {#eq-b .x}\\n#| label: fig-c\\n<a name='d'></a>"))
     ['d', 'eq-b', 'fig-a', 'fig-c']
+    >>> sorted(quarto_ids("#| label: fig-a\\nx #| label: fig-b\\n\\n#| label: fig-c")) # at a line's start only
+    ['fig-a', 'fig-c']
     """
     if "{#" not in text and "#|" not in text and "=" not in text:
         return set()

@@ -107,17 +107,28 @@ def slug(text: str, style: SlugStyle = "quarto") -> str:
     ('stacking--receptive-field', 'die-faltung')
     """
     if style == "myst":
-        text = re.sub(r"\{[^{}]*\}|`|\*|_(?=\w)|(?<=\w)_", "", text).strip().lower()
-        return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+        text = _MYST_MARKUP.sub("", text).strip().lower()
+        return _MYST_DROPPED.sub("", text).replace(" ", "-")
     if style == "pandoc":
-        text = re.sub(r"\{[^{}]*\}\s*$", "", text)
-        text = re.sub(r"[`*_~\[\]()]|<[^>]+>", "", text).lower()
-        text = re.sub(r"[^\w\s.\-]", "", text)
-        text = re.sub(r"\s+", "-", text.strip())
-        return re.sub(r"^[\W\d_]+", "", text) or "section"
+        text = _PANDOC_ATTRIBUTES.sub("", text)
+        text = _PANDOC_MARKUP.sub("", text).lower()
+        text = _PANDOC_DROPPED.sub("", text)
+        text = _SPACES.sub("-", text.strip())
+        return _PANDOC_LEADING.sub("", text) or "section"
     text = _INVALID.sub("-", ascii_letters(text.strip())).strip("-")
-    text = re.sub(r"-{2,}", "-", text)
+    text = _DASHES.sub("-", text)
     return text.lower() or "x"
+
+
+# :func:`slug`'s patterns, compiled once (a book's every heading is slugged twice)
+_MYST_MARKUP = re.compile(r"\{[^{}]*\}|`|\*|_(?=\w)|(?<=\w)_")
+_MYST_DROPPED = re.compile(r"[^\w\- ]")
+_PANDOC_ATTRIBUTES = re.compile(r"\{[^{}]*\}\s*$")
+_PANDOC_MARKUP = re.compile(r"[`*_~\[\]()]|<[^>]+>")
+_PANDOC_DROPPED = re.compile(r"[^\w\s.\-]")
+_SPACES = re.compile(r"\s+")
+_PANDOC_LEADING = re.compile(r"^[\W\d_]+")
+_DASHES = re.compile(r"-{2,}")
 
 
 #: where an equation label lives when a label of another kind has its name (Sphinx keeps math
