@@ -166,6 +166,35 @@ def test_output_folder_leading_back_into_the_book_is_refused(
     assert snapshot(book) == before
 
 
+def test_the_output_folders_are_checked_once_each_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file in the way of a folder, or a folder in the way of a file, stops the run; each
+    folder's checks are made once, not once per file in it."""
+    from myst2qmd.book.output import Staging
+
+    chapters = {f"kapitel/k{n}.md": f"# K{n}\n" for n in range(4)}
+    toc = "format: jb-book\nroot: intro\nchapters:\n" + "".join(f"  - file: kapitel/k{n}\n" for n in range(4))
+    book = make_book(tmp_path / "book", {**SIMPLE, "_toc.yml": toc, **chapters})
+    folders: list[Path] = []
+    real = Staging.refuse_file_in_the_way
+    monkeypatch.setattr(Staging, "refuse_file_in_the_way", lambda self, t: folders.append(t.parent) or real(self, t))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "kapitel").write_text("a file where the chapters' folder goes\n", encoding="utf-8")
+    code, err = run(capsys, str(book), "-o", str(out))
+    assert code == 2 and re.search(r"cannot write \S+/kapitel/k\d\.qmd: \S+/kapitel is a file, not a folder", err), err
+    (out / "kapitel").unlink()
+    (out / "kapitel" / "k2.qmd").mkdir(parents=True)
+    code, err = run(capsys, str(book), "-o", str(out))
+    assert code == 2 and f"cannot write {out / 'kapitel' / 'k2.qmd'}: it is a folder" in err, err
+    (out / "kapitel" / "k2.qmd").rmdir()
+    folders.clear()
+    code, err = run(capsys, str(book), "-o", str(out))
+    assert code == 0, err
+    assert sorted(folders) == sorted({out, out / "kapitel"})  # six files, two folders
+
+
 # -- case 3: two sources, one output path ---------------------------------------------------------
 
 

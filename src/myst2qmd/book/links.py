@@ -106,10 +106,10 @@ def _targets(parsed: Parsed, offset: int) -> list[tuple[int, str]]:
     view, tokens = parsed.view, parsed.tokens
     references = bool((parsed.env or {}).get("references"))
     for index, token in enumerate(tokens):
-        line = offset + view.lineno(token.map[0] if token.map else 0)
         if token.type in ("fence", "colon_fence"):
             directive = parsed.directives.get(index)
             if directive is not None and not registry.literal_body(directive.name):
+                line = offset + view.lineno(token.map[0] if token.map else 0)
                 if registry.path_argument(directive.name) and directive.argument:
                     found.append((line, directive.argument))
                 body = parsed.bodies.get(index)
@@ -122,6 +122,9 @@ def _targets(parsed: Parsed, offset: int) -> list[tuple[int, str]]:
         lazy = parsed.env is not None and token.type == "inline" and not token.children
         if lazy and ("](" in content or "<" in content or "{download}" in content or (references and "[" in content)):
             parse_inline(token, parsed.env or {})
+        if not token.children and token.type != "html_block":
+            continue  # no target in it (most tokens): its line is not worked out
+        line = offset + view.lineno(token.map[0] if token.map else 0)
         for child in token.children or []:
             if child.type in ("softbreak", "hardbreak"):
                 line += 1

@@ -224,21 +224,35 @@ class Staging:
 
     def refuse_blocked(self, changed: list[PurePosixPath]) -> None:
         """Before anything is written: a file where a folder must go (or the reverse), or an output
-        folder that leads back into the book through a link, stops the run."""
+        folder that leads back into the book through a link, stops the run. A folder's checks are
+        made for the first file in it only (they hold for the others)."""
+        checked: set[Path] = set()
         for rel in changed:
             target = self.out / rel
-            for parent in [target.parent, *target.parent.parents]:
-                if parent == self.out.parent:
-                    break
-                if parent.exists() and not parent.is_dir():
-                    raise BookError(f"cannot write {target}: {parent} is a file, not a folder")
+            folder_checked = target.parent in checked
+            if not folder_checked:
+                self.refuse_file_in_the_way(target)
             if target.is_dir():
                 raise BookError(f"cannot write {target}: it is a folder")
-            existing = next(p for p in [target.parent, *target.parent.parents] if p.exists())
-            if not os.access(existing, os.W_OK | os.X_OK):
-                raise BookError(f"cannot write {target}: {existing} is not writable")
-            if target.parent.exists() and inside(self.book_folder, target.parent):
-                raise BookError(f"{target.parent} leads into the book {self.book_folder}; the input is never written")
+            if not folder_checked:
+                self.refuse_unwritable(target)
+                checked.add(target.parent)
+
+    def refuse_file_in_the_way(self, target: Path) -> None:
+        """A file where a folder of ``target``'s path must go stops the run."""
+        for parent in [target.parent, *target.parent.parents]:
+            if parent == self.out.parent:
+                break
+            if parent.exists() and not parent.is_dir():
+                raise BookError(f"cannot write {target}: {parent} is a file, not a folder")
+
+    def refuse_unwritable(self, target: Path) -> None:
+        """A folder ``target`` cannot be written into, or one that leads into the book, stops the run."""
+        existing = next(p for p in [target.parent, *target.parent.parents] if p.exists())
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise BookError(f"cannot write {target}: {existing} is not writable")
+        if target.parent.exists() and inside(self.book_folder, target.parent):
+            raise BookError(f"{target.parent} leads into the book {self.book_folder}; the input is never written")
 
 
 def refuse_reserved(
