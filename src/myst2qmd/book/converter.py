@@ -188,7 +188,7 @@ class BookConverter:
                 parsed = document.parses[n] if n < len(document.parses) else None
                 results.append(convert_text(piece, path=document.where(n), options=options, parsed=parsed))
         watch.files = files
-        document.parses = []  # its last reader: let the tokens go
+        document.drop_parses()  # its last reader: let the tokens go
         return results, outside, watch
 
     def read_documents(self) -> list[Document]:
@@ -316,7 +316,7 @@ class BookConverter:
             [0 if d.path in self.reuse.known() else sum(len(p) for p in d.pieces) for d in documents],
         )
         for document in documents:
-            document.parses = []  # converted (in a worker process, or not chosen): the tokens are let go
+            document.drop_parses()  # converted (in a worker process, or not chosen): the tokens are let go
         converted: list[tuple[Document, list[Result]]] = []
         fresh = iter(results_of)
         for document in chosen:

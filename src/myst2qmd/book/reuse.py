@@ -269,7 +269,7 @@ class Reuse:
             if kept is not None:
                 self.kept[document.path] = kept
                 self.new[document.path] = entry
-                document.parses = []
+                document.drop_parses()
 
     def _kept(self, chapter: Chapter, entry: Mapping[str, Any]) -> Kept | None:
         """The chapter's output as the folder holds it, if it is the one the manifest says."""
