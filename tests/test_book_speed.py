@@ -17,6 +17,7 @@ import pytest
 
 from myst2qmd import convert as convert_module
 from myst2qmd.book import convert_book
+from myst2qmd.book.workers import drop_parses
 from myst2qmd.convert import parse_text
 from myst2qmd.notebooks import Chapter, Document
 
@@ -32,11 +33,15 @@ def test_dropped_parses_are_freed_without_the_garbage_collector() -> None:
     document = Document(Chapter(Path("k.md"), PurePosixPath("k.md"), PurePosixPath("k.qmd")), [CHAPTER])
     document.parses = [parse_text(CHAPTER)]
     assert document.parses[0].directives and any(b.directives for b in document.parses[0].bodies.values())
-    freed = weakref.ref(document.parses[0])
+    parses, stack = [], list(document.parses)  # the document's, and its directives' bodies', at any depth
+    while stack:
+        parses.append(weakref.ref(stack[-1]))
+        stack.extend(stack.pop().bodies.values())
+    assert len(parses) == 4  # the document, the figure's and the note's bodies, the admonition's in it
     gc.disable()
     try:
-        document.drop_parses()
-        assert freed() is None and document.parses == []
+        drop_parses(document)
+        assert [ref() for ref in parses] == [None] * 4 and document.parses == []
     finally:
         gc.enable()
 

@@ -481,23 +481,6 @@ class Document:
         """The path warnings about piece ``n`` name: ``kapitel.md``, ``nb.ipynb#cell3``."""
         return self.path if not self.notebook else f"{self.path}#cell{self.cells[n] + 1}"
 
-    def drop_parses(self) -> None:
-        """Let the parses go, their last reader done. A directive refers back to the parse it
-        stands in (``Directive.outer``): a reference cycle, which only the garbage collector frees,
-        after every collection meanwhile has scanned its tokens (and Python's last one, at exit, a
-        whole book's). Cut, reference counting frees them at once."""
-        for parsed in self.parses:
-            _cut_back_references(parsed)
-        self.parses = []
-
-
-def _cut_back_references(parsed: Parsed) -> None:
-    """``parsed``'s directives, and those of the bodies in it, no longer refer back to their parse."""
-    for directive in parsed.directives.values():
-        directive.outer = None
-    for body in parsed.bodies.values():
-        _cut_back_references(body)
-
 
 class DocumentError(ValueError):
     """A document that cannot be read (the message says why)."""

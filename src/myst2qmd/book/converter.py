@@ -53,7 +53,7 @@ from .reuse import MANIFEST, Reuse, chapter_key, settings_digest
 from .toc import Book, BookError, inside, read_book
 from .translation import Texts, translate_book
 from .watch import Seen, Watch, WatchedIds, WatchedPages, watched_resolver
-from .workers import Converted, LabelSets, collect_and_convert
+from .workers import Converted, LabelSets, collect_and_convert, drop_parses
 
 
 def book_options(book: Book, user: Options) -> Options:
@@ -188,7 +188,7 @@ class BookConverter:
                 parsed = document.parses[n] if n < len(document.parses) else None
                 results.append(convert_text(piece, path=document.where(n), options=options, parsed=parsed))
         watch.files = files
-        document.drop_parses()  # its last reader: let the tokens go
+        drop_parses(document)  # its last reader: let the tokens go
         return results, outside, watch
 
     def read_documents(self) -> list[Document]:
@@ -316,7 +316,7 @@ class BookConverter:
             [0 if d.path in self.reuse.known() else sum(len(p) for p in d.pieces) for d in documents],
         )
         for document in documents:
-            document.drop_parses()  # converted (in a worker process, or not chosen): the tokens are let go
+            drop_parses(document)  # converted (in a worker process, or not chosen): the tokens are let go
         converted: list[tuple[Document, list[Result]]] = []
         fresh = iter(results_of)
         for document in chosen:

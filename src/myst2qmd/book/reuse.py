@@ -49,6 +49,7 @@ from ..files import MAX_NOTEBOOK_BYTES, read_bounded
 from ..notebooks import Chapter, Document, first_h1
 from .toc import Book
 from .watch import Seen, Watch, sha256
+from .workers import drop_parses
 
 #: the manifest of the last run, in the output folder (a dot file: Quarto and ``check`` skip it)
 MANIFEST = PurePosixPath(".myst2qmd.manifest.json")
@@ -269,7 +270,7 @@ class Reuse:
             if kept is not None:
                 self.kept[document.path] = kept
                 self.new[document.path] = entry
-                document.drop_parses()
+                drop_parses(document)
 
     def _kept(self, chapter: Chapter, entry: Mapping[str, Any]) -> Kept | None:
         """The chapter's output as the folder holds it, if it is the one the manifest says."""

@@ -113,6 +113,20 @@ def fewer_collections() -> Iterator[None]:
             gc.unfreeze()
 
 
+def drop_parses(document: Document) -> None:
+    """Let the document's parses go, their last reader done. A directive refers back to the parse
+    it stands in (``Directive.outer``): a reference cycle, which only the garbage collector frees,
+    after every collection meanwhile has scanned its tokens (and Python's last one, at exit, a
+    whole book's). Cut, reference counting frees them at once."""
+    stack = list(document.parses)
+    while stack:
+        parsed = stack.pop()
+        for directive in parsed.directives.values():
+            directive.outer = None
+        stack.extend(parsed.bodies.values())  # and the bodies' directives, at any depth
+    document.parses = []
+
+
 def shares(sizes: list[int], jobs: int) -> list[list[int]]:
     """The documents (their indices) each of ``jobs`` workers takes: the biggest first, each to the
     worker with the least so far, so the workers finish about together.
