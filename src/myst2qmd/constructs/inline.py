@@ -12,8 +12,7 @@ finds each cell), after a blank line a table right under a paragraph needs.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from markdown_it.token import Token
@@ -37,12 +36,15 @@ _LOOK_BACK = 32
 
 
 def _inline_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> None:
-    token, view = state.parsed.tokens[index], state.parsed.view
+    token, view, env = state.parsed.tokens[index], state.parsed.view, state.parsed.env
     if not state.in_table and token.map is not None:
-        with children(token, state.parsed.env):
+        parse_children(token, env)
+        try:
             first = token.map[0]
-            columns = (token.meta or {}).get("columns")  # where a field list's name starts
+            columns = token.meta.get("columns") if token.meta else None  # where a field list's name starts
             inline(walk, token, lambda: InlineLocator(token.content, view, first, columns), view.lineno(first), at)
+        finally:
+            release_children(token, env)
 
 
 def inline_rule(walk: Walk, state: WalkState, index: int) -> None:
@@ -69,8 +71,11 @@ def _table_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> None
         walk.add(view.abs(first), view.abs(first), prefix + "\n", "blank line before a table")
     for cell, locator in table_cell_locators(tokens, index, view):
         line = view.lineno(cell.map[0]) if cell.map else view.lineno(0)
-        with children(cell, env):
+        parse_children(cell, env)
+        try:
             inline(walk, cell, _found(locator), line, at)
+        finally:
+            release_children(cell, env)
 
 
 def _found(locator: InlineLocator) -> Callable[[], InlineLocator]:
@@ -88,18 +93,19 @@ def table_rule_jb2(walk: Walk, state: WalkState, index: int) -> None:
     _table_rule(walk, state, index, at_references.as_reference)
 
 
-@contextmanager
-def children(token: Token, env: dict[str, Any] | None) -> Iterator[None]:
-    """An inline token's children while the block holding it is walked: parsed here when the
-    document was parsed block tokens first (``env`` is that parse's), and let go afterwards."""
-    if env is None:
-        yield
-        return
-    if not token.children:  # (a book's search for paths out of it may have parsed them already)
+def parse_children(token: Token, env: dict[str, Any] | None) -> None:
+    """An inline token's children for the walk of the block holding it: parsed here when the
+    document was parsed block tokens first (``env`` is that parse's); :func:`release_children`
+    lets them go afterwards (a plain ``try``/``finally`` in the callers: this runs once per
+    paragraph, where a generator-based context manager's cost shows)."""
+    if env is not None and not token.children:  # (a book's search for paths out of it may have parsed them already)
         parse_inline(token, env)
-    try:
-        yield
-    finally:
+
+
+def release_children(token: Token, env: dict[str, Any] | None) -> None:
+    """Let go of the children :func:`parse_children` parsed (``env``: that parse's, ``None`` when
+    the document's parse holds them all)."""
+    if env is not None:
         token.children = []
 
 
@@ -115,17 +121,12 @@ def inline(
     ctx = walk.ctx
     if not token.children:
         return
-    substitutions = "{{" in token.content  # an undefined one is reported too
-    bare_urls = ctx.options.linkify and may_hold_url(token.content)
+    content = token.content
+    substitutions = "{{" in content  # an undefined one is reported too
+    bare_urls = ctx.options.linkify and may_hold_url(content)
     abbreviations = bool(ctx.options.abbreviations)
-    at_names = "@" in token.content
-    if not (
-        substitutions
-        or bare_urls
-        or abbreviations
-        or at_names
-        or any(c.type in registry.INLINE_TYPES for c in token.children)
-    ):
+    at_names = "@" in content
+    if not (substitutions or bare_urls or abbreviations or at_names or _has_construct(token.children)):
         return
     locator = locate()
     if not locator.ok:
@@ -135,7 +136,6 @@ def inline(
             Code.UNCONVERTED,
         )
         return
-    content = token.content
     if content[:6].lower() == "<video" and (video := media.video_tag_to_shortcode(content, ctx)) is not None:
         # ``<video src="a.mp4" controls></video>`` on one line is a paragraph, not an HTML block
         walk.extend([Edit(locator.abs(0), locator.abs(len(content)), video, "video")])
@@ -175,6 +175,14 @@ def inline(
     if abbreviations:
         made += abbreviate(token, locator, ctx, made)
     walk.extend([*made, *keep_fence_like_lines(content, locator, made)])
+
+
+def _has_construct(children: list[Token]) -> bool:
+    """Is one of ``children`` a token :mod:`.registry` converts (a role, a link, an image…)?"""
+    for child in children:  # noqa: SIM110 - a loop: any() over a generator costs three times as much here
+        if child.type in registry.INLINE_TYPES:
+            return True
+    return False
 
 
 def keep_fence_like_lines(content: str, locator: InlineLocator, edits: list[Edit]) -> list[Edit]:
