@@ -19,6 +19,7 @@ from markdown_it.token import Token
 
 from ..adapter import InlineLocator, block_lines, table_cell_locators
 from ..codes import Code
+from ..context import Context
 from ..directives import container_prefix_len
 from ..edits import Edit
 from ..parser import parse_inline
@@ -33,18 +34,27 @@ from .substitutions import substitute
 
 #: characters kept before a role's trailing spaces: more than the longest word a role looks back at
 _LOOK_BACK = 32
+#: a character the source of every token :func:`inline` hands on (:data:`.registry.INLINE_TYPES`)
+#: holds: ``{role}`…```, ``[link](…)``, ``![image](…)``, ``<b>`` and ``<https://…>``, ``$math$``
+CONSTRUCT_MARKS = ("{", "[", "<", "$")
+#: those, and ``@`` (an ``@name``)
+_MARKS = (*CONSTRUCT_MARKS, "@")
 
 
 def _inline_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> None:
     token, view, env = state.parsed.tokens[index], state.parsed.view, state.parsed.env
-    if not state.in_table and token.map is not None:
-        parse_children(token, env)
-        try:
-            first = token.map[0]
-            columns = token.meta.get("columns") if token.meta else None  # where a field list's name starts
-            inline(walk, token, lambda: InlineLocator(token.content, view, first, columns), view.lineno(first), at)
-        finally:
-            release_children(token, env)
+    if state.in_table or token.map is None:
+        return
+    if env is not None and not token.children and not may_convert(token.content, walk.ctx):
+        token.children = []  # never parsed: left as a parse and its release leave it
+        return
+    parse_children(token, env)
+    try:
+        first = token.map[0]
+        columns = token.meta.get("columns") if token.meta else None  # where a field list's name starts
+        inline(walk, token, lambda: InlineLocator(token.content, view, first, columns), view.lineno(first), at)
+    finally:
+        release_children(token, env)
 
 
 def inline_rule(walk: Walk, state: WalkState, index: int) -> None:
@@ -91,6 +101,17 @@ def table_rule(walk: Walk, state: WalkState, index: int) -> None:
 def table_rule_jb2(walk: Walk, state: WalkState, index: int) -> None:
     """:func:`table_rule` as Jupyter Book 2 reads it: ``@name`` is a reference."""
     _table_rule(walk, state, index, at_references.as_reference)
+
+
+def may_convert(content: str, ctx: Context) -> bool:
+    """Can :func:`inline` find anything to convert in an inline token's ``content``: a construct's
+    mark (:data:`CONSTRUCT_MARKS`; ``{{`` starts a substitution too), an ``@name``, a bare URL or
+    abbreviations to look for? A cheap test before the children are parsed: most paragraphs of
+    prose hold none, and their parse is most of the inline work."""
+    for mark in _MARKS:  # noqa: SIM110 - a loop: any() over a generator costs more
+        if mark in content:
+            return True
+    return (ctx.options.linkify and may_hold_url(content)) or bool(ctx.options.abbreviations)
 
 
 def parse_children(token: Token, env: dict[str, Any] | None) -> None:
