@@ -124,7 +124,7 @@ def test_a_paragraph_without_a_constructs_mark_is_never_parsed_inline(monkeypatc
     text = (
         "Erster Absatz, *betont*, mit `Code` und https-losem Text.\n\n"
         "Siehe {numref}`fig-a`.\n\nMail an a@b.de\n\n$x$ und [Link](a.md) und <b>fett</b>\n\n"
-        "Eine URL https://example.org\n"
+        "Eine URL https://example.org\n\n| Kopf | Spalte |\n|---|---|\n| x | {math}`y` |\n"
     )
     out = convert_text(text).text
     assert parsed == [
@@ -132,9 +132,11 @@ def test_a_paragraph_without_a_constructs_mark_is_never_parsed_inline(monkeypatc
         "Mail an a@b.de",
         "$x$ und [Link](a.md) und <b>fett</b>",
         "Eine URL https://example.org",
+        "{math}`y`",  # a table's cells alike
     ]
     assert out.startswith("Erster Absatz, *betont*, mit `Code` und https-losem Text.\n\nSiehe @fig-a.")
     assert "<https://example.org>" in out
+    assert out.endswith("| x | $y$ |\n")
 
 
 def test_every_token_the_inline_walk_converts_holds_a_mark() -> None:

@@ -42,17 +42,31 @@ _MARKS = (*CONSTRUCT_MARKS, "@")
 
 
 def _inline_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> None:
-    token, view, env = state.parsed.tokens[index], state.parsed.view, state.parsed.env
+    token, view = state.parsed.tokens[index], state.parsed.view
     if state.in_table or token.map is None:
         return
+    first = token.map[0]
+    columns = token.meta.get("columns") if token.meta else None  # where a field list's name starts
+    env, lineno = state.parsed.env, view.lineno(first)
+    _walk_inline(walk, token, env, lambda: InlineLocator(token.content, view, first, columns), lineno, at)
+
+
+def _walk_inline(
+    walk: Walk,
+    token: Token,
+    env: dict[str, Any] | None,
+    locate: Callable[[], InlineLocator],
+    lineno: int,
+    at: AtReading,
+) -> None:
+    """:func:`inline` on ``token`` with its children parsed for it and let go afterwards; a token whose
+    text holds nothing :func:`inline` could convert (:func:`may_convert`) is not parsed at all."""
     if env is not None and not token.children and not may_convert(token.content, walk.ctx):
         token.children = []  # never parsed: left as a parse and its release leave it
         return
     parse_children(token, env)
     try:
-        first = token.map[0]
-        columns = token.meta.get("columns") if token.meta else None  # where a field list's name starts
-        inline(walk, token, lambda: InlineLocator(token.content, view, first, columns), view.lineno(first), at)
+        inline(walk, token, locate, lineno, at)
     finally:
         release_children(token, env)
 
@@ -81,11 +95,7 @@ def _table_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> None
         walk.add(view.abs(first), view.abs(first), prefix + "\n", "blank line before a table")
     for cell, locator in table_cell_locators(tokens, index, view):
         line = view.lineno(cell.map[0]) if cell.map else view.lineno(0)
-        parse_children(cell, env)
-        try:
-            inline(walk, cell, _found(locator), line, at)
-        finally:
-            release_children(cell, env)
+        _walk_inline(walk, cell, env, _found(locator), line, at)
 
 
 def _found(locator: InlineLocator) -> Callable[[], InlineLocator]:
