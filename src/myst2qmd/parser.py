@@ -27,6 +27,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core.text_join import text_join
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline import text as text_rule
 from markdown_it.token import Token
 from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.colon_fence import colon_fence_plugin
@@ -390,6 +391,52 @@ def parse_inline(token: Token, env: dict[str, Any]) -> None:
     ['text', 'myst_role', 'text']
     """
     md = block_parser()
+    plain = plain_children(token.content, _text_stops(md))
+    if plain is not None:
+        token.children = plain
+        return
     token.children = []
     md.inline.parse(token.content, md, env, token.children)
     text_join(StateCore("", md, env, [token]))
+
+
+@lru_cache(maxsize=4)
+def _text_stops(md: MarkdownIt) -> re.Pattern[str] | None:
+    """The characters where ``md``'s inline parse may leave plain text (``None``: not known).
+
+    markdown-it's ``text`` rule, when it runs first, takes every character up to the next of its
+    ``terminator_re`` (markdown-it-py 4.1 on); every other rule starts where it stops, so a content
+    without those characters is one text run. Older versions, or a first rule of another kind: none."""
+    rules = md.inline.ruler.getRules("")
+    stops = getattr(md.inline, "terminator_re", None)
+    return stops if rules and rules[0] is text_rule and isinstance(stops, re.Pattern) else None
+
+
+def plain_children(content: str, stops: re.Pattern[str] | None) -> list[Token] | None:
+    """The inline children of ``content`` when none of its characters but newlines is in ``stops``
+    (see :func:`_text_stops`): text runs and the breaks between its lines, the tokens markdown-it's
+    ``text`` and ``newline`` rules give it (``None``: it may hold more, the parse must read it).
+
+    >>> [(t.type, t.content) for t in plain_children("a  \\n  b\\nc", _text_stops(block_parser()))]
+    [('text', 'a'), ('hardbreak', ''), ('text', 'b'), ('softbreak', ''), ('text', 'c')]
+    """
+    if stops is None or stops.search(content.replace("\n", "") if "\n" in content else content):
+        return None
+    children: list[Token] = []
+    lines = content.split("\n")
+    for number, line in enumerate(lines):
+        if number:
+            line = line.lstrip(" \t")  # the newline rule skips the next line's leading spaces
+        if number == len(lines) - 1:
+            if line:
+                children.append(Token("text", "", 0, content=line))
+            break
+        kind = "softbreak"
+        if line.endswith("  "):  # two spaces or more before a newline: a hard break, without them
+            line, kind = line.rstrip(" "), "hardbreak"
+        elif line.endswith(" "):
+            line = line[:-1]
+        if line:
+            children.append(Token("text", "", 0, content=line))
+        children.append(Token(kind, "br", 0))
+    return children

@@ -1,0 +1,126 @@
+"""The inline parse's fast path for plain text (:func:`myst2qmd.parser.plain_children`): an inline token
+whose content holds no character where an inline rule may start (newlines aside) gets its children
+without a parse, and they must be the very tokens the parse gives. Pinned token by token against the
+real parse over every inline token of the fixtures, the test books, the examples and (when present)
+the shared corpus and seed chapter, and over line-break edge cases.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.text_join import text_join
+from markdown_it.token import Token
+
+from conftest import SHARED
+from myst2qmd.nesting import Body
+from myst2qmd.parser import _text_stops, block_parser, parse_inline, plain_children
+from myst2qmd.structure import document_parser
+
+ROOT = Path(__file__).parent.parent
+
+#: line breaks and spaces around them, as the ``newline`` rule reads them
+EDGES = [
+    "",
+    "a",
+    " a ",
+    "a\nb",
+    "a \nb",
+    "a  \nb",
+    "a     \n   b",
+    "a\t\nb",
+    "a \t\nb",
+    "a\n\tb",
+    "a\n \t b",
+    "\na",
+    "a\n",
+    "a\n\n b",
+    " \n ",
+    "  \n",
+    "\n\n",
+    " ",
+    "a\n  \nb",
+    "Grüße, ümlaut — ok\nnext line",
+]
+
+
+def _texts() -> Iterator[str]:
+    """The Markdown of every document the tests know of: fixtures, test books, examples, shared material."""
+    roots = [ROOT / "tests" / "fixtures", ROOT / "tests" / "books", ROOT / "examples", SHARED / "corpus", SHARED / "seed"]
+    for root in roots:
+        for path in sorted(root.rglob("*")) if root.is_dir() else ():
+            if path.suffix == ".md":
+                yield path.read_text(encoding="utf-8", errors="replace")
+            elif path.suffix == ".ipynb":
+                cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+                for cell in cells:
+                    if cell.get("cell_type") == "markdown":
+                        source = cell.get("source", "")
+                        yield "".join(source) if isinstance(source, list) else source
+
+
+def _inline_contents(tokens: list[Token]) -> Iterator[str]:
+    """The contents of the inline tokens among ``tokens``, their bodies' and their fragments'."""
+    for token in tokens:
+        if token.type == "inline":
+            yield token.content
+        meta: dict[str, Any] = token.meta or {}
+        if isinstance(meta.get("body"), Body):
+            yield from _inline_contents(meta["body"].tokens)
+        for fragment in (meta.get("fragments") or {}).values():
+            yield from _inline_contents(fragment.tokens)
+
+
+def _parsed_children(content: str) -> list[Token]:
+    """The children the inline parse gives ``content`` (what ``parse_inline`` did before its fast path)."""
+    md = block_parser()
+    token = Token("inline", "", 0, content=content, children=[])
+    env: dict[str, Any] = {}
+    assert token.children is not None
+    md.inline.parse(content, md, env, token.children)
+    text_join(StateCore("", md, env, [token]))
+    return token.children
+
+
+def _contents() -> list[str]:
+    md = document_parser(inline=False)
+    found = {content for text in _texts() for content in _inline_contents(md.parse(text, {}))}
+    return sorted(found | set(EDGES))
+
+
+def test_plain_children_are_the_parse_s_tokens() -> None:
+    stops = _text_stops(block_parser())
+    assert stops is not None, "the installed markdown-it-py gives no terminator set: no fast path"
+    contents = _contents()
+    fast = 0
+    for content in contents:
+        plain = plain_children(content, stops)
+        if plain is not None:
+            fast += 1
+            assert [t.as_dict() for t in plain] == [t.as_dict() for t in _parsed_children(content)], repr(content)
+            assert plain == _parsed_children(content)
+    assert fast > 100, f"only {fast} of {len(contents)} inline contents took the fast path"
+    assert fast < len(contents), "every content took the fast path: the plain test is too loose"
+
+
+@pytest.mark.parametrize("content", ["a *b*", "a {ref}`x`", "see [a](b)", "x $y$", "a\\\nb", "a &amp; b", "a<b>"])
+def test_markup_takes_the_parse(content: str) -> None:
+    assert plain_children(content, _text_stops(block_parser())) is None
+
+
+def test_parse_inline_gives_plain_children() -> None:
+    token = Token("inline", "", 0, content="one  \ntwo\n three")
+    parse_inline(token, {})
+    assert [(t.type, t.content) for t in token.children or []] == [
+        ("text", "one"),
+        ("hardbreak", ""),
+        ("text", "two"),
+        ("softbreak", ""),
+        ("text", "three"),
+    ]
+    assert token.children == _parsed_children(token.content)
