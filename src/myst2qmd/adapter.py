@@ -167,6 +167,9 @@ def table_cell_locators(tokens: list[Token], start: int, view: View) -> Iterator
         i += 1
 
 
+_BACKTICKS = re.compile(r"`+")
+
+
 def link_label_end(content: str, start: int) -> int | None:
     """Index of the ``]`` closing the link label that opens at ``content[start]``."""
     depth = 0
@@ -177,7 +180,7 @@ def link_label_end(content: str, start: int) -> int | None:
             i += 2
             continue
         if ch == "`":
-            run = re.match(r"`+", content[i:])
+            run = _BACKTICKS.match(content, i)
             assert run
             close = content.find(run.group(0), i + len(run.group(0)))
             i = close + len(run.group(0)) if close >= 0 else i + 1

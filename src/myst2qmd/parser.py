@@ -40,7 +40,7 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .adapter import attrs_line
-from .nesting import BlockRule, BodyOf, FragmentsOf, fragments_rule, nesting
+from .nesting import BlockRule, BodyOf, FenceHook, FragmentsOf, fragments_rule, nesting
 
 #: Inline token types whose source span we record (everything we may rewrite or protect).
 SPANNED_INLINE_TYPES = frozenset(
@@ -61,11 +61,14 @@ SPANNED_INLINE_TYPES = frozenset(
 InlineRule = Callable[[StateInline, bool], bool]
 
 
-def _recording(rule: InlineRule) -> InlineRule:
-    """Wrap an inline rule so that the tokens it pushes remember their source span."""
+def _recording(rule: InlineRule, opener: str | None) -> InlineRule:
+    """Wrap an inline rule so that the tokens it pushes remember their source span (``opener``: the one
+    character the rule starts on, which it checks before it does anything else; not called elsewhere)."""
 
     def wrapped(state: StateInline, silent: bool) -> bool:
         start = state.pos
+        if opener is not None and state.src[start] != opener:
+            return False
         first = len(state.tokens)
         ok = rule(state, silent)
         if ok and not silent:
@@ -114,18 +117,19 @@ def myst_role(state: StateInline, silent: bool) -> bool:
     return True
 
 
-#: inline rules whose tokens get a recorded span
-_RECORDED_RULES = (
-    "myst_role",
-    "backticks",
-    "math_inline",
-    "html_inline",
-    "link",
-    "image",
-    "autolink",
-    "footnote_ref",
-    "footnote_inline",
-)
+#: inline rules whose tokens get a recorded span → the character each starts on, the first thing it
+#: checks (``None``: it does something first: ``footnote_ref`` makes the ``env``'s footnote table)
+_RECORDED_RULES: dict[str, str | None] = {
+    "myst_role": "{",
+    "backticks": "`",
+    "math_inline": "$",
+    "html_inline": "<",
+    "link": "[",
+    "image": "!",
+    "autolink": "<",
+    "footnote_ref": None,
+    "footnote_inline": "^",
+}
 
 
 _QUARTO_MATH_CLOSE = re.compile(r"\$\$[ \t]*\{#([^{}\s]+)[^{}]*\}[ \t]*$")
@@ -185,13 +189,19 @@ def _run_end(src: str, pos: int) -> int:
     return _RUNS[src[pos]].match(src, pos).end()  # type: ignore[union-attr]
 
 
-def make_fence_rule(markers: str, token_type: str) -> BlockRule:
+def make_fence_rule(markers: str, token_type: str, then: FenceHook | None = None) -> BlockRule:
     """markdown-it's fence rule (``markers="`~"``, token ``fence``) and ``mdit_py_plugins.colon_fence``'s
-    (``":"``, ``colon_fence``): the same tokens, with each run of fence characters measured at C speed.
+    (``":"``, ``colon_fence``): the same tokens, with each run of fence characters measured at C speed;
+    ``then`` is given each fence token the rule makes (see :func:`.nesting.nesting`).
 
     Both measure a run one character at a time, and each fence measures every run inside it while
     it looks for its closing line: nested fences (each level's fence one character longer) took
     time cubic in their depth. A backtick fence's info string holds no backtick (CommonMark).
+
+    The token remembers how far it stands right of its container (``token.meta["excess"]``): the
+    columns between the content column of the fence's container (the document, a list item, a
+    block quote) and the fence. Pandoc reads a ``:::`` div only at that column, so the walker
+    writes div fences there.
     """
 
     def rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
@@ -237,31 +247,12 @@ def make_fence_rule(markers: str, token_type: str) -> BlockRule:
         token.content = state.getLines(start_line + 1, next_line, indent, True)
         token.markup = markup
         token.map = [start_line, state.line]
+        token.meta = {"excess": max(0, indent - state.blkIndent)}
+        if then is not None:
+            then(state, token)
         return True
 
     return rule
-
-
-def _recording_excess(rule: BlockRule) -> BlockRule:
-    """Wrap a fence rule so its token remembers how far it stands right of its container.
-
-    ``token.meta["excess"]``: the columns between the content column of the fence's
-    container (the document, a list item, a block quote) and the fence. Pandoc reads a
-    ``:::`` div only at that column, so the walker writes div fences there.
-    """
-
-    def wrapped(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        first = len(state.tokens)
-        excess = state.sCount[start_line] - state.blkIndent
-        ok = rule(state, start_line, end_line, silent)
-        if ok and not silent:
-            for token in state.tokens[first:]:
-                if token.type in ("fence", "colon_fence"):
-                    token.meta = dict(token.meta or {})
-                    token.meta["excess"] = max(0, excess)
-        return ok
-
-    return wrapped
 
 
 def field_lists(md: MarkdownIt) -> None:
@@ -334,19 +325,18 @@ def create_md_parser(
     md.block.ruler.before("math_block", "quarto_math_block", quarto_math_block)
     # directive bodies nest deeper than CommonMark's default of 20 levels
     md.options["maxNesting"] = 100
+    then = nesting(body_of, max_depth) if body_of is not None else None
     for name in ("fence", "colon_fence"):
         block_rule = md.block.ruler.__rules__[md.block.ruler.__find__(name)]
-        fn = _recording_excess(make_fence_rule(":" if name == "colon_fence" else "`~", name))
-        if body_of is not None:
-            fn = nesting(fn, body_of, max_depth)
+        fn = make_fence_rule(":" if name == "colon_fence" else "`~", name, then)
         # fences interrupt paragraphs, lists and block quotes: keep the rule's chains
         md.block.ruler.at(name, fn, {"alt": list(block_rule.alt)})
     md.inline.ruler.at("myst_role", myst_role)
     names = set(md.inline.ruler.get_all_rules())
-    for name in _RECORDED_RULES:
+    for name, opener in _RECORDED_RULES.items():
         if name in names:
             rule = md.inline.ruler.__rules__[md.inline.ruler.__find__(name)]
-            md.inline.ruler.at(name, _recording(rule.fn))
+            md.inline.ruler.at(name, _recording(rule.fn, opener))
     if fragments_of is not None:
         md.core.ruler.push("m2q_fragments", fragments_rule(fragments_of))
     return md

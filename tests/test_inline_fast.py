@@ -1,8 +1,12 @@
-"""The inline parse's fast path for plain text (:func:`myst2qmd.parser.plain_children`): an inline token
-whose content holds no character where an inline rule may start (newlines aside) gets its children
-without a parse, and they must be the very tokens the parse gives. Pinned token by token against the
-real parse over every inline token of the fixtures, the test books, the examples and (when present)
-the shared corpus and seed chapter, and over line-break edge cases.
+"""The inline parse's fast paths, pinned token by token against the plain parse over every inline token
+of the fixtures, the test books, the examples and (when present) the shared corpus and seed chapter:
+
+* plain text (:func:`myst2qmd.parser.plain_children`): an inline token whose content holds no character
+  where an inline rule may start (newlines aside) gets its children without a parse, and they must be
+  the very tokens the parse gives (line-break edge cases too);
+* the span-recording wrappers of inline rules call a rule only on the character it starts on
+  (``parser._RECORDED_RULES``): the parse must give the tokens (and spans) it gives when every
+  wrapper calls its rule everywhere.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from markdown_it.rules_core.text_join import text_join
 from markdown_it.token import Token
 
 from conftest import SHARED
+from myst2qmd import parser
 from myst2qmd.nesting import Body
-from myst2qmd.parser import _text_stops, block_parser, parse_inline, plain_children
+from myst2qmd.parser import _text_stops, block_parser, create_md_parser, parse_inline, plain_children
 from myst2qmd.structure import document_parser
 
 ROOT = Path(__file__).parent.parent
@@ -51,7 +56,13 @@ EDGES = [
 
 def _texts() -> Iterator[str]:
     """The Markdown of every document the tests know of: fixtures, test books, examples, shared material."""
-    roots = [ROOT / "tests" / "fixtures", ROOT / "tests" / "books", ROOT / "examples", SHARED / "corpus", SHARED / "seed"]
+    roots = [
+        ROOT / "tests" / "fixtures",
+        ROOT / "tests" / "books",
+        ROOT / "examples",
+        SHARED / "corpus",
+        SHARED / "seed",
+    ]
     for root in roots:
         for path in sorted(root.rglob("*")) if root.is_dir() else ():
             if path.suffix == ".md":
@@ -124,3 +135,17 @@ def test_parse_inline_gives_plain_children() -> None:
         ("text", "three"),
     ]
     assert token.children == _parsed_children(token.content)
+
+
+def test_recording_wrappers_call_rules_only_on_their_opener(monkeypatch: pytest.MonkeyPatch) -> None:
+    guarded = create_md_parser()
+    monkeypatch.setattr(parser, "_RECORDED_RULES", dict.fromkeys(parser._RECORDED_RULES))
+    unguarded = create_md_parser()
+    spans = 0
+    for content in _contents():
+        env: dict[str, Any] = {}
+        want = unguarded.parseInline(content, env)
+        got = guarded.parseInline(content, {})
+        assert [t.as_dict() for t in got] == [t.as_dict() for t in want], repr(content)
+        spans += sum("span" in t.meta for t in want[0].children or [])
+    assert spans > 1000, f"only {spans} recorded spans: the contents hold too little markup to pin the wrappers"
