@@ -56,9 +56,10 @@ def attrs_line(md: MarkdownIt) -> None:
     plugin_rule, alt = rule.fn, list(rule.alt)
 
     def whole_line(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        text = state.src[state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]].rstrip()
-        if not text.startswith("{") or state.sCount[start_line] - state.blkIndent >= 4:
+        start, stop = state.bMarks[start_line] + state.tShift[start_line], state.eMarks[start_line]
+        if not state.src.startswith("{", start, stop) or state.sCount[start_line] - state.blkIndent >= 4:
             return False
+        text = state.src[start:stop].rstrip()
         try:
             end, attrs = parse(text)
         except ParseError:

@@ -205,12 +205,10 @@ def make_fence_rule(markers: str, token_type: str, then: FenceHook | None = None
     """
 
     def rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        if state.is_code_block(start_line):
-            return False
         src = state.src
         pos = state.bMarks[start_line] + state.tShift[start_line]
         maximum = state.eMarks[start_line]
-        if pos + 3 > maximum or src[pos] not in markers:
+        if pos + 3 > maximum or src[pos] not in markers or state.is_code_block(start_line):
             return False
         marker, mem = src[pos], pos
         pos = _run_end(src, pos)
@@ -253,6 +251,27 @@ def make_fence_rule(markers: str, token_type: str, then: FenceHook | None = None
         return True
 
     return rule
+
+
+def starting_with(prefix: str, rule: BlockRule) -> BlockRule:
+    """``rule``, called only on a line whose text starts with ``prefix``: for a rule that returns ``False``
+    on any other line, and does nothing before it looks (a block rule is tried on every line).
+
+    >>> md = create_md_parser()
+    >>> [t.type for t in md.parse("\\\\begin{align}a\\\\end{align}\\n  \\\\begin{x}\\n")]
+    ['amsmath', 'paragraph_open', 'inline', 'paragraph_close']
+    """
+
+    def guarded(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        at = state.bMarks[start_line] + state.tShift[start_line]
+        return state.src.startswith(prefix, at, state.eMarks[start_line]) and rule(state, start_line, end_line, silent)
+
+    return guarded
+
+
+#: block rules of mdit-py-plugins → what a line they may match starts with: the first thing each looks at
+#: (``amsmath`` matches ``\begin{env}`` at the start of the line's text, after a code-block check)
+_GUARDED_BLOCK_RULES = {"amsmath": "\\begin{"}
 
 
 def field_lists(md: MarkdownIt) -> None:
@@ -331,6 +350,9 @@ def create_md_parser(
         fn = make_fence_rule(":" if name == "colon_fence" else "`~", name, then)
         # fences interrupt paragraphs, lists and block quotes: keep the rule's chains
         md.block.ruler.at(name, fn, {"alt": list(block_rule.alt)})
+    for name, prefix in _GUARDED_BLOCK_RULES.items():
+        block_rule = md.block.ruler.__rules__[md.block.ruler.__find__(name)]
+        md.block.ruler.at(name, starting_with(prefix, block_rule.fn), {"alt": list(block_rule.alt)})
     md.inline.ruler.at("myst_role", myst_role)
     names = set(md.inline.ruler.get_all_rules())
     for name, opener in _RECORDED_RULES.items():

@@ -1,12 +1,15 @@
-"""The inline parse's fast paths, pinned token by token against the plain parse over every inline token
-of the fixtures, the test books, the examples and (when present) the shared corpus and seed chapter:
+"""The parse's fast paths, pinned token by token against the plain parse over every document (and every
+inline token) of the fixtures, the test books, the examples and (when present) the shared corpus and
+seed chapter:
 
 * plain text (:func:`myst2qmd.parser.plain_children`): an inline token whose content holds no character
   where an inline rule may start (newlines aside) gets its children without a parse, and they must be
   the very tokens the parse gives (line-break edge cases too);
 * the span-recording wrappers of inline rules call a rule only on the character it starts on
   (``parser._RECORDED_RULES``): the parse must give the tokens (and spans) it gives when every
-  wrapper calls its rule everywhere.
+  wrapper calls its rule everywhere;
+* block rules of plugins are tried only on a line that starts as they need (``parser._GUARDED_BLOCK_RULES``):
+  the same tokens as when they are tried on every line.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core.text_join import text_join
 from markdown_it.token import Token
 
 from conftest import SHARED
 from myst2qmd import parser
+from myst2qmd.constructs import registry
+from myst2qmd.constructs.fragments import tokenize_fragments
+from myst2qmd.directives import markdown_body
 from myst2qmd.nesting import Body
 from myst2qmd.parser import _text_stops, block_parser, create_md_parser, parse_inline, plain_children
 from myst2qmd.structure import document_parser
@@ -149,3 +156,43 @@ def test_recording_wrappers_call_rules_only_on_their_opener(monkeypatch: pytest.
         assert [t.as_dict() for t in got] == [t.as_dict() for t in want], repr(content)
         spans += sum("span" in t.meta for t in want[0].children or [])
     assert spans > 1000, f"only {spans} recorded spans: the contents hold too little markup to pin the wrappers"
+
+
+def _summary(tokens: list[Token]) -> list[tuple[Any, ...]]:
+    """What a block token says (its children and its bodies' tokens too)."""
+    out: list[tuple[Any, ...]] = []
+    for token in tokens:
+        out.append((token.type, token.map, token.content, token.info, token.markup, token.attrs))
+        out.extend(_summary(token.children or []))
+        body = (token.meta or {}).get("body")
+        if isinstance(body, Body):
+            out.append(("body", body.first, body.starts, body.ends))
+            out.extend(_summary(body.tokens))
+    return out
+
+
+def _document_md() -> MarkdownIt:
+    """A fresh parser of documents, as :func:`myst2qmd.structure.document_parser` makes it (bodies tokenized)."""
+    return create_md_parser(
+        lambda token, last_line: markdown_body(token, last_line, registry.parses_body), fragments_of=tokenize_fragments
+    )
+
+
+def test_guarded_block_rules_give_the_same_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [
+        *_texts(),
+        "\\begin{align}\na\n\\end{align}\n",
+        "- \\begin{equation*}x\\end{equation*}\n",
+        " \\begin{gather}",
+    ]
+    guarded = _document_md()
+    monkeypatch.setattr(parser, "_GUARDED_BLOCK_RULES", {})
+    unguarded = _document_md()
+    rules = [{r.name: r.fn.__name__ for r in md.block.ruler.__rules__}["amsmath"] for md in (guarded, unguarded)]
+    assert rules == ["guarded", "amsmath_block"]
+    found = 0
+    for text in texts:
+        want = _summary(unguarded.parse(text))
+        assert _summary(guarded.parse(text)) == want, text[:80]
+        found += sum(entry[0] == "amsmath" for entry in want)
+    assert found >= 3, f"only {found} amsmath blocks: too few to pin the guard"
