@@ -63,7 +63,8 @@ InlineRule = Callable[[StateInline, bool], bool]
 
 def _recording(rule: InlineRule, opener: str | None) -> InlineRule:
     """Wrap an inline rule so that the tokens it pushes remember their source span (``opener``: the one
-    character the rule starts on, which it checks before it does anything else; not called elsewhere)."""
+    character the rule starts on, which it checks before it does anything else; not called elsewhere,
+    see :data:`INLINE_OPENERS`)."""
 
     def wrapped(state: StateInline, silent: bool) -> bool:
         start = state.pos
@@ -117,19 +118,63 @@ def myst_role(state: StateInline, silent: bool) -> bool:
     return True
 
 
-#: inline rules whose tokens get a recorded span → the character each starts on, the first thing it
-#: checks (``None``: it does something first: ``footnote_ref`` makes the ``env``'s footnote table)
-_RECORDED_RULES: dict[str, str | None] = {
+#: the inline rules of the parser (markdown-it's, the plugins', ours) → the characters each may start on:
+#: the first thing each checks, returning ``False`` on any other (``text`` takes the text between them)
+INLINE_OPENERS = {
+    "newline": "\n",
+    "escape": "\\",
+    "math_inline": "$",
     "myst_role": "{",
     "backticks": "`",
-    "math_inline": "$",
-    "html_inline": "<",
+    "emphasis": "*_",
     "link": "[",
     "image": "!",
-    "autolink": "<",
-    "footnote_ref": None,
     "footnote_inline": "^",
+    "footnote_ref": "[",
+    "autolink": "<",
+    "html_inline": "<",
+    "entity": "&",
 }
+
+#: inline rules whose tokens get a recorded span
+_RECORDED_RULES = (
+    "myst_role",
+    "backticks",
+    "math_inline",
+    "html_inline",
+    "link",
+    "image",
+    "autolink",
+    "footnote_ref",
+    "footnote_inline",
+)
+
+#: inline rules that do something before they look at their character, called everywhere by their
+#: wrapper (``footnote_ref`` makes the ``env``'s footnote table)
+_ACT_FIRST = frozenset({"footnote_ref"})
+
+#: where the scan of a link label (markdown-it's ``parseLinkLabel``, stepping with ``skipToken``, whose
+#: ``text`` rule goes to the next stop) must find the ``text`` rule stopped: its brackets
+_LABEL_STOPS = "[]"
+
+
+def narrow_text_stops(md: MarkdownIt) -> None:
+    """Let markdown-it's ``text`` rule stop only where an inline rule of ``md`` may start (see
+    :data:`INLINE_OPENERS`) or a link label's scan looks, when ``md`` holds only rules known there.
+
+    markdown-it stops it at every ASCII punctuation character an extension might use (``-``, ``:``,
+    ``=``, ``#``, …); at each, every rule is tried in vain and the character is added to the text: the
+    same text, the same tokens, a dozen calls per character. A version without ``terminator_re``
+    (before markdown-it-py 4.1) or a rule not known: markdown-it's stops, as they are.
+    """
+    stops = getattr(md.inline, "terminator_re", None)
+    rules = md.inline.ruler.get_active_rules()
+    first = md.inline.ruler.getRules("")[:1]
+    if not isinstance(stops, re.Pattern) or first != [text_rule] or not set(rules[1:]) <= INLINE_OPENERS.keys():
+        return
+    chars = set(_LABEL_STOPS).union(*(INLINE_OPENERS[name] for name in rules[1:]))
+    if all(stops.match(char) for char in chars):  # only ever fewer stops
+        md.inline.terminator_re = re.compile("[" + re.escape("".join(sorted(chars))) + "]")
 
 
 _QUARTO_MATH_CLOSE = re.compile(r"\$\$[ \t]*\{#([^{}\s]+)[^{}]*\}[ \t]*$")
@@ -355,10 +400,11 @@ def create_md_parser(
         md.block.ruler.at(name, starting_with(prefix, block_rule.fn), {"alt": list(block_rule.alt)})
     md.inline.ruler.at("myst_role", myst_role)
     names = set(md.inline.ruler.get_all_rules())
-    for name, opener in _RECORDED_RULES.items():
+    for name in _RECORDED_RULES:
         if name in names:
             rule = md.inline.ruler.__rules__[md.inline.ruler.__find__(name)]
-            md.inline.ruler.at(name, _recording(rule.fn, opener))
+            md.inline.ruler.at(name, _recording(rule.fn, None if name in _ACT_FIRST else INLINE_OPENERS[name]))
+    narrow_text_stops(md)
     if fragments_of is not None:
         md.core.ruler.push("m2q_fragments", fragments_rule(fragments_of))
     return md
