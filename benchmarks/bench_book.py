@@ -13,12 +13,14 @@ project; without it that column is skipped with a message). Runs alternate so ma
 both alike. Each run's CPU time is the process's and its workers' (``getrusage`` of the children),
 its wall time the clock's; medians are printed.
 
-The floor: the bare parse of the same chapters (every ``.md`` file and every Markdown cell of a
+The floor of the ratio: the bare parse of the same chapters (every ``.md`` file and every Markdown cell of a
 notebook) by ``parser.create_md_parser()``, the project's parser factory, in this process, CPU
 time, median of the runs; beside it the same chapters parsed as the converter parses a document
 (directive bodies and fragments too). Then the ratios of the same run: our CPU / bare parse
 (target ≤ 2) and our wall / mystquarto's wall (target ≤ 2); and our CPU without the start-up (a
-one-line file converted by a process of its own: interpreter and imports).
+one-line file converted by a process of its own: interpreter and imports). Last, the floor of any
+converter built on this parser in the same run: a process that only imports the parser, its plugins and
+PyYAML, plus the converter's parse, as CPU and as the best wall time two cores allow.
 
 Both trees' ``src`` is compiled to bytecode first and the runs may cache it (as an installed
 package has it), whatever ``PYTHONDONTWRITEBYTECODE`` says here.
@@ -48,6 +50,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_MODULES = ("httpx", "deepl", "llama_cpp", "py3langid", "openai")
@@ -58,6 +61,14 @@ ENV = {
     "MYST2QMD_ENGINE": "none",
 }
 MYST2QMD = [sys.executable, "-m", "myst2qmd"]
+#: what any converter built on the project's parser must import: the parser, its plugins, libyaml's PyYAML
+PARSER_IMPORTS = [
+    sys.executable,
+    "-c",
+    "import markdown_it, yaml\n"
+    "from mdit_py_plugins import amsmath, colon_fence, deflist, dollarmath, field_list, footnote, "
+    "front_matter, myst_blocks, myst_role",
+]
 
 
 def _children_cpu() -> float:
@@ -109,8 +120,10 @@ def chapter_texts(book: Path) -> list[str]:
     return texts
 
 
-def parse_cpu(texts: list[str], document: bool) -> float:
-    """CPU seconds to parse ``texts``: bare (``create_md_parser().parse``) or as the converter does."""
+def parse_cpu(texts: list[str], document: bool, inline: bool = False) -> float:
+    """CPU seconds to parse ``texts``: bare (``create_md_parser().parse``) or as the converter does
+    (block tokens of the document and its directive bodies; ``inline``: and every paragraph's inline
+    tokens, which the conversion parses one at a time as it walks)."""
     from myst2qmd.convert import parse_text  # noqa: PLC0415 - this tree's package
     from myst2qmd.parser import create_md_parser  # noqa: PLC0415
 
@@ -118,8 +131,21 @@ def parse_cpu(texts: list[str], document: bool) -> float:
     parse = parse_text if document else md.parse
     start = time.process_time()
     for text in texts:
-        parse(text)
+        parsed = parse(text)
+        if inline:
+            _parse_inline(parsed)
     return time.process_time() - start
+
+
+def _parse_inline(parsed: Any) -> None:
+    """Every inline token of a converter's parse (its bodies' too) given its children, as the walk does."""
+    from myst2qmd.parser import parse_inline  # noqa: PLC0415
+
+    for token in parsed.tokens:
+        if token.type == "inline" and not token.children and parsed.env is not None:
+            parse_inline(token, parsed.env)
+    for body in parsed.bodies.values():
+        _parse_inline(body)
 
 
 @dataclass
@@ -156,6 +182,7 @@ def time_book(book: Path, work: Path, repeat: int, other: str | None, baseline: 
         runs.add("single", timed(convert(work / f"{book.name}-one{n}"), MYST2QMD_BOOK_PROCESSES="1"))
         one = [*MYST2QMD, "convert", str(start_file), "-o", str(work / "start.qmd"), "--engine", "none", "-q"]
         runs.add("start-up", timed(one))
+        runs.add("imports", timed(PARSER_IMPORTS))
         if other is not None:
             runs.add("mystquarto", timed([other, "to-quarto", str(book), "-o", str(work / f"{book.name}-mq{n}")]))
     return runs
@@ -168,13 +195,14 @@ def bench_book(book: Path, work: Path, repeat: int, other: str | None, baseline:
     runs = time_book(book, work, repeat, other, baseline)
     bare = median([parse_cpu(texts, document=False) for _ in range(repeat)])
     document = median([parse_cpu(texts, document=True) for _ in range(repeat)])
+    whole = median([parse_cpu(texts, document=True, inline=True) for _ in range(repeat)])
     cpu, wall = median(runs.cpu("fresh")), median(runs.wall("fresh"))
     start = median(runs.cpu("start-up"))
     print(f"  myst2qmd, fresh output:     wall {summary(runs.wall('fresh'))}  {size / 1e6 / wall:.2f} MB/s")
     print(f"                              CPU  {summary(runs.cpu('fresh'))}  (process and workers)")
     print(
         f"  bare parse (create_md_parser().parse), CPU: {bare:6.2f} s; "
-        f"as the converter parses documents: {document:.2f} s"
+        f"as the converter parses documents: {document:.2f} s, with their inline tokens: {whole:.2f} s"
     )
     print(f"  start-up (a one-line file), CPU:            {start:6.2f} s")
     print(
@@ -202,6 +230,21 @@ def bench_book(book: Path, work: Path, repeat: int, other: str | None, baseline:
         f"CPU {median(runs.cpu('mystquarto')):.2f} s"
     )
     print(f"  myst2qmd / mystquarto, wall: {wall / theirs:.1f}x (target <= 2)")
+    floor(runs, bare, whole, theirs)
+
+
+def floor(runs: Runs, bare: float, parse: float, theirs: float) -> None:
+    """The least any converter built on this parser spends, in the same run: an interpreter that
+    imports the parser, its plugins and PyYAML, plus the converter's parse (directive bodies are
+    Markdown to convert, which the bare parse leaves as fence text). On 2 cores the parse can at
+    best be split in two: the wall floor is the imports plus half the parse."""
+    imports = median(runs.cpu("imports"))
+    least = imports + parse
+    print(
+        f"  floor, any markdown-it-py converter: imports {imports:.2f} s + the converter's parse {parse:.2f} s "
+        f"= {least:.2f} s CPU = {least / bare:.2f}x the bare parse; wall at best "
+        f"{imports + parse / 2:.2f} s = {(imports + parse / 2) / theirs:.1f}x mystquarto"
+    )
 
 
 def engines_imported(args: list[str]) -> list[str]:

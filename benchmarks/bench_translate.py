@@ -74,8 +74,8 @@ def run_book(args: argparse.Namespace) -> int:
         print(
             f"  {name} limits ({units} units / {chars:,} characters a request): {server.requests} requests "
             f"({report.engine_calls} answered) for {report.sent} segments, {report.units_sent} units; "
-            f"{elapsed:.1f} s; sent beyond the units: {report.overhead_share:.0%} in the summary "
-            f"({beyond / max(1, sent):.0%} of what the server received)"
+            f"{elapsed:.1f} s; sent beyond the units: {report.overhead_share:.1%} in the summary "
+            f"({beyond / max(1, sent):.1%} of what the server received)"
         )
     return 0
 

@@ -19,7 +19,7 @@ from fake_openai import FakeOpenAI, fake_translation
 from hostile_openai import HostileOpenAI
 from myst2qmd import cli, convert_text
 from myst2qmd.translate import TranslationCache, Translator
-from myst2qmd.translate.engines import HOSTED_LIMITS
+from myst2qmd.translate.engines import HOSTED_LIMITS, LOCAL_LIMITS
 from myst2qmd.translate.engines.openai import OpenAIEngine
 from myst2qmd.translate.engines.pseudo import PseudoEngine
 from myst2qmd.translate.retries import Pacer
@@ -108,14 +108,17 @@ def test_replies_given_to_the_wrong_look_alike_are_noticed(mode: str) -> None:
     assert requests <= math.ceil(distinct / UNITS) + 1 + distinct  # the requests of 4 and the probe, then one each
 
 
-def test_the_corpus_goes_in_few_requests_with_little_beyond_the_units(shared_corpus: Path, tmp_path: Path) -> None:
-    """Issue 22.3 on ../shared's corpus, with the limits the CLI gives a hosted API: at most 100 requests
-    (there were 525), and at most 30 % of the characters sent beyond the units (instructions, the example,
-    glossary hints, markers, the JSON around them)."""
+@pytest.mark.parametrize("limits", [HOSTED_LIMITS, LOCAL_LIMITS], ids=["hosted", "local"])
+def test_the_corpus_goes_in_few_requests_with_little_beyond_the_units(
+    shared_corpus: Path, tmp_path: Path, limits: tuple[int, int]
+) -> None:
+    """Issue 22.3 on ../shared's corpus, with the limits the CLI gives a hosted API and a server on this
+    machine: at most 100 requests (there were 525), and at most 30 % of the characters sent beyond the
+    units (instructions, the example, glossary hints, markers, the JSON around them)."""
     out = tmp_path / "plain"
     assert cli.main(["convert", str(shared_corpus), "-o", str(out), "--engine", "none", "-q"]) in (0, 1)
     texts = [p.read_text(encoding="utf-8") for p in sorted(out.rglob("*.qmd"))]
-    chars, units = HOSTED_LIMITS
+    chars, units = limits
     with FakeOpenAI() as server:
         hosted = OpenAIEngine(server.base_url, "m", None, max_batch_chars=chars, max_batch_units=units)
         _, report, _ = Translator(hosted).translate_many(texts, [f"c{n}.md" for n in range(len(texts))])
