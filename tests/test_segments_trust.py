@@ -413,3 +413,17 @@ def test_a_digit_glued_to_inline_math_is_refused() -> None:
     translated, report, warnings = Translator(Gluing()).translate_document(plain)
     assert translated == plain
     assert any("digit right after inline math" in w.message for w in warnings)
+
+
+@pytest.mark.parametrize("literal", ["〈2〉", "<3>", "⟨1⟩", "‹ 4 ›"])
+def test_text_a_reply_check_reads_as_a_placeholder_is_protected_and_translated_around(literal: str) -> None:
+    """A source that holds what the checks of a reply read as a placeholder (``〈2〉``) is sent with a
+    placeholder of its own there: before, every reply failed the placeholder check (the source sent
+    none, the reply held one) and the sentence stayed German."""
+    source = f"Der Wert {literal} steht hier und $x$ auch.\n"
+    converted = convert_text(source).text
+    (segment,) = extract_segments(converted)
+    assert literal in segment.protected_texts()
+    translated, report, warnings = Translator(PseudoEngine()).translate_document(converted)
+    assert not warnings and report.translated == 1
+    assert f"DER WERT {literal} STEHT HIER UND $x$ AUCH." in translated

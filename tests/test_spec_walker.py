@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from markdown_it.token import Token
 
 from myst2qmd import convert_text, walker
 from myst2qmd.adapter import block_lines
-from myst2qmd.constructs import tokens
+from myst2qmd.constructs import inline, registry, tokens
 from myst2qmd.constructs.base import TokenSpec, Walk
 from myst2qmd.context import Context
 from myst2qmd.convert import Converter
 from myst2qmd.edits import Edit, apply_edits
 from myst2qmd.labelpass import LabelPass
+from myst2qmd.parser import create_md_parser
 from myst2qmd.source import View
 from myst2qmd.walker import Walker, WalkState
 
@@ -105,3 +108,52 @@ def test_a_token_construct_registered_with_the_registry_is_dispatched(monkeypatc
     tokens.add_token_rule(TokenSpec("another break", ("hr",), _thematic_break))
     with pytest.raises(ValueError, match="token type hr has two rules: thematic break, another break"):
         tokens.token_table()
+
+
+def test_a_paragraph_without_a_constructs_mark_is_never_parsed_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain prose holds nothing the inline walk converts: its children are never parsed (most of a
+    book's paragraphs, whose parse was most of the inline work). Work counted, not timed."""
+    parsed: list[str] = []
+    parse = inline.parse_inline
+
+    def counting(token: Token, env: dict[str, Any]) -> None:
+        parsed.append(token.content)
+        parse(token, env)
+
+    monkeypatch.setattr(inline, "parse_inline", counting)
+    text = (
+        "Erster Absatz, *betont*, mit `Code` und https-losem Text.\n\n"
+        "Siehe {numref}`fig-a`.\n\nMail an a@b.de\n\n$x$ und [Link](a.md) und <b>fett</b>\n\n"
+        "Eine URL https://example.org\n\n| Kopf | Spalte |\n|---|---|\n| x | {math}`y` |\n"
+    )
+    out = convert_text(text).text
+    assert parsed == [
+        "Siehe {numref}`fig-a`.",
+        "Mail an a@b.de",
+        "$x$ und [Link](a.md) und <b>fett</b>",
+        "Eine URL https://example.org",
+        "{math}`y`",  # a table's cells alike
+    ]
+    assert out.startswith("Erster Absatz, *betont*, mit `Code` und https-losem Text.\n\nSiehe @fig-a.")
+    assert "<https://example.org>" in out
+    assert out.endswith("| x | $y$ |\n")
+
+
+def test_every_token_the_inline_walk_converts_holds_a_mark() -> None:
+    """:data:`.inline.CONSTRUCT_MARKS` holds a character of every token type the inline walk hands on:
+    a paragraph without any is skipped unparsed. A new type needs a sample here (and maybe a mark)."""
+    samples = {
+        "myst_role": "a {ref}`x` b",
+        "html_inline": "a <b>x</b> b",
+        "math_inline": "a $x$ b",
+        "math_inline_double": "a $$x$$ b",
+        "image": "a ![x](b.png) b",
+        "link_open": "a [x](b.md) <https://example.org> b",
+    }
+    assert set(samples) == registry.INLINE_TYPES
+    md = create_md_parser()
+    for kind, sample in samples.items():
+        spans = [c.meta["span"] for c in md.parseInline(sample)[0].children or [] if c.type == kind]
+        assert spans, kind
+        for start, end in spans:
+            assert any(mark in sample[start:end] for mark in inline.CONSTRUCT_MARKS), (kind, sample[start:end])

@@ -56,9 +56,10 @@ def attrs_line(md: MarkdownIt) -> None:
     plugin_rule, alt = rule.fn, list(rule.alt)
 
     def whole_line(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        text = state.src[state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]].rstrip()
-        if not text.startswith("{") or state.sCount[start_line] - state.blkIndent >= 4:
+        start, stop = state.bMarks[start_line] + state.tShift[start_line], state.eMarks[start_line]
+        if not state.src.startswith("{", start, stop) or state.sCount[start_line] - state.blkIndent >= 4:
             return False
+        text = state.src[start:stop].rstrip()
         try:
             end, attrs = parse(text)
         except ParseError:
@@ -167,6 +168,9 @@ def table_cell_locators(tokens: list[Token], start: int, view: View) -> Iterator
         i += 1
 
 
+_BACKTICKS = re.compile(r"`+")
+
+
 def link_label_end(content: str, start: int) -> int | None:
     """Index of the ``]`` closing the link label that opens at ``content[start]``."""
     depth = 0
@@ -177,7 +181,7 @@ def link_label_end(content: str, start: int) -> int | None:
             i += 2
             continue
         if ch == "`":
-            run = re.match(r"`+", content[i:])
+            run = _BACKTICKS.match(content, i)
             assert run
             close = content.find(run.group(0), i + len(run.group(0)))
             i = close + len(run.group(0)) if close >= 0 else i + 1

@@ -22,6 +22,8 @@ from .yamlload import load_yaml
 
 DIRECTIVE_INFO = re.compile(r"^\{([A-Za-z0-9][A-Za-z0-9_\-+:.]*)\}\s*(.*)$")
 _OPTION_LINE = re.compile(r"^:([A-Za-z0-9_\-]+):(?:\s+(.*?))?\s*$")
+#: what separates the names of a ``:class:`` option
+_CLASS_SEPARATORS = re.compile(r"[\s,]+")
 
 
 def is_class_name(name: str) -> bool:
@@ -106,7 +108,7 @@ class Directive:
     def classes(self) -> list[str]:
         """``:class: a b`` → ``["a", "b"]``; names Pandoc cannot read go to :attr:`invalid_classes`."""
         raw = self.options.get("class", "")
-        names = [str(c) for c in raw] if isinstance(raw, list) else re.split(r"[\s,]+", str(raw or ""))
+        names = [str(c) for c in raw] if isinstance(raw, list) else _CLASS_SEPARATORS.split(str(raw or ""))
         return self.valid_classes(names)
 
     def valid_classes(self, names: list[str]) -> list[str]:
@@ -199,7 +201,7 @@ def _parse_options(lines: list[str]) -> tuple[dict[str, Any], int, list[str]]:
 
 def container_strip(line: str) -> str:
     """A line without its indentation and block-quote markers: ``"  > ```"`` → ``"```"``."""
-    return re.sub(r"^[ \t>]*", "", line)
+    return line.lstrip(" \t>")
 
 
 def container_prefix_len(line: str) -> int:

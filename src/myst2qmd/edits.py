@@ -70,17 +70,20 @@ class Normalized:
 
     def __init__(self, original: str):
         self.original = original
-        text = original.replace("\r\n", "\n")
+        text = original
         self._crlf: list[int] = []
-        if len(text) != len(original):
-            for shift, match in enumerate(re.finditer("\r\n", original)):
-                self._crlf.append(match.start() - shift)
-        text = text.replace("\r", "\n")
+        if "\r" in original:  # (one look for the rare case, not two replacements of nothing)
+            text = original.replace("\r\n", "\n")
+            if len(text) != len(original):
+                for shift, match in enumerate(re.finditer("\r\n", original)):
+                    self._crlf.append(match.start() - shift)
+            text = text.replace("\r", "\n")
         self._nul = "\0" in text and "\ufffd" not in text
         if self._nul:
             text = text.replace("\0", "\ufffd")
         self.text = text
-        lines = text.count("\n")
+        # the majority line ending: only a text with ``\r\n`` needs its lines counted
+        lines = text.count("\n") if self._crlf else 0
         self.newline = "\r\n" if lines and len(self._crlf) * 2 > lines else "\n"
 
     @property

@@ -10,9 +10,13 @@ that spans several lines).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from .edits import Edit, apply_edits, ordered_edits
+
+_TITLE = re.compile(r'^title:\s*"?(.*?)"?\s*$')
+#: the marks dropped before a written line's words are looked for in the source
+_MARKS = re.compile(r"[*_#:{}\[\]\"=]+")
 
 
 def source_lines(source: str, edits: list[Edit], text: str | None = None) -> list[int]:
@@ -46,20 +50,41 @@ def source_lines(source: str, edits: list[Edit], text: str | None = None) -> lis
     flat: dict[int, str] = {}  # source line → its words joined by single spaces, once each
     source_starts = [0] + [m.end() for m in re.finditer("\n", source)]
     lines: list[int] = []
-    index = 0
-    for offset in starts:
-        while index + 1 < len(pieces) and pieces[index][1] <= offset:
-            index += 1
-        o_start, _, s_start, s_end, edited = pieces[index]
+    for index, (o_start, o_end, s_start, _, edited) in enumerate(pieces):
+        # the output lines starting in this piece (the last piece takes the rest)
+        begin = bisect_left(starts, o_start)
+        stop = bisect_left(starts, o_end) if index + 1 < len(pieces) else len(starts)
+        if begin == stop:
+            continue
         if edited:
-            first = bisect_right(source_starts, s_start)
-            last = bisect_right(source_starts, s_end)
-            end = text.find("\n", offset)
-            written = text[offset : end if end >= 0 else len(text)]
-            guess = min(first + text.count("\n", o_start, offset), last)
-            lines.append(_line_with(source_list, written, first, last, flat) or guess)
+            lines += _written_lines(text, starts[begin:stop], pieces[index], source_list, source_starts, flat)
         else:
-            lines.append(bisect_right(source_starts, s_start + offset - o_start))
+            # text no edit touched: its lines are the source's, one after the other
+            first = bisect_right(source_starts, s_start + starts[begin] - o_start)
+            lines += range(first, first + stop - begin)
+    return lines
+
+
+def _written_lines(
+    text: str,
+    starts: list[int],
+    piece: tuple[int, int, int, int, bool],
+    source: list[str],
+    source_starts: list[int],
+    flat: dict[int, str],
+) -> list[int]:
+    """The source lines of the output lines starting at ``starts`` in ``piece``, text an edit wrote:
+    each the line holding its words (:func:`_line_with`), else as many lines after the edit's first
+    as it is after the piece's first (never past the edit's last)."""
+    o_start, _, s_start, s_end, _ = piece
+    first = bisect_right(source_starts, s_start)
+    last = bisect_right(source_starts, s_end)
+    below = text.count("\n", o_start, starts[0])  # lines of the piece above its first line start
+    lines: list[int] = []
+    for n, offset in enumerate(starts, below):
+        end = text.find("\n", offset)
+        written = text[offset : end if end >= 0 else len(text)]
+        lines.append(_line_with(source, written, first, last, flat) or min(first + n, last))
     return lines
 
 
@@ -69,13 +94,13 @@ def _line_with(source: list[str], written: str, first: int, last: int, flat: dic
     A callout's ``**Frage**`` comes from ``{admonition} Frage``; a ``title: "Titel"`` made from
     the first heading comes from ``# Titel``, wherever that is.
     """
-    title = re.match(r'^title:\s*"?(.*?)"?\s*$', written)
+    title = _TITLE.match(written) if written.startswith("title:") else None
     if title and title.group(1):
         value = title.group(1).replace('\\"', '"')
         for n, line in enumerate(source, 1):
             if re.fullmatch(r"#\s+" + re.escape(value) + r"\s*", line):
                 return n
-    words = re.sub(r"[*_#:{}\[\]\"=]+", " ", written).split()
+    words = _MARKS.sub(" ", written).split()
     if not words or len(" ".join(words)) < 3:
         return None
     needle = " ".join(words)

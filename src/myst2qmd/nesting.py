@@ -22,6 +22,8 @@ from markdown_it.token import Token
 
 #: a block rule of markdown-it: ``(state, start line, end line, silent) -> matched``
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
+#: what a fence rule does with each fence token it makes: ``(state, token) -> None``
+FenceHook = Callable[[StateBlock, Token], None]
 
 
 #: ``(lines of content to keep, content lines)`` of a fence whose body is Markdown, else ``None``; it is
@@ -89,13 +91,16 @@ def _line_start(state: StateBlock, line: int, strip: int) -> int | None:
     return None if indent > strip else first
 
 
+_TAB = re.compile("\t")
+
+
 def _tab_lines(state: StateBlock) -> list[int]:
     """The lines of ``state``'s text with a tab, found once."""
     found = getattr(state, "m2q_tab_lines", None)
     if found is None:
         found = []
         line, pos = 0, 0
-        for match in re.finditer("\t", state.src):
+        for match in _TAB.finditer(state.src):
             line += state.src.count("\n", pos, match.start())
             pos = match.start()
             found.append(line)
@@ -215,30 +220,27 @@ def fragments_rule(fragments_of: FragmentsOf) -> Callable[[StateCore], None]:
     return rule
 
 
-def nesting(rule: BlockRule, body_of: BodyOf, max_depth: int) -> BlockRule:
-    """Wrap a fence rule so a fence whose body is Markdown gets that body's tokens from the same
-    parse (``token.meta["body"]``, a :class:`Body`), as ``mdit_py_plugins.container`` tokenizes a
-    container's content: every line is read once, however deep directives nest.
+def nesting(body_of: BodyOf, max_depth: int) -> FenceHook:
+    """What a fence rule does with its token (see :func:`.parser.make_fence_rule`) so a fence whose body
+    is Markdown gets that body's tokens from the same parse (``token.meta["body"]``, a :class:`Body`), as
+    ``mdit_py_plugins.container`` tokenizes a container's content: every line is read once, however deep
+    directives nest.
 
     The fence's own ``content`` is cut to its option lines (a deep nest would hold every level's
     body once per level). ``token.meta["body"] = None``: nested deeper than ``max_depth``.
     """
 
-    def wrapped(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        ok = rule(state, start_line, end_line, silent)
-        if not ok or silent:
-            return ok
-        token = state.tokens[-1]
-        if token.map is None or token.type not in ("fence", "colon_fence"):
-            return ok
+    def then(state: StateBlock, token: Token) -> None:
+        if token.map is None:
+            return
         last = token.map[1] - 1
         found = body_of(token, state.src[state.bMarks[last] : state.eMarks[last]])
         if found is None:
-            return ok
+            return
         token.meta = dict(token.meta or {})
         if getattr(state, "m2q_depth", 0) >= max_depth:
             token.meta["body"] = None
-            return ok
+            return
         keep, count = found
         first = token.map[0] + 1 + (token.meta.get("options_used") or 0)
         end = token.map[0] + 1 + count
@@ -248,7 +250,7 @@ def nesting(rule: BlockRule, body_of: BodyOf, max_depth: int) -> BlockRule:
         token.meta["body"] = body
         if len(body.starts) < end - first:
             body.unmapped = True
-            return ok
+            return
         # keep the lines the options were read from (``used`` and the next), not the body
         cut = 0
         for _ in range(keep):
@@ -269,6 +271,5 @@ def nesting(rule: BlockRule, body_of: BodyOf, max_depth: int) -> BlockRule:
         else:
             _tokenize_body(state, body, end, strip > 0)
             _finish(state.md, body, state.src)
-        return ok
 
-    return wrapped
+    return then

@@ -27,6 +27,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core.text_join import text_join
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline import text as text_rule
 from markdown_it.token import Token
 from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.colon_fence import colon_fence_plugin
@@ -39,7 +40,7 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .adapter import attrs_line
-from .nesting import BlockRule, BodyOf, FragmentsOf, fragments_rule, nesting
+from .nesting import BlockRule, BodyOf, FenceHook, FragmentsOf, fragments_rule, nesting
 
 #: Inline token types whose source span we record (everything we may rewrite or protect).
 SPANNED_INLINE_TYPES = frozenset(
@@ -60,11 +61,15 @@ SPANNED_INLINE_TYPES = frozenset(
 InlineRule = Callable[[StateInline, bool], bool]
 
 
-def _recording(rule: InlineRule) -> InlineRule:
-    """Wrap an inline rule so that the tokens it pushes remember their source span."""
+def _recording(rule: InlineRule, opener: str | None) -> InlineRule:
+    """Wrap an inline rule so that the tokens it pushes remember their source span (``opener``: the one
+    character the rule starts on, which it checks before it does anything else; not called elsewhere,
+    see :data:`INLINE_OPENERS`)."""
 
     def wrapped(state: StateInline, silent: bool) -> bool:
         start = state.pos
+        if opener is not None and state.src[start] != opener:
+            return False
         first = len(state.tokens)
         ok = rule(state, silent)
         if ok and not silent:
@@ -113,6 +118,24 @@ def myst_role(state: StateInline, silent: bool) -> bool:
     return True
 
 
+#: the inline rules of the parser (markdown-it's, the plugins', ours) → the characters each may start on:
+#: the first thing each checks, returning ``False`` on any other (``text`` takes the text between them)
+INLINE_OPENERS = {
+    "newline": "\n",
+    "escape": "\\",
+    "math_inline": "$",
+    "myst_role": "{",
+    "backticks": "`",
+    "emphasis": "*_",
+    "link": "[",
+    "image": "!",
+    "footnote_inline": "^",
+    "footnote_ref": "[",
+    "autolink": "<",
+    "html_inline": "<",
+    "entity": "&",
+}
+
 #: inline rules whose tokens get a recorded span
 _RECORDED_RULES = (
     "myst_role",
@@ -125,6 +148,33 @@ _RECORDED_RULES = (
     "footnote_ref",
     "footnote_inline",
 )
+
+#: inline rules that do something before they look at their character, called everywhere by their
+#: wrapper (``footnote_ref`` makes the ``env``'s footnote table)
+_ACT_FIRST = frozenset({"footnote_ref"})
+
+#: where the scan of a link label (markdown-it's ``parseLinkLabel``, stepping with ``skipToken``, whose
+#: ``text`` rule goes to the next stop) must find the ``text`` rule stopped: its brackets
+_LABEL_STOPS = "[]"
+
+
+def narrow_text_stops(md: MarkdownIt) -> None:
+    """Let markdown-it's ``text`` rule stop only where an inline rule of ``md`` may start (see
+    :data:`INLINE_OPENERS`) or a link label's scan looks, when ``md`` holds only rules known there.
+
+    markdown-it stops it at every ASCII punctuation character an extension might use (``-``, ``:``,
+    ``=``, ``#``, …); at each, every rule is tried in vain and the character is added to the text: the
+    same text, the same tokens, a dozen calls per character. A version without ``terminator_re``
+    (before markdown-it-py 4.1) or a rule not known: markdown-it's stops, as they are.
+    """
+    stops = getattr(md.inline, "terminator_re", None)
+    rules = md.inline.ruler.get_active_rules()
+    first = md.inline.ruler.getRules("")[:1]
+    if not isinstance(stops, re.Pattern) or first != [text_rule] or not set(rules[1:]) <= INLINE_OPENERS.keys():
+        return
+    chars = set(_LABEL_STOPS).union(*(INLINE_OPENERS[name] for name in rules[1:]))
+    if all(stops.match(char) for char in chars):  # only ever fewer stops
+        md.inline.terminator_re = re.compile("[" + re.escape("".join(sorted(chars))) + "]")
 
 
 _QUARTO_MATH_CLOSE = re.compile(r"\$\$[ \t]*\{#([^{}\s]+)[^{}]*\}[ \t]*$")
@@ -184,22 +234,26 @@ def _run_end(src: str, pos: int) -> int:
     return _RUNS[src[pos]].match(src, pos).end()  # type: ignore[union-attr]
 
 
-def make_fence_rule(markers: str, token_type: str) -> BlockRule:
+def make_fence_rule(markers: str, token_type: str, then: FenceHook | None = None) -> BlockRule:
     """markdown-it's fence rule (``markers="`~"``, token ``fence``) and ``mdit_py_plugins.colon_fence``'s
-    (``":"``, ``colon_fence``): the same tokens, with each run of fence characters measured at C speed.
+    (``":"``, ``colon_fence``): the same tokens, with each run of fence characters measured at C speed;
+    ``then`` is given each fence token the rule makes (see :func:`.nesting.nesting`).
 
     Both measure a run one character at a time, and each fence measures every run inside it while
     it looks for its closing line: nested fences (each level's fence one character longer) took
     time cubic in their depth. A backtick fence's info string holds no backtick (CommonMark).
+
+    The token remembers how far it stands right of its container (``token.meta["excess"]``): the
+    columns between the content column of the fence's container (the document, a list item, a
+    block quote) and the fence. Pandoc reads a ``:::`` div only at that column, so the walker
+    writes div fences there.
     """
 
     def rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        if state.is_code_block(start_line):
-            return False
         src = state.src
         pos = state.bMarks[start_line] + state.tShift[start_line]
         maximum = state.eMarks[start_line]
-        if pos + 3 > maximum or src[pos] not in markers:
+        if pos + 3 > maximum or src[pos] not in markers or state.is_code_block(start_line):
             return False
         marker, mem = src[pos], pos
         pos = _run_end(src, pos)
@@ -236,31 +290,33 @@ def make_fence_rule(markers: str, token_type: str) -> BlockRule:
         token.content = state.getLines(start_line + 1, next_line, indent, True)
         token.markup = markup
         token.map = [start_line, state.line]
+        token.meta = {"excess": max(0, indent - state.blkIndent)}
+        if then is not None:
+            then(state, token)
         return True
 
     return rule
 
 
-def _recording_excess(rule: BlockRule) -> BlockRule:
-    """Wrap a fence rule so its token remembers how far it stands right of its container.
+def starting_with(prefix: str, rule: BlockRule) -> BlockRule:
+    """``rule``, called only on a line whose text starts with ``prefix``: for a rule that returns ``False``
+    on any other line, and does nothing before it looks (a block rule is tried on every line).
 
-    ``token.meta["excess"]``: the columns between the content column of the fence's
-    container (the document, a list item, a block quote) and the fence. Pandoc reads a
-    ``:::`` div only at that column, so the walker writes div fences there.
+    >>> md = create_md_parser()
+    >>> [t.type for t in md.parse("\\\\begin{align}a\\\\end{align}\\n  \\\\begin{x}\\n")]
+    ['amsmath', 'paragraph_open', 'inline', 'paragraph_close']
     """
 
-    def wrapped(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-        first = len(state.tokens)
-        excess = state.sCount[start_line] - state.blkIndent
-        ok = rule(state, start_line, end_line, silent)
-        if ok and not silent:
-            for token in state.tokens[first:]:
-                if token.type in ("fence", "colon_fence"):
-                    token.meta = dict(token.meta or {})
-                    token.meta["excess"] = max(0, excess)
-        return ok
+    def guarded(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        at = state.bMarks[start_line] + state.tShift[start_line]
+        return state.src.startswith(prefix, at, state.eMarks[start_line]) and rule(state, start_line, end_line, silent)
 
-    return wrapped
+    return guarded
+
+
+#: block rules of mdit-py-plugins → what a line they may match starts with: the first thing each looks at
+#: (``amsmath`` matches ``\begin{env}`` at the start of the line's text, after a code-block check)
+_GUARDED_BLOCK_RULES = {"amsmath": "\\begin{"}
 
 
 def field_lists(md: MarkdownIt) -> None:
@@ -333,19 +389,22 @@ def create_md_parser(
     md.block.ruler.before("math_block", "quarto_math_block", quarto_math_block)
     # directive bodies nest deeper than CommonMark's default of 20 levels
     md.options["maxNesting"] = 100
+    then = nesting(body_of, max_depth) if body_of is not None else None
     for name in ("fence", "colon_fence"):
         block_rule = md.block.ruler.__rules__[md.block.ruler.__find__(name)]
-        fn = _recording_excess(make_fence_rule(":" if name == "colon_fence" else "`~", name))
-        if body_of is not None:
-            fn = nesting(fn, body_of, max_depth)
+        fn = make_fence_rule(":" if name == "colon_fence" else "`~", name, then)
         # fences interrupt paragraphs, lists and block quotes: keep the rule's chains
         md.block.ruler.at(name, fn, {"alt": list(block_rule.alt)})
+    for name, prefix in _GUARDED_BLOCK_RULES.items():
+        block_rule = md.block.ruler.__rules__[md.block.ruler.__find__(name)]
+        md.block.ruler.at(name, starting_with(prefix, block_rule.fn), {"alt": list(block_rule.alt)})
     md.inline.ruler.at("myst_role", myst_role)
     names = set(md.inline.ruler.get_all_rules())
     for name in _RECORDED_RULES:
         if name in names:
             rule = md.inline.ruler.__rules__[md.inline.ruler.__find__(name)]
-            md.inline.ruler.at(name, _recording(rule.fn))
+            md.inline.ruler.at(name, _recording(rule.fn, None if name in _ACT_FIRST else INLINE_OPENERS[name]))
+    narrow_text_stops(md)
     if fragments_of is not None:
         md.core.ruler.push("m2q_fragments", fragments_rule(fragments_of))
     return md
@@ -390,6 +449,53 @@ def parse_inline(token: Token, env: dict[str, Any]) -> None:
     ['text', 'myst_role', 'text']
     """
     md = block_parser()
+    plain = plain_children(token.content, _text_stops(md))
+    if plain is not None:
+        token.children = plain
+        return
     token.children = []
     md.inline.parse(token.content, md, env, token.children)
     text_join(StateCore("", md, env, [token]))
+
+
+@lru_cache(maxsize=4)
+def _text_stops(md: MarkdownIt) -> re.Pattern[str] | None:
+    """The characters where ``md``'s inline parse may leave plain text (``None``: not known).
+
+    markdown-it's ``text`` rule, when it runs first, takes every character up to the next of its
+    ``terminator_re`` (markdown-it-py 4.1 on); every other rule starts where it stops, so a content
+    without those characters is one text run. Older versions, or a first rule of another kind: none."""
+    rules = md.inline.ruler.getRules("")
+    stops = getattr(md.inline, "terminator_re", None)
+    return stops if rules and rules[0] is text_rule and isinstance(stops, re.Pattern) else None
+
+
+def plain_children(content: str, stops: re.Pattern[str] | None) -> list[Token] | None:
+    """The inline children of ``content`` when none of its characters but newlines is in ``stops``
+    (see :func:`_text_stops`): text runs and the breaks between its lines, the tokens markdown-it's
+    ``text`` and ``newline`` rules give it (``None``: it may hold more, the parse must read it).
+
+    >>> [(t.type, t.content) for t in plain_children("a  \\n  b\\nc", _text_stops(block_parser()))]
+    [('text', 'a'), ('hardbreak', ''), ('text', 'b'), ('softbreak', ''), ('text', 'c')]
+    """
+    first = stops.search(content) if stops is not None else None
+    if stops is None or (first is not None and (first.group() != "\n" or stops.search(content.replace("\n", "")))):
+        return None  # a stop of the text rule that is not a newline: markup may start there
+    children: list[Token] = []
+    lines = content.split("\n")
+    for number, line in enumerate(lines):
+        if number:
+            line = line.lstrip(" \t")  # the newline rule skips the next line's leading spaces
+        if number == len(lines) - 1:
+            if line:
+                children.append(Token("text", "", 0, content=line))
+            break
+        kind = "softbreak"
+        if line.endswith("  "):  # two spaces or more before a newline: a hard break, without them
+            line, kind = line.rstrip(" "), "hardbreak"
+        elif line.endswith(" "):
+            line = line[:-1]
+        if line:
+            children.append(Token("text", "", 0, content=line))
+        children.append(Token(kind, "br", 0))
+    return children

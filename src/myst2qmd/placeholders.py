@@ -15,8 +15,9 @@ from collections import Counter
 
 #: a placeholder as written (``⟨1⟩``) or with spaces inside, as engines give it back (``⟨ 1 ⟩``)
 PLACEHOLDER = re.compile(r"⟨\s*(\d+)\s*⟩")
-#: the ways engines mangle ``⟨n⟩``: spaces, other angle brackets
-_MANGLED = re.compile(r"[⟨〈‹<]\s*(\d{1,3})\s*[⟩〉›>]")
+#: the ways engines mangle ``⟨n⟩``: spaces, other angle brackets (what a reply's checks read as a
+#: placeholder, so the same text in a source is protected too: see :mod:`.segments`)
+LOOK_ALIKE = re.compile(r"[⟨〈‹<]\s*(\d{1,3})\s*[⟩〉›>]")
 
 
 def placeholder(n: int) -> str:
@@ -26,7 +27,7 @@ def placeholder(n: int) -> str:
 
 def normalize_placeholders(text: str) -> str:
     """``⟨ 1 ⟩``, ``〈1〉``, ``<1>`` → ``⟨1⟩``."""
-    return _MANGLED.sub(lambda m: placeholder(int(m.group(1))), text)
+    return LOOK_ALIKE.sub(lambda m: placeholder(int(m.group(1))), text)
 
 
 def placeholders(text: str) -> Counter[int]:

@@ -25,7 +25,7 @@ from .adapter import InlineLocator, link_destination, link_label_end
 from .cells import HASH_COMMENT_LANGUAGES
 from .edits import Edit, Normalized, apply_edits
 from .parsed import Parsed
-from .placeholders import PLACEHOLDER, placeholder
+from .placeholders import LOOK_ALIKE, PLACEHOLDER, placeholder
 from .source import View
 from .structure import parse_document
 
@@ -44,6 +44,8 @@ _PROTECT_PATTERNS = [
     # characters no translation may hold (control characters, line breaks other than \n, direction
     # overrides: text_problem): where the source has one, it stays where it is, as a placeholder
     re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+"),
+    # text a reply's checks read as a placeholder (``〈2〉``, ``< 3 >``): sent as one, it comes back as it was
+    LOOK_ALIKE,
 ]
 #: LaTeX commands whose one argument is prose: ``\textbf{`` and ``}`` are protected, the words are not
 _TEX_TEXT_COMMANDS = frozenset(

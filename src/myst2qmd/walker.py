@@ -42,9 +42,8 @@ class Walker:
         #: tokens of one parse another construct claims (the heading that becomes the title)
         self.claimed: tuple[Parsed | None, frozenset[int]] = (None, frozenset())
         #: token type → rule (a type without one is left as written), from the token constructs' specs
-        self.rules: dict[str, Rule] = {
-            kind: partial(spec.rule, self) for kind, spec in tokens.token_table(ctx.options.dialect).items()
-        }
+        rules = tokens.token_rules(ctx.options.dialect)
+        self.rules: dict[str, Rule] = {kind: partial(rule, self) for kind, rule in rules}
         #: line prefixes asked for during the walk, written into their edits once it is done
         self._line_prefixes: list[LinePrefix] = []
         self._depth = 0
@@ -99,11 +98,12 @@ class Walker:
         state = WalkState(parsed)
         claimed = self.claimed[1] if parsed is self.claimed[0] else frozenset()
         self._depth += 1
+        rules = self.rules
         try:
             for index, token in enumerate(parsed.tokens):
                 if index in claimed:
                     continue
-                rule = self.rules.get(token.type)
+                rule = rules.get(token.type)
                 if rule is not None:
                     rule(state, index)
                 if token.map is not None:

@@ -338,6 +338,11 @@ def attr_value(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+#: characters a bare link destination cannot hold (:func:`link_target`), and those ``<…>`` cannot hold either
+_BARE_UNSAFE = re.compile(r"[\s()<>]")
+_BRACKET_UNSAFE = re.compile(r"[<>\n]")
+
+
 def link_target(href: str) -> str:
     """A link destination as Markdown must write it: ``<…>`` around one with spaces or parentheses.
 
@@ -347,9 +352,9 @@ def link_target(href: str) -> str:
     >>> link_target("a.qmd#sec-x"), link_target("Kapitel Eins/Übung 1.qmd"), link_target("a <b>.qmd")
     ('a.qmd#sec-x', '<Kapitel Eins/Übung 1.qmd>', 'a%20%3Cb%3E.qmd')
     """
-    if not re.search(r"[\s()<>]", href):
+    if not _BARE_UNSAFE.search(href):
         return href
-    if re.search(r"[<>\n]", href):
+    if _BRACKET_UNSAFE.search(href):
         return quote(href, safe="/#:?&=%@!$'*+,;~()")
     return f"<{href}>"
 

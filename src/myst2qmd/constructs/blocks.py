@@ -43,6 +43,9 @@ _PANDOC_MARKER = re.compile(
 )
 
 
+_CAPITAL = re.compile(r"[A-Z]")
+
+
 def list_marker_escape(line: str) -> int | None:
     """Where a backslash keeps Pandoc from reading ``line`` (a block's first line) as a list.
 
@@ -63,7 +66,7 @@ def list_marker_escape(line: str) -> int | None:
         return None  # "(a." is text
     if match.group("rest") and not match.group("after"):
         return None  # "a)b": a marker needs a space (or the end of the line) after it
-    capital = re.fullmatch(r"[A-Z]", match.group("marker")) is not None
+    capital = _CAPITAL.fullmatch(match.group("marker")) is not None
     after = match.group("after")
     wide = "\t" in after or len(after) >= 2
     if capital and not opened and match.group("delim") == "." and match.group("rest") and not wide:

@@ -28,6 +28,9 @@ TEXTUAL = frozenset({"t", "ts", "ct", "cts", "author", "authors", "cauthor", "ca
 SHOWN = frozenset({"label", "labels", "text"})
 
 
+_BRACED = re.compile(r"\{[^{}]*\}")
+
+
 def cite_key(key: str) -> str:
     """``@key``, or ``@{key}`` when Pandoc would end the key early.
 
@@ -48,7 +51,7 @@ def split_cite(content: str) -> tuple[str, list[str], str]:
     """
     match = _NOTED.match(content)
     if match is None:
-        keys = re.sub(r"\{[^{}]*\}", "", content)
+        keys = _BRACED.sub("", content)
         return "", [k.strip() for k in keys.split(",") if k.strip()], ""
     found = [k.strip() for k in match.group("keys").split(",") if k.strip()]
     return (match.group("pre") or "").strip(), found, (match.group("post") or "").strip()

@@ -51,6 +51,12 @@ LEXER_ALIASES = {
 }
 
 
+#: a value written as it is in an attribute (else quoted)
+_PLAIN_VALUE = re.compile(r"[\w.\-/ ]+")
+#: a line opening a backtick fence (its backticks)
+_BACKTICK_FENCE = re.compile(r"^\s*(`{3,})")
+
+
 def code_language(argument: str) -> str:
     """The fence language for a ``{code-block}``'s lexer: ``ipython3`` → ``python``."""
     lexer = argument.split()[0] if argument.strip() else ""
@@ -93,14 +99,14 @@ def _yaml_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     text = str(value)
-    return text if re.fullmatch(r"[\w.\-/ ]+", text) and text.strip() == text else attr_value(text)
+    return text if _PLAIN_VALUE.fullmatch(text) and text.strip() == text else attr_value(text)
 
 
 def fence_for(body_lines: Sequence[str], minimum: int = 3) -> str:
     """A backtick fence longer than any backtick fence inside the body."""
     longest = 0
     for line in body_lines:
-        match = re.match(r"^\s*(`{3,})", line)
+        match = _BACKTICK_FENCE.match(line)
         if match:
             longest = max(longest, len(match.group(1)))
     return "`" * max(minimum, longest + 1)

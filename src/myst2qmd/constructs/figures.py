@@ -48,6 +48,9 @@ META_IMAGES_PATH = "{{< meta params.images_path >}}"
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:|//|/|#|\{\{<)", re.IGNORECASE)
 
 
+_NUMBER = re.compile(r"[\d.]+")
+
+
 def images_folder(text: str) -> str | None:
     """The first path component most relative image sources of ``text`` share.
 
@@ -112,7 +115,7 @@ def markdown_image(
 
 def _dimension(value: str) -> str:
     value = strip_px(value)
-    return value if re.fullmatch(r"[\d.]+", value) else attr_value(value)
+    return value if _NUMBER.fullmatch(value) else attr_value(value)
 
 
 def _link_target(src: str) -> str:

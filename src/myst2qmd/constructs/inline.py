@@ -12,14 +12,14 @@ finds each cell), after a blank line a table right under a paragraph needs.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from markdown_it.token import Token
 
 from ..adapter import InlineLocator, block_lines, table_cell_locators
 from ..codes import Code
+from ..context import Context
 from ..directives import container_prefix_len
 from ..edits import Edit
 from ..parser import parse_inline
@@ -34,15 +34,41 @@ from .substitutions import substitute
 
 #: characters kept before a role's trailing spaces: more than the longest word a role looks back at
 _LOOK_BACK = 32
+#: a character the source of every token :func:`inline` hands on (:data:`.registry.INLINE_TYPES`)
+#: holds: ``{role}`…```, ``[link](…)``, ``![image](…)``, ``<b>`` and ``<https://…>``, ``$math$``
+CONSTRUCT_MARKS = ("{", "[", "<", "$")
+#: those, and ``@`` (an ``@name``)
+_MARKS = (*CONSTRUCT_MARKS, "@")
 
 
 def _inline_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> None:
     token, view = state.parsed.tokens[index], state.parsed.view
-    if not state.in_table and token.map is not None:
-        with children(token, state.parsed.env):
-            first = token.map[0]
-            columns = (token.meta or {}).get("columns")  # where a field list's name starts
-            inline(walk, token, lambda: InlineLocator(token.content, view, first, columns), view.lineno(first), at)
+    if state.in_table or token.map is None:
+        return
+    first = token.map[0]
+    columns = token.meta.get("columns") if token.meta else None  # where a field list's name starts
+    env, lineno = state.parsed.env, view.lineno(first)
+    _walk_inline(walk, token, env, lambda: InlineLocator(token.content, view, first, columns), lineno, at)
+
+
+def _walk_inline(
+    walk: Walk,
+    token: Token,
+    env: dict[str, Any] | None,
+    locate: Callable[[], InlineLocator],
+    lineno: int,
+    at: AtReading,
+) -> None:
+    """:func:`inline` on ``token`` with its children parsed for it and let go afterwards; a token whose
+    text holds nothing :func:`inline` could convert (:func:`may_convert`) is not parsed at all."""
+    if env is not None and not token.children and not may_convert(token.content, walk.ctx):
+        token.children = []  # never parsed: left as a parse and its release leave it
+        return
+    parse_children(token, env)
+    try:
+        inline(walk, token, locate, lineno, at)
+    finally:
+        release_children(token, env)
 
 
 def inline_rule(walk: Walk, state: WalkState, index: int) -> None:
@@ -69,8 +95,7 @@ def _table_rule(walk: Walk, state: WalkState, index: int, at: AtReading) -> None
         walk.add(view.abs(first), view.abs(first), prefix + "\n", "blank line before a table")
     for cell, locator in table_cell_locators(tokens, index, view):
         line = view.lineno(cell.map[0]) if cell.map else view.lineno(0)
-        with children(cell, env):
-            inline(walk, cell, _found(locator), line, at)
+        _walk_inline(walk, cell, env, _found(locator), line, at)
 
 
 def _found(locator: InlineLocator) -> Callable[[], InlineLocator]:
@@ -88,18 +113,30 @@ def table_rule_jb2(walk: Walk, state: WalkState, index: int) -> None:
     _table_rule(walk, state, index, at_references.as_reference)
 
 
-@contextmanager
-def children(token: Token, env: dict[str, Any] | None) -> Iterator[None]:
-    """An inline token's children while the block holding it is walked: parsed here when the
-    document was parsed block tokens first (``env`` is that parse's), and let go afterwards."""
-    if env is None:
-        yield
-        return
-    if not token.children:  # (a book's search for paths out of it may have parsed them already)
+def may_convert(content: str, ctx: Context) -> bool:
+    """Can :func:`inline` find anything to convert in an inline token's ``content``: a construct's
+    mark (:data:`CONSTRUCT_MARKS`; ``{{`` starts a substitution too), an ``@name``, a bare URL or
+    abbreviations to look for? A cheap test before the children are parsed: most paragraphs of
+    prose hold none, and their parse is most of the inline work."""
+    for mark in _MARKS:  # noqa: SIM110 - a loop: any() over a generator costs more
+        if mark in content:
+            return True
+    return (ctx.options.linkify and may_hold_url(content)) or bool(ctx.options.abbreviations)
+
+
+def parse_children(token: Token, env: dict[str, Any] | None) -> None:
+    """An inline token's children for the walk of the block holding it: parsed here when the
+    document was parsed block tokens first (``env`` is that parse's); :func:`release_children`
+    lets them go afterwards (a plain ``try``/``finally`` in the callers: this runs once per
+    paragraph, where a generator-based context manager's cost shows)."""
+    if env is not None and not token.children:  # (a book's search for paths out of it may have parsed them already)
         parse_inline(token, env)
-    try:
-        yield
-    finally:
+
+
+def release_children(token: Token, env: dict[str, Any] | None) -> None:
+    """Let go of the children :func:`parse_children` parsed (``env``: that parse's, ``None`` when
+    the document's parse holds them all)."""
+    if env is not None:
         token.children = []
 
 
@@ -115,17 +152,12 @@ def inline(
     ctx = walk.ctx
     if not token.children:
         return
-    substitutions = "{{" in token.content  # an undefined one is reported too
-    bare_urls = ctx.options.linkify and may_hold_url(token.content)
+    content = token.content
+    substitutions = "{{" in content  # an undefined one is reported too
+    bare_urls = ctx.options.linkify and may_hold_url(content)
     abbreviations = bool(ctx.options.abbreviations)
-    at_names = "@" in token.content
-    if not (
-        substitutions
-        or bare_urls
-        or abbreviations
-        or at_names
-        or any(c.type in registry.INLINE_TYPES for c in token.children)
-    ):
+    at_names = "@" in content
+    if not (substitutions or bare_urls or abbreviations or at_names or _has_construct(token.children)):
         return
     locator = locate()
     if not locator.ok:
@@ -135,7 +167,6 @@ def inline(
             Code.UNCONVERTED,
         )
         return
-    content = token.content
     if content[:6].lower() == "<video" and (video := media.video_tag_to_shortcode(content, ctx)) is not None:
         # ``<video src="a.mp4" controls></video>`` on one line is a paragraph, not an HTML block
         walk.extend([Edit(locator.abs(0), locator.abs(len(content)), video, "video")])
@@ -175,6 +206,14 @@ def inline(
     if abbreviations:
         made += abbreviate(token, locator, ctx, made)
     walk.extend([*made, *keep_fence_like_lines(content, locator, made)])
+
+
+def _has_construct(children: list[Token]) -> bool:
+    """Is one of ``children`` a token :mod:`.registry` converts (a role, a link, an image…)?"""
+    for child in children:  # noqa: SIM110 - a loop: any() over a generator costs three times as much here
+        if child.type in registry.INLINE_TYPES:
+            return True
+    return False
 
 
 def keep_fence_like_lines(content: str, locator: InlineLocator, edits: list[Edit]) -> list[Edit]:

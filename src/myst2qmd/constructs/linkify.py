@@ -26,6 +26,11 @@ _BARE_URL = re.compile(
 )
 
 
+#: an HTML ``<a …>`` and its ``</a>``: nothing between them is linked again
+_A_OPEN = re.compile(r"<a[\s>]", re.IGNORECASE)
+_A_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
+
+
 def may_hold_url(text: str) -> bool:
     """Can ``text`` hold a bare URL (a cheap test before the inline token's children are read)?"""
     return "://" in text or "www." in text
@@ -50,9 +55,9 @@ def linkify(token: Token, locator: InlineLocator, ctx: Context) -> list[Edit]:
     for child in token.children or []:
         span = (child.meta or {}).get("span")
         if child.type == "html_inline" and span is not None:
-            if re.match(r"<a[\s>]", child.content, re.IGNORECASE):
+            if _A_OPEN.match(child.content):
                 opened = span[0]
-            elif re.match(r"</a\s*>", child.content, re.IGNORECASE) and opened is not None:
+            elif _A_CLOSE.match(child.content) and opened is not None:
                 taken.append((opened, span[1]))
                 opened = None
     # a Quarto shortcode's argument ({{< video https://… >}}) is no text to link

@@ -40,6 +40,11 @@ class LinkRewrite:
     whole: str | None = None
 
 
+_HTML_SUFFIX = re.compile(r"\.html$")
+#: a source document's suffix, which becomes ``.qmd``
+_SOURCE_SUFFIX = re.compile(r"\.(md|ipynb|myst)$", re.IGNORECASE)
+
+
 def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> LinkRewrite | None:
     """How a link destination changes; ``None`` keeps it."""
     project = target.startswith("project:")
@@ -61,7 +66,7 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
     decoded = unquote(path)
     resolver = ctx.options.resolve_document
     if resolver is not None:
-        document = re.sub(r"\.html$", "", decoded)
+        document = _HTML_SUFFIX.sub("", decoded)
         hit = resolver(document)
         if hit is not None:
             href, title = hit
@@ -79,9 +84,9 @@ def rewrite_link(target: str, text_is_empty: bool, ctx: Context, line: int) -> L
     _warn_if_missing(decoded, target, ctx, line)
     if resolver is not None:
         return None
-    if re.search(r"\.(md|ipynb|myst)$", decoded, re.IGNORECASE):
+    if _SOURCE_SUFFIX.search(decoded):
         ctx.count(Count.DOCUMENT_LINK)
-        new = re.sub(r"\.(md|ipynb|myst)$", ".qmd", path, flags=re.IGNORECASE)
+        new = _SOURCE_SUFFIX.sub(".qmd", path)
         return LinkRewrite(target=new + (f"#{anchor}" if anchor else ""))
     return None
 

@@ -176,6 +176,9 @@ def role(r: Role, ctx: Context) -> RoleResult | None:
     return fn(r, ctx)
 
 
+_IMG_TAG = re.compile(r"<img\b", re.IGNORECASE)
+
+
 def inline_token(token: Token, source: str, line: int, ctx: Context, alone: bool = False) -> str | None:
     """Rewrite of an inline token other than a role (``<img>``, images, math with macros).
 
@@ -184,7 +187,7 @@ def inline_token(token: Token, source: str, line: int, ctx: Context, alone: bool
     if token.type == "image":
         return figures.markdown_image_token(token, source, ctx, alone, line)
     if token.type == "html_inline":
-        if re.match(r"<img\b", source, re.IGNORECASE):
+        if _IMG_TAG.match(source):
             return figures.img_tag_to_markdown(source, ctx, line)
         if source.startswith("<!--"):
             return comments.inline_comment(source, ctx)

@@ -38,6 +38,10 @@ from .blocks import (
     replace_block,
 )
 
+#: a heading's attributes at the end of its line (``{.unnumbered}``), and an id among them
+_HEADING_ATTRS = re.compile(r"\s\{([^{}]*)\}$")
+_HAS_ID = re.compile(r"(^|\s)#")
+
 
 def target_rule(walk: Walk, state: WalkState, index: int) -> None:
     """``(label)=``: a section label waits for the heading right after it; any other label's id is
@@ -127,9 +131,9 @@ def heading_rule(walk: Walk, state: WalkState, index: int) -> None:
     atx = tokens[index].markup.startswith("#")
     last = inline.map[0] if atx else heading_map[1] - 2
     text = view.line(last).rstrip()
-    attrs = re.search(r"\s\{([^{}]*)\}$", text)
+    attrs = _HEADING_ATTRS.search(text)
     if attrs is not None:
-        if re.search(r"(^|\s)#", attrs.group(1)):
+        if _HAS_ID.search(attrs.group(1)):
             walk.ctx.warn(
                 view.lineno(last), f"heading already has an id; label '{label.name}' not added", Code.LABEL_IGNORED
             )

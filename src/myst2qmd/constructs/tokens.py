@@ -17,7 +17,7 @@ from functools import lru_cache
 from ..context import Options
 from ..dialect import Dialect
 from . import alerts, attrs, blocks, comments, fences, fieldlists, html, inline, math, targets
-from .base import TokenSpec, in_dialect
+from .base import TokenRule, TokenSpec, in_dialect
 
 #: every token construct's spec, module by module
 TOKEN_SPECS: tuple[TokenSpec, ...] = (
@@ -38,6 +38,17 @@ def token_table(dialect: Dialect = Dialect.JB1) -> dict[str, TokenSpec]:
     """Token type → the spec whose rule takes it, as ``dialect`` reads the specs; a type two specs claim
     is an error. Worked out once per dialect and set of specs (every walk, a fragment's too, asks)."""
     return dict(_table(dialect, TOKEN_SPECS))
+
+
+def token_rules(dialect: Dialect = Dialect.JB1) -> tuple[tuple[str, TokenRule], ...]:
+    """``(token type, rule)`` of :func:`token_table`, worked out once per dialect and set of specs: what
+    every walker (a fragment's too) binds to itself, without a copy of the table each time."""
+    return _rules(dialect, TOKEN_SPECS)
+
+
+@lru_cache(maxsize=8)
+def _rules(dialect: Dialect, specs: tuple[TokenSpec, ...]) -> tuple[tuple[str, TokenRule], ...]:
+    return tuple((kind, spec.rule) for kind, spec in _table(dialect, specs).items())
 
 
 @lru_cache(maxsize=8)
