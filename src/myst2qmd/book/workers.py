@@ -1,11 +1,13 @@
 """A book's documents parsed, their labels collected and converted, in parallel processes for a
 big book.
 
-Each worker is forked with the parent's converter and documents and keeps the documents it is
-given from start to end: it parses them for the label pass and sends only their labels back; the
-parent joins every chapter's labels (in the book's order, collisions reported there) and sends
-the book's labels to every worker, which converts its documents from the parses it made (no
-chapter is parsed twice, none in the parent) and sends back what they converted.
+The documents are shared out, one share per process: the parent takes the first itself (a worker
+more would cost its start, copies of the memory both touch, and its results pickled), and forks a
+worker for each other share, with the parent's converter and documents. Each process keeps its
+documents from start to end: it parses them for the label pass, and a worker sends only their labels
+back; the parent joins every chapter's labels (in the book's order, collisions reported there) and
+sends the book's labels to every worker; each process converts its documents from the parses it
+made (no chapter is parsed twice) and a worker sends back what they converted.
 """
 
 from __future__ import annotations
@@ -69,11 +71,12 @@ def collect_and_convert(
     sizes: list[int] | None = None,
 ) -> tuple[Labels, list[Converted]]:
     """The book's labels (every document's label pass, joined) and the ``chosen`` documents converted
-    with them, in ``chosen``'s order: in parallel processes (one per core) for a book big enough that
-    this pays, each parsing and converting its share of the documents. ``MYST2QMD_BOOK_PROCESSES=1``
-    does it all in this process (as on a system without ``fork``, or when other threads run here,
-    which a forked worker could find mid-way). ``sizes``: the characters of each document there is
-    work for (a re-run's unchanged chapters have none: :mod:`.reuse`); default, all of them."""
+    with them, in ``chosen``'s order: in parallel processes (one per core: this one and forked
+    workers) for a book big enough that this pays, each parsing and converting its share of the
+    documents. ``MYST2QMD_BOOK_PROCESSES=1`` does it all in this process (as on a system without
+    ``fork``, or when other threads run here, which a forked worker could find mid-way). ``sizes``:
+    the characters of each document there is work for (a re-run's unchanged chapters have none:
+    :mod:`.reuse`); default, all of them."""
     sizes = sizes if sizes is not None else [sum(len(p) for p in d.pieces) for d in documents]
     jobs = book_processes(sum(sizes), len(documents))
     with fewer_collections():
@@ -152,15 +155,16 @@ def _in_workers(
     chosen: Chosen,
     sizes: list[int],
 ) -> tuple[Labels, list[Converted]] | None:
-    """:func:`collect_and_convert` in ``jobs`` forked workers; ``None`` if they cannot be started."""
+    """:func:`collect_and_convert` in ``jobs`` processes: this one, which does the first share, and
+    forked workers for the others; ``None`` if they cannot be started."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    mine = shares(sizes, jobs)
+    own, *forked = shares(sizes, jobs)  # the first share is this process's, the others a worker's each
     workers: list[tuple[Any, Connection]] = []
     try:
         with _stop_signals_blocked():  # until a worker ignores them (see _work)
-            for share in mine:
+            for share in forked:
                 parent, child = context.Pipe()
                 # the parent's ends (its own, the earlier workers'): the worker closes its copies of them
                 others = [parent, *(conn for _, conn in workers)]
@@ -178,7 +182,9 @@ def _in_workers(
         raise
     try:
         sets: list[LabelSets] = [[] for _ in documents]
-        for (_, conn), share in zip(workers, mine, strict=True):
+        for n in own:  # meanwhile the workers collect theirs
+            sets[n] = collect_one(documents[n])
+        for (_, conn), share in zip(workers, forked, strict=True):
             sets_of_share = _receive(conn)
             for n, found in zip(share, sets_of_share, strict=True):
                 sets[n] = found
@@ -187,8 +193,8 @@ def _in_workers(
         wanted = set(picked)
         for _, conn in workers:
             conn.send((labels, wanted))
-        converted: dict[int, Converted] = {}
-        for (_, conn), share in zip(workers, mine, strict=True):
+        converted: dict[int, Converted] = {n: convert_one(documents[n], labels) for n in own if n in wanted}
+        for (_, conn), share in zip(workers, forked, strict=True):
             converted.update(zip([n for n in share if n in wanted], _receive(conn), strict=True))
         return labels, [converted[n] for n in picked]
     finally:
