@@ -233,5 +233,10 @@ class Count(str, Enum):
         return str(self.value)
 
     def key(self, name: str = "") -> str:
-        """The key in a document's counts: the value, with ``name`` in its ``{}``."""
-        return self.value.replace("{}", name)
+        """The key in a document's counts: the value, with ``name`` in its ``{}`` (read from
+        :data:`_VALUES`: an Enum's ``value`` is a property, and every ``ctx.count`` asks)."""
+        return _VALUES[self].replace("{}", name)
+
+
+#: each :class:`Count`'s value
+_VALUES: dict[Count, str] = {kind: kind.value for kind in Count}

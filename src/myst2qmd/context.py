@@ -97,6 +97,8 @@ class Context:
     undefined_macros: dict[str, int] = field(default_factory=dict)
     #: myst-nb ``glue("key", expression)`` calls in the cells so far: key → expression (for ``{glue}`` roles)
     glued: dict[str, str] = field(default_factory=dict)
+    #: :meth:`external_folded`, once worked out
+    _external_folded: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def warn(self, line: int, message: str, code: Code, level: Level = "warning") -> None:
         self.warnings.append(Warning_(self.path, line, message, code, level))
@@ -107,3 +109,11 @@ class Context:
     def count(self, kind: Count, name: str = "") -> None:
         """Count one ``kind`` for the summary and the report (``name``: what a ``{}`` kind counts)."""
         self.counts[kind.key(name)] += 1
+
+    def external_folded(self) -> frozenset[str]:
+        """The names of the labels defined elsewhere (``options.external_labels``: a book's other
+        chapters) casefolded, for a ``{term}`` that matches a term whatever its case: worked out once,
+        when first asked (a book's glossary may hold thousands, and each undefined term asks)."""
+        if self._external_folded is None:
+            self._external_folded = frozenset(name.casefold() for name in self.options.external_labels)
+        return self._external_folded

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -46,8 +47,26 @@ class Result:
     warnings: list[Warning_] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     labels: dict[str, Label] = field(default_factory=dict)
-    #: ``source_lines[n - 1]``: the input's line that line ``n`` of :attr:`text` came from
-    source_lines: list[int] = field(default_factory=list)
+    #: what :attr:`source_lines` are worked out from, when first read (the input, its edits and the
+    #: text they make: :func:`.linemap.source_lines`); ``None`` once they are, or when there is nothing
+    lines_from: tuple[str, list[Edit], str] | None = field(default=None, repr=False, compare=False)
+    _source_lines: list[int] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def source_lines(self) -> list[int]:
+        """``source_lines[n - 1]``: the input's line that line ``n`` of :attr:`text` came from (``[]``
+        when unknown). Worked out when first read: only a translation's warnings and PO files read them."""
+        if self._source_lines is None:
+            self._source_lines = source_lines(*self.lines_from) if self.lines_from is not None else []
+            self.lines_from = None
+        return self._source_lines
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (a book's worker sends its results) with :attr:`source_lines` worked out: what they are
+        worked out from stays behind."""
+        state = dict(self.__dict__)
+        state["_source_lines"], state["lines_from"] = self.source_lines, None
+        return state
 
 
 @contextmanager
@@ -179,8 +198,8 @@ def convert_text(
     registry.report_macros(ctx)
     counts = dict(ctx.counts)
     warnings = sorted(ctx.warnings, key=lambda w: w.line)
-    lines = source_lines(source.text, edits, converted)
-    return Result(text=out, warnings=warnings, counts=counts, labels=dict(ctx.labels), source_lines=lines)
+    lines_from = (source.text, edits, converted)
+    return Result(text=out, warnings=warnings, counts=counts, labels=dict(ctx.labels), lines_from=lines_from)
 
 
 __all__ = ["MAX_DEPTH", "Parsed", "Result", "convert_text", "directive_name", "document_parser"]

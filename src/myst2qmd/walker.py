@@ -12,13 +12,13 @@ Parsing is :mod:`.convert`'s, labels :mod:`.labelpass`'s, the directive→div ge
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 
 from markdown_it.token import Token
 
 from .constructs import tokens
-from .constructs.base import LinePrefix, WalkState
+from .constructs.base import LinePrefix, TokenRule, WalkState
 from .constructs.divs import with_line_prefixes, without_clashing_dedents
 from .context import Context
 from .edits import Edit, apply_edits
@@ -41,12 +41,23 @@ class Walker:
         self._sorted: tuple[list[Edit], list[Edit], int] = ([], [], 0)
         #: tokens of one parse another construct claims (the heading that becomes the title)
         self.claimed: tuple[Parsed | None, frozenset[int]] = (None, frozenset())
-        #: token type → rule (a type without one is left as written), from the token constructs' specs
-        rules = tokens.token_rules(ctx.options.dialect)
-        self.rules: dict[str, Rule] = {kind: partial(rule, self) for kind, rule in rules}
+        #: token type → rule (a type without one is left as written), from the token constructs' specs;
+        #: each is called with this walker, none bound to it (see :attr:`rules`)
+        self._table: Mapping[str, TokenRule] = tokens.token_rules(ctx.options.dialect)
+        self._bound: dict[str, Rule] | None = None
         #: line prefixes asked for during the walk, written into their edits once it is done
         self._line_prefixes: list[LinePrefix] = []
         self._depth = 0
+
+    @property
+    def rules(self) -> dict[str, Rule]:
+        """Token type → rule bound to this walker (as markdown-it-py's renderer has ``self.rules``):
+        made when first asked for, to be changed (a test's rule), and from then on what the walk calls.
+        A walker that is never asked binds none: rules bound to the walker that holds them are a
+        reference cycle, and every walker (a fragment's too) would wait for the garbage collector."""
+        if self._bound is None:
+            self._bound = {kind: partial(rule, self) for kind, rule in self._table.items()}
+        return self._bound
 
     # -- edits ---------------------------------------------------------------------------------
     def add(self, start: int, end: int, new: str, kind: str = "") -> None:
@@ -92,20 +103,23 @@ class Walker:
         """Add the edits for one view; return the longest ``:`` fence found or written in it.
 
         Each token goes to the rule for its type (``self.rules[token.type]``, as markdown-it-py's
-        renderer does); what a rule defers runs once the view is walked, the last first. When the
-        outermost view is done, the line prefixes asked for are written into their edits.
+        renderer does, called with this walker unless :attr:`rules` were bound); what a rule defers
+        runs once the view is walked, the last first. When the outermost view is done, the line
+        prefixes asked for are written into their edits.
         """
         state = WalkState(parsed)
         claimed = self.claimed[1] if parsed is self.claimed[0] else frozenset()
         self._depth += 1
-        rules = self.rules
+        table, bound = self._table, self._bound
         try:
             for index, token in enumerate(parsed.tokens):
                 if index in claimed:
                     continue
-                rule = rules.get(token.type)
-                if rule is not None:
-                    rule(state, index)
+                if bound is None:
+                    if (rule := table.get(token.type)) is not None:
+                        rule(self, state, index)
+                elif (bound_rule := bound.get(token.type)) is not None:
+                    bound_rule(state, index)
                 if token.map is not None:
                     state.previous = index
             for action in reversed(state.deferred):  # inner blocks first: their fences close first

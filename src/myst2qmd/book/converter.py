@@ -187,6 +187,9 @@ class BookConverter:
             for n, piece in enumerate(document.pieces):
                 parsed = document.parses[n] if n < len(document.parses) else None
                 results.append(convert_text(piece, path=document.where(n), options=options, parsed=parsed))
+        if self.translator is None:  # their source lines are read by the translation only: never worked out
+            for result in results:
+                result.lines_from = None
         watch.files = files
         drop_parses(document)  # its last reader: let the tokens go
         return results, outside, watch

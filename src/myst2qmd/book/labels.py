@@ -43,9 +43,9 @@ class LabelTargets:
         """``label → (kind, page)`` as seen from the chapter ``source`` (written to ``out_rel``)."""
         return LabelPages(self, source, out_rel)
 
-    def link(self, path: str, out_rel: PurePosixPath) -> str:
-        folder = out_rel.parent.as_posix()
-        key = (folder, path)
+    def link(self, path: str, out_rel: PurePosixPath, folder: str | None = None) -> str:
+        """The link from the page ``out_rel`` (in ``folder``, when the caller has it) to the page of ``path``."""
+        key = (out_rel.parent.as_posix() if folder is None else folder, path)
         found = self.links.get(key)
         if found is None:
             found = self.links[key] = url_path(relative(self.out_of[path], out_rel))
@@ -60,10 +60,17 @@ class LabelPages(Mapping[str, tuple[str, str]]):
         self.targets = targets
         self.source = source
         self.out_rel = out_rel
+        self.folder = out_rel.parent.as_posix()
+        #: what was looked up so far: label → (kind, page)
+        self.found: dict[str, tuple[str, str]] = {}
 
     def __getitem__(self, name: str) -> tuple[str, str]:
-        _, path, kind = self.targets.labels[name]
-        return kind, "" if path == self.source else self.targets.link(path, self.out_rel)
+        found = self.found.get(name)
+        if found is None:
+            _, path, kind = self.targets.labels[name]
+            page = "" if path == self.source else self.targets.link(path, self.out_rel, self.folder)
+            found = self.found[name] = (kind, page)
+        return found
 
     def __contains__(self, name: object) -> bool:
         return name in self.targets.labels

@@ -125,6 +125,14 @@ class WatchedPages(LabelPages):
         self.watch.names.add(name)
         return super().__getitem__(name)
 
+    def get(self, name: str, default: Any = None) -> Any:
+        """``Mapping.get`` (``self[name]``, else ``default``), noting ``name`` without a call more."""
+        self.watch.names.add(name)
+        try:
+            return LabelPages.__getitem__(self, name)
+        except KeyError:
+            return default
+
     def __contains__(self, name: object) -> bool:
         if isinstance(name, str):
             self.watch.names.add(name)

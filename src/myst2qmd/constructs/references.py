@@ -208,8 +208,9 @@ def _term_defined(key: str, ctx: Context) -> bool:
     """Does a glossary define the term ``key`` (``term:CNN``; Sphinx matches terms whatever their case)?"""
     if key in ctx.labels or key in ctx.options.label_pages or key in ctx.options.external_labels:
         return True
+    elsewhere = ctx.external_folded()  # every label's name read: a book notes that it depends on them all
     folded = key.casefold()
-    return any(name.casefold() == folded for name in (*ctx.labels, *ctx.options.external_labels))
+    return folded in elsewhere or any(name.casefold() == folded for name in ctx.labels)
 
 
 SPECS = (

@@ -12,7 +12,9 @@ This module sits above :mod:`.registry`: the fence and inline rules ask it for d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 from ..context import Options
 from ..dialect import Dialect
@@ -40,15 +42,15 @@ def token_table(dialect: Dialect = Dialect.JB1) -> dict[str, TokenSpec]:
     return dict(_table(dialect, TOKEN_SPECS))
 
 
-def token_rules(dialect: Dialect = Dialect.JB1) -> tuple[tuple[str, TokenRule], ...]:
-    """``(token type, rule)`` of :func:`token_table`, worked out once per dialect and set of specs: what
-    every walker (a fragment's too) binds to itself, without a copy of the table each time."""
+def token_rules(dialect: Dialect = Dialect.JB1) -> Mapping[str, TokenRule]:
+    """Token type → rule of :func:`token_table`, worked out once per dialect and set of specs: what every
+    walker (a fragment's too) calls with itself, without a copy of the table each time (read only)."""
     return _rules(dialect, TOKEN_SPECS)
 
 
 @lru_cache(maxsize=8)
-def _rules(dialect: Dialect, specs: tuple[TokenSpec, ...]) -> tuple[tuple[str, TokenRule], ...]:
-    return tuple((kind, spec.rule) for kind, spec in _table(dialect, specs).items())
+def _rules(dialect: Dialect, specs: tuple[TokenSpec, ...]) -> Mapping[str, TokenRule]:
+    return MappingProxyType({kind: spec.rule for kind, spec in _table(dialect, specs).items()})
 
 
 @lru_cache(maxsize=8)
