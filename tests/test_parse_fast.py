@@ -194,7 +194,8 @@ def test_inline_parse_gives_the_reference_s_tokens() -> None:
         want = _children(_reference(), content)
         assert _children(fast, content) == want, repr(content)
         spans += sum("span" in child["meta"] for child in want if "meta" in child)
-    assert spans > 1000, f"only {spans} recorded spans: the contents hold too little markup to pin the wrappers"
+    # the project's own texts give about 700 (a fresh clone has no ../shared), the shared corpus more
+    assert spans > 500, f"only {spans} recorded spans: the contents hold too little markup to pin the wrappers"
 
 
 def test_block_parse_gives_the_reference_s_tokens() -> None:
