@@ -48,9 +48,8 @@ def material() -> list[list[Block]]:
     texts = [p.read_text(encoding="utf-8") for p in files]
     for path in sorted((ROOT / "tests" / "checklist" / "jb1").glob("*.md")):
         texts += _case_inputs(path.read_text(encoding="utf-8"))
-    corpus = SHARED / "corpus" / "quadriga-tabelle-1"
-    if corpus.is_dir():
-        texts += [p.read_text(encoding="utf-8") for p in sorted(corpus.rglob("*.md")) if "_build" not in p.parts]
+    if CORPUS.is_dir():
+        texts += [p.read_text(encoding="utf-8") for p in sorted(CORPUS.rglob("*.md")) if "_build" not in p.parts]
     seed = SHARED / "seed" / "cnn-lecture.md"
     if seed.is_file():
         texts.append(seed.read_text(encoding="utf-8"))
