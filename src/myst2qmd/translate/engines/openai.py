@@ -56,6 +56,11 @@ EXAMPLE_IN = {"1": "⟨3⟩ Ein Filter gleitet über das Bild ⟨1⟩, siehe ⟨
 EXAMPLE_OUT = {"1": "⟨3⟩ A filter slides over the image ⟨1⟩, see ⟨2⟩."}
 
 
+def keyed(units: list[Unit]) -> dict[str, Unit]:
+    """The units of one request by the keys they go out under: ``"1"``, ``"2"``, … in their order."""
+    return {str(n): unit for n, unit in enumerate(units, 1)}
+
+
 def retry_after(response: Answer | httpx.Response) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
     value = response.headers.get("retry-after")
@@ -208,7 +213,7 @@ class OpenAIEngine:
         notes = sorted({unit.note for unit in units if unit.note})
         if notes:
             system += "\n" + "\n".join(notes)
-        payload = json.dumps({str(n): unit.text for n, unit in enumerate(units, 1)}, ensure_ascii=False)
+        payload = json.dumps({key: unit.text for key, unit in keyed(units).items()}, ensure_ascii=False)
         messages = [{"role": "system", "content": system}]
         if request.source_lang == "de" and request.target_lang == "en":
             messages += [
@@ -229,7 +234,7 @@ class OpenAIEngine:
             body["max_tokens"] = self.max_tokens
         else:
             body["max_tokens"] = max(256, sum(len(u.text) for u in units) * 2 + 64 * len(units))
-        ids = [str(n) for n in range(1, len(units) + 1)]
+        ids = list(keyed(units))
         schema = {
             "type": "object",
             "properties": {i: {"type": "string"} for i in ids},
@@ -328,8 +333,8 @@ class OpenAIEngine:
         except MalformedReplyError as exc:
             # the server worked, the model wrote no JSON object: every unit is rejected, none is lost
             return {unit.id: Reply("", finish, str(exc)) for unit in units}
-        keyed = {str(n): unit for n, unit in enumerate(units, 1)}
-        return {unit.id: reply_from(answer[key], finish, unit.text) for key, unit in keyed.items() if key in answer}
+        sent = keyed(units)
+        return {unit.id: reply_from(answer[key], finish, unit.text) for key, unit in sent.items() if key in answer}
 
     def close(self) -> None:
         self.client.close()
