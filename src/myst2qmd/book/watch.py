@@ -201,7 +201,7 @@ class Seen:
     def all_ids(self) -> str:
         """The digest of every label's Quarto id (worked out once)."""
         if self._ids is None:
-            self._ids = sha256(json.dumps(sorted(set(self.targets.ids.values())), ensure_ascii=False).encode())
+            self._ids = sha256(json.dumps(sorted(self.id_set()), ensure_ascii=False).encode())
         return self._ids
 
     def all_names(self) -> str:
