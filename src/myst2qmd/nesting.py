@@ -237,7 +237,6 @@ def nesting(body_of: BodyOf, max_depth: int) -> FenceHook:
         found = body_of(token, state.src[state.bMarks[last] : state.eMarks[last]])
         if found is None:
             return
-        token.meta = dict(token.meta or {})
         if getattr(state, "m2q_depth", 0) >= max_depth:
             token.meta["body"] = None
             return

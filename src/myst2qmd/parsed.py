@@ -28,7 +28,7 @@ class Parsed:
     bodies: dict[int, Parsed] = field(default_factory=dict)
     #: the directive whose body this is ("" for the document, a Pandoc div)
     owner: str = ""
-    #: the parse's environment when inline tokens are parsed one at a time (:func:`.constructs.inline.parse_children`)
+    #: the parse's environment when inline tokens are parsed one at a time (:func:`.constructs.inline._walk_inline`)
     env: dict[str, Any] | None = None
     #: what the parse had to say (bodies it could not map or nested too deep): told again by every
     #: conversion that reuses this parse

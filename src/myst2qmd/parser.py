@@ -478,8 +478,7 @@ def plain_children(content: str, stops: re.Pattern[str] | None) -> list[Token] |
     >>> [(t.type, t.content) for t in plain_children("a  \\n  b\\nc", _text_stops(block_parser()))]
     [('text', 'a'), ('hardbreak', ''), ('text', 'b'), ('softbreak', ''), ('text', 'c')]
     """
-    first = stops.search(content) if stops is not None else None
-    if stops is None or (first is not None and (first.group() != "\n" or stops.search(content.replace("\n", "")))):
+    if stops is None or stops.search(content.replace("\n", "")):
         return None  # a stop of the text rule that is not a newline: markup may start there
     children: list[Token] = []
     lines = content.split("\n")

@@ -377,9 +377,7 @@ class BookConverter:
         if text is not None:
             self.staging.put(MANIFEST, Output("the manifest", text=text, counted=False))
 
-    def texts(
-        self, converted: list[tuple[Document, list[Result]]], labels: Labels, chapters: list[Document] | None = None
-    ) -> Texts:
+    def texts(self, converted: list[tuple[Document, list[Result]]], labels: Labels, chapters: list[Document]) -> Texts:
         """The final text of every piece: the root chapter's paths rebased, the files chapters
         include converted too (appended to ``converted``; ``chapters``: every chapter, those reused
         too, in the book's order), translated, finished (:mod:`..finish`)."""
@@ -389,7 +387,6 @@ class BookConverter:
         if prefix not in ("", ".") and converted and converted[0][0].chapter is root:
             texts[id(converted[0][0])] = [rebase_paths(t, prefix + "/") for t in texts[id(converted[0][0])]]
         kept = self.reuse.kept
-        chapters = chapters if chapters is not None else [d for d, _ in converted]
         every = [(d, [kept[d.path].text] if d.path in kept else texts[id(d)]) for d in chapters]
         included = self.convert_included(labels, every)
         converted += included

@@ -258,9 +258,9 @@ class Reuse:
         output file as the manifest says (its parses are let go: it is not converted)."""
         for document in documents:
             entry = self.entries.get(document.path)
-            key = chapter_key(document.chapter, meta.get(document.chapter.rel, {}))
             if not isinstance(entry, dict) or entry.get("source") != self.sources.get(document.path):
                 continue
+            key = chapter_key(document.chapter, meta.get(document.chapter.rel, {}))
             try:
                 if entry["key"] != key or entry["seen"] != seen.digest(document.chapter, entry["watched"]):
                     continue

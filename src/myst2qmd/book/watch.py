@@ -197,12 +197,11 @@ class Seen:
         self._id_set: set[str] | None = None
         self._names: str | None = None
         self._fingerprints: dict[tuple[str, str], str] = {}
-        self._links: dict[tuple[str, str], str] = {}
 
     def all_ids(self) -> str:
         """The digest of every label's Quarto id (worked out once)."""
         if self._ids is None:
-            self._ids = sha256(json.dumps(sorted(set(self.targets.ids.values())), ensure_ascii=False).encode())
+            self._ids = sha256(json.dumps(sorted(self.id_set()), ensure_ascii=False).encode())
         return self._ids
 
     def all_names(self) -> str:
@@ -226,7 +225,7 @@ class Seen:
             if found is None:
                 return [name, None, None]
             qid, path, kind = found
-            page = "" if path == source else self.link(folder, path, chapter)
+            page = "" if path == source else self.targets.link(path, chapter.out_rel, folder)
             return [name, qid, [kind, page]]
 
         resolve = document_resolver(chapter, self.by_source)
@@ -239,13 +238,6 @@ class Seen:
             [[kind, path, self.fingerprint(str(kind), str(path))] for kind, path in watched["files"]],
         ]
         return sha256(json.dumps(data, ensure_ascii=False).encode())
-
-    def link(self, folder: str, path: str, chapter: Chapter) -> str:
-        """The link from a page in ``folder`` (``chapter``'s) to the page of the document ``path``."""
-        key = (folder, path)
-        if key not in self._links:
-            self._links[key] = self.targets.link(path, chapter.out_rel)
-        return self._links[key]
 
     def fingerprint(self, kind: str, path: str) -> str:
         key = (kind, path)

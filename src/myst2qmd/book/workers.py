@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..context import Label, Warning_
 from ..convert import Result
+from ..files import STOP_SIGNALS
 from ..notebooks import Document
 from .labels import Labels
 from .toc import BookError
@@ -201,10 +202,6 @@ def _in_workers(
         _stop(workers)
 
 
-#: the signals that stop a run (see :mod:`myst2qmd.files`)
-_STOPS = {signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])}
-
-
 @contextmanager
 def _stop_signals_blocked() -> Iterator[None]:
     """Ctrl-C, SIGTERM and SIGHUP wait (are blocked) while the block runs: a worker forked meanwhile
@@ -213,7 +210,7 @@ def _stop_signals_blocked() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:
@@ -262,7 +259,7 @@ def _work(
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     for other in others:  # else a parent that dies leaves the other workers waiting for it forever
         other.close()
     try:

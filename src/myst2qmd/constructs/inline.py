@@ -59,16 +59,23 @@ def _walk_inline(
     lineno: int,
     at: AtReading,
 ) -> None:
-    """:func:`inline` on ``token`` with its children parsed for it and let go afterwards; a token whose
-    text holds nothing :func:`inline` could convert (:func:`may_convert`) is not parsed at all."""
-    if env is not None and not token.children and not may_convert(token.content, walk.ctx):
-        token.children = []  # never parsed: left as a parse and its release leave it
+    """:func:`inline` on ``token``, its children parsed here when the document was parsed block tokens
+    first (``env`` is that parse's, ``None`` when the document's parse holds them all) and let go
+    afterwards (a plain ``try``/``finally``: this runs once per paragraph, where a generator-based
+    context manager's cost shows); a token whose text holds nothing :func:`inline` could convert
+    (:func:`may_convert`) is not parsed at all."""
+    if env is None:
+        inline(walk, token, locate, lineno, at)
         return
-    parse_children(token, env)
+    if not token.children:  # (a book's search for paths out of it may have parsed them already)
+        if not may_convert(token.content, walk.ctx):
+            token.children = []  # never parsed: left as a parse and its release leave it
+            return
+        parse_inline(token, env)
     try:
         inline(walk, token, locate, lineno, at)
     finally:
-        release_children(token, env)
+        token.children = []
 
 
 def inline_rule(walk: Walk, state: WalkState, index: int) -> None:
@@ -122,22 +129,6 @@ def may_convert(content: str, ctx: Context) -> bool:
         if mark in content:
             return True
     return (ctx.options.linkify and may_hold_url(content)) or bool(ctx.options.abbreviations)
-
-
-def parse_children(token: Token, env: dict[str, Any] | None) -> None:
-    """An inline token's children for the walk of the block holding it: parsed here when the
-    document was parsed block tokens first (``env`` is that parse's); :func:`release_children`
-    lets them go afterwards (a plain ``try``/``finally`` in the callers: this runs once per
-    paragraph, where a generator-based context manager's cost shows)."""
-    if env is not None and not token.children:  # (a book's search for paths out of it may have parsed them already)
-        parse_inline(token, env)
-
-
-def release_children(token: Token, env: dict[str, Any] | None) -> None:
-    """Let go of the children :func:`parse_children` parsed (``env``: that parse's, ``None`` when
-    the document's parse holds them all)."""
-    if env is not None:
-        token.children = []
 
 
 def inline(
